@@ -1,0 +1,384 @@
+"""Content-addressed blob store on an S3-compatible endpoint (AWS S3, MinIO, Ceph RGW…).
+
+Objects are keyed ``<prefix>blobs/<sha256 hex>``. A put spools the stream to a local temp file
+while hashing it (bounded memory, and the digest is known before anything is sent), skips the
+upload when the object already exists, otherwise uploads it (multipart past
+``multipart_threshold``) and reads it back to recompute its SHA-256: some endpoints do not check
+the checksums they are sent (moto accepts a wrong ``x-amz-checksum-sha256``), so a write is
+acknowledged only once the stored bytes are proven to be the ones hashed. A mismatch deletes the
+object and raises ``DigestMismatch``.
+
+Endpoint failures become ``StorageUnavailable`` (503 with Retry-After) within seconds: short
+connect timeout and bounded retries in the botocore configuration.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
+
+import boto3
+from boto3.exceptions import Boto3Error
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ged.adapters.blobstore.durability import storage_error, write_all
+from ged.adapters.blobstore.filesystem import HEX_SHA256
+from ged.adapters.blobstore.hashing import CHUNK_SIZE, copy_digesting
+from ged.domain.errors import GedError
+from ged.services.ports import (
+    BlobNotFound,
+    Chunks,
+    ContentRef,
+    DigestMismatch,
+    StorageUnavailable,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+MIB: Final = 1024 * 1024
+_MISSING_CODES: Final = frozenset({"NoSuchKey", "404", "NotFound"})
+_BATCH_UPLOADS: Final = 4
+
+
+class S3BlobStore:
+    """Blobs as objects in ``bucket`` under ``<prefix>blobs/``."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        prefix: str = "",
+        name: str = "s3",
+        spool_dir: Path | str | None = None,
+        checksum_algorithm: str | None = "SHA256",
+        connect_timeout: float = 2.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 3,
+        multipart_threshold: int = 64 * MIB,
+        multipart_chunksize: int = 16 * MIB,
+        max_concurrency: int = 4,
+        retry_after: int = 30,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        self.name = name
+        self.bucket = bucket
+        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.gettempdir())
+        self.retry_after = retry_after
+        self._checksum_algorithm = checksum_algorithm
+        self._multipart_threshold = multipart_threshold
+        # A shared session spares reloading botocore's service models for each store (~0.1 s).
+        session = session or boto3.session.Session()
+        self.client: S3Client = session.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=_botocore_config(
+                connect_timeout, read_timeout, max_attempts, checksum_algorithm
+            ),
+        )
+        self._transfer_config = TransferConfig(
+            multipart_threshold=multipart_threshold,
+            multipart_chunksize=multipart_chunksize,
+            max_concurrency=max_concurrency,
+        )
+
+    # -- the BlobStore port -------------------------------------------------------------------
+
+    def put(
+        self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
+    ) -> ContentRef:
+        spool, ref = self.spool(data, expected_size=expected_size, max_size=max_size)
+        try:
+            self.store_spooled(spool, ref)
+        finally:
+            spool.unlink(missing_ok=True)
+        return ref
+
+    def batch(self) -> S3Batch:
+        return S3Batch(self)
+
+    def open(self, sha256: str) -> BinaryIO:
+        """A stream of the blob that raises ``DigestMismatch`` at its end if the bytes differ."""
+        if not HEX_SHA256.fullmatch(sha256):
+            raise BlobNotFound("Empreinte SHA-256 invalide", sha256=sha256)
+        with self._translated("lecture", sha256):
+            response = self.client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
+        raw = _VerifyingBody(response["Body"], sha256, self)
+        return io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
+
+    def exists(self, sha256: str) -> bool:
+        if not HEX_SHA256.fullmatch(sha256):
+            return False
+        return self._stored_size(self.key_of(sha256)) is not None
+
+    def delete(self, sha256: str) -> None:
+        """Removes the object; removing an object that is already gone is not an error."""
+        if not HEX_SHA256.fullmatch(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        with self._translated("suppression", sha256):
+            self.client.delete_object(Bucket=self.bucket, Key=self.key_of(sha256))
+
+    def iter_digests(self) -> Iterator[str]:
+        start = f"{self.prefix}blobs/"
+        paginator = self.client.get_paginator("list_objects_v2")
+        with self._translated("liste des contenus"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
+                for item in page.get("Contents", []):
+                    name = item.get("Key", "")[len(start) :]
+                    if HEX_SHA256.fullmatch(name):
+                        yield name
+
+    def abort_incomplete_uploads(self, older_than: float = 24 * 3600) -> int:
+        """Aborts multipart uploads left by a failed put (their parts are billed and hidden).
+
+        A put cut short by an endpoint outage cannot abort its own upload; a periodic call to
+        this (or a bucket lifecycle rule) cleans up. Returns how many uploads were aborted.
+        """
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
+        aborted = 0
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        with self._translated("nettoyage des envois incomplets"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}blobs/"):
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] < cutoff:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        aborted += 1
+        return aborted
+
+    # -- steps of a put -----------------------------------------------------------------------
+
+    def key_of(self, sha256: str) -> str:
+        return f"{self.prefix}blobs/{sha256}"
+
+    def spool(
+        self, data: Chunks, *, expected_size: int | None, max_size: int | None
+    ) -> tuple[Path, ContentRef]:
+        """Streams ``data`` into a local temp file while hashing; removed if anything fails."""
+        try:
+            fd, name = tempfile.mkstemp(dir=self.spool_dir, prefix="s3-spool-")
+        except OSError as exc:
+            raise storage_error(exc, "fichier d'attente local") from exc
+        path = Path(name)
+        try:
+            try:
+                write = partial(_spool_chunk, fd)
+                ref = copy_digesting(data, write, expected_size=expected_size, max_size=max_size)
+            finally:
+                os.close(fd)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path, ref
+
+    def store_spooled(self, spool: Path, ref: ContentRef) -> None:
+        """Uploads a spooled blob unless already stored, then proves the stored bytes."""
+        key = self.key_of(ref.sha256)
+        if self._stored_size(key) == ref.size:
+            return
+        with self._translated("envoi", ref.sha256):
+            self._upload(spool, key, ref)
+        self._verify(key, ref)
+
+    def _upload(self, spool: Path, key: str, ref: ContentRef) -> None:
+        extra: dict[str, Any] = {
+            "Metadata": {"sha256": ref.sha256, "sha512": ref.sha512},
+            "ContentType": "application/octet-stream",
+        }
+        if ref.size >= self._multipart_threshold:
+            if self._checksum_algorithm:
+                extra["ChecksumAlgorithm"] = self._checksum_algorithm
+            self.client.upload_file(
+                str(spool), self.bucket, key, ExtraArgs=extra, Config=self._transfer_config
+            )
+            return
+        if self._checksum_algorithm == "SHA256":
+            # The digest is already known: the endpoint checks it, botocore need not re-read.
+            extra["ChecksumSHA256"] = base64.b64encode(bytes.fromhex(ref.sha256)).decode()
+        elif self._checksum_algorithm:
+            extra["ChecksumAlgorithm"] = self._checksum_algorithm
+        with spool.open("rb") as body:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+
+    def _verify(self, key: str, ref: ContentRef) -> None:
+        digest = hashlib.sha256()
+        with self._translated("relecture", ref.sha256):
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            with body:
+                for chunk in body.iter_chunks(CHUNK_SIZE):
+                    digest.update(chunk)
+        if digest.hexdigest() != ref.sha256:
+            with self._translated("suppression", ref.sha256):
+                self.client.delete_object(Bucket=self.bucket, Key=key)
+            raise DigestMismatch(
+                "Le contenu relu dans le stockage S3 diffère du contenu envoyé",
+                sha256=ref.sha256,
+                stored_sha256=digest.hexdigest(),
+                retry_after=self.retry_after,
+            )
+
+    def _stored_size(self, key: str) -> int | None:
+        try:
+            with self._translated("consultation"):
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except BlobNotFound:
+            return None
+        return head["ContentLength"]
+
+    # -- errors -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _translated(self, action: str, sha256: str | None = None) -> Iterator[None]:
+        """Turns botocore/boto3 errors into the port's exceptions (``raise ... from``)."""
+        try:
+            yield
+        except ClientError as exc:
+            raise self._client_error(exc, action, sha256) from exc
+        except Boto3Error as exc:
+            # S3UploadFailedError wraps the ClientError it was raised while handling.
+            cause = exc.__context__
+            if isinstance(cause, ClientError):
+                raise self._client_error(cause, action, sha256) from exc
+            raise self._unavailable(action, type(exc).__name__) from exc
+        except BotoCoreError as exc:
+            raise self._unavailable(action, type(exc).__name__) from exc
+
+    def _client_error(self, exc: ClientError, action: str, sha256: str | None) -> GedError:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _MISSING_CODES:
+            return BlobNotFound(f"Contenu {sha256 or ''} introuvable".strip(), sha256=sha256)
+        return self._unavailable(action, code)
+
+    def _unavailable(self, action: str, reason: str) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"Stockage S3 indisponible ({action} : {reason})",
+            retry_after=self.retry_after,
+            reason=reason,
+        )
+
+
+def _botocore_config(
+    connect_timeout: float, read_timeout: float, max_attempts: int, checksum: str | None
+) -> Config:
+    return Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"max_attempts": max_attempts, "mode": "standard"},
+        s3={"addressing_style": "path"},
+        # Without checksums, don't let botocore add its default CRC32 either: several
+        # S3-compatible endpoints reject the aws-chunked bodies it implies.
+        request_checksum_calculation="when_supported" if checksum else "when_required",
+        response_checksum_validation="when_supported" if checksum else "when_required",
+    )
+
+
+def _spool_chunk(fd: int, chunk: bytes) -> None:
+    try:
+        write_all(fd, chunk)
+    except OSError as exc:
+        raise storage_error(exc, "fichier d'attente local") from exc
+
+
+class _VerifyingBody(io.RawIOBase):
+    """The object's body, hashed as it is read; raises ``DigestMismatch`` at the end if wrong."""
+
+    def __init__(self, body: Any, sha256: str, store: S3BlobStore) -> None:
+        super().__init__()
+        self._body = body
+        self._expected = sha256
+        self._store = store
+        self._digest = hashlib.sha256()
+        self._checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with self._store._translated("lecture", self._expected):
+            count: int = self._body.readinto(buffer)
+        if count:
+            self._digest.update(memoryview(buffer)[:count])
+        elif len(buffer) and not self._checked:
+            self._checked = True
+            self._check()
+        return count
+
+    def _check(self) -> None:
+        actual = self._digest.hexdigest()
+        if actual != self._expected:
+            raise DigestMismatch(
+                "Le contenu lu dans le stockage S3 ne correspond pas à son empreinte",
+                sha256=self._expected,
+                stored_sha256=actual,
+                retry_after=self._store.retry_after,
+            )
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+
+class S3Batch:
+    """Puts spool locally; on exit the blobs are uploaded and verified, several at a time.
+
+    Nothing reaches the endpoint before the ``with`` block ends, so an exception inside it
+    leaves nothing stored (and no object another put could have deduplicated against).
+    """
+
+    def __init__(self, store: S3BlobStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._spools: list[tuple[Path, ContentRef]] = []
+        self._open = True
+
+    def put(
+        self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
+    ) -> ContentRef:
+        if not self._open:
+            raise ValueError("batch already closed")
+        spool, ref = self._store.spool(data, expected_size=expected_size, max_size=max_size)
+        with self._lock:
+            self._spools.append((spool, ref))
+        return ref
+
+    def __enter__(self) -> S3Batch:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self._open = False
+        try:
+            if exc_type is None:
+                self._upload_all()
+        finally:
+            for spool, _ref in self._spools:
+                spool.unlink(missing_ok=True)
+
+    def _upload_all(self) -> None:
+        unique = {ref.sha256: (spool, ref) for spool, ref in self._spools}
+        with ThreadPoolExecutor(_BATCH_UPLOADS, thread_name_prefix="s3-batch") as pool:
+            futures = [pool.submit(self._store.store_spooled, *item) for item in unique.values()]
+        for future in futures:
+            future.result()

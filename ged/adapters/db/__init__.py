@@ -1,0 +1,1 @@
+"""Relational persistence (SQLAlchemy Core): SQLite embedded, PostgreSQL for scale."""

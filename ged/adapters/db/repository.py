@@ -1,0 +1,389 @@
+"""SQL repository: every query the services need, on one connection (one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ged.adapters.db import rows
+from ged.adapters.db import tables as t
+from ged.adapters.db.search import SearchIndex, search_index_for
+from ged.domain.access import Principal
+from ged.domain.model import (
+    Document,
+    Dossier,
+    DossierStatus,
+    ExtractionStatus,
+    Organisation,
+    PlanNode,
+    Role,
+    Service,
+    Version,
+)
+from ged.services.ports import ContentRef
+
+_VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512]
+
+
+class SqlRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.search: SearchIndex = search_index_for(conn)
+
+    # -- organisations, services, principals ---------------------------------------------
+    def add_organisation(self, org: Organisation) -> None:
+        self.conn.execute(
+            insert(t.organisations).values(id=org.id, name=org.name, created_at=org.created_at)
+        )
+
+    def get_organisation(self, org_id: str) -> Organisation | None:
+        row = (
+            self.conn.execute(select(t.organisations).where(t.organisations.c.id == org_id))
+            .mappings()
+            .first()
+        )
+        return rows.organisation(row) if row else None
+
+    def find_organisation(self, name: str) -> Organisation | None:
+        row = (
+            self.conn.execute(select(t.organisations).where(t.organisations.c.name == name))
+            .mappings()
+            .first()
+        )
+        return rows.organisation(row) if row else None
+
+    def list_organisations(self) -> list[Organisation]:
+        result = self.conn.execute(
+            select(t.organisations).order_by(t.organisations.c.name)
+        ).mappings()
+        return [rows.organisation(r) for r in result]
+
+    def add_service(self, service: Service) -> None:
+        self.conn.execute(insert(t.services).values(**service.__dict__))
+
+    def get_service(self, org_id: str, service_id: str) -> Service | None:
+        query = select(t.services).where(
+            t.services.c.id == service_id, t.services.c.organisation_id == org_id
+        )
+        row = self.conn.execute(query).mappings().first()
+        return rows.service(row) if row else None
+
+    def find_service(self, org_id: str, seda_identifier: str) -> Service | None:
+        query = select(t.services).where(
+            t.services.c.organisation_id == org_id, t.services.c.seda_identifier == seda_identifier
+        )
+        row = self.conn.execute(query).mappings().first()
+        return rows.service(row) if row else None
+
+    def list_services(self, org_id: str) -> list[Service]:
+        query = (
+            select(t.services)
+            .where(t.services.c.organisation_id == org_id)
+            .order_by(t.services.c.name)
+        )
+        return [rows.service(r) for r in self.conn.execute(query).mappings()]
+
+    def add_principal(self, principal: Principal, kind: str, created_at: datetime) -> None:
+        self.conn.execute(
+            insert(t.principals).values(
+                id=principal.id,
+                organisation_id=principal.organisation_id,
+                name=principal.name,
+                kind=kind,
+                roles=",".join(sorted(r.value for r in principal.roles)),
+                platform_admin=principal.platform_admin,
+                created_at=created_at,
+            )
+        )
+        for service_id in sorted(principal.service_ids):
+            self.conn.execute(
+                insert(t.principal_services).values(
+                    principal_id=principal.id, service_id=service_id
+                )
+            )
+
+    def get_principal(self, principal_id: str) -> Principal | None:
+        row = (
+            self.conn.execute(select(t.principals).where(t.principals.c.id == principal_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        query = select(t.principal_services.c.service_id).where(
+            t.principal_services.c.principal_id == principal_id
+        )
+        service_ids = frozenset(self.conn.execute(query).scalars())
+        return Principal(
+            id=row["id"],
+            name=row["name"],
+            organisation_id=row["organisation_id"],
+            roles=frozenset(Role(r) for r in row["roles"].split(",") if r),
+            service_ids=service_ids,
+            platform_admin=bool(row["platform_admin"]),
+        )
+
+    def find_principal(self, org_id: str, name: str) -> Principal | None:
+        query = select(t.principals.c.id).where(
+            t.principals.c.organisation_id == org_id, t.principals.c.name == name
+        )
+        principal_id = self.conn.execute(query).scalar()
+        return self.get_principal(principal_id) if principal_id else None
+
+    def add_token(
+        self, token_id: str, principal_id: str, token_hash: str, label: str, at: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.tokens).values(
+                id=token_id,
+                principal_id=principal_id,
+                token_hash=token_hash,
+                label=label,
+                created_at=at,
+            )
+        )
+
+    def principal_for_token(self, token_hash: str) -> Principal | None:
+        query = select(t.tokens.c.principal_id).where(
+            t.tokens.c.token_hash == token_hash, t.tokens.c.revoked_at.is_(None)
+        )
+        principal_id = self.conn.execute(query).scalar()
+        return self.get_principal(principal_id) if principal_id else None
+
+    # -- classification plan --------------------------------------------------------------
+    def add_plan_node(self, node: PlanNode) -> None:
+        self.conn.execute(insert(t.plan_nodes).values(**node.__dict__))
+
+    def get_plan_node(self, org_id: str, node_id: str) -> PlanNode | None:
+        query = select(t.plan_nodes).where(
+            t.plan_nodes.c.id == node_id, t.plan_nodes.c.organisation_id == org_id
+        )
+        row = self.conn.execute(query).mappings().first()
+        return rows.plan_node(row) if row else None
+
+    def find_plan_node(self, org_id: str, code: str) -> PlanNode | None:
+        query = select(t.plan_nodes).where(
+            t.plan_nodes.c.code == code, t.plan_nodes.c.organisation_id == org_id
+        )
+        row = self.conn.execute(query).mappings().first()
+        return rows.plan_node(row) if row else None
+
+    def list_plan_nodes(self, org_id: str) -> list[PlanNode]:
+        query = (
+            select(t.plan_nodes)
+            .where(t.plan_nodes.c.organisation_id == org_id)
+            .order_by(t.plan_nodes.c.code)
+        )
+        return [rows.plan_node(r) for r in self.conn.execute(query).mappings()]
+
+    def update_plan_node(self, node: PlanNode) -> None:
+        values = {"code": node.code, "label": node.label, "parent_id": node.parent_id}
+        self.conn.execute(update(t.plan_nodes).where(t.plan_nodes.c.id == node.id).values(**values))
+
+    # -- dossiers -------------------------------------------------------------------------
+    def add_dossier(self, dossier: Dossier, at: datetime) -> None:
+        self.conn.execute(
+            insert(t.dossiers).values(**rows.dossier_values(dossier), created_at=at, updated_at=at)
+        )
+
+    def get_dossier(self, dossier_id: str) -> Dossier | None:
+        row = (
+            self.conn.execute(select(t.dossiers).where(t.dossiers.c.id == dossier_id))
+            .mappings()
+            .first()
+        )
+        return rows.dossier(row) if row else None
+
+    def update_dossier(self, dossier: Dossier, at: datetime) -> None:
+        values = rows.dossier_values(dossier)
+        self.conn.execute(
+            update(t.dossiers).where(t.dossiers.c.id == dossier.id).values(**values, updated_at=at)
+        )
+
+    def list_dossiers(
+        self,
+        org_id: str,
+        service_ids: frozenset[str] | None,
+        status: DossierStatus | None,
+        plan_node_id: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[Dossier]:
+        c = t.dossiers.c
+        clauses = [c.organisation_id == org_id]
+        if service_ids is not None:
+            clauses.append(c.service_id.in_(sorted(service_ids)))
+        if status is not None:
+            clauses.append(c.status == status.value)
+        if plan_node_id is not None:
+            clauses.append(c.plan_node_id == plan_node_id)
+        query = (
+            select(t.dossiers)
+            .where(and_(*clauses))
+            .order_by(c.opened_on.desc(), c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [rows.dossier(r) for r in self.conn.execute(query).mappings()]
+
+    # -- documents and versions -----------------------------------------------------------
+    def add_document(self, doc: Document) -> int:
+        result = self.conn.execute(insert(t.documents).values(**rows.document_values(doc)))
+        pk = result.inserted_primary_key
+        assert pk is not None
+        return int(pk[0])
+
+    def get_document(self, document_id: str) -> Document | None:
+        row = (
+            self.conn.execute(select(t.documents).where(t.documents.c.id == document_id))
+            .mappings()
+            .first()
+        )
+        return rows.document(row) if row else None
+
+    def document_pk(self, document_id: str) -> int:
+        return int(
+            self.conn.execute(
+                select(t.documents.c.pk).where(t.documents.c.id == document_id)
+            ).scalar_one()
+        )
+
+    def update_document(self, doc: Document) -> None:
+        values = rows.document_values(doc)
+        self.conn.execute(update(t.documents).where(t.documents.c.id == doc.id).values(**values))
+
+    def ensure_blob(self, ref: ContentRef, at: datetime) -> None:
+        exists = self.conn.execute(
+            select(t.blobs.c.sha256).where(t.blobs.c.sha256 == ref.sha256)
+        ).first()
+        if not exists:
+            self.conn.execute(
+                insert(t.blobs).values(
+                    sha256=ref.sha256, sha512=ref.sha512, size=ref.size, created_at=at
+                )
+            )
+
+    def blob_referenced(self, sha256: str) -> bool:
+        query = select(func.count()).select_from(t.versions).where(t.versions.c.sha256 == sha256)
+        return bool(self.conn.execute(query).scalar_one())
+
+    def unreferenced_blobs(self) -> list[str]:
+        used = select(t.versions.c.sha256)
+        query = select(t.blobs.c.sha256).where(t.blobs.c.sha256.not_in(used))
+        return list(self.conn.execute(query).scalars())
+
+    def delete_blob_row(self, sha256: str) -> None:
+        self.conn.execute(t.blobs.delete().where(t.blobs.c.sha256 == sha256))
+
+    def known_blobs(self) -> set[str]:
+        return set(self.conn.execute(select(t.blobs.c.sha256)).scalars())
+
+    def add_version(self, v: Version) -> None:
+        values = {k: v.__dict__[k] for k in v.__dict__ if k != "sha512"}
+        values["extraction_status"] = v.extraction_status.value
+        self.conn.execute(insert(t.versions).values(**values))
+
+    def get_version(self, document_id: str, number: int) -> Version | None:
+        query = (
+            select(*_VERSION_COLUMNS)
+            .join(t.blobs, t.blobs.c.sha256 == t.versions.c.sha256)
+            .where(t.versions.c.document_id == document_id, t.versions.c.number == number)
+        )
+        row = self.conn.execute(query).mappings().first()
+        return rows.version(row) if row else None
+
+    def list_versions(self, document_id: str) -> list[Version]:
+        query = (
+            select(*_VERSION_COLUMNS)
+            .join(t.blobs, t.blobs.c.sha256 == t.versions.c.sha256)
+            .where(t.versions.c.document_id == document_id)
+            .order_by(t.versions.c.number)
+        )
+        return [rows.version(r) for r in self.conn.execute(query).mappings()]
+
+    def set_version_format(
+        self, document_id: str, number: int, puid: str | None, name: str, mime: str
+    ) -> None:
+        where = and_(t.versions.c.document_id == document_id, t.versions.c.number == number)
+        self.conn.execute(
+            update(t.versions).where(where).values(puid=puid, format_name=name, mime_type=mime)
+        )
+
+    def set_extraction(
+        self, document_id: str, number: int, status: ExtractionStatus, error: str | None
+    ) -> None:
+        where = and_(t.versions.c.document_id == document_id, t.versions.c.number == number)
+        values = {"extraction_status": status.value, "extraction_error": error}
+        self.conn.execute(update(t.versions).where(where).values(**values))
+
+    def set_text(self, document_id: str, number: int, body: str) -> None:
+        self.conn.execute(insert(t.texts).values(document_id=document_id, number=number, body=body))
+
+    def get_text(self, document_id: str, number: int) -> str | None:
+        query = select(t.texts.c.body).where(
+            t.texts.c.document_id == document_id, t.texts.c.number == number
+        )
+        return self.conn.execute(query).scalar()
+
+    def versions_pending_extraction(self, limit: int) -> list[tuple[str, int]]:
+        query = (
+            select(t.versions.c.document_id, t.versions.c.number)
+            .where(t.versions.c.extraction_status == ExtractionStatus.PENDING.value)
+            .limit(limit)
+        )
+        return [(r[0], r[1]) for r in self.conn.execute(query)]
+
+    # -- idempotency keys -------------------------------------------------------------------
+    def get_idempotency(
+        self, principal_id: str, key: str
+    ) -> tuple[str, int | None, str | None] | None:
+        c = t.idempotency_keys.c
+        query = select(c.fingerprint, c.status_code, c.response).where(
+            c.principal_id == principal_id, c.key == key
+        )
+        row = self.conn.execute(query).first()
+        return (row[0], row[1], row[2]) if row else None
+
+    def reserve_idempotency(
+        self, principal_id: str, key: str, fingerprint: str, at: datetime
+    ) -> bool:
+        """False when a concurrent request reserved the same key first."""
+        values = {
+            "principal_id": principal_id,
+            "key": key,
+            "fingerprint": fingerprint,
+            "created_at": at,
+        }
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(t.idempotency_keys).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    def complete_idempotency(
+        self, principal_id: str, key: str, status_code: int, response: str
+    ) -> None:
+        c = t.idempotency_keys.c
+        where = and_(c.principal_id == principal_id, c.key == key)
+        self.conn.execute(
+            update(t.idempotency_keys)
+            .where(where)
+            .values(status_code=status_code, response=response)
+        )
+
+    def release_idempotency(self, principal_id: str, key: str) -> None:
+        c = t.idempotency_keys.c
+        self.conn.execute(
+            t.idempotency_keys.delete().where(c.principal_id == principal_id, c.key == key)
+        )
+
+    def iter_documents(self, org_id: str | None = None) -> Iterator[Document]:
+        query = select(t.documents)
+        if org_id:
+            query = query.where(t.documents.c.organisation_id == org_id)
+        for row in self.conn.execute(query.order_by(t.documents.c.pk)).mappings():
+            yield rows.document(row)

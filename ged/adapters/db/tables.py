@@ -1,0 +1,202 @@
+"""Table definitions. The schema itself is created and evolved by Alembic migrations
+(``ged/adapters/db/migrations``); these objects are what queries are written against.
+
+Full-text search tables are dialect-specific and live only in the migrations: an FTS5 virtual
+table ``documents_fts`` on SQLite, a ``document_search`` table with a GIN-indexed tsvector on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+TS = DateTime(timezone=True)
+# SQLite only makes INTEGER PRIMARY KEY an alias of rowid (autoincrementing).
+BIGINT_PK = BigInteger().with_variant(Integer(), "sqlite")
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("seda_identifier", String(200), nullable=False),
+    UniqueConstraint("organisation_id", "seda_identifier", name="uq_services_org_seda"),
+)
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),  # user | application
+    Column("roles", String(200), nullable=False),  # comma-separated Role values
+    Column("platform_admin", Boolean, nullable=False, default=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("organisation_id", "name", name="uq_principals_org_name"),
+)
+
+principal_services = Table(
+    "principal_services",
+    metadata,
+    Column("principal_id", ID, ForeignKey("principals.id"), primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), primary_key=True),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("principal_id", ID, ForeignKey("principals.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS),
+)
+
+plan_nodes = Table(
+    "plan_nodes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("label", String(500), nullable=False),
+    Column("parent_id", ID, ForeignKey("plan_nodes.id")),
+    UniqueConstraint("organisation_id", "code", name="uq_plan_nodes_org_code"),
+)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("plan_node_id", ID, ForeignKey("plan_nodes.id")),
+    Column("title", String(1000), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("reference", String(200), nullable=False, default=""),
+    Column("status", String(20), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_dossiers_org_service", "organisation_id", "service_id"),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("sha512", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("pk", BIGINT_PK, primary_key=True, autoincrement=True),
+    Column("id", ID, nullable=False, unique=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), nullable=False),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("title", String(1000), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("author", String(500), nullable=False, default=""),
+    Column("language", String(10), nullable=False, default="fra"),
+    Column("document_type", String(200), nullable=False, default=""),
+    Column("keywords", JSON, nullable=False),
+    Column("created_on", Date),
+    Column("received_on", Date),
+    Column("extra", JSON, nullable=False),
+    Column("current_version", Integer, nullable=False, default=0),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_documents_org_service_created", "organisation_id", "service_id", "created_at"),
+    Index("ix_documents_dossier", "dossier_id"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("document_id", ID, ForeignKey("documents.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+    Column("filename", String(1000), nullable=False),
+    Column("mime_type", String(200), nullable=False),
+    Column("puid", String(50)),
+    Column("format_name", String(300), nullable=False, default=""),
+    Column("extraction_status", String(20), nullable=False),
+    Column("extraction_error", String(500)),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", ID, nullable=False),
+)
+
+oplog = Table(
+    "oplog",
+    metadata,
+    Column("seq", BIGINT_PK, primary_key=True, autoincrement=False),
+    Column("at", TS, nullable=False),
+    Column("organisation_id", ID),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("object_type", String(50), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal_id", ID, primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer),
+    Column("response", Text),
+    Column("created_at", TS, nullable=False),
+)
+
+texts = Table(
+    "texts",
+    metadata,
+    Column("document_id", ID, ForeignKey("documents.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("body", Text, nullable=False),
+)

@@ -1,0 +1,146 @@
+"""Unit of work over one SQL transaction, with the operation log appended in it.
+
+SQLite: ``BEGIN IMMEDIATE`` takes the write lock up front (see engine.py); when another writer
+holds it past the busy timeout we retry a few times with back-off, then answer 503.
+PostgreSQL: appends to the operation log are serialised by a transaction-level advisory lock,
+so the chain has exactly one head.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ged.adapters.db import tables as t
+from ged.adapters.db.repository import SqlRepository
+from ged.adapters.db.rows import as_utc
+from ged.domain.errors import UnavailableError
+from ged.domain.oplog import GENESIS, LogEntry, entry_hash
+
+OPLOG_LOCK = 7_291_004  # arbitrary advisory-lock key for the operation-log head
+
+
+class DatabaseBusy(UnavailableError):
+    code = "database_busy"
+    title = "Base de données occupée"
+
+
+class DatabaseUnavailable(UnavailableError):
+    code = "database_unavailable"
+    title = "Base de données injoignable"
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+class SqlUnitOfWork:
+    repo: SqlRepository
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], retries: int = 5) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.retries = retries
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self._conn = self._begin()
+        self.repo = SqlRepository(self._conn)
+        return self
+
+    def _begin(self) -> Connection:
+        delay = 0.05
+        for attempt in range(self.retries + 1):
+            try:
+                conn = self.engine.connect()
+            except DBAPIError as exc:
+                raise DatabaseUnavailable(str(exc.orig), retry_after=5) from exc
+            try:
+                conn.begin()
+                return conn
+            except OperationalError as exc:
+                conn.close()
+                if not _is_locked(exc) or attempt == self.retries:
+                    raise DatabaseBusy(
+                        "La base de données est verrouillée par une autre écriture", retry_after=2
+                    ) from exc
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def __exit__(self, *exc: object) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its with-block")
+        return self._conn
+
+    def commit(self) -> None:
+        try:
+            self.conn.commit()
+        except OperationalError as exc:
+            if _is_locked(exc):
+                raise DatabaseBusy("La base de données est verrouillée", retry_after=2) from exc
+            raise
+
+    def log(
+        self,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str,
+        organisation_id: str | None,
+        details: dict[str, Any] | None = None,
+    ) -> LogEntry:
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": OPLOG_LOCK})
+        head = self.conn.execute(
+            select(t.oplog.c.seq, t.oplog.c.hash).order_by(t.oplog.c.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "at": as_utc(self.clock()),
+            "organisation_id": organisation_id,
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "details": details or {},
+            "prev_hash": prev,
+        }
+        digest = entry_hash(**fields)
+        row = {**fields, "details": json.dumps(fields["details"], sort_keys=True), "hash": digest}
+        self.conn.execute(insert(t.oplog).values(**row))
+        return LogEntry(**fields, hash=digest)
+
+    def iter_log(self) -> Iterator[LogEntry]:
+        result = self.conn.execute(select(t.oplog).order_by(t.oplog.c.seq)).mappings()
+        for row in result:
+            yield LogEntry(
+                seq=row["seq"],
+                at=as_utc(row["at"]),
+                organisation_id=row["organisation_id"],
+                actor=row["actor"],
+                action=row["action"],
+                object_type=row["object_type"],
+                object_id=row["object_id"],
+                details=json.loads(row["details"]),
+                prev_hash=row["prev_hash"],
+                hash=row["hash"],
+            )

@@ -1,0 +1,104 @@
+"""The worker process: runs extraction jobs one at a time under resource limits (POSIX setrlimit).
+
+Limits are set before any extractor (and so any PDF library) is imported:
+
+- ``RLIMIT_AS`` caps the address space, so a decompression bomb fails an allocation inside this
+  process instead of exhausting the host;
+- ``RLIMIT_CPU`` is moved before each job to "CPU used so far + the job's timeout": if the pool
+  itself disappears while a job spins, the kernel still ends the worker (SIGXCPU);
+- ``RLIMIT_CORE`` is 0, so a crashing parser leaves no core dump of its memory on disk.
+
+The pool talks to the worker over a pipe: a ``Job`` in, an ``ExtractionResult`` out, ``None``
+to stop. Extractors are named "module:function" so that tests and deployments can plug their
+own; they take the file's path and the character budget and return an ``ExtractorOutput`` or
+raise an ``ExtractionError``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import resource
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from ged.adapters.extraction.results import ExtractionError, ExtractionResult, ExtractorOutput
+
+Extractor = Callable[[str, int], ExtractorOutput]
+
+READY = "ready"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to extract, as sent to a worker."""
+
+    path: str
+    extractor: str
+    max_chars: int
+    cpu_seconds: int
+
+
+def serve(conn: Connection, memory_bytes: int) -> None:
+    """Worker main loop: set the limits, announce readiness, then answer jobs until told to stop."""
+    limit_resources(memory_bytes)
+    # Hostile files make libraries warn and log at length; the outcome travels back in the
+    # result, and the worker must not flood the server's stderr.
+    warnings.simplefilter("ignore")
+    logging.disable(logging.CRITICAL)
+    conn.send(READY)
+    extractors: dict[str, Extractor] = {}
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the pool went away
+            return
+        if job is None:
+            return
+        conn.send(run_job(job, extractors))
+
+
+def limit_resources(memory_bytes: int) -> None:
+    """Cap the address space and forbid core dumps for the rest of this process's life."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        memory_bytes = min(memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def limit_cpu(seconds: int) -> None:
+    """Let this job use at most ``seconds`` more CPU seconds before the kernel sends SIGXCPU."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + seconds + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def run_job(job: Job, extractors: dict[str, Extractor]) -> ExtractionResult:
+    """Run one job and turn every way it can end inside Python into a result."""
+    limit_cpu(job.cpu_seconds)
+    try:
+        extractor = extractors.get(job.extractor) or _load(job.extractor)
+        extractors[job.extractor] = extractor
+        return ExtractionResult.done(extractor(job.path, job.max_chars))
+    except ExtractionError as exc:
+        return ExtractionResult.failed(exc.reason, str(exc))
+    except MemoryError:
+        return ExtractionResult.failed("memory", "MemoryError under the address-space limit")
+    except RecursionError:
+        return ExtractionResult.failed("malformed", "structures nested too deeply")
+    except (
+        Exception
+    ) as exc:  # a library's own exception on odd input: the job fails, not the worker
+        return ExtractionResult.failed("error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _load(reference: str) -> Extractor:
+    module_name, _, name = reference.partition(":")
+    extractor: Extractor = getattr(importlib.import_module(module_name), name)
+    return extractor

@@ -1,0 +1,199 @@
+"""Documents: streaming upload, versions, metadata, download.
+
+Uploads send the raw bytes as the request body (``Content-Type`` of the file; the original
+name in ``Content-Disposition: attachment; filename*=UTF-8''…`` or the ``filename`` query
+parameter), metadata as query parameters. This keeps the upload a single stream, hashed while
+written, with no multipart spooling.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, BinaryIO
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ged.api.deps import Caller, Ctx
+from ged.api.idempotent import run_once
+from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
+from ged.api.streaming import BodyReader, declared_length
+from ged.domain.errors import InvalidError, Issue
+from ged.domain.model import Metadata
+from ged.services import documents
+from ged.services.context import Context
+
+router = APIRouter(tags=["documents"])
+
+
+def filename_from(request: Request, query_name: str | None) -> str | None:
+    if query_name:
+        return query_name
+    header = request.headers.get("content-disposition", "")
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename*" and "''" in value:
+            return unquote(value.split("''", 1)[1])
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename":
+            return value.strip('"')
+    return None
+
+
+def _extra(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidError(
+            "extra : JSON invalide", issues=[Issue("bad_json", str(exc), path="extra")]
+        ) from exc
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidError(
+            "extra : objet de chaînes attendu", issues=[Issue("bad_extra", "type", path="extra")]
+        )
+    return value
+
+
+def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, number: int) -> None:
+    tasks.add_task(documents.process, ctx, document_id, number)
+
+
+@router.post("/dossiers/{dossier_id}/documents", status_code=201, response_model=DocumentOut)
+async def upload_document(
+    dossier_id: str,
+    request: Request,
+    ctx: Ctx,
+    caller: Caller,
+    tasks: BackgroundTasks,
+    title: str | None = None,
+    filename: str | None = None,
+    description: str = "",
+    author: str = "",
+    language: str = "fra",
+    document_type: str = "",
+    keywords: Annotated[list[str] | None, Query()] = None,
+    created_on: date | None = None,
+    received_on: date | None = None,
+    extra: str | None = None,
+) -> Response:
+    size = declared_length(request, ctx.max_upload_bytes)
+    name = filename_from(request, filename)
+    meta = Metadata(
+        title=title or name or "Sans titre",
+        description=description,
+        author=author,
+        language=language,
+        document_type=document_type,
+        keywords=keywords or [],
+        created_on=created_on,
+        received_on=received_on,
+        extra=_extra(extra),
+    )
+    reader = BodyReader(request)
+
+    def create() -> DocumentOut:
+        filed = documents.file_document(
+            ctx,
+            caller,
+            dossier_id,
+            reader.blocks(),
+            filename=name,
+            metadata=meta,
+            mime_type=request.headers.get("content-type"),
+            expected_size=size,
+        )
+        _process_later(tasks, ctx, filed.document.id, filed.version.number)
+        return DocumentOut.of(filed.document, [filed.version])
+
+    return await run_once(request, ctx, caller, create, body_marker=f"upload {size}")
+
+
+@router.post("/documents/{document_id}/versions", status_code=201, response_model=VersionOut)
+async def upload_version(
+    document_id: str,
+    request: Request,
+    ctx: Ctx,
+    caller: Caller,
+    tasks: BackgroundTasks,
+    filename: str | None = None,
+) -> Response:
+    size = declared_length(request, ctx.max_upload_bytes)
+    name = filename_from(request, filename)
+    reader = BodyReader(request)
+
+    def create() -> VersionOut:
+        filed = documents.add_version(
+            ctx,
+            caller,
+            document_id,
+            reader.blocks(),
+            filename=name,
+            mime_type=request.headers.get("content-type"),
+            expected_size=size,
+        )
+        _process_later(tasks, ctx, filed.document.id, filed.version.number)
+        return VersionOut.of(filed.version)
+
+    return await run_once(request, ctx, caller, create, body_marker=f"version {size}")
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut)
+async def get_document(document_id: str, ctx: Ctx, caller: Caller) -> DocumentOut:
+    doc, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
+    return DocumentOut.of(doc, versions)
+
+
+@router.patch("/documents/{document_id}", response_model=DocumentOut)
+async def update_metadata(
+    document_id: str, body: MetadataIn, ctx: Ctx, caller: Caller
+) -> DocumentOut:
+    changes = body.model_dump(exclude_unset=True)
+    doc = await run_in_threadpool(documents.update_metadata, ctx, caller, document_id, changes)
+    return DocumentOut.of(doc)
+
+
+@router.get("/documents/{document_id}/versions", response_model=list[VersionOut])
+async def list_versions(document_id: str, ctx: Ctx, caller: Caller) -> list[VersionOut]:
+    _, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
+    return [VersionOut.of(v) for v in versions]
+
+
+def content_disposition(name: str) -> str:
+    """RFC 6266: an ASCII fallback with anything risky replaced, plus the exact UTF-8 name."""
+    fallback = (
+        "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._- ") else "_" for ch in name)
+        or "document"
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while block := stream.read(1 << 20):
+            yield block
+
+
+@router.get("/documents/{document_id}/content")
+async def download(
+    document_id: str, ctx: Ctx, caller: Caller, version: int | None = None
+) -> StreamingResponse:
+    found, stream = await run_in_threadpool(
+        documents.open_version, ctx, caller, document_id, version
+    )
+    headers = {
+        "Content-Disposition": content_disposition(found.filename),
+        "Content-Length": str(found.size),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox",
+        "ETag": f'"{found.sha256}"',
+        "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(found.sha256)).decode()}:",
+    }
+    return StreamingResponse(_chunks(stream), media_type=found.mime_type, headers=headers)

@@ -1,0 +1,223 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from ged.domain.model import Document, Dossier, Organisation, PlanNode, Role, Service, Version
+
+
+class OrganisationIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, org: Organisation) -> OrganisationOut:
+        return cls(id=org.id, name=org.name, created_at=org.created_at)
+
+
+class ServiceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    seda_identifier: str = Field(min_length=1, max_length=200)
+
+
+class ServiceOut(BaseModel):
+    id: str
+    name: str
+    seda_identifier: str
+
+    @classmethod
+    def of(cls, s: Service) -> ServiceOut:
+        return cls(id=s.id, name=s.name, seda_identifier=s.seda_identifier)
+
+
+class PrincipalIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    roles: list[Role] = Field(min_length=1)
+    service_ids: list[str] = []
+    kind: str = Field(default="user", pattern="^(user|application)$")
+    organisation_id: str | None = None  # platform administrators may create in another org
+
+
+class TokenOut(BaseModel):
+    principal_id: str
+    name: str
+    organisation_id: str
+    roles: list[Role]
+    token: str = Field(description="Shown once; only its SHA-256 is stored")
+
+
+class PlanNodeIn(BaseModel):
+    code: str = Field(min_length=1, max_length=100)
+    label: str = Field(min_length=1, max_length=500)
+    parent_id: str | None = None
+
+
+class PlanNodeUpdate(BaseModel):
+    label: str = Field(min_length=1, max_length=500)
+
+
+class PlanNodeOut(BaseModel):
+    id: str
+    code: str
+    label: str
+    parent_id: str | None
+
+    @classmethod
+    def of(cls, n: PlanNode) -> PlanNodeOut:
+        return cls(id=n.id, code=n.code, label=n.label, parent_id=n.parent_id)
+
+
+class DossierIn(BaseModel):
+    service_id: str
+    title: str = Field(min_length=1, max_length=1000)
+    plan_node_id: str | None = None
+    opened_on: date | None = None
+    description: str = ""
+    reference: str = Field(default="", max_length=200)
+
+
+class DossierUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=1000)
+    description: str | None = None
+    reference: str | None = Field(default=None, max_length=200)
+    plan_node_id: str | None = None
+
+
+class DossierClose(BaseModel):
+    closed_on: date | None = None
+
+
+class DossierOut(BaseModel):
+    id: str
+    service_id: str
+    plan_node_id: str | None
+    title: str
+    description: str
+    reference: str
+    status: str
+    opened_on: date
+    closed_on: date | None
+
+    @classmethod
+    def of(cls, d: Dossier) -> DossierOut:
+        return cls(
+            id=d.id,
+            service_id=d.service_id,
+            plan_node_id=d.plan_node_id,
+            title=d.title,
+            description=d.description,
+            reference=d.reference,
+            status=d.status.value,
+            opened_on=d.opened_on,
+            closed_on=d.closed_on,
+        )
+
+
+class MetadataIn(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=1000)
+    description: str | None = None
+    author: str | None = Field(default=None, max_length=500)
+    language: str | None = Field(default=None, max_length=10)
+    document_type: str | None = Field(default=None, max_length=200)
+    keywords: list[str] | None = None
+    created_on: date | None = None
+    received_on: date | None = None
+    extra: dict[str, str] | None = None
+
+
+class VersionOut(BaseModel):
+    number: int
+    sha256: str
+    sha512: str
+    size: int
+    filename: str
+    mime_type: str
+    puid: str | None
+    format_name: str
+    extraction_status: str
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, v: Version) -> VersionOut:
+        return cls(
+            number=v.number,
+            sha256=v.sha256,
+            sha512=v.sha512,
+            size=v.size,
+            filename=v.filename,
+            mime_type=v.mime_type,
+            puid=v.puid,
+            format_name=v.format_name,
+            extraction_status=v.extraction_status.value,
+            created_at=v.created_at,
+            created_by=v.created_by,
+        )
+
+
+class DocumentOut(BaseModel):
+    id: str
+    dossier_id: str
+    service_id: str
+    title: str
+    description: str
+    author: str
+    language: str
+    document_type: str
+    keywords: list[str]
+    created_on: date | None
+    received_on: date | None
+    extra: dict[str, str]
+    current_version: int
+    created_at: datetime
+    updated_at: datetime
+    versions: list[VersionOut] | None = None
+
+    @classmethod
+    def of(cls, d: Document, versions: list[Version] | None = None) -> DocumentOut:
+        m = d.metadata
+        return cls(
+            id=d.id,
+            dossier_id=d.dossier_id,
+            service_id=d.service_id,
+            title=m.title,
+            description=m.description,
+            author=m.author,
+            language=m.language,
+            document_type=m.document_type,
+            keywords=m.keywords,
+            created_on=m.created_on,
+            received_on=m.received_on,
+            extra=m.extra,
+            current_version=d.current_version,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+            versions=[VersionOut.of(v) for v in versions] if versions is not None else None,
+        )
+
+
+class SearchHitOut(BaseModel):
+    document: DocumentOut
+    rank: float | None
+
+
+class SearchOut(BaseModel):
+    hits: list[SearchHitOut]
+    next_offset: int | None
+
+
+class LogVerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    head: str
+    first_bad_seq: int | None
+    reason: str | None
+    message: str | None

@@ -1,0 +1,101 @@
+"""Wires the real adapters into a ``Context``: the only place that knows them all."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ged.adapters import formats
+from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.adapters.db.engine import make_engine, migrate
+from ged.adapters.db.uow import SqlUnitOfWork
+from ged.adapters.extraction.pool import ExtractionPool
+from ged.config import Settings
+from ged.services.context import Context
+from ged.services.ports import BlobStore, FormatIdentifier, LocalCopy, TextExtractor
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_blob_store(settings: Settings) -> BlobStore:
+    if settings.storage == "s3":
+        (settings.home / "spool").mkdir(parents=True, exist_ok=True)
+        return S3BlobStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key or None,
+            secret_access_key=settings.s3_secret_key or None,
+            prefix=settings.s3_prefix,
+            spool_dir=settings.home / "spool",
+        )
+    return FilesystemBlobStore(settings.blob_root)
+
+
+def local_copy_for(store: BlobStore, spool: Path) -> LocalCopy:
+    """A path to a blob's bytes for tools that need a file (format identification,
+    text extraction): the blob itself on the filesystem store, a temporary copy otherwise."""
+
+    @contextmanager
+    def local_copy(sha256: str) -> Iterator[Path]:
+        if isinstance(store, FilesystemBlobStore):
+            yield store.path_of(sha256)
+            return
+        spool.mkdir(parents=True, exist_ok=True)
+        with (
+            tempfile.NamedTemporaryFile(dir=spool, prefix="copy-") as tmp,
+            store.open(sha256) as src,
+        ):
+            shutil.copyfileobj(src, tmp, 1 << 20)
+            tmp.flush()
+            yield Path(tmp.name)
+
+    return local_copy
+
+
+def build_context(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    blobs: BlobStore | None = None,
+    identify: FormatIdentifier | None = None,
+    extract: TextExtractor | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    run_migrations: bool = True,
+) -> Context:
+    engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
+    if run_migrations:
+        migrate(engine)
+    store = blobs or make_blob_store(settings)
+    return Context(
+        uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
+        blobs=store,
+        clock=clock,
+        identify=identify or default_identifier(),
+        extract=extract or default_extractor(settings),
+        local_copy=local_copy_for(store, settings.home / "spool"),
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+
+
+def default_identifier() -> FormatIdentifier:
+    return formats.identify
+
+
+def default_extractor(settings: Settings) -> TextExtractor:
+    """A long-lived pool of sandboxed extraction processes (started on first use)."""
+    pool = ExtractionPool(
+        max(1, settings.extraction_workers),
+        timeout_s=settings.extraction_timeout_s,
+        memory_mb=settings.extraction_memory_mb,
+    )
+    return pool.extract

@@ -1,0 +1,382 @@
+"""The ``gedsae`` command line. Works from any directory: the instance is ``GEDSAE_HOME``.
+
+Exit codes: 0 success; 1 invalid input (and ``seda validate``: invalid); 2 usage error;
+3 not found; 4 conflict; 5 unavailable (database, storage; retry later); 6 authentication or
+permission refused; 70 internal error. Errors are printed as « code: message ».
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from ged.config import Settings, load_settings
+from ged.domain.access import Principal
+from ged.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    GedError,
+    InvalidError,
+    NotFoundError,
+    UnavailableError,
+)
+from ged.domain.model import Role
+from ged.domain.search import SearchQuery
+from ged.services import admin, documents, importer
+from ged.services.context import Context
+from ged.services.oplog import verify_log
+from ged.services.search import search_documents
+from schemas.cli import schemas_group
+from seda.cli import seda_group
+
+T = TypeVar("T")
+ADMIN_NAME = "admin"
+
+
+def exit_code(exc: GedError) -> int:
+    families: list[tuple[type[GedError], int]] = [
+        (NotFoundError, 3),
+        (ConflictError, 4),
+        (UnavailableError, 5),
+        (AuthenticationError, 6),
+        (ForbiddenError, 6),
+    ]
+    for family, code in families:
+        if isinstance(exc, family):
+            return code
+    return 1 if exc.status < 500 or exc.status == 507 else 70
+
+
+def fail(exc: GedError) -> NoReturn:
+    click.echo(f"{exc.code}: {exc.detail}", err=True)
+    if isinstance(exc, InvalidError):
+        for issue in exc.issues:
+            where = f" (ligne {issue.line})" if issue.line else ""
+            click.echo(f"  - {issue.code}{where} {issue.path or ''}: {issue.message}", err=True)
+    sys.exit(exit_code(exc))
+
+
+def run(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except GedError as exc:
+        fail(exc)
+
+
+class Env:
+    def __init__(self, home: Path | None) -> None:
+        self.settings: Settings = load_settings(home)
+        self._ctx: Context | None = None
+
+    def context(self) -> Context:
+        if self._ctx is None:
+            from ged.bootstrap import build_context
+
+            self._ctx = run(lambda: build_context(self.settings))
+        return self._ctx
+
+    def principal(self, name: str, organisation: str | None) -> Principal:
+        ctx = self.context()
+        with ctx.uow() as uow:
+            org = (
+                uow.repo.find_organisation(organisation)
+                if organisation
+                else _first_organisation(uow)
+            )
+            found = uow.repo.find_principal(org.id, name) if org else None
+        if found is None:
+            raise NotFoundError(f"Utilisateur « {name} » introuvable")
+        return found
+
+
+def _first_organisation(uow: Any) -> Any:
+    orgs = uow.repo.list_organisations()
+    return orgs[0] if orgs else None
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group()
+@click.option(
+    "--home", type=click.Path(path_type=Path), envvar="GEDSAE_HOME", help="Dossier de l'instance"
+)
+@click.pass_context
+def main(click_ctx: click.Context, home: Path | None) -> None:
+    """gedsae — GED et archivage électronique (SEDA) pour les organismes publics."""
+    click_ctx.obj = Env(home)
+
+
+@main.command()
+@click.option("--organisation", default="Organisation par défaut", show_default=True)
+@pass_env
+def init(env: Env, organisation: str) -> None:
+    """Crée l'instance (base, stockage, première organisation) et affiche le jeton administrateur."""
+    env.settings.home.mkdir(parents=True, exist_ok=True)
+    ctx = env.context()
+    with ctx.uow() as uow:
+        if uow.repo.list_organisations():
+            click.echo(f"Instance déjà initialisée dans {env.settings.home}")
+            return
+    org = run(lambda: admin.create_organisation(ctx, "system", organisation))
+    issued = run(
+        lambda: admin.create_principal(
+            ctx,
+            "system",
+            org.id,
+            ADMIN_NAME,
+            {Role.ADMIN, Role.RECORDS_OFFICER},
+            set(),
+            platform_admin=True,
+        )
+    )
+    click.echo(f"Instance créée dans {env.settings.home}")
+    click.echo(f"Organisation : {org.name} ({org.id})")
+    click.echo("Jeton administrateur (affiché une seule fois, conservez-le) :")
+    click.echo(issued.token)
+
+
+@main.command()
+@click.option("--quiet", is_flag=True)
+@pass_env
+def status(env: Env, quiet: bool) -> None:
+    """Indique si l'instance est initialisée (code 0) ou non (code 3)."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import DBAPIError
+
+    from ged.adapters.db.engine import make_engine, pending_migrations
+    from ged.adapters.db.tables import organisations
+
+    db = env.settings.home / "gedsae.db"
+    if env.settings.database_url.startswith("sqlite") and not db.exists():
+        count, behind = 0, True
+    else:
+        engine = make_engine(env.settings.database_url)
+        try:
+            behind = pending_migrations(engine)
+            with engine.connect() as conn:
+                count = conn.execute(select(func.count()).select_from(organisations)).scalar_one()
+        except DBAPIError:
+            count = 0
+        engine.dispose()
+    if not quiet:
+        state = "initialisée" if count else "non initialisée"
+        click.echo(
+            f"Instance {state} : {env.settings.home} (migrations en attente : {'oui' if behind else 'non'})"
+        )
+    if not count:
+        sys.exit(3)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@pass_env
+def serve(env: Env, host: str | None, port: int | None) -> None:
+    """Lance le serveur HTTP (API REST)."""
+    import uvicorn
+
+    from ged.api.app import create_app
+
+    app = create_app(env.context())
+    uvicorn.run(
+        app, host=host or env.settings.host, port=port or env.settings.port, log_level="info"
+    )
+
+
+@main.group()
+def tokens() -> None:
+    """Jetons d'accès."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--organisation", default=None, help="Nom de l'organisation (défaut : la première)")
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]))
+@click.option("--service", "services", multiple=True, help="Identifiant SEDA d'un service")
+@click.option("--application", is_flag=True, help="Client applicatif plutôt qu'utilisateur")
+@click.option("--label", default="cli")
+@pass_env
+def tokens_create(
+    env: Env,
+    name: str,
+    organisation: str | None,
+    roles: tuple[str, ...],
+    services: tuple[str, ...],
+    application: bool,
+    label: str,
+) -> None:
+    """Crée un jeton pour NAME (et crée NAME avec --role s'il n'existe pas)."""
+    ctx = env.context()
+
+    def create() -> admin.IssuedToken:
+        with ctx.uow() as uow:
+            org = (
+                uow.repo.find_organisation(organisation)
+                if organisation
+                else _first_organisation(uow)
+            )
+            if org is None:
+                raise NotFoundError("Organisation introuvable")
+            exists = uow.repo.find_principal(org.id, name)
+            service_ids = set()
+            for seda_id in services:
+                svc = uow.repo.find_service(org.id, seda_id)
+                if svc is None:
+                    raise NotFoundError(f"Service « {seda_id} » introuvable")
+                service_ids.add(svc.id)
+        if exists:
+            return admin.create_token(ctx, "cli", org.id, name, label)
+        kind = "application" if application else "user"
+        return admin.create_principal(
+            ctx, "cli", org.id, name, {Role(r) for r in roles}, service_ids, kind=kind
+        )
+
+    issued = run(create)
+    click.echo(issued.token)
+
+
+@main.group()
+def services() -> None:
+    """Services producteurs."""
+
+
+@services.command("create")
+@click.argument("name")
+@click.argument("seda_identifier")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@pass_env
+def services_create(
+    env: Env, name: str, seda_identifier: str, as_user: str, organisation: str | None
+) -> None:
+    """Crée un service producteur (identifiant SEDA de l'OriginatingAgency)."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    svc = run(lambda: admin.create_service(env.context(), actor, name, seda_identifier))
+    click.echo(svc.id)
+
+
+@main.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--service", "service_seda", required=True, help="Identifiant SEDA du service")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@click.option(
+    "--no-process", is_flag=True, help="Ne pas identifier les formats ni extraire le texte"
+)
+@pass_env
+def import_dir(
+    env: Env,
+    directory: Path,
+    service_seda: str,
+    as_user: str,
+    organisation: str | None,
+    no_process: bool,
+) -> None:
+    """Importe une arborescence : chaque dossier devient un dossier, chaque fichier un document."""
+    ctx = env.context()
+    actor = run(lambda: env.principal(as_user, organisation))
+    with ctx.uow() as uow:
+        svc = uow.repo.find_service(actor.organisation_id, service_seda)
+    if svc is None:
+        fail(NotFoundError(f"Service « {service_seda} » introuvable"))
+    total = sum(1 for _ in directory.rglob("*") if _.is_file() and not _.is_symlink())
+    started = time.monotonic()
+    with click.progressbar(length=total, label="Import", file=sys.stderr) as bar:
+        last = [0]
+
+        def progress(files: int, size: int) -> None:
+            bar.update(files - last[0])
+            last[0] = files
+
+        summary = run(
+            lambda: importer.import_tree(ctx, actor, directory, svc.id, progress=progress)
+        )
+    if not no_process:
+        importer.process_all(ctx, summary.document_ids, workers=env.settings.extraction_workers)
+    elapsed = max(time.monotonic() - started, 1e-9)
+    click.echo(
+        f"{summary.files} fichiers, {summary.bytes} octets, {summary.dossiers} dossiers "
+        f"en {elapsed:.2f} s ({summary.bytes / elapsed / 1e6:.1f} Mo/s, "
+        f"{summary.files / elapsed:.0f} fichiers/s)"
+    )
+    if summary.skipped:
+        click.echo(f"{len(summary.skipped)} fichiers ignorés :")
+        for path, reason in summary.skipped:
+            click.echo(f"  - {path} : {reason}")
+
+
+@main.command()
+@click.argument("text", default="")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def search(
+    env: Env, text: str, as_user: str, organisation: str | None, limit: int, as_json: bool
+) -> None:
+    """Recherche plein texte (titre, mots-clés, contenu)."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    query = SearchQuery(organisation_id=actor.organisation_id, text=text, limit=limit)
+    page = run(lambda: search_documents(env.context(), actor, query))
+    for hit in page.hits:
+        doc = hit.document
+        if as_json:
+            click.echo(json.dumps({"id": doc.id, "title": doc.metadata.title, "rank": hit.rank}))
+        else:
+            click.echo(f"{doc.id}  {doc.metadata.title}")
+
+
+@main.command()
+@click.argument("document_id")
+@click.option("--version", type=int, default=None)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@pass_env
+def get(
+    env: Env,
+    document_id: str,
+    version: int | None,
+    out: Path,
+    as_user: str,
+    organisation: str | None,
+) -> None:
+    """Écrit le contenu d'un document dans --out."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    found, stream = run(lambda: documents.open_version(env.context(), actor, document_id, version))
+    with stream, out.open("wb") as target:
+        while block := stream.read(1 << 20):
+            target.write(block)
+    click.echo(f"{out} ({found.size} octets, sha256 {found.sha256})")
+
+
+@main.group()
+def log() -> None:
+    """Journal des opérations."""
+
+
+@log.command("verify")
+@pass_env
+def log_verify(env: Env) -> None:
+    """Vérifie le chaînage du journal ; nomme la première entrée altérée (code 1)."""
+    report = run(lambda: verify_log(env.context()))
+    if report.first_break is None:
+        click.echo(f"Journal intègre : {report.entries} entrées, tête {report.head}")
+        return
+    bad = report.first_break
+    click.echo(f"Journal altéré à l'entrée {bad.seq} ({bad.reason}) : {bad.message}", err=True)
+    sys.exit(1)
+
+
+# The SEDA library and the schema installer bring their own command groups.
+main.add_command(seda_group, "seda")
+main.add_command(schemas_group, "schemas")

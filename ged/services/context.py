@@ -1,0 +1,25 @@
+"""What the use cases receive: their ports, wired once in ``ged.bootstrap``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ged.services.ports import BlobStore, FormatIdentifier, LocalCopy, TextExtractor, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: Callable[[], UnitOfWork]
+    blobs: BlobStore
+    clock: Callable[[], datetime]
+    identify: FormatIdentifier
+    extract: TextExtractor
+    local_copy: LocalCopy
+    max_upload_bytes: int
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

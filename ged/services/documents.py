@@ -1,0 +1,258 @@
+"""Filing documents and their versions; reading, updating metadata, downloading.
+
+Bytes never pass through the domain: the upload streams into ``BlobStore.put`` (hashing while
+writing), then one transaction records the blob, the document and its version, and the log
+entry. If that transaction fails, the blob is removed again unless something references it.
+Identification, text extraction and indexing run after the acknowledgement (``process``).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ged.domain.access import Principal
+from ged.domain.errors import NotFoundError
+from ged.domain.model import Document, ExtractionStatus, Metadata, Version
+from ged.services.context import Context, new_id
+from ged.services.filing import load_dossier
+from ged.services.ports import Chunks, ContentRef, UnitOfWork
+
+MAX_FILENAME = 255
+
+
+@dataclass(frozen=True)
+class Filed:
+    document: Document
+    version: Version
+
+
+def safe_filename(raw: str | None) -> str:
+    """The original name is kept as metadata, never used as a path: strip any directory part,
+    control characters and bidi overrides; cap the length; never empty."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = unicodedata.normalize("NFC", name).strip().strip(".")
+    if len(name) > MAX_FILENAME:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext if dot and len(ext) <= 16 else ""
+        name = (stem if dot else name)[: MAX_FILENAME - len(ext) - 1] + ("." + ext if ext else "")
+    return name or "document"
+
+
+def _store(ctx: Context, data: Chunks, expected_size: int | None) -> ContentRef:
+    return ctx.blobs.put(data, expected_size=expected_size, max_size=ctx.max_upload_bytes)
+
+
+def _forget_blob(ctx: Context, ref: ContentRef) -> None:
+    """Compensation after a failed transaction: no orphan blob is left behind."""
+    with ctx.uow() as uow:
+        referenced = uow.repo.blob_referenced(ref.sha256)
+    if not referenced:
+        ctx.blobs.delete(ref.sha256)
+
+
+def file_document(
+    ctx: Context,
+    actor: Principal,
+    dossier_id: str,
+    data: Chunks,
+    *,
+    filename: str | None,
+    metadata: Metadata,
+    mime_type: str | None = None,
+    expected_size: int | None = None,
+) -> Filed:
+    metadata.validate()
+    with ctx.uow() as uow:  # check access before reading a byte of the body
+        dossier = load_dossier(uow, actor, dossier_id)
+        actor.ensure_files(dossier.organisation_id, dossier.service_id, "Dossier")
+        dossier.ensure_open()
+    ref = _store(ctx, data, expected_size)
+    try:
+        with ctx.uow() as uow:
+            dossier = load_dossier(uow, actor, dossier_id)
+            dossier.ensure_open()
+            now = ctx.clock()
+            doc = Document(
+                new_id(),
+                dossier.organisation_id,
+                dossier.id,
+                dossier.service_id,
+                metadata,
+                now,
+                now,
+                1,
+            )
+            uow.repo.add_document(doc)
+            version = _record_version(ctx, uow, actor, doc, 1, ref, filename, mime_type)
+            details = {
+                "title": metadata.title,
+                "sha256": ref.sha256,
+                "size": ref.size,
+                "dossier_id": dossier.id,
+            }
+            reindex(uow, doc)
+            uow.log(actor.id, "document.create", "document", doc.id, doc.organisation_id, details)
+            uow.commit()
+    except BaseException:
+        _forget_blob(ctx, ref)
+        raise
+    return Filed(doc, version)
+
+
+def add_version(
+    ctx: Context,
+    actor: Principal,
+    document_id: str,
+    data: Chunks,
+    *,
+    filename: str | None,
+    mime_type: str | None = None,
+    expected_size: int | None = None,
+) -> Filed:
+    with ctx.uow() as uow:
+        doc = _load_for_filing(uow, actor, document_id)
+    ref = _store(ctx, data, expected_size)
+    try:
+        with ctx.uow() as uow:
+            doc = _load_for_filing(uow, actor, document_id)
+            doc.current_version += 1
+            doc.updated_at = ctx.clock()
+            uow.repo.update_document(doc)
+            version = _record_version(
+                ctx, uow, actor, doc, doc.current_version, ref, filename, mime_type
+            )
+            details = {"version": version.number, "sha256": ref.sha256, "size": ref.size}
+            reindex(uow, doc)
+            uow.log(actor.id, "document.version", "document", doc.id, doc.organisation_id, details)
+            uow.commit()
+    except BaseException:
+        _forget_blob(ctx, ref)
+        raise
+    return Filed(doc, version)
+
+
+def _load_for_filing(uow: UnitOfWork, actor: Principal, document_id: str) -> Document:
+    doc = load_document(uow, actor, document_id)
+    actor.ensure_files(doc.organisation_id, doc.service_id, "Document")
+    load_dossier(uow, actor, doc.dossier_id).ensure_open()
+    return doc
+
+
+def _record_version(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Principal,
+    doc: Document,
+    number: int,
+    ref: ContentRef,
+    filename: str | None,
+    mime_type: str | None,
+) -> Version:
+    name = safe_filename(filename)
+    guessed = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    uow.repo.ensure_blob(ref, ctx.clock())
+    version = Version(
+        document_id=doc.id,
+        number=number,
+        sha256=ref.sha256,
+        sha512=ref.sha512,
+        size=ref.size,
+        filename=name,
+        mime_type=guessed.split(";")[0].strip()[:200],
+        puid=None,
+        format_name="",
+        created_at=ctx.clock(),
+        created_by=actor.id,
+    )
+    uow.repo.add_version(version)
+    return version
+
+
+def load_document(uow: UnitOfWork, actor: Principal, document_id: str) -> Document:
+    doc = uow.repo.get_document(document_id)
+    if doc is None:
+        raise NotFoundError("Document introuvable")
+    actor.ensure_reads(doc.organisation_id, doc.service_id, "Document")
+    return doc
+
+
+def get_document(
+    ctx: Context, actor: Principal, document_id: str
+) -> tuple[Document, list[Version]]:
+    with ctx.uow() as uow:
+        doc = load_document(uow, actor, document_id)
+        return doc, uow.repo.list_versions(doc.id)
+
+
+def update_metadata(
+    ctx: Context, actor: Principal, document_id: str, changes: dict[str, object]
+) -> Document:
+    with ctx.uow() as uow:
+        doc = _load_for_filing(uow, actor, document_id)
+        merged = {**doc.metadata.__dict__, **changes}
+        doc.metadata = Metadata(**merged)
+        doc.metadata.validate()
+        doc.updated_at = ctx.clock()
+        uow.repo.update_document(doc)
+        reindex(uow, doc)
+        logged = {
+            k: v if isinstance(v, str | int | list | dict) or v is None else str(v)
+            for k, v in changes.items()
+        }
+        uow.log(actor.id, "document.update", "document", doc.id, doc.organisation_id, logged)
+        uow.commit()
+    return doc
+
+
+def open_version(
+    ctx: Context, actor: Principal, document_id: str, number: int | None
+) -> tuple[Version, BinaryIO]:
+    with ctx.uow() as uow:
+        doc = load_document(uow, actor, document_id)
+        version = uow.repo.get_version(doc.id, number or doc.current_version)
+    if version is None:
+        raise NotFoundError("Version introuvable")
+    return version, ctx.blobs.open(version.sha256)
+
+
+def process(ctx: Context, document_id: str, number: int) -> Version | None:
+    """Post-ingest step: identify the format, extract the text (sandboxed), index."""
+    with ctx.uow() as uow:
+        version = uow.repo.get_version(document_id, number)
+    if version is None or version.extraction_status is not ExtractionStatus.PENDING:
+        return version
+    with ctx.local_copy(version.sha256) as path:
+        facts = ctx.identify(path)
+        mime = facts.mime_type or version.mime_type
+        text = ctx.extract(path, mime)
+    status = ExtractionStatus(text.status)
+    with ctx.uow() as uow:
+        doc = uow.repo.get_document(document_id)
+        if doc is None:
+            return None
+        uow.repo.set_version_format(document_id, number, facts.puid, facts.format_name, mime)
+        uow.repo.set_extraction(document_id, number, status, text.error)
+        if status is ExtractionStatus.DONE:
+            uow.repo.set_text(document_id, number, text.text)
+        reindex(uow, doc)
+        uow.commit()
+        return uow.repo.get_version(document_id, number)
+
+
+def reindex(uow: UnitOfWork, doc: Document) -> None:
+    """Indexes the metadata, the current version's file name and its extracted text."""
+    version = uow.repo.get_version(doc.id, doc.current_version)
+    m = doc.metadata
+    fields = {
+        "title": m.title,
+        "description": m.description,
+        "keywords": " ".join(m.keywords),
+        "author": m.author,
+        "filename": version.filename if version else "",
+        "body": uow.repo.get_text(doc.id, doc.current_version) or "",
+    }
+    uow.repo.search.index(uow.repo.document_pk(doc.id), fields)

@@ -1,0 +1,61 @@
+"""Idempotency keys for creating requests (``Idempotency-Key`` header).
+
+The first request with a key reserves it; a retry with the same key and the same request gets
+the first response again; the same key with a different request is refused (422); a retry
+while the first is still running gets 409. A failed first request releases the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ged.domain.errors import ConflictError, InvalidError, Issue
+from ged.services.context import Context
+
+
+class IdempotencyInProgress(ConflictError):
+    code = "idempotency_in_progress"
+    title = "Une requête avec la même clé d'idempotence est en cours"
+
+
+class IdempotencyKeyReused(InvalidError):
+    code = "idempotency_key_reused"
+    title = "Clé d'idempotence déjà utilisée pour une autre requête"
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: str
+
+
+def begin(ctx: Context, principal_id: str, key: str, fingerprint: str) -> Replay | None:
+    """Returns the stored response to replay, or None once the key is reserved for us."""
+    if not 1 <= len(key) <= 200:
+        issue = Issue("bad_idempotency_key", "1 à 200 caractères", path="Idempotency-Key")
+        raise InvalidError("Clé d'idempotence invalide", issues=[issue])
+    with ctx.uow() as uow:
+        found = uow.repo.get_idempotency(principal_id, key)
+        if found is None:
+            if not uow.repo.reserve_idempotency(principal_id, key, fingerprint, ctx.clock()):
+                raise IdempotencyInProgress("Requête identique en cours de traitement")
+            uow.commit()
+            return None
+    stored_fingerprint, status_code, body = found
+    if stored_fingerprint != fingerprint:
+        raise IdempotencyKeyReused("Cette clé a servi à une autre requête")
+    if status_code is None or body is None:
+        raise IdempotencyInProgress("Requête identique en cours de traitement")
+    return Replay(status_code, body)
+
+
+def complete(ctx: Context, principal_id: str, key: str, status_code: int, body: str) -> None:
+    with ctx.uow() as uow:
+        uow.repo.complete_idempotency(principal_id, key, status_code, body)
+        uow.commit()
+
+
+def release(ctx: Context, principal_id: str, key: str) -> None:
+    with ctx.uow() as uow:
+        uow.repo.release_idempotency(principal_id, key)
+        uow.commit()

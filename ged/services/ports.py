@@ -1,0 +1,156 @@
+"""Ports the services depend on; adapters in ``ged.adapters`` implement them.
+
+Exceptions are declared beside the interface they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+from ged.domain.errors import (
+    BadRequestError,
+    InsufficientStorageError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnavailableError,
+)
+from ged.domain.oplog import LogEntry
+
+if TYPE_CHECKING:
+    from ged.services.repository import Repository
+
+
+@dataclass(frozen=True)
+class ContentRef:
+    """What a stored blob is: its digests (lower-case hex) and its size in bytes."""
+
+    sha256: str
+    sha512: str
+    size: int
+
+
+class BlobNotFound(NotFoundError, FileNotFoundError):
+    code = "blob_not_found"
+    title = "Contenu introuvable dans le stockage"
+
+
+class ContentTooLarge(PayloadTooLargeError):
+    code = "content_too_large"
+
+
+class IncompleteContent(BadRequestError):
+    """The stream ended before the announced size (a truncated upload)."""
+
+    code = "incomplete_content"
+    title = "Contenu tronqué"
+
+
+class StorageFull(InsufficientStorageError):
+    code = "storage_full"
+
+
+class StorageUnavailable(UnavailableError):
+    code = "storage_unavailable"
+
+
+class DigestMismatch(UnavailableError):
+    """The storage holds bytes other than those written: never acknowledge such a write."""
+
+    code = "digest_mismatch"
+    title = "Empreinte du contenu stocké différente de celle calculée"
+
+
+Chunks = BinaryIO | Iterable[bytes]
+
+
+class BlobBatch(Protocol):
+    """Blobs written in a batch become durable together when the batch context exits."""
+
+    def put(
+        self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
+    ) -> ContentRef: ...
+
+
+class BlobStore(Protocol):
+    """Content-addressed store: a blob's key is its SHA-256; identical content is stored once.
+
+    ``put`` hashes (SHA-256 and SHA-512) while writing, never holds the content whole in
+    memory, and returns only once the content is durable. It raises ``ContentTooLarge`` as soon
+    as ``max_size`` would be passed, ``IncompleteContent`` when ``expected_size`` is not reached,
+    ``StorageFull``/``StorageUnavailable`` on storage failures, and leaves no partial blob.
+    """
+
+    name: str
+
+    def put(
+        self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
+    ) -> ContentRef: ...
+
+    def batch(self) -> AbstractContextManager[BlobBatch]: ...
+
+    def open(self, sha256: str) -> BinaryIO: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def delete(self, sha256: str) -> None: ...
+
+    def iter_digests(self) -> Iterator[str]: ...
+
+
+# -- format identification and text extraction ---------------------------------------------
+@dataclass(frozen=True)
+class FormatFacts:
+    """What format identification says of a file (PRONOM identifier and MIME type)."""
+
+    puid: str | None
+    format_name: str
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    status: str  # done | failed | unsupported
+    text: str
+    error: str | None = None
+
+
+class FormatIdentifier(Protocol):
+    def __call__(self, path: Path) -> FormatFacts: ...
+
+
+class TextExtractor(Protocol):
+    def __call__(self, path: Path, mime_type: str) -> ExtractedText: ...
+
+
+LocalCopy = Callable[[str], AbstractContextManager[Path]]
+
+
+# -- persistence -----------------------------------------------------------------------------
+class UnitOfWork(Protocol):
+    """One transaction: ``repo`` reads and writes, ``log`` appends to the operation log in the
+    same transaction, nothing is kept unless ``commit`` is called."""
+
+    @property
+    def repo(self) -> Repository: ...
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def log(
+        self,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str,
+        organisation_id: str | None,
+        details: dict[str, Any] | None = None,
+    ) -> LogEntry: ...
+
+    def iter_log(self) -> Iterator[LogEntry]: ...

@@ -1,0 +1,665 @@
+"""Import and export of retention rules: Vitam's rules referential (CSV) and French tableaux de
+gestion (CSV, XLSX, ODS).
+
+Vitam format: the six columns RuleId, RuleType, RuleValue, RuleDescription, RuleDuration,
+RuleMeasurement, UTF-8, comma-separated, as checked by Vitam's ``RulesManagerFileImpl``: RuleType
+is one of the seven SEDA names exactly (case counts), RuleMeasurement is YEAR/MONTH/DAY (any
+case), RuleDuration a non-negative integer or 'unlimited' (any case), at most 999 years, and a
+HoldRule may leave both duration and unit empty. Vitam's referential has no start event, final
+action or legal reference, so exporting to it keeps RuleValue (label) and RuleDescription (notes)
+only.
+
+Tableau de gestion: one row per document type with code, intitulé, DUA, point de départ, sort
+final (C/D/T), délai de communicabilité, référence, observations; headers are matched without
+regard to case, accents or punctuation, and title rows above the header are skipped. A row gives
+an AppraisalRule with the row's code, and, when a délai de communicabilité is given, an
+AccessRule ``<code>-ACC`` counted from the most recent document (Code du patrimoine L213-2).
+
+Imports are all-or-nothing: every bad row is reported in one ``RulesFileRefused`` with its line
+number — the row as a spreadsheet numbers it, header included, which is also what Vitam's error
+reports call "line" — its column and a stable reason code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import BinaryIO, Literal, TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+import python_calamine
+import xlsxwriter  # type: ignore[import-untyped]
+
+from ged.domain.errors import InvalidError, Issue
+from ged.domain.retention import (
+    Duration,
+    FinalAction,
+    InvalidDuration,
+    RetentionRule,
+    RuleCategory,
+    StartEvent,
+)
+
+TableFormat = Literal["csv", "xlsx", "ods"]
+Source = str | os.PathLike[str] | BinaryIO | TextIO
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+VITAM_COLUMNS = (
+    "RuleId",
+    "RuleType",
+    "RuleValue",
+    "RuleDescription",
+    "RuleDuration",
+    "RuleMeasurement",
+)
+ACCESS_SUFFIX = "-ACC"
+Rows = list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+
+
+class RulesFileRefused(InvalidError):
+    """A rules file was refused as a whole; ``issues`` lists every problem found."""
+
+    code = "rules_file_refused"
+
+
+@dataclass
+class _Report:
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(
+        self, code: str, message: str, line: int | None = None, path: str | None = None
+    ) -> None:
+        self.issues.append(Issue(code=code, message=message, line=line, path=path))
+
+    def raise_if_any(self, what: str) -> None:
+        if self.issues:
+            count = len(self.issues)
+            raise RulesFileRefused(f"{what} refusé : {count} problème(s)", issues=self.issues)
+
+
+# --- reading bytes and text -------------------------------------------------------------------
+
+
+def _read_all(stream: BinaryIO | TextIO) -> bytes | str:
+    data = stream.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        message = f"Fichier trop volumineux (plus de {MAX_IMPORT_BYTES} octets)"
+        raise RulesFileRefused(message, issues=[Issue("file_too_large", message)])
+    return data
+
+
+def _decode(data: bytes | str, encoding: str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = (
+            f"Le fichier n'est pas encodé en {encoding} (octet {exc.start}) : "
+            "enregistrez-le en « CSV UTF-8 »"
+        )
+        raise RulesFileRefused(message, issues=[Issue("bad_encoding", message, line)]) from None
+
+
+def _csv_records(text: str, delimiter: str, first_line: int, *, strict: bool = True) -> Rows:
+    """(spreadsheet row number, cells) for each record; multi-line cells stay one record."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    try:
+        return [(first_line + index, row) for index, row in enumerate(reader)]
+    except csv.Error as exc:
+        line = first_line + reader.line_num - 1
+        message = f"CSV illisible : {exc}"
+        raise RulesFileRefused(message, issues=[Issue("bad_csv", message, line)]) from None
+
+
+# --- Vitam rules referential ------------------------------------------------------------------
+
+
+def parse_vitam_csv(
+    stream: BinaryIO | TextIO, *, in_use: Iterable[str] = ()
+) -> list[RetentionRule]:
+    """Rules of a Vitam rules-referential CSV; raises ``RulesFileRefused`` listing every bad row
+    (and every rule of ``in_use`` the file would remove) — nothing is returned then."""
+    records = _csv_records(_decode(_read_all(stream), "utf-8"), ",", 1)
+    report = _Report()
+    header = records[0][1] if records else []
+    columns = _vitam_header(header, report)
+    report.raise_if_any("Référentiel de règles")
+    rules: list[RetentionRule] = []
+    seen: dict[str, int] = {}
+    for line, cells in records[1:]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        rule = _vitam_row(line, cells, (columns, len(header)), seen, report)
+        if rule is not None:
+            rules.append(rule)
+    _check_in_use(seen, in_use, report)
+    report.raise_if_any("Référentiel de règles")
+    return rules
+
+
+def _vitam_header(header: list[str], report: _Report) -> dict[str, int]:
+    names = [cell.strip() for cell in header]
+    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+        report.add("wrong_delimiter", "Le séparateur doit être la virgule", 1)
+        return {}
+    for column in VITAM_COLUMNS:
+        if column not in names:
+            report.add("missing_column", f"Colonne obligatoire absente : {column}", 1, column)
+    return {name: names.index(name) for name in VITAM_COLUMNS if name in names}
+
+
+def _vitam_row(
+    line: int,
+    cells: list[str],
+    layout: tuple[dict[str, int], int],
+    seen: dict[str, int],
+    report: _Report,
+) -> RetentionRule | None:
+    columns, width = layout
+    if len(cells) != width:
+        message = (
+            f"{len(cells)} champs au lieu de {width} (virgule en trop ou guillemets manquants ?)"
+        )
+        report.add("wrong_field_count", message, line)
+        position = columns.get("RuleId", len(cells))
+        if position < len(cells):  # still known as present, for the rules-in-use check
+            seen.setdefault(cells[position].strip(), line)
+        return None
+    value = {name: cells[index].strip() for name, index in columns.items()}
+    before = len(report.issues)
+    rule_id = value["RuleId"]
+    for name in ("RuleId", "RuleType", "RuleValue"):
+        if not value[name]:
+            report.add("missing_value", f"{name} est obligatoire", line, name)
+    category = _vitam_category(value["RuleType"], line, report)
+    _check_duplicate(rule_id, line, seen, report, "RuleId")
+    duration = _vitam_duration(value, category, line, report)
+    if len(report.issues) > before or category is None:
+        return None
+    return RetentionRule(
+        identifier=rule_id,
+        category=category,
+        label=value["RuleValue"],
+        duration=duration,
+        notes=value["RuleDescription"],
+    )
+
+
+def _vitam_category(raw: str, line: int, report: _Report) -> RuleCategory | None:
+    try:
+        return RuleCategory(raw)
+    except ValueError:
+        hint = next((c.value for c in RuleCategory if c.value.casefold() == raw.casefold()), None)
+        advice = f" (la casse compte : {hint})" if hint else ""
+        allowed = ", ".join(c.value for c in RuleCategory)
+        message = f"RuleType inconnu « {raw} »{advice} ; types admis : {allowed}"
+        report.add("unknown_rule_type", message, line, "RuleType")
+        return None
+
+
+def _vitam_duration(
+    value: dict[str, str], category: RuleCategory | None, line: int, report: _Report
+) -> Duration | None:
+    raw_duration, raw_unit = value["RuleDuration"], value["RuleMeasurement"]
+    if not raw_duration and not raw_unit and category is RuleCategory.HOLD:
+        return None  # a hold without a set length: held until lifted
+    for name, raw in (("RuleDuration", raw_duration), ("RuleMeasurement", raw_unit)):
+        if not raw:
+            report.add("missing_value", f"{name} est obligatoire", line, name)
+    if not raw_duration or not raw_unit:
+        return None
+    try:
+        return Duration.from_vitam(raw_duration, raw_unit)
+    except InvalidDuration as exc:
+        code = exc.issues[0].code
+        path = "RuleMeasurement" if code == "unknown_unit" else "RuleDuration"
+        message = exc.issues[0].message
+        if code == "duration_too_long":  # the domain message does not repeat the value
+            message += f" (« {raw_duration} {raw_unit} »)"
+        report.add(code, message, line, path)
+        return None
+
+
+def write_vitam_csv(rules: Sequence[RetentionRule], stream: BinaryIO) -> None:
+    """Vitam rules-referential CSV (UTF-8, comma). Start event, final action and legal
+    reference have no column there and are not written. A duration mixing days with months or
+    years has no single Vitam unit and is refused (``not_representable``)."""
+    report = _Report()
+    rows = [list(VITAM_COLUMNS)]
+    for rule in rules:
+        amount_unit = _vitam_amount(rule, report)
+        rows.append([rule.identifier, rule.category.value, rule.label, rule.notes, *amount_unit])
+    report.raise_if_any("Export Vitam")
+    _write_csv(rows, stream, delimiter=",", bom=False)
+
+
+def _vitam_amount(rule: RetentionRule, report: _Report) -> list[str]:
+    duration = rule.duration
+    if duration is None:
+        return ["", ""]
+    if duration.unlimited:
+        return ["unlimited", "YEAR"]
+    if duration.days and duration.total_months:
+        message = f"{duration.to_french()} n'a pas d'unité Vitam unique"
+        report.add("not_representable", message, path=rule.identifier)
+        return ["", ""]
+    if duration.days:
+        return [str(duration.days), "DAY"]
+    if duration.months:
+        return [str(duration.total_months), "MONTH"]
+    return [str(duration.years), "YEAR"]
+
+
+# --- tableau de gestion -----------------------------------------------------------------------
+
+# field -> header spellings, "|"-separated, compared after _normalise (lower case, no accents,
+# punctuation as spaces)
+_TABLEAU_HEADERS = {
+    "code": "code|cote|identifiant|id|n|no|numero|reference de la regle",
+    "label": "intitule|libelle|typologie|typologie documentaire|nature des documents|designation"
+    "|documents|type de document|type de documents",
+    "dua": "dua|duree d utilite administrative|duree d utilite administrative dua"
+    "|duree de conservation|delai de conservation|duree",
+    "start": "point de depart|point de depart de la dua|point de depart dua|depart"
+    "|evenement declencheur|a compter de",
+    "final": "sort final|sort|sort definitif|traitement final|final action",
+    "access": "delai de communicabilite|communicabilite|delai communicabilite"
+    "|delai de communication",
+    "reference": "reference|references|reference reglementaire|references reglementaires"
+    "|texte de reference|textes de reference|base legale|fondement juridique|reference legale",
+    "notes": "observations|observation|remarques|remarque|commentaires|notes",
+}
+_HEADER_LOOKUP = {
+    alias: name for name, aliases in _TABLEAU_HEADERS.items() for alias in aliases.split("|")
+}
+_REQUIRED = ("code", "label", "dua", "final")
+_TABLEAU_TITLES = {
+    "code": "Code",
+    "label": "Intitulé",
+    "dua": "DUA",
+    "start": "Point de départ",
+    "final": "Sort final",
+    "access": "Délai de communicabilité",
+    "reference": "Référence",
+    "notes": "Observations",
+}
+_IMMEDIATE = {"immediat", "immediate", "immediatement", "libre", "communicable", "0"}
+_HEADER_SEARCH_ROWS = 20
+
+
+def _normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+def _header_field(cell: str) -> str | None:
+    name = _normalise(cell)
+    return _HEADER_LOOKUP.get(name) or _HEADER_LOOKUP.get(_normalise(re.sub(r"\(.*\)", "", cell)))
+
+
+def parse_tableau(
+    source: Source,
+    format: TableFormat = "csv",
+    *,
+    in_use: Iterable[str] = (),
+    encoding: str = "utf-8",
+) -> list[RetentionRule]:
+    """Rules of a tableau de gestion (path or stream); raises ``RulesFileRefused`` listing every
+    bad row, and every rule of ``in_use`` the file would remove."""
+    rows = _tableau_rows(source, format, encoding)
+    report = _Report()
+    header_line, columns = _find_header(rows, report)
+    report.raise_if_any("Tableau de gestion")
+    rules: list[RetentionRule] = []
+    seen: dict[str, int] = {}
+    for line, cells in rows:
+        if line > header_line:
+            rules.extend(_tableau_row(line, cells, columns, seen, report))
+    _check_in_use(seen, in_use, report)
+    report.raise_if_any("Tableau de gestion")
+    return rules
+
+
+def _tableau_rows(source: Source, format: str, encoding: str) -> Rows:
+    if format == "csv":
+        return _csv_tableau_rows(source, encoding)
+    if format in ("xlsx", "ods"):
+        return _spreadsheet_rows(source)
+    message = f"Format inconnu « {format} » : csv, xlsx ou ods"
+    raise RulesFileRefused(message, issues=[Issue("unsupported_format", message)])
+
+
+def _csv_tableau_rows(source: Source, encoding: str) -> Rows:
+    if isinstance(source, str | os.PathLike):
+        with Path(source).open("rb") as stream:
+            text = _decode(_read_all(stream), encoding)
+    else:
+        text = _decode(_read_all(source), encoding)
+    lines = text.splitlines(keepends=True)
+    comments = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    body = "".join(lines[comments:])
+    delimiter = max(
+        (";", ",", "\t"),
+        key=lambda d: _header_score(_csv_records(body, d, comments + 1, strict=False)),
+    )
+    return _csv_records(body, delimiter, comments + 1)
+
+
+def _header_score(rows: Rows) -> int:
+    return max((_known_columns(cells) for _, cells in rows[:_HEADER_SEARCH_ROWS]), default=0)
+
+
+def _known_columns(cells: list[str]) -> int:
+    return len({_header_field(cell) for cell in cells} - {None})
+
+
+def _spreadsheet_rows(source: Source) -> Rows:
+    try:
+        if isinstance(source, str | os.PathLike):
+            workbook = python_calamine.CalamineWorkbook.from_path(source)
+        else:
+            data = _read_all(source)
+            binary = data.encode() if isinstance(data, str) else data
+            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(binary))
+        with workbook:
+            table = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except python_calamine.CalamineError as exc:
+        message = f"Classeur illisible : {exc}"
+        raise RulesFileRefused(message, issues=[Issue("bad_spreadsheet", message)]) from None
+    return [(index + 1, [_cell_text(cell) for cell in row]) for index, row in enumerate(table)]
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, bool):
+        return "VRAI" if cell else "FAUX"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, date | datetime | time):
+        return cell.isoformat()
+    if isinstance(cell, timedelta):
+        return str(cell)
+    return str(cell)
+
+
+def _find_header(rows: Rows, report: _Report) -> tuple[int, dict[str, int]]:
+    for line, cells in rows[:_HEADER_SEARCH_ROWS]:
+        if _known_columns(cells) >= 2:
+            return line, _header_columns(line, cells, report)
+    for name in _REQUIRED:
+        report.add("missing_column", f"Colonne absente : {_TABLEAU_TITLES[name]}", 1, name)
+    return 0, {}
+
+
+def _header_columns(line: int, cells: list[str], report: _Report) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _header_field(cell)
+        if name in columns:
+            report.add("duplicate_column", f"Colonne en double : « {cell} »", line, cell)
+        elif name is not None:
+            columns[name] = index
+    for name in _REQUIRED:
+        if name not in columns:
+            report.add("missing_column", f"Colonne absente : {_TABLEAU_TITLES[name]}", line, name)
+    return columns
+
+
+def _tableau_row(
+    line: int, cells: list[str], columns: dict[str, int], seen: dict[str, int], report: _Report
+) -> list[RetentionRule]:
+    value = {
+        name: _undefuse(cells[i]).strip() if i < len(cells) else "" for name, i in columns.items()
+    }
+    if not (value["code"] or value["dua"] or value["final"]):
+        return []  # a blank row or a section title ("1. Ressources humaines")
+    before = len(report.issues)
+    for name in _REQUIRED:
+        if not value[name]:
+            report.add("missing_value", f"{_TABLEAU_TITLES[name]} manquant", line, name)
+    dua = _tableau_duration(value["dua"], line, "dua", report) if value["dua"] else None
+    final = _tableau_final_action(value["final"], line, report) if value["final"] else None
+    access = _tableau_access(value.get("access", ""), line, report)
+    if _check_duplicate(value["code"], line, seen, report, "code") and value.get("access"):
+        _check_duplicate(value["code"] + ACCESS_SUFFIX, line, seen, report, "code")
+    if len(report.issues) > before:
+        return []
+    return _row_rules(value, dua, final, access)
+
+
+def _row_rules(
+    value: dict[str, str], dua: Duration | None, final: FinalAction | None, access: Duration | None
+) -> list[RetentionRule]:
+    start = value.get("start", "")
+    appraisal = RetentionRule(
+        identifier=value["code"],
+        category=RuleCategory.APPRAISAL,
+        label=value["label"],
+        duration=dua,
+        start_event=StartEvent.parse(start) if start else None,
+        final_action=final,
+        legal_reference=value.get("reference", ""),
+        notes=value.get("notes", ""),
+    )
+    if access is None:
+        return [appraisal]
+    return [
+        appraisal,
+        RetentionRule(
+            identifier=value["code"] + ACCESS_SUFFIX,
+            category=RuleCategory.ACCESS,
+            label=value["label"],
+            duration=access,
+            start_event=StartEvent.last_document(),
+        ),
+    ]
+
+
+def _tableau_duration(raw: str, line: int, column: str, report: _Report) -> Duration | None:
+    try:
+        return Duration.parse(raw, bare_number_unit="year")
+    except InvalidDuration as exc:
+        report.add(exc.issues[0].code, f"{exc.issues[0].message} (« {raw} »)", line, column)
+        return None
+
+
+def _tableau_access(raw: str, line: int, report: _Report) -> Duration | None:
+    if not raw:
+        return None
+    if _normalise(raw) in _IMMEDIATE or _normalise(raw).startswith("communicable immediatement"):
+        return Duration()
+    return _tableau_duration(raw, line, "access", report)
+
+
+def _tableau_final_action(raw: str, line: int, report: _Report) -> FinalAction | None:
+    action = FinalAction.parse(raw)
+    if action is None or action.category is not RuleCategory.APPRAISAL:
+        message = f"Sort final inconnu « {raw} » : C (conservation), D (destruction) ou T (tri)"
+        report.add("unknown_final_action", message, line, "final")
+        return None
+    return action
+
+
+def write_tableau(
+    rules: Sequence[RetentionRule],
+    stream: BinaryIO,
+    format: TableFormat = "csv",
+) -> None:
+    """One row per AppraisalRule, its ``<code>-ACC`` AccessRule in the délai column. Any other
+    rule has no place in a tableau de gestion and is refused (``not_in_tableau``). CSV is written
+    for French spreadsheets: UTF-8 with a byte-order mark, semicolons."""
+    rows = [[_TABLEAU_TITLES[name] for name in _TABLEAU_TITLES], *_tableau_cells(rules)]
+    writers: dict[str, Callable[[list[list[str]], BinaryIO], None]] = {
+        "csv": _write_tableau_csv,
+        "xlsx": _write_xlsx,
+        "ods": _write_ods,
+    }
+    if format not in writers:
+        message = f"Format inconnu « {format} » : csv, xlsx ou ods"
+        raise RulesFileRefused(message, issues=[Issue("unsupported_format", message)])
+    writers[format](rows, stream)
+
+
+def _tableau_cells(rules: Sequence[RetentionRule]) -> list[list[str]]:
+    by_id = {rule.identifier: rule for rule in rules}
+    report = _Report()
+    rows, placed = [], set()
+    for rule in rules:
+        if rule.category is not RuleCategory.APPRAISAL:
+            continue
+        access = by_id.get(rule.identifier + ACCESS_SUFFIX)
+        if access is not None and access.category is RuleCategory.ACCESS:
+            placed.add(access.identifier)
+        else:
+            access = None
+        placed.add(rule.identifier)
+        rows.append(_tableau_line(rule, access))
+    for rule in rules:
+        if rule.identifier not in placed:
+            message = f"{rule.category.value} sans place dans un tableau de gestion"
+            report.add("not_in_tableau", message, path=rule.identifier)
+    report.raise_if_any("Export du tableau de gestion")
+    return rows
+
+
+def _tableau_line(rule: RetentionRule, access: RetentionRule | None) -> list[str]:
+    access_text = ""
+    if access is not None and access.duration is not None:
+        zero = access.duration == Duration()
+        access_text = "immédiat" if zero else access.duration.to_french()
+    return [
+        rule.identifier,
+        rule.label,
+        rule.duration.to_french() if rule.duration else "",
+        rule.start_event.to_french() if rule.start_event else "",
+        (rule.final_action.french_code or "") if rule.final_action else "",
+        access_text,
+        rule.legal_reference,
+        rule.notes,
+    ]
+
+
+# --- writers ----------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(cell: str) -> str:
+    """A cell starting like a formula is prefixed with ' so a spreadsheet shows it as text
+    (CSV injection); the tableau reader removes that quote again."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _undefuse(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
+
+
+def _write_csv(rows: list[list[str]], stream: BinaryIO, *, delimiter: str, bom: bool) -> None:
+    text = io.StringIO(newline="")
+    csv.writer(text, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    stream.write(("\ufeff" if bom else "").encode() + text.getvalue().encode("utf-8"))
+
+
+def _write_tableau_csv(rows: list[list[str]], stream: BinaryIO) -> None:
+    _write_csv([[_defuse(c) for c in row] for row in rows], stream, delimiter=";", bom=True)
+
+
+def _write_xlsx(rows: list[list[str]], stream: BinaryIO) -> None:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Tableau de gestion")
+    bold = workbook.add_format({"bold": True})
+    for row_index, row in enumerate(rows):
+        for column, value in enumerate(row):
+            # write_string, never write(): a label starting with '=' must not become a formula
+            sheet.write_string(row_index, column, value, bold if row_index == 0 else None)
+    workbook.close()
+    stream.write(buffer.getvalue())
+
+
+_ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" \
+manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" \
+manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+_ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"'
+)
+
+
+def _write_ods(rows: list[list[str]], stream: BinaryIO) -> None:
+    """OpenDocument spreadsheet (ODF 1.2 part 1, §9.1 tables): the mimetype entry first and
+    stored, a manifest, and one table of string cells in content.xml."""
+    body = "".join(
+        "<table:table-row>" + "".join(_ods_cell(cell) for cell in row) + "</table:table-row>"
+        for row in rows
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NAMESPACES}>'
+        "<office:body><office:spreadsheet>"
+        f'<table:table table:name="Tableau de gestion">{body}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        mimetype = "application/vnd.oasis.opendocument.spreadsheet"
+        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+        archive.writestr("content.xml", content)
+    stream.write(buffer.getvalue())
+
+
+def _ods_cell(value: str) -> str:
+    if not value:
+        return "<table:table-cell/>"
+    paragraphs = "".join(f"<text:p>{_ods_text(line)}</text:p>" for line in value.split("\n"))
+    return f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
+
+
+def _ods_text(line: str) -> str:
+    """ODF collapses runs of spaces (§6.1.2): keep them with <text:s text:c="n"/>."""
+
+    def spaces(match: re.Match[str]) -> str:
+        count = len(match.group(0))
+        return " " + (f"<text:s text:c={quoteattr(str(count - 1))}/>" if count > 1 else "")
+
+    return re.sub(r" {2,}", spaces, escape(line))
+
+
+# --- shared checks ----------------------------------------------------------------------------
+
+
+def _check_duplicate(
+    identifier: str, line: int, seen: dict[str, int], report: _Report, column: str
+) -> bool:
+    """Records ``identifier``; False (and an issue) when it was already defined."""
+    if identifier in seen:
+        message = f"Identifiant « {identifier} » déjà défini ligne {seen[identifier]}"
+        report.add("duplicate_id", message, line, column)
+        return False
+    if identifier:
+        seen[identifier] = line
+    return True
+
+
+def _check_in_use(seen: dict[str, int], in_use: Iterable[str], report: _Report) -> None:
+    """``seen`` holds every identifier in the file, bad rows included: a rule whose row has an
+    error is reported for that error, not as disappearing."""
+    for identifier in sorted(set(in_use) - seen.keys()):
+        message = f"La règle {identifier} est utilisée : l'import la ferait disparaître"
+        report.add("rule_in_use", message, path=identifier)

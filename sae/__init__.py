@@ -1,0 +1,1 @@
+"""The archival repository (SAE): ingest, archivist review, storage offers, audits (issue 5)."""

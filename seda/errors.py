@@ -1,0 +1,67 @@
+"""Exceptions raised by the SEDA library. Each carries a stable snake_case `code`.
+
+`SedaError` is the base. Refusals of hostile or malformed input are raised before anything is
+written; the validator turns them into one fatal Issue carrying the same code.
+"""
+
+from __future__ import annotations
+
+
+class SedaError(Exception):
+    """Base of every error of the `seda` library."""
+
+    code = "seda_error"
+
+    def __init__(self, message: str, *, code: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.line = line
+
+
+class HostileXml(SedaError):
+    """The XML uses a feature we never process (DTD, entities) or exceeds a resource limit."""
+
+    code = "xml_hostile"
+
+
+class MalformedXml(SedaError):
+    """The bytes are not well-formed XML."""
+
+    code = "xml_malformed"
+
+
+class NotSeda(SedaError):
+    """The root element is not in a SEDA namespace, or is not the expected message."""
+
+    code = "seda_not_a_message"
+
+
+class UnsupportedSedaVersion(SedaError):
+    """The root namespace names a SEDA version this library does not handle."""
+
+    code = "seda_version_unsupported"
+
+
+class HostilePackage(SedaError):
+    """The package (zip or tar) holds an entry we refuse before extracting anything."""
+
+    code = "sip_hostile"
+
+
+class UnreadablePackage(SedaError):
+    """The package cannot be opened or has no manifest."""
+
+    code = "sip_unreadable"
+
+
+class SchemaUnavailable(SedaError):
+    """The schema set needed for validation is not installed where we were told to look."""
+
+    code = "schema_unavailable"
+
+
+class VersionMismatch(SedaError):
+    """The model uses an element that does not exist in the SEDA version being written."""
+
+    code = "seda_version_mismatch"

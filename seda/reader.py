@@ -1,0 +1,296 @@
+"""Read a SEDA 2.x ArchiveTransfer into the typed model (seda.model), for round trips.
+
+Typed fields are filled where the element holds only what the model types; anything else is kept
+verbatim as RawXml. Flat-form objects (`DataObjectGroupId` / `DataObjectGroupReferenceId` on
+objects) are regrouped into the nested `DataObjectGroup` form, which is what we write.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from lxml import etree
+
+from seda import model as m
+from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, parse_document
+from seda.versions import version_from_namespace
+
+_RULES = {
+    "StorageRule": m.StorageRule,
+    "AppraisalRule": m.AppraisalRule,
+    "AccessRule": m.AccessRule,
+    "DisseminationRule": m.DisseminationRule,
+    "ReuseRule": m.ReuseRule,
+    "ClassificationRule": m.ClassificationRule,
+}
+_FIELDS = {
+    "StorageRule": "storage",
+    "AppraisalRule": "appraisal",
+    "AccessRule": "access",
+    "DisseminationRule": "dissemination",
+    "ReuseRule": "reuse",
+    "ClassificationRule": "classification",
+}
+
+
+class _Reader:
+    def __init__(self, root: etree._Element) -> None:
+        self.version = version_from_namespace(etree.QName(root).namespace)
+        self.brace = "{" + self.version.namespace + "}"
+
+    def local(self, el: etree._Element) -> str:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        return tag[len(self.brace) :] if tag.startswith(self.brace) else "#" + tag
+
+    def text(self, el: etree._Element | None, name: str) -> str | None:
+        found = None if el is None else el.find(self.brace + name)
+        return None if found is None else (found.text or "")
+
+    def texts(self, el: etree._Element, name: str) -> tuple[str, ...]:
+        return tuple((c.text or "") for c in el.findall(self.brace + name))
+
+    def raw(self, el: etree._Element) -> m.RawXml:
+        # Exclusive C14N: only the namespaces used, in a stable order (comparable, minimal).
+        xml = etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
+        return m.RawXml(self.local(el), xml)
+
+    def children(self, el: etree._Element) -> list[etree._Element]:
+        return [c for c in el if isinstance(c.tag, str)]
+
+
+def read_transfer(open_stream: Opener, limits: XmlLimits = DEFAULT_XML_LIMITS) -> m.ArchiveTransfer:
+    root = parse_document(open_stream, limits).getroot()
+    r = _Reader(root)
+    package = root.find(r.brace + "DataObjectPackage")
+    groups = _groups(r, package) if package is not None else []
+    descriptive = None if package is None else package.find(r.brace + "DescriptiveMetadata")
+    units = [] if descriptive is None else [_unit(r, u) for u in r.children(descriptive)]
+    mm_el = None if package is None else package.find(r.brace + "ManagementMetadata")
+    return m.ArchiveTransfer(_header(r, root), groups, units, _management_metadata(r, mm_el))
+
+
+def _header(r: _Reader, root: etree._Element) -> m.TransferHeader:
+    clv = root.find(r.brace + "CodeListVersions")
+    return m.TransferHeader(
+        version=r.version,
+        message_identifier=r.text(root, "MessageIdentifier") or "",
+        archival_agency=_agency(r, root.find(r.brace + "ArchivalAgency")),
+        transferring_agency=_agency(r, root.find(r.brace + "TransferringAgency")),
+        date=datetime.fromisoformat(r.text(root, "Date") or "1970-01-01T00:00:00"),
+        archival_agreement=r.text(root, "ArchivalAgreement"),
+        comments=r.texts(root, "Comment"),
+        code_list_versions=tuple((r.local(c), c.text or "") for c in r.children(clv))
+        if clv is not None
+        else (),
+        related_transfer_references=r.texts(root, "RelatedTransferReference"),
+        transfer_request_reply_identifier=r.text(root, "TransferRequestReplyIdentifier"),
+    )
+
+
+def _agency(r: _Reader, el: etree._Element | None) -> m.Agency:
+    if el is None:
+        return m.Agency("")
+    extra = tuple(r.raw(c) for c in r.children(el) if r.local(c) != "Identifier")
+    return m.Agency(r.text(el, "Identifier") or "", extra)
+
+
+def _groups(r: _Reader, package: etree._Element) -> list[m.DataObjectGroup]:
+    groups: dict[str, tuple[list[m.DataObject], list[m.RawXml]]] = {}
+    for el in r.children(package):
+        name = r.local(el)
+        if name == "DataObjectGroup":
+            objects = [_object(r, o) for o in r.children(el) if r.local(o) != "LogBook"]
+            logbook = [r.raw(o) for o in r.children(el) if r.local(o) == "LogBook"]
+            groups[el.get("id") or ""] = (objects, logbook)
+        elif name in ("BinaryDataObject", "PhysicalDataObject"):
+            key = (
+                r.text(el, "DataObjectGroupId")
+                or r.text(el, "DataObjectGroupReferenceId")
+                or "GOT_" + (el.get("id") or "")
+            )
+            groups.setdefault(key, ([], []))[0].append(_object(r, el, flat=True))
+    return [m.DataObjectGroup(k, tuple(o), tuple(x)) for k, (o, x) in groups.items()]
+
+
+def _object(r: _Reader, el: etree._Element, flat: bool = False) -> m.DataObject:
+    skip = {"DataObjectGroupId", "DataObjectGroupReferenceId"} if flat else set()
+    kids = [c for c in r.children(el) if r.local(c) not in skip]
+    if r.local(el) == "PhysicalDataObject":
+        typed = {"DataObjectVersion", "PhysicalId"}
+        return m.PhysicalDataObject(
+            el.get("id") or "",
+            r.text(el, "DataObjectVersion"),
+            r.text(el, "PhysicalId"),
+            tuple(r.raw(c) for c in kids if r.local(c) not in typed),
+        )
+    return _binary(r, el, kids)
+
+
+def _binary(r: _Reader, el: etree._Element, kids: list[etree._Element]) -> m.BinaryDataObject:
+    typed = {"DataObjectVersion", "Uri", "MessageDigest", "Size"}
+    fmt_el, info_el = el.find(r.brace + "FormatIdentification"), el.find(r.brace + "FileInfo")
+    fmt = None
+    if fmt_el is not None:
+        typed.add("FormatIdentification")
+        fmt = m.FormatIdentification(
+            r.text(fmt_el, "FormatLitteral"),
+            r.text(fmt_el, "MimeType"),
+            r.text(fmt_el, "FormatId"),
+            r.text(fmt_el, "Encoding"),
+        )
+    info_typed = info_el is not None and {r.local(c) for c in r.children(info_el)} <= {
+        "Filename",
+        "LastModified",
+    }
+    if info_typed:
+        typed.add("FileInfo")
+    digest = el.find(r.brace + "MessageDigest")
+    size = r.text(el, "Size")
+    return m.BinaryDataObject(
+        id=el.get("id") or "",
+        uri=r.text(el, "Uri") or "",
+        message_digest=(digest.text or "") if digest is not None else "",
+        digest_algorithm=(digest.get("algorithm") or "") if digest is not None else "",
+        size=int(size) if size else None,
+        data_object_version=r.text(el, "DataObjectVersion"),
+        format=fmt,
+        filename=r.text(info_el, "Filename") if info_typed else None,
+        last_modified=r.text(info_el, "LastModified") if info_typed else None,
+        extra=tuple(r.raw(c) for c in kids if r.local(c) not in typed),
+    )
+
+
+def _unit(r: _Reader, el: etree._Element) -> m.ArchiveUnit:
+    ident = el.get("id") or ""
+    ref = r.text(el, "ArchiveUnitRefId")
+    if ref is not None:
+        return m.ArchiveUnit(ident, archive_unit_ref_id=ref)
+    management = el.find(r.brace + "Management")
+    refs = tuple(
+        m.ObjectReference(
+            r.text(d, "DataObjectReferenceId"), r.text(d, "DataObjectGroupReferenceId")
+        )
+        for d in el.findall(r.brace + "DataObjectReference")
+    )
+    return m.ArchiveUnit(
+        ident,
+        _content(r, el.find(r.brace + "Content")),
+        None if management is None else _management(r, management),
+        [_unit(r, c) for c in el.findall(r.brace + "ArchiveUnit")],
+        refs,
+        r.text(el, "ArchiveUnitProfile"),
+    )
+
+
+def _content(r: _Reader, el: etree._Element | None) -> m.Content:
+    if el is None:
+        return m.Content()
+    typed = {"DescriptionLevel", "Title", "Description", "StartDate", "EndDate"}
+    simple = [c for c in r.children(el) if r.local(c) in typed and not c.attrib and not len(c)]
+    names = {r.local(c) for c in simple}
+    return m.Content(
+        r.text(el, "DescriptionLevel") if "DescriptionLevel" in names else None,
+        tuple(c.text or "" for c in simple if r.local(c) == "Title"),
+        tuple(c.text or "" for c in simple if r.local(c) == "Description"),
+        r.text(el, "StartDate") if "StartDate" in names else None,
+        r.text(el, "EndDate") if "EndDate" in names else None,
+        tuple(r.raw(c) for c in r.children(el) if c not in simple),
+    )
+
+
+def _management(r: _Reader, el: etree._Element) -> m.Management:
+    values: dict[str, object] = {}
+    extra: list[m.RawXml] = []
+    for child in r.children(el):
+        name = r.local(child)
+        if name in _RULES:
+            values[_FIELDS[name]] = _category(r, child, name)
+        elif name == "NeedAuthorization":
+            values["need_authorization"] = (child.text or "").strip() in ("true", "1")
+        elif name == "HoldRule":
+            values["hold"] = _hold(r, child)
+        else:
+            extra.append(r.raw(child))
+    return m.Management(**values, extra=tuple(extra))  # type: ignore[arg-type]
+
+
+def _date(text: str | None) -> date | None:
+    return None if not text else date.fromisoformat(text.strip()[:10])
+
+
+def _bool(text: str | None) -> bool | None:
+    return None if text is None else text.strip() in ("true", "1")
+
+
+def _category(r: _Reader, el: etree._Element, name: str) -> m.RuleCategory:
+    rules: list[m.Rule] = []
+    for child in r.children(el):
+        if r.local(child) == "Rule":
+            rules.append(m.Rule(child.text or ""))
+        elif r.local(child) == "StartDate" and rules:
+            rules[-1] = m.Rule(rules[-1].rule_id, _date(child.text))
+    common: dict[str, Any] = {
+        "rules": tuple(rules),
+        "prevent_inheritance": _bool(r.text(el, "PreventInheritance")),
+        "ref_non_rule_ids": r.texts(el, "RefNonRuleId"),
+    }
+    if name in ("StorageRule", "AppraisalRule"):
+        common["final_action"] = r.text(el, "FinalAction") or ""
+    if name == "ClassificationRule":
+        common |= {
+            "classification_level": r.text(el, "ClassificationLevel") or "",
+            "classification_owner": r.text(el, "ClassificationOwner") or "",
+            "classification_audience": r.text(el, "ClassificationAudience"),
+            "classification_reassessing_date": _date(r.text(el, "ClassificationReassessingDate")),
+            "need_reassessing_authorization": _bool(r.text(el, "NeedReassessingAuthorization")),
+        }
+    category: m.RuleCategory = _RULES[name](**common)
+    return category
+
+
+def _hold(r: _Reader, el: etree._Element) -> m.HoldRule:
+    items: list[dict[str, object]] = []
+    keys = {
+        "StartDate": "start_date",
+        "HoldEndDate": "hold_end_date",
+        "HoldReassessingDate": "hold_reassessing_date",
+    }
+    for child in r.children(el):
+        name = r.local(child)
+        if name == "Rule":
+            items.append({"rule_id": child.text or ""})
+        elif name in keys and items:
+            items[-1][keys[name]] = _date(child.text)
+        elif name in ("HoldOwner", "HoldReason") and items:
+            items[-1]["hold_owner" if name == "HoldOwner" else "hold_reason"] = child.text or ""
+        elif name == "PreventRearrangement" and items:
+            items[-1]["prevent_rearrangement"] = _bool(child.text)
+    return m.HoldRule(
+        tuple(m.HoldRuleItem(**i) for i in items),  # type: ignore[arg-type]
+        _bool(r.text(el, "PreventInheritance")),
+        r.texts(el, "RefNonRuleId"),
+    )
+
+
+def _management_metadata(r: _Reader, el: etree._Element | None) -> m.ManagementMetadata:
+    if el is None:
+        return m.ManagementMetadata()
+    head = (
+        "ArchivalProfile",
+        "ServiceLevel",
+        "AcquisitionInformation",
+        "LegalStatus",
+        "OriginatingAgencyIdentifier",
+        "SubmissionAgencyIdentifier",
+    )
+    block = etree.Element("x")
+    for child in r.children(el):
+        if r.local(child) not in head:
+            block.append(child)
+    values = {_snake(h): r.text(el, h) for h in head}
+    return m.ManagementMetadata(**values, rules=_management(r, block))
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -1,0 +1,211 @@
+"""Acknowledgement and ArchiveTransferReply (SEDA 2.x): build them, and parse them leniently into
+one normalised outcome.
+
+Replies are read without schema validation (As@lae and Vitam both send replies the official XSD
+rejects) and by local name, whatever the SEDA namespace. Vitam answers `OK` / `WARNING` / `KO`
+with `MessageIdentifier` = its operation id and `MessageRequestIdentifier` = our transfer's id;
+As@lae answers `000` for accepted (SEDA 0.2 reply codes) with the two identifiers the other way
+round (shared/reference/connector-contracts-verified.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from lxml import etree
+
+from seda.errors import NotSeda
+from seda.safexml import parse_bytes
+from seda.versions import SedaVersion
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+    REJECTED = "rejected"
+    RECEIVED = "received"  # an Acknowledgement: received, not yet judged
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    outcome: Outcome
+    message_type: str
+    reply_code: str | None
+    dialect: str  # "vitam", "asalae" or "unknown"
+    reply_identifier: str | None
+    transfer_identifier: str | None
+    archive_identifiers: tuple[str, ...]
+    events: tuple[tuple[str, str, str], ...]  # (EventTypeCode, Outcome, OutcomeDetailMessage)
+
+
+_ACCEPTED = {"OK", "000"}
+_WARNINGS = {"WARNING", "001", "002"}
+
+
+def outcome_of(code: str | None) -> Outcome:
+    value = (code or "").strip().upper()
+    if value in _ACCEPTED:
+        return Outcome.ACCEPTED
+    if value in _WARNINGS:
+        return Outcome.ACCEPTED_WITH_WARNINGS
+    return Outcome.REJECTED
+
+
+def _children(el: etree._Element, name: str) -> list[etree._Element]:
+    return [c for c in el if isinstance(c.tag, str) and etree.QName(c).localname == name]
+
+
+def _text(el: etree._Element, name: str) -> str | None:
+    found = _children(el, name)
+    return None if not found else (found[0].text or "").strip()
+
+
+def _path(el: etree._Element, *names: str) -> list[etree._Element]:
+    level = [el]
+    for name in names:
+        level = [c for parent in level for c in _children(parent, name)]
+    return level
+
+
+def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> ReplyOutcome:
+    """Normalise an ArchiveTransferReply or Acknowledgement from any repository."""
+    root = parse_bytes(data).getroot()
+    kind = etree.QName(root).localname
+    if kind == "Acknowledgement":
+        return ReplyOutcome(
+            Outcome.RECEIVED,
+            kind,
+            None,
+            "unknown",
+            _text(root, "MessageIdentifier"),
+            _text(root, "MessageReceivedIdentifier"),
+            (),
+            (),
+        )
+    if kind != "ArchiveTransferReply":
+        raise NotSeda(f"{kind} n'est pas une réponse à un transfert")
+    code = _text(root, "ReplyCode")
+    dialect = "asalae" if (code or "").isdigit() else "vitam" if code else "unknown"
+    reply_id, transfer_id = _identifiers(root, dialect, transfer_identifier)
+    return ReplyOutcome(
+        outcome_of(code),
+        kind,
+        code,
+        dialect,
+        reply_id,
+        transfer_id,
+        _archive_identifiers(root, dialect),
+        _events(root),
+    )
+
+
+def _identifiers(
+    root: etree._Element, dialect: str, expected: str | None
+) -> tuple[str | None, str | None]:
+    message = _text(root, "MessageIdentifier") or None
+    request = _text(root, "MessageRequestIdentifier") or None
+    if expected is not None and message == expected:
+        return request, message
+    if expected is not None and request == expected:
+        return message, request
+    return (request, message) if dialect == "asalae" else (message, request)
+
+
+def _archive_identifiers(root: etree._Element, dialect: str) -> tuple[str, ...]:
+    units = _path(root, "DataObjectPackage", "DescriptiveMetadata", "ArchiveUnit")
+    if dialect == "asalae":
+        values = [
+            _text(c, "ArchivalAgencyArchiveUnitIdentifier")
+            for u in units
+            for c in _children(u, "Content")
+        ]
+    else:
+        values = [
+            (s.text or "").strip()
+            for s in root.iter()
+            if isinstance(s.tag, str)
+            and etree.QName(s).localname == "SystemId"
+            and s.getparent() is not None
+            and etree.QName(s.getparent()).localname == "Content"
+        ]
+    return tuple(v for v in values if v)
+
+
+def _events(root: etree._Element) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (
+            _text(e, "EventTypeCode") or "",
+            _text(e, "Outcome") or "",
+            _text(e, "OutcomeDetailMessage") or "",
+        )
+        for e in _path(root, "Operation", "Event")
+    )
+
+
+def _element(ns: str, name: str, text: str | None = None) -> etree._Element:
+    el = etree.Element(f"{{{ns}}}{name}", nsmap={None: ns})  # type: ignore[dict-item]
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    child = etree.SubElement(parent, f"{{{etree.QName(parent).namespace}}}{name}")
+    if text is not None:
+        child.text = text
+    return child
+
+
+def _agency(parent: etree._Element, name: str, identifier: str) -> None:
+    _add(_add(parent, name), "Identifier", identifier)
+
+
+def build_acknowledgement(
+    version: SedaVersion,
+    *,
+    message_identifier: str,
+    received_identifier: str,
+    sender: str,
+    receiver: str,
+    date: datetime,
+    comment: str | None = None,
+) -> bytes:
+    root = _element(version.namespace, "Acknowledgement")
+    if comment is not None:
+        _add(root, "Comment", comment)
+    _add(root, "Date", date.isoformat())
+    _add(root, "MessageIdentifier", message_identifier)
+    _add(root, "MessageReceivedIdentifier", received_identifier)
+    _agency(root, "Sender", sender)
+    _agency(root, "Receiver", receiver)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def build_transfer_reply(
+    version: SedaVersion,
+    *,
+    message_identifier: str,
+    request_identifier: str,
+    reply_code: str,
+    archival_agency: str,
+    transferring_agency: str,
+    date: datetime,
+    grant_date: datetime | None = None,
+    comment: str | None = None,
+) -> bytes:
+    """An ArchiveTransferReply as we answer (MessageRequestIdentifier = the transfer's id)."""
+    root = _element(version.namespace, "ArchiveTransferReply")
+    if comment is not None:
+        _add(root, "Comment", comment)
+    _add(root, "Date", date.isoformat())
+    _add(root, "MessageIdentifier", message_identifier)
+    _add(root, "CodeListVersions")
+    _add(root, "ReplyCode", reply_code)
+    _add(root, "MessageRequestIdentifier", request_identifier)
+    if grant_date is not None:
+        _add(root, "GrantDate", grant_date.isoformat())
+    _agency(root, "ArchivalAgency", archival_agency)
+    _agency(root, "TransferringAgency", transferring_agency)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)

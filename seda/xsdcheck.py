@@ -1,0 +1,114 @@
+"""XSD validation of a SEDA message against the official set (lxml, XSD 1.0) or Vitam's XSD 1.1
+variant (xmlschema). Manifests under `XmlLimits.whole_tree_bytes` are validated as a whole tree,
+which reports every error with its line and path; larger ones are validated while streaming in
+bounded memory, which stops at the first error.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from seda.issues import Issue, Severity
+from seda.safexml import (
+    DEFAULT_XML_LIMITS,
+    Opener,
+    XmlLimits,
+    iterparse_safe,
+    line_of,
+    log_entries,
+    parse_document,
+)
+from seda.schemaset import SchemaSetName, official_schema, vitam_schema
+from seda.versions import SedaVersion
+
+_RELEASED = ("ArchiveUnit", "BinaryDataObject", "PhysicalDataObject", "DataObjectGroup")
+
+
+def readable(message: str, version: SedaVersion) -> str:
+    return message.replace("{" + version.namespace + "}", "")
+
+
+def xsd_issues(
+    open_stream: Opener,
+    size: int,
+    version: SedaVersion,
+    schema_dir: Path,
+    schema_set: SchemaSetName = "official",
+    limits: XmlLimits = DEFAULT_XML_LIMITS,
+) -> list[Issue]:
+    if schema_set == "vitam":
+        return _vitam_issues(open_stream, version, schema_dir, limits)
+    schema = official_schema(schema_dir, version)
+    if size <= limits.whole_tree_bytes:
+        return _whole_tree_issues(open_stream, schema, version, limits)
+    return _streaming_issues(open_stream, schema, version, limits)
+
+
+def _whole_tree_issues(
+    open_stream: Opener, schema: etree.XMLSchema, version: SedaVersion, limits: XmlLimits
+) -> list[Issue]:
+    tree = parse_document(open_stream, limits)
+    if schema.validate(tree):
+        return []
+    return [
+        Issue(
+            "xsd_invalid",
+            Severity.ERROR,
+            readable(e.message, version),
+            e.line or None,
+            e.path or None,
+        )
+        for e in log_entries(schema.error_log)
+    ]
+
+
+def _streaming_issues(
+    open_stream: Opener, schema: etree.XMLSchema, version: SedaVersion, limits: XmlLimits
+) -> list[Issue]:
+    brace = "{" + version.namespace + "}"
+    last: int | None = None
+    try:
+        for _event, el in iterparse_safe(
+            open_stream, ("end",), schema=schema, limits=limits, tag=[brace + t for t in _RELEASED]
+        ):
+            last = line_of(el)
+            el.clear()
+            while el.getprevious() is not None:
+                del el.getparent()[0]  # type: ignore[union-attr]
+    except etree.XMLSyntaxError as exc:
+        return [
+            Issue("xsd_invalid", Severity.ERROR, readable(str(exc), version), last),
+            Issue(
+                "xsd_first_error_only",
+                Severity.WARNING,
+                "gros bordereau validé en flux : seule la première erreur XSD est signalée",
+            ),
+        ]
+    return []
+
+
+def _vitam_issues(
+    open_stream: Opener, version: SedaVersion, schema_dir: Path, limits: XmlLimits
+) -> list[Issue]:
+    import xmlschema  # slow to import, only needed for this optional profile
+
+    schema = vitam_schema(schema_dir, version)
+    with open_stream() as stream:
+        data = stream.read(limits.max_bytes + 1)
+    resource = xmlschema.XMLResource(io.BytesIO(data), allow="none", defuse="always")
+    return [_from_xmlschema(err, version) for err in schema.iter_errors(resource)]
+
+
+def _from_xmlschema(err: Any, version: SedaVersion) -> Issue:
+    line = getattr(err, "sourceline", None)
+    return Issue(
+        "xsd_invalid",
+        Severity.ERROR,
+        readable(str(err.reason or err.message), version),
+        line if isinstance(line, int) else None,
+        err.path,
+    )

@@ -1,0 +1,73 @@
+"""The gedsae command line on a fresh home: init, services, import, search, get, log verify."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ged.cli import main
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "instance"
+    monkeypatch.setenv("GEDSAE_HOME", str(root))
+    monkeypatch.setenv("GEDSAE_EXTRACTION_WORKERS", "1")
+    return root
+
+
+def gedsae(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_full_cycle(home: Path, tmp_path: Path) -> None:
+    gedsae("status", "--quiet", code=3)
+    out = gedsae("init")
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("gst_")
+    assert "gst_" not in gedsae("init")  # the token is printed once only
+    gedsae("status", "--quiet")
+    gedsae("services", "create", "Direction des finances", "FR_DF")
+    tree = tmp_path / "versement"
+    (tree / "2026" / "budget").mkdir(parents=True)
+    (tree / "2026" / "budget" / "note.txt").write_text(
+        "note de synthèse budgétaire", encoding="utf-8"
+    )
+    (tree / "2026" / "vide.txt").write_bytes(b"")
+    (tree / "lien").symlink_to(tree / "2026" / "vide.txt")
+    out = gedsae("import", str(tree), "--service", "FR_DF")
+    assert "2 fichiers" in out and "1 fichiers ignorés" in out and "lien" in out
+    found = gedsae("search", "budgetaire", "--json")
+    assert '"title": "note.txt"' in found
+    doc_id = found.split('"id": "')[1].split('"')[0]
+    target = tmp_path / "copie.txt"
+    gedsae("get", doc_id, "--out", str(target))
+    assert (
+        hashlib.sha256(target.read_bytes()).digest()
+        == hashlib.sha256("note de synthèse budgétaire".encode()).digest()
+    )
+    assert "Journal intègre" in gedsae("log", "verify")
+
+
+def test_log_verify_names_the_tampered_entry(home: Path) -> None:
+    gedsae("init")
+    gedsae("services", "create", "Archives", "FR_AR")
+    with sqlite3.connect(home / "gedsae.db") as db:
+        db.execute("UPDATE oplog SET details = '{}' WHERE seq = 2")
+    result = CliRunner().invoke(main, ["log", "verify"])
+    assert result.exit_code == 1
+    assert "entrée 2" in result.output
+
+
+def test_errors_map_to_exit_codes(home: Path) -> None:
+    gedsae("init")
+    gedsae("services", "create", "Archives", "FR_AR")
+    out = gedsae("services", "create", "Archives bis", "FR_AR", code=4)
+    assert "service_exists" in out
+    gedsae("get", "00000000-0000-0000-0000-000000000000", "--out", "/dev/null", code=3)

@@ -1,0 +1,155 @@
+"""Format identification with the real Siegfried signatures (PRONOM), and the MIME fallback."""
+
+from __future__ import annotations
+
+import random
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from ged.adapters import formats
+from ged.adapters.formats import EMPTY, OCTET_STREAM, guess_mime_type, identify, identify_many
+from tests.fixtures import hostile_pdfs
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit greyscale
+    pixels = zlib.compress(b"\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def _zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("note.txt", "bonjour")
+    return path
+
+
+@pytest.fixture
+def blob(tmp_path: Path) -> Path:
+    """Where a stored blob lives: named by its digest, without any extension."""
+    return tmp_path / "3f1c9a"
+
+
+def test_a_pdf_is_identified_by_its_signature(blob: Path) -> None:
+    blob.write_bytes(hostile_pdfs.text_pdf(["Bonjour"]))
+
+    info = identify(blob)
+
+    assert info.puid == "fmt/276"
+    assert info.mime_type == "application/pdf"
+    assert info.format_version == "1.7"
+    assert "byte match" in info.basis
+    assert "extension mismatch" not in info.warning
+
+
+def test_a_png_is_identified(blob: Path) -> None:
+    blob.write_bytes(_png())
+
+    info = identify(blob)
+
+    assert info.puid == "fmt/11"
+    assert info.mime_type == "image/png"
+
+
+def test_plain_text_is_identified(blob: Path) -> None:
+    blob.write_text("Délibération du conseil municipal\n", encoding="utf-8")
+
+    info = identify(blob)
+
+    assert info.puid == "x-fmt/111"
+    assert info.mime_type == "text/plain"
+
+
+def test_an_empty_file_has_no_puid_and_the_empty_type(blob: Path) -> None:
+    blob.write_bytes(b"")
+
+    info = identify(blob)
+
+    assert (info.puid, info.mime_type) == (None, EMPTY)
+
+
+def test_a_zip_is_identified(blob: Path) -> None:
+    info = identify(_zip(blob))
+
+    assert info.puid == "x-fmt/263"
+    assert info.mime_type == "application/zip"
+
+
+def test_an_unknown_binary_falls_back_to_octet_stream(blob: Path) -> None:
+    blob.write_bytes(random.Random(1).randbytes(3000))
+
+    info = identify(blob)
+
+    assert info.puid is None
+    assert info.mime_type == OCTET_STREAM
+    assert info.warning.startswith("siegfried:")
+
+
+def test_the_uploaded_name_lends_its_extension(blob: Path) -> None:
+    blob.write_text("nom;prenom\nDupont;Jean\n", encoding="utf-8")
+
+    assert identify(blob).puid == "x-fmt/111"
+    csv = identify(blob, filename="tableau.csv")
+    assert (csv.puid, csv.mime_type) == ("x-fmt/18", "text/csv")
+
+
+def test_the_extension_link_is_removed_afterwards(blob: Path) -> None:
+    blob.write_text("a,b\n", encoding="utf-8")
+
+    identify(blob, filename="x.csv")
+
+    assert formats._alias_directory is not None
+    assert list(formats._alias_directory.iterdir()) == []
+
+
+def test_magic_number_beats_a_text_only_match(blob: Path) -> None:
+    # A PDF cut in half is text to Siegfried; its header still says what it claims to be.
+    blob.write_bytes(hostile_pdfs.truncated_pdf())
+
+    info = identify(blob)
+
+    assert (info.puid, info.mime_type) == (None, "application/pdf")
+    assert "x-fmt/111" in info.warning
+
+
+def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        identify(tmp_path / "absent")
+
+
+def test_identify_many_agrees_with_identify_and_keeps_the_order(tmp_path: Path) -> None:
+    pdf = hostile_pdfs.write(tmp_path / "a", hostile_pdfs.text_pdf(["x"]))
+    png = hostile_pdfs.write(tmp_path / "b", _png())
+    text = hostile_pdfs.write(tmp_path / "c", b"hello\n")
+    empty = hostile_pdfs.write(tmp_path / "d", b"")
+    paths = [png, pdf, text, png, empty]
+
+    assert identify_many(paths, workers=2) == [identify(path) for path in paths]
+    assert identify_many([]) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        (b"%PDF-1.4\n", "x", "application/pdf"),
+        (b"PK\x03\x04rest", "x", "application/zip"),
+        (b"<?xml version='1.0'?><a/>", "x", "application/xml"),
+        (b"plain words\n", "x", "text/plain"),
+        (b"col1,col2\n", "x.csv", "text/csv"),
+        (b"\x00\x01\x02\xff", "x", OCTET_STREAM),
+        (b"", "x", EMPTY),
+    ],
+)
+def test_guess_mime_type(tmp_path: Path, content: bytes, name: str, expected: str) -> None:
+    path = hostile_pdfs.write(tmp_path / name, content)
+
+    assert guess_mime_type(path) == expected
