@@ -19,7 +19,14 @@ from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.config import Settings
 from ged.services.context import Context
-from ged.services.ports import BlobStore, FormatIdentifier, LocalCopy, TextExtractor
+from ged.services.ports import (
+    BatchExtractor,
+    BatchIdentifier,
+    BlobStore,
+    FormatIdentifier,
+    LocalCopy,
+    TextExtractor,
+)
 
 
 def utc_now() -> datetime:
@@ -69,6 +76,8 @@ def build_context(
     blobs: BlobStore | None = None,
     identify: FormatIdentifier | None = None,
     extract: TextExtractor | None = None,
+    identify_many: BatchIdentifier | None = None,
+    extract_many: BatchExtractor | None = None,
     clock: Callable[[], datetime] = utc_now,
     run_migrations: bool = True,
 ) -> Context:
@@ -76,26 +85,36 @@ def build_context(
     if run_migrations:
         migrate(engine)
     store = blobs or make_blob_store(settings)
+    if extract is None:
+        pool = extraction_pool(settings)
+        extract, extract_many = pool.extract, extract_many or pool.extract_many
+    if identify is None:
+        identify, identify_many = formats.identify, identify_many or formats.identify_many
     return Context(
         uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
         blobs=store,
         clock=clock,
-        identify=identify or default_identifier(),
-        extract=extract or default_extractor(settings),
+        identify=identify,
+        extract=extract,
+        identify_many=identify_many or one_by_one(identify),
+        extract_many=extract_many or extract_one_by_one(extract),
         local_copy=local_copy_for(store, settings.home / "spool"),
         max_upload_bytes=settings.max_upload_bytes,
     )
 
 
-def default_identifier() -> FormatIdentifier:
-    return formats.identify
-
-
-def default_extractor(settings: Settings) -> TextExtractor:
+def extraction_pool(settings: Settings) -> ExtractionPool:
     """A long-lived pool of sandboxed extraction processes (started on first use)."""
-    pool = ExtractionPool(
+    return ExtractionPool(
         max(1, settings.extraction_workers),
         timeout_s=settings.extraction_timeout_s,
         memory_mb=settings.extraction_memory_mb,
     )
-    return pool.extract
+
+
+def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
+    return lambda paths: [identify(path) for path in paths]
+
+
+def extract_one_by_one(extract: TextExtractor) -> BatchExtractor:
+    return lambda files: [extract(path, mime) for path, mime in files]

@@ -297,10 +297,10 @@ def import_dir(
             last[0] = files
 
         summary = run(
-            lambda: importer.import_tree(ctx, actor, directory, svc.id, progress=progress)
+            lambda: importer.import_tree(
+                ctx, actor, directory, svc.id, progress=progress, process=not no_process
+            )
         )
-    if not no_process:
-        importer.process_all(ctx, summary.document_ids, workers=env.settings.extraction_workers)
     elapsed = max(time.monotonic() - started, 1e-9)
     click.echo(
         f"{summary.files} fichiers, {summary.bytes} octets, {summary.dossiers} dossiers "

@@ -22,19 +22,19 @@ class FixedClock:
         self.now += timedelta(**delta)
 
 
-def fake_identify(path: Path) -> FormatFacts:
+def fake_identify(path: Path, *, filename: str | None = None) -> FormatFacts:
     head = path.read_bytes()[:8]
     if head.startswith(b"%PDF"):
         return FormatFacts("fmt/276", "Acrobat PDF 1.7", "application/pdf")
-    mime = mimetypes.guess_type(path.name)[0] or "text/plain"
+    mime = mimetypes.guess_type(filename or path.name)[0] or "text/plain"
     return FormatFacts("x-fmt/111" if mime == "text/plain" else None, "Plain Text File", mime)
 
 
-def fake_extract(path: Path, mime_type: str) -> ExtractedText:
+def fake_extract(path: Path, mime_type: str | None) -> ExtractedText:
     """Plain text read as UTF-8; 'hostile' content fails like the sandbox would report it."""
     data = path.read_bytes()
     if b"HOSTILE" in data:
         return ExtractedText("failed", "", "timeout")
-    if mime_type.startswith("text/"):
+    if (mime_type or "").startswith("text/"):
         return ExtractedText("done", data.decode("utf-8", "replace"))
     return ExtractedText("unsupported", "")

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ged.services.ports import BlobStore, FormatIdentifier, LocalCopy, TextExtractor, UnitOfWork
+from ged.services.ports import (
+    BatchExtractor,
+    BatchIdentifier,
+    BlobStore,
+    FormatIdentifier,
+    LocalCopy,
+    TextExtractor,
+    UnitOfWork,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,8 @@ class Context:
     clock: Callable[[], datetime]
     identify: FormatIdentifier
     extract: TextExtractor
+    identify_many: BatchIdentifier
+    extract_many: BatchExtractor
     local_copy: LocalCopy
     max_upload_bytes: int
 

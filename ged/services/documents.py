@@ -18,9 +18,10 @@ from ged.domain.errors import NotFoundError
 from ged.domain.model import Document, ExtractionStatus, Metadata, Version
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
-from ged.services.ports import Chunks, ContentRef, UnitOfWork
+from ged.services.ports import Chunks, ContentRef, ExtractedText, FormatFacts, UnitOfWork
 
 MAX_FILENAME = 255
+OCTET_STREAM = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def file_document(
                 1,
             )
             uow.repo.add_document(doc)
-            version = _record_version(ctx, uow, actor, doc, 1, ref, filename, mime_type)
+            version = record_version(ctx, uow, actor, doc, 1, ref, filename, mime_type)
             details = {
                 "title": metadata.title,
                 "sha256": ref.sha256,
@@ -122,7 +123,7 @@ def add_version(
             doc.current_version += 1
             doc.updated_at = ctx.clock()
             uow.repo.update_document(doc)
-            version = _record_version(
+            version = record_version(
                 ctx, uow, actor, doc, doc.current_version, ref, filename, mime_type
             )
             details = {"version": version.number, "sha256": ref.sha256, "size": ref.size}
@@ -142,7 +143,7 @@ def _load_for_filing(uow: UnitOfWork, actor: Principal, document_id: str) -> Doc
     return doc
 
 
-def _record_version(
+def record_version(
     ctx: Context,
     uow: UnitOfWork,
     actor: Principal,
@@ -151,9 +152,16 @@ def _record_version(
     ref: ContentRef,
     filename: str | None,
     mime_type: str | None,
+    *,
+    facts: FormatFacts | None = None,
+    text: ExtractedText | None = None,
 ) -> Version:
+    """Records a stored blob as a version; identification and extraction results, when already
+    known (bulk import), are recorded with it, otherwise ``process`` fills them in later."""
     name = safe_filename(filename)
-    guessed = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    guessed = mime_type or mimetypes.guess_type(name)[0] or OCTET_STREAM
+    if facts is not None:
+        guessed = best_mime(facts, guessed)
     uow.repo.ensure_blob(ref, ctx.clock())
     version = Version(
         document_id=doc.id,
@@ -163,13 +171,23 @@ def _record_version(
         size=ref.size,
         filename=name,
         mime_type=guessed.split(";")[0].strip()[:200],
-        puid=None,
-        format_name="",
+        puid=facts.puid if facts else None,
+        format_name=facts.format_name[:300] if facts else "",
         created_at=ctx.clock(),
         created_by=actor.id,
+        extraction_status=ExtractionStatus(text.status) if text else ExtractionStatus.PENDING,
     )
     uow.repo.add_version(version)
+    if text is not None:
+        uow.repo.set_extraction(doc.id, number, version.extraction_status, text.error)
+        if version.extraction_status is ExtractionStatus.DONE:
+            uow.repo.set_text(doc.id, number, text.text)
     return version
+
+
+def best_mime(facts: FormatFacts, declared: str) -> str:
+    """Siegfried's MIME type, unless it only knows the bytes as an unknown binary."""
+    return facts.mime_type if facts.mime_type and facts.mime_type != OCTET_STREAM else declared
 
 
 def load_document(uow: UnitOfWork, actor: Principal, document_id: str) -> Document:
@@ -226,8 +244,8 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
     if version is None or version.extraction_status is not ExtractionStatus.PENDING:
         return version
     with ctx.local_copy(version.sha256) as path:
-        facts = ctx.identify(path)
-        mime = facts.mime_type or version.mime_type
+        facts = ctx.identify(path, filename=version.filename)
+        mime = best_mime(facts, version.mime_type)
         text = ctx.extract(path, mime)
     status = ExtractionStatus(text.status)
     with ctx.uow() as uow:

@@ -2,8 +2,9 @@
 
 Every folder holding files becomes a dossier (its path relative to DIR is the title); every
 file becomes a document. Files are stored in batches that become durable together (one sync per
-batch instead of one fsync per file), then recorded in one transaction per batch; format
-identification and text extraction follow, off the acknowledgement path.
+batch instead of one fsync per file), identified in one call into Siegfried and extracted with
+every sandbox worker busy — from the source files, which still carry their names — then recorded
+in one transaction per batch.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from ged.domain.access import Principal
 from ged.domain.errors import NotFoundError
 from ged.domain.model import Document, Dossier, Metadata
 from ged.services.context import Context, new_id
-from ged.services.documents import _record_version, process, reindex, safe_filename
-from ged.services.ports import ContentRef, UnitOfWork
+from ged.services.documents import record_version, reindex, safe_filename
+from ged.services.ports import ContentRef, ExtractedText, FormatFacts, UnitOfWork
 
 BATCH = 500
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -29,12 +31,27 @@ class ImportSummary:
     bytes: int = 0
     dossiers: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    document_ids: list[tuple[str, int]] = field(default_factory=list)
     folders: dict[Path, str] = field(default_factory=dict)  # folder -> dossier id
 
 
+@dataclass(frozen=True)
+class ImportTarget:
+    actor: Principal
+    root: Path
+    service_id: str
+    plan_node_id: str | None
+    process: bool
+
+
+@dataclass(frozen=True)
+class Stored:
+    folder: Path
+    path: Path
+    ref: ContentRef
+
+
 def walk(root: Path) -> Iterator[tuple[Path, list[Path]]]:
-    """Folders in a stable order, each with its regular files; symlinks are not followed."""
+    """Folders in a stable order, each with its files; symlinks are not followed."""
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
         yield Path(folder), [Path(folder) / f for f in sorted(files)]
@@ -47,38 +64,36 @@ def import_tree(
     service_id: str,
     *,
     plan_node_id: str | None = None,
-    progress: Callable[[int, int], None] = lambda files, size: None,
+    progress: Progress = lambda files, size: None,
+    process: bool = True,
 ) -> ImportSummary:
     actor.ensure_files(actor.organisation_id, service_id, "Service")
     with ctx.uow() as uow:
         if uow.repo.get_service(actor.organisation_id, service_id) is None:
             raise NotFoundError("Service introuvable")
+    target = ImportTarget(actor, root, service_id, plan_node_id, process)
     summary = ImportSummary()
     pending: list[tuple[Path, Path]] = []
     for folder, files in walk(root):
-        regular = []
         for path in files:
             if path.is_symlink() or not path.is_file():
-                summary.skipped.append(
-                    (str(path.relative_to(root)), "pas un fichier ordinaire (lien, périphérique…)")
-                )
-            else:
-                regular.append(path)
-        for path in regular:
+                reason = "pas un fichier ordinaire (lien, périphérique…)"
+                summary.skipped.append((str(path.relative_to(root)), reason))
+                continue
             pending.append((folder, path))
             if len(pending) >= BATCH:
-                _import_batch(
-                    ctx, actor, root, service_id, plan_node_id, pending, summary, progress
-                )
+                _import_batch(ctx, target, pending, summary)
+                progress(summary.files, summary.bytes)
                 pending = []
     if pending:
-        _import_batch(ctx, actor, root, service_id, plan_node_id, pending, summary, progress)
+        _import_batch(ctx, target, pending, summary)
+        progress(summary.files, summary.bytes)
     return summary
 
 
 def _store_batch(
     ctx: Context, root: Path, items: list[tuple[Path, Path]], summary: ImportSummary
-) -> list[tuple[Path, Path, ContentRef]]:
+) -> list[Stored]:
     stored = []
     with ctx.blobs.batch() as batch:
         for folder, path in items:
@@ -88,94 +103,82 @@ def _store_batch(
             except OSError as exc:
                 summary.skipped.append((str(path.relative_to(root)), f"illisible : {exc.strerror}"))
                 continue
-            except Exception as exc:
+            except Exception as exc:  # one bad file must not stop the import
                 summary.skipped.append((str(path.relative_to(root)), str(exc)))
                 continue
-            stored.append((folder, path, ref))
+            stored.append(Stored(folder, path, ref))
     return stored
 
 
+def _analyse(
+    ctx: Context, stored: list[Stored], process: bool
+) -> tuple[list[FormatFacts | None], list[ExtractedText | None]]:
+    if not process:
+        return [None] * len(stored), [None] * len(stored)
+    facts: list[FormatFacts | None] = list(ctx.identify_many([s.path for s in stored]))
+    jobs = [(s.path, f.mime_type if f else None) for s, f in zip(stored, facts, strict=True)]
+    texts: list[ExtractedText | None] = list(ctx.extract_many(jobs))
+    return facts, texts
+
+
 def _import_batch(
-    ctx: Context,
-    actor: Principal,
-    root: Path,
-    service_id: str,
-    plan_node_id: str | None,
-    items: list[tuple[Path, Path]],
-    summary: ImportSummary,
-    progress: Callable[[int, int], None],
+    ctx: Context, target: ImportTarget, items: list[tuple[Path, Path]], summary: ImportSummary
 ) -> None:
-    stored = _store_batch(ctx, root, items, summary)
-    created: list[tuple[str, int]] = []
+    stored = _store_batch(ctx, target.root, items, summary)
+    facts, texts = _analyse(ctx, stored, target.process)
     with ctx.uow() as uow:
-        for folder, path, ref in stored:
-            dossier_id = summary.folders.get(folder)
-            if dossier_id is None:
-                dossier_id = _create_dossier(
-                    ctx, uow, actor, root, folder, service_id, plan_node_id
-                )
-                summary.folders[folder] = dossier_id
-                summary.dossiers += 1
-            now = ctx.clock()
-            meta = Metadata(
-                title=safe_filename(path.name),
-                extra={"chemin_origine": str(path.relative_to(root))},
-            )
-            doc = Document(
-                new_id(), actor.organisation_id, dossier_id, service_id, meta, now, now, 1
-            )
-            uow.repo.add_document(doc)
-            _record_version(ctx, uow, actor, doc, 1, ref, path.name, None)
-            reindex(uow, doc)
-            details = {
-                "title": meta.title,
-                "sha256": ref.sha256,
-                "size": ref.size,
-                "dossier_id": dossier_id,
-            }
-            uow.log(actor.id, "document.import", "document", doc.id, doc.organisation_id, details)
-            created.append((doc.id, 1))
-            summary.files += 1
-            summary.bytes += ref.size
+        for item, fact, text in zip(stored, facts, texts, strict=True):
+            _record(ctx, uow, target, item, fact, text, summary)
         uow.commit()
-    summary.document_ids.extend(created)
-    progress(summary.files, summary.bytes)
 
 
-def _create_dossier(
+def _record(
     ctx: Context,
     uow: UnitOfWork,
-    actor: Principal,
-    root: Path,
-    folder: Path,
-    service_id: str,
-    plan_node_id: str | None,
-) -> str:
-    title = str(folder.relative_to(root)) if folder != root else root.name
+    target: ImportTarget,
+    item: Stored,
+    fact: FormatFacts | None,
+    text: ExtractedText | None,
+    summary: ImportSummary,
+) -> None:
+    actor = target.actor
+    dossier_id = summary.folders.get(item.folder)
+    if dossier_id is None:
+        dossier_id = _create_dossier(ctx, uow, target, item.folder)
+        summary.folders[item.folder] = dossier_id
+        summary.dossiers += 1
+    now = ctx.clock()
+    relative = str(item.path.relative_to(target.root))
+    meta = Metadata(title=safe_filename(item.path.name), extra={"chemin_origine": relative})
+    doc = Document(
+        new_id(), actor.organisation_id, dossier_id, target.service_id, meta, now, now, 1
+    )
+    uow.repo.add_document(doc)
+    record_version(ctx, uow, actor, doc, 1, item.ref, item.path.name, None, facts=fact, text=text)
+    reindex(uow, doc)
+    details = {
+        "title": meta.title,
+        "sha256": item.ref.sha256,
+        "size": item.ref.size,
+        "dossier_id": dossier_id,
+    }
+    uow.log(actor.id, "document.import", "document", doc.id, doc.organisation_id, details)
+    summary.files += 1
+    summary.bytes += item.ref.size
+
+
+def _create_dossier(ctx: Context, uow: UnitOfWork, target: ImportTarget, folder: Path) -> str:
+    title = str(folder.relative_to(target.root)) if folder != target.root else target.root.name
+    actor = target.actor
     dossier = Dossier(
         new_id(),
         actor.organisation_id,
-        service_id,
-        plan_node_id,
+        target.service_id,
+        target.plan_node_id,
         title or "import",
         ctx.clock().date(),
     )
     uow.repo.add_dossier(dossier, ctx.clock())
-    uow.log(
-        actor.id,
-        "dossier.create",
-        "dossier",
-        dossier.id,
-        actor.organisation_id,
-        {"title": dossier.title},
-    )
+    details = {"title": dossier.title}
+    uow.log(actor.id, "dossier.create", "dossier", dossier.id, actor.organisation_id, details)
     return dossier.id
-
-
-def process_all(ctx: Context, items: list[tuple[str, int]], workers: int = 2) -> None:
-    """Identification and extraction of imported documents, a few at a time."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for _ in pool.map(lambda item: process(ctx, *item), items):
-            pass

@@ -5,7 +5,7 @@ Exceptions are declared beside the interface they belong to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,11 +119,20 @@ class ExtractedText:
 
 
 class FormatIdentifier(Protocol):
-    def __call__(self, path: Path) -> FormatFacts: ...
+    """``filename`` is the original name: blobs have no extension, and some formats differ only
+    by it (CSV and plain text)."""
+
+    def __call__(self, path: Path, *, filename: str | None = None) -> FormatFacts: ...
 
 
 class TextExtractor(Protocol):
-    def __call__(self, path: Path, mime_type: str) -> ExtractedText: ...
+    def __call__(self, path: Path, mime_type: str | None) -> ExtractedText: ...
+
+
+# Batch forms, for bulk imports: one call into Siegfried for many files; extraction with every
+# sandbox worker busy. Results come in the order given.
+BatchIdentifier = Callable[[Sequence[Path]], Sequence[FormatFacts]]
+BatchExtractor = Callable[[Iterable[tuple[Path, str | None]]], Iterable[ExtractedText]]
 
 
 LocalCopy = Callable[[str], AbstractContextManager[Path]]

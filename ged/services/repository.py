@@ -1,6 +1,7 @@
 """The repository port: every query the services need (implemented in ged.adapters.db).
 
-Kept in step with ``SqlRepository``; mypy checks that the adapter satisfies it.
+Generated from ``SqlRepository`` by scripts/gen_repository_protocol.py; mypy checks that the
+adapter satisfies it.
 """
 
 from __future__ import annotations

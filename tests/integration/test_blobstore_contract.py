@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ged.adapters.blobstore import durability, filesystem
+from ged.adapters.blobstore import durability, filesystem, s3
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.services.ports import (
@@ -371,6 +371,30 @@ def test_a_truncated_blob_on_disk_is_replaced_by_a_whole_put(tmp_path: Path) -> 
     assert read_all(store, ref.sha256) == b"whole content"
 
 
+def test_batch_without_syncfs_fsyncs_every_file_and_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+
+    def recording(sync: Callable[[Path], None]) -> Callable[[Path], None]:
+        def sync_and_record(path: Path) -> None:
+            sync(path)
+            synced.append(path)
+
+        return sync_and_record
+
+    monkeypatch.setattr(durability, "syncfs", lambda path: False)  # e.g. not Linux
+    monkeypatch.setattr(filesystem, "fsync_path", recording(durability.fsync_path))
+    monkeypatch.setattr(filesystem, "fsync_dir", recording(durability.fsync_dir))
+    store = FilesystemBlobStore(tmp_path)
+    with store.batch() as batch:
+        refs = [batch.put([f"file {i}".encode()]) for i in range(5)]
+    leaf_dirs = {store.path_of(ref.sha256).parent for ref in refs}
+    assert len([p for p in synced if p.parent == store.tmp_dir]) == 5
+    assert leaf_dirs <= set(synced)
+    assert {read_all(store, ref.sha256) for ref in refs} == {f"file {i}".encode() for i in range(5)}
+
+
 def test_stale_temp_files_of_a_crashed_process_are_removed(tmp_path: Path) -> None:
     store = FilesystemBlobStore(tmp_path)
     stale = store.tmp_dir / "blob-crashed"
@@ -443,6 +467,18 @@ def test_s3_missing_bucket_is_unavailable_not_not_found(s3_endpoint: str, tmp_pa
     assert list((tmp_path / "spool").iterdir()) == []
 
 
+@pytest.mark.s3
+def test_s3_full_spool_disk_is_storage_full(
+    s3_bucket: S3Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = s3_store(s3_bucket, tmp_path / "spool")
+    monkeypatch.setattr(s3, "write_all", fail_after(MIB, errno.ENOSPC))
+    with pytest.raises(StorageFull):
+        store.put(pseudo_random_chunks(seed=3, count=2))
+    assert list((tmp_path / "spool").iterdir()) == []
+    assert list(store.iter_digests()) == []
+
+
 def dead_endpoint_store(endpoint: S3Endpoint, tmp_path: Path) -> S3BlobStore:
     bucket = create_bucket(endpoint.url)
     return s3_store(bucket, tmp_path / "spool", connect_timeout=1, read_timeout=2, max_attempts=2)
@@ -497,3 +533,17 @@ def test_s3_incomplete_multipart_uploads_are_aborted(s3_bucket: S3Bucket, tmp_pa
     # moto reports every upload as initiated in 2010, so the age filter is not exercised here.
     assert store.abort_incomplete_uploads(older_than=3600) == 1
     assert client.list_multipart_uploads(Bucket=s3_bucket.name).get("Uploads", []) == []
+
+
+@pytest.mark.s3
+def test_s3_endpoint_killed_during_a_multipart_upload(
+    killable_s3_endpoint: S3Endpoint, tmp_path: Path
+) -> None:
+    store = dead_endpoint_store(killable_s3_endpoint, tmp_path)
+    store.client.meta.events.register(
+        "before-call.s3.UploadPart", lambda **_: killable_s3_endpoint.kill()
+    )
+    with pytest.raises(StorageUnavailable) as caught:
+        store.put(pseudo_random_chunks(seed=4, count=9))
+    assert caught.value.retry_after > 0
+    assert list((tmp_path / "spool").iterdir()) == []
