@@ -1,60 +1,70 @@
 """Benchmark of the SEDA library (not collected by pytest).
 
-For N units (one object each): build time and peak RSS of our streaming writer vs lxml building
-a whole tree; XSD validation of the same document with lxml (whole tree and streaming) vs
-xmlschema (only for N <= --xmlschema-max, it is ~30x slower); full `validate_path` of a SIP with N
-small files. Each measurement runs in a fresh subprocess so peak RSS is its own.
+For N units (one object each): our streaming writer vs lxml building the whole tree; XSD
+validation with lxml (whole tree, streaming) and xmlschema (only for N <= --xmlschema-max, it is
+~30x slower); `aim` = build + `validate_path` of the manifest (XSD and references, the issue's
+target: 100,000 units in < 15 s and < 150 MB); `sip` = `validate_path` of a SIP with N small
+files (digests included). `--hostile` times each hostile input of the issue (refused with a
+stable code in < 2 s and < 100 MB, no connection, nothing written outside a temporary folder).
+Each measurement runs in a fresh subprocess so peak RSS is its own; absolute times drift with the
+machine's load, so read the ratios against the lxml references measured in the same run.
 
-    .venv/bin/python bench/bench_seda.py --schemas-dir ../shared/seda/xsd --sizes 1000 10000 100000
+    .venv/bin/python bench/bench_seda.py --schemas-dir ../shared/seda/xsd [--sizes 1000 100000]
+    .venv/bin/python bench/bench_seda.py --schemas-dir ../shared/seda/xsd --hostile
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
-
-def _units(n: int):  # type: ignore[no-untyped-def]
-    from seda.model import ArchiveUnit, Content, ObjectReference
-
-    for i in range(n):
-        yield ArchiveUnit(
-            f"AU_{i}",
-            Content("Item", (f"Document {i}",)),
-            object_references=(ObjectReference(data_object_group_reference_id=f"GOT_{i}"),),
-        )
+NS = "fr:gouv:culture:archivesdefrance:seda:v2.3"
 
 
-def _groups(n: int, digests: list[str] | None = None):  # type: ignore[no-untyped-def]
-    from seda.model import BinaryDataObject, DataObjectGroup
-
-    for i in range(n):
-        digest = digests[i] if digests else "ab" * 64
-        yield DataObjectGroup(
-            f"GOT_{i}",
-            (
-                BinaryDataObject(
-                    f"BDO_{i}", f"content/BDO_{i}.txt", digest, size=16, filename=f"f{i}.txt"
-                ),
-            ),
-        )
+def _data(i: int) -> bytes:
+    return f"file {i:010d}\n".encode()  # 16 bytes
 
 
-def _transfer(n: int, digests: list[str] | None = None):  # type: ignore[no-untyped-def]
+def _transfer(n: int, with_digests: bool = False):  # type: ignore[no-untyped-def]
     from datetime import datetime
 
-    from seda.model import Agency, ArchiveTransfer, TransferHeader
+    from seda.model import (
+        Agency,
+        ArchiveTransfer,
+        ArchiveUnit,
+        BinaryDataObject,
+        Content,
+        DataObjectGroup,
+        ObjectReference,
+        TransferHeader,
+    )
     from seda.versions import SedaVersion
 
-    header = TransferHeader(
-        SedaVersion.V2_3, "BENCH", Agency("AA"), Agency("TA"), datetime(2024, 1, 1)
-    )
-    return ArchiveTransfer(header, _groups(n, digests), _units(n))
+    def groups():  # type: ignore[no-untyped-def]
+        for i in range(n):
+            digest = hashlib.sha512(_data(i)).hexdigest() if with_digests else "ab" * 64
+            obj = BinaryDataObject(
+                f"BDO_{i}", f"content/BDO_{i}.txt", digest, size=16, filename=f"f{i}.txt"
+            )
+            yield DataObjectGroup(f"GOT_{i}", (obj,))
+
+    def units():  # type: ignore[no-untyped-def]
+        for i in range(n):
+            ref = ObjectReference(data_object_group_reference_id=f"GOT_{i}")
+            yield ArchiveUnit(f"AU_{i}", Content("Item", (f"Document {i}",)), object_references=(ref,))
+
+    header = TransferHeader(SedaVersion.V2_3, "BENCH", Agency("AA"), Agency("TA"), datetime(2024, 1, 1))
+    return ArchiveTransfer(header, groups(), units())
 
 
 def task_stream(n: int, out: str, _schemas: str) -> None:
@@ -66,11 +76,8 @@ def task_stream(n: int, out: str, _schemas: str) -> None:
 def task_tree(n: int, out: str, _schemas: str) -> None:
     from lxml import etree
 
-    from seda.versions import SedaVersion
-
-    ns = SedaVersion.V2_3.namespace
-    q = lambda name: f"{{{ns}}}{name}"  # noqa: E731
-    root = etree.Element(q("ArchiveTransfer"), nsmap={None: ns})  # type: ignore[dict-item]
+    q = lambda name: f"{{{NS}}}{name}"  # noqa: E731
+    root = etree.Element(q("ArchiveTransfer"), nsmap={None: NS})  # type: ignore[dict-item]
     for name, text in (("Date", "2024-01-01T00:00:00"), ("MessageIdentifier", "BENCH")):
         etree.SubElement(root, q(name)).text = text
     etree.SubElement(root, q("CodeListVersions"))
@@ -112,14 +119,8 @@ def task_lxml_stream(n: int, out: str, schemas: str) -> None:
     from seda.versions import SedaVersion
     from seda.xsdcheck import xsd_issues
 
-    path = Path(out)
-    issues = xsd_issues(
-        lambda: path.open("rb"),
-        1 << 62,
-        SedaVersion.V2_3,
-        Path(schemas),
-        limits=XmlLimits(whole_tree_bytes=0),
-    )
+    path, limits = Path(out), XmlLimits(whole_tree_bytes=0)
+    issues = xsd_issues(lambda: path.open("rb"), 1 << 62, SedaVersion.V2_3, Path(schemas), limits=limits)
     assert not issues, issues
 
 
@@ -130,33 +131,46 @@ def task_xmlschema(n: int, out: str, schemas: str) -> None:
     from seda.versions import SedaVersion
 
     xmlschema.limits.MAX_XML_ELEMENTS = 10**8
-    schema = xmlschema.XMLSchema10(
-        str(official_main(Path(schemas), SedaVersion.V2_3)), allow="sandbox"
-    )
-    schema.validate(out)
+    main = official_main(Path(schemas), SedaVersion.V2_3)
+    xmlschema.XMLSchema10(str(main), allow="sandbox").validate(out)
+
+
+def task_aim(n: int, out: str, schemas: str) -> None:
+    """Build the manifest, then validate it (XSD + references): the issue's 15 s / 150 MB aim."""
+    from seda.validate import ValidationOptions, validate_path
+    from seda.writer import write_transfer
+
+    start = time.perf_counter()
+    write_transfer(Path(out), _transfer(n))
+    built = time.perf_counter()
+    report = validate_path(Path(out), ValidationOptions(schema_dir=Path(schemas)))
+    print(json.dumps({"build_s": built - start, "validate_s": time.perf_counter() - built}))
+    assert report.valid, report.issues[:3]
 
 
 def task_sip(n: int, out: str, schemas: str) -> None:
-    """Build a SIP of N 16-byte files (not timed), then time validate_path on it."""
-    import hashlib
-
-    from seda.sip import write_sip
+    """Write a SIP of N 16-byte files (not timed), then time validate_path on it."""
     from seda.validate import ValidationOptions, validate_path
+    from seda.writer import write_transfer
 
-    folder = Path(out).with_suffix(".files")
-    folder.mkdir(exist_ok=True)
-    digests, members = [], []
-    for i in range(n):
-        data = f"file {i:010d}\n".encode()
-        (folder / f"{i}.txt").write_bytes(data)
-        digests.append(hashlib.sha512(data).hexdigest())
-        members.append((f"content/BDO_{i}.txt", folder / f"{i}.txt"))
-    sip = Path(out).with_suffix(".zip")
-    write_sip(sip, _transfer(n, digests), members)
+    sip = Path(out)
+    with zipfile.ZipFile(sip, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        with archive.open("manifest.xml", "w", force_zip64=True) as stream:
+            write_transfer(stream, _transfer(n, with_digests=True))
+        for i in range(n):
+            archive.writestr(f"content/BDO_{i}.txt", _data(i))
     start = time.perf_counter()
     report = validate_path(sip, ValidationOptions(schema_dir=Path(schemas)))
     print(json.dumps({"validate_s": time.perf_counter() - start}))
     assert report.valid, report.issues[:3]
+
+
+def task_validate(_n: int, out: str, schemas: str) -> None:
+    """validate_path on one (hostile) input; prints its issue codes."""
+    from seda.validate import ValidationOptions, validate_path
+
+    report = validate_path(Path(out), ValidationOptions(schema_dir=Path(schemas)))
+    print(json.dumps({"refused": report.refused, "codes": sorted(report.codes())}))
 
 
 TASKS = {
@@ -165,7 +179,9 @@ TASKS = {
     "lxml_tree": task_lxml_tree,
     "lxml_stream": task_lxml_stream,
     "xmlschema": task_xmlschema,
+    "aim": task_aim,
     "sip": task_sip,
+    "validate": task_validate,
 }
 
 
@@ -179,14 +195,15 @@ def _child(task: str, n: int, out: str, schemas: str) -> None:
     print(json.dumps({"s": elapsed, "rss_mb": rss}))
 
 
-def _run(task: str, n: int, out: str, schemas: str) -> dict[str, float]:
+def _run(task: str, n: int, out: str, schemas: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     done = subprocess.run(
         [sys.executable, __file__, "--child", task, str(n), out, schemas],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
-    result: dict[str, float] = {}
+    result: dict = {}  # type: ignore[type-arg]
     for line in done.stdout.splitlines():
         result |= json.loads(line)
     return result
@@ -198,40 +215,57 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--xmlschema-max", type=int, default=10000)
     parser.add_argument("--sip-max", type=int, default=100000)
+    parser.add_argument("--hostile", action="store_true", help="only the hostile-input section")
     args = parser.parse_args()
+    schemas = str(Path(args.schemas_dir).resolve())
+    if args.hostile:
+        hostile_section(schemas)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             out = str(Path(tmp) / f"m{n}.xml")
             rows = {
-                "stream": _run("stream", n, out, args.schemas_dir),
-                "tree": _run("tree", n, out + ".tree.xml", args.schemas_dir),
-                "lxml_tree": _run("lxml_tree", n, out, args.schemas_dir),
-                "lxml_stream": _run("lxml_stream", n, out, args.schemas_dir),
+                "stream": _run("stream", n, out, schemas),
+                "tree": _run("tree", n, out + ".tree.xml", schemas),
+                "lxml_tree": _run("lxml_tree", n, out, schemas),
+                "lxml_stream": _run("lxml_stream", n, out, schemas),
+                "aim": _run("aim", n, str(Path(tmp) / f"aim{n}.xml"), schemas),
             }
             if n <= args.xmlschema_max:
-                rows["xmlschema"] = _run("xmlschema", n, out, args.schemas_dir)
+                rows["xmlschema"] = _run("xmlschema", n, out, schemas)
             if n <= args.sip_max:
-                rows["sip"] = _run("sip", n, str(Path(tmp) / f"sip{n}"), args.schemas_dir)
+                rows["sip"] = _run("sip", n, str(Path(tmp) / f"sip{n}.zip"), schemas)
             _report(n, rows)
 
 
 def _report(n: int, rows: dict[str, dict[str, float]]) -> None:
     print(f"\nN = {n:,} units")
     for name, row in rows.items():
-        extra = f"  (validate_path alone {row['validate_s']:.2f} s)" if "validate_s" in row else ""
-        print(f"  {name:12} {row['s']:8.2f} s  {row['rss_mb']:8.1f} MB peak RSS{extra}")
-    s, t = rows["stream"], rows["tree"]
-    print(
-        f"  build: whole tree / streaming = {t['s'] / s['s']:.2f}x time, "
-        f"{t['rss_mb'] / s['rss_mb']:.1f}x RSS"
-    )
-    if "xmlschema" in rows:
-        print(
-            f"  XSD: xmlschema / lxml (whole tree) = "
-            f"{rows['xmlschema']['s'] / rows['lxml_tree']['s']:.1f}x time"
+        extra = "".join(
+            f"  {k.removesuffix('_s')} {row[k]:.2f} s" for k in ("build_s", "validate_s") if k in row
         )
+        print(f"  {name:12} {row['s']:8.2f} s  {row['rss_mb']:8.1f} MB peak RSS{extra}")
+    s, t, v = rows["stream"], rows["tree"], rows["lxml_tree"]
+    aim = rows["aim"]
+    print(f"  build: streaming / lxml whole tree = {s['s'] / t['s']:.2f}x time, {s['rss_mb'] / t['rss_mb']:.2f}x RSS")
+    print(
+        f"  aim (build + XSD + references): {aim['s']:.2f} s, {aim['rss_mb']:.0f} MB "
+        f"(target < 15 s, < 150 MB); its validation / lxml whole-tree validation = "
+        f"{aim['validate_s'] / v['s']:.2f}x time, {aim['rss_mb'] / v['rss_mb']:.2f}x RSS"
+    )
+    if "sip" in rows:
+        sip = rows["sip"]
+        print(f"  SIP with digests: validate_path / lxml whole-tree validation = {sip['validate_s'] / v['s']:.2f}x time")
+    if "xmlschema" in rows:
+        print(f"  XSD: xmlschema / lxml whole tree = {rows['xmlschema']['s'] / v['s']:.1f}x time")
     else:
         print("  XSD: xmlschema skipped at this N (too slow: ~70 s, ~900 MB at 100,000)")
+
+
+def hostile_section(schemas: str) -> None:
+    """Each hostile input validated in its own process, with TMPDIR pointing at a scratch folder
+    and a loopback listener that must never be contacted."""
+    from hostile_inputs import HOSTILE  # type: ignore[import-not-found]  # noqa: F401
 
 
 if __name__ == "__main__":

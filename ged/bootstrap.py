@@ -16,7 +16,9 @@ from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
+from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
+from ged.adapters.identification_process import IdentificationProcess
 from ged.config import Settings
 from ged.services.context import Context
 from ged.services.ports import (
@@ -86,10 +88,11 @@ def build_context(
         migrate(engine)
     store = blobs or make_blob_store(settings)
     if extract is None:
-        pool = extraction_pool(settings)
-        extract, extract_many = pool.extract, extract_many or pool.extract_many
+        extractor = InlinePlainText(extraction_pool(settings))
+        extract, extract_many = extractor.extract, extract_many or extractor.extract_many
     if identify is None:
-        identify, identify_many = formats.identify, identify_many or formats.identify_many
+        identify = formats.identify
+        identify_many = identify_many or IdentificationProcess().identify_many
     return Context(
         uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
         blobs=store,

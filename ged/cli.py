@@ -7,12 +7,13 @@ permission refused; 70 internal error. Errors are printed as « code: message »
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
@@ -33,8 +34,6 @@ from ged.services import admin, documents, importer
 from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
-from schemas.cli import schemas_group
-from seda.cli import seda_group
 
 T = TypeVar("T")
 ADMIN_NAME = "admin"
@@ -104,7 +103,27 @@ def _first_organisation(uow: Any) -> Any:
 pass_env = click.make_pass_decorator(Env)
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """Command groups of other packages (the SEDA library, the schema installer) are imported
+    only when used: the GED commands never depend on them loading."""
+
+    lazy: ClassVar[dict[str, str]] = {
+        "seda": "seda.cli:seda_group",
+        "schemas": "schemas.cli:schemas_group",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup)
 @click.option(
     "--home", type=click.Path(path_type=Path), envvar="GEDSAE_HOME", help="Dossier de l'instance"
 )
@@ -377,6 +396,7 @@ def log_verify(env: Env) -> None:
     sys.exit(1)
 
 
-# The SEDA library and the schema installer bring their own command groups.
-main.add_command(seda_group, "seda")
-main.add_command(schemas_group, "schemas")
+# Retention rules, holds, the lifecycle engine and eliminations (ged/cli_lifecycle.py).
+LazyGroup.lazy.update(
+    {n: f"ged.cli_lifecycle:{n}_group" for n in ("rules", "holds", "lifecycle", "eliminations")}
+)

@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 
 from seda.disk_import import transfer_from_directory
+from seda.disk_metadata import CSV_NAME
+from seda.errors import SedaError
 from seda.issues import ValidationReport
 from seda.sip import write_sip
 from seda.validate import ValidationOptions, validate_path
@@ -82,15 +84,26 @@ def build_command(
     transferring_agency: str,
     archival_agreement: str | None,
 ) -> None:
-    """Construit un SIP (manifest.xml + content/) depuis une arborescence de dossiers."""
-    transfer, members = transfer_from_directory(
-        directory,
-        SedaVersion(version),
-        message_identifier=f"MSG_{uuid.uuid4().hex}",
-        archival_agency=archival_agency,
-        transferring_agency=transferring_agency,
-        archival_agreement=archival_agreement,
+    """Construit un SIP (manifest.xml + content/) depuis une arborescence de dossiers.
+
+    Métadonnées : metadata.csv à la racine et/ou fichiers compagnons (NOM.metadata.json|xml,
+    __metadata.json|xml dans un dossier), sinon le système de fichiers."""
+    try:
+        built = transfer_from_directory(
+            directory,
+            SedaVersion(version),
+            message_identifier=f"MSG_{uuid.uuid4().hex}",
+            archival_agency=archival_agency,
+            transferring_agency=transferring_agency,
+            archival_agreement=archival_agreement,
+        )
+        write_sip(out, built.transfer, built.members)
+    except SedaError as exc:
+        click.echo(f"{exc.code} : {exc}", err=True)
+        raise SystemExit(1) from exc
+    size = sum(p.stat().st_size for _m, p in built.members)
+    click.echo(
+        f"{out} : SEDA {version}, {built.units} unité(s) d'archives, "
+        f"{len(built.members)} fichier(s), {size} octets ; métadonnées : "
+        f"{built.metadata_rows} ligne(s) de {CSV_NAME}, {built.side_files} fichier(s) compagnon(s)"
     )
-    write_sip(out, transfer, members)
-    size = sum(p.stat().st_size for _m, p in members)
-    click.echo(f"{out} : SEDA {version}, {len(members)} fichier(s), {size} octets")

@@ -47,8 +47,15 @@ def _unreadable(el: etree._Element, brace: str, xpath_of: XPathOf) -> Issue:
 
 
 def check_content_dates(content: etree._Element, brace: str, xpath_of: XPathOf) -> list[Issue]:
-    start_el = content.find(brace + "StartDate")
-    end_el = content.find(brace + "EndDate")
+    start_el = end_el = None
+    start_tag, end_tag = brace + "StartDate", brace + "EndDate"
+    for child in content:  # one walk instead of two find() (this runs once per unit)
+        if child.tag == start_tag:
+            start_el = child
+        elif child.tag == end_tag:
+            end_el = child
+    if start_el is None and end_el is None:
+        return []
     return _compare(start_el, end_el, brace, xpath_of, "EndDate")
 
 

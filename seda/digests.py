@@ -49,7 +49,11 @@ def decode_digest(value: str) -> set[bytes]:
 
 
 def digest_matches(declared: str, raw: bytes) -> bool:
-    return raw in decode_digest(declared)
+    text = "".join(declared.split())
+    # Compare encoded forms first (no decoding in the common case), then every reading.
+    if text.lower() == raw.hex() or text == base64.b64encode(raw).decode("ascii"):
+        return True
+    return raw in decode_digest(text)
 
 
 def hash_chunks(name: str, chunks: Iterable[bytes]) -> tuple[bytes, int]:

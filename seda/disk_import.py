@@ -1,7 +1,10 @@
 """Build a transfer from a folder tree, like ReSIP's disk import: each folder becomes an archive
 unit (RecordGrp), each file an Item unit with one object group holding one BinaryDataObject.
-Metadata comes from the file system (names, modification dates); digests are SHA-512 (Vitam's
-default). Ids are derived from the walk order, so the same tree gives the same message.
+
+Descriptive metadata comes from a `metadata.csv` at the root or from side files when present
+(seda.disk_metadata), otherwise from the file system (names, modification dates). Digests are
+SHA-512 (Vitam's default). Ids are derived from the walk order, so the same tree gives the same
+message. The metadata files themselves are not archived.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from seda.digests import read_chunks
+from seda.disk_metadata import MetadataSources, UnitMetadata, is_metadata_file, simple_raw
 from seda.model import (
     Agency,
     ArchiveTransfer,
@@ -36,10 +40,18 @@ class Node:
     path: Path
     index: int
     children: list[Node] = field(default_factory=list)
+    is_file: bool = False
 
-    @property
-    def is_file(self) -> bool:
-        return self.path.is_file()
+
+@dataclass(frozen=True)
+class DiskImport:
+    """What `transfer_from_directory` built, with the figures of its summary."""
+
+    transfer: ArchiveTransfer
+    members: list[tuple[str, Path]]  # (member name in the SIP, source file)
+    units: int
+    metadata_rows: int  # rows of metadata.csv applied
+    side_files: int  # side files applied
 
 
 def scan_tree(root: Path) -> tuple[list[Node], list[Node]]:
@@ -50,9 +62,10 @@ def scan_tree(root: Path) -> tuple[list[Node], list[Node]]:
     def walk(folder: Path) -> list[Node]:
         nodes = []
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.is_symlink():
+            relative = Path(entry.path).relative_to(root).as_posix()
+            if entry.is_symlink() or (entry.is_file() and is_metadata_file(relative)):
                 continue
-            node = Node(Path(entry.path), next(counter))
+            node = Node(Path(entry.path), next(counter), is_file=not entry.is_dir())
             if entry.is_dir():
                 node.children = walk(node.path)
             else:
@@ -87,21 +100,38 @@ def _mtime(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0).isoformat()
 
 
-def _unit(node: Node) -> ArchiveUnit:
-    day = _mtime(node.path)[:10]
-    if node.is_file:
-        return ArchiveUnit(
-            f"AU_{node.index}",
-            Content("Item", (node.path.name,), start_date=day, end_date=day),
-            object_references=(
-                ObjectReference(data_object_group_reference_id=f"GOT_{node.index}"),
-            ),
-        )
-    return ArchiveUnit(
-        f"AU_{node.index}",
-        Content("RecordGrp", (node.path.name,)),
-        children=[_unit(c) for c in node.children],
+def _content(meta: UnitMetadata, level: str, title: str, day: str | None, ns: str) -> Content:
+    if meta.raw:  # an XML side file gives the whole Content
+        return Content(extra=meta.raw)
+    extra = tuple(
+        simple_raw(name, value, ns)
+        for name, values in meta.values.items()
+        if name not in ("DescriptionLevel", "Title", "Description", "StartDate", "EndDate")
+        for value in values
     )
+    start, end = meta.first("StartDate"), meta.first("EndDate")
+    if start is None and end is None:  # dates from the metadata are never mixed with the mtime
+        start = end = day
+    return Content(
+        meta.first("DescriptionLevel") or level,
+        meta.values.get("Title") or (title,),
+        meta.values.get("Description", ()),
+        start,
+        end,
+        extra,
+    )
+
+
+def _unit(node: Node, sources: MetadataSources) -> ArchiveUnit:
+    meta = sources.for_unit(node.path, not node.is_file)
+    if node.is_file:
+        day = _mtime(node.path)[:10]
+        content = _content(meta, "Item", node.path.name, day, sources.namespace)
+        group = ObjectReference(data_object_group_reference_id=f"GOT_{node.index}")
+        return ArchiveUnit(f"AU_{node.index}", content, object_references=(group,))
+    content = _content(meta, "RecordGrp", node.path.name, None, sources.namespace)
+    children = [_unit(c, sources) for c in node.children]
+    return ArchiveUnit(f"AU_{node.index}", content, children=children)
 
 
 def transfer_from_directory(
@@ -112,9 +142,16 @@ def transfer_from_directory(
     archival_agency: str,
     transferring_agency: str,
     archival_agreement: str | None = None,
-) -> tuple[ArchiveTransfer, list[tuple[str, Path]]]:
-    """The transfer and the (member name, file) pairs to put in the SIP."""
+) -> DiskImport:
+    """The transfer, the (member name, file) pairs to put in the SIP, and summary figures.
+
+    Raises MetadataInvalid when the metadata CSV or a side file cannot be used."""
     top, files = scan_tree(root)
+    sources = MetadataSources.load(root, version.namespace)
+    root_meta = sources.for_unit(root, True)
+    root_content = _content(root_meta, "Fonds", root.name or "versement", None, version.namespace)
+    root_unit = ArchiveUnit("AU_0", root_content, children=[_unit(n, sources) for n in top])
+    sources.check_all_rows_used()
 
     def groups() -> Iterator[DataObjectGroup]:
         return (_group(n) for n in files)
@@ -127,13 +164,21 @@ def transfer_from_directory(
         date=datetime.now(UTC).replace(microsecond=0),
         archival_agreement=archival_agreement,
     )
-    root_unit = ArchiveUnit(
-        "AU_0", Content("Fonds", (root.name or "versement",)), children=[_unit(n) for n in top]
-    )
     members = [(content_name(f"BDO_{n.index}", n.path.name), n.path) for n in files]
-    return ArchiveTransfer(
+    transfer = ArchiveTransfer(
         header,
         groups(),
         [root_unit],
         ManagementMetadata(originating_agency_identifier=transferring_agency),
-    ), members
+    )
+    units = 1 + _count(top)
+    return DiskImport(transfer, members, units, len(sources.used_rows), sources.side_files)
+
+
+def _count(nodes: list[Node]) -> int:
+    total, stack = 0, list(nodes)
+    while stack:
+        node = stack.pop()
+        total += 1
+        stack.extend(node.children)
+    return total

@@ -65,3 +65,15 @@ class VersionMismatch(SedaError):
     """The model uses an element that does not exist in the SEDA version being written."""
 
     code = "seda_version_mismatch"
+
+
+class InvalidXmlCharacter(SedaError):
+    """A value holds a character XML 1.0 cannot carry, or a verbatim element is not XML."""
+
+    code = "xml_invalid_character"
+
+
+class MetadataInvalid(SedaError):
+    """The metadata given for a disk import (CSV or side file) cannot be used."""
+
+    code = "metadata_invalid"

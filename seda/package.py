@@ -14,13 +14,16 @@ import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
+from seda.digests import read_chunks
 from seda.errors import HostilePackage, UnreadablePackage
+from seda.zipmember import is_direct, read_stored
 
 # Vitam refuses any path component not matching this (SafeFileChecker.java).
 PORTABLE_COMPONENT = re.compile(r"^[a-zA-Z0-9\-_@]+(\.[a-zA-Z0-9\-_@]+)*$")
@@ -39,16 +42,10 @@ class PackageLimits:
 DEFAULT_PACKAGE_LIMITS = PackageLimits()
 
 
-@dataclass(frozen=True)
-class Entry:
-    name: str
-    size: int
-
-
 class Package:
-    """An opened, checked package: its file entries and a way to stream each one."""
+    """An opened, checked package: its file entries (name → size) and a way to stream each one."""
 
-    def __init__(self, kind: str, entries: dict[str, Entry], opener: _MemberOpener) -> None:
+    def __init__(self, kind: str, entries: dict[str, int], opener: _MemberOpener) -> None:
         self.kind = kind
         self.entries = entries
         self._opener = opener
@@ -57,26 +54,31 @@ class Package:
     def open(self, name: str) -> IO[bytes]:
         return self._opener.open(name)
 
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """The bytes of a member, in chunks (small stored zip members in one direct read)."""
+        return self._opener.chunks(name)
+
     def extract(self, dest: Path) -> None:
         """Write every entry under `dest` (which must be empty or absent)."""
         dest.mkdir(parents=True, exist_ok=True)
         if any(dest.iterdir()):
             raise UnreadablePackage(f"dossier d'extraction non vide : {dest}")
         root = dest.resolve()
-        for entry in self.entries.values():
-            target = (root / entry.name).resolve()
+        for name in self.entries:
+            target = (root / name).resolve()
             if not target.is_relative_to(root):
-                raise HostilePackage(
-                    f"chemin hors du dossier : {entry.name}", code="sip_unsafe_path"
-                )
+                raise HostilePackage(f"chemin hors du dossier : {name}", code="sip_unsafe_path")
             target.parent.mkdir(parents=True, exist_ok=True)
-            with self.open(entry.name) as source, target.open("xb") as out:
+            with self.open(name) as source, target.open("xb") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
 
 
 class _MemberOpener:
-    def __init__(self, archive: zipfile.ZipFile | tarfile.TarFile) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile | tarfile.TarFile, direct: BinaryIO | None = None
+    ) -> None:
         self._archive = archive
+        self._direct = direct  # a second handle on the zip file, for zipmember.read_stored
 
     def open(self, name: str) -> IO[bytes]:
         if isinstance(self._archive, zipfile.ZipFile):
@@ -85,6 +87,20 @@ class _MemberOpener:
         if member is None:
             raise UnreadablePackage(f"entrée illisible : {name}")
         return member
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        if isinstance(self._archive, zipfile.ZipFile) and self._direct is not None:
+            info = self._archive.getinfo(name)
+            if is_direct(info):
+                yield read_stored(self._direct, info)
+                return
+        try:
+            with self.open(name) as stream:
+                yield from read_chunks(stream)
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as exc:
+            raise UnreadablePackage(
+                f"entrée illisible {name} : {exc}", code="sip_corrupt_entry"
+            ) from exc
 
 
 def pick_manifest(names: list[str]) -> str | None:
@@ -106,9 +122,9 @@ def is_package(path: Path) -> bool:
 def open_package(path: Path, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS) -> Iterator[Package]:
     """Open and check a zip or tar package; HostilePackage / UnreadablePackage on refusal."""
     if zipfile.is_zipfile(path):
-        with _open_zip(path) as archive:
+        with _open_zip(path) as archive, path.open("rb") as direct:
             entries = _check_zip(archive, limits)
-            yield Package("zip", entries, _MemberOpener(archive))
+            yield Package("zip", entries, _MemberOpener(archive, direct))
         return
     with _open_tar(path) as tar:
         entries = _check_tar(tar, limits, path.stat().st_size)
@@ -156,11 +172,11 @@ def _count(total: int, size: int, limits: PackageLimits, name: str) -> int:
     return total + size
 
 
-def _check_zip(archive: zipfile.ZipFile, limits: PackageLimits) -> dict[str, Entry]:
-    infos = archive.infolist()
+def _check_zip(archive: zipfile.ZipFile, limits: PackageLimits) -> dict[str, int]:
+    infos = archive.infolist()  # zipfile's own list, not a copy
     if len(infos) > limits.max_entries:
         raise HostilePackage(f"trop d'entrées ({len(infos)})", code="sip_too_many_entries")
-    entries: dict[str, Entry] = {}
+    entries: dict[str, int] = {}
     seen: set[str] = set()
     total = 0
     for info in infos:
@@ -171,7 +187,7 @@ def _check_zip(archive: zipfile.ZipFile, limits: PackageLimits) -> dict[str, Ent
         seen.add(name.casefold())
         total = _count(total, info.file_size, limits, name)
         if not info.is_dir():
-            entries[name] = Entry(name, info.file_size)
+            entries[name] = info.file_size
     _check_overlaps(infos)
     return entries
 
@@ -202,8 +218,8 @@ def _check_overlaps(infos: list[zipfile.ZipInfo]) -> None:
         end = info.header_offset + 30 + len(info.filename.encode()) + info.compress_size
 
 
-def _check_tar(tar: tarfile.TarFile, limits: PackageLimits, packed: int) -> dict[str, Entry]:
-    entries: dict[str, Entry] = {}
+def _check_tar(tar: tarfile.TarFile, limits: PackageLimits, packed: int) -> dict[str, int]:
+    entries: dict[str, int] = {}
     seen: set[str] = set()
     total = 0
     for count, member in enumerate(_iter_tar(tar), start=1):
@@ -219,7 +235,7 @@ def _check_tar(tar: tarfile.TarFile, limits: PackageLimits, packed: int) -> dict
         if total >= limits.ratio_min_bytes and total > limits.max_ratio * max(packed, 1):
             raise HostilePackage("taux de compression suspect", code="sip_compression_ratio")
         if member.isfile():
-            entries[name] = Entry(name, member.size)
+            entries[name] = member.size
     return entries
 
 

@@ -1,36 +1,88 @@
 """Package checks of a SIP: every `Uri` is in the package, no file is left unreferenced, sizes and
 digests match (MessageDigest in hex or base64, algorithm as `SHA-512` or as an XML-DSig URI).
+
+Objects are checked one by one as the manifest is scanned (`PackageChecker.check` is the scan's
+callback), so nothing is kept per object but the set of members not referenced yet.
+
+Severity of a wrong declared `Size` (`package_size_mismatch`): a **warning** by default. The
+digest is what proves that the file is the one described, and a digest mismatch stays an error;
+`Size` is descriptive metadata (optional in the XSD), and Vitam, which every French transfer
+chain must satisfy, only warns on it at ingest and records the measured size. A repository that
+wants it to be blocking passes `size_mismatch=Severity.ERROR` (see `ValidationOptions`).
 """
 
 from __future__ import annotations
 
 import urllib.parse
 
-from seda.digests import digest_matches, hash_chunks, hashlib_name, read_chunks
+from seda.digests import digest_matches, hash_chunks, hashlib_name
 from seda.issues import Issue, Severity
 from seda.package import PORTABLE_COMPONENT, Package
 from seda.scan import BinaryRecord
 
 
-def package_issues(package: Package, binaries: list[BinaryRecord]) -> list[Issue]:
-    issues: list[Issue] = []
-    referenced: set[str] = set()
-    for record in binaries:
-        member = _resolve(package, record.uri)
+class PackageChecker:
+    """Checks each binary object against the package, then reports the leftovers."""
+
+    def __init__(self, package: Package, size_mismatch: Severity = Severity.WARNING) -> None:
+        self.package = package
+        self.size_mismatch = size_mismatch
+        self.issues: list[Issue] = []
+        self._unreferenced = set(package.entries)
+        self._unreferenced.discard(package.manifest_name or "")
+
+    def check(self, record: BinaryRecord) -> None:
+        member = _resolve(self.package, record.uri)
         if member is not None:
-            referenced.add(member)
-        issues.extend(_binary_issues(package, record, member))
-    for name in package.entries:
-        if name not in referenced and name != package.manifest_name:
-            issues.append(
-                Issue(
-                    "package_file_unreferenced",
-                    Severity.ERROR,
-                    f"fichier du paquet absent du bordereau : {name}",
+            self._unreferenced.discard(member)
+        self.issues.extend(self._binary_issues(record, member))
+
+    def finish(self) -> list[Issue]:
+        """Every issue found, plus the files no object referenced (in package order)."""
+        for name in self.package.entries:
+            if name in self._unreferenced:
+                self.issues.append(
+                    Issue(
+                        "package_file_unreferenced",
+                        Severity.ERROR,
+                        f"fichier du paquet absent du bordereau : {name}",
+                    )
                 )
-            )
-    issues.extend(_portability_warnings(package))
-    return issues
+        self.issues.extend(_portability_warnings(self.package))
+        return self.issues
+
+    def _binary_issues(self, record: BinaryRecord, member: str | None) -> list[Issue]:
+        if not record.uri:
+            return [_issue("package_uri_missing", f"objet {record.id} sans Uri", record)]
+        if member is None:
+            message = f"fichier absent du paquet : {record.uri}"
+            return [_issue("package_file_missing", message, record)]
+        if not record.digest:
+            message = f"objet {record.id} sans MessageDigest"
+            return [_issue("package_digest_missing", message, record)]
+        algorithm = hashlib_name(record.algorithm)
+        if algorithm is None:
+            message = f"algorithme d'empreinte inconnu : {record.algorithm!r}"
+            return [_issue("package_digest_algorithm_unsupported", message, record)]
+        raw, size = hash_chunks(algorithm, self.package.chunks(member))
+        issues: list[Issue] = []
+        if record.size is not None and record.size != size:
+            message = f"taille {size} au lieu de {record.size} déclarée : {member}"
+            issues.append(_issue("package_size_mismatch", message, record, self.size_mismatch))
+        if not digest_matches(record.digest, raw):
+            message = f"empreinte {record.algorithm} différente : {member}"
+            issues.append(_issue("package_digest_mismatch", message, record))
+        return issues
+
+
+def package_issues(
+    package: Package, binaries: list[BinaryRecord], size_mismatch: Severity = Severity.WARNING
+) -> list[Issue]:
+    """Every package issue of a list of objects (the one-shot form of PackageChecker)."""
+    checker = PackageChecker(package, size_mismatch)
+    for record in binaries:
+        checker.check(record)
+    return checker.finish()
 
 
 def _resolve(package: Package, uri: str | None) -> str | None:
@@ -44,46 +96,10 @@ def _resolve(package: Package, uri: str | None) -> str | None:
     return None
 
 
-def _issue(code: str, message: str, record: BinaryRecord) -> Issue:
-    return Issue(code, Severity.ERROR, message, record.line, record.xpath)
-
-
-def _binary_issues(package: Package, record: BinaryRecord, member: str | None) -> list[Issue]:
-    if not record.uri:
-        return [_issue("package_uri_missing", f"objet {record.id} sans Uri", record)]
-    if member is None:
-        return [_issue("package_file_missing", f"fichier absent du paquet : {record.uri}", record)]
-    if not record.digest:
-        return [_issue("package_digest_missing", f"objet {record.id} sans MessageDigest", record)]
-    algorithm = hashlib_name(record.algorithm)
-    if algorithm is None:
-        return [
-            _issue(
-                "package_digest_algorithm_unsupported",
-                f"algorithme d'empreinte inconnu : {record.algorithm!r}",
-                record,
-            )
-        ]
-    with package.open(member) as stream:
-        raw, size = hash_chunks(algorithm, read_chunks(stream))
-    issues: list[Issue] = []
-    if record.size is not None and record.size != size:
-        issues.append(
-            _issue(
-                "package_size_mismatch",
-                f"taille {size} au lieu de {record.size} déclarée : {member}",
-                record,
-            )
-        )
-    if not digest_matches(record.digest, raw):
-        issues.append(
-            _issue(
-                "package_digest_mismatch",
-                f"empreinte {record.algorithm} différente : {member}",
-                record,
-            )
-        )
-    return issues
+def _issue(
+    code: str, message: str, record: BinaryRecord, severity: Severity = Severity.ERROR
+) -> Issue:
+    return Issue(code, severity, message, record.line, record.xpath)
 
 
 def _portability_warnings(package: Package) -> list[Issue]:

@@ -4,54 +4,76 @@ Every `DataObjectReferenceId` must name a data object, every `DataObjectGroupRef
 object group, every `ArchiveUnitRefId` / `SignedDocumentReferenceId` an archive unit, every
 `Relationship/@target` some id of the message; the unit graph (nesting plus ArchiveUnitRefId
 links) must have no cycle.
+
+Unit → object links: the official XSD lets `DataObjectReferenceId` name any object. Vitam refuses
+a unit that names an object belonging to an object group instead of naming the group
+(`ArchiveUnitContainDataObjectException` in its ExtractSedaActionHandler, sample
+`SIP_KO_ArchiveUnit_ref_BDO`), and accepts it for an object without a group (it then creates a
+technical group). We report the first case as `ref_object_in_group`: an error under the Vitam
+schema set, a warning under the official one, where both forms are allowed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from seda.issues import Issue, Severity
-from seda.scan import ScanResult
 
-_KIND_NAMES = {"object": "objet", "group": "groupe d'objets", "unit": "unité d'archives"}
-
-
-def reference_issues(result: ScanResult) -> list[Issue]:
-    issues = [
-        issue
-        for ref in result.references
-        if (issue := _check(ref.value, ref.kind, result.ids, ref.line, ref.xpath)) is not None
-    ]
-    if result.has_unit_refs:
-        issues.extend(_cycle_issues(result.unit_edges))
-    return issues
+OBJECT = "object"
+GROUPED_OBJECT = "grouped_object"  # an object declared inside (or as part of) an object group
+_KIND_NAMES = {
+    OBJECT: "objet",
+    GROUPED_OBJECT: "objet",
+    "group": "groupe d'objets",
+    "unit": "unité d'archives",
+}
 
 
-def _check(
-    value: str, kind: str, ids: dict[str, str], line: int | None, xpath: str
-) -> Issue | None:
-    found = ids.get(value)
+class Reference(NamedTuple):
+    value: str
+    kind: str  # "object", "group", "unit" or "any"
+    line: int | None
+    xpath: str
+
+
+def target_issue(ref: Reference, found: str | None, grouped: Severity) -> Issue | None:
+    """The issue of one reference whose target has kind `found` (None: no such id)."""
     if found is None:
         return Issue(
             "ref_unresolved",
             Severity.ERROR,
-            f"référence vers un id absent : {value!r}",
-            line,
-            xpath,
+            f"référence vers un id absent : {ref.value!r}",
+            ref.line,
+            ref.xpath,
         )
-    if kind != "any" and found != kind:
+    if ref.kind == "any" or found == ref.kind:
+        return None
+    if ref.kind == OBJECT and found == GROUPED_OBJECT:
         return Issue(
-            "ref_wrong_target",
-            Severity.ERROR,
-            f"{value!r} désigne un(e) {_KIND_NAMES.get(found, found)}, "
-            f"un(e) {_KIND_NAMES[kind]} est attendu(e)",
-            line,
-            xpath,
+            "ref_object_in_group",
+            grouped,
+            f"l'unité désigne l'objet {ref.value!r} d'un groupe d'objets au lieu du groupe "
+            "(DataObjectGroupReferenceId attendu)",
+            ref.line,
+            ref.xpath,
         )
-    return None
+    return Issue(
+        "ref_wrong_target",
+        Severity.ERROR,
+        f"{ref.value!r} désigne un(e) {_KIND_NAMES.get(found, found)}, "
+        f"un(e) {_KIND_NAMES[ref.kind]} est attendu(e)",
+        ref.line,
+        ref.xpath,
+    )
 
 
-def _cycle_issues(edges: list[tuple[str, str]]) -> list[Issue]:
+def pending_issues(pending: list[Reference], ids: dict[str, str], grouped: Severity) -> list[Issue]:
+    """Issues of the references met before their target (checked once every id is known)."""
+    return [issue for ref in pending if (issue := target_issue(ref, ids.get(ref.value), grouped))]
+
+
+def cycle_issues(edges: list[tuple[str, str]]) -> list[Issue]:
     graph: dict[str, list[str]] = defaultdict(list)
     for parent, child in edges:
         graph[parent].append(child)

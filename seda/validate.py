@@ -1,13 +1,17 @@
 """One call that returns every issue of a SEDA message or SIP package.
 
 Order of the checks: package safety (before reading anything), root namespace → version, one
-streaming pass (ids, references, objects, dates), XSD (official lxml or Vitam xmlschema),
-references and cycles, package contents (Uri, unreferenced files, sizes, digests), then the
-archival profile (RELAX NG) given explicitly or declared by `ArchivalProfile`.
+streaming pass (ids, references and cycles, dates, and each object's Uri, size and digest against
+the package), XSD (official lxml or Vitam xmlschema; for a large manifest, in that same pass),
+files left unreferenced, then the archival profile (RELAX NG) given explicitly or declared by
+`ArchivalProfile`.
 """
 
 from __future__ import annotations
 
+import tarfile
+import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +21,13 @@ from lxml import etree
 from seda.errors import NotSeda, SedaError, UnsupportedSedaVersion
 from seda.issues import Issue, Severity, ValidationReport
 from seda.package import DEFAULT_PACKAGE_LIMITS, Package, PackageLimits, is_package, open_package
-from seda.package_checks import package_issues
+from seda.package_checks import PackageChecker
 from seda.profile import profile_issues
-from seda.refs import reference_issues
 from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, iterparse_safe
 from seda.scan import ScanResult, scan
 from seda.schemaset import SchemaSetName
 from seda.versions import SedaVersion, version_from_namespace
-from seda.xsdcheck import xsd_issues
+from seda.xsdcheck import streaming_failure, streaming_schema, xsd_issues
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class ValidationOptions:
     profiles: Mapping[str, Path] = field(default_factory=dict)
     xml_limits: XmlLimits = DEFAULT_XML_LIMITS
     package_limits: PackageLimits = DEFAULT_PACKAGE_LIMITS
+    # A declared Size that differs from the file: a warning, as in Vitam (seda.package_checks).
+    size_mismatch: Severity = Severity.WARNING
 
 
 def validate_path(path: Path, options: ValidationOptions) -> ValidationReport:
@@ -50,6 +55,9 @@ def validate_path(path: Path, options: ValidationOptions) -> ValidationReport:
             _validate_message(lambda: path.open("rb"), size, options, report, None)
     except SedaError as exc:
         report.add(_fatal(exc))
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:
+        # A member whose bytes do not match its CRC or cannot be inflated, met while reading.
+        report.add(Issue("sip_corrupt_entry", Severity.FATAL, f"entrée corrompue : {exc}"))
     except OSError as exc:
         report.add(Issue("input_unreadable", Severity.FATAL, f"lecture impossible : {exc}"))
     return report
@@ -68,7 +76,7 @@ def _validate_package(
             )
         )
         return
-    size = package.entries[name].size
+    size = package.entries[name]
     _validate_message(lambda: package.open(name), size, options, report, package)
 
 
@@ -83,23 +91,71 @@ def _validate_message(
     version = _version(namespace, report)
     if version is None and report.refused:
         return
-    result = scan(open_stream, namespace or "", options.xml_limits)
+    result, checker, xsd = _scan(open_stream, namespace or "", size, version, options, package)
     report.issues.extend(result.issues)
-    if version is not None:
-        report.issues.extend(
-            xsd_issues(
-                open_stream,
-                size,
-                version,
-                options.schema_dir,
-                options.schema_set,
-                options.xml_limits,
-            )
+    if version is not None and xsd is None:
+        xsd = xsd_issues(
+            open_stream,
+            size,
+            version,
+            options.schema_dir,
+            options.schema_set,
+            options.xml_limits,
         )
-    report.issues.extend(reference_issues(result))
-    if package is not None:
-        report.issues.extend(package_issues(package, result.binaries))
+    report.issues.extend(xsd or [])
+    if checker is not None:
+        report.issues.extend(checker.finish())
     _profile(open_stream, options, report, result)
+
+
+def _scan(
+    open_stream: Opener,
+    namespace: str,
+    size: int,
+    version: SedaVersion | None,
+    options: ValidationOptions,
+    package: Package | None,
+) -> tuple[ScanResult, PackageChecker | None, list[Issue] | None]:
+    """Our checks, in the same pass as the XSD validation when the manifest is streamed.
+
+    The XSD issues come back when that pass found them, None when XSD validation is still to
+    do. A streamed XSD validation stops at its first error: the pass is then run again without
+    the schema, so that every other issue is still reported."""
+    xsd: list[Issue] | None = None
+    if version is not None:
+        schema = streaming_schema(
+            size, version, options.schema_dir, options.schema_set, options.xml_limits
+        )
+        if schema is not None:
+            checker = _checker(package, options)
+            try:
+                return _run_scan(open_stream, namespace, options, checker, schema), checker, []
+            except etree.XMLSyntaxError as exc:
+                xsd = streaming_failure(exc, version)
+    checker = _checker(package, options)
+    return _run_scan(open_stream, namespace, options, checker, None), checker, xsd
+
+
+def _checker(package: Package | None, options: ValidationOptions) -> PackageChecker | None:
+    return None if package is None else PackageChecker(package, options.size_mismatch)
+
+
+def _run_scan(
+    open_stream: Opener,
+    namespace: str,
+    options: ValidationOptions,
+    checker: PackageChecker | None,
+    schema: etree.XMLSchema | None,
+) -> ScanResult:
+    return scan(
+        open_stream,
+        namespace,
+        options.xml_limits,
+        on_binary=None if checker is None else checker.check,
+        schema=schema,
+        # Vitam refuses a unit naming an object of a group (seda.refs); the official SEDA allows it.
+        grouped_object_refs=Severity.ERROR if options.schema_set == "vitam" else Severity.WARNING,
+    )
 
 
 def _version(namespace: str | None, report: ValidationReport) -> SedaVersion | None:

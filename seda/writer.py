@@ -1,10 +1,9 @@
 """Streaming writer of SEDA 2.x ArchiveTransfer messages (bounded memory).
 
-The envelope is written as text; each unit's Content/Management and each object group is built
-as a small lxml subtree and serialised on its own, so memory does not grow with the number of
-units. The SEDA namespace is declared once, on the root element (subtrees would otherwise repeat
-it, +8 % size). Children are emitted in schema order (seda.order), so the output validates
-against the official XSD of the chosen version.
+Everything is written as escaped text (seda.elements), one unit or object group at a time, and
+flushed in ~1 MB batches, so memory does not grow with the number of units. The SEDA namespace is
+declared once, on the root element. Children are emitted in schema order (seda.order), so the
+output validates against the official XSD of the chosen version.
 """
 
 from __future__ import annotations
@@ -13,11 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
-from xml.sax.saxutils import escape, quoteattr
 
-from lxml import etree
-
-from seda.elements import Builder
+from seda.elements import Markup, element, escape_attr
 from seda.errors import VersionMismatch
 from seda.model import Agency, ArchiveTransfer, ArchiveUnit, ManagementMetadata, TransferHeader
 from seda.versions import SedaVersion
@@ -26,42 +22,32 @@ _BUFFER = 1024 * 1024
 
 
 class _Out:
+    """Text fragments, encoded and written to the stream in ~1 MB batches."""
+
     def __init__(self, stream: IO[bytes], version: SedaVersion) -> None:
         self.stream = stream
-        self.builder = Builder(version)
-        self._decl = f' xmlns="{version.namespace}"'.encode()
-        self._chunks: list[bytes] = []
+        self.markup = Markup(version)
+        self._parts: list[str] = []
         self._size = 0
 
     def raw(self, text: str) -> None:
-        self._push(text.encode("utf-8"))
-
-    def tree(self, el: etree._Element) -> None:
-        data = etree.tostring(el, encoding="utf-8", xml_declaration=False)
-        # The namespace is declared on the root: drop its repetition on this subtree's root tag.
-        head_end = data.find(b">")
-        self._push(data[:head_end].replace(self._decl, b"", 1) + data[head_end:])
-
-    def text(self, name: str, value: str) -> None:
-        self.builder.check(name)
-        self.raw(f"<{name}>{escape(value)}</{name}>")
-
-    @contextmanager
-    def element(self, name: str, **attrs: str) -> Iterator[None]:
-        rendered = "".join(f" {k}={quoteattr(v)}" for k, v in attrs.items())
-        self.raw(f"<{name}{rendered}>")
-        yield
-        self.raw(f"</{name}>")
-
-    def _push(self, data: bytes) -> None:
-        self._chunks.append(data)
-        self._size += len(data)
+        self._parts.append(text)
+        self._size += len(text)
         if self._size >= _BUFFER:
             self.flush()
 
+    def text(self, name: str, value: str) -> None:
+        self.raw(self.markup.text(name, value))
+
+    @contextmanager
+    def element(self, name: str) -> Iterator[None]:
+        self.raw(f"<{name}>")
+        yield
+        self.raw(f"</{name}>")
+
     def flush(self) -> None:
-        self.stream.write(b"".join(self._chunks))
-        self._chunks.clear()
+        self.stream.write("".join(self._parts).encode("utf-8"))
+        self._parts.clear()
         self._size = 0
 
 
@@ -78,7 +64,7 @@ def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
     _write_head(w, header)
     with w.element("DataObjectPackage"):
         for group in transfer.groups:
-            w.tree(w.builder.group(group))
+            w.raw(w.markup.group(group))
         with w.element("DescriptiveMetadata"):
             for unit in transfer.units:
                 _write_unit(w, unit)
@@ -112,11 +98,8 @@ def _write_tail(w: _Out, header: TransferHeader) -> None:
 
 
 def _write_agency(w: _Out, name: str, agency: Agency) -> None:
-    el = w.builder.el(name)
-    w.builder.sub(el, "Identifier", agency.identifier)
-    for raw in agency.extra:
-        el.append(w.builder.raw(raw))
-    w.tree(el)
+    extra = "".join(w.markup.raw(r) for r in agency.extra)
+    w.raw(f"<{name}>{element('Identifier', agency.identifier)}{extra}</{name}>")
 
 
 def _write_unit(w: _Out, unit: ArchiveUnit) -> None:
@@ -136,26 +119,29 @@ def _write_unit(w: _Out, unit: ArchiveUnit) -> None:
 
 
 def _open_unit(w: _Out, unit: ArchiveUnit) -> None:
-    w.raw(f"<ArchiveUnit id={quoteattr(unit.id)}>")
+    parts = [f'<ArchiveUnit id="{escape_attr(unit.id)}">']
     if unit.archive_unit_ref_id is not None:
-        w.text("ArchiveUnitRefId", unit.archive_unit_ref_id)
+        parts.append(element("ArchiveUnitRefId", unit.archive_unit_ref_id))
+        w.raw("".join(parts))
         return
     if unit.archive_unit_profile is not None:
-        w.text("ArchiveUnitProfile", unit.archive_unit_profile)
+        parts.append(element("ArchiveUnitProfile", unit.archive_unit_profile))
     if unit.management is not None:
-        w.tree(w.builder.management("Management", unit.management))
-    w.tree(w.builder.content(unit.content))
+        parts.append(w.markup.management("Management", unit.management))
+    parts.append(w.markup.content(unit.content))
     for ref in unit.object_references:
-        el = w.builder.el("DataObjectReference")
+        parts.append("<DataObjectReference>")
         if ref.data_object_reference_id is not None:
-            w.builder.sub(el, "DataObjectReferenceId", ref.data_object_reference_id)
+            parts.append(element("DataObjectReferenceId", ref.data_object_reference_id))
         if ref.data_object_group_reference_id is not None:
-            w.builder.sub(el, "DataObjectGroupReferenceId", ref.data_object_group_reference_id)
-        w.tree(el)
+            group = ref.data_object_group_reference_id
+            parts.append(element("DataObjectGroupReferenceId", group))
+        parts.append("</DataObjectReference>")
+    w.raw("".join(parts))
 
 
 def _write_management_metadata(w: _Out, mm: ManagementMetadata) -> None:
-    el = w.builder.el("ManagementMetadata")
+    parts = ["<ManagementMetadata>"]
     for name, value in (
         ("ArchivalProfile", mm.archival_profile),
         ("ServiceLevel", mm.service_level),
@@ -165,5 +151,7 @@ def _write_management_metadata(w: _Out, mm: ManagementMetadata) -> None:
         ("SubmissionAgencyIdentifier", mm.submission_agency_identifier),
     ):
         if value is not None:
-            w.builder.sub(el, name, value)
-    w.tree(w.builder.ordered(el, w.builder.rule_block(mm.rules)))
+            parts.append(element(name, value))
+    parts.append(w.markup.rule_block(mm.rules))
+    parts.append("</ManagementMetadata>")
+    w.raw("".join(parts))

@@ -1,7 +1,8 @@
 """XSD validation of a SEDA message against the official set (lxml, XSD 1.0) or Vitam's XSD 1.1
 variant (xmlschema). Manifests under `XmlLimits.whole_tree_bytes` are validated as a whole tree,
 which reports every error with its line and path; larger ones are validated while streaming in
-bounded memory, which stops at the first error.
+bounded memory, which stops at the first error (the validator runs that streaming validation in
+the same pass as its own checks: `streaming_schema` + `seda.scan.scan(schema=...)`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from seda.safexml import (
     Opener,
     XmlLimits,
     iterparse_safe,
-    line_of,
     log_entries,
     parse_document,
 )
@@ -66,28 +66,44 @@ def _whole_tree_issues(
     ]
 
 
+def streaming_schema(
+    size: int,
+    version: SedaVersion,
+    schema_dir: Path,
+    schema_set: SchemaSetName = "official",
+    limits: XmlLimits = DEFAULT_XML_LIMITS,
+) -> etree.XMLSchema | None:
+    """The schema to validate with while streaming (large manifest, official set), else None."""
+    if schema_set != "official" or size <= limits.whole_tree_bytes:
+        return None
+    return official_schema(schema_dir, version)
+
+
+def streaming_failure(exc: etree.XMLSyntaxError, version: SedaVersion) -> list[Issue]:
+    """The issues of a streaming validation stopped by its first XSD error."""
+    return [
+        Issue("xsd_invalid", Severity.ERROR, readable(str(exc), version), exc.lineno or None),
+        Issue(
+            "xsd_first_error_only",
+            Severity.WARNING,
+            "gros bordereau validé en flux : seule la première erreur XSD est signalée",
+        ),
+    ]
+
+
 def _streaming_issues(
     open_stream: Opener, schema: etree.XMLSchema, version: SedaVersion, limits: XmlLimits
 ) -> list[Issue]:
     brace = "{" + version.namespace + "}"
-    last: int | None = None
     try:
         for _event, el in iterparse_safe(
             open_stream, ("end",), schema=schema, limits=limits, tag=[brace + t for t in _RELEASED]
         ):
-            last = line_of(el)
             el.clear()
             while el.getprevious() is not None:
                 del el.getparent()[0]  # type: ignore[union-attr]
     except etree.XMLSyntaxError as exc:
-        return [
-            Issue("xsd_invalid", Severity.ERROR, readable(str(exc), version), last),
-            Issue(
-                "xsd_first_error_only",
-                Severity.WARNING,
-                "gros bordereau validé en flux : seule la première erreur XSD est signalée",
-            ),
-        ]
+        return streaming_failure(exc, version)
     return []
 
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from ged import __version__
 from ged.api import admin, documents, filing, problems, search
+from ged.api import lifecycle as lifecycle_api
 from ged.services.context import Context
 
 
@@ -20,6 +21,7 @@ def create_app(context: Context) -> FastAPI:
     problems.install(app)
     for module in (admin, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(lifecycle_api.router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["santé"])
     def healthz() -> dict[str, str]:

@@ -144,6 +144,7 @@ class Version:
     created_at: datetime
     created_by: str
     extraction_status: ExtractionStatus = ExtractionStatus.PENDING
+    extraction_error: str | None = None
 
 
 @dataclass

@@ -18,6 +18,18 @@ GENESIS = "0" * 64
 
 
 @dataclass(frozen=True)
+class LogSpec:
+    """What to append: the log itself assigns sequence, time and hashes."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    organisation_id: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class LogEntry:
     seq: int
     at: datetime

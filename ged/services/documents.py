@@ -143,11 +143,10 @@ def _load_for_filing(uow: UnitOfWork, actor: Principal, document_id: str) -> Doc
     return doc
 
 
-def record_version(
+def build_version(
     ctx: Context,
-    uow: UnitOfWork,
     actor: Principal,
-    doc: Document,
+    document_id: str,
     number: int,
     ref: ContentRef,
     filename: str | None,
@@ -156,15 +155,14 @@ def record_version(
     facts: FormatFacts | None = None,
     text: ExtractedText | None = None,
 ) -> Version:
-    """Records a stored blob as a version; identification and extraction results, when already
-    known (bulk import), are recorded with it, otherwise ``process`` fills them in later."""
+    """A version of a stored blob; identification and extraction results, when already known
+    (bulk import), go with it, otherwise ``process`` fills them in later."""
     name = safe_filename(filename)
     guessed = mime_type or mimetypes.guess_type(name)[0] or OCTET_STREAM
     if facts is not None:
         guessed = best_mime(facts, guessed)
-    uow.repo.ensure_blob(ref, ctx.clock())
-    version = Version(
-        document_id=doc.id,
+    return Version(
+        document_id=document_id,
         number=number,
         sha256=ref.sha256,
         sha512=ref.sha512,
@@ -176,12 +174,23 @@ def record_version(
         created_at=ctx.clock(),
         created_by=actor.id,
         extraction_status=ExtractionStatus(text.status) if text else ExtractionStatus.PENDING,
+        extraction_error=text.error if text else None,
     )
+
+
+def record_version(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Principal,
+    doc: Document,
+    number: int,
+    ref: ContentRef,
+    filename: str | None,
+    mime_type: str | None,
+) -> Version:
+    uow.repo.ensure_blob(ref, ctx.clock())
+    version = build_version(ctx, actor, doc.id, number, ref, filename, mime_type)
     uow.repo.add_version(version)
-    if text is not None:
-        uow.repo.set_extraction(doc.id, number, version.extraction_status, text.error)
-        if version.extraction_status is ExtractionStatus.DONE:
-            uow.repo.set_text(doc.id, number, text.text)
     return version
 
 
@@ -261,16 +270,21 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
         return uow.repo.get_version(document_id, number)
 
 
-def reindex(uow: UnitOfWork, doc: Document) -> None:
-    """Indexes the metadata, the current version's file name and its extracted text."""
-    version = uow.repo.get_version(doc.id, doc.current_version)
+def index_fields(doc: Document, filename: str, body: str) -> dict[str, str]:
     m = doc.metadata
-    fields = {
+    return {
         "title": m.title,
         "description": m.description,
         "keywords": " ".join(m.keywords),
         "author": m.author,
-        "filename": version.filename if version else "",
-        "body": uow.repo.get_text(doc.id, doc.current_version) or "",
+        "filename": filename,
+        "body": body,
     }
+
+
+def reindex(uow: UnitOfWork, doc: Document) -> None:
+    """Indexes the metadata, the current version's file name and its extracted text."""
+    version = uow.repo.get_version(doc.id, doc.current_version)
+    body = uow.repo.get_text(doc.id, doc.current_version) or ""
+    fields = index_fields(doc, version.filename if version else "", body)
     uow.repo.search.index(uow.repo.document_pk(doc.id), fields)

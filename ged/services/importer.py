@@ -9,19 +9,23 @@ in one transaction per batch.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ged.domain.access import Principal
 from ged.domain.errors import NotFoundError
-from ged.domain.model import Document, Dossier, Metadata
+from ged.domain.model import Document, Dossier, Metadata, Version
+from ged.domain.oplog import LogSpec
 from ged.services.context import Context, new_id
-from ged.services.documents import record_version, reindex, safe_filename
+from ged.services.documents import OCTET_STREAM, build_version, index_fields, safe_filename
 from ged.services.ports import ContentRef, ExtractedText, FormatFacts, UnitOfWork
 
 BATCH = 500
+IDENTIFY_SLICE = 100  # Siegfried holds the GIL of whichever process runs it for a whole call
 Progress = Callable[[int, int], None]
 
 
@@ -73,6 +77,23 @@ def import_tree(
             raise NotFoundError("Service introuvable")
     target = ImportTarget(actor, root, service_id, plan_node_id, process)
     summary = ImportSummary()
+    # Two stages overlap: the main thread stores batch k+1 (I/O and hashing, which release the
+    # GIL) while a worker identifies, extracts and records batch k.
+    with ThreadPoolExecutor(1, thread_name_prefix="ged-import") as worker:
+        in_flight: Future[None] | None = None
+        for batch in _batches(root, summary):
+            stored = _store_batch(ctx, root, batch, summary)
+            if in_flight is not None:
+                in_flight.result()
+                progress(summary.files, summary.bytes)
+            in_flight = worker.submit(_finish_batch, ctx, target, stored, summary)
+        if in_flight is not None:
+            in_flight.result()
+            progress(summary.files, summary.bytes)
+    return summary
+
+
+def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[Path, Path]]]:
     pending: list[tuple[Path, Path]] = []
     for folder, files in walk(root):
         for path in files:
@@ -82,13 +103,10 @@ def import_tree(
                 continue
             pending.append((folder, path))
             if len(pending) >= BATCH:
-                _import_batch(ctx, target, pending, summary)
-                progress(summary.files, summary.bytes)
+                yield pending
                 pending = []
     if pending:
-        _import_batch(ctx, target, pending, summary)
-        progress(summary.files, summary.bytes)
-    return summary
+        yield pending
 
 
 def _store_batch(
@@ -113,58 +131,105 @@ def _store_batch(
 def _analyse(
     ctx: Context, stored: list[Stored], process: bool
 ) -> tuple[list[FormatFacts | None], list[ExtractedText | None]]:
+    """Identification and extraction run at the same time: extraction is routed by the file's
+    extension, then redone for the rare file whose identified type says otherwise. Siegfried
+    holds the GIL for a whole call, so it gets small slices."""
     if not process:
         return [None] * len(stored), [None] * len(stored)
-    facts: list[FormatFacts | None] = list(ctx.identify_many([s.path for s in stored]))
-    jobs = [(s.path, f.mime_type if f else None) for s, f in zip(stored, facts, strict=True)]
-    texts: list[ExtractedText | None] = list(ctx.extract_many(jobs))
+    guessed = [mimetypes.guess_type(s.path.name)[0] for s in stored]
+    with ThreadPoolExecutor(1, thread_name_prefix="ged-extract") as extractor:
+        jobs = list(zip([s.path for s in stored], guessed, strict=True))
+        texts_future = extractor.submit(lambda: list(ctx.extract_many(jobs)))
+        facts: list[FormatFacts | None] = []
+        for first in range(0, len(stored), IDENTIFY_SLICE):
+            facts.extend(
+                ctx.identify_many([s.path for s in stored[first : first + IDENTIFY_SLICE]])
+            )
+        texts: list[ExtractedText | None] = list(texts_future.result())
+    redo = [
+        (i, f.mime_type)
+        for i, f in enumerate(facts)
+        if f and f.mime_type not in (OCTET_STREAM, guessed[i])
+    ]
+    again = ctx.extract_many([(stored[i].path, mime) for i, mime in redo])
+    for (i, _), text in zip(redo, again, strict=True):
+        texts[i] = text
     return facts, texts
 
 
-def _import_batch(
-    ctx: Context, target: ImportTarget, items: list[tuple[Path, Path]], summary: ImportSummary
+def _finish_batch(
+    ctx: Context, target: ImportTarget, stored: list[Stored], summary: ImportSummary
 ) -> None:
-    stored = _store_batch(ctx, target.root, items, summary)
+    """One transaction per batch, each table written in one round trip: row by row, building
+    and compiling ~11 statements cost 6.7 ms per document (profiled)."""
+    if not stored:
+        return
     facts, texts = _analyse(ctx, stored, target.process)
     with ctx.uow() as uow:
-        for item, fact, text in zip(stored, facts, texts, strict=True):
-            _record(ctx, uow, target, item, fact, text, summary)
+        for item in stored:
+            if item.folder not in summary.folders:
+                summary.folders[item.folder] = _create_dossier(ctx, uow, target, item.folder)
+                summary.dossiers += 1
+        rows = [
+            _build(ctx, target, item, fact, text, summary)
+            for item, fact, text in zip(stored, facts, texts, strict=True)
+        ]
+        pks = uow.repo.add_documents([doc for doc, _, _ in rows])
+        uow.repo.ensure_blobs([item.ref for item in stored], ctx.clock())
+        uow.repo.add_versions([version for _, version, _ in rows])
+        uow.repo.add_texts(
+            [
+                (v.document_id, v.number, t.text)
+                for _, v, t in rows
+                if t and v.extraction_status.value == "done"
+            ]
+        )
+        uow.repo.search.index_many(
+            [
+                (
+                    pks[doc.id],
+                    index_fields(doc, v.filename, t.text if t and t.status == "done" else ""),
+                )
+                for doc, v, t in rows
+            ]
+        )
+        uow.log_many([_log_spec(target, doc, v) for doc, v, _ in rows])
         uow.commit()
+    summary.files += len(stored)
+    summary.bytes += sum(item.ref.size for item in stored)
 
 
-def _record(
+def _build(
     ctx: Context,
-    uow: UnitOfWork,
     target: ImportTarget,
     item: Stored,
     fact: FormatFacts | None,
     text: ExtractedText | None,
     summary: ImportSummary,
-) -> None:
-    actor = target.actor
-    dossier_id = summary.folders.get(item.folder)
-    if dossier_id is None:
-        dossier_id = _create_dossier(ctx, uow, target, item.folder)
-        summary.folders[item.folder] = dossier_id
-        summary.dossiers += 1
+) -> tuple[Document, Version, ExtractedText | None]:
     now = ctx.clock()
     relative = str(item.path.relative_to(target.root))
     meta = Metadata(title=safe_filename(item.path.name), extra={"chemin_origine": relative})
+    dossier_id = summary.folders[item.folder]
     doc = Document(
-        new_id(), actor.organisation_id, dossier_id, target.service_id, meta, now, now, 1
+        new_id(), target.actor.organisation_id, dossier_id, target.service_id, meta, now, now, 1
     )
-    uow.repo.add_document(doc)
-    record_version(ctx, uow, actor, doc, 1, item.ref, item.path.name, None, facts=fact, text=text)
-    reindex(uow, doc)
+    version = build_version(
+        ctx, target.actor, doc.id, 1, item.ref, item.path.name, None, facts=fact, text=text
+    )
+    return doc, version, text
+
+
+def _log_spec(target: ImportTarget, doc: Document, version: Version) -> LogSpec:
     details = {
-        "title": meta.title,
-        "sha256": item.ref.sha256,
-        "size": item.ref.size,
-        "dossier_id": dossier_id,
+        "title": doc.metadata.title,
+        "sha256": version.sha256,
+        "size": version.size,
+        "dossier_id": doc.dossier_id,
     }
-    uow.log(actor.id, "document.import", "document", doc.id, doc.organisation_id, details)
-    summary.files += 1
-    summary.bytes += item.ref.size
+    return LogSpec(
+        target.actor.id, "document.import", "document", doc.id, doc.organisation_id, details
+    )
 
 
 def _create_dossier(ctx: Context, uow: UnitOfWork, target: ImportTarget, folder: Path) -> str:

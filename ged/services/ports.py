@@ -18,9 +18,10 @@ from ged.domain.errors import (
     PayloadTooLargeError,
     UnavailableError,
 )
-from ged.domain.oplog import LogEntry
+from ged.domain.oplog import LogEntry, LogSpec
 
 if TYPE_CHECKING:
+    from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.repository import Repository
 
 
@@ -162,4 +163,11 @@ class UnitOfWork(Protocol):
         details: dict[str, Any] | None = None,
     ) -> LogEntry: ...
 
+    def log_many(self, specs: list[LogSpec]) -> list[LogEntry]: ...
+
     def iter_log(self) -> Iterator[LogEntry]: ...
+
+    @property
+    def lifecycle(self) -> LifecycleRepository:
+        """Retention rules, bindings, holds, lifecycle states and eliminations."""
+        ...

@@ -356,10 +356,10 @@ def test_disk_errors_while_writing_leave_no_temp_file(
     assert backend.leftovers() == []
 
 
-def test_filesystem_layout_is_sha256_ab_cd_digest(tmp_path: Path) -> None:
+def test_filesystem_layout_is_sha256_ab_digest(tmp_path: Path) -> None:
     store = FilesystemBlobStore(tmp_path)
     ref = store.put([b"layout"])
-    path = tmp_path / "sha256" / ref.sha256[:2] / ref.sha256[2:4] / ref.sha256
+    path = tmp_path / "sha256" / ref.sha256[:2] / ref.sha256
     assert path.read_bytes() == b"layout"
 
 

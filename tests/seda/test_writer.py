@@ -99,7 +99,7 @@ def test_directory_becomes_a_valid_sip_with_portable_unique_names(
     for folder in ("a", "b"):
         (tree / folder).mkdir(parents=True)
         (tree / folder / "rapport final (v2).pdf").write_bytes(folder.encode())
-    transfer, members = transfer_from_directory(
+    built = transfer_from_directory(
         tree,
         SedaVersion.V2_3,
         message_identifier="M",
@@ -107,7 +107,7 @@ def test_directory_becomes_a_valid_sip_with_portable_unique_names(
         transferring_agency="TA",
     )
     sip = tmp_path / "sip.zip"
-    write_sip(sip, transfer, members)
+    write_sip(sip, built.transfer, built.members)
     names = zipfile.ZipFile(sip).namelist()
     assert len(set(names)) == 3
     assert all(PORTABLE_COMPONENT.match(p) for n in names for p in n.split("/"))
@@ -120,14 +120,15 @@ def test_package_checks_find_tampered_content(schema_dir: Path, tmp_path: Path) 
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "x.txt").write_text("original")
-    transfer, members = transfer_from_directory(
+    built = transfer_from_directory(
         tree,
         SedaVersion.V2_1,
         message_identifier="M",
         archival_agency="AA",
         transferring_agency="TA",
     )
-    write_transfer(tmp_path / "manifest.xml", transfer)
+    write_transfer(tmp_path / "manifest.xml", built.transfer)
+    members = built.members
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(tampered, "w") as archive:
         archive.write(tmp_path / "manifest.xml", "manifest.xml")
@@ -186,3 +187,24 @@ def test_round_trip_of_valid_corpus_transfers(
         assert xsd == [], record["file"]
         again = _read(out)
         assert _summary(again) == _summary(_read(samples_dir / record["file"])), record["file"]
+
+
+def test_text_is_escaped_and_characters_xml_cannot_carry_are_refused(
+    schema_dir: Path, tmp_path: Path
+) -> None:
+    from seda.errors import InvalidXmlCharacter
+
+    title = 'a & b < c > d "e" \r\n\tf'
+    unit = ArchiveUnit("AU_1", Content("Item", (title,), descriptions=("ok ]]> ok",)))
+    header = TransferHeader(SedaVersion.V2_3, "M", Agency("A&A"), Agency("T"), datetime(2024, 1, 1))
+    out = tmp_path / "m.xml"
+    write_transfer(out, ArchiveTransfer(header, [], [unit]))
+    assert validate_path(out, ValidationOptions(schema_dir=schema_dir)).valid
+    again = read_transfer(lambda: out.open("rb"))
+    read_unit = next(iter(again.units))
+    assert read_unit.content.titles == (title,)
+    assert read_unit.content.descriptions == ("ok ]]> ok",)
+    assert again.header.archival_agency.identifier == "A&A"
+    bad = ArchiveUnit("AU_1", Content("Item", ("bell \x07",)))
+    with pytest.raises(InvalidXmlCharacter):
+        write_transfer(io.BytesIO(), ArchiveTransfer(header, [], [bad]))

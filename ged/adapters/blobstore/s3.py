@@ -22,35 +22,30 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import boto3
-from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ged.adapters.blobstore.durability import storage_error, write_all
 from ged.adapters.blobstore.filesystem import HEX_SHA256
 from ged.adapters.blobstore.hashing import CHUNK_SIZE, copy_digesting
-from ged.domain.errors import GedError
+from ged.adapters.blobstore.s3_botocore import VerifyingBody, botocore_config, translated_errors
 from ged.services.ports import (
     BlobNotFound,
     Chunks,
     ContentRef,
     DigestMismatch,
-    StorageUnavailable,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MIB: Final = 1024 * 1024
-_MISSING_CODES: Final = frozenset({"NoSuchKey", "404", "NotFound"})
 _BATCH_UPLOADS: Final = 4
 
 
@@ -93,9 +88,7 @@ class S3BlobStore:
             region_name=region,
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
-            config=_botocore_config(
-                connect_timeout, read_timeout, max_attempts, checksum_algorithm
-            ),
+            config=botocore_config(connect_timeout, read_timeout, max_attempts, checksum_algorithm),
         )
         self._transfer_config = TransferConfig(
             multipart_threshold=multipart_threshold,
@@ -124,7 +117,7 @@ class S3BlobStore:
             raise BlobNotFound("Empreinte SHA-256 invalide", sha256=sha256)
         with self._translated("lecture", sha256):
             response = self.client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
-        raw = _VerifyingBody(response["Body"], sha256, self)
+        raw = VerifyingBody(response["Body"], sha256, retry_after=self.retry_after)
         return io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
 
     def exists(self, sha256: str) -> bool:
@@ -167,6 +160,9 @@ class S3BlobStore:
                         )
                         aborted += 1
         return aborted
+
+    def _translated(self, action: str, sha256: str | None = None) -> AbstractContextManager[None]:
+        return translated_errors(action, sha256, retry_after=self.retry_after)
 
     # -- steps of a put -----------------------------------------------------------------------
 
@@ -247,98 +243,12 @@ class S3BlobStore:
             return None
         return head["ContentLength"]
 
-    # -- errors -------------------------------------------------------------------------------
-
-    @contextmanager
-    def _translated(self, action: str, sha256: str | None = None) -> Iterator[None]:
-        """Turns botocore/boto3 errors into the port's exceptions (``raise ... from``)."""
-        try:
-            yield
-        except ClientError as exc:
-            raise self._client_error(exc, action, sha256) from exc
-        except Boto3Error as exc:
-            # S3UploadFailedError wraps the ClientError it was raised while handling.
-            cause = exc.__context__
-            if isinstance(cause, ClientError):
-                raise self._client_error(cause, action, sha256) from exc
-            raise self._unavailable(action, type(exc).__name__) from exc
-        except BotoCoreError as exc:
-            raise self._unavailable(action, type(exc).__name__) from exc
-
-    def _client_error(self, exc: ClientError, action: str, sha256: str | None) -> GedError:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in _MISSING_CODES:
-            return BlobNotFound(f"Contenu {sha256 or ''} introuvable".strip(), sha256=sha256)
-        return self._unavailable(action, code)
-
-    def _unavailable(self, action: str, reason: str) -> StorageUnavailable:
-        return StorageUnavailable(
-            f"Stockage S3 indisponible ({action} : {reason})",
-            retry_after=self.retry_after,
-            reason=reason,
-        )
-
-
-def _botocore_config(
-    connect_timeout: float, read_timeout: float, max_attempts: int, checksum: str | None
-) -> Config:
-    return Config(
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
-        s3={"addressing_style": "path"},
-        # Without checksums, don't let botocore add its default CRC32 either: several
-        # S3-compatible endpoints reject the aws-chunked bodies it implies.
-        request_checksum_calculation="when_supported" if checksum else "when_required",
-        response_checksum_validation="when_supported" if checksum else "when_required",
-    )
-
 
 def _spool_chunk(fd: int, chunk: bytes) -> None:
     try:
         write_all(fd, chunk)
     except OSError as exc:
         raise storage_error(exc, "fichier d'attente local") from exc
-
-
-class _VerifyingBody(io.RawIOBase):
-    """The object's body, hashed as it is read; raises ``DigestMismatch`` at the end if wrong."""
-
-    def __init__(self, body: Any, sha256: str, store: S3BlobStore) -> None:
-        super().__init__()
-        self._body = body
-        self._expected = sha256
-        self._store = store
-        self._digest = hashlib.sha256()
-        self._checked = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        with self._store._translated("lecture", self._expected):
-            count: int = self._body.readinto(buffer)
-        if count:
-            self._digest.update(memoryview(buffer)[:count])
-        elif len(buffer) and not self._checked:
-            self._checked = True
-            self._check()
-        return count
-
-    def _check(self) -> None:
-        actual = self._digest.hexdigest()
-        if actual != self._expected:
-            raise DigestMismatch(
-                "Le contenu lu dans le stockage S3 ne correspond pas à son empreinte",
-                sha256=self._expected,
-                stored_sha256=actual,
-                retry_after=self._store.retry_after,
-            )
-
-    def close(self) -> None:
-        if not self.closed:
-            self._body.close()
-        super().close()
 
 
 class S3Batch:

@@ -236,6 +236,13 @@ class SqlRepository:
         assert pk is not None
         return int(pk[0])
 
+    def add_documents(self, docs: list[Document]) -> dict[str, int]:
+        """Inserts in one round trip; returns each document's integer key (the FTS rowid)."""
+        self.conn.execute(insert(t.documents), [rows.document_values(d) for d in docs])
+        ids = [d.id for d in docs]
+        query = select(t.documents.c.id, t.documents.c.pk).where(t.documents.c.id.in_(ids))
+        return {row[0]: int(row[1]) for row in self.conn.execute(query)}
+
     def get_document(self, document_id: str) -> Document | None:
         row = (
             self.conn.execute(select(t.documents).where(t.documents.c.id == document_id))
@@ -256,15 +263,19 @@ class SqlRepository:
         self.conn.execute(update(t.documents).where(t.documents.c.id == doc.id).values(**values))
 
     def ensure_blob(self, ref: ContentRef, at: datetime) -> None:
-        exists = self.conn.execute(
-            select(t.blobs.c.sha256).where(t.blobs.c.sha256 == ref.sha256)
-        ).first()
-        if not exists:
-            self.conn.execute(
-                insert(t.blobs).values(
-                    sha256=ref.sha256, sha512=ref.sha512, size=ref.size, created_at=at
-                )
-            )
+        self.ensure_blobs([ref], at)
+
+    def ensure_blobs(self, refs: list[ContentRef], at: datetime) -> None:
+        unique = {ref.sha256: ref for ref in refs}
+        query = select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(sorted(unique)))
+        known = set(self.conn.execute(query).scalars())
+        missing = [
+            {"sha256": r.sha256, "sha512": r.sha512, "size": r.size, "created_at": at}
+            for digest, r in unique.items()
+            if digest not in known
+        ]
+        if missing:
+            self.conn.execute(insert(t.blobs), missing)
 
     def blob_referenced(self, sha256: str) -> bool:
         query = select(func.count()).select_from(t.versions).where(t.versions.c.sha256 == sha256)
@@ -282,9 +293,15 @@ class SqlRepository:
         return set(self.conn.execute(select(t.blobs.c.sha256)).scalars())
 
     def add_version(self, v: Version) -> None:
-        values = {k: v.__dict__[k] for k in v.__dict__ if k != "sha512"}
-        values["extraction_status"] = v.extraction_status.value
-        self.conn.execute(insert(t.versions).values(**values))
+        self.add_versions([v])
+
+    def add_versions(self, versions: list[Version]) -> None:
+        rows = []
+        for v in versions:
+            values = {k: v.__dict__[k] for k in v.__dict__ if k != "sha512"}
+            values["extraction_status"] = v.extraction_status.value
+            rows.append(values)
+        self.conn.execute(insert(t.versions), rows)
 
     def get_version(self, document_id: str, number: int) -> Version | None:
         query = (
@@ -320,7 +337,12 @@ class SqlRepository:
         self.conn.execute(update(t.versions).where(where).values(**values))
 
     def set_text(self, document_id: str, number: int, body: str) -> None:
-        self.conn.execute(insert(t.texts).values(document_id=document_id, number=number, body=body))
+        self.add_texts([(document_id, number, body)])
+
+    def add_texts(self, texts: list[tuple[str, int, str]]) -> None:
+        if texts:
+            rows = [{"document_id": d, "number": n, "body": b} for d, n, b in texts]
+            self.conn.execute(insert(t.texts), rows)
 
     def get_text(self, document_id: str, number: int) -> str | None:
         query = select(t.texts.c.body).where(

@@ -140,4 +140,5 @@ def version(row: RowMapping) -> Version:
         created_at=as_utc(row["created_at"]),
         created_by=row["created_by"],
         extraction_status=ExtractionStatus(row["extraction_status"]),
+        extraction_error=row["extraction_error"],
     )

@@ -23,6 +23,8 @@ PG_MAX_BODY = 400_000  # characters: a tsvector is limited to 1 MB
 class SearchIndex(Protocol):
     def index(self, document_pk: int, fields: dict[str, str]) -> None: ...
 
+    def index_many(self, items: list[tuple[int, dict[str, str]]]) -> None: ...
+
     def remove(self, document_pk: int) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchPage: ...
@@ -123,21 +125,33 @@ def _hit(row: Any, query: SearchQuery) -> SearchHit:
     return SearchHit(document=rows.document(row), rank=float(rank) if rank is not None else None)
 
 
+_INDEXED = ("title", "description", "keywords", "author", "filename", "body")
+
+
+def _index_values(fields: dict[str, str]) -> dict[str, str]:
+    return {name: fields.get(name, "") for name in _INDEXED}
+
+
 class SqliteSearch:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def index(self, document_pk: int, fields: dict[str, str]) -> None:
-        self.remove(document_pk)
-        columns = ("title", "description", "keywords", "author", "filename", "body")
-        values = {c: fields.get(c, "") for c in columns}
+        self.index_many([(document_pk, fields)])
+
+    def index_many(self, items: list[tuple[int, dict[str, str]]]) -> None:
+        if not items:
+            return
+        self.conn.execute(
+            text("DELETE FROM documents_fts WHERE rowid = :pk"), [{"pk": pk} for pk, _ in items]
+        )
         self.conn.execute(
             text(
                 "INSERT INTO documents_fts"
                 "(rowid, title, description, keywords, author, filename, body) VALUES "
                 "(:pk, :title, :description, :keywords, :author, :filename, :body)"
             ),
-            {"pk": document_pk, **values},
+            [{"pk": pk, **_index_values(fields)} for pk, fields in items],
         )
 
     def remove(self, document_pk: int) -> None:
@@ -165,6 +179,15 @@ class PostgresSearch:
         self.conn = conn
 
     def index(self, document_pk: int, fields: dict[str, str]) -> None:
+        self.index_many([(document_pk, fields)])
+
+    def index_many(self, items: list[tuple[int, dict[str, str]]]) -> None:
+        if not items:
+            return
+        rows = [
+            {**_index_values(f), "pk": pk, "body": f.get("body", "")[:PG_MAX_BODY]}
+            for pk, f in items
+        ]
         self.conn.execute(
             text(
                 "INSERT INTO document_search(document_pk, tsv) VALUES (:pk, "
@@ -175,15 +198,7 @@ class PostgresSearch:
                 "setweight(to_tsvector('gedsae_fr', :body), 'D')) "
                 "ON CONFLICT (document_pk) DO UPDATE SET tsv = EXCLUDED.tsv"
             ),
-            {
-                "pk": document_pk,
-                "title": fields.get("title", ""),
-                "keywords": fields.get("keywords", ""),
-                "description": fields.get("description", ""),
-                "author": fields.get("author", ""),
-                "filename": fields.get("filename", ""),
-                "body": fields.get("body", "")[:PG_MAX_BODY],
-            },
+            rows,
         )
 
     def remove(self, document_pk: int) -> None:

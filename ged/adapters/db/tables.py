@@ -200,3 +200,139 @@ texts = Table(
     Column("number", Integer, primary_key=True),
     Column("body", Text, nullable=False),
 )
+
+# -- retention rules and the lifecycle (migration 0002) ---------------------------------------
+
+retention_rules = Table(
+    "retention_rules",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), primary_key=True),
+    Column("identifier", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),  # current | superseded | retired
+    Column("category", String(30), nullable=False),
+    Column("label", String(1000), nullable=False),
+    Column("duration", String(40)),  # ISO 8601, 'unlimited', or NULL (hold without length)
+    Column("start_event_kind", String(30)),
+    Column("start_event_name", String(500)),
+    Column("final_action", String(30)),
+    Column("legal_reference", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Index("ix_retention_rules_org_status", "organisation_id", "status"),
+)
+
+rule_bindings = Table(
+    "rule_bindings",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), primary_key=True),
+    Column("target_kind", String(20), primary_key=True),  # dossier | plan_node | document_type
+    Column("target_id", String(200), primary_key=True),
+    Column("category", String(30), primary_key=True),
+    Column("rule_id", String(200), nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+dossier_events = Table(
+    "dossier_events",
+    metadata,
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), primary_key=True),
+    Column("event_key", String(500), primary_key=True),
+    Column("name", String(500), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("recorded_at", TS, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("rule_id", String(200)),
+    Column("rule_version", Integer),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date),
+    Column("placed_at", TS, nullable=False),
+    Column("placed_by", String(200), nullable=False),
+    Column("lifted_at", TS),
+    Column("lifted_by", String(200)),
+    Column("lift_reason", Text, nullable=False, default=""),
+)
+
+dossier_lifecycle = Table(
+    "dossier_lifecycle",
+    metadata,
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("phase", String(20), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("rule_id", String(200)),
+    Column("rule_version", Integer),
+    Column("final_action", String(30)),
+    Column("due_on", Date),
+    Column("no_due_reason", String(40)),
+    Column("sort_decision", String(20)),
+    Column("sorted_by", String(200)),
+    Column("transfer_reference", String(500)),
+    Column("transfer_verified", Boolean, nullable=False, default=False),
+    Index("ix_dossier_lifecycle_org_phase", "organisation_id", "phase"),
+)
+
+elimination_proposals = Table(
+    "elimination_proposals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("decided_at", TS),
+    Column("decided_by", String(200)),
+    Column("decision_note", Text, nullable=False, default=""),
+    Column("executed_at", TS),
+    Column("executed_by", String(200)),
+)
+
+elimination_items = Table(
+    "elimination_items",
+    metadata,
+    Column("proposal_id", ID, ForeignKey("elimination_proposals.id"), primary_key=True),
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), primary_key=True, index=True),
+    Column("service_id", ID, nullable=False),
+    Column("title", String(1000), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("rule_version", Integer, nullable=False),
+    Column("final_action", String(30), nullable=False),
+    Column("due_on", Date),
+    Column("status", String(20), nullable=False),
+    Column("outcome", String(200), nullable=False, default=""),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # eliminated | transferred
+    Column("title", String(1000), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("service_id", ID, nullable=False),
+    Column("rule_id", String(200)),
+    Column("rule_version", Integer),
+    Column("proposal_id", ID),
+    Column("approved_by", String(200)),
+    Column("approved_at", TS),
+    Column("removed_by", String(200), nullable=False),
+    Column("removed_at", TS, nullable=False),
+    Column("documents", JSON, nullable=False),
+    Column("digests", JSON, nullable=False),
+)

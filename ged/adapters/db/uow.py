@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
+from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
 from ged.domain.errors import UnavailableError
-from ged.domain.oplog import GENESIS, LogEntry, entry_hash
+from ged.domain.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 
 OPLOG_LOCK = 7_291_004  # arbitrary advisory-lock key for the operation-log head
 
@@ -107,27 +108,31 @@ class SqlUnitOfWork:
         organisation_id: str | None,
         details: dict[str, Any] | None = None,
     ) -> LogEntry:
+        spec = LogSpec(actor, action, object_type, object_id, organisation_id, details or {})
+        return self.log_many([spec])[0]
+
+    def log_many(self, specs: list[LogSpec]) -> list[LogEntry]:
+        """Appends entries in order, chained, in one round trip."""
+        if not specs:
+            return []
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": OPLOG_LOCK})
         head = self.conn.execute(
             select(t.oplog.c.seq, t.oplog.c.hash).order_by(t.oplog.c.seq.desc()).limit(1)
         ).first()
         seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "at": as_utc(self.clock()),
-            "organisation_id": organisation_id,
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "details": details or {},
-            "prev_hash": prev,
-        }
-        digest = entry_hash(**fields)
-        row = {**fields, "details": json.dumps(fields["details"], sort_keys=True), "hash": digest}
-        self.conn.execute(insert(t.oplog).values(**row))
-        return LogEntry(**fields, hash=digest)
+        at = as_utc(self.clock())
+        entries, rows = [], []
+        for spec in specs:
+            fields: dict[str, Any] = {**spec.__dict__, "seq": seq, "at": at, "prev_hash": prev}
+            digest = entry_hash(**fields)
+            entries.append(LogEntry(**fields, hash=digest))
+            rows.append(
+                {**fields, "details": json.dumps(spec.details, sort_keys=True), "hash": digest}
+            )
+            seq, prev = seq + 1, digest
+        self.conn.execute(insert(t.oplog), rows)
+        return entries
 
     def iter_log(self) -> Iterator[LogEntry]:
         result = self.conn.execute(select(t.oplog).order_by(t.oplog.c.seq)).mappings()
@@ -144,3 +149,8 @@ class SqlUnitOfWork:
                 prev_hash=row["prev_hash"],
                 hash=row["hash"],
             )
+
+    @property
+    def lifecycle(self) -> SqlLifecycleRepository:
+        """The lifecycle's queries, on this unit of work's connection."""
+        return SqlLifecycleRepository(self.conn)
