@@ -87,12 +87,17 @@ def build_context(
     if run_migrations:
         migrate(engine)
     store = blobs or make_blob_store(settings)
+    closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many
+        closers.append(extractor.pool.close)
     if identify is None:
         identify = formats.identify
-        identify_many = identify_many or IdentificationProcess().identify_many
+        if identify_many is None:
+            process = IdentificationProcess()
+            identify_many = process.identify_many
+            closers.append(process.close)
     return Context(
         uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
         blobs=store,
@@ -103,6 +108,7 @@ def build_context(
         extract_many=extract_many or extract_one_by_one(extract),
         local_copy=local_copy_for(store, settings.home / "spool"),
         max_upload_bytes=settings.max_upload_bytes,
+        closers=tuple(closers),
     )
 
 

@@ -81,6 +81,10 @@ class Env:
             self._ctx = run(lambda: build_context(self.settings))
         return self._ctx
 
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
+
     def principal(self, name: str, organisation: str | None) -> Principal:
         ctx = self.context()
         with ctx.uow() as uow:
@@ -130,7 +134,9 @@ class LazyGroup(click.Group):
 @click.pass_context
 def main(click_ctx: click.Context, home: Path | None) -> None:
     """gedsae — GED et archivage électronique (SEDA) pour les organismes publics."""
-    click_ctx.obj = Env(home)
+    env = Env(home)
+    click_ctx.obj = env
+    click_ctx.call_on_close(env.close)
 
 
 @main.command()

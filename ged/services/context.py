@@ -29,6 +29,12 @@ class Context:
     extract_many: BatchExtractor
     local_copy: LocalCopy
     max_upload_bytes: int
+    closers: tuple[Callable[[], None], ...] = ()
+
+    def close(self) -> None:
+        """Stops the helper processes (extraction sandbox, identification)."""
+        for close in self.closers:
+            close()
 
 
 def new_id() -> str:

@@ -270,6 +270,21 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
         return uow.repo.get_version(document_id, number)
 
 
+def process_pending(ctx: Context, batch: int = 100) -> int:
+    """Processes every version still waiting for identification and extraction."""
+    seen: set[tuple[str, int]] = set()
+    while True:
+        with ctx.uow() as uow:
+            pending = [
+                key for key in uow.repo.versions_pending_extraction(batch) if key not in seen
+            ]
+        if not pending:  # nothing left, or only versions that could not leave "pending"
+            return len(seen)
+        for document_id, number in pending:
+            process(ctx, document_id, number)
+        seen.update(pending)
+
+
 def index_fields(doc: Document, filename: str, body: str) -> dict[str, str]:
     m = doc.metadata
     return {

@@ -84,7 +84,8 @@ def load_referential(uow: UnitOfWork, org_id: str) -> Referential:
     for b in uow.lifecycle.list_bindings(org_id, BindingTarget.DOCUMENT_TYPE):
         types.setdefault(b.target_id, []).append(b)
     parents = {n.id: n.parent_id for n in uow.repo.list_plan_nodes(org_id)}
-    return Referential(uow.lifecycle.current_rules(org_id), parents, plan, types)
+    bound = {b.rule_id for found in (plan, types) for bs in found.values() for b in bs}
+    return Referential(uow.lifecycle.current_rules(org_id, bound), parents, plan, types)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,12 @@ def evaluate(
     holds, states = lc.holds_for(ids), lc.states_for(ids)
     bound: dict[str, list[Binding]] = {}
     if dossiers:
-        for b in lc.list_bindings(dossiers[0].organisation_id, BindingTarget.DOSSIER, ids):
+        org = dossiers[0].organisation_id
+        for b in lc.list_bindings(org, BindingTarget.DOSSIER, ids):
             bound.setdefault(b.target_id, []).append(b)
+        missing = {b.rule_id for bs in bound.values() for b in bs} - ref.rules.keys()
+        if missing:  # overrides use rules the plan does not: fetch them for this batch only
+            ref = replace(ref, rules={**ref.rules, **lc.current_rules(org, missing)})
     found = []
     for d in dossiers:
         facts = DossierFacts(

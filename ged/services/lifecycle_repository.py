@@ -27,7 +27,9 @@ from ged.domain.retention import RetentionRule, RuleCategory
 
 
 class LifecycleRepository(Protocol):
-    def current_rules(self, org_id: str) -> dict[str, RetentionRule]: ...
+    def current_rules(
+        self, org_id: str, identifiers: Iterable[str] | None = None
+    ) -> dict[str, RetentionRule]: ...
 
     def rule_heads(self, org_id: str) -> dict[str, tuple[RetentionRule, str]]: ...
 

@@ -185,3 +185,27 @@ def test_validation_writes_nothing(
     validate_path(sip, ValidationOptions(schema_dir=schema_dir))
     assert list(scratch.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sip.zip", "tmp"]
+
+
+def test_every_hostile_input_of_the_catalogue_is_refused_with_its_code(
+    tmp_path: Path, schema_dir: Path, listener: socket.socket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inputs bench/bench_seda.py --hostile measures (time and memory) are the ones checked here."""
+    from tests.seda.hostile_inputs import EXPECTED, xml_cases, zip_cases
+
+    inputs, scratch = tmp_path / "inputs", tmp_path / "scratch"
+    inputs.mkdir()
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    secret = inputs / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    cases: dict[str, Path] = {}
+    for i, (name, text) in enumerate(xml_cases(listener.getsockname()[1], secret).items()):
+        cases[name] = inputs / f"h{i}.xml"
+        cases[name].write_text(text, encoding="utf-8")
+    cases |= zip_cases(inputs)
+    before = sorted(tmp_path.rglob("*"))
+    verdicts = {name: _refused(path, schema_dir) for name, path in cases.items()}
+    assert verdicts == {name: {code} for name, code in EXPECTED.items()}
+    _assert_no_connection(listener)
+    assert sorted(tmp_path.rglob("*")) == before

@@ -34,7 +34,9 @@ def _bdo(ident: str, extra: str = "", size: int = 1, digest: str = DIGEST) -> st
 
 
 def _unit(ident: str, body: str = "") -> str:
-    return f'<ArchiveUnit id="{ident}"><Content><Title>{ident}</Title></Content>{body}</ArchiveUnit>'
+    return (
+        f'<ArchiveUnit id="{ident}"><Content><Title>{ident}</Title></Content>{body}</ArchiveUnit>'
+    )
 
 
 def _object_ref(target: str, element: str = "DataObjectReferenceId") -> str:
@@ -92,7 +94,9 @@ def test_unit_naming_an_object_of_a_group(tmp_path: Path, corpus_xsd_dir: Path) 
 
 
 def test_vitam_sample_ko_archive_unit_ref_bdo(samples_dir: Path, corpus_xsd_dir: Path) -> None:
-    sample = samples_dir / "vitam/integration-test/integration-processing/SIP_KO_ArchiveUnit_ref_BDO.zip"
+    sample = (
+        samples_dir / "vitam/integration-test/integration-processing/SIP_KO_ArchiveUnit_ref_BDO.zip"
+    )
     official = validate_path(sample, ValidationOptions(schema_dir=corpus_xsd_dir))
     vitam = validate_path(sample, ValidationOptions(schema_dir=corpus_xsd_dir, schema_set="vitam"))
     assert official.valid

@@ -55,9 +55,14 @@ class SqlLifecycleRepository:
         self.conn = conn
 
     # -- retention rules ----------------------------------------------------------------------
-    def current_rules(self, org_id: str) -> dict[str, RetentionRule]:
+    def current_rules(
+        self, org_id: str, identifiers: Iterable[str] | None = None
+    ) -> dict[str, RetentionRule]:
+        """The current version of every rule, or of ``identifiers`` only."""
         c = t.retention_rules.c
         query = select(t.retention_rules).where(c.organisation_id == org_id, c.status == CURRENT)
+        if identifiers is not None:
+            query = query.where(c.identifier.in_(sorted(set(identifiers))))
         found = [_rule(r) for r in self.conn.execute(query.order_by(c.identifier)).mappings()]
         return {rule.identifier: rule for rule in found}
 

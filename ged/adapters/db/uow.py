@@ -58,19 +58,19 @@ class SqlUnitOfWork:
     def _begin(self) -> Connection:
         delay = 0.05
         for attempt in range(self.retries + 1):
+            conn: Connection | None = None
             try:
                 conn = self.engine.connect()
-            except DBAPIError as exc:
-                raise DatabaseUnavailable(str(exc.orig), retry_after=5) from exc
-            try:
                 conn.begin()
                 return conn
-            except OperationalError as exc:
-                conn.close()
-                if not _is_locked(exc) or attempt == self.retries:
-                    raise DatabaseBusy(
-                        "La base de données est verrouillée par une autre écriture", retry_after=2
-                    ) from exc
+            except DBAPIError as exc:
+                if conn is not None:
+                    conn.close()
+                if not _is_locked(exc):
+                    raise DatabaseUnavailable(str(exc.orig), retry_after=5) from exc
+                if attempt == self.retries:
+                    detail = "La base de données est verrouillée par une autre écriture"
+                    raise DatabaseBusy(detail, retry_after=2) from exc
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
