@@ -253,7 +253,12 @@ def test_operation_log_detects_deletion(ged: Ged) -> None:
 def test_pending_versions_are_processed_after_a_restart(ged: Ged) -> None:
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Reprise")
     filed = documents.file_document(
-        ged.ctx, ged.admin, d.id, io.BytesIO(b"texte en attente"), filename="a.txt", metadata=Metadata(title="a")
+        ged.ctx,
+        ged.admin,
+        d.id,
+        io.BytesIO(b"texte en attente"),
+        filename="a.txt",
+        metadata=Metadata(title="a"),
     )
     assert filed.version.extraction_status is ExtractionStatus.PENDING  # the server "stopped" here
     assert documents.process_pending(ged.ctx) == 1

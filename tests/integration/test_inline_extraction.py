@@ -19,7 +19,9 @@ def test_plain_text_inline_and_pdf_sandboxed_in_order(tmp_path: Path) -> None:
     with ExtractionPool(1, timeout_s=20) as pool:
         extractor = InlinePlainText(pool)
         results = list(
-            extractor.extract_many([(note, "text/plain"), (pdf, "application/pdf"), (binary, "text/plain")])
+            extractor.extract_many(
+                [(note, "text/plain"), (pdf, "application/pdf"), (binary, "text/plain")]
+            )
         )
     assert results[0].status == "done" and results[0].text == "procès-verbal"
     assert results[1].status == "done" and "conseil" in results[1].text

@@ -1,5 +1,5 @@
 """Thirty simulated years, month by month, on SQLite and PostgreSQL: a tableau de gestion and a
-Vitam referential imported and bound to the plan, one dossier filed and closed every month,
+Vitam referential imported and bound to the plan, a dossier filed and closed every other month,
 the engine run each month, phases, forecasts and yearly eliminations (with a visa) and
 transfers checked against an independent expectation. The clock is moved, never slept on."""
 
@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+import pytest
 
 from ged.domain.access import Principal
 from ged.domain.lifecycle import BindingTarget, Phase
@@ -108,6 +110,7 @@ def expected_phases(
     return phases
 
 
+@pytest.mark.slow
 def test_thirty_years_month_by_month(ged: Ged) -> None:
     nodes = setup_referential(ged)
     author, _ = ged.user("auteur", Role.ARCHIVIST)
@@ -121,7 +124,8 @@ def test_thirty_years_month_by_month(ged: Ged) -> None:
     for index in range(30 * 12):
         today = months_after(date(1996, 1, 1), index)
         ged.clock.now = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
-        filed.append(file_dossier(ged, nodes, today, index))
+        if index % 2 == 0:  # a dossier every other month keeps the run short
+            filed.append(file_dossier(ged, nodes, today, index // 2))
         lifted = 0
         if today == HOLD_FROM:
             held = next(f.id for f in filed if f.kind.code == "FACT")
@@ -142,8 +146,8 @@ def test_thirty_years_month_by_month(ged: Ged) -> None:
             expected = {f.kind.action for f in filed if f.due_on.strftime("%Y-%m") == row.month}
             assert row.final_action in expected
     assert lifecycle.run_lifecycle(ged.ctx, ged.admin).transitions == []  # idempotent
-    assert len(filed) == 360 and proposals >= 25
-    assert Counter(p.value for p in gone.values())[Phase.ELIMINATED.value] > 100
+    assert len(filed) == 180 and proposals >= 25
+    assert Counter(p.value for p in gone.values())[Phase.ELIMINATED.value] > 50
     long_term = lifecycle.forecast_due(ged.ctx, ged.admin, 120)
     assert {r.final_action for r in long_term} >= {"Keep"}
     assert sum(r.count for r in long_term) == sum(

@@ -1,0 +1,183 @@
+"""Rules, bindings, holds, the engine and eliminations over HTTP and from the command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from ged.cli import main
+from ged.domain.model import Role
+from tests.fixtures.ged import Ged
+
+TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
+BAD_VITAM = (
+    "RuleId,RuleType,RuleValue,RuleDescription,RuleDuration,RuleMeasurement\n"
+    "A-1,AppraisalRule,ok,,5,YEAR\n"
+    "A-2,appraisalrule,casse,,5,YEAR\n"
+    "A-3,AppraisalRule,neg,,-5,YEAR\n"
+)
+
+
+def as_user(client: TestClient, token: str) -> dict[str, str]:
+    del client
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_rules_bindings_phases_and_elimination_over_http(
+    client: TestClient, sqlite_ged: Ged
+) -> None:
+    ged = sqlite_ged
+    refused = client.post("/api/v1/rules/import?format=vitam", content=BAD_VITAM.encode())
+    assert refused.status_code == 422
+    assert [(i["code"], i["line"]) for i in refused.json()["issues"]] == [
+        ("unknown_rule_type", 3),
+        ("negative_duration", 4),
+    ]
+    imported = client.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
+    assert imported.status_code == 200 and len(imported.json()["created"]) == 83
+    exported = client.get("/api/v1/rules/export?format=vitam")
+    assert exported.text.startswith("RuleId,RuleType") and "AG-08,AppraisalRule" in exported.text
+    node = client.post("/api/v1/plan", json={"code": "AG", "label": "Courrier"}).json()["id"]
+    bound = client.put(
+        "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": "AG-08"}
+    )
+    assert bound.status_code == 200, bound.text
+    dossier = client.post(
+        "/api/v1/dossiers",
+        json={
+            "service_id": ged.service.id,
+            "title": "Courrier",
+            "plan_node_id": node,
+            "opened_on": "2020-01-01",
+        },
+    ).json()["id"]
+    client.post(f"/api/v1/dossiers/{dossier}/close", json={"closed_on": "2020-12-31"})
+    override = client.put(
+        "/api/v1/bindings", json={"target": "dossier", "target_id": dossier, "rule_id": "AG-02"}
+    )
+    assert override.status_code == 422 and override.json()["code"] == "justification_required"
+    _, agent_token = ged.user("agent", Role.AGENT, services=(ged.service,))
+    seen = client.get(f"/api/v1/dossiers/{dossier}/lifecycle", headers=as_user(client, agent_token))
+    assert seen.status_code == 200
+    body = seen.json()
+    assert body["phase"] is None and body["computed_phase"] == "due"
+    assert (
+        body["rules"][0]["rule"]["identifier"] == "AG-08"
+        and body["rules"][0]["source"] == "plan_node"
+    )
+    assert (
+        client.put(
+            "/api/v1/bindings",
+            headers=as_user(client, agent_token),
+            json={"target": "plan_node", "target_id": node, "rule_id": "AG-02"},
+        ).status_code
+        == 403
+    )
+    run = client.post("/api/v1/lifecycle/run", json={"as_of": "2022-01-01"}).json()
+    assert [t["to"] for t in run["transitions"]] == ["intermediate"]
+    forecast = client.get(
+        "/api/v1/lifecycle/forecast", params={"months": 12, "as_of": "2022-01-01"}
+    ).json()
+    assert [(r["month"], r["final_action"], r["service_name"], r["count"]) for r in forecast] == [
+        ("2022-12", "Destroy", "Direction des finances", 1)
+    ]
+    hold = client.post("/api/v1/holds", json={"dossier_id": dossier, "reason": "contentieux"})
+    assert hold.status_code == 201
+    assert client.post("/api/v1/eliminations", json={}).json()["code"] == "nothing_to_propose"
+    client.post(f"/api/v1/holds/{hold.json()['id']}/lift", json={"reason": "fin"})
+    _, author = ged.user("auteur", Role.ARCHIVIST)
+    _, approver = ged.user("archiviste", Role.ARCHIVIST)
+    proposed = client.post("/api/v1/eliminations", json={}, headers=as_user(client, author))
+    assert proposed.status_code == 201 and len(proposed.json()["items"]) == 1
+    pid = proposed.json()["id"]
+    by_author = client.post(
+        f"/api/v1/eliminations/{pid}/approve", json={}, headers=as_user(client, author)
+    )
+    assert by_author.status_code == 403 and by_author.json()["code"] == "approval_by_author"
+    ok = client.post(
+        f"/api/v1/eliminations/{pid}/approve",
+        json={"note": "vu"},
+        headers=as_user(client, approver),
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    again = client.post(
+        f"/api/v1/eliminations/{pid}/approve", json={}, headers=as_user(client, approver)
+    )
+    assert again.status_code == 409 and again.json()["code"] == "proposal_not_pending"
+    slip = client.get(f"/api/v1/eliminations/{pid}/slip?format=html")
+    assert slip.headers["content-type"].startswith("text/html") and "archiviste" in slip.text
+    executed = client.post(f"/api/v1/eliminations/{pid}/execute").json()
+    assert executed["eliminated"] == [dossier]
+    stone = client.get(f"/api/v1/dossiers/{dossier}/tombstone").json()
+    assert (stone["rule_id"], stone["rule_version"], stone["kind"]) == ("AG-08", 1, "eliminated")
+    assert client.get("/api/v1/lifecycle/phases").json() == {"eliminated": 1}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "instance"
+    monkeypatch.setenv("GEDSAE_HOME", str(root))
+    monkeypatch.setenv("GEDSAE_EXTRACTION_WORKERS", "1")
+    return root
+
+
+def gedsae(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) -> None:
+    gedsae("init")
+    bad = tmp_path / "regles.csv"
+    bad.write_text(BAD_VITAM, encoding="utf-8")
+    out = gedsae("rules", "import", str(bad), code=1)
+    assert "(ligne 3)" in out and "(ligne 4)" in out and "negative_duration" in out
+    assert "83 créées" in gedsae("rules", "import", str(TABLEAU))
+    exported = tmp_path / "export.csv"
+    gedsae("rules", "export", "--format", "csv", "--out", str(exported))
+    assert "0 créées, 0 révisées, 83 inchangées" in gedsae("rules", "import", str(exported))
+    gedsae("services", "create", "Direction des finances", "FR_DF")
+    from ged.bootstrap import build_context
+    from ged.config import load_settings
+    from ged.services import filing
+
+    ctx = build_context(load_settings(home))
+    with ctx.uow() as uow:
+        org = uow.repo.list_organisations()[0]
+        admin = uow.repo.find_principal(org.id, "admin")
+        service = uow.repo.find_service(org.id, "FR_DF")
+    assert admin is not None and service is not None
+    node = filing.create_plan_node(ctx, admin, "AG", "Courrier", None)
+    dossier = filing.create_dossier(
+        ctx,
+        admin,
+        service_id=service.id,
+        title="Courrier",
+        plan_node_id=node.id,
+        opened_on=date(2020, 1, 1),
+    )
+    filing.close_dossier(ctx, admin, dossier.id, date(2020, 12, 31))
+    gedsae("rules", "bind", "plan_node", "AG", "AG-08")
+    assert "1 changements de phase" in gedsae("lifecycle", "run", "--as-of", "2021-01-01")
+    assert "0 changements de phase" in gedsae("lifecycle", "run", "--as-of", "2021-01-01")
+    assert "2022-12\tDestroy\tDirection des finances\t1" in gedsae(
+        "lifecycle", "forecast", "--months", "24", "--as-of", "2021-01-01"
+    )
+    hold_id = gedsae("holds", "place", dossier.id, "--reason", "contentieux").strip()
+    assert "actif" in gedsae("holds", "list")
+    gedsae("eliminations", "propose", code=4)
+    gedsae("holds", "lift", hold_id, "--reason", "fin")
+    gedsae("tokens", "create", "archiviste", "--role", "archivist")
+    proposal = gedsae("eliminations", "propose").strip().splitlines()[0]
+    gedsae("eliminations", "approve", proposal, code=6)  # admin is not an archivist
+    gedsae("eliminations", "approve", proposal, "--as", "archiviste")
+    slip = tmp_path / "bordereau.csv"
+    gedsae("eliminations", "slip", proposal, "--out", str(slip))
+    assert "AG-08;1;Destruction" in slip.read_text(encoding="utf-8-sig")
+    assert "1 dossiers éliminés" in gedsae("eliminations", "execute", proposal)
+    assert "eliminated\t1" in gedsae("lifecycle", "phases")
