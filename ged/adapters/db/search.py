@@ -213,6 +213,10 @@ class PostgresSearch:
             sql = _metadata_only(clauses, query)
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
+        # The tsvectors live out of line (TOAST), so the planner prices a sequential scan of
+        # document_search at a few hundred pages when it really detoasts every row: measured on
+        # 30k documents, 230 ms for the scan against a few ms through the GIN index.
+        self.conn.execute(text("SET LOCAL enable_seqscan = off"))
         sql = (
             f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM document_search s "  # noqa: S608
             "JOIN documents d ON d.pk = s.document_pk, plainto_tsquery('gedsae_fr', :q) AS q "
