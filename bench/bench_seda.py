@@ -4,10 +4,11 @@ For N units (one object each): our streaming writer vs lxml building the whole t
 validation with lxml (whole tree, streaming) and xmlschema (only for N <= --xmlschema-max, it is
 ~30x slower); `aim` = build + `validate_path` of the manifest (XSD and references, the issue's
 target: 100,000 units in < 15 s and < 150 MB); `sip` = `validate_path` of a SIP with N small
-files (digests included). `--hostile` times each hostile input of the issue (refused with a
-stable code in < 2 s and < 100 MB, no connection, nothing written outside a temporary folder).
-Each measurement runs in a fresh subprocess so peak RSS is its own; absolute times drift with the
-machine's load, so read the ratios against the lxml references measured in the same run.
+files (digests included; the SIP is written by another process). `--hostile` times each hostile
+input of the issue (refused with a stable code in < 2 s and < 100 MB, no connection, nothing
+written outside a temporary folder).
+Each measurement runs in a fresh subprocess so peak RSS (VmHWM) is its own; absolute times drift
+with the machine's load, so read the ratios against the lxml references measured in the same run.
 
     .venv/bin/python bench/bench_seda.py --schemas-dir ../shared/seda/xsd [--sizes 1000 100000]
     .venv/bin/python bench/bench_seda.py --schemas-dir ../shared/seda/xsd --hostile
@@ -20,7 +21,6 @@ import hashlib
 import json
 import os
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -61,9 +61,13 @@ def _transfer(n: int, with_digests: bool = False):  # type: ignore[no-untyped-de
     def units():  # type: ignore[no-untyped-def]
         for i in range(n):
             ref = ObjectReference(data_object_group_reference_id=f"GOT_{i}")
-            yield ArchiveUnit(f"AU_{i}", Content("Item", (f"Document {i}",)), object_references=(ref,))
+            yield ArchiveUnit(
+                f"AU_{i}", Content("Item", (f"Document {i}",)), object_references=(ref,)
+            )
 
-    header = TransferHeader(SedaVersion.V2_3, "BENCH", Agency("AA"), Agency("TA"), datetime(2024, 1, 1))
+    header = TransferHeader(
+        SedaVersion.V2_3, "BENCH", Agency("AA"), Agency("TA"), datetime(2024, 1, 1)
+    )
     return ArchiveTransfer(header, groups(), units())
 
 
@@ -120,7 +124,9 @@ def task_lxml_stream(n: int, out: str, schemas: str) -> None:
     from seda.xsdcheck import xsd_issues
 
     path, limits = Path(out), XmlLimits(whole_tree_bytes=0)
-    issues = xsd_issues(lambda: path.open("rb"), 1 << 62, SedaVersion.V2_3, Path(schemas), limits=limits)
+    issues = xsd_issues(
+        lambda: path.open("rb"), 1 << 62, SedaVersion.V2_3, Path(schemas), limits=limits
+    )
     assert not issues, issues
 
 
@@ -148,20 +154,21 @@ def task_aim(n: int, out: str, schemas: str) -> None:
     assert report.valid, report.issues[:3]
 
 
-def task_sip(n: int, out: str, schemas: str) -> None:
-    """Write a SIP of N 16-byte files (not timed), then time validate_path on it."""
-    from seda.validate import ValidationOptions, validate_path
+def task_sip_write(n: int, out: str, _schemas: str) -> None:
+    """Setup of `sip`, in its own process so that its memory is not counted: N 16-byte files."""
     from seda.writer import write_transfer
 
-    sip = Path(out)
-    with zipfile.ZipFile(sip, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         with archive.open("manifest.xml", "w", force_zip64=True) as stream:
             write_transfer(stream, _transfer(n, with_digests=True))
         for i in range(n):
             archive.writestr(f"content/BDO_{i}.txt", _data(i))
-    start = time.perf_counter()
-    report = validate_path(sip, ValidationOptions(schema_dir=Path(schemas)))
-    print(json.dumps({"validate_s": time.perf_counter() - start}))
+
+
+def task_sip(n: int, out: str, schemas: str) -> None:
+    from seda.validate import ValidationOptions, validate_path
+
+    report = validate_path(Path(out), ValidationOptions(schema_dir=Path(schemas)))
     assert report.valid, report.issues[:3]
 
 
@@ -180,19 +187,27 @@ TASKS = {
     "lxml_stream": task_lxml_stream,
     "xmlschema": task_xmlschema,
     "aim": task_aim,
+    "sip_write": task_sip_write,
     "sip": task_sip,
     "validate": task_validate,
 }
 
 
-def _child(task: str, n: int, out: str, schemas: str) -> None:
+def _peak_rss_mb() -> float:
+    """VmHWM: unlike ru_maxrss, it is not inherited from the parent across fork + exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(task: str, n: int, out: str, schemas: str) -> None:
     start = time.perf_counter()
     TASKS[task](n, out, schemas)
     elapsed = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"s": elapsed, "rss_mb": rss}))
+    print(json.dumps({"s": elapsed, "rss_mb": _peak_rss_mb()}))
 
 
 def _run(task: str, n: int, out: str, schemas: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
@@ -234,6 +249,7 @@ def main() -> None:
             if n <= args.xmlschema_max:
                 rows["xmlschema"] = _run("xmlschema", n, out, schemas)
             if n <= args.sip_max:
+                _run("sip_write", n, str(Path(tmp) / f"sip{n}.zip"), schemas)
                 rows["sip"] = _run("sip", n, str(Path(tmp) / f"sip{n}.zip"), schemas)
             _report(n, rows)
 
@@ -242,20 +258,23 @@ def _report(n: int, rows: dict[str, dict[str, float]]) -> None:
     print(f"\nN = {n:,} units")
     for name, row in rows.items():
         extra = "".join(
-            f"  {k.removesuffix('_s')} {row[k]:.2f} s" for k in ("build_s", "validate_s") if k in row
+            f"  {k.removesuffix('_s')} {row[k]:.2f} s"
+            for k in ("build_s", "validate_s")
+            if k in row
         )
         print(f"  {name:12} {row['s']:8.2f} s  {row['rss_mb']:8.1f} MB peak RSS{extra}")
     s, t, v = rows["stream"], rows["tree"], rows["lxml_tree"]
     aim = rows["aim"]
-    print(f"  build: streaming / lxml whole tree = {s['s'] / t['s']:.2f}x time, {s['rss_mb'] / t['rss_mb']:.2f}x RSS")
+    ratio = f"{s['s'] / t['s']:.2f}x time, {s['rss_mb'] / t['rss_mb']:.2f}x RSS"
+    print(f"  build: streaming / lxml whole tree = {ratio}")
     print(
         f"  aim (build + XSD + references): {aim['s']:.2f} s, {aim['rss_mb']:.0f} MB "
         f"(target < 15 s, < 150 MB); its validation / lxml whole-tree validation = "
         f"{aim['validate_s'] / v['s']:.2f}x time, {aim['rss_mb'] / v['rss_mb']:.2f}x RSS"
     )
     if "sip" in rows:
-        sip = rows["sip"]
-        print(f"  SIP with digests: validate_path / lxml whole-tree validation = {sip['validate_s'] / v['s']:.2f}x time")
+        sip = rows["sip"]["s"] / v["s"]
+        print(f"  SIP with digests: validate_path / lxml whole-tree validation = {sip:.2f}x time")
     if "xmlschema" in rows:
         print(f"  XSD: xmlschema / lxml whole tree = {rows['xmlschema']['s'] / v['s']:.1f}x time")
     else:
@@ -264,8 +283,50 @@ def _report(n: int, rows: dict[str, dict[str, float]]) -> None:
 
 def hostile_section(schemas: str) -> None:
     """Each hostile input validated in its own process, with TMPDIR pointing at a scratch folder
-    and a loopback listener that must never be contacted."""
-    from hostile_inputs import HOSTILE  # type: ignore[import-not-found]  # noqa: F401
+    and a loopback listener that must never be contacted. The inputs are the ones the tests
+    check the verdicts of (tests/seda/hostile_inputs.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.seda.hostile_inputs import xml_cases, zip_cases
+
+    with tempfile.TemporaryDirectory() as tmp, socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        folder, scratch = Path(tmp) / "inputs", Path(tmp) / "scratch"
+        folder.mkdir()
+        scratch.mkdir()
+        secret = folder / "secret.txt"
+        secret.write_text("TOP-SECRET")
+        cases: dict[str, Path] = {}
+        for i, (name, text) in enumerate(xml_cases(listener.getsockname()[1], secret).items()):
+            cases[name] = folder / f"h{i}.xml"
+            cases[name].write_text(text, encoding="utf-8")
+        cases |= zip_cases(folder, bomb_mib=1024)
+        before = sorted(p.name for p in Path(tmp).rglob("*"))
+        env = os.environ | {"TMPDIR": str(scratch)}
+        print(f"\n{'hostile input':24} {'time':>8} {'peak RSS':>10}  refused with")
+        worst_s = worst_mb = 0.0
+        for name, path in cases.items():
+            row = _run("validate", 0, str(path), schemas, env)
+            worst_s, worst_mb = max(worst_s, row["s"]), max(worst_mb, row["rss_mb"])
+            verdict = (
+                ", ".join(row["codes"])
+                if row["refused"]
+                else "NOT REFUSED: " + ", ".join(row["codes"])
+            )
+            print(f"{name:24} {row['s']:7.2f}s {row['rss_mb']:8.1f} MB  {verdict}")
+        try:
+            listener.accept()
+            connected = True
+        except BlockingIOError:
+            connected = False
+        after = sorted(p.name for p in Path(tmp).rglob("*"))
+        print(
+            f"worst: {worst_s:.2f} s, {worst_mb:.1f} MB (target < 2 s, < 100 MB; time without, RSS with the interpreter and imports)"
+        )
+        print(
+            f"connection made: {connected}; files written: {sorted(set(after) - set(before)) or 'none'}"
+        )
 
 
 if __name__ == "__main__":

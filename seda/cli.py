@@ -15,7 +15,7 @@ import click
 from seda.disk_import import transfer_from_directory
 from seda.disk_metadata import CSV_NAME
 from seda.errors import SedaError
-from seda.issues import ValidationReport
+from seda.issues import Severity, ValidationReport
 from seda.sip import write_sip
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
@@ -35,17 +35,34 @@ def seda_group() -> None:
 @seda_group.command("validate")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--schema-set", type=click.Choice(["official", "vitam"]), default="official")
+@click.option(
+    "--schema-set",
+    type=click.Choice(["official", "vitam"]),
+    default="official",
+    help="vitam : XSD 1.1 de Vitam et ses règles d'entrée (une unité désigne un groupe d'objets).",
+)
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
 @click.option("--schemas-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--size-mismatch",
+    type=click.Choice(["warning", "error"]),
+    default="warning",
+    help="Gravité d'une taille (Size) déclarée fausse ; avertissement par défaut, comme Vitam.",
+)
 def validate_command(
-    path: Path, profile: Path | None, schema_set: str, output: str, schemas_dir: Path | None
+    path: Path,
+    profile: Path | None,
+    schema_set: str,
+    output: str,
+    schemas_dir: Path | None,
+    size_mismatch: str,
 ) -> None:
     """Valide un bordereau ou un SIP : XSD, références, paquet, dates, profil."""
     options = ValidationOptions(
         schema_dir=schemas_dir or default_schemas_dir(),
         schema_set="vitam" if schema_set == "vitam" else "official",
         profile=profile,
+        size_mismatch=Severity(size_mismatch),
     )
     report = validate_path(path, options)
     click.echo(

@@ -103,7 +103,7 @@ def read_csv(path: Path) -> dict[str, UnitMetadata]:
         # French spreadsheets write `;`; everything else `,`.
         delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except (UnicodeDecodeError, OSError, csv.Error) as exc:
         raise MetadataInvalid(f"{path.name} illisible : {exc}") from exc
     if not rows:
         return {}
@@ -136,9 +136,9 @@ def read_side_file(path: Path, namespace: str) -> UnitMetadata:
         if path.suffix == ".json":
             return _from_json(json.loads(path.read_text(encoding="utf-8")), path.name)
         return _from_xml(path.read_bytes(), namespace, path.name)
-    except (ValueError, SedaError) as exc:
-        if isinstance(exc, MetadataInvalid):
-            raise
+    except MetadataInvalid:
+        raise
+    except (ValueError, OSError, SedaError) as exc:
         raise MetadataInvalid(f"{path.name} illisible : {exc}") from exc
 
 

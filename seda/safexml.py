@@ -179,3 +179,28 @@ def line_of(el: etree._Element) -> int | None:
 def log_entries(log: Any) -> list[Any]:
     """The entries of an lxml error log (lxml-stubs do not declare _ErrorLog iterable)."""
     return list(log)
+
+
+def owner_xpath(el: etree._Element, brace: str) -> str:
+    """A readable XPath: from the nearest ancestor that has an id, else from the root."""
+    steps: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        local = node.tag[len(brace) :] if isinstance(node.tag, str) else "?"
+        ident = node.get("id")
+        if ident is not None:
+            steps.append(f"{local}[@id='{ident}']")
+            return "//" + "/".join(reversed(steps))
+        steps.append(local)
+        node = node.getparent()
+    return "/" + "/".join(reversed(steps))
+
+
+def release(el: etree._Element) -> None:
+    """Free a finished subtree and the finished siblings before it (bounded memory)."""
+    el.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lack keep_tail
+    parent = el.getparent()
+    if parent is None:
+        return
+    while el.getprevious() is not None:
+        del parent[0]

@@ -23,7 +23,15 @@ from lxml import etree
 from seda.dates import check_content_dates, check_hold_dates
 from seda.issues import Issue, Severity
 from seda.refs import GROUPED_OBJECT, OBJECT, Reference, cycle_issues, pending_issues, target_issue
-from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, iterparse_safe, line_of
+from seda.safexml import (
+    DEFAULT_XML_LIMITS,
+    Opener,
+    XmlLimits,
+    iterparse_safe,
+    line_of,
+    owner_xpath,
+    release,
+)
 
 REF_KINDS = {
     "DataObjectReferenceId": OBJECT,
@@ -58,23 +66,12 @@ class ScanResult:
     declared_profile: str | None = None
 
 
-def owner_xpath(el: etree._Element, brace: str) -> str:
-    """A readable XPath: from the nearest ancestor that has an id, else from the root."""
-    steps: list[str] = []
-    node: etree._Element | None = el
-    while node is not None:
-        local = node.tag[len(brace) :] if isinstance(node.tag, str) else "?"
-        ident = node.get("id")
-        if ident is not None:
-            steps.append(f"{local}[@id='{ident}']")
-            return "//" + "/".join(reversed(steps))
-        steps.append(local)
-        node = node.getparent()
-    return "/" + "/".join(reversed(steps))
-
-
 OnBinary = Callable[[BinaryRecord], None]
 _Handler = Callable[["_Scanner", etree._Element], None]
+
+
+def _text(el: etree._Element) -> str:
+    return (el.text or "").strip()
 
 
 class _Scanner:
@@ -86,8 +83,7 @@ class _Scanner:
         self.handlers: dict[str, _Handler] = {brace + k: h for k, h in _HANDLERS.items()}
         self.tags = {local: brace + local for local in _CHILD_TAGS}
         self.ref_kinds = {brace + local: kind for local, kind in REF_KINDS.items()}
-        self.binary_tags = (brace + "Uri", brace + "MessageDigest", brace + "Size")
-        self.flat_group_tags = {brace + "DataObjectGroupId", brace + "DataObjectGroupReferenceId"}
+        self.group: etree._Element | None = None  # the object group being read (nested form)
 
     def handle(self, el: etree._Element) -> None:
         self.handlers[el.tag](self, el)  # iterparse filters on these tags
@@ -97,7 +93,9 @@ class _Scanner:
             return
         ids = self.result.ids
         if ident in ids:
-            self.issue("ref_duplicate_id", f"identifiant en double : {ident}", el)
+            message, xpath = f"identifiant en double : {ident}", owner_xpath(el, self.brace)
+            issue = Issue("ref_duplicate_id", Severity.ERROR, message, line_of(el), xpath)
+            self.result.issues.append(issue)
             return
         ids[ident] = kind
 
@@ -111,10 +109,6 @@ class _Scanner:
         elif (issue := target_issue(ref, found, self.grouped)) is not None:
             self.result.issues.append(issue)
 
-    def issue(self, code: str, message: str, el: etree._Element) -> None:
-        xpath = owner_xpath(el, self.brace)
-        self.result.issues.append(Issue(code, Severity.ERROR, message, line_of(el), xpath))
-
     def finish(self) -> ScanResult:
         result = self.result
         result.issues.extend(pending_issues(result.pending, result.ids, self.grouped))
@@ -123,134 +117,158 @@ class _Scanner:
         return result
 
 
-def _text(el: etree._Element) -> str:
-    return (el.text or "").strip()
-
-
-def _on_reference(scanner: _Scanner, el: etree._Element) -> None:
-    scanner.reference(el, scanner.ref_kinds[el.tag], _text(el))
-
-
-def _on_group_id(scanner: _Scanner, el: etree._Element) -> None:
-    # Flat form: the first object of a group declares the group id (xs:ID) in this element.
-    scanner.register_id(_text(el), "group", el)
-
-
-def _on_relationship(scanner: _Scanner, el: etree._Element) -> None:
-    target = el.get("target")
-    if target:
-        scanner.reference(el, "any", target)
-
-
 def _on_unit(scanner: _Scanner, el: etree._Element) -> None:
+    """A finished unit: its id, its Content dates and signed-document links, its rules' hold
+    dates, its object references, its link to another unit. Child units were handled before."""
+    t = scanner.tags
     ident = el.get("id")
     scanner.register_id(ident, "unit", el)
+    linked: str | None = None
+    for child in el:
+        tag = child.tag
+        if tag == t["Content"]:
+            scanner.result.issues.extend(check_content_dates(child, scanner.brace, owner_xpath))
+            for signed in child.iter(t["SignedDocumentReferenceId"]):
+                scanner.reference(signed, "unit", _text(signed))
+        elif tag == t["Management"]:
+            for hold in child.iterchildren(t["HoldRule"]):
+                scanner.result.issues.extend(check_hold_dates(hold, scanner.brace, owner_xpath))
+        elif tag == t["DataObjectReference"]:
+            for ref in child:
+                kind = scanner.ref_kinds.get(ref.tag)
+                if kind is not None:
+                    scanner.reference(ref, kind, _text(ref))
+        elif tag == t["ArchiveUnitRefId"]:
+            linked = _text(child)
+            scanner.reference(child, "unit", linked)
     parent = el.getparent()
-    if parent is not None and parent.tag == scanner.tags["ArchiveUnit"]:
-        first = next(iter(el), None)  # a linking unit holds only its ArchiveUnitRefId
-        if first is not None and first.tag == scanner.tags["ArchiveUnitRefId"]:
+    nested = parent is not None and parent.tag == t["ArchiveUnit"]
+    if nested and parent is not None:
+        if linked is not None:
             scanner.result.has_unit_refs = True
-            scanner.result.unit_edges.append((parent.get("id") or "", _text(first)))
-        elif ident:
-            scanner.result.unit_edges.append((parent.get("id") or "", ident))
-    _release(el)
+        target = linked if linked is not None else ident
+        if target:
+            scanner.result.unit_edges.append((parent.get("id") or "", target))
+    if nested:
+        _release_unit(el, t["ArchiveUnit"])
+    else:
+        release(el)
 
 
-def _on_group(scanner: _Scanner, el: etree._Element) -> None:
-    scanner.register_id(el.get("id"), "group", el)
-    _release(el)
+def _release_unit(el: etree._Element, unit_tag: str) -> None:
+    """Free a finished unit nested in another one. Only the finished units before it go: the
+    parent's Content, Management and object references are read when the parent ends."""
+    el.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lack keep_tail
+    parent = el.getparent()
+    previous = el.getprevious()
+    while parent is not None and previous is not None:
+        if isinstance(previous.tag, str) and previous.tag != unit_tag:
+            break
+        parent.remove(previous)
+        previous = el.getprevious()
 
 
-def _object_kind(scanner: _Scanner, el: etree._Element, flat_group: bool) -> str:
-    """Nested form: the object sits in a DataObjectGroup; flat form: it names its group."""
+def _enter_group(scanner: _Scanner, group: etree._Element) -> None:
+    """First object of a group (nested form): register the group, free the groups before it."""
+    if group is scanner.group:
+        return
+    scanner.register_id(group.get("id"), "group", group)
+    package = group.getparent()
+    while package is not None and group.getprevious() is not None:
+        del package[0]
+    scanner.group = group  # lxml keeps one proxy per node while it is referenced
+
+
+def _on_object(scanner: _Scanner, el: etree._Element) -> None:
+    """A finished BinaryDataObject or PhysicalDataObject. Objects of a group are handled here
+    (no event for the group itself): the group is freed when the next one starts."""
     parent = el.getparent()
     in_group = parent is not None and parent.tag == scanner.tags["DataObjectGroup"]
-    return GROUPED_OBJECT if in_group or flat_group else OBJECT
-
-
-def _on_physical(scanner: _Scanner, el: etree._Element) -> None:
-    flat_group = any(c.tag in scanner.flat_group_tags for c in el)
-    scanner.register_id(el.get("id"), _object_kind(scanner, el, flat_group), el)
-    _release_object(scanner, el)
-
-
-def _on_binary(scanner: _Scanner, el: etree._Element) -> None:
+    if in_group and parent is not None:
+        _enter_group(scanner, parent)
     ident = el.get("id")
-    record, flat_group = _binary_record(scanner, el, ident or "")
-    scanner.register_id(ident, _object_kind(scanner, el, flat_group), el)
-    if scanner.on_binary is not None:
+    record, flat_group = _walk_object(scanner, el, ident or "")
+    kind = GROUPED_OBJECT if in_group or flat_group else OBJECT
+    scanner.register_id(ident, kind, el)
+    if scanner.on_binary is not None and el.tag == scanner.tags["BinaryDataObject"]:
         scanner.on_binary(record)
-    _release_object(scanner, el)
+    if not in_group:
+        release(el)
 
 
-def _release_object(scanner: _Scanner, el: etree._Element) -> None:
-    parent = el.getparent()
-    # An object inside a group is freed with its group, soon: spare a release per object.
-    if parent is None or parent.tag != scanner.tags["DataObjectGroup"]:
-        _release(el)
-
-
-def _binary_record(scanner: _Scanner, el: etree._Element, ident: str) -> tuple[BinaryRecord, bool]:
+def _walk_object(scanner: _Scanner, el: etree._Element, ident: str) -> tuple[BinaryRecord, bool]:
+    """One walk over an object's children: what the package checks need, and its links."""
     uri = algorithm = digest = size = None
     flat_group = False
-    uri_tag, digest_tag, size_tag = scanner.binary_tags
-    for child in el:  # one walk over the children instead of one find() per element
+    t = scanner.tags
+    for child in el:
         tag = child.tag
-        if tag == uri_tag:
+        if tag == t["Uri"]:
             uri = _text(child)
-        elif tag == digest_tag:
+        elif tag == t["MessageDigest"]:
             algorithm, digest = child.get("algorithm"), _text(child)
-        elif tag == size_tag:
+        elif tag == t["Size"]:
             size = _text(child)
-        elif tag in scanner.flat_group_tags:
+        elif tag == t["DataObjectGroupId"]:  # flat form: the first object declares the group
             flat_group = True
+            scanner.register_id(_text(child), "group", child)
+        elif tag == t["DataObjectGroupReferenceId"]:
+            flat_group = True
+            scanner.reference(child, "group", _text(child))
+        elif tag == t["Relationship"] and (target := child.get("target")):
+            scanner.reference(child, "any", target)
     declared = int(size) if size is not None and size.isdigit() else None
     return BinaryRecord(ident, uri, algorithm, digest, declared, line_of(el)), flat_group
 
 
-def _on_content(scanner: _Scanner, el: etree._Element) -> None:
-    scanner.result.issues.extend(check_content_dates(el, scanner.brace, owner_xpath))
-
-
-def _on_hold(scanner: _Scanner, el: etree._Element) -> None:
-    scanner.result.issues.extend(check_hold_dates(el, scanner.brace, owner_xpath))
-
-
-def _on_profile(scanner: _Scanner, el: etree._Element) -> None:
-    parent = el.getparent()
-    if parent is not None and parent.tag == scanner.tags["ManagementMetadata"]:
-        scanner.result.declared_profile = _text(el) or None
+def _on_management_metadata(scanner: _Scanner, el: etree._Element) -> None:
+    t = scanner.tags
+    for child in el:
+        if child.tag == t["ArchivalProfile"]:
+            scanner.result.declared_profile = _text(child) or None
+        elif child.tag == t["HoldRule"]:
+            scanner.result.issues.extend(check_hold_dates(child, scanner.brace, owner_xpath))
+    release(el)
 
 
 def _on_finished(_scanner: _Scanner, el: etree._Element) -> None:
-    _release(el)
+    release(el)
 
 
 _HANDLERS: dict[str, _Handler] = {
-    **dict.fromkeys(REF_KINDS, _on_reference),
-    "DataObjectGroupId": _on_group_id,
-    "Relationship": _on_relationship,
     "ArchiveUnit": _on_unit,
-    "DataObjectGroup": _on_group,
-    "BinaryDataObject": _on_binary,
-    "PhysicalDataObject": _on_physical,
-    "Content": _on_content,
-    "HoldRule": _on_hold,
-    "ArchivalProfile": _on_profile,
-    "ManagementMetadata": _on_finished,
+    "BinaryDataObject": _on_object,
+    "PhysicalDataObject": _on_object,
+    "ManagementMetadata": _on_management_metadata,
     "CodeListVersions": _on_finished,
 }
-_CHILD_TAGS = ("ArchiveUnit", "ArchiveUnitRefId", "DataObjectGroup", "ManagementMetadata")
+_CHILD_TAGS = (
+    "ArchiveUnit",
+    "ArchiveUnitRefId",
+    "ArchivalProfile",
+    "BinaryDataObject",
+    "Content",
+    "DataObjectGroup",
+    "DataObjectGroupId",
+    "DataObjectGroupReferenceId",
+    "DataObjectReference",
+    "HoldRule",
+    "Management",
+    "MessageDigest",
+    "Relationship",
+    "SignedDocumentReferenceId",
+    "Size",
+    "Uri",
+)
 
 
-def _release(el: etree._Element) -> None:
-    """Free a finished subtree and the finished siblings before it (bounded memory)."""
-    el.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lack keep_tail
-    parent = el.getparent()
-    if parent is None:
-        return
-    while el.getprevious() is not None:
-        del parent[0]
+class XsdStreamStopped(Exception):
+    """The XSD validation carried by the pass met its first error; `line` is the line of the
+    last element the pass had finished (libxml2 gives no line for streamed schema errors)."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def scan(
@@ -263,10 +281,14 @@ def scan(
     grouped_object_refs: Severity = Severity.WARNING,
 ) -> ScanResult:
     """Stream the message once. Raises HostileXml / MalformedXml on refused input and, when
-    `schema` is given, lxml's XMLSyntaxError at the first XSD error."""
+    `schema` is given, XsdStreamStopped at the first XSD error."""
     scanner = _Scanner(namespace, on_binary, grouped_object_refs)
     tags = list(scanner.handlers)
     events = iterparse_safe(open_stream, ("end",), schema=schema, limits=limits, tag=tags)
-    for _event, el in events:
-        scanner.handle(el)
+    last: etree._Element | None = None
+    try:
+        for _event, last in events:
+            scanner.handle(last)
+    except etree.XMLSyntaxError as exc:  # only schema errors come out raw from iterparse_safe
+        raise XsdStreamStopped(str(exc), None if last is None else line_of(last)) from exc
     return scanner.finish()

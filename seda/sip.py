@@ -38,14 +38,18 @@ def content_name(object_id: str, original_name: str) -> str:
 def write_sip(out: Path, transfer: ArchiveTransfer, files: Iterable[tuple[str, Path]]) -> None:
     """Write the zip: the manifest (streamed), then each (member name, source file) pair."""
     partial = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        with archive.open(zipfile.ZipInfo(MANIFEST, _now()), "w", force_zip64=True) as stream:
-            write_transfer(stream, transfer)
-        for member, source in files:
-            info = zipfile.ZipInfo.from_file(source, member)
-            info.compress_type = zipfile.ZIP_STORED
-            with source.open("rb") as src, archive.open(info, "w", force_zip64=True) as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            with archive.open(zipfile.ZipInfo(MANIFEST, _now()), "w", force_zip64=True) as stream:
+                write_transfer(stream, transfer)
+            for member, source in files:
+                info = zipfile.ZipInfo.from_file(source, member)
+                info.compress_type = zipfile.ZIP_STORED
+                with source.open("rb") as src, archive.open(info, "w", force_zip64=True) as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half-written package left behind
+        raise
     partial.replace(out)
 
 

@@ -24,7 +24,7 @@ from seda.package import DEFAULT_PACKAGE_LIMITS, Package, PackageLimits, is_pack
 from seda.package_checks import PackageChecker
 from seda.profile import profile_issues
 from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, iterparse_safe
-from seda.scan import ScanResult, scan
+from seda.scan import ScanResult, XsdStreamStopped, scan
 from seda.schemaset import SchemaSetName
 from seda.versions import SedaVersion, version_from_namespace
 from seda.xsdcheck import streaming_failure, streaming_schema, xsd_issues
@@ -130,8 +130,8 @@ def _scan(
             checker = _checker(package, options)
             try:
                 return _run_scan(open_stream, namespace, options, checker, schema), checker, []
-            except etree.XMLSyntaxError as exc:
-                xsd = streaming_failure(exc, version)
+            except XsdStreamStopped as stopped:
+                xsd = streaming_failure(str(stopped), stopped.line, version)
     checker = _checker(package, options)
     return _run_scan(open_stream, namespace, options, checker, None), checker, xsd
 

@@ -19,8 +19,10 @@ from seda.safexml import (
     Opener,
     XmlLimits,
     iterparse_safe,
+    line_of,
     log_entries,
     parse_document,
+    release,
 )
 from seda.schemaset import SchemaSetName, official_schema, vitam_schema
 from seda.versions import SedaVersion
@@ -79,10 +81,11 @@ def streaming_schema(
     return official_schema(schema_dir, version)
 
 
-def streaming_failure(exc: etree.XMLSyntaxError, version: SedaVersion) -> list[Issue]:
-    """The issues of a streaming validation stopped by its first XSD error."""
+def streaming_failure(message: str, line: int | None, version: SedaVersion) -> list[Issue]:
+    """The issues of a streaming validation stopped by its first XSD error (`line`: the last
+    element finished before it, libxml2 giving none)."""
     return [
-        Issue("xsd_invalid", Severity.ERROR, readable(str(exc), version), exc.lineno or None),
+        Issue("xsd_invalid", Severity.ERROR, readable(message, version), line),
         Issue(
             "xsd_first_error_only",
             Severity.WARNING,
@@ -95,15 +98,15 @@ def _streaming_issues(
     open_stream: Opener, schema: etree.XMLSchema, version: SedaVersion, limits: XmlLimits
 ) -> list[Issue]:
     brace = "{" + version.namespace + "}"
+    last: int | None = None
     try:
         for _event, el in iterparse_safe(
             open_stream, ("end",), schema=schema, limits=limits, tag=[brace + t for t in _RELEASED]
         ):
-            el.clear()
-            while el.getprevious() is not None:
-                del el.getparent()[0]  # type: ignore[union-attr]
+            last = line_of(el)
+            release(el)
     except etree.XMLSyntaxError as exc:
-        return streaming_failure(exc, version)
+        return streaming_failure(str(exc), last, version)
     return []
 
 

@@ -141,3 +141,7 @@ def test_cli_prints_a_summary_and_refuses_bad_metadata(tmp_path: Path) -> None:
     refused = runner.invoke(seda_group, ["build", str(root), "--out", str(tmp_path / "b.zip")])
     assert refused.exit_code == 1 and "metadata_invalid" in refused.output
     assert not (tmp_path / "b.zip").exists()
+    (root / "metadata.csv").write_text("File,Title\nlettre.txt,bell \x07\n")  # not XML text
+    refused = runner.invoke(seda_group, ["build", str(root), "--out", str(tmp_path / "c.zip")])
+    assert refused.exit_code == 1 and "xml_invalid_character" in refused.output
+    assert sorted(p.name for p in tmp_path.glob("*.zip*")) == ["out.zip"]

@@ -149,3 +149,83 @@ def test_corrupt_stored_member_is_refused(
     sip.write_bytes(data[:first] + new + data[first + len(old) :])
     report = validate_path(sip, ValidationOptions(schema_dir=schema_dir))
     assert report.refused and "sip_corrupt_entry" in report.codes()
+
+
+def test_a_parent_unit_is_read_after_its_children(tmp_path: Path, schema_dir: Path) -> None:
+    """Releasing finished child units must keep the parent's Content and object references."""
+    parent = (
+        '<ArchiveUnit id="P"><Content><Title>P</Title><StartDate>2020-01-01</StartDate>'
+        "<EndDate>2019-01-01</EndDate></Content>"
+        + _unit("C1")
+        + _object_ref("NOPE", "DataObjectGroupReferenceId")
+        + _unit("C2")
+        + "</ArchiveUnit>"
+    )
+    report = _validate(tmp_path, _manifest("", parent), schema_dir)
+    found = {(i.code, i.xpath) for i in report.issues}
+    assert found == {
+        ("date_order", "//ArchiveUnit[@id='P']/Content/EndDate"),
+        ("ref_unresolved", "//ArchiveUnit[@id='P']/DataObjectReference/DataObjectGroupReferenceId"),
+    }
+
+
+def test_hold_dates_signed_documents_relationships_and_declared_profile(
+    tmp_path: Path, schema_dir: Path
+) -> None:
+    ns23 = "fr:gouv:culture:archivesdefrance:seda:v2.3"
+    hold = (
+        "<HoldRule><Rule>HOL-1</Rule><StartDate>2024-01-01</StartDate>"
+        "<HoldEndDate>2023-01-01</HoldEndDate></HoldRule>"
+    )
+    signed = (
+        "<Content><Title>S</Title><SigningInformation><SigningRole>SignedDocument</SigningRole>"
+        "<SignedDocumentReferenceId>GHOST</SignedDocumentReferenceId></SigningInformation></Content>"
+    )
+    units = f'<ArchiveUnit id="U1"><Management>{hold}</Management>{signed}</ArchiveUnit>'
+    related = _bdo("B1", '<Relationship target="NOWHERE" type="references"/>')
+    xml = (
+        _manifest(f'<DataObjectGroup id="G1">{related}</DataObjectGroup>', units)
+        .replace(NS, ns23)
+        .replace(
+            "<ManagementMetadata/>",
+            f"<ManagementMetadata><ArchivalProfile>PR-9</ArchivalProfile>{hold}</ManagementMetadata>",
+        )
+    )
+    report = _validate(tmp_path, xml, schema_dir, profiles={"PR-1": tmp_path / "p.rng"})
+    found = sorted(
+        (i.code, i.xpath or "") for i in report.issues if i.code != "package_uri_missing"
+    )
+    assert found == [
+        ("date_order", "//ArchiveUnit[@id='U1']/Management/HoldRule/HoldEndDate"),
+        (
+            "date_order",
+            "/ArchiveTransfer/DataObjectPackage/ManagementMetadata/HoldRule/HoldEndDate",
+        ),
+        ("profile_unknown", ""),
+        (
+            "ref_unresolved",
+            "//ArchiveUnit[@id='U1']/Content/SigningInformation/SignedDocumentReferenceId",
+        ),
+        ("ref_unresolved", "//BinaryDataObject[@id='B1']/Relationship"),
+    ]
+
+
+def test_streamed_validation_reports_the_first_xsd_error_and_every_other_issue(
+    tmp_path: Path, schema_dir: Path
+) -> None:
+    """Large manifests are XSD-validated in the same pass as the other checks."""
+    from seda.safexml import XmlLimits
+
+    streamed = {"xml_limits": XmlLimits(whole_tree_bytes=0)}
+    objects = f'<DataObjectGroup id="G1">{_bdo("B1")}</DataObjectGroup>'
+    good = _manifest(objects, _unit("U1", _object_ref("G1", "DataObjectGroupReferenceId")))
+    assert _validate(tmp_path, good, schema_dir, **streamed).issues == []
+    bad = _manifest(objects, _unit("U1", _object_ref("NOPE", "DataObjectGroupReferenceId")))
+    bad = bad.replace("<Title>U1</Title>", "<Oops/>")
+    report = _validate(tmp_path, bad, schema_dir, **streamed)
+    assert _codes(report) == {
+        "xsd_invalid": Severity.ERROR,
+        "xsd_first_error_only": Severity.WARNING,
+        "ref_unresolved": Severity.ERROR,
+    }
+    assert next(i.line for i in report.issues if i.code == "xsd_invalid") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -47,3 +48,24 @@ def test_profile_option_applies_the_relax_ng_profile(schema_dir: Path, samples_d
     nok = CliRunner().invoke(seda_group, ["validate", str(pastis / "manifestNOK.xml"), *args])
     assert ok.exit_code == 0, ok.output
     assert nok.exit_code == 1 and "profile_invalid" in nok.output
+
+
+def test_size_mismatch_option_makes_a_wrong_size_blocking(tmp_path: Path, schema_dir: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text("abc")
+    sip = tmp_path / "sip.zip"
+    runner = CliRunner()
+    assert runner.invoke(seda_group, ["build", str(tree), "--out", str(sip)]).exit_code == 0
+    with zipfile.ZipFile(sip) as archive:
+        manifest = archive.read("manifest.xml").replace(b"<Size>3</Size>", b"<Size>4</Size>")
+        members = [(n, archive.read(n)) for n in archive.namelist() if n != "manifest.xml"]
+    with zipfile.ZipFile(sip, "w") as archive:
+        archive.writestr("manifest.xml", manifest)
+        for name, data in members:
+            archive.writestr(name, data)
+    base = ["validate", str(sip), "--schemas-dir", str(schema_dir)]
+    warned = runner.invoke(seda_group, base)
+    refused = runner.invoke(seda_group, [*base, "--size-mismatch", "error"])
+    assert warned.exit_code == 0 and "WARNING package_size_mismatch" in warned.output
+    assert refused.exit_code == 1 and "ERROR package_size_mismatch" in refused.output
