@@ -21,11 +21,17 @@ from ged.domain.access import Principal
 from ged.domain.lifecycle import BindingTarget, ProposalStatus
 from ged.domain.retention import RuleCategory
 from ged.services import eliminations, holds, lifecycle, rules
-from ged.services.elimination_slip import elimination_slip
+from ged.services.elimination_slip import (
+    authorization_request,
+    destruction_notification,
+    elimination_slip,
+)
 from ged.services.rules import RulesFormat
+from seda.versions import SedaVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+SEDA_VERSION = click.Choice([v.value for v in SedaVersion])
 
 
 def actor_options(command: F) -> F:
@@ -344,6 +350,80 @@ def eliminations_slip(
     """Écrit le bordereau d'élimination à signer."""
     actor = _actor(env, as_user, organisation)
     out.write_bytes(run(lambda: elimination_slip(env.context(), actor, proposal_id, fmt)))
+    click.echo(str(out))
+
+
+@eliminations_group.command("authorization-request")
+@click.argument("proposal_id")
+@click.option("--version", "version", type=SEDA_VERSION, default="2.2", show_default=True)
+@click.option("--control-authority", required=True, help="Identifiant SEDA du contrôle")
+@click.option("--archival-agency", default=None, help="Défaut : l'organisation")
+@click.option("--service", default=None, help="Identifiant SEDA du service producteur")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@actor_options
+@pass_env
+def eliminations_authorization_request(
+    env: Env,
+    proposal_id: str,
+    version: str,
+    control_authority: str,
+    archival_agency: str | None,
+    service: str | None,
+    out: Path,
+    as_user: str,
+    organisation: str | None,
+) -> None:
+    """Écrit la demande d'autorisation SEDA (AuthorizationControlAuthorityRequest)."""
+    actor = _actor(env, as_user, organisation)
+    data = run(
+        lambda: authorization_request(
+            env.context(),
+            actor,
+            proposal_id,
+            SedaVersion(version),
+            control_authority=control_authority,
+            archival_agency=archival_agency,
+            service=service,
+        )
+    )
+    out.write_bytes(data)
+    click.echo(str(out))
+
+
+@eliminations_group.command("notification")
+@click.argument("proposal_id")
+@click.option("--version", "version", type=SEDA_VERSION, default="2.2", show_default=True)
+@click.option("--archival-agency", default=None, help="Défaut : l'organisation")
+@click.option("--service", default=None, help="Identifiant SEDA du service producteur")
+@click.option("--reply", "reply_identifier", default=None, help="Réponse du contrôle")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@actor_options
+@pass_env
+def eliminations_notification(
+    env: Env,
+    proposal_id: str,
+    version: str,
+    archival_agency: str | None,
+    service: str | None,
+    reply_identifier: str | None,
+    out: Path,
+    as_user: str,
+    organisation: str | None,
+) -> None:
+    """Écrit la notification d'élimination SEDA (ArchiveDestructionNotification)."""
+    actor = _actor(env, as_user, organisation)
+    data = run(
+        lambda: destruction_notification(
+            env.context(),
+            actor,
+            proposal_id,
+            SedaVersion(version),
+            archival_agency=archival_agency,
+            service=service,
+            reply_identifier=reply_identifier,
+        )
+    )
+    out.write_bytes(data)
     click.echo(str(out))
 
 

@@ -30,6 +30,7 @@ from seda.errors import InvalidXmlCharacter, NotSeda, SedaError
 from seda.safexml import parse_bytes
 from seda.versions import SedaVersion, qname, version_from_namespace
 
+_Day = date  # the field named `date` (SEDA's Date) hides the type inside the classes
 _FILE_LEVEL = "File"  # LevelType: an elimination is decided dossier by dossier (ISAD(G) file)
 
 
@@ -63,7 +64,7 @@ class AuthorizationControlAuthorityRequest:
     control_authority: str  # ControlAuthority/Identifier
     requester: str  # AuthorizationRequestContent/Requester/Identifier
     reason: str  # AuthorizationRequestContent/AuthorizationReason
-    request_date: date
+    request_date: _Day
     units: tuple[UnitToDestroy, ...]
     comments: tuple[str, ...] = ()  # AuthorizationRequestContent/Comment
     archival_agreement: str | None = None

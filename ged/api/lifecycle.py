@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -31,8 +31,13 @@ from ged.domain.lifecycle import (
 )
 from ged.domain.retention import RetentionRule, RuleCategory
 from ged.services import eliminations, holds, lifecycle, rules, rules_io
-from ged.services.elimination_slip import elimination_slip
+from ged.services.elimination_slip import (
+    authorization_request,
+    destruction_notification,
+    elimination_slip,
+)
 from ged.services.rules import RulesFormat
+from seda.versions import SedaVersion
 
 router = APIRouter(tags=["cycle de vie"])
 EXPORT_TYPES = {
@@ -546,6 +551,65 @@ async def slip(
     if format == "html":
         headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return Response(data, media_type=media, headers=headers)
+
+
+# An optional SEDA identifier (IdentifierType: a non-empty token).
+SedaId = Annotated[str | None, Query(min_length=1)]
+
+
+def _seda_xml(data: bytes, name: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="application/xml", headers=headers)
+
+
+@router.get("/eliminations/{proposal_id}/authorization-request")
+async def seda_authorization_request(
+    proposal_id: str,
+    ctx: Ctx,
+    caller: Caller,
+    control_authority: Annotated[str, Query(min_length=1, description="Identifiant SEDA")],
+    version: SedaVersion = SedaVersion.V2_2,
+    archival_agency: SedaId = None,
+    service: SedaId = None,
+) -> Response:
+    """AuthorizationControlAuthorityRequest (SEDA) of the proposal, for one service."""
+    data = await run_in_threadpool(
+        lambda: authorization_request(
+            ctx,
+            caller,
+            proposal_id,
+            version,
+            control_authority=control_authority,
+            archival_agency=archival_agency,
+            service=service,
+        )
+    )
+    return _seda_xml(data, f"demande-autorisation-elimination-{proposal_id}.xml")
+
+
+@router.get("/eliminations/{proposal_id}/destruction-notification")
+async def seda_destruction_notification(
+    proposal_id: str,
+    ctx: Ctx,
+    caller: Caller,
+    version: SedaVersion = SedaVersion.V2_2,
+    archival_agency: SedaId = None,
+    service: SedaId = None,
+    reply_identifier: SedaId = None,
+) -> Response:
+    """ArchiveDestructionNotification (SEDA) of an executed proposal; 409 before execution."""
+    data = await run_in_threadpool(
+        lambda: destruction_notification(
+            ctx,
+            caller,
+            proposal_id,
+            version,
+            archival_agency=archival_agency,
+            service=service,
+            reply_identifier=reply_identifier,
+        )
+    )
+    return _seda_xml(data, f"notification-elimination-{proposal_id}.xml")
 
 
 @router.post("/eliminations/{proposal_id}/approve", response_model=ProposalOut)

@@ -1,4 +1,5 @@
-"""The elimination slip (bordereau d'élimination) of a proposal, for signature.
+"""The elimination slip (bordereau d'élimination) of a proposal, for signature, and its SEDA
+messages.
 
 Its content follows the model of the Service interministériel des Archives de France: the
 originating service, each dossier with its reference, title, covering dates, the rule and its
@@ -6,8 +7,14 @@ version, the final action and the end of the DUA, then the author of the proposa
 (name, date, note) required by R212-14 of the Code du patrimoine. Two renderings: CSV (UTF-8
 with a byte-order mark, semicolons, cells that look like formulas prefixed with ') for
 spreadsheets, and a self-contained printable HTML page (escaped, no script, no external
-resource). A PDF would need a PDF writer the project does not ship yet; the SEDA
-AuthorizationControlAuthorityRequest belongs to the SEDA library.
+resource). A PDF would need a PDF writer the project does not ship yet.
+
+The SEDA 2.1 / 2.2 / 2.3 messages (``seda.destruction``) are written per originating service,
+because ``Requester`` and ``OriginatingAgency`` each name one organisation: the
+``AuthorizationControlAuthorityRequest`` asks the control authority for the visa on every dossier
+of the proposal, the ``ArchiveDestructionNotification`` (only once executed) lists the dossiers
+actually eliminated. Identifiers and dates derive from the proposal, so the same request always
+yields the same message.
 """
 
 from __future__ import annotations
@@ -19,9 +26,21 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ged.domain.access import Principal
-from ged.domain.lifecycle import EliminationProposal, ProposalItem
+from ged.domain.errors import ConflictError, InvalidError, Issue
+from ged.domain.lifecycle import EliminationProposal, ItemStatus, ProposalItem, ProposalStatus
+from ged.domain.model import Service
 from ged.services.context import Context
-from ged.services.eliminations import get_proposal
+from ged.services.eliminations import Proposal, get_proposal
+from ged.services.ports import UnitOfWork
+from seda.destruction import (
+    ArchiveDestructionNotification,
+    AuthorizationControlAuthorityRequest,
+    UnitToDestroy,
+    build_authorization_request,
+    build_destruction_notification,
+)
+from seda.errors import SedaError
+from seda.versions import SedaVersion
 
 SlipFormat = Literal["csv", "html"]
 COLUMNS = (
@@ -143,3 +162,162 @@ def _html(data: SlipData) -> bytes:
         "</body></html>"
     )
     return page.encode("utf-8")
+
+
+# -- SEDA messages ----------------------------------------------------------------------------
+AUTHORIZATION_REASON = "Élimination (Code du patrimoine, art. R212-14)"
+
+
+class ProposalNotExecuted(ConflictError):
+    code = "proposal_not_executed"
+    title = "La proposition n'a pas encore été exécutée"
+
+
+class NothingEliminated(ConflictError):
+    code = "nothing_eliminated"
+    title = "Aucun dossier de ce service n'a été éliminé"
+
+
+class SedaMessageImpossible(ConflictError):
+    code = "seda_message_impossible"
+    title = "Le message SEDA ne peut pas être écrit avec ces données"
+
+
+class ServiceRequired(InvalidError):
+    code = "service_required"
+    title = "Préciser le service producteur"
+
+
+class ServiceNotInProposal(InvalidError):
+    code = "service_not_in_proposal"
+    title = "Ce service n'a aucun dossier dans la proposition"
+
+
+def authorization_request(
+    ctx: Context,
+    actor: Principal,
+    proposal_id: str,
+    version: SedaVersion,
+    *,
+    control_authority: str,
+    archival_agency: str | None = None,
+    service: str | None = None,
+) -> bytes:
+    """The AuthorizationControlAuthorityRequest of the proposal's dossiers of one service
+    (``service``: its SEDA identifier, needed only when the proposal spans several).
+    ``archival_agency`` defaults to the organisation, which keeps its intermediate archives."""
+    found = get_proposal(ctx, actor, proposal_id)
+    with ctx.uow() as uow:
+        chosen, items = _service_items(uow, found, service)
+        units = _units(uow, items)
+    p = found.proposal
+    message = AuthorizationControlAuthorityRequest(
+        message_identifier=f"{p.id}.{chosen.seda_identifier}.authorization-request",
+        date=p.created_at,
+        archival_agency=archival_agency or p.organisation_id,
+        control_authority=control_authority,
+        requester=chosen.seda_identifier,
+        reason=AUTHORIZATION_REASON,
+        request_date=p.created_at.date(),
+        units=units,
+        comments=(
+            f"Proposition {p.id} : {len(units)} dossiers dont la DUA est échue au "
+            f"{p.as_of.isoformat()} et dont le sort final est la destruction",
+        ),
+    )
+    try:
+        return build_authorization_request(version, message)
+    except SedaError as exc:  # a stored title with a character XML 1.0 cannot carry
+        raise SedaMessageImpossible(f"{exc} ({exc.code})") from exc
+
+
+def destruction_notification(
+    ctx: Context,
+    actor: Principal,
+    proposal_id: str,
+    version: SedaVersion,
+    *,
+    archival_agency: str | None = None,
+    service: str | None = None,
+    reply_identifier: str | None = None,
+) -> bytes:
+    """The ArchiveDestructionNotification of an executed proposal: the dossiers of one service
+    actually eliminated. ``reply_identifier`` is the control authority's reply when it sent one;
+    by default the visa recorded here stands for it."""
+    found = get_proposal(ctx, actor, proposal_id)
+    p = found.proposal
+    if p.status is not ProposalStatus.EXECUTED or p.executed_at is None:
+        raise ProposalNotExecuted(
+            f"La proposition {p.id} est « {p.status.value} » : rien n'a encore été éliminé"
+        )
+    with ctx.uow() as uow:
+        chosen, items = _service_items(uow, found, service)
+        done = [i for i in items if i.status is ItemStatus.ELIMINATED]
+        if not done:
+            raise NothingEliminated(
+                f"Aucun dossier du service {chosen.seda_identifier} n'a été éliminé"
+            )
+        units = _units(uow, done)
+        approver = uow.repo.get_principal(p.decided_by) if p.decided_by else None
+    message = ArchiveDestructionNotification(
+        message_identifier=f"{p.id}.{chosen.seda_identifier}.destruction-notification",
+        date=p.executed_at,
+        archival_agency=archival_agency or p.organisation_id,
+        originating_agency=chosen.seda_identifier,
+        authorization_reply_identifier=reply_identifier or f"{p.id}.visa",
+        units=units,
+        comments=_visa_comments(p, approver.name if approver else p.decided_by),
+    )
+    try:
+        return build_destruction_notification(version, message)
+    except SedaError as exc:
+        raise SedaMessageImpossible(f"{exc} ({exc.code})") from exc
+
+
+def _service_items(
+    uow: UnitOfWork, found: Proposal, seda_identifier: str | None
+) -> tuple[Service, list[ProposalItem]]:
+    services = {s.id: s for s in uow.repo.list_services(found.proposal.organisation_id)}
+    present = sorted(
+        {services[i.service_id] for i in found.items if i.service_id in services},
+        key=lambda s: s.seda_identifier,
+    )
+    if seda_identifier is None and len(present) > 1:
+        names = ", ".join(s.seda_identifier for s in present)
+        raise ServiceRequired(
+            f"La proposition couvre plusieurs services ({names}) : un message par service",
+            issues=[Issue("service_required", names, path="service")],
+        )
+    chosen = next(
+        (s for s in present if seda_identifier in (None, s.seda_identifier)),
+        None,
+    )
+    if chosen is None:
+        raise ServiceNotInProposal(
+            f"Aucun dossier du service « {seda_identifier} » dans la proposition",
+            issues=[Issue("service_not_in_proposal", str(seda_identifier), path="service")],
+        )
+    return chosen, [i for i in found.items if i.service_id == chosen.id]
+
+
+def _units(uow: UnitOfWork, items: list[ProposalItem]) -> tuple[UnitToDestroy, ...]:
+    units = []
+    for item in items:
+        dossier = uow.repo.get_dossier(item.dossier_id)
+        units.append(
+            UnitToDestroy(
+                identifier=item.dossier_id,
+                title=item.title or None,
+                reference=item.reference or None,
+                start_date=dossier.opened_on if dossier else None,
+                end_date=dossier.closed_on if dossier else None,
+                appraisal_rule=item.rule_id,
+            )
+        )
+    return tuple(units)
+
+
+def _visa_comments(p: EliminationProposal, approver: str | None) -> tuple[str, ...]:
+    day = p.decided_at.date().isoformat() if p.decided_at else "?"
+    visa = f"Élimination visée par {approver or '?'} le {day} (Code du patrimoine, art. R212-14)"
+    return (visa, f"Observations du visa : {p.decision_note}") if p.decision_note else (visa,)

@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from lxml import etree
 
 from ged.cli import main
+from ged.domain.lifecycle import BindingTarget
 from ged.domain.model import Role
+from ged.services import eliminations, filing, rules
+from schemas.install import install
+from seda.destruction import parse_authorization_request, parse_destruction_notification
+from seda.safexml import log_entries, parse_bytes
+from seda.schemaset import official_schema
+from seda.versions import SedaVersion, version_from_namespace
 from tests.fixtures.ged import Ged
+from tests.seda.conftest import shared_path
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
 BAD_VITAM = (
@@ -117,6 +126,77 @@ def test_rules_bindings_phases_and_elimination_over_http(
     assert client.get("/api/v1/lifecycle/phases").json() == {"eliminated": 1}
 
 
+@pytest.fixture(scope="module")
+def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("schemas") / "installed"
+    install(dest, shared_path("official"))
+    return dest
+
+
+def assert_xsd_valid(schema_dir: Path, data: bytes) -> SedaVersion:
+    tree = parse_bytes(data)
+    version = version_from_namespace(etree.QName(tree.getroot()).namespace)
+    schema = official_schema(schema_dir, version)
+    assert schema.validate(tree), [e.message for e in log_entries(schema.error_log)]
+    return version
+
+
+def test_seda_elimination_messages_over_http(
+    client: TestClient, sqlite_ged: Ged, schema_dir: Path
+) -> None:
+    ged = sqlite_ged
+    client.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
+    node = filing.create_plan_node(ged.ctx, ged.admin, "AG", "Courrier", None)
+    rules.bind_rule(ged.ctx, ged.admin, BindingTarget.PLAN_NODE, node.id, "AG-08")
+    dossier = filing.create_dossier(
+        ged.ctx,
+        ged.admin,
+        service_id=ged.service.id,
+        title="Courrier & factures <2020>",
+        plan_node_id=node.id,
+        opened_on=date(2020, 1, 1),
+    )
+    filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2020, 12, 31))
+    author, _ = ged.user("auteur", Role.ARCHIVIST)
+    approver, _ = ged.user("archiviste", Role.ARCHIVIST)
+    pid = eliminations.propose_eliminations(ged.ctx, author, date(2023, 1, 1)).proposal.id
+    base = f"/api/v1/eliminations/{pid}"
+    missing = client.get(f"{base}/authorization-request")
+    assert missing.status_code == 422  # the control authority is required
+    for version in ("2.1", "2.2", "2.3"):
+        got = client.get(
+            f"{base}/authorization-request",
+            params={"version": version, "control_authority": "FRAD033"},
+        )
+        assert got.status_code == 200 and got.headers["content-type"] == "application/xml"
+        assert assert_xsd_valid(schema_dir, got.content) == SedaVersion(version)
+        _, request = parse_authorization_request(got.content)
+        assert [(u.identifier, u.title) for u in request.units] == [
+            (dossier.id, "Courrier & factures <2020>")
+        ]
+        assert (request.requester, request.control_authority) == ("FR_DF", "FRAD033")
+    early = client.get(f"{base}/destruction-notification")
+    assert early.status_code == 409 and early.json()["code"] == "proposal_not_executed"
+    eliminations.approve_elimination(ged.ctx, approver, pid, "vu")
+    approved = client.get(f"{base}/destruction-notification", params={"version": "2.3"})
+    assert approved.status_code == 409 and approved.json()["code"] == "proposal_not_executed"
+    client.post(f"{base}/execute")
+    for version in ("2.1", "2.2", "2.3"):
+        notice = client.get(
+            f"{base}/destruction-notification",
+            params={"version": version, "archival_agency": "FRAD033", "reply_identifier": "R-9"},
+        )
+        assert notice.status_code == 200, notice.text
+        assert assert_xsd_valid(schema_dir, notice.content) == SedaVersion(version)
+        _, notification = parse_destruction_notification(notice.content)
+        assert [u.identifier for u in notification.units] == [dossier.id]
+        assert notification.authorization_reply_identifier == "R-9"
+    wrong = client.get(f"{base}/destruction-notification", params={"version": "3.0"})
+    assert wrong.status_code == 422
+    unknown = client.get("/api/v1/eliminations/nope/destruction-notification")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "proposal_not_found"
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "instance"
@@ -175,9 +255,31 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
     gedsae("tokens", "create", "archiviste", "--role", "archivist")
     proposal = gedsae("eliminations", "propose").strip().splitlines()[0]
     gedsae("eliminations", "approve", proposal, code=6)  # admin is not an archivist
+    request = tmp_path / "demande.xml"
+    gedsae(
+        "eliminations",
+        "authorization-request",
+        proposal,
+        "--version",
+        "2.1",
+        "--control-authority",
+        "FRAD033",
+        "--out",
+        str(request),
+    )
+    assert parse_authorization_request(request.read_bytes())[1].requester == "FR_DF"
+    notice = tmp_path / "notification.xml"
+    early = gedsae("eliminations", "notification", proposal, "--out", str(notice), code=4)
+    assert "proposal_not_executed" in early and not notice.exists()
     gedsae("eliminations", "approve", proposal, "--as", "archiviste")
     slip = tmp_path / "bordereau.csv"
     gedsae("eliminations", "slip", proposal, "--out", str(slip))
     assert "AG-08;1;Destruction" in slip.read_text(encoding="utf-8-sig")
     assert "1 dossiers éliminés" in gedsae("eliminations", "execute", proposal)
+    gedsae("eliminations", "notification", proposal, "--version", "2.3", "--out", str(notice))
+    version, notification = parse_destruction_notification(notice.read_bytes())
+    assert (version, [u.identifier for u in notification.units]) == (
+        SedaVersion.V2_3,
+        [dossier.id],
+    )
     assert "eliminated\t1" in gedsae("lifecycle", "phases")

@@ -28,12 +28,22 @@ from ged.domain.model import Dossier, Metadata, Role
 from ged.domain.retention import RuleCategory
 from ged.domain.search import SearchQuery
 from ged.services import documents, eliminations, filing, holds, lifecycle, rules
-from ged.services.elimination_slip import elimination_slip
+from ged.services.elimination_slip import (
+    NothingEliminated,
+    ProposalNotExecuted,
+    ServiceNotInProposal,
+    ServiceRequired,
+    authorization_request,
+    destruction_notification,
+    elimination_slip,
+)
 from ged.services.eliminations import NothingToPropose, ProposalNotApproved, ProposalNotPending
 from ged.services.holds import DossierEliminated
 from ged.services.oplog import verify_log
 from ged.services.rules_io import RulesFileRefused
 from ged.services.search import search_documents
+from seda.destruction import parse_authorization_request, parse_destruction_notification
+from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
@@ -331,6 +341,63 @@ def test_elimination_needs_a_visa_and_leaves_a_tombstone(ged: Ged) -> None:
     with pytest.raises(DossierEliminated):
         holds.place_hold(ged.ctx, ged.admin, dossier.id, "trop tard")
     assert verify_log(ged.ctx).ok
+
+
+def test_seda_messages_are_written_per_service_and_notify_only_what_was_eliminated(
+    ged: Ged,
+) -> None:
+    import_tableau(ged)
+    finances = courrier(ged, "Courrier DF")
+    rh = filing.create_dossier(
+        ged.ctx,
+        ged.admin,
+        service_id=ged.other_service.id,
+        title="Courrier RH",
+        plan_node_id=finances.plan_node_id,
+        opened_on=date(2020, 1, 1),
+    )
+    filing.close_dossier(ged.ctx, ged.admin, rh.id, date(2020, 12, 31))
+    author, _ = ged.user("archiviste", Role.ARCHIVIST)
+    approver, _ = ged.user("visa", Role.ARCHIVIST)
+    pid = eliminations.propose_eliminations(ged.ctx, author, date(2023, 1, 1)).proposal.id
+    v22 = SedaVersion.V2_2
+    with pytest.raises(ServiceRequired):
+        authorization_request(ged.ctx, author, pid, v22, control_authority="FRAD033")
+    with pytest.raises(ServiceNotInProposal):
+        authorization_request(ged.ctx, author, pid, v22, control_authority="C", service="FR_X")
+    data = authorization_request(
+        ged.ctx, author, pid, v22, control_authority="FRAD033", service="FR_DF"
+    )
+    version, request = parse_authorization_request(data)
+    assert (version, request.requester, request.control_authority) == (v22, "FR_DF", "FRAD033")
+    assert request.archival_agency == ged.admin.organisation_id
+    assert [(u.identifier, u.title, u.appraisal_rule) for u in request.units] == [
+        (finances.id, "Courrier DF", "AG-08")
+    ]
+    assert request.units[0].end_date == date(2020, 12, 31)
+    with pytest.raises(ProposalNotExecuted):
+        destruction_notification(ged.ctx, author, pid, v22, service="FR_DF")
+    eliminations.approve_elimination(ged.ctx, approver, pid, "conforme")
+    with pytest.raises(ProposalNotExecuted):
+        destruction_notification(ged.ctx, author, pid, v22, service="FR_DF")
+    holds.place_hold(ged.ctx, ged.admin, rh.id, "contentieux")  # the hold wins: RH skipped
+    eliminations.execute_elimination(ged.ctx, ged.admin, pid)
+    with pytest.raises(NothingEliminated):
+        destruction_notification(ged.ctx, author, pid, v22, service="FR_RH")
+    notice = destruction_notification(
+        ged.ctx, author, pid, SedaVersion.V2_3, service="FR_DF", archival_agency="FRAD033"
+    )
+    _, notification = parse_destruction_notification(notice)
+    assert [u.identifier for u in notification.units] == [finances.id]
+    assert (notification.originating_agency, notification.archival_agency) == (
+        "FR_DF",
+        "FRAD033",
+    )
+    assert notification.authorization_reply_identifier == f"{pid}.visa"
+    assert "visa" in notification.comments[0] and "conforme" in notification.comments[1]
+    assert notice == destruction_notification(  # same proposal, same message
+        ged.ctx, author, pid, SedaVersion.V2_3, service="FR_DF", archival_agency="FRAD033"
+    )
 
 
 def test_hold_placed_after_the_visa_wins(ged: Ged) -> None:
