@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import run_once
+from ged.api.lifecycle import DossierDetailOut, lifecycle_out
 from ged.api.schemas import (
     DossierClose,
     DossierIn,
@@ -18,6 +19,7 @@ from ged.api.schemas import (
 )
 from ged.domain.model import DossierStatus
 from ged.services import filing
+from ged.services.lifecycle import dossier_lifecycle
 
 router = APIRouter(tags=["classement"])
 
@@ -73,9 +75,12 @@ async def list_dossiers(
     return [DossierOut.of(d) for d in found]
 
 
-@router.get("/dossiers/{dossier_id}", response_model=DossierOut)
-async def get_dossier(dossier_id: str, ctx: Ctx, caller: Caller) -> DossierOut:
-    return DossierOut.of(await run_in_threadpool(filing.get_dossier, ctx, caller, dossier_id))
+@router.get("/dossiers/{dossier_id}", response_model=DossierDetailOut)
+async def get_dossier(dossier_id: str, ctx: Ctx, caller: Caller) -> DossierDetailOut:
+    """The dossier with its lifecycle: effective rules and where each comes from, holds, phase."""
+    view = await run_in_threadpool(dossier_lifecycle, ctx, caller, dossier_id, None)
+    base = DossierOut.of(view.dossier).model_dump()
+    return DossierDetailOut(**base, lifecycle=lifecycle_out(view))
 
 
 @router.patch("/dossiers/{dossier_id}", response_model=DossierOut)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
+from ged.api.schemas import DossierOut
 from ged.domain.errors import PayloadTooLargeError
 from ged.domain.lifecycle import (
     Binding,
@@ -386,6 +387,16 @@ async def dossier_lifecycle(
     dossier_id: str, ctx: Ctx, caller: Caller, as_of: date | None = None
 ) -> DossierLifecycleOut:
     view = await run_in_threadpool(lifecycle.dossier_lifecycle, ctx, caller, dossier_id, as_of)
+    return lifecycle_out(view)
+
+
+class DossierDetailOut(DossierOut):
+    """A dossier with its lifecycle: phase, effective rules and where each comes from, holds."""
+
+    lifecycle: DossierLifecycleOut
+
+
+def lifecycle_out(view: lifecycle.DossierLifecycle) -> DossierLifecycleOut:
     computed = view.computed
     return DossierLifecycleOut(
         dossier_id=view.dossier.id,

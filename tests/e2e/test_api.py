@@ -172,3 +172,11 @@ def test_plan_tree(client: TestClient, sqlite_ged: Ged) -> None:
     duplicate = client.post("/api/v1/plan", json={"code": "1.1", "label": "Doublon"})
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "plan_code_exists"
     assert [n["code"] for n in client.get("/api/v1/plan").json()] == ["1", "1.1"]
+
+
+def test_get_dossier_shows_its_lifecycle(client: TestClient, sqlite_ged: Ged) -> None:
+    dossier_id = new_dossier(client, sqlite_ged)
+    body = client.get(f"/api/v1/dossiers/{dossier_id}").json()
+    assert body["id"] == dossier_id and body["status"] == "open"
+    assert body["lifecycle"]["computed_phase"] == "current"
+    assert body["lifecycle"]["rules"] == [] and body["lifecycle"]["held"] is False

@@ -78,6 +78,8 @@ def test_rules_bindings_phases_and_elimination_over_http(
         body["rules"][0]["rule"]["identifier"] == "AG-08"
         and body["rules"][0]["source"] == "plan_node"
     )
+    detail = client.get(f"/api/v1/dossiers/{dossier}", headers=as_user(client, agent_token)).json()
+    assert detail["lifecycle"]["rules"] == body["rules"]  # GET on the dossier shows them too
     assert (
         client.put(
             "/api/v1/bindings",
