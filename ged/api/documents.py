@@ -155,7 +155,8 @@ async def get_document(document_id: str, ctx: Ctx, caller: Caller) -> DocumentOu
 async def update_metadata(
     document_id: str, body: MetadataIn, ctx: Ctx, caller: Caller
 ) -> DocumentOut:
-    changes = body.model_dump(exclude_unset=True)
+    # An explicit null leaves the field as it is (every metadata field has a value).
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     doc = await run_in_threadpool(documents.update_metadata, ctx, caller, document_id, changes)
     return DocumentOut.of(doc)
 

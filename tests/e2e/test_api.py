@@ -180,3 +180,14 @@ def test_get_dossier_shows_its_lifecycle(client: TestClient, sqlite_ged: Ged) ->
     assert body["id"] == dossier_id and body["status"] == "open"
     assert body["lifecycle"]["computed_phase"] == "current"
     assert body["lifecycle"]["rules"] == [] and body["lifecycle"]["held"] is False
+
+
+def test_metadata_patch_ignores_explicit_nulls(client: TestClient, sqlite_ged: Ged) -> None:
+    doc = upload(
+        client, new_dossier(client, sqlite_ged), b"x", filename="a.txt", title="Avant"
+    ).json()
+    response = client.patch(
+        f"/api/v1/documents/{doc['id']}", json={"title": None, "author": "Mme Martin"}
+    )
+    assert response.status_code == 200
+    assert response.json()["title"] == "Avant" and response.json()["author"] == "Mme Martin"
