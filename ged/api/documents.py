@@ -62,6 +62,13 @@ def _extra(raw: str | None) -> dict[str, str]:
     return value
 
 
+def upload_marker(request: Request, size: int | None) -> str:
+    """What identifies an upload for its Idempotency-Key without reading the body twice: the
+    declared size, type and name (the query string is part of the fingerprint already)."""
+    headers = request.headers
+    return f"{size} {headers.get('content-type', '')} {headers.get('content-disposition', '')}"
+
+
 def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, number: int) -> None:
     tasks.add_task(documents.process, ctx, document_id, number)
 
@@ -113,7 +120,7 @@ async def upload_document(
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return DocumentOut.of(filed.document, [filed.version])
 
-    return await run_once(request, ctx, caller, create, body_marker=f"upload {size}")
+    return await run_once(request, ctx, caller, create, body_marker=upload_marker(request, size))
 
 
 @router.post("/documents/{document_id}/versions", status_code=201, response_model=VersionOut)
@@ -142,7 +149,7 @@ async def upload_version(
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return VersionOut.of(filed.version)
 
-    return await run_once(request, ctx, caller, create, body_marker=f"version {size}")
+    return await run_once(request, ctx, caller, create, body_marker=upload_marker(request, size))
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
