@@ -71,3 +71,20 @@ def test_errors_map_to_exit_codes(home: Path) -> None:
     out = gedsae("services", "create", "Archives bis", "FR_AR", code=4)
     assert "service_exists" in out
     gedsae("get", "00000000-0000-0000-0000-000000000000", "--out", "/dev/null", code=3)
+
+
+def test_transfers_prepare_builds_a_sip(home: Path, tmp_path: Path) -> None:
+    gedsae("init")
+    gedsae("services", "create", "Direction des finances", "FR_DF")
+    tree = tmp_path / "versement" / "marche-2019"
+    tree.mkdir(parents=True)
+    (tree / "offre.txt").write_text("offre retenue", encoding="utf-8")
+    gedsae("import", str(tree.parent), "--service", "FR_DF", "--no-process")
+    with sqlite3.connect(home / "gedsae.db") as db:
+        dossier_id = db.execute("SELECT id FROM dossiers WHERE title = 'marche-2019'").fetchone()[0]
+    sip = tmp_path / "sip.zip"
+    out = gedsae(
+        "transfers", "prepare", dossier_id, "--out", str(sip),
+        "--archival-agency", "FR_AD", "--transferring-agency", "FR_DF",
+    )  # fmt: skip
+    assert "1 objets" in out and "MessageIdentifier GEDSAE-" in out and sip.exists()

@@ -403,6 +403,14 @@ class SqlRepository:
             t.idempotency_keys.delete().where(c.principal_id == principal_id, c.key == key)
         )
 
+    def documents_in(self, dossier_id: str) -> list[Document]:
+        query = (
+            select(t.documents)
+            .where(t.documents.c.dossier_id == dossier_id)
+            .order_by(t.documents.c.pk)
+        )
+        return [rows.document(r) for r in self.conn.execute(query).mappings()]
+
     def iter_documents(self, org_id: str | None = None) -> Iterator[Document]:
         query = select(t.documents)
         if org_id:

@@ -1,0 +1,177 @@
+"""Preparing a transfer (versement): dossiers become a SEDA ArchiveTransfer packed as a SIP.
+
+One ArchiveUnit (``RecordGrp``) per dossier, one child unit (``Item``) per document with its
+current version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM
+format, original file name). The SIP's binaries are named ``content/<object id>.<ext>``, which
+Vitam's file-name check accepts; original names stay in ``Filename``
+(../shared/reference/connector-contracts-verified.md). Sending, polling and acting on replies
+come with the transfer state machine (issue 5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from ged.domain.access import Principal
+from ged.domain.errors import InvalidError, Issue
+from ged.domain.model import Document, Dossier, Version
+from ged.services.context import Context, new_id
+from ged.services.filing import load_dossier
+from seda.model import (
+    Agency,
+    ArchiveTransfer,
+    ArchiveUnit,
+    BinaryDataObject,
+    Content,
+    DataObjectGroup,
+    FormatIdentification,
+    ObjectReference,
+    TransferHeader,
+)
+from seda.sip import content_name, write_sip
+from seda.versions import SedaVersion
+
+
+@dataclass(frozen=True)
+class TransferParties:
+    archival_agency: str
+    transferring_agency: str
+    archival_agreement: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedTransfer:
+    message_identifier: str
+    sip: Path
+    sha256: str
+    size: int
+    dossiers: tuple[str, ...]
+    objects: int
+
+
+@dataclass(frozen=True)
+class _Item:
+    document: Document
+    version: Version
+
+
+def prepare_transfer(
+    ctx: Context,
+    actor: Principal,
+    dossier_ids: list[str],
+    out: Path,
+    version: SedaVersion,
+    parties: TransferParties,
+) -> PreparedTransfer:
+    if not dossier_ids:
+        raise InvalidError("Aucun dossier à verser", issues=[Issue("no_dossier", "liste vide")])
+    loaded = _load(ctx, actor, dossier_ids)
+    message_id = f"GEDSAE-{new_id()}"
+    header = TransferHeader(
+        version=version,
+        message_identifier=message_id,
+        archival_agency=Agency(parties.archival_agency),
+        transferring_agency=Agency(parties.transferring_agency),
+        date=ctx.clock(),
+        archival_agreement=parties.archival_agreement,
+    )
+    groups, units, members = _describe(loaded)
+    with ExitStack() as stack:
+        files = [(name, stack.enter_context(ctx.local_copy(sha256))) for name, sha256 in members]
+        write_sip(out, ArchiveTransfer(header, groups, units), files)
+    digest = _sha256(out)
+    with ctx.uow() as uow:
+        details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
+        uow.log(
+            actor.id, "transfer.prepare", "transfer", message_id, actor.organisation_id, details
+        )
+        uow.commit()
+    return PreparedTransfer(
+        message_id, out, digest, out.stat().st_size, tuple(dossier_ids), len(members)
+    )
+
+
+def _load(
+    ctx: Context, actor: Principal, dossier_ids: list[str]
+) -> list[tuple[Dossier, list[_Item]]]:
+    loaded = []
+    with ctx.uow() as uow:
+        for dossier_id in dossier_ids:
+            dossier = load_dossier(uow, actor, dossier_id)
+            items = []
+            for doc in uow.repo.documents_in(dossier.id):
+                current = uow.repo.get_version(doc.id, doc.current_version)
+                if current is not None:
+                    items.append(_Item(doc, current))
+            loaded.append((dossier, items))
+    return loaded
+
+
+def _describe(
+    loaded: list[tuple[Dossier, list[_Item]]],
+) -> tuple[list[DataObjectGroup], list[ArchiveUnit], list[tuple[str, str]]]:
+    groups: list[DataObjectGroup] = []
+    units: list[ArchiveUnit] = []
+    members: list[tuple[str, str]] = []
+    counter = iter(range(1, 1 << 62))
+    for dossier, items in loaded:
+        children = []
+        for item in items:
+            n = next(counter)
+            object_id, group_id = f"BDO_{n}", f"GOT_{n}"
+            uri = content_name(object_id, item.version.filename)
+            groups.append(DataObjectGroup(group_id, (_binary(object_id, uri, item.version),)))
+            members.append((uri, item.version.sha256))
+            children.append(_document_unit(f"AU_{n}", item.document, group_id))
+        units.append(
+            ArchiveUnit(
+                id=f"AU_D{next(counter)}",
+                content=Content(
+                    description_level="RecordGrp",
+                    titles=(dossier.title,),
+                    descriptions=(dossier.description,) if dossier.description else (),
+                    start_date=dossier.opened_on.isoformat(),
+                    end_date=dossier.closed_on.isoformat() if dossier.closed_on else None,
+                ),
+                children=tuple(children),
+            )
+        )
+    return groups, units, members
+
+
+def _binary(object_id: str, uri: str, version: Version) -> BinaryDataObject:
+    return BinaryDataObject(
+        id=object_id,
+        uri=uri,
+        message_digest=version.sha512,
+        digest_algorithm="SHA-512",
+        size=version.size,
+        format=FormatIdentification(
+            format_litteral=version.format_name or None,
+            mime_type=version.mime_type or None,
+            format_id=version.puid,
+        ),
+        filename=version.filename,
+    )
+
+
+def _document_unit(unit_id: str, doc: Document, group_id: str) -> ArchiveUnit:
+    m = doc.metadata
+    return ArchiveUnit(
+        id=unit_id,
+        content=Content(
+            description_level="Item",
+            titles=(m.title,),
+            descriptions=(m.description,) if m.description else (),
+            start_date=m.created_on.isoformat() if m.created_on else None,
+        ),
+        object_references=(ObjectReference(data_object_group_reference_id=group_id),),
+    )
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()

@@ -1,0 +1,75 @@
+"""Preparing a transfer: dossiers become a SIP that the SEDA validator accepts, digests included."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ged.domain.errors import InvalidError, NotFoundError
+from ged.domain.model import Metadata
+from ged.services import documents, filing
+from ged.services.transfers import TransferParties, prepare_transfer
+from seda.validate import ValidationOptions, validate_path
+from seda.versions import SedaVersion
+from tests.fixtures.ged import Ged
+from tests.seda.conftest import schema_dir  # noqa: F401 - the installed official schemas
+
+PARTIES = TransferParties("FR_AD_35", "FR_DF", "ACCORD-2026-01")
+
+
+def filed_dossier(ged: Ged) -> str:
+    dossier = filing.create_dossier(
+        ged.ctx,
+        ged.admin,
+        service_id=ged.service.id,
+        title="Marché 2019-004 : voirie",
+        opened_on=date(2019, 3, 1),
+    )
+    for name, body in (
+        ("rapport.txt", b"rapport d'analyse des offres"),
+        ("rapport (1).txt", b"seconde version"),
+    ):
+        filed = documents.file_document(
+            ged.ctx,
+            ged.admin,
+            dossier.id,
+            io.BytesIO(body),
+            filename=name,
+            metadata=Metadata(title=name),
+        )
+        documents.process(ged.ctx, filed.document.id, 1)
+    filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2020, 6, 30))
+    return dossier.id
+
+
+@pytest.mark.parametrize("version", [SedaVersion.V2_1, SedaVersion.V2_2, SedaVersion.V2_3])
+def test_prepared_sip_validates_with_digests(
+    ged: Ged, tmp_path: Path, schema_dir: Path, version: SedaVersion
+) -> None:  # noqa: F811
+    dossier_id = filed_dossier(ged)
+    prepared = prepare_transfer(
+        ged.ctx, ged.admin, [dossier_id], tmp_path / "sip.zip", version, PARTIES
+    )
+    assert prepared.objects == 2 and prepared.message_identifier.startswith("GEDSAE-")
+    report = validate_path(prepared.sip, ValidationOptions(schema_dir=schema_dir))
+    assert report.valid, [(i.code, i.message) for i in report.issues]
+    with zipfile.ZipFile(prepared.sip) as sip:
+        names = sorted(sip.namelist())
+    assert names[0] == "content/BDO_1.txt" and "manifest.xml" in names  # portable member names
+
+
+def test_unknown_or_foreign_dossier_is_refused(ged: Ged, tmp_path: Path) -> None:
+    with pytest.raises(InvalidError):
+        prepare_transfer(ged.ctx, ged.admin, [], tmp_path / "x.zip", SedaVersion.V2_2, PARTIES)
+    other_admin, _, other_service = ged.other_organisation()
+    foreign = filing.create_dossier(
+        ged.ctx, other_admin, service_id=other_service.id, title="Autre"
+    )
+    with pytest.raises(NotFoundError):
+        prepare_transfer(
+            ged.ctx, ged.admin, [foreign.id], tmp_path / "x.zip", SedaVersion.V2_2, PARTIES
+        )
