@@ -1,0 +1,286 @@
+"""HTTP API of the archival repository: contract version 1 of ``connectors/sae_http.py``.
+
+Every path is under ``/api/v1/sae``; a bearer token maps to one organisation and one role
+(``transferring``: a GED that sends SIPs and collects replies; ``archivist``: reviews the
+organisation's transfers). Another organisation's transfer is a 404, never a 403. Errors are RFC
+9457 problem+json through ``ged.api.problems.install``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from ged.domain.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ForbiddenError,
+    GedError,
+    InvalidError,
+    NotFoundError,
+    UnavailableError,
+)
+from sae import review
+from sae.ingest import (
+    DIGESTS,
+    IngestSettings,
+    NotAZip,
+    Submitted,
+    admit,
+    quarantine,
+    receive,
+    run_checks,
+)
+from sae.offers import StorageOffers
+from sae.store import CheckIssue, Transfer, TransferStore
+
+API = "/api/v1/sae"
+VERSION = "1"
+Role = Literal["transferring", "archivist"]
+_HEX = re.compile(r"^[0-9a-f]+$")
+_XML = "application/xml"
+PROBLEM = "application/problem+json"
+log = logging.getLogger("gedsae.sae.api")
+
+
+class AcknowledgementNotReady(NotFoundError):
+    code = "acknowledgement_not_ready"
+    title = "Accusé de réception pas encore écrit"
+
+
+class ReplyNotReady(NotFoundError):
+    code = "reply_not_ready"
+    title = "Réponse pas encore décidée"
+
+
+@dataclass(frozen=True)
+class Principal:
+    organisation: str
+    role: Role
+    name: str = "archiviste"
+
+
+@dataclass(frozen=True)
+class SaeConfig:
+    data_dir: Path  # transfers.sqlite and quarantine/
+    settings: IngestSettings
+    tokens: Mapping[str, Principal]
+    offers: StorageOffers
+
+
+class DecisionBody(BaseModel):
+    comment: str | None = None
+
+
+def create_sae_app(config: SaeConfig) -> FastAPI:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = TransferStore(config.data_dir / "transfers.sqlite")
+    app = FastAPI(title="gedsae — dépôt d'archives", version=VERSION)
+    app.state.tokens = config.tokens
+    _install_problems(app)
+
+    @app.get(f"{API}/health")
+    def health(who: Anyone) -> dict[str, str]:
+        return {"status": "ok", "organisation": who.organisation, "version": VERSION}
+
+    @app.post(f"{API}/transfers", status_code=202)
+    async def submit(request: Request, who: Sender) -> JSONResponse:
+        submitted = _submitted(request)
+        admit(config.settings, who.organisation, submitted.transferring_agency)
+        package = await quarantine(config.settings, request.stream())
+        transfer, new = await run_in_threadpool(
+            receive, store, config.settings, who.organisation, submitted, package
+        )
+        if new:
+            await run_in_threadpool(run_checks, store, config.settings, transfer, submitted)
+        return JSONResponse(
+            _locators(str(request.base_url), transfer), status_code=202 if new else 200
+        )
+
+    @app.get(f"{API}/transfers/{{transfer_id}}/acknowledgement")
+    def acknowledgement(transfer_id: str, who: Anyone) -> Response:
+        transfer = store.get(who.organisation, transfer_id)
+        return Response(transfer.acknowledgement, media_type=_XML)
+
+    @app.get(f"{API}/transfers/{{transfer_id}}/reply")
+    def reply(transfer_id: str, who: Anyone) -> Response:
+        transfer = store.get(who.organisation, transfer_id)
+        if transfer.reply is None:
+            raise ReplyNotReady(f"Le transfert {transfer_id} attend la décision de l'archiviste")
+        return Response(transfer.reply, media_type=_XML)
+
+    @app.get(f"{API}/review/transfers")
+    def pending(who: Archivist) -> list[dict[str, Any]]:
+        return [_summary(t) for t in review.pending(store, who.organisation)]
+
+    @app.get(f"{API}/review/transfers/{{transfer_id}}")
+    def show(transfer_id: str, who: Archivist) -> dict[str, Any]:
+        transfer = store.get(who.organisation, transfer_id)
+        return {**_summary(transfer), "objects": [o.__dict__ for o in store.objects(transfer.id)]}
+
+    @app.post(f"{API}/review/transfers/{{transfer_id}}/accept")
+    def accept(transfer_id: str, body: DecisionBody, who: Archivist) -> dict[str, Any]:
+        decision = review.Decision(who.name, body.comment)
+        return _summary(
+            review.accept(store, config.offers, who.organisation, transfer_id, decision)
+        )
+
+    @app.post(f"{API}/review/transfers/{{transfer_id}}/reject")
+    def reject(transfer_id: str, body: DecisionBody, who: Archivist) -> dict[str, Any]:
+        decision = review.Decision(who.name, body.comment)
+        return _summary(review.reject(store, who.organisation, transfer_id, decision))
+
+    return app
+
+
+def principal(request: Request) -> Principal:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    tokens: Mapping[str, Principal] = request.app.state.tokens
+    found = tokens.get(token) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise AuthenticationError("Jeton absent ou refusé")
+    return found
+
+
+def archivist(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    if who.role != "archivist":
+        raise ForbiddenError("Réservé aux archivistes de l'organisation")
+    return who
+
+
+def sender(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    if who.role != "transferring":
+        raise ForbiddenError("Réservé aux services versants")
+    return who
+
+
+Anyone = Annotated[Principal, Depends(principal)]
+Archivist = Annotated[Principal, Depends(archivist)]
+Sender = Annotated[Principal, Depends(sender)]
+
+
+def _submitted(request: Request) -> Submitted:
+    headers = request.headers
+    if headers.get("Content-Type", "").split(";")[0].strip().lower() != "application/zip":
+        raise NotAZip("Content-Type application/zip attendu")
+    key, agency = headers.get("Idempotency-Key", ""), headers.get("X-Transferring-Agency", "")
+    if not key or not agency:
+        raise BadRequestError("En-têtes Idempotency-Key et X-Transferring-Agency requis")
+    return Submitted(key, agency, _manifest_digest(request))
+
+
+def _manifest_digest(request: Request) -> tuple[str, str] | None:
+    algorithm = request.headers.get("X-Manifest-Digest-Algorithm")
+    value = request.headers.get("X-Manifest-Digest-Value")
+    if algorithm is None and value is None:
+        return None
+    if algorithm not in DIGESTS or value is None or not _HEX.match(value):
+        raise BadRequestError(
+            "X-Manifest-Digest-Algorithm (SHA-256|SHA-384|SHA-512) et "
+            "X-Manifest-Digest-Value (hexadécimal minuscule) vont ensemble"
+        )
+    return algorithm, value
+
+
+def _locators(root: str, transfer: Transfer) -> dict[str, str]:
+    base = f"{root.rstrip('/')}{API}/transfers/{transfer.id}"
+    return {
+        "transfer_id": transfer.id,
+        "acknowledgement_url": f"{base}/acknowledgement",
+        "reply_url": f"{base}/reply",
+    }
+
+
+def _summary(transfer: Transfer) -> dict[str, Any]:
+    return {
+        "transfer_id": transfer.id,
+        "message_identifier": transfer.message_identifier,
+        "transferring_agency": transfer.transferring_agency,
+        "state": transfer.state.value,
+        "received_at": transfer.received_at.isoformat(),
+        "seda_version": transfer.seda_version,
+        "checks_passed": transfer.checks_passed,
+        "issues": [_issue(i) for i in transfer.issues],
+        "comment": transfer.comment,
+        "decided_by": transfer.decided_by,
+        "archive_identifiers": [
+            {"unit": unit, "archive_identifier": archive}
+            for unit, archive in transfer.archive_identifiers
+        ],
+    }
+
+
+def _issue(issue: CheckIssue) -> dict[str, Any]:
+    return {
+        "code": issue.code,
+        "severity": issue.severity,
+        "message": issue.message,
+        "line": issue.line,
+        "path": issue.path,
+    }
+
+
+# -- problem+json ----------------------------------------------------------------------------
+# The same mapping as ged.api.problems, which the import-linter contract keeps out of sae's reach
+# (sae must run without the GED's application layers).
+def _problem(request: Request, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"urn:gedsae:problem:{code}",
+        "title": detail,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _install_problems(app: FastAPI) -> None:
+    @app.exception_handler(GedError)
+    async def known(request: Request, exc: GedError) -> JSONResponse:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, InvalidError):
+            extra["issues"] = [i.__dict__ for i in exc.issues]
+        if isinstance(exc, UnavailableError):
+            extra["retry_after"] = exc.retry_after
+        return _problem(request, exc.status, exc.code, exc.detail, title=exc.title, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        issues = [
+            {
+                "code": e.get("type", "invalid"),
+                "message": e.get("msg", ""),
+                "line": None,
+                "path": ".".join(str(p) for p in e.get("loc", ())),
+            }
+            for e in exc.errors()
+        ]
+        return _problem(request, 422, "invalid_request", "Requête invalide", issues=issues)
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        return _problem(request, exc.status_code, f"http_{exc.status_code}", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = str(uuid.uuid4())
+        log.exception("unexpected error, request_id=%s", request_id, exc_info=exc)
+        detail = f"Erreur interne (identifiant de requête {request_id})"
+        return _problem(request, 500, "internal_error", detail, request_id=request_id)

@@ -1,0 +1,180 @@
+"""Archivist review of received transfers and the ArchiveTransferReply (SEDA 2.x, §3.2.2).
+
+Accepting writes each BinaryDataObject of the SIP through ``StorageOffers`` (every offer, digests
+kept in the registry apart from the objects), gives each ArchiveUnit an archive identifier, and
+answers ``OK`` with those identifiers as ``Content/SystemId`` (Vitam's dialect, read by
+``seda.replies.parse_reply``). Rejecting answers ``KO`` with the archivist's comment and every
+blocking check issue as ``Operation/Event``. Exactly one decision wins: the transfer is claimed
+by a conditional UPDATE on its state before anything is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from ged.domain.errors import ConflictError
+from sae.offers import StorageOffers
+from sae.store import ArchivedObject, CheckIssue, Transfer, TransferState, TransferStore
+from seda.model import ArchiveUnit, BinaryDataObject
+from seda.package import open_package
+from seda.reader import read_transfer
+from seda.replies import build_transfer_reply
+from seda.versions import SedaVersion
+
+_REPLY_VERSION = SedaVersion.V2_2
+
+
+class ChecksFailed(ConflictError):
+    code = "transfer_checks_failed"
+    title = "Les contrôles ont échoué : le transfert ne peut qu'être rejeté"
+
+
+@dataclass(frozen=True)
+class Decision:
+    archivist: str
+    comment: str | None = None
+
+
+def pending(store: TransferStore, organisation: str) -> list[Transfer]:
+    return store.in_state(organisation, TransferState.AWAITING_REVIEW)
+
+
+def accept(
+    store: TransferStore, offers: StorageOffers, organisation: str, transfer_id: str, d: Decision
+) -> Transfer:
+    transfer = store.get(organisation, transfer_id)
+    if not transfer.checks_passed:
+        raise ChecksFailed(f"Le transfert {transfer_id} a échoué aux contrôles")
+    store.claim(transfer.id, TransferState.AWAITING_REVIEW, TransferState.ACCEPTING)
+    try:
+        objects, units = _archive(offers, transfer)
+    except BaseException:
+        # Nothing is registered for this transfer yet; objects already on the offers are
+        # content-addressed and harmless (an audit may collect them later).
+        store.claim(transfer.id, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+        raise
+    reply = _reply(transfer, "OK", d.comment, _units_element(units, transfer))
+    store.decide(
+        transfer.id,
+        TransferState.ACCEPTING,
+        TransferState.ACCEPTED,
+        reply=reply,
+        comment=d.comment,
+        decided_by=d.archivist,
+        archive_identifiers=units,
+        objects=objects,
+    )
+    transfer.quarantine_path.unlink(missing_ok=True)
+    return store.get(organisation, transfer_id)
+
+
+def reject(store: TransferStore, organisation: str, transfer_id: str, d: Decision) -> Transfer:
+    transfer = store.get(organisation, transfer_id)
+    events = [("archivist_rejection", "KO", d.comment or "Rejeté par l'archiviste")]
+    events += [(i.code, "KO", _issue_text(i)) for i in transfer.issues if i.blocking]
+    reply = _reply(transfer, "KO", d.comment, _operation(events))
+    store.decide(
+        transfer.id,
+        TransferState.AWAITING_REVIEW,
+        TransferState.REJECTED,
+        reply=reply,
+        comment=d.comment,
+        decided_by=d.archivist,
+    )
+    transfer.quarantine_path.unlink(missing_ok=True)
+    return store.get(organisation, transfer_id)
+
+
+def _archive(
+    offers: StorageOffers, transfer: Transfer
+) -> tuple[list[ArchivedObject], list[tuple[str, str]]]:
+    with open_package(transfer.quarantine_path) as package:
+        name = package.manifest_name
+        assert name is not None  # the checks passed, so the manifest is there
+        parsed = read_transfer(lambda: package.open(name))
+        objects = []
+        for group in parsed.groups:
+            for obj in group.objects:
+                if isinstance(obj, BinaryDataObject):
+                    stored = offers.store(package.chunks(obj.uri))
+                    objects.append(
+                        ArchivedObject(
+                            transfer.id, obj.id, obj.uri, stored.sha256, stored.sha512, stored.size
+                        )
+                    )
+    units = [(u.id, f"AU-{uuid.uuid4()}") for u in _walk(parsed.units)]
+    return objects, units
+
+
+def _walk(units: Iterable[ArchiveUnit]) -> Iterator[ArchiveUnit]:
+    for unit in units:
+        yield unit
+        yield from _walk(unit.children)
+
+
+def _reply(transfer: Transfer, code: str, comment: str | None, extra: etree._Element) -> bytes:
+    version = SedaVersion(transfer.seda_version) if transfer.seda_version else _REPLY_VERSION
+    data = build_transfer_reply(
+        version,
+        message_identifier=f"ATR-{uuid.uuid4()}",
+        request_identifier=transfer.message_identifier,
+        reply_code=code,
+        archival_agency=transfer.organisation,
+        transferring_agency=transfer.transferring_agency,
+        date=datetime.now(UTC).replace(microsecond=0),
+        grant_date=datetime.now(UTC).replace(microsecond=0) if code == "OK" else None,
+        comment=comment,
+    )
+    return _insert(data, extra)
+
+
+def _insert(reply: bytes, extra: etree._Element) -> bytes:
+    """Put DataObjectPackage before ReplyCode, Operation after it (SEDA 2.x order)."""
+    root = etree.fromstring(reply)
+    ns = etree.QName(root).namespace
+    code = root.find(f"{{{ns}}}ReplyCode")
+    assert code is not None  # build_transfer_reply always writes it
+    for el in extra.iter():
+        if isinstance(el.tag, str):
+            el.tag = f"{{{ns}}}{etree.QName(el).localname}"
+    if etree.QName(extra).localname == "Operation":
+        code.addnext(extra)
+    else:
+        code.addprevious(extra)
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _units_element(units: list[tuple[str, str]], transfer: Transfer) -> etree._Element:
+    package = etree.Element("DataObjectPackage")
+    descriptive = etree.SubElement(package, "DescriptiveMetadata")
+    for unit_id, archive_id in units:
+        unit = etree.SubElement(descriptive, "ArchiveUnit", id=unit_id)
+        etree.SubElement(etree.SubElement(unit, "Content"), "SystemId").text = archive_id
+    management = etree.SubElement(package, "ManagementMetadata")
+    etree.SubElement(management, "OriginatingAgencyIdentifier").text = transfer.transferring_agency
+    return package
+
+
+def _operation(events: list[tuple[str, str, str]]) -> etree._Element:
+    operation = etree.Element("Operation")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    for code, outcome, message in events:
+        event = etree.SubElement(operation, "Event")
+        etree.SubElement(event, "EventTypeCode").text = code
+        etree.SubElement(event, "EventDateTime").text = now
+        etree.SubElement(event, "Outcome").text = outcome
+        etree.SubElement(event, "OutcomeDetailMessage").text = message
+    return operation
+
+
+def _issue_text(issue: CheckIssue) -> str:
+    where = ", ".join(
+        f"{k} {v}" for k, v in (("chemin", issue.path), ("ligne", issue.line)) if v is not None
+    )
+    return f"{issue.message} ({where})" if where else issue.message
