@@ -1,11 +1,10 @@
-"""Shared fixtures: real servers (PostgreSQL, S3 endpoint) and a wired GED context."""
+"""Shared fixtures: real servers (PostgreSQL, S3 endpoint), a wired GED, the SEDA corpus."""
 
 from __future__ import annotations
 
-import pytest
-
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.postgres", "tests.fixtures.ged"]
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    del config, items
+pytest_plugins = [
+    "tests.fixtures.s3",
+    "tests.fixtures.postgres",
+    "tests.fixtures.ged",
+    "tests.fixtures.seda_corpus",
+]

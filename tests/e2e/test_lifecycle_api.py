@@ -20,7 +20,7 @@ from seda.safexml import log_entries, parse_bytes
 from seda.schemaset import official_schema
 from seda.versions import SedaVersion, version_from_namespace
 from tests.fixtures.ged import Ged
-from tests.seda.conftest import shared_path
+from tests.fixtures.seda_corpus import shared_path
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
 BAD_VITAM = (

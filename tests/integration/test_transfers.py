@@ -16,7 +16,6 @@ from ged.services.transfers import TransferParties, prepare_transfer
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
-from tests.seda.conftest import schema_dir  # noqa: F401 - the installed official schemas
 
 PARTIES = TransferParties("FR_AD_35", "FR_DF", "ACCORD-2026-01")
 
@@ -49,7 +48,7 @@ def filed_dossier(ged: Ged) -> str:
 @pytest.mark.parametrize("version", [SedaVersion.V2_1, SedaVersion.V2_2, SedaVersion.V2_3])
 def test_prepared_sip_validates_with_digests(
     ged: Ged, tmp_path: Path, schema_dir: Path, version: SedaVersion
-) -> None:  # noqa: F811
+) -> None:
     dossier_id = filed_dossier(ged)
     prepared = prepare_transfer(
         ged.ctx, ged.admin, [dossier_id], tmp_path / "sip.zip", version, PARTIES

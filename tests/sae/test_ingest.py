@@ -25,7 +25,7 @@ from seda.disk_import import transfer_from_directory
 from seda.replies import Outcome
 from seda.sip import write_sip
 from seda.versions import SedaVersion
-from tests.seda.conftest import shared_path
+from tests.fixtures.seda_corpus import shared_path
 
 API = "/api/v1/sae"
 SENDER = {"Authorization": "Bearer ged-token"}
