@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
@@ -170,4 +172,69 @@ class UnitOfWork(Protocol):
     @property
     def lifecycle(self) -> LifecycleRepository:
         """Retention rules, bindings, holds, lifecycle states and eliminations."""
+        ...
+
+    @property
+    def transfers(self) -> TransferRepository:
+        """Transfers to an archival repository and their state (issue 5)."""
+        ...
+
+
+# -- transfers to an archival repository ------------------------------------------------------
+class TransferState(StrEnum):
+    PREPARED = "prepared"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
+    REJECTED = "rejected"
+    ERROR_SENDING = "error_sending"
+    ERROR_POLLING = "error_polling"
+    ERROR_REPLY = "error_reply"
+
+
+@dataclass(frozen=True)
+class TransferRecord:
+    """One transfer as persisted: what was sent, where, how it stands and everything heard.
+
+    ``outcome`` is the normalised reply (archive identifiers and events) once one arrived;
+    ``history`` the connector's exchanges, secrets already redacted by the connector.
+    """
+
+    message_identifier: str
+    organisation_id: str
+    dossiers: tuple[str, ...]
+    connector: str
+    transferring_agency: str
+    state: TransferState
+    sip_path: str
+    sip_sha256: str
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    acknowledged: bool = False
+    remote_reference: str | None = None
+    locators: dict[str, str] = field(default_factory=dict)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error_code: str | None = None
+    last_error_message: str | None = None
+    reasons: tuple[str, ...] = ()
+    outcome: dict[str, Any] | None = None
+    history: tuple[dict[str, Any], ...] = ()
+
+
+class TransferRepository(Protocol):
+    def get(self, message_identifier: str) -> TransferRecord | None: ...
+
+    def claim(self, record: TransferRecord) -> bool:
+        """Inserts the record unless its MessageIdentifier exists; says whether it inserted."""
+        ...
+
+    def save(self, record: TransferRecord) -> None: ...
+
+    def delete(self, message_identifier: str) -> None: ...
+
+    def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
+        """Transfers waiting for a retry or a poll whose time has come, oldest first."""
         ...

@@ -21,6 +21,7 @@ from ged.adapters.db import tables as t
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
+from ged.adapters.db.transfer_repository import SqlTransferRepository
 from ged.domain.errors import UnavailableError
 from ged.domain.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 
@@ -154,3 +155,8 @@ class SqlUnitOfWork:
     def lifecycle(self) -> SqlLifecycleRepository:
         """The lifecycle's queries, on this unit of work's connection."""
         return SqlLifecycleRepository(self.conn)
+
+    @property
+    def transfers(self) -> SqlTransferRepository:
+        """Transfers to an archival repository, on this unit of work's connection."""
+        return SqlTransferRepository(self.conn)
