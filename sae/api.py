@@ -3,14 +3,12 @@
 Every path is under ``/api/v1/sae``; a bearer token maps to one organisation and one role
 (``transferring``: a GED that sends SIPs and collects replies; ``archivist``: reviews the
 organisation's transfers). Another organisation's transfer is a 404, never a 403. Errors are RFC
-9457 problem+json through ``ged.api.problems.install``.
+9457 problem+json through ``ged.problems.install``.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,19 +16,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException
 
+from ged import problems
 from ged.domain.errors import (
     AuthenticationError,
     BadRequestError,
     ForbiddenError,
-    GedError,
-    InvalidError,
     NotFoundError,
-    UnavailableError,
 )
 from sae import review
 from sae.ingest import (
@@ -51,8 +45,6 @@ VERSION = "1"
 Role = Literal["transferring", "archivist"]
 _HEX = re.compile(r"^[0-9a-f]+$")
 _XML = "application/xml"
-PROBLEM = "application/problem+json"
-log = logging.getLogger("gedsae.sae.api")
 
 
 class AcknowledgementNotReady(NotFoundError):
@@ -89,7 +81,7 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
     store = TransferStore(config.data_dir / "transfers.sqlite")
     app = FastAPI(title="gedsae — dépôt d'archives", version=VERSION)
     app.state.tokens = config.tokens
-    _install_problems(app)
+    problems.install(app)
 
     @app.get(f"{API}/health")
     def health(who: Anyone) -> dict[str, str]:
@@ -230,57 +222,3 @@ def _issue(issue: CheckIssue) -> dict[str, Any]:
         "line": issue.line,
         "path": issue.path,
     }
-
-
-# -- problem+json ----------------------------------------------------------------------------
-# The same mapping as ged.api.problems, which the import-linter contract keeps out of sae's reach
-# (sae must run without the GED's application layers).
-def _problem(request: Request, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {
-        "type": f"urn:gedsae:problem:{code}",
-        "title": detail,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "instance": request.url.path,
-        **extra,
-    }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if "retry_after" in extra:
-        headers["Retry-After"] = str(extra["retry_after"])
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
-
-
-def _install_problems(app: FastAPI) -> None:
-    @app.exception_handler(GedError)
-    async def known(request: Request, exc: GedError) -> JSONResponse:
-        extra: dict[str, Any] = {}
-        if isinstance(exc, InvalidError):
-            extra["issues"] = [i.__dict__ for i in exc.issues]
-        if isinstance(exc, UnavailableError):
-            extra["retry_after"] = exc.retry_after
-        return _problem(request, exc.status, exc.code, exc.detail, title=exc.title, **extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        issues = [
-            {
-                "code": e.get("type", "invalid"),
-                "message": e.get("msg", ""),
-                "line": None,
-                "path": ".".join(str(p) for p in e.get("loc", ())),
-            }
-            for e in exc.errors()
-        ]
-        return _problem(request, 422, "invalid_request", "Requête invalide", issues=issues)
-
-    @app.exception_handler(HTTPException)
-    async def http(request: Request, exc: HTTPException) -> JSONResponse:
-        return _problem(request, exc.status_code, f"http_{exc.status_code}", str(exc.detail))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = str(uuid.uuid4())
-        log.exception("unexpected error, request_id=%s", request_id, exc_info=exc)
-        detail = f"Erreur interne (identifiant de requête {request_id})"
-        return _problem(request, 500, "internal_error", detail, request_id=request_id)

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ged import __version__
-from ged.api import admin, documents, filing, problems, search
+from ged import __version__, problems
+from ged.api import admin, documents, filing, search
 from ged.api import lifecycle as lifecycle_api
 from ged.services.context import Context
 from ged.services.documents import process_pending

@@ -1,4 +1,5 @@
-"""Every error becomes RFC 9457 problem+json with a stable ``code``, in this one place.
+"""Every error becomes RFC 9457 problem+json with a stable ``code``, in this one place, for
+both HTTP applications: the GED's API and the archival repository's (``sae.api``).
 
 Not found (404), conflict (409), invalid (422, every issue listed), unavailable (503 with
 Retry-After), and the few others of ``ged.domain.errors``. Anything unexpected is a 500 that
