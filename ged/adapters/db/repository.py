@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, insert, select, update
@@ -281,16 +280,8 @@ class SqlRepository:
         query = select(func.count()).select_from(t.versions).where(t.versions.c.sha256 == sha256)
         return bool(self.conn.execute(query).scalar_one())
 
-    def unreferenced_blobs(self) -> list[str]:
-        used = select(t.versions.c.sha256)
-        query = select(t.blobs.c.sha256).where(t.blobs.c.sha256.not_in(used))
-        return list(self.conn.execute(query).scalars())
-
     def delete_blob_row(self, sha256: str) -> None:
         self.conn.execute(t.blobs.delete().where(t.blobs.c.sha256 == sha256))
-
-    def known_blobs(self) -> set[str]:
-        return set(self.conn.execute(select(t.blobs.c.sha256)).scalars())
 
     def add_version(self, v: Version) -> None:
         self.add_versions([v])
@@ -410,10 +401,3 @@ class SqlRepository:
             .order_by(t.documents.c.pk)
         )
         return [rows.document(r) for r in self.conn.execute(query).mappings()]
-
-    def iter_documents(self, org_id: str | None = None) -> Iterator[Document]:
-        query = select(t.documents)
-        if org_id:
-            query = query.where(t.documents.c.organisation_id == org_id)
-        for row in self.conn.execute(query.order_by(t.documents.c.pk)).mappings():
-            yield rows.document(row)
