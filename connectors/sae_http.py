@@ -65,6 +65,7 @@ from connectors.base import (
     SubmissionRefused,
     parse_retry_after,
 )
+from connectors.config import ConnectorSettings, http_client
 from seda.errors import SedaError
 from seda.replies import Outcome, ReplyOutcome, parse_reply
 
@@ -328,3 +329,17 @@ def _issue_text(issue: object) -> str:
     where = ", ".join(f"{k} {issue[k]}" for k in ("path", "line") if issue.get(k) is not None)
     text = f"{issue.get('code', 'issue')} : {issue.get('message', '')}"
     return f"{text} ({where})" if where else text
+
+
+def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> SaeHttpConnector:
+    """``base_url``, the secret ``token``, ``poll_interval`` (seconds), ``max_reply_bytes``."""
+    token = settings.secret("token")
+    assert token is not None  # required secrets are never None
+    return SaeHttpConnector(
+        settings.text("base_url"),
+        token,
+        http_client(settings),
+        history=history,
+        poll_interval=settings.number("poll_interval", 30.0),
+        max_reply_bytes=settings.integer("max_reply_bytes", 256 * 1024**2),
+    )

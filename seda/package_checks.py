@@ -19,6 +19,7 @@ from seda.digests import digest_matches, hash_chunks, hashlib_name
 from seda.issues import Issue, Severity
 from seda.package import PORTABLE_COMPONENT, Package
 from seda.scan import BinaryRecord
+from seda.sip import SIGNATURE_SUFFIX
 
 
 class PackageChecker:
@@ -30,6 +31,8 @@ class PackageChecker:
         self.issues: list[Issue] = []
         self._unreferenced = set(package.entries)
         self._unreferenced.discard(package.manifest_name or "")
+        # the manifest's detached signature (seda.sip), checked by the repository, not here
+        self._unreferenced.discard((package.manifest_name or "") + SIGNATURE_SUFFIX)
 
     def check(self, record: BinaryRecord) -> None:
         member = _resolve(self.package, record.uri)

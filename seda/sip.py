@@ -5,14 +5,22 @@ derived from the object id, e.g. `content/BDO_12.pdf`, so that two files with th
 name never collide and every path component matches Vitam's SafeFileChecker pattern
 `^[a-zA-Z0-9\\-_@]+(\\.[a-zA-Z0-9\\-_@]+)*$`. The original name belongs in `FileInfo/Filename`.
 The manifest is streamed into the zip; binaries are copied in 1 MiB chunks.
+
+A signed package also holds `manifest.xml.p7s` at its root: a detached signature (CAdES, CMS
+SignedData without content) of the manifest's exact bytes. The signer receives the manifest's
+SHA-256 digest, computed while the manifest is written, never the manifest itself. Vitam refuses
+any second file at the root (`SafeFileChecker`), so a package for Vitam is written unsigned and
+its signature is kept on the transfer record instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
+import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
 from seda.model import ArchiveTransfer
@@ -20,6 +28,8 @@ from seda.package import PORTABLE_COMPONENT
 from seda.writer import write_transfer
 
 MANIFEST = "manifest.xml"
+SIGNATURE_SUFFIX = ".p7s"
+ManifestSigner = Callable[[bytes], bytes]  # SHA-256 digest of the manifest -> detached signature
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
@@ -35,13 +45,24 @@ def content_name(object_id: str, original_name: str) -> str:
     )
 
 
-def write_sip(out: Path, transfer: ArchiveTransfer, files: Iterable[tuple[str, Path]]) -> None:
-    """Write the zip: the manifest (streamed), then each (member name, source file) pair."""
+def write_sip(
+    out: Path,
+    transfer: ArchiveTransfer,
+    files: Iterable[tuple[str, Path]],
+    *,
+    signer: ManifestSigner | None = None,
+) -> bytes | None:
+    """Write the zip: the manifest, its signature when a signer is given, then each (member
+    name, source file) pair. Returns the signature (or None)."""
     partial = out.with_name(out.name + ".part")
+    signature = None
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            with archive.open(zipfile.ZipInfo(MANIFEST, _now()), "w", force_zip64=True) as stream:
-                write_transfer(stream, transfer)
+            if signer is None:
+                with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
+                    write_transfer(stream, transfer)
+            else:
+                signature = _write_signed_manifest(archive, transfer, signer, out.parent)
             for member, source in files:
                 info = zipfile.ZipInfo.from_file(source, member)
                 info.compress_type = zipfile.ZIP_STORED
@@ -51,6 +72,27 @@ def write_sip(out: Path, transfer: ArchiveTransfer, files: Iterable[tuple[str, P
         partial.unlink(missing_ok=True)  # no half-written package left behind
         raise
     partial.replace(out)
+    return signature
+
+
+def _write_signed_manifest(
+    archive: zipfile.ZipFile, transfer: ArchiveTransfer, signer: ManifestSigner, spool: Path
+) -> bytes:
+    """The manifest goes through a temporary file so its digest is known before it is signed."""
+    with tempfile.TemporaryFile(dir=spool) as tmp:
+        write_transfer(tmp, transfer)
+        tmp.seek(0)
+        digest = hashlib.file_digest(tmp, "sha256").digest()
+        tmp.seek(0)
+        with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
+            shutil.copyfileobj(tmp, stream, 1024 * 1024)
+    signature = signer(digest)
+    archive.writestr(_info(MANIFEST + SIGNATURE_SUFFIX), signature)
+    return signature
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    return zipfile.ZipInfo(name, _now())
 
 
 def _now() -> tuple[int, int, int, int, int, int]:
