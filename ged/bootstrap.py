@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from connectors.base import Connector
 from ged.adapters import formats
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
@@ -19,6 +20,7 @@ from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
+from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.services.context import Context
 from ged.services.ports import (
@@ -29,6 +31,7 @@ from ged.services.ports import (
     LocalCopy,
     TextExtractor,
 )
+from ged.services.transfer_runner import Agreement, TransferSetup
 
 
 def utc_now() -> datetime:
@@ -127,3 +130,23 @@ def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
 
 def extract_one_by_one(extract: TextExtractor) -> BatchExtractor:
     return lambda files: [extract(path, mime) for path, mime in files]
+
+
+def build_transfer_setup(settings: Settings) -> TransferSetup:
+    """Agreements and connectors from ``config.toml``, the spool and the signing key.
+
+    Connector tables are checked when a transfer needs them (``connectors check`` checks them
+    all), so one broken table does not stop the others."""
+    from connectors.config import ConnectorMisconfigured, ConnectorSettings, build
+
+    agreements = {
+        name: Agreement.from_table(name, table) for name, table in settings.agreements.items()
+    }
+
+    def connector(name: str) -> Connector:
+        table = settings.connectors.get(name)
+        if table is None:
+            raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
+        return build(ConnectorSettings.from_table(name, table))
+
+    return TransferSetup(agreements, connector, settings.transfer_spool, load_signer(settings))

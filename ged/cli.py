@@ -162,8 +162,13 @@ def init(env: Env, organisation: str) -> None:
             platform_admin=True,
         )
     )
+    from ged.adapters.signing import ensure_signing_key
+
+    certificate = ensure_signing_key(env.settings, org.name)
     click.echo(f"Instance créée dans {env.settings.home}")
     click.echo(f"Organisation : {org.name} ({org.id})")
+    if certificate is not None:
+        click.echo(f"Certificat de signature des versements (auto-signé) : {certificate}")
     click.echo("Jeton administrateur (affiché une seule fois, conservez-le) :")
     click.echo(issued.token)
 
@@ -209,8 +214,10 @@ def serve(env: Env, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from ged.api.app import create_app
+    from ged.bootstrap import build_transfer_setup
 
-    app = create_app(env.context())
+    setup = run(lambda: build_transfer_setup(env.settings))
+    app = create_app(env.context(), setup, scheduler_interval=env.settings.transfer_poll_interval_s)
     uvicorn.run(
         app, host=host or env.settings.host, port=port or env.settings.port, log_level="info"
     )
@@ -385,49 +392,6 @@ def get(
 
 
 @main.group()
-def transfers() -> None:
-    """Versements vers un SAE (préparation du SIP ; envoi et suivi : à venir)."""
-
-
-@transfers.command("prepare")
-@click.argument("dossier_ids", nargs=-1, required=True)
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="SIP (zip) à écrire")
-@click.option("--version", "seda_version", type=click.Choice(["2.1", "2.2", "2.3"]), default="2.2")
-@click.option("--archival-agency", required=True, help="Identifiant SEDA du service d'archives")
-@click.option("--transferring-agency", required=True, help="Identifiant SEDA du service versant")
-@click.option("--agreement", default=None, help="Accord de versement (ArchivalAgreement)")
-@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
-@click.option("--organisation", default=None)
-@pass_env
-def transfers_prepare(
-    env: Env,
-    dossier_ids: tuple[str, ...],
-    out: Path,
-    seda_version: str,
-    archival_agency: str,
-    transferring_agency: str,
-    agreement: str | None,
-    as_user: str,
-    organisation: str | None,
-) -> None:
-    """Construit le bordereau SEDA et le SIP des dossiers donnés."""
-    from ged.services.transfers import TransferParties, prepare_transfer
-    from seda.versions import SedaVersion
-
-    actor = run(lambda: env.principal(as_user, organisation))
-    parties = TransferParties(archival_agency, transferring_agency, agreement)
-    prepared = run(
-        lambda: prepare_transfer(
-            env.context(), actor, list(dossier_ids), out, SedaVersion(seda_version), parties
-        )
-    )
-    click.echo(
-        f"{prepared.sip} : {prepared.objects} objets, {prepared.size} octets, "
-        f"sha256 {prepared.sha256}, MessageIdentifier {prepared.message_identifier}"
-    )
-
-
-@main.group()
 def log() -> None:
     """Journal des opérations."""
 
@@ -449,3 +413,5 @@ def log_verify(env: Env) -> None:
 LazyGroup.lazy.update(
     {n: f"ged.cli_lifecycle:{n}_group" for n in ("rules", "holds", "lifecycle", "eliminations")}
 )
+# Transfers and connectors (ged/cli_transfers.py).
+LazyGroup.lazy.update({n: f"ged.cli_transfers:{n}_group" for n in ("transfers", "connectors")})

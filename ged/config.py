@@ -39,6 +39,17 @@ class Settings:
     extraction_workers: int = 2
     db_busy_retries: int = 5
     db_busy_timeout_ms: int = 5000
+    # signing of SIPs (issue 5 item 2): empty paths mean the pair `gedsae init` made in home
+    signing_key: str = ""
+    signing_certificate: str = ""
+    signing_chain: str = ""
+    signing_key_password: str = ""
+    tsa_url: str = ""
+    # seconds between two passes of the transfer scheduler in `gedsae serve` (0: no scheduler)
+    transfer_poll_interval_s: float = 60.0
+    # [connectors.NAME] and [agreements.NAME] tables of config.toml (issue 6 item 5)
+    connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -51,6 +62,20 @@ class Settings:
     @property
     def config_file(self) -> Path:
         return self.home / "config.toml"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return Path(self.signing_key) if self.signing_key else self.home / "signing" / "key.pem"
+
+    @property
+    def signing_certificate_path(self) -> Path:
+        if self.signing_certificate:
+            return Path(self.signing_certificate)
+        return self.home / "signing" / "certificate.pem"
+
+    @property
+    def transfer_spool(self) -> Path:
+        return self.home / "transfers"
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
@@ -67,6 +92,10 @@ def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
 def _coerce(name: str, raw: Any) -> Any:
     kinds = {f.name: f.type for f in fields(Settings)}
     kind = kinds[name]
+    if kind.startswith("dict"):
+        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+            raise ValueError(f"{name} : tables [{name}.NOM] attendues dans config.toml")
+        return raw
     if kind == "int":
         return int(raw)
     if kind == "float":
@@ -80,7 +109,7 @@ def _from_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env() -> dict[str, Any]:
-    names = {f.name for f in fields(Settings)} - {"home"}
+    names = {f.name for f in fields(Settings)} - {"home", "connectors", "agreements"}
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):

@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from ged import __version__, problems
 from ged.api import admin, documents, filing, search
 from ged.api import lifecycle as lifecycle_api
+from ged.api import transfers as transfers_api
 from ged.services.context import Context
 from ged.services.documents import process_pending
+from ged.services.transfer_runner import TransferSetup, run_all
 
 log = logging.getLogger("gedsae.api")
 
@@ -25,8 +27,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # taken up again in the background.
     resume = threading.Thread(target=_resume, args=(context,), daemon=True)
     resume.start()
+    stop = threading.Event()
+    setup: TransferSetup | None = app.state.transfers
+    interval: float = app.state.scheduler_interval
+    if setup is not None and interval > 0:
+        threading.Thread(
+            target=_schedule, args=(setup, context, interval, stop), daemon=True
+        ).start()
     yield
+    stop.set()
     context.close()
+
+
+def _schedule(
+    setup: TransferSetup, context: Context, interval: float, stop: threading.Event
+) -> None:
+    """The transfer scheduler: one pass every ``interval`` seconds until the server stops.
+    A failing pass is logged and the next one runs anyway (its transfers keep their state)."""
+    while not stop.wait(interval):
+        try:
+            run_all(setup, context)
+        except Exception:
+            log.exception("transfer scheduler pass failed; the next pass retries")
 
 
 def _resume(context: Context) -> None:
@@ -38,7 +60,12 @@ def _resume(context: Context) -> None:
         )
 
 
-def create_app(context: Context) -> FastAPI:
+def create_app(
+    context: Context,
+    transfers: TransferSetup | None = None,
+    *,
+    scheduler_interval: float = 0.0,
+) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
         title="gedsae",
@@ -47,10 +74,13 @@ def create_app(context: Context) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.context = context
+    app.state.transfers = transfers
+    app.state.scheduler_interval = scheduler_interval
     problems.install(app)
     for module in (admin, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(lifecycle_api.router, prefix="/api/v1")
+    app.include_router(transfers_api.router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["santé"])
     def healthz() -> dict[str, str]:

@@ -222,6 +222,10 @@ class TransferRecord:
     reasons: tuple[str, ...] = ()
     outcome: dict[str, Any] | None = None
     history: tuple[dict[str, Any], ...] = ()
+    agreement: str | None = None  # the [agreements.NAME] this transfer was made under
+    # the detached manifest signature and the package digest signature (base64 CMS), signer
+    signature: dict[str, Any] | None = None
+    give_up_at: datetime | None = None  # no reply by then: stop polling, say so
 
 
 class TransferRepository(Protocol):
@@ -234,6 +238,10 @@ class TransferRepository(Protocol):
     def save(self, record: TransferRecord) -> None: ...
 
     def delete(self, message_identifier: str) -> None: ...
+
+    def listing(
+        self, organisation_id: str, state: TransferState | None, limit: int
+    ) -> list[TransferRecord]: ...
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         """Transfers waiting for a retry or a poll whose time has come, oldest first."""

@@ -18,6 +18,7 @@ under a new MessageIdentifier. Every state change is written to the operation lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -104,10 +105,14 @@ def send_transfer(
     connector: Connector,
     *,
     transferring_agency: str,
+    annotate: Callable[[TransferRecord], TransferRecord] | None = None,
 ) -> TransferRecord:
-    """Pushes the SIP; a resend of the same MessageIdentifier reuses its row."""
+    """Pushes the SIP; a resend of the same MessageIdentifier reuses its row.
+
+    ``annotate`` completes a new row before it is written (agreement, signatures, deadline), so
+    that a process killed during the push leaves a row the scheduler can resume."""
     actor.ensure_role(*lifecycle.RUNNERS)
-    record = _claim(ctx, actor, prepared, connector, transferring_agency)
+    record = _claim(ctx, actor, prepared, connector, transferring_agency, annotate)
     if record.state in _ALREADY_SENT:
         return record
     if record.state is TransferState.REJECTED:
@@ -121,6 +126,7 @@ def _claim(
     prepared: PreparedTransfer,
     connector: Connector,
     agency: str,
+    annotate: Callable[[TransferRecord], TransferRecord] | None,
 ) -> TransferRecord:
     now = ctx.clock()
     fresh = TransferRecord(
@@ -136,6 +142,8 @@ def _claim(
         updated_at=now,
         created_by=actor.id,
     )
+    if annotate is not None:
+        fresh = annotate(fresh)
     with ctx.uow() as uow:
         inserted = uow.transfers.claim(fresh)
         existing = None if inserted else uow.transfers.get(fresh.message_identifier)
@@ -206,6 +214,7 @@ def _push(
         return _store(ctx, actor, record, failed, connector, seen)
     sent = replace(
         _cleared(attempt),
+        next_attempt_at=ctx.clock(),  # first poll on the scheduler's next pass
         state=TransferState.SENT,
         remote_reference=submission.remote_reference,
         locators=dict(submission.locators),
@@ -352,8 +361,39 @@ def _phase(ctx: Context, dossier_id: str) -> Phase | None:
     return None if state is None else state.phase
 
 
+def give_up(ctx: Context, actor: Principal, record: TransferRecord) -> TransferRecord:
+    """No reply by the agreement's deadline: stop polling and say so; dossiers stay
+    ``transferring`` (the repository may still hold the package) until someone decides."""
+    actor.ensure_role(*lifecycle.RUNNERS)
+    stopped = replace(
+        record,
+        state=TransferState.ERROR_POLLING,
+        next_attempt_at=None,
+        last_error_code="gave_up",
+        last_error_message=(
+            f"aucune réponse du dépôt avant l'échéance ({record.give_up_at}) : "
+            "vérifier auprès du service d'archives, puis relancer ou abandonner"
+        ),
+        updated_at=ctx.clock(),
+    )
+    with ctx.uow() as uow:
+        uow.transfers.save(stopped)
+        _log(uow, actor, stopped, record.state, {"gave_up": True})
+        uow.commit()
+    return stopped
+
+
+def list_transfers(
+    ctx: Context, actor: Principal, state: TransferState | None = None, limit: int = 200
+) -> list[TransferRecord]:
+    actor.ensure_role(*lifecycle.RUNNERS)
+    with ctx.uow() as uow:
+        return uow.transfers.listing(actor.organisation_id, state, min(limit, 10_000))
+
+
 # -- reading ------------------------------------------------------------------------------------
 def get_transfer(ctx: Context, actor: Principal, message_identifier: str) -> TransferRecord:
+    actor.ensure_role(*lifecycle.RUNNERS)
     with ctx.uow() as uow:
         record = uow.transfers.get(message_identifier)
     if record is None or record.organisation_id != actor.organisation_id:

@@ -11,6 +11,7 @@ come with the transfer state machine (issue 5).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,8 @@ class PreparedTransfer:
     size: int
     dossiers: tuple[str, ...]
     objects: int
+    manifest_sha256: str | None = None  # known when the manifest was signed
+    manifest_signature: bytes | None = None  # detached CAdES, also in the SIP (seda.sip)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ def prepare_transfer(
     out: Path,
     version: SedaVersion,
     parties: TransferParties,
+    *,
+    signer: Callable[[bytes], bytes] | None = None,
 ) -> PreparedTransfer:
     if not dossier_ids:
         raise InvalidError("Aucun dossier à verser", issues=[Issue("no_dossier", "liste vide")])
@@ -79,9 +84,21 @@ def prepare_transfer(
         archival_agreement=parties.archival_agreement,
     )
     groups, units, members = _describe(loaded)
+    manifest_digest: list[bytes] = []
+
+    def sign(digest: bytes) -> bytes:
+        assert signer is not None  # only handed to write_sip with a signer
+        manifest_digest.append(digest)
+        return signer(digest)
+
     with ExitStack() as stack:
         files = [(name, stack.enter_context(ctx.local_copy(sha256))) for name, sha256 in members]
-        write_sip(out, ArchiveTransfer(header, groups, units), files)
+        signature = write_sip(
+            out,
+            ArchiveTransfer(header, groups, units),
+            files,
+            signer=None if signer is None else sign,
+        )
     digest = _sha256(out)
     with ctx.uow() as uow:
         details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
@@ -90,7 +107,14 @@ def prepare_transfer(
         )
         uow.commit()
     return PreparedTransfer(
-        message_id, out, digest, out.stat().st_size, tuple(dossier_ids), len(members)
+        message_id,
+        out,
+        digest,
+        out.stat().st_size,
+        tuple(dossier_ids),
+        len(members),
+        manifest_digest[0].hex() if manifest_digest else None,
+        signature,
     )
 
 

@@ -327,7 +327,8 @@ def test_unavailable_repository_is_retried_with_backoff_on_one_row(
     assert again.next_attempt_at == ged.clock() + _seconds(backoff(2))
     sent = send_transfer(ged.ctx, ged.admin, prepared, connector, transferring_agency="FR_DF")
     assert sent.state is TransferState.SENT and sent.attempts == 3
-    assert sent.last_error_code is None and sent.next_attempt_at is None
+    # sent: due for its first poll on the scheduler's next pass
+    assert sent.last_error_code is None and sent.next_attempt_at == ged.clock()
     assert count_rows(ged) == 1 and sae.posts == 1
     assert len(sent.history) == 3
 

@@ -361,5 +361,8 @@ transfers = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("created_by", String(200), nullable=False),
+    Column("agreement", String(200)),
+    Column("signature", JSON),
+    Column("give_up_at", TS),
     Index("ix_transfers_org_state", "organisation_id", "state"),
 )

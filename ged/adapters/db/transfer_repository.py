@@ -78,6 +78,16 @@ class SqlTransferRepository:
         )
         return [_record(row) for row in self.conn.execute(query).mappings()]
 
+    def listing(
+        self, organisation_id: str, state: TransferState | None, limit: int
+    ) -> list[TransferRecord]:
+        c = t.transfers.c
+        query = select(t.transfers).where(c.organisation_id == organisation_id)
+        if state is not None:
+            query = query.where(c.state == state.value)
+        query = query.order_by(c.created_at.desc(), c.message_identifier).limit(limit)
+        return [_record(row) for row in self.conn.execute(query).mappings()]
+
 
 def _values(r: TransferRecord) -> dict[str, Any]:
     return {
@@ -102,6 +112,9 @@ def _values(r: TransferRecord) -> dict[str, Any]:
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "created_by": r.created_by,
+        "agreement": r.agreement,
+        "signature": r.signature,
+        "give_up_at": r.give_up_at,
     }
 
 
@@ -129,4 +142,7 @@ def _record(row: RowMapping) -> TransferRecord:
         reasons=tuple(row["reasons"]),
         outcome=row["outcome"],
         history=tuple(row["history"]),
+        agreement=row["agreement"],
+        signature=row["signature"],
+        give_up_at=None if row["give_up_at"] is None else as_utc(row["give_up_at"]),
     )

@@ -1,0 +1,70 @@
+"""The instance's signing key for SIPs (issue 5 item 2), on top of ``sae.signing``.
+
+``gedsae init`` makes a self-signed ECDSA P-256 pair under ``$GEDSAE_HOME/signing`` for the
+embedded default (private key readable by its owner only); a real key and its chain are
+configured by path (``signing_key``, ``signing_certificate``, ``signing_chain``, the key's
+password from ``signing_key_password_file``). With ``tsa_url`` set, every signature carries an
+RFC 3161 time-stamp token over its signature value.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+
+from ged.config import Settings
+from ged.services.transfer_runner import PackageSigner
+from sae.signing import (
+    SigningIdentity,
+    generate_self_signed,
+    load_signing_identity,
+    sign_digest,
+    timestamp_signature,
+)
+
+SELF_SIGNED_DAYS = 3 * 365
+
+
+def ensure_signing_key(settings: Settings, organisation: str) -> Path | None:
+    """Make the embedded default's self-signed pair if no key exists; the certificate's path
+    when one was made (to hand to the repository as a trust anchor)."""
+    key, certificate = settings.signing_key_path, settings.signing_certificate_path
+    if key.exists() or settings.signing_key:
+        return None
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key_pem, certificate_pem = generate_self_signed(
+        f"gedsae {organisation}", organisation, SELF_SIGNED_DAYS
+    )
+    descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key_pem)
+    certificate.write_bytes(certificate_pem)
+    return certificate
+
+
+def load_signer(settings: Settings) -> PackageSigner | None:
+    """The configured signer, or None when the instance has no key (not initialised yet)."""
+    key, certificate = settings.signing_key_path, settings.signing_certificate_path
+    if not key.exists():
+        return None
+    identity = load_signing_identity(
+        key,
+        certificate,
+        Path(settings.signing_chain) if settings.signing_chain else None,
+        password=settings.signing_key_password.encode() or None,
+    )
+    subject = identity.certificate.subject.rfc4514_string()
+    return PackageSigner(subject, _signing_function(identity, settings.tsa_url))
+
+
+def _signing_function(identity: SigningIdentity, tsa_url: str) -> PackageSigner.Sign:
+    def sign(digest: bytes) -> bytes:
+        signature = sign_digest(digest, identity)
+        if not tsa_url:
+            return signature
+        with httpx.Client(timeout=30.0) as client:
+            return timestamp_signature(client, tsa_url, signature)
+
+    return sign

@@ -1,0 +1,85 @@
+"""Transfers to an archival repository over HTTP (issue 5 item 1): start, follow, poll now.
+
+Records officers, archivists and administrators run transfers; the scheduler of ``gedsae
+serve`` polls them in the background, ``POST …/poll`` asks at once. Another organisation's
+transfer answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ged.api.deps import Caller, Ctx
+from ged.domain.errors import UnavailableError
+from ged.services import transfer_loop, transfer_runner
+from ged.services.ports import TransferState
+from ged.services.transfer_runner import TransferSetup
+
+router = APIRouter(tags=["versements"])
+
+
+class TransfersNotConfigured(UnavailableError):
+    code = "transfers_not_configured"
+    title = "Aucun accord de versement configuré sur cette instance"
+
+
+class TransferIn(BaseModel):
+    agreement: str = Field(min_length=1, max_length=200)
+    dossier_ids: list[str] = Field(default_factory=list, max_length=10_000)
+    due: bool = False
+
+
+def _setup(request: Request) -> TransferSetup:
+    setup: TransferSetup | None = request.app.state.transfers
+    if setup is None:
+        raise TransfersNotConfigured("Configurez [agreements.NOM] et [connectors.NOM]")
+    return setup
+
+
+@router.post("/transfers", status_code=201)
+async def start_transfer(
+    body: TransferIn, request: Request, response: Response, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    setup = _setup(request)
+    dossiers = None if body.due else body.dossier_ids
+    record = await run_in_threadpool(
+        transfer_runner.start, setup, ctx, caller, body.agreement, dossiers
+    )
+    response.headers["Location"] = f"/api/v1/transfers/{record.message_identifier}"
+    return transfer_runner.describe(record)
+
+
+@router.get("/transfers")
+def list_transfers(
+    ctx: Ctx,
+    caller: Caller,
+    state: Annotated[TransferState | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    records = transfer_loop.list_transfers(ctx, caller, state, limit)
+    return [transfer_runner.describe(r) for r in records]
+
+
+@router.get("/transfers/{message_identifier}")
+def get_transfer(
+    message_identifier: str, ctx: Ctx, caller: Caller, history: bool = False
+) -> dict[str, Any]:
+    record = transfer_loop.get_transfer(ctx, caller, message_identifier)
+    shown = transfer_runner.describe(record)
+    if history:
+        shown["history"] = list(record.history)
+    return shown
+
+
+@router.post("/transfers/{message_identifier}/poll")
+async def poll_transfer(
+    message_identifier: str, request: Request, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    setup = _setup(request)
+    record = transfer_loop.get_transfer(ctx, caller, message_identifier)
+    done = await run_in_threadpool(transfer_runner.step, setup, ctx, caller, record)
+    return transfer_runner.describe(done)

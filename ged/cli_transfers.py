@@ -1,0 +1,239 @@
+"""``gedsae transfers|connectors``: transfers to an archival repository from the command line.
+
+``transfers send`` prepares, signs and pushes one transfer under an archival agreement;
+``transfers run`` is one pass of the scheduler (what ``gedsae serve`` does every
+``transfer_poll_interval_s``); ``connectors check`` tests each connector's reachability and
+credentials and says precisely what is wrong (exit 0 only when every one checked is fine).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ged.cli import Env, pass_env, run
+from ged.cli_lifecycle import SEDA_VERSION, _actor, actor_options
+from ged.services import transfer_loop, transfer_runner
+from ged.services.ports import TransferRecord, TransferState
+from ged.services.transfer_runner import TransferSetup
+
+
+def _setup(env: Env) -> TransferSetup:
+    from ged.bootstrap import build_transfer_setup
+
+    return run(lambda: build_transfer_setup(env.settings))
+
+
+# -- transfers ----------------------------------------------------------------------------------
+@click.group("transfers")
+def transfers_group() -> None:
+    """Versements vers un service d'archives : préparation, envoi, suivi."""
+
+
+@transfers_group.command("prepare")
+@click.argument("dossier_ids", nargs=-1, required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="SIP (zip) à écrire")
+@click.option("--version", "seda_version", type=SEDA_VERSION, default="2.2")
+@click.option("--archival-agency", required=True, help="Identifiant SEDA du service d'archives")
+@click.option("--transferring-agency", required=True, help="Identifiant SEDA du service versant")
+@click.option("--agreement", default=None, help="Accord de versement (ArchivalAgreement)")
+@actor_options
+@pass_env
+def transfers_prepare(
+    env: Env,
+    dossier_ids: tuple[str, ...],
+    out: Path,
+    seda_version: str,
+    archival_agency: str,
+    transferring_agency: str,
+    agreement: str | None,
+    as_user: str,
+    organisation: str | None,
+) -> None:
+    """Construit le bordereau SEDA et le SIP des dossiers donnés (sans l'envoyer)."""
+    from ged.services.transfers import TransferParties, prepare_transfer
+    from seda.versions import SedaVersion
+
+    actor = _actor(env, as_user, organisation)
+    parties = TransferParties(archival_agency, transferring_agency, agreement)
+    prepared = run(
+        lambda: prepare_transfer(
+            env.context(), actor, list(dossier_ids), out, SedaVersion(seda_version), parties
+        )
+    )
+    click.echo(
+        f"{prepared.sip} : {prepared.objects} objets, {prepared.size} octets, "
+        f"sha256 {prepared.sha256}, MessageIdentifier {prepared.message_identifier}"
+    )
+
+
+@transfers_group.command("send")
+@click.argument("agreement")
+@click.argument("dossier_ids", nargs=-1)
+@click.option("--due", is_flag=True, help="Tous les dossiers échus à conserver")
+@actor_options
+@pass_env
+def transfers_send(
+    env: Env,
+    agreement: str,
+    dossier_ids: tuple[str, ...],
+    due: bool,
+    as_user: str,
+    organisation: str | None,
+) -> None:
+    """Prépare, signe et envoie un versement selon l'accord AGREEMENT."""
+    if bool(dossier_ids) == due:
+        raise click.UsageError("Donnez des identifiants de dossiers ou --due, pas les deux")
+    actor = _actor(env, as_user, organisation)
+    setup = _setup(env)
+    record = run(
+        lambda: transfer_runner.start(
+            setup, env.context(), actor, agreement, list(dossier_ids) or None
+        )
+    )
+    _echo_record(record)
+    _exit_for(record)
+
+
+@transfers_group.command("poll")
+@click.argument("message_identifier")
+@actor_options
+@pass_env
+def transfers_poll(
+    env: Env, message_identifier: str, as_user: str, organisation: str | None
+) -> None:
+    """Interroge le dépôt (ou renvoie le paquet) pour un versement, et applique la réponse."""
+    actor = _actor(env, as_user, organisation)
+    setup = _setup(env)
+    ctx = env.context()
+    record = run(lambda: transfer_loop.get_transfer(ctx, actor, message_identifier))
+    done = run(lambda: transfer_runner.step(setup, ctx, actor, record))
+    _echo_record(done)
+    _exit_for(done)
+
+
+@transfers_group.command("run")
+@pass_env
+def transfers_run(env: Env) -> None:
+    """Un passage du planificateur : renvois et interrogations arrivés à échéance."""
+    setup = _setup(env)
+    reports = run(lambda: transfer_runner.run_all(setup, env.context()))
+    for organisation, report in reports.items():
+        click.echo(
+            f"{organisation} : {report.polled} interrogés, {report.resent} renvoyés, "
+            f"{report.gave_up} abandonnés, {len(report.failed)} en erreur"
+        )
+        for message_identifier, code in report.failed:
+            click.echo(f"  - {message_identifier} : {code}")
+
+
+@transfers_group.command("list")
+@click.option("--state", type=click.Choice([s.value for s in TransferState]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@actor_options
+@pass_env
+def transfers_list(
+    env: Env, state: str | None, as_json: bool, as_user: str, organisation: str | None
+) -> None:
+    """Liste les versements de l'organisation, du plus récent au plus ancien."""
+    actor = _actor(env, as_user, organisation)
+    wanted = TransferState(state) if state else None
+    records = run(lambda: transfer_loop.list_transfers(env.context(), actor, wanted))
+    if as_json:
+        click.echo(
+            json.dumps([transfer_runner.describe(r) for r in records], ensure_ascii=False, indent=2)
+        )
+        return
+    for r in records:
+        error = f" [{r.last_error_code}]" if r.last_error_code else ""
+        click.echo(
+            f"{r.message_identifier}  {r.state.value}{error}  {r.agreement or r.connector}  "
+            f"{len(r.dossiers)} dossier(s)  {r.updated_at.isoformat(timespec='seconds')}"
+        )
+
+
+@transfers_group.command("show")
+@click.argument("message_identifier")
+@click.option("--history", is_flag=True, help="Avec chaque échange avec le dépôt")
+@actor_options
+@pass_env
+def transfers_show(
+    env: Env, message_identifier: str, history: bool, as_user: str, organisation: str | None
+) -> None:
+    """Affiche un versement (JSON) : état, motifs, réponse, signatures."""
+    actor = _actor(env, as_user, organisation)
+    record = run(lambda: transfer_loop.get_transfer(env.context(), actor, message_identifier))
+    shown = transfer_runner.describe(record)
+    if history:
+        shown["history"] = list(record.history)
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+
+
+def _echo_record(r: TransferRecord) -> None:
+    click.echo(f"{r.message_identifier} : {r.state.value}")
+    if r.last_error_code:
+        click.echo(f"  erreur {r.last_error_code} : {r.last_error_message}", err=True)
+    for reason in r.reasons:
+        click.echo(f"  - {reason}")
+    for archive in (r.outcome or {}).get("archive_identifiers", []):
+        click.echo(f"  archive {archive}")
+
+
+def _exit_for(r: TransferRecord) -> None:
+    """A rejection exits 1 (the package must be corrected); an error to retry exits 5."""
+    if r.state is TransferState.REJECTED:
+        sys.exit(1)
+    if r.last_error_code:
+        sys.exit(5)
+
+
+# -- connectors ---------------------------------------------------------------------------------
+@click.group("connectors")
+def connectors_group() -> None:
+    """Connecteurs vers les services d'archives (config.toml, tables [connectors.NOM])."""
+
+
+@connectors_group.command("list")
+@pass_env
+def connectors_list(env: Env) -> None:
+    """Liste les connecteurs configurés et les accords qui les emploient."""
+    users: dict[str, list[str]] = {}
+    for name, table in env.settings.agreements.items():
+        users.setdefault(str(table.get("connector")), []).append(name)
+    for name, table in sorted(env.settings.connectors.items()):
+        agreements = ", ".join(users.get(name, [])) or "aucun accord"
+        click.echo(f"{name}  ({table.get('kind')})  {agreements}")
+
+
+@connectors_group.command("check")
+@click.argument("names", nargs=-1)
+@pass_env
+def connectors_check(env: Env, names: tuple[str, ...]) -> None:
+    """Teste joignabilité et identifiants de chaque connecteur nommé (tous par défaut)."""
+    from connectors.config import ConnectorMisconfigured, ConnectorSettings, build
+
+    wanted = names or tuple(sorted(env.settings.connectors))
+    if not wanted:
+        click.echo("Aucun connecteur configuré (tables [connectors.NOM] de config.toml)")
+        sys.exit(3)
+    failures = 0
+    for name in wanted:
+        table = env.settings.connectors.get(name)
+        try:
+            if table is None:
+                raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
+            report = build(ConnectorSettings.from_table(name, table)).check()
+        except ConnectorMisconfigured as exc:
+            click.echo(f"{name} : ÉCHEC {exc.code} : {exc}")
+            failures += 1
+            continue
+        if report.ok:
+            details = " ".join(f"{k}={v}" for k, v in report.details.items())
+            click.echo(f"{name} : OK {report.remote} {report.reason} {details}".rstrip())
+        else:
+            click.echo(f"{name} : ÉCHEC {report.code} : {report.reason} ({report.remote})")
+            failures += 1
+    sys.exit(1 if failures else 0)

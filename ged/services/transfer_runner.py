@@ -1,0 +1,347 @@
+"""Transfers under an archival agreement, and the scheduler's pass over those waiting.
+
+An archival agreement (accord de versement, ``[agreements.NAME]`` in ``config.toml``) says to
+which repository a transferring agency sends, through which configured connector, in which SEDA
+version, with which profile, and whether the package carries the manifest's signature.
+``start`` selects the dossiers (given by hand, or every ``due`` dossier whose final action is
+*keep*), prepares and signs the SIP, records the signatures on the transfer and pushes it;
+``run_due`` is what the scheduler (``gedsae serve``) and ``gedsae transfers run`` call: it
+re-sends the pushes that failed and polls those that wait, until a reply or the agreement's
+give-up deadline. SIPs wait in the instance's spool until a verified positive reply; a rejected
+one stays for inspection.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Connector, ConnectorError
+from ged.domain.access import Principal
+from ged.domain.errors import InvalidError, Issue, NotFoundError
+from ged.domain.lifecycle import Phase
+from ged.domain.model import Role
+from ged.domain.retention import FinalAction
+from ged.services import lifecycle, transfer_loop
+from ged.services.context import Context
+from ged.services.ports import TransferRecord, TransferState
+from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
+from seda.versions import SedaVersion
+
+DEFAULT_GIVE_UP = timedelta(days=30)
+
+
+class AgreementNotFound(NotFoundError):
+    code = "agreement_not_found"
+    title = "Accord de versement inconnu"
+
+
+class AgreementMisconfigured(InvalidError):
+    code = "agreement_misconfigured"
+    title = "Accord de versement mal configuré"
+
+
+class ConnectorUnusable(InvalidError):
+    """The agreement's connector cannot be built from its settings; nothing was sent."""
+
+    code = "connector_misconfigured"
+    title = "Connecteur mal configuré"
+
+
+class NothingToTransfer(InvalidError):
+    code = "nothing_to_transfer"
+    title = "Aucun dossier à verser"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One ``[agreements.NAME]`` table."""
+
+    name: str
+    connector: str  # a [connectors.NAME] table
+    seda_version: SedaVersion
+    archival_agency: str
+    transferring_agency: str
+    archival_agreement: str | None = None  # the ArchivalAgreement identifier in the manifest
+    sign_package: bool = True  # Vitam refuses a second root file: false for Vitam
+    purge: bool = False  # remove local content after a verified positive reply
+    give_up_after: timedelta = DEFAULT_GIVE_UP
+
+    @classmethod
+    def from_table(cls, name: str, table: Mapping[str, Any]) -> Agreement:
+        def text(key: str, required: bool = True) -> str | None:
+            value = table.get(key)
+            if value is None and not required:
+                return None
+            if not isinstance(value, str) or not value:
+                raise _misconfigured(name, key, "texte non vide")
+            return value
+
+        def flag(key: str, default: bool) -> bool:
+            value = table.get(key, default)
+            if not isinstance(value, bool):
+                raise _misconfigured(name, key, "true ou false")
+            return value
+
+        version = text("seda_version")
+        if version not in {v.value for v in SedaVersion}:
+            raise _misconfigured(name, "seda_version", "2.1, 2.2 ou 2.3")
+        hours = table.get("give_up_after_hours", DEFAULT_GIVE_UP.total_seconds() / 3600)
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+            raise _misconfigured(name, "give_up_after_hours", "nombre d'heures positif")
+        return cls(
+            name=name,
+            connector=text("connector") or "",
+            seda_version=SedaVersion(version),
+            archival_agency=text("archival_agency") or "",
+            transferring_agency=text("transferring_agency") or "",
+            archival_agreement=text("archival_agreement", required=False),
+            sign_package=flag("sign_package", True),
+            purge=flag("purge", False),
+            give_up_after=timedelta(hours=float(hours)),
+        )
+
+
+def _misconfigured(name: str, key: str, expected: str) -> AgreementMisconfigured:
+    return AgreementMisconfigured(
+        f"Accord {name} : option {key} invalide ({expected} attendu)",
+        issues=[Issue("agreement_option_invalid", f"{key} : {expected}", path=key)],
+    )
+
+
+@dataclass(frozen=True)
+class PackageSigner:
+    """The instance's signing key as the transfer code sees it: digest in, CMS out."""
+
+    Sign = Callable[[bytes], bytes]  # SHA-256 digest -> detached CAdES (DER)
+
+    subject: str
+    sign_digest: Sign
+
+
+@dataclass(frozen=True)
+class TransferSetup:
+    """Everything a transfer needs beyond the database, wired by ``ged.bootstrap``."""
+
+    agreements: Mapping[str, Agreement]
+    connector: Callable[[str], Connector]  # a [connectors.NAME] -> a fresh connector
+    spool: Path
+    signer: PackageSigner | None = None
+
+    def connector_for(self, agreement: Agreement) -> Connector:
+        try:
+            return self.connector(agreement.connector)
+        except ConnectorError as exc:
+            raise ConnectorUnusable(
+                str(exc), issues=[Issue(exc.code, str(exc), path=agreement.connector)]
+            ) from exc
+
+    def agreement(self, name: str) -> Agreement:
+        found = self.agreements.get(name)
+        if found is None:
+            known = ", ".join(sorted(self.agreements)) or "aucun"
+            raise AgreementNotFound(f"Accord de versement {name} inconnu (configurés : {known})")
+        return found
+
+
+def start(
+    setup: TransferSetup,
+    ctx: Context,
+    actor: Principal,
+    agreement_name: str,
+    dossier_ids: list[str] | None = None,
+) -> TransferRecord:
+    """Prepare, sign and push one transfer; ``None`` takes every due dossier to keep."""
+    actor.ensure_role(*lifecycle.RUNNERS)
+    agreement = setup.agreement(agreement_name)
+    chosen = dossier_ids if dossier_ids else due_dossiers(ctx, actor)
+    if not chosen:
+        raise NothingToTransfer(
+            "Aucun dossier échu à conserver", issues=[Issue("no_dossier", "rien à verser")]
+        )
+    connector = setup.connector_for(agreement)  # before anything is written
+    setup.spool.mkdir(parents=True, exist_ok=True)
+    prepared, signature = _prepare(setup, ctx, actor, agreement, chosen)
+    try:
+        record = transfer_loop.send_transfer(
+            ctx,
+            actor,
+            prepared,
+            connector,
+            transferring_agency=agreement.transferring_agency,
+            annotate=lambda fresh: replace(
+                fresh,
+                agreement=agreement.name,
+                signature=signature,
+                give_up_at=fresh.created_at + agreement.give_up_after,
+            ),
+        )
+    except Exception:
+        with ctx.uow() as uow:
+            claimed = uow.transfers.get(prepared.message_identifier) is not None
+        if not claimed:  # the dossiers could not move: no transfer, so no package kept
+            prepared.sip.unlink(missing_ok=True)
+        raise
+    return record
+
+
+def due_dossiers(ctx: Context, actor: Principal) -> list[str]:
+    states = lifecycle.list_in_phase(ctx, actor, Phase.DUE, limit=10_000)
+    return [s.dossier_id for s in states if s.resolved_action is FinalAction.KEEP]
+
+
+def _prepare(
+    setup: TransferSetup,
+    ctx: Context,
+    actor: Principal,
+    agreement: Agreement,
+    dossier_ids: list[str],
+) -> tuple[PreparedTransfer, dict[str, Any] | None]:
+    signer = setup.signer if agreement.sign_package else None
+    parties = TransferParties(
+        agreement.archival_agency, agreement.transferring_agency, agreement.archival_agreement
+    )
+    out = setup.spool / f"sip-{ctx.clock().strftime('%Y%m%dT%H%M%S%f')}.zip"
+    prepared = prepare_transfer(
+        ctx,
+        actor,
+        dossier_ids,
+        out,
+        agreement.seda_version,
+        parties,
+        signer=None if signer is None else signer.sign_digest,
+    )
+    final = prepared.sip.with_name(f"{prepared.message_identifier}.zip")
+    prepared.sip.replace(final)
+    prepared = replace(prepared, sip=final)
+    if setup.signer is None:
+        return prepared, None
+    package = setup.signer.sign_digest(bytes.fromhex(prepared.sha256))
+    signature = {
+        "signer": setup.signer.subject,
+        "format": "CAdES-BES detached (CMS SignedData), DER, base64",
+        "package_sha256": prepared.sha256,
+        "package": base64.b64encode(package).decode("ascii"),
+        "manifest": _b64(prepared.manifest_signature),
+        "manifest_sha256": prepared.manifest_sha256,
+        "in_package": prepared.manifest_signature is not None,
+    }
+    return prepared, signature
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+# -- the scheduler's pass -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class PassReport:
+    polled: int
+    resent: int
+    gave_up: int
+    failed: tuple[tuple[str, str], ...]  # (MessageIdentifier, error code) of this pass
+
+
+def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
+    """Work through the organisation's transfers whose retry or poll is due now."""
+    actor.ensure_role(*lifecycle.RUNNERS)
+    polled = resent = gave_up = 0
+    failed: list[tuple[str, str]] = []
+    for record in transfer_loop.transfers_due(ctx, actor):
+        if record.give_up_at is not None and ctx.clock() >= record.give_up_at:
+            transfer_loop.give_up(ctx, actor, record)
+            gave_up += 1
+            continue
+        done = step(setup, ctx, actor, record)
+        if record.state is TransferState.ERROR_SENDING:
+            resent += 1
+        else:
+            polled += 1
+        if done.last_error_code:
+            failed.append((done.message_identifier, done.last_error_code))
+    return PassReport(polled, resent, gave_up, tuple(failed))
+
+
+def step(
+    setup: TransferSetup, ctx: Context, actor: Principal, record: TransferRecord
+) -> TransferRecord:
+    """One push or one poll of a transfer, through its agreement's connector."""
+    if record.agreement is None:
+        raise AgreementNotFound(
+            f"Le transfert {record.message_identifier} n'a pas d'accord de versement"
+        )
+    agreement = setup.agreement(record.agreement)
+    connector = setup.connector_for(agreement)
+    if record.state in (TransferState.PREPARED, TransferState.ERROR_SENDING):
+        prepared = PreparedTransfer(
+            record.message_identifier,
+            Path(record.sip_path),
+            record.sip_sha256,
+            Path(record.sip_path).stat().st_size,
+            record.dossiers,
+            0,
+        )
+        return transfer_loop.send_transfer(
+            ctx, actor, prepared, connector, transferring_agency=record.transferring_agency
+        )
+    done = transfer_loop.poll_transfer(
+        ctx, actor, record.message_identifier, connector, purge=agreement.purge
+    )
+    if done.state in (TransferState.ACCEPTED, TransferState.ACCEPTED_WITH_WARNINGS):
+        Path(done.sip_path).unlink(missing_ok=True)  # the repository holds it now, verified
+    return done
+
+
+def scheduler_principal(organisation_id: str) -> Principal:
+    """Who the scheduler acts as in the log: the system, as records officer of one organisation."""
+    return Principal(
+        id="system:scheduler",
+        name="planificateur",
+        organisation_id=organisation_id,
+        roles=frozenset({Role.RECORDS_OFFICER}),
+        service_ids=frozenset(),
+    )
+
+
+def run_all(setup: TransferSetup, ctx: Context) -> dict[str, PassReport]:
+    """One pass over every organisation (the scheduler's tick)."""
+    with ctx.uow() as uow:
+        organisations = [o.id for o in uow.repo.list_organisations()]
+    return {org: run_due(setup, ctx, scheduler_principal(org)) for org in organisations}
+
+
+def describe(r: TransferRecord) -> dict[str, Any]:
+    """The record as the CLI and the API show it (history apart: it can be long)."""
+    signature = r.signature or {}
+    return {
+        "message_identifier": r.message_identifier,
+        "state": r.state.value,
+        "agreement": r.agreement,
+        "connector": r.connector,
+        "transferring_agency": r.transferring_agency,
+        "dossiers": list(r.dossiers),
+        "remote_reference": r.remote_reference,
+        "acknowledged": r.acknowledged,
+        "attempts": r.attempts,
+        "next_attempt_at": _iso(r.next_attempt_at),
+        "give_up_at": _iso(r.give_up_at),
+        "error": (
+            {"code": r.last_error_code, "message": r.last_error_message}
+            if r.last_error_code
+            else None
+        ),
+        "reasons": list(r.reasons),
+        "outcome": r.outcome,
+        "sip_sha256": r.sip_sha256,
+        "signature": {k: v for k, v in signature.items() if k not in ("package", "manifest")},
+        "created_at": _iso(r.created_at),
+        "updated_at": _iso(r.updated_at),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

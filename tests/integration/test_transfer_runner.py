@@ -1,0 +1,267 @@
+"""Transfers under an archival agreement, against our own repository running in process.
+
+The GED (both databases) prepares, signs and pushes through ``SaeHttpConnector``; the
+repository is the real ``sae.api`` application (ingest checks on the official XSDs, archivist
+review, two storage offers); the scheduler's pass (``run_due``) polls and acts on the reply.
+"""
+
+from __future__ import annotations
+
+import base64
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from fastapi.testclient import TestClient
+
+from connectors.base import Connector
+from connectors.config import ConnectorMisconfigured
+from connectors.sae_http import SaeHttpConnector
+from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+from ged.domain.lifecycle import Phase
+from ged.services import transfer_runner
+from ged.services.ports import TransferState
+from ged.services.transfer_runner import (
+    Agreement,
+    AgreementMisconfigured,
+    AgreementNotFound,
+    ConnectorUnusable,
+    NothingToTransfer,
+    PackageSigner,
+    TransferSetup,
+)
+from sae.api import Principal, SaeConfig, create_sae_app
+from sae.ingest import ArchivalAgreement, IngestSettings
+from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.signing import (
+    generate_self_signed,
+    load_identity_from_pem,
+    sign_digest,
+    verify_content,
+    verify_digest,
+)
+from seda.versions import SedaVersion
+from tests.fixtures.ged import Ged
+from tests.integration.test_transfer_loop import due_dossier, phase
+
+API = "/api/v1/sae"
+ARCHIVIST = {"Authorization": "Bearer archivist-token"}
+AGREEMENT = Agreement(
+    name="ad35",
+    connector="sae-local",
+    seda_version=SedaVersion.V2_2,
+    archival_agency="ARCH",
+    transferring_agency="SERVICE-A",
+    archival_agreement="AGR-1",
+)
+
+
+@dataclass
+class Loop:
+    ged: Ged
+    setup: TransferSetup
+    sae: TestClient
+    offers: StorageOffers
+    certificate: x509.Certificate
+
+
+@pytest.fixture
+def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
+    offers = StorageOffers(
+        [
+            FilesystemBlobStore(tmp_path / "offer-a", name="a"),
+            FilesystemBlobStore(tmp_path / "offer-b", name="b"),
+        ],
+        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
+    )
+    agreements = {
+        "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2}))
+    }
+    config = SaeConfig(
+        data_dir=tmp_path / "sae",
+        settings=IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements),
+        tokens={
+            "ged-token": Principal("ARCH", "transferring"),
+            "archivist-token": Principal("ARCH", "archivist", "alice"),
+        },
+        offers=offers,
+    )
+    key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
+    identity = load_identity_from_pem(key_pem, certificate_pem)
+    signer = PackageSigner(
+        identity.certificate.subject.rfc4514_string(),
+        lambda digest: sign_digest(digest, identity),
+    )
+    with TestClient(create_sae_app(config)) as client:
+
+        def connector(name: str) -> Connector:
+            if name != "sae-local":
+                raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
+            return SaeHttpConnector(
+                str(client.base_url), "ged-token", client, allow_insecure_http=True
+            )
+
+        setup = TransferSetup(
+            {"ad35": AGREEMENT, "broken": Agreement(**{**AGREEMENT.__dict__, "connector": "x"})},
+            connector,
+            tmp_path / "spool",
+            signer,
+        )
+        yield Loop(ged, setup, client, offers, identity.certificate)
+
+
+def review(loop: Loop, mid: str, verb: str, comment: str) -> dict[str, Any]:
+    pending = loop.sae.get(f"{API}/review/transfers", headers=ARCHIVIST).json()
+    found = [t for t in pending if t["message_identifier"] == mid]
+    assert found, pending
+    assert found[0]["checks_passed"], found[0]["issues"]
+    response = loop.sae.post(
+        f"{API}/review/transfers/{found[0]['transfer_id']}/{verb}",
+        json={"comment": comment},
+        headers=ARCHIVIST,
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_signed_transfer_is_pushed_polled_accepted_and_dossier_made_permanent(
+    loop: Loop,
+) -> None:
+    ged = loop.ged
+    dossier_id = due_dossier(ged)
+    record = transfer_runner.start(loop.setup, ged.ctx, ged.admin, "ad35")  # every due dossier
+    mid = record.message_identifier
+    assert record.state is TransferState.SENT
+    assert record.dossiers == (dossier_id,) and record.agreement == "ad35"
+    assert record.give_up_at == record.created_at + AGREEMENT.give_up_after
+    assert phase(ged, dossier_id) is Phase.TRANSFERRING
+
+    # the package holds the manifest's detached signature; the record holds both signatures
+    sip = Path(record.sip_path)
+    assert sip.parent == loop.setup.spool and sip.name == f"{mid}.zip"
+    with zipfile.ZipFile(sip) as archive:
+        manifest = archive.read("manifest.xml")
+        in_package = archive.read("manifest.xml.p7s")
+    assert record.signature is not None and record.signature["in_package"]
+    assert base64.b64decode(record.signature["manifest"]) == in_package
+    assert verify_content(in_package, manifest, [loop.certificate]).valid
+    package_signature = base64.b64decode(record.signature["package"])
+    assert verify_digest(
+        package_signature, bytes.fromhex(record.sip_sha256), [loop.certificate]
+    ).valid
+    assert not verify_digest(package_signature, bytes(32), [loop.certificate]).valid
+
+    report = transfer_runner.run_due(loop.setup, ged.ctx, ged.admin)
+    assert (report.polled, report.failed) == (1, ())
+    waiting = transfer_runner.step(loop.setup, ged.ctx, ged.admin, transfer_runner_get(loop, mid))
+    assert waiting.state is TransferState.ACKNOWLEDGED and waiting.acknowledged
+
+    decided = review(loop, mid, "accept", "Conforme")
+    archive_ids = [a["archive_identifier"] for a in decided["archive_identifiers"]]
+    ged.clock.advance(hours=1)
+    transfer_runner.run_due(loop.setup, ged.ctx, ged.admin)
+    done = transfer_runner_get(loop, mid)
+    assert done.state is TransferState.ACCEPTED
+    assert done.outcome is not None and sorted(done.outcome["archive_identifiers"]) == sorted(
+        archive_ids
+    )
+    assert phase(ged, dossier_id) is Phase.PERMANENT
+    assert not sip.exists()  # the repository holds the package now
+    # the scheduler leaves a finished transfer alone
+    assert transfer_runner.run_due(loop.setup, ged.ctx, ged.admin).polled == 0
+
+
+def transfer_runner_get(loop: Loop, mid: str) -> Any:
+    from ged.services.transfer_loop import get_transfer
+
+    return get_transfer(loop.ged.ctx, loop.ged.admin, mid)
+
+
+def test_rejected_transfer_keeps_reasons_returns_dossier_to_due_and_can_be_sent_again(
+    loop: Loop,
+) -> None:
+    ged = loop.ged
+    dossier_id = due_dossier(ged)
+    first = transfer_runner.start(loop.setup, ged.ctx, ged.admin, "ad35", [dossier_id])
+    review(loop, first.message_identifier, "reject", "Bordereau incomplet : dates extrêmes")
+    ged.clock.advance(minutes=5)
+    transfer_runner.run_due(loop.setup, ged.ctx, ged.admin)
+    rejected = transfer_runner_get(loop, first.message_identifier)
+    assert rejected.state is TransferState.REJECTED
+    assert any("dates extrêmes" in reason for reason in rejected.reasons)
+    assert phase(ged, dossier_id) is Phase.DUE
+    assert Path(rejected.sip_path).exists()  # kept for inspection
+
+    second = transfer_runner.start(loop.setup, ged.ctx, ged.admin, "ad35", [dossier_id])
+    assert second.message_identifier != first.message_identifier
+    assert second.state is TransferState.SENT
+
+
+def test_no_reply_before_the_deadline_gives_up_and_says_so(loop: Loop) -> None:
+    ged = loop.ged
+    dossier_id = due_dossier(ged)
+    record = transfer_runner.start(loop.setup, ged.ctx, ged.admin, "ad35", [dossier_id])
+    ged.clock.advance(days=31)
+    report = transfer_runner.run_due(loop.setup, ged.ctx, ged.admin)
+    assert report.gave_up == 1
+    stopped = transfer_runner_get(loop, record.message_identifier)
+    assert stopped.state is TransferState.ERROR_POLLING
+    assert stopped.last_error_code == "gave_up" and stopped.next_attempt_at is None
+    assert phase(ged, dossier_id) is Phase.TRANSFERRING  # the repository may still hold it
+
+
+def test_unusable_connector_or_agreement_writes_nothing(loop: Loop) -> None:
+    ged = loop.ged
+    dossier_id = due_dossier(ged)
+    with pytest.raises(ConnectorUnusable) as refused:
+        transfer_runner.start(loop.setup, ged.ctx, ged.admin, "broken", [dossier_id])
+    assert refused.value.issues[0].code == "connector_misconfigured"
+    with pytest.raises(AgreementNotFound):
+        transfer_runner.start(loop.setup, ged.ctx, ged.admin, "nowhere", [dossier_id])
+    assert not loop.setup.spool.exists() or not list(loop.setup.spool.iterdir())
+    assert phase(ged, dossier_id) is Phase.DUE
+
+
+def test_nothing_due_is_a_clear_refusal_and_leaves_no_package(loop: Loop) -> None:
+    with pytest.raises(NothingToTransfer):
+        transfer_runner.start(loop.setup, loop.ged.ctx, loop.ged.admin, "ad35")
+    assert not loop.setup.spool.exists() or not list(loop.setup.spool.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"connector": "c", "archival_agency": "A", "transferring_agency": "T"}, "seda_version"),
+        (
+            {
+                "connector": "c",
+                "seda_version": "2.2",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "sign_package": "yes",
+            },
+            "sign_package",
+        ),
+        (
+            {
+                "connector": "c",
+                "seda_version": "2.2",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "give_up_after_hours": 0,
+            },
+            "give_up_after_hours",
+        ),
+        ({"seda_version": "2.2", "archival_agency": "A", "transferring_agency": "T"}, "connector"),
+    ],
+)
+def test_agreement_tables_are_checked_option_by_option(table: dict[str, Any], key: str) -> None:
+    with pytest.raises(AgreementMisconfigured) as refused:
+        Agreement.from_table("ad35", table)
+    assert refused.value.issues[0].path == key
+    assert key in refused.value.detail
