@@ -1,0 +1,493 @@
+"""Connector to Vitam's `ingest-external` API (ProgrammeVitam/vitam 7.0.1) over mutual TLS.
+
+Contract, as read in the Vitam sources at 5e6acc2f (IngestExternalResource.java,
+IngestExternalImpl.java, AtrKoBuilder.java, AdminManagementExternalResource.java, TenantFilter.java,
+InternalSecurityFilter.java, SafeFileChecker.java, VitamConstants.java, doc/fr/rest/externe/
+ingest.raml) and summarised in shared/reference/connector-contracts-verified.md:
+
+Authentication is the client certificate alone (its application context lists the tenants and the
+ingest contracts it may use); every request carries `X-Tenant-Id: <integer>`. Vitam's Jetty speaks
+TLS 1.2 only: we never cap the version, and the default context never forbids 1.2.
+A missing or non-integer tenant is a **412**; a tenant the platform does not know, or a certificate
+whose context has no ingest contract for it, is a **401**.
+
+`POST /ingest-external/v1/ingests` — the SIP streamed as `application/octet-stream` (anything else
+is a 415), `X-Action: RESUME`, `X-Context-Id` (`DEFAULT_WORKFLOW`, `BLANK_TEST` for a dry run),
+optional `X-Manifest-Digest-Algo` + `X-Manifest-Digest-Value` (lower-case hex, compared verbatim).
+    202 once the body is on Vitam's disk, `X-Request-Id` = the operation id. A bad SIP is never an
+        HTTP error here: it ends as a KO operation with a KO reply.
+    503 with a KO ArchiveTransferReply as the body: the `X-Context-Id` names no workflow.
+
+`HEAD /admin-external/v1/operations/{id}` — 202 while the operation runs, 200 once `COMPLETED`,
+with `X-Global-Execution-State` and `X-Global-Execution-Status` (`OK|WARNING|KO|FATAL`…). An
+unknown id answers 204, 404 or 500 depending on the path taken: all are retried, and the caller's
+state machine gives up at its deadline. `admin-external` is served by Vitam's access-external
+component, often on another port: `admin_base_url` overrides `base_url` for it.
+
+`GET /ingest-external/v1/ingests/{id}/archivetransferreply` — 200 the ArchiveTransferReply;
+404 with VitamError code `040102` until it exists.
+
+Vitam sends no Acknowledgement. Its reply has `MessageIdentifier` = the operation id and
+`MessageRequestIdentifier` = our MessageIdentifier, except that a SIP refused early gets an
+**empty** `MessageRequestIdentifier`: replies are correlated by operation id, and a non-empty
+`MessageRequestIdentifier` must still be ours. `WARNING` means accepted with warnings. Archive
+identifiers are each unit's `SystemId`.
+
+Vitam has no idempotency key: a resend after a lost 202 creates a second operation. The SIP layout
+Vitam demands (one root manifest, folders under `content/`, safe path components) is checked from
+the zip's central directory before anything is sent, so a refusal costs no upload.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import zipfile
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from connectors.base import (
+    UPLOAD_CHUNK_BYTES,
+    ConnectorError,
+    CredentialsRefused,
+    Exchange,
+    HashingFileStream,
+    HealthReport,
+    NotReady,
+    PollResult,
+    ProtocolError,
+    Recorder,
+    RemoteUnavailable,
+    Replied,
+    Submission,
+    SubmissionRefused,
+    TlsRefused,
+    parse_retry_after,
+)
+from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
+from seda.errors import SedaError
+from seda.replies import ReplyOutcome, parse_reply
+
+NAME = "vitam"
+INGEST = "/ingest-external/v1"
+ADMIN = "/admin-external/v1"
+DEFAULT_CONTEXT = "DEFAULT_WORKFLOW"
+DIGEST_ALGORITHMS = frozenset({"SHA-256", "SHA-384", "SHA-512"})
+REPLY_NOT_FOUND = "040102"  # VitamCode INGEST_EXTERNAL_NOT_FOUND
+# check() asks for the reply of an operation that cannot exist: the answer passes the tenant filter
+# and the ingest-contract check of the certificate's context first (see `check`)
+PROBE_OPERATION = "gedsae-connection-check"
+# AtrKoBuilder's template writes this when Vitam does not know the SIP's MessageIdentifier
+_UNKNOWN_REQUEST = "Unknown"
+_MANIFEST = re.compile(r"^(?:[a-zA-Z0-9_-]{0,56}[_-])?manifest\.xml$")
+_SAFE_COMPONENT = re.compile(r"^[a-zA-Z0-9\-_@]+(\.[a-zA-Z0-9\-_@]+)*$")
+_OPERATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_CONTEXT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+class VitamConnector:
+    """Pushes SIPs to Vitam's ingest-external and collects the ArchiveTransferReply."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        base_url: str,
+        tenant: int,
+        client: httpx.Client,
+        *,
+        history: list[Exchange] | None = None,
+        context_id: str = DEFAULT_CONTEXT,
+        admin_base_url: str | None = None,
+        poll_interval: float = 30.0,
+        max_reply_bytes: int = 256 * 1024**2,
+        upload_chunk_bytes: int = UPLOAD_CHUNK_BYTES,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.base_url = _https_url(base_url)
+        self.admin_base_url = _https_url(admin_base_url or base_url)
+        if isinstance(tenant, bool) or not isinstance(tenant, int):
+            raise ValueError(f"tenant Vitam entier attendu : {tenant!r}")
+        if not _CONTEXT_ID.match(context_id):
+            raise ValueError(f"X-Context-Id inutilisable : {context_id!r}")
+        self.tenant = tenant
+        self.context_id = context_id
+        self.history: list[Exchange] = [] if history is None else history
+        self.poll_interval = poll_interval
+        self.upload_chunk_bytes = upload_chunk_bytes
+        self._clock = clock
+        self._client = client
+        self._http = Recorder(
+            NAME, client, self.history, max_body_bytes=max_reply_bytes, clock=clock
+        )
+
+    def __repr__(self) -> str:
+        return f"VitamConnector({str(self.base_url)!r}, tenant={self.tenant})"
+
+    def close(self) -> None:
+        """Close the HTTP client (the one `from_settings` made belongs to this connector)."""
+        self._client.close()
+
+    def submit(
+        self,
+        sip: Path,
+        *,
+        message_identifier: str,
+        transferring_agency: str,
+        manifest_digest: tuple[str, str] | None,
+    ) -> Submission:
+        """Vitam reads the transferring agency from the manifest; it is not sent separately."""
+        refuse_unsafe_layout(sip)
+        upload = HashingFileStream(sip, self.upload_chunk_bytes)
+        headers = {
+            "X-Action": "RESUME",
+            "X-Context-Id": self.context_id,
+            "Accept": "application/xml",
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(sip.stat().st_size),
+            **_digest_headers(manifest_digest),
+        }
+        url = _join(self.base_url, f"{INGEST}/ingests")
+        request = self._request("POST", url, headers, content=iter(upload))
+        response = self._send(request, message_identifier, upload)
+        if response.status_code != 202:
+            raise self._submission_failure(response)
+        operation = _operation_id(response.headers.get("X-Request-Id", ""))
+        return Submission(
+            connector=NAME,
+            message_identifier=message_identifier,
+            remote_reference=operation,
+            acknowledged=False,
+            locators={"operation_id": operation},
+        )
+
+    def poll(self, submission: Submission) -> PollResult:
+        """Never `Acknowledged`: Vitam writes no Acknowledgement, only the final reply."""
+        operation = _operation_id(
+            submission.locators.get("operation_id", submission.remote_reference)
+        )
+        status = self._operation_status(operation, submission.message_identifier)
+        if status is None:
+            return NotReady(self.poll_interval)
+        url = _join(self.base_url, f"{INGEST}/ingests/{operation}/archivetransferreply")
+        request = self._request("GET", url, {"Accept": "application/octet-stream"})
+        response = self._send(request, submission.message_identifier)
+        if response.status_code == 200:
+            outcome = self._parse(response.content, submission.message_identifier, operation)
+            return Replied(outcome, response.content)
+        if response.status_code != 404 or _vitam_error(response).get("code") != REPLY_NOT_FOUND:
+            raise self._failure(response)
+        if status == "FATAL":
+            # a FATAL operation may end without a reply; say so rather than wait silently
+            raise RemoteUnavailable(
+                f"opération Vitam {operation} terminée en FATAL (erreur technique de Vitam), "
+                "sans ArchiveTransferReply pour l'instant : le SIP sera à renvoyer",
+                code="vitam_operation_fatal",
+                retry_after=self.poll_interval,
+            )
+        return NotReady(self.poll_interval)
+
+    def check(self) -> HealthReport:
+        """Asks for the reply of an operation that cannot exist, an ingest-external request that
+        crosses what a submission crosses: the TLS handshake with our certificate, the tenant
+        filter (412 malformed, 401 unknown), the certificate's context and its ingest contract for
+        the tenant (401). Past them Vitam answers 404 with its `040102` error: all is accepted.
+        `GET …/status` would not do: it is unsecured and skips the tenant and contract checks;
+        the admin referential endpoints need permissions a pushing connector does not hold."""
+        probe = f"{INGEST}/ingests/{PROBE_OPERATION}/archivetransferreply"
+        details = {"tenant": str(self.tenant), "context_id": self.context_id, "probe": probe}
+        remote = str(self.base_url)
+        try:
+            request = self._request(
+                "GET", _join(self.base_url, probe), {"Accept": "application/octet-stream"}
+            )
+            response = self._send(request, None)
+            if response.status_code != 404 or "code" not in _vitam_error(response):
+                raise self._failure(response)
+        except ConnectorError as exc:
+            return HealthReport(NAME, remote, False, exc.code, str(exc), details)
+        reason = f"Vitam joignable : TLS mutuel, certificat et tenant {self.tenant} acceptés"
+        return HealthReport(NAME, remote, True, "ok", reason, details)
+
+    def _operation_status(self, operation: str, message_identifier: str) -> str | None:
+        """Vitam's global status once the operation is completed; None while it runs."""
+        url = _join(self.admin_base_url, f"{ADMIN}/operations/{operation}")
+        response = self._send(
+            self._request("HEAD", url, {"Accept": "application/json"}), message_identifier
+        )
+        if response.status_code == 202:
+            return None
+        if response.status_code == 200:
+            status: str = response.headers.get("X-Global-Execution-Status", "UNKNOWN")
+            return status.strip().upper()
+        if response.status_code in (204, 404):
+            raise RemoteUnavailable(
+                f"opération {operation} inconnue de Vitam ({response.status_code}) : "
+                "nouvel essai plus tard, abandon à l'échéance du transfert",
+                code="vitam_operation_unknown",
+                retry_after=self.poll_interval,
+            )
+        raise self._failure(response)
+
+    def _parse(self, data: bytes, message_identifier: str, operation: str) -> ReplyOutcome:
+        try:
+            outcome = parse_reply(data, transfer_identifier=message_identifier)
+        except SedaError as exc:
+            raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
+        if outcome.message_type != "ArchiveTransferReply":
+            raise ProtocolError(
+                f"ArchiveTransferReply attendu, {outcome.message_type} reçu",
+                code="reply_unexpected",
+            )
+        # Vitam's reply names the operation in MessageIdentifier; an early KO leaves
+        # MessageRequestIdentifier empty, so the operation id is what correlates
+        if outcome.reply_identifier not in (None, operation):
+            raise ProtocolError(
+                f"la réponse concerne l'opération {outcome.reply_identifier}, pas {operation}",
+                code="reply_mismatch",
+            )
+        if outcome.transfer_identifier not in (None, _UNKNOWN_REQUEST, message_identifier):
+            raise ProtocolError(
+                f"la réponse concerne le transfert {outcome.transfer_identifier}, "
+                f"pas {message_identifier}",
+                code="reply_mismatch",
+            )
+        return outcome
+
+    def _submission_failure(self, response: httpx.Response) -> ConnectorError:
+        status = response.status_code
+        if status == 503:
+            refusal = self._workflow_refusal(response)
+            if refusal is not None:
+                return refusal
+        if status == 415:
+            return ProtocolError(
+                "Vitam refuse le type de contenu du SIP (415, application/octet-stream attendu)",
+                code="vitam_media_type_refused",
+            )
+        return self._failure(response)
+
+    def _workflow_refusal(self, response: httpx.Response) -> SubmissionRefused | None:
+        """The 503 whose body is a KO reply: Vitam knows no workflow by our X-Context-Id."""
+        try:
+            outcome = parse_reply(response.content)
+        except SedaError:
+            return None
+        if outcome.message_type != "ArchiveTransferReply":
+            return None
+        operation = response.headers.get("X-Request-Id", "?")
+        return SubmissionRefused(
+            f"Vitam refuse l'entrée (503, opération {operation}) : aucun processus pour "
+            f"X-Context-Id {self.context_id}",
+            code="vitam_workflow_unknown",
+            reasons=_event_reasons(outcome) or (f"ReplyCode {outcome.reply_code}",),
+        )
+
+    def _failure(self, response: httpx.Response) -> ConnectorError:
+        status = response.status_code
+        detail = _detail(response)
+        if status == 401:
+            return CredentialsRefused(
+                f"Vitam refuse la requête (401) : tenant {self.tenant} inconnu de la plateforme, "
+                "ou certificat client sans contexte applicatif ni contrat d'entrée pour ce tenant "
+                f"({detail})"
+            )
+        if status == 412:
+            return ProtocolError(
+                "Vitam refuse la requête (412) : en-tête X-Tenant-Id absent ou non entier "
+                f"(un proxy l'a-t-il retiré ?) ou paramètre refusé ({detail})",
+                code="vitam_tenant_malformed",
+            )
+        if status == 429 or status >= 500:
+            return RemoteUnavailable(
+                f"Vitam indisponible ({status}) : {detail}",
+                retry_after=parse_retry_after(response.headers.get("Retry-After"), self._clock()),
+            )
+        if status == 404:
+            detail += " — adresse de base Vitam erronée ?"
+        return ProtocolError(
+            f"réponse inattendue de Vitam ({status}) : {detail}", code="vitam_unexpected_status"
+        )
+
+    def _request(
+        self, method: str, url: str, headers: dict[str, str], content: Any = None
+    ) -> httpx.Request:
+        headers = {"X-Tenant-Id": str(self.tenant), **headers}
+        return httpx.Request(method, url, headers=headers, content=content)
+
+    def _send(
+        self,
+        request: httpx.Request,
+        message_identifier: str | None,
+        upload: HashingFileStream | None = None,
+    ) -> httpx.Response:
+        try:
+            return self._http.send(request, message_identifier=message_identifier, upload=upload)
+        except TlsRefused as exc:
+            raise TlsRefused(_tls_explanation(exc)) from exc
+
+
+def sip_layout_problems(names: Iterable[str]) -> list[str]:
+    """What Vitam would refuse in a SIP's entry names, each problem once, in order."""
+    names = list(names)
+    problems: list[str] = []
+    root_files = [n for n in names if "/" not in n]
+    manifests = [n for n in root_files if _MANIFEST.match(n)]
+    if not manifests:
+        problems.append("aucun manifest.xml (ou <préfixe>_manifest.xml) à la racine")
+    if len(manifests) > 1:
+        problems.append(f"plusieurs manifestes à la racine : {', '.join(manifests)}")
+    problems += [
+        f"fichier à la racine autre que le manifeste : {n}"
+        for n in root_files
+        if n not in manifests
+    ]
+    folders = {n.split("/", 1)[0] for n in names if "/" in n}
+    problems += [
+        f"dossier hors de content/ : {f}/" for f in sorted(folders) if f.lower() != "content"
+    ]
+    problems += [f"nom refusé par Vitam : {n}" for n in names if not _safe_path(n)]
+    return problems
+
+
+def refuse_unsafe_layout(sip: Path) -> None:
+    """Raise `SubmissionRefused` (`vitam_sip_layout`) before anything is sent; reads only the
+    zip's central directory."""
+    try:
+        with zipfile.ZipFile(sip) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        problems = [f"pas une archive zip lisible : {exc}"]
+    else:
+        problems = sip_layout_problems(names)
+    if problems:
+        raise SubmissionRefused(
+            f"SIP refusé avant envoi : Vitam refuserait sa disposition ({len(problems)} problème(s))",
+            code="vitam_sip_layout",
+            reasons=tuple(problems),
+        )
+
+
+def _safe_path(name: str) -> bool:
+    components = name[:-1].split("/") if name.endswith("/") else name.split("/")
+    return all(_SAFE_COMPONENT.match(c) for c in components)
+
+
+def _https_url(url: str) -> httpx.URL:
+    parsed = httpx.URL(url.rstrip("/"))
+    if parsed.scheme != "https" or not parsed.host:
+        raise ValueError(f"adresse Vitam refusée (HTTPS requis, TLS mutuel) : {url}")
+    return parsed
+
+
+def _join(base: httpx.URL, path: str) -> str:
+    return str(base.copy_with(path=base.path.rstrip("/") + path))
+
+
+def _operation_id(value: str) -> str:
+    """The operation id goes into URL paths: anything but a plain token is refused."""
+    value = value.strip()
+    if not _OPERATION_ID.match(value):
+        raise ProtocolError(
+            f"identifiant d'opération Vitam absent ou inutilisable : {value[:80]!r}",
+            code="vitam_operation_id_invalid",
+        )
+    return value
+
+
+def _digest_headers(digest: tuple[str, str] | None) -> dict[str, str]:
+    if digest is None:
+        return {}
+    algorithm, value = digest[0].strip().upper(), digest[1].strip().lower()
+    if algorithm not in DIGEST_ALGORITHMS or not _HEX.match(value):
+        raise ValueError(f"empreinte du manifeste inutilisable : {digest[0]}")
+    # Vitam compares the value verbatim with its own lower-case hex
+    return {"X-Manifest-Digest-Algo": algorithm, "X-Manifest-Digest-Value": value}
+
+
+def _vitam_error(response: httpx.Response) -> dict[str, Any]:
+    """The VitamError JSON body, or {} when Vitam (or a proxy) sent something else."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _detail(response: httpx.Response) -> str:
+    error = _vitam_error(response)
+    parts = [str(error[k]) for k in ("code", "description", "Error") if error.get(k)]
+    if not parts and error.get("message"):
+        parts.append(str(error["message"]))
+    return " — ".join(parts) or response.reason_phrase or "sans détail"
+
+
+def _event_reasons(outcome: ReplyOutcome) -> tuple[str, ...]:
+    return tuple(
+        f"{code} {result} : {message}".strip()
+        for code, result, message in outcome.events
+        if result.upper() != "OK"
+    )
+
+
+def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _tls_explanation(exc: TlsRefused) -> str:
+    """Tell an untrusted server from a refused client certificate: the fixes differ."""
+    error = _ssl_error(exc)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            "certificat du serveur Vitam refusé (autorité absente de ca_bundle, expiré ou nom "
+            f"différent) : {error.verify_message or error}"
+        )
+    reason = (error.reason or "") if error is not None else ""
+    if "PROTOCOL_VERSION" in reason:
+        return f"Vitam refuse la version TLS proposée ({reason}) : Vitam n'accepte que TLS 1.2"
+    if "ALERT" in reason:
+        return (
+            f"Vitam a interrompu la poignée de main TLS ({reason}) : certificat client absent, "
+            "non reconnu par l'autorité de Vitam, expiré ou révoqué"
+        )
+    return str(exc)
+
+
+def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> VitamConnector:
+    """``base_url``, ``tenant`` (integer), ``context_id`` (default DEFAULT_WORKFLOW; BLANK_TEST
+    for a dry run), ``client_certificate`` + ``client_key`` (required: Vitam knows us by our
+    certificate), ``ca_bundle``, the secret ``client_key_password``, ``admin_base_url`` (when
+    admin-external is served apart), ``poll_interval`` (seconds), ``max_reply_bytes``."""
+    settings.path("client_certificate")
+    settings.path("client_key")
+    base_url, tenant = settings.text("base_url"), settings.integer("tenant")
+    context_id = settings.text("context_id", DEFAULT_CONTEXT)
+    admin_base_url = settings.optional_text("admin_base_url")
+    poll_interval = settings.number("poll_interval", 30.0)
+    max_reply_bytes = settings.integer("max_reply_bytes", 256 * 1024**2)
+    client = http_client(settings)
+    try:
+        return VitamConnector(
+            base_url,
+            tenant,
+            client,
+            history=history,
+            context_id=context_id,
+            admin_base_url=admin_base_url,
+            poll_interval=poll_interval,
+            max_reply_bytes=max_reply_bytes,
+        )
+    except ValueError as exc:
+        client.close()
+        raise ConnectorMisconfigured(f"connecteur {settings.name} : {exc}") from exc
