@@ -109,6 +109,10 @@ class SaeHttpConnector:
     def __repr__(self) -> str:
         return f"SaeHttpConnector({str(self.base_url)!r})"
 
+    def close(self) -> None:
+        """Closes the HTTP client (the one ``from_settings`` made, or the caller's)."""
+        self._http.client.close()
+
     def submit(
         self,
         sip: Path,

@@ -225,7 +225,13 @@ def connectors_check(env: Env, names: tuple[str, ...]) -> None:
         try:
             if table is None:
                 raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
-            report = build(ConnectorSettings.from_table(name, table)).check()
+            connector = build(ConnectorSettings.from_table(name, table))
+            try:
+                report = connector.check()
+            finally:
+                close = getattr(connector, "close", None)
+                if close is not None:
+                    close()
         except ConnectorMisconfigured as exc:
             click.echo(f"{name} : ÉCHEC {exc.code} : {exc}")
             failures += 1

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from ged import problems
 from ged.domain.errors import (
@@ -26,7 +28,7 @@ from ged.domain.errors import (
     ForbiddenError,
     NotFoundError,
 )
-from sae import review
+from sae import catalogue, checkpoints, recovery, review
 from sae.ingest import (
     DIGESTS,
     IngestSettings,
@@ -70,6 +72,7 @@ class SaeConfig:
     settings: IngestSettings
     tokens: Mapping[str, Principal]
     offers: StorageOffers
+    sealing: checkpoints.Sealing | None = None  # seals the log on every acceptance
 
 
 class DecisionBody(BaseModel):
@@ -79,7 +82,11 @@ class DecisionBody(BaseModel):
 def create_sae_app(config: SaeConfig) -> FastAPI:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = TransferStore(config.data_dir / "transfers.sqlite")
-    app = FastAPI(title="gedsae — dépôt d'archives", version=VERSION)
+    app = FastAPI(
+        title="gedsae — dépôt d'archives",
+        version=VERSION,
+        lifespan=recovery.lifespan(config.data_dir, store, config.settings, config.offers),
+    )
     app.state.tokens = config.tokens
     problems.install(app)
 
@@ -95,10 +102,12 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
         transfer, new = await run_in_threadpool(
             receive, store, config.settings, who.organisation, submitted, package
         )
-        if new:
-            await run_in_threadpool(run_checks, store, config.settings, transfer, submitted)
+        # The checks hash every file: they run once answered (sae.recovery resumes them).
+        checks = BackgroundTask(run_checks, store, config.settings, transfer) if new else None
         return JSONResponse(
-            _locators(str(request.base_url), transfer), status_code=202 if new else 200
+            _locators(str(request.base_url), transfer),
+            status_code=202 if new else 200,
+            background=checks,
         )
 
     @app.get(f"{API}/transfers/{{transfer_id}}/acknowledgement")
@@ -126,13 +135,79 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
     def accept(transfer_id: str, body: DecisionBody, who: Archivist) -> dict[str, Any]:
         decision = review.Decision(who.name, body.comment)
         return _summary(
-            review.accept(store, config.offers, who.organisation, transfer_id, decision)
+            review.accept(
+                store,
+                config.offers,
+                who.organisation,
+                transfer_id,
+                decision,
+                seal=checkpoints.sealer(store, config.offers, config.sealing),
+            )
         )
 
     @app.post(f"{API}/review/transfers/{{transfer_id}}/reject")
     def reject(transfer_id: str, body: DecisionBody, who: Archivist) -> dict[str, Any]:
         decision = review.Decision(who.name, body.comment)
         return _summary(review.reject(store, who.organisation, transfer_id, decision))
+
+    # -- keeping archives: catalogue, retrieval, log verification (both roles of the
+    # organisation may read its archives; only archivists verify the log) ------------------
+    archives = catalogue.Catalogue(store.path)
+
+    @app.get(f"{API}/archives")
+    def search_archives(
+        who: Anyone,
+        q: str = "",
+        level: str | None = None,
+        transfer: str | None = None,
+        agency: str | None = None,
+        date_from: Annotated[date | None, Query(alias="from")] = None,
+        date_to: Annotated[date | None, Query(alias="to")] = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=catalogue.MAX_PAGE_SIZE)] = 20,
+    ) -> dict[str, Any]:
+        query = catalogue.ArchiveQuery(
+            who.organisation, q, level, transfer, agency, date_from, date_to, page, page_size
+        )
+        found = archives.search(query)
+        return {
+            "items": [catalogue.unit_to_dict(u) for u in found.units],
+            "page": found.page,
+            "page_size": found.page_size,
+            "next_page": found.page + 1 if found.has_more else None,
+        }
+
+    @app.get(f"{API}/archives/{{archive_id}}")
+    def show_archive(archive_id: str, who: Anyone) -> dict[str, Any]:
+        detail = archives.detail(who.organisation, archive_id)
+        return {
+            **catalogue.unit_to_dict(detail.unit),
+            "children": [catalogue.unit_to_dict(c) for c in detail.children],
+            "objects": [catalogue.object_to_dict(o) for o in detail.objects],
+        }
+
+    @app.get(f"{API}/archives/{{archive_id}}/objects/{{object_id}}")
+    def archive_object(archive_id: str, object_id: str, who: Anyone) -> StreamingResponse:
+        found = archives.object(who.organisation, archive_id, object_id)
+        stream = config.offers.open(found.sha256)  # verified before a byte is sent
+        return StreamingResponse(
+            catalogue.chunks(stream),
+            media_type=found.mime_type or "application/octet-stream",
+            headers=catalogue.download_headers(found),
+        )
+
+    @app.get(f"{API}/log/verify")
+    def verify_log(who: Archivist, scan: bool = False) -> dict[str, Any]:
+        sealing = config.sealing
+        report = checkpoints.verify_with_checkpoints(
+            store.path,
+            config.offers,
+            sealing.anchors() if sealing else (),
+            intermediates=sealing.intermediates if sealing else (),
+            tsa_anchors=sealing.tsa_anchors if sealing else (),
+            scan_offers=scan,
+        )
+        return report.to_dict()
 
     return app
 
@@ -207,6 +282,7 @@ def _summary(transfer: Transfer) -> dict[str, Any]:
         "issues": [_issue(i) for i in transfer.issues],
         "comment": transfer.comment,
         "decided_by": transfer.decided_by,
+        "signer": transfer.signer,
         "archive_identifiers": [
             {"unit": unit, "archive_identifier": archive}
             for unit, archive in transfer.archive_identifiers

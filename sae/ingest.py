@@ -2,10 +2,17 @@
 
 Steps, one function each: ``admit`` (the archival agreement lets this agency send at all),
 ``quarantine`` (the body streamed to a file, hashed while written, never held in memory),
-``receive`` (idempotency by ``MessageIdentifier`` and the Acknowledgement), ``run_checks`` (safe
-unpacking, XSD, references, digests and sizes by ``seda.validate``; then the header against the
-archival agreement and the optional manifest digest). Every issue is recorded; none stops the
-others. Checks run synchronously after the body is stored (a background worker comes later).
+``receive`` (idempotency by ``MessageIdentifier`` and the Acknowledgement), ``run_checks``. The
+checks: safe unpacking, XSD, references, digests and sizes by ``seda.validate``; then, on one
+streaming read of the manifest (``sae.ingest_checks``), the header against the archival
+agreement (agency, SEDA version, agreement of this organisation), the manifest digest announced
+at submission, the manifest's signature against the trust anchors, the agreement's archival
+profile, and the agencies and rules against the organisation's referentials (``sae.referential``).
+Every issue is recorded; none stops the others.
+
+The checks run after the answer to the submission, and read only the stored transfer and its
+quarantined package: a process that dies before they end leaves the transfer ``received``, and
+``sae.recovery`` runs them again at the next start.
 """
 
 from __future__ import annotations
@@ -15,9 +22,12 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Final
+
+from cryptography import x509
 
 from ged.domain.errors import (
     ConflictError,
@@ -25,15 +35,25 @@ from ged.domain.errors import (
     GedError,
     PayloadTooLargeError,
 )
+from sae.ingest_checks import (
+    ManifestFacts,
+    member_digest,
+    profile_issues,
+    read_manifest,
+    signature_issues,
+)
+from sae.referential import Referential, referential_issues
 from sae.store import CheckIssue, Transfer, TransferState, TransferStore
 from seda.errors import SedaError
-from seda.package import open_package
-from seda.reader import read_transfer
+from seda.package import Package, open_package
 from seda.replies import build_acknowledgement
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
 
 DIGESTS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+# Names of the quarantined packages: sae.recovery removes the ones no transfer references.
+QUARANTINE_PREFIX: Final = "sip-"
+QUARANTINE_SUFFIX: Final = ".zip"
 
 
 class AgencyNotAllowed(ForbiddenError):
@@ -58,11 +78,15 @@ class NotAZip(GedError):
 
 @dataclass(frozen=True)
 class ArchivalAgreement:
-    """What one organisation accepts from whom: agencies and SEDA versions."""
+    """What one organisation accepts from whom: agencies and SEDA versions; and what it requires
+    of every manifest: a signature, an archival profile (RELAX NG) and its identifier."""
 
     organisation: str
     transferring_agencies: frozenset[str]
     seda_versions: frozenset[SedaVersion]
+    signature_required: bool = False
+    profile: Path | None = None
+    profile_identifier: str | None = None  # the ArchivalProfile the manifest must declare
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,10 @@ class IngestSettings:
     agreements: Mapping[str, ArchivalAgreement]
     max_package_bytes: int = 4 * 1024**3
     acknowledgement_version: SedaVersion = SedaVersion.V2_2
+    # Anchors of the manifest signatures (a signature no anchor vouches for is refused).
+    trust_anchors: tuple[x509.Certificate, ...] = ()
+    # Organisation → its agencies and rules; an organisation absent here is not checked.
+    referentials: Mapping[str, Referential] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,7 +128,9 @@ def admit(settings: IngestSettings, organisation: str, agency: str) -> None:
 async def quarantine(settings: IngestSettings, body: AsyncIterator[bytes]) -> Quarantined:
     """Stream the body to a new file in the quarantine area, hashing it; limit its size."""
     settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=settings.quarantine_dir, prefix="sip-", suffix=".zip")
+    fd, name = tempfile.mkstemp(
+        dir=settings.quarantine_dir, prefix=QUARANTINE_PREFIX, suffix=QUARANTINE_SUFFIX
+    )
     path, digest, size = Path(name), hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as out:
@@ -175,12 +205,11 @@ def _new_transfer(
         quarantine_path=package.path,
         acknowledgement=acknowledgement,
         received_at=now,
+        manifest_digest=submitted.manifest_digest,
     )
 
 
-def run_checks(
-    store: TransferStore, settings: IngestSettings, transfer: Transfer, submitted: Submitted
-) -> None:
+def run_checks(store: TransferStore, settings: IngestSettings, transfer: Transfer) -> None:
     """Check the quarantined package and record every issue; the transfer then awaits review."""
     report = validate_path(
         transfer.quarantine_path, ValidationOptions(schema_dir=settings.schema_dir)
@@ -188,55 +217,89 @@ def run_checks(
     issues = [
         CheckIssue(i.code, i.severity.value, i.message, i.line, i.xpath) for i in report.issues
     ]
-    if not report.refused:
-        issues += _header_issues(settings, transfer, report.version)
-        issues += _manifest_digest_issues(transfer.quarantine_path, submitted.manifest_digest)
-    store.record_checks(transfer.id, issues, report.version)
+    signer = None
+    if not report.refused and report.version is not None:
+        more, signer = _repository_checks(settings, transfer, SedaVersion(report.version))
+        issues += more
+    store.record_checks(transfer.id, issues, report.version, signer=signer)
 
 
-def _header_issues(
-    settings: IngestSettings, transfer: Transfer, version: str | None
-) -> list[CheckIssue]:
+def _repository_checks(
+    settings: IngestSettings, transfer: Transfer, version: SedaVersion
+) -> tuple[list[CheckIssue], str | None]:
+    """The checks against this repository's configuration: issues, and who signed."""
     try:
         with open_package(transfer.quarantine_path) as package:
             name = package.manifest_name
             if name is None:
-                return []  # seda.validate already reported the missing manifest
-            header = read_transfer(lambda: package.open(name)).header
+                return [], None  # seda.validate already reported the missing manifest
+            return _configured_checks(settings, transfer, package, name, version)
     except SedaError as exc:
-        return [CheckIssue("manifest_unreadable", "error", str(exc))]
-    issues = []
-    if header.message_identifier != transfer.message_identifier:
-        issues.append(
-            _error(
-                "message_identifier_mismatch",
-                f"MessageIdentifier {header.message_identifier} ≠ Idempotency-Key "
-                f"{transfer.message_identifier}",
-            )
-        )
-    if header.transferring_agency.identifier != transfer.transferring_agency:
-        issues.append(
-            _error(
-                "transferring_agency_mismatch",
-                f"TransferringAgency {header.transferring_agency.identifier} ≠ "
-                f"X-Transferring-Agency {transfer.transferring_agency}",
-            )
-        )
-    if header.archival_agency.identifier != transfer.organisation:
-        issues.append(
-            _error(
-                "archival_agency_mismatch",
-                f"ArchivalAgency {header.archival_agency.identifier} n'est pas ce dépôt",
-            )
-        )
-    return issues + _agreement_issues(settings, transfer, header.archival_agreement, version)
+        return [CheckIssue("manifest_unreadable", "error", str(exc), exc.line)], None
+
+
+def _configured_checks(
+    settings: IngestSettings,
+    transfer: Transfer,
+    package: Package,
+    manifest: str,
+    version: SedaVersion,
+) -> tuple[list[CheckIssue], str | None]:
+    def open_manifest() -> IO[bytes]:
+        return package.open(manifest)
+
+    facts = read_manifest(open_manifest, version)
+    agreement = _agreement(settings, transfer, facts.archival_agreement)
+    issues = _header_issues(transfer, facts)
+    issues += _agreement_issues(transfer, agreement, facts.archival_agreement, version)
+    issues += _manifest_digest_issues(package, manifest, transfer.manifest_digest)
+    required = agreement is not None and agreement.signature_required
+    signature = signature_issues(package, manifest, settings.trust_anchors, required=required)
+    issues += signature.issues
+    if agreement is not None:
+        expected = agreement.profile_identifier
+        issues += profile_issues(open_manifest, agreement.profile, expected, facts.archival_profile)
+    referential = settings.referentials.get(transfer.organisation)
+    issues += referential_issues(facts, referential, transfer.organisation)
+    return issues, signature.signer
+
+
+def _header_issues(transfer: Transfer, facts: ManifestFacts) -> list[CheckIssue]:
+    """The manifest's header against the submission's headers and this repository."""
+    compared = (
+        ("message_identifier_mismatch", "MessageIdentifier", facts.message_identifier,
+         "Idempotency-Key", transfer.message_identifier),
+        ("transferring_agency_mismatch", "TransferringAgency", facts.transferring_agency,
+         "X-Transferring-Agency", transfer.transferring_agency),
+        ("archival_agency_mismatch", "ArchivalAgency", facts.archival_agency,
+         "ce dépôt", transfer.organisation),
+    )  # fmt: skip
+    return [
+        _error(code, f"{element} {found} ≠ {reference} {expected}")
+        for code, element, found, reference, expected in compared
+        if found != expected
+    ]
+
+
+def _agreement(
+    settings: IngestSettings, transfer: Transfer, agreement_id: str | None
+) -> ArchivalAgreement | None:
+    """The agreement the manifest names, if it is one of this organisation's."""
+    agreement = settings.agreements.get(agreement_id or "")
+    if agreement is None or agreement.organisation != transfer.organisation:
+        return None
+    return agreement
 
 
 def _agreement_issues(
-    settings: IngestSettings, transfer: Transfer, agreement_id: str | None, version: str | None
+    transfer: Transfer,
+    agreement: ArchivalAgreement | None,
+    agreement_id: str | None,
+    version: SedaVersion,
 ) -> list[CheckIssue]:
-    agreement = settings.agreements.get(agreement_id or "")
-    if agreement is None or agreement.organisation != transfer.organisation:
+    if agreement_id is None:
+        return [_error("archival_agreement_missing", "Le bordereau ne nomme aucun accord")]
+    if agreement is None:
         return [
             _error("archival_agreement_unknown", f"Accord de versement inconnu : {agreement_id}")
         ]
@@ -248,30 +311,30 @@ def _agreement_issues(
                 f"Le service {transfer.transferring_agency} n'est pas partie à {agreement_id}",
             )
         )
-    if version not in {v.value for v in agreement.seda_versions}:
+    if version not in agreement.seda_versions:
         issues.append(
-            _error("seda_version_not_allowed", f"SEDA {version} hors de l'accord {agreement_id}")
+            _error(
+                "seda_version_not_allowed",
+                f"SEDA {version.value} hors de l'accord {agreement_id}",
+            )
         )
     return issues
 
 
-def _manifest_digest_issues(path: Path, expected: tuple[str, str] | None) -> list[CheckIssue]:
+def _manifest_digest_issues(
+    package: Package, manifest: str, expected: tuple[str, str] | None
+) -> list[CheckIssue]:
     """Compare the manifest member of the package with the digest announced in the headers."""
     if expected is None:
         return []
     algorithm, value = expected
-    digest = hashlib.new(DIGESTS[algorithm])
-    with open_package(path) as package:
-        if package.manifest_name is None:
-            return []
-        for chunk in package.chunks(package.manifest_name):
-            digest.update(chunk)
-    if digest.hexdigest() == value:
+    actual = member_digest(package, manifest, DIGESTS[algorithm]).hex()
+    if actual == value:
         return []
     return [
         _error(
             "manifest_digest_mismatch",
-            f"Empreinte {algorithm} du manifeste {digest.hexdigest()} ≠ annoncée {value}",
+            f"Empreinte {algorithm} du manifeste {actual} ≠ annoncée {value}",
         )
     ]
 

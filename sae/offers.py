@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO, Final, Protocol, cast, runtime_checkable
 
 from ged.adapters.blobstore.hashing import copy_digesting
+from ged.domain.errors import ConflictError
 from ged.services.ports import (
     BlobNotFound,
     BlobStore,
@@ -49,8 +50,12 @@ class ObjectNotRegistered(BlobNotFound):
     title = "Objet inconnu du registre des empreintes"
 
 
-class ObjectQuarantined(DigestMismatch):
-    """Every copy failed its digests: the object is never served again until an operator acts."""
+class ObjectQuarantined(ConflictError):
+    """Every copy failed its digests: the object is never served again until an operator acts.
+
+    A conflict (409), not ``DigestMismatch`` (503): retrying cannot help, the object's state
+    must change first (a repair, then ``DigestRegistry.release``).
+    """
 
     code = "object_quarantined"
     title = "Objet en quarantaine : aucune copie ne correspond à ses empreintes"

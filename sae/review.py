@@ -6,27 +6,39 @@ answers ``OK`` with those identifiers as ``Content/SystemId`` (Vitam's dialect, 
 ``seda.replies.parse_reply``). Rejecting answers ``KO`` with the archivist's comment and every
 blocking check issue as ``Operation/Event``. Exactly one decision wins: the transfer is claimed
 by a conditional UPDATE on its state before anything is written.
+
+The decision, the catalogue rows of the accepted archives (``sae.catalogue``) and the entry of
+the operation log (``sae.journal``: who, decision, comment, archive identifiers) are committed
+in ONE transaction: none exists without the others. An acceptance then seals the log head
+(``sae.checkpoints``) when sealing is configured; a failed seal is logged, not raised (the
+decision is final; the scheduler's next seal covers it).
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lxml import etree
 
-from ged.domain.errors import ConflictError
+from ged.domain.errors import ConflictError, GedError
+from ged.domain.oplog import LogSpec
+from sae import catalogue, journal
 from sae.offers import StorageOffers
+from sae.signing import SigningError
 from sae.store import ArchivedObject, CheckIssue, Transfer, TransferState, TransferStore
-from seda.model import ArchiveUnit, BinaryDataObject
+from seda.model import ArchiveTransfer, ArchiveUnit, BinaryDataObject
 from seda.package import open_package
 from seda.reader import read_transfer
 from seda.replies import build_transfer_reply
 from seda.versions import SedaVersion
 
 _REPLY_VERSION = SedaVersion.V2_2
+log = logging.getLogger("gedsae.sae.review")
 
 
 class ChecksFailed(ConflictError):
@@ -40,44 +52,65 @@ class Decision:
     comment: str | None = None
 
 
+@dataclass(frozen=True)
+class Archived:
+    """What accepting wrote to the offers, and the manifest it read."""
+
+    objects: list[ArchivedObject]
+    units: list[tuple[str, str]]  # (unit id in the SIP, archive identifier)
+    manifest: ArchiveTransfer
+
+
 def pending(store: TransferStore, organisation: str) -> list[Transfer]:
     return store.in_state(organisation, TransferState.AWAITING_REVIEW)
 
 
 def accept(
-    store: TransferStore, offers: StorageOffers, organisation: str, transfer_id: str, d: Decision
+    store: TransferStore,
+    offers: StorageOffers,
+    organisation: str,
+    transfer_id: str,
+    d: Decision,
+    *,
+    seal: Callable[[], object] | None = None,
 ) -> Transfer:
     transfer = store.get(organisation, transfer_id)
     if not transfer.checks_passed:
         raise ChecksFailed(f"Le transfert {transfer_id} a échoué aux contrôles")
     store.claim(transfer.id, TransferState.AWAITING_REVIEW, TransferState.ACCEPTING)
     try:
-        objects, units = _archive(offers, transfer)
+        archived = _archive(offers, transfer)
+        reply = _reply(transfer, "OK", d.comment, _units_element(archived.units, transfer))
+        store.decide(
+            transfer.id,
+            TransferState.ACCEPTING,
+            TransferState.ACCEPTED,
+            reply=reply,
+            comment=d.comment,
+            decided_by=d.archivist,
+            archive_identifiers=archived.units,
+            objects=archived.objects,
+            within=lambda conn: _record_acceptance(conn, transfer, d, archived),
+        )
     except BaseException:
-        # Nothing is registered for this transfer yet; objects already on the offers are
-        # content-addressed and harmless (an audit may collect them later).
+        # Nothing is registered for this transfer (the decision, its catalogue rows and its log
+        # entry were rolled back together); objects already on the offers are content-addressed
+        # and harmless (an audit may collect them later).
         store.claim(transfer.id, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
         raise
-    reply = _reply(transfer, "OK", d.comment, _units_element(units, transfer))
-    store.decide(
-        transfer.id,
-        TransferState.ACCEPTING,
-        TransferState.ACCEPTED,
-        reply=reply,
-        comment=d.comment,
-        decided_by=d.archivist,
-        archive_identifiers=units,
-        objects=objects,
-    )
     transfer.quarantine_path.unlink(missing_ok=True)
+    _seal_quietly(seal, transfer.id)
     return store.get(organisation, transfer_id)
 
 
 def reject(store: TransferStore, organisation: str, transfer_id: str, d: Decision) -> Transfer:
     transfer = store.get(organisation, transfer_id)
+    blocking = [i for i in transfer.issues if i.blocking]
     events = [("archivist_rejection", "KO", d.comment or "Rejeté par l'archiviste")]
-    events += [(i.code, "KO", _issue_text(i)) for i in transfer.issues if i.blocking]
+    events += [(i.code, "KO", _issue_text(i)) for i in blocking]
     reply = _reply(transfer, "KO", d.comment, _operation(events))
+    details = {"issues": sorted({i.code for i in blocking})}
+    spec = _decision_spec(transfer, d, "transfer.rejected", "reject", details)
     store.decide(
         transfer.id,
         TransferState.AWAITING_REVIEW,
@@ -85,14 +118,56 @@ def reject(store: TransferStore, organisation: str, transfer_id: str, d: Decisio
         reply=reply,
         comment=d.comment,
         decided_by=d.archivist,
+        within=lambda conn: journal.append(conn, spec),
     )
     transfer.quarantine_path.unlink(missing_ok=True)
     return store.get(organisation, transfer_id)
 
 
-def _archive(
-    offers: StorageOffers, transfer: Transfer
-) -> tuple[list[ArchivedObject], list[tuple[str, str]]]:
+def _record_acceptance(
+    conn: sqlite3.Connection, transfer: Transfer, d: Decision, archived: Archived
+) -> None:
+    now = datetime.now(UTC)
+    ids = dict(archived.units)
+    catalogue.record(
+        conn,
+        catalogue.describe(transfer, archived.manifest, ids, archived.objects, archived_at=now),
+    )
+    details = {
+        "archive_identifiers": [list(pair) for pair in archived.units],
+        "objects": [{"object_id": o.object_id, "sha256": o.sha256} for o in archived.objects],
+    }
+    journal.append(conn, _decision_spec(transfer, d, "transfer.accepted", "accept", details))
+
+
+def _decision_spec(
+    transfer: Transfer, d: Decision, action: str, decision: str, details: Mapping[str, object]
+) -> LogSpec:
+    return LogSpec(
+        actor=d.archivist,
+        action=action,
+        object_type="transfer",
+        object_id=transfer.id,
+        organisation_id=transfer.organisation,
+        details={
+            "decision": decision,
+            "comment": d.comment,
+            "message_identifier": transfer.message_identifier,
+            **details,
+        },
+    )
+
+
+def _seal_quietly(seal: Callable[[], object] | None, transfer_id: str) -> None:
+    if seal is None:
+        return
+    try:
+        seal()
+    except (GedError, SigningError, sqlite3.Error, OSError):
+        log.warning("log not sealed after accepting %s", transfer_id, exc_info=True)
+
+
+def _archive(offers: StorageOffers, transfer: Transfer) -> Archived:
     with open_package(transfer.quarantine_path) as package:
         name = package.manifest_name
         assert name is not None  # the checks passed, so the manifest is there
@@ -108,7 +183,7 @@ def _archive(
                         )
                     )
     units = [(u.id, f"AU-{uuid.uuid4()}") for u in _walk(parsed.units)]
-    return objects, units
+    return Archived(objects, units, parsed)
 
 
 def _walk(units: Iterable[ArchiveUnit]) -> Iterator[ArchiveUnit]:

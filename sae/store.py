@@ -1,9 +1,9 @@
 """Persistence of incoming transfers (OAIS Ingest, ISO 14721 §4.1.1.2): one SQLite file.
 
 The repository keeps its own database, apart from the GED's, with the standard library's
-``sqlite3`` (no Alembic yet: the schema is created by ``TransferStore.__init__`` and has no
-migrations). A transfer moves ``received → checked → awaiting_review → accepting → accepted`` or
-``→ rejected``; every move is a conditional ``UPDATE … WHERE state = ?`` so that two archivists
+``sqlite3`` (no Alembic yet: the schema is created by ``TransferStore.__init__``, which also adds
+to an older file, by ``ALTER TABLE``, the nullable columns that came later). A transfer moves
+``received → checked → awaiting_review → accepting → accepted`` or ``→ rejected``; every move is a conditional ``UPDATE … WHERE state = ?`` so that two archivists
 deciding at once cannot both win. ``(organisation, message_identifier)`` is unique: the
 ``MessageIdentifier`` is the idempotency key of the SEDA exchange.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ged.domain.errors import ConflictError, NotFoundError
+from sae import catalogue, journal
+
+# Runs on the connection of a change, inside its transaction (a log entry, catalogue rows).
+InTransaction = Callable[[sqlite3.Connection], object]
 
 
 class TransferState(StrEnum):
@@ -74,6 +78,8 @@ class Transfer:
     comment: str | None = None
     decided_by: str | None = None
     archive_identifiers: tuple[tuple[str, str], ...] = ()  # (unit id in the SIP, archive id)
+    manifest_digest: tuple[str, str] | None = None  # announced at submission: (algorithm, hex)
+    signer: str | None = None  # subject of the certificate whose manifest signature verified
 
     @property
     def checks_passed(self) -> bool:
@@ -108,6 +114,8 @@ CREATE TABLE IF NOT EXISTS transfers (
     decided_by TEXT,
     decided_at TEXT,
     archive_identifiers TEXT NOT NULL DEFAULT '[]',
+    manifest_digest TEXT,
+    signer TEXT,
     UNIQUE (organisation, message_identifier)
 );
 CREATE TABLE IF NOT EXISTS archived_objects (
@@ -123,11 +131,13 @@ CREATE TABLE IF NOT EXISTS archived_objects (
 _INSERT = """
 INSERT INTO transfers (id, organisation, message_identifier, package_sha256, transferring_agency,
     state, quarantine_path, acknowledgement, received_at, issues, seda_version, reply, comment,
-    decided_by, archive_identifiers)
+    decided_by, archive_identifiers, manifest_digest)
 VALUES (:id, :organisation, :message_identifier, :package_sha256, :transferring_agency,
     :state, :quarantine_path, :acknowledgement, :received_at, :issues, :seda_version, :reply,
-    :comment, :decided_by, :archive_identifiers)
+    :comment, :decided_by, :archive_identifiers, :manifest_digest)
 """
+# Columns added after the first schema: ALTER TABLE adds them to a database created before.
+_ADDED_COLUMNS = (("manifest_digest", "TEXT"), ("signer", "TEXT"))
 
 
 class TransferStore:
@@ -137,7 +147,8 @@ class TransferStore:
         self.path = Path(path)
         with self._connection() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + journal.SCHEMA + catalogue.SCHEMA)
+            _add_missing_columns(conn)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -146,11 +157,21 @@ class TransferStore:
             conn.row_factory = sqlite3.Row
             yield conn
 
-    def add(self, transfer: Transfer) -> bool:
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on exit and rolled back on error; BEGIN IMMEDIATE
+        takes the write lock first, so what is read in it (the log head) cannot go stale."""
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+
+    def add(self, transfer: Transfer, *, within: InTransaction | None = None) -> bool:
         """Record a received transfer; False if its MessageIdentifier is already known."""
         try:
             with self._connection() as conn:
                 conn.execute(_INSERT, _row(transfer))
+                if within is not None:
+                    within(conn)
         except sqlite3.IntegrityError:
             return False
         return True
@@ -182,17 +203,40 @@ class TransferStore:
             ).fetchall()
         return [_transfer(r) for r in rows]
 
+    def every_in_state(self, state: TransferState) -> list[Transfer]:
+        """The transfers of every organisation in ``state`` (crash recovery, sae.recovery)."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT * FROM transfers WHERE state = ? ORDER BY received_at, id", (state.value,)
+            ).fetchall()
+        return [_transfer(r) for r in rows]
+
     def record_checks(
-        self, transfer_id: str, issues: list[CheckIssue], seda_version: str | None
+        self,
+        transfer_id: str,
+        issues: list[CheckIssue],
+        seda_version: str | None,
+        *,
+        signer: str | None = None,
+        within: InTransaction | None = None,
     ) -> None:
         """received → checked → awaiting_review, with every issue found."""
         encoded = json.dumps([i.__dict__ for i in issues], ensure_ascii=False)
         with self._connection() as conn:
             changed = conn.execute(
-                "UPDATE transfers SET state = ?, issues = ?, seda_version = ? "
+                "UPDATE transfers SET state = ?, issues = ?, seda_version = ?, signer = ? "
                 "WHERE id = ? AND state = ?",
-                (TransferState.CHECKED.value, encoded, seda_version, transfer_id, "received"),
+                (
+                    TransferState.CHECKED.value,
+                    encoded,
+                    seda_version,
+                    signer,
+                    transfer_id,
+                    "received",
+                ),
             ).rowcount
+            if changed == 1 and within is not None:
+                within(conn)
         if changed != 1:
             raise TransferAlreadyDecided(f"Le transfert {transfer_id} a déjà été contrôlé")
         self._move(transfer_id, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
@@ -212,7 +256,9 @@ class TransferStore:
         decided_by: str,
         archive_identifiers: Sequence[tuple[str, str]] = (),
         objects: Sequence[ArchivedObject] = (),
+        within: InTransaction | None = None,
     ) -> None:
+        """Record the decision; ``within`` runs on the same transaction, after it."""
         with self._connection() as conn:
             changed = conn.execute(
                 "UPDATE transfers SET state = ?, reply = ?, comment = ?, decided_by = ?, "
@@ -234,6 +280,8 @@ class TransferStore:
                 "INSERT INTO archived_objects VALUES (?, ?, ?, ?, ?, ?)",
                 [(o.transfer_id, o.object_id, o.uri, o.sha256, o.sha512, o.size) for o in objects],
             )
+            if within is not None:
+                within(conn)
 
     def objects(self, transfer_id: str) -> list[ArchivedObject]:
         with self._connection() as conn:
@@ -273,6 +321,7 @@ def _row(t: Transfer) -> dict[str, Any]:
         "comment": t.comment,
         "decided_by": t.decided_by,
         "archive_identifiers": json.dumps([list(p) for p in t.archive_identifiers]),
+        "manifest_digest": ":".join(t.manifest_digest) if t.manifest_digest else None,
     }
 
 
@@ -293,4 +342,26 @@ def _transfer(row: sqlite3.Row) -> Transfer:
         comment=row["comment"],
         decided_by=row["decided_by"],
         archive_identifiers=tuple((u, a) for u, a in json.loads(row["archive_identifiers"])),
+        manifest_digest=_digest_pair(row["manifest_digest"]),
+        signer=row["signer"],
     )
+
+
+def _digest_pair(encoded: str | None) -> tuple[str, str] | None:
+    if encoded is None:
+        return None
+    algorithm, _, value = encoded.partition(":")
+    return algorithm, value
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    present = {row["name"] for row in conn.execute("PRAGMA table_info(transfers)")}
+    for name, kind in _ADDED_COLUMNS:
+        if name in present:
+            continue
+        try:
+            conn.execute(f"ALTER TABLE transfers ADD COLUMN {name} {kind}")
+        except sqlite3.OperationalError as exc:
+            # Another process opening the same old database added it first.
+            if "duplicate column" not in str(exc):
+                raise

@@ -7,4 +7,7 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.ged",
     "tests.fixtures.seda_corpus",
+    "tests.fixtures.tls",
+    "tests.fixtures.processes",
+    "tests.fixtures.sftp",
 ]

@@ -44,6 +44,8 @@ from ged.services.ports import TransferRecord, TransferState, UnitOfWork
 from ged.services.transfers import PreparedTransfer
 from seda.replies import Outcome, ReplyOutcome
 
+# a push in progress holds its row this long; a process killed mid-push is resumed after it
+PUSH_LEASE_SECONDS = 600.0
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
 # the connector's codes for a reply that arrived but cannot be trusted or read
@@ -141,6 +143,7 @@ def _claim(
         created_at=now,
         updated_at=now,
         created_by=actor.id,
+        next_attempt_at=now + timedelta(seconds=PUSH_LEASE_SECONDS),
     )
     if annotate is not None:
         fresh = annotate(fresh)

@@ -14,7 +14,8 @@ one stays for inspection.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -132,13 +133,21 @@ class TransferSetup:
     spool: Path
     signer: PackageSigner | None = None
 
-    def connector_for(self, agreement: Agreement) -> Connector:
+    @contextmanager
+    def connector_for(self, agreement: Agreement) -> Iterator[Connector]:
+        """The agreement's connector, closed afterwards (its HTTP client, its SSH session)."""
         try:
-            return self.connector(agreement.connector)
+            connector = self.connector(agreement.connector)
         except ConnectorError as exc:
             raise ConnectorUnusable(
                 str(exc), issues=[Issue(exc.code, str(exc), path=agreement.connector)]
             ) from exc
+        try:
+            yield connector
+        finally:
+            close = getattr(connector, "close", None)
+            if close is not None:
+                close()
 
     def agreement(self, name: str) -> Agreement:
         found = self.agreements.get(name)
@@ -163,7 +172,18 @@ def start(
         raise NothingToTransfer(
             "Aucun dossier échu à conserver", issues=[Issue("no_dossier", "rien à verser")]
         )
-    connector = setup.connector_for(agreement)  # before anything is written
+    with setup.connector_for(agreement) as connector:  # built before anything is written
+        return _start(setup, ctx, actor, agreement, chosen, connector)
+
+
+def _start(
+    setup: TransferSetup,
+    ctx: Context,
+    actor: Principal,
+    agreement: Agreement,
+    chosen: list[str],
+    connector: Connector,
+) -> TransferRecord:
     setup.spool.mkdir(parents=True, exist_ok=True)
     prepared, signature = _prepare(setup, ctx, actor, agreement, chosen)
     try:
@@ -257,7 +277,7 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
             gave_up += 1
             continue
         done = step(setup, ctx, actor, record)
-        if record.state is TransferState.ERROR_SENDING:
+        if record.state in (TransferState.PREPARED, TransferState.ERROR_SENDING):
             resent += 1
         else:
             polled += 1
@@ -275,7 +295,17 @@ def step(
             f"Le transfert {record.message_identifier} n'a pas d'accord de versement"
         )
     agreement = setup.agreement(record.agreement)
-    connector = setup.connector_for(agreement)
+    with setup.connector_for(agreement) as connector:
+        return _step(ctx, actor, record, agreement, connector)
+
+
+def _step(
+    ctx: Context,
+    actor: Principal,
+    record: TransferRecord,
+    agreement: Agreement,
+    connector: Connector,
+) -> TransferRecord:
     if record.state in (TransferState.PREPARED, TransferState.ERROR_SENDING):
         prepared = PreparedTransfer(
             record.message_identifier,

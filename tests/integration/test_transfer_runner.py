@@ -60,6 +60,13 @@ AGREEMENT = Agreement(
 )
 
 
+class SharedClientConnector(SaeHttpConnector):
+    """The fixture's TestClient outlives each transfer step: closing it is the fixture's job."""
+
+    def close(self) -> None:
+        return None
+
+
 @dataclass
 class Loop:
     ged: Ged
@@ -81,17 +88,22 @@ def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
     agreements = {
         "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2}))
     }
+    key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
+    identity = load_identity_from_pem(key_pem, certificate_pem)
     config = SaeConfig(
         data_dir=tmp_path / "sae",
-        settings=IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements),
+        settings=IngestSettings(
+            tmp_path / "sae" / "quarantine",
+            schema_dir,
+            agreements,
+            trust_anchors=(identity.certificate,),
+        ),
         tokens={
             "ged-token": Principal("ARCH", "transferring"),
             "archivist-token": Principal("ARCH", "archivist", "alice"),
         },
         offers=offers,
     )
-    key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
-    identity = load_identity_from_pem(key_pem, certificate_pem)
     signer = PackageSigner(
         identity.certificate.subject.rfc4514_string(),
         lambda digest: sign_digest(digest, identity),
@@ -101,7 +113,7 @@ def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
         def connector(name: str) -> Connector:
             if name != "sae-local":
                 raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
-            return SaeHttpConnector(
+            return SharedClientConnector(
                 str(client.base_url), "ged-token", client, allow_insecure_http=True
             )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,11 @@ from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.ingest import ArchivalAgreement, IngestSettings
 from sae.offers import SqliteDigestRegistry, StorageOffers
-from schemas.install import install
 from seda.disk_import import transfer_from_directory
+from seda.model import ArchiveTransfer
 from seda.replies import Outcome
-from seda.sip import write_sip
+from seda.sip import ManifestSigner, write_sip
 from seda.versions import SedaVersion
-from tests.fixtures.seda_corpus import shared_path
 
 API = "/api/v1/sae"
 SENDER = {"Authorization": "Bearer ged-token"}
@@ -33,22 +33,25 @@ ARCHIVIST = {"Authorization": "Bearer archivist-token"}
 OTHER_ARCHIVIST = {"Authorization": "Bearer other-archivist-token"}
 
 
-@pytest.fixture(scope="session")
-def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("schemas") / "installed"
-    install(dest, shared_path("official"))
-    return dest
-
-
 @dataclass
 class Repository:
     client: TestClient
     offers: StorageOffers
     connector: SaeHttpConnector
+    settings: IngestSettings
 
 
-@pytest.fixture
-def repo(tmp_path: Path, schema_dir: Path) -> Iterator[Repository]:
+AGREEMENTS = {
+    "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})),
+    "AGR-OTHER": ArchivalAgreement("OTHER", frozenset({"SERVICE-Z"}), frozenset()),
+}
+
+
+@contextmanager
+def open_repository(
+    tmp_path: Path, schema_dir: Path, agreements: Mapping[str, ArchivalAgreement], **settings: Any
+) -> Iterator[Repository]:
+    """The repository app on its own data directory; ``settings`` go to IngestSettings."""
     offers = StorageOffers(
         [
             FilesystemBlobStore(tmp_path / "offer-a", name="a"),
@@ -56,13 +59,10 @@ def repo(tmp_path: Path, schema_dir: Path) -> Iterator[Repository]:
         ],
         SqliteDigestRegistry(tmp_path / "digests.sqlite"),
     )
-    agreements = {
-        "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})),
-        "AGR-OTHER": ArchivalAgreement("OTHER", frozenset({"SERVICE-Z"}), frozenset()),
-    }
+    ingest = IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements, **settings)
     config = SaeConfig(
         data_dir=tmp_path / "sae",
-        settings=IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements),
+        settings=ingest,
         tokens={
             "ged-token": Principal("ARCH", "transferring"),
             "archivist-token": Principal("ARCH", "archivist", "alice"),
@@ -74,31 +74,57 @@ def repo(tmp_path: Path, schema_dir: Path) -> Iterator[Repository]:
         connector = SaeHttpConnector(
             str(client.base_url), "ged-token", client, poll_interval=1.0, allow_insecure_http=True
         )
-        yield Repository(client, offers, connector)
+        yield Repository(client, offers, connector, ingest)
 
 
-def make_sip(tmp_path: Path, message_id: str, *, tamper: bool = False) -> Path:
+@pytest.fixture
+def repo(tmp_path: Path, schema_dir: Path) -> Iterator[Repository]:
+    with open_repository(tmp_path, schema_dir, AGREEMENTS) as repository:
+        yield repository
+
+
+Members = list[tuple[str, Path]]  # (member name in the SIP, source file)
+
+
+def build_sip(
+    tmp_path: Path,
+    message_id: str,
+    *,
+    version: SedaVersion = SedaVersion.V2_2,
+    agreement: str | None = "AGR-1",
+    edit: Callable[[ArchiveTransfer], ArchiveTransfer] | None = None,
+    members: Callable[[Members], Members] | None = None,
+    signer: ManifestSigner | None = None,
+) -> Path:
+    """A SIP of a small folder tree (root unit AU_0, a folder, two files); ``edit`` changes the
+    manifest before it is written, ``members`` the files put in the package."""
     root = tmp_path / f"tree-{message_id}"
     (root / "dossier").mkdir(parents=True)
     (root / "dossier" / "deliberation.txt").write_text(f"Délibération {message_id}\n")
     (root / "courrier.txt").write_text("Courrier au préfet\n")
     built = transfer_from_directory(
         root,
-        SedaVersion.V2_2,
+        version,
         message_identifier=message_id,
         archival_agency="ARCH",
         transferring_agency="SERVICE-A",
-        archival_agreement="AGR-1",
+        archival_agreement=agreement,
     )
-    members = built.members
-    if tamper:
+    sip = tmp_path / f"{message_id}.zip"
+    transfer = built.transfer if edit is None else edit(built.transfer)
+    files = built.members if members is None else members(built.members)
+    write_sip(sip, transfer, files, signer=signer)
+    return sip
+
+
+def make_sip(tmp_path: Path, message_id: str, *, tamper: bool = False) -> Path:
+    def forge(members: Members) -> Members:
         # Same member name, other bytes: the declared digest no longer matches the file.
         forged = tmp_path / f"forged-{message_id}.txt"
         forged.write_text("Courrier au préfet, modifié\n")
-        members = [(name, forged if i == 0 else src) for i, (name, src) in enumerate(members)]
-    sip = tmp_path / f"{message_id}.zip"
-    write_sip(sip, built.transfer, members)
-    return sip
+        return [(name, forged if i == 0 else src) for i, (name, src) in enumerate(members)]
+
+    return build_sip(tmp_path, message_id, members=forge if tamper else None)
 
 
 def manifest_sha256(sip: Path) -> tuple[str, str]:
@@ -106,11 +132,11 @@ def manifest_sha256(sip: Path) -> tuple[str, str]:
         return "SHA-256", hashlib.sha256(archive.read("manifest.xml")).hexdigest()
 
 
-def submit(repo: Repository, sip: Path, message_id: str) -> Submission:
+def submit(repo: Repository, sip: Path, message_id: str, agency: str = "SERVICE-A") -> Submission:
     return repo.connector.submit(
         sip,
         message_identifier=message_id,
-        transferring_agency="SERVICE-A",
+        transferring_agency=agency,
         manifest_digest=manifest_sha256(sip),
     )
 

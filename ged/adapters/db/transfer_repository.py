@@ -19,6 +19,7 @@ from ged.services.ports import TransferRecord, TransferState
 
 # states in which a transfer still waits for something: a retry or a poll
 _WAITING = (
+    TransferState.PREPARED,  # a push whose process died: resumed once its lease is over
     TransferState.SENT,
     TransferState.ACKNOWLEDGED,
     TransferState.ERROR_SENDING,

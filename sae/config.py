@@ -1,0 +1,313 @@
+"""The repository's configuration: one home directory, ``sae.toml`` and ``tokens.json``.
+
+The home is ``GEDSAE_SAE_HOME``, or ``$GEDSAE_HOME/sae`` when the repository runs beside a GED.
+``gedsae sae init`` writes a ``sae.toml`` for the embedded default: two filesystem storage
+offers under the home, the official SEDA schemas installed under ``schemas/``, and a
+self-signed key for sealing the repository's log. A deployment edits it::
+
+    organisation = "FR_AD_35"          # the archival agency this repository serves
+    host = "127.0.0.1"
+    port = 8100
+    max_package_bytes = 4294967296
+    trust_anchors = "/etc/gedsae/ged-signers.pem"   # who may sign SIP manifests
+
+    [offers.disk]
+    kind = "filesystem"
+    root = "/srv/archives/offer-disk"
+
+    [offers.minio]
+    kind = "s3"
+    bucket = "archives"
+    endpoint_url = "https://minio.example:9000"
+    access_key_file = "/run/secrets/s3-access"
+    secret_key_file = "/run/secrets/s3-secret"
+
+    [referentials.FR_AD_35]            # known agencies and rules (Vitam CSV); absent: unchecked
+    agencies = "referentiels/services.csv"
+    rules = "referentiels/regles.csv"
+
+    [agreements.AGR-1]                 # the ArchivalAgreement identifier in manifests
+    organisation = "FR_AD_35"
+    transferring_agencies = ["FR_DF"]
+    seda_versions = ["2.1", "2.2", "2.3"]
+    signature_required = true
+    profile = "profiles/deliberations.rng"   # RELAX NG the manifest must satisfy
+    profile_identifier = "PR-DELIB"          # the ArchivalProfile it must declare
+
+Tokens are stored as their SHA-256 only (``tokens.json``); ``gedsae sae token create`` prints a
+new token once. Relative paths are relative to the home.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.services.ports import BlobStore
+from sae.api import Principal, SaeConfig
+from sae.checkpoints import Sealing
+from sae.ingest import ArchivalAgreement, IngestSettings
+from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.referential import Referential
+from sae.signing import SigningError, load_certificates, load_signing_identity
+from seda.versions import SedaVersion
+
+CONFIG = "sae.toml"
+TOKENS = "tokens.json"
+ROLES = ("transferring", "archivist")
+
+
+class SaeMisconfigured(ValueError):
+    """sae.toml or tokens.json cannot be used; the message names the option."""
+
+
+def sae_home() -> Path:
+    explicit = os.environ.get("GEDSAE_SAE_HOME")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    ged_home = os.environ.get("GEDSAE_HOME") or str(Path.home() / ".local" / "share" / "gedsae")
+    return (Path(ged_home).expanduser() / "sae").resolve()
+
+
+@dataclass(frozen=True)
+class SaeSettings:
+    home: Path
+    organisation: str
+    host: str
+    port: int
+    max_package_bytes: int
+    schema_dir: Path
+    trust_anchors: Path | None
+    offers: Mapping[str, Mapping[str, Any]]
+    agreements: Mapping[str, Mapping[str, Any]]
+    referentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def signing_key(self) -> Path:
+        return self.home / "signing" / "key.pem"
+
+    @property
+    def signing_certificate(self) -> Path:
+        return self.home / "signing" / "certificate.pem"
+
+
+def load_settings(home: Path | None = None) -> SaeSettings:
+    root = (home or sae_home()).resolve()
+    path = root / CONFIG
+    if not path.exists():
+        raise SaeMisconfigured(f"{path} absent : lancez « gedsae sae init »")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    organisation = data.get("organisation")
+    if not isinstance(organisation, str) or not organisation:
+        raise SaeMisconfigured(f"{path} : organisation (identifiant SEDA) manquante")
+    anchors = data.get("trust_anchors")
+    return SaeSettings(
+        home=root,
+        organisation=organisation,
+        host=str(data.get("host", "127.0.0.1")),
+        port=int(data.get("port", 8100)),
+        max_package_bytes=int(data.get("max_package_bytes", 4 * 1024**3)),
+        schema_dir=_path(root, data.get("schema_dir", "schemas")),
+        trust_anchors=_path(root, anchors) if anchors else None,
+        offers=_tables(data, "offers", path),
+        agreements=_tables(data, "agreements", path),
+        referentials=_tables(data, "referentials", path),
+    )
+
+
+def _path(root: Path, value: object) -> Path:
+    return (root / Path(str(value)).expanduser()).resolve()
+
+
+def _tables(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Mapping[str, Any]]:
+    tables = data.get(key, {})
+    if not isinstance(tables, dict) or not all(isinstance(v, dict) for v in tables.values()):
+        raise SaeMisconfigured(f"{path} : tables [{key}.NOM] attendues")
+    return tables
+
+
+def build_offers(settings: SaeSettings) -> StorageOffers:
+    if len(settings.offers) < 1:
+        raise SaeMisconfigured("au moins une offre de stockage [offers.NOM] est requise")
+    offers = [_offer(settings, name, table) for name, table in settings.offers.items()]
+    (settings.home / "spool").mkdir(parents=True, exist_ok=True)
+    return StorageOffers(
+        offers,
+        SqliteDigestRegistry(settings.home / "digests.sqlite"),
+        spool_dir=settings.home / "spool",
+    )
+
+
+def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobStore:
+    kind = table.get("kind")
+    if kind == "filesystem":
+        return FilesystemBlobStore(_path(settings.home, table.get("root", name)), name=name)
+    if kind == "s3":
+        return S3BlobStore(
+            str(table["bucket"]),
+            endpoint_url=table.get("endpoint_url"),
+            region=table.get("region"),
+            access_key_id=_secret(table, "access_key"),
+            secret_access_key=_secret(table, "secret_key"),
+            prefix=str(table.get("prefix", "")),
+            name=name,
+            spool_dir=settings.home / "spool",
+        )
+    raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")
+
+
+def _secret(table: Mapping[str, Any], key: str) -> str | None:
+    if key in table:
+        raise SaeMisconfigured(f"{key} ne s'écrit pas en clair : {key}_file ou {key}_env")
+    if f"{key}_file" in table:
+        return Path(str(table[f"{key}_file"])).read_text(encoding="utf-8").strip()
+    if f"{key}_env" in table:
+        return os.environ.get(str(table[f"{key}_env"]))
+    return None
+
+
+def build_agreements(settings: SaeSettings) -> dict[str, ArchivalAgreement]:
+    agreements = {}
+    for name, table in settings.agreements.items():
+        versions = table.get("seda_versions", [v.value for v in SedaVersion])
+        agencies = table.get("transferring_agencies", [])
+        if not isinstance(agencies, list) or not isinstance(versions, list):
+            raise SaeMisconfigured(f"accord {name} : listes attendues")
+        try:
+            parsed = frozenset(SedaVersion(str(v)) for v in versions)
+        except ValueError as exc:
+            raise SaeMisconfigured(f"accord {name} : version SEDA inconnue ({exc})") from exc
+        profile = table.get("profile")
+        agreements[name] = ArchivalAgreement(
+            str(table.get("organisation", settings.organisation)),
+            frozenset(str(a) for a in agencies),
+            parsed,
+            signature_required=bool(table.get("signature_required", False)),
+            profile=_path(settings.home, profile) if profile else None,
+            profile_identifier=table.get("profile_identifier"),
+        )
+    return agreements
+
+
+def load_trust_anchors(settings: SaeSettings) -> tuple[x509.Certificate, ...]:
+    if settings.trust_anchors is None:
+        return ()
+    try:
+        return tuple(load_certificates(settings.trust_anchors))
+    except SigningError as exc:
+        raise SaeMisconfigured(f"trust_anchors : {exc}") from exc
+
+
+def build_referentials(settings: SaeSettings) -> dict[str, Referential]:
+    """``[referentials.ORG]`` with ``agencies`` and/or ``rules`` (Vitam CSV files)."""
+    found = {}
+    for organisation, table in settings.referentials.items():
+        agencies, rules = table.get("agencies"), table.get("rules")
+        found[organisation] = Referential.load(
+            agencies=_path(settings.home, agencies) if agencies else None,
+            rules=_path(settings.home, rules) if rules else None,
+        )
+    return found
+
+
+def build_config(settings: SaeSettings) -> SaeConfig:
+    ingest = IngestSettings(
+        quarantine_dir=settings.home / "quarantine",
+        schema_dir=settings.schema_dir,
+        agreements=build_agreements(settings),
+        max_package_bytes=settings.max_package_bytes,
+        trust_anchors=load_trust_anchors(settings),
+        referentials=build_referentials(settings),
+    )
+    return SaeConfig(
+        data_dir=settings.home,
+        settings=ingest,
+        tokens=HashedTokens(settings.home / TOKENS),
+        offers=build_offers(settings),
+        sealing=build_sealing(settings),
+    )
+
+
+def build_sealing(settings: SaeSettings) -> Sealing | None:
+    """The repository's own key seals its log (made by ``gedsae sae init``); none: no seals."""
+    if not settings.signing_key.exists():
+        return None
+    try:
+        identity = load_signing_identity(settings.signing_key, settings.signing_certificate)
+    except SigningError as exc:
+        raise SaeMisconfigured(f"clé de scellement : {exc}") from exc
+    return Sealing(identity)
+
+
+class HashedTokens(Mapping[str, Principal]):
+    """Bearer tokens known by their SHA-256 only; looked up by the token presented."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._principals = _read_tokens(path)
+
+    def __getitem__(self, token: str) -> Principal:
+        return self._principals[_digest(token)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())  # the tokens themselves are unknown: nothing to list
+
+    def __len__(self) -> int:
+        return len(self._principals)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _read_tokens(path: Path) -> dict[str, Principal]:
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        digest: Principal(entry["organisation"], entry["role"], entry["name"])
+        for digest, entry in raw.items()
+    }
+
+
+def issue_token(home: Path, organisation: str, role: str, name: str) -> str:
+    """A new token for ``name``; only its digest is written. Returns it (shown once)."""
+    if role not in ROLES:
+        raise SaeMisconfigured(f"rôle {role} inconnu ({', '.join(ROLES)})")
+    path = home / TOKENS
+    raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    token = secrets.token_urlsafe(32)
+    raw[_digest(token)] = {"organisation": organisation, "role": role, "name": name}
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
+    partial.chmod(0o600)
+    partial.replace(path)
+    return token
+
+
+def write_default_config(home: Path, organisation: str, port: int = 8100) -> Path:
+    """The embedded default's sae.toml: two filesystem offers, schemas under the home."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / CONFIG
+    if path.exists():
+        return path
+    path.write_text(
+        f"# Dépôt d'archives gedsae : voir sae/config.py pour toutes les options\n"
+        f"organisation = {json.dumps(organisation)}\n"
+        f'host = "127.0.0.1"\nport = {port}\nschema_dir = "schemas"\n\n'
+        '[offers.disque-a]\nkind = "filesystem"\nroot = "offers/a"\n\n'
+        '[offers.disque-b]\nkind = "filesystem"\nroot = "offers/b"\n',
+        encoding="utf-8",
+    )
+    return path

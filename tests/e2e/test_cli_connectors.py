@@ -1,0 +1,104 @@
+"""``gedsae connectors check`` says precisely what is wrong; ``gedsae serve --with-sae`` runs
+the GED and the repository in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from ged.cli import main
+from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.seda_corpus import shared_path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "instance"
+    root.mkdir()
+    monkeypatch.setenv("GEDSAE_HOME", str(root))
+    return root
+
+
+def check(*names: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["connectors", "check", *names], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_connectors_check_names_each_problem(home: Path, tmp_path: Path) -> None:
+    (tmp_path / "token").write_text("jeton-secret")
+    closed = new_port()  # nothing listens there
+    (home / "config.toml").write_text(
+        f'[connectors.down]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{closed}"\n'
+        f'token_file = "{tmp_path / "token"}"\n\n'
+        '[connectors.clear]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:1"\n'
+        'token = "en-clair"\n\n'
+        '[connectors.nosecret]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:1"\n'
+        'token_env = "GEDSAE_TEST_ABSENT_VARIABLE"\n\n'
+        '[connectors.weird]\nkind = "ftp"\n\n'
+        '[connectors.insecure]\nkind = "vitam"\nverify = false\n',
+        encoding="utf-8",
+    )
+    code, output = check()
+    assert code == 1
+    lines = {line.split(" : ", 1)[0]: line for line in output.splitlines()}
+    assert "remote_unavailable" in lines["down"]
+    assert "connector_misconfigured" in lines["clear"] and "token_file" in lines["clear"]
+    assert "GEDSAE_TEST_ABSENT_VARIABLE" in lines["nosecret"]
+    assert "ftp" in lines["weird"]
+    assert "vérification TLS reste active" in lines["insecure"]
+    assert "jeton-secret" not in output
+    code, output = check("missing")
+    assert code == 1 and "absent de config.toml" in output
+
+
+def test_connectors_check_ok_against_a_running_repository(
+    home: Path, tmp_path: Path, services: list[Service]
+) -> None:
+    sae_home, port = tmp_path / "sae", new_port()
+    env = {"GEDSAE_SAE_HOME": str(sae_home)}
+    gedsae_cli(
+        env, "sae", "init", "--organisation", "ARCH", "--port", str(port),
+        "--schemas-from", str(shared_path("official")),
+    )  # fmt: skip
+    token = gedsae_cli(env, "sae", "token", "create", "ged", "--role", "transferring").strip()
+    (tmp_path / "token").write_text(token)
+    (tmp_path / "wrong").write_text("pas-le-bon")
+    services.append(
+        Service("sae", ("sae", "serve"), env, port, "/api/v1/sae/health", tmp_path / "sae.log")
+    )
+    services[-1].start()
+    (home / "config.toml").write_text(
+        f'[connectors.ok]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{port}"\n'
+        f'token_file = "{tmp_path / "token"}"\n\n'
+        f'[connectors.refused]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{port}"\n'
+        f'token_file = "{tmp_path / "wrong"}"\n',
+        encoding="utf-8",
+    )
+    assert check("ok") == (0, check("ok")[1])
+    assert "OK" in check("ok")[1] and "organisation=ARCH" in check("ok")[1]
+    code, output = check("refused")
+    assert code == 1 and "credentials_refused" in output
+
+
+@pytest.mark.slow
+def test_serve_with_sae_runs_both_in_one_process(tmp_path: Path, services: list[Service]) -> None:
+    ged_home, sae_port, ged_port = tmp_path / "ged", new_port(), new_port()
+    env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
+    gedsae_cli(env, "init")
+    gedsae_cli(
+        env, "sae", "init", "--organisation", "ARCH", "--port", str(sae_port),
+        "--schemas-from", str(shared_path("official")),
+    )  # fmt: skip
+    both = Service("both", ("serve", "--with-sae", "--port", str(ged_port)), env, ged_port,
+                   "/healthz", tmp_path / "both.log")  # fmt: skip
+    services.append(both)
+    both.start()
+    assert httpx.get(f"http://127.0.0.1:{ged_port}/healthz").json() == {"status": "ok"}
+    sae = httpx.get(f"http://127.0.0.1:{sae_port}/api/v1/sae/health")
+    assert sae.status_code == 401  # up, and asking who we are
+    assert both.process is not None
+    both.stop()
+    assert both.process.returncode is not None
