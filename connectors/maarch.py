@@ -56,7 +56,9 @@ Courrier's ``Bt_getReply`` does)
 Package layout caveat: `receiveZip` extracts with ``7z e``, which drops folder names, and then
 takes the first folder found (in name order) as the package root. Courrier sends a flat zip
 (``{MessageIdentifier}.xml`` and the binaries side by side); a SIP with binaries under
-``content/`` arrives flattened, so Maarch RM must find each binary by its base name.
+``content/`` arrives flattened, so Maarch RM must find each binary by its base name. Agreements
+that use this connector therefore set ``sip_layout = "flat"`` (``seda.sip.SipLayout.FLAT``):
+the binaries sit beside the manifest and their ``Uri`` is their bare name.
 
 Statuses: 401/403 → `CredentialsRefused`; 429/5xx → `RemoteUnavailable`; 400/409/413/415/422
 on submission → `SubmissionRefused` with every error as a reason; anything else, redirects

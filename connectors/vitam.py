@@ -45,6 +45,7 @@ import re
 import ssl
 import zipfile
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -258,7 +259,9 @@ class VitamConnector:
                 f"pas {message_identifier}",
                 code="reply_mismatch",
             )
-        return outcome
+        # correlated by the operation id: the reply is this transfer's, say so for the caller
+        # (an early KO names no MessageRequestIdentifier, or "Unknown")
+        return replace(outcome, transfer_identifier=message_identifier)
 
     def _submission_failure(self, response: httpx.Response) -> ConnectorError:
         status = response.status_code

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from seda.model import ArchiveTransfer
@@ -33,16 +34,23 @@ ManifestSigner = Callable[[bytes], bytes]  # SHA-256 digest of the manifest -> d
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
-def content_name(object_id: str, original_name: str) -> str:
-    """A portable, unique member name for a binary: `content/<id>[.<ext>]`."""
+class SipLayout(StrEnum):
+    """Where binaries sit in the zip: under `content/` (SEDA 2 practice, Vitam's rule) or
+    beside the manifest (Maarch RM extracts with `7z e`, which flattens folders, and Maarch
+    Courrier sends flat packages)."""
+
+    CONTENT = "content"
+    FLAT = "flat"
+
+
+def content_name(object_id: str, original_name: str, layout: SipLayout = SipLayout.CONTENT) -> str:
+    """A portable, unique member name for a binary: `content/<id>[.<ext>]` (or `<id>[.<ext>]`
+    in the flat layout)."""
     if not PORTABLE_COMPONENT.match(object_id):
         raise ValueError(f"identifiant d'objet non portable : {object_id!r}")
     suffix = PurePosixPath(original_name).suffix.lstrip(".")
-    return (
-        f"content/{object_id}.{suffix.lower()}"
-        if _EXTENSION.match(suffix)
-        else f"content/{object_id}"
-    )
+    name = f"{object_id}.{suffix.lower()}" if _EXTENSION.match(suffix) else object_id
+    return name if layout is SipLayout.FLAT else f"content/{name}"
 
 
 def write_sip(

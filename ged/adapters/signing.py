@@ -10,6 +10,7 @@ RFC 3161 time-stamp token over its signature value.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -44,8 +45,11 @@ def ensure_signing_key(settings: Settings, organisation: str) -> Path | None:
     return certificate
 
 
-def load_signer(settings: Settings) -> PackageSigner | None:
-    """The configured signer, or None when the instance has no key (not initialised yet)."""
+def load_signer(
+    settings: Settings, http: Callable[[], httpx.Client] | None = None
+) -> PackageSigner | None:
+    """The configured signer, or None when the instance has no key (not initialised yet).
+    ``http`` makes the client that asks the TSA (default: verified TLS, 30 s)."""
     key, certificate = settings.signing_key_path, settings.signing_certificate_path
     if not key.exists():
         return None
@@ -56,15 +60,23 @@ def load_signer(settings: Settings) -> PackageSigner | None:
         password=settings.signing_key_password.encode() or None,
     )
     subject = identity.certificate.subject.rfc4514_string()
-    return PackageSigner(subject, _signing_function(identity, settings.tsa_url))
+    return PackageSigner(
+        subject, _signing_function(identity, settings.tsa_url, http or _tsa_client)
+    )
 
 
-def _signing_function(identity: SigningIdentity, tsa_url: str) -> PackageSigner.Sign:
+def _tsa_client() -> httpx.Client:
+    return httpx.Client(timeout=30.0)
+
+
+def _signing_function(
+    identity: SigningIdentity, tsa_url: str, http: Callable[[], httpx.Client]
+) -> PackageSigner.Sign:
     def sign(digest: bytes) -> bytes:
         signature = sign_digest(digest, identity)
         if not tsa_url:
             return signature
-        with httpx.Client(timeout=30.0) as client:
+        with http() as client:
             return timestamp_signature(client, tsa_url, signature)
 
     return sign

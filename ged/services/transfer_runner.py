@@ -31,6 +31,7 @@ from ged.services import lifecycle, transfer_loop
 from ged.services.context import Context
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
+from seda.sip import SipLayout
 from seda.versions import SedaVersion
 
 DEFAULT_GIVE_UP = timedelta(days=30)
@@ -70,6 +71,7 @@ class Agreement:
     archival_agreement: str | None = None  # the ArchivalAgreement identifier in the manifest
     sign_package: bool = True  # Vitam refuses a second root file: false for Vitam
     purge: bool = False  # remove local content after a verified positive reply
+    sip_layout: SipLayout = SipLayout.CONTENT  # flat for Maarch RM (it flattens folders)
     give_up_after: timedelta = DEFAULT_GIVE_UP
 
     @classmethod
@@ -91,6 +93,9 @@ class Agreement:
         version = text("seda_version")
         if version not in {v.value for v in SedaVersion}:
             raise _misconfigured(name, "seda_version", "2.1, 2.2 ou 2.3")
+        layout = table.get("sip_layout", SipLayout.CONTENT.value)
+        if layout not in {v.value for v in SipLayout}:
+            raise _misconfigured(name, "sip_layout", "content ou flat")
         hours = table.get("give_up_after_hours", DEFAULT_GIVE_UP.total_seconds() / 3600)
         if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
             raise _misconfigured(name, "give_up_after_hours", "nombre d'heures positif")
@@ -103,6 +108,7 @@ class Agreement:
             archival_agreement=text("archival_agreement", required=False),
             sign_package=flag("sign_package", True),
             purge=flag("purge", False),
+            sip_layout=SipLayout(layout),
             give_up_after=timedelta(hours=float(hours)),
         )
 
@@ -234,6 +240,7 @@ def _prepare(
         agreement.seda_version,
         parties,
         signer=None if signer is None else signer.sign_digest,
+        layout=agreement.sip_layout,
     )
     final = prepared.sip.with_name(f"{prepared.message_identifier}.zip")
     prepared.sip.replace(final)

@@ -32,7 +32,7 @@ from seda.model import (
     ObjectReference,
     TransferHeader,
 )
-from seda.sip import content_name, write_sip
+from seda.sip import SipLayout, content_name, write_sip
 from seda.versions import SedaVersion
 
 
@@ -70,6 +70,7 @@ def prepare_transfer(
     parties: TransferParties,
     *,
     signer: Callable[[bytes], bytes] | None = None,
+    layout: SipLayout = SipLayout.CONTENT,
 ) -> PreparedTransfer:
     if not dossier_ids:
         raise InvalidError("Aucun dossier à verser", issues=[Issue("no_dossier", "liste vide")])
@@ -83,7 +84,7 @@ def prepare_transfer(
         date=ctx.clock(),
         archival_agreement=parties.archival_agreement,
     )
-    groups, units, members = _describe(loaded)
+    groups, units, members = _describe(loaded, layout)
     manifest_digest: list[bytes] = []
 
     def sign(digest: bytes) -> bytes:
@@ -135,7 +136,7 @@ def _load(
 
 
 def _describe(
-    loaded: list[tuple[Dossier, list[_Item]]],
+    loaded: list[tuple[Dossier, list[_Item]]], layout: SipLayout
 ) -> tuple[list[DataObjectGroup], list[ArchiveUnit], list[tuple[str, str]]]:
     groups: list[DataObjectGroup] = []
     units: list[ArchiveUnit] = []
@@ -146,7 +147,7 @@ def _describe(
         for item in items:
             n = next(counter)
             object_id, group_id = f"BDO_{n}", f"GOT_{n}"
-            uri = content_name(object_id, item.version.filename)
+            uri = content_name(object_id, item.version.filename, layout)
             groups.append(DataObjectGroup(group_id, (_binary(object_id, uri, item.version),)))
             members.append((uri, item.version.sha256))
             children.append(_document_unit(f"AU_{n}", item.document, group_id))

@@ -311,7 +311,8 @@ def test_early_rejection_with_empty_request_identifier_is_this_operations_reply(
     conn = connector(FakeVitam(reply=sample(name)))
     replied = poll_until_replied(conn, send(conn, sip, "TR-2026-KO"))
     assert replied.outcome.outcome is Outcome.REJECTED
-    assert replied.outcome.transfer_identifier is None
+    # matched by the operation id, the reply is given our MessageIdentifier for the caller
+    assert replied.outcome.transfer_identifier == "TR-2026-KO"
     assert replied.outcome.archive_identifiers == ()
     reasons = [e for e in replied.outcome.events if e[1] == "KO"]
     assert len(reasons) == 3 and all(message for _, _, message in reasons)

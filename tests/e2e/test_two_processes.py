@@ -215,6 +215,7 @@ def test_ged_and_repository_as_two_processes(tmp_path: Path, services: list[Serv
     assert stored_copies(pair.sae_home, contents[refused]) == []
     # both logs verify, the repository's against its sealed checkpoints; then truncate it
     env = {**pair.ged_env, **pair.sae_env}
+    gedsae_cli(env, "sae", "seal")  # the rejection came after the acceptance's seal
     verified = gedsae_cli(env, "log", "verify", "--sae")
     assert "Journal intègre" in verified and "Journal du dépôt intègre" in verified
     with closing(sqlite3.connect(pair.sae_home / "transfers.sqlite")) as db:

@@ -44,6 +44,7 @@ from sae.signing import (
     verify_content,
     verify_digest,
 )
+from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
 from tests.integration.test_transfer_loop import due_dossier, phase
@@ -277,3 +278,42 @@ def test_agreement_tables_are_checked_option_by_option(table: dict[str, Any], ke
         Agreement.from_table("ad35", table)
     assert refused.value.issues[0].path == key
     assert key in refused.value.detail
+
+
+def test_flat_layout_for_maarch_puts_binaries_beside_the_manifest_and_still_validates(
+    loop: Loop,
+) -> None:
+    ged = loop.ged
+    flat = Agreement(**{**AGREEMENT.__dict__, "name": "flat", "sip_layout": SipLayout.FLAT})
+    setup = TransferSetup({"flat": flat}, loop.setup.connector, loop.setup.spool, loop.setup.signer)
+    dossier_id = due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, "flat", [dossier_id])
+    with zipfile.ZipFile(record.sip_path) as archive:
+        names = archive.namelist()
+    assert "manifest.xml" in names and not any(n.startswith("content/") for n in names)
+    assert any(n.startswith("BDO_") for n in names)
+    review(loop, record.message_identifier, "accept", "Conforme")  # the checks passed
+    assert (
+        Agreement.from_table(
+            "m",
+            {
+                "connector": "c",
+                "seda_version": "2.2",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "sip_layout": "flat",
+            },
+        ).sip_layout
+        is SipLayout.FLAT
+    )
+    with pytest.raises(AgreementMisconfigured):
+        Agreement.from_table(
+            "m",
+            {
+                "connector": "c",
+                "seda_version": "2.2",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "sip_layout": "zip",
+            },
+        )

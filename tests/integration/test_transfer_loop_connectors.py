@@ -1,0 +1,232 @@
+"""The whole transfer loop once per connector kind (issue 6): the GED prepares its own SIP from a
+due dossier under an archival agreement, ``transfer_runner.start`` pushes it through the
+agreement's connector, the scheduler's pass (``run_due``) polls, and the repository's verified
+reply decides: acceptance makes the dossier permanent and drops the SIP from the spool, rejection
+returns it to ``due`` with every reason kept.
+
+Each repository is the scripted remote of its connector's tests (tests/integration/
+scripted_repositories.py): HTTP ones behind ``httpx.MockTransport``, the drop folder on tmp
+folders, SFTP through a real sshd on loopback (skipped without sshd, failing when CI=true).
+``sae_http`` runs on both databases, the others on SQLite: the database is not what they test.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.base import Connector
+from connectors.config import ConnectorMisconfigured
+from ged.domain.lifecycle import Phase
+from ged.services import transfer_runner
+from ged.services.ports import TransferRecord, TransferState
+from ged.services.transfer_loop import get_transfer, list_transfers
+from ged.services.transfer_runner import Agreement, PackageSigner, TransferSetup
+from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
+from seda.versions import SedaVersion
+from tests.fixtures.ged import Ged, make_ged
+from tests.integration.scripted_repositories import (
+    MANIFEST,
+    SIGNATURE,
+    TRANSFERRING_AGENCY,
+    AsalaeRepository,
+    DropFolderRepository,
+    MaarchRepository,
+    SaeHttpRepository,
+    ScriptedRepository,
+    SftpRepository,
+    VitamRepository,
+    sha256,
+    zip_members,
+)
+from tests.integration.test_transfer_loop import due_dossier, phase, transfer_log
+
+AGREEMENT = "ad35"
+KINDS = ("sae_http", "vitam", "asalae", "maarch_rm", "drop_folder", "sftp")
+CASES = [pytest.param(kind, "sqlite", id=f"{kind}-sqlite") for kind in KINDS] + [
+    pytest.param("sae_http", "postgres", id="sae_http-postgres", marks=pytest.mark.postgres)
+]
+
+
+@pytest.fixture
+def repository(request: pytest.FixtureRequest, tmp_path: Path) -> ScriptedRepository:
+    kind: str = request.param
+    if kind == "sftp":
+        return SftpRepository(request.getfixturevalue("sshd_server"), tmp_path)
+    if kind == "drop_folder":
+        return DropFolderRepository(tmp_path)
+    simple: dict[str, type[ScriptedRepository]] = {
+        "sae_http": SaeHttpRepository,
+        "vitam": VitamRepository,
+        "asalae": AsalaeRepository,
+        "maarch_rm": MaarchRepository,
+    }
+    return simple[kind]()
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ged]:
+    """The GED on the case's database (the ``ged`` fixture would run every case on both)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
+    home = tmp_path / "ged"
+    home.mkdir()
+    made = make_ged(home, url)
+    yield made
+    made.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def signer() -> PackageSigner:
+    key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
+    identity = load_identity_from_pem(key_pem, certificate_pem)
+    subject = identity.certificate.subject.rfc4514_string()
+    return PackageSigner(subject, lambda digest: sign_digest(digest, identity))
+
+
+def setup_for(repository: ScriptedRepository, spool: Path, signer: PackageSigner) -> TransferSetup:
+    agreement = Agreement(
+        name=AGREEMENT,
+        connector=f"{repository.kind}-test",
+        seda_version=SedaVersion.V2_2,
+        archival_agency="FR_AD_35",
+        transferring_agency=TRANSFERRING_AGENCY,
+        archival_agreement="ACCORD-2026-01",
+        sign_package=repository.sign_package,
+    )
+
+    def connector(name: str) -> Connector:
+        if name != agreement.connector:
+            raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
+        return repository.connector()
+
+    return TransferSetup({AGREEMENT: agreement}, connector, spool, signer)
+
+
+def pushed(repository: ScriptedRepository, setup: TransferSetup, ged: Ged) -> TransferRecord:
+    """Every due dossier to keep, pushed; the repository holds exactly the GED's package."""
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert (record.state, record.connector) == (TransferState.SENT, repository.kind)
+    sip = Path(record.sip_path)
+    assert sip.parent == setup.spool and sip.name == f"{record.message_identifier}.zip"
+    with zipfile.ZipFile(sip) as archive:
+        names = archive.namelist()
+    assert (SIGNATURE in names) is repository.sign_package
+    assert record.signature is not None
+    assert record.signature["in_package"] is repository.sign_package
+
+    uploaded, members = repository.received(record.message_identifier)
+    expected = zip_members(sip.read_bytes())
+    if not repository.keeps_signature:
+        expected.pop(SIGNATURE, None)
+    assert members == expected and MANIFEST in members
+    assert (sha256(uploaded) == record.sip_sha256) is repository.verbatim
+    assert any(h["request_sha256"] == sha256(uploaded) for h in record.history)
+    return record
+
+
+def first_poll(repository: ScriptedRepository, setup: TransferSetup, ged: Ged) -> TransferRecord:
+    """The scheduler's next pass, before anyone decides: acknowledged, or still waiting."""
+    report = transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    assert (report.polled, report.resent, report.failed) == (1, 0, ())
+    (record,) = list_transfers(ged.ctx, ged.admin)
+    waiting = TransferState.ACKNOWLEDGED if repository.acknowledges else TransferState.SENT
+    assert (record.state, record.acknowledged) == (waiting, repository.acknowledges)
+    assert record.next_attempt_at is not None and record.next_attempt_at > ged.clock()
+    return record
+
+
+def replied(setup: TransferSetup, ged: Ged, mid: str) -> TransferRecord:
+    """One pass once the poll is due again: the reply is there, so the transfer ends."""
+    ged.clock.advance(hours=1)
+    report = transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    assert (report.polled, report.failed) == (1, ())
+    return get_transfer(ged.ctx, ged.admin, mid)
+
+
+def states(repository: ScriptedRepository, end: str) -> list[tuple[str | None, str]]:
+    path = ["prepared", "sent", *(["acknowledged"] if repository.acknowledges else []), end]
+    return list(zip([None, *path[:-1]], path, strict=True))
+
+
+def exchanges_are_this_transfers(record: TransferRecord, kind: str) -> None:
+    assert record.history, "every request and reply is in the transfer's history"
+    assert {h["connector"] for h in record.history} == {kind}
+    assert {h["message_identifier"] for h in record.history} == {record.message_identifier}
+    assert all(h["error"] is None for h in record.history)
+
+
+@pytest.mark.parametrize(("repository", "database"), CASES, indirect=True)
+def test_accepted_transfer_makes_the_dossier_permanent_and_leaves_the_spool(
+    repository: ScriptedRepository, database: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, setup = database, setup_for(repository, tmp_path / "spool", signer)
+    dossier_id = due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    mid = record.message_identifier
+    assert record.dossiers == (dossier_id,) and phase(ged, dossier_id) is Phase.TRANSFERRING
+    repository.receive(mid)
+    first_poll(repository, setup, ged)
+    assert phase(ged, dossier_id) is Phase.TRANSFERRING
+
+    archive_ids = repository.accept(get_transfer(ged.ctx, ged.admin, mid))
+    done = replied(setup, ged, mid)
+    assert done.state is TransferState.ACCEPTED and done.reasons == ()
+    assert done.outcome is not None
+    assert done.outcome["transfer_identifier"] == mid
+    assert done.outcome["archive_identifiers"] == list(archive_ids)
+    assert phase(ged, dossier_id) is Phase.PERMANENT
+    with ged.ctx.uow() as uow:
+        state = uow.lifecycle.get_state(dossier_id)
+    assert state is not None and state.transfer_verified
+    assert not Path(done.sip_path).exists() and list(setup.spool.iterdir()) == []
+    assert transfer_log(ged, mid) == states(repository, "accepted")
+    exchanges_are_this_transfers(done, repository.kind)
+    # a finished transfer is left alone by the scheduler
+    ged.clock.advance(days=1)
+    assert transfer_runner.run_due(setup, ged.ctx, ged.admin).polled == 0
+
+
+@pytest.mark.parametrize(("repository", "database"), CASES, indirect=True)
+def test_rejected_transfer_keeps_its_reasons_and_returns_the_dossier_to_due(
+    repository: ScriptedRepository, database: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, setup = database, setup_for(repository, tmp_path / "spool", signer)
+    dossier_id = due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    mid = record.message_identifier
+    repository.receive(mid)
+    first_poll(repository, setup, ged)
+
+    reasons = repository.reject(get_transfer(ged.ctx, ged.admin, mid))
+    done = replied(setup, ged, mid)
+    assert done.state is TransferState.REJECTED
+    assert len(done.reasons) == len(reasons)
+    assert all(kept.startswith(r) for kept, r in zip(done.reasons, reasons, strict=True))
+    assert done.outcome is not None and done.outcome["transfer_identifier"] == mid
+    assert done.outcome["archive_identifiers"] == []
+    assert phase(ged, dossier_id) is Phase.DUE
+    assert Path(done.sip_path).exists()  # kept in the spool for inspection
+    assert transfer_log(ged, mid) == states(repository, "rejected")
+    exchanges_are_this_transfers(done, repository.kind)
+    assert transfer_runner.due_dossiers(ged.ctx, ged.admin) == [dossier_id]
+
+
+@pytest.mark.parametrize("request_identifier", ["", "Unknown"], ids=["empty", "unknown"])
+def test_vitam_early_rejection_without_our_identifier_returns_the_dossier_to_due(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner, request_identifier: str
+) -> None:
+    repository = VitamRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    dossier_id = due_dossier(ged)
+    pushed(repository, setup, ged)
+    record = first_poll(repository, setup, ged)
+    repository.reject_early(record, request_identifier)
+    ged.clock.advance(hours=1)
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    done = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert (done.state, done.last_error_code) == (TransferState.REJECTED, None)
+    assert done.reasons and done.reasons[0].startswith("STP_INGEST_CONTROL_SIP KO")
+    assert phase(ged, dossier_id) is Phase.DUE
