@@ -626,8 +626,9 @@ def _repack(package: Package, out: Path) -> None:
     """The SIP's members but the manifest (sent apart) and its signature, as a tar.gz."""
     skipped = {package.manifest_name, f"{package.manifest_name}{SIGNATURE_SUFFIX}"}
     now = int(time.time())
-    # level 1: archives are mostly compressed formats already, speed matters more than size
-    with tarfile.open(out, "w:gz", compresslevel=1) as tar:
+    # level 0 (stored blocks, still gzip): archives are mostly compressed formats already;
+    # bench/bench_connectors.py measured level 1 at 19 MiB/s against 220 MiB/s for level 0
+    with tarfile.open(out, "w:gz", compresslevel=0) as tar:
         for name, size in package.entries.items():
             if name in skipped:
                 continue
