@@ -13,6 +13,10 @@ Every issue is recorded; none stops the others.
 The checks run after the answer to the submission, and read only the stored transfer and its
 quarantined package: a process that dies before they end leaves the transfer ``received``, and
 ``sae.recovery`` runs them again at the next start.
+
+Both steps go to the repository's operation log (``sae.journal``, NF Z42-013 asks for receipt
+and checks to be logged): ``transfer.received`` with the new transfer row, ``transfer.checked``
+with the recorded checks, each in the same transaction as its change.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from ged.domain.errors import (
     GedError,
     PayloadTooLargeError,
 )
+from ged.domain.oplog import LogSpec
+from sae import journal
 from sae.ingest_checks import (
     ManifestFacts,
     member_digest,
@@ -54,6 +60,8 @@ DIGESTS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 # Names of the quarantined packages: sae.recovery removes the ones no transfer references.
 QUARANTINE_PREFIX: Final = "sip-"
 QUARANTINE_SUFFIX: Final = ".zip"
+# The actor of the log entries of receipt and checks: the repository's ingest itself.
+INGEST_ACTOR: Final = "ingest"
 
 
 class AgencyNotAllowed(ForbiddenError):
@@ -161,7 +169,8 @@ def receive(
     if known is not None:
         return known, False
     transfer = _new_transfer(settings, organisation, submitted, package)
-    if store.add(transfer):
+    spec = _received_spec(transfer, package)
+    if store.add(transfer, within=lambda conn: journal.append(conn, spec)):
         return transfer, True
     # Another request with the same key was recorded between our lookup and our insert.
     known = _known(store, organisation, submitted, package)
@@ -221,7 +230,63 @@ def run_checks(store: TransferStore, settings: IngestSettings, transfer: Transfe
     if not report.refused and report.version is not None:
         more, signer = _repository_checks(settings, transfer, SedaVersion(report.version))
         issues += more
-    store.record_checks(transfer.id, issues, report.version, signer=signer)
+    spec = _checked_spec(transfer, issues, report.version, signer)
+    store.record_checks(
+        transfer.id,
+        issues,
+        report.version,
+        signer=signer,
+        within=lambda conn: journal.append(conn, spec),
+    )
+
+
+def _received_spec(transfer: Transfer, package: Quarantined) -> LogSpec:
+    announced = transfer.manifest_digest
+    return _spec(
+        transfer,
+        "transfer.received",
+        {
+            "transferring_agency": transfer.transferring_agency,
+            "package_sha256": package.sha256,
+            "package_size": package.size,
+            "manifest_digest": ":".join(announced) if announced else None,
+        },
+    )
+
+
+def _checked_spec(
+    transfer: Transfer, issues: list[CheckIssue], version: str | None, signer: str | None
+) -> LogSpec:
+    # One line per (code, blocking) with its count: a package with 10,000 bad files does not
+    # make a 10,000-line entry; the issues themselves are on the transfer.
+    counts: dict[tuple[str, bool], int] = {}
+    for issue in issues:
+        counts[issue.code, issue.blocking] = counts.get((issue.code, issue.blocking), 0) + 1
+    summary = [
+        {"code": code, "blocking": blocking, "count": count}
+        for (code, blocking), count in sorted(counts.items())
+    ]
+    return _spec(
+        transfer,
+        "transfer.checked",
+        {
+            "seda_version": version,
+            "checks_passed": not any(blocking for _code, blocking in counts),
+            "issues": summary,
+            "signer": signer,
+        },
+    )
+
+
+def _spec(transfer: Transfer, action: str, details: dict[str, object]) -> LogSpec:
+    return LogSpec(
+        actor=INGEST_ACTOR,
+        action=action,
+        object_type="transfer",
+        object_id=transfer.id,
+        organisation_id=transfer.organisation,
+        details={"message_identifier": transfer.message_identifier, **details},
+    )
 
 
 def _repository_checks(

@@ -12,6 +12,14 @@ spool file while hashing it and returns the spool only once all three digests ma
 wrong (an HTTP response already sent with 200), and could not fall back to the next offer; the
 spool also closes the window between checking a file and reading it. The price is one local write
 of the object per retrieval, which archival retrieval can afford.
+
+Writes come one object at a time (``store``) or by batches (``store_many``, the objects of one
+transfer): a batch is spooled and hashed object by object into ONE local file, then each offer
+gets its new copies together (the filesystem's ``batch()``: one ``syncfs`` for all of them
+instead of three syncs each) and the registry records every digest in one transaction. Per
+object, a durable write costs ~8 syncs (two offers and a registry commit): 1,000 small files
+took 8 s that way. Creating a file costs ~1 ms on our test machine, as much as a sync: hence one
+spool file per call rather than one per object.
 """
 
 from __future__ import annotations
@@ -20,14 +28,14 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Final, Protocol, cast, runtime_checkable
 
-from ged.adapters.blobstore.hashing import copy_digesting
+from ged.adapters.blobstore.hashing import CHUNK_SIZE, copy_digesting
 from ged.domain.errors import ConflictError
 from ged.services.ports import (
     BlobNotFound,
@@ -42,6 +50,10 @@ from ged.services.ports import (
 
 _PAGE: Final = 500
 _LOCK_STRIPES: Final = 64
+# A batch of ``store_many``: enough objects to share a sync; few enough that its spool, the
+# offers' temp files and the locks it holds stay small.
+BATCH_OBJECTS: Final = 500
+BATCH_BYTES: Final = 256 * 1024 * 1024
 
 
 # -- exceptions ----------------------------------------------------------------------------
@@ -104,6 +116,10 @@ class DigestRegistry(Protocol):
         """Registers the object (idempotent); ``RegisteredDigestsDiffer`` on other digests."""
         ...
 
+    def record_many(self, refs: Sequence[ContentRef]) -> list[StoredObject]:
+        """Registers every object in ONE transaction, in order; none if any digests differ."""
+        ...
+
     def find(self, object_id: str) -> StoredObject | None: ...
 
     def iter_objects(self) -> Iterator[StoredObject]: ...
@@ -150,6 +166,28 @@ class SqliteDigestRegistry:
             raise RegisteredDigestsDiffer(sha256=ref.sha256)
         return stored
 
+    def record_many(self, refs: Sequence[ContentRef]) -> list[StoredObject]:
+        with self._connection() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO objects (sha256, sha512, size) VALUES (?, ?, ?)",
+                [(ref.sha256, ref.sha512, ref.size) for ref in refs],
+            )
+            found = self._find_all(db, [ref.sha256 for ref in refs])
+            # Raised inside the transaction: a differing object rolls the whole batch back.
+            return [_matching(found.get(ref.sha256), ref) for ref in refs]
+
+    def _find_all(self, db: sqlite3.Connection, digests: list[str]) -> dict[str, StoredObject]:
+        found = {}
+        for start in range(0, len(digests), self.page_size):
+            page = digests[start : start + self.page_size]
+            marks = ", ".join("?" * len(page))
+            query = f"SELECT * FROM objects WHERE sha256 IN ({marks})"  # noqa: S608 (only ?)
+            for row in db.execute(query, page):
+                stored = _row_object(row)
+                if stored is not None:
+                    found[stored.sha256] = stored
+        return found
+
     def find(self, object_id: str) -> StoredObject | None:
         with self._connection() as db:
             row = db.execute("SELECT * FROM objects WHERE sha256 = ?", (object_id,)).fetchone()
@@ -184,6 +222,12 @@ class SqliteDigestRegistry:
             )
         if cursor.rowcount == 0:
             raise ObjectNotRegistered(sha256=object_id)
+
+
+def _matching(stored: StoredObject | None, ref: ContentRef) -> StoredObject:
+    if stored is None or not stored.matches(ref):
+        raise RegisteredDigestsDiffer(sha256=ref.sha256)
+    return stored
 
 
 def _row_object(row: tuple[str, str, int, str | None] | None) -> StoredObject | None:
@@ -259,6 +303,54 @@ def replace_copy(offer: BlobStore, spool: Path, stored: StoredObject) -> CopySta
     return check_copy(offer, stored)
 
 
+# -- spooling a batch ----------------------------------------------------------------------
+class BatchSpool:
+    """The objects of a batch end to end in one anonymous local file, hashed as they are added.
+
+    Anonymous: the kernel removes it on close, even if this process dies. ``clear`` empties it
+    for the next batch, so a call uses one file whatever its number of objects.
+    """
+
+    def __init__(self, directory: Path | None) -> None:
+        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by close)
+        self.entries: list[tuple[int, ContentRef]] = []  # (offset, digests) of each object
+        self.size = 0
+
+    def add(self, data: Chunks | Path, *, max_size: int | None) -> None:
+        try:
+            if isinstance(data, Path):
+                with data.open("rb") as source:
+                    ref = copy_digesting(source, self._file.write, max_size=max_size)
+            else:
+                ref = copy_digesting(data, self._file.write, max_size=max_size)
+        except BaseException:
+            self._file.truncate(self.size)  # what the failed item wrote is dropped
+            self._file.seek(self.size)
+            raise
+        self.entries.append((self.size, ref))
+        self.size += ref.size
+
+    def chunks(self, offset: int, size: int) -> Iterator[bytes]:
+        """The bytes of the object at ``offset`` (short if the file was cut: the put says so)."""
+        self._file.flush()
+        fd, end = self._file.fileno(), offset + size
+        while offset < end and (chunk := os.pread(fd, min(CHUNK_SIZE, end - offset), offset)):
+            offset += len(chunk)
+            yield chunk
+
+    def clear(self) -> None:
+        self._file.seek(0)
+        self._file.truncate()
+        self.entries = []
+        self.size = 0
+
+    def close(self) -> None:
+        self._file.close()
+
+
+Spooled = tuple[int, ContentRef]  # an object of a BatchSpool: its offset and digests
+
+
 # -- the offers ----------------------------------------------------------------------------
 class StorageOffers:
     """Writes every object to all ``offers``; serves only copies that re-verify."""
@@ -269,13 +361,19 @@ class StorageOffers:
         digest_registry: DigestRegistry,
         *,
         spool_dir: Path | str | None = None,
+        batch_objects: int = BATCH_OBJECTS,
+        batch_bytes: int = BATCH_BYTES,
     ) -> None:
         names = [offer.name for offer in offers]
         if not offers or len(set(names)) != len(names):
             raise ValueError(f"offers need distinct names, at least one: {names}")
+        if batch_objects < 1 or batch_bytes < 1:
+            raise ValueError(f"batches need room: {batch_objects} objects, {batch_bytes} bytes")
         self.offers = list(offers)
         self.registry = digest_registry
         self.spool_dir = Path(spool_dir) if spool_dir is not None else None
+        self.batch_objects = batch_objects
+        self.batch_bytes = batch_bytes
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
     def store(self, data: Chunks | Path, *, max_size: int | None = None) -> StoredObject:
@@ -287,10 +385,36 @@ class StorageOffers:
         """
         spool, ref = self._spool(data, max_size=max_size)
         try:
-            with self._lock(ref.sha256):
+            with self._locked([ref.sha256]):
                 return self._store_spooled(spool, ref)
         finally:
             spool.unlink(missing_ok=True)
+
+    def store_many(
+        self, items: Iterable[Chunks | Path], *, max_size: int | None = None
+    ) -> list[StoredObject]:
+        """``store`` for many objects, one result per item in order, with a few syncs per batch.
+
+        Items are spooled on disk one after the other (an item is read to its end before the
+        next is asked for); a batch is stored as soon as it holds ``batch_objects`` objects or
+        ``batch_bytes`` bytes, so the spool never holds more than one batch. Each batch is all
+        or nothing, as ``store``: if an offer or the registry fails, the copies the batch
+        created are removed, the registry is left as it was, and the error is raised. Batches
+        stored before stay, written and registered on every offer, as a loop of ``store``
+        calls would leave them: a retry reuses their copies. Identical contents are written
+        once.
+        """
+        stored: list[StoredObject] = []
+        spool = BatchSpool(self.spool_dir)
+        try:
+            for data in items:
+                spool.add(data, max_size=max_size)
+                if len(spool.entries) >= self.batch_objects or spool.size >= self.batch_bytes:
+                    stored += self._store_batch(spool)
+            stored += self._store_batch(spool)
+        finally:
+            spool.close()
+        return stored
 
     def open(self, object_id: str) -> BinaryIO:
         """A verified local copy of the object (see the module docstring), positioned at 0."""
@@ -337,35 +461,118 @@ class StorageOffers:
         created: list[BlobStore] = []
         try:
             for offer in self.offers:
-                if self._write_copy(offer, spool, ref):
+                if self._needs_copy(offer, ref):
+                    put_spooled(offer, spool, ref)
                     created.append(offer)
-            stored = self.registry.record(ref)
-            if stored.quarantined:
-                # Verified copies were just written to every offer from a fresh source.
-                self.registry.release(ref.sha256)
+            self._release_if_quarantined([self.registry.record(ref)])
         except BaseException:
             for offer in created:
                 _delete_quietly(offer, ref.sha256)
             raise
-        return StoredObject(sha256=ref.sha256, sha512=ref.sha512, size=ref.size)
+        return _stored(ref)
 
-    def _write_copy(self, offer: BlobStore, spool: Path, ref: ContentRef) -> bool:
-        """Writes one copy; True when this call created it (False: a verified copy was there)."""
-        existing = StoredObject(sha256=ref.sha256, sha512=ref.sha512, size=ref.size)
+    def _store_batch(self, spool: BatchSpool) -> list[StoredObject]:
+        """Writes the new copies of the spooled batch on every offer, registers them, and
+        empties the spool."""
+        unique = _unique(spool.entries)
+        if unique:
+            with self._locked([ref.sha256 for _offset, ref in unique]):
+                self._write_and_register(spool, unique)
+        stored = [_stored(ref) for _offset, ref in spool.entries]
+        spool.clear()
+        return stored
+
+    def _write_and_register(self, spool: BatchSpool, unique: list[Spooled]) -> None:
+        created: list[tuple[BlobStore, str]] = []
+        try:
+            for offer in self.offers:
+                self._write_copies(offer, spool, unique, created)
+            self._release_if_quarantined(self.registry.record_many([ref for _, ref in unique]))
+        except BaseException:
+            for offer, sha256 in created:
+                _delete_quietly(offer, sha256)
+            raise
+
+    def _write_copies(
+        self,
+        offer: BlobStore,
+        spool: BatchSpool,
+        unique: list[Spooled],
+        created: list[tuple[BlobStore, str]],
+    ) -> None:
+        """Writes the copies ``offer`` lacks; appends to ``created`` each one it may have made."""
+        missing = [(offset, ref) for offset, ref in unique if self._needs_copy(offer, ref)]
+        if len(missing) > 1 and not isinstance(offer, _SpooledUpload):
+            # Listed first: a batch failing while it renames may have made some of them visible
+            # (deleting one it did not make is a no-op).
+            created += [(offer, ref.sha256) for _offset, ref in missing]
+            put_batch(offer, spool, missing)
+            return
+        # One copy (a batch's syncfs would cost more than an fsync), or an offer whose puts are
+        # durable one by one (S3).
+        for offset, ref in missing:
+            _check_written(offer.put(spool.chunks(offset, ref.size), expected_size=ref.size), ref)
+            created.append((offer, ref.sha256))
+
+    def _needs_copy(self, offer: BlobStore, ref: ContentRef) -> bool:
+        """False when a verified copy is there already; an unverified leftover is deleted."""
         if offer.exists(ref.sha256):
-            state = check_copy(offer, existing)
+            state = check_copy(offer, _stored(ref))
             if state is CopyState.OK:
                 return False
             if state is CopyState.UNREADABLE:
                 raise NoVerifiedCopy(f"Offre {offer.name} illisible", sha256=ref.sha256)
             # An unverified leftover (orphan of a crashed write, altered copy): replaced.
             offer.delete(ref.sha256)
-        put_spooled(offer, spool, ref)
         return True
 
-    def _lock(self, sha256: str) -> threading.Lock:
-        # Two stores of the same content in this process must not undo each other's copies.
-        return self._locks[int(sha256[:4], 16) % _LOCK_STRIPES]
+    def _release_if_quarantined(self, registered: Iterable[StoredObject]) -> None:
+        for stored in registered:
+            if stored.quarantined:
+                # Verified copies were just written to every offer from a fresh source.
+                self.registry.release(stored.sha256)
+
+    @contextmanager
+    def _locked(self, digests: Iterable[str]) -> Iterator[None]:
+        """Holds the lock stripes of ``digests``, taken in one order so two batches never wait
+        on each other: two stores of the same content in this process must not undo each
+        other's copies (one deleting, after a failure, what the other just found verified)."""
+        stripes = sorted({int(sha256[:4], 16) % _LOCK_STRIPES for sha256 in digests})
+        with ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._locks[stripe])
+            yield
+
+
+def put_batch(offer: BlobStore, spool: BatchSpool, objects: Sequence[Spooled]) -> None:
+    """Writes spooled objects through ``offer.batch()``: durable together when it exits.
+
+    A spooled object that hashes otherwise than when it was spooled raises inside the batch, so
+    that none of the batch's copies is installed.
+    """
+    with offer.batch() as batch:
+        for offset, ref in objects:
+            _check_written(batch.put(spool.chunks(offset, ref.size), expected_size=ref.size), ref)
+
+
+def _check_written(written: ContentRef, ref: ContentRef) -> None:
+    if written != ref:
+        raise DigestMismatch("Le fichier d'attente a changé pendant l'écriture", sha256=ref.sha256)
+
+
+def _unique(batch: Sequence[Spooled]) -> list[Spooled]:
+    """The batch without repeated contents (first of each kept), in order."""
+    unique: dict[str, Spooled] = {}
+    for offset, ref in batch:
+        first = unique.setdefault(ref.sha256, (offset, ref))[1]
+        if first != ref:
+            # Same SHA-256, other SHA-512 or size: never registered under one identifier.
+            raise RegisteredDigestsDiffer(sha256=ref.sha256)
+    return list(unique.values())
+
+
+def _stored(ref: ContentRef) -> StoredObject:
+    return StoredObject(sha256=ref.sha256, sha512=ref.sha512, size=ref.size)
 
 
 def _delete_quietly(offer: BlobStore, sha256: str) -> None:

@@ -1,11 +1,11 @@
 """Archivist review of received transfers and the ArchiveTransferReply (SEDA 2.x, §3.2.2).
 
-Accepting writes each BinaryDataObject of the SIP through ``StorageOffers`` (every offer, digests
-kept in the registry apart from the objects), gives each ArchiveUnit an archive identifier, and
-answers ``OK`` with those identifiers as ``Content/SystemId`` (Vitam's dialect, read by
-``seda.replies.parse_reply``). Rejecting answers ``KO`` with the archivist's comment and every
-blocking check issue as ``Operation/Event``. Exactly one decision wins: the transfer is claimed
-by a conditional UPDATE on its state before anything is written.
+Accepting writes the BinaryDataObjects of the SIP through ``StorageOffers.store_many`` (every
+offer, by batches; digests kept in the registry apart from the objects), gives each ArchiveUnit
+an archive identifier, and answers ``OK`` with those identifiers as ``Content/SystemId``
+(Vitam's dialect, read by ``seda.replies.parse_reply``). Rejecting answers ``KO`` with the
+archivist's comment and every blocking check issue as ``Operation/Event``. Exactly one decision
+wins: the transfer is claimed by a conditional UPDATE on its state before anything is written.
 
 The decision, the catalogue rows of the accepted archives (``sae.catalogue``) and the entry of
 the operation log (``sae.journal``: who, decision, comment, archive identifiers) are committed
@@ -172,16 +172,19 @@ def _archive(offers: StorageOffers, transfer: Transfer) -> Archived:
         name = package.manifest_name
         assert name is not None  # the checks passed, so the manifest is there
         parsed = read_transfer(lambda: package.open(name))
-        objects = []
-        for group in parsed.groups:
-            for obj in group.objects:
-                if isinstance(obj, BinaryDataObject):
-                    stored = offers.store(package.chunks(obj.uri))
-                    objects.append(
-                        ArchivedObject(
-                            transfer.id, obj.id, obj.uri, stored.sha256, stored.sha512, stored.size
-                        )
-                    )
+        binaries = [
+            obj
+            for group in parsed.groups
+            for obj in group.objects
+            if isinstance(obj, BinaryDataObject)
+        ]
+        # Batched (a few syncs and one registry commit per batch) rather than one store, with
+        # its ~8 syncs, per object; the generator hands over a member once the last is spooled.
+        stored = offers.store_many(package.chunks(obj.uri) for obj in binaries)
+    objects = [
+        ArchivedObject(transfer.id, obj.id, obj.uri, s.sha256, s.sha512, s.size)
+        for obj, s in zip(binaries, stored, strict=True)
+    ]
     units = [(u.id, f"AU-{uuid.uuid4()}") for u in _walk(parsed.units)]
     return Archived(objects, units, parsed)
 

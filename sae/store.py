@@ -166,14 +166,18 @@ class TransferStore:
             yield conn
 
     def add(self, transfer: Transfer, *, within: InTransaction | None = None) -> bool:
-        """Record a received transfer; False if its MessageIdentifier is already known."""
-        try:
-            with self._connection() as conn:
+        """Record a received transfer; False if its MessageIdentifier is already known.
+
+        Only the transfer row's own uniqueness means "already known": a constraint failing in
+        ``within`` (the journal) is raised, and the transaction leaves nothing behind."""
+        with self._connection() as conn:
+            try:
                 conn.execute(_INSERT, _row(transfer))
-                if within is not None:
-                    within(conn)
-        except sqlite3.IntegrityError:
-            return False
+            except sqlite3.IntegrityError:
+                conn.rollback()
+                return False
+            if within is not None:
+                within(conn)
         return True
 
     def get(self, organisation: str, transfer_id: str) -> Transfer:

@@ -317,3 +317,19 @@ def test_flat_layout_for_maarch_puts_binaries_beside_the_manifest_and_still_vali
                 "sip_layout": "zip",
             },
         )
+
+
+def test_another_organisation_never_sees_the_transfer(loop: Loop) -> None:
+    from ged.services.transfer_loop import TransferNotFound, get_transfer, list_transfers
+
+    ged = loop.ged
+    record = transfer_runner.start(loop.setup, ged.ctx, ged.admin, "ad35", [due_dossier(ged)])
+    other, _, _ = ged.other_organisation()
+    with pytest.raises(TransferNotFound):
+        get_transfer(ged.ctx, other, record.message_identifier)
+    with pytest.raises(TransferNotFound):
+        transfer_runner.step(loop.setup, ged.ctx, other, record)
+    assert list_transfers(ged.ctx, other) == []
+    assert [r.message_identifier for r in list_transfers(ged.ctx, ged.admin)] == [
+        record.message_identifier
+    ]

@@ -1,7 +1,9 @@
-"""The repository's operation log: decisions logged in their own transaction, edits detected."""
+"""The repository's operation log: receipt, checks and decisions logged in their own
+transaction, edits detected."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -11,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from ged.domain.oplog import LogEntry, LogSpec
-from sae import journal, review
+from sae import ingest, journal, review
 from sae.audit import audit
 from sae.catalogue import ArchiveQuery, Catalogue
+from sae.ingest import IngestSettings, Quarantined, Submitted
+from sae.signing import SigningIdentity
 from sae.store import TransferState, TransferStore
 from tests.sae.test_catalogue import (
     API,
@@ -25,8 +29,20 @@ from tests.sae.test_catalogue import (
     open_sae,
     submit,
 )
+from tests.sae.test_ingest import (
+    AGREEMENTS,
+    Repository,
+    build_sip,
+    manifest_sha256,
+    open_repository,
+)
+from tests.sae.test_ingest import decide as decide_over_http
+from tests.sae.test_ingest import make_sip as make_ingest_sip
+from tests.sae.test_ingest import submit as send
+from tests.sae.test_ingest_checks import identity, signer
 
 DECISIONS = ("transfer.accepted", "transfer.rejected")
+INGEST = ("transfer.received", "transfer.checked")
 
 
 @pytest.fixture
@@ -216,3 +232,126 @@ def test_verifying_a_missing_database_does_not_create_it(tmp_path: Path) -> None
     with pytest.raises(FileNotFoundError):
         journal.verify(tmp_path / "absent.sqlite")
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+# -- receipt and checks ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def anchor() -> SigningIdentity:
+    return identity("GED de la commune")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, schema_dir: Path, anchor: SigningIdentity) -> Iterator[Repository]:
+    anchors = (anchor.certificate,)
+    with open_repository(tmp_path, schema_dir, AGREEMENTS, trust_anchors=anchors) as repository:
+        yield repository
+
+
+def repository_log(tmp_path: Path, transfer_id: str) -> list[LogEntry]:
+    return [e for e in logged(tmp_path / "sae" / "transfers.sqlite") if e.object_id == transfer_id]
+
+
+def test_receipt_and_checks_are_logged_before_the_acceptance(
+    repo: Repository, tmp_path: Path, anchor: SigningIdentity
+) -> None:
+    sip = build_sip(tmp_path, "TR-10", signer=signer(anchor))
+    transfer_id = send(repo, sip, "TR-10").remote_reference
+    assert decide_over_http(repo, transfer_id, "accept", "Conforme").status_code == 200
+
+    received, checked, accepted = repository_log(tmp_path, transfer_id)
+    assert [e.action for e in (received, checked, accepted)] == [*INGEST, "transfer.accepted"]
+    assert received.seq < checked.seq < accepted.seq
+    assert (received.actor, received.organisation_id, received.object_type) == (
+        "ingest",
+        "ARCH",
+        "transfer",
+    )
+    assert received.details == {
+        "message_identifier": "TR-10",
+        "transferring_agency": "SERVICE-A",
+        "package_sha256": hashlib.sha256(sip.read_bytes()).hexdigest(),
+        "package_size": sip.stat().st_size,
+        "manifest_digest": ":".join(manifest_sha256(sip)),
+    }
+    subject = anchor.certificate.subject.rfc4514_string()
+    assert checked.details == {
+        "message_identifier": "TR-10",
+        "seda_version": "2.2",
+        "checks_passed": True,
+        "issues": [],
+        "signer": subject,
+    }
+    assert journal.verify(tmp_path / "sae" / "transfers.sqlite").ok
+
+
+def test_blocking_issues_are_logged_by_code_then_the_rejection(
+    repo: Repository, tmp_path: Path
+) -> None:
+    transfer_id = send(
+        repo, make_ingest_sip(tmp_path, "TR-11", tamper=True), "TR-11"
+    ).remote_reference
+    assert decide_over_http(repo, transfer_id, "reject", "Empreinte fausse").status_code == 200
+
+    received, checked, rejected = repository_log(tmp_path, transfer_id)
+    assert [e.action for e in (received, checked, rejected)] == [*INGEST, "transfer.rejected"]
+    assert checked.details["checks_passed"] is False
+    assert checked.details["signer"] is None
+    issues = checked.details["issues"]
+    assert any("digest" in i["code"] and i["blocking"] and i["count"] >= 1 for i in issues), issues
+    assert issues == sorted(issues, key=lambda i: (i["code"], i["blocking"]))
+    assert sorted(rejected.details["issues"]) == sorted(
+        {i["code"] for i in issues if i["blocking"]}
+    )
+    assert journal.verify(tmp_path / "sae" / "transfers.sqlite").ok
+
+
+def test_a_resent_package_is_received_once(repo: Repository, tmp_path: Path) -> None:
+    sip = build_sip(tmp_path, "TR-12")
+    first = send(repo, sip, "TR-12")
+    again = send(repo, sip, "TR-12")
+
+    assert (again.duplicate, again.remote_reference) == (True, first.remote_reference)
+    actions = [e.action for e in repository_log(tmp_path, first.remote_reference)]
+    assert actions == list(INGEST)
+
+
+def quarantined(sip: Path) -> Quarantined:
+    return Quarantined(sip, hashlib.sha256(sip.read_bytes()).hexdigest(), sip.stat().st_size)
+
+
+def test_no_transfer_is_received_without_its_entry(tmp_path: Path, schema_dir: Path) -> None:
+    store = TransferStore(tmp_path / "transfers.sqlite")
+    settings = IngestSettings(tmp_path / "quarantine", schema_dir, AGREEMENTS)
+    execute(store.path, "ALTER TABLE operation_log RENAME TO elsewhere")
+
+    with pytest.raises(sqlite3.OperationalError, match="operation_log"):
+        ingest.receive(
+            store,
+            settings,
+            "ARCH",
+            Submitted("TR-13", "SERVICE-A"),
+            quarantined(build_sip(tmp_path, "TR-13")),
+        )
+
+    assert store.find_by_message("ARCH", "TR-13") is None
+
+
+def test_no_checks_are_recorded_without_their_entry(tmp_path: Path, schema_dir: Path) -> None:
+    store = TransferStore(tmp_path / "transfers.sqlite")
+    settings = IngestSettings(tmp_path / "quarantine", schema_dir, AGREEMENTS)
+    package = quarantined(build_sip(tmp_path, "TR-14"))
+    transfer, new = ingest.receive(
+        store, settings, "ARCH", Submitted("TR-14", "SERVICE-A"), package
+    )
+    assert new
+    execute(store.path, "ALTER TABLE operation_log RENAME TO elsewhere")
+
+    with pytest.raises(sqlite3.OperationalError, match="operation_log"):
+        ingest.run_checks(store, settings, transfer)
+
+    stored = store.get("ARCH", transfer.id)
+    assert (stored.state, stored.issues, stored.seda_version) == (TransferState.RECEIVED, (), None)
+    execute(store.path, "ALTER TABLE elsewhere RENAME TO operation_log")
+    ingest.run_checks(store, settings, transfer)  # what sae.recovery does at the next start
+    assert [e.action for e in logged(store.path)] == list(INGEST)
+    assert journal.verify(store.path).ok

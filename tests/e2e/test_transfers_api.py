@@ -1,0 +1,40 @@
+"""``/api/v1/transfers``: who may run transfers, what an instance without agreements answers,
+and another organisation's transfer (404). The full loop over HTTP is in test_two_processes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from ged.domain.model import Role
+from tests.fixtures.ged import Ged
+
+
+def test_an_instance_without_agreements_says_so(client: TestClient) -> None:
+    started = client.post("/api/v1/transfers", json={"agreement": "ad35", "dossier_ids": ["x"]})
+    assert started.status_code == 503
+    assert started.json()["code"] == "transfers_not_configured"
+    polled = client.post("/api/v1/transfers/GEDSAE-x/poll")
+    assert polled.status_code == 503
+    assert client.get("/api/v1/transfers").json() == []
+
+
+def test_only_records_officers_archivists_and_admins_see_transfers(
+    client: TestClient, sqlite_ged: Ged
+) -> None:
+    _, agent = sqlite_ged.user("agent", Role.AGENT)
+    _, archivist = sqlite_ged.user("archiviste", Role.ARCHIVIST)
+    refused = client.get("/api/v1/transfers", headers={"Authorization": f"Bearer {agent}"})
+    assert refused.status_code == 403
+    allowed = client.get("/api/v1/transfers", headers={"Authorization": f"Bearer {archivist}"})
+    assert allowed.status_code == 200
+
+
+def test_unknown_or_foreign_transfer_is_not_found(client: TestClient, sqlite_ged: Ged) -> None:
+    missing = client.get("/api/v1/transfers/GEDSAE-inconnu")
+    assert missing.status_code == 404 and missing.json()["code"] == "transfer_not_found"
+    _, other_token, _ = sqlite_ged.other_organisation()
+    foreign = client.get(
+        "/api/v1/transfers/GEDSAE-inconnu", headers={"Authorization": f"Bearer {other_token}"}
+    )
+    assert foreign.status_code == 404
+    assert client.get("/api/v1/transfers?state=nowhere").status_code == 422
