@@ -52,8 +52,9 @@ from ged.services import admin, documents, filing, lifecycle, rules, transfer_lo
 from ged.services.transfers import TransferParties, prepare_transfer
 from sae import review
 from sae.api import Principal, SaeConfig, create_sae_app
+from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.offers import StorageOffers
 from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from sae.store import TransferStore
 from schemas.install import install

@@ -1,6 +1,6 @@
 """Drop-folder connector: the SIP is left in a folder the repository watches, and its replies are
 picked up from another folder. The algorithm is shared with the SFTP connector (`connectors.sftp`)
-through the small `FileSystem` interface below; only the file operations differ.
+through the `FileSystem` interface of `connectors.files`, which also records every file operation.
 
 Contract (the "dépôt" pattern: Pastell's depot connectors, Vitam's upload folder —
 shared/reference/landscape-and-connector-contracts.md §1B and §2(a)):
@@ -24,24 +24,16 @@ Replies (`replies_dir`)
     named after our MessageIdentifier are read first. A file that cannot be read or parsed is
     reported (`ProtocolError` with its name) only when its name carries our MessageIdentifier,
     since only then is it ours; other people's broken files are left alone.
-
-Every write, rename and reply read is recorded as an `Exchange` (method `PUT`, `RENAME`, `GET`;
-`url` is the file's path, or `sftp://host/path`), so the transfer's history is complete.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
-import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
 
 from connectors.base import (
     UPLOAD_CHUNK_BYTES,
@@ -53,12 +45,19 @@ from connectors.base import (
     NotReady,
     PollResult,
     ProtocolError,
-    RemoteUnavailable,
     Replied,
     Submission,
     SubmissionRefused,
 )
 from connectors.config import ConnectorSettings
+from connectors.files import (
+    FileRecorder,
+    FileStat,
+    FileSystem,
+    FolderUnusable,
+    LocalFileSystem,
+    file_errors,
+)
 from seda.errors import SedaError
 from seda.replies import Outcome, ReplyOutcome, parse_reply
 
@@ -68,108 +67,6 @@ MARKER_SUFFIX = ".done"
 PART_SUFFIX = ".part"
 _MARKER_MAX_BYTES = 4096
 _FORBIDDEN_IN_NAMES = frozenset("/\\\x00")
-
-FileKind = Literal["file", "folder", "other"]
-
-
-class FolderUnusable(RemoteUnavailable):
-    """A drop folder is missing, is not a folder, or refuses us; an operator can fix it, so the
-    same call may succeed later. `code`: folder_missing, not_a_folder, permission_denied,
-    io_error."""
-
-    code = "folder_unusable"
-
-
-@dataclass(frozen=True)
-class FileStat:
-    kind: FileKind
-    size: int
-
-
-class FileSystem(Protocol):
-    """The file operations a drop folder needs; paths are plain strings in the target's syntax.
-
-    Implementations raise `OSError` subclasses for file-level failures (`FileNotFoundError`,
-    `PermissionError`, ...) and a `ConnectorError` for a broken connection.
-    """
-
-    def url(self, path: str) -> str:
-        """How the path appears in the history (a local path, or sftp://host/path)."""
-        ...
-
-    def join(self, folder: str, name: str) -> str: ...
-
-    def stat(self, path: str) -> FileStat | None:
-        """None when nothing is there."""
-        ...
-
-    def names(self, folder: str) -> list[str]: ...
-
-    def read(self, path: str, chunk_bytes: int) -> Iterator[bytes]: ...
-
-    def write(self, path: str, chunks: Iterable[bytes]) -> None:
-        """Create or truncate `path`, write every chunk, flush and fsync before returning."""
-        ...
-
-    def rename(self, source: str, target: str) -> None:
-        """Atomic rename, replacing `target` (POSIX rename semantics)."""
-        ...
-
-    def remove(self, path: str) -> None: ...
-
-
-class LocalFileSystem:
-    """The drop folder on a local or mounted file system."""
-
-    def url(self, path: str) -> str:
-        return path
-
-    def join(self, folder: str, name: str) -> str:
-        return str(Path(folder) / name)
-
-    def stat(self, path: str) -> FileStat | None:
-        try:
-            found = Path(path).stat()
-        except FileNotFoundError:
-            return None
-        return FileStat(_kind(found.st_mode), found.st_size)
-
-    def names(self, folder: str) -> list[str]:
-        return [entry.name for entry in Path(folder).iterdir()]
-
-    def read(self, path: str, chunk_bytes: int) -> Iterator[bytes]:
-        with Path(path).open("rb") as handle:
-            while chunk := handle.read(chunk_bytes):
-                yield chunk
-
-    def write(self, path: str, chunks: Iterable[bytes]) -> None:
-        with Path(path).open("wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    def rename(self, source: str, target: str) -> None:
-        Path(source).replace(target)
-        _fsync_folder(Path(target).parent)
-
-    def remove(self, path: str) -> None:
-        Path(path).unlink(missing_ok=True)
-
-
-def _kind(mode: int) -> FileKind:
-    if stat.S_ISDIR(mode):
-        return "folder"
-    return "file" if stat.S_ISREG(mode) else "other"
-
-
-def _fsync_folder(folder: Path) -> None:
-    """The rename itself is durable only once the folder entry is on disk."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 @dataclass(frozen=True)
@@ -182,30 +79,6 @@ class DropSettings:
     poll_interval: float = 60.0
     max_reply_bytes: int = 16 * 1024**2
     chunk_bytes: int = UPLOAD_CHUNK_BYTES
-
-
-@contextmanager
-def file_errors(url: str, action: str) -> Iterator[None]:
-    """Turn a file-level `OSError` into the `ConnectorError` that names the situation."""
-    try:
-        yield
-    except FileNotFoundError as exc:
-        raise FolderUnusable(
-            f"{action} impossible, chemin absent : {url}", code="folder_missing"
-        ) from exc
-    except NotADirectoryError as exc:
-        raise FolderUnusable(
-            f"{action} impossible, un élément du chemin n'est pas un dossier : {url}",
-            code="not_a_folder",
-        ) from exc
-    except PermissionError as exc:
-        raise FolderUnusable(
-            f"{action} refusé(e), droits insuffisants : {url}", code="permission_denied"
-        ) from exc
-    except OSError as exc:
-        raise FolderUnusable(
-            f"{action} impossible ({url}) : {exc.strerror or exc}", code="io_error"
-        ) from exc
 
 
 def package_name(message_identifier: str) -> str:
@@ -247,6 +120,7 @@ class DropBox:
         self.settings = settings
         self.history = history
         self.clock = clock
+        self._recorder = FileRecorder(connector, files, history, clock, settings.chunk_bytes)
 
     # submit
 
@@ -301,7 +175,7 @@ class DropBox:
         if found.size != size:
             raise self._conflict(name, f"taille présente {found.size}, taille envoyée {size}")
         digest = hashlib.sha256()
-        self._read(target, message_identifier, digest.update)
+        self._recorder.read(target, message_identifier, digest.update)
         return digest.hexdigest()
 
     def _marker_digest(self, marker: str, found: FileStat, message_identifier: str) -> str:
@@ -309,7 +183,7 @@ class DropBox:
         if found.kind != "file" or found.size > _MARKER_MAX_BYTES:
             raise ProtocolError(f"marqueur illisible : {url}", code="marker_unreadable")
         chunks: list[bytes] = []
-        self._read(marker, message_identifier, chunks.append)
+        self._recorder.read(marker, message_identifier, chunks.append)
         words = b"".join(chunks).split()
         value = words[0].decode("ascii", "replace").lower() if words else ""
         if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
@@ -323,24 +197,24 @@ class DropBox:
     ) -> None:
         partial = self.files.join(self.settings.outbox_dir, f".{name}{PART_SUFFIX}")
         upload = HashingFileStream(sip, self.settings.chunk_bytes)
-        self._write(
+        self._recorder.write(
             partial, upload, message_identifier, lambda: (upload.sha256.hexdigest(), upload.size)
         )
         if upload.sha256.hexdigest() != local:
             self._remove_quietly(partial)
             raise ValueError(f"le paquet {sip} a changé pendant l'envoi")
-        self._rename(partial, target, message_identifier)
+        self._recorder.rename(partial, target, message_identifier)
 
     def _write_marker(self, marker: str, name: str, digest: str, message_identifier: str) -> None:
         content = f"{digest}  {name}\n".encode("ascii", "replace")
         partial = self.files.join(self.settings.outbox_dir, f".{name}{MARKER_SUFFIX}{PART_SUFFIX}")
-        self._write(
+        self._recorder.write(
             partial,
             [content],
             message_identifier,
             lambda: (hashlib.sha256(content).hexdigest(), len(content)),
         )
-        self._rename(partial, marker, message_identifier)
+        self._recorder.rename(partial, marker, message_identifier)
 
     # poll
 
@@ -371,14 +245,14 @@ class DropBox:
             outcome = parse_reply(data, transfer_identifier=mid)
         except SedaError as exc:
             if ours:
-                self._record_read(path, mid, data, error="reply_unreadable")
+                self._recorder.record_read(path, mid, data, error="reply_unreadable")
                 raise ProtocolError(
                     f"réponse illisible ({name}) : {exc}", code="reply_unreadable"
                 ) from exc
             return None
         if outcome.transfer_identifier != mid:
             return None
-        self._record_read(path, mid, data, error=None)
+        self._recorder.record_read(path, mid, data, error=None)
         return outcome, data
 
     def _reply_bytes(self, path: str, name: str, ours: bool) -> bytes | None:
@@ -447,107 +321,17 @@ class DropBox:
                 self.files.write(probe, [b""])
                 self.files.remove(probe)
 
-    # file operations, each recorded
+    # file operations that need no record (the recorded ones are `FileRecorder`'s)
 
     def _stat(self, path: str, action: str) -> FileStat | None:
         with file_errors(self.files.url(path), action):
             return self.files.stat(path)
-
-    def _read(self, path: str, mid: str, sink: Callable[[bytes], object]) -> int:
-        started, began = self.clock(), time.monotonic()
-        digest, size, error = hashlib.sha256(), 0, None
-        try:
-            with file_errors(self.files.url(path), "lecture"):
-                for chunk in self.files.read(path, self.settings.chunk_bytes):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    sink(chunk)
-        except ConnectorError as exc:
-            error = exc.code
-            raise
-        finally:
-            self._record(
-                "GET", path, mid, started, began, response=(digest.hexdigest(), size), error=error
-            )
-        return size
-
-    def _record_read(self, path: str, mid: str, data: bytes, *, error: str | None) -> None:
-        self._record(
-            "GET",
-            path,
-            mid,
-            self.clock(),
-            time.monotonic(),
-            response=(hashlib.sha256(data).hexdigest(), len(data)),
-            error=error,
-        )
-
-    def _write(
-        self,
-        path: str,
-        chunks: Iterable[bytes],
-        mid: str,
-        sent: Callable[[], tuple[str, int]],
-    ) -> None:
-        started, began, error = self.clock(), time.monotonic(), None
-        try:
-            with file_errors(self.files.url(path), "écriture"):
-                self.files.write(path, chunks)
-        except ConnectorError as exc:
-            error = exc.code
-            raise
-        finally:
-            self._record("PUT", path, mid, started, began, request=sent(), error=error)
-
-    def _rename(self, source: str, target: str, mid: str) -> None:
-        started, began, error = self.clock(), time.monotonic(), None
-        try:
-            with file_errors(self.files.url(target), "renommage"):
-                self.files.rename(source, target)
-        except ConnectorError as exc:
-            error = exc.code
-            raise
-        finally:
-            headers = {"source": self.files.url(source)}
-            self._record("RENAME", target, mid, started, began, headers=headers, error=error)
 
     def _remove_quietly(self, path: str) -> None:
         try:
             self.files.remove(path)
         except OSError:
             return
-
-    def _record(
-        self,
-        method: str,
-        path: str,
-        mid: str,
-        started: datetime,
-        began: float,
-        *,
-        request: tuple[str, int] | None = None,
-        response: tuple[str, int] | None = None,
-        headers: Mapping[str, str] | None = None,
-        error: str | None,
-    ) -> None:
-        self.history.append(
-            Exchange(
-                connector=self.connector,
-                message_identifier=mid,
-                method=method,
-                url=self.files.url(path),
-                started_at=started,
-                elapsed_seconds=time.monotonic() - began,
-                status=None,
-                request_headers=dict(headers or {}),
-                response_headers={},
-                request_sha256=request[0] if request and request[1] else None,
-                request_size=request[1] if request else 0,
-                response_sha256=response[0] if response and response[1] else None,
-                response_size=response[1] if response else 0,
-                error=error,
-            )
-        )
 
 
 def _sha256_of(path: Path, chunk_bytes: int) -> str:

@@ -53,7 +53,8 @@ from connectors.base import (
     Submission,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings
-from connectors.dropfolder import DropBox, DropSettings, FileKind, FileStat, drop_settings
+from connectors.dropfolder import DropBox, DropSettings, drop_settings
+from connectors.files import FileKind, FileStat
 
 NAME = "sftp"
 DEFAULT_PORT = 22
@@ -163,7 +164,7 @@ class SftpEndpoint:
 
 
 class SftpFileSystem:
-    """`dropfolder.FileSystem` over an open SFTP session."""
+    """`files.FileSystem` over an open SFTP session."""
 
     def __init__(self, sftp: paramiko.SFTPClient, endpoint: SftpEndpoint) -> None:
         self.sftp = sftp

@@ -2,14 +2,13 @@
 
 Contract, as read in the Vitam sources at 5e6acc2f (IngestExternalResource.java,
 IngestExternalImpl.java, AtrKoBuilder.java, AdminManagementExternalResource.java, TenantFilter.java,
-InternalSecurityFilter.java, SafeFileChecker.java, VitamConstants.java, doc/fr/rest/externe/
-ingest.raml) and summarised in shared/reference/connector-contracts-verified.md:
+InternalSecurityFilter.java, doc/fr/rest/externe/ingest.raml) and summarised in
+shared/reference/connector-contracts-verified.md:
 
 Authentication is the client certificate alone (its application context lists the tenants and the
 ingest contracts it may use); every request carries `X-Tenant-Id: <integer>`. Vitam's Jetty speaks
 TLS 1.2 only: we never cap the version, and the default context never forbids 1.2.
-A missing or non-integer tenant is a **412**; a tenant the platform does not know, or a certificate
-whose context has no ingest contract for it, is a **401**.
+How Vitam's refusals and TLS failures are named for people: `connectors.vitam_failures`.
 
 `POST /ingest-external/v1/ingests` — the SIP streamed as `application/octet-stream` (anything else
 is a 415), `X-Action: RESUME`, `X-Context-Id` (`DEFAULT_WORKFLOW`, `BLANK_TEST` for a dry run),
@@ -34,17 +33,13 @@ Vitam sends no Acknowledgement. Its reply has `MessageIdentifier` = the operatio
 identifiers are each unit's `SystemId`.
 
 Vitam has no idempotency key: a resend after a lost 202 creates a second operation. The SIP layout
-Vitam demands (one root manifest, folders under `content/`, safe path components) is checked from
-the zip's central directory before anything is sent, so a refusal costs no upload.
+Vitam demands is checked before anything is sent (`connectors.vitam_layout`).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import ssl
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +50,6 @@ import httpx
 from connectors.base import (
     UPLOAD_CHUNK_BYTES,
     ConnectorError,
-    CredentialsRefused,
     Exchange,
     HashingFileStream,
     HealthReport,
@@ -66,11 +60,11 @@ from connectors.base import (
     RemoteUnavailable,
     Replied,
     Submission,
-    SubmissionRefused,
     TlsRefused,
-    parse_retry_after,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
+from connectors.vitam_failures import failure, submission_failure, tls_explanation, vitam_error
+from connectors.vitam_layout import refuse_unsafe_layout
 from seda.errors import SedaError
 from seda.replies import ReplyOutcome, parse_reply
 
@@ -85,8 +79,6 @@ REPLY_NOT_FOUND = "040102"  # VitamCode INGEST_EXTERNAL_NOT_FOUND
 PROBE_OPERATION = "gedsae-connection-check"
 # AtrKoBuilder's template writes this when Vitam does not know the SIP's MessageIdentifier
 _UNKNOWN_REQUEST = "Unknown"
-_MANIFEST = re.compile(r"^(?:[a-zA-Z0-9_-]{0,56}[_-])?manifest\.xml$")
-_SAFE_COMPONENT = re.compile(r"^[a-zA-Z0-9\-_@]+(\.[a-zA-Z0-9\-_@]+)*$")
 _OPERATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _CONTEXT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -158,7 +150,7 @@ class VitamConnector:
         request = self._request("POST", url, headers, content=iter(upload))
         response = self._send(request, message_identifier, upload)
         if response.status_code != 202:
-            raise self._submission_failure(response)
+            raise submission_failure(response, self.tenant, self.context_id, self._clock)
         operation = _operation_id(response.headers.get("X-Request-Id", ""))
         return Submission(
             connector=NAME,
@@ -182,7 +174,7 @@ class VitamConnector:
         if response.status_code == 200:
             outcome = self._parse(response.content, submission.message_identifier, operation)
             return Replied(outcome, response.content)
-        if response.status_code != 404 or _vitam_error(response).get("code") != REPLY_NOT_FOUND:
+        if response.status_code != 404 or vitam_error(response).get("code") != REPLY_NOT_FOUND:
             raise self._failure(response)
         if status == "FATAL":
             # a FATAL operation may end without a reply; say so rather than wait silently
@@ -209,7 +201,7 @@ class VitamConnector:
                 "GET", _join(self.base_url, probe), {"Accept": "application/octet-stream"}
             )
             response = self._send(request, None)
-            if response.status_code != 404 or "code" not in _vitam_error(response):
+            if response.status_code != 404 or "code" not in vitam_error(response):
                 raise self._failure(response)
         except ConnectorError as exc:
             return HealthReport(NAME, remote, False, exc.code, str(exc), details)
@@ -263,60 +255,8 @@ class VitamConnector:
         # (an early KO names no MessageRequestIdentifier, or "Unknown")
         return replace(outcome, transfer_identifier=message_identifier)
 
-    def _submission_failure(self, response: httpx.Response) -> ConnectorError:
-        status = response.status_code
-        if status == 503:
-            refusal = self._workflow_refusal(response)
-            if refusal is not None:
-                return refusal
-        if status == 415:
-            return ProtocolError(
-                "Vitam refuse le type de contenu du SIP (415, application/octet-stream attendu)",
-                code="vitam_media_type_refused",
-            )
-        return self._failure(response)
-
-    def _workflow_refusal(self, response: httpx.Response) -> SubmissionRefused | None:
-        """The 503 whose body is a KO reply: Vitam knows no workflow by our X-Context-Id."""
-        try:
-            outcome = parse_reply(response.content)
-        except SedaError:
-            return None
-        if outcome.message_type != "ArchiveTransferReply":
-            return None
-        operation = response.headers.get("X-Request-Id", "?")
-        return SubmissionRefused(
-            f"Vitam refuse l'entrée (503, opération {operation}) : aucun processus pour "
-            f"X-Context-Id {self.context_id}",
-            code="vitam_workflow_unknown",
-            reasons=_event_reasons(outcome) or (f"ReplyCode {outcome.reply_code}",),
-        )
-
     def _failure(self, response: httpx.Response) -> ConnectorError:
-        status = response.status_code
-        detail = _detail(response)
-        if status == 401:
-            return CredentialsRefused(
-                f"Vitam refuse la requête (401) : tenant {self.tenant} inconnu de la plateforme, "
-                "ou certificat client sans contexte applicatif ni contrat d'entrée pour ce tenant "
-                f"({detail})"
-            )
-        if status == 412:
-            return ProtocolError(
-                "Vitam refuse la requête (412) : en-tête X-Tenant-Id absent ou non entier "
-                f"(un proxy l'a-t-il retiré ?) ou paramètre refusé ({detail})",
-                code="vitam_tenant_malformed",
-            )
-        if status == 429 or status >= 500:
-            return RemoteUnavailable(
-                f"Vitam indisponible ({status}) : {detail}",
-                retry_after=parse_retry_after(response.headers.get("Retry-After"), self._clock()),
-            )
-        if status == 404:
-            detail += " — adresse de base Vitam erronée ?"
-        return ProtocolError(
-            f"réponse inattendue de Vitam ({status}) : {detail}", code="vitam_unexpected_status"
-        )
+        return failure(response, self.tenant, self._clock)
 
     def _request(
         self, method: str, url: str, headers: dict[str, str], content: Any = None
@@ -333,53 +273,7 @@ class VitamConnector:
         try:
             return self._http.send(request, message_identifier=message_identifier, upload=upload)
         except TlsRefused as exc:
-            raise TlsRefused(_tls_explanation(exc)) from exc
-
-
-def sip_layout_problems(names: Iterable[str]) -> list[str]:
-    """What Vitam would refuse in a SIP's entry names, each problem once, in order."""
-    names = list(names)
-    problems: list[str] = []
-    root_files = [n for n in names if "/" not in n]
-    manifests = [n for n in root_files if _MANIFEST.match(n)]
-    if not manifests:
-        problems.append("aucun manifest.xml (ou <préfixe>_manifest.xml) à la racine")
-    if len(manifests) > 1:
-        problems.append(f"plusieurs manifestes à la racine : {', '.join(manifests)}")
-    problems += [
-        f"fichier à la racine autre que le manifeste : {n}"
-        for n in root_files
-        if n not in manifests
-    ]
-    folders = {n.split("/", 1)[0] for n in names if "/" in n}
-    problems += [
-        f"dossier hors de content/ : {f}/" for f in sorted(folders) if f.lower() != "content"
-    ]
-    problems += [f"nom refusé par Vitam : {n}" for n in names if not _safe_path(n)]
-    return problems
-
-
-def refuse_unsafe_layout(sip: Path) -> None:
-    """Raise `SubmissionRefused` (`vitam_sip_layout`) before anything is sent; reads only the
-    zip's central directory."""
-    try:
-        with zipfile.ZipFile(sip) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        problems = [f"pas une archive zip lisible : {exc}"]
-    else:
-        problems = sip_layout_problems(names)
-    if problems:
-        raise SubmissionRefused(
-            f"SIP refusé avant envoi : Vitam refuserait sa disposition ({len(problems)} problème(s))",
-            code="vitam_sip_layout",
-            reasons=tuple(problems),
-        )
-
-
-def _safe_path(name: str) -> bool:
-    components = name[:-1].split("/") if name.endswith("/") else name.split("/")
-    return all(_SAFE_COMPONENT.match(c) for c in components)
+            raise TlsRefused(tls_explanation(exc)) from exc
 
 
 def _https_url(url: str) -> httpx.URL:
@@ -412,59 +306,6 @@ def _digest_headers(digest: tuple[str, str] | None) -> dict[str, str]:
         raise ValueError(f"empreinte du manifeste inutilisable : {digest[0]}")
     # Vitam compares the value verbatim with its own lower-case hex
     return {"X-Manifest-Digest-Algo": algorithm, "X-Manifest-Digest-Value": value}
-
-
-def _vitam_error(response: httpx.Response) -> dict[str, Any]:
-    """The VitamError JSON body, or {} when Vitam (or a proxy) sent something else."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _detail(response: httpx.Response) -> str:
-    error = _vitam_error(response)
-    parts = [str(error[k]) for k in ("code", "description", "Error") if error.get(k)]
-    if not parts and error.get("message"):
-        parts.append(str(error["message"]))
-    return " — ".join(parts) or response.reason_phrase or "sans détail"
-
-
-def _event_reasons(outcome: ReplyOutcome) -> tuple[str, ...]:
-    return tuple(
-        f"{code} {result} : {message}".strip()
-        for code, result, message in outcome.events
-        if result.upper() != "OK"
-    )
-
-
-def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def _tls_explanation(exc: TlsRefused) -> str:
-    """Tell an untrusted server from a refused client certificate: the fixes differ."""
-    error = _ssl_error(exc)
-    if isinstance(error, ssl.SSLCertVerificationError):
-        return (
-            "certificat du serveur Vitam refusé (autorité absente de ca_bundle, expiré ou nom "
-            f"différent) : {error.verify_message or error}"
-        )
-    reason = (error.reason or "") if error is not None else ""
-    if "PROTOCOL_VERSION" in reason:
-        return f"Vitam refuse la version TLS proposée ({reason}) : Vitam n'accepte que TLS 1.2"
-    if "ALERT" in reason:
-        return (
-            f"Vitam a interrompu la poignée de main TLS ({reason}) : certificat client absent, "
-            "non reconnu par l'autorité de Vitam, expiré ou révoqué"
-        )
-    return str(exc)
 
 
 def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> VitamConnector:

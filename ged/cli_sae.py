@@ -257,7 +257,7 @@ def sae_seal(home: Path | None) -> None:
 
 def verify_repository_log(home: Path | None) -> bool:
     """The repository's chain and its sealed checkpoints; prints the findings."""
-    from sae.checkpoints import verify_with_checkpoints
+    from sae.checkpoint_verify import verify_with_checkpoints
 
     _, config = _config(home)
     anchors = config.sealing.anchors() if config.sealing is not None else ()

@@ -28,9 +28,8 @@ from ged.domain.errors import (
     ForbiddenError,
     NotFoundError,
 )
-from sae import catalogue, checkpoints, recovery, review
+from sae import catalogue_search, checkpoint_verify, checkpoints, recovery, review
 from sae.ingest import (
-    DIGESTS,
     IngestSettings,
     NotAZip,
     Submitted,
@@ -40,6 +39,7 @@ from sae.ingest import (
     run_checks,
 )
 from sae.offers import StorageOffers
+from sae.repository_checks import DIGESTS
 from sae.store import CheckIssue, Transfer, TransferStore
 
 API = "/api/v1/sae"
@@ -152,7 +152,7 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
 
     # -- keeping archives: catalogue, retrieval, log verification (both roles of the
     # organisation may read its archives; only archivists verify the log) ------------------
-    archives = catalogue.Catalogue(store.path)
+    archives = catalogue_search.Catalogue(store.path)
 
     @app.get(f"{API}/archives")
     def search_archives(
@@ -164,14 +164,14 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
         date_from: Annotated[date | None, Query(alias="from")] = None,
         date_to: Annotated[date | None, Query(alias="to")] = None,
         page: Annotated[int, Query(ge=1)] = 1,
-        page_size: Annotated[int, Query(ge=1, le=catalogue.MAX_PAGE_SIZE)] = 20,
+        page_size: Annotated[int, Query(ge=1, le=catalogue_search.MAX_PAGE_SIZE)] = 20,
     ) -> dict[str, Any]:
-        query = catalogue.ArchiveQuery(
+        query = catalogue_search.ArchiveQuery(
             who.organisation, q, level, transfer, agency, date_from, date_to, page, page_size
         )
         found = archives.search(query)
         return {
-            "items": [catalogue.unit_to_dict(u) for u in found.units],
+            "items": [catalogue_search.unit_to_dict(u) for u in found.units],
             "page": found.page,
             "page_size": found.page_size,
             "next_page": found.page + 1 if found.has_more else None,
@@ -181,9 +181,9 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
     def show_archive(archive_id: str, who: Anyone) -> dict[str, Any]:
         detail = archives.detail(who.organisation, archive_id)
         return {
-            **catalogue.unit_to_dict(detail.unit),
-            "children": [catalogue.unit_to_dict(c) for c in detail.children],
-            "objects": [catalogue.object_to_dict(o) for o in detail.objects],
+            **catalogue_search.unit_to_dict(detail.unit),
+            "children": [catalogue_search.unit_to_dict(c) for c in detail.children],
+            "objects": [catalogue_search.object_to_dict(o) for o in detail.objects],
         }
 
     @app.get(f"{API}/archives/{{archive_id}}/objects/{{object_id}}")
@@ -191,15 +191,15 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
         found = archives.object(who.organisation, archive_id, object_id)
         stream = config.offers.open(found.sha256)  # verified before a byte is sent
         return StreamingResponse(
-            catalogue.chunks(stream),
+            catalogue_search.chunks(stream),
             media_type=found.mime_type or "application/octet-stream",
-            headers=catalogue.download_headers(found),
+            headers=catalogue_search.download_headers(found),
         )
 
     @app.get(f"{API}/log/verify")
     def verify_log(who: Archivist, scan: bool = False) -> dict[str, Any]:
         sealing = config.sealing
-        report = checkpoints.verify_with_checkpoints(
+        report = checkpoint_verify.verify_with_checkpoints(
             store.path,
             config.offers,
             sealing.anchors() if sealing else (),

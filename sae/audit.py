@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from ged.services.ports import BlobStore, StorageUnavailable
-from sae.offers import CopyState, DigestRegistry, StoredObject, check_copy, replace_copy
+from sae.copies import CopyState, check_copy, replace_copy
+from sae.digest_registry import DigestRegistry, StoredObject
 
 
 class AuditCode(StrEnum):

@@ -57,8 +57,9 @@ from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.services.ports import BlobStore
 from sae.api import Principal, SaeConfig
 from sae.checkpoints import Sealing
+from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.offers import StorageOffers
 from sae.referential import Referential
 from sae.signing import SigningError, load_certificates, load_signing_identity
 from seda.versions import SedaVersion

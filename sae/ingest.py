@@ -3,12 +3,9 @@
 Steps, one function each: ``admit`` (the archival agreement lets this agency send at all),
 ``quarantine`` (the body streamed to a file, hashed while written, never held in memory),
 ``receive`` (idempotency by ``MessageIdentifier`` and the Acknowledgement), ``run_checks``. The
-checks: safe unpacking, XSD, references, digests and sizes by ``seda.validate``; then, on one
-streaming read of the manifest (``sae.ingest_checks``), the header against the archival
-agreement (agency, SEDA version, agreement of this organisation), the manifest digest announced
-at submission, the manifest's signature against the trust anchors, the agreement's archival
-profile, and the agencies and rules against the organisation's referentials (``sae.referential``).
-Every issue is recorded; none stops the others.
+checks: safe unpacking, XSD, references, digests and sizes by ``seda.validate``; then the checks
+against this repository's configuration (``sae.repository_checks``). Every issue is recorded;
+none stops the others.
 
 The checks run after the answer to the submission, and read only the stored transfer and its
 quarantined package: a process that dies before they end leaves the transfer ``received``, and
@@ -29,7 +26,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Final
+from typing import Final
 
 from cryptography import x509
 
@@ -41,22 +38,13 @@ from ged.domain.errors import (
 )
 from ged.domain.oplog import LogSpec
 from sae import journal
-from sae.ingest_checks import (
-    ManifestFacts,
-    member_digest,
-    profile_issues,
-    read_manifest,
-    signature_issues,
-)
-from sae.referential import Referential, referential_issues
+from sae.referential import Referential
+from sae.repository_checks import repository_checks
 from sae.store import CheckIssue, Transfer, TransferState, TransferStore
-from seda.errors import SedaError
-from seda.package import Package, open_package
 from seda.replies import build_acknowledgement
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
 
-DIGESTS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 # Names of the quarantined packages: sae.recovery removes the ones no transfer references.
 QUARANTINE_PREFIX: Final = "sip-"
 QUARANTINE_SUFFIX: Final = ".zip"
@@ -228,7 +216,7 @@ def run_checks(store: TransferStore, settings: IngestSettings, transfer: Transfe
     ]
     signer = None
     if not report.refused and report.version is not None:
-        more, signer = _repository_checks(settings, transfer, SedaVersion(report.version))
+        more, signer = repository_checks(settings, transfer, SedaVersion(report.version))
         issues += more
     spec = _checked_spec(transfer, issues, report.version, signer)
     store.record_checks(
@@ -287,122 +275,3 @@ def _spec(transfer: Transfer, action: str, details: dict[str, object]) -> LogSpe
         organisation_id=transfer.organisation,
         details={"message_identifier": transfer.message_identifier, **details},
     )
-
-
-def _repository_checks(
-    settings: IngestSettings, transfer: Transfer, version: SedaVersion
-) -> tuple[list[CheckIssue], str | None]:
-    """The checks against this repository's configuration: issues, and who signed."""
-    try:
-        with open_package(transfer.quarantine_path) as package:
-            name = package.manifest_name
-            if name is None:
-                return [], None  # seda.validate already reported the missing manifest
-            return _configured_checks(settings, transfer, package, name, version)
-    except SedaError as exc:
-        return [CheckIssue("manifest_unreadable", "error", str(exc), exc.line)], None
-
-
-def _configured_checks(
-    settings: IngestSettings,
-    transfer: Transfer,
-    package: Package,
-    manifest: str,
-    version: SedaVersion,
-) -> tuple[list[CheckIssue], str | None]:
-    def open_manifest() -> IO[bytes]:
-        return package.open(manifest)
-
-    facts = read_manifest(open_manifest, version)
-    agreement = _agreement(settings, transfer, facts.archival_agreement)
-    issues = _header_issues(transfer, facts)
-    issues += _agreement_issues(transfer, agreement, facts.archival_agreement, version)
-    issues += _manifest_digest_issues(package, manifest, transfer.manifest_digest)
-    required = agreement is not None and agreement.signature_required
-    signature = signature_issues(package, manifest, settings.trust_anchors, required=required)
-    issues += signature.issues
-    if agreement is not None:
-        expected = agreement.profile_identifier
-        issues += profile_issues(open_manifest, agreement.profile, expected, facts.archival_profile)
-    referential = settings.referentials.get(transfer.organisation)
-    issues += referential_issues(facts, referential, transfer.organisation)
-    return issues, signature.signer
-
-
-def _header_issues(transfer: Transfer, facts: ManifestFacts) -> list[CheckIssue]:
-    """The manifest's header against the submission's headers and this repository."""
-    compared = (
-        ("message_identifier_mismatch", "MessageIdentifier", facts.message_identifier,
-         "Idempotency-Key", transfer.message_identifier),
-        ("transferring_agency_mismatch", "TransferringAgency", facts.transferring_agency,
-         "X-Transferring-Agency", transfer.transferring_agency),
-        ("archival_agency_mismatch", "ArchivalAgency", facts.archival_agency,
-         "ce dépôt", transfer.organisation),
-    )  # fmt: skip
-    return [
-        _error(code, f"{element} {found} ≠ {reference} {expected}")
-        for code, element, found, reference, expected in compared
-        if found != expected
-    ]
-
-
-def _agreement(
-    settings: IngestSettings, transfer: Transfer, agreement_id: str | None
-) -> ArchivalAgreement | None:
-    """The agreement the manifest names, if it is one of this organisation's."""
-    agreement = settings.agreements.get(agreement_id or "")
-    if agreement is None or agreement.organisation != transfer.organisation:
-        return None
-    return agreement
-
-
-def _agreement_issues(
-    transfer: Transfer,
-    agreement: ArchivalAgreement | None,
-    agreement_id: str | None,
-    version: SedaVersion,
-) -> list[CheckIssue]:
-    if agreement_id is None:
-        return [_error("archival_agreement_missing", "Le bordereau ne nomme aucun accord")]
-    if agreement is None:
-        return [
-            _error("archival_agreement_unknown", f"Accord de versement inconnu : {agreement_id}")
-        ]
-    issues = []
-    if transfer.transferring_agency not in agreement.transferring_agencies:
-        issues.append(
-            _error(
-                "agency_not_in_agreement",
-                f"Le service {transfer.transferring_agency} n'est pas partie à {agreement_id}",
-            )
-        )
-    if version not in agreement.seda_versions:
-        issues.append(
-            _error(
-                "seda_version_not_allowed",
-                f"SEDA {version.value} hors de l'accord {agreement_id}",
-            )
-        )
-    return issues
-
-
-def _manifest_digest_issues(
-    package: Package, manifest: str, expected: tuple[str, str] | None
-) -> list[CheckIssue]:
-    """Compare the manifest member of the package with the digest announced in the headers."""
-    if expected is None:
-        return []
-    algorithm, value = expected
-    actual = member_digest(package, manifest, DIGESTS[algorithm]).hex()
-    if actual == value:
-        return []
-    return [
-        _error(
-            "manifest_digest_mismatch",
-            f"Empreinte {algorithm} du manifeste {actual} ≠ annoncée {value}",
-        )
-    ]
-
-
-def _error(code: str, message: str) -> CheckIssue:
-    return CheckIssue(code, "error", message)

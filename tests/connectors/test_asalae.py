@@ -812,7 +812,7 @@ def test_answers_are_json_or_a_clear_error() -> None:
 def test_a_part_read_again_hashes_what_was_sent_and_withholds_the_whole_digest(
     tmp_path: Path,
 ) -> None:
-    from connectors.asalae import _Part, _Tally
+    from connectors.asalae_upload import _Part, _Tally
 
     path = tmp_path / "a.bin"
     path.write_bytes(bytes(range(256)) * 40)

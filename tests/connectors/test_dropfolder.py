@@ -28,13 +28,8 @@ from connectors.base import (
     SubmissionRefused,
 )
 from connectors.config import ConnectorSettings, build
-from connectors.dropfolder import (
-    DropBox,
-    DropFolderConnector,
-    DropSettings,
-    FolderUnusable,
-    LocalFileSystem,
-)
+from connectors.dropfolder import DropBox, DropFolderConnector, DropSettings
+from connectors.files import FolderUnusable, LocalFileSystem
 from seda.replies import Outcome, build_acknowledgement, build_transfer_reply
 from seda.versions import SedaVersion
 

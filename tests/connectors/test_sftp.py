@@ -22,7 +22,8 @@ from connectors.base import (
     SubmissionRefused,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, build
-from connectors.dropfolder import DropSettings, FolderUnusable
+from connectors.dropfolder import DropSettings
+from connectors.files import FolderUnusable
 from connectors.sftp import (
     HostKeyPolicy,
     HostKeyRefused,

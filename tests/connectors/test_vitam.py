@@ -33,7 +33,8 @@ from connectors.base import (
     TlsRefused,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, build, tls_context
-from connectors.vitam import VitamConnector, from_settings, sip_layout_problems
+from connectors.vitam import VitamConnector, from_settings
+from connectors.vitam_layout import sip_layout_problems
 from seda.replies import Outcome, build_transfer_reply
 from seda.versions import SedaVersion
 from tests.fixtures.seda_corpus import shared_path

@@ -35,8 +35,9 @@ from ged.services.transfer_runner import (
     TransferSetup,
 )
 from sae.api import Principal, SaeConfig, create_sae_app
+from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.offers import StorageOffers
 from sae.signing import (
     generate_self_signed,
     load_identity_from_pem,

@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.checkpoints import Sealing
+from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
 from seda.versions import SedaVersion

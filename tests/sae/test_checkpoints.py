@@ -19,19 +19,22 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.domain.oplog import GENESIS, LogSpec, entry_hash
 from sae import journal
-from sae.checkpoints import (
-    Checkpoint,
+from sae.checkpoint_verify import (
     CheckpointCode,
     CheckpointReport,
+    discover,
+    verify_with_checkpoints,
+)
+from sae.checkpoints import (
+    Checkpoint,
     SealedCheckpoint,
     Sealing,
     Timestamping,
-    discover,
     seal,
     timestamp_token,
-    verify_with_checkpoints,
 )
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.digest_registry import SqliteDigestRegistry
+from sae.offers import StorageOffers
 from sae.signing import SigningIdentity, cms, der, tsa, verify_content
 from sae.signing.keys import generate_self_signed, load_identity_from_pem
 from sae.store import TransferStore

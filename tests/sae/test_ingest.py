@@ -19,8 +19,9 @@ from connectors.base import Acknowledged, NotReady, Replied, Submission, Submiss
 from connectors.sae_http import SaeHttpConnector
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from sae.api import Principal, SaeConfig, create_sae_app
+from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.model import ArchiveTransfer
 from seda.replies import Outcome

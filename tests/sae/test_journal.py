@@ -15,7 +15,7 @@ import pytest
 from ged.domain.oplog import LogEntry, LogSpec
 from sae import ingest, journal, review
 from sae.audit import audit
-from sae.catalogue import ArchiveQuery, Catalogue
+from sae.catalogue_search import ArchiveQuery, Catalogue
 from sae.ingest import IngestSettings, Quarantined, Submitted
 from sae.signing import SigningIdentity
 from sae.store import TransferState, TransferStore

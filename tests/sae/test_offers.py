@@ -13,15 +13,13 @@ from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.services.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
 from sae.audit import AuditCode, audit
-from sae.offers import (
-    NoVerifiedCopy,
+from sae.digest_registry import (
     ObjectNotRegistered,
-    ObjectQuarantined,
     RegisteredDigestsDiffer,
     SqliteDigestRegistry,
-    StorageOffers,
     StoredObject,
 )
+from sae.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 CONTENT = b"Deliberation du conseil municipal\n" * 2000

@@ -22,7 +22,8 @@ from ged.services.ports import (
     ContentTooLarge,
     StorageUnavailable,
 )
-from sae.offers import RegisteredDigestsDiffer, SqliteDigestRegistry, StorageOffers, StoredObject
+from sae.digest_registry import RegisteredDigestsDiffer, SqliteDigestRegistry, StoredObject
+from sae.offers import StorageOffers
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, create_bucket
 from tests.sae.test_offers import flip_byte, read, read_offer, s3_offer
 

@@ -17,8 +17,9 @@ from fastapi.testclient import TestClient
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from sae import review
 from sae.api import Principal, SaeConfig, create_sae_app
+from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import IngestSettings, Quarantined, Submitted, receive, run_checks
-from sae.offers import SqliteDigestRegistry, StorageOffers
+from sae.offers import StorageOffers
 from sae.recovery import RecoveryReport, StartupLock, recover
 from sae.store import Transfer, TransferState, TransferStore
 from tests.sae.test_ingest import AGREEMENTS, build_sip

@@ -1,0 +1,92 @@
+"""Which As@lae reply is ours, and the archive identifier a positive one must carry.
+
+As Pastell (`connecteur/as@lae-rest/AsalaeREST.php`, `src/Helpers/SedaHelper.php`) reads them,
+recorded in shared/reference/connector-contracts-verified.md ("As@lae REST"), for the As@lae
+connector (`connectors.asalae`): replies are SEDA 2.x for a 2.x transfer, and As@lae swaps
+Vitam's identifiers (`MessageIdentifier` = the transfer's, `MessageRequestIdentifier` = the
+reply's), so a reply is ours when either of them (or a SEDA 1.0 `TransferIdentifier` / an
+Acknowledgement's `MessageReceivedIdentifier`) is our MessageIdentifier. A positive reply must
+carry exactly one `/ArchiveTransferReply/DataObjectPackage/DescriptiveMetadata/ArchiveUnit/
+Content/ArchivalAgencyArchiveUnitIdentifier` (SEDA 1.0: `/ArchiveTransferReply/Archive/
+ArchivalAgencyArchiveIdentifier`), the archive's identifier, as Pastell requires. Pastell accepts
+only ReplyCode `000`; `seda.replies` also reads `001`/`002` as accepted with warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lxml import etree
+
+from connectors.base import ProtocolError
+from seda.errors import SedaError
+from seda.replies import Outcome, ReplyOutcome, parse_reply
+from seda.safexml import parse_bytes
+
+_REPLY_IDS = (
+    "MessageIdentifier",
+    "MessageRequestIdentifier",
+    "MessageReceivedIdentifier",
+    "TransferIdentifier",
+)
+_ARCHIVE_ID_2X = (
+    "DataObjectPackage",
+    "DescriptiveMetadata",
+    "ArchiveUnit",
+    "Content",
+    "ArchivalAgencyArchiveUnitIdentifier",
+)
+_ARCHIVE_ID_1_0 = ("Archive", "ArchivalAgencyArchiveIdentifier")
+_POSITIVE = frozenset({Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_WARNINGS})
+
+
+def read_reply(data: bytes, message_identifier: str, *, expected: str) -> ReplyOutcome:
+    """The `expected` message (Acknowledgement or ArchiveTransferReply) about our transfer;
+    `ProtocolError` for anything else."""
+    try:
+        outcome = parse_reply(data, transfer_identifier=message_identifier)
+        root = parse_bytes(data).getroot()
+    except SedaError as exc:
+        raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
+    if outcome.message_type != expected:
+        raise ProtocolError(
+            f"{expected} attendu, {outcome.message_type} reçu", code="reply_unexpected"
+        )
+    identifiers = {_text(c) for c in root if _local(c) in _REPLY_IDS}
+    if message_identifier not in identifiers:
+        raise ProtocolError(
+            f"la réponse ({', '.join(sorted(i for i in identifiers if i))}) ne concerne pas "
+            f"le transfert {message_identifier}",
+            code="reply_mismatch",
+        )
+    if outcome.outcome in _POSITIVE:
+        outcome = replace(outcome, archive_identifiers=(_archive_identifier(root),))
+    return outcome
+
+
+def _archive_identifier(root: etree._Element) -> str:
+    """The single archive identifier of a positive reply (SEDA 2.x path, or 1.0's)."""
+    paths = (_ARCHIVE_ID_2X, _ARCHIVE_ID_1_0)
+    found = [v for path in paths for v in (_text(e) for e in _walk(root, path)) if v]
+    if len(found) != 1:
+        raise ProtocolError(
+            f"réponse positive avec {len(found)} identifiants d'archive au premier niveau "
+            "(un seul attendu)",
+            code="archive_identifier_missing" if not found else "archive_identifier_ambiguous",
+        )
+    return found[0]
+
+
+def _walk(root: etree._Element, path: tuple[str, ...]) -> list[etree._Element]:
+    level = [root]
+    for name in path:
+        level = [c for parent in level for c in parent if _local(c) == name]
+    return level
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _text(element: etree._Element) -> str:
+    return (element.text or "").strip()

@@ -1,0 +1,180 @@
+"""Digest registry of the storage offers (NF Z42-013 / ISO 14641 §5): the reference digests.
+
+The SHA-256, SHA-512 and size of every object ``sae.offers`` keeps go to a ``DigestRegistry``
+kept apart from the objects, so that altering a copy cannot alter the reference it is checked
+against. The object's identifier is its SHA-256; a SHA-256 registered once never takes other
+digests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Protocol
+
+from ged.services.ports import BlobNotFound, ContentRef, DigestMismatch
+
+_PAGE: Final = 500
+
+
+class ObjectNotRegistered(BlobNotFound):
+    code = "object_not_registered"
+    title = "Objet inconnu du registre des empreintes"
+
+
+class RegisteredDigestsDiffer(DigestMismatch):
+    """The registry already holds other SHA-512/size for this SHA-256 (never overwritten)."""
+
+    code = "registered_digests_differ"
+    title = "Empreintes différentes de celles déjà enregistrées"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """An archived object as the registry knows it; its identifier is its SHA-256."""
+
+    sha256: str
+    sha512: str
+    size: int
+    quarantine_reason: str | None = None
+
+    @property
+    def object_id(self) -> str:
+        return self.sha256
+
+    @property
+    def quarantined(self) -> bool:
+        return self.quarantine_reason is not None
+
+    def matches(self, ref: ContentRef) -> bool:
+        return (ref.sha256, ref.sha512, ref.size) == (self.sha256, self.sha512, self.size)
+
+
+class DigestRegistry(Protocol):
+    """Where the reference digests live, apart from the objects (the SAE database later)."""
+
+    def record(self, ref: ContentRef) -> StoredObject:
+        """Registers the object (idempotent); ``RegisteredDigestsDiffer`` on other digests."""
+        ...
+
+    def record_many(self, refs: Sequence[ContentRef]) -> list[StoredObject]:
+        """Registers every object in ONE transaction, in order; none if any digests differ."""
+        ...
+
+    def find(self, object_id: str) -> StoredObject | None: ...
+
+    def iter_objects(self) -> Iterator[StoredObject]: ...
+
+    def quarantine(self, object_id: str, reason: str) -> None: ...
+
+    def release(self, object_id: str) -> None:
+        """Lifts a quarantine once verified copies are back on every offer."""
+        ...
+
+
+class SqliteDigestRegistry:
+    """The registry as one SQLite file (synchronous=FULL: each commit is fsynced)."""
+
+    def __init__(self, path: Path | str, *, page_size: int = _PAGE) -> None:
+        self.path = Path(path)
+        self.page_size = page_size
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS objects (sha256 TEXT PRIMARY KEY, sha512 TEXT NOT NULL,"
+                " size INTEGER NOT NULL, quarantine_reason TEXT)"
+            )
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        # One short connection per call: safe across threads and processes, no long reads.
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            with db:
+                yield db
+
+    def record(self, ref: ContentRef) -> StoredObject:
+        with self._connection() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO objects (sha256, sha512, size) VALUES (?, ?, ?)",
+                (ref.sha256, ref.sha512, ref.size),
+            )
+            stored = _row_object(
+                db.execute("SELECT * FROM objects WHERE sha256 = ?", (ref.sha256,)).fetchone()
+            )
+        if stored is None or not stored.matches(ref):
+            raise RegisteredDigestsDiffer(sha256=ref.sha256)
+        return stored
+
+    def record_many(self, refs: Sequence[ContentRef]) -> list[StoredObject]:
+        with self._connection() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO objects (sha256, sha512, size) VALUES (?, ?, ?)",
+                [(ref.sha256, ref.sha512, ref.size) for ref in refs],
+            )
+            found = self._find_all(db, [ref.sha256 for ref in refs])
+            # Raised inside the transaction: a differing object rolls the whole batch back.
+            return [_matching(found.get(ref.sha256), ref) for ref in refs]
+
+    def _find_all(self, db: sqlite3.Connection, digests: list[str]) -> dict[str, StoredObject]:
+        found = {}
+        for start in range(0, len(digests), self.page_size):
+            page = digests[start : start + self.page_size]
+            marks = ", ".join("?" * len(page))
+            query = f"SELECT * FROM objects WHERE sha256 IN ({marks})"  # noqa: S608 (only ?)
+            for row in db.execute(query, page):
+                stored = _row_object(row)
+                if stored is not None:
+                    found[stored.sha256] = stored
+        return found
+
+    def find(self, object_id: str) -> StoredObject | None:
+        with self._connection() as db:
+            row = db.execute("SELECT * FROM objects WHERE sha256 = ?", (object_id,)).fetchone()
+        return _row_object(row)
+
+    def iter_objects(self) -> Iterator[StoredObject]:
+        last = ""
+        while True:
+            with self._connection() as db:
+                rows = db.execute(
+                    "SELECT * FROM objects WHERE sha256 > ? ORDER BY sha256 LIMIT ?",
+                    (last, self.page_size),
+                ).fetchall()
+            for row in rows:
+                stored = _row_object(row)
+                if stored is not None:
+                    yield stored
+            if len(rows) < self.page_size:
+                return
+            last = rows[-1][0]
+
+    def quarantine(self, object_id: str, reason: str) -> None:
+        self._set_reason(object_id, reason)
+
+    def release(self, object_id: str) -> None:
+        self._set_reason(object_id, None)
+
+    def _set_reason(self, object_id: str, reason: str | None) -> None:
+        with self._connection() as db:
+            cursor = db.execute(
+                "UPDATE objects SET quarantine_reason = ? WHERE sha256 = ?", (reason, object_id)
+            )
+        if cursor.rowcount == 0:
+            raise ObjectNotRegistered(sha256=object_id)
+
+
+def _matching(stored: StoredObject | None, ref: ContentRef) -> StoredObject:
+    if stored is None or not stored.matches(ref):
+        raise RegisteredDigestsDiffer(sha256=ref.sha256)
+    return stored
+
+
+def _row_object(row: tuple[str, str, int, str | None] | None) -> StoredObject | None:
+    if row is None:
+        return None
+    return StoredObject(sha256=row[0], sha512=row[1], size=row[2], quarantine_reason=row[3])
