@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -79,6 +78,7 @@ from connectors.base import (
     Submission,
     SubmissionRefused,
     parse_retry_after,
+    refuse_plain_http,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
 
@@ -123,7 +123,7 @@ class AsalaeConnector:
         if chunk_bytes <= 0 or (chunked_above_bytes is not None and chunked_above_bytes < 0):
             raise ValueError("chunk_bytes doit être positif et chunked_above_bytes positif ou nul")
         self.base_url = _rest_root(base_url)
-        _refuse_plain_http(self.base_url, allow_insecure_http)
+        refuse_plain_http(self.base_url, allow_insecure_http, "d'As@lae")
         self.username = username
         self._password = password if isinstance(password, Secret) else Secret(password)
         self.password_form = password_form
@@ -348,20 +348,6 @@ def _rest_root(base_url: str) -> httpx.URL:
     url = httpx.URL(base_url.rstrip("/"))
     path = url.path.rstrip("/")
     return url.copy_with(path=path if path.endswith(REST) else path + REST)
-
-
-def _refuse_plain_http(url: httpx.URL, allowed: bool) -> None:
-    """HTTP Basic over plain HTTP would hand the password to anyone on the path."""
-    if url.scheme == "https" or allowed or (url.scheme == "http" and _is_loopback(url.host)):
-        return
-    raise ValueError(f"adresse d'As@lae refusée (HTTPS requis hors boucle locale) : {url}")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_choice(option: str, value: str, allowed: frozenset[str]) -> None:

@@ -24,6 +24,7 @@ shows the value.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -293,7 +294,24 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+def refuse_plain_http(url: httpx.URL, allowed: bool, remote: str) -> None:
+    """Credentials travel with every request: HTTPS, except on the loopback interface (or when
+    the operator explicitly allows plain HTTP). ``remote`` names the remote in the message."""
+    if url.scheme == "https" or allowed or (url.scheme == "http" and is_loopback(url.host)):
+        return
+    raise ValueError(f"adresse {remote} refusée (HTTPS requis hors boucle locale) : {url}")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
     """httpx wraps the ssl error (via httpcore); walk the chain to find it."""
     seen: BaseException | None = exc
     while seen is not None:
@@ -304,7 +322,7 @@ def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
 
 
 def translate_transport_error(exc: httpx.TransportError) -> ConnectorError:
-    tls = _tls_failure(exc)
+    tls = tls_failure(exc)
     if tls is not None:
         return TlsRefused(f"connexion TLS refusée : {tls}")
     if isinstance(exc, httpx.TimeoutException):

@@ -68,7 +68,6 @@ included (the cookie would follow them), → `ProtocolError`.
 from __future__ import annotations
 
 import io
-import ipaddress
 import json
 import math
 import zipfile
@@ -99,6 +98,7 @@ from connectors.base import (
     Submission,
     SubmissionRefused,
     parse_retry_after,
+    refuse_plain_http,
 )
 from connectors.config import ConnectorSettings, http_client
 from seda.errors import SedaError
@@ -162,7 +162,7 @@ class MaarchRmConnector:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
-        _refuse_plain_http(self.base_url, allow_insecure_http)
+        refuse_plain_http(self.base_url, allow_insecure_http, "de Maarch RM")
         self._token = token if isinstance(token, Secret) else Secret(token)
         self.history: list[Exchange] = [] if history is None else history
         self.poll_interval = poll_interval
@@ -496,22 +496,6 @@ def _reasons(response: httpx.Response) -> tuple[str, ...]:
         f"{_text(e.get('code')) or 'erreur'} : {_text(e.get('message'))}" for e in _errors(response)
     )
     return reasons or (_detail(response),)
-
-
-def _refuse_plain_http(url: httpx.URL, allowed: bool) -> None:
-    """The token travels in a cookie: HTTPS, except on the loopback interface."""
-    if url.scheme == "https" or allowed:
-        return
-    if url.scheme == "http" and (url.host == "localhost" or _is_loopback(url.host)):
-        return
-    raise ValueError(f"adresse de Maarch RM refusée (HTTPS requis hors boucle locale) : {url}")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> MaarchRmConnector:

@@ -36,7 +36,6 @@ whole, and refuses a plain-HTTP base address outside loopback unless told otherw
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -64,6 +63,7 @@ from connectors.base import (
     Submission,
     SubmissionRefused,
     parse_retry_after,
+    refuse_plain_http,
 )
 from connectors.config import ConnectorSettings, http_client
 from seda.errors import SedaError
@@ -73,7 +73,6 @@ NAME = "sae_http"
 API = "/api/v1/sae"
 DIGEST_ALGORITHMS = frozenset({"SHA-256", "SHA-384", "SHA-512"})
 _HEX = re.compile(r"^[0-9a-f]+$")
-_LOOPBACK_NAMES = frozenset({"localhost"})
 _REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
 
 
@@ -96,7 +95,7 @@ class SaeHttpConnector:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.base_url = httpx.URL(base_url.rstrip("/"))
-        _refuse_plain_http(self.base_url, allow_insecure_http)
+        refuse_plain_http(self.base_url, allow_insecure_http, "du dépôt")
         self._token = token if isinstance(token, Secret) else Secret(token)
         self.history: list[Exchange] = [] if history is None else history
         self.poll_interval = poll_interval
@@ -259,23 +258,6 @@ class SaeHttpConnector:
                 code="foreign_url",
             )
         return str(resolved)
-
-
-def _refuse_plain_http(url: httpx.URL, allowed: bool) -> None:
-    if url.scheme == "https" or allowed:
-        return
-    if url.scheme == "http" and _is_loopback(url.host):
-        return
-    raise ValueError(f"adresse du dépôt refusée (HTTPS requis hors boucle locale) : {url}")
-
-
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _digest_headers(digest: tuple[str, str] | None) -> dict[str, str]:

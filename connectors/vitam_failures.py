@@ -27,6 +27,7 @@ from connectors.base import (
     SubmissionRefused,
     TlsRefused,
     parse_retry_after,
+    tls_failure,
 )
 from seda.errors import SedaError
 from seda.replies import ReplyOutcome, parse_reply
@@ -119,18 +120,9 @@ def _event_reasons(outcome: ReplyOutcome) -> tuple[str, ...]:
     )
 
 
-def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
 def tls_explanation(exc: TlsRefused) -> str:
     """Tell an untrusted server from a refused client certificate: the fixes differ."""
-    error = _ssl_error(exc)
+    error = tls_failure(exc)
     if isinstance(error, ssl.SSLCertVerificationError):
         return (
             "certificat du serveur Vitam refusé (autorité absente de ca_bundle, expiré ou nom "
