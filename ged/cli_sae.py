@@ -141,12 +141,12 @@ def sae_review() -> None:
 def sae_review_list(organisation: str | None, as_json: bool, home: Path | None) -> None:
     """Versements en attente de décision, avec le résultat des contrôles."""
     from sae import review
-    from sae.api import _summary
+    from sae.api import transfer_summary
 
     settings, config = _config(home)
     pending = review.pending(_store(config), organisation or settings.organisation)
     if as_json:
-        click.echo(json.dumps([_summary(t) for t in pending], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([transfer_summary(t) for t in pending], ensure_ascii=False, indent=2))
         return
     for t in pending:
         verdict = "contrôles OK" if t.checks_passed else f"{len(t.issues)} anomalie(s)"
@@ -164,7 +164,7 @@ def _decide(
     organisation: str | None,
 ) -> None:
     from sae import review
-    from sae.api import _summary
+    from sae.api import transfer_summary
 
     settings, config = _config(home)
     store = _store(config)
@@ -179,7 +179,7 @@ def _decide(
         from ged.cli import fail
 
         fail(exc)
-    click.echo(json.dumps(_summary(done), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(transfer_summary(done), ensure_ascii=False, indent=2))
 
 
 @sae_review.command("accept")

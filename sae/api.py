@@ -40,6 +40,7 @@ from sae.ingest import (
 )
 from sae.offers import StorageOffers
 from sae.repository_checks import DIGESTS
+from sae.sealing_schedule import with_periodic_sealing
 from sae.store import CheckIssue, Transfer, TransferStore
 
 API = "/api/v1/sae"
@@ -73,6 +74,7 @@ class SaeConfig:
     tokens: Mapping[str, Principal]
     offers: StorageOffers
     sealing: checkpoints.Sealing | None = None  # seals the log on every acceptance
+    seal_interval_s: float = 0.0  # and every so often (0: only on acceptances and by hand)
 
 
 class DecisionBody(BaseModel):
@@ -85,7 +87,13 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
     app = FastAPI(
         title="gedsae — dépôt d'archives",
         version=VERSION,
-        lifespan=recovery.lifespan(config.data_dir, store, config.settings, config.offers),
+        lifespan=with_periodic_sealing(
+            recovery.lifespan(config.data_dir, store, config.settings, config.offers),
+            store,
+            config.offers,
+            config.sealing,
+            config.seal_interval_s,
+        ),
     )
     app.state.tokens = config.tokens
     problems.install(app)
@@ -124,17 +132,20 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
 
     @app.get(f"{API}/review/transfers")
     def pending(who: Archivist) -> list[dict[str, Any]]:
-        return [_summary(t) for t in review.pending(store, who.organisation)]
+        return [transfer_summary(t) for t in review.pending(store, who.organisation)]
 
     @app.get(f"{API}/review/transfers/{{transfer_id}}")
     def show(transfer_id: str, who: Archivist) -> dict[str, Any]:
         transfer = store.get(who.organisation, transfer_id)
-        return {**_summary(transfer), "objects": [o.__dict__ for o in store.objects(transfer.id)]}
+        return {
+            **transfer_summary(transfer),
+            "objects": [o.__dict__ for o in store.objects(transfer.id)],
+        }
 
     @app.post(f"{API}/review/transfers/{{transfer_id}}/accept")
     def accept(transfer_id: str, body: DecisionBody, who: Archivist) -> dict[str, Any]:
         decision = review.Decision(who.name, body.comment)
-        return _summary(
+        return transfer_summary(
             review.accept(
                 store,
                 config.offers,
@@ -148,7 +159,7 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
     @app.post(f"{API}/review/transfers/{{transfer_id}}/reject")
     def reject(transfer_id: str, body: DecisionBody, who: Archivist) -> dict[str, Any]:
         decision = review.Decision(who.name, body.comment)
-        return _summary(review.reject(store, who.organisation, transfer_id, decision))
+        return transfer_summary(review.reject(store, who.organisation, transfer_id, decision))
 
     # -- keeping archives: catalogue, retrieval, log verification (both roles of the
     # organisation may read its archives; only archivists verify the log) ------------------
@@ -270,7 +281,7 @@ def _locators(root: str, transfer: Transfer) -> dict[str, str]:
     }
 
 
-def _summary(transfer: Transfer) -> dict[str, Any]:
+def transfer_summary(transfer: Transfer) -> dict[str, Any]:
     return {
         "transfer_id": transfer.id,
         "message_identifier": transfer.message_identifier,

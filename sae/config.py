@@ -9,6 +9,7 @@ self-signed key for sealing the repository's log. A deployment edits it::
     host = "127.0.0.1"
     port = 8100
     max_package_bytes = 4294967296
+    seal_interval_s = 3600             # the log is sealed this often (and at every acceptance)
     trust_anchors = "/etc/gedsae/ged-signers.pem"   # who may sign SIP manifests
 
     [offers.disk]
@@ -93,6 +94,7 @@ class SaeSettings:
     offers: Mapping[str, Mapping[str, Any]]
     agreements: Mapping[str, Mapping[str, Any]]
     referentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    seal_interval_s: float = 3600.0
 
     @property
     def signing_key(self) -> Path:
@@ -124,6 +126,7 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         offers=_tables(data, "offers", path),
         agreements=_tables(data, "agreements", path),
         referentials=_tables(data, "referentials", path),
+        seal_interval_s=float(data.get("seal_interval_s", 3600.0)),
     )
 
 
@@ -237,6 +240,7 @@ def build_config(settings: SaeSettings) -> SaeConfig:
         tokens=HashedTokens(settings.home / TOKENS),
         offers=build_offers(settings),
         sealing=build_sealing(settings),
+        seal_interval_s=settings.seal_interval_s,
     )
 
 

@@ -1,0 +1,92 @@
+"""``gedsae sae review|audit|seal|log verify`` on a repository home made by ``gedsae sae init``;
+the transfers arrive through the real app and the ``sae_http`` connector."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from connectors.sae_http import SaeHttpConnector
+from ged.cli import main
+from sae.api import create_sae_app
+from sae.config import build_config, issue_token, load_settings
+from tests.fixtures.seda_corpus import shared_path
+from tests.sae.test_ingest import build_sip, make_sip, manifest_sha256
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "sae"
+    monkeypatch.setenv("GEDSAE_SAE_HOME", str(root))
+    sae(
+        "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))
+    )  # fmt: skip
+    config = root / "sae.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
+        'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["2.2"]\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def sae(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(main, ["sae", *args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def received(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Two transfers received and checked: one sound, one with a forged file."""
+    token = issue_token(home, "ARCH", "transferring", "ged")
+    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+        connector = SaeHttpConnector(str(client.base_url), token, client, allow_insecure_http=True)
+        ids = {}
+        for mid, sip in (("OK-1", build_sip(tmp_path, "OK-1")), ("KO-1", make_sip(tmp_path, "KO-1", tamper=True))):  # fmt: skip
+            submission = connector.submit(
+                sip,
+                message_identifier=mid,
+                transferring_agency="SERVICE-A",
+                manifest_digest=manifest_sha256(sip),
+            )
+            ids[mid] = submission.remote_reference
+        yield ids
+
+
+def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[str, str]) -> None:
+    listed = json.loads(sae("review", "list", "--json"))
+    by_message = {t["message_identifier"]: t for t in listed}
+    assert by_message["OK-1"]["checks_passed"] and not by_message["KO-1"]["checks_passed"]
+    text = sae("review", "list")
+    assert "package_digest_mismatch" in text
+
+    accepted = json.loads(sae("review", "accept", received["OK-1"], "--as", "alice"))
+    assert accepted["state"] == "accepted" and accepted["decided_by"] == "alice"
+    assert accepted["archive_identifiers"]
+    again = CliRunner().invoke(main, ["sae", "review", "accept", received["OK-1"], "--as", "bob"])
+    assert again.exit_code == 4 and "transfer_already_decided" in again.output  # conflict
+    rejected = json.loads(
+        sae("review", "reject", received["KO-1"], "--as", "alice", "--comment", "fichier altéré")
+    )
+    assert rejected["state"] == "rejected" and rejected["comment"] == "fichier altéré"
+
+    assert "objets contrôlés" in sae("audit")
+    copies = [p for p in (home / "offers" / "a" / "sha256").rglob("*") if p.is_file()]
+    assert copies
+    data = bytearray(copies[0].read_bytes())
+    data[0] ^= 0xFF
+    copies[0].chmod(0o644)
+    copies[0].write_bytes(bytes(data))
+    repaired = json.loads(sae("audit", "--json"))  # repaired from the other offer: clean
+    assert repaired["counts"]["copy_repaired"] == 1
+    assert copies[0].read_bytes() != bytes(data)
+
+    sealed = json.loads(sae("seal"))
+    assert sealed["seq"] >= 1
+    assert "intègre" in sae("log", "verify")

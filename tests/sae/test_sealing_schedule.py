@@ -1,0 +1,48 @@
+"""The serving repository seals its log periodically, not only at acceptances."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from sae.api import create_sae_app
+from sae.checkpoint_verify import verify_with_checkpoints
+from sae.config import build_config, load_settings, write_default_config
+from sae.signing import generate_self_signed
+
+DEADLINE_S = 20.0
+
+
+def checkpoints(home: Path) -> int:
+    with closing(sqlite3.connect(home / "transfers.sqlite")) as db:
+        return int(db.execute("SELECT count(*) FROM log_checkpoints").fetchone()[0])
+
+
+def test_a_serving_repository_seals_its_log_every_interval(tmp_path: Path) -> None:
+    home = tmp_path / "sae"
+    config_file = write_default_config(home, "ARCH")
+    config_file.write_text(
+        "seal_interval_s = 0.05\n" + config_file.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (home / "signing").mkdir()
+    key_pem, certificate_pem = generate_self_signed("sae", "ARCH", 30)
+    (home / "signing" / "key.pem").write_bytes(key_pem)
+    (home / "signing" / "certificate.pem").write_bytes(certificate_pem)
+    config = build_config(load_settings(home))
+    assert config.sealing is not None and config.seal_interval_s == 0.05
+    with TestClient(create_sae_app(config)):
+        deadline = time.monotonic() + DEADLINE_S
+        while checkpoints(home) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert checkpoints(home) >= 1
+    time.sleep(0.2)  # one more tick: the stopped thread has had time to end
+    assert not [t for t in threading.enumerate() if t.name == "sae-sealing"]
+    report = verify_with_checkpoints(
+        home / "transfers.sqlite", config.offers, config.sealing.anchors()
+    )
+    assert report.ok, report.to_dict()
