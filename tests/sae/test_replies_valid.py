@@ -1,0 +1,68 @@
+"""Every Acknowledgement and ArchiveTransferReply the repository writes (accepted with archive
+identifiers, rejected with every reason as events) is valid against the official XSD of the
+transfer's SEDA version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from connectors.sae_http import SaeHttpConnector
+from ged.cli import main
+from sae.api import create_sae_app
+from sae.config import build_config, issue_token, load_settings
+from sae.store import TransferStore
+from seda.replies import Outcome, parse_reply
+from seda.validate import ValidationOptions, validate_path
+from seda.versions import SedaVersion
+from tests.fixtures.seda_corpus import shared_path
+from tests.sae.test_ingest import build_sip, manifest_sha256
+
+
+@pytest.mark.parametrize("version", list(SedaVersion), ids=lambda v: v.value)
+@pytest.mark.parametrize("verb", ["accept", "reject"])
+def test_replies_and_acknowledgements_are_xsd_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: SedaVersion, verb: str
+) -> None:
+    home = tmp_path / "sae"
+    monkeypatch.setenv("GEDSAE_SAE_HOME", str(home))
+    init = ["sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))]
+    assert CliRunner().invoke(main, init).exit_code == 0
+    config_file = home / "sae.toml"
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8") + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
+        f'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["{version.value}"]\n',
+        encoding="utf-8",
+    )
+    token = issue_token(home, "ARCH", "transferring", "ged")
+    mid = f"TR-{verb}-{version.value}"
+    sip = build_sip(tmp_path, mid, version=version)
+    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+        connector = SaeHttpConnector(str(client.base_url), token, client, allow_insecure_http=True)
+        submission = connector.submit(
+            sip, message_identifier=mid, transferring_agency="SERVICE-A",
+            manifest_digest=manifest_sha256(sip),
+        )  # fmt: skip
+    decided = CliRunner().invoke(
+        main, ["sae", "review", verb, submission.remote_reference, "--as", "alice",
+               "--comment", "Dates extrêmes à revoir"],
+    )  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    transfer = TransferStore(home / "transfers.sqlite").get("ARCH", submission.remote_reference)
+    assert transfer.reply is not None
+    for name, data in (("acknowledgement", transfer.acknowledgement), ("reply", transfer.reply)):
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(data)
+        report = validate_path(path, ValidationOptions(schema_dir=home / "schemas"))
+        blocking = [i for i in report.issues if i.severity.value != "warning"]
+        assert not blocking, (name, [(i.code, i.message) for i in blocking])
+    outcome = parse_reply(transfer.reply, transfer_identifier=mid)
+    assert outcome.transfer_identifier == mid
+    if verb == "accept":
+        assert outcome.outcome is Outcome.ACCEPTED and outcome.archive_identifiers
+    else:
+        assert outcome.outcome is Outcome.REJECTED
+        assert any("Dates extrêmes" in detail for _, _, detail in outcome.events)
