@@ -69,6 +69,7 @@ class Agreement:
     archival_agency: str
     transferring_agency: str
     archival_agreement: str | None = None  # the ArchivalAgreement identifier in the manifest
+    archival_profile: str | None = None  # the ArchivalProfile identifier in the manifest
     sign_package: bool = True  # Vitam refuses a second root file: false for Vitam
     purge: bool = False  # remove local content after a verified positive reply
     sip_layout: SipLayout = SipLayout.CONTENT  # flat for Maarch RM (it flattens folders)
@@ -106,6 +107,7 @@ class Agreement:
             archival_agency=text("archival_agency") or "",
             transferring_agency=text("transferring_agency") or "",
             archival_agreement=text("archival_agreement", required=False),
+            archival_profile=text("archival_profile", required=False),
             sign_package=flag("sign_package", True),
             purge=flag("purge", False),
             sip_layout=SipLayout(layout),
@@ -229,7 +231,10 @@ def _prepare(
 ) -> tuple[PreparedTransfer, dict[str, Any] | None]:
     signer = setup.signer if agreement.sign_package else None
     parties = TransferParties(
-        agreement.archival_agency, agreement.transferring_agency, agreement.archival_agreement
+        agreement.archival_agency,
+        agreement.transferring_agency,
+        agreement.archival_agreement,
+        agreement.archival_profile,
     )
     out = setup.spool / f"sip-{ctx.clock().strftime('%Y%m%dT%H%M%S%f')}.zip"
     prepared = prepare_transfer(

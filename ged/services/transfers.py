@@ -29,6 +29,7 @@ from seda.model import (
     Content,
     DataObjectGroup,
     FormatIdentification,
+    ManagementMetadata,
     ObjectReference,
     TransferHeader,
 )
@@ -41,6 +42,7 @@ class TransferParties:
     archival_agency: str
     transferring_agency: str
     archival_agreement: str | None = None
+    archival_profile: str | None = None  # the ArchivalProfile identifier the agreement names
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ def prepare_transfer(
         archival_agreement=parties.archival_agreement,
     )
     groups, units, members = _describe(loaded, layout)
+    management = ManagementMetadata(
+        archival_profile=parties.archival_profile,
+        originating_agency_identifier=_originating_agency(ctx, actor, loaded, parties),
+    )
     manifest_digest: list[bytes] = []
 
     def sign(digest: bytes) -> bytes:
@@ -96,7 +102,7 @@ def prepare_transfer(
         files = [(name, stack.enter_context(ctx.local_copy(sha256))) for name, sha256 in members]
         signature = write_sip(
             out,
-            ArchiveTransfer(header, groups, units),
+            ArchiveTransfer(header, groups, units, management),
             files,
             signer=None if signer is None else sign,
         )
@@ -133,6 +139,23 @@ def _load(
                     items.append(_Item(doc, current))
             loaded.append((dossier, items))
     return loaded
+
+
+def _originating_agency(
+    ctx: Context,
+    actor: Principal,
+    loaded: list[tuple[Dossier, list[_Item]]],
+    parties: TransferParties,
+) -> str:
+    """The producing service's SEDA identifier when every dossier comes from one service (Vitam
+    checks it against its agencies referential); the transferring agency otherwise."""
+    service_ids = {dossier.service_id for dossier, _ in loaded}
+    if len(service_ids) == 1:
+        with ctx.uow() as uow:
+            service = uow.repo.get_service(actor.organisation_id, service_ids.pop())
+        if service is not None and service.seda_identifier:
+            return service.seda_identifier
+    return parties.transferring_agency
 
 
 def _describe(

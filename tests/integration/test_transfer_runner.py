@@ -334,3 +334,21 @@ def test_another_organisation_never_sees_the_transfer(loop: Loop) -> None:
     assert [r.message_identifier for r in list_transfers(ged.ctx, ged.admin)] == [
         record.message_identifier
     ]
+
+
+def test_manifest_names_the_producing_service_and_the_agreements_profile(loop: Loop) -> None:
+    from lxml import etree
+
+    ged = loop.ged
+    profiled = Agreement(**{**AGREEMENT.__dict__, "name": "p", "archival_profile": "PR-ETAT-CIVIL"})
+    setup = TransferSetup({"p": profiled}, loop.setup.connector, loop.setup.spool, None)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, "p", [due_dossier(ged)])
+    with zipfile.ZipFile(record.sip_path) as archive:
+        manifest = etree.fromstring(archive.read("manifest.xml"))
+        assert "manifest.xml.p7s" not in archive.namelist()  # no signer configured
+    ns = {"s": etree.QName(manifest).namespace}
+    management = "s:DataObjectPackage/s:ManagementMetadata"
+    assert manifest.findtext(f"{management}/s:ArchivalProfile", namespaces=ns) == "PR-ETAT-CIVIL"
+    originating = manifest.findtext(f"{management}/s:OriginatingAgencyIdentifier", namespaces=ns)
+    assert originating == ged.service.seda_identifier
+    review(loop, record.message_identifier, "accept", "Conforme")  # still valid and accepted
