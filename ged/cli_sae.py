@@ -11,14 +11,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ged.domain.errors import GedError
 
+if TYPE_CHECKING:  # the repository's modules load only when a command needs them
+    from sae.api import SaeConfig
+    from sae.config import SaeSettings
+    from sae.store import TransferStore
 
-def _settings(home: Path | None) -> Any:
+
+def _settings(home: Path | None) -> SaeSettings:
     from sae.config import SaeMisconfigured, load_settings
 
     try:
@@ -28,7 +33,7 @@ def _settings(home: Path | None) -> Any:
         sys.exit(1)
 
 
-def _config(home: Path | None) -> Any:
+def _config(home: Path | None) -> tuple[SaeSettings, SaeConfig]:
     from sae.config import SaeMisconfigured, build_config
 
     settings = _settings(home)
@@ -39,7 +44,7 @@ def _config(home: Path | None) -> Any:
         sys.exit(1)
 
 
-def _store(config: Any) -> Any:
+def _store(config: SaeConfig) -> TransferStore:
     from sae.store import TransferStore
 
     return TransferStore(config.data_dir / "transfers.sqlite")
