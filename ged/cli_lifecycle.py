@@ -41,7 +41,7 @@ def actor_options(command: F) -> F:
     return click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)(command)
 
 
-def _actor(env: Env, as_user: str, organisation: str | None) -> Principal:
+def principal_for(env: Env, as_user: str, organisation: str | None) -> Principal:
     return run(lambda: env.principal(as_user, organisation))
 
 
@@ -83,7 +83,7 @@ def rules_import(
     env: Env, file: Path, fmt: str, replace: bool, as_user: str, organisation: str | None
 ) -> None:
     """Importe un référentiel : tout ou rien, chaque ligne fautive est listée (code 1)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     chosen = _guess_format(file, fmt)
     with file.open("rb") as stream:
         report = run(
@@ -106,7 +106,7 @@ def rules_export(
     env: Env, fmt: RulesFormat, out: Path | None, as_user: str, organisation: str | None
 ) -> None:
     """Exporte les règles en vigueur (sur la sortie standard sans --out)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     if out is None:
         run(lambda: rules.export_rules(env.context(), actor, fmt, sys.stdout.buffer))
         return
@@ -121,7 +121,7 @@ def rules_export(
 @pass_env
 def rules_list(env: Env, category: str | None, as_user: str, organisation: str | None) -> None:
     """Liste les règles en vigueur."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     chosen = RuleCategory(category) if category else None
     for rule in run(lambda: rules.list_rules(env.context(), actor, chosen)):
         duration = rule.duration.to_french() if rule.duration else "-"
@@ -148,7 +148,7 @@ def rules_bind(
     organisation: str | None,
 ) -> None:
     """Rattache RULE_ID à un nœud du plan (code ou identifiant), un type de document ou un dossier."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     kind = BindingTarget(target)
     resolved = (
         _plan_node_id(env, actor, target_id) if kind is BindingTarget.PLAN_NODE else target_id
@@ -186,7 +186,7 @@ def holds_place(
     organisation: str | None,
 ) -> None:
     """Gèle un dossier : il ne change plus de phase et ne peut être ni versé ni éliminé."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     hold = run(
         lambda: holds.place_hold(
             env.context(), actor, dossier_id, reason, ends_on=_day(until), rule_id=rule_id
@@ -202,7 +202,7 @@ def holds_place(
 @pass_env
 def holds_lift(env: Env, hold_id: str, reason: str, as_user: str, organisation: str | None) -> None:
     """Lève un gel."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     run(lambda: holds.lift_hold(env.context(), actor, hold_id, reason))
     click.echo(f"Gel {hold_id} levé")
 
@@ -216,7 +216,7 @@ def holds_list(
     env: Env, dossier_id: str | None, include_lifted: bool, as_user: str, organisation: str | None
 ) -> None:
     """Liste les gels actifs (ou tous avec --all)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     for h in run(lambda: holds.list_holds(env.context(), actor, dossier_id, include_lifted)):
         until = h.ends_on.isoformat() if h.ends_on else "sans fin"
         state = f"levé le {h.lifted_at.date()}" if h.lifted_at else "actif"
@@ -237,7 +237,7 @@ def lifecycle_group() -> None:
 @pass_env
 def lifecycle_run(env: Env, as_of: Any, as_user: str, organisation: str | None) -> None:
     """Recalcule les phases (idempotent : relancer ne change rien)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     report = run(lambda: lifecycle.run_lifecycle(env.context(), actor, _day(as_of)))
     click.echo(
         f"{report.as_of} : {report.examined} dossiers examinés, "
@@ -257,7 +257,7 @@ def lifecycle_forecast(
     env: Env, months: int, as_of: Any, as_json: bool, as_user: str, organisation: str | None
 ) -> None:
     """Ce qui arrive à échéance, par mois, sort final et service."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     rows = run(lambda: lifecycle.forecast_due(env.context(), actor, months, _day(as_of)))
     names = lifecycle.service_names(env.context(), actor)
     for row in rows:
@@ -275,7 +275,7 @@ def lifecycle_forecast(
 @pass_env
 def lifecycle_show(env: Env, dossier_id: str, as_user: str, organisation: str | None) -> None:
     """Phase d'un dossier et ses règles effectives, avec leur provenance."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     view = run(lambda: lifecycle.dossier_lifecycle(env.context(), actor, dossier_id))
     recorded = view.state.phase.value if view.state else "non calculée"
     click.echo(f"Phase : {recorded} (selon les règles aujourd'hui : {view.computed.phase.value})")
@@ -295,7 +295,7 @@ def lifecycle_show(env: Env, dossier_id: str, as_user: str, organisation: str | 
 @pass_env
 def lifecycle_phases(env: Env, as_user: str, organisation: str | None) -> None:
     """Nombre de dossiers par phase (au dernier calcul)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     for phase, count in sorted(run(lambda: lifecycle.phase_counts(env.context(), actor)).items()):
         click.echo(f"{phase}\t{count}")
 
@@ -315,7 +315,7 @@ def eliminations_propose(
     env: Env, as_of: Any, dossier_ids: tuple[str, ...], as_user: str, organisation: str | None
 ) -> None:
     """Propose à l'élimination les dossiers échus à détruire, non gelés."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     wanted = list(dossier_ids) or None
     found = run(
         lambda: eliminations.propose_eliminations(env.context(), actor, _day(as_of), wanted)
@@ -330,7 +330,7 @@ def eliminations_propose(
 @pass_env
 def eliminations_list(env: Env, status: str | None, as_user: str, organisation: str | None) -> None:
     """Liste les propositions d'élimination."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     chosen = ProposalStatus(status) if status else None
     for p in run(lambda: eliminations.list_proposals(env.context(), actor, chosen)):
         click.echo(f"{p.id}\t{p.status.value}\t{p.as_of}\t{p.created_at.date()}")
@@ -348,7 +348,7 @@ def eliminations_slip(
     env: Env, proposal_id: str, fmt: Any, out: Path, as_user: str, organisation: str | None
 ) -> None:
     """Écrit le bordereau d'élimination à signer."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     out.write_bytes(run(lambda: elimination_slip(env.context(), actor, proposal_id, fmt)))
     click.echo(str(out))
 
@@ -374,7 +374,7 @@ def eliminations_authorization_request(
     organisation: str | None,
 ) -> None:
     """Écrit la demande d'autorisation SEDA (AuthorizationControlAuthorityRequest)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     data = run(
         lambda: authorization_request(
             env.context(),
@@ -411,7 +411,7 @@ def eliminations_notification(
     organisation: str | None,
 ) -> None:
     """Écrit la notification d'élimination SEDA (ArchiveDestructionNotification)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     data = run(
         lambda: destruction_notification(
             env.context(),
@@ -436,7 +436,7 @@ def eliminations_approve(
     env: Env, proposal_id: str, note: str, as_user: str, organisation: str | None
 ) -> None:
     """Vise une proposition (archiviste autre que l'auteur)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     run(lambda: eliminations.approve_elimination(env.context(), actor, proposal_id, note))
     click.echo(f"Proposition {proposal_id} visée")
 
@@ -450,7 +450,7 @@ def eliminations_reject(
     env: Env, proposal_id: str, note: str, as_user: str, organisation: str | None
 ) -> None:
     """Refuse le visa (ou retire sa propre proposition)."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     run(lambda: eliminations.reject_elimination(env.context(), actor, proposal_id, note))
     click.echo(f"Proposition {proposal_id} refusée")
 
@@ -463,7 +463,7 @@ def eliminations_execute(
     env: Env, proposal_id: str, as_user: str, organisation: str | None
 ) -> None:
     """Exécute une proposition visée : contenu supprimé, trace conservée."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     done = run(lambda: eliminations.execute_elimination(env.context(), actor, proposal_id))
     click.echo(
         f"{len(done.eliminated)} dossiers éliminés, {len(done.skipped)} écartés, "

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ged.cli import Env, pass_env, run
-from ged.cli_lifecycle import SEDA_VERSION, _actor, actor_options
+from ged.cli_lifecycle import SEDA_VERSION, actor_options, principal_for
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_runner import TransferSetup
@@ -57,7 +57,7 @@ def transfers_prepare(
     from ged.services.transfers import TransferParties, prepare_transfer
     from seda.versions import SedaVersion
 
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     parties = TransferParties(archival_agency, transferring_agency, agreement)
     prepared = run(
         lambda: prepare_transfer(
@@ -87,7 +87,7 @@ def transfers_send(
     """Prépare, signe et envoie un versement selon l'accord AGREEMENT."""
     if bool(dossier_ids) == due:
         raise click.UsageError("Donnez des identifiants de dossiers ou --due, pas les deux")
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     setup = _setup(env)
     record = run(
         lambda: transfer_runner.start(
@@ -106,7 +106,7 @@ def transfers_poll(
     env: Env, message_identifier: str, as_user: str, organisation: str | None
 ) -> None:
     """Interroge le dépôt (ou renvoie le paquet) pour un versement, et applique la réponse."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     setup = _setup(env)
     ctx = env.context()
     record = run(lambda: transfer_loop.get_transfer(ctx, actor, message_identifier))
@@ -139,7 +139,7 @@ def transfers_list(
     env: Env, state: str | None, as_json: bool, as_user: str, organisation: str | None
 ) -> None:
     """Liste les versements de l'organisation, du plus récent au plus ancien."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     wanted = TransferState(state) if state else None
     records = run(lambda: transfer_loop.list_transfers(env.context(), actor, wanted))
     if as_json:
@@ -164,7 +164,7 @@ def transfers_show(
     env: Env, message_identifier: str, history: bool, as_user: str, organisation: str | None
 ) -> None:
     """Affiche un versement (JSON) : état, motifs, réponse, signatures."""
-    actor = _actor(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     record = run(lambda: transfer_loop.get_transfer(env.context(), actor, message_identifier))
     shown = transfer_runner.describe(record)
     if history:
