@@ -520,7 +520,8 @@ class Case:
 
 def http_case(kind: str, expected: Expected) -> Case:
     from connectors.asalae import AsalaeConnector
-    from connectors.maarch import DEFAULT_MAX_BASE64_BYTES, MaarchRmConnector, base64_size
+    from connectors.maarch import DEFAULT_MAX_BASE64_BYTES, MaarchRmConnector
+    from connectors.maarch_body import base64_size
     from connectors.sae_http import SaeHttpConnector
     from connectors.vitam import VitamConnector
 

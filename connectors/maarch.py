@@ -17,24 +17,13 @@ Authentication
 ``archiveTransfer``; the route reaches the service ``medona/ArchiveTransfer/create``, user story
 ``archiveDeposit/transferImportInterface::createTransfer($messageFile, $attachments, $schema,
 $filename)``)
-    JSON body ``{"messageFile": base64(package), "filename": …, "schema": "seda2",
-    "attachments": []}``. ``bundle/medona/Controller/ArchiveTransfer::receive`` base64-decodes
-    ``messageFile``; a zip is extracted and the entry whose name without extension equals
-    ``filename``'s is the manifest, the other entries its attachments (``receiveZip``). We send the
-    whole SIP zip as ``messageFile`` (as Courrier's current client does), ``filename`` =
-    ``manifest.xml`` by default. There is no chunked upload: the body is base64, 4/3 of the
-    package, so packages whose base64 form exceeds ``max_base64_bytes`` are refused here, before
-    the file is even opened (``package_too_large_for_maarch``). The body is still streamed, the
-    package base64-encoded chunk by chunk (chunks a multiple of 3 bytes, so the pieces join into
-    one valid base64 string), never whole in memory on our side.
+    The SIP zip, base64 in a streamed JSON body: see `connectors.maarch_body`. Packages whose
+    base64 form exceeds ``max_base64_bytes`` are refused here, before the file is even opened
+    (``package_too_large_for_maarch``).
     200: received; the answer is the Acknowledgement as a ``medona/message`` JSON object
     (``messageId`` = the Acknowledgement's id, ``receivedMessageId`` = Maarch's id of our
-    transfer). Refusals are Laabs exceptions as JSON: ``{"message", "code", "errors": [{"message",
-    "code", …}]}``, where each error code is a MEDONA reply code (101 malformed, 202 unknown
-    transferring agency, 203 profile, 207 digests, 3xx agreement…) and the HTTP status the
-    exception code (400 invalid message). **409** with error ``103`` "message already received"
-    (`message::create`, unique on type + sender + reference): we look the transfer up and answer it
-    as a duplicate.
+    transfer). Refusals are Laabs exceptions: see `connectors.maarch_failures`. A **409** "message
+    already received" (error ``103``): we look the transfer up and answer it as a duplicate.
 
 ``GET {url}/medona/message/reference?reference=<MessageIdentifier>`` (dots sent as ``%2E``, as
 Courrier's ``Bt_getReply`` does)
@@ -47,9 +36,8 @@ Courrier's ``Bt_getReply`` does)
     validationError and processError wait for the archivist, so they poll as not ready.
 
 ``GET {url}/medona/message/{messageId}/Export``
-    The message as a zip (`message::export`, built with 7-Zip) holding ``{messageId}.xml``: the
-    ArchiveTransferReply or the Acknowledgement, SEDA 2.x for a ``seda2`` transfer (SEDA 1.0 for
-    an older one; both are parsed leniently, by local name).
+    The message as a zip holding the ArchiveTransferReply or the Acknowledgement, read by
+    `connectors.maarch_replies`.
 
 ``GET {url}/medona/archivalAgreement/Index`` answers `check()`: reachable and token accepted.
 
@@ -60,21 +48,14 @@ takes the first folder found (in name order) as the package root. Courrier sends
 that use this connector therefore set ``sip_layout = "flat"`` (``seda.sip.SipLayout.FLAT``):
 the binaries sit beside the manifest and their ``Uri`` is their bare name.
 
-Statuses: 401/403 → `CredentialsRefused`; 429/5xx → `RemoteUnavailable`; 400/409/413/415/422
-on submission → `SubmissionRefused` with every error as a reason; anything else, redirects
-included (the cookie would follow them), → `ProtocolError`.
+How statuses and Laabs exceptions become our exceptions: `connectors.maarch_failures`.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import math
-import zipfile
-from base64 import b64encode
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -84,7 +65,6 @@ from connectors.base import (
     UPLOAD_CHUNK_BYTES,
     Acknowledged,
     ConnectorError,
-    CredentialsRefused,
     Exchange,
     HashingFileStream,
     HealthReport,
@@ -92,18 +72,25 @@ from connectors.base import (
     PollResult,
     ProtocolError,
     Recorder,
-    RemoteUnavailable,
     Replied,
     Secret,
     Submission,
     SubmissionRefused,
-    parse_retry_after,
     refuse_plain_http,
 )
 from connectors.config import ConnectorSettings, http_client
-from seda.errors import SedaError
-from seda.replies import Outcome, ReplyOutcome, parse_reply
-from seda.safexml import parse_bytes
+from connectors.maarch_body import base64_size, chunk_bytes, transfer_body
+from connectors.maarch_failures import (
+    already_received,
+    as_object,
+    as_text,
+    failure,
+    read_json,
+    read_json_object,
+    reasons,
+    submission_failure,
+)
+from connectors.maarch_replies import message_xml, read_message
 
 NAME = "maarch_rm"
 TRANSFER_PATH = "/medona/Archivetransfer"
@@ -112,31 +99,6 @@ EXPORT_PATH = "/medona/message/{message_id}/Export"
 CHECK_PATH = "/medona/archivalAgreement/Index"
 DEFAULT_MAX_BASE64_BYTES = 256 * 1024**2
 FINAL_STATUSES = frozenset({"processed", "rejected", "invalid"})
-_REFUSALS = frozenset({400, 409, 413, 415, 422})
-_ALREADY_RECEIVED = "103"
-
-
-def base64_size(size: int) -> int:
-    """Length of the padded base64 form of `size` bytes (RFC 4648 §4)."""
-    return 4 * math.ceil(size / 3)
-
-
-def encode_chunks(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Base64 of the concatenated chunks, piece by piece: every piece but the last encodes a
-    multiple of 3 bytes, so the pieces join into the one base64 string of the whole. Each chunk
-    is held until the next arrives, so the file's last, shorter chunk leaves as one piece."""
-    carry, pending = b"", None
-    for chunk in chunks:
-        if pending is not None:
-            data = carry + pending
-            cut = len(data) - len(data) % 3
-            carry = data[cut:]
-            if cut:
-                yield b64encode(data[:cut])
-        pending = chunk
-    last = carry + (pending or b"")
-    if last:
-        yield b64encode(last)
 
 
 class MaarchRmConnector:
@@ -171,8 +133,7 @@ class MaarchRmConnector:
         self.manifest_filename = manifest_filename
         self.schema = schema
         self.user_agent = user_agent
-        # a multiple of 3, so that no chunk but the last carries base64 padding
-        self.upload_chunk_bytes = max(3, upload_chunk_bytes - upload_chunk_bytes % 3)
+        self.upload_chunk_bytes = chunk_bytes(upload_chunk_bytes)
         self._clock = clock
         self._http = Recorder(
             NAME, client, self.history, max_body_bytes=max_reply_bytes, clock=clock
@@ -192,7 +153,8 @@ class MaarchRmConnector:
         manifest_digest: tuple[str, str] | None,
     ) -> Submission:
         del transferring_agency, manifest_digest  # Maarch reads both from the manifest
-        encoded = base64_size(sip.stat().st_size)
+        size = sip.stat().st_size
+        encoded = base64_size(size)
         if encoded > self.max_base64_bytes:
             raise SubmissionRefused(
                 f"paquet trop volumineux pour Maarch RM : {encoded} octets une fois en base64, "
@@ -201,32 +163,23 @@ class MaarchRmConnector:
                 code="package_too_large_for_maarch",
             )
         upload = HashingFileStream(sip, self.upload_chunk_bytes)
-        head, tail = self._envelope()
-        headers = {
-            "Content-Type": "application/json",
-            "Content-Length": str(len(head) + encoded + len(tail)),
-        }
-        body = _concat(head, encode_chunks(iter(upload)), tail)
+        length, body = transfer_body(
+            iter(upload), size, filename=self.manifest_filename, schema=self.schema
+        )
+        headers = {"Content-Type": "application/json", "Content-Length": str(length)}
         request = self._request("POST", self._url(TRANSFER_PATH), headers, content=body)
         response = self._http.send(request, message_identifier=message_identifier, upload=upload)
-        if response.status_code == 409 and _ALREADY_RECEIVED in _error_codes(response):
+        if already_received(response):
             return self._duplicate(message_identifier, response)
         if response.status_code not in (200, 201, 202):
-            raise self._submission_failure(response)
-        acknowledgement = _json_object(response)
+            raise submission_failure(response, self._clock)
+        acknowledgement = read_json_object(response)
         return self._submission(
             message_identifier,
-            remote=_text(acknowledgement.get("receivedMessageId")),
-            acknowledgement=_text(acknowledgement.get("messageId")),
+            remote=as_text(acknowledgement.get("receivedMessageId")),
+            acknowledgement=as_text(acknowledgement.get("messageId")),
             duplicate=False,
         )
-
-    def _envelope(self) -> tuple[bytes, bytes]:
-        """The JSON around the base64 string; json.dumps escapes the configured names."""
-        head = b'{"messageFile":"'
-        rest = {"filename": self.manifest_filename, "schema": self.schema, "attachments": []}
-        tail = '",' + json.dumps(rest, separators=(",", ":"))[1:]
-        return head, tail.encode("utf-8")
 
     def _duplicate(self, message_identifier: str, refusal: httpx.Response) -> Submission:
         message = self._lookup(message_identifier)
@@ -234,12 +187,12 @@ class MaarchRmConnector:
             raise SubmissionRefused(
                 f"Maarch RM dit avoir déjà reçu {message_identifier} mais ne le retrouve pas",
                 code="message_already_received",
-                reasons=_reasons(refusal),
+                reasons=reasons(refusal),
             )
         return self._submission(
             message_identifier,
-            remote=_text(message.get("messageId")),
-            acknowledgement=_text(_object(message.get("acknowledgement")).get("messageId")),
+            remote=as_text(message.get("messageId")),
+            acknowledgement=as_text(as_object(message.get("acknowledgement")).get("messageId")),
             duplicate=True,
         )
 
@@ -267,8 +220,8 @@ class MaarchRmConnector:
             raise ProtocolError(
                 f"Maarch RM ne connaît pas le transfert {mid}", code="transfer_not_found"
             )
-        status = _text(message.get("status"))
-        reply_id = _text(_object(message.get("replyMessage")).get("messageId"))
+        status = as_text(message.get("status"))
+        reply_id = as_text(as_object(message.get("replyMessage")).get("messageId"))
         if status in FINAL_STATUSES:
             if not reply_id:
                 raise ProtocolError(
@@ -276,16 +229,16 @@ class MaarchRmConnector:
                     code="reply_missing",
                 )
             raw = self._export(reply_id, mid)
-            return Replied(self._parse(raw, mid, expect_reply=True), raw)
+            return Replied(read_message(raw, mid, expect_reply=True), raw)
         if submission.acknowledged:
             return NotReady(self.poll_interval)
-        ack_id = submission.locators.get("acknowledgement_message_id") or _text(
-            _object(message.get("acknowledgement")).get("messageId")
+        ack_id = submission.locators.get("acknowledgement_message_id") or as_text(
+            as_object(message.get("acknowledgement")).get("messageId")
         )
         if not ack_id:
             return NotReady(self.poll_interval)
         raw = self._export(ack_id, mid)
-        return Acknowledged(self.poll_interval, self._parse(raw, mid, expect_reply=False), raw)
+        return Acknowledged(self.poll_interval, read_message(raw, mid, expect_reply=False), raw)
 
     def _lookup(self, reference: str) -> dict[str, Any] | None:
         """The transfer's medona/message (`reference` is our MessageIdentifier), or None."""
@@ -296,8 +249,8 @@ class MaarchRmConnector:
         )
         response = self._http.send(self._request("GET", str(url), {}), message_identifier=reference)
         if response.status_code != 200:
-            raise self._failure(response)
-        body = _json(response)
+            raise failure(response, self._clock)
+        body = read_json(response)
         if body is None or body == "" or body == []:
             return None
         if not isinstance(body, dict):
@@ -309,43 +262,8 @@ class MaarchRmConnector:
         request = self._request("GET", url, {"Accept": "application/zip"})
         response = self._http.send(request, message_identifier=mid)
         if response.status_code != 200:
-            raise self._failure(response)
-        return self._message_xml(response.content, message_id)
-
-    def _message_xml(self, body: bytes, message_id: str) -> bytes:
-        """`{messageId}.xml` out of the export zip (or the body itself when it is the XML)."""
-        if body.lstrip()[:1] == b"<":
-            return body
-        try:
-            with zipfile.ZipFile(io.BytesIO(body)) as archive:
-                member = _message_member(archive, message_id)
-                if member.file_size > self.max_reply_bytes:
-                    raise ProtocolError(
-                        f"message {message_id} de plus de {self.max_reply_bytes} octets",
-                        code="response_too_large",
-                    )
-                return archive.read(member)
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise ProtocolError(
-                f"export du message {message_id} illisible : {exc}", code="export_unreadable"
-            ) from exc
-
-    def _parse(self, data: bytes, mid: str, *, expect_reply: bool) -> ReplyOutcome:
-        try:
-            outcome = parse_reply(data, transfer_identifier=mid)
-        except SedaError as exc:
-            raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
-        if (outcome.outcome is not Outcome.RECEIVED) != expect_reply:
-            expected = "ArchiveTransferReply" if expect_reply else "Acknowledgement"
-            raise ProtocolError(
-                f"{expected} attendu, {outcome.message_type} reçu", code="reply_unexpected"
-            )
-        about = outcome.transfer_identifier or _seda1_transfer_identifier(data)
-        if about not in (None, mid):
-            raise ProtocolError(
-                f"la réponse concerne le transfert {about}, pas {mid}", code="reply_mismatch"
-            )
-        return outcome
+            raise failure(response, self._clock)
+        return message_xml(response.content, message_id, self.max_reply_bytes)
 
     # check
 
@@ -356,8 +274,8 @@ class MaarchRmConnector:
                 self._request("GET", self._url(CHECK_PATH), {}), message_identifier=None
             )
             if response.status_code != 200:
-                raise self._failure(response)
-            agreements = _json(response)
+                raise failure(response, self._clock)
+            agreements = read_json(response)
         except ConnectorError as exc:
             return HealthReport.failed(NAME, remote, exc)
         details = (
@@ -366,36 +284,6 @@ class MaarchRmConnector:
         return HealthReport(NAME, remote, True, "ok", "Maarch RM joignable, jeton accepté", details)
 
     # HTTP plumbing
-
-    def _submission_failure(self, response: httpx.Response) -> ConnectorError:
-        status = response.status_code
-        if status in _REFUSALS:
-            codes = _error_codes(response)
-            return SubmissionRefused(
-                f"transfert refusé par Maarch RM ({status}) : {_detail(response)}",
-                code=f"medona_{codes[0]}" if codes else "submission_refused",
-                reasons=_reasons(response),
-            )
-        return self._failure(response)
-
-    def _failure(self, response: httpx.Response) -> ConnectorError:
-        status = response.status_code
-        detail = _detail(response)
-        if status in (401, 403):
-            return CredentialsRefused(
-                f"jeton LAABS-AUTH refusé par Maarch RM ({status}) : {detail}"
-            )
-        if status == 429 or status >= 500:
-            retry = parse_retry_after(response.headers.get("Retry-After"), self._clock())
-            return RemoteUnavailable(
-                f"Maarch RM indisponible ({status}) : {detail}", retry_after=retry
-            )
-        if 300 <= status < 400:
-            return ProtocolError(
-                f"redirection refusée ({status}) vers {response.headers.get('Location', '?')}",
-                code="redirect_refused",
-            )
-        return ProtocolError(f"réponse inattendue de Maarch RM ({status}) : {detail}")
 
     def _request(
         self, method: str, url: str, headers: dict[str, str], content: Any = None
@@ -409,93 +297,6 @@ class MaarchRmConnector:
 
     def _url(self, path: str) -> str:
         return str(self.base_url.copy_with(path=self.base_url.path + path))
-
-
-def _concat(head: bytes, middle: Iterator[bytes], tail: bytes) -> Iterator[bytes]:
-    yield head
-    yield from middle
-    yield tail
-
-
-def _message_member(archive: zipfile.ZipFile, message_id: str) -> zipfile.ZipInfo:
-    """`{messageId}.xml` wherever 7-Zip put it, else the archive's only XML file."""
-    members = [m for m in archive.infolist() if not m.is_dir()]
-    wanted = f"{message_id}.xml"
-    named = [m for m in members if PurePosixPath(m.filename).name == wanted]
-    xml = [m for m in members if m.filename.lower().endswith(".xml")]
-    if named:
-        return named[0]
-    if len(xml) == 1:
-        return xml[0]
-    raise KeyError(f"{wanted} absent de l'export")
-
-
-def _seda1_transfer_identifier(data: bytes) -> str | None:
-    """SEDA 1.0 replies name the transfer `TransferIdentifier`, not MessageRequestIdentifier."""
-    try:
-        root = parse_bytes(data).getroot()
-    except SedaError:
-        return None
-    for child in root:
-        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "TransferIdentifier":
-            return (child.text or "").strip() or None
-    return None
-
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content.strip():
-        return None
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise ProtocolError("réponse JSON attendue", code="body_unreadable") from exc
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    body = _json(response)
-    if not isinstance(body, dict):
-        raise ProtocolError("objet JSON attendu", code="body_unreadable")
-    return body
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: object) -> str:
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-
-
-def _exception(response: httpx.Response) -> dict[str, Any]:
-    """The Laabs exception body, or {} when the remote (or a proxy) sent something else."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _errors(response: httpx.Response) -> list[dict[str, Any]]:
-    errors = _exception(response).get("errors")
-    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-
-
-def _error_codes(response: httpx.Response) -> list[str]:
-    return [code for e in _errors(response) if (code := _text(e.get("code")))]
-
-
-def _detail(response: httpx.Response) -> str:
-    message = _exception(response).get("message")
-    if isinstance(message, str) and message:
-        return message
-    return response.reason_phrase or "sans détail"
-
-
-def _reasons(response: httpx.Response) -> tuple[str, ...]:
-    reasons = tuple(
-        f"{_text(e.get('code')) or 'erreur'} : {_text(e.get('message'))}" for e in _errors(response)
-    )
-    return reasons or (_detail(response),)
 
 
 def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> MaarchRmConnector:

@@ -34,7 +34,8 @@ from connectors.base import (
     SubmissionRefused,
 )
 from connectors.config import ConnectorSettings, build
-from connectors.maarch import MaarchRmConnector, base64_size, encode_chunks
+from connectors.maarch import MaarchRmConnector
+from connectors.maarch_body import base64_size, encode_chunks
 from seda.replies import Outcome
 from tests.connectors.test_dropfolder import retarget, sample
 
