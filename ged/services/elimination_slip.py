@@ -29,6 +29,7 @@ from ged.domain.access import Principal
 from ged.domain.errors import ConflictError, InvalidError, Issue
 from ged.domain.lifecycle import EliminationProposal, ItemStatus, ProposalItem, ProposalStatus
 from ged.domain.model import Service
+from ged.domain.retention import FinalAction
 from ged.services.context import Context
 from ged.services.eliminations import Proposal, get_proposal
 from ged.services.ports import UnitOfWork
@@ -107,7 +108,7 @@ def _row(item: ProposalItem, service: str, opened: str, closed: str) -> list[str
         closed,
         item.rule_id,
         str(item.rule_version),
-        "Tri → destruction" if item.outcome == "sorted_for_destruction" else "Destruction",
+        "Tri → destruction" if item.final_action is FinalAction.SORT else "Destruction",
         item.due_on.isoformat() if item.due_on else "",
         item.status.value,
         item.outcome,
