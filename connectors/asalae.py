@@ -77,10 +77,10 @@ from connectors.base import (
     Secret,
     Submission,
     SubmissionRefused,
-    parse_retry_after,
     refuse_plain_http,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
+from connectors.http_util import retry_after
 
 NAME = "asalae"
 REST = "/restservices"
@@ -285,9 +285,9 @@ class AsalaeConnector:
                 reasons=(detail,),
             )
         if status == 429 or status >= 500:
-            retry = parse_retry_after(response.headers.get("Retry-After"), self._clock())
             return RemoteUnavailable(
-                f"As@lae indisponible ({status}) : {detail}", retry_after=retry
+                f"As@lae indisponible ({status}) : {detail}",
+                retry_after=retry_after(response, self._clock()),
             )
         return ProtocolError(
             f"réponse inattendue d'As@lae ({status}) : {detail}", code="unexpected_answer"

@@ -19,8 +19,8 @@ from dataclasses import replace
 from lxml import etree
 
 from connectors.base import ProtocolError
-from seda.errors import SedaError
-from seda.replies import Outcome, ReplyOutcome, parse_reply
+from connectors.http_util import expected_reply
+from seda.replies import Outcome, ReplyOutcome
 from seda.safexml import parse_bytes
 
 _REPLY_IDS = (
@@ -43,16 +43,9 @@ _POSITIVE = frozenset({Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_WARNINGS})
 def read_reply(data: bytes, message_identifier: str, *, expected: str) -> ReplyOutcome:
     """The `expected` message (Acknowledgement or ArchiveTransferReply) about our transfer;
     `ProtocolError` for anything else."""
-    try:
-        outcome = parse_reply(data, transfer_identifier=message_identifier)
-        root = parse_bytes(data).getroot()
-    except SedaError as exc:
-        raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
-    if outcome.message_type != expected:
-        raise ProtocolError(
-            f"{expected} attendu, {outcome.message_type} reçu", code="reply_unexpected"
-        )
-    identifiers = {_text(c) for c in root if _local(c) in _REPLY_IDS}
+    outcome = expected_reply(data, message_identifier, expected=expected)
+    root = parse_bytes(data).getroot()  # parsed once already: it cannot fail now
+    identifiers = {stripped_text(c) for c in root if local_name(c) in _REPLY_IDS}
     if message_identifier not in identifiers:
         raise ProtocolError(
             f"la réponse ({', '.join(sorted(i for i in identifiers if i))}) ne concerne pas "
@@ -67,7 +60,7 @@ def read_reply(data: bytes, message_identifier: str, *, expected: str) -> ReplyO
 def _archive_identifier(root: etree._Element) -> str:
     """The single archive identifier of a positive reply (SEDA 2.x path, or 1.0's)."""
     paths = (_ARCHIVE_ID_2X, _ARCHIVE_ID_1_0)
-    found = [v for path in paths for v in (_text(e) for e in _walk(root, path)) if v]
+    found = [v for path in paths for v in (stripped_text(e) for e in _walk(root, path)) if v]
     if len(found) != 1:
         raise ProtocolError(
             f"réponse positive avec {len(found)} identifiants d'archive au premier niveau "
@@ -80,13 +73,14 @@ def _archive_identifier(root: etree._Element) -> str:
 def _walk(root: etree._Element, path: tuple[str, ...]) -> list[etree._Element]:
     level = [root]
     for name in path:
-        level = [c for parent in level for c in parent if _local(c) == name]
+        level = [c for parent in level for c in parent if local_name(c) == name]
     return level
 
 
-def _local(element: etree._Element) -> str:
+def local_name(element: etree._Element) -> str:
+    """The tag without its namespace (any SEDA version); "" for comments and the like."""
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def _text(element: etree._Element) -> str:
+def stripped_text(element: etree._Element) -> str:
     return (element.text or "").strip()

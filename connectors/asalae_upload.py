@@ -49,6 +49,7 @@ from typing import IO, Any, cast
 
 from lxml import etree
 
+from connectors.asalae_replies import local_name, stripped_text
 from connectors.base import HashingFileStream, ProtocolError, SubmissionRefused
 from seda.errors import SedaError
 from seda.package import Package, open_package
@@ -123,11 +124,11 @@ def _manifest_header(package: Package, name: str) -> tuple[str | None, str, str 
         for event, element in events:
             depth += 1 if event == "start" else -1
             if not root:
-                namespace, root = etree.QName(element).namespace, _local(element)
-            elif depth == 2 and event == "start" and _local(element) in _AFTER_HEADER:
+                namespace, root = etree.QName(element).namespace, local_name(element)
+            elif depth == 2 and event == "start" and local_name(element) in _AFTER_HEADER:
                 break
-            elif depth == 1 and event == "end" and _local(element) in _HEADER_IDS:
-                return namespace, root, _text(element)
+            elif depth == 1 and event == "end" and local_name(element) in _HEADER_IDS:
+                return namespace, root, stripped_text(element)
     except SedaError as exc:
         raise SubmissionRefused(f"bordereau illisible : {exc}", code=exc.code) from exc
     finally:
@@ -322,11 +323,3 @@ def _file(field: str, part: _Part, filename: str = "bordereau.xml") -> FileField
     media = "application/xml" if filename.endswith(".xml") else "application/octet-stream"
     # httpx types file contents as IO[bytes]; it only calls read, seek and tell on them
     return field, (filename, cast(IO[bytes], part), media)
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def _text(element: etree._Element) -> str:
-    return (element.text or "").strip()

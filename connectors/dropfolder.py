@@ -335,10 +335,10 @@ class DropBox:
 
 
 def _sha256_of(path: Path, chunk_bytes: int) -> str:
-    digest = hashlib.sha256()
-    for chunk in HashingFileStream(path, chunk_bytes):
-        digest.update(chunk)
-    return digest.hexdigest()
+    stream = HashingFileStream(path, chunk_bytes)
+    for _chunk in stream:  # the stream hashes what it reads
+        pass
+    return stream.sha256.hexdigest()
 
 
 class DropFolderConnector:

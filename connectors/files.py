@@ -86,7 +86,7 @@ class LocalFileSystem:
             found = Path(path).stat()
         except FileNotFoundError:
             return None
-        return FileStat(_kind(found.st_mode), found.st_size)
+        return FileStat(file_kind(found.st_mode), found.st_size)
 
     def names(self, folder: str) -> list[str]:
         return [entry.name for entry in Path(folder).iterdir()]
@@ -111,7 +111,8 @@ class LocalFileSystem:
         Path(path).unlink(missing_ok=True)
 
 
-def _kind(mode: int) -> FileKind:
+def file_kind(mode: int) -> FileKind:
+    """What an `st_mode` says the entry is (local or SFTP)."""
     if stat.S_ISDIR(mode):
         return "folder"
     return "file" if stat.S_ISREG(mode) else "other"

@@ -79,6 +79,7 @@ from connectors.base import (
     refuse_plain_http,
 )
 from connectors.config import ConnectorSettings, http_client
+from connectors.http_util import json_object
 from connectors.maarch_body import base64_size, chunk_bytes, transfer_body
 from connectors.maarch_failures import (
     already_received,
@@ -86,7 +87,6 @@ from connectors.maarch_failures import (
     as_text,
     failure,
     read_json,
-    read_json_object,
     reasons,
     submission_failure,
 )
@@ -173,7 +173,7 @@ class MaarchRmConnector:
             return self._duplicate(message_identifier, response)
         if response.status_code not in (200, 201, 202):
             raise submission_failure(response, self._clock)
-        acknowledgement = read_json_object(response)
+        acknowledgement = json_object(response)
         return self._submission(
             message_identifier,
             remote=as_text(acknowledgement.get("receivedMessageId")),

@@ -15,7 +15,6 @@ included (the cookie would follow them), → `ProtocolError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -28,8 +27,8 @@ from connectors.base import (
     ProtocolError,
     RemoteUnavailable,
     SubmissionRefused,
-    parse_retry_after,
 )
+from connectors.http_util import error_body, json_body, retry_after
 
 _REFUSALS = frozenset({400, 409, 413, 415, 422})
 _ALREADY_RECEIVED = "103"
@@ -60,8 +59,10 @@ def failure(response: httpx.Response, clock: Callable[[], datetime]) -> Connecto
     if status in (401, 403):
         return CredentialsRefused(f"jeton LAABS-AUTH refusé par Maarch RM ({status}) : {detail}")
     if status == 429 or status >= 500:
-        retry = parse_retry_after(response.headers.get("Retry-After"), clock())
-        return RemoteUnavailable(f"Maarch RM indisponible ({status}) : {detail}", retry_after=retry)
+        return RemoteUnavailable(
+            f"Maarch RM indisponible ({status}) : {detail}",
+            retry_after=retry_after(response, clock()),
+        )
     if 300 <= status < 400:
         return ProtocolError(
             f"redirection refusée ({status}) vers {response.headers.get('Location', '?')}",
@@ -81,19 +82,7 @@ def reasons(response: httpx.Response) -> tuple[str, ...]:
 
 def read_json(response: httpx.Response) -> Any:
     """The body as JSON, None when it is blank."""
-    if not response.content.strip():
-        return None
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise ProtocolError("réponse JSON attendue", code="body_unreadable") from exc
-
-
-def read_json_object(response: httpx.Response) -> dict[str, Any]:
-    body = read_json(response)
-    if not isinstance(body, dict):
-        raise ProtocolError("objet JSON attendu", code="body_unreadable")
-    return body
+    return json_body(response) if response.content.strip() else None
 
 
 def as_object(value: object) -> dict[str, Any]:
@@ -104,17 +93,8 @@ def as_text(value: object) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
-def _exception(response: httpx.Response) -> dict[str, Any]:
-    """The Laabs exception body, or {} when the remote (or a proxy) sent something else."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:
-    errors = _exception(response).get("errors")
+    errors = error_body(response).get("errors")
     return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
@@ -123,7 +103,7 @@ def _error_codes(response: httpx.Response) -> list[str]:
 
 
 def _detail(response: httpx.Response) -> str:
-    message = _exception(response).get("message")
+    message = error_body(response).get("message")
     if isinstance(message, str) and message:
         return message
     return response.reason_phrase or "sans détail"

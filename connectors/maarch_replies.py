@@ -14,8 +14,9 @@ import zipfile
 from pathlib import PurePosixPath
 
 from connectors.base import ProtocolError
+from connectors.http_util import expected_reply
 from seda.errors import SedaError
-from seda.replies import Outcome, ReplyOutcome, parse_reply
+from seda.replies import ReplyOutcome
 from seda.safexml import parse_bytes
 
 
@@ -40,15 +41,8 @@ def message_xml(body: bytes, message_id: str, max_bytes: int) -> bytes:
 
 def read_message(data: bytes, mid: str, *, expect_reply: bool) -> ReplyOutcome:
     """The Acknowledgement, or with `expect_reply` the ArchiveTransferReply, of transfer `mid`."""
-    try:
-        outcome = parse_reply(data, transfer_identifier=mid)
-    except SedaError as exc:
-        raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
-    if (outcome.outcome is not Outcome.RECEIVED) != expect_reply:
-        expected = "ArchiveTransferReply" if expect_reply else "Acknowledgement"
-        raise ProtocolError(
-            f"{expected} attendu, {outcome.message_type} reçu", code="reply_unexpected"
-        )
+    expected = "ArchiveTransferReply" if expect_reply else "Acknowledgement"
+    outcome = expected_reply(data, mid, expected=expected)
     about = outcome.transfer_identifier or _seda1_transfer_identifier(data)
     if about not in (None, mid):
         raise ProtocolError(

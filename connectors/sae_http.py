@@ -36,8 +36,6 @@ whole, and refuses a plain-HTTP base address outside loopback unless told otherw
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,17 +60,20 @@ from connectors.base import (
     Secret,
     Submission,
     SubmissionRefused,
-    parse_retry_after,
     refuse_plain_http,
 )
 from connectors.config import ConnectorSettings, http_client
-from seda.errors import SedaError
-from seda.replies import Outcome, ReplyOutcome, parse_reply
+from connectors.http_util import (
+    error_body,
+    expected_reply,
+    json_object,
+    manifest_digest,
+    retry_after,
+)
+from seda.replies import ReplyOutcome
 
 NAME = "sae_http"
 API = "/api/v1/sae"
-DIGEST_ALGORITHMS = frozenset({"SHA-256", "SHA-384", "SHA-512"})
-_HEX = re.compile(r"^[0-9a-f]+$")
 _REFUSALS = frozenset({400, 403, 409, 413, 415, 422})
 
 
@@ -132,7 +133,7 @@ class SaeHttpConnector:
         response = self._http.send(request, message_identifier=message_identifier, upload=upload)
         if response.status_code not in (200, 202):
             raise self._submission_failure(response)
-        body = _json_object(response)
+        body = json_object(response)
         return Submission(
             connector=NAME,
             message_identifier=message_identifier,
@@ -166,7 +167,7 @@ class SaeHttpConnector:
             )
             if response.status_code != 200:
                 raise self._failure(response)
-            body = _json_object(response)
+            body = json_object(response)
         except ConnectorError as exc:
             return HealthReport.failed(NAME, remote, exc)
         details: dict[str, str] = {
@@ -185,21 +186,14 @@ class SaeHttpConnector:
         response = self._http.send(request, message_identifier=submission.message_identifier)
         if response.status_code == 200:
             return response
-        if response.status_code == 404 and _problem(response).get("code") == not_ready_code:
-            retry = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+        if response.status_code == 404 and error_body(response).get("code") == not_ready_code:
+            retry = retry_after(response, self._clock())
             return self.poll_interval if retry is None else retry
         raise self._failure(response)
 
     def _parse(self, data: bytes, submission: Submission, *, expect_reply: bool) -> ReplyOutcome:
-        try:
-            outcome = parse_reply(data, transfer_identifier=submission.message_identifier)
-        except SedaError as exc:
-            raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
-        if (outcome.outcome is not Outcome.RECEIVED) != expect_reply:
-            expected = "ArchiveTransferReply" if expect_reply else "Acknowledgement"
-            raise ProtocolError(
-                f"{expected} attendu, {outcome.message_type} reçu", code="reply_unexpected"
-            )
+        expected = "ArchiveTransferReply" if expect_reply else "Acknowledgement"
+        outcome = expected_reply(data, submission.message_identifier, expected=expected)
         if outcome.transfer_identifier not in (None, submission.message_identifier):
             raise ProtocolError(
                 f"la réponse concerne le transfert {outcome.transfer_identifier}, "
@@ -213,7 +207,7 @@ class SaeHttpConnector:
         # 403 here is the archival agreement refusing this agency or package, not the token;
         # 404 or 405 would mean a wrong base address: a configuration problem, not a refusal
         if status in _REFUSALS:
-            problem = _problem(response)
+            problem = error_body(response)
             return SubmissionRefused(
                 f"transfert refusé par le dépôt ({status}) : {_detail(problem, response)}",
                 code=str(problem.get("code") or "submission_refused"),
@@ -223,12 +217,12 @@ class SaeHttpConnector:
 
     def _failure(self, response: httpx.Response) -> ConnectorError:
         status = response.status_code
-        problem = _problem(response)
+        problem = error_body(response)
         detail = _detail(problem, response)
         if status == 401 or status == 403:
             return CredentialsRefused(f"jeton refusé par le dépôt ({status}) : {detail}")
         if status == 429 or status >= 500:
-            retry = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+            retry = retry_after(response, self._clock())
             return RemoteUnavailable(
                 f"dépôt indisponible ({status}) : {detail}",
                 code=str(problem.get("code") or "remote_unavailable"),
@@ -263,20 +257,8 @@ class SaeHttpConnector:
 def _digest_headers(digest: tuple[str, str] | None) -> dict[str, str]:
     if digest is None:
         return {}
-    algorithm, value = digest[0].upper(), digest[1].strip().lower()
-    if algorithm not in DIGEST_ALGORITHMS or not _HEX.match(value):
-        raise ValueError(f"empreinte du manifeste inutilisable : {digest[0]}")
+    algorithm, value = manifest_digest(digest)
     return {"X-Manifest-Digest-Algorithm": algorithm, "X-Manifest-Digest-Value": value}
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = json.loads(response.content)
-    except ValueError as exc:
-        raise ProtocolError("réponse JSON attendue", code="body_unreadable") from exc
-    if not isinstance(body, dict):
-        raise ProtocolError("objet JSON attendu", code="body_unreadable")
-    return body
 
 
 def _field(body: dict[str, Any], name: str) -> str:
@@ -284,15 +266,6 @@ def _field(body: dict[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ProtocolError(f"champ {name} absent de la réponse", code="body_incomplete")
     return value
-
-
-def _problem(response: httpx.Response) -> dict[str, Any]:
-    """The problem+json body, or {} when the remote (or a proxy) sent something else."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _detail(problem: dict[str, Any], response: httpx.Response) -> str:

@@ -28,7 +28,6 @@ import base64
 import hashlib
 import hmac
 import socket
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from connectors.base import (
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings
 from connectors.dropfolder import DropBox, DropSettings, drop_settings
-from connectors.files import FileKind, FileStat
+from connectors.files import FileStat, file_kind
 
 NAME = "sftp"
 DEFAULT_PORT = 22
@@ -181,7 +180,9 @@ class SftpFileSystem:
             found = self.sftp.stat(path)
         except FileNotFoundError:
             return None
-        return FileStat(_kind(found.st_mode), found.st_size or 0)
+        return FileStat(
+            "other" if found.st_mode is None else file_kind(found.st_mode), found.st_size or 0
+        )
 
     def names(self, folder: str) -> list[str]:
         return self.sftp.listdir(folder)
@@ -218,14 +219,6 @@ class SftpFileSystem:
             self.sftp.remove(path)
         except FileNotFoundError:
             return
-
-
-def _kind(mode: int | None) -> FileKind:
-    if mode is None:
-        return "other"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    return "file" if stat.S_ISREG(mode) else "other"
 
 
 def _preferred_key_types(offered: Iterable[str], known: set[str]) -> list[str]:

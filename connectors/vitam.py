@@ -63,16 +63,15 @@ from connectors.base import (
     TlsRefused,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
-from connectors.vitam_failures import failure, submission_failure, tls_explanation, vitam_error
+from connectors.http_util import error_body, expected_reply, manifest_digest
+from connectors.vitam_failures import failure, submission_failure, tls_explanation
 from connectors.vitam_layout import refuse_unsafe_layout
-from seda.errors import SedaError
-from seda.replies import ReplyOutcome, parse_reply
+from seda.replies import ReplyOutcome
 
 NAME = "vitam"
 INGEST = "/ingest-external/v1"
 ADMIN = "/admin-external/v1"
 DEFAULT_CONTEXT = "DEFAULT_WORKFLOW"
-DIGEST_ALGORITHMS = frozenset({"SHA-256", "SHA-384", "SHA-512"})
 REPLY_NOT_FOUND = "040102"  # VitamCode INGEST_EXTERNAL_NOT_FOUND
 # check() asks for the reply of an operation that cannot exist: the answer passes the tenant filter
 # and the ingest-contract check of the certificate's context first (see `check`)
@@ -81,7 +80,6 @@ PROBE_OPERATION = "gedsae-connection-check"
 _UNKNOWN_REQUEST = "Unknown"
 _OPERATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _CONTEXT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_HEX = re.compile(r"^[0-9a-f]+$")
 
 
 class VitamConnector:
@@ -174,7 +172,7 @@ class VitamConnector:
         if response.status_code == 200:
             outcome = self._parse(response.content, submission.message_identifier, operation)
             return Replied(outcome, response.content)
-        if response.status_code != 404 or vitam_error(response).get("code") != REPLY_NOT_FOUND:
+        if response.status_code != 404 or error_body(response).get("code") != REPLY_NOT_FOUND:
             raise self._failure(response)
         if status == "FATAL":
             # a FATAL operation may end without a reply; say so rather than wait silently
@@ -201,7 +199,7 @@ class VitamConnector:
                 "GET", _join(self.base_url, probe), {"Accept": "application/octet-stream"}
             )
             response = self._send(request, None)
-            if response.status_code != 404 or "code" not in vitam_error(response):
+            if response.status_code != 404 or "code" not in error_body(response):
                 raise self._failure(response)
         except ConnectorError as exc:
             return HealthReport(NAME, remote, False, exc.code, str(exc), details)
@@ -229,15 +227,7 @@ class VitamConnector:
         raise self._failure(response)
 
     def _parse(self, data: bytes, message_identifier: str, operation: str) -> ReplyOutcome:
-        try:
-            outcome = parse_reply(data, transfer_identifier=message_identifier)
-        except SedaError as exc:
-            raise ProtocolError(f"réponse SEDA illisible : {exc}", code="reply_unreadable") from exc
-        if outcome.message_type != "ArchiveTransferReply":
-            raise ProtocolError(
-                f"ArchiveTransferReply attendu, {outcome.message_type} reçu",
-                code="reply_unexpected",
-            )
+        outcome = expected_reply(data, message_identifier, expected="ArchiveTransferReply")
         # Vitam's reply names the operation in MessageIdentifier; an early KO leaves
         # MessageRequestIdentifier empty, so the operation id is what correlates
         if outcome.reply_identifier not in (None, operation):
@@ -301,9 +291,7 @@ def _operation_id(value: str) -> str:
 def _digest_headers(digest: tuple[str, str] | None) -> dict[str, str]:
     if digest is None:
         return {}
-    algorithm, value = digest[0].strip().upper(), digest[1].strip().lower()
-    if algorithm not in DIGEST_ALGORITHMS or not _HEX.match(value):
-        raise ValueError(f"empreinte du manifeste inutilisable : {digest[0]}")
+    algorithm, value = manifest_digest(digest)
     # Vitam compares the value verbatim with its own lower-case hex
     return {"X-Manifest-Digest-Algo": algorithm, "X-Manifest-Digest-Value": value}
 

@@ -11,11 +11,9 @@ the fixes differ.
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import httpx
 
@@ -26,9 +24,9 @@ from connectors.base import (
     RemoteUnavailable,
     SubmissionRefused,
     TlsRefused,
-    parse_retry_after,
     tls_failure,
 )
+from connectors.http_util import error_body, retry_after
 from seda.errors import SedaError
 from seda.replies import ReplyOutcome, parse_reply
 
@@ -86,7 +84,7 @@ def failure(response: httpx.Response, tenant: int, clock: Callable[[], datetime]
     if status == 429 or status >= 500:
         return RemoteUnavailable(
             f"Vitam indisponible ({status}) : {detail}",
-            retry_after=parse_retry_after(response.headers.get("Retry-After"), clock()),
+            retry_after=retry_after(response, clock()),
         )
     if status == 404:
         detail += " — adresse de base Vitam erronée ?"
@@ -95,17 +93,8 @@ def failure(response: httpx.Response, tenant: int, clock: Callable[[], datetime]
     )
 
 
-def vitam_error(response: httpx.Response) -> dict[str, Any]:
-    """The VitamError JSON body, or {} when Vitam (or a proxy) sent something else."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _detail(response: httpx.Response) -> str:
-    error = vitam_error(response)
+    error = error_body(response)  # a VitamError, when Vitam itself answered
     parts = [str(error[k]) for k in ("code", "description", "Error") if error.get(k)]
     if not parts and error.get("message"):
         parts.append(str(error["message"]))

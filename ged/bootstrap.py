@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -137,16 +138,18 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
 
     Connector tables are checked when a transfer needs them (``connectors check`` checks them
     all), so one broken table does not stop the others."""
-    from connectors.config import ConnectorMisconfigured, ConnectorSettings, build
-
     agreements = {
         name: Agreement.from_table(name, table) for name, table in settings.agreements.items()
     }
-
-    def connector(name: str) -> Connector:
-        table = settings.connectors.get(name)
-        if table is None:
-            raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
-        return build(ConnectorSettings.from_table(name, table))
-
+    connector = partial(build_connector, settings)
     return TransferSetup(agreements, connector, settings.transfer_spool, load_signer(settings))
+
+
+def build_connector(settings: Settings, name: str) -> Connector:
+    """The connector of the ``[connectors.NAME]`` table of ``config.toml``."""
+    from connectors.config import ConnectorMisconfigured, ConnectorSettings, build
+
+    table = settings.connectors.get(name)
+    if table is None:
+        raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
+    return build(ConnectorSettings.from_table(name, table))

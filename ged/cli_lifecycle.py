@@ -353,13 +353,26 @@ def eliminations_slip(
     click.echo(str(out))
 
 
+def seda_message_options(command: F) -> F:
+    """The options of every SEDA message about a proposal: version, parties, output file."""
+    for option in reversed(
+        [
+            click.option(
+                "--version", "version", type=SEDA_VERSION, default="2.2", show_default=True
+            ),
+            click.option("--archival-agency", default=None, help="Défaut : l'organisation"),
+            click.option("--service", default=None, help="Identifiant SEDA du service producteur"),
+            click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @eliminations_group.command("authorization-request")
 @click.argument("proposal_id")
-@click.option("--version", "version", type=SEDA_VERSION, default="2.2", show_default=True)
+@seda_message_options
 @click.option("--control-authority", required=True, help="Identifiant SEDA du contrôle")
-@click.option("--archival-agency", default=None, help="Défaut : l'organisation")
-@click.option("--service", default=None, help="Identifiant SEDA du service producteur")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @actor_options
 @pass_env
 def eliminations_authorization_request(
@@ -392,11 +405,8 @@ def eliminations_authorization_request(
 
 @eliminations_group.command("notification")
 @click.argument("proposal_id")
-@click.option("--version", "version", type=SEDA_VERSION, default="2.2", show_default=True)
-@click.option("--archival-agency", default=None, help="Défaut : l'organisation")
-@click.option("--service", default=None, help="Identifiant SEDA du service producteur")
+@seda_message_options
 @click.option("--reply", "reply_identifier", default=None, help="Réponse du contrôle")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @actor_options
 @pass_env
 def eliminations_notification(

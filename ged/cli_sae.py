@@ -76,8 +76,8 @@ def sae_group() -> None:
 @home_option
 def sae_init(organisation: str, schemas_from: Path | None, port: int, home: Path | None) -> None:
     """Crée le dépôt : sae.toml (deux offres disque), schémas SEDA, clé de scellement."""
+    from ged.adapters.signing import write_self_signed
     from sae.config import sae_home, write_default_config
-    from sae.signing import generate_self_signed
     from schemas.install import install
 
     root = (home or sae_home()).resolve()
@@ -87,13 +87,8 @@ def sae_init(organisation: str, schemas_from: Path | None, port: int, home: Path
         install(schemas, schemas_from)
     key = root / "signing" / "key.pem"
     if not key.exists():
-        key.parent.mkdir(parents=True, exist_ok=True)
-        key_pem, certificate_pem = generate_self_signed(
-            f"gedsae SAE {organisation}", organisation, 3 * 365
-        )
-        key.touch(mode=0o600)
-        key.write_bytes(key_pem)
-        (root / "signing" / "certificate.pem").write_bytes(certificate_pem)
+        certificate = root / "signing" / "certificate.pem"
+        write_self_signed(key, certificate, f"gedsae SAE {organisation}", organisation)
     click.echo(f"Dépôt prêt dans {root} (configuration : {config})")
 
 

@@ -213,7 +213,8 @@ def connectors_list(env: Env) -> None:
 @pass_env
 def connectors_check(env: Env, names: tuple[str, ...]) -> None:
     """Teste joignabilité et identifiants de chaque connecteur nommé (tous par défaut)."""
-    from connectors.config import ConnectorMisconfigured, ConnectorSettings, build
+    from connectors.config import ConnectorMisconfigured
+    from ged.bootstrap import build_connector
 
     wanted = names or tuple(sorted(env.settings.connectors))
     if not wanted:
@@ -221,11 +222,8 @@ def connectors_check(env: Env, names: tuple[str, ...]) -> None:
         sys.exit(3)
     failures = 0
     for name in wanted:
-        table = env.settings.connectors.get(name)
         try:
-            if table is None:
-                raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
-            connector = build(ConnectorSettings.from_table(name, table))
+            connector = build_connector(env.settings, name)
             try:
                 report = connector.check()
             finally:

@@ -50,11 +50,6 @@ _HEX = re.compile(r"^[0-9a-f]+$")
 _XML = "application/xml"
 
 
-class AcknowledgementNotReady(NotFoundError):
-    code = "acknowledgement_not_ready"
-    title = "Accusé de réception pas encore écrit"
-
-
 class ReplyNotReady(NotFoundError):
     code = "reply_not_ready"
     title = "Réponse pas encore décidée"

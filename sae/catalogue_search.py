@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -22,6 +22,7 @@ from urllib.parse import quote
 from ged.domain.errors import NotFoundError
 from ged.domain.search import terms
 from sae.catalogue import UNIT_COLUMNS, CatalogueObject, CatalogueUnit
+from sae.database import connect
 
 MAX_PAGE_SIZE: Final = 100
 _SELECT_UNIT: Final = ", ".join(f"u.{c}" for c in UNIT_COLUMNS)
@@ -82,11 +83,8 @@ class Catalogue:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30.0)) as conn:
-            conn.row_factory = sqlite3.Row
-            yield conn
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     def search(self, query: ArchiveQuery) -> ArchivePage:
         clauses, params = _filters(query)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
 
 from ged.services.ports import BlobNotFound, ContentRef, DigestMismatch
+from sae.database import connect
 
 _PAGE: Final = 500
 
@@ -83,19 +84,14 @@ class SqliteDigestRegistry:
         self.page_size = page_size
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # stored in the file: set once
             db.execute(
                 "CREATE TABLE IF NOT EXISTS objects (sha256 TEXT PRIMARY KEY, sha512 TEXT NOT NULL,"
                 " size INTEGER NOT NULL, quarantine_reason TEXT)"
             )
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        # One short connection per call: safe across threads and processes, no long reads.
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            with db:
-                yield db
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     def record(self, ref: ContentRef) -> StoredObject:
         with self._connection() as db:

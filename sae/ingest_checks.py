@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +32,7 @@ from sae.signing import DigestAlgorithm, ProblemCode, verify_digest
 from sae.signing.cms import parse_signed_data
 from sae.store import CheckIssue
 from seda import profile
+from seda.digests import hash_chunks
 from seda.package import Package
 from seda.safexml import (
     DEFAULT_XML_LIMITS,
@@ -198,10 +198,7 @@ def _text(el: etree._Element) -> str:
 
 def member_digest(package: Package, member: str, algorithm: str) -> bytes:
     """Digest of one member of the package (``algorithm`` as hashlib names it), streamed."""
-    digest = hashlib.new(algorithm)
-    for chunk in package.chunks(member):
-        digest.update(chunk)
-    return digest.digest()
+    return hash_chunks(algorithm, package.chunks(member))[0]
 
 
 # -- the manifest's signature --------------------------------------------------------------
@@ -217,9 +214,13 @@ def signature_issues(
     trust_anchors: Sequence[x509.Certificate],
     *,
     required: bool,
+    manifest_digest: Callable[[str], bytes],
     at: datetime | None = None,
 ) -> SignatureCheck:
-    """Verify ``<manifest>.p7s`` when the package holds it; ``signature_missing`` if required."""
+    """Verify ``<manifest>.p7s`` when the package holds it; ``signature_missing`` if required.
+
+    ``manifest_digest(algorithm)`` gives the manifest's digest (hashlib name): the caller shares
+    it with the check of the digest announced at submission, so the manifest is hashed once."""
     name = manifest + SIGNATURE_SUFFIX
     if name not in package.entries:
         if not required:
@@ -231,7 +232,7 @@ def signature_issues(
         return SignatureCheck((CheckIssue("signature_malformed", "error", message, path=name),))
     signature = b"".join(package.chunks(name))
     algorithm = _signed_digest_algorithm(signature)
-    digest = member_digest(package, manifest, algorithm.value)
+    digest = manifest_digest(algorithm.value)
     result = verify_digest(signature, digest, trust_anchors, algorithm=algorithm, at=at)
     issues = tuple(
         CheckIssue(_SIGNATURE_CODES[p.code], "error", f"Signature {name} : {p.message}", path=name)

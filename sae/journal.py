@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ged.domain.oplog import GENESIS, LogEntry, LogSpec, VerifyReport, entry_hash, verify_chain
+from sae.database import connect
 
 if TYPE_CHECKING:
     from sae.audit import AuditReport
@@ -144,7 +145,7 @@ def reading(store_path: Path | str) -> Iterator[sqlite3.Connection]:
     path = Path(store_path)
     if not path.is_file():
         raise FileNotFoundError(f"base du dépôt introuvable : {path}")
-    with closing(sqlite3.connect(path, timeout=30.0)) as conn:
+    with connect(path) as conn:
         yield conn
 
 

@@ -10,6 +10,8 @@ profile, and the agencies and rules against the organisation's referentials (``s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import IO, TYPE_CHECKING
 
 from sae.ingest_checks import (
@@ -56,13 +58,20 @@ def _configured_checks(
     def open_manifest() -> IO[bytes]:
         return package.open(manifest)
 
+    # The announced digest and the signature's are most often both SHA-256: hashed once.
+    @cache
+    def digest(algorithm: str) -> bytes:
+        return member_digest(package, manifest, algorithm)
+
     facts = read_manifest(open_manifest, version)
     agreement = _agreement(settings, transfer, facts.archival_agreement)
     issues = _header_issues(transfer, facts)
     issues += _agreement_issues(transfer, agreement, facts.archival_agreement, version)
-    issues += _manifest_digest_issues(package, manifest, transfer.manifest_digest)
+    issues += _manifest_digest_issues(digest, transfer.manifest_digest)
     required = agreement is not None and agreement.signature_required
-    signature = signature_issues(package, manifest, settings.trust_anchors, required=required)
+    signature = signature_issues(
+        package, manifest, settings.trust_anchors, required=required, manifest_digest=digest
+    )
     issues += signature.issues
     if agreement is not None:
         expected = agreement.profile_identifier
@@ -130,13 +139,13 @@ def _agreement_issues(
 
 
 def _manifest_digest_issues(
-    package: Package, manifest: str, expected: tuple[str, str] | None
+    digest: Callable[[str], bytes], expected: tuple[str, str] | None
 ) -> list[CheckIssue]:
     """Compare the manifest member of the package with the digest announced in the headers."""
     if expected is None:
         return []
     algorithm, value = expected
-    actual = member_digest(package, manifest, DIGESTS[algorithm]).hex()
+    actual = digest(DIGESTS[algorithm]).hex()
     if actual == value:
         return []
     return [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +22,7 @@ from typing import Any
 
 from ged.domain.errors import ConflictError, NotFoundError
 from sae import catalogue, journal
+from sae.database import connect
 
 # Runs on the connection of a change, inside its transaction (a log entry, catalogue rows).
 InTransaction = Callable[[sqlite3.Connection], object]
@@ -150,12 +151,8 @@ class TransferStore:
             conn.executescript(_SCHEMA + journal.SCHEMA + catalogue.SCHEMA)
             _add_missing_columns(conn)
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        # One connection per operation: requests run on several threads.
-        with closing(sqlite3.connect(self.path, timeout=30.0)) as conn, conn:
-            conn.row_factory = sqlite3.Row
-            yield conn
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

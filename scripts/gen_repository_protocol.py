@@ -18,7 +18,6 @@ adapter satisfies it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 

@@ -78,16 +78,6 @@ class PackageChecker:
         return issues
 
 
-def package_issues(
-    package: Package, binaries: list[BinaryRecord], size_mismatch: Severity = Severity.WARNING
-) -> list[Issue]:
-    """Every package issue of a list of objects (the one-shot form of PackageChecker)."""
-    checker = PackageChecker(package, size_mismatch)
-    for record in binaries:
-        checker.check(record)
-    return checker.finish()
-
-
 def _resolve(package: Package, uri: str | None) -> str | None:
     if not uri:
         return None

@@ -34,15 +34,18 @@ def ensure_signing_key(settings: Settings, organisation: str) -> Path | None:
     key, certificate = settings.signing_key_path, settings.signing_certificate_path
     if key.exists() or settings.signing_key:
         return None
+    write_self_signed(key, certificate, f"gedsae {organisation}", organisation)
+    return certificate
+
+
+def write_self_signed(key: Path, certificate: Path, common_name: str, organisation: str) -> None:
+    """A new self-signed pair; the private key is created readable by its owner only."""
     key.parent.mkdir(parents=True, exist_ok=True)
-    key_pem, certificate_pem = generate_self_signed(
-        f"gedsae {organisation}", organisation, SELF_SIGNED_DAYS
-    )
+    key_pem, certificate_pem = generate_self_signed(common_name, organisation, SELF_SIGNED_DAYS)
     descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key_pem)
     certificate.write_bytes(certificate_pem)
-    return certificate
 
 
 def load_signer(

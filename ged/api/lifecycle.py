@@ -335,7 +335,13 @@ async def import_rules(
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > rules_io.MAX_IMPORT_BYTES:
         raise PayloadTooLargeError("Fichier de règles trop volumineux")
-    body = await request.body()
+    # Read one byte past the limit at most: the service refuses a longer file (chunked
+    # uploads declare no length), and the rest is never held in memory.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > rules_io.MAX_IMPORT_BYTES:
+            break
     fmt: RulesFormat = format
     report = await run_in_threadpool(
         lambda: rules.import_rules(ctx, caller, io.BytesIO(body), fmt, replace=replace)
@@ -585,15 +591,14 @@ async def seda_authorization_request(
 ) -> Response:
     """AuthorizationControlAuthorityRequest (SEDA) of the proposal, for one service."""
     data = await run_in_threadpool(
-        lambda: authorization_request(
-            ctx,
-            caller,
-            proposal_id,
-            version,
-            control_authority=control_authority,
-            archival_agency=archival_agency,
-            service=service,
-        )
+        authorization_request,
+        ctx,
+        caller,
+        proposal_id,
+        version,
+        control_authority=control_authority,
+        archival_agency=archival_agency,
+        service=service,
     )
     return _seda_xml(data, f"demande-autorisation-elimination-{proposal_id}.xml")
 
@@ -610,15 +615,14 @@ async def seda_destruction_notification(
 ) -> Response:
     """ArchiveDestructionNotification (SEDA) of an executed proposal; 409 before execution."""
     data = await run_in_threadpool(
-        lambda: destruction_notification(
-            ctx,
-            caller,
-            proposal_id,
-            version,
-            archival_agency=archival_agency,
-            service=service,
-            reply_identifier=reply_identifier,
-        )
+        destruction_notification,
+        ctx,
+        caller,
+        proposal_id,
+        version,
+        archival_agency=archival_agency,
+        service=service,
+        reply_identifier=reply_identifier,
     )
     return _seda_xml(data, f"notification-elimination-{proposal_id}.xml")
 

@@ -150,11 +150,9 @@ class EffectiveRule:
 
 
 def check_binding(target: BindingTarget, rule: RetentionRule, justification: str) -> None:
-    issues: list[Issue] = []
     if rule.category is RuleCategory.HOLD:
         message = "Une règle de gel se pose comme un gel (holds), pas comme un rattachement"
-        issues.append(Issue("hold_rule_binding", message, path="rule_id"))
-    if issues:
+        issues = [Issue("hold_rule_binding", message, path="rule_id")]
         raise InvalidBinding("Rattachement refusé", issues=issues)
     if target is BindingTarget.DOSSIER and not justification.strip():
         message = "Une dérogation sur un dossier doit être justifiée"

@@ -247,9 +247,9 @@ def execute_elimination(ctx: Context, actor: Principal, proposal_id: str) -> Exe
                 f"La proposition {proposal.id} n'est pas visée ou déjà exécutée"
             )
         items = {i.dossier_id: i for i in uow.lifecycle.items_of(proposal.id)}
-        dossiers = [lock_for_action(uow, actor, dossier_id) for dossier_id in sorted(items)]
+        dossiers = {d: lock_for_action(uow, actor, d) for d in sorted(items)}
         ref = load_referential(uow, actor.organisation_id)
-        for ev in evaluate(uow, ref, dossiers, day):
+        for ev in evaluate(uow, ref, list(dossiers.values()), day):
             item = items[ev.facts.dossier_id]
             state = record(uow, actor, ev, day)
             blocker = elimination_blocker(state, ev.held, item.rule_id, item.rule_version)
@@ -259,7 +259,7 @@ def execute_elimination(ctx: Context, actor: Principal, proposal_id: str) -> Exe
                 )
                 report.skipped[item.dossier_id] = blocker.value
                 continue
-            dossier = next(d for d in dossiers if d.id == item.dossier_id)
+            dossier = dossiers[item.dossier_id]
             stone = remove_content(uow, actor, dossier, state, "eliminated", now, proposal)
             uow.lifecycle.save_state(with_phase(state, Phase.ELIMINATED, day), new=False)
             uow.lifecycle.set_item(proposal.id, item.dossier_id, ItemStatus.ELIMINATED, "")

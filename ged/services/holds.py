@@ -18,13 +18,10 @@ from datetime import date
 from ged.domain.access import Principal
 from ged.domain.errors import ConflictError, NotFoundError
 from ged.domain.lifecycle import Hold, Phase, hold_end, require_reason
-from ged.domain.model import Role
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
-from ged.services.lifecycle import lock_for_action, refresh
-from ged.services.rules import RuleNotFound
-
-MANAGERS = (Role.RECORDS_OFFICER, Role.ADMIN)
+from ged.services.lifecycle import RUNNERS, lock_for_action, refresh
+from ged.services.rules import MANAGERS, RuleNotFound
 
 
 class DossierEliminated(ConflictError):
@@ -106,7 +103,7 @@ def list_holds(
     """Holds of the organisation, or of one dossier (readable by whoever may read it)."""
     with ctx.uow() as uow:
         if dossier_id is None:
-            actor.ensure_role(Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
+            actor.ensure_role(*RUNNERS)
         else:
             load_dossier(uow, actor, dossier_id)
         return uow.lifecycle.list_holds(actor.organisation_id, dossier_id, include_lifted)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ged.domain.access import Principal
 from ged.domain.errors import NotFoundError
-from ged.domain.model import Document, Dossier, Metadata, Version
+from ged.domain.model import Document, Dossier, ExtractionStatus, Metadata, Version
 from ged.domain.oplog import LogSpec
 from ged.services.context import Context, new_id
 from ged.services.documents import OCTET_STREAM, build_version, index_fields, safe_filename
@@ -177,21 +177,9 @@ def _finish_batch(
         pks = uow.repo.add_documents([doc for doc, _, _ in rows])
         uow.repo.ensure_blobs([item.ref for item in stored], ctx.clock())
         uow.repo.add_versions([version for _, version, _ in rows])
-        uow.repo.add_texts(
-            [
-                (v.document_id, v.number, t.text)
-                for _, v, t in rows
-                if t and v.extraction_status.value == "done"
-            ]
-        )
+        uow.repo.add_texts([(v.document_id, v.number, b) for _, v, b in rows if b is not None])
         uow.repo.search.index_many(
-            [
-                (
-                    pks[doc.id],
-                    index_fields(doc, v.filename, t.text if t and t.status == "done" else ""),
-                )
-                for doc, v, t in rows
-            ]
+            [(pks[doc.id], index_fields(doc, v.filename, b or "")) for doc, v, b in rows]
         )
         uow.log_many([_log_spec(target, doc, v) for doc, v, _ in rows])
         uow.commit()
@@ -206,7 +194,8 @@ def _build(
     fact: FormatFacts | None,
     text: ExtractedText | None,
     summary: ImportSummary,
-) -> tuple[Document, Version, ExtractedText | None]:
+) -> tuple[Document, Version, str | None]:
+    """The document, its version and the extracted text when extraction succeeded."""
     now = ctx.clock()
     relative = str(item.path.relative_to(target.root))
     meta = Metadata(title=safe_filename(item.path.name), extra={"chemin_origine": relative})
@@ -217,7 +206,9 @@ def _build(
     version = build_version(
         ctx, target.actor, doc.id, 1, item.ref, item.path.name, None, facts=fact, text=text
     )
-    return doc, version, text
+    if text is None or version.extraction_status is not ExtractionStatus.DONE:
+        return doc, version, None
+    return doc, version, text.text
 
 
 def _log_spec(target: ImportTarget, doc: Document, version: Version) -> LogSpec:

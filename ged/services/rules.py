@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, get_args
 
 from ged.domain.access import Principal
 from ged.domain.errors import InvalidError, Issue, NotFoundError
@@ -28,7 +28,7 @@ from ged.services.filing import load_dossier
 from ged.services.ports import UnitOfWork
 
 RulesFormat = Literal["vitam", "csv", "xlsx", "ods"]
-FORMATS: tuple[str, ...] = ("vitam", "csv", "xlsx", "ods")
+FORMATS: tuple[str, ...] = get_args(RulesFormat)
 MANAGERS = (Role.RECORDS_OFFICER, Role.ADMIN)
 READERS = (Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
 _NOT_IN_VITAM = ("start_event", "final_action", "legal_reference")

@@ -50,16 +50,6 @@ BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
 # the connector's codes for a reply that arrived but cannot be trusted or read
 REPLY_ERRORS = frozenset({"reply_mismatch", "reply_unreadable", "reply_unexpected"})
-_ALREADY_SENT = frozenset(
-    {
-        TransferState.SENT,
-        TransferState.ACKNOWLEDGED,
-        TransferState.ACCEPTED,
-        TransferState.ACCEPTED_WITH_WARNINGS,
-        TransferState.ERROR_POLLING,
-        TransferState.ERROR_REPLY,
-    }
-)
 _POLLABLE = frozenset(
     {
         TransferState.SENT,
@@ -72,6 +62,7 @@ _POSITIVE = {
     Outcome.ACCEPTED: TransferState.ACCEPTED,
     Outcome.ACCEPTED_WITH_WARNINGS: TransferState.ACCEPTED_WITH_WARNINGS,
 }
+_ALREADY_SENT = _POLLABLE | frozenset(_POSITIVE.values())
 
 
 class TransferNotFound(NotFoundError):

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 TAG_BOOLEAN = 0x01
 TAG_INTEGER = 0x02
-TAG_BIT_STRING = 0x03
 TAG_OCTET_STRING = 0x04
 TAG_NULL = 0x05
 TAG_OID = 0x06

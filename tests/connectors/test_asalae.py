@@ -12,7 +12,6 @@ import base64
 import hashlib
 import io
 import json
-import os
 import random
 import re
 import ssl
@@ -46,8 +45,9 @@ from seda.disk_import import transfer_from_directory
 from seda.replies import Outcome, build_acknowledgement, build_transfer_reply
 from seda.sip import write_sip
 from seda.versions import NAMESPACE_PREFIX, SedaVersion
+from tests.connectors.remote import StreamProbe
+from tests.fixtures.seda_corpus import sample
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "seda" / "samples"
 BASE = "https://asalae.example"
 USER = "versant-pastell"
 PASSWORD = "s3cr3t>>?"  # its Basic token holds '+' and '=': standard base64, padded
@@ -57,15 +57,6 @@ KO_ID = "1bc19af9-2212-4e5a-956a-36591c4ac27a"
 KO_AGENCY = "ville_02"
 NOT_READY = "Transfert en cours de traitement"
 CHUNK = 64 * 1024
-
-
-def sample(name: str) -> bytes:
-    path = SAMPLES / name
-    if path.exists():
-        return path.read_bytes()
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"corpus SEDA absent en CI : {path}")
-    pytest.skip(f"corpus SEDA absent ({path}) : réponses réelles indisponibles")
 
 
 def basic(password: str) -> str:
@@ -276,23 +267,6 @@ def asalae_reply(
     assert codes is not None
     codes.addnext(package)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-class StreamProbe(httpx.MockTransport):
-    """Looks at each request body as the client hands it over, before the remote reads it."""
-
-    def __init__(self, remote: FakeAsalae) -> None:
-        super().__init__(remote)
-        self.stream_types: list[type] = []
-        self.pieces: list[list[int]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.stream_types.append(type(request.stream))
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        chunks = list(request.stream)
-        self.pieces.append([len(c) for c in chunks])
-        request.stream = httpx.ByteStream(b"".join(chunks))
-        return super().handle_request(request)
 
 
 def connector(remote: FakeAsalae, **options: Any) -> AsalaeConnector:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,27 +31,11 @@ from connectors.dropfolder import DropBox, DropFolderConnector, DropSettings
 from connectors.files import FolderUnusable, LocalFileSystem
 from seda.replies import Outcome, build_acknowledgement, build_transfer_reply
 from seda.versions import SedaVersion
+from tests.connectors.remote import retarget
+from tests.fixtures.seda_corpus import sample
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "seda" / "samples"
 MID = "TR-2026-0001"
 WHEN = datetime(2026, 1, 15, tzinfo=UTC)
-
-
-def sample(name: str) -> bytes:
-    path = SAMPLES / name
-    if path.exists():
-        return path.read_bytes()
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"corpus SEDA absent en CI : {path}")
-    pytest.skip(f"corpus SEDA absent ({path}) : réponses réelles indisponibles")
-
-
-def retarget(xml: bytes, element: str, identifier: str) -> bytes:
-    """The sample with the text of its first `element` replaced by `identifier`."""
-    pattern = re.compile(rb"(<(?:\w+:)?" + element.encode() + rb">)[^<]*(</)")
-    changed, count = pattern.subn(rb"\g<1>" + identifier.encode() + rb"\g<2>", xml, count=1)
-    assert count == 1, f"{element} absent de l'échantillon"
-    return changed
 
 
 def accepted_reply(mid: str) -> bytes:
@@ -360,7 +343,7 @@ def test_a_folder_refusing_writes_is_named_even_for_root(
     assert str(folders[0]) in report.reason
     with pytest.raises(FolderUnusable) as caught:
         box.submit(sip, MID)
-    assert caught.value.code == "permission_denied"
+    assert caught.value.code == "permission_denied" and caught.value.retryable
     assert [(e.method, e.error) for e in box.history] == [("PUT", "permission_denied")]
 
 

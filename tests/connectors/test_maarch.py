@@ -37,7 +37,8 @@ from connectors.config import ConnectorSettings, build
 from connectors.maarch import MaarchRmConnector
 from connectors.maarch_body import base64_size, encode_chunks
 from seda.replies import Outcome
-from tests.connectors.test_dropfolder import retarget, sample
+from tests.connectors.remote import StreamProbe, retarget
+from tests.fixtures.seda_corpus import sample
 
 BASE = "https://maarch.example/rm"
 TOKEN = "tok/7f3a+9c=secret"
@@ -177,23 +178,6 @@ def _manifest_reference(package: bytes, filename: str) -> str:
         found = re.search(rb"<MessageIdentifier>([^<]+)<", archive.read(manifest))
     assert found is not None
     return found.group(1).decode()
-
-
-class StreamProbe(httpx.MockTransport):
-    """Looks at the request body as the client hands it over, before MockTransport reads it."""
-
-    def __init__(self, remote: FakeMaarch) -> None:
-        super().__init__(remote)
-        self.stream_types: list[type] = []
-        self.chunk_counts: list[int] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.stream_types.append(type(request.stream))
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        chunks = list(request.stream)
-        self.chunk_counts.append(len(chunks))
-        request.stream = httpx.ByteStream(b"".join(chunks))
-        return super().handle_request(request)
 
 
 def connector(remote: FakeMaarch, token: str = TOKEN, **kw: object) -> MaarchRmConnector:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,20 +32,12 @@ from connectors.base import (
 from connectors.sae_http import SaeHttpConnector
 from seda.replies import Outcome, build_transfer_reply
 from seda.versions import SedaVersion
+from tests.connectors.remote import StreamProbe
+from tests.fixtures.seda_corpus import sample
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "seda" / "samples"
 BASE = "https://sae.example"
 TOKEN = "tok-7f3a9c-secret"
 ASALAE_OK_ID = "15ef78ef665a8777c33d1125783707f8dfb190f82869dc9248e46c5ed396d70b_1542893421"
-
-
-def sample(name: str) -> bytes:
-    path = SAMPLES / name
-    if path.exists():
-        return path.read_bytes()
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"corpus SEDA absent en CI : {path}")
-    pytest.skip(f"corpus SEDA absent ({path}) : réponses réelles indisponibles")
 
 
 def problem(status: int, code: str, **extra: object) -> httpx.Response:
@@ -132,23 +123,6 @@ def _with(headers: dict[str, str]) -> httpx.Response:
     response = problem(404, "reply_not_ready")
     response.headers.update(headers)
     return response
-
-
-class StreamProbe(httpx.MockTransport):
-    """Looks at the request body as the client handed it over, before MockTransport reads it."""
-
-    def __init__(self, remote: FakeRepository) -> None:
-        super().__init__(remote)
-        self.stream_types: list[type] = []
-        self.chunk_counts: list[int] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.stream_types.append(type(request.stream))
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        chunks = list(request.stream)
-        self.chunk_counts.append(len(chunks))
-        request.stream = httpx.ByteStream(b"".join(chunks))
-        return super().handle_request(request)
 
 
 def connector(remote: FakeRepository, **kw: object) -> SaeHttpConnector:

@@ -37,7 +37,8 @@ from connectors.vitam import VitamConnector, from_settings
 from connectors.vitam_layout import sip_layout_problems
 from seda.replies import Outcome, build_transfer_reply
 from seda.versions import SedaVersion
-from tests.fixtures.seda_corpus import shared_path
+from tests.connectors.remote import StreamProbe
+from tests.fixtures.seda_corpus import sample
 from tests.fixtures.tls import HttpsServer, TlsPki
 
 BASE = "https://vitam.example"
@@ -46,10 +47,6 @@ OK_REQUEST = "ef311f05-2a6f-40fe-b015-00b8ebeafcbd"  # atr_vitam_ok.xml's Messag
 OK_OPERATION = "aeeaaaaaacfdatmhaahbiamc2a76zpyaaaaq"  # … and its MessageIdentifier
 _MESSAGE_ID = re.compile(rb"<(?:\w+:)?MessageIdentifier>([^<]*)<")
 _REPLY_CODE = re.compile(rb"<(?:\w+:)?ReplyCode>([^<]*)<")
-
-
-def sample(name: str) -> bytes:
-    return shared_path(f"samples/{name}").read_bytes()
 
 
 def vitam_error(status: int, code: str, description: str) -> httpx.Response:
@@ -190,23 +187,6 @@ def unknown_workflow_reply(operation: str, context: str) -> bytes:
     for placeholder, value in values.items():
         template = template.replace(placeholder, value)
     return template.encode()
-
-
-class StreamProbe(httpx.MockTransport):
-    """Looks at the request body as the client handed it over, before MockTransport reads it."""
-
-    def __init__(self, remote: Callable[[httpx.Request], httpx.Response]) -> None:
-        super().__init__(remote)
-        self.stream_types: list[type] = []
-        self.chunk_sizes: list[list[int]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.stream_types.append(type(request.stream))
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        chunks = list(request.stream)
-        self.chunk_sizes.append([len(c) for c in chunks])
-        request.stream = httpx.ByteStream(b"".join(chunks))
-        return super().handle_request(request)
 
 
 def connector(remote: Callable[[httpx.Request], httpx.Response], **kw: object) -> VitamConnector:
@@ -536,8 +516,8 @@ def test_upload_is_streamed_in_chunks_not_read_whole(sip: Path) -> None:
     send(conn, sip, "TR-1")
     size = sip.stat().st_size
     assert not issubclass(probe.stream_types[0], httpx.ByteStream)  # bytes would be a ByteStream
-    assert len(probe.chunk_sizes[0]) == -(-size // 4096) > 1
-    assert max(probe.chunk_sizes[0]) == 4096
+    assert len(probe.pieces[0]) == -(-size // 4096) > 1
+    assert max(probe.pieces[0]) == 4096
     digest = hashlib.sha256(sip.read_bytes()).hexdigest()
     assert hashlib.sha256(remote.received[0]).hexdigest() == digest
     assert (conn.history[0].request_sha256, conn.history[0].request_size) == (digest, size)

@@ -77,8 +77,9 @@ def test_connectors_check_ok_against_a_running_repository(
         f'token_file = "{tmp_path / "wrong"}"\n',
         encoding="utf-8",
     )
-    assert check("ok") == (0, check("ok")[1])
-    assert "OK" in check("ok")[1] and "organisation=ARCH" in check("ok")[1]
+    code, output = check("ok")
+    assert code == 0, output
+    assert "OK" in output and "organisation=ARCH" in output
     code, output = check("refused")
     assert code == 1 and "credentials_refused" in output
 

@@ -35,7 +35,9 @@ from ged.services.ports import TransferRecord
 from tests.connectors import test_asalae as asalae
 from tests.connectors import test_maarch as maarch
 from tests.connectors import test_vitam as vitam
-from tests.connectors.test_dropfolder import acknowledgement, retarget, sample
+from tests.connectors.remote import retarget
+from tests.connectors.test_dropfolder import acknowledgement
+from tests.fixtures.seda_corpus import sample
 from tests.fixtures.sftp import SshServer
 from tests.integration.test_transfer_loop import ScriptedSae
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 NS = "fr:gouv:culture:archivesdefrance:seda:v2.1"
@@ -60,7 +61,7 @@ def xml_cases(port: int, secret: Path) -> dict[str, str]:
     }
 
 
-def write_zip(path: Path, entries: list[tuple[str | zipfile.ZipInfo, bytes]]) -> Path:
+def write_zip(path: Path, entries: Sequence[tuple[str | zipfile.ZipInfo, bytes]]) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in entries:
             archive.writestr(name, data)

@@ -12,14 +12,7 @@ import pytest
 
 from seda.issues import Severity
 from seda.validate import ValidationOptions, validate_path
-
-NS = "fr:gouv:culture:archivesdefrance:seda:v2.1"
-MINIMAL = (
-    f'<ArchiveTransfer xmlns="{NS}"><Date>2024-01-01T00:00:00</Date>'
-    "<MessageIdentifier>M1</MessageIdentifier><CodeListVersions/>"
-    "<ArchivalAgency><Identifier>A</Identifier></ArchivalAgency>"
-    "<TransferringAgency><Identifier>T</Identifier></TransferringAgency></ArchiveTransfer>"
-)
+from tests.seda.hostile_inputs import EXPECTED, MINIMAL, write_zip, xml_cases, zip_cases
 
 
 @pytest.fixture
@@ -101,11 +94,7 @@ def test_huge_attribute_is_refused(tmp_path: Path, schema_dir: Path) -> None:
 
 
 def _zip(tmp_path: Path, entries: list[tuple[str | zipfile.ZipInfo, bytes]]) -> Path:
-    path = tmp_path / "sip.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in entries:
-            archive.writestr(name, data)
-    return path
+    return write_zip(tmp_path / "sip.zip", entries)
 
 
 def test_zip_slip_and_absolute_names_are_refused(tmp_path: Path, schema_dir: Path) -> None:
@@ -191,8 +180,6 @@ def test_every_hostile_input_of_the_catalogue_is_refused_with_its_code(
     tmp_path: Path, schema_dir: Path, listener: socket.socket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The inputs bench/bench_seda.py --hostile measures (time and memory) are the ones checked here."""
-    from tests.seda.hostile_inputs import EXPECTED, xml_cases, zip_cases
-
     inputs, scratch = tmp_path / "inputs", tmp_path / "scratch"
     inputs.mkdir()
     scratch.mkdir()

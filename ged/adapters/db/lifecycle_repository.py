@@ -402,8 +402,9 @@ class SqlLifecycleRepository:
                 **{**proposal.__dict__, "status": proposal.status.value}
             )
         )
-        for item in items:
-            self.conn.execute(insert(t.elimination_items).values(**_item_values(item)))
+        values = [_item_values(item) for item in items]
+        if values:  # one round trip for every item
+            self.conn.execute(insert(t.elimination_items), values)
 
     def get_proposal(self, org_id: str, proposal_id: str) -> EliminationProposal | None:
         c = t.elimination_proposals.c
@@ -543,7 +544,6 @@ def _binding_values(b: Binding) -> dict[str, Any]:
 
 
 def _hold(row: RowMapping) -> Hold:
-    lifted = row["lifted_at"]
     return Hold(
         id=row["id"],
         organisation_id=row["organisation_id"],
@@ -555,7 +555,7 @@ def _hold(row: RowMapping) -> Hold:
         ends_on=row["ends_on"],
         rule_id=row["rule_id"],
         rule_version=row["rule_version"],
-        lifted_at=rows.as_utc(lifted) if lifted else None,
+        lifted_at=rows.optional_utc(row["lifted_at"]),
         lifted_by=row["lifted_by"],
         lift_reason=row["lift_reason"],
     )
@@ -595,9 +595,6 @@ def _state_values(s: LifecycleState) -> dict[str, Any]:
 
 
 def _proposal(row: RowMapping) -> EliminationProposal:
-    def when(key: str) -> datetime | None:
-        return rows.as_utc(row[key]) if row[key] else None
-
     return EliminationProposal(
         id=row["id"],
         organisation_id=row["organisation_id"],
@@ -606,10 +603,10 @@ def _proposal(row: RowMapping) -> EliminationProposal:
         created_at=rows.as_utc(row["created_at"]),
         as_of=row["as_of"],
         decided_by=row["decided_by"],
-        decided_at=when("decided_at"),
+        decided_at=rows.optional_utc(row["decided_at"]),
         decision_note=row["decision_note"],
         executed_by=row["executed_by"],
-        executed_at=when("executed_at"),
+        executed_at=rows.optional_utc(row["executed_at"]),
     )
 
 
@@ -638,7 +635,6 @@ def _item_values(item: ProposalItem) -> dict[str, Any]:
 
 
 def _tombstone(row: RowMapping) -> Tombstone:
-    approved = row["approved_at"]
     return Tombstone(
         dossier_id=row["dossier_id"],
         organisation_id=row["organisation_id"],
@@ -650,7 +646,7 @@ def _tombstone(row: RowMapping) -> Tombstone:
         rule_version=row["rule_version"],
         proposal_id=row["proposal_id"],
         approved_by=row["approved_by"],
-        approved_at=rows.as_utc(approved) if approved else None,
+        approved_at=rows.optional_utc(row["approved_at"]),
         removed_by=row["removed_by"],
         removed_at=rows.as_utc(row["removed_at"]),
         documents=list(row["documents"] or []),

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ged.adapters.db import rows
 from ged.adapters.db import tables as t
-from ged.adapters.db.search import SearchIndex, search_index_for
+from ged.adapters.db.search import search_index_for
 from ged.domain.access import Principal
 from ged.domain.model import (
     Document,
@@ -23,6 +23,7 @@ from ged.domain.model import (
     Version,
 )
 from ged.services.ports import ContentRef
+from ged.services.repository import SearchIndex
 
 _VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512]
 

@@ -27,6 +27,11 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def optional_utc(value: datetime | None) -> datetime | None:
+    """``as_utc`` for a nullable column."""
+    return None if value is None else as_utc(value)
+
+
 def organisation(row: RowMapping) -> Organisation:
     return Organisation(id=row["id"], name=row["name"], created_at=as_utc(row["created_at"]))
 

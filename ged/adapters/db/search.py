@@ -9,25 +9,16 @@ probes FTS once per row: p95 538 ms instead of 18 ms on 100k documents
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, Float, column, text
 
 from ged.adapters.db import rows
 from ged.adapters.db import tables as t
 from ged.domain.search import SearchHit, SearchPage, SearchQuery, SortKey, terms
+from ged.services.repository import SearchIndex
 
 PG_MAX_BODY = 400_000  # characters: a tsvector is limited to 1 MB
-
-
-class SearchIndex(Protocol):
-    def index(self, document_pk: int, fields: dict[str, str]) -> None: ...
-
-    def index_many(self, items: list[tuple[int, dict[str, str]]]) -> None: ...
-
-    def remove(self, document_pk: int) -> None: ...
-
-    def search(self, query: SearchQuery) -> SearchPage: ...
 
 
 def search_index_for(conn: Connection) -> SearchIndex:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import tables as t
-from ged.adapters.db.rows import as_utc
+from ged.adapters.db.rows import as_utc, optional_utc
 from ged.services.ports import TransferRecord, TransferState
 
 # states in which a transfer still waits for something: a retry or a poll
@@ -120,7 +120,6 @@ def _values(r: TransferRecord) -> dict[str, Any]:
 
 
 def _record(row: RowMapping) -> TransferRecord:
-    next_at = row["next_attempt_at"]
     return TransferRecord(
         message_identifier=row["message_identifier"],
         organisation_id=row["organisation_id"],
@@ -137,7 +136,7 @@ def _record(row: RowMapping) -> TransferRecord:
         remote_reference=row["remote_reference"],
         locators=dict(row["locators"]),
         attempts=row["attempts"],
-        next_attempt_at=None if next_at is None else as_utc(next_at),
+        next_attempt_at=optional_utc(row["next_attempt_at"]),
         last_error_code=row["last_error_code"],
         last_error_message=row["last_error_message"],
         reasons=tuple(row["reasons"]),
@@ -145,5 +144,5 @@ def _record(row: RowMapping) -> TransferRecord:
         history=tuple(row["history"]),
         agreement=row["agreement"],
         signature=row["signature"],
-        give_up_at=None if row["give_up_at"] is None else as_utc(row["give_up_at"]),
+        give_up_at=optional_utc(row["give_up_at"]),
     )
