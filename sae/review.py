@@ -16,6 +16,7 @@ decision is final; the scheduler's next seal covers it).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 import uuid
@@ -44,6 +45,13 @@ log = logging.getLogger("gedsae.sae.review")
 class ChecksFailed(ConflictError):
     code = "transfer_checks_failed"
     title = "Les contrôles ont échoué : le transfert ne peut qu'être rejeté"
+
+
+class PackageAltered(ConflictError):
+    """The quarantined package is no longer the one received and checked."""
+
+    code = "package_altered_in_quarantine"
+    title = "Paquet modifié en quarantaine depuis sa réception : à rejeter"
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ def accept(
         raise ChecksFailed(f"Le transfert {transfer_id} a échoué aux contrôles")
     store.claim(transfer.id, TransferState.AWAITING_REVIEW, TransferState.ACCEPTING)
     try:
+        _ensure_unchanged(transfer)
         archived = _archive(offers, transfer)
         reply = _reply(transfer, "OK", d.comment, _units_element(archived.units, transfer))
         store.decide(
@@ -101,6 +110,18 @@ def accept(
     transfer.quarantine_path.unlink(missing_ok=True)
     _seal_quietly(seal, transfer.id)
     return store.get(organisation, transfer_id)
+
+
+def _ensure_unchanged(transfer: Transfer) -> None:
+    """What is archived must be what was checked: the package's SHA-256 taken at reception is
+    compared before anything is written (one more read of the package, nothing stored)."""
+    with transfer.quarantine_path.open("rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    if digest != transfer.package_sha256:
+        raise PackageAltered(
+            f"Le paquet du transfert {transfer.id} a changé en quarantaine depuis sa réception "
+            f"(SHA-256 {digest}, reçu {transfer.package_sha256})"
+        )
 
 
 def reject(store: TransferStore, organisation: str, transfer_id: str, d: Decision) -> Transfer:

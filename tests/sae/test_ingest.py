@@ -347,3 +347,20 @@ def test_tokens_and_roles_are_enforced(repo: Repository, tmp_path: Path) -> None
     )
     assert response.status_code == 403
     assert repo.connector.check().ok
+
+
+def test_a_package_altered_in_quarantine_after_its_checks_is_never_archived(
+    repo: Repository, tmp_path: Path
+) -> None:
+    sip = make_sip(tmp_path, "TR-ALT")
+    transfer_id = submit(repo, sip, "TR-ALT").remote_reference
+    assert pending(repo)["TR-ALT"]["checks_passed"]
+    quarantined = next(p for p in repo.settings.quarantine_dir.iterdir() if p.is_file())
+    with quarantined.open("ab") as package:  # still a readable zip, every member unchanged
+        package.write(b"appended after the checks")
+    refused = decide(repo, transfer_id, "accept")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "package_altered_in_quarantine"
+    assert pending(repo)["TR-ALT"]["state"] == "awaiting_review"  # still to be rejected
+    assert not any(repo.offers.registry.iter_objects())
+    assert decide(repo, transfer_id, "reject", "paquet altéré").status_code == 200
