@@ -231,10 +231,10 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
         )
     ]
     if with_sae:
-        from ged.cli_sae import _config
+        from ged.cli_sae import repository_config
         from sae.api import create_sae_app
 
-        sae_settings, sae_config = _config(None)
+        sae_settings, sae_config = repository_config(None)
         servers.append(
             uvicorn.Server(
                 uvicorn.Config(

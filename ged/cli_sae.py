@@ -33,7 +33,7 @@ def _settings(home: Path | None) -> SaeSettings:
         sys.exit(1)
 
 
-def _config(home: Path | None) -> tuple[SaeSettings, SaeConfig]:
+def repository_config(home: Path | None) -> tuple[SaeSettings, SaeConfig]:
     from sae.config import SaeMisconfigured, build_config
 
     settings = _settings(home)
@@ -120,7 +120,7 @@ def sae_serve(host: str | None, port: int | None, home: Path | None) -> None:
 
     from sae.api import create_sae_app
 
-    settings, config = _config(home)
+    settings, config = repository_config(home)
     uvicorn.run(
         create_sae_app(config),
         host=host or settings.host,
@@ -143,7 +143,7 @@ def sae_review_list(organisation: str | None, as_json: bool, home: Path | None) 
     from sae import review
     from sae.api import transfer_summary
 
-    settings, config = _config(home)
+    settings, config = repository_config(home)
     pending = review.pending(_store(config), organisation or settings.organisation)
     if as_json:
         click.echo(json.dumps([transfer_summary(t) for t in pending], ensure_ascii=False, indent=2))
@@ -166,7 +166,7 @@ def _decide(
     from sae import review
     from sae.api import transfer_summary
 
-    settings, config = _config(home)
+    settings, config = repository_config(home)
     store = _store(config)
     org = organisation or settings.organisation
     decision = review.Decision(archivist, comment)
@@ -221,7 +221,7 @@ def sae_audit(no_repair: bool, as_json: bool, home: Path | None) -> None:
     une anomalie subsiste)."""
     from sae.audit import audit
 
-    settings, config = _config(home)
+    settings, config = repository_config(home)
     offers = config.offers
     report = audit(
         offers.offers, offers.registry, repair=not no_repair, spool_dir=settings.home / "spool"
@@ -247,7 +247,7 @@ def sae_seal(home: Path | None) -> None:
     """Scelle le journal du dépôt : point de contrôle signé, écrit sur chaque offre."""
     from sae.checkpoints import seal
 
-    _, config = _config(home)
+    _, config = repository_config(home)
     if config.sealing is None:
         click.echo("sae_misconfigured: aucune clé de scellement (gedsae sae init)", err=True)
         sys.exit(1)
@@ -259,7 +259,7 @@ def verify_repository_log(home: Path | None) -> bool:
     """The repository's chain and its sealed checkpoints; prints the findings."""
     from sae.checkpoint_verify import verify_with_checkpoints
 
-    _, config = _config(home)
+    _, config = repository_config(home)
     anchors = config.sealing.anchors() if config.sealing is not None else ()
     report = verify_with_checkpoints(config.data_dir / "transfers.sqlite", config.offers, anchors)
     if report.ok:

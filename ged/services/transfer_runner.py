@@ -35,6 +35,8 @@ from seda.sip import SipLayout
 from seda.versions import SedaVersion
 
 DEFAULT_GIVE_UP = timedelta(days=30)
+# states in which the next step is a push: never sent, or a push that failed (or was killed)
+_TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
 
 
 class AgreementNotFound(NotFoundError):
@@ -257,7 +259,7 @@ def _prepare(
         "signer": setup.signer.subject,
         "format": "CAdES-BES detached (CMS SignedData), DER, base64",
         "package_sha256": prepared.sha256,
-        "package": base64.b64encode(package).decode("ascii"),
+        "package": _b64(package),
         "manifest": _b64(prepared.manifest_signature),
         "manifest_sha256": prepared.manifest_sha256,
         "in_package": prepared.manifest_signature is not None,
@@ -289,7 +291,7 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
             gave_up += 1
             continue
         done = step(setup, ctx, actor, record)
-        if record.state in (TransferState.PREPARED, TransferState.ERROR_SENDING):
+        if record.state in _TO_SEND:
             resent += 1
         else:
             polled += 1
@@ -318,7 +320,7 @@ def _step(
     agreement: Agreement,
     connector: Connector,
 ) -> TransferRecord:
-    if record.state in (TransferState.PREPARED, TransferState.ERROR_SENDING):
+    if record.state in _TO_SEND:
         prepared = PreparedTransfer(
             record.message_identifier,
             Path(record.sip_path),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -45,9 +44,9 @@ from ged.services.search import search_documents
 from seda.destruction import parse_authorization_request, parse_destruction_notification
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
+from tests.fixtures.seda_corpus import vitam_rules_dir
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
-VITAM = Path("/work/shared/rules/vitam/jeu_donnees_OK_regles_CSV.csv")
 HOLD_RULES = (
     "RuleId,RuleType,RuleValue,RuleDescription,RuleDuration,RuleMeasurement\n"
     "HOL-1,HoldRule,Gel d'un an,,1,YEAR\n"
@@ -56,11 +55,7 @@ HOLD_RULES = (
 
 
 def vitam_file() -> Path:
-    if not VITAM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{VITAM} missing: the shared Vitam rule files are required in CI")
-        pytest.skip(f"{VITAM} absent (shared Vitam rule files not mounted)")
-    return VITAM
+    return vitam_rules_dir() / "jeu_donnees_OK_regles_CSV.csv"
 
 
 def import_tableau(ged: Ged, text: str | None = None, replace: bool = False) -> rules.ImportReport:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,13 @@ from sae.referential import (
     load_rules,
     referential_issues,
 )
+from tests.fixtures.seda_corpus import vitam_rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def vitam_rules(name: str) -> Path:
-    folder = Path(os.environ.get("GEDSAE_SHARED_DIR", ROOT.parent / "shared")) / "rules" / "vitam"
-    if folder.is_dir():
-        return folder / name
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"Vitam rule files missing under CI: {folder}")
-    pytest.skip(f"Vitam rule files not found ({folder}); set GEDSAE_SHARED_DIR")
+    return vitam_rules_dir() / name
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -31,19 +30,10 @@ from ged.services.rules_io import (
     write_tableau,
     write_vitam_csv,
 )
+from tests.fixtures.seda_corpus import vitam_rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLEAU = ROOT / "tests" / "fixtures" / "tableau_de_gestion.csv"
-
-
-def vitam_dir() -> Path:
-    shared = Path(os.environ.get("GEDSAE_SHARED_DIR", ROOT.parent / "shared"))
-    folder = shared / "rules" / "vitam"
-    if folder.is_dir():
-        return folder
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"Vitam rule files missing under CI: {folder}")
-    pytest.skip(f"Vitam rule files not found ({folder}); set GEDSAE_SHARED_DIR")
 
 
 def refusal(data: bytes | str, **kwargs: object) -> list[Issue]:
@@ -129,7 +119,7 @@ CAUSE_NOT_CONSEQUENCES = {"error_report_reference_with_wrong_coma.json"}
 def test_vitam_ko_files_are_refused_as_vitam_refuses_them(
     name: str, report: str | None, expected: list[tuple[int, str | None, str]]
 ) -> None:
-    folder = vitam_dir()
+    folder = vitam_rules_dir()
     issues = refusal((folder / name).read_bytes())
     assert triples(issues) == expected
     if report is None:
@@ -148,7 +138,7 @@ def test_vitam_ko_files_are_refused_as_vitam_refuses_them(
 
 
 def read_vitam(name: str) -> list[RetentionRule]:
-    with (vitam_dir() / name).open("rb") as stream:
+    with (vitam_rules_dir() / name).open("rb") as stream:
         return parse_vitam_csv(stream)
 
 
@@ -213,7 +203,7 @@ def test_vitam_export_round_trips(name: str) -> None:
 
 
 def ok_text() -> str:
-    return (vitam_dir() / "jeu_donnees_OK_regles_CSV.csv").read_text(encoding="utf-8")
+    return (vitam_rules_dir() / "jeu_donnees_OK_regles_CSV.csv").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
