@@ -19,11 +19,12 @@ from ged.domain.model import Role
 from ged.services import eliminations, filing, holds, lifecycle, rules
 from ged.services.eliminations import NothingToPropose
 from tests.fixtures.ged import Ged
-from tests.integration.test_lifecycle import VITAM
+from tests.fixtures.seda_corpus import VITAM_RULES
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
 # The rows of Vitam's test referential this simulation binds, used when /work/shared is absent
 # (test_lifecycle.py imports the whole file, and fails in CI without it).
+VITAM = VITAM_RULES / "jeu_donnees_OK_regles_CSV.csv"
 VITAM_EXCERPT = (
     "RuleId,RuleType,RuleValue,RuleDescription,RuleDuration,RuleMeasurement\n"
     "APP-00005,AppraisalRule,Pièces comptables (comptable),,6,YEAR\n"
