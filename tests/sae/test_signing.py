@@ -500,7 +500,8 @@ def test_utc_time_uses_the_rfc_5280_century_rule() -> None:
 # --- RFC 3161 --------------------------------------------------------------------------------
 
 TSA_URL = "https://tsa.example.test/tsr"
-GEN_TIME = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+# The TSA stamps on the same clock as the certificates it is checked against (never a fixed date).
+GEN_TIME = NOW.replace(microsecond=0)
 
 
 @dataclass
