@@ -11,3 +11,11 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.sftp",
 ]
+
+from hypothesis import settings  # noqa: E402 - after the plugin list, which pytest reads first
+
+# Speed is measured by the benchmarks, never asserted: no Hypothesis deadline (a slow first
+# example on a loaded machine is not a failure), and a fixed derandomised run so that every
+# change is checked against the same examples.
+settings.register_profile("gedsae", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("gedsae")
