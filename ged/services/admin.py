@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ged.domain.access import Principal
 from ged.domain.errors import AuthenticationError, ConflictError, InvalidError, Issue, NotFoundError
-from ged.domain.model import Organisation, Role, Service
+from ged.domain.model import Organisation, PrincipalKind, Role, Service
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
 
@@ -86,7 +86,8 @@ def create_principal(
     platform_admin: bool = False,
     label: str = "",
 ) -> IssuedToken:
-    """Creates a user or application client with a first token (returned once)."""
+    """Creates a user or application client with a first token (returned once); each role is
+    recorded as granted by ``actor`` now."""
     if not roles:
         raise InvalidError(
             "Aucun rôle", issues=[Issue("roles_required", "au moins un rôle", path="roles")]
@@ -106,8 +107,10 @@ def create_principal(
             frozenset(roles),
             frozenset(service_ids),
             platform_admin,
+            PrincipalKind(kind),
         )
-        uow.repo.add_principal(principal, kind, ctx.clock())
+        uow.repo.add_principal(principal, ctx.clock())
+        uow.access.grant_roles(principal.id, roles, actor, ctx.clock())
         token = _issue(ctx, uow, principal, label or "initial")
         details = {"name": name, "kind": kind, "roles": sorted(r.value for r in roles)}
         uow.log(actor, "principal.create", "principal", principal.id, organisation_id, details)

@@ -18,6 +18,7 @@ from ged.domain.model import (
     ExtractionStatus,
     Organisation,
     PlanNode,
+    PrincipalKind,
     Role,
     Service,
     Version,
@@ -86,13 +87,13 @@ class SqlRepository:
         )
         return [rows.service(r) for r in self.conn.execute(query).mappings()]
 
-    def add_principal(self, principal: Principal, kind: str, created_at: datetime) -> None:
+    def add_principal(self, principal: Principal, created_at: datetime) -> None:
         self.conn.execute(
             insert(t.principals).values(
                 id=principal.id,
                 organisation_id=principal.organisation_id,
                 name=principal.name,
-                kind=kind,
+                kind=principal.kind.value,
                 roles=",".join(sorted(r.value for r in principal.roles)),
                 platform_admin=principal.platform_admin,
                 created_at=created_at,
@@ -124,6 +125,7 @@ class SqlRepository:
             roles=frozenset(Role(r) for r in row["roles"].split(",") if r),
             service_ids=service_ids,
             platform_admin=bool(row["platform_admin"]),
+            kind=PrincipalKind(row["kind"]),
         )
 
     def find_principal(self, org_id: str, name: str) -> Principal | None:
