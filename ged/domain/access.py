@@ -61,3 +61,18 @@ class RoleGrant:
     role: Role
     granted_by: str
     granted_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A bearer token as kept: its SHA-256 only, who holds it, and until when it is good."""
+
+    id: str
+    principal_id: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at

@@ -135,26 +135,6 @@ class SqlRepository:
         principal_id = self.conn.execute(query).scalar()
         return self.get_principal(principal_id) if principal_id else None
 
-    def add_token(
-        self, token_id: str, principal_id: str, token_hash: str, label: str, at: datetime
-    ) -> None:
-        self.conn.execute(
-            insert(t.tokens).values(
-                id=token_id,
-                principal_id=principal_id,
-                token_hash=token_hash,
-                label=label,
-                created_at=at,
-            )
-        )
-
-    def principal_for_token(self, token_hash: str) -> Principal | None:
-        query = select(t.tokens.c.principal_id).where(
-            t.tokens.c.token_hash == token_hash, t.tokens.c.revoked_at.is_(None)
-        )
-        principal_id = self.conn.execute(query).scalar()
-        return self.get_principal(principal_id) if principal_id else None
-
     # -- classification plan --------------------------------------------------------------
     def add_plan_node(self, node: PlanNode) -> None:
         self.conn.execute(insert(t.plan_nodes).values(**node.__dict__))

@@ -96,6 +96,7 @@ tokens = Table(
     Column("label", String(200), nullable=False, default=""),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
+    Column("expires_at", TS),
 )
 
 plan_nodes = Table(

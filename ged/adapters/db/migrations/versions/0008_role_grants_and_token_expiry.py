@@ -1,5 +1,6 @@
 """Who granted each role, and when; existing roles take their principal's creator and creation
 time from the operation log (``principal.create``), which has recorded both from the start.
+Tokens get an optional expiry (``expires_at``).
 
 Revision ID: 0008
 Revises: 0004
@@ -28,6 +29,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("principal_id", "role", name="pk_role_grants"),
     )
     _backfill_grants()
+    with op.batch_alter_table("tokens") as batch:
+        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def _backfill_grants() -> None:
@@ -59,4 +62,6 @@ def _backfill_grants() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tokens") as batch:
+        batch.drop_column("expires_at")
     op.drop_table("role_grants")
