@@ -280,7 +280,7 @@ def tokens_create(
 ) -> None:
     """Crée un jeton pour NAME (et crée NAME avec --role s'il n'existe pas)."""
     ctx = env.context()
-    expiry = _expiry(expires_at)
+    expiry = expiry_option(expires_at)
 
     def create() -> admin.IssuedToken:
         with ctx.uow() as uow:
@@ -316,7 +316,8 @@ def tokens_create(
     click.echo(issued.token)
 
 
-def _expiry(text: str | None) -> datetime | None:
+def expiry_option(text: str | None) -> datetime | None:
+    """``--expires-at``: ISO 8601, UTC when no zone is given."""
     if text is None:
         return None
     try:
