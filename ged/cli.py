@@ -72,7 +72,7 @@ def run(action: Callable[[], T]) -> T:
 
 class Env:
     def __init__(self, home: Path | None) -> None:
-        self.settings: Settings = load_settings(home)
+        self.settings: Settings = run(lambda: load_settings(home))
         self._ctx: Context | None = None
 
     def context(self) -> Context:

@@ -53,6 +53,8 @@ from cryptography import x509
 
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.domain.errors import InvalidError
+from ged.secret_options import read_secret
 from ged.services.ports import BlobStore
 from sae.api import SaeConfig
 from sae.checkpoints import Sealing
@@ -159,8 +161,8 @@ def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobSt
             str(table["bucket"]),
             endpoint_url=table.get("endpoint_url"),
             region=table.get("region"),
-            access_key_id=_secret(table, "access_key"),
-            secret_access_key=_secret(table, "secret_key"),
+            access_key_id=_secret(table, "access_key", name),
+            secret_access_key=_secret(table, "secret_key", name),
             prefix=str(table.get("prefix", "")),
             name=name,
             spool_dir=settings.home / "spool",
@@ -168,14 +170,11 @@ def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobSt
     raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")
 
 
-def _secret(table: Mapping[str, Any], key: str) -> str | None:
-    if key in table:
-        raise SaeMisconfigured(f"{key} ne s'écrit pas en clair : {key}_file ou {key}_env")
-    if f"{key}_file" in table:
-        return Path(str(table[f"{key}_file"])).read_text(encoding="utf-8").strip()
-    if f"{key}_env" in table:
-        return os.environ.get(str(table[f"{key}_env"]))
-    return None
+def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
+    try:
+        return read_secret(table, key, f"offre {offer}")
+    except InvalidError as exc:
+        raise SaeMisconfigured(exc.detail) from exc
 
 
 def build_agreements(settings: SaeSettings) -> dict[str, ArchivalAgreement]:
