@@ -28,6 +28,7 @@ from ged.domain.errors import (
     ForbiddenError,
     NotFoundError,
 )
+from ged.http_hardening import hardened_app
 from sae import catalogue_search, checkpoint_verify, checkpoints, recovery, review
 from sae.ingest import (
     IngestSettings,
@@ -79,7 +80,7 @@ class DecisionBody(BaseModel):
 def create_sae_app(config: SaeConfig) -> FastAPI:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = TransferStore(config.data_dir / "transfers.sqlite")
-    app = FastAPI(
+    app = hardened_app(
         title="gedsae — dépôt d'archives",
         version=VERSION,
         lifespan=with_periodic_sealing(
