@@ -218,12 +218,14 @@ def status(env: Env, quiet: bool) -> None:
 def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
     """Lance le serveur HTTP (API REST)."""
     import asyncio
+    import os
 
     import uvicorn
 
     from ged.api.app import create_app
     from ged.bootstrap import build_transfer_setup
 
+    os.umask(0o077)  # whatever the server creates (spools, blobs, journals) is its own
     setup = run(lambda: build_transfer_setup(env.settings))
     app = create_app(env.context(), setup, scheduler_interval=env.settings.transfer_poll_interval_s)
     servers = [

@@ -155,7 +155,11 @@ def sae_token_revoke(token_id: str, home: Path | None) -> None:
 @home_option
 def sae_serve(host: str | None, port: int | None, home: Path | None) -> None:
     """Lance le dépôt comme processus autonome (API /api/v1/sae)."""
+    import os
+
     import uvicorn
+
+    os.umask(0o077)  # whatever the repository creates (quarantine, spools, journals) is its own
 
     from sae.api import create_sae_app
 
