@@ -23,6 +23,7 @@ from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.signing import load_signer
 from ged.config import Settings
+from ged.private_files import tighten_folder
 from ged.services.context import Context
 from ged.services.ports import (
     BatchExtractor,
@@ -88,6 +89,8 @@ def build_context(
     run_migrations: bool = True,
 ) -> Context:
     engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
+    for spool in (settings.home / "spool", settings.transfer_spool):
+        tighten_folder(spool)  # left by an earlier version with the umask's mode
     if run_migrations:
         migrate(engine)
     store = blobs or make_blob_store(settings)

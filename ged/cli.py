@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn, TypeVar
 
@@ -71,7 +72,7 @@ def run(action: Callable[[], T]) -> T:
 
 class Env:
     def __init__(self, home: Path | None) -> None:
-        self.settings: Settings = load_settings(home)
+        self.settings: Settings = run(lambda: load_settings(home))
         self._ctx: Context | None = None
 
     def context(self) -> Context:
@@ -217,12 +218,14 @@ def status(env: Env, quiet: bool) -> None:
 def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
     """Lance le serveur HTTP (API REST)."""
     import asyncio
+    import os
 
     import uvicorn
 
     from ged.api.app import create_app
     from ged.bootstrap import build_transfer_setup
 
+    os.umask(0o077)  # whatever the server creates (spools, blobs, journals) is its own
     setup = run(lambda: build_transfer_setup(env.settings))
     app = create_app(env.context(), setup, scheduler_interval=env.settings.transfer_poll_interval_s)
     servers = [
@@ -261,6 +264,11 @@ def tokens() -> None:
 @click.option("--service", "services", multiple=True, help="Identifiant SEDA d'un service")
 @click.option("--application", is_flag=True, help="Client applicatif plutôt qu'utilisateur")
 @click.option("--label", default="cli")
+@click.option(
+    "--expires-at",
+    default=None,
+    help="Fin de validité, ISO 8601 (2027-01-31 ou 2027-01-31T18:00+01:00 ; UTC si sans fuseau)",
+)
 @pass_env
 def tokens_create(
     env: Env,
@@ -270,9 +278,11 @@ def tokens_create(
     services: tuple[str, ...],
     application: bool,
     label: str,
+    expires_at: str | None,
 ) -> None:
     """Crée un jeton pour NAME (et crée NAME avec --role s'il n'existe pas)."""
     ctx = env.context()
+    expiry = expiry_option(expires_at)
 
     def create() -> admin.IssuedToken:
         with ctx.uow() as uow:
@@ -291,14 +301,73 @@ def tokens_create(
                     raise NotFoundError(f"Service « {seda_id} » introuvable")
                 service_ids.add(svc.id)
         if exists:
-            return admin.create_token(ctx, "cli", org.id, name, label)
+            return admin.create_token(ctx, "cli", org.id, name, label, expiry)
         kind = "application" if application else "user"
         return admin.create_principal(
-            ctx, "cli", org.id, name, {Role(r) for r in roles}, service_ids, kind=kind
+            ctx,
+            "cli",
+            org.id,
+            name,
+            {Role(r) for r in roles},
+            service_ids,
+            kind=kind,
+            expires_at=expiry,
         )
 
     issued = run(create)
     click.echo(issued.token)
+
+
+def expiry_option(text: str | None) -> datetime | None:
+    """``--expires-at``: ISO 8601, UTC when no zone is given."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"date ISO 8601 attendue : {text}") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@tokens.command("list")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def tokens_list(env: Env, as_user: str, organisation: str | None, as_json: bool) -> None:
+    """Liste les jetons de l'organisation (jamais leur valeur) : identifiant, titulaire, état."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    views = run(lambda: admin.list_tokens(env.context(), actor))
+    rows = [_token_row(v) for v in views]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        state = "révoqué" if row["revoked_at"] else f"expire {row['expires_at'] or 'jamais'}"
+        click.echo(f"{row['id']}  {row['principal']}  {row['label']}  {state}")
+
+
+def _token_row(view: admin.TokenView) -> dict[str, Any]:
+    t = view.token
+    moments = {"created_at": t.created_at, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
+    return {
+        "id": t.id,
+        "principal": view.principal_name,
+        "label": t.label,
+        **{k: v.isoformat() if v else None for k, v in moments.items()},
+    }
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@pass_env
+def tokens_revoke(env: Env, token_id: str, as_user: str, organisation: str | None) -> None:
+    """Révoque un jeton : refusé dès la requête suivante, y compris par un serveur en marche."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    revoked = run(lambda: admin.revoke_token(env.context(), actor, token_id))
+    click.echo(f"Jeton {revoked.id} révoqué")
 
 
 @main.group()

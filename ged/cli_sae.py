@@ -1,8 +1,9 @@
 """``gedsae sae …``: the archival repository (``sae/``) from the command line.
 
-``init`` prepares its home (``sae.toml``, schemas, signing key), ``token create`` issues a
-bearer token for a GED or an archivist, ``serve`` runs it as its own process, ``review``
-lets an archivist decide on the repository host itself, ``audit`` re-hashes every stored copy.
+``init`` prepares its home (``sae.toml``, schemas, signing key), ``token create|list|revoke``
+manage the bearer tokens of GEDs and archivists, ``serve`` runs it as its own process,
+``review`` lets an archivist decide on the repository host itself (the decider is the holder of
+an archivist's token, never a name typed on the command line), ``audit`` re-hashes every copy.
 ``gedsae serve --with-sae`` runs the GED and the repository in one process instead.
 """
 
@@ -18,7 +19,7 @@ import click
 from ged.domain.errors import GedError
 
 if TYPE_CHECKING:  # the repository's modules load only when a command needs them
-    from sae.api import SaeConfig
+    from sae.api import Principal, SaeConfig
     from sae.config import SaeSettings
     from sae.store import TransferStore
 
@@ -101,13 +102,51 @@ def sae_token() -> None:
 @click.argument("name")
 @click.option("--organisation", default=None, help="Organisation (défaut : celle du dépôt)")
 @click.option("--role", type=click.Choice(["transferring", "archivist"]), required=True)
+@click.option(
+    "--expires-at",
+    default=None,
+    help="Fin de validité, ISO 8601 (2027-01-31 ou 2027-01-31T18:00+01:00 ; UTC si sans fuseau)",
+)
 @home_option
-def sae_token_create(name: str, organisation: str | None, role: str, home: Path | None) -> None:
+def sae_token_create(
+    name: str, organisation: str | None, role: str, expires_at: str | None, home: Path | None
+) -> None:
     """Crée un jeton (affiché une seule fois) pour un service versant ou un archiviste."""
-    from sae.config import issue_token
+    from ged.cli import expiry_option
+    from sae.tokens import issue_token
 
     settings = _settings(home)
-    click.echo(issue_token(settings.home, organisation or settings.organisation, role, name))
+    org = organisation or settings.organisation
+    expiry = expiry_option(expires_at)
+    click.echo(issue_token(settings.home, org, role, name, expires_at=expiry))
+
+
+@sae_token.command("list")
+@home_option
+def sae_token_list(home: Path | None) -> None:
+    """Les jetons du dépôt (identifiant, titulaire, rôle, état ; jamais leur valeur), en JSON."""
+    from sae.tokens import list_tokens
+
+    click.echo(json.dumps(list_tokens(_settings(home).home), ensure_ascii=False, indent=2))
+
+
+@sae_token.command("revoke")
+@click.argument("token_id")
+@home_option
+def sae_token_revoke(token_id: str, home: Path | None) -> None:
+    """Révoque un jeton : refusé dès la requête suivante, y compris par un dépôt en marche ;
+    la révocation est inscrite au journal du dépôt."""
+    from ged.cli import run
+    from ged.domain.oplog import LogSpec
+    from sae import journal
+    from sae.tokens import revoke_token
+
+    settings, config = repository_config(home)
+    entry = run(lambda: revoke_token(settings.home, token_id))
+    details = {"name": entry["name"], "role": entry["role"]}
+    spec = LogSpec("cli", "token.revoke", "token", token_id, entry["organisation"], details)
+    journal.record(_store(config), spec)
+    click.echo(f"Jeton {token_id} révoqué")
 
 
 @sae_group.command("serve")
@@ -116,7 +155,11 @@ def sae_token_create(name: str, organisation: str | None, role: str, home: Path 
 @home_option
 def sae_serve(host: str | None, port: int | None, home: Path | None) -> None:
     """Lance le dépôt comme processus autonome (API /api/v1/sae)."""
+    import os
+
     import uvicorn
+
+    os.umask(0o077)  # whatever the repository creates (quarantine, spools, journals) is its own
 
     from sae.api import create_sae_app
 
@@ -155,26 +198,50 @@ def sae_review_list(organisation: str | None, as_json: bool, home: Path | None) 
             click.echo(f"    - [{issue.severity}] {issue.code} : {issue.message}")
 
 
+token_option = click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier du jeton d'archiviste qui décide (sinon : variable GEDSAE_SAE_TOKEN)",
+)
+
+
+def _archivist(config: SaeConfig, token_file: Path | None) -> Principal:
+    """The archivist who decides is the holder of a token of the repository, never a name
+    typed on the command line."""
+    import os
+
+    from ged.domain.errors import AuthenticationError, ForbiddenError
+
+    if token_file is not None:
+        token = token_file.read_text(encoding="utf-8").strip()
+    else:
+        token = os.environ.get("GEDSAE_SAE_TOKEN", "").strip()
+    if not token:
+        raise AuthenticationError("Jeton d'archiviste requis : --token-file ou GEDSAE_SAE_TOKEN")
+    who = config.tokens.get(token)
+    if who is None:
+        raise AuthenticationError("Jeton inconnu, révoqué ou expiré")
+    if who.role != "archivist":
+        raise ForbiddenError("Réservé aux archivistes de l'organisation")
+    return who
+
+
 def _decide(
-    verb: str,
-    transfer_id: str,
-    archivist: str,
-    comment: str | None,
-    home: Path | None,
-    organisation: str | None,
+    verb: str, transfer_id: str, token_file: Path | None, comment: str | None, home: Path | None
 ) -> None:
     from sae import review
     from sae.api import transfer_summary
 
-    settings, config = repository_config(home)
+    _, config = repository_config(home)
     store = _store(config)
-    org = organisation or settings.organisation
-    decision = review.Decision(archivist, comment)
     try:
+        who = _archivist(config, token_file)
+        decision = review.Decision(who.name, comment)
         if verb == "accept":
-            done = review.accept(store, config.offers, org, transfer_id, decision)
+            done = review.accept(store, config.offers, who.organisation, transfer_id, decision)
         else:
-            done = review.reject(store, org, transfer_id, decision)
+            done = review.reject(store, who.organisation, transfer_id, decision)
     except GedError as exc:
         from ged.cli import fail
 
@@ -184,32 +251,28 @@ def _decide(
 
 @sae_review.command("accept")
 @click.argument("transfer_id")
-@click.option("--as", "archivist", required=True, help="Nom de l'archiviste")
+@token_option
 @click.option("--comment", default=None)
-@click.option("--organisation", default=None)
 @home_option
 def sae_review_accept(
-    transfer_id: str,
-    archivist: str,
-    comment: str | None,
-    organisation: str | None,
-    home: Path | None,
+    transfer_id: str, token_file: Path | None, comment: str | None, home: Path | None
 ) -> None:
-    """Accepte un versement : objets écrits sur chaque offre, réponse ArchiveTransferReply OK."""
-    _decide("accept", transfer_id, archivist, comment, home, organisation)
+    """Accepte un versement : objets écrits sur chaque offre, réponse ArchiveTransferReply OK.
+    Décide le titulaire du jeton d'archiviste (--token-file ou GEDSAE_SAE_TOKEN)."""
+    _decide("accept", transfer_id, token_file, comment, home)
 
 
 @sae_review.command("reject")
 @click.argument("transfer_id")
-@click.option("--as", "archivist", required=True, help="Nom de l'archiviste")
+@token_option
 @click.option("--comment", required=True, help="Motif (transmis au service versant)")
-@click.option("--organisation", default=None)
 @home_option
 def sae_review_reject(
-    transfer_id: str, archivist: str, comment: str, organisation: str | None, home: Path | None
+    transfer_id: str, token_file: Path | None, comment: str, home: Path | None
 ) -> None:
-    """Rejette un versement avec son motif : réponse ArchiveTransferReply KO."""
-    _decide("reject", transfer_id, archivist, comment, home, organisation)
+    """Rejette un versement avec son motif : réponse ArchiveTransferReply KO. Décide le
+    titulaire du jeton d'archiviste (--token-file ou GEDSAE_SAE_TOKEN)."""
+    _decide("reject", transfer_id, token_file, comment, home)
 
 
 @sae_group.command("audit")

@@ -1,7 +1,9 @@
 """Instance configuration: one home directory (``GEDSAE_HOME``) holds everything.
 
 Values come from ``$GEDSAE_HOME/config.toml``, then from ``GEDSAE_*`` environment variables,
-which win. Secrets can be given as ``*_file`` paths so they never appear in the environment.
+which win. Secrets can be given as ``*_file`` paths so they never appear in the environment; in
+``config.toml`` they are never written in clear (``SECRETS``: ``NAME_file`` or ``NAME_env`` only,
+``ged.secret_options``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ged.secret_options import read_secret
+
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3
+SECRETS = ("s3_secret_key", "signing_key_password")
 
 
 def home_dir() -> Path:
@@ -105,7 +110,10 @@ def _coerce(name: str, raw: Any) -> Any:
 
 def _from_toml(path: Path) -> dict[str, Any]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return _resolve_files({k: v for k, v in data.items() if k != "home"})
+    secrets = {key: read_secret(data, key, str(path)) for key in SECRETS}
+    plain = {k: v for k, v in data.items() if k != "home" and not k.startswith(SECRETS)}
+    found = {k: v for k, v in secrets.items() if v is not None}
+    return {**_resolve_files(plain), **found}
 
 
 def _from_env() -> dict[str, Any]:

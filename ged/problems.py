@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ged.domain.errors import GedError, InvalidError, Issue, UnavailableError
+from ged.http_hardening import API_HEADERS
 
 log = logging.getLogger("gedsae.api")
 PROBLEM = "application/problem+json"
@@ -41,7 +42,8 @@ def problem(
         "instance": request.url.path,
         **extra,
     }
-    headers = {}
+    # The 500 handler runs outside every middleware: the answer carries the headers itself.
+    headers = dict(API_HEADERS)
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     if status == 401:

@@ -28,6 +28,8 @@ from ged.domain.errors import (
     ForbiddenError,
     NotFoundError,
 )
+from ged.http_hardening import hardened_app
+from ged.private_files import tighten, tighten_folder
 from sae import catalogue_search, checkpoint_verify, checkpoints, recovery, review
 from sae.ingest import (
     IngestSettings,
@@ -79,7 +81,8 @@ class DecisionBody(BaseModel):
 def create_sae_app(config: SaeConfig) -> FastAPI:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = TransferStore(config.data_dir / "transfers.sqlite")
-    app = FastAPI(
+    tighten_spools(config)
+    app = hardened_app(
         title="gedsae — dépôt d'archives",
         version=VERSION,
         lifespan=with_periodic_sealing(
@@ -216,6 +219,15 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
         return report.to_dict()
 
     return app
+
+
+def tighten_spools(config: SaeConfig) -> None:
+    """Received packages and spooled objects left by an earlier version with the umask's mode
+    become readable by their owner only."""
+    tighten_folder(config.settings.quarantine_dir)
+    if config.offers.spool_dir is not None:
+        tighten_folder(config.offers.spool_dir)
+    tighten([config.data_dir / "tokens.json"])
 
 
 def principal(request: Request) -> Principal:

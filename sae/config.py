@@ -35,18 +35,16 @@ self-signed key for sealing the repository's log. A deployment edits it::
     profile = "profiles/deliberations.rng"   # RELAX NG the manifest must satisfy
     profile_identifier = "PR-DELIB"          # the ArchivalProfile it must declare
 
-Tokens are stored as their SHA-256 only (``tokens.json``); ``gedsae sae token create`` prints a
-new token once. Relative paths are relative to the home.
+Tokens are stored as their SHA-256 only (``tokens.json``, see ``sae.tokens``); ``gedsae sae
+token create`` prints a new token once. Relative paths are relative to the home.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,19 +53,20 @@ from cryptography import x509
 
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.domain.errors import InvalidError
+from ged.secret_options import read_secret
 from ged.services.ports import BlobStore
-from sae.api import Principal, SaeConfig
+from sae.api import SaeConfig
 from sae.checkpoints import Sealing
 from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
 from sae.offers import StorageOffers
 from sae.referential import Referential
 from sae.signing import SigningError, load_certificates, load_signing_identity
+from sae.tokens import TOKENS, HashedTokens
 from seda.versions import SedaVersion
 
 CONFIG = "sae.toml"
-TOKENS = "tokens.json"
-ROLES = ("transferring", "archivist")
 
 
 class SaeMisconfigured(ValueError):
@@ -162,8 +161,8 @@ def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobSt
             str(table["bucket"]),
             endpoint_url=table.get("endpoint_url"),
             region=table.get("region"),
-            access_key_id=_secret(table, "access_key"),
-            secret_access_key=_secret(table, "secret_key"),
+            access_key_id=_secret(table, "access_key", name),
+            secret_access_key=_secret(table, "secret_key", name),
             prefix=str(table.get("prefix", "")),
             name=name,
             spool_dir=settings.home / "spool",
@@ -171,14 +170,11 @@ def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobSt
     raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")
 
 
-def _secret(table: Mapping[str, Any], key: str) -> str | None:
-    if key in table:
-        raise SaeMisconfigured(f"{key} ne s'écrit pas en clair : {key}_file ou {key}_env")
-    if f"{key}_file" in table:
-        return Path(str(table[f"{key}_file"])).read_text(encoding="utf-8").strip()
-    if f"{key}_env" in table:
-        return os.environ.get(str(table[f"{key}_env"]))
-    return None
+def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
+    try:
+        return read_secret(table, key, f"offre {offer}")
+    except InvalidError as exc:
+        raise SaeMisconfigured(exc.detail) from exc
 
 
 def build_agreements(settings: SaeSettings) -> dict[str, ArchivalAgreement]:
@@ -253,52 +249,6 @@ def build_sealing(settings: SaeSettings) -> Sealing | None:
     except SigningError as exc:
         raise SaeMisconfigured(f"clé de scellement : {exc}") from exc
     return Sealing(identity)
-
-
-class HashedTokens(Mapping[str, Principal]):
-    """Bearer tokens known by their SHA-256 only; looked up by the token presented."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._principals = _read_tokens(path)
-
-    def __getitem__(self, token: str) -> Principal:
-        return self._principals[_digest(token)]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())  # the tokens themselves are unknown: nothing to list
-
-    def __len__(self) -> int:
-        return len(self._principals)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _read_tokens(path: Path) -> dict[str, Principal]:
-    if not path.exists():
-        return {}
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {
-        digest: Principal(entry["organisation"], entry["role"], entry["name"])
-        for digest, entry in raw.items()
-    }
-
-
-def issue_token(home: Path, organisation: str, role: str, name: str) -> str:
-    """A new token for ``name``; only its digest is written. Returns it (shown once)."""
-    if role not in ROLES:
-        raise SaeMisconfigured(f"rôle {role} inconnu ({', '.join(ROLES)})")
-    path = home / TOKENS
-    raw = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    token = secrets.token_urlsafe(32)
-    raw[_digest(token)] = {"organisation": organisation, "role": role, "name": name}
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
-    partial.chmod(0o600)
-    partial.replace(path)
-    return token
 
 
 def write_default_config(home: Path, organisation: str, port: int = 8100) -> Path:

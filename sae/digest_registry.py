@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
 
+from ged.private_files import private_database
 from ged.services.ports import BlobNotFound, ContentRef, DigestMismatch
 from sae.database import connect
 
@@ -82,7 +83,7 @@ class SqliteDigestRegistry:
     def __init__(self, path: Path | str, *, page_size: int = _PAGE) -> None:
         self.path = Path(path)
         self.page_size = page_size
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)  # 0600, journals too
         with self._connection() as db:
             db.execute("PRAGMA journal_mode=WAL")  # stored in the file: set once
             db.execute(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ged.domain.errors import ConflictError, NotFoundError
+from ged.private_files import private_database
 from sae import catalogue, journal
 from sae.database import connect
 
@@ -146,6 +147,7 @@ class TransferStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        private_database(self.path)  # the log and the catalogue: 0600, journals too
         with self._connection() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA + journal.SCHEMA + catalogue.SCHEMA)

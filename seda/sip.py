@@ -16,6 +16,7 @@ its signature is kept on the transfer record instead.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -65,7 +66,13 @@ def write_sip(
     partial = out.with_name(out.name + ".part")
     signature = None
     try:
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        # The package holds the documents: readable by its owner only, whatever the umask.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with (
+            os.fdopen(descriptor, "wb") as target,
+            zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive,
+        ):
             if signer is None:
                 with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
                     write_transfer(stream, transfer)

@@ -13,6 +13,7 @@ from ged.api.schemas import (
     PrincipalIn,
     ServiceIn,
     ServiceOut,
+    StoredTokenOut,
     TokenOut,
 )
 from ged.domain.errors import ForbiddenError
@@ -69,6 +70,7 @@ async def create_principal(
             set(body.roles),
             set(body.service_ids),
             kind=body.kind,
+            expires_at=body.expires_at,
         )
         p = issued.principal
         return TokenOut(
@@ -76,7 +78,24 @@ async def create_principal(
             name=p.name,
             organisation_id=p.organisation_id,
             roles=sorted(p.roles),
+            token_id=issued.stored.id,
+            expires_at=issued.stored.expires_at,
             token=issued.token,
         )
 
     return await run_once(request, ctx, caller, create)
+
+
+@router.get("/tokens", response_model=list[StoredTokenOut])
+async def list_tokens(ctx: Ctx, caller: Caller) -> list[StoredTokenOut]:
+    """The organisation's tokens for an administrator, the caller's own otherwise (never their
+    value, which is not kept)."""
+    views = await run_in_threadpool(admin.list_tokens, ctx, caller)
+    return [StoredTokenOut.of(v) for v in views]
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+async def revoke_token(token_id: str, ctx: Ctx, caller: Caller) -> Response:
+    """Revokes a token: refused from the next request on; logged."""
+    await run_in_threadpool(admin.revoke_token, ctx, caller, token_id)
+    return Response(status_code=204)

@@ -13,6 +13,7 @@ from ged import __version__, problems
 from ged.api import admin, documents, filing, search
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
+from ged.http_hardening import hardened_app
 from ged.services.context import Context
 from ged.services.documents import process_pending
 from ged.services.transfer_runner import TransferSetup, run_all
@@ -66,7 +67,7 @@ def create_app(
     *,
     scheduler_interval: float = 0.0,
 ) -> FastAPI:
-    app = FastAPI(
+    app = hardened_app(
         lifespan=lifespan,
         title="gedsae",
         version=__version__,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from ged.domain.model import Document, Dossier, Organisation, PlanNode, Role, Service, Version
+from ged.services.admin import TokenView
 
 
 class OrganisationIn(BaseModel):
@@ -44,6 +45,9 @@ class PrincipalIn(BaseModel):
     service_ids: list[str] = []
     kind: str = Field(default="user", pattern="^(user|application)$")
     organisation_id: str | None = None  # platform administrators may create in another org
+    expires_at: datetime | None = Field(
+        default=None, description="ISO 8601 with a time zone; none: valid until revoked"
+    )
 
 
 class TokenOut(BaseModel):
@@ -51,7 +55,32 @@ class TokenOut(BaseModel):
     name: str
     organisation_id: str
     roles: list[Role]
+    token_id: str = Field(description="What to give DELETE /api/v1/tokens/{token_id}")
+    expires_at: datetime | None
     token: str = Field(description="Shown once; only its SHA-256 is stored")
+
+
+class StoredTokenOut(BaseModel):
+    id: str
+    principal_id: str
+    principal: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, view: TokenView) -> StoredTokenOut:
+        t = view.token
+        return cls(
+            id=t.id,
+            principal_id=t.principal_id,
+            principal=view.principal_name,
+            label=t.label,
+            created_at=t.created_at,
+            expires_at=t.expires_at,
+            revoked_at=t.revoked_at,
+        )
 
 
 class PlanNodeIn(BaseModel):

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ged.domain.errors import ForbiddenError, NotFoundError
-from ged.domain.model import Role
+from ged.domain.model import PrincipalKind, Role
 
 # Roles that read and file in every service of their organisation.
 ORGANISATION_WIDE = frozenset({Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN})
@@ -24,6 +25,7 @@ class Principal:
     roles: frozenset[Role]
     service_ids: frozenset[str]
     platform_admin: bool = False
+    kind: PrincipalKind = PrincipalKind.USER
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -48,3 +50,29 @@ class Principal:
         if not self.has(*roles):
             names = ", ".join(sorted(r.value for r in roles))
             raise ForbiddenError(f"Rôle requis : {names}")
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """Who gave a principal one of its roles, and when: the visa of an elimination depends on
+    it (``ged.domain.visa``)."""
+
+    principal_id: str
+    role: Role
+    granted_by: str
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A bearer token as kept: its SHA-256 only, who holds it, and until when it is good."""
+
+    id: str
+    principal_id: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at

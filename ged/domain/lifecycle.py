@@ -31,9 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, ForbiddenError, InvalidError, Issue
-from ged.domain.model import Role
+from ged.domain.errors import ConflictError, InvalidError, Issue
 from ged.domain.retention import (
     FinalAction,
     NoEndDate,
@@ -106,13 +104,6 @@ class WrongFinalAction(ConflictError):
 class TransferNotVerified(ConflictError):
     code = "transfer_not_verified"
     title = "Réponse du service d'archives non vérifiée"
-
-
-class ApprovalByAuthor(ForbiddenError):
-    """R212-14 of the Code du patrimoine: the visa comes from someone other than the author."""
-
-    code = "approval_by_author"
-    title = "Le visa doit être donné par un autre archiviste que l'auteur"
 
 
 class JustificationRequired(InvalidError):
@@ -448,13 +439,6 @@ def elimination_blocker(
     if (state.rule_id, state.rule_version) != (rule_id, rule_version):
         return EliminationBlocker.RULE_CHANGED
     return None
-
-
-def ensure_approver(author_id: str, approver: Principal) -> None:
-    if not approver.has(Role.ARCHIVIST):
-        raise ForbiddenError("Seul un archiviste peut viser une élimination")
-    if approver.id == author_id:
-        raise ApprovalByAuthor("L'auteur d'une proposition d'élimination ne peut pas la viser")
 
 
 # -- eliminations -----------------------------------------------------------------------------

@@ -21,6 +21,13 @@ class Role(enum.StrEnum):
     APPLICATION = "application"
 
 
+class PrincipalKind(enum.StrEnum):
+    """A person signs in as a user; a program as an application client."""
+
+    USER = "user"
+    APPLICATION = "application"
+
+
 class DossierStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"

@@ -6,7 +6,9 @@ without the approval of the archives' control authority), and the purge after a 
    already in an open proposal. Each item records the rule and the rule version it relies on.
 2. ``elimination_slip`` renders the proposal as a bordereau d'élimination (CSV or printable
    HTML) for signature.
-3. ``approve_elimination``: an archivist other than the author gives the visa. The transition is
+3. ``approve_elimination``: a person holding the archivist role, other than the author, whose role
+   was not granted by the author nor after the proposal (``ged.domain.visa``), gives the visa;
+   each refusal is committed to the operation log with its reason. The transition is
    a conditional UPDATE (``status = 'proposed'``): of two concurrent approvals exactly one
    succeeds, the other gets 409.
 4. ``execute_elimination`` (approved → executed, conditional in the same way) locks every
@@ -17,6 +19,7 @@ without the approval of the archives' control authority), and the purge after a 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -32,12 +35,12 @@ from ged.domain.lifecycle import (
     ProposalStatus,
     Tombstone,
     elimination_blocker,
-    ensure_approver,
     ensure_can_purge,
     with_phase,
 )
 from ged.domain.model import Dossier, Role
 from ged.domain.retention import FinalAction
+from ged.domain.visa import approval_refusal
 from ged.services.context import Context, new_id
 from ged.services.lifecycle import (
     RUNNERS,
@@ -49,6 +52,8 @@ from ged.services.lifecycle import (
     run_lifecycle,
 )
 from ged.services.ports import UnitOfWork
+
+log = logging.getLogger("gedsae.eliminations")
 
 
 class ProposalNotFound(NotFoundError):
@@ -201,7 +206,7 @@ def _decide(
     with ctx.uow() as uow:
         proposal = _load(uow, actor, proposal_id)
         if outcome is ProposalStatus.APPROVED:
-            ensure_approver(proposal.created_by, actor)
+            _ensure_approver(uow, proposal, actor)
         elif actor.id != proposal.created_by:
             actor.ensure_role(Role.ARCHIVIST)
         moved = uow.lifecycle.move_proposal(
@@ -224,6 +229,32 @@ def _decide(
     return replace(
         proposal, status=outcome, decided_by=actor.id, decided_at=now, decision_note=note
     )
+
+
+def _ensure_approver(uow: UnitOfWork, proposal: EliminationProposal, actor: Principal) -> None:
+    """R212-14: raises the reason the visa is refused, after committing that refusal to the
+    operation log (with its code) so that attempts to get round the two-person rule are kept."""
+    grant = uow.access.role_grant(actor.id, Role.ARCHIVIST)
+    refusal = approval_refusal(proposal.created_by, proposal.created_at, actor, grant)
+    if refusal is None:
+        return
+    log.warning(
+        "elimination approval refused: proposal=%s approver=%s reason=%s",
+        proposal.id,
+        actor.id,
+        refusal.code,
+    )
+    details = {"reason": refusal.code, "author": proposal.created_by}
+    uow.log(
+        actor.id,
+        "elimination.approval_refused",
+        "elimination",
+        proposal.id,
+        proposal.organisation_id,
+        details,
+    )
+    uow.commit()
+    raise refusal
 
 
 # -- execution --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ged.domain.errors import (
 from ged.domain.oplog import LogEntry, LogSpec
 
 if TYPE_CHECKING:
+    from ged.services.access_repository import AccessRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.repository import Repository
 
@@ -168,6 +169,11 @@ class UnitOfWork(Protocol):
     def log_many(self, specs: list[LogSpec]) -> list[LogEntry]: ...
 
     def iter_log(self) -> Iterator[LogEntry]: ...
+
+    @property
+    def access(self) -> AccessRepository:
+        """Role grants (who granted each role, and when)."""
+        ...
 
     @property
     def lifecycle(self) -> LifecycleRepository:

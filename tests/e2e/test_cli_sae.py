@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from connectors.sae_http import SaeHttpConnector
 from ged.cli import main
 from sae.api import create_sae_app
-from sae.config import build_config, issue_token, load_settings
+from sae.config import build_config, load_settings
+from sae.tokens import issue_token
 from tests.fixtures.seda_corpus import shared_path
 from tests.sae.test_ingest import build_sip, make_sip, manifest_sha256
 
@@ -59,6 +60,26 @@ def received(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
         yield ids
 
 
+def test_a_decision_is_made_by_an_archivists_token_never_by_a_typed_name(
+    home: Path, received: dict[str, str], tmp_path: Path
+) -> None:
+    typed = CliRunner().invoke(main, ["sae", "review", "accept", received["OK-1"], "--as", "x"])
+    assert typed.exit_code == 2  # no such option: a name on the command line decides nothing
+    sender = tmp_path / "sender.token"
+    sender.write_text(issue_token(home, "ARCH", "transferring", "ged2"), encoding="utf-8")
+    forged = tmp_path / "forged.token"
+    forged.write_text("not-a-token", encoding="utf-8")
+    for token_file, code in ((sender, "forbidden"), (forged, "unauthenticated")):
+        refused = CliRunner().invoke(
+            main, ["sae", "review", "accept", received["OK-1"], "--token-file", str(token_file)]
+        )
+        assert refused.exit_code == 6 and code in refused.output, refused.output
+    missing = CliRunner().invoke(main, ["sae", "review", "accept", received["OK-1"]])
+    assert missing.exit_code == 6 and "GEDSAE_SAE_TOKEN" in missing.output
+    pending = json.loads(sae("review", "list", "--json"))
+    assert received["OK-1"] in {t["transfer_id"] for t in pending}  # nothing was decided
+
+
 def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[str, str]) -> None:
     listed = json.loads(sae("review", "list", "--json"))
     by_message = {t["message_identifier"]: t for t in listed}
@@ -66,14 +87,20 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
     text = sae("review", "list")
     assert "package_digest_mismatch" in text
 
-    accepted = json.loads(sae("review", "accept", received["OK-1"], "--as", "alice"))
+    alice = home / "alice.token"
+    alice.write_text(issue_token(home, "ARCH", "archivist", "alice") + "\n", encoding="utf-8")
+    accepted = json.loads(sae("review", "accept", received["OK-1"], "--token-file", str(alice)))
     assert accepted["state"] == "accepted" and accepted["decided_by"] == "alice"
     assert accepted["archive_identifiers"]
-    again = CliRunner().invoke(main, ["sae", "review", "accept", received["OK-1"], "--as", "bob"])
+    bob = issue_token(home, "ARCH", "archivist", "bob")
+    again = CliRunner().invoke(
+        main, ["sae", "review", "accept", received["OK-1"]], env={"GEDSAE_SAE_TOKEN": bob}
+    )
     assert again.exit_code == 4 and "transfer_already_decided" in again.output  # conflict
     rejected = json.loads(
-        sae("review", "reject", received["KO-1"], "--as", "alice", "--comment", "fichier altéré")
-    )
+        sae("review", "reject", received["KO-1"], "--token-file", str(alice),
+            "--comment", "fichier altéré")
+    )  # fmt: skip
     assert rejected["state"] == "rejected" and rejected["comment"] == "fichier altéré"
 
     assert "objets contrôlés" in sae("audit")
@@ -90,3 +117,22 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
     sealed = json.loads(sae("seal"))
     assert sealed["seq"] >= 1
     assert "intègre" in sae("log", "verify")
+
+
+def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next_request(
+    home: Path,
+) -> None:
+    from sae import journal
+
+    token = issue_token(home, "ARCH", "archivist", "alice")
+    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/sae/health", headers=bearer).status_code == 200
+        (entry,) = json.loads(sae("token", "list"))
+        assert entry["name"] == "alice" and "revoked_at" not in entry
+        sae("token", "revoke", entry["id"])
+        assert client.get("/api/v1/sae/health", headers=bearer).status_code == 401
+    assert "token_already_revoked" in sae("token", "revoke", entry["id"], code=4)
+    with journal.reading(home / "transfers.sqlite") as conn:
+        revoked = [e for e in journal.entries(conn) if e.action == "token.revoke"]
+    assert [(e.object_id, e.details["name"]) for e in revoked] == [(entry["id"], "alice")]

@@ -102,6 +102,7 @@ def test_rules_bindings_phases_and_elimination_over_http(
     client.post(f"/api/v1/holds/{hold.json()['id']}/lift", json={"reason": "fin"})
     _, author = ged.user("auteur", Role.ARCHIVIST)
     _, approver = ged.user("archiviste", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)  # the approver's role predates the proposal
     proposed = client.post("/api/v1/eliminations", json={}, headers=as_user(client, author))
     assert proposed.status_code == 201 and len(proposed.json()["items"]) == 1
     pid = proposed.json()["id"]
@@ -161,6 +162,7 @@ def test_seda_elimination_messages_over_http(
     filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2020, 12, 31))
     author, _ = ged.user("auteur", Role.ARCHIVIST)
     approver, _ = ged.user("archiviste", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)  # the approver's role predates the proposal
     pid = eliminations.propose_eliminations(ged.ctx, author, date(2023, 1, 1)).proposal.id
     base = f"/api/v1/eliminations/{pid}"
     missing = client.get(f"{base}/authorization-request")

@@ -14,7 +14,6 @@ import pytest
 
 from ged.domain.errors import ForbiddenError, GedError, NotFoundError
 from ged.domain.lifecycle import (
-    ApprovalByAuthor,
     BindingTarget,
     DossierOnHold,
     JustificationRequired,
@@ -26,6 +25,7 @@ from ged.domain.lifecycle import (
 from ged.domain.model import Dossier, Metadata, Role
 from ged.domain.retention import RuleCategory
 from ged.domain.search import SearchQuery
+from ged.domain.visa import ApprovalByAuthor
 from ged.services import documents, eliminations, filing, holds, lifecycle, rules
 from ged.services.elimination_slip import (
     NothingEliminated,
@@ -298,6 +298,8 @@ def test_elimination_needs_a_visa_and_leaves_a_tombstone(ged: Ged) -> None:
     with ged.ctx.uow() as uow:
         own_document = uow.lifecycle.dossier_content(dossier.id)[0]["id"]
     archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
+    second, _ = ged.user("archiviste2", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)  # the approver's role predates the proposal
     proposal = eliminations.propose_eliminations(ged.ctx, archivist, date(2023, 1, 1))
     assert [(i.dossier_id, i.rule_id, i.rule_version) for i in proposal.items] == [
         (dossier.id, "AG-08", 1)
@@ -311,7 +313,6 @@ def test_elimination_needs_a_visa_and_leaves_a_tombstone(ged: Ged) -> None:
         eliminations.approve_elimination(ged.ctx, archivist, pid)
     with pytest.raises(ForbiddenError):
         eliminations.approve_elimination(ged.ctx, ged.admin, pid)
-    second, _ = ged.user("archiviste2", Role.ARCHIVIST)
     eliminations.approve_elimination(ged.ctx, second, pid, "vu")
     with pytest.raises(ProposalNotPending):
         eliminations.approve_elimination(ged.ctx, second, pid)
@@ -354,6 +355,7 @@ def test_seda_messages_are_written_per_service_and_notify_only_what_was_eliminat
     filing.close_dossier(ged.ctx, ged.admin, rh.id, date(2020, 12, 31))
     author, _ = ged.user("archiviste", Role.ARCHIVIST)
     approver, _ = ged.user("visa", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)
     pid = eliminations.propose_eliminations(ged.ctx, author, date(2023, 1, 1)).proposal.id
     v22 = SedaVersion.V2_2
     with pytest.raises(ServiceRequired):
@@ -400,6 +402,7 @@ def test_hold_placed_after_the_visa_wins(ged: Ged) -> None:
     dossier = courrier(ged, contents=(b"sous gel",))
     author, _ = ged.user("archiviste", Role.ARCHIVIST)
     approver, _ = ged.user("archiviste2", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)
     pid = eliminations.propose_eliminations(ged.ctx, author, date(2023, 1, 1)).proposal.id
     eliminations.approve_elimination(ged.ctx, approver, pid)
     holds.place_hold(ged.ctx, ged.admin, dossier.id, "contentieux")
@@ -414,6 +417,7 @@ def test_a_new_rule_version_voids_the_visa(ged: Ged) -> None:
     dossier = courrier(ged)
     author, _ = ged.user("archiviste", Role.ARCHIVIST)
     approver, _ = ged.user("archiviste2", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)
     pid = eliminations.propose_eliminations(ged.ctx, author, date(2023, 1, 1)).proposal.id
     eliminations.approve_elimination(ged.ctx, approver, pid)
     relabelled = TABLEAU.read_text(encoding="utf-8").replace(
@@ -509,6 +513,7 @@ def test_two_concurrent_approvals_exactly_one_succeeds(ged: Ged) -> None:
     author, _ = ged.user("auteur", Role.ARCHIVIST)
     first, _ = ged.user("archiviste1", Role.ARCHIVIST)
     second, _ = ged.user("archiviste2", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)
     for year in (2023, 2024, 2025):
         courrier(ged, f"Courrier {year}", date(year - 3, 12, 31))
         pid = eliminations.propose_eliminations(ged.ctx, author, date(year, 1, 1)).proposal.id
@@ -523,6 +528,7 @@ def test_two_concurrent_approvals_exactly_one_succeeds(ged: Ged) -> None:
 
 def test_hold_racing_an_elimination_never_loses_a_held_dossier(ged: Ged) -> None:
     import_tableau(ged)
+    ged.clock.now = datetime(2022, 12, 1, 9, tzinfo=UTC)  # appointed before every proposal
     author, _ = ged.user("auteur", Role.ARCHIVIST)
     approver, _ = ged.user("archiviste", Role.ARCHIVIST)
     for year in (2023, 2024, 2025):

@@ -114,6 +114,7 @@ def expected_phases(
 @pytest.mark.slow
 def test_thirty_years_month_by_month(ged: Ged) -> None:
     nodes = setup_referential(ged)
+    ged.clock.now = datetime(1995, 12, 1, 9, tzinfo=UTC)  # appointed before every proposal
     author, _ = ged.user("auteur", Role.ARCHIVIST)
     approver, _ = ged.user("archiviste", Role.ARCHIVIST)
     filed: list[Filed] = []

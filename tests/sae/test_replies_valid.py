@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from connectors.sae_http import SaeHttpConnector
 from ged.cli import main
 from sae.api import create_sae_app
-from sae.config import build_config, issue_token, load_settings
+from sae.config import build_config, load_settings
 from sae.store import TransferStore
+from sae.tokens import issue_token
 from seda.replies import Outcome, parse_reply
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
@@ -46,9 +47,11 @@ def test_replies_and_acknowledgements_are_xsd_valid(
             sip, message_identifier=mid, transferring_agency="SERVICE-A",
             manifest_digest=manifest_sha256(sip),
         )  # fmt: skip
+    archivist = issue_token(home, "ARCH", "archivist", "alice")
     decided = CliRunner().invoke(
-        main, ["sae", "review", verb, submission.remote_reference, "--as", "alice",
+        main, ["sae", "review", verb, submission.remote_reference,
                "--comment", "Dates extrêmes à revoir"],
+        env={"GEDSAE_SAE_TOKEN": archivist},
     )  # fmt: skip
     assert decided.exit_code == 0, decided.output
     transfer = TransferStore(home / "transfers.sqlite").get("ARCH", submission.remote_reference)

@@ -7,10 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ged.domain.access import Principal
-from ged.domain.errors import ForbiddenError, InvalidError
+from ged.domain.errors import InvalidError
 from ged.domain.lifecycle import (
-    ApprovalByAuthor,
     Binding,
     BindingTarget,
     DossierFacts,
@@ -31,7 +29,6 @@ from ged.domain.lifecycle import (
     assess,
     check_binding,
     elimination_blocker,
-    ensure_approver,
     ensure_can_purge,
     ensure_can_sort,
     ensure_can_transfer,
@@ -44,7 +41,6 @@ from ged.domain.lifecycle import (
     resolve_rules,
     with_phase,
 )
-from ged.domain.model import Role
 from ged.domain.retention import Duration, FinalAction, RetentionRule, RuleCategory, StartEvent
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -365,16 +361,6 @@ def test_elimination_blockers_with_the_hold_first() -> None:
     assert elimination_blocker(due, False, "R1", 2) is EliminationBlocker.RULE_CHANGED
     sorted_out = state(Phase.DUE, FinalAction.SORT, sort_decision=SortDecision.DESTROY)
     assert elimination_blocker(sorted_out, False, "R1", 1) is None
-
-
-def test_visa_by_an_archivist_other_than_the_author() -> None:
-    archivist = Principal("a1", "archiviste", "o", frozenset({Role.ARCHIVIST}), frozenset())
-    officer = Principal("r1", "records", "o", frozenset({Role.RECORDS_OFFICER}), frozenset())
-    ensure_approver("r1", archivist)
-    with pytest.raises(ApprovalByAuthor):
-        ensure_approver("a1", archivist)
-    with pytest.raises(ForbiddenError):
-        ensure_approver("a1", officer)
 
 
 def test_with_phase_stamps_the_date() -> None:

@@ -1,7 +1,8 @@
 """Engine creation and migrations for both databases.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (durable at checkpoint, crash-safe) and a
-busy timeout; writers are serialised by SQLite itself. PostgreSQL uses psycopg 3.
+busy timeout; writers are serialised by SQLite itself. Its file and journals are 0600 (they hold
+extracted text: ``ged.private_files``). PostgreSQL uses psycopg 3.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from ged.private_files import private_database
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            private_database(Path(parsed.database))  # it and its journals: 0600
         engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},

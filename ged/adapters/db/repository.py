@@ -18,6 +18,7 @@ from ged.domain.model import (
     ExtractionStatus,
     Organisation,
     PlanNode,
+    PrincipalKind,
     Role,
     Service,
     Version,
@@ -86,13 +87,13 @@ class SqlRepository:
         )
         return [rows.service(r) for r in self.conn.execute(query).mappings()]
 
-    def add_principal(self, principal: Principal, kind: str, created_at: datetime) -> None:
+    def add_principal(self, principal: Principal, created_at: datetime) -> None:
         self.conn.execute(
             insert(t.principals).values(
                 id=principal.id,
                 organisation_id=principal.organisation_id,
                 name=principal.name,
-                kind=kind,
+                kind=principal.kind.value,
                 roles=",".join(sorted(r.value for r in principal.roles)),
                 platform_admin=principal.platform_admin,
                 created_at=created_at,
@@ -124,31 +125,12 @@ class SqlRepository:
             roles=frozenset(Role(r) for r in row["roles"].split(",") if r),
             service_ids=service_ids,
             platform_admin=bool(row["platform_admin"]),
+            kind=PrincipalKind(row["kind"]),
         )
 
     def find_principal(self, org_id: str, name: str) -> Principal | None:
         query = select(t.principals.c.id).where(
             t.principals.c.organisation_id == org_id, t.principals.c.name == name
-        )
-        principal_id = self.conn.execute(query).scalar()
-        return self.get_principal(principal_id) if principal_id else None
-
-    def add_token(
-        self, token_id: str, principal_id: str, token_hash: str, label: str, at: datetime
-    ) -> None:
-        self.conn.execute(
-            insert(t.tokens).values(
-                id=token_id,
-                principal_id=principal_id,
-                token_hash=token_hash,
-                label=label,
-                created_at=at,
-            )
-        )
-
-    def principal_for_token(self, token_hash: str) -> Principal | None:
-        query = select(t.tokens.c.principal_id).where(
-            t.tokens.c.token_hash == token_hash, t.tokens.c.revoked_at.is_(None)
         )
         principal_id = self.conn.execute(query).scalar()
         return self.get_principal(principal_id) if principal_id else None

@@ -77,6 +77,16 @@ principal_services = Table(
     Column("service_id", ID, ForeignKey("services.id"), primary_key=True),
 )
 
+# Who granted each role of a principal, and when (the visa of an elimination depends on it).
+role_grants = Table(
+    "role_grants",
+    metadata,
+    Column("principal_id", ID, ForeignKey("principals.id"), primary_key=True),
+    Column("role", String(40), primary_key=True),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", TS, nullable=False),
+)
+
 tokens = Table(
     "tokens",
     metadata,
@@ -86,6 +96,7 @@ tokens = Table(
     Column("label", String(200), nullable=False, default=""),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
+    Column("expires_at", TS),
 )
 
 plan_nodes = Table(

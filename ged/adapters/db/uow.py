@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
+from ged.adapters.db.access_repository import SqlAccessRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
@@ -150,6 +151,11 @@ class SqlUnitOfWork:
                 prev_hash=row["prev_hash"],
                 hash=row["hash"],
             )
+
+    @property
+    def access(self) -> SqlAccessRepository:
+        """Role grants, on this unit of work's connection."""
+        return SqlAccessRepository(self.conn)
 
     @property
     def lifecycle(self) -> SqlLifecycleRepository:
