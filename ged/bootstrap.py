@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from connectors.base import Connector
 from ged.adapters import formats
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.adapters.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
@@ -29,7 +30,9 @@ from ged.services.ports import (
     BatchIdentifier,
     BlobStore,
     FormatIdentifier,
+    Leftover,
     LocalCopy,
+    TempSweep,
     TextExtractor,
 )
 from ged.services.transfer_runner import Agreement, TransferSetup
@@ -54,7 +57,10 @@ def make_blob_store(settings: Settings) -> BlobStore:
     return FilesystemBlobStore(settings.blob_root)
 
 
-def local_copy_for(store: BlobStore, spool: Path) -> LocalCopy:
+COPY_PREFIX = "copy-"
+
+
+def local_copy_for(store: BlobStore, spool: OwnedTempDir) -> LocalCopy:
     """A path to a blob's bytes for tools that need a file (format identification,
     text extraction): the blob itself on the filesystem store, a temporary copy otherwise."""
 
@@ -63,16 +69,28 @@ def local_copy_for(store: BlobStore, spool: Path) -> LocalCopy:
         if isinstance(store, FilesystemBlobStore):
             yield store.path_of(sha256)
             return
-        spool.mkdir(parents=True, exist_ok=True)
-        with (
-            tempfile.NamedTemporaryFile(dir=spool, prefix="copy-") as tmp,
-            store.open(sha256) as src,
-        ):
-            shutil.copyfileobj(src, tmp, 1 << 20)
-            tmp.flush()
-            yield Path(tmp.name)
+        spool.directory.mkdir(parents=True, exist_ok=True)
+        fd, path = spool.mkstemp(COPY_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as tmp, store.open(sha256) as src:
+                shutil.copyfileobj(src, tmp, 1 << 20)
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
 
     return local_copy
+
+
+def temp_sweep(store: BlobStore, spool: OwnedTempDir) -> TempSweep:
+    """Removes the temp files of dead processes: the store's, then the local copies'."""
+
+    def sweep() -> list[Leftover]:
+        found = store.remove_stale_temp_files() if isinstance(store, LeavesTempFiles) else []
+        if spool.directory.is_dir():
+            found += spool.remove_stale()
+        return found
+
+    return sweep
 
 
 def build_context(
@@ -91,6 +109,7 @@ def build_context(
     if run_migrations:
         migrate(engine)
     store = blobs or make_blob_store(settings)
+    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX,))
     closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
@@ -110,9 +129,10 @@ def build_context(
         extract=extract,
         identify_many=identify_many or one_by_one(identify),
         extract_many=extract_many or extract_one_by_one(extract),
-        local_copy=local_copy_for(store, settings.home / "spool"),
+        local_copy=local_copy_for(store, spool),
         max_upload_bytes=settings.max_upload_bytes,
         closers=tuple(closers),
+        sweep_temp_files=temp_sweep(store, spool),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ log = logging.getLogger("gedsae.api")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     context: Context = app.state.context
+    await asyncio.to_thread(_sweep_temp_files, context)
     # Versions recorded but not yet identified/extracted (the server stopped in between) are
     # taken up again in the background.
     resume = threading.Thread(target=_resume, args=(context,), daemon=True)
@@ -49,6 +51,19 @@ def _schedule(
             run_all(setup, context)
         except Exception:
             log.exception("transfer scheduler pass failed; the next pass retries")
+
+
+def _sweep_temp_files(context: Context) -> None:
+    """Temp files of processes killed mid-write (kill -9) are removed before serving; those of
+    live processes sharing the instance are left alone (``ged.adapters.blobstore.tempfiles``)."""
+    try:
+        removed = context.sweep_temp_files()
+    except Exception:
+        log.exception("removing the temp files of dead processes failed; retried at next start")
+        return
+    if removed:
+        size = sum(leftover.size for leftover in removed)
+        log.warning("removed %d temp files of dead processes (%d bytes)", len(removed), size)
 
 
 def _resume(context: Context) -> None:

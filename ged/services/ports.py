@@ -70,6 +70,18 @@ class DigestMismatch(UnavailableError):
 Chunks = BinaryIO | Iterable[bytes]
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """A temp file of a dead process, removed: where it was and how many bytes it held."""
+
+    path: Path
+    size: int
+
+
+# Removes the temp files of dead processes from every temporary area of the instance.
+TempSweep = Callable[[], list[Leftover]]
+
+
 class BlobBatch(Protocol):
     """Blobs written in a batch become durable together when the batch context exits."""
 

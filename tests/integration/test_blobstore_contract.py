@@ -11,6 +11,8 @@ import hashlib
 import io
 import os
 import random
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from ged.adapters.blobstore import durability, filesystem, s3
+from ged.adapters.blobstore import durability, filesystem, s3, tempfiles
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.services.ports import (
@@ -32,6 +34,7 @@ from ged.services.ports import (
     StorageFull,
     StorageUnavailable,
 )
+from tests.fixtures.leftovers import temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 MIB = 1024 * 1024
@@ -49,7 +52,7 @@ def filesystem_backend(root: Path) -> Backend:
     store = FilesystemBlobStore(root)
 
     def leftovers() -> list[str]:
-        return sorted(p.name for p in store.tmp_dir.iterdir()) + list(store.iter_digests())
+        return [p.name for p in temp_entries(store)] + list(store.iter_digests())
 
     return Backend(store, leftovers, name_of=str)
 
@@ -78,7 +81,7 @@ def s3_backend(bucket: S3Bucket, spool_dir: Path) -> Backend:
         objects = client.list_objects_v2(Bucket=bucket.name).get("Contents", [])
         uploads = client.list_multipart_uploads(Bucket=bucket.name).get("Uploads", [])
         return (
-            sorted(p.name for p in spool_dir.iterdir())
+            sorted(p.name for p in spool_dir.iterdir() if not tempfiles.is_owner_file(p))
             + [o.get("Key", "") for o in objects]
             + [f"upload:{u.get('Key')}" for u in uploads]
         )
@@ -395,15 +398,85 @@ def test_batch_without_syncfs_fsyncs_every_file_and_directory(
     assert {read_all(store, ref.sha256) for ref in refs} == {f"file {i}".encode() for i in range(5)}
 
 
-def test_stale_temp_files_of_a_crashed_process_are_removed(tmp_path: Path) -> None:
+class TempWriter:
+    """Another process with a temp file open in ``root``'s store, alive until ``kill``."""
+
+    SCRIPT = (
+        "import sys; from ged.adapters.blobstore.filesystem import FilesystemBlobStore as S\n"
+        "fd, path = S(sys.argv[1]).temp.mkstemp('blob-')\n"
+        "print(path, flush=True); sys.stdin.read()"
+    )
+
+    def __init__(self, root: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", self.SCRIPT, str(root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.path = Path(self.process.stdout.readline().strip())
+        self.path.write_bytes(b"partial")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.communicate(timeout=10)  # reaps it and closes the pipes
+
+
+@pytest.fixture
+def writers() -> Iterator[list[TempWriter]]:
+    started: list[TempWriter] = []
+    yield started
+    for writer in started:
+        writer.kill()
+
+
+def temp_entries(store: FilesystemBlobStore) -> list[Path]:
+    return sorted(p for p in store.tmp_dir.iterdir() if not tempfiles.is_owner_file(p))
+
+
+def test_temp_file_of_a_killed_process_is_removed_with_its_owner_file(
+    tmp_path: Path, writers: list[TempWriter]
+) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    writers.append(crashed := TempWriter(tmp_path))
+    crashed.kill()
+    removed = store.remove_stale_temp_files()
+    assert [(r.path, r.size) for r in removed] == [(crashed.path, len(b"partial"))]
+    assert temp_files(store.tmp_dir) == []
+
+
+def test_temp_file_of_a_live_process_is_kept_however_old(
+    tmp_path: Path, writers: list[TempWriter]
+) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    writers.append(live := TempWriter(tmp_path))
+    os.utime(live.path, (0, 0))  # a slow upload: its file has not changed for a long time
+    assert store.remove_stale_temp_files() == []
+    assert temp_entries(store) == [live.path]
+
+
+def test_this_process_own_temp_files_are_kept(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    fd, path = store.temp.mkstemp("blob-")
+    os.close(fd)
+    assert store.remove_stale_temp_files() == []
+    assert temp_entries(store) == [path]
+
+
+def test_temp_files_named_before_owners_existed_are_removed_once_a_day_old(
+    tmp_path: Path,
+) -> None:
     store = FilesystemBlobStore(tmp_path)
     stale = store.tmp_dir / "blob-crashed"
     stale.write_bytes(b"partial")
-    os.utime(stale, (0, 0))
-    fresh = store.tmp_dir / "blob-in-progress"
+    os.utime(stale, (1_000_000, 1_000_000))
+    fresh = store.tmp_dir / "blob-recent"
     fresh.write_bytes(b"partial")
-    assert store.remove_stale_temp_files(older_than=3600) == 1
-    assert [p.name for p in store.tmp_dir.iterdir()] == ["blob-in-progress"]
+    os.utime(fresh, (1_000_000 + tempfiles.DAY, 1_000_000 + tempfiles.DAY))
+    removed = store.temp.remove_stale(clock=lambda: 1_000_000 + tempfiles.DAY + 1)
+    assert [r.path for r in removed] == [stale]
+    assert temp_entries(store) == [fresh]
 
 
 # -- S3 only ------------------------------------------------------------------------------------
@@ -433,7 +506,7 @@ def test_s3_object_altered_behind_the_store_is_caught_by_the_read_back(
         store.put(chunked(data, MIB))
     assert caught.value.retry_after > 0
     assert not store.exists(ref_of(data).sha256)
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -464,7 +537,7 @@ def test_s3_missing_bucket_is_unavailable_not_not_found(s3_endpoint: str, tmp_pa
         store.put([b"nowhere to go"])
     with pytest.raises(StorageUnavailable):
         store.open(ref_of(b"nowhere to go").sha256)
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -475,7 +548,7 @@ def test_s3_full_spool_disk_is_storage_full(
     monkeypatch.setattr(s3, "write_all", fail_after(MIB, errno.ENOSPC))
     with pytest.raises(StorageFull):
         store.put(pseudo_random_chunks(seed=3, count=2))
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
     assert list(store.iter_digests()) == []
 
 
@@ -499,7 +572,7 @@ def test_s3_endpoint_killed_makes_every_call_unavailable(
             call(ref.sha256)
     with pytest.raises(StorageUnavailable):
         list(store.iter_digests())
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -515,7 +588,7 @@ def test_s3_endpoint_killed_in_the_middle_of_a_put(
 
     with pytest.raises(StorageUnavailable):
         store.put(upload_during_which_the_endpoint_dies())
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -546,4 +619,4 @@ def test_s3_endpoint_killed_during_a_multipart_upload(
     with pytest.raises(StorageUnavailable) as caught:
         store.put(pseudo_random_chunks(seed=4, count=9))
     assert caught.value.retry_after > 0
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []

@@ -20,6 +20,7 @@ from sae.digest_registry import (
     StoredObject,
 )
 from sae.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
+from tests.fixtures.leftovers import temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 CONTENT = b"Deliberation du conseil municipal\n" * 2000
@@ -120,7 +121,7 @@ def test_store_writes_every_offer_and_registers_the_digests(
     assert [read_offer(store, stored.sha256) for store in fs_pair] == [CONTENT, CONTENT]
     assert offers.registry.find(stored.object_id) == stored
     assert read(offers, stored.object_id) == CONTENT
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 def test_registry_is_apart_from_the_objects(
