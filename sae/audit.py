@@ -15,7 +15,6 @@ CLI (``gedsae sae audit``) and a monitoring job can both read it.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections import Counter
@@ -25,8 +24,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
+from ged.adapters.blobstore.fixity import (
+    CopyState,
+    check_copy,
+    copy_verified,
+    replace_copy,
+    unknown_digests,
+)
 from ged.services.ports import BlobStore, StorageUnavailable
-from sae.copies import CopyState, check_copy, replace_copy
 from sae.digest_registry import DigestRegistry, StoredObject
 
 
@@ -186,24 +191,11 @@ def _repair(
     spool = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            source = _copy_verified(stored, sources, out)
+            source = copy_verified(stored, sources, out)
         for target in targets:
             _repair_one(stored, target, spool, source, report)
     finally:
         spool.unlink(missing_ok=True)
-
-
-def _copy_verified(
-    stored: StoredObject, sources: Sequence[BlobStore], out: io.BufferedWriter
-) -> BlobStore | None:
-    """Spools the first source whose copy re-verifies while it is read; None if none does."""
-    for source in sources:
-        out.seek(0)
-        out.truncate()
-        if check_copy(source, stored, out.write) is CopyState.OK:
-            out.flush()
-            return source
-    return None
 
 
 def _repair_one(
@@ -227,11 +219,13 @@ def _repair_one(
 
 
 def _report_orphans(offer: BlobStore, registry: DigestRegistry, report: AuditReport) -> None:
+    def known_among(digests: list[str]) -> set[str]:
+        return {digest for digest in digests if registry.find(digest) is not None}
+
     try:
-        for digest in offer.iter_digests():
-            if registry.find(digest) is None:
-                message = "Objet présent dans l'offre mais inconnu du registre (conservé)"
-                report.add(AuditCode.ORPHAN_OBJECT, message, digest, offer.name)
+        for digest in unknown_digests(offer, known_among):
+            message = "Objet présent dans l'offre mais inconnu du registre (conservé)"
+            report.add(AuditCode.ORPHAN_OBJECT, message, digest, offer.name)
     except (StorageUnavailable, OSError):
         message = "Liste des objets de l'offre illisible : orphelins non recherchés"
         report.add(AuditCode.OFFER_UNREADABLE, message, None, offer.name)

@@ -25,10 +25,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Final, cast
 
+from ged.adapters.blobstore.fixity import CopyState, check_copy, put_spooled
 from ged.adapters.blobstore.hashing import copy_digesting
 from ged.domain.errors import ConflictError
 from ged.services.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
-from sae.copies import CopyState, check_copy, put_spooled
 from sae.digest_registry import DigestRegistry, ObjectNotRegistered, StoredObject
 from sae.offer_batches import BatchSpool, Spooled, distinct, put_copies
 
