@@ -7,7 +7,9 @@ copy is hashed again on its offer. When every copy is bad the object is quaranti
 registry and never served; a copy on an offer that cannot be read is not "bad", so an object
 whose only good copy may sit on an unavailable offer is reported, not quarantined. Objects on an
 offer that the registry does not know (orphans) are reported and left in place: they may belong
-to a store in progress.
+to a store in progress. Temp files of processes that died while writing (kill -9 during an
+acceptance) are removed from every offer and from the spool, and listed; a live process's
+never are (``ged.adapters.blobstore.tempfiles``).
 
 The report has stable snake_case codes, counts for every code and is JSON-serialisable, so the
 CLI (``gedsae sae audit``) and a monitoring job can both read it.
@@ -16,7 +18,6 @@ CLI (``gedsae sae audit``) and a monitoring job can both read it.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,10 +30,12 @@ from ged.adapters.blobstore.fixity import (
     check_copy,
     copy_verified,
     replace_copy,
+    sweep_temp_files,
     unknown_digests,
 )
-from ged.services.ports import BlobStore, StorageUnavailable
+from ged.services.ports import BlobStore, Leftover, StorageUnavailable
 from sae.digest_registry import DigestRegistry, StoredObject
+from sae.offers import REPAIR_PREFIX, SPOOL, spool_area
 
 
 class AuditCode(StrEnum):
@@ -47,6 +50,7 @@ class AuditCode(StrEnum):
     NO_VERIFIED_COPY = "no_verified_copy"
     ORPHAN_OBJECT = "orphan_object"
     OFFER_UNREADABLE = "offer_unreadable"
+    TEMP_FILE_REMOVED = "temp_file_removed"
 
 
 _STATE_CODES: Final = {
@@ -57,7 +61,9 @@ _STATE_CODES: Final = {
 }
 _BAD: Final = frozenset({CopyState.MISSING, CopyState.ALTERED})
 # Codes that need no one's attention once the audit is over.
-_SETTLED: Final = frozenset({AuditCode.COPY_OK, AuditCode.COPY_REPAIRED})
+_SETTLED: Final = frozenset(
+    {AuditCode.COPY_OK, AuditCode.COPY_REPAIRED, AuditCode.TEMP_FILE_REMOVED}
+)
 _REPAIRED_ISSUES: Final = frozenset({AuditCode.COPY_MISSING, AuditCode.COPY_ALTERED})
 
 
@@ -121,8 +127,10 @@ def audit(
     repair: bool = True,
     spool_dir: Path | str | None = None,
 ) -> AuditReport:
-    """Re-hashes every registered object on every offer, repairs, quarantines, reports."""
+    """Re-hashes every registered object on every offer, repairs, quarantines, reports; removes
+    the temp files of dead processes."""
     report = AuditReport()
+    _remove_temp_files(offers, spool_dir, report)
     for stored in registry.iter_objects():
         report.objects_checked += 1
         _audit_object(stored, offers, registry, report, repair=repair, spool_dir=spool_dir)
@@ -187,8 +195,7 @@ def _repair(
     report: AuditReport,
     spool_dir: Path | str | None,
 ) -> None:
-    fd, name = tempfile.mkstemp(dir=spool_dir, prefix="sae-repair-")
-    spool = Path(name)
+    fd, spool = spool_area(spool_dir).mkstemp(REPAIR_PREFIX)
     try:
         with os.fdopen(fd, "wb") as out:
             source = copy_verified(stored, sources, out)
@@ -229,6 +236,28 @@ def _report_orphans(offer: BlobStore, registry: DigestRegistry, report: AuditRep
     except (StorageUnavailable, OSError):
         message = "Liste des objets de l'offre illisible : orphelins non recherchés"
         report.add(AuditCode.OFFER_UNREADABLE, message, None, offer.name)
+
+
+def _remove_temp_files(
+    offers: Sequence[BlobStore], spool_dir: Path | str | None, report: AuditReport
+) -> None:
+    for offer in offers:
+        try:
+            _report_removed(report, sweep_temp_files([offer]))
+        except (StorageUnavailable, OSError):
+            message = "Fichiers temporaires de l'offre illisibles : non nettoyés"
+            report.add(AuditCode.OFFER_UNREADABLE, message, None, offer.name)
+    if spool_dir is not None:
+        _report_removed(report, [(SPOOL, found) for found in spool_area(spool_dir).remove_stale()])
+
+
+def _report_removed(report: AuditReport, removed: list[tuple[str, Leftover]]) -> None:
+    for where, leftover in removed:
+        message = (
+            f"Fichier temporaire d'un processus arrêté supprimé : {leftover.path.name} "
+            f"({leftover.size} octets)"
+        )
+        report.add(AuditCode.TEMP_FILE_REMOVED, message, None, where)
 
 
 def _copy_message(state: CopyState) -> str:

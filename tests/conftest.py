@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.fixtures.tls",
     "tests.fixtures.processes",
     "tests.fixtures.sftp",
+    "tests.fixtures.leftovers",
 ]

@@ -1,23 +1,32 @@
 """What a process killed with kill -9 leaves on disk is removed at the next start, and only that:
 the temp files of a live process on the same instance are its own business.
 
-Real ``gedsae serve`` processes on loopback; uploads held open by a slow request body.
+Real ``gedsae serve`` and ``gedsae sae serve`` processes on loopback; uploads held open by a slow
+request body, an acceptance slowed by the size of its package.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from ged.adapters.blobstore.tempfiles import is_owner_file
+from connectors.sae_http import SaeHttpConnector
+from seda.disk_import import transfer_from_directory
+from seda.sip import write_sip
+from seda.versions import SedaVersion
 from tests.e2e.test_two_processes import wait_for
+from tests.fixtures.leftovers import temp_files
 from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.seda_corpus import shared_path
 
 CHUNK = 64 * 1024
 
@@ -41,8 +50,7 @@ class Instance:
         )
 
     def temp_files(self) -> list[Path]:
-        tmp = self.home / "blobs" / "tmp"
-        return sorted(p for p in tmp.iterdir() if not is_owner_file(p))
+        return temp_files(self.home / "blobs" / "tmp")
 
 
 def new_instance(tmp_path: Path, services: list[Service]) -> Instance:
@@ -130,3 +138,95 @@ def test_kill9_during_an_upload_leaves_no_temp_file_after_restart_and_spares_a_l
     answer = live.finish()
     assert answer is not None and answer.status_code == 201, answer
     assert instance.temp_files() == []
+
+
+# -- the archival repository: kill -9 while an acceptance writes the offers ---------------------
+def sae_home_with_agreement(tmp_path: Path, port: int) -> tuple[Path, dict[str, str]]:
+    home = tmp_path / "sae"
+    env = {"GEDSAE_SAE_HOME": str(home), "TMPDIR": str(tmp_path)}
+    gedsae_cli(
+        env, "sae", "init", "--organisation", "ARCH", "--port", str(port),
+        "--schemas-from", str(shared_path("official")),
+    )  # fmt: skip
+    config = home / "sae.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
+        'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["2.2"]\n',
+        encoding="utf-8",
+    )
+    return home, env
+
+
+def big_sip(tmp_path: Path, files: int = 3, size: int = 32 * 1024 * 1024) -> Path:
+    """A SIP of a few files of random bytes: long enough to write that a kill lands in it."""
+    root = tmp_path / "registres"
+    root.mkdir()
+    for number in range(files):
+        (root / f"registre-{number}.bin").write_bytes(os.urandom(size))
+    built = transfer_from_directory(
+        root,
+        SedaVersion.V2_2,
+        message_identifier="GROS-1",
+        archival_agency="ARCH",
+        transferring_agency="SERVICE-A",
+        archival_agreement="AGR-1",
+    )
+    sip = tmp_path / "GROS-1.zip"
+    write_sip(sip, built.transfer, built.members)
+    return sip
+
+
+def offer_temp_files(home: Path) -> list[Path]:
+    return [p for offer in sorted(home.glob("offers/*/tmp")) for p in temp_files(offer)]
+
+
+def awaiting_review(sae: httpx.Client) -> str | None:
+    listed = sae.get("/api/v1/sae/review/transfers").json()
+    return next((t["transfer_id"] for t in listed if t["checks_passed"]), None)
+
+
+def accept_in_background(sae: Service, headers: dict[str, str], transfer_id: str) -> None:
+    def accept() -> None:
+        url = f"{sae.base_url}/api/v1/sae/review/transfers/{transfer_id}/accept"
+        with suppress(httpx.HTTPError):
+            httpx.post(url, json={"comment": "Conforme"}, headers=headers, timeout=120)
+
+    threading.Thread(target=accept, daemon=True).start()
+
+
+@pytest.mark.slow
+def test_kill9_during_an_acceptance_leaves_no_temp_file_after_recovery(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    port = new_port()
+    home, env = sae_home_with_agreement(tmp_path, port)
+    sender = gedsae_cli(env, "sae", "token", "create", "ged", "--role", "transferring").strip()
+    archivist = gedsae_cli(env, "sae", "token", "create", "alice", "--role", "archivist").strip()
+    headers = {"Authorization": f"Bearer {archivist}"}
+    sae = Service("sae", ("sae", "serve"), env, port, "/api/v1/sae/health", tmp_path / "sae.log")
+    services.append(sae)
+    sae.start()
+    sip = big_sip(tmp_path)
+    with httpx.Client(timeout=120) as client:
+        connector = SaeHttpConnector(sae.base_url, sender, client, allow_insecure_http=True)
+        connector.submit(
+            sip, message_identifier="GROS-1", transferring_agency="SERVICE-A", manifest_digest=None
+        )
+    with httpx.Client(base_url=sae.base_url, headers=headers, timeout=60) as archives:
+        transfer_id = wait_for(lambda: awaiting_review(archives), "versement contrôlé")
+    accept_in_background(sae, headers, transfer_id)
+    wait_for(lambda: any(p.stat().st_size for p in offer_temp_files(home)), "écriture commencée")
+    sae.kill()
+    assert offer_temp_files(home)  # what the kill left on the offers
+
+    sae.start()  # recovery: the acceptance is rolled back, its temp files removed
+
+    assert offer_temp_files(home) == []
+    with httpx.Client(base_url=sae.base_url, headers=headers, timeout=120) as archives:
+        accepted = archives.post(
+            f"/api/v1/sae/review/transfers/{transfer_id}/accept", json={"comment": "Conforme"}
+        )
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted", accepted.text
+    audited = json.loads(gedsae_cli(env, "sae", "audit", "--json"))
+    assert audited["clean"] and audited["counts"]["temp_file_removed"] == 0
+    assert offer_temp_files(home) == []

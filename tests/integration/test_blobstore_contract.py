@@ -11,8 +11,6 @@ import hashlib
 import io
 import os
 import random
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from ged.services.ports import (
     StorageFull,
     StorageUnavailable,
 )
-from tests.fixtures.leftovers import temp_files
+from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 MIB = 1024 * 1024
@@ -398,41 +396,8 @@ def test_batch_without_syncfs_fsyncs_every_file_and_directory(
     assert {read_all(store, ref.sha256) for ref in refs} == {f"file {i}".encode() for i in range(5)}
 
 
-class TempWriter:
-    """Another process with a temp file open in ``root``'s store, alive until ``kill``."""
-
-    SCRIPT = (
-        "import sys; from ged.adapters.blobstore.filesystem import FilesystemBlobStore as S\n"
-        "fd, path = S(sys.argv[1]).temp.mkstemp('blob-')\n"
-        "print(path, flush=True); sys.stdin.read()"
-    )
-
-    def __init__(self, root: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", self.SCRIPT, str(root)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.path = Path(self.process.stdout.readline().strip())
-        self.path.write_bytes(b"partial")
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.communicate(timeout=10)  # reaps it and closes the pipes
-
-
-@pytest.fixture
-def writers() -> Iterator[list[TempWriter]]:
-    started: list[TempWriter] = []
-    yield started
-    for writer in started:
-        writer.kill()
-
-
 def temp_entries(store: FilesystemBlobStore) -> list[Path]:
-    return sorted(p for p in store.tmp_dir.iterdir() if not tempfiles.is_owner_file(p))
+    return temp_files(store.tmp_dir)
 
 
 def test_temp_file_of_a_killed_process_is_removed_with_its_owner_file(

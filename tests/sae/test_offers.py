@@ -20,7 +20,7 @@ from sae.digest_registry import (
     StoredObject,
 )
 from sae.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
-from tests.fixtures.leftovers import temp_files
+from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 CONTENT = b"Deliberation du conseil municipal\n" * 2000
@@ -340,6 +340,26 @@ def test_orphans_are_reported_and_kept(
         (AuditCode.ORPHAN_OBJECT, orphan.sha256, "b")
     ]
     assert fs_pair[1].exists(orphan.sha256)
+
+
+def test_audit_removes_and_lists_the_temp_files_of_dead_processes_only(
+    offers: StorageOffers,
+    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore],
+    writers: list[TempWriter],
+) -> None:
+    offers.store(iter([CONTENT]))
+    writers.append(killed := TempWriter(fs_pair[0].root))  # a CLI acceptance killed halfway
+    writers.append(live := TempWriter(fs_pair[1].root))  # a store in progress elsewhere
+    killed.kill()
+
+    report = audit(offers.offers, offers.registry)
+
+    assert [(f.code, f.offer) for f in report.findings] == [(AuditCode.TEMP_FILE_REMOVED, "a")]
+    assert killed.path.name in report.findings[0].message
+    assert "7 octets" in report.findings[0].message
+    assert report.to_dict()["counts"]["temp_file_removed"] == 1
+    assert temp_files(fs_pair[0].tmp_dir) == []
+    assert temp_files(fs_pair[1].tmp_dir) == [live.path]
 
 
 def test_report_is_json_with_every_code_counted(
