@@ -82,13 +82,14 @@ def local_copy_for(store: BlobStore, spool: OwnedTempDir) -> LocalCopy:
 
 
 def temp_sweep(store: BlobStore, spool: OwnedTempDir) -> TempSweep:
-    """Removes the temp files of dead processes: the store's, then the local copies'."""
+    """Removes the temp files of dead processes: the store's, the local copies', and the
+    folders of links format identification leaves in the system's temporary directory."""
 
     def sweep() -> list[Leftover]:
         found = store.remove_stale_temp_files() if isinstance(store, LeavesTempFiles) else []
         if spool.directory.is_dir():
             found += spool.remove_stale()
-        return found
+        return found + [Leftover(path, 0) for path in formats.remove_stale_alias_folders()]
 
     return sweep
 
@@ -117,6 +118,7 @@ def build_context(
         closers.append(extractor.pool.close)
     if identify is None:
         identify = formats.identify
+        closers.append(formats.remove_alias_folder)
         if identify_many is None:
             process = IdentificationProcess()
             identify_many = process.identify_many

@@ -230,3 +230,63 @@ def test_kill9_during_an_acceptance_leaves_no_temp_file_after_recovery(
     audited = json.loads(gedsae_cli(env, "sae", "audit", "--json"))
     assert audited["clean"] and audited["counts"]["temp_file_removed"] == 0
     assert offer_temp_files(home) == []
+
+
+# -- format identification's private folder in the system's temporary directory ---------------
+def identify_folders(tmp_path: Path) -> list[Path]:
+    """``TMPDIR`` of the test's processes is ``tmp_path``: only their folders are seen."""
+    return sorted(tmp_path.glob("ged-identify-*"))
+
+
+def upload_csv(server: Service, instance: Instance) -> str:
+    """A CSV, identified with the help of its extension (a link in the private folder)."""
+    response = httpx.post(
+        f"{server.base_url}/api/v1/dossiers/{instance.dossier}/documents",
+        content=b"nom;prenom\nDupont;Jean\n",
+        params={"filename": "tableau.csv"},
+        headers={**instance.headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    document = str(response.json()["id"])
+    url = f"{server.base_url}/api/v1/documents/{document}"
+    wait_for(
+        lambda: httpx.get(url, headers=instance.headers).json()["versions"][0]["puid"],
+        "format identifié",
+    )
+    return document
+
+
+def test_a_server_stopped_after_identifying_formats_leaves_no_identify_folder(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    instance = new_instance(tmp_path, services)
+    server = instance.server("ged", tmp_path)
+    services.append(server)
+    server.start()
+    upload_csv(server, instance)
+    assert len(identify_folders(tmp_path)) == 1
+
+    server.stop()  # SIGTERM, as a service manager stops it
+
+    assert identify_folders(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_identify_folder_of_a_killed_server_is_removed_at_the_next_start_not_a_live_one(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    instance = new_instance(tmp_path, services)
+    survivor, victim = instance.server("survivor", tmp_path), instance.server("victim", tmp_path)
+    services.extend([survivor, victim])
+    survivor.start()
+    upload_csv(survivor, instance)
+    live = identify_folders(tmp_path)
+    victim.start()
+    upload_csv(victim, instance)
+    victim.kill()
+    assert len(identify_folders(tmp_path)) == 2
+
+    victim.start()
+
+    assert identify_folders(tmp_path) == live
+    upload_csv(survivor, instance)  # the live server still identifies through its folder
