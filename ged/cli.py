@@ -408,12 +408,22 @@ def get(
     as_user: str,
     organisation: str | None,
 ) -> None:
-    """Écrit le contenu d'un document dans --out."""
+    """Écrit le contenu d'un document dans --out, vérifié contre ses empreintes (code 4 et
+    rien d'écrit s'il est endommagé)."""
+    from ged.adapters.blobstore.fixity import verified_blocks
+
+    ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
-    found, stream = run(lambda: documents.open_version(env.context(), actor, document_id, version))
-    with stream, out.open("wb") as target:
-        while block := stream.read(1 << 20):
-            target.write(block)
+    found, stream = run(lambda: documents.open_version(ctx, actor, document_id, version))
+    blocks = verified_blocks(stream, found, documents.damage_recorder(ctx, actor, found))
+    try:
+        with out.open("wb") as target:
+            for block in blocks:
+                target.write(block)
+    except GedError as exc:
+        if out.is_file():  # what was written of a damaged content goes (never /dev/null)
+            out.unlink()
+        fail(exc)
     click.echo(f"{out} ({found.size} octets, sha256 {found.sha256})")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
+from ged.adapters.db.fixity_repository import SqlFixityRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
@@ -160,3 +161,8 @@ class SqlUnitOfWork:
     def transfers(self) -> SqlTransferRepository:
         """Transfers to an archival repository, on this unit of work's connection."""
         return SqlTransferRepository(self.conn)
+
+    @property
+    def fixity(self) -> SqlFixityRepository:
+        """Recorded blobs and their damage, on this unit of work's connection."""
+        return SqlFixityRepository(self.conn)
