@@ -427,6 +427,31 @@ def get(
     click.echo(f"{out} ({found.size} octets, sha256 {found.sha256})")
 
 
+@main.command()
+@click.option("--no-repair", is_flag=True, help="Constater seulement, sans réparer")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def audit(env: Env, no_repair: bool, as_json: bool) -> None:
+    """Recalcule les empreintes de chaque contenu (stockage et réplique), répare depuis une copie
+    vérifiée, signale les contenus absents, altérés ou non référencés (code 1 si une anomalie
+    subsiste)."""
+    from ged.adapters.blobstore.audit import audit_blobs
+
+    spool = env.settings.home / "spool"
+    report = run(lambda: audit_blobs(env.context(), spool, repair=not no_repair))
+    data = report.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{data['blobs_checked']} contenus contrôlés")
+        for finding in data["findings"]:
+            where = f" [{finding['store']}]" if finding["store"] else ""
+            click.echo(
+                f"  - {finding['code']}{where} {finding['sha256'] or ''} : {finding['message']}"
+            )
+    sys.exit(0 if report.clean else 1)
+
+
 @main.group()
 def log() -> None:
     """Journal des opérations."""

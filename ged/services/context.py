@@ -38,6 +38,8 @@ class Context:
     closers: tuple[Callable[[], None], ...] = ()
     # removes the temp files of dead processes (kill -9) from the stores and spools
     sweep_temp_files: TempSweep = _nothing_to_sweep
+    # a second store holding a copy of every blob: the audit fills it and repairs from it
+    replica: BlobStore | None = None
 
     def close(self) -> None:
         """Stops the helper processes (extraction sandbox, identification)."""

@@ -48,11 +48,12 @@ class Holder:
 
 class FixityRepository(Protocol):
     def blobs_after(self, sha256: str, limit: int) -> list[RecordedBlob]:
-        """Recorded blobs in digest order, the first ``limit`` after ``sha256``."""
+        """Blobs some version holds, in digest order, the first ``limit`` after ``sha256``
+        (a blob no version holds any more is being purged: not the audit's to keep)."""
         ...
 
     def known(self, digests: Sequence[str]) -> set[str]:
-        """Those of ``digests`` that are recorded blobs."""
+        """Those of ``digests`` that some version holds."""
         ...
 
     def find(self, sha256: str) -> RecordedBlob | None: ...

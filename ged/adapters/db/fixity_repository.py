@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, exists, select, update
 from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import tables as t
@@ -22,8 +22,12 @@ class SqlFixityRepository:
         self.conn = conn
 
     def blobs_after(self, sha256: str, limit: int) -> list[RecordedBlob]:
+        held = exists().where(t.versions.c.sha256 == t.blobs.c.sha256)
         query = (
-            select(t.blobs).where(t.blobs.c.sha256 > sha256).order_by(t.blobs.c.sha256).limit(limit)
+            select(t.blobs)
+            .where(t.blobs.c.sha256 > sha256, held)
+            .order_by(t.blobs.c.sha256)
+            .limit(limit)
         )
         return [_blob(row) for row in self.conn.execute(query).mappings()]
 
@@ -31,7 +35,7 @@ class SqlFixityRepository:
         found: set[str] = set()
         for start in range(0, len(digests), _PAGE):
             page = list(digests[start : start + _PAGE])
-            query = select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(page))
+            query = select(t.versions.c.sha256).where(t.versions.c.sha256.in_(page)).distinct()
             found.update(self.conn.execute(query).scalars())
         return found
 
