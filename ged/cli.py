@@ -220,11 +220,19 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
 
     import uvicorn
 
+    from ged.adapters.blobstore.audit import audit_blobs
     from ged.api.app import create_app
     from ged.bootstrap import build_transfer_setup
 
     setup = run(lambda: build_transfer_setup(env.settings))
-    app = create_app(env.context(), setup, scheduler_interval=env.settings.transfer_poll_interval_s)
+    ctx, spool = env.context(), env.settings.home / "spool"
+    app = create_app(
+        ctx,
+        setup,
+        scheduler_interval=env.settings.transfer_poll_interval_s,
+        audit=lambda stop: audit_blobs(ctx, spool, stop=stop).clean,
+        audit_interval=env.settings.audit_interval_s,
+    )
     servers = [
         uvicorn.Server(
             uvicorn.Config(app, host=host or env.settings.host, port=port or env.settings.port)

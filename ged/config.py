@@ -50,6 +50,8 @@ class Settings:
     # [connectors.NAME] and [agreements.NAME] tables of config.toml (issue 6 item 5)
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # seconds between two fixity audits in `gedsae serve` (0: none; `gedsae audit` by hand)
+    audit_interval_s: float = 86400.0
     # [replica] table: a second store holding a copy of every blob, which the audit keeps
     # filled and repairs the main store from (storage = "filesystem" | "s3"; empty: none)
     replica: dict[str, Any] = field(default_factory=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -19,6 +19,9 @@ from ged.services.documents import process_pending
 from ged.services.transfer_runner import TransferSetup, run_all
 
 log = logging.getLogger("gedsae.api")
+# One pass of the fixity audit (``ged.adapters.blobstore.audit``), stopped early when the event
+# is set; says whether nothing was left for an operator.
+Audit = Callable[[threading.Event], bool]
 
 
 @asynccontextmanager
@@ -36,6 +39,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threading.Thread(
             target=_schedule, args=(setup, context, interval, stop), daemon=True
         ).start()
+    audit: Audit | None = app.state.audit
+    if audit is not None and app.state.audit_interval > 0:
+        args = (audit, app.state.audit_interval, stop)
+        threading.Thread(target=_audit_periodically, args=args, daemon=True).start()
     yield
     stop.set()
     context.close()
@@ -51,6 +58,19 @@ def _schedule(
             run_all(setup, context)
         except Exception:
             log.exception("transfer scheduler pass failed; the next pass retries")
+
+
+def _audit_periodically(audit: Audit, interval: float, stop: threading.Event) -> None:
+    """The fixity audit every ``interval`` seconds until the server stops (which interrupts a
+    pass in progress); a failing pass is logged and the next one runs anyway."""
+    while not stop.wait(interval):
+        try:
+            clean = audit(stop)
+        except Exception:
+            log.exception("fixity audit failed; the next pass retries")
+            continue
+        if not clean:
+            log.warning("fixity audit found damage left unrepaired: see `gedsae audit`")
 
 
 def _sweep_temp_files(context: Context) -> None:
@@ -80,6 +100,8 @@ def create_app(
     transfers: TransferSetup | None = None,
     *,
     scheduler_interval: float = 0.0,
+    audit: Audit | None = None,
+    audit_interval: float = 0.0,
 ) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
@@ -91,6 +113,8 @@ def create_app(
     app.state.context = context
     app.state.transfers = transfers
     app.state.scheduler_interval = scheduler_interval
+    app.state.audit = audit
+    app.state.audit_interval = audit_interval
     problems.install(app)
     for module in (admin, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")

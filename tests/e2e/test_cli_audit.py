@@ -1,5 +1,5 @@
 """``gedsae audit`` on an instance home, with the ``[replica]`` of ``config.toml`` on a
-filesystem or on an S3 endpoint."""
+filesystem or on an S3 endpoint; and the periodic audit of a real ``gedsae serve``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import hashlib
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from ged.cli import main
+from tests.e2e.test_crash_leftovers import new_instance
+from tests.e2e.test_two_processes import wait_for
+from tests.fixtures.processes import Service
 from tests.fixtures.s3 import S3Bucket
 
 NOTE = "note de synthèse budgétaire\n" * 200
@@ -116,3 +120,38 @@ def test_a_replica_secret_written_in_clear_is_refused(home: Path, tmp_path: Path
     )
     out = gedsae("audit", code=1)
     assert "storage_misconfigured" in out and "access_key_file" in out
+
+
+@pytest.mark.slow
+def test_serve_audits_periodically_and_repairs_its_store_from_the_replica(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    instance = new_instance(tmp_path, services)
+    (instance.home / "config.toml").write_text(
+        'audit_interval_s = 0.5\n[replica]\nstorage = "filesystem"\nroot = "replica"\n',
+        encoding="utf-8",
+    )
+    server = instance.server("ged", tmp_path)
+    services.append(server)
+    server.start()
+    filed = httpx.post(
+        f"{server.base_url}/api/v1/dossiers/{instance.dossier}/documents",
+        content=NOTE.encode(),
+        params={"filename": "note.txt"},
+        headers={**instance.headers, "Content-Type": "text/plain"},
+    )
+    assert filed.status_code == 201, filed.text
+    sha256 = filed.json()["versions"][0]["sha256"]
+    copy = blob(instance.home / "replica", sha256)
+    wait_for(copy.exists, "copie ajoutée à la réplique par l'audit périodique")
+    flip_byte(blob(instance.home / "blobs", sha256))
+
+    wait_for(
+        lambda: blob(instance.home / "blobs", sha256).read_text(encoding="utf-8") == NOTE,
+        "copie réparée depuis la réplique par l'audit périodique",
+    )
+    content = httpx.get(
+        f"{server.base_url}/api/v1/documents/{filed.json()['id']}/content",
+        headers=instance.headers,
+    )
+    assert content.status_code == 200 and content.text == NOTE
