@@ -159,11 +159,12 @@ def s3_replica(tmp_path: Path, s3_bucket: S3Bucket) -> Iterator[Setup]:
     made.engine.dispose()
 
 
-@pytest.fixture
-def alone(tmp_path: Path) -> Iterator[Setup]:
-    """No replica: damage can be found and marked, not repaired."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def alone(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
+    """No replica: damage can be found and marked, not repaired. On both databases."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
     main = filesystem(tmp_path / "blobs", "filesystem")
-    made = make_ged(tmp_path / "home", blobs=main.store)
+    made = make_ged(tmp_path / "home", url, blobs=main.store)
     yield Setup(made, main, None)
     made.engine.dispose()
 
