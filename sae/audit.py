@@ -195,7 +195,8 @@ def _repair(
     report: AuditReport,
     spool_dir: Path | str | None,
 ) -> None:
-    fd, spool = spool_area(spool_dir).mkstemp(REPAIR_PREFIX)
+    area = spool_area(spool_dir)  # kept while the spool file is in use: it owns its name
+    fd, spool = area.mkstemp(REPAIR_PREFIX)
     try:
         with os.fdopen(fd, "wb") as out:
             source = copy_verified(stored, sources, out)

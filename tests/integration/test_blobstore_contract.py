@@ -7,6 +7,7 @@ behind (temp or spool files, objects, blobs): "nothing stored" is checked, not a
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import io
 import os
@@ -427,6 +428,20 @@ def test_this_process_own_temp_files_are_kept(tmp_path: Path) -> None:
     os.close(fd)
     assert store.remove_stale_temp_files() == []
     assert temp_entries(store) == [path]
+
+
+def test_owner_file_goes_with_the_last_store_of_the_process(tmp_path: Path) -> None:
+    store, again = FilesystemBlobStore(tmp_path), FilesystemBlobStore(tmp_path)
+    store.put(iter([b"contenu"]))
+    again.put(iter([b"autre contenu"]))
+    owners = [p for p in store.tmp_dir.iterdir() if tempfiles.is_owner_file(p)]
+    assert len(owners) == 1  # one per process and directory
+    del store
+    gc.collect()
+    assert owners[0].exists()
+    del again
+    gc.collect()
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_temp_files_named_before_owners_existed_are_removed_once_a_day_old(

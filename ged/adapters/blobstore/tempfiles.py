@@ -6,9 +6,10 @@ process is the whole difficulty: by age, a slow upload's file would go; by PID, 
 a container whose server is always PID 1 would look alive forever, and PIDs of another PID
 namespace sharing the volume mean nothing here.
 
-So each process holds an exclusive flock(2) on an *owner file* of the directory for its whole
-life (``.owner-<token>``), created on its first temp file there, and names its temp files
-``<prefix><token>-<random>``. The kernel releases a flock when its holder dies, killed or not,
+So each process holds an exclusive flock(2) on an *owner file* of the directory
+(``.owner-<token>``) from its first temp file there for as long as it may write there (until its
+last ``OwnedTempDir`` of that directory goes, at the latest at exit, when the file is removed),
+and names its temp files ``<prefix><token>-<random>``. The kernel releases a flock when its holder dies, killed or not,
 and flock(2) locks conflict between open file descriptions even within one process: an owner
 file that can be locked belongs to a dead process, and so do the temp files named after it.
 Temp files named before owners existed carry no token: those are removed once older than
@@ -24,8 +25,10 @@ import secrets
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
 
@@ -50,31 +53,54 @@ def is_owner_file(path: Path) -> bool:
     return path.name.startswith(OWNER_PREFIX)
 
 
+@dataclass
+class _Owner:
+    token: str
+    fd: int  # kept open while in use: closing it releases the lock
+    users: int = 0
+
+
+_Key = tuple[int, Path]
+
+
 class _Owners:
-    """This process's owner file in each directory, locked for the life of the process."""
+    """This process's owner file in each directory, locked while an ``OwnedTempDir`` of this
+    process may write there: removed when the last of them goes (at the latest, at exit)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._tokens: dict[tuple[int, Path], str] = {}
-        self._handles: list[int] = []  # never closed: closing would release the lock
+        self._owners: dict[_Key, _Owner] = {}
 
-    def token(self, directory: Path) -> str:
+    def acquire(self, directory: Path) -> tuple[_Key, str]:
         # Keyed by PID too: a forked child holds its parent's locks but needs its own token.
         key = (os.getpid(), directory)
         with self._lock:
-            if key not in self._tokens:
-                self._tokens[key] = self._new_owner(directory)
-            return self._tokens[key]
+            owner = self._owners.get(key) or self._new_owner(directory)
+            self._owners[key] = owner
+            owner.users += 1
+            return key, owner.token
 
-    def _new_owner(self, directory: Path) -> str:
+    def release(self, key: _Key) -> None:
+        if key[0] != os.getpid():
+            return  # a forked child's copy: the owner file is its parent's
+        with self._lock:
+            owner = self._owners[key]
+            owner.users -= 1
+            if owner.users:
+                return
+            del self._owners[key]
+        with suppress(FileNotFoundError):
+            (key[1] / f"{OWNER_PREFIX}{owner.token}").unlink()
+        os.close(owner.fd)
+
+    def _new_owner(self, directory: Path) -> _Owner:
         while True:
             token = f"{os.getpid()}.{secrets.token_hex(4)}"
             path = directory / f"{OWNER_PREFIX}{token}"
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX)
             if _same_file(fd, path):
-                self._handles.append(fd)
-                return token
+                return _Owner(token, fd)
             # A sweep took the file for a dead owner's between its creation and our lock.
             os.close(fd)
 
@@ -102,14 +128,26 @@ class OwnedTempDir:
         self.directory = directory
         self.prefixes = prefixes
         self.legacy_age_s = legacy_age_s
+        self._token: tuple[int, str] | None = None  # (PID, token): a forked child needs its own
+        self._token_lock = threading.Lock()
 
     def mkstemp(self, prefix: str) -> tuple[int, Path]:
-        """A new temp file (``fd``, path), named after this process's owner file."""
+        """A new temp file (``fd``, path), named after this process's owner file; keep this
+        ``OwnedTempDir`` while the file is in use (its owner file goes with the last one)."""
         if prefix not in self.prefixes:
             raise ValueError(f"{prefix!r} is not one of {self.prefixes}")
-        token = _OWNERS.token(self.directory)
+        token = self._owner_token()
         fd, name = tempfile.mkstemp(dir=self.directory, prefix=f"{prefix}{token}-")
         return fd, Path(name)
+
+    def _owner_token(self) -> str:
+        """The owner file's token, taken on the first temp file and given back with ``self``."""
+        with self._token_lock:
+            if self._token is None or self._token[0] != os.getpid():
+                key, token = _OWNERS.acquire(self.directory)
+                self._token = (os.getpid(), token)
+                weakref.finalize(self, _OWNERS.release, key)
+            return self._token[1]
 
     def remove_stale(self, clock: Callable[[], float] = time.time) -> list[Leftover]:
         """Removes the temp files of dead processes, then their owner files; lists what went."""
