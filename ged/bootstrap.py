@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any, Final
 
 from sqlalchemy import Engine
 
 from connectors.base import Connector
 from ged.adapters import formats
+from ged.adapters.blobstore.audit import AUDIT_PREFIX
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.adapters.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
@@ -23,6 +26,7 @@ from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.signing import load_signer
 from ged.config import Settings
+from ged.domain.errors import InvalidError
 from ged.private_files import tighten_folder
 from ged.services.context import Context
 from ged.services.ports import (
@@ -30,10 +34,14 @@ from ged.services.ports import (
     BatchIdentifier,
     BlobStore,
     FormatIdentifier,
+    Leftover,
     LocalCopy,
+    TempSweep,
     TextExtractor,
 )
 from ged.services.transfer_runner import Agreement, TransferSetup
+
+REPLICA: Final = "replica"
 
 
 def utc_now() -> datetime:
@@ -55,7 +63,59 @@ def make_blob_store(settings: Settings) -> BlobStore:
     return FilesystemBlobStore(settings.blob_root)
 
 
-def local_copy_for(store: BlobStore, spool: Path) -> LocalCopy:
+COPY_PREFIX = "copy-"
+
+
+class StorageMisconfigured(InvalidError):
+    code = "storage_misconfigured"
+    title = "Stockage mal configuré"
+
+
+def make_replica_store(settings: Settings) -> BlobStore | None:
+    """The ``[replica]`` store of ``config.toml``, or None. Secrets only by file or variable
+    (``access_key_file``, ``secret_key_env``…), never in clear."""
+    table = settings.replica
+    if not table:
+        return None
+    storage = table.get("storage")
+    if storage == "filesystem":
+        if not table.get("root"):
+            raise StorageMisconfigured("[replica] : root (dossier de la réplique) manquant")
+        return FilesystemBlobStore(settings.home / str(table["root"]), name=REPLICA)
+    if storage == "s3":
+        return _s3_replica(settings, table)
+    raise StorageMisconfigured(f"[replica] : storage {storage!r} inconnu (filesystem ou s3)")
+
+
+def _s3_replica(settings: Settings, table: dict[str, Any]) -> S3BlobStore:
+    if not table.get("bucket"):
+        raise StorageMisconfigured("[replica] : bucket manquant")
+    (settings.home / "spool").mkdir(parents=True, exist_ok=True)
+    return S3BlobStore(
+        str(table["bucket"]),
+        endpoint_url=table.get("endpoint_url") or None,
+        region=table.get("region", settings.s3_region),
+        access_key_id=_secret(table, "access_key"),
+        secret_access_key=_secret(table, "secret_key"),
+        prefix=str(table.get("prefix", "")),
+        name=REPLICA,
+        spool_dir=settings.home / "spool",
+    )
+
+
+def _secret(table: dict[str, Any], key: str) -> str | None:
+    if key in table:
+        raise StorageMisconfigured(
+            f"[replica] : {key} ne s'écrit pas en clair ({key}_file ou {key}_env)"
+        )
+    if f"{key}_file" in table:
+        return Path(str(table[f"{key}_file"])).read_text(encoding="utf-8").strip()
+    if f"{key}_env" in table:
+        return os.environ.get(str(table[f"{key}_env"]))
+    return None
+
+
+def local_copy_for(store: BlobStore, spool: OwnedTempDir) -> LocalCopy:
     """A path to a blob's bytes for tools that need a file (format identification,
     text extraction): the blob itself on the filesystem store, a temporary copy otherwise."""
 
@@ -64,16 +124,34 @@ def local_copy_for(store: BlobStore, spool: Path) -> LocalCopy:
         if isinstance(store, FilesystemBlobStore):
             yield store.path_of(sha256)
             return
-        spool.mkdir(parents=True, exist_ok=True)
-        with (
-            tempfile.NamedTemporaryFile(dir=spool, prefix="copy-") as tmp,
-            store.open(sha256) as src,
-        ):
-            shutil.copyfileobj(src, tmp, 1 << 20)
-            tmp.flush()
-            yield Path(tmp.name)
+        spool.directory.mkdir(parents=True, exist_ok=True)
+        fd, path = spool.mkstemp(COPY_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as tmp, store.open(sha256) as src:
+                shutil.copyfileobj(src, tmp, 1 << 20)
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
 
     return local_copy
+
+
+def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir) -> TempSweep:
+    """Removes the temp files of dead processes: the stores', the local copies', and the
+    folders of links format identification leaves in the system's temporary directory."""
+
+    def sweep() -> list[Leftover]:
+        found = [
+            leftover
+            for store in stores
+            if isinstance(store, LeavesTempFiles)
+            for leftover in store.remove_stale_temp_files()
+        ]
+        if spool.directory.is_dir():
+            found += spool.remove_stale()
+        return found + [Leftover(path, 0) for path in formats.remove_stale_alias_folders()]
+
+    return sweep
 
 
 def build_context(
@@ -87,13 +165,16 @@ def build_context(
     extract_many: BatchExtractor | None = None,
     clock: Callable[[], datetime] = utc_now,
     run_migrations: bool = True,
+    replica: BlobStore | None = None,
 ) -> Context:
     engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
-    for spool in (settings.home / "spool", settings.transfer_spool):
-        tighten_folder(spool)  # left by an earlier version with the umask's mode
+    for folder in (settings.home / "spool", settings.transfer_spool):
+        tighten_folder(folder)  # left by an earlier version with the umask's mode
     if run_migrations:
         migrate(engine)
     store = blobs or make_blob_store(settings)
+    replica = replica or make_replica_store(settings)
+    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX))
     closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
@@ -101,6 +182,7 @@ def build_context(
         closers.append(extractor.pool.close)
     if identify is None:
         identify = formats.identify
+        closers.append(formats.remove_alias_folder)
         if identify_many is None:
             process = IdentificationProcess()
             identify_many = process.identify_many
@@ -113,9 +195,11 @@ def build_context(
         extract=extract,
         identify_many=identify_many or one_by_one(identify),
         extract_many=extract_many or extract_one_by_one(extract),
-        local_copy=local_copy_for(store, settings.home / "spool"),
+        local_copy=local_copy_for(store, spool),
         max_upload_bytes=settings.max_upload_bytes,
         closers=tuple(closers),
+        sweep_temp_files=temp_sweep([store] if replica is None else [store, replica], spool),
+        replica=replica,
     )
 
 

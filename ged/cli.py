@@ -222,12 +222,20 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
 
     import uvicorn
 
+    from ged.adapters.blobstore.audit import audit_blobs
     from ged.api.app import create_app
     from ged.bootstrap import build_transfer_setup
 
     os.umask(0o077)  # whatever the server creates (spools, blobs, journals) is its own
     setup = run(lambda: build_transfer_setup(env.settings))
-    app = create_app(env.context(), setup, scheduler_interval=env.settings.transfer_poll_interval_s)
+    ctx, spool = env.context(), env.settings.home / "spool"
+    app = create_app(
+        ctx,
+        setup,
+        scheduler_interval=env.settings.transfer_poll_interval_s,
+        audit=lambda stop: audit_blobs(ctx, spool, stop=stop).clean,
+        audit_interval=env.settings.audit_interval_s,
+    )
     servers = [
         uvicorn.Server(
             uvicorn.Config(app, host=host or env.settings.host, port=port or env.settings.port)
@@ -477,13 +485,48 @@ def get(
     as_user: str,
     organisation: str | None,
 ) -> None:
-    """Écrit le contenu d'un document dans --out."""
+    """Écrit le contenu d'un document dans --out, vérifié contre ses empreintes (code 4 et
+    rien d'écrit s'il est endommagé)."""
+    from ged.adapters.blobstore.fixity import verified_blocks
+
+    ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
-    found, stream = run(lambda: documents.open_version(env.context(), actor, document_id, version))
-    with stream, out.open("wb") as target:
-        while block := stream.read(1 << 20):
-            target.write(block)
+    found, stream = run(lambda: documents.open_version(ctx, actor, document_id, version))
+    blocks = verified_blocks(stream, found, documents.damage_recorder(ctx, actor, found))
+    try:
+        with out.open("wb") as target:
+            for block in blocks:
+                target.write(block)
+    except GedError as exc:
+        if out.is_file():  # what was written of a damaged content goes (never /dev/null)
+            out.unlink()
+        fail(exc)
     click.echo(f"{out} ({found.size} octets, sha256 {found.sha256})")
+
+
+@main.command()
+@click.option("--no-repair", is_flag=True, help="Constater seulement, sans réparer")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def audit(env: Env, no_repair: bool, as_json: bool) -> None:
+    """Recalcule les empreintes de chaque contenu (stockage et réplique), répare depuis une copie
+    vérifiée, signale les contenus absents, altérés ou non référencés (code 1 si une anomalie
+    subsiste)."""
+    from ged.adapters.blobstore.audit import audit_blobs
+
+    spool = env.settings.home / "spool"
+    report = run(lambda: audit_blobs(env.context(), spool, repair=not no_repair))
+    data = report.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{data['blobs_checked']} contenus contrôlés")
+        for finding in data["findings"]:
+            where = f" [{finding['store']}]" if finding["store"] else ""
+            click.echo(
+                f"  - {finding['code']}{where} {finding['sha256'] or ''} : {finding['message']}"
+            )
+    sys.exit(0 if report.clean else 1)
 
 
 @main.group()

@@ -55,6 +55,11 @@ class Settings:
     # [connectors.NAME] and [agreements.NAME] tables of config.toml (issue 6 item 5)
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # seconds between two fixity audits in `gedsae serve` (0: none; `gedsae audit` by hand)
+    audit_interval_s: float = 86400.0
+    # [replica] table: a second store holding a copy of every blob, which the audit keeps
+    # filled and repairs the main store from (storage = "filesystem" | "s3"; empty: none)
+    replica: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -97,9 +102,13 @@ def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
 def _coerce(name: str, raw: Any) -> Any:
     kinds = {f.name: f.type for f in fields(Settings)}
     kind = kinds[name]
-    if kind.startswith("dict"):
+    if kind.startswith("dict[str, dict"):
         if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
             raise ValueError(f"{name} : tables [{name}.NOM] attendues dans config.toml")
+        return raw
+    if kind.startswith("dict"):
+        if not isinstance(raw, dict):
+            raise ValueError(f"{name} : table [{name}] attendue dans config.toml")
         return raw
     if kind == "int":
         return int(raw)
@@ -117,7 +126,7 @@ def _from_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env() -> dict[str, Any]:
-    names = {f.name for f in fields(Settings)} - {"home", "connectors", "agreements"}
+    names = {f.name for f in fields(Settings)} - {"home", "connectors", "agreements", "replica"}
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):

@@ -7,7 +7,9 @@ copy is hashed again on its offer. When every copy is bad the object is quaranti
 registry and never served; a copy on an offer that cannot be read is not "bad", so an object
 whose only good copy may sit on an unavailable offer is reported, not quarantined. Objects on an
 offer that the registry does not know (orphans) are reported and left in place: they may belong
-to a store in progress.
+to a store in progress. Temp files of processes that died while writing (kill -9 during an
+acceptance) are removed from every offer and from the spool, and listed; a live process's
+never are (``ged.adapters.blobstore.tempfiles``).
 
 The report has stable snake_case codes, counts for every code and is JSON-serialisable, so the
 CLI (``gedsae sae audit``) and a monitoring job can both read it.
@@ -15,9 +17,7 @@ CLI (``gedsae sae audit``) and a monitoring job can both read it.
 
 from __future__ import annotations
 
-import io
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,9 +25,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from ged.services.ports import BlobStore, StorageUnavailable
-from sae.copies import CopyState, check_copy, replace_copy
+from ged.adapters.blobstore.fixity import (
+    CopyState,
+    check_copy,
+    copy_verified,
+    replace_copy,
+    sweep_temp_files,
+    unknown_digests,
+)
+from ged.services.ports import BlobStore, Leftover, StorageUnavailable
 from sae.digest_registry import DigestRegistry, StoredObject
+from sae.offers import REPAIR_PREFIX, SPOOL, spool_area
 
 
 class AuditCode(StrEnum):
@@ -42,6 +50,7 @@ class AuditCode(StrEnum):
     NO_VERIFIED_COPY = "no_verified_copy"
     ORPHAN_OBJECT = "orphan_object"
     OFFER_UNREADABLE = "offer_unreadable"
+    TEMP_FILE_REMOVED = "temp_file_removed"
 
 
 _STATE_CODES: Final = {
@@ -52,7 +61,9 @@ _STATE_CODES: Final = {
 }
 _BAD: Final = frozenset({CopyState.MISSING, CopyState.ALTERED})
 # Codes that need no one's attention once the audit is over.
-_SETTLED: Final = frozenset({AuditCode.COPY_OK, AuditCode.COPY_REPAIRED})
+_SETTLED: Final = frozenset(
+    {AuditCode.COPY_OK, AuditCode.COPY_REPAIRED, AuditCode.TEMP_FILE_REMOVED}
+)
 _REPAIRED_ISSUES: Final = frozenset({AuditCode.COPY_MISSING, AuditCode.COPY_ALTERED})
 
 
@@ -116,8 +127,10 @@ def audit(
     repair: bool = True,
     spool_dir: Path | str | None = None,
 ) -> AuditReport:
-    """Re-hashes every registered object on every offer, repairs, quarantines, reports."""
+    """Re-hashes every registered object on every offer, repairs, quarantines, reports; removes
+    the temp files of dead processes."""
     report = AuditReport()
+    _remove_temp_files(offers, spool_dir, report)
     for stored in registry.iter_objects():
         report.objects_checked += 1
         _audit_object(stored, offers, registry, report, repair=repair, spool_dir=spool_dir)
@@ -182,28 +195,15 @@ def _repair(
     report: AuditReport,
     spool_dir: Path | str | None,
 ) -> None:
-    fd, name = tempfile.mkstemp(dir=spool_dir, prefix="sae-repair-")
-    spool = Path(name)
+    area = spool_area(spool_dir)  # kept while the spool file is in use: it owns its name
+    fd, spool = area.mkstemp(REPAIR_PREFIX)
     try:
         with os.fdopen(fd, "wb") as out:
-            source = _copy_verified(stored, sources, out)
+            source = copy_verified(stored, sources, out)
         for target in targets:
             _repair_one(stored, target, spool, source, report)
     finally:
         spool.unlink(missing_ok=True)
-
-
-def _copy_verified(
-    stored: StoredObject, sources: Sequence[BlobStore], out: io.BufferedWriter
-) -> BlobStore | None:
-    """Spools the first source whose copy re-verifies while it is read; None if none does."""
-    for source in sources:
-        out.seek(0)
-        out.truncate()
-        if check_copy(source, stored, out.write) is CopyState.OK:
-            out.flush()
-            return source
-    return None
 
 
 def _repair_one(
@@ -227,14 +227,38 @@ def _repair_one(
 
 
 def _report_orphans(offer: BlobStore, registry: DigestRegistry, report: AuditReport) -> None:
+    def known_among(digests: list[str]) -> set[str]:
+        return {digest for digest in digests if registry.find(digest) is not None}
+
     try:
-        for digest in offer.iter_digests():
-            if registry.find(digest) is None:
-                message = "Objet présent dans l'offre mais inconnu du registre (conservé)"
-                report.add(AuditCode.ORPHAN_OBJECT, message, digest, offer.name)
+        for digest in unknown_digests(offer, known_among):
+            message = "Objet présent dans l'offre mais inconnu du registre (conservé)"
+            report.add(AuditCode.ORPHAN_OBJECT, message, digest, offer.name)
     except (StorageUnavailable, OSError):
         message = "Liste des objets de l'offre illisible : orphelins non recherchés"
         report.add(AuditCode.OFFER_UNREADABLE, message, None, offer.name)
+
+
+def _remove_temp_files(
+    offers: Sequence[BlobStore], spool_dir: Path | str | None, report: AuditReport
+) -> None:
+    for offer in offers:
+        try:
+            _report_removed(report, sweep_temp_files([offer]))
+        except (StorageUnavailable, OSError):
+            message = "Fichiers temporaires de l'offre illisibles : non nettoyés"
+            report.add(AuditCode.OFFER_UNREADABLE, message, None, offer.name)
+    if spool_dir is not None:
+        _report_removed(report, [(SPOOL, found) for found in spool_area(spool_dir).remove_stale()])
+
+
+def _report_removed(report: AuditReport, removed: list[tuple[str, Leftover]]) -> None:
+    for where, leftover in removed:
+        message = (
+            f"Fichier temporaire d'un processus arrêté supprimé : {leftover.path.name} "
+            f"({leftover.size} octets)"
+        )
+        report.add(AuditCode.TEMP_FILE_REMOVED, message, None, where)
 
 
 def _copy_message(state: CopyState) -> str:

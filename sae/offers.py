@@ -25,10 +25,11 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Final, cast
 
+from ged.adapters.blobstore.fixity import CopyState, check_copy, put_spooled, sweep_temp_files
 from ged.adapters.blobstore.hashing import copy_digesting
+from ged.adapters.blobstore.tempfiles import OwnedTempDir
 from ged.domain.errors import ConflictError
-from ged.services.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
-from sae.copies import CopyState, check_copy, put_spooled
+from ged.services.ports import BlobStore, Chunks, ContentRef, Leftover, StorageUnavailable
 from sae.digest_registry import DigestRegistry, ObjectNotRegistered, StoredObject
 from sae.offer_batches import BatchSpool, Spooled, distinct, put_copies
 
@@ -37,6 +38,16 @@ _LOCK_STRIPES: Final = 64
 # offers' temp files and the locks it holds stay small.
 BATCH_OBJECTS: Final = 500
 BATCH_BYTES: Final = 256 * 1024 * 1024
+# Named temp files of the spool: an object being stored, a copy being repaired (``sae.audit``).
+SPOOL_PREFIX: Final = "sae-spool-"
+REPAIR_PREFIX: Final = "sae-repair-"
+SPOOL = "spool"  # where ``remove_stale_temp_files`` says a spool file was
+
+
+def spool_area(spool_dir: Path | str | None) -> OwnedTempDir:
+    """The spool's named temp files, after the process that writes them (``tempfiles``)."""
+    directory = Path(spool_dir) if spool_dir is not None else Path(tempfile.gettempdir())
+    return OwnedTempDir(directory, (SPOOL_PREFIX, REPAIR_PREFIX))
 
 
 class ObjectQuarantined(ConflictError):
@@ -78,6 +89,7 @@ class StorageOffers:
         self.offers = list(offers)
         self.registry = digest_registry
         self.spool_dir = Path(spool_dir) if spool_dir is not None else None
+        self.spool_area = spool_area(spool_dir)
         self.batch_objects = batch_objects
         self.batch_bytes = batch_bytes
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
@@ -148,9 +160,16 @@ class StorageOffers:
             copies={name: str(state) for name, state in states.items()},
         )
 
+    def remove_stale_temp_files(self) -> list[tuple[str, Leftover]]:
+        """Removes the temp files of dead processes from every offer and from the spool, never
+        a live process's (``ged.adapters.blobstore.tempfiles``); (offer or "spool", file) each.
+
+        ``StorageUnavailable`` or ``OSError`` when one cannot be swept."""
+        found = sweep_temp_files(self.offers)
+        return found + [(SPOOL, leftover) for leftover in self.spool_area.remove_stale()]
+
     def _spool(self, data: Chunks | Path, *, max_size: int | None) -> tuple[Path, ContentRef]:
-        fd, name = tempfile.mkstemp(dir=self.spool_dir, prefix="sae-spool-")
-        spool = Path(name)
+        fd, spool = self.spool_area.mkstemp(SPOOL_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out:
                 if isinstance(data, Path):

@@ -24,6 +24,9 @@ never undoes the work of a live process:
    reports as an orphan).
 4. ``received`` (killed before the checks ended) is checked again: every input of the checks is on
    the stored transfer (``sae.ingest.run_checks``).
+5. Temp files a killed process was writing to the offers (``<offer>/tmp/blob-*``: a batch of an
+   acceptance) and to the spool are removed; only those of dead processes, as their names say
+   (``ged.adapters.blobstore.tempfiles``), whatever other process is alive.
 
 Startup waits for recovery; re-checking hashes every file of the interrupted packages.
 """
@@ -40,7 +43,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from ged.domain.errors import GedError
-from ged.services.ports import StorageUnavailable
+from ged.services.ports import Leftover, StorageUnavailable
 from sae.ingest import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings, run_checks
 from sae.offers import StorageOffers
 from sae.store import Transfer, TransferState, TransferStore
@@ -68,6 +71,7 @@ class RecoveryReport:
     removed_copies: list[tuple[str, str]] = field(default_factory=list)  # (offer, sha256)
     rechecked: list[str] = field(default_factory=list)  # from ``received``
     failed: list[tuple[str, str]] = field(default_factory=list)  # (transfer id, reason)
+    removed_temp_files: list[tuple[str, Leftover]] = field(default_factory=list)  # (offer, file)
 
 
 def recover(
@@ -85,6 +89,7 @@ def recover(
         _roll_back(store, offers, transfer, report)
     for transfer in store.every_in_state(TransferState.RECEIVED):
         _recheck(store, settings, transfer, report)
+    _remove_temp_files(offers, report)
     if report != RecoveryReport():
         log.warning("recovery after an interrupted run: %s", report)
     return report
@@ -134,6 +139,13 @@ def _unregistered_files(
         report.failed.append((transfer.id, f"paquet illisible, copies non recherchées : {exc}"))
         return []
     return [d for d in digests if offers.registry.find(d) is None]
+
+
+def _remove_temp_files(offers: StorageOffers, report: RecoveryReport) -> None:
+    try:
+        report.removed_temp_files += offers.remove_stale_temp_files()
+    except (StorageUnavailable, OSError):
+        log.warning("temp files of dead processes not removed: an offer is unreachable")
 
 
 def _recheck(

@@ -11,6 +11,10 @@ Cost (bench/bench_extraction.py): importing pygfried and loading the signatures 
 with ``identify_many``. pygfried holds the GIL meanwhile: a server calls ``identify`` from a
 worker thread, and a bulk import passes batches to ``identify_many`` (Go-side parallelism).
 
+Links giving a blob its original extension live in one private folder per process in the
+system's temporary directory; it is removed when the process ends (``remove_alias_folder``), and
+the folders of killed processes at the next start (``remove_stale_alias_folders``).
+
 pygfried is imported on first use only. It starts a Go runtime, which reserves ~1.7 GB of
 address space (so it cannot even start under the extraction workers' RLIMIT_AS) and must never
 be forked: the extraction workers must not import it.
@@ -19,13 +23,15 @@ be forked: the extraction workers must not import it.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import itertools
 import mimetypes
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,8 +118,10 @@ def _safe_suffix(suffix: str) -> bool:
 
 _scanner_lock = threading.Lock()
 _scanner_instance: pygfried.Scanner | None = None
-_alias_directory: Path | None = None
 _alias_numbers = itertools.count()
+ALIAS_PREFIX = "ged-identify-"
+_ALIAS_LOCK = ".lock"
+_LEGACY_AGE_S = 24 * 3600.0
 
 
 @contextmanager
@@ -123,18 +131,88 @@ def _alias(path: Path, suffix: str) -> Iterator[Path]:
     The links live in one private directory per process, made on first use: a temporary
     directory per call would cost more than the identification itself.
     """
-    global _alias_directory
-    with _scanner_lock:
-        if _alias_directory is None:
-            _alias_directory = Path(tempfile.mkdtemp(prefix="ged-identify-"))
-            atexit.register(shutil.rmtree, _alias_directory, ignore_errors=True)
-        directory = _alias_directory
-    alias = directory / f"{os.getpid()}-{next(_alias_numbers)}{suffix}"
+    alias = _alias_folder.get() / f"{os.getpid()}-{next(_alias_numbers)}{suffix}"
     alias.symlink_to(path.absolute())
     try:
         yield alias
     finally:
         alias.unlink(missing_ok=True)
+
+
+class _AliasFolder:
+    """This process's folder of links in the system's temporary directory.
+
+    It holds a ``.lock`` file its process keeps locked (flock) while it lives, so that a sweep
+    (``remove_stale_alias_folders``) tells the folders of dead processes from live ones: the
+    folder is removed when the process ends normally (``remove``, called when the context
+    closes and at exit), a killed process's at the next start.
+    """
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self._fd: int | None = None
+        self._pid = 0
+
+    def get(self) -> Path:
+        with _scanner_lock:
+            if self.path is None or self._pid != os.getpid():
+                self.path, self._fd = _locked_folder()
+                self._pid = os.getpid()
+                atexit.register(self.remove)
+            return self.path
+
+    def remove(self) -> None:
+        with _scanner_lock:
+            path, fd, mine = self.path, self._fd, self._pid == os.getpid()
+            self.path, self._fd = None, None
+        if path is not None and fd is not None and mine:
+            shutil.rmtree(path, ignore_errors=True)
+            os.close(fd)
+
+
+def _locked_folder() -> tuple[Path, int]:
+    """A new folder whose ``.lock`` appears already locked (made aside, locked, renamed)."""
+    folder = Path(tempfile.mkdtemp(prefix=ALIAS_PREFIX))
+    making = folder / ".lock.new"
+    fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    making.rename(folder / _ALIAS_LOCK)
+    return folder, fd
+
+
+_alias_folder = _AliasFolder()
+remove_alias_folder = _alias_folder.remove
+
+
+def remove_stale_alias_folders(
+    root: Path | None = None, clock: Callable[[], float] = time.time
+) -> list[Path]:
+    """Removes the link folders of dead processes from ``root`` (the system's temporary
+    directory); lists them. A folder without a lock file comes from a version that made none:
+    removed once a day old."""
+    removed = []
+    for folder in sorted(Path(root or tempfile.gettempdir()).glob(f"{ALIAS_PREFIX}*")):
+        if folder.is_dir() and not folder.is_symlink() and _dead(folder, clock()):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _dead(folder: Path, now: float) -> bool:
+    lock = folder / _ALIAS_LOCK
+    try:
+        if not lock.exists():  # made by an older version, or its lock is still being made
+            return folder.stat().st_mtime < now - _LEGACY_AGE_S
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False  # gone meanwhile, or another user's folder: not ours to judge
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def _scanner() -> pygfried.Scanner:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -19,11 +20,15 @@ from ged.services.documents import process_pending
 from ged.services.transfer_runner import TransferSetup, run_all
 
 log = logging.getLogger("gedsae.api")
+# One pass of the fixity audit (``ged.adapters.blobstore.audit``), stopped early when the event
+# is set; says whether nothing was left for an operator.
+Audit = Callable[[threading.Event], bool]
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     context: Context = app.state.context
+    await asyncio.to_thread(_sweep_temp_files, context)
     # Versions recorded but not yet identified/extracted (the server stopped in between) are
     # taken up again in the background.
     resume = threading.Thread(target=_resume, args=(context,), daemon=True)
@@ -35,6 +40,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threading.Thread(
             target=_schedule, args=(setup, context, interval, stop), daemon=True
         ).start()
+    audit: Audit | None = app.state.audit
+    if audit is not None and app.state.audit_interval > 0:
+        args = (audit, app.state.audit_interval, stop)
+        threading.Thread(target=_audit_periodically, args=args, daemon=True).start()
     yield
     stop.set()
     context.close()
@@ -52,6 +61,32 @@ def _schedule(
             log.exception("transfer scheduler pass failed; the next pass retries")
 
 
+def _audit_periodically(audit: Audit, interval: float, stop: threading.Event) -> None:
+    """The fixity audit every ``interval`` seconds until the server stops (which interrupts a
+    pass in progress); a failing pass is logged and the next one runs anyway."""
+    while not stop.wait(interval):
+        try:
+            clean = audit(stop)
+        except Exception:
+            log.exception("fixity audit failed; the next pass retries")
+            continue
+        if not clean:
+            log.warning("fixity audit found damage left unrepaired: see `gedsae audit`")
+
+
+def _sweep_temp_files(context: Context) -> None:
+    """Temp files of processes killed mid-write (kill -9) are removed before serving; those of
+    live processes sharing the instance are left alone (``ged.adapters.blobstore.tempfiles``)."""
+    try:
+        removed = context.sweep_temp_files()
+    except Exception:
+        log.exception("removing the temp files of dead processes failed; retried at next start")
+        return
+    if removed:
+        size = sum(leftover.size for leftover in removed)
+        log.warning("removed %d temp files of dead processes (%d bytes)", len(removed), size)
+
+
 def _resume(context: Context) -> None:
     try:
         process_pending(context)
@@ -66,6 +101,8 @@ def create_app(
     transfers: TransferSetup | None = None,
     *,
     scheduler_interval: float = 0.0,
+    audit: Audit | None = None,
+    audit_interval: float = 0.0,
 ) -> FastAPI:
     app = hardened_app(
         lifespan=lifespan,
@@ -77,6 +114,8 @@ def create_app(
     app.state.context = context
     app.state.transfers = transfers
     app.state.scheduler_interval = scheduler_interval
+    app.state.audit = audit
+    app.state.audit_interval = audit_interval
     problems.install(app)
     for module in (admin, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")

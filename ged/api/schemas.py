@@ -174,6 +174,11 @@ class VersionOut(BaseModel):
     extraction_status: str
     created_at: datetime
     created_by: str
+    damage: str | None = Field(
+        default=None,
+        description="missing | altered when the stored bytes no longer match the digests "
+        "(content not served until repaired); null while intact",
+    )
 
     @classmethod
     def of(cls, v: Version) -> VersionOut:
@@ -189,6 +194,7 @@ class VersionOut(BaseModel):
             extraction_status=v.extraction_status.value,
             created_at=v.created_at,
             created_by=v.created_by,
+            damage=v.damage.value if v.damage else None,
         )
 
 
@@ -209,6 +215,10 @@ class DocumentOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     versions: list[VersionOut] | None = None
+    damaged: bool | None = Field(
+        default=None,
+        description="whether a version's stored bytes are damaged; null when versions are not listed",
+    )
 
     @classmethod
     def of(cls, d: Document, versions: list[Version] | None = None) -> DocumentOut:
@@ -230,6 +240,7 @@ class DocumentOut(BaseModel):
             created_at=d.created_at,
             updated_at=d.updated_at,
             versions=[VersionOut.of(v) for v in versions] if versions is not None else None,
+            damaged=any(v.damage for v in versions) if versions is not None else None,
         )
 
 

@@ -40,6 +40,13 @@ class ExtractionStatus(enum.StrEnum):
     UNSUPPORTED = "unsupported"
 
 
+class Damage(enum.StrEnum):
+    """What became of a version's stored bytes when they no longer match its digests."""
+
+    MISSING = "missing"
+    ALTERED = "altered"
+
+
 @dataclass(frozen=True)
 class Organisation:
     id: str
@@ -152,6 +159,8 @@ class Version:
     created_by: str
     extraction_status: ExtractionStatus = ExtractionStatus.PENDING
     extraction_error: str | None = None
+    # set when the stored bytes were found missing or altered, cleared once repaired
+    damage: Damage | None = None
 
 
 @dataclass

@@ -12,10 +12,16 @@ from ged.services.ports import (
     BatchIdentifier,
     BlobStore,
     FormatIdentifier,
+    Leftover,
     LocalCopy,
+    TempSweep,
     TextExtractor,
     UnitOfWork,
 )
+
+
+def _nothing_to_sweep() -> list[Leftover]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,10 @@ class Context:
     local_copy: LocalCopy
     max_upload_bytes: int
     closers: tuple[Callable[[], None], ...] = ()
+    # removes the temp files of dead processes (kill -9) from the stores and spools
+    sweep_temp_files: TempSweep = _nothing_to_sweep
+    # a second store holding a copy of every blob: the audit fills it and repairs from it
+    replica: BlobStore | None = None
 
     def close(self) -> None:
         """Stops the helper processes (extraction sandbox, identification)."""

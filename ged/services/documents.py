@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import mimetypes
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from ged.domain.access import Principal
 from ged.domain.errors import NotFoundError
-from ged.domain.model import Document, ExtractionStatus, Metadata, Version
+from ged.domain.model import Damage, Document, ExtractionStatus, Metadata, Version
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
-from ged.services.ports import Chunks, ContentRef, ExtractedText, FormatFacts, UnitOfWork
+from ged.services.fixity import record_damage
+from ged.services.ports import (
+    BlobNotFound,
+    Chunks,
+    ContentCorrupted,
+    ContentRef,
+    ExtractedText,
+    FormatFacts,
+    UnitOfWork,
+)
 
 MAX_FILENAME = 255
 OCTET_STREAM = "application/octet-stream"
@@ -238,12 +248,30 @@ def update_metadata(
 def open_version(
     ctx: Context, actor: Principal, document_id: str, number: int | None
 ) -> tuple[Version, BinaryIO]:
+    """The version and a stream of its stored bytes, which the caller re-hashes as it serves
+    them (``ged.adapters.blobstore.fixity.verified_blocks``). Content known to be damaged, or
+    found missing now, is never served: ``ContentCorrupted`` (409)."""
     with ctx.uow() as uow:
         doc = load_document(uow, actor, document_id)
         version = uow.repo.get_version(doc.id, number or doc.current_version)
     if version is None:
         raise NotFoundError("Version introuvable")
-    return version, ctx.blobs.open(version.sha256)
+    if version.damage is not None:
+        raise ContentCorrupted.of(version.damage, version.sha256)
+    try:
+        return version, ctx.blobs.open(version.sha256)
+    except BlobNotFound as exc:
+        record_damage(ctx, actor.id, version.sha256, Damage.MISSING, "download")
+        raise ContentCorrupted.of(Damage.MISSING, version.sha256) from exc
+
+
+def damage_recorder(ctx: Context, actor: Principal, version: Version) -> Callable[[Damage], None]:
+    """What a download calls when the bytes it served did not match the version's digests."""
+
+    def recorded(damage: Damage) -> None:
+        record_damage(ctx, actor.id, version.sha256, damage, "download")
+
+    return recorded
 
 
 def process(ctx: Context, document_id: str, number: int) -> Version | None:

@@ -371,6 +371,8 @@ def purge_blobs(ctx: Context, digests: Sequence[str]) -> int:
             if uow.repo.blob_referenced(sha256):
                 continue
             uow.repo.delete_blob_row(sha256)
+            if ctx.replica is not None:  # first: if it fails, the row and main copy stay
+                ctx.replica.delete(sha256)
             ctx.blobs.delete(sha256)
             uow.commit()
         removed += 1

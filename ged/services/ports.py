@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from ged.domain.errors import (
     BadRequestError,
+    ConflictError,
     InsufficientStorageError,
     NotFoundError,
     PayloadTooLargeError,
     UnavailableError,
 )
+from ged.domain.model import Damage
 from ged.domain.oplog import LogEntry, LogSpec
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
+    from ged.services.fixity import FixityRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.repository import Repository
 
@@ -61,6 +64,27 @@ class StorageUnavailable(UnavailableError):
     code = "storage_unavailable"
 
 
+class ContentCorrupted(ConflictError):
+    """The stored bytes of a version are missing or differ from its recorded digests: they are
+    never served (a retry cannot help until the content is repaired)."""
+
+    code = "content_corrupted"
+    title = "Contenu endommagé dans le stockage"
+
+    @classmethod
+    def of(cls, damage: Damage, sha256: str) -> ContentCorrupted:
+        found = {
+            Damage.MISSING: "est absent du stockage",
+            Damage.ALTERED: "ne correspond plus aux empreintes enregistrées au dépôt",
+        }[damage]
+        return cls(
+            f"Le contenu de cette version {found} : il n'est pas servi tant qu'il n'a pas été "
+            "réparé (gedsae audit, depuis la réplique)",
+            sha256=sha256,
+            damage=damage.value,
+        )
+
+
 class DigestMismatch(UnavailableError):
     """The storage holds bytes other than those written: never acknowledge such a write."""
 
@@ -69,6 +93,18 @@ class DigestMismatch(UnavailableError):
 
 
 Chunks = BinaryIO | Iterable[bytes]
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A temp file of a dead process, removed: where it was and how many bytes it held."""
+
+    path: Path
+    size: int
+
+
+# Removes the temp files of dead processes from every temporary area of the instance.
+TempSweep = Callable[[], list[Leftover]]
 
 
 class BlobBatch(Protocol):
@@ -183,6 +219,11 @@ class UnitOfWork(Protocol):
     @property
     def transfers(self) -> TransferRepository:
         """Transfers to an archival repository and their state (issue 5)."""
+        ...
+
+    @property
+    def fixity(self) -> FixityRepository:
+        """The recorded blobs stored copies are checked against, and their damage."""
         ...
 
 

@@ -22,7 +22,7 @@ from ged.adapters.extraction.pool import ExtractionPool
 from ged.api.app import create_app
 from ged.domain.model import ExtractionStatus, Metadata
 from ged.services import documents, filing
-from tests.fixtures import hostile_pdfs
+from tests.fixtures import hostile_pdfs, leftovers
 from tests.fixtures.ged import Ged, make_ged
 from tests.fixtures.s3 import S3Endpoint, create_bucket
 
@@ -36,8 +36,7 @@ def counts(ged: Ged) -> tuple[int, int, int]:
 
 
 def temp_files(ged: Ged) -> list[Path]:
-    tmp = ged.settings.blob_root / "tmp"
-    return list(tmp.iterdir()) if tmp.exists() else []
+    return leftovers.temp_files(ged.settings.blob_root / "tmp")
 
 
 def dossier_id(ged: Ged) -> str:

@@ -7,6 +7,7 @@ behind (temp or spool files, objects, blobs): "nothing stored" is checked, not a
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import io
 import os
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ged.adapters.blobstore import durability, filesystem, s3
+from ged.adapters.blobstore import durability, filesystem, s3, tempfiles
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.services.ports import (
@@ -32,6 +33,7 @@ from ged.services.ports import (
     StorageFull,
     StorageUnavailable,
 )
+from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 MIB = 1024 * 1024
@@ -49,7 +51,7 @@ def filesystem_backend(root: Path) -> Backend:
     store = FilesystemBlobStore(root)
 
     def leftovers() -> list[str]:
-        return sorted(p.name for p in store.tmp_dir.iterdir()) + list(store.iter_digests())
+        return [p.name for p in temp_entries(store)] + list(store.iter_digests())
 
     return Backend(store, leftovers, name_of=str)
 
@@ -78,7 +80,7 @@ def s3_backend(bucket: S3Bucket, spool_dir: Path) -> Backend:
         objects = client.list_objects_v2(Bucket=bucket.name).get("Contents", [])
         uploads = client.list_multipart_uploads(Bucket=bucket.name).get("Uploads", [])
         return (
-            sorted(p.name for p in spool_dir.iterdir())
+            sorted(p.name for p in spool_dir.iterdir() if not tempfiles.is_owner_file(p))
             + [o.get("Key", "") for o in objects]
             + [f"upload:{u.get('Key')}" for u in uploads]
         )
@@ -395,15 +397,66 @@ def test_batch_without_syncfs_fsyncs_every_file_and_directory(
     assert {read_all(store, ref.sha256) for ref in refs} == {f"file {i}".encode() for i in range(5)}
 
 
-def test_stale_temp_files_of_a_crashed_process_are_removed(tmp_path: Path) -> None:
+def temp_entries(store: FilesystemBlobStore) -> list[Path]:
+    return temp_files(store.tmp_dir)
+
+
+def test_temp_file_of_a_killed_process_is_removed_with_its_owner_file(
+    tmp_path: Path, writers: list[TempWriter]
+) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    writers.append(crashed := TempWriter(tmp_path))
+    crashed.kill()
+    removed = store.remove_stale_temp_files()
+    assert [(r.path, r.size) for r in removed] == [(crashed.path, len(b"partial"))]
+    assert temp_files(store.tmp_dir) == []
+
+
+def test_temp_file_of_a_live_process_is_kept_however_old(
+    tmp_path: Path, writers: list[TempWriter]
+) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    writers.append(live := TempWriter(tmp_path))
+    os.utime(live.path, (0, 0))  # a slow upload: its file has not changed for a long time
+    assert store.remove_stale_temp_files() == []
+    assert temp_entries(store) == [live.path]
+
+
+def test_this_process_own_temp_files_are_kept(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    fd, path = store.temp.mkstemp("blob-")
+    os.close(fd)
+    assert store.remove_stale_temp_files() == []
+    assert temp_entries(store) == [path]
+
+
+def test_owner_file_goes_with_the_last_store_of_the_process(tmp_path: Path) -> None:
+    store, again = FilesystemBlobStore(tmp_path), FilesystemBlobStore(tmp_path)
+    store.put(iter([b"contenu"]))
+    again.put(iter([b"autre contenu"]))
+    owners = [p for p in store.tmp_dir.iterdir() if tempfiles.is_owner_file(p)]
+    assert len(owners) == 1  # one per process and directory
+    del store
+    gc.collect()
+    assert owners[0].exists()
+    del again
+    gc.collect()
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_temp_files_named_before_owners_existed_are_removed_once_a_day_old(
+    tmp_path: Path,
+) -> None:
     store = FilesystemBlobStore(tmp_path)
     stale = store.tmp_dir / "blob-crashed"
     stale.write_bytes(b"partial")
-    os.utime(stale, (0, 0))
-    fresh = store.tmp_dir / "blob-in-progress"
+    os.utime(stale, (1_000_000, 1_000_000))
+    fresh = store.tmp_dir / "blob-recent"
     fresh.write_bytes(b"partial")
-    assert store.remove_stale_temp_files(older_than=3600) == 1
-    assert [p.name for p in store.tmp_dir.iterdir()] == ["blob-in-progress"]
+    os.utime(fresh, (1_000_000 + tempfiles.DAY, 1_000_000 + tempfiles.DAY))
+    removed = store.temp.remove_stale(clock=lambda: 1_000_000 + tempfiles.DAY + 1)
+    assert [r.path for r in removed] == [stale]
+    assert temp_entries(store) == [fresh]
 
 
 # -- S3 only ------------------------------------------------------------------------------------
@@ -433,7 +486,7 @@ def test_s3_object_altered_behind_the_store_is_caught_by_the_read_back(
         store.put(chunked(data, MIB))
     assert caught.value.retry_after > 0
     assert not store.exists(ref_of(data).sha256)
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -464,7 +517,7 @@ def test_s3_missing_bucket_is_unavailable_not_not_found(s3_endpoint: str, tmp_pa
         store.put([b"nowhere to go"])
     with pytest.raises(StorageUnavailable):
         store.open(ref_of(b"nowhere to go").sha256)
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -475,7 +528,7 @@ def test_s3_full_spool_disk_is_storage_full(
     monkeypatch.setattr(s3, "write_all", fail_after(MIB, errno.ENOSPC))
     with pytest.raises(StorageFull):
         store.put(pseudo_random_chunks(seed=3, count=2))
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
     assert list(store.iter_digests()) == []
 
 
@@ -499,7 +552,7 @@ def test_s3_endpoint_killed_makes_every_call_unavailable(
             call(ref.sha256)
     with pytest.raises(StorageUnavailable):
         list(store.iter_digests())
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -515,7 +568,7 @@ def test_s3_endpoint_killed_in_the_middle_of_a_put(
 
     with pytest.raises(StorageUnavailable):
         store.put(upload_during_which_the_endpoint_dies())
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 @pytest.mark.s3
@@ -546,4 +599,4 @@ def test_s3_endpoint_killed_during_a_multipart_upload(
     with pytest.raises(StorageUnavailable) as caught:
         store.put(pseudo_random_chunks(seed=4, count=9))
     assert caught.value.retry_after > 0
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 import struct
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -107,8 +109,9 @@ def test_the_extension_link_is_removed_afterwards(blob: Path) -> None:
 
     identify(blob, filename="x.csv")
 
-    assert formats._alias_directory is not None
-    assert list(formats._alias_directory.iterdir()) == []
+    folder = formats._alias_folder.path
+    assert folder is not None
+    assert [p.name for p in folder.iterdir()] == [".lock"]
 
 
 def test_magic_number_beats_a_text_only_match(blob: Path) -> None:
@@ -153,3 +156,26 @@ def test_guess_mime_type(tmp_path: Path, content: bytes, name: str, expected: st
     path = hostile_pdfs.write(tmp_path / name, content)
 
     assert guess_mime_type(path) == expected
+
+
+def test_link_folders_of_older_versions_are_removed_once_a_day_old_and_live_ones_kept(
+    tmp_path: Path, blob: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    formats.remove_alias_folder()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old, recent = tmp_path / "ged-identify-ancien", tmp_path / "ged-identify-recent"
+    old.mkdir()
+    recent.mkdir()
+    os.utime(old, (1_000_000, 1_000_000))
+    os.utime(recent, (1_000_000 + 86_400, 1_000_000 + 86_400))
+    blob.write_text("a,b\n", encoding="utf-8")
+    identify(blob, filename="x.csv")  # this live process's folder, in tmp_path now
+    live = formats._alias_folder.path
+    assert live is not None
+
+    removed = formats.remove_stale_alias_folders(clock=lambda: 1_000_000 + 86_401)
+
+    assert removed == [old]
+    assert sorted(tmp_path.glob("ged-identify-*")) == sorted([recent, live])
+    formats.remove_alias_folder()
+    assert not live.exists()

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ged.adapters.blobstore.audit import audit_blobs
+from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.domain.errors import ForbiddenError, GedError, NotFoundError
 from ged.domain.lifecycle import (
     BindingTarget,
@@ -43,7 +45,7 @@ from ged.services.rules_io import RulesFileRefused
 from ged.services.search import search_documents
 from seda.destruction import parse_authorization_request, parse_destruction_notification
 from seda.versions import SedaVersion
-from tests.fixtures.ged import Ged
+from tests.fixtures.ged import Ged, make_ged
 from tests.fixtures.seda_corpus import vitam_rules_dir
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
@@ -337,6 +339,25 @@ def test_elimination_needs_a_visa_and_leaves_a_tombstone(ged: Ged) -> None:
     with pytest.raises(DossierEliminated):
         holds.place_hold(ged.ctx, ged.admin, dossier.id, "trop tard")
     assert verify_log(ged.ctx).ok
+
+
+def test_elimination_removes_the_replica_copy_too(tmp_path: Path) -> None:
+    replica = FilesystemBlobStore(tmp_path / "replica", name="replica")
+    ged = make_ged(tmp_path / "home", replica=replica)
+    import_tableau(ged)
+    dossier = courrier(ged, contents=(b"courrier unique",))
+    audit_blobs(ged.ctx, tmp_path / "spool")  # the audit fills the replica
+    assert replica.exists(sha(b"courrier unique"))
+    archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
+    second, _ = ged.user("archiviste2", Role.ARCHIVIST)
+    pid = eliminations.propose_eliminations(ged.ctx, archivist, date(2023, 1, 1)).proposal.id
+    eliminations.approve_elimination(ged.ctx, second, pid, "vu")
+
+    done = eliminations.execute_elimination(ged.ctx, ged.admin, pid)
+
+    assert done.eliminated == [dossier.id] and done.blobs_removed == 1
+    assert list(replica.iter_digests()) == [] and list(ged.ctx.blobs.iter_digests()) == []
+    ged.engine.dispose()
 
 
 def test_seda_messages_are_written_per_service_and_notify_only_what_was_eliminated(

@@ -20,6 +20,7 @@ from sae.digest_registry import (
     StoredObject,
 )
 from sae.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
+from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 
 CONTENT = b"Deliberation du conseil municipal\n" * 2000
@@ -120,7 +121,7 @@ def test_store_writes_every_offer_and_registers_the_digests(
     assert [read_offer(store, stored.sha256) for store in fs_pair] == [CONTENT, CONTENT]
     assert offers.registry.find(stored.object_id) == stored
     assert read(offers, stored.object_id) == CONTENT
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 def test_registry_is_apart_from_the_objects(
@@ -339,6 +340,26 @@ def test_orphans_are_reported_and_kept(
         (AuditCode.ORPHAN_OBJECT, orphan.sha256, "b")
     ]
     assert fs_pair[1].exists(orphan.sha256)
+
+
+def test_audit_removes_and_lists_the_temp_files_of_dead_processes_only(
+    offers: StorageOffers,
+    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore],
+    writers: list[TempWriter],
+) -> None:
+    offers.store(iter([CONTENT]))
+    writers.append(killed := TempWriter(fs_pair[0].root))  # a CLI acceptance killed halfway
+    writers.append(live := TempWriter(fs_pair[1].root))  # a store in progress elsewhere
+    killed.kill()
+
+    report = audit(offers.offers, offers.registry)
+
+    assert [(f.code, f.offer) for f in report.findings] == [(AuditCode.TEMP_FILE_REMOVED, "a")]
+    assert killed.path.name in report.findings[0].message
+    assert "7 octets" in report.findings[0].message
+    assert report.to_dict()["counts"]["temp_file_removed"] == 1
+    assert temp_files(fs_pair[0].tmp_dir) == []
+    assert temp_files(fs_pair[1].tmp_dir) == [live.path]
 
 
 def test_report_is_json_with_every_code_counted(

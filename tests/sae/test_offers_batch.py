@@ -24,6 +24,7 @@ from ged.services.ports import (
 )
 from sae.digest_registry import RegisteredDigestsDiffer, SqliteDigestRegistry, StoredObject
 from sae.offers import StorageOffers
+from tests.fixtures.leftovers import temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, create_bucket
 from tests.sae.test_offers import flip_byte, read, read_offer, s3_offer
 
@@ -192,7 +193,7 @@ def test_store_many_gives_what_store_gives_one_by_one(tmp_path: Path) -> None:
     for store in batched.offers:
         assert digests(store) == {s.sha256 for s in stored}
     assert [read(batched, s.object_id) for s in stored] == CONTENTS[:4]
-    assert list((tmp_path / "batched" / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "batched" / "spool") == []
 
 
 def test_new_copies_of_a_batch_go_through_one_offer_batch(tmp_path: Path) -> None:
@@ -298,8 +299,8 @@ def test_second_offer_failing_mid_batch_leaves_no_copy_of_this_call(tmp_path: Pa
     assert digests(first) == {kept.sha256}
     assert digests(second) == set()
     assert registered(offers) == set()
-    assert list((tmp_path / "spool").iterdir()) == []
-    assert list(second.store.tmp_dir.iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
+    assert temp_files(second.store.tmp_dir) == []
 
 
 def test_registry_failing_removes_every_copy_of_the_batch(tmp_path: Path) -> None:
@@ -351,7 +352,7 @@ def test_an_item_too_large_stops_the_call_and_leaves_no_spool(tmp_path: Path) ->
         offers.store_many([iter([small]), iter([large])], max_size=50)
 
     assert registered(offers) == {sha256(small)}
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []
 
 
 def test_a_concurrent_store_of_the_same_content_is_not_undone(tmp_path: Path) -> None:
@@ -410,4 +411,4 @@ def test_s3_dying_mid_batch_leaves_nothing_on_the_filesystem(
 
     assert digests(fs) == set()
     assert registered(offers) == set()
-    assert list((tmp_path / "spool").iterdir()) == []
+    assert temp_files(tmp_path / "spool") == []

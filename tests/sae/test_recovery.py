@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+from ged.services.ports import Leftover
 from sae import review
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.digest_registry import SqliteDigestRegistry
@@ -22,6 +23,7 @@ from sae.ingest import IngestSettings, Quarantined, Submitted, receive, run_chec
 from sae.offers import StorageOffers
 from sae.recovery import RecoveryReport, StartupLock, recover
 from sae.store import Transfer, TransferState, TransferStore
+from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.sae.test_ingest import AGREEMENTS, build_sip
 
 
@@ -153,6 +155,22 @@ def test_files_no_unfinished_transfer_needs_are_removed(repo: Repository, tmp_pa
     assert sorted(repo.settings.quarantine_dir.iterdir()) == sorted(
         [waiting.quarantine_path, unrelated]
     )
+
+
+def test_temp_files_of_a_killed_acceptance_are_removed_and_a_live_process_ones_kept(
+    repo: Repository, writers: list[TempWriter]
+) -> None:
+    first, second = repo.offers.offers
+    assert isinstance(first, FilesystemBlobStore) and isinstance(second, FilesystemBlobStore)
+    writers.append(killed := TempWriter(first.root))  # a batch of an acceptance, kill -9
+    writers.append(live := TempWriter(second.root))  # another process storing right now
+    killed.kill()
+
+    report = recover(repo.store, repo.settings, repo.offers)
+
+    assert report.removed_temp_files == [("a", Leftover(killed.path, len(b"partial")))]
+    assert temp_files(first.tmp_dir) == []
+    assert temp_files(second.tmp_dir) == [live.path]
 
 
 def test_recovery_runs_when_the_application_starts(repo: Repository, tmp_path: Path) -> None:

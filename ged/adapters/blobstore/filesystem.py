@@ -3,7 +3,9 @@
 Layout: ``<root>/sha256/ab/<sha256 hex>`` for blobs, ``<root>/tmp/`` for writes in progress
 (same filesystem, so the final ``rename(2)`` is atomic). A put writes a temp file, fsyncs it,
 renames it onto its final name and fsyncs the directory: a blob is either absent or whole and
-durable. Any failure removes the temp file. Blob paths derive from the digest only (checked
+durable. Any failure removes the temp file; a process killed meanwhile cannot, so temp files
+are named after their process (``tempfiles``) and ``remove_stale_temp_files`` removes those of
+dead processes only. Blob paths derive from the digest only (checked
 against ``[0-9a-f]{64}``): no user string is ever joined to a path (OWASP ASVS 5.0 §5.3.2).
 """
 
@@ -11,9 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -27,9 +27,11 @@ from ged.adapters.blobstore.durability import (
     write_all,
 )
 from ged.adapters.blobstore.hashing import copy_digesting
-from ged.services.ports import BlobNotFound, Chunks, ContentRef
+from ged.adapters.blobstore.tempfiles import OwnedTempDir
+from ged.services.ports import BlobNotFound, Chunks, ContentRef, Leftover
 
 HEX_SHA256: Final = re.compile(r"[0-9a-f]{64}")
+TEMP_PREFIX: Final = "blob-"
 _HEX2: Final = re.compile(r"[0-9a-f]{2}")
 
 
@@ -57,6 +59,7 @@ class FilesystemBlobStore:
             self.tmp_dir.mkdir(exist_ok=True)
         except OSError as exc:
             raise storage_error(exc, "création du stockage") from exc
+        self.temp = OwnedTempDir(self.tmp_dir, (TEMP_PREFIX,))
 
     def put(
         self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
@@ -135,10 +138,9 @@ class FilesystemBlobStore:
     ) -> tuple[Path, ContentRef]:
         """Streams ``data`` into a new temp file; the file is removed if anything fails."""
         try:
-            fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix="blob-")
+            fd, temp = self.temp.mkstemp(TEMP_PREFIX)
         except OSError as exc:
             raise storage_error(exc, "création d'un fichier temporaire") from exc
-        temp = Path(name)
         try:
             ref = self._fill(fd, data, expected_size=expected_size, max_size=max_size, sync=sync)
         except BaseException:
@@ -185,15 +187,12 @@ class FilesystemBlobStore:
             temp.replace(final)
         return dirs
 
-    def remove_stale_temp_files(self, older_than: float = 24 * 3600) -> int:
-        """Removes temp files left by a crashed process; returns how many were removed."""
-        limit = time.time() - older_than
-        removed = 0
-        for path in self.tmp_dir.iterdir():
-            if path.name.startswith("blob-") and path.stat().st_mtime < limit:
-                _remove_quietly(path)
-                removed += 1
-        return removed
+    def remove_stale_temp_files(self) -> list[Leftover]:
+        """Removes the temp files of dead processes (never a live one's); lists them."""
+        try:
+            return self.temp.remove_stale()
+        except OSError as exc:
+            raise storage_error(exc, "nettoyage des fichiers temporaires") from exc
 
 
 def _storage_call(function: Callable[[int], None], fd: int, *, action: str) -> None:

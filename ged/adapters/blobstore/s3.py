@@ -35,17 +35,20 @@ from ged.adapters.blobstore.durability import storage_error, write_all
 from ged.adapters.blobstore.filesystem import HEX_SHA256
 from ged.adapters.blobstore.hashing import CHUNK_SIZE, copy_digesting
 from ged.adapters.blobstore.s3_botocore import VerifyingBody, botocore_config, translated_errors
+from ged.adapters.blobstore.tempfiles import OwnedTempDir
 from ged.services.ports import (
     BlobNotFound,
     Chunks,
     ContentRef,
     DigestMismatch,
+    Leftover,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MIB: Final = 1024 * 1024
+SPOOL_PREFIX: Final = "s3-spool-"
 _BATCH_UPLOADS: Final = 4
 
 
@@ -77,6 +80,7 @@ class S3BlobStore:
         self.bucket = bucket
         self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.gettempdir())
+        self.spool_area = OwnedTempDir(self.spool_dir, (SPOOL_PREFIX,))
         self.retry_after = retry_after
         self._checksum_algorithm = checksum_algorithm
         self._multipart_threshold = multipart_threshold
@@ -161,6 +165,13 @@ class S3BlobStore:
                         aborted += 1
         return aborted
 
+    def remove_stale_temp_files(self) -> list[Leftover]:
+        """Removes the spool files of dead processes (never a live one's); lists them."""
+        try:
+            return self.spool_area.remove_stale()
+        except OSError as exc:
+            raise storage_error(exc, "nettoyage des fichiers d'attente") from exc
+
     def _translated(self, action: str, sha256: str | None = None) -> AbstractContextManager[None]:
         return translated_errors(action, sha256, retry_after=self.retry_after)
 
@@ -174,10 +185,9 @@ class S3BlobStore:
     ) -> tuple[Path, ContentRef]:
         """Streams ``data`` into a local temp file while hashing; removed if anything fails."""
         try:
-            fd, name = tempfile.mkstemp(dir=self.spool_dir, prefix="s3-spool-")
+            fd, path = self.spool_area.mkstemp(SPOOL_PREFIX)
         except OSError as exc:
             raise storage_error(exc, "fichier d'attente local") from exc
-        path = Path(name)
         try:
             try:
                 write = partial(_spool_chunk, fd)

@@ -26,7 +26,7 @@ from ged.domain.model import (
 from ged.services.ports import ContentRef
 from ged.services.repository import SearchIndex
 
-_VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512]
+_VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512, t.blobs.c.damage]
 
 
 class SqlRepository:
@@ -272,7 +272,7 @@ class SqlRepository:
     def add_versions(self, versions: list[Version]) -> None:
         rows = []
         for v in versions:
-            values = {k: v.__dict__[k] for k in v.__dict__ if k != "sha512"}
+            values = {k: v.__dict__[k] for k in v.__dict__ if k not in ("sha512", "damage")}
             values["extraction_status"] = v.extraction_status.value
             rows.append(values)
         self.conn.execute(insert(t.versions), rows)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from ged.domain.model import (
+    Damage,
     Document,
     Dossier,
     DossierStatus,
@@ -146,4 +147,5 @@ def version(row: RowMapping) -> Version:
         created_by=row["created_by"],
         extraction_status=ExtractionStatus(row["extraction_status"]),
         extraction_error=row["extraction_error"],
+        damage=Damage(row["damage"]) if row["damage"] else None,
     )

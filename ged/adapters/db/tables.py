@@ -135,6 +135,9 @@ blobs = Table(
     Column("sha512", String(128), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("created_at", TS, nullable=False),
+    # the stored bytes were found missing or altered (download, audit); NULL while intact
+    Column("damage", String(20)),
+    Column("damaged_at", TS),
 )
 
 documents = Table(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
+from ged.adapters.db.fixity_repository import SqlFixityRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
@@ -166,3 +167,8 @@ class SqlUnitOfWork:
     def transfers(self) -> SqlTransferRepository:
         """Transfers to an archival repository, on this unit of work's connection."""
         return SqlTransferRepository(self.conn)
+
+    @property
+    def fixity(self) -> SqlFixityRepository:
+        """Recorded blobs and their damage, on this unit of work's connection."""
+        return SqlFixityRepository(self.conn)
