@@ -10,6 +10,7 @@ round (shared/reference/connector-contracts-verified.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +30,18 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class ReplyUnit:
+    """An ArchiveUnit of the reply that carries an archive identifier (SEDA 2.x
+    ``DataObjectPackage/DescriptiveMetadata``): ``reference`` is its ``id`` attribute, the
+    manifest's unit id where the repository keeps it (Vitam and As@lae do), "" when absent;
+    ``top_level`` when it sits directly under DescriptiveMetadata."""
+
+    reference: str
+    identifier: str
+    top_level: bool
+
+
+@dataclass(frozen=True)
 class ReplyOutcome:
     outcome: Outcome
     message_type: str
@@ -38,6 +51,7 @@ class ReplyOutcome:
     transfer_identifier: str | None
     archive_identifiers: tuple[str, ...]
     events: tuple[tuple[str, str, str], ...]  # (EventTypeCode, Outcome, OutcomeDetailMessage)
+    units: tuple[ReplyUnit, ...] = ()  # every unit with an identifier, in document order
 
 
 _ACCEPTED = {"OK", "000"}
@@ -98,6 +112,7 @@ def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> Reply
         transfer_id,
         _archive_identifiers(root, dialect),
         _events(root),
+        _units(root, dialect),
     )
 
 
@@ -131,6 +146,29 @@ def _archive_identifiers(root: etree._Element, dialect: str) -> tuple[str, ...]:
             and etree.QName(s.getparent()).localname == "Content"
         ]
     return tuple(v for v in values if v)
+
+
+def _units(root: etree._Element, dialect: str) -> tuple[ReplyUnit, ...]:
+    """Every described unit with an archive identifier: As@lae's
+    ``ArchivalAgencyArchiveUnitIdentifier``, else Vitam's ``SystemId`` (and the other way round
+    for other dialects), nested units included."""
+    names = ("ArchivalAgencyArchiveUnitIdentifier", "SystemId")
+    if dialect != "asalae":
+        names = names[::-1]
+    found = []
+    for described in _path(root, "DataObjectPackage", "DescriptiveMetadata"):
+        for unit, top_level in _walk_units(described, True):
+            texts = [_text(c, n) for n in names for c in _children(unit, "Content")]
+            identifier = next((t for t in texts if t), None)
+            if identifier:
+                found.append(ReplyUnit((unit.get("id") or "").strip(), identifier, top_level))
+    return tuple(found)
+
+
+def _walk_units(parent: etree._Element, top_level: bool) -> Iterator[tuple[etree._Element, bool]]:
+    for unit in _children(parent, "ArchiveUnit"):
+        yield unit, top_level
+        yield from _walk_units(unit, False)
 
 
 def _events(root: etree._Element) -> tuple[tuple[str, str, str], ...]:

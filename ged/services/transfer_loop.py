@@ -41,6 +41,7 @@ from ged.domain.lifecycle import Phase
 from ged.services import eliminations, lifecycle
 from ged.services.context import Context
 from ged.services.ports import TransferRecord, TransferState, UnitOfWork
+from ged.services.transfer_replies import ArchivesByDossier, UntrustedReply, archives_by_dossier
 from ged.services.transfers import PreparedTransfer
 from seda.replies import Outcome, ReplyOutcome
 
@@ -307,29 +308,40 @@ def _replied(
         )
         _return_to_due(ctx, actor, done)
         return done
-    done = _store(
-        ctx,
-        actor,
-        record,
-        replace(judged, state=positive),
-        connector,
-        seen,
-        {"archive_identifiers": list(outcome.archive_identifiers)},
-    )
-    _make_permanent(ctx, actor, done, outcome)
+    try:
+        archives = archives_by_dossier(record.dossiers, outcome)
+    except UntrustedReply as exc:
+        untrusted = replace(
+            judged,
+            state=TransferState.ERROR_REPLY,
+            last_error_code=exc.issues[0].code,
+            last_error_message=exc.detail,
+        )
+        return _store(ctx, actor, record, untrusted, connector, seen)
+    accepted = replace(judged, state=positive, outcome=_outcome(outcome, archives))
+    done = _store(ctx, actor, record, accepted, connector, seen, {"archives": _listed(archives)})
+    _make_permanent(ctx, actor, done, archives)
     if purge:
         _purge(ctx, actor, done)
     return done
 
 
 def _make_permanent(
-    ctx: Context, actor: Principal, record: TransferRecord, outcome: ReplyOutcome
+    ctx: Context, actor: Principal, record: TransferRecord, archives: ArchivesByDossier
 ) -> None:
-    reference = " ".join(outcome.archive_identifiers) or record.remote_reference or ""
     for dossier_id in record.dossiers:
         lifecycle.record_transfer_reply(
-            ctx, actor, dossier_id, accepted=True, verified=True, reference=reference
+            ctx,
+            actor,
+            dossier_id,
+            accepted=True,
+            verified=True,
+            reference=" ".join(archives[dossier_id]),
         )
+
+
+def _listed(archives: ArchivesByDossier) -> dict[str, list[str]]:
+    return {dossier: list(identifiers) for dossier, identifiers in archives.items()}
 
 
 def _return_to_due(ctx: Context, actor: Principal, record: TransferRecord) -> None:
@@ -443,7 +455,7 @@ def _reasons(outcome: ReplyOutcome) -> tuple[str, ...]:
     return reasons or (f"ReplyCode {outcome.reply_code or 'absent'}",)
 
 
-def _outcome(outcome: ReplyOutcome) -> dict[str, Any]:
+def _outcome(outcome: ReplyOutcome, archives: ArchivesByDossier | None = None) -> dict[str, Any]:
     return {
         "outcome": outcome.outcome.value,
         "reply_code": outcome.reply_code,
@@ -451,6 +463,7 @@ def _outcome(outcome: ReplyOutcome) -> dict[str, Any]:
         "reply_identifier": outcome.reply_identifier,
         "transfer_identifier": outcome.transfer_identifier,
         "archive_identifiers": list(outcome.archive_identifiers),
+        "dossier_archives": None if archives is None else _listed(archives),
         "events": [list(e) for e in outcome.events],
     }
 

@@ -212,6 +212,15 @@ class AsalaeRepository(ScriptedRepository):
         self._transfer(record).reply = reply
         return (PASTELL_UNIT,)
 
+    def accept_each(self, record: TransferRecord) -> tuple[str, ...]:
+        """As@lae's acceptance of a transfer of several dossiers: one top-level unit per dossier,
+        in the manifest's order, each with its own archive identifier."""
+        units = tuple(f"AE_2026_{n}" for n in range(1, len(record.dossiers) + 1))
+        self._transfer(record).reply = asalae.asalae_reply(
+            "000", units, message=record.message_identifier
+        )
+        return units
+
     def reject(self, record: TransferRecord) -> tuple[str, ...]:
         reply = retarget(sample(PASTELL_REFUSED), "MessageIdentifier", record.message_identifier)
         self._transfer(record).reply = reply

@@ -230,3 +230,22 @@ def test_vitam_early_rejection_without_our_identifier_returns_the_dossier_to_due
     assert (done.state, done.last_error_code) == (TransferState.REJECTED, None)
     assert done.reasons and done.reasons[0].startswith("STP_INGEST_CONTROL_SIP KO")
     assert phase(ged, dossier_id) is Phase.DUE
+
+
+def test_asalae_accepting_several_dossiers_gives_each_dossier_its_archive_identifier(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = AsalaeRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due = {due_dossier(ged, "Tables décennales"), due_dossier(ged, "Registres matricules")}
+    record = pushed(repository, setup, ged)
+    assert set(record.dossiers) == due
+    first_poll(repository, setup, ged)
+    units = repository.accept_each(record)
+    done = replied(setup, ged, record.message_identifier)
+    assert (done.state, done.last_error_code) == (TransferState.ACCEPTED, None)
+    assert done.outcome is not None
+    assert done.outcome["dossier_archives"] == {
+        dossier: [unit] for dossier, unit in zip(record.dossiers, units, strict=True)
+    }
+    assert {phase(ged, dossier) for dossier in due} == {Phase.PERMANENT}
