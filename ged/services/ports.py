@@ -193,6 +193,10 @@ class TransferState(StrEnum):
     ERROR_REPLY = "error_reply"
 
 
+# the repository accepted the transfer, in a reply the transfer loop verified
+POSITIVE_TRANSFER_STATES = frozenset({TransferState.ACCEPTED, TransferState.ACCEPTED_WITH_WARNINGS})
+
+
 @dataclass(frozen=True)
 class TransferRecord:
     """One transfer as persisted: what was sent, where, how it stands and everything heard.

@@ -171,7 +171,9 @@ def _start_lifecycle(ctx: Context, actor: Principal, record: TransferRecord) -> 
             moved.append(dossier_id)
     except Exception:
         for dossier_id in moved:
-            lifecycle.record_transfer_reply(ctx, actor, dossier_id, accepted=False)
+            lifecycle.return_to_due(
+                ctx, actor, dossier_id, message_identifier=record.message_identifier
+            )
         with ctx.uow() as uow:
             uow.transfers.delete(record.message_identifier)
             uow.log(
@@ -330,13 +332,12 @@ def _make_permanent(
     ctx: Context, actor: Principal, record: TransferRecord, archives: ArchivesByDossier
 ) -> None:
     for dossier_id in record.dossiers:
-        lifecycle.record_transfer_reply(
+        lifecycle.accept_transfer(
             ctx,
             actor,
             dossier_id,
-            accepted=True,
-            verified=True,
-            reference=" ".join(archives[dossier_id]),
+            message_identifier=record.message_identifier,
+            archive_identifiers=archives[dossier_id],
         )
 
 
@@ -348,8 +349,8 @@ def _return_to_due(ctx: Context, actor: Principal, record: TransferRecord) -> No
     """Only dossiers still transferring move: a replay of the same reply changes nothing."""
     for dossier_id in record.dossiers:
         if _phase(ctx, dossier_id) is Phase.TRANSFERRING:
-            lifecycle.record_transfer_reply(
-                ctx, actor, dossier_id, accepted=False, reference=record.message_identifier
+            lifecycle.return_to_due(
+                ctx, actor, dossier_id, message_identifier=record.message_identifier
             )
 
 
