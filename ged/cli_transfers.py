@@ -158,17 +158,28 @@ def transfers_list(
 @transfers_group.command("show")
 @click.argument("message_identifier")
 @click.option("--history", is_flag=True, help="Avec chaque échange avec le dépôt")
+@click.option("--reply", is_flag=True, help="Avec le XML de la réponse du dépôt, tel que reçu")
 @actor_options
 @pass_env
 def transfers_show(
-    env: Env, message_identifier: str, history: bool, as_user: str, organisation: str | None
+    env: Env,
+    message_identifier: str,
+    history: bool,
+    reply: bool,
+    as_user: str,
+    organisation: str | None,
 ) -> None:
-    """Affiche un versement (JSON) : état, motifs, réponse, signatures."""
+    """Affiche un versement (JSON) : état, motifs, commentaires et événements de la réponse,
+    signatures."""
     actor = principal_for(env, as_user, organisation)
-    record = run(lambda: transfer_loop.get_transfer(env.context(), actor, message_identifier))
+    ctx = env.context()
+    record = run(lambda: transfer_loop.get_transfer(ctx, actor, message_identifier))
     shown = transfer_runner.describe(record)
     if history:
         shown["history"] = list(record.history)
+    if reply:
+        data = run(lambda: transfer_loop.transfer_reply(ctx, actor, message_identifier))
+        shown["reply_xml"] = data.decode("utf-8", errors="replace")
     click.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
 
 

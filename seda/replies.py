@@ -42,6 +42,35 @@ class ReplyUnit:
 
 
 @dataclass(frozen=True)
+class ReplyEvent:
+    """One ``Operation/Event`` of a reply, every field as the repository wrote it ("" when
+    absent): ``EventDetailData`` is where Vitam says which agency, profile or rule it refused."""
+
+    identifier: str
+    type_code: str
+    type: str
+    date_time: str
+    detail: str
+    outcome: str
+    outcome_detail: str
+    outcome_detail_message: str
+    detail_data: str
+
+
+_EVENT_FIELDS = {
+    "identifier": "EventIdentifier",
+    "type_code": "EventTypeCode",
+    "type": "EventType",
+    "date_time": "EventDateTime",
+    "detail": "EventDetail",
+    "outcome": "Outcome",
+    "outcome_detail": "OutcomeDetail",
+    "outcome_detail_message": "OutcomeDetailMessage",
+    "detail_data": "EventDetailData",
+}
+
+
+@dataclass(frozen=True)
 class ReplyOutcome:
     outcome: Outcome
     message_type: str
@@ -52,6 +81,8 @@ class ReplyOutcome:
     archive_identifiers: tuple[str, ...]
     events: tuple[tuple[str, str, str], ...]  # (EventTypeCode, Outcome, OutcomeDetailMessage)
     units: tuple[ReplyUnit, ...] = ()  # every unit with an identifier, in document order
+    comments: tuple[str, ...] = ()  # every Comment: As@lae gives its reasons only there
+    operation: tuple[ReplyEvent, ...] = ()  # every Operation/Event, in full
 
 
 _ACCEPTED = {"OK", "000"}
@@ -113,6 +144,8 @@ def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> Reply
         _archive_identifiers(root, dialect),
         _events(root),
         _units(root, dialect),
+        tuple(text for c in _children(root, "Comment") if (text := (c.text or "").strip())),
+        _operation(root),
     )
 
 
@@ -169,6 +202,13 @@ def _walk_units(parent: etree._Element, top_level: bool) -> Iterator[tuple[etree
     for unit in _children(parent, "ArchiveUnit"):
         yield unit, top_level
         yield from _walk_units(unit, False)
+
+
+def _operation(root: etree._Element) -> tuple[ReplyEvent, ...]:
+    return tuple(
+        ReplyEvent(**{key: _text(e, name) or "" for key, name in _EVENT_FIELDS.items()})
+        for e in _path(root, "Operation", "Event")
+    )
 
 
 def _events(root: etree._Element) -> tuple[tuple[str, str, str], ...]:

@@ -1,4 +1,4 @@
-"""Transfers to an archival repository over HTTP (issue 5 item 1): start, follow, poll now.
+"""Transfers to an archival repository over HTTP: start, follow, poll now, read the reply.
 
 Records officers, archivists and administrators run transfers; the scheduler of ``gedsae
 serve`` polls them in the background, ``POST …/poll`` asks at once. Another organisation's
@@ -73,6 +73,15 @@ def get_transfer(
     if history:
         shown["history"] = list(record.history)
     return shown
+
+
+@router.get("/transfers/{message_identifier}/reply")
+def get_transfer_reply(message_identifier: str, ctx: Ctx, caller: Caller) -> Response:
+    """The repository's ArchiveTransferReply, byte for byte as received (404 before one)."""
+    data = transfer_loop.transfer_reply(ctx, caller, message_identifier)
+    name = f"reponse-{message_identifier}.xml"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="application/xml", headers=headers)
 
 
 @router.post("/transfers/{message_identifier}/poll")

@@ -250,3 +250,9 @@ class TransferRepository(Protocol):
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         """Transfers waiting for a retry or a poll whose time has come, oldest first."""
         ...
+
+    def save_reply(self, message_identifier: str, data: bytes, received_at: datetime) -> None:
+        """Keeps the raw reply the transfer was judged on (replacing an earlier one)."""
+        ...
+
+    def get_reply(self, message_identifier: str) -> bytes | None: ...

@@ -13,15 +13,21 @@ transfer's manifest has one top-level unit per dossier, the n-th being ``AU_D<n>
 3. else, for a transfer of one dossier, every identifier of the reply is that dossier's.
 
 Anything else (no identifier, or identifiers that cannot be told apart) is ``UntrustedReply``.
+
+Nothing the reply says is dropped: every ``Comment`` (As@lae gives its reasons only there) and
+every ``Operation/Event`` in full (Vitam names the refused agency, profile or rule only in
+``EventDetailData``) are kept on the transfer, and the reasons of a rejection quote them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
 
 from ged.domain.errors import InvalidError, Issue
 from ged.services.transfers import dossier_unit_id
-from seda.replies import ReplyOutcome
+from seda.replies import ReplyEvent, ReplyOutcome
 
 ArchivesByDossier = dict[str, tuple[str, ...]]
 
@@ -78,3 +84,44 @@ def _single(dossiers: Sequence[str], outcome: ReplyOutcome) -> ArchivesByDossier
     if len(dossiers) != 1 or not identifiers:
         return None
     return {dossiers[0]: identifiers}
+
+
+def rejection_reasons(outcome: ReplyOutcome) -> tuple[str, ...]:
+    """Why the repository refused: every event that did not succeed, with its detail data (else
+    the reply code), then every comment no such event already says."""
+    failed = [e for e in outcome.operation if e.outcome.strip().upper() not in ("OK", "")]
+    said = [_event_reason(e) for e in failed] or [f"ReplyCode {outcome.reply_code or 'absent'}"]
+    known = {_flat(e.outcome_detail_message) for e in failed}
+    notes = [f"Commentaire : {_flat(c)}" for c in outcome.comments if _flat(c) not in known]
+    return tuple(said + notes)
+
+
+def _event_reason(event: ReplyEvent) -> str:
+    said = f"{event.type_code} {event.outcome} : {_flat(event.outcome_detail_message)}".strip()
+    data = _flat(event.detail_data)
+    return f"{said} — {data}" if data else said
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def outcome_record(
+    outcome: ReplyOutcome, archives: ArchivesByDossier | None = None
+) -> dict[str, Any]:
+    """The reply as the transfer keeps it (JSON): identifiers, comments, every event in full."""
+    return {
+        "outcome": outcome.outcome.value,
+        "reply_code": outcome.reply_code,
+        "dialect": outcome.dialect,
+        "reply_identifier": outcome.reply_identifier,
+        "transfer_identifier": outcome.transfer_identifier,
+        "archive_identifiers": list(outcome.archive_identifiers),
+        "dossier_archives": None if archives is None else listed(archives),
+        "comments": list(outcome.comments),
+        "events": [asdict(e) for e in outcome.operation],
+    }
+
+
+def listed(archives: ArchivesByDossier) -> dict[str, list[str]]:
+    return {dossier: list(identifiers) for dossier, identifiers in archives.items()}

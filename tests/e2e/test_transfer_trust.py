@@ -3,11 +3,15 @@ dossier permanent or lets its content go."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from seda.replies import build_transfer_reply
+from seda.versions import SedaVersion
 from tests.fixtures.due_dossiers import file_due, lifecycle_phase
 from tests.fixtures.processes import Service, gedsae_cli, new_port
 
@@ -61,3 +65,66 @@ def test_hand_driven_routes_neither_make_a_dossier_permanent_nor_purge_its_conte
         assert lifecycle_phase(client, filed.dossier) == "due"
         content = client.get(f"/api/v1/documents/{filed.document}/content")
         assert content.status_code == 200 and content.content == filed.content
+
+
+def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> str:
+    """A drop-folder connector and an agreement using it (config.toml tables)."""
+    outbox, replies = tmp_path / "outbox", tmp_path / "replies"
+    outbox.mkdir(exist_ok=True)
+    replies.mkdir(exist_ok=True)
+    return (
+        f'[connectors.depot]\nkind = "drop_folder"\noutbox_dir = "{outbox}"\n'
+        f'replies_dir = "{replies}"\n\n'
+        f'[agreements.{agreement}]\nconnector = "depot"\nseda_version = "2.2"\n'
+        f'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_DF"\n{extra}\n'
+    )
+
+
+def asalae_refusal(mid: str, comment: str) -> bytes:
+    """As@lae's way: its reason in Comment only, our MessageIdentifier in MessageIdentifier."""
+    return build_transfer_reply(
+        SedaVersion.V2_1,
+        message_identifier=mid,
+        request_identifier=f"ATR-{mid}",
+        reply_code="300",
+        archival_agency="FR_AD_35",
+        transferring_agency="FR_DF",
+        date=datetime(2026, 3, 2, tzinfo=UTC),
+        comment=comment,
+    )
+
+
+def start(client: httpx.Client, agreement: str, dossier: str) -> str:
+    started = client.post(
+        "/api/v1/transfers", json={"agreement": agreement, "dossier_ids": [dossier]}
+    )
+    assert started.status_code == 201, started.text
+    assert started.json()["state"] == "sent", started.json()
+    return str(started.json()["message_identifier"])
+
+
+def test_a_rejection_keeps_the_replys_comment_and_its_xml_for_download(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    ged = serve(tmp_path, services, drop_folder(tmp_path))
+    service_id = gedsae_cli(ged.env, "services", "create", "Finances", "FR_DF").strip()
+    with ged.client(ged.admin) as client:
+        (filed,) = file_due(client, service_id, ["Tables décennales 2001-2010"])
+        mid = start(client, "depot", filed.dossier)
+        missing = client.get(f"/api/v1/transfers/{mid}/reply")
+        assert missing.status_code == 404 and missing.json()["code"] == "transfer_reply_absent"
+        reason = "Profil d'archivage PR-ETAT-CIVIL inconnu du service d'archives"
+        reply = asalae_refusal(mid, reason)
+        (tmp_path / "replies" / f"ATR_{mid}.xml").write_bytes(reply)
+        polled = client.post(f"/api/v1/transfers/{mid}/poll")
+        assert polled.status_code == 200 and polled.json()["state"] == "rejected"
+        shown = client.get(f"/api/v1/transfers/{mid}").json()
+        assert shown["reasons"] == ["ReplyCode 300", f"Commentaire : {reason}"]
+        assert shown["outcome"]["comments"] == [reason]
+        downloaded = client.get(f"/api/v1/transfers/{mid}/reply")
+        assert downloaded.status_code == 200 and downloaded.content == reply
+        assert downloaded.headers["content-type"] == "application/xml"
+        assert lifecycle_phase(client, filed.dossier) == "due"
+    printed = json.loads(gedsae_cli(ged.env, "transfers", "show", mid, "--reply"))
+    assert printed["reasons"] == shown["reasons"]
+    assert printed["reply_xml"].encode() == reply

@@ -19,6 +19,7 @@ import tarfile
 import zipfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,8 @@ from connectors.sae_http import SaeHttpConnector
 from connectors.sftp import HostKeyPolicy, SftpConnector, SftpEndpoint
 from connectors.vitam import VitamConnector
 from ged.services.ports import TransferRecord
+from seda.replies import build_transfer_reply
+from seda.versions import SedaVersion
 from tests.connectors import test_asalae as asalae
 from tests.connectors import test_maarch as maarch
 from tests.connectors import test_vitam as vitam
@@ -160,6 +163,11 @@ class VitamRepository(ScriptedRepository):
         self._decide(record, "KO", VITAM_KO, record.message_identifier)
         return VITAM_KO_REASONS
 
+    def reply_of(self, record: TransferRecord) -> bytes:
+        reply = self.remote.operations[record.remote_reference or ""].reply
+        assert reply is not None
+        return reply
+
     def reject_early(self, record: TransferRecord, request_identifier: str) -> None:
         """Vitam's early KO as it writes it: MessageRequestIdentifier empty, or ``Unknown``
         (AtrKoBuilder's placeholder when the manifest could not be read), not ours."""
@@ -224,7 +232,23 @@ class AsalaeRepository(ScriptedRepository):
     def reject(self, record: TransferRecord) -> tuple[str, ...]:
         reply = retarget(sample(PASTELL_REFUSED), "MessageIdentifier", record.message_identifier)
         self._transfer(record).reply = reply
-        return ("ReplyCode 101",)  # As@lae's refusal carries its code, no event
+        # As@lae's refusal carries its code and its reason in Comment, no event
+        return ("ReplyCode 101", "Commentaire : Transfert de l'acte administratif TRDYTVB")
+
+    def reject_with_comment(self, record: TransferRecord, code: str, comment: str) -> bytes:
+        """As@lae's refusal as it writes it: the reason only in the reply's Comment."""
+        reply = build_transfer_reply(
+            SedaVersion.V2_1,
+            message_identifier=record.message_identifier,  # As@lae's way round
+            request_identifier=f"ATR-{record.message_identifier}",
+            reply_code=code,
+            archival_agency="FRLSADC",
+            transferring_agency=TRANSFERRING_AGENCY,
+            date=datetime(2026, 3, 2, tzinfo=UTC),
+            comment=comment,
+        )
+        self._transfer(record).reply = reply
+        return reply
 
     def _transfer(self, record: TransferRecord) -> asalae.Transfer:
         return self.remote.transfers[(TRANSFERRING_AGENCY, record.message_identifier)]
@@ -261,7 +285,7 @@ class MaarchRepository(ScriptedRepository):
     def reject(self, record: TransferRecord) -> tuple[str, ...]:
         self.remote.reply = maarch.refused_reply(record.message_identifier)
         self.remote.final_status = "rejected"
-        return ("ReplyCode 101",)
+        return ("ReplyCode 101", "Commentaire : Transfert de l'acte administratif TRDYTVB")
 
 
 class DropFolderRepository(ScriptedRepository):

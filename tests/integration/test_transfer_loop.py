@@ -20,15 +20,14 @@ from ged.domain.model import Metadata
 from ged.services import documents, filing, lifecycle, rules
 from ged.services.ports import TransferState
 from ged.services.transfer_loop import (
-    BACKOFF_CAP_SECONDS,
     TransferAlreadyRejected,
     TransferMismatch,
-    backoff,
     get_transfer,
     poll_transfer,
     send_transfer,
     transfers_due,
 )
+from ged.services.transfer_state import BACKOFF_CAP_SECONDS, backoff
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
 from seda.replies import build_acknowledgement, build_transfer_reply
 from seda.versions import SedaVersion

@@ -249,3 +249,49 @@ def test_asalae_accepting_several_dossiers_gives_each_dossier_its_archive_identi
         dossier: [unit] for dossier, unit in zip(record.dossiers, units, strict=True)
     }
     assert {phase(ged, dossier) for dossier in due} == {Phase.PERMANENT}
+
+
+def stored_reply(ged: Ged, mid: str) -> bytes | None:
+    with ged.ctx.uow() as uow:
+        return uow.transfers.get_reply(mid)
+
+
+def test_asalae_rejection_keeps_the_reason_of_its_comment_and_the_raw_reply(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = AsalaeRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    first_poll(repository, setup, ged)
+    reason = "Le profil d'archivage PR-ETAT-CIVIL n'est pas autorisé par l'accord"
+    reply = repository.reject_with_comment(record, "300", reason)
+    done = replied(setup, ged, record.message_identifier)
+    assert done.state is TransferState.REJECTED
+    assert done.reasons == ("ReplyCode 300", f"Commentaire : {reason}")
+    assert done.outcome is not None and done.outcome["comments"] == [reason]
+    assert stored_reply(ged, record.message_identifier) == reply
+
+
+def test_vitam_rejection_keeps_every_event_with_its_detail_data_and_the_raw_reply(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    first_poll(repository, setup, ged)
+    repository.reject(record)
+    done = replied(setup, ged, record.message_identifier)
+    assert done.state is TransferState.REJECTED and done.outcome is not None
+    events = done.outcome["events"]
+    assert [(e["type_code"], e["outcome"]) for e in events] == [
+        ("STP_INGEST_CONTROL_SIP", "KO"),
+        ("CHECK_HEADER", "KO"),
+        ("CHECK_HEADER.CHECK_IC_AP_RELATION", "KO"),
+    ]
+    assert events[1]["outcome_detail"] == "CHECK_HEADER.DIFF.KO"
+    assert '"ArchivalAgreement":"CE-000039"' in events[1]["detail_data"]  # kept as written
+    # which profile, agency or rule Vitam refused: only there
+    assert "The profile null was not found in the ingest contract" in done.reasons[1]
+    assert stored_reply(ged, record.message_identifier) == repository.reply_of(record)

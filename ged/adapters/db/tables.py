@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -365,4 +366,20 @@ transfers = Table(
     Column("signature", JSON),
     Column("give_up_at", TS),
     Index("ix_transfers_org_state", "organisation_id", "state"),
+)
+
+# the raw ArchiveTransferReply a transfer was judged on (the latest one received)
+transfer_replies = Table(
+    "transfer_replies",
+    metadata,
+    Column(
+        "message_identifier",
+        String(200),
+        ForeignKey("transfers.message_identifier"),
+        primary_key=True,
+    ),
+    Column("received_at", TS, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )
