@@ -115,6 +115,29 @@ def transfers_poll(
     _exit_for(done)
 
 
+@transfers_group.command("record-reply")
+@click.argument("message_identifier")
+@click.argument("reply", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@actor_options
+@pass_env
+def transfers_record_reply(
+    env: Env, message_identifier: str, reply: Path, as_user: str, organisation: str | None
+) -> None:
+    """Enregistre la réponse du service d'archives reçue hors connecteur (courrier, papier) :
+    son XML (ArchiveTransferReply), vérifié comme une réponse collectée. Archivistes seulement."""
+    from ged.services.transfer_by_hand import MAX_REPLY_BYTES
+
+    if reply.stat().st_size > MAX_REPLY_BYTES:
+        raise click.UsageError(f"Réponse de plus de {MAX_REPLY_BYTES} octets refusée")
+    actor = principal_for(env, as_user, organisation)
+    setup = _setup(env) if env.settings.agreements else None
+    data = reply.read_bytes()
+    done = run(
+        lambda: transfer_runner.record_reply(setup, env.context(), actor, message_identifier, data)
+    )
+    _echo_record(done)  # recorded: a rejection recorded is no failure of the command
+
+
 @transfers_group.command("run")
 @pass_env
 def transfers_run(env: Env) -> None:

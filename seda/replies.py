@@ -19,7 +19,7 @@ from lxml import etree
 
 from seda.errors import NotSeda
 from seda.safexml import parse_bytes
-from seda.versions import SedaVersion
+from seda.versions import NAMESPACE_PREFIX, SedaVersion
 
 
 class Outcome(StrEnum):
@@ -114,10 +114,15 @@ def _path(el: etree._Element, *names: str) -> list[etree._Element]:
     return level
 
 
-def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> ReplyOutcome:
-    """Normalise an ArchiveTransferReply or Acknowledgement from any repository."""
+def parse_reply(
+    data: bytes, *, transfer_identifier: str | None = None, seda_only: bool = False
+) -> ReplyOutcome:
+    """Normalise an ArchiveTransferReply or Acknowledgement from any repository; with
+    ``seda_only``, a root outside every SEDA namespace is ``NotSeda``."""
     root = parse_bytes(data).getroot()
     kind = etree.QName(root).localname
+    if seda_only and not (etree.QName(root).namespace or "").startswith(NAMESPACE_PREFIX):
+        raise NotSeda(f"{kind} hors de tout espace de noms SEDA")
     if kind == "Acknowledgement":
         return ReplyOutcome(
             Outcome.RECEIVED,

@@ -74,7 +74,7 @@ def judge(
         )
         return store(ctx, actor, record, untrusted, exchanges=exchanges, reply=reply)
     accepted = replace(judged, state=positive, outcome=outcome_record(outcome, archives))
-    extra = {"archives": listed(archives), "recorded_by": reply.recorded_by}
+    extra = {"archives": listed(archives)}
     done = store(ctx, actor, record, accepted, exchanges=exchanges, extra=extra, reply=reply)
     _make_permanent(ctx, actor, done, archives)
     if purge:
@@ -93,7 +93,7 @@ def _rejected(
 ) -> TransferRecord:
     reasons = rejection_reasons(outcome)
     rejected = replace(judged, state=TransferState.REJECTED, reasons=reasons)
-    extra = {"reasons": list(reasons), "recorded_by": reply.recorded_by}
+    extra = {"reasons": list(reasons)}
     done = store(ctx, actor, record, rejected, exchanges=exchanges, extra=extra, reply=reply)
     return_to_due(ctx, actor, done)
     return done

@@ -44,7 +44,7 @@ from ged.services.transfers import PreparedTransfer
 PUSH_LEASE_SECONDS = 600.0
 # the connector's codes for a reply that arrived but cannot be trusted or read
 REPLY_ERRORS = frozenset({"reply_mismatch", "reply_unreadable", "reply_unexpected"})
-_POLLABLE = frozenset(
+AWAITING_REPLY = frozenset(
     {
         TransferState.SENT,
         TransferState.ACKNOWLEDGED,
@@ -52,7 +52,7 @@ _POLLABLE = frozenset(
         TransferState.ERROR_REPLY,
     }
 )
-_ALREADY_SENT = _POLLABLE | POSITIVE_TRANSFER_STATES
+_ALREADY_SENT = AWAITING_REPLY | POSITIVE_TRANSFER_STATES
 
 
 class TransferNotFound(NotFoundError):
@@ -223,7 +223,7 @@ def poll_transfer(
     """
     actor.ensure_role(*lifecycle.RUNNERS)
     record = get_transfer(ctx, actor, message_identifier)
-    if record.state not in _POLLABLE:
+    if record.state not in AWAITING_REPLY:
         return record
     if record.connector != connector.name:
         raise TransferMismatch(f"{message_identifier} a été envoyé par {record.connector}")

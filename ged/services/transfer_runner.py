@@ -27,7 +27,7 @@ from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.lifecycle import Phase
 from ged.domain.model import Role
 from ged.domain.retention import FinalAction
-from ged.services import lifecycle, transfer_loop
+from ged.services import lifecycle, transfer_by_hand, transfer_loop
 from ged.services.context import Context
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
@@ -338,6 +338,22 @@ def _step(
     if done.state in (TransferState.ACCEPTED, TransferState.ACCEPTED_WITH_WARNINGS):
         Path(done.sip_path).unlink(missing_ok=True)  # the repository holds it now, verified
     return done
+
+
+def record_reply(
+    setup: TransferSetup | None,
+    ctx: Context,
+    actor: Principal,
+    message_identifier: str,
+    data: bytes,
+) -> TransferRecord:
+    """An archivist records the repository's reply by hand (``transfer_by_hand``); the content
+    is purged afterwards when the transfer's agreement says so."""
+    actor.ensure_role(Role.ARCHIVIST)
+    record = transfer_loop.get_transfer(ctx, actor, message_identifier)
+    agreement = None if setup is None else setup.agreements.get(record.agreement or "")
+    purge = agreement is not None and agreement.purge
+    return transfer_by_hand.record_reply_by_hand(ctx, actor, message_identifier, data, purge=purge)
 
 
 def scheduler_principal(organisation_id: str) -> Principal:

@@ -88,14 +88,17 @@ def store(
 ) -> TransferRecord:
     now = ctx.clock()
     stored = replace(after, history=after.history + tuple(exchanges), updated_at=now)
+    details = dict(extra or {})
     if reply is not None:
-        stored = replace(stored, outcome={**(stored.outcome or {}), "reply": _about(reply, now)})
+        about = _about(reply, now)
+        stored = replace(stored, outcome={**(stored.outcome or {}), "reply": about})
+        details |= {"reply_sha256": about["sha256"], "recorded_by": reply.recorded_by}
     with ctx.uow() as uow:
         uow.transfers.save(stored)
         if reply is not None:
             uow.transfers.save_reply(stored.message_identifier, reply.data, now)
         if before.state is not stored.state:
-            log(uow, actor, stored, before.state, extra or {})
+            log(uow, actor, stored, before.state, details)
         uow.commit()
     return stored
 

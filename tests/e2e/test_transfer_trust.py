@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from lxml import etree
 
 from seda.replies import build_transfer_reply
 from seda.versions import SedaVersion
@@ -128,3 +129,94 @@ def test_a_rejection_keeps_the_replys_comment_and_its_xml_for_download(
     printed = json.loads(gedsae_cli(ged.env, "transfers", "show", mid, "--reply"))
     assert printed["reasons"] == shown["reasons"]
     assert printed["reply_xml"].encode() == reply
+
+
+def acceptance(mid: str, units: dict[str, str]) -> bytes:
+    """A positive reply the Vitam way (ours in MessageRequestIdentifier), one SystemId per
+    unit id of the manifest."""
+    data = build_transfer_reply(
+        SedaVersion.V2_2,
+        message_identifier=f"ATR-{mid}",
+        request_identifier=mid,
+        reply_code="OK",
+        archival_agency="FR_AD_35",
+        transferring_agency="FR_DF",
+        date=datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    root = etree.fromstring(data)
+    ns = etree.QName(root).namespace
+    described = etree.SubElement(
+        etree.Element(f"{{{ns}}}DataObjectPackage"), f"{{{ns}}}DescriptiveMetadata"
+    )
+    for unit_id, archive_id in units.items():
+        unit = etree.SubElement(described, f"{{{ns}}}ArchiveUnit", id=unit_id)
+        etree.SubElement(
+            etree.SubElement(unit, f"{{{ns}}}Content"), f"{{{ns}}}SystemId"
+        ).text = archive_id
+    code = root.find(f"{{{ns}}}ReplyCode")
+    assert code is not None
+    code.addprevious(described.getparent())
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def test_only_an_archivist_records_a_reply_by_hand_and_only_a_checked_one_counts(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    ged = serve(tmp_path, services, drop_folder(tmp_path))
+    service_id = gedsae_cli(ged.env, "services", "create", "Finances", "FR_DF").strip()
+    archivist = ged.token("archiviste", "archivist")
+    with ged.client(ged.admin) as officer, ged.client(archivist) as archives:
+        (filed,) = file_due(officer, service_id, ["Registres matricules 1900-1910"])
+        mid = start(officer, "depot", filed.dossier)
+        url = f"/api/v1/transfers/{mid}/reply"
+        good = acceptance(mid, {"AU_D1": "arch-2026-0001"})
+        by_officer = officer.post(url, content=good)
+        assert by_officer.status_code == 403
+        refused = {
+            "reply_unreadable": b"<ArchiveTransferReply><pas-fini>",
+            "reply_mismatch": acceptance("GEDSAE-autre", {"AU_D1": "arch-x"}),
+            "archive_identifier_missing": acceptance(mid, {}),
+        }
+        for code, body in refused.items():
+            answer = archives.post(url, content=body)
+            assert answer.status_code == 422, answer.text
+            assert [i["code"] for i in answer.json()["issues"]] == [code]
+        assert officer.get(f"/api/v1/transfers/{mid}").json()["state"] == "sent"
+        early = officer.post(f"/api/v1/dossiers/{filed.dossier}/purge")
+        assert early.status_code == 409  # still transferring: nothing to purge
+
+        recorded = archives.post(url, content=good, headers={"Content-Type": "application/xml"})
+        assert recorded.status_code == 200, recorded.text
+        shown = recorded.json()
+        assert shown["state"] == "accepted"
+        assert shown["outcome"]["dossier_archives"] == {filed.dossier: ["arch-2026-0001"]}
+        assert shown["outcome"]["reply"]["recorded_by"] is not None
+        assert archives.get(url).content == good
+        assert lifecycle_phase(officer, filed.dossier) == "permanent"
+        again = archives.post(url, content=good)
+        assert again.status_code == 409 and again.json()["code"] == "transfer_not_awaiting_reply"
+        purged = officer.post(f"/api/v1/dossiers/{filed.dossier}/purge")
+        assert purged.status_code == 200, purged.text
+        gone = officer.get(f"/api/v1/documents/{filed.document}/content")
+        assert gone.status_code == 404
+
+
+def test_an_archivist_records_a_mailed_rejection_from_the_command_line(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    ged = serve(tmp_path, services, drop_folder(tmp_path))
+    service_id = gedsae_cli(ged.env, "services", "create", "Finances", "FR_DF").strip()
+    ged.token("archiviste", "archivist")
+    with ged.client(ged.admin) as officer:
+        (filed,) = file_due(officer, service_id, ["Délibérations 1990"])
+        mid = start(officer, "depot", filed.dossier)
+    mailed = tmp_path / "reponse-courrier.xml"
+    mailed.write_bytes(asalae_refusal(mid, "Bordereau sans dates extrêmes"))
+    refused = gedsae_cli(
+        ged.env, "transfers", "record-reply", mid, str(mailed), check=False, stderr=True
+    )
+    assert "Rôle requis : archivist" in refused  # the admin is no archivist
+    said = gedsae_cli(ged.env, "transfers", "record-reply", mid, str(mailed), "--as", "archiviste")
+    assert f"{mid} : rejected" in said and "Commentaire : Bordereau sans dates extrêmes" in said
+    with ged.client(ged.admin) as officer:
+        assert lifecycle_phase(officer, filed.dossier) == "due"
