@@ -23,6 +23,7 @@ from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.signing import load_signer
 from ged.config import Settings
+from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.ports import (
     BatchExtractor,
@@ -32,7 +33,7 @@ from ged.services.ports import (
     LocalCopy,
     TextExtractor,
 )
-from ged.services.transfer_runner import Agreement, TransferSetup
+from ged.services.transfer_setup import TransferSetup
 
 
 def utc_now() -> datetime:

@@ -15,7 +15,8 @@ from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
 from ged.services.context import Context
 from ged.services.documents import process_pending
-from ged.services.transfer_runner import TransferSetup, run_all
+from ged.services.transfer_runner import run_all
+from ged.services.transfer_setup import TransferSetup
 
 log = logging.getLogger("gedsae.api")
 

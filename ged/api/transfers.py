@@ -19,7 +19,7 @@ from ged.domain.errors import PayloadTooLargeError, UnavailableError
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
-from ged.services.transfer_runner import TransferSetup
+from ged.services.transfer_setup import TransferSetup
 
 router = APIRouter(tags=["versements"])
 

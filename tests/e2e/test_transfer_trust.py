@@ -68,8 +68,11 @@ def test_hand_driven_routes_neither_make_a_dossier_permanent_nor_purge_its_conte
         assert content.status_code == 200 and content.content == filed.content
 
 
+DEFAULT_ORGANISATION = "Organisation par défaut"  # what `gedsae init` names the first one
+
+
 def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> str:
-    """A drop-folder connector and an agreement using it (config.toml tables)."""
+    """A drop-folder connector and an agreement of the first organisation using it."""
     outbox, replies = tmp_path / "outbox", tmp_path / "replies"
     outbox.mkdir(exist_ok=True)
     replies.mkdir(exist_ok=True)
@@ -77,7 +80,8 @@ def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> st
         f'[connectors.depot]\nkind = "drop_folder"\noutbox_dir = "{outbox}"\n'
         f'replies_dir = "{replies}"\n\n'
         f'[agreements.{agreement}]\nconnector = "depot"\nseda_version = "2.2"\n'
-        f'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_DF"\n{extra}\n'
+        f'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_DF"\n'
+        f'organisation = "{DEFAULT_ORGANISATION}"\n{extra}\n'
     )
 
 
@@ -220,3 +224,43 @@ def test_an_archivist_records_a_mailed_rejection_from_the_command_line(
     assert f"{mid} : rejected" in said and "Commentaire : Bordereau sans dates extrêmes" in said
     with ged.client(ged.admin) as officer:
         assert lifecycle_phase(officer, filed.dossier) == "due"
+
+
+def test_another_organisations_agreement_answers_exactly_like_a_missing_one(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    config = drop_folder(tmp_path, "a") + (
+        '[agreements.b]\nconnector = "depot"\nseda_version = "2.2"\norganisation = "Commune B"\n'
+        'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_B"\n'
+    )
+    ged = serve(tmp_path, services, config)
+    with ged.client(ged.admin) as platform:
+        org_b = platform.post("/api/v1/organisations", json={"name": "Commune B"}).json()["id"]
+        issued = platform.post(
+            "/api/v1/principals",
+            json={
+                "organisation_id": org_b,
+                "name": "greffier-b",
+                "roles": ["admin", "records_officer"],
+            },
+        )
+        assert issued.status_code == 201, issued.text
+    with ged.client(issued.json()["token"]) as b:
+        service = b.post("/api/v1/services", json={"name": "Mairie", "seda_identifier": "FR_B"})
+        (filed,) = file_due(b, service.json()["id"], ["État civil 1900-1910"])
+        foreign = b.post(
+            "/api/v1/transfers", json={"agreement": "a", "dossier_ids": [filed.dossier]}
+        )
+        missing = b.post(
+            "/api/v1/transfers", json={"agreement": "nulle-part", "dossier_ids": [filed.dossier]}
+        )
+        assert (foreign.status_code, missing.status_code) == (404, 404)
+        assert foreign.json()["code"] == missing.json()["code"] == "agreement_not_found"
+        assert foreign.json()["detail"] == missing.json()["detail"].replace("nulle-part", "a")
+        assert list((tmp_path / "outbox").iterdir()) == []  # nothing left for A's repository
+        assert lifecycle_phase(b, filed.dossier) == "due"
+        own = start(b, "b", filed.dossier)
+        assert [t["message_identifier"] for t in b.get("/api/v1/transfers").json()] == [own]
+    with ged.client(ged.admin) as platform:
+        assert platform.get("/api/v1/transfers").json() == []
+        assert platform.get(f"/api/v1/transfers/{own}").status_code == 404

@@ -71,7 +71,7 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         f'token_file = "{tmp_path / "ged-token"}"\npoll_interval = 1\n\n'
         '[agreements.ad35]\nconnector = "sae"\nseda_version = "2.2"\n'
         'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
-        'archival_agreement = "AGR-1"\n',
+        'archival_agreement = "AGR-1"\norganisation = "Organisation par défaut"\n',
         encoding="utf-8",
     )
     sae = Service("sae", ("sae", "serve"), sae_env, sae_port, "/api/v1/sae/health",

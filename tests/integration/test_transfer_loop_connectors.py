@@ -22,9 +22,10 @@ from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
 from ged.domain.lifecycle import Phase
 from ged.services import transfer_runner
+from ged.services.agreements import Agreement
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
-from ged.services.transfer_runner import Agreement, PackageSigner, TransferSetup
+from ged.services.transfer_setup import PackageSigner, TransferSetup
 from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged, make_ged
@@ -93,6 +94,7 @@ def setup_for(repository: ScriptedRepository, spool: Path, signer: PackageSigner
         seda_version=SedaVersion.V2_2,
         archival_agency="FR_AD_35",
         transferring_agency=TRANSFERRING_AGENCY,
+        organisation="Département de test",
         archival_agreement="ACCORD-2026-01",
         sign_package=repository.sign_package,
     )
