@@ -230,6 +230,7 @@ class TransferRecord:
     # the detached manifest signature and the package digest signature (base64 CMS), signer
     signature: dict[str, Any] | None = None
     give_up_at: datetime | None = None  # no reply by then: stop polling, say so
+    manifest_sha256: str | None = None  # sent with every push where the remote checks it
 
 
 class TransferRepository(Protocol):

@@ -117,6 +117,7 @@ def _claim(
         updated_at=now,
         created_by=actor.id,
         next_attempt_at=now + timedelta(seconds=PUSH_LEASE_SECONDS),
+        manifest_sha256=prepared.manifest_sha256,
     )
     if annotate is not None:
         fresh = annotate(fresh)
@@ -179,7 +180,7 @@ def _push(
             _sip_path(record),
             message_identifier=record.message_identifier,
             transferring_agency=record.transferring_agency,
-            manifest_digest=None,
+            manifest_digest=_manifest_digest(record),
         )
     except SubmissionRefused as exc:
         reasons = exc.reasons or (str(exc),)
@@ -206,6 +207,12 @@ def _push(
 
 def _sip_path(record: TransferRecord) -> Path:
     return Path(record.sip_path)
+
+
+def _manifest_digest(record: TransferRecord) -> tuple[str, str] | None:
+    """(algorithm, hex) of the manifest, for remotes that check it before ingesting (Vitam's
+    ``X-Manifest-Digest-*``, our repository's): a manifest altered on the way is refused."""
+    return None if record.manifest_sha256 is None else ("SHA-256", record.manifest_sha256)
 
 
 # -- polling and acting on the reply ----------------------------------------------------------

@@ -227,6 +227,7 @@ def _step(
             Path(record.sip_path).stat().st_size,
             record.dossiers,
             0,
+            record.manifest_sha256,
         )
         return transfer_loop.send_transfer(
             ctx, actor, prepared, connector, transferring_agency=record.transferring_agency

@@ -54,7 +54,7 @@ class PreparedTransfer:
     size: int
     dossiers: tuple[str, ...]
     objects: int
-    manifest_sha256: str | None = None  # known when the manifest was signed
+    manifest_sha256: str | None = None  # hashed as written; sent where the remote checks it
     manifest_signature: bytes | None = None  # detached CAdES, also in the SIP (seda.sip)
 
 
@@ -92,20 +92,10 @@ def prepare_transfer(
         archival_profile=parties.archival_profile,
         originating_agency_identifier=_originating_agency(ctx, actor, loaded, parties),
     )
-    manifest_digest: list[bytes] = []
-
-    def sign(digest: bytes) -> bytes:
-        assert signer is not None  # only handed to write_sip with a signer
-        manifest_digest.append(digest)
-        return signer(digest)
-
     with ExitStack() as stack:
         files = [(name, stack.enter_context(ctx.local_copy(sha256))) for name, sha256 in members]
-        signature = write_sip(
-            out,
-            ArchiveTransfer(header, groups, units, management),
-            files,
-            signer=None if signer is None else sign,
+        written = write_sip(
+            out, ArchiveTransfer(header, groups, units, management), files, signer=signer
         )
     digest = _sha256(out)
     with ctx.uow() as uow:
@@ -121,8 +111,8 @@ def prepare_transfer(
         out.stat().st_size,
         tuple(dossier_ids),
         len(members),
-        manifest_digest[0].hex() if manifest_digest else None,
-        signature,
+        written.manifest_sha256.hex(),
+        written.signature,
     )
 
 

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from connectors.base import Connector
@@ -297,3 +298,22 @@ def test_vitam_rejection_keeps_every_event_with_its_detail_data_and_the_raw_repl
     # which profile, agency or rule Vitam refused: only there
     assert "The profile null was not found in the ingest contract" in done.reasons[1]
     assert stored_reply(ged, record.message_identifier) == repository.reply_of(record)
+
+
+def test_vitam_receives_the_manifests_digest_with_every_push(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    repository.remote.failures.append(httpx.Response(503, text="maintenance"))  # first push
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert record.state is TransferState.ERROR_SENDING
+    ged.clock.advance(hours=1)
+    assert transfer_runner.run_due(setup, ged.ctx, ged.admin).resent == 1
+    manifest = zip_members(Path(record.sip_path).read_bytes())[MANIFEST]
+    pushes = [r for r in repository.remote.requests if r.method == "POST"]
+    assert len(pushes) == 2  # the push that failed, then the one the scheduler made
+    for push in pushes:
+        assert push.headers["X-Manifest-Digest-Algo"] == "SHA-256"
+        assert push.headers["X-Manifest-Digest-Value"] == sha256(manifest)

@@ -365,6 +365,7 @@ transfers = Table(
     Column("agreement", String(200)),
     Column("signature", JSON),
     Column("give_up_at", TS),
+    Column("manifest_sha256", String(64)),
     Index("ix_transfers_org_state", "organisation_id", "state"),
 )
 

@@ -144,6 +144,7 @@ def _values(r: TransferRecord) -> dict[str, Any]:
         "agreement": r.agreement,
         "signature": r.signature,
         "give_up_at": r.give_up_at,
+        "manifest_sha256": r.manifest_sha256,
     }
 
 
@@ -173,4 +174,5 @@ def _record(row: RowMapping) -> TransferRecord:
         agreement=row["agreement"],
         signature=row["signature"],
         give_up_at=optional_utc(row["give_up_at"]),
+        manifest_sha256=row["manifest_sha256"],
     )

@@ -1,5 +1,7 @@
 """Each transfer keeps the raw ArchiveTransferReply it was judged on (downloadable, evidence of
-what the repository said), apart from the transfer row so that listings stay light.
+what the repository said), apart from the transfer row so that listings stay light, and its
+manifest's SHA-256, sent with every push where the repository checks it (Vitam's
+``X-Manifest-Digest-*``).
 
 Revision ID: 0007
 Revises: 0004
@@ -31,7 +33,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("message_identifier", name=op.f("pk_transfer_replies")),
     )
+    with op.batch_alter_table("transfers") as batch:
+        batch.add_column(sa.Column("manifest_sha256", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("transfers") as batch:
+        batch.drop_column("manifest_sha256")
     op.drop_table("transfer_replies")
