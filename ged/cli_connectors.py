@@ -2,8 +2,8 @@
 
 An organisation sees only its own agreements and the connectors they use (``ged.services.
 agreements``): another organisation's connector is as unknown as a missing one. ``connectors
-check`` tests each one's reachability and credentials and says precisely what is wrong (exit 0
-only when every one checked is fine).
+check`` tests each one's reachability and credentials, and each agreement against what its
+connector can deliver, and says precisely what is wrong (exit 0 only when everything is fine).
 """
 
 from __future__ import annotations
@@ -15,7 +15,12 @@ import click
 from ged.cli import Env, pass_env, run
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_transfers import setup_for
-from ged.services.agreements import Agreement, agreements_of
+from ged.services.agreements import (
+    Agreement,
+    AgreementMisconfigured,
+    agreements_of,
+    ensure_fits,
+)
 from ged.services.transfer_setup import organisation_of
 
 
@@ -53,7 +58,7 @@ def connectors_check(
     env: Env, names: tuple[str, ...], as_user: str, organisation: str | None
 ) -> None:
     """Teste joignabilité et identifiants de chaque connecteur des accords de l'organisation
-    (ceux nommés, tous par défaut)."""
+    (ceux nommés, tous par défaut), et chaque accord contre les règles de son connecteur."""
     own = own_agreements(env, as_user, organisation)
     used = {a.connector for a in own.values()}
     wanted = names or tuple(sorted(used))
@@ -69,7 +74,29 @@ def connectors_check(
             failures += 1
             continue
         failures += _check(env, name)
+        failures += _check_agreements(env, name, [a for a in own.values() if a.connector == name])
     sys.exit(1 if failures else 0)
+
+
+def _check_agreements(env: Env, name: str, agreements: list[Agreement]) -> int:
+    """Each agreement against what its connector can deliver (``connectors.base.PackageRules``):
+    a mistake there is a configuration error found before any transfer."""
+    from connectors.config import KINDS, package_rules
+
+    kind = str(env.settings.connectors.get(name, {}).get("kind"))
+    if kind not in KINDS:
+        return 0  # the connector's own line already says its kind is unknown
+    failures = 0
+    for agreement in sorted(agreements, key=lambda a: a.name):
+        try:
+            ensure_fits(agreement, package_rules(kind))
+        except AgreementMisconfigured as exc:
+            for issue in exc.issues:
+                click.echo(f"  accord {agreement.name} : ÉCHEC {issue.code} : {issue.message}")
+            failures += 1
+            continue
+        click.echo(f"  accord {agreement.name} : OK")
+    return failures
 
 
 def _check(env: Env, name: str) -> int:

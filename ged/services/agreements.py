@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from connectors.base import PackageRules
 from ged.domain.access import Principal
 from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.model import Organisation
@@ -124,6 +125,19 @@ def ensure_within(
             f"L'accord {agreement.name} ne couvre que les services "
             f"{', '.join(sorted(agreement.services))}",
             issues=outside,
+        )
+
+
+def ensure_fits(agreement: Agreement, rules: PackageRules) -> None:
+    """A configuration error (422, every problem listed), before anything is built or sent:
+    the agreement asks for a package its connector cannot deliver (``connectors.base.
+    PackageRules``: a signature beside Vitam's manifest, SEDA 2.3 for As@lae...)."""
+    problems = rules.problems(agreement.seda_version, agreement.sign_package, agreement.sip_layout)
+    if problems:
+        raise AgreementMisconfigured(
+            f"Accord {agreement.name} : incompatible avec son connecteur {agreement.connector} "
+            f"({rules.remote}) ; rien n'a été envoyé",
+            issues=[Issue("agreement_connector_mismatch", why, path=key) for key, why in problems],
         )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Connector
+from connectors.config import package_rules
 from ged.domain.access import Principal
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.lifecycle import Phase
@@ -31,6 +32,7 @@ from ged.services.agreements import (
     AgreementNotFound,
     agreements_of,
     covered_services,
+    ensure_fits,
     ensure_within,
 )
 from ged.services.context import Context
@@ -59,6 +61,7 @@ def start(
     agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
     chosen = _chosen(ctx, actor, agreement, dossier_ids)
     with setup.connector_for(agreement) as connector:  # built before anything is written
+        ensure_fits(agreement, package_rules(connector.name))
         return _start(setup, ctx, actor, agreement, chosen, connector)
 
 

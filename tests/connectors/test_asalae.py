@@ -33,6 +33,7 @@ from connectors.base import (
     Acknowledged,
     Connector,
     CredentialsRefused,
+    Misconfiguration,
     NotReady,
     ProtocolError,
     RemoteUnavailable,
@@ -494,7 +495,7 @@ def test_seda_1_0_transfer_and_reply(tmp_path: Path) -> None:
 def test_seda_2_3_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
     remote = FakeAsalae()
     sip = make_sip(tmp_path, version=SedaVersion.V2_3)
-    with pytest.raises(SubmissionRefused) as caught:
+    with pytest.raises(Misconfiguration) as caught:  # the agreement's version, not the records
         send(connector(remote), sip)
     assert caught.value.code == "seda_version_unsupported" and "2.3" in str(caught.value)
     assert remote.requests == []

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from ged.cli import main
 from tests.fixtures.processes import Service, gedsae_cli, new_port
 from tests.fixtures.seda_corpus import shared_path
+from tests.fixtures.tls import TlsPki
 
 ORGANISATION = "Organisation par défaut"  # what `gedsae init` names the first one
 
@@ -169,3 +170,35 @@ def test_connectors_check_and_list_show_only_the_organisations_own(
     assert listed.output == "depot-b  (sae_http)  accord-depot-b\n"
     code, output = check("--organisation", ORGANISATION)  # its administrator
     assert "depot-a : ÉCHEC" in output and "depot-b" not in output
+
+
+def test_connectors_check_finds_configuration_mistakes_before_any_transfer(
+    home: Path, tmp_path: Path, tls_pki: TlsPki
+) -> None:
+    (tmp_path / "password").write_text("secret")
+    closed = new_port()
+    (home / "config.toml").write_text(
+        '[connectors.vitam]\nkind = "vitam"\nbase_url = "https://127.0.0.1:1"\ntenant = 1\n'
+        'context_id = "MON_WORKFLOW"\n'
+        f'client_certificate = "{tls_pki.client.certificate}"\n'
+        f'client_key = "{tls_pki.client.key}"\nca_bundle = "{tls_pki.ca}"\n\n'
+        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{closed}"\n'
+        f'username = "versant"\npassword_file = "{tmp_path / "password"}"\n\n'
+        + agreements_for("vitam", "asalae").replace('seda_version = "2.2"', 'seda_version = "2.3"'),
+        encoding="utf-8",
+    )
+    code, output = check()
+    assert code == 1
+    lines = output.splitlines()
+    assert any(
+        line.startswith("vitam : ÉCHEC connector_misconfigured") and "MON_WORKFLOW" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("  accord accord-asalae : ÉCHEC agreement_connector_mismatch")
+        and "SEDA 2.3" in line
+        for line in lines
+    )
+    # Vitam takes SEDA 2.3, but no signature beside its manifest (sign_package left true)
+    (vitam,) = [line for line in lines if line.startswith("  accord accord-vitam")]
+    assert "agreement_connector_mismatch" in vitam and "sign_package = false" in vitam

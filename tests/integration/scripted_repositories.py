@@ -34,6 +34,7 @@ from connectors.sftp import HostKeyPolicy, SftpConnector, SftpEndpoint
 from connectors.vitam import VitamConnector
 from ged.services.ports import TransferRecord
 from seda.replies import build_transfer_reply
+from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.connectors import test_asalae as asalae
 from tests.connectors import test_maarch as maarch
@@ -88,6 +89,7 @@ class ScriptedRepository(ABC):
     verbatim = True  # the repository receives the SIP byte for byte
     keeps_signature = True  # the manifest's detached signature reaches the repository
     sign_package = True  # the agreement's sign_package: false where the layout forbids it
+    layout = SipLayout.CONTENT  # the agreement's sip_layout
 
     @abstractmethod
     def connector(self) -> Connector:
@@ -144,12 +146,13 @@ class VitamRepository(ScriptedRepository):
     acknowledges = False  # Vitam writes no Acknowledgement, only the final reply
     sign_package = False  # one root file only: no manifest.xml.p7s beside the manifest
 
-    def __init__(self) -> None:
+    def __init__(self, context_id: str = "DEFAULT_WORKFLOW") -> None:
         self.remote = vitam.FakeVitam(running_polls=1)  # the operation runs at the first poll
+        self.context_id = context_id
 
     def connector(self) -> Connector:
         client = httpx.Client(transport=httpx.MockTransport(self.remote))
-        return VitamConnector(vitam.BASE, vitam.TENANT, client)
+        return VitamConnector(vitam.BASE, vitam.TENANT, client, context_id=self.context_id)
 
     def received(self, mid: str) -> tuple[bytes, dict[str, bytes]]:
         assert len(self.remote.received) == 1, "one ingest per transfer"
@@ -263,6 +266,7 @@ def _extracted(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 class MaarchRepository(ScriptedRepository):
     kind = "maarch_rm"
     sign_package = False  # receiveZip would take the .p7s for an attachment the manifest lacks
+    layout = SipLayout.FLAT  # receiveZip flattens folders
 
     def __init__(self) -> None:
         self.remote = maarch.FakeMaarch()

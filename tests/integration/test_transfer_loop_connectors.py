@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -23,11 +24,12 @@ from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
 from ged.domain.lifecycle import Phase
 from ged.services import transfer_runner
-from ged.services.agreements import Agreement
+from ged.services.agreements import Agreement, AgreementMisconfigured
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
 from ged.services.transfer_setup import PackageSigner, TransferSetup
 from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
+from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged, make_ged
 from tests.integration.scripted_repositories import (
@@ -98,6 +100,7 @@ def setup_for(repository: ScriptedRepository, spool: Path, signer: PackageSigner
         organisation="Département de test",
         archival_agreement="ACCORD-2026-01",
         sign_package=repository.sign_package,
+        sip_layout=repository.layout,
     )
 
     def connector(name: str) -> Connector:
@@ -317,3 +320,49 @@ def test_vitam_receives_the_manifests_digest_with_every_push(
     for push in pushes:
         assert push.headers["X-Manifest-Digest-Algo"] == "SHA-256"
         assert push.headers["X-Manifest-Digest-Value"] == sha256(manifest)
+
+
+@pytest.mark.parametrize(
+    ("repository", "mistake"),
+    [
+        ("vitam", {"sign_package": True}),
+        ("asalae", {"seda_version": SedaVersion.V2_3}),
+        ("maarch_rm", {"sip_layout": SipLayout.CONTENT}),
+    ],
+    indirect=["repository"],
+)
+def test_an_agreement_its_connector_cannot_honour_is_refused_before_anything_is_sent(
+    repository: ScriptedRepository,
+    mistake: dict[str, object],
+    sqlite_ged: Ged,
+    tmp_path: Path,
+    signer: PackageSigner,
+) -> None:
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    wrong = replace(setup.agreements[AGREEMENT], **mistake)  # type: ignore[arg-type]
+    setup = replace(setup, agreements={AGREEMENT: wrong})
+    dossier_id = due_dossier(ged)
+    with pytest.raises(AgreementMisconfigured) as refused:
+        transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert [i.path for i in refused.value.issues] == list(mistake)
+    assert refused.value.code == "agreement_misconfigured"  # never a repository's rejection
+    assert list_transfers(ged.ctx, ged.admin) == []
+    assert phase(ged, dossier_id) is Phase.DUE
+    assert not setup.spool.exists() or list(setup.spool.iterdir()) == []
+    assert repository.remote.requests == []  # type: ignore[attr-defined]
+
+
+def test_a_workflow_vitam_lacks_is_a_configuration_error_not_a_rejection(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository(context_id="BLANK_TEST")
+    repository.remote.workflows = ("DEFAULT_WORKFLOW",)  # this platform has no dry run
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    dossier_id = due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert (record.state, record.last_error_code) == (
+        TransferState.ERROR_SENDING,
+        "vitam_workflow_unknown",
+    )
+    assert record.reasons == () and "context_id" in (record.last_error_message or "")
+    assert phase(ged, dossier_id) is Phase.TRANSFERRING  # nothing judged: not back to due
