@@ -32,12 +32,20 @@ from connectors.base import (
     SubmissionRefused,
 )
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, NotFoundError
+from ged.domain.errors import ConflictError, GedError, InvalidError, NotFoundError
 from ged.services import lifecycle
 from ged.services.context import Context
 from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord, TransferState
 from ged.services.transfer_judgement import judge, return_to_due
-from ged.services.transfer_state import ReceivedReply, cleared, failed, heard, log, store
+from ged.services.transfer_state import (
+    ReceivedReply,
+    cleared,
+    failed,
+    failure,
+    heard,
+    log,
+    store,
+)
 from ged.services.transfers import PreparedTransfer
 
 # a push in progress holds its row this long; a process killed mid-push is resumed after it
@@ -53,6 +61,8 @@ AWAITING_REPLY = frozenset(
     }
 )
 _ALREADY_SENT = AWAITING_REPLY | POSITIVE_TRANSFER_STATES
+# states in which the next step is a push: never sent, or a push that failed (or was killed)
+TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
 
 
 class TransferNotFound(NotFoundError):
@@ -267,18 +277,34 @@ def _waiting(
     return store(ctx, actor, record, waiting, exchanges=exchanges)
 
 
+def unusable(
+    ctx: Context, actor: Principal, record: TransferRecord, exc: GedError
+) -> TransferRecord:
+    """The step could not even start: the transfer's agreement or connector cannot be used any
+    more (a configuration error). Said on the transfer, tried again until the deadline."""
+    code = exc.issues[0].code if isinstance(exc, InvalidError) and exc.issues else exc.code
+    state = TransferState.ERROR_SENDING if record.state in TO_SEND else TransferState.ERROR_POLLING
+    attempt = replace(record, attempts=record.attempts + 1)
+    return store(ctx, actor, record, failure(attempt, state, code, exc.detail, ctx.clock()))
+
+
 def give_up(ctx: Context, actor: Principal, record: TransferRecord) -> TransferRecord:
-    """No reply by the agreement's deadline: stop polling and say so; dossiers stay
-    ``transferring`` (the repository may still hold the package) until someone decides."""
+    """Nothing conclusive by the agreement's deadline: stop trying and say so, with the last
+    error; dossiers stay ``transferring`` (the repository may hold the package) until someone
+    decides."""
     actor.ensure_role(*lifecycle.RUNNERS)
+    never_sent = record.state in TO_SEND
+    last = f" (dernière erreur : {record.last_error_code} : {record.last_error_message})"
     stopped = replace(
         record,
-        state=TransferState.ERROR_POLLING,
+        state=TransferState.ERROR_SENDING if never_sent else TransferState.ERROR_POLLING,
         next_attempt_at=None,
         last_error_code="gave_up",
         last_error_message=(
-            f"aucune réponse du dépôt avant l'échéance ({record.give_up_at}) : "
-            "vérifier auprès du service d'archives, puis relancer ou abandonner"
+            ("paquet non remis" if never_sent else "aucune réponse du dépôt")
+            + f" avant l'échéance ({record.give_up_at:%Y-%m-%d %H:%M} UTC)"
+            + (last if record.last_error_code else "")
+            + " : vérifier auprès du service d'archives, puis relancer ou abandonner"
         ),
         updated_at=ctx.clock(),
     )

@@ -22,7 +22,7 @@ from typing import Any
 from connectors.base import Connector
 from connectors.config import package_rules
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue
+from ged.domain.errors import GedError, InvalidError, Issue
 from ged.domain.lifecycle import Phase
 from ged.domain.model import Role
 from ged.domain.retention import FinalAction
@@ -36,12 +36,9 @@ from ged.services.agreements import (
     ensure_within,
 )
 from ged.services.context import Context
-from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord, TransferState
+from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord
 from ged.services.transfer_setup import TransferSetup, organisation_of
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
-
-# states in which the next step is a push: never sent, or a push that failed (or was killed)
-_TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
 
 
 class NothingToTransfer(InvalidError):
@@ -192,8 +189,11 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
             transfer_loop.give_up(ctx, actor, record)
             gave_up += 1
             continue
-        done = step(setup, ctx, actor, record)
-        if record.state in _TO_SEND:
+        try:
+            done = step(setup, ctx, actor, record)
+        except GedError as exc:  # its agreement or connector cannot be used: said on it
+            done = transfer_loop.unusable(ctx, actor, record, exc)
+        if record.state in transfer_loop.TO_SEND:
             resent += 1
         else:
             polled += 1
@@ -222,7 +222,8 @@ def _step(
     agreement: Agreement,
     connector: Connector,
 ) -> TransferRecord:
-    if record.state in _TO_SEND:
+    if record.state in transfer_loop.TO_SEND:
+        ensure_fits(agreement, package_rules(connector.name))
         prepared = PreparedTransfer(
             record.message_identifier,
             Path(record.sip_path),
@@ -297,11 +298,7 @@ def describe(r: TransferRecord) -> dict[str, Any]:
         "attempts": r.attempts,
         "next_attempt_at": _iso(r.next_attempt_at),
         "give_up_at": _iso(r.give_up_at),
-        "error": (
-            {"code": r.last_error_code, "message": r.last_error_message}
-            if r.last_error_code
-            else None
-        ),
+        "error": _error(r),
         "reasons": list(r.reasons),
         "outcome": r.outcome,
         "sip_sha256": r.sip_sha256,
@@ -309,6 +306,31 @@ def describe(r: TransferRecord) -> dict[str, Any]:
         "created_at": _iso(r.created_at),
         "updated_at": _iso(r.updated_at),
     }
+
+
+def _error(r: TransferRecord) -> dict[str, Any] | None:
+    """The last error, when and until when it is tried again, said in a sentence."""
+    if not r.last_error_code:
+        return None
+    if r.next_attempt_at is not None:
+        then = f"nouvel essai le {_when(r.next_attempt_at)} (essai n° {r.attempts + 1})"
+        if r.give_up_at is not None:
+            then += f", abandon le {_when(r.give_up_at)} sans succès d'ici là"
+    else:
+        then = (
+            "plus d'essai automatique : corriger la cause, puis "
+            f"« gedsae transfers poll {r.message_identifier} »"
+        )
+    return {
+        "code": r.last_error_code,
+        "message": r.last_error_message,
+        "retry_at": _iso(r.next_attempt_at),
+        "explanation": f"{r.last_error_message} — {then}",
+    }
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _iso(moment: datetime | None) -> str | None:

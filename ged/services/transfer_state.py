@@ -2,7 +2,9 @@
 in ONE transaction (the row, the raw reply and the log entry are never apart).
 
 A failed step gets ``next_attempt_at`` with an exponential back-off of 30 s to 1 h (a longer
-``Retry-After`` of the remote wins), or none when trying again cannot help.
+``Retry-After`` of the remote wins), never past the transfer's deadline, or none when trying
+again cannot help. A refused token or TLS handshake and a configuration error are tried again
+too: the operator may fix them while the transfer waits.
 """
 
 from __future__ import annotations
@@ -13,13 +15,24 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, Exchange, RemoteUnavailable
+from connectors.base import (
+    Connector,
+    ConnectorError,
+    CredentialsRefused,
+    Exchange,
+    Misconfiguration,
+    RemoteUnavailable,
+    TlsRefused,
+)
 from ged.domain.access import Principal
 from ged.services.context import Context
 from ged.services.ports import TransferRecord, TransferState, UnitOfWork
 
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
+# refused for a reason the operator can fix while the transfer waits (a renewed token, a trusted
+# certificate, a corrected setting): tried again with back-off until the transfer's deadline
+FIXABLE = (CredentialsRefused, TlsRefused, Misconfiguration)
 
 
 @dataclass(frozen=True)
@@ -47,14 +60,35 @@ def failed(
     *,
     retry: bool | None = None,
 ) -> TransferRecord:
-    retryable = exc.retryable if retry is None else retry
+    """The record after a connector's failure; tried again when the same call may succeed,
+    or once the operator has fixed what was refused (``FIXABLE``)."""
+    retryable = (exc.retryable or isinstance(exc, FIXABLE)) if retry is None else retry
     after = exc.retry_after if isinstance(exc, RemoteUnavailable) else None
-    next_at = now + timedelta(seconds=backoff(record.attempts, after)) if retryable else None
+    return failure(record, state, exc.code, str(exc), now, retry=retryable, retry_after=after)
+
+
+def failure(
+    record: TransferRecord,
+    state: TransferState,
+    code: str,
+    message: str,
+    now: datetime,
+    *,
+    retry: bool = True,
+    retry_after: float | None = None,
+) -> TransferRecord:
+    """Next try after the back-off, never past the transfer's deadline (the scheduler gives up
+    there and says so)."""
+    next_at = None
+    if retry:
+        next_at = now + timedelta(seconds=backoff(record.attempts, retry_after))
+        if record.give_up_at is not None:
+            next_at = min(next_at, record.give_up_at)
     return replace(
         record,
         state=state,
-        last_error_code=exc.code,
-        last_error_message=str(exc),
+        last_error_code=code,
+        last_error_message=message,
         next_attempt_at=next_at,
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import ssl
 import tarfile
 import zipfile
 from abc import ABC, abstractmethod
@@ -113,14 +114,31 @@ class ScriptedRepository(ABC):
         corpus' messages run over several lines)."""
 
 
+class TlsRefusing(httpx.MockTransport):
+    """The remote behind a TLS endpoint that refuses the handshake for the next ``refusals``
+    requests (a certificate its trust store does not know), then lets them through."""
+
+    def __init__(self, remote: httpx.MockTransport) -> None:
+        super().__init__(remote.handle_request)
+        self.refusals = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.refusals:
+            self.refusals -= 1
+            cause = ssl.SSLCertVerificationError(1, "certificate verify failed")
+            raise httpx.ConnectError("handshake failed", request=request) from cause
+        return super().handle_request(request)
+
+
 class SaeHttpRepository(ScriptedRepository):
     kind = "sae_http"
 
     def __init__(self) -> None:
         self.remote = ScriptedSae()
+        self.transport = TlsRefusing(httpx.MockTransport(self.remote))
 
     def connector(self) -> Connector:
-        client = httpx.Client(transport=httpx.MockTransport(self.remote))
+        client = httpx.Client(transport=self.transport)
         return SaeHttpConnector("https://sae.test", "secret-token", client)
 
     def received(self, mid: str) -> tuple[bytes, dict[str, bytes]]:

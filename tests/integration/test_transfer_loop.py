@@ -46,12 +46,16 @@ class ScriptedSae:
     received: dict[str, bytes] = field(default_factory=dict)
     replies: dict[str, bytes] = field(default_factory=dict)
     unavailable: int = 0  # how many next requests get a 503
+    refusing: int = 0  # how many next requests get a 401 (a token the repository revoked)
     posts: int = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.unavailable:
             self.unavailable -= 1
             return _problem(503, "maintenance", {"Retry-After": "5"})
+        if self.refusing:
+            self.refusing -= 1
+            return _problem(401, "unauthenticated", {})
         mid = request.url.path.rsplit("/", 2)[-2] if request.method == "GET" else ""
         if request.method == "POST":
             return self._receive(request)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,7 @@ from ged.services.agreements import Agreement, AgreementMisconfigured
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
 from ged.services.transfer_setup import PackageSigner, TransferSetup
+from ged.services.transfer_state import backoff
 from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
@@ -366,3 +368,78 @@ def test_a_workflow_vitam_lacks_is_a_configuration_error_not_a_rejection(
     )
     assert record.reasons == () and "context_id" in (record.last_error_message or "")
     assert phase(ged, dossier_id) is Phase.TRANSFERRING  # nothing judged: not back to due
+
+
+def test_a_refused_token_is_retried_with_backoff_until_the_deadline_and_says_why(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = SaeHttpRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    repository.remote.refusing = 2  # the repository refuses our token, then it is renewed
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert (record.state, record.last_error_code) == (
+        TransferState.ERROR_SENDING,
+        "credentials_refused",
+    )
+    assert record.next_attempt_at == ged.clock() + timedelta(seconds=backoff(1))
+    shown = transfer_runner.describe(record)["error"]
+    assert shown["retry_at"] == record.next_attempt_at.isoformat()
+    assert "jeton refusé" in shown["explanation"] and "nouvel essai" in shown["explanation"]
+    ged.clock.advance(seconds=backoff(1))
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    again = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert again.attempts == 2 and again.next_attempt_at == ged.clock() + timedelta(
+        seconds=backoff(2)
+    )
+    ged.clock.advance(seconds=backoff(2))
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    sent = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert (sent.state, sent.last_error_code) == (TransferState.SENT, None)
+
+
+def test_a_tls_refusal_while_polling_is_retried_until_the_deadline_then_given_up(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = SaeHttpRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    hours = replace(setup.agreements[AGREEMENT], give_up_after=timedelta(hours=6))
+    setup = replace(setup, agreements={AGREEMENT: hours})
+    due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    repository.transport.refusals = 10_000  # the repository's certificate changed
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    refused = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert (refused.state, refused.last_error_code) == (TransferState.ERROR_POLLING, "tls_refused")
+    assert refused.next_attempt_at is not None and refused.give_up_at is not None
+    assert "TLS" in transfer_runner.describe(refused)["error"]["explanation"]
+    passes = 0
+    while get_transfer(ged.ctx, ged.admin, record.message_identifier).next_attempt_at:
+        waiting = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+        assert waiting.next_attempt_at is not None
+        assert waiting.next_attempt_at <= refused.give_up_at  # never past the deadline
+        ged.clock.now = waiting.next_attempt_at
+        transfer_runner.run_due(setup, ged.ctx, ged.admin)
+        passes += 1
+    stopped = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert stopped.last_error_code == "gave_up" and ged.clock() == refused.give_up_at
+    assert "tls_refused" in (stopped.last_error_message or "") and passes > 10
+
+
+def test_a_connector_that_cannot_be_built_any_more_does_not_stop_the_scheduler(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = SaeHttpRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+
+    def broken(name: str) -> Connector:
+        raise ConnectorMisconfigured(f"connecteur {name} : token_file illisible")
+
+    report = transfer_runner.run_due(replace(setup, connector=broken), ged.ctx, ged.admin)
+    assert report.failed == ((record.message_identifier, "connector_misconfigured"),)
+    stored = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert stored.attempts == record.attempts + 1
+    assert stored.next_attempt_at == ged.clock() + timedelta(seconds=backoff(stored.attempts))
+    assert "token_file illisible" in transfer_runner.describe(stored)["error"]["explanation"]
