@@ -176,7 +176,7 @@ class UnitOfWork(Protocol):
 
     @property
     def transfers(self) -> TransferRepository:
-        """Transfers to an archival repository and their state (issue 5)."""
+        """Transfers to an archival repository, their state and the replies they got."""
         ...
 
 

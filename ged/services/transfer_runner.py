@@ -1,14 +1,15 @@
 """Transfers under an archival agreement, and the scheduler's pass over those waiting.
 
-An archival agreement (accord de versement, ``[agreements.NAME]`` in ``config.toml``) says to
-which repository a transferring agency sends, through which configured connector, in which SEDA
-version, with which profile, and whether the package carries the manifest's signature.
-``start`` selects the dossiers (given by hand, or every ``due`` dossier whose final action is
-*keep*), prepares and signs the SIP, records the signatures on the transfer and pushes it;
-``run_due`` is what the scheduler (``gedsae serve``) and ``gedsae transfers run`` call: it
-re-sends the pushes that failed and polls those that wait, until a reply or the agreement's
-give-up deadline. SIPs wait in the instance's spool until a verified positive reply; a rejected
-one stays for inspection.
+An archival agreement (``ged.services.agreements``) belongs to one organisation and says to
+which repository it sends, through which connector, in which SEDA version, with which profile
+and signature. ``start`` takes the organisation's agreement (another's is unknown), checks it
+against what its connector can deliver, selects the dossiers (given by hand, or every ``due``
+dossier to keep, of the agreement's services), prepares and signs the SIP, records the
+signatures on the transfer and pushes it; ``run_due`` is what the scheduler (``gedsae serve``)
+and ``gedsae transfers run`` call: it re-sends the pushes that failed and polls those that
+wait, until a reply or the agreement's give-up deadline, recording on the transfer what stops
+a step. SIPs wait in the instance's spool until a verified positive reply; a rejected one stays
+for inspection.
 """
 
 from __future__ import annotations

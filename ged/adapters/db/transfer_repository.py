@@ -1,4 +1,4 @@
-"""SQL persistence of transfers to an archival repository (issue 5, item 1).
+"""SQL persistence of transfers to an archival repository, and of the replies they got.
 
 ``claim`` inserts with ``ON CONFLICT DO NOTHING`` on both dialects: of two processes sending the
 same MessageIdentifier at once exactly one inserts, so a transfer never has a second row.
