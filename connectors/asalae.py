@@ -69,6 +69,7 @@ from connectors.base import (
     HashingFileStream,
     HealthReport,
     NotReady,
+    PackageRules,
     PollResult,
     ProtocolError,
     Recorder,
@@ -81,6 +82,7 @@ from connectors.base import (
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
 from connectors.http_util import retry_after
+from seda.versions import SedaVersion
 
 NAME = "asalae"
 REST = "/restservices"
@@ -90,6 +92,10 @@ REPLY = "ArchiveTransferReply"
 PASSWORD_FORMS = frozenset({"plain", "sha256"})
 POLL_STYLES = frozenset({"path", "query"})
 _REFUSALS = frozenset({400, 409, 413, 415, 422})
+# the SEDA 2.x versions As@lae takes (1.0 too, which this product does not write)
+PACKAGE_RULES = PackageRules(
+    "As@lae", seda_versions=frozenset({SedaVersion.V2_1, SedaVersion.V2_2})
+)
 
 
 class AsalaeConnector:

@@ -6,10 +6,12 @@ connector (`connectors.asalae`): replies are SEDA 2.x for a 2.x transfer, and As
 Vitam's identifiers (`MessageIdentifier` = the transfer's, `MessageRequestIdentifier` = the
 reply's), so a reply is ours when either of them (or a SEDA 1.0 `TransferIdentifier` / an
 Acknowledgement's `MessageReceivedIdentifier`) is our MessageIdentifier. A positive reply must
-carry exactly one `/ArchiveTransferReply/DataObjectPackage/DescriptiveMetadata/ArchiveUnit/
+carry at least one `/ArchiveTransferReply/DataObjectPackage/DescriptiveMetadata/ArchiveUnit/
 Content/ArchivalAgencyArchiveUnitIdentifier` (SEDA 1.0: `/ArchiveTransferReply/Archive/
-ArchivalAgencyArchiveIdentifier`), the archive's identifier, as Pastell requires. Pastell accepts
-only ReplyCode `000`; `seda.replies` also reads `001`/`002` as accepted with warnings.
+ArchivalAgencyArchiveIdentifier`): one per top-level unit of the transfer. Pastell sends one unit
+per transfer and so requires exactly one; a transfer of several dossiers has one top-level unit
+per dossier, and each gets its own identifier. Pastell accepts only ReplyCode `000`;
+`seda.replies` also reads `001`/`002` as accepted with warnings.
 """
 
 from __future__ import annotations
@@ -53,21 +55,21 @@ def read_reply(data: bytes, message_identifier: str, *, expected: str) -> ReplyO
             code="reply_mismatch",
         )
     if outcome.outcome in _POSITIVE:
-        outcome = replace(outcome, archive_identifiers=(_archive_identifier(root),))
+        outcome = replace(outcome, archive_identifiers=_archive_identifiers(root))
     return outcome
 
 
-def _archive_identifier(root: etree._Element) -> str:
-    """The single archive identifier of a positive reply (SEDA 2.x path, or 1.0's)."""
+def _archive_identifiers(root: etree._Element) -> tuple[str, ...]:
+    """The top-level archive identifiers of a positive reply (SEDA 2.x path, or 1.0's), in
+    order: one per top-level unit of the transfer; none is a reply we cannot trust."""
     paths = (_ARCHIVE_ID_2X, _ARCHIVE_ID_1_0)
     found = [v for path in paths for v in (stripped_text(e) for e in _walk(root, path)) if v]
-    if len(found) != 1:
+    if not found:
         raise ProtocolError(
-            f"réponse positive avec {len(found)} identifiants d'archive au premier niveau "
-            "(un seul attendu)",
-            code="archive_identifier_missing" if not found else "archive_identifier_ambiguous",
+            "réponse positive sans identifiant d'archive au premier niveau",
+            code="archive_identifier_missing",
         )
-    return found[0]
+    return tuple(found)
 
 
 def _walk(root: etree._Element, path: tuple[str, ...]) -> list[etree._Element]:

@@ -17,7 +17,8 @@ shared/reference/connector-contracts-verified.md ("As@lae REST"):
     As@lae takes no piece above 2 MB). Note that the manifest itself always travels whole.
 
 Versions. As@lae takes SEDA 1.0, 2.1 and 2.2, not 2.3: a 2.3 manifest is refused before
-anything is sent (`seda_version_unsupported`). A SEDA 1.0 manifest is sent as is, but writing
+anything is sent (`seda_version_unsupported`, a `Misconfiguration` of the agreement; `asalae.
+PACKAGE_RULES` lets `gedsae connectors check` find it first). A SEDA 1.0 manifest is sent as is, but writing
 SEDA 1.0 packages is a later issue: this repository only produces 2.x ones for now.
 
 Attachments. Pastell always sends a gzip-compressed tar (`archive.tar.gz`) and labels chunks
@@ -50,7 +51,7 @@ from typing import IO, Any, cast
 from lxml import etree
 
 from connectors.asalae_replies import local_name, stripped_text
-from connectors.base import HashingFileStream, ProtocolError, SubmissionRefused
+from connectors.base import HashingFileStream, Misconfiguration, ProtocolError, SubmissionRefused
 from seda.errors import SedaError
 from seda.package import Package, open_package
 from seda.safexml import iterparse_safe
@@ -99,7 +100,7 @@ def check_manifest(package: Package, name: str, message_identifier: str) -> str:
         raise SubmissionRefused(f"{root} n'est pas un ArchiveTransfer", code="seda_not_a_message")
     version = _VERSIONS.get(namespace or "")
     if version is None:
-        raise SubmissionRefused(
+        raise Misconfiguration(
             f"As@lae ne prend pas ce bordereau ({namespace}) : SEDA 1.0, 2.1 ou 2.2 attendu"
             + (
                 " (le SEDA 2.3 n'y est pas pris en charge)"

@@ -13,7 +13,13 @@ Exception tree (every remote or library failure is translated at the boundary wi
     ├── CredentialsRefused         the remote refused who we are (401, bad token or password)
     ├── TlsRefused                 the TLS handshake failed (certificate not trusted, expired…)
     ├── SubmissionRefused          permanent: the remote refused this package (`reasons`)
+    ├── Misconfiguration           nothing was judged: the package or the settings break the
+    │                              connector's or the remote's rules (a configuration error,
+    │                              never a rejection of the records)
     └── ProtocolError              the remote answered something its contract does not allow
+
+What packages a connector can deliver is known from its contract before anything is built
+(`PackageRules`, a module's `PACKAGE_RULES`): an archival agreement is checked against them.
 
 Every HTTP request a connector makes is recorded as an `Exchange` in its `history` list
 (issue 6, item 6: every request and reply is recorded in the transfer's history), secrets
@@ -38,6 +44,8 @@ from typing import Literal, Protocol, runtime_checkable
 import httpx
 
 from seda.replies import ReplyOutcome
+from seda.sip import SipLayout
+from seda.versions import SedaVersion
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 REDACTED = "[redacted]"
@@ -92,6 +100,21 @@ class SubmissionRefused(ConnectorError):
         self.reasons = reasons
 
 
+class Misconfiguration(ConnectorError):
+    """Refused before the repository judged the records: the package or the settings break the
+    connector's or the remote's rules (a second root file for Vitam, a SEDA version As@lae does
+    not take, a workflow Vitam does not know). Fix the configuration; the records are not at
+    fault. ``reasons`` lists each problem."""
+
+    code = "misconfiguration"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, reasons: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, code=code)
+        self.reasons = reasons
+
+
 class ProtocolError(ConnectorError):
     """The remote answered outside its contract (unexpected status, body or redirect)."""
 
@@ -113,6 +136,41 @@ class Secret:
         return f"Secret({REDACTED!r})"
 
     __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class PackageRules:
+    """What packages a connector can deliver, from its contract: the SEDA versions its
+    repository takes, whether a detached signature may sit beside the manifest, and where the
+    binaries may lie. ``remote`` names the repository in messages."""
+
+    remote: str
+    seda_versions: frozenset[SedaVersion] = frozenset(SedaVersion)
+    signature_beside_manifest: bool = True
+    layouts: frozenset[SipLayout] = frozenset(SipLayout)
+
+    def problems(
+        self, version: SedaVersion, signed: bool, layout: SipLayout
+    ) -> list[tuple[str, str]]:
+        """(agreement option, why) for each option this connector cannot honour."""
+        found = []
+        if version not in self.seda_versions:
+            taken = ", ".join(sorted(v.value for v in self.seda_versions))
+            found.append(
+                ("seda_version", f"{self.remote} ne prend pas le SEDA {version} (pris : {taken})")
+            )
+        if signed and not self.signature_beside_manifest:
+            found.append(
+                (
+                    "sign_package",
+                    f"{self.remote} refuse tout fichier à la racine du SIP autre que le "
+                    "manifeste : sign_package = false (la signature reste sur le versement)",
+                )
+            )
+        if layout not in self.layouts:
+            wanted = " ou ".join(sorted(v.value for v in self.layouts))
+            found.append(("sip_layout", f"{self.remote} exige sip_layout = {wanted}"))
+        return found
 
 
 @dataclass(frozen=True)

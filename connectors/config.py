@@ -30,7 +30,7 @@ from typing import Any, Protocol, cast
 
 import httpx
 
-from connectors.base import Connector, ConnectorError, Exchange, Secret
+from connectors.base import Connector, Exchange, Misconfiguration, PackageRules, Secret
 
 KINDS: Mapping[str, str] = {
     "sae_http": "connectors.sae_http",
@@ -44,7 +44,7 @@ _MISSING = object()
 _REFUSED_SWITCHES = ("verify", "verify_tls", "insecure", "tls_verify")
 
 
-class ConnectorMisconfigured(ConnectorError):
+class ConnectorMisconfigured(Misconfiguration):
     """The connector's settings are incomplete or contradictory; nothing was sent."""
 
     code = "connector_misconfigured"
@@ -198,6 +198,13 @@ def http_client(settings: ConnectorSettings, *, read_timeout: float = 300.0) -> 
 
 class _Factory(Protocol):
     def __call__(self, settings: ConnectorSettings, history: list[Exchange]) -> Connector: ...
+
+
+def package_rules(kind: str) -> PackageRules:
+    """What packages a connector kind delivers (its module's ``PACKAGE_RULES``; any, else)."""
+    module = importlib.import_module(KINDS[kind])
+    rules = getattr(module, "PACKAGE_RULES", None)
+    return rules if isinstance(rules, PackageRules) else PackageRules(kind)
 
 
 def build(settings: ConnectorSettings, history: list[Exchange] | None = None) -> Connector:

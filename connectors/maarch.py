@@ -48,7 +48,9 @@ takes the first folder found (in name order) as the package root. Courrier sends
 that use this connector therefore set ``sip_layout = "flat"`` (``seda.sip.SipLayout.FLAT``):
 the binaries sit beside the manifest and their ``Uri`` is their bare name.
 
-How statuses and Laabs exceptions become our exceptions: `connectors.maarch_failures`.
+How statuses and Laabs exceptions become our exceptions: `connectors.maarch_failures`. The
+package rules (`PACKAGE_RULES`): the flat layout, and no detached signature beside the manifest,
+which `receiveZip` would take for an attachment the manifest does not describe.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from connectors.base import (
     HashingFileStream,
     HealthReport,
     NotReady,
+    PackageRules,
     PollResult,
     ProtocolError,
     Recorder,
@@ -91,8 +94,12 @@ from connectors.maarch_failures import (
     submission_failure,
 )
 from connectors.maarch_replies import message_xml, read_message
+from seda.sip import SipLayout
 
 NAME = "maarch_rm"
+PACKAGE_RULES = PackageRules(
+    "Maarch RM", signature_beside_manifest=False, layouts=frozenset({SipLayout.FLAT})
+)
 TRANSFER_PATH = "/medona/Archivetransfer"
 REFERENCE_PATH = "/medona/message/reference"
 EXPORT_PATH = "/medona/message/{message_id}/Export"

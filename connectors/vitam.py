@@ -11,11 +11,16 @@ TLS 1.2 only: we never cap the version, and the default context never forbids 1.
 How Vitam's refusals and TLS failures are named for people: `connectors.vitam_failures`.
 
 `POST /ingest-external/v1/ingests` — the SIP streamed as `application/octet-stream` (anything else
-is a 415), `X-Action: RESUME`, `X-Context-Id` (`DEFAULT_WORKFLOW`, `BLANK_TEST` for a dry run),
-optional `X-Manifest-Digest-Algo` + `X-Manifest-Digest-Value` (lower-case hex, compared verbatim).
+is a 415), `X-Action: RESUME`, `X-Context-Id`, optional `X-Manifest-Digest-Algo` +
+`X-Manifest-Digest-Value` (lower-case hex, compared verbatim).
     202 once the body is on Vitam's disk, `X-Request-Id` = the operation id. A bad SIP is never an
         HTTP error here: it ends as a KO operation with a KO reply.
-    503 with a KO ArchiveTransferReply as the body: the `X-Context-Id` names no workflow.
+    503 with a KO ArchiveTransferReply as the body: the `X-Context-Id` names no workflow (a
+        configuration error, `Misconfiguration`, never a rejection of the records).
+`X-Context-Id` is one of ingest-external's `Contexts`: `DEFAULT_WORKFLOW` (an ingest),
+`BLANK_TEST` (a dry run), `HOLDING_SCHEME` and `FILING_SCHEME` (which ingest holding and filing
+schemes, not records). A transfer may use only the first two: any other value is refused when the
+connector is built, so `gedsae connectors check` reports it.
 
 `HEAD /admin-external/v1/operations/{id}` — 202 while the operation runs, 200 once `COMPLETED`,
 with `X-Global-Execution-State` and `X-Global-Execution-Status` (`OK|WARNING|KO|FATAL`…). An
@@ -54,6 +59,7 @@ from connectors.base import (
     HashingFileStream,
     HealthReport,
     NotReady,
+    PackageRules,
     PollResult,
     ProtocolError,
     Recorder,
@@ -67,11 +73,18 @@ from connectors.http_util import error_body, expected_reply, manifest_digest
 from connectors.vitam_failures import failure, submission_failure, tls_explanation
 from connectors.vitam_layout import refuse_unsafe_layout
 from seda.replies import ReplyOutcome
+from seda.sip import SipLayout
 
 NAME = "vitam"
 INGEST = "/ingest-external/v1"
 ADMIN = "/admin-external/v1"
 DEFAULT_CONTEXT = "DEFAULT_WORKFLOW"
+# the Contexts of ingest-external a transfer of records may use (an ingest, a dry run)
+INGEST_CONTEXTS = frozenset({DEFAULT_CONTEXT, "BLANK_TEST"})
+# one root file only (SafeFileChecker), binaries under content/ (`connectors.vitam_layout`)
+PACKAGE_RULES = PackageRules(
+    "Vitam", signature_beside_manifest=False, layouts=frozenset({SipLayout.CONTENT})
+)
 REPLY_NOT_FOUND = "040102"  # VitamCode INGEST_EXTERNAL_NOT_FOUND
 # check() asks for the reply of an operation that cannot exist: the answer passes the tenant filter
 # and the ingest-contract check of the certificate's context first (see `check`)
@@ -79,7 +92,6 @@ PROBE_OPERATION = "gedsae-connection-check"
 # AtrKoBuilder's template writes this when Vitam does not know the SIP's MessageIdentifier
 _UNKNOWN_REQUEST = "Unknown"
 _OPERATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_CONTEXT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class VitamConnector:
@@ -105,8 +117,11 @@ class VitamConnector:
         self.admin_base_url = _https_url(admin_base_url or base_url)
         if isinstance(tenant, bool) or not isinstance(tenant, int):
             raise ValueError(f"tenant Vitam entier attendu : {tenant!r}")
-        if not _CONTEXT_ID.match(context_id):
-            raise ValueError(f"X-Context-Id inutilisable : {context_id!r}")
+        if context_id not in INGEST_CONTEXTS:
+            raise ValueError(
+                f"context_id {context_id!r} inconnu de Vitam pour une entrée d'archives "
+                "(DEFAULT_WORKFLOW, ou BLANK_TEST pour un essai à blanc)"
+            )
         self.tenant = tenant
         self.context_id = context_id
         self.history: list[Exchange] = [] if history is None else history

@@ -20,9 +20,9 @@ import httpx
 from connectors.base import (
     ConnectorError,
     CredentialsRefused,
+    Misconfiguration,
     ProtocolError,
     RemoteUnavailable,
-    SubmissionRefused,
     TlsRefused,
     tls_failure,
 )
@@ -48,8 +48,9 @@ def submission_failure(
     return failure(response, tenant, clock)
 
 
-def _workflow_refusal(response: httpx.Response, context_id: str) -> SubmissionRefused | None:
-    """The 503 whose body is a KO reply: Vitam knows no workflow by our X-Context-Id."""
+def _workflow_refusal(response: httpx.Response, context_id: str) -> Misconfiguration | None:
+    """The 503 whose body is a KO reply: Vitam knows no workflow by our X-Context-Id (this
+    platform lacks it): a configuration error, the records were not judged."""
     try:
         outcome = parse_reply(response.content)
     except SedaError:
@@ -57,9 +58,9 @@ def _workflow_refusal(response: httpx.Response, context_id: str) -> SubmissionRe
     if outcome.message_type != "ArchiveTransferReply":
         return None
     operation = response.headers.get("X-Request-Id", "?")
-    return SubmissionRefused(
+    return Misconfiguration(
         f"Vitam refuse l'entrée (503, opération {operation}) : aucun processus pour "
-        f"X-Context-Id {context_id}",
+        f"X-Context-Id {context_id} — vérifier context_id du connecteur",
         code="vitam_workflow_unknown",
         reasons=_event_reasons(outcome) or (f"ReplyCode {outcome.reply_code}",),
     )

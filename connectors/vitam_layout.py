@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from connectors.base import SubmissionRefused
+from connectors.base import Misconfiguration
 
 _MANIFEST = re.compile(r"^(?:[a-zA-Z0-9_-]{0,56}[_-])?manifest\.xml$")
 _SAFE_COMPONENT = re.compile(r"^[a-zA-Z0-9\-_@]+(\.[a-zA-Z0-9\-_@]+)*$")
@@ -44,8 +44,9 @@ def sip_layout_problems(names: Iterable[str]) -> list[str]:
 
 
 def refuse_unsafe_layout(sip: Path) -> None:
-    """Raise `SubmissionRefused` (`vitam_sip_layout`) before anything is sent; reads only the
-    zip's central directory."""
+    """Raise `Misconfiguration` (`vitam_sip_layout`) before anything is sent: a package Vitam
+    would refuse comes from the agreement's settings (a signature beside the manifest, a flat
+    layout), not from the records. Reads only the zip's central directory."""
     try:
         with zipfile.ZipFile(sip) as archive:
             names = archive.namelist()
@@ -54,8 +55,9 @@ def refuse_unsafe_layout(sip: Path) -> None:
     else:
         problems = sip_layout_problems(names)
     if problems:
-        raise SubmissionRefused(
-            f"SIP refusé avant envoi : Vitam refuserait sa disposition ({len(problems)} problème(s))",
+        raise Misconfiguration(
+            f"SIP non envoyé : Vitam refuserait sa disposition ({len(problems)} problème(s) : "
+            f"{' ; '.join(problems)}) — vérifier sign_package et sip_layout de l'accord",
             code="vitam_sip_layout",
             reasons=tuple(problems),
         )

@@ -28,6 +28,7 @@ from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.domain.errors import InvalidError
 from ged.private_files import tighten_folder
+from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.ports import (
     BatchExtractor,
@@ -39,7 +40,7 @@ from ged.services.ports import (
     TempSweep,
     TextExtractor,
 )
-from ged.services.transfer_runner import Agreement, TransferSetup
+from ged.services.transfer_setup import TransferSetup
 
 REPLICA: Final = "replica"
 

@@ -556,7 +556,7 @@ def log_verify(env: Env, with_sae: bool) -> None:
 LazyGroup.lazy.update(
     {n: f"ged.cli_lifecycle:{n}_group" for n in ("rules", "holds", "lifecycle", "eliminations")}
 )
-# Transfers and connectors (ged/cli_transfers.py).
-LazyGroup.lazy.update({n: f"ged.cli_transfers:{n}_group" for n in ("transfers", "connectors")})
+# Transfers and connectors (ged/cli_transfers.py, ged/cli_connectors.py).
+LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})
 # The archival repository (ged/cli_sae.py).
 LazyGroup.lazy["sae"] = "ged.cli_sae:sae_group"

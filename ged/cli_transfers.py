@@ -1,9 +1,9 @@
-"""``gedsae transfers|connectors``: transfers to an archival repository from the command line.
+"""``gedsae transfers``: transfers to an archival repository from the command line.
 
 ``transfers send`` prepares, signs and pushes one transfer under an archival agreement;
 ``transfers run`` is one pass of the scheduler (what ``gedsae serve`` does every
-``transfer_poll_interval_s``); ``connectors check`` tests each connector's reachability and
-credentials and says precisely what is wrong (exit 0 only when every one checked is fine).
+``transfer_poll_interval_s``); ``transfers record-reply`` records a reply received outside any
+connector (archivists). The connectors themselves: ``ged.cli_connectors``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from ged.cli import Env, pass_env, run
 from ged.cli_lifecycle import SEDA_VERSION, actor_options, principal_for
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferRecord, TransferState
-from ged.services.transfer_runner import TransferSetup
+from ged.services.transfer_setup import TransferSetup
 
 
-def _setup(env: Env) -> TransferSetup:
+def setup_for(env: Env) -> TransferSetup:
     from ged.bootstrap import build_transfer_setup
 
     return run(lambda: build_transfer_setup(env.settings))
@@ -88,7 +88,7 @@ def transfers_send(
     if bool(dossier_ids) == due:
         raise click.UsageError("Donnez des identifiants de dossiers ou --due, pas les deux")
     actor = principal_for(env, as_user, organisation)
-    setup = _setup(env)
+    setup = setup_for(env)
     record = run(
         lambda: transfer_runner.start(
             setup, env.context(), actor, agreement, list(dossier_ids) or None
@@ -107,7 +107,7 @@ def transfers_poll(
 ) -> None:
     """Interroge le dépôt (ou renvoie le paquet) pour un versement, et applique la réponse."""
     actor = principal_for(env, as_user, organisation)
-    setup = _setup(env)
+    setup = setup_for(env)
     ctx = env.context()
     record = run(lambda: transfer_loop.get_transfer(ctx, actor, message_identifier))
     done = run(lambda: transfer_runner.step(setup, ctx, actor, record))
@@ -115,11 +115,34 @@ def transfers_poll(
     _exit_for(done)
 
 
+@transfers_group.command("record-reply")
+@click.argument("message_identifier")
+@click.argument("reply", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@actor_options
+@pass_env
+def transfers_record_reply(
+    env: Env, message_identifier: str, reply: Path, as_user: str, organisation: str | None
+) -> None:
+    """Enregistre la réponse du service d'archives reçue hors connecteur (courrier, papier) :
+    son XML (ArchiveTransferReply), vérifié comme une réponse collectée. Archivistes seulement."""
+    from ged.services.transfer_by_hand import MAX_REPLY_BYTES
+
+    if reply.stat().st_size > MAX_REPLY_BYTES:
+        raise click.UsageError(f"Réponse de plus de {MAX_REPLY_BYTES} octets refusée")
+    actor = principal_for(env, as_user, organisation)
+    setup = setup_for(env) if env.settings.agreements else None
+    data = reply.read_bytes()
+    done = run(
+        lambda: transfer_runner.record_reply(setup, env.context(), actor, message_identifier, data)
+    )
+    _echo_record(done)  # recorded: a rejection recorded is no failure of the command
+
+
 @transfers_group.command("run")
 @pass_env
 def transfers_run(env: Env) -> None:
     """Un passage du planificateur : renvois et interrogations arrivés à échéance."""
-    setup = _setup(env)
+    setup = setup_for(env)
     reports = run(lambda: transfer_runner.run_all(setup, env.context()))
     for organisation, report in reports.items():
         click.echo(
@@ -158,17 +181,28 @@ def transfers_list(
 @transfers_group.command("show")
 @click.argument("message_identifier")
 @click.option("--history", is_flag=True, help="Avec chaque échange avec le dépôt")
+@click.option("--reply", is_flag=True, help="Avec le XML de la réponse du dépôt, tel que reçu")
 @actor_options
 @pass_env
 def transfers_show(
-    env: Env, message_identifier: str, history: bool, as_user: str, organisation: str | None
+    env: Env,
+    message_identifier: str,
+    history: bool,
+    reply: bool,
+    as_user: str,
+    organisation: str | None,
 ) -> None:
-    """Affiche un versement (JSON) : état, motifs, réponse, signatures."""
+    """Affiche un versement (JSON) : état, motifs, commentaires et événements de la réponse,
+    signatures."""
     actor = principal_for(env, as_user, organisation)
-    record = run(lambda: transfer_loop.get_transfer(env.context(), actor, message_identifier))
+    ctx = env.context()
+    record = run(lambda: transfer_loop.get_transfer(ctx, actor, message_identifier))
     shown = transfer_runner.describe(record)
     if history:
         shown["history"] = list(record.history)
+    if reply:
+        data = run(lambda: transfer_loop.transfer_reply(ctx, actor, message_identifier))
+        shown["reply_xml"] = data.decode("utf-8", errors="replace")
     click.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
 
 
@@ -188,56 +222,3 @@ def _exit_for(r: TransferRecord) -> None:
         sys.exit(1)
     if r.last_error_code:
         sys.exit(5)
-
-
-# -- connectors ---------------------------------------------------------------------------------
-@click.group("connectors")
-def connectors_group() -> None:
-    """Connecteurs vers les services d'archives (config.toml, tables [connectors.NOM])."""
-
-
-@connectors_group.command("list")
-@pass_env
-def connectors_list(env: Env) -> None:
-    """Liste les connecteurs configurés et les accords qui les emploient."""
-    users: dict[str, list[str]] = {}
-    for name, table in env.settings.agreements.items():
-        users.setdefault(str(table.get("connector")), []).append(name)
-    for name, table in sorted(env.settings.connectors.items()):
-        agreements = ", ".join(users.get(name, [])) or "aucun accord"
-        click.echo(f"{name}  ({table.get('kind')})  {agreements}")
-
-
-@connectors_group.command("check")
-@click.argument("names", nargs=-1)
-@pass_env
-def connectors_check(env: Env, names: tuple[str, ...]) -> None:
-    """Teste joignabilité et identifiants de chaque connecteur nommé (tous par défaut)."""
-    from connectors.config import ConnectorMisconfigured
-    from ged.bootstrap import build_connector
-
-    wanted = names or tuple(sorted(env.settings.connectors))
-    if not wanted:
-        click.echo("Aucun connecteur configuré (tables [connectors.NOM] de config.toml)")
-        sys.exit(3)
-    failures = 0
-    for name in wanted:
-        try:
-            connector = build_connector(env.settings, name)
-            try:
-                report = connector.check()
-            finally:
-                close = getattr(connector, "close", None)
-                if close is not None:
-                    close()
-        except ConnectorMisconfigured as exc:
-            click.echo(f"{name} : ÉCHEC {exc.code} : {exc}")
-            failures += 1
-            continue
-        if report.ok:
-            details = " ".join(f"{k}={v}" for k, v in report.details.items())
-            click.echo(f"{name} : OK {report.remote} {report.reason} {details}".rstrip())
-        else:
-            click.echo(f"{name} : ÉCHEC {report.code} : {report.reason} ({report.remote})")
-            failures += 1
-    sys.exit(1 if failures else 0)

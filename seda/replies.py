@@ -10,6 +10,7 @@ round (shared/reference/connector-contracts-verified.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,7 @@ from lxml import etree
 
 from seda.errors import NotSeda
 from seda.safexml import parse_bytes
-from seda.versions import SedaVersion
+from seda.versions import NAMESPACE_PREFIX, SedaVersion
 
 
 class Outcome(StrEnum):
@@ -26,6 +27,47 @@ class Outcome(StrEnum):
     ACCEPTED_WITH_WARNINGS = "accepted_with_warnings"
     REJECTED = "rejected"
     RECEIVED = "received"  # an Acknowledgement: received, not yet judged
+
+
+@dataclass(frozen=True)
+class ReplyUnit:
+    """An ArchiveUnit of the reply that carries an archive identifier (SEDA 2.x
+    ``DataObjectPackage/DescriptiveMetadata``): ``reference`` is its ``id`` attribute, the
+    manifest's unit id where the repository keeps it (Vitam and As@lae do), "" when absent;
+    ``top_level`` when it sits directly under DescriptiveMetadata."""
+
+    reference: str
+    identifier: str
+    top_level: bool
+
+
+@dataclass(frozen=True)
+class ReplyEvent:
+    """One ``Operation/Event`` of a reply, every field as the repository wrote it ("" when
+    absent): ``EventDetailData`` is where Vitam says which agency, profile or rule it refused."""
+
+    identifier: str
+    type_code: str
+    type: str
+    date_time: str
+    detail: str
+    outcome: str
+    outcome_detail: str
+    outcome_detail_message: str
+    detail_data: str
+
+
+_EVENT_FIELDS = {
+    "identifier": "EventIdentifier",
+    "type_code": "EventTypeCode",
+    "type": "EventType",
+    "date_time": "EventDateTime",
+    "detail": "EventDetail",
+    "outcome": "Outcome",
+    "outcome_detail": "OutcomeDetail",
+    "outcome_detail_message": "OutcomeDetailMessage",
+    "detail_data": "EventDetailData",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +80,9 @@ class ReplyOutcome:
     transfer_identifier: str | None
     archive_identifiers: tuple[str, ...]
     events: tuple[tuple[str, str, str], ...]  # (EventTypeCode, Outcome, OutcomeDetailMessage)
+    units: tuple[ReplyUnit, ...] = ()  # every unit with an identifier, in document order
+    comments: tuple[str, ...] = ()  # every Comment: As@lae gives its reasons only there
+    operation: tuple[ReplyEvent, ...] = ()  # every Operation/Event, in full
 
 
 _ACCEPTED = {"OK", "000"}
@@ -69,10 +114,15 @@ def _path(el: etree._Element, *names: str) -> list[etree._Element]:
     return level
 
 
-def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> ReplyOutcome:
-    """Normalise an ArchiveTransferReply or Acknowledgement from any repository."""
+def parse_reply(
+    data: bytes, *, transfer_identifier: str | None = None, seda_only: bool = False
+) -> ReplyOutcome:
+    """Normalise an ArchiveTransferReply or Acknowledgement from any repository; with
+    ``seda_only``, a root outside every SEDA namespace is ``NotSeda``."""
     root = parse_bytes(data).getroot()
     kind = etree.QName(root).localname
+    if seda_only and not (etree.QName(root).namespace or "").startswith(NAMESPACE_PREFIX):
+        raise NotSeda(f"{kind} hors de tout espace de noms SEDA")
     if kind == "Acknowledgement":
         return ReplyOutcome(
             Outcome.RECEIVED,
@@ -98,6 +148,9 @@ def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> Reply
         transfer_id,
         _archive_identifiers(root, dialect),
         _events(root),
+        _units(root, dialect),
+        tuple(text for c in _children(root, "Comment") if (text := (c.text or "").strip())),
+        _operation(root),
     )
 
 
@@ -131,6 +184,36 @@ def _archive_identifiers(root: etree._Element, dialect: str) -> tuple[str, ...]:
             and etree.QName(s.getparent()).localname == "Content"
         ]
     return tuple(v for v in values if v)
+
+
+def _units(root: etree._Element, dialect: str) -> tuple[ReplyUnit, ...]:
+    """Every described unit with an archive identifier: As@lae's
+    ``ArchivalAgencyArchiveUnitIdentifier``, else Vitam's ``SystemId`` (and the other way round
+    for other dialects), nested units included."""
+    names = ("ArchivalAgencyArchiveUnitIdentifier", "SystemId")
+    if dialect != "asalae":
+        names = names[::-1]
+    found = []
+    for described in _path(root, "DataObjectPackage", "DescriptiveMetadata"):
+        for unit, top_level in _walk_units(described, True):
+            texts = [_text(c, n) for n in names for c in _children(unit, "Content")]
+            identifier = next((t for t in texts if t), None)
+            if identifier:
+                found.append(ReplyUnit((unit.get("id") or "").strip(), identifier, top_level))
+    return tuple(found)
+
+
+def _walk_units(parent: etree._Element, top_level: bool) -> Iterator[tuple[etree._Element, bool]]:
+    for unit in _children(parent, "ArchiveUnit"):
+        yield unit, top_level
+        yield from _walk_units(unit, False)
+
+
+def _operation(root: etree._Element) -> tuple[ReplyEvent, ...]:
+    return tuple(
+        ReplyEvent(**{key: _text(e, name) or "" for key, name in _EVENT_FIELDS.items()})
+        for e in _path(root, "Operation", "Event")
+    )
 
 
 def _events(root: etree._Element) -> tuple[tuple[str, str, str], ...]:

@@ -16,18 +16,24 @@ its signature is kept on the transfer record instead.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING
 
 from seda.model import ArchiveTransfer
 from seda.package import PORTABLE_COMPONENT
 from seda.writer import write_transfer
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 MANIFEST = "manifest.xml"
 SIGNATURE_SUFFIX = ".p7s"
@@ -54,17 +60,25 @@ def content_name(object_id: str, original_name: str, layout: SipLayout = SipLayo
     return name if layout is SipLayout.FLAT else f"content/{name}"
 
 
+@dataclass(frozen=True)
+class WrittenSip:
+    """What the package's writing learnt: the manifest's SHA-256 (for Vitam's
+    ``X-Manifest-Digest-*`` headers, and our repository's check) and its signature, if any."""
+
+    manifest_sha256: bytes
+    signature: bytes | None
+
+
 def write_sip(
     out: Path,
     transfer: ArchiveTransfer,
     files: Iterable[tuple[str, Path]],
     *,
     signer: ManifestSigner | None = None,
-) -> bytes | None:
+) -> WrittenSip:
     """Write the zip: the manifest, its signature when a signer is given, then each (member
-    name, source file) pair. Returns the signature (or None)."""
+    name, source file) pair; the manifest is hashed as it is written."""
     partial = out.with_name(out.name + ".part")
-    signature = None
     try:
         # The package holds the documents: readable by its owner only, whatever the umask.
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -74,10 +88,9 @@ def write_sip(
             zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive,
         ):
             if signer is None:
-                with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
-                    write_transfer(stream, transfer)
+                written = WrittenSip(_write_manifest(archive, transfer), None)
             else:
-                signature = _write_signed_manifest(archive, transfer, signer, out.parent)
+                written = _write_signed_manifest(archive, transfer, signer, out.parent)
             for member, source in files:
                 info = zipfile.ZipInfo.from_file(source, member)
                 info.compress_type = zipfile.ZIP_STORED
@@ -87,12 +100,39 @@ def write_sip(
         partial.unlink(missing_ok=True)  # no half-written package left behind
         raise
     partial.replace(out)
-    return signature
+    return written
+
+
+def _write_manifest(archive: zipfile.ZipFile, transfer: ArchiveTransfer) -> bytes:
+    """The manifest streamed into the zip, hashed on the way; its SHA-256."""
+    with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
+        hashing = _HashingWriter(stream)
+        buffered = io.BufferedWriter(hashing, 1024 * 1024)
+        write_transfer(buffered, transfer)
+        buffered.flush()
+    return hashing.sha256.digest()
+
+
+class _HashingWriter(io.RawIOBase):
+    """Passes every byte on to ``target`` and hashes it."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.sha256 = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: ReadableBuffer) -> int:
+        chunk = bytes(data)
+        self.sha256.update(chunk)
+        self.target.write(chunk)
+        return len(chunk)
 
 
 def _write_signed_manifest(
     archive: zipfile.ZipFile, transfer: ArchiveTransfer, signer: ManifestSigner, spool: Path
-) -> bytes:
+) -> WrittenSip:
     """The manifest goes through a temporary file so its digest is known before it is signed."""
     with tempfile.TemporaryFile(dir=spool) as tmp:
         write_transfer(tmp, transfer)
@@ -103,7 +143,7 @@ def _write_signed_manifest(
             shutil.copyfileobj(tmp, stream, 1024 * 1024)
     signature = signer(digest)
     archive.writestr(_info(MANIFEST + SIGNATURE_SUFFIX), signature)
-    return signature
+    return WrittenSip(digest, signature)
 
 
 def _info(name: str) -> zipfile.ZipInfo:

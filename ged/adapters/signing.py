@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from ged.config import Settings
-from ged.services.transfer_runner import PackageSigner
+from ged.services.transfer_setup import PackageSigner
 from sae.signing import (
     SigningIdentity,
     generate_self_signed,

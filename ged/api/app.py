@@ -17,7 +17,8 @@ from ged.api import transfers as transfers_api
 from ged.http_hardening import hardened_app
 from ged.services.context import Context
 from ged.services.documents import process_pending
-from ged.services.transfer_runner import TransferSetup, run_all
+from ged.services.transfer_runner import run_all
+from ged.services.transfer_setup import TransferSetup
 
 log = logging.getLogger("gedsae.api")
 # One pass of the fixity audit (``ged.adapters.blobstore.audit``), stopped early when the event

@@ -194,16 +194,6 @@ class SortIn(BaseModel):
     note: str = Field(default="", max_length=10_000)
 
 
-class TransferIn(BaseModel):
-    reference: str = Field(default="", max_length=500)
-
-
-class TransferReplyIn(BaseModel):
-    accepted: bool
-    verified: bool = False
-    reference: str = Field(default="", max_length=500)
-
-
 class RunIn(BaseModel):
     as_of: date | None = None
 
@@ -444,31 +434,9 @@ async def sort_dossier(dossier_id: str, body: SortIn, ctx: Ctx, caller: Caller) 
     return StateOut.of(state)
 
 
-@router.post("/dossiers/{dossier_id}/transfer", response_model=StateOut)
-async def start_transfer(dossier_id: str, body: TransferIn, ctx: Ctx, caller: Caller) -> StateOut:
-    state = await run_in_threadpool(
-        lifecycle.start_transfer, ctx, caller, dossier_id, body.reference
-    )
-    return StateOut.of(state)
-
-
-@router.post("/dossiers/{dossier_id}/transfer-reply", response_model=StateOut)
-async def transfer_reply(
-    dossier_id: str, body: TransferReplyIn, ctx: Ctx, caller: Caller
-) -> StateOut:
-    state = await run_in_threadpool(
-        lambda: lifecycle.record_transfer_reply(
-            ctx,
-            caller,
-            dossier_id,
-            accepted=body.accepted,
-            verified=body.verified,
-            reference=body.reference,
-        )
-    )
-    return StateOut.of(state)
-
-
+# A dossier leaves through POST /transfers (ged.api.transfers) and becomes permanent only on a
+# repository's reply that the transfer loop verified: no route declares a transfer started or
+# accepted. The purge below removes content only once such a reply names the dossier's archive.
 @router.post("/dossiers/{dossier_id}/purge", response_model=TombstoneOut)
 async def purge(dossier_id: str, ctx: Ctx, caller: Caller) -> TombstoneOut:
     stone = await run_in_threadpool(eliminations.purge_transferred, ctx, caller, dossier_id)

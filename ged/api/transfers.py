@@ -1,8 +1,9 @@
-"""Transfers to an archival repository over HTTP (issue 5 item 1): start, follow, poll now.
+"""Transfers to an archival repository over HTTP: start, follow, poll now, read the reply.
 
 Records officers, archivists and administrators run transfers; the scheduler of ``gedsae
-serve`` polls them in the background, ``POST …/poll`` asks at once. Another organisation's
-transfer answers 404.
+serve`` polls them in the background, ``POST …/poll`` asks at once; an archivist records a reply
+received outside any connector with ``POST …/reply`` (its XML, checked as a polled one).
+Another organisation's transfer answers 404.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
-from ged.domain.errors import UnavailableError
+from ged.domain.errors import PayloadTooLargeError, UnavailableError
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferState
-from ged.services.transfer_runner import TransferSetup
+from ged.services.transfer_by_hand import MAX_REPLY_BYTES
+from ged.services.transfer_setup import TransferSetup
 
 router = APIRouter(tags=["versements"])
 
@@ -73,6 +75,42 @@ def get_transfer(
     if history:
         shown["history"] = list(record.history)
     return shown
+
+
+@router.get("/transfers/{message_identifier}/reply")
+def get_transfer_reply(message_identifier: str, ctx: Ctx, caller: Caller) -> Response:
+    """The repository's ArchiveTransferReply, byte for byte as received (404 before one)."""
+    data = transfer_loop.transfer_reply(ctx, caller, message_identifier)
+    name = f"reponse-{message_identifier}.xml"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="application/xml", headers=headers)
+
+
+@router.post("/transfers/{message_identifier}/reply")
+async def record_reply(
+    message_identifier: str, request: Request, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    """An archivist records the repository's ArchiveTransferReply received outside any
+    connector (paper, mail): the body is the reply's XML, checked as a polled reply is."""
+    data = await _bounded_body(request, MAX_REPLY_BYTES)
+    setup: TransferSetup | None = request.app.state.transfers
+    record = await run_in_threadpool(
+        transfer_runner.record_reply, setup, ctx, caller, message_identifier, data
+    )
+    return transfer_runner.describe(record)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413) past ``limit`` bytes, never held beyond it."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLargeError(f"Réponse de plus de {limit} octets refusée")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLargeError(f"Réponse de plus de {limit} octets refusée")
+    return bytes(body)
 
 
 @router.post("/transfers/{message_identifier}/poll")

@@ -34,6 +34,7 @@ from ged.domain.lifecycle import (
     ProposalItem,
     ProposalStatus,
     Tombstone,
+    TransferNotVerified,
     elimination_blocker,
     ensure_can_purge,
     with_phase,
@@ -51,7 +52,7 @@ from ged.services.lifecycle import (
     refresh,
     run_lifecycle,
 )
-from ged.services.ports import UnitOfWork
+from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
 
 log = logging.getLogger("gedsae.eliminations")
 
@@ -390,13 +391,15 @@ def tombstone(ctx: Context, actor: Principal, dossier_id: str) -> Tombstone:
 
 # -- purge after a transfer -------------------------------------------------------------------
 def purge_transferred(ctx: Context, actor: Principal, dossier_id: str) -> Tombstone:
-    """Removes the local content of a permanent dossier, only after a verified acceptance."""
+    """Removes the local content of a permanent dossier, only once the repository's positive
+    reply to its transfer, received and verified by the transfer loop, names its archive."""
     actor.ensure_role(*RUNNERS)
     now = ctx.clock()
     with ctx.uow() as uow:
         dossier = lock_for_action(uow, actor, dossier_id)
         state, ev = refresh(uow, actor, dossier, now.date())
         ensure_can_purge(state, ev.held)
+        _ensure_archived(uow, dossier, state)
         if uow.lifecycle.get_tombstone(dossier.id) is not None:
             raise ConflictError("Le contenu de ce dossier a déjà été purgé")
         stone = remove_content(uow, actor, dossier, state, "transferred", now)
@@ -407,3 +410,19 @@ def purge_transferred(ctx: Context, actor: Principal, dossier_id: str) -> Tombst
         uow.commit()
     purge_blobs(ctx, stone.digests)
     return stone
+
+
+def _ensure_archived(uow: UnitOfWork, dossier: Dossier, state: LifecycleState) -> None:
+    """The transfer the dossier left under ended in a verified positive reply that gives it an
+    archive identifier; the lifecycle state alone is not enough."""
+    found = uow.transfers.get(state.transfer_reference) if state.transfer_reference else None
+    archives = (found.outcome or {}).get("dossier_archives") if found else None
+    if (
+        found is None
+        or found.organisation_id != dossier.organisation_id
+        or found.state not in POSITIVE_TRANSFER_STATES
+        or not (archives or {}).get(dossier.id)
+    ):
+        raise TransferNotVerified(
+            "Aucune réponse positive reçue et vérifiée par gedsae ne nomme l'archive de ce dossier"
+        )

@@ -27,6 +27,7 @@ from ged.domain.lifecycle import (
     LifecycleState,
     Phase,
     SortDecision,
+    WrongPhase,
     assess,
     ensure_can_sort,
     ensure_can_transfer,
@@ -319,38 +320,66 @@ def start_transfer(
     return moved
 
 
-def record_transfer_reply(
+def accept_transfer(
     ctx: Context,
     actor: Principal,
     dossier_id: str,
     *,
-    accepted: bool,
-    verified: bool = False,
-    reference: str = "",
+    message_identifier: str,
+    archive_identifiers: Sequence[str],
 ) -> LifecycleState:
-    """The archival repository's reply: accepted → permanent (``verified`` once its
-    acknowledgement was checked, the condition of any purge), rejected → due again."""
+    """transferring → permanent, on a positive ArchiveTransferReply that the transfer loop has
+    verified (it cites ``message_identifier`` and names this dossier's ``archive_identifiers``).
+    No route or command calls it: a client can never declare a transfer accepted. Replaying the
+    same reply changes nothing."""
+    actor.ensure_role(*RUNNERS)
+    if not archive_identifiers:
+        raise InvalidError(
+            "Réponse positive sans identifiant d'archive",
+            issues=[Issue("archive_identifier_missing", "aucun identifiant d'archive")],
+        )
+    day = ctx.clock().date()
+    with ctx.uow() as uow:
+        state = _transfer_state(uow, actor, dossier_id, message_identifier)
+        if state.phase is Phase.PERMANENT:
+            return state
+        ensure_transferring(state)
+        moved = with_phase(state, Phase.PERMANENT, day, transfer_verified=True)
+        details = {"accepted": True, "archive_identifiers": list(archive_identifiers)}
+        _save_move(uow, actor, state, moved, {"reference": message_identifier, **details})
+        uow.commit()
+    return moved
+
+
+def return_to_due(
+    ctx: Context, actor: Principal, dossier_id: str, *, message_identifier: str
+) -> LifecycleState:
+    """transferring → due: the repository rejected the transfer, or it never left."""
     actor.ensure_role(*RUNNERS)
     day = ctx.clock().date()
     with ctx.uow() as uow:
-        dossier = lock_for_action(uow, actor, dossier_id)
-        state = uow.lifecycle.get_state(dossier.id)
-        if state is None:
-            raise NotFoundError("Aucun cycle de vie enregistré pour ce dossier")
-        if state.phase is Phase.PERMANENT and accepted:  # a later, verified acknowledgement
-            moved = replace(state, transfer_verified=state.transfer_verified or verified)
-            _save_move(uow, actor, state, moved, {"verified": moved.transfer_verified})
-            uow.commit()
-            return moved
+        state = _transfer_state(uow, actor, dossier_id, message_identifier)
         ensure_transferring(state)
-        if accepted:
-            moved = with_phase(state, Phase.PERMANENT, day, transfer_verified=verified)
-        else:
-            moved = with_phase(state, Phase.DUE, day, transfer_verified=False)
-        details = {"accepted": accepted, "verified": verified, "reference": reference}
+        moved = with_phase(state, Phase.DUE, day, transfer_verified=False)
+        details = {"accepted": False, "reference": message_identifier}
         _save_move(uow, actor, state, moved, details)
         uow.commit()
     return moved
+
+
+def _transfer_state(
+    uow: UnitOfWork, actor: Principal, dossier_id: str, message_identifier: str
+) -> LifecycleState:
+    """The dossier's state, locked, when ``message_identifier`` is its current transfer."""
+    dossier = lock_for_action(uow, actor, dossier_id)
+    state = uow.lifecycle.get_state(dossier.id)
+    if state is None:
+        raise NotFoundError("Aucun cycle de vie enregistré pour ce dossier")
+    if state.transfer_reference != message_identifier:
+        raise WrongPhase(
+            f"Le dossier {dossier.id} n'est pas en cours de versement sous {message_identifier}"
+        )
+    return state
 
 
 def lock_for_action(uow: UnitOfWork, actor: Principal, dossier_id: str) -> Dossier:

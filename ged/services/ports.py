@@ -218,7 +218,7 @@ class UnitOfWork(Protocol):
 
     @property
     def transfers(self) -> TransferRepository:
-        """Transfers to an archival repository and their state (issue 5)."""
+        """Transfers to an archival repository, their state and the replies they got."""
         ...
 
     @property
@@ -238,6 +238,10 @@ class TransferState(StrEnum):
     ERROR_SENDING = "error_sending"
     ERROR_POLLING = "error_polling"
     ERROR_REPLY = "error_reply"
+
+
+# the repository accepted the transfer, in a reply the transfer loop verified
+POSITIVE_TRANSFER_STATES = frozenset({TransferState.ACCEPTED, TransferState.ACCEPTED_WITH_WARNINGS})
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,7 @@ class TransferRecord:
     # the detached manifest signature and the package digest signature (base64 CMS), signer
     signature: dict[str, Any] | None = None
     give_up_at: datetime | None = None  # no reply by then: stop polling, say so
+    manifest_sha256: str | None = None  # sent with every push where the remote checks it
 
 
 class TransferRepository(Protocol):
@@ -293,3 +298,9 @@ class TransferRepository(Protocol):
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         """Transfers waiting for a retry or a poll whose time has come, oldest first."""
         ...
+
+    def save_reply(self, message_identifier: str, data: bytes, received_at: datetime) -> None:
+        """Keeps the raw reply the transfer was judged on (replacing an earlier one)."""
+        ...
+
+    def get_reply(self, message_identifier: str) -> bytes | None: ...

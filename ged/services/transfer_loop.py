@@ -1,4 +1,4 @@
-"""The transfer loop (versement, issue 5 item 1): push a prepared SIP, poll, act on the reply.
+"""The transfer loop (versement): push a prepared SIP, poll, hand the reply to the judgement.
 
 Each transfer is a persisted state machine keyed by its SEDA ``MessageIdentifier``::
 
@@ -9,18 +9,16 @@ Each transfer is a persisted state machine keyed by its SEDA ``MessageIdentifier
 
 Sending the same MessageIdentifier again never makes a second row: once the repository has the
 package we only poll; before that the push is repeated, and the repository's ``Idempotency-Key``
-handling (``connectors.sae_http``) keeps it single on that side too. Dossiers become
-``permanent`` only on a positive ``ArchiveTransferReply`` whose ``MessageRequestIdentifier`` is
-this transfer's (SEDA 2.x ArchiveTransferReply); only then may local content be purged. A
-rejection keeps every reason and returns the dossiers to ``due``, ready for a corrected transfer
-under a new MessageIdentifier. Every state change is written to the operation log.
+handling (``connectors.sae_http``) keeps it single on that side too. What a reply does to the
+transfer and its dossiers: ``ged.services.transfer_judgement``; how each change is recorded:
+``ged.services.transfer_state``. Every state change is written to the operation log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,29 +26,33 @@ from connectors.base import (
     Acknowledged,
     Connector,
     ConnectorError,
-    Exchange,
     NotReady,
-    PollResult,
-    RemoteUnavailable,
+    Replied,
     Submission,
     SubmissionRefused,
 )
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, NotFoundError
-from ged.domain.lifecycle import Phase
-from ged.services import eliminations, lifecycle
+from ged.domain.errors import ConflictError, GedError, InvalidError, NotFoundError
+from ged.services import lifecycle
 from ged.services.context import Context
-from ged.services.ports import TransferRecord, TransferState, UnitOfWork
+from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord, TransferState
+from ged.services.transfer_judgement import judge, return_to_due
+from ged.services.transfer_state import (
+    ReceivedReply,
+    cleared,
+    failed,
+    failure,
+    heard,
+    log,
+    store,
+)
 from ged.services.transfers import PreparedTransfer
-from seda.replies import Outcome, ReplyOutcome
 
 # a push in progress holds its row this long; a process killed mid-push is resumed after it
 PUSH_LEASE_SECONDS = 600.0
-BACKOFF_BASE_SECONDS = 30.0
-BACKOFF_CAP_SECONDS = 3600.0
 # the connector's codes for a reply that arrived but cannot be trusted or read
 REPLY_ERRORS = frozenset({"reply_mismatch", "reply_unreadable", "reply_unexpected"})
-_POLLABLE = frozenset(
+AWAITING_REPLY = frozenset(
     {
         TransferState.SENT,
         TransferState.ACKNOWLEDGED,
@@ -58,11 +60,9 @@ _POLLABLE = frozenset(
         TransferState.ERROR_REPLY,
     }
 )
-_POSITIVE = {
-    Outcome.ACCEPTED: TransferState.ACCEPTED,
-    Outcome.ACCEPTED_WITH_WARNINGS: TransferState.ACCEPTED_WITH_WARNINGS,
-}
-_ALREADY_SENT = _POLLABLE | frozenset(_POSITIVE.values())
+_ALREADY_SENT = AWAITING_REPLY | POSITIVE_TRANSFER_STATES
+# states in which the next step is a push: never sent, or a push that failed (or was killed)
+TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
 
 
 class TransferNotFound(NotFoundError):
@@ -80,14 +80,6 @@ class TransferMismatch(ConflictError):
 
     code = "transfer_mismatch"
     title = "Identifiant de message déjà employé pour un autre envoi"
-
-
-def backoff(attempts: int, retry_after: float | None = None) -> float:
-    """Exponential delay before the next try, capped; the remote's Retry-After wins if longer."""
-    delay = min(
-        BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * float(2 ** min(max(0, attempts - 1), 32))
-    )
-    return max(delay, min(retry_after or 0.0, BACKOFF_CAP_SECONDS))
 
 
 # -- sending ------------------------------------------------------------------------------------
@@ -135,6 +127,7 @@ def _claim(
         updated_at=now,
         created_by=actor.id,
         next_attempt_at=now + timedelta(seconds=PUSH_LEASE_SECONDS),
+        manifest_sha256=prepared.manifest_sha256,
     )
     if annotate is not None:
         fresh = annotate(fresh)
@@ -142,7 +135,7 @@ def _claim(
         inserted = uow.transfers.claim(fresh)
         existing = None if inserted else uow.transfers.get(fresh.message_identifier)
         if inserted:
-            _log(uow, actor, fresh, None, {"dossiers": list(fresh.dossiers)})
+            log(uow, actor, fresh, None, {"dossiers": list(fresh.dossiers)})
         uow.commit()
     if existing is not None:
         _ensure_same(existing, fresh, actor)
@@ -170,7 +163,9 @@ def _start_lifecycle(ctx: Context, actor: Principal, record: TransferRecord) -> 
             moved.append(dossier_id)
     except Exception:
         for dossier_id in moved:
-            lifecycle.record_transfer_reply(ctx, actor, dossier_id, accepted=False)
+            lifecycle.return_to_due(
+                ctx, actor, dossier_id, message_identifier=record.message_identifier
+            )
         with ctx.uow() as uow:
             uow.transfers.delete(record.message_identifier)
             uow.log(
@@ -195,30 +190,39 @@ def _push(
             _sip_path(record),
             message_identifier=record.message_identifier,
             transferring_agency=record.transferring_agency,
-            manifest_digest=None,
+            manifest_digest=_manifest_digest(record),
         )
     except SubmissionRefused as exc:
         reasons = exc.reasons or (str(exc),)
-        rejected = _failed(attempt, TransferState.REJECTED, exc, ctx.clock(), retry=False)
-        done = _store(ctx, actor, record, replace(rejected, reasons=reasons), connector, seen)
-        _return_to_due(ctx, actor, done)
+        rejected = failed(attempt, TransferState.REJECTED, exc, ctx.clock(), retry=False)
+        done = store(
+            ctx, actor, record, replace(rejected, reasons=reasons), exchanges=heard(connector, seen)
+        )
+        return_to_due(ctx, actor, done)
         return done
     except ConnectorError as exc:
-        failed = _failed(attempt, TransferState.ERROR_SENDING, exc, ctx.clock())
-        return _store(ctx, actor, record, failed, connector, seen)
+        failure = failed(attempt, TransferState.ERROR_SENDING, exc, ctx.clock())
+        return store(ctx, actor, record, failure, exchanges=heard(connector, seen))
     sent = replace(
-        _cleared(attempt),
+        cleared(attempt),
         next_attempt_at=ctx.clock(),  # first poll on the scheduler's next pass
         state=TransferState.SENT,
         remote_reference=submission.remote_reference,
         locators=dict(submission.locators),
         acknowledged=submission.acknowledged,
     )
-    return _store(ctx, actor, record, sent, connector, seen, {"duplicate": submission.duplicate})
+    extra = {"duplicate": submission.duplicate}
+    return store(ctx, actor, record, sent, exchanges=heard(connector, seen), extra=extra)
 
 
 def _sip_path(record: TransferRecord) -> Path:
     return Path(record.sip_path)
+
+
+def _manifest_digest(record: TransferRecord) -> tuple[str, str] | None:
+    """(algorithm, hex) of the manifest, for remotes that check it before ingesting (Vitam's
+    ``X-Manifest-Digest-*``, our repository's): a manifest altered on the way is refused."""
+    return None if record.manifest_sha256 is None else ("SHA-256", record.manifest_sha256)
 
 
 # -- polling and acting on the reply ----------------------------------------------------------
@@ -236,7 +240,7 @@ def poll_transfer(
     """
     actor.ensure_role(*lifecycle.RUNNERS)
     record = get_transfer(ctx, actor, message_identifier)
-    if record.state not in _POLLABLE:
+    if record.state not in AWAITING_REPLY:
         return record
     if record.connector != connector.name:
         raise TransferMismatch(f"{message_identifier} a été envoyé par {record.connector}")
@@ -247,132 +251,66 @@ def poll_transfer(
         state = (
             TransferState.ERROR_REPLY if exc.code in REPLY_ERRORS else TransferState.ERROR_POLLING
         )
-        failed = _failed(replace(record, attempts=record.attempts + 1), state, exc, ctx.clock())
-        return _store(ctx, actor, record, failed, connector, seen)
-    return _act(ctx, actor, record, result, connector, seen, purge)
+        failure = failed(replace(record, attempts=record.attempts + 1), state, exc, ctx.clock())
+        return store(ctx, actor, record, failure, exchanges=heard(connector, seen))
+    if isinstance(result, Replied):
+        reply = ReceivedReply(result.raw)
+        exchanges = heard(connector, seen)
+        return judge(ctx, actor, record, result.outcome, reply, exchanges=exchanges, purge=purge)
+    return _waiting(ctx, actor, record, result, heard(connector, seen))
 
 
-def _act(
+def _waiting(
     ctx: Context,
     actor: Principal,
     record: TransferRecord,
-    result: PollResult,
-    connector: Connector,
-    seen: int,
-    purge: bool,
+    result: NotReady | Acknowledged,
+    exchanges: tuple[dict[str, Any], ...],
 ) -> TransferRecord:
-    now = ctx.clock()
-    if isinstance(result, NotReady | Acknowledged):
-        acknowledged = record.acknowledged or isinstance(result, Acknowledged)
-        state = TransferState.ACKNOWLEDGED if acknowledged else TransferState.SENT
-        later = now + timedelta(seconds=result.retry_after)
-        waiting = replace(
-            _cleared(record), state=state, acknowledged=acknowledged, next_attempt_at=later
-        )
-        return _store(ctx, actor, record, waiting, connector, seen)
-    outcome = result.outcome
-    if outcome.transfer_identifier != record.message_identifier:
-        mismatch = ConnectorError(
-            f"la réponse concerne {outcome.transfer_identifier}, pas {record.message_identifier}",
-            code="reply_mismatch",
-        )
-        failed = _failed(record, TransferState.ERROR_REPLY, mismatch, now, retry=False)
-        return _store(
-            ctx, actor, record, replace(failed, outcome=_outcome(outcome)), connector, seen
-        )
-    return _replied(ctx, actor, record, outcome, connector, seen, purge)
-
-
-def _replied(
-    ctx: Context,
-    actor: Principal,
-    record: TransferRecord,
-    outcome: ReplyOutcome,
-    connector: Connector,
-    seen: int,
-    purge: bool,
-) -> TransferRecord:
-    judged = replace(_cleared(record), outcome=_outcome(outcome), acknowledged=True)
-    positive = _POSITIVE.get(outcome.outcome)
-    if positive is None:
-        reasons = _reasons(outcome)
-        done = _store(
-            ctx,
-            actor,
-            record,
-            replace(judged, state=TransferState.REJECTED, reasons=reasons),
-            connector,
-            seen,
-            {"reasons": list(reasons)},
-        )
-        _return_to_due(ctx, actor, done)
-        return done
-    done = _store(
-        ctx,
-        actor,
-        record,
-        replace(judged, state=positive),
-        connector,
-        seen,
-        {"archive_identifiers": list(outcome.archive_identifiers)},
+    """No reply yet: asked again after the delay the connector suggests."""
+    acknowledged = record.acknowledged or isinstance(result, Acknowledged)
+    state = TransferState.ACKNOWLEDGED if acknowledged else TransferState.SENT
+    later = ctx.clock() + timedelta(seconds=result.retry_after)
+    waiting = replace(
+        cleared(record), state=state, acknowledged=acknowledged, next_attempt_at=later
     )
-    _make_permanent(ctx, actor, done, outcome)
-    if purge:
-        _purge(ctx, actor, done)
-    return done
+    return store(ctx, actor, record, waiting, exchanges=exchanges)
 
 
-def _make_permanent(
-    ctx: Context, actor: Principal, record: TransferRecord, outcome: ReplyOutcome
-) -> None:
-    reference = " ".join(outcome.archive_identifiers) or record.remote_reference or ""
-    for dossier_id in record.dossiers:
-        lifecycle.record_transfer_reply(
-            ctx, actor, dossier_id, accepted=True, verified=True, reference=reference
-        )
-
-
-def _return_to_due(ctx: Context, actor: Principal, record: TransferRecord) -> None:
-    """Only dossiers still transferring move: a replay of the same reply changes nothing."""
-    for dossier_id in record.dossiers:
-        if _phase(ctx, dossier_id) is Phase.TRANSFERRING:
-            lifecycle.record_transfer_reply(
-                ctx, actor, dossier_id, accepted=False, reference=record.message_identifier
-            )
-
-
-def _purge(ctx: Context, actor: Principal, record: TransferRecord) -> None:
-    for dossier_id in record.dossiers:
-        with ctx.uow() as uow:
-            purged = uow.lifecycle.get_tombstone(dossier_id) is not None
-        if not purged:
-            eliminations.purge_transferred(ctx, actor, dossier_id)
-
-
-def _phase(ctx: Context, dossier_id: str) -> Phase | None:
-    with ctx.uow() as uow:
-        state = uow.lifecycle.get_state(dossier_id)
-    return None if state is None else state.phase
+def unusable(
+    ctx: Context, actor: Principal, record: TransferRecord, exc: GedError
+) -> TransferRecord:
+    """The step could not even start: the transfer's agreement or connector cannot be used any
+    more (a configuration error). Said on the transfer, tried again until the deadline."""
+    code = exc.issues[0].code if isinstance(exc, InvalidError) and exc.issues else exc.code
+    state = TransferState.ERROR_SENDING if record.state in TO_SEND else TransferState.ERROR_POLLING
+    attempt = replace(record, attempts=record.attempts + 1)
+    return store(ctx, actor, record, failure(attempt, state, code, exc.detail, ctx.clock()))
 
 
 def give_up(ctx: Context, actor: Principal, record: TransferRecord) -> TransferRecord:
-    """No reply by the agreement's deadline: stop polling and say so; dossiers stay
-    ``transferring`` (the repository may still hold the package) until someone decides."""
+    """Nothing conclusive by the agreement's deadline: stop trying and say so, with the last
+    error; dossiers stay ``transferring`` (the repository may hold the package) until someone
+    decides."""
     actor.ensure_role(*lifecycle.RUNNERS)
+    never_sent = record.state in TO_SEND
+    last = f" (dernière erreur : {record.last_error_code} : {record.last_error_message})"
     stopped = replace(
         record,
-        state=TransferState.ERROR_POLLING,
+        state=TransferState.ERROR_SENDING if never_sent else TransferState.ERROR_POLLING,
         next_attempt_at=None,
         last_error_code="gave_up",
         last_error_message=(
-            f"aucune réponse du dépôt avant l'échéance ({record.give_up_at}) : "
-            "vérifier auprès du service d'archives, puis relancer ou abandonner"
+            ("paquet non remis" if never_sent else "aucune réponse du dépôt")
+            + f" avant l'échéance ({record.give_up_at:%Y-%m-%d %H:%M} UTC)"
+            + (last if record.last_error_code else "")
+            + " : vérifier auprès du service d'archives, puis relancer ou abandonner"
         ),
         updated_at=ctx.clock(),
     )
     with ctx.uow() as uow:
         uow.transfers.save(stopped)
-        _log(uow, actor, stopped, record.state, {"gave_up": True})
+        log(uow, actor, stopped, record.state, {"gave_up": True})
         uow.commit()
     return stopped
 
@@ -395,6 +333,21 @@ def get_transfer(ctx: Context, actor: Principal, message_identifier: str) -> Tra
     return record
 
 
+class TransferReplyAbsent(NotFoundError):
+    code = "transfer_reply_absent"
+    title = "Aucune réponse reçue pour ce transfert"
+
+
+def transfer_reply(ctx: Context, actor: Principal, message_identifier: str) -> bytes:
+    """The raw ArchiveTransferReply the transfer was judged on, byte for byte."""
+    record = get_transfer(ctx, actor, message_identifier)
+    with ctx.uow() as uow:
+        data = uow.transfers.get_reply(record.message_identifier)
+    if data is None:
+        raise TransferReplyAbsent(f"Aucune réponse reçue pour le transfert {message_identifier}")
+    return data
+
+
 def transfers_due(ctx: Context, actor: Principal) -> list[TransferRecord]:
     """Transfers whose retry or next poll is due now, for a scheduler to work through."""
     with ctx.uow() as uow:
@@ -409,100 +362,4 @@ def _submission(record: TransferRecord) -> Submission:
         remote_reference=record.remote_reference or "",
         acknowledged=record.acknowledged,
         locators=dict(record.locators),
-    )
-
-
-def _failed(
-    record: TransferRecord,
-    state: TransferState,
-    exc: ConnectorError,
-    now: datetime,
-    *,
-    retry: bool | None = None,
-) -> TransferRecord:
-    retryable = exc.retryable if retry is None else retry
-    after = exc.retry_after if isinstance(exc, RemoteUnavailable) else None
-    next_at = now + timedelta(seconds=backoff(record.attempts, after)) if retryable else None
-    return replace(
-        record,
-        state=state,
-        last_error_code=exc.code,
-        last_error_message=str(exc),
-        next_attempt_at=next_at,
-    )
-
-
-def _cleared(record: TransferRecord) -> TransferRecord:
-    return replace(record, last_error_code=None, last_error_message=None, next_attempt_at=None)
-
-
-def _reasons(outcome: ReplyOutcome) -> tuple[str, ...]:
-    """Every event that did not succeed, else the reply code itself."""
-    failed = [e for e in outcome.events if e[1].upper() not in ("OK", "")] or list(outcome.events)
-    reasons = tuple(f"{code} {status} : {detail}".strip() for code, status, detail in failed)
-    return reasons or (f"ReplyCode {outcome.reply_code or 'absent'}",)
-
-
-def _outcome(outcome: ReplyOutcome) -> dict[str, Any]:
-    return {
-        "outcome": outcome.outcome.value,
-        "reply_code": outcome.reply_code,
-        "dialect": outcome.dialect,
-        "reply_identifier": outcome.reply_identifier,
-        "transfer_identifier": outcome.transfer_identifier,
-        "archive_identifiers": list(outcome.archive_identifiers),
-        "events": [list(e) for e in outcome.events],
-    }
-
-
-def _exchange(exchange: Exchange) -> dict[str, Any]:
-    fields = asdict(exchange)
-    fields["started_at"] = exchange.started_at.isoformat()
-    fields["request_headers"] = dict(exchange.request_headers)
-    fields["response_headers"] = dict(exchange.response_headers)
-    return fields
-
-
-def _store(
-    ctx: Context,
-    actor: Principal,
-    before: TransferRecord,
-    after: TransferRecord,
-    connector: Connector,
-    seen: int,
-    extra: dict[str, Any] | None = None,
-) -> TransferRecord:
-    heard = tuple(_exchange(e) for e in connector.history[seen:])
-    stored = replace(after, history=after.history + heard, updated_at=ctx.clock())
-    with ctx.uow() as uow:
-        uow.transfers.save(stored)
-        if before.state is not stored.state:
-            _log(uow, actor, stored, before.state, extra or {})
-        uow.commit()
-    return stored
-
-
-def _log(
-    uow: UnitOfWork,
-    actor: Principal,
-    record: TransferRecord,
-    previous: TransferState | None,
-    extra: dict[str, Any],
-) -> None:
-    details = {
-        "from": None if previous is None else previous.value,
-        "to": record.state.value,
-        "connector": record.connector,
-        "attempts": record.attempts,
-        "error_code": record.last_error_code,
-        "error_message": record.last_error_message,
-        **extra,
-    }
-    uow.log(
-        actor.id,
-        "transfer.state",
-        "transfer",
-        record.message_identifier,
-        record.organisation_id,
-        details,
     )

@@ -1,170 +1,50 @@
 """Transfers under an archival agreement, and the scheduler's pass over those waiting.
 
-An archival agreement (accord de versement, ``[agreements.NAME]`` in ``config.toml``) says to
-which repository a transferring agency sends, through which configured connector, in which SEDA
-version, with which profile, and whether the package carries the manifest's signature.
-``start`` selects the dossiers (given by hand, or every ``due`` dossier whose final action is
-*keep*), prepares and signs the SIP, records the signatures on the transfer and pushes it;
-``run_due`` is what the scheduler (``gedsae serve``) and ``gedsae transfers run`` call: it
-re-sends the pushes that failed and polls those that wait, until a reply or the agreement's
-give-up deadline. SIPs wait in the instance's spool until a verified positive reply; a rejected
-one stays for inspection.
+An archival agreement (``ged.services.agreements``) belongs to one organisation and says to
+which repository it sends, through which connector, in which SEDA version, with which profile
+and signature. ``start`` takes the organisation's agreement (another's is unknown), checks it
+against what its connector can deliver, selects the dossiers (given by hand, or every ``due``
+dossier to keep, of the agreement's services), prepares and signs the SIP, records the
+signatures on the transfer and pushes it; ``run_due`` is what the scheduler (``gedsae serve``)
+and ``gedsae transfers run`` call: it re-sends the pushes that failed and polls those that
+wait, until a reply or the agreement's give-up deadline, recording on the transfer what stops
+a step. SIPs wait in the instance's spool until a verified positive reply; a rejected one stays
+for inspection.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Connector, ConnectorError
+from connectors.base import Connector
+from connectors.config import package_rules
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue, NotFoundError
+from ged.domain.errors import GedError, InvalidError, Issue
 from ged.domain.lifecycle import Phase
 from ged.domain.model import Role
 from ged.domain.retention import FinalAction
-from ged.services import lifecycle, transfer_loop
+from ged.services import lifecycle, transfer_by_hand, transfer_loop
+from ged.services.agreements import (
+    Agreement,
+    AgreementNotFound,
+    agreements_of,
+    covered_services,
+    ensure_fits,
+    ensure_within,
+)
 from ged.services.context import Context
-from ged.services.ports import TransferRecord, TransferState
+from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord
+from ged.services.transfer_setup import TransferSetup, organisation_of
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
-from seda.sip import SipLayout
-from seda.versions import SedaVersion
-
-DEFAULT_GIVE_UP = timedelta(days=30)
-# states in which the next step is a push: never sent, or a push that failed (or was killed)
-_TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
-
-
-class AgreementNotFound(NotFoundError):
-    code = "agreement_not_found"
-    title = "Accord de versement inconnu"
-
-
-class AgreementMisconfigured(InvalidError):
-    code = "agreement_misconfigured"
-    title = "Accord de versement mal configuré"
-
-
-class ConnectorUnusable(InvalidError):
-    """The agreement's connector cannot be built from its settings; nothing was sent."""
-
-    code = "connector_misconfigured"
-    title = "Connecteur mal configuré"
 
 
 class NothingToTransfer(InvalidError):
     code = "nothing_to_transfer"
     title = "Aucun dossier à verser"
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """One ``[agreements.NAME]`` table."""
-
-    name: str
-    connector: str  # a [connectors.NAME] table
-    seda_version: SedaVersion
-    archival_agency: str
-    transferring_agency: str
-    archival_agreement: str | None = None  # the ArchivalAgreement identifier in the manifest
-    archival_profile: str | None = None  # the ArchivalProfile identifier in the manifest
-    sign_package: bool = True  # Vitam refuses a second root file: false for Vitam
-    purge: bool = False  # remove local content after a verified positive reply
-    sip_layout: SipLayout = SipLayout.CONTENT  # flat for Maarch RM (it flattens folders)
-    give_up_after: timedelta = DEFAULT_GIVE_UP
-
-    @classmethod
-    def from_table(cls, name: str, table: Mapping[str, Any]) -> Agreement:
-        def text(key: str, required: bool = True) -> str | None:
-            value = table.get(key)
-            if value is None and not required:
-                return None
-            if not isinstance(value, str) or not value:
-                raise _misconfigured(name, key, "texte non vide")
-            return value
-
-        def flag(key: str, default: bool) -> bool:
-            value = table.get(key, default)
-            if not isinstance(value, bool):
-                raise _misconfigured(name, key, "true ou false")
-            return value
-
-        version = text("seda_version")
-        if version not in {v.value for v in SedaVersion}:
-            raise _misconfigured(name, "seda_version", "2.1, 2.2 ou 2.3")
-        layout = table.get("sip_layout", SipLayout.CONTENT.value)
-        if layout not in {v.value for v in SipLayout}:
-            raise _misconfigured(name, "sip_layout", "content ou flat")
-        hours = table.get("give_up_after_hours", DEFAULT_GIVE_UP.total_seconds() / 3600)
-        if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
-            raise _misconfigured(name, "give_up_after_hours", "nombre d'heures positif")
-        return cls(
-            name=name,
-            connector=text("connector") or "",
-            seda_version=SedaVersion(version),
-            archival_agency=text("archival_agency") or "",
-            transferring_agency=text("transferring_agency") or "",
-            archival_agreement=text("archival_agreement", required=False),
-            archival_profile=text("archival_profile", required=False),
-            sign_package=flag("sign_package", True),
-            purge=flag("purge", False),
-            sip_layout=SipLayout(layout),
-            give_up_after=timedelta(hours=float(hours)),
-        )
-
-
-def _misconfigured(name: str, key: str, expected: str) -> AgreementMisconfigured:
-    return AgreementMisconfigured(
-        f"Accord {name} : option {key} invalide ({expected} attendu)",
-        issues=[Issue("agreement_option_invalid", f"{key} : {expected}", path=key)],
-    )
-
-
-@dataclass(frozen=True)
-class PackageSigner:
-    """The instance's signing key as the transfer code sees it: digest in, CMS out."""
-
-    Sign = Callable[[bytes], bytes]  # SHA-256 digest -> detached CAdES (DER)
-
-    subject: str
-    sign_digest: Sign
-
-
-@dataclass(frozen=True)
-class TransferSetup:
-    """Everything a transfer needs beyond the database, wired by ``ged.bootstrap``."""
-
-    agreements: Mapping[str, Agreement]
-    connector: Callable[[str], Connector]  # a [connectors.NAME] -> a fresh connector
-    spool: Path
-    signer: PackageSigner | None = None
-
-    @contextmanager
-    def connector_for(self, agreement: Agreement) -> Iterator[Connector]:
-        """The agreement's connector, closed afterwards (its HTTP client, its SSH session)."""
-        try:
-            connector = self.connector(agreement.connector)
-        except ConnectorError as exc:
-            raise ConnectorUnusable(
-                str(exc), issues=[Issue(exc.code, str(exc), path=agreement.connector)]
-            ) from exc
-        try:
-            yield connector
-        finally:
-            close = getattr(connector, "close", None)
-            if close is not None:
-                close()
-
-    def agreement(self, name: str) -> Agreement:
-        found = self.agreements.get(name)
-        if found is None:
-            known = ", ".join(sorted(self.agreements)) or "aucun"
-            raise AgreementNotFound(f"Accord de versement {name} inconnu (configurés : {known})")
-        return found
 
 
 def start(
@@ -176,14 +56,27 @@ def start(
 ) -> TransferRecord:
     """Prepare, sign and push one transfer; ``None`` takes every due dossier to keep."""
     actor.ensure_role(*lifecycle.RUNNERS)
-    agreement = setup.agreement(agreement_name)
-    chosen = dossier_ids if dossier_ids else due_dossiers(ctx, actor)
+    agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
+    chosen = _chosen(ctx, actor, agreement, dossier_ids)
+    with setup.connector_for(agreement) as connector:  # built before anything is written
+        ensure_fits(agreement, package_rules(connector.name))
+        return _start(setup, ctx, actor, agreement, chosen, connector)
+
+
+def _chosen(
+    ctx: Context, actor: Principal, agreement: Agreement, dossier_ids: list[str] | None
+) -> list[str]:
+    """The dossiers given, all of the agreement's services; else every due one to keep."""
+    services = covered_services(ctx, actor, agreement)
+    if dossier_ids:
+        ensure_within(ctx, actor, agreement, dossier_ids, services)
+        return dossier_ids
+    chosen = due_dossiers(ctx, actor, services)
     if not chosen:
         raise NothingToTransfer(
             "Aucun dossier échu à conserver", issues=[Issue("no_dossier", "rien à verser")]
         )
-    with setup.connector_for(agreement) as connector:  # built before anything is written
-        return _start(setup, ctx, actor, agreement, chosen, connector)
+    return chosen
 
 
 def _start(
@@ -219,9 +112,16 @@ def _start(
     return record
 
 
-def due_dossiers(ctx: Context, actor: Principal) -> list[str]:
+def due_dossiers(
+    ctx: Context, actor: Principal, services: frozenset[str] | None = None
+) -> list[str]:
+    """Due dossiers to keep, of ``services`` only when given."""
     states = lifecycle.list_in_phase(ctx, actor, Phase.DUE, limit=10_000)
-    return [s.dossier_id for s in states if s.resolved_action is FinalAction.KEEP]
+    return [
+        s.dossier_id
+        for s in states
+        if s.resolved_action is FinalAction.KEEP and (services is None or s.service_id in services)
+    ]
 
 
 def _prepare(
@@ -290,8 +190,11 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
             transfer_loop.give_up(ctx, actor, record)
             gave_up += 1
             continue
-        done = step(setup, ctx, actor, record)
-        if record.state in _TO_SEND:
+        try:
+            done = step(setup, ctx, actor, record)
+        except GedError as exc:  # its agreement or connector cannot be used: said on it
+            done = transfer_loop.unusable(ctx, actor, record, exc)
+        if record.state in transfer_loop.TO_SEND:
             resent += 1
         else:
             polled += 1
@@ -308,7 +211,7 @@ def step(
         raise AgreementNotFound(
             f"Le transfert {record.message_identifier} n'a pas d'accord de versement"
         )
-    agreement = setup.agreement(record.agreement)
+    agreement = setup.agreement(record.agreement, organisation_of(ctx, record.organisation_id))
     with setup.connector_for(agreement) as connector:
         return _step(ctx, actor, record, agreement, connector)
 
@@ -320,7 +223,8 @@ def _step(
     agreement: Agreement,
     connector: Connector,
 ) -> TransferRecord:
-    if record.state in _TO_SEND:
+    if record.state in transfer_loop.TO_SEND:
+        ensure_fits(agreement, package_rules(connector.name))
         prepared = PreparedTransfer(
             record.message_identifier,
             Path(record.sip_path),
@@ -328,6 +232,7 @@ def _step(
             Path(record.sip_path).stat().st_size,
             record.dossiers,
             0,
+            record.manifest_sha256,
         )
         return transfer_loop.send_transfer(
             ctx, actor, prepared, connector, transferring_agency=record.transferring_agency
@@ -335,7 +240,28 @@ def _step(
     done = transfer_loop.poll_transfer(
         ctx, actor, record.message_identifier, connector, purge=agreement.purge
     )
-    if done.state in (TransferState.ACCEPTED, TransferState.ACCEPTED_WITH_WARNINGS):
+    if done.state in POSITIVE_TRANSFER_STATES:
+        Path(done.sip_path).unlink(missing_ok=True)  # the repository holds it now, verified
+    return done
+
+
+def record_reply(
+    setup: TransferSetup | None,
+    ctx: Context,
+    actor: Principal,
+    message_identifier: str,
+    data: bytes,
+) -> TransferRecord:
+    """An archivist records the repository's reply by hand (``transfer_by_hand``); the content
+    is purged afterwards when the transfer's agreement says so."""
+    actor.ensure_role(Role.ARCHIVIST)
+    record = transfer_loop.get_transfer(ctx, actor, message_identifier)
+    organisation = organisation_of(ctx, record.organisation_id)
+    own = {} if setup is None else agreements_of(setup.agreements, organisation)
+    agreement = own.get(record.agreement or "")
+    purge = agreement is not None and agreement.purge
+    done = transfer_by_hand.record_reply_by_hand(ctx, actor, message_identifier, data, purge=purge)
+    if done.state in POSITIVE_TRANSFER_STATES:
         Path(done.sip_path).unlink(missing_ok=True)  # the repository holds it now, verified
     return done
 
@@ -373,11 +299,7 @@ def describe(r: TransferRecord) -> dict[str, Any]:
         "attempts": r.attempts,
         "next_attempt_at": _iso(r.next_attempt_at),
         "give_up_at": _iso(r.give_up_at),
-        "error": (
-            {"code": r.last_error_code, "message": r.last_error_message}
-            if r.last_error_code
-            else None
-        ),
+        "error": _error(r),
         "reasons": list(r.reasons),
         "outcome": r.outcome,
         "sip_sha256": r.sip_sha256,
@@ -385,6 +307,31 @@ def describe(r: TransferRecord) -> dict[str, Any]:
         "created_at": _iso(r.created_at),
         "updated_at": _iso(r.updated_at),
     }
+
+
+def _error(r: TransferRecord) -> dict[str, Any] | None:
+    """The last error, when and until when it is tried again, said in a sentence."""
+    if not r.last_error_code:
+        return None
+    if r.next_attempt_at is not None:
+        then = f"nouvel essai le {_when(r.next_attempt_at)} (essai n° {r.attempts + 1})"
+        if r.give_up_at is not None:
+            then += f", abandon le {_when(r.give_up_at)} sans succès d'ici là"
+    else:
+        then = (
+            "plus d'essai automatique : corriger la cause, puis "
+            f"« gedsae transfers poll {r.message_identifier} »"
+        )
+    return {
+        "code": r.last_error_code,
+        "message": r.last_error_message,
+        "retry_at": _iso(r.next_attempt_at),
+        "explanation": f"{r.last_error_message} — {then}",
+    }
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -3,9 +3,10 @@
 One ArchiveUnit (``RecordGrp``) per dossier, one child unit (``Item``) per document with its
 current version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM
 format, original file name). The SIP's binaries are named ``content/<object id>.<ext>``, which
-Vitam's file-name check accepts; original names stay in ``Filename``
-(../shared/reference/connector-contracts-verified.md). Sending, polling and acting on replies
-come with the transfer state machine (issue 5).
+Vitam's file-name check accepts (SafeFileChecker); original names stay in ``Filename``. The
+n-th dossier's unit is ``AU_D<n>`` (``dossier_unit_id``), so that the archive identifier a
+reply gives each unit is traced back to its dossier. Sending, polling and acting on replies:
+``ged.services.transfer_loop``.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class PreparedTransfer:
     size: int
     dossiers: tuple[str, ...]
     objects: int
-    manifest_sha256: str | None = None  # known when the manifest was signed
+    manifest_sha256: str | None = None  # hashed as written; sent where the remote checks it
     manifest_signature: bytes | None = None  # detached CAdES, also in the SIP (seda.sip)
 
 
@@ -91,20 +92,10 @@ def prepare_transfer(
         archival_profile=parties.archival_profile,
         originating_agency_identifier=_originating_agency(ctx, actor, loaded, parties),
     )
-    manifest_digest: list[bytes] = []
-
-    def sign(digest: bytes) -> bytes:
-        assert signer is not None  # only handed to write_sip with a signer
-        manifest_digest.append(digest)
-        return signer(digest)
-
     with ExitStack() as stack:
         files = [(name, stack.enter_context(ctx.local_copy(sha256))) for name, sha256 in members]
-        signature = write_sip(
-            out,
-            ArchiveTransfer(header, groups, units, management),
-            files,
-            signer=None if signer is None else sign,
+        written = write_sip(
+            out, ArchiveTransfer(header, groups, units, management), files, signer=signer
         )
     digest = _sha256(out)
     with ctx.uow() as uow:
@@ -120,8 +111,8 @@ def prepare_transfer(
         out.stat().st_size,
         tuple(dossier_ids),
         len(members),
-        manifest_digest[0].hex() if manifest_digest else None,
-        signature,
+        written.manifest_sha256.hex(),
+        written.signature,
     )
 
 
@@ -165,7 +156,7 @@ def _describe(
     units: list[ArchiveUnit] = []
     members: list[tuple[str, str]] = []
     counter = iter(range(1, 1 << 62))
-    for dossier, items in loaded:
+    for position, (dossier, items) in enumerate(loaded, start=1):
         children = []
         for item in items:
             n = next(counter)
@@ -176,7 +167,7 @@ def _describe(
             children.append(_document_unit(f"AU_{n}", item.document, group_id))
         units.append(
             ArchiveUnit(
-                id=f"AU_D{next(counter)}",
+                id=dossier_unit_id(position),
                 content=Content(
                     description_level="RecordGrp",
                     titles=(dossier.title,),
@@ -188,6 +179,12 @@ def _describe(
             )
         )
     return groups, units, members
+
+
+def dossier_unit_id(position: int) -> str:
+    """The manifest id of the ``position``-th dossier's unit (from 1); never an ``AU_<n>`` of a
+    document."""
+    return f"AU_D{position}"
 
 
 def _binary(object_id: str, uri: str, version: Version) -> BinaryDataObject:

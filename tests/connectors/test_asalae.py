@@ -33,6 +33,7 @@ from connectors.base import (
     Acknowledged,
     Connector,
     CredentialsRefused,
+    Misconfiguration,
     NotReady,
     ProtocolError,
     RemoteUnavailable,
@@ -428,18 +429,22 @@ def test_reply_correlated_by_either_identifier(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("identifiers", "code"),
-    [((), "archive_identifier_missing"), (("AE_1", "AE_2"), "archive_identifier_ambiguous")],
-)
-def test_positive_reply_needs_exactly_one_archive_identifier(
-    tmp_path: Path, identifiers: tuple[str, ...], code: str
-) -> None:
-    conn = connector(FakeAsalae(reply=asalae_reply("000", identifiers)))
+def test_positive_reply_without_an_archive_identifier_is_not_trusted(tmp_path: Path) -> None:
+    conn = connector(FakeAsalae(reply=asalae_reply("000", ())))
     submission = send(conn, make_sip(tmp_path)).with_acknowledgement()
     with pytest.raises(ProtocolError) as caught:
         conn.poll(submission)
-    assert caught.value.code == code
+    assert caught.value.code == "archive_identifier_missing"
+
+
+def test_positive_reply_keeps_one_archive_identifier_per_top_level_unit(tmp_path: Path) -> None:
+    conn = connector(FakeAsalae(reply=asalae_reply("000", ("AE_1", "AE_2"))))
+    replied = poll_until_replied(conn, send(conn, make_sip(tmp_path)))
+    assert replied.outcome.archive_identifiers == ("AE_1", "AE_2")
+    assert [(u.reference, u.identifier, u.top_level) for u in replied.outcome.units] == [
+        ("AU_0", "AE_1", True),
+        ("AU_1", "AE_2", True),
+    ]
 
 
 def test_a_reply_or_acknowledgement_for_another_transfer_is_refused(tmp_path: Path) -> None:
@@ -490,7 +495,7 @@ def test_seda_1_0_transfer_and_reply(tmp_path: Path) -> None:
 def test_seda_2_3_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
     remote = FakeAsalae()
     sip = make_sip(tmp_path, version=SedaVersion.V2_3)
-    with pytest.raises(SubmissionRefused) as caught:
+    with pytest.raises(Misconfiguration) as caught:  # the agreement's version, not the records
         send(connector(remote), sip)
     assert caught.value.code == "seda_version_unsupported" and "2.3" in str(caught.value)
     assert remote.requests == []

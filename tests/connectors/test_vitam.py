@@ -24,12 +24,12 @@ from connectors.base import (
     Connector,
     CredentialsRefused,
     Exchange,
+    Misconfiguration,
     NotReady,
     ProtocolError,
     RemoteUnavailable,
     Replied,
     Submission,
-    SubmissionRefused,
     TlsRefused,
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, build, tls_context
@@ -374,15 +374,17 @@ def test_unknown_tenant_or_certificate_without_contract_is_credentials_refused(
     assert report.details["tenant"] == "1"
 
 
-def test_unknown_context_is_refused_with_the_reply_reasons(sip: Path) -> None:
-    remote = FakeVitam()
-    conn = connector(remote, context_id="NO_SUCH_WORKFLOW")
-    with pytest.raises(SubmissionRefused) as caught:
+def test_a_workflow_the_platform_lacks_is_a_configuration_error_with_the_reply_reasons(
+    sip: Path,
+) -> None:
+    remote = FakeVitam(workflows=("DEFAULT_WORKFLOW",))  # no dry run on this platform
+    conn = connector(remote, context_id="BLANK_TEST")
+    with pytest.raises(Misconfiguration) as caught:
         send(conn, sip, "TR-1")
     assert caught.value.code == "vitam_workflow_unknown" and not caught.value.retryable
-    assert "NO_SUCH_WORKFLOW" in str(caught.value)
+    assert "BLANK_TEST" in str(caught.value)
     assert caught.value.reasons == (
-        "STP_UPLOAD_SIP KO : Échec du téléchargement du SIP Workflow NO_SUCH_WORKFLOW not found",
+        "STP_UPLOAD_SIP KO : Échec du téléchargement du SIP Workflow BLANK_TEST not found",
     )
 
 
@@ -485,7 +487,7 @@ def test_a_layout_vitam_refuses_is_refused_before_any_request(
 ) -> None:
     remote = FakeVitam()
     conn = connector(remote)
-    with pytest.raises(SubmissionRefused) as caught:
+    with pytest.raises(Misconfiguration) as caught:  # the agreement's settings, not the records
         send(conn, make_sip(tmp_path / "bad.zip", entries), "TR-1")
     assert caught.value.code == "vitam_sip_layout"
     assert list(caught.value.reasons) == problems
@@ -504,7 +506,7 @@ def test_a_file_that_is_not_a_zip_is_refused_before_any_request(tmp_path: Path) 
     remote = FakeVitam()
     not_zip = tmp_path / "sip.zip"
     not_zip.write_bytes(b"not a zip at all")
-    with pytest.raises(SubmissionRefused) as caught:
+    with pytest.raises(Misconfiguration) as caught:
         send(connector(remote), not_zip, "TR-1")
     assert caught.value.code == "vitam_sip_layout" and remote.requests == []
 
@@ -568,8 +570,9 @@ def test_plain_http_and_bad_settings_are_refused(tls_pki: TlsPki) -> None:
     client = httpx.Client(transport=httpx.MockTransport(FakeVitam()))
     with pytest.raises(ValueError, match="HTTPS"):
         VitamConnector("http://vitam.example", TENANT, client)
-    with pytest.raises(ValueError, match="X-Context-Id"):
-        VitamConnector(BASE, TENANT, client, context_id="DEFAULT WORKFLOW")
+    for context in ("DEFAULT WORKFLOW", "HOLDING_SCHEME", "MON_WORKFLOW"):
+        with pytest.raises(ValueError, match="context_id"):
+            VitamConnector(BASE, TENANT, client, context_id=context)
     table = {"kind": "vitam", "base_url": BASE, "tenant": TENANT}
     with pytest.raises(ConnectorMisconfigured, match="client_certificate"):
         from_settings(ConnectorSettings.from_table("v", table), [])

@@ -1,5 +1,5 @@
-"""``gedsae connectors check`` says precisely what is wrong; ``gedsae serve --with-sae`` runs
-the GED and the repository in one process."""
+"""``gedsae connectors check`` says precisely what is wrong, for one organisation's agreements
+only; ``gedsae serve --with-sae`` runs the GED and the repository in one process."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from ged.cli import main
 from tests.fixtures.processes import Service, gedsae_cli, new_port
 from tests.fixtures.seda_corpus import shared_path
+from tests.fixtures.tls import TlsPki
+
+ORGANISATION = "Organisation par défaut"  # what `gedsae init` names the first one
 
 
 @pytest.fixture
@@ -19,12 +22,24 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "instance"
     root.mkdir()
     monkeypatch.setenv("GEDSAE_HOME", str(root))
+    monkeypatch.setenv("GEDSAE_EXTRACTION_WORKERS", "1")
+    assert CliRunner().invoke(main, ["init"]).exit_code == 0
     return root
 
 
-def check(*names: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["connectors", "check", *names], catch_exceptions=False)
+def check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["connectors", "check", *args], catch_exceptions=False)
     return result.exit_code, result.output
+
+
+def agreements_for(*connectors: str, organisation: str = ORGANISATION) -> str:
+    """One agreement of ``organisation`` per connector, named after it."""
+    return "".join(
+        f'[agreements.accord-{name}]\nconnector = "{name}"\nseda_version = "2.2"\n'
+        f'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_DF"\n'
+        f'organisation = "{organisation}"\n\n'
+        for name in connectors
+    )
 
 
 def test_connectors_check_names_each_problem(home: Path, tmp_path: Path) -> None:
@@ -38,7 +53,8 @@ def test_connectors_check_names_each_problem(home: Path, tmp_path: Path) -> None
         '[connectors.nosecret]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:1"\n'
         'token_env = "GEDSAE_TEST_ABSENT_VARIABLE"\n\n'
         '[connectors.weird]\nkind = "ftp"\n\n'
-        '[connectors.insecure]\nkind = "vitam"\nverify = false\n',
+        '[connectors.insecure]\nkind = "vitam"\nverify = false\n\n'
+        + agreements_for("down", "clear", "nosecret", "weird", "insecure"),
         encoding="utf-8",
     )
     code, output = check()
@@ -74,7 +90,7 @@ def test_connectors_check_ok_against_a_running_repository(
         f'[connectors.ok]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{port}"\n'
         f'token_file = "{tmp_path / "token"}"\n\n'
         f'[connectors.refused]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{port}"\n'
-        f'token_file = "{tmp_path / "wrong"}"\n',
+        f'token_file = "{tmp_path / "wrong"}"\n\n' + agreements_for("ok", "refused"),
         encoding="utf-8",
     )
     code, output = check("ok")
@@ -103,3 +119,86 @@ def test_serve_with_sae_runs_both_in_one_process(tmp_path: Path, services: list[
     assert both.process is not None
     both.stop()
     assert both.process.returncode is not None
+
+
+def test_connectors_check_and_list_show_only_the_organisations_own(
+    home: Path, tmp_path: Path
+) -> None:
+    from ged.bootstrap import build_context
+    from ged.config import load_settings
+    from ged.services import admin
+
+    ctx = build_context(load_settings(home))
+    try:
+        admin.create_organisation(ctx, "test", "Commune B")
+    finally:
+        ctx.close()
+    runner = CliRunner()
+    created = runner.invoke(
+        main,
+        [
+            "tokens",
+            "create",
+            "greffier-b",
+            "--organisation",
+            "Commune B",
+            "--role",
+            "records_officer",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    closed = new_port()
+    (tmp_path / "token").write_text("jeton")
+    (home / "config.toml").write_text(
+        f'[connectors.depot-a]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{closed}"\n'
+        f'token_file = "{tmp_path / "token"}"\n\n'
+        f'[connectors.depot-b]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{closed}"\n'
+        f'token_file = "{tmp_path / "token"}"\n\n'
+        + agreements_for("depot-a")
+        + agreements_for("depot-b", organisation="Commune B"),
+        encoding="utf-8",
+    )
+    as_b = ("--as", "greffier-b", "--organisation", "Commune B")
+    code, output = check(*as_b)
+    assert code == 1 and output.startswith("depot-b : ÉCHEC remote_unavailable")
+    assert "depot-a" not in output and "accord-depot-a" not in output
+    code, foreign = check("depot-a", *as_b)
+    code_missing, missing = check("nulle-part", *as_b)
+    assert (code, code_missing) == (1, 1)
+    assert foreign == missing.replace("nulle-part", "depot-a")
+    listed = runner.invoke(main, ["connectors", "list", *as_b])
+    assert listed.output == "depot-b  (sae_http)  accord-depot-b\n"
+    code, output = check("--organisation", ORGANISATION)  # its administrator
+    assert "depot-a : ÉCHEC" in output and "depot-b" not in output
+
+
+def test_connectors_check_finds_configuration_mistakes_before_any_transfer(
+    home: Path, tmp_path: Path, tls_pki: TlsPki
+) -> None:
+    (tmp_path / "password").write_text("secret")
+    closed = new_port()
+    (home / "config.toml").write_text(
+        '[connectors.vitam]\nkind = "vitam"\nbase_url = "https://127.0.0.1:1"\ntenant = 1\n'
+        'context_id = "MON_WORKFLOW"\n'
+        f'client_certificate = "{tls_pki.client.certificate}"\n'
+        f'client_key = "{tls_pki.client.key}"\nca_bundle = "{tls_pki.ca}"\n\n'
+        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{closed}"\n'
+        f'username = "versant"\npassword_file = "{tmp_path / "password"}"\n\n'
+        + agreements_for("vitam", "asalae").replace('seda_version = "2.2"', 'seda_version = "2.3"'),
+        encoding="utf-8",
+    )
+    code, output = check()
+    assert code == 1
+    lines = output.splitlines()
+    assert any(
+        line.startswith("vitam : ÉCHEC connector_misconfigured") and "MON_WORKFLOW" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("  accord accord-asalae : ÉCHEC agreement_connector_mismatch")
+        and "SEDA 2.3" in line
+        for line in lines
+    )
+    # Vitam takes SEDA 2.3, but no signature beside its manifest (sign_package left true)
+    (vitam,) = [line for line in lines if line.startswith("  accord accord-vitam")]
+    assert "agreement_connector_mismatch" in vitam and "sign_package = false" in vitam

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.due_dossiers import file_due, lifecycle_phase
 from tests.fixtures.processes import Service, gedsae_cli, new_port
 from tests.fixtures.seda_corpus import shared_path
 
-TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
 WAIT_S = 60.0
 
 
@@ -71,7 +71,7 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         f'token_file = "{tmp_path / "ged-token"}"\npoll_interval = 1\n\n'
         '[agreements.ad35]\nconnector = "sae"\nseda_version = "2.2"\n'
         'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
-        'archival_agreement = "AGR-1"\n',
+        'archival_agreement = "AGR-1"\norganisation = "Organisation par défaut"\n',
         encoding="utf-8",
     )
     sae = Service("sae", ("sae", "serve"), sae_env, sae_port, "/api/v1/sae/health",
@@ -92,50 +92,11 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
 
 
 def file_due_dossiers(pair: Pair, titles: list[str], repeat: int = 1) -> dict[str, bytes]:
-    """Dossiers kept for good (EC-04) whose retention has elapsed, one document each
-    (``repeat`` lines long)."""
+    """The dossiers' ids and their one document's content."""
     service_id = gedsae_cli(pair.ged_env, "services", "create", "Finances", "SERVICE-A").strip()
     with httpx.Client(base_url=pair.ged.base_url, headers=pair.admin, timeout=60) as ged:
-        imported = ged.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
-        assert imported.status_code == 200, imported.text
-        node = ged.post("/api/v1/plan", json={"code": "EC", "label": "État civil"}).json()["id"]
-        bound = ged.put(
-            "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": "EC-04"}
-        )
-        assert bound.status_code == 200, bound.text
-        contents = {}
-        for title in titles:
-            dossier = ged.post(
-                "/api/v1/dossiers",
-                json={
-                    "service_id": service_id,
-                    "title": title,
-                    "plan_node_id": node,
-                    "opened_on": "2010-01-01",
-                },
-            ).json()["id"]
-            body = f"{title} : registre numérisé\n".encode() * repeat
-            filed = ged.post(
-                f"/api/v1/dossiers/{dossier}/documents",
-                content=body,
-                params={"filename": "registre.txt", "title": title},
-                headers={"Content-Type": "text/plain"},
-            )
-            assert filed.status_code == 201, filed.text
-            ged.post(f"/api/v1/dossiers/{dossier}/close", json={"closed_on": "2010-12-31"})
-            ged.post(
-                f"/api/v1/dossiers/{dossier}/events",
-                json={"name": "Clôture de la table", "on": "2010-12-31"},
-            )
-            contents[dossier] = body
-        assert ged.post("/api/v1/lifecycle/run", json={}).status_code == 200
-        for dossier in contents:
-            assert lifecycle_phase(ged, dossier) == "due"
-    return contents
-
-
-def lifecycle_phase(ged: httpx.Client, dossier: str) -> str:
-    return str(ged.get(f"/api/v1/dossiers/{dossier}/lifecycle").json()["phase"])
+        filed = file_due(ged, service_id, titles, repeat)
+    return {one.dossier: one.content for one in filed}
 
 
 def wait_for(check: Callable[[], Any], what: str) -> Any:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import ssl
 import tarfile
 import zipfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -32,6 +34,9 @@ from connectors.sae_http import SaeHttpConnector
 from connectors.sftp import HostKeyPolicy, SftpConnector, SftpEndpoint
 from connectors.vitam import VitamConnector
 from ged.services.ports import TransferRecord
+from seda.replies import build_transfer_reply
+from seda.sip import SipLayout
+from seda.versions import SedaVersion
 from tests.connectors import test_asalae as asalae
 from tests.connectors import test_maarch as maarch
 from tests.connectors import test_vitam as vitam
@@ -85,6 +90,7 @@ class ScriptedRepository(ABC):
     verbatim = True  # the repository receives the SIP byte for byte
     keeps_signature = True  # the manifest's detached signature reaches the repository
     sign_package = True  # the agreement's sign_package: false where the layout forbids it
+    layout = SipLayout.CONTENT  # the agreement's sip_layout
 
     @abstractmethod
     def connector(self) -> Connector:
@@ -108,14 +114,31 @@ class ScriptedRepository(ABC):
         corpus' messages run over several lines)."""
 
 
+class TlsRefusing(httpx.MockTransport):
+    """The remote behind a TLS endpoint that refuses the handshake for the next ``refusals``
+    requests (a certificate its trust store does not know), then lets them through."""
+
+    def __init__(self, remote: httpx.MockTransport) -> None:
+        super().__init__(remote.handle_request)
+        self.refusals = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.refusals:
+            self.refusals -= 1
+            cause = ssl.SSLCertVerificationError(1, "certificate verify failed")
+            raise httpx.ConnectError("handshake failed", request=request) from cause
+        return super().handle_request(request)
+
+
 class SaeHttpRepository(ScriptedRepository):
     kind = "sae_http"
 
     def __init__(self) -> None:
         self.remote = ScriptedSae()
+        self.transport = TlsRefusing(httpx.MockTransport(self.remote))
 
     def connector(self) -> Connector:
-        client = httpx.Client(transport=httpx.MockTransport(self.remote))
+        client = httpx.Client(transport=self.transport)
         return SaeHttpConnector("https://sae.test", "secret-token", client)
 
     def received(self, mid: str) -> tuple[bytes, dict[str, bytes]]:
@@ -141,12 +164,13 @@ class VitamRepository(ScriptedRepository):
     acknowledges = False  # Vitam writes no Acknowledgement, only the final reply
     sign_package = False  # one root file only: no manifest.xml.p7s beside the manifest
 
-    def __init__(self) -> None:
+    def __init__(self, context_id: str = "DEFAULT_WORKFLOW") -> None:
         self.remote = vitam.FakeVitam(running_polls=1)  # the operation runs at the first poll
+        self.context_id = context_id
 
     def connector(self) -> Connector:
         client = httpx.Client(transport=httpx.MockTransport(self.remote))
-        return VitamConnector(vitam.BASE, vitam.TENANT, client)
+        return VitamConnector(vitam.BASE, vitam.TENANT, client, context_id=self.context_id)
 
     def received(self, mid: str) -> tuple[bytes, dict[str, bytes]]:
         assert len(self.remote.received) == 1, "one ingest per transfer"
@@ -159,6 +183,11 @@ class VitamRepository(ScriptedRepository):
     def reject(self, record: TransferRecord) -> tuple[str, ...]:
         self._decide(record, "KO", VITAM_KO, record.message_identifier)
         return VITAM_KO_REASONS
+
+    def reply_of(self, record: TransferRecord) -> bytes:
+        reply = self.remote.operations[record.remote_reference or ""].reply
+        assert reply is not None
+        return reply
 
     def reject_early(self, record: TransferRecord, request_identifier: str) -> None:
         """Vitam's early KO as it writes it: MessageRequestIdentifier empty, or ``Unknown``
@@ -212,10 +241,35 @@ class AsalaeRepository(ScriptedRepository):
         self._transfer(record).reply = reply
         return (PASTELL_UNIT,)
 
+    def accept_each(self, record: TransferRecord) -> tuple[str, ...]:
+        """As@lae's acceptance of a transfer of several dossiers: one top-level unit per dossier,
+        in the manifest's order, each with its own archive identifier."""
+        units = tuple(f"AE_2026_{n}" for n in range(1, len(record.dossiers) + 1))
+        self._transfer(record).reply = asalae.asalae_reply(
+            "000", units, message=record.message_identifier
+        )
+        return units
+
     def reject(self, record: TransferRecord) -> tuple[str, ...]:
         reply = retarget(sample(PASTELL_REFUSED), "MessageIdentifier", record.message_identifier)
         self._transfer(record).reply = reply
-        return ("ReplyCode 101",)  # As@lae's refusal carries its code, no event
+        # As@lae's refusal carries its code and its reason in Comment, no event
+        return ("ReplyCode 101", "Commentaire : Transfert de l'acte administratif TRDYTVB")
+
+    def reject_with_comment(self, record: TransferRecord, code: str, comment: str) -> bytes:
+        """As@lae's refusal as it writes it: the reason only in the reply's Comment."""
+        reply = build_transfer_reply(
+            SedaVersion.V2_1,
+            message_identifier=record.message_identifier,  # As@lae's way round
+            request_identifier=f"ATR-{record.message_identifier}",
+            reply_code=code,
+            archival_agency="FRLSADC",
+            transferring_agency=TRANSFERRING_AGENCY,
+            date=datetime(2026, 3, 2, tzinfo=UTC),
+            comment=comment,
+        )
+        self._transfer(record).reply = reply
+        return reply
 
     def _transfer(self, record: TransferRecord) -> asalae.Transfer:
         return self.remote.transfers[(TRANSFERRING_AGENCY, record.message_identifier)]
@@ -230,6 +284,7 @@ def _extracted(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 class MaarchRepository(ScriptedRepository):
     kind = "maarch_rm"
     sign_package = False  # receiveZip would take the .p7s for an attachment the manifest lacks
+    layout = SipLayout.FLAT  # receiveZip flattens folders
 
     def __init__(self) -> None:
         self.remote = maarch.FakeMaarch()
@@ -252,7 +307,7 @@ class MaarchRepository(ScriptedRepository):
     def reject(self, record: TransferRecord) -> tuple[str, ...]:
         self.remote.reply = maarch.refused_reply(record.message_identifier)
         self.remote.final_status = "rejected"
-        return ("ReplyCode 101",)
+        return ("ReplyCode 101", "Commentaire : Transfert de l'acte administratif TRDYTVB")
 
 
 class DropFolderRepository(ScriptedRepository):

@@ -23,6 +23,7 @@ from ged.domain.lifecycle import (
     SortDecision,
     TransferNotVerified,
     WrongFinalAction,
+    WrongPhase,
 )
 from ged.domain.model import Dossier, Metadata, Role
 from ged.domain.retention import RuleCategory
@@ -475,7 +476,9 @@ def test_sort_decides_between_destruction_and_transfer(ged: Ged) -> None:
     assert moved.phase is Phase.TRANSFERRING
 
 
-def test_transfer_then_purge_only_after_a_verified_acceptance(ged: Ged) -> None:
+def test_transfer_moves_only_under_its_own_reference_and_purge_needs_a_verified_reply(
+    ged: Ged,
+) -> None:
     import_tableau(ged)
     node = plan(ged, "FIN")
     rules.bind_rule(ged.ctx, ged.admin, BindingTarget.PLAN_NODE, node, "EC-04")  # 10 ans, C
@@ -491,19 +494,19 @@ def test_transfer_then_purge_only_after_a_verified_acceptance(ged: Ged) -> None:
         holds.lift_hold(ged.ctx, ged.admin, hold.id, "audit clos")
     lifecycle.start_transfer(ged.ctx, ged.admin, dossier.id, "SIP-2")
     assert lifecycle.run_lifecycle(ged.ctx, ged.admin).transitions == []  # stays transferring
-    rejected = lifecycle.record_transfer_reply(ged.ctx, ged.admin, dossier.id, accepted=False)
+    with pytest.raises(WrongPhase):  # a reply about another transfer moves nothing
+        lifecycle.return_to_due(ged.ctx, ged.admin, dossier.id, message_identifier="SIP-1")
+    rejected = lifecycle.return_to_due(ged.ctx, ged.admin, dossier.id, message_identifier="SIP-2")
     assert rejected.phase is Phase.DUE
     lifecycle.start_transfer(ged.ctx, ged.admin, dossier.id, "SIP-3")
-    lifecycle.record_transfer_reply(ged.ctx, ged.admin, dossier.id, accepted=True)
+    accepted = lifecycle.accept_transfer(
+        ged.ctx, ged.admin, dossier.id, message_identifier="SIP-3", archive_identifiers=["A-3"]
+    )
+    assert accepted.phase is Phase.PERMANENT and accepted.transfer_verified
+    # no transfer record holds a verified reply naming the dossier's archive: nothing is purged
     with pytest.raises(TransferNotVerified):
         eliminations.purge_transferred(ged.ctx, ged.admin, dossier.id)
     assert ged.ctx.blobs.exists(sha(b"table decennale"))
-    lifecycle.record_transfer_reply(
-        ged.ctx, ged.admin, dossier.id, accepted=True, verified=True, reference="ATR-3"
-    )
-    stone = eliminations.purge_transferred(ged.ctx, ged.admin, dossier.id)
-    assert stone.kind == "transferred" and stone.digests == [sha(b"table decennale")]
-    assert not ged.ctx.blobs.exists(sha(b"table decennale"))
     assert phase_of(ged, dossier.id) is Phase.PERMANENT
 
 

@@ -181,7 +181,14 @@ def yearly_actions(
     gone.update(dict.fromkeys(to_destroy, Phase.ELIMINATED))
     for f in due:
         if f.kind.action == "Keep":
-            lifecycle.start_transfer(ged.ctx, ged.admin, f.id, f"SIP-{today:%Y}")
-            lifecycle.record_transfer_reply(ged.ctx, ged.admin, f.id, accepted=True, verified=True)
+            reference = f"SIP-{today:%Y}"
+            lifecycle.start_transfer(ged.ctx, ged.admin, f.id, reference)
+            lifecycle.accept_transfer(
+                ged.ctx,
+                ged.admin,
+                f.id,
+                message_identifier=reference,
+                archive_identifiers=[f"ARCH-{f.id}"],
+            )
             gone[f.id] = Phase.PERMANENT
     return 1

@@ -20,15 +20,14 @@ from ged.domain.model import Metadata
 from ged.services import documents, filing, lifecycle, rules
 from ged.services.ports import TransferState
 from ged.services.transfer_loop import (
-    BACKOFF_CAP_SECONDS,
     TransferAlreadyRejected,
     TransferMismatch,
-    backoff,
     get_transfer,
     poll_transfer,
     send_transfer,
     transfers_due,
 )
+from ged.services.transfer_state import BACKOFF_CAP_SECONDS, backoff
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
 from seda.replies import build_acknowledgement, build_transfer_reply
 from seda.versions import SedaVersion
@@ -47,12 +46,16 @@ class ScriptedSae:
     received: dict[str, bytes] = field(default_factory=dict)
     replies: dict[str, bytes] = field(default_factory=dict)
     unavailable: int = 0  # how many next requests get a 503
+    refusing: int = 0  # how many next requests get a 401 (a token the repository revoked)
     posts: int = 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.unavailable:
             self.unavailable -= 1
             return _problem(503, "maintenance", {"Retry-After": "5"})
+        if self.refusing:
+            self.refusing -= 1
+            return _problem(401, "unauthenticated", {})
         mid = request.url.path.rsplit("/", 2)[-2] if request.method == "GET" else ""
         if request.method == "POST":
             return self._receive(request)

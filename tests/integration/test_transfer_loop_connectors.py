@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
 from ged.domain.lifecycle import Phase
 from ged.services import transfer_runner
+from ged.services.agreements import Agreement, AgreementMisconfigured
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
-from ged.services.transfer_runner import Agreement, PackageSigner, TransferSetup
+from ged.services.transfer_setup import PackageSigner, TransferSetup
+from ged.services.transfer_state import backoff
 from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
+from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged, make_ged
 from tests.integration.scripted_repositories import (
@@ -93,8 +99,10 @@ def setup_for(repository: ScriptedRepository, spool: Path, signer: PackageSigner
         seda_version=SedaVersion.V2_2,
         archival_agency="FR_AD_35",
         transferring_agency=TRANSFERRING_AGENCY,
+        organisation="Département de test",
         archival_agreement="ACCORD-2026-01",
         sign_package=repository.sign_package,
+        sip_layout=repository.layout,
     )
 
     def connector(name: str) -> Connector:
@@ -230,3 +238,208 @@ def test_vitam_early_rejection_without_our_identifier_returns_the_dossier_to_due
     assert (done.state, done.last_error_code) == (TransferState.REJECTED, None)
     assert done.reasons and done.reasons[0].startswith("STP_INGEST_CONTROL_SIP KO")
     assert phase(ged, dossier_id) is Phase.DUE
+
+
+def test_asalae_accepting_several_dossiers_gives_each_dossier_its_archive_identifier(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = AsalaeRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due = {due_dossier(ged, "Tables décennales"), due_dossier(ged, "Registres matricules")}
+    record = pushed(repository, setup, ged)
+    assert set(record.dossiers) == due
+    first_poll(repository, setup, ged)
+    units = repository.accept_each(record)
+    done = replied(setup, ged, record.message_identifier)
+    assert (done.state, done.last_error_code) == (TransferState.ACCEPTED, None)
+    assert done.outcome is not None
+    assert done.outcome["dossier_archives"] == {
+        dossier: [unit] for dossier, unit in zip(record.dossiers, units, strict=True)
+    }
+    assert {phase(ged, dossier) for dossier in due} == {Phase.PERMANENT}
+
+
+def stored_reply(ged: Ged, mid: str) -> bytes | None:
+    with ged.ctx.uow() as uow:
+        return uow.transfers.get_reply(mid)
+
+
+def test_asalae_rejection_keeps_the_reason_of_its_comment_and_the_raw_reply(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = AsalaeRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    first_poll(repository, setup, ged)
+    reason = "Le profil d'archivage PR-ETAT-CIVIL n'est pas autorisé par l'accord"
+    reply = repository.reject_with_comment(record, "300", reason)
+    done = replied(setup, ged, record.message_identifier)
+    assert done.state is TransferState.REJECTED
+    assert done.reasons == ("ReplyCode 300", f"Commentaire : {reason}")
+    assert done.outcome is not None and done.outcome["comments"] == [reason]
+    assert stored_reply(ged, record.message_identifier) == reply
+
+
+def test_vitam_rejection_keeps_every_event_with_its_detail_data_and_the_raw_reply(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    first_poll(repository, setup, ged)
+    repository.reject(record)
+    done = replied(setup, ged, record.message_identifier)
+    assert done.state is TransferState.REJECTED and done.outcome is not None
+    events = done.outcome["events"]
+    assert [(e["type_code"], e["outcome"]) for e in events] == [
+        ("STP_INGEST_CONTROL_SIP", "KO"),
+        ("CHECK_HEADER", "KO"),
+        ("CHECK_HEADER.CHECK_IC_AP_RELATION", "KO"),
+    ]
+    assert events[1]["outcome_detail"] == "CHECK_HEADER.DIFF.KO"
+    assert '"ArchivalAgreement":"CE-000039"' in events[1]["detail_data"]  # kept as written
+    # which profile, agency or rule Vitam refused: only there
+    assert "The profile null was not found in the ingest contract" in done.reasons[1]
+    assert stored_reply(ged, record.message_identifier) == repository.reply_of(record)
+
+
+def test_vitam_receives_the_manifests_digest_with_every_push(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    repository.remote.failures.append(httpx.Response(503, text="maintenance"))  # first push
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert record.state is TransferState.ERROR_SENDING
+    ged.clock.advance(hours=1)
+    assert transfer_runner.run_due(setup, ged.ctx, ged.admin).resent == 1
+    manifest = zip_members(Path(record.sip_path).read_bytes())[MANIFEST]
+    pushes = [r for r in repository.remote.requests if r.method == "POST"]
+    assert len(pushes) == 2  # the push that failed, then the one the scheduler made
+    for push in pushes:
+        assert push.headers["X-Manifest-Digest-Algo"] == "SHA-256"
+        assert push.headers["X-Manifest-Digest-Value"] == sha256(manifest)
+
+
+@pytest.mark.parametrize(
+    ("repository", "mistake"),
+    [
+        ("vitam", {"sign_package": True}),
+        ("asalae", {"seda_version": SedaVersion.V2_3}),
+        ("maarch_rm", {"sip_layout": SipLayout.CONTENT}),
+    ],
+    indirect=["repository"],
+)
+def test_an_agreement_its_connector_cannot_honour_is_refused_before_anything_is_sent(
+    repository: ScriptedRepository,
+    mistake: dict[str, object],
+    sqlite_ged: Ged,
+    tmp_path: Path,
+    signer: PackageSigner,
+) -> None:
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    wrong = replace(setup.agreements[AGREEMENT], **mistake)  # type: ignore[arg-type]
+    setup = replace(setup, agreements={AGREEMENT: wrong})
+    dossier_id = due_dossier(ged)
+    with pytest.raises(AgreementMisconfigured) as refused:
+        transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert [i.path for i in refused.value.issues] == list(mistake)
+    assert refused.value.code == "agreement_misconfigured"  # never a repository's rejection
+    assert list_transfers(ged.ctx, ged.admin) == []
+    assert phase(ged, dossier_id) is Phase.DUE
+    assert not setup.spool.exists() or list(setup.spool.iterdir()) == []
+    assert repository.remote.requests == []  # type: ignore[attr-defined]
+
+
+def test_a_workflow_vitam_lacks_is_a_configuration_error_not_a_rejection(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository(context_id="BLANK_TEST")
+    repository.remote.workflows = ("DEFAULT_WORKFLOW",)  # this platform has no dry run
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    dossier_id = due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert (record.state, record.last_error_code) == (
+        TransferState.ERROR_SENDING,
+        "vitam_workflow_unknown",
+    )
+    assert record.reasons == () and "context_id" in (record.last_error_message or "")
+    assert phase(ged, dossier_id) is Phase.TRANSFERRING  # nothing judged: not back to due
+
+
+def test_a_refused_token_is_retried_with_backoff_until_the_deadline_and_says_why(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = SaeHttpRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    repository.remote.refusing = 2  # the repository refuses our token, then it is renewed
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert (record.state, record.last_error_code) == (
+        TransferState.ERROR_SENDING,
+        "credentials_refused",
+    )
+    assert record.next_attempt_at == ged.clock() + timedelta(seconds=backoff(1))
+    shown = transfer_runner.describe(record)["error"]
+    assert shown["retry_at"] == record.next_attempt_at.isoformat()
+    assert "jeton refusé" in shown["explanation"] and "nouvel essai" in shown["explanation"]
+    ged.clock.advance(seconds=backoff(1))
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    again = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert again.attempts == 2 and again.next_attempt_at == ged.clock() + timedelta(
+        seconds=backoff(2)
+    )
+    ged.clock.advance(seconds=backoff(2))
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    sent = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert (sent.state, sent.last_error_code) == (TransferState.SENT, None)
+
+
+def test_a_tls_refusal_while_polling_is_retried_until_the_deadline_then_given_up(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = SaeHttpRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    hours = replace(setup.agreements[AGREEMENT], give_up_after=timedelta(hours=6))
+    setup = replace(setup, agreements={AGREEMENT: hours})
+    due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+    repository.transport.refusals = 10_000  # the repository's certificate changed
+    transfer_runner.run_due(setup, ged.ctx, ged.admin)
+    refused = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert (refused.state, refused.last_error_code) == (TransferState.ERROR_POLLING, "tls_refused")
+    assert refused.next_attempt_at is not None and refused.give_up_at is not None
+    assert "TLS" in transfer_runner.describe(refused)["error"]["explanation"]
+    passes = 0
+    while get_transfer(ged.ctx, ged.admin, record.message_identifier).next_attempt_at:
+        waiting = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+        assert waiting.next_attempt_at is not None
+        assert waiting.next_attempt_at <= refused.give_up_at  # never past the deadline
+        ged.clock.now = waiting.next_attempt_at
+        transfer_runner.run_due(setup, ged.ctx, ged.admin)
+        passes += 1
+    stopped = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert stopped.last_error_code == "gave_up" and ged.clock() == refused.give_up_at
+    assert "tls_refused" in (stopped.last_error_message or "") and passes > 10
+
+
+def test_a_connector_that_cannot_be_built_any_more_does_not_stop_the_scheduler(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = SaeHttpRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, AGREEMENT)
+
+    def broken(name: str) -> Connector:
+        raise ConnectorMisconfigured(f"connecteur {name} : token_file illisible")
+
+    report = transfer_runner.run_due(replace(setup, connector=broken), ged.ctx, ged.admin)
+    assert report.failed == ((record.message_identifier, "connector_misconfigured"),)
+    stored = get_transfer(ged.ctx, ged.admin, record.message_identifier)
+    assert stored.attempts == record.attempts + 1
+    assert stored.next_attempt_at == ged.clock() + timedelta(seconds=backoff(stored.attempts))
+    assert "token_file illisible" in transfer_runner.describe(stored)["error"]["explanation"]

@@ -24,16 +24,15 @@ from connectors.sae_http import SaeHttpConnector
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.domain.lifecycle import Phase
 from ged.services import transfer_runner
-from ged.services.ports import TransferState
-from ged.services.transfer_runner import (
+from ged.services.agreements import (
     Agreement,
     AgreementMisconfigured,
     AgreementNotFound,
-    ConnectorUnusable,
-    NothingToTransfer,
-    PackageSigner,
-    TransferSetup,
+    DossierOutsideAgreement,
 )
+from ged.services.ports import TransferState
+from ged.services.transfer_runner import NothingToTransfer
+from ged.services.transfer_setup import ConnectorUnusable, PackageSigner, TransferSetup
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
@@ -58,6 +57,7 @@ AGREEMENT = Agreement(
     seda_version=SedaVersion.V2_2,
     archival_agency="ARCH",
     transferring_agency="SERVICE-A",
+    organisation="Département de test",
     archival_agreement="AGR-1",
 )
 
@@ -250,13 +250,22 @@ def test_nothing_due_is_a_clear_refusal_and_leaves_no_package(loop: Loop) -> Non
 @pytest.mark.parametrize(
     ("table", "key"),
     [
-        ({"connector": "c", "archival_agency": "A", "transferring_agency": "T"}, "seda_version"),
+        (
+            {
+                "connector": "c",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "organisation": "O",
+            },
+            "seda_version",
+        ),
         (
             {
                 "connector": "c",
                 "seda_version": "2.2",
                 "archival_agency": "A",
                 "transferring_agency": "T",
+                "organisation": "O",
                 "sign_package": "yes",
             },
             "sign_package",
@@ -267,11 +276,20 @@ def test_nothing_due_is_a_clear_refusal_and_leaves_no_package(loop: Loop) -> Non
                 "seda_version": "2.2",
                 "archival_agency": "A",
                 "transferring_agency": "T",
+                "organisation": "O",
                 "give_up_after_hours": 0,
             },
             "give_up_after_hours",
         ),
-        ({"seda_version": "2.2", "archival_agency": "A", "transferring_agency": "T"}, "connector"),
+        (
+            {
+                "seda_version": "2.2",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "organisation": "O",
+            },
+            "connector",
+        ),
     ],
 )
 def test_agreement_tables_are_checked_option_by_option(table: dict[str, Any], key: str) -> None:
@@ -302,6 +320,7 @@ def test_flat_layout_for_maarch_puts_binaries_beside_the_manifest_and_still_vali
                 "seda_version": "2.2",
                 "archival_agency": "A",
                 "transferring_agency": "T",
+                "organisation": "O",
                 "sip_layout": "flat",
             },
         ).sip_layout
@@ -315,6 +334,7 @@ def test_flat_layout_for_maarch_puts_binaries_beside_the_manifest_and_still_vali
                 "seda_version": "2.2",
                 "archival_agency": "A",
                 "transferring_agency": "T",
+                "organisation": "O",
                 "sip_layout": "zip",
             },
         )
@@ -352,3 +372,34 @@ def test_manifest_names_the_producing_service_and_the_agreements_profile(loop: L
     originating = manifest.findtext(f"{management}/s:OriginatingAgencyIdentifier", namespaces=ns)
     assert originating == ged.service.seda_identifier
     review(loop, record.message_identifier, "accept", "Conforme")  # still valid and accepted
+
+
+def test_an_agreement_without_its_organisation_is_refused_with_every_problem_named() -> None:
+    with pytest.raises(AgreementMisconfigured) as refused:
+        Agreement.from_table(
+            "ad35",
+            {"connector": "c", "seda_version": "9.9", "archival_agency": "A", "purge": "oui"},
+        )
+    assert [i.path for i in refused.value.issues] == [
+        "seda_version",
+        "transferring_agency",
+        "organisation",
+        "purge",
+    ]
+    assert "ad35" in refused.value.detail and "organisation" in refused.value.detail
+
+
+def test_an_agreement_limited_to_some_services_transfers_only_their_dossiers(loop: Loop) -> None:
+    ged = loop.ged
+    dossier_id = due_dossier(ged)  # a dossier of the finance service, FR_DF
+    other = Agreement(**{**AGREEMENT.__dict__, "name": "rh", "services": frozenset({"FR_RH"})})
+    own = Agreement(**{**AGREEMENT.__dict__, "name": "df", "services": frozenset({"FR_DF"})})
+    setup = TransferSetup({"rh": other, "df": own}, loop.setup.connector, loop.setup.spool, None)
+    with pytest.raises(DossierOutsideAgreement) as refused:
+        transfer_runner.start(setup, ged.ctx, ged.admin, "rh", [dossier_id])
+    assert [i.code for i in refused.value.issues] == ["dossier_outside_agreement"]
+    with pytest.raises(NothingToTransfer):
+        transfer_runner.start(setup, ged.ctx, ged.admin, "rh")  # every due dossier: none of RH
+    assert phase(ged, dossier_id) is Phase.DUE
+    record = transfer_runner.start(setup, ged.ctx, ged.admin, "df")
+    assert record.dossiers == (dossier_id,)

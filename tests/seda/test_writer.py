@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -208,3 +209,31 @@ def test_text_is_escaped_and_characters_xml_cannot_carry_are_refused(
     bad = ArchiveUnit("AU_1", Content("Item", ("bell \x07",)))
     with pytest.raises(InvalidXmlCharacter):
         write_transfer(io.BytesIO(), ArchiveTransfer(header, [], [bad]))
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+def test_writing_a_sip_tells_the_manifests_digest_signed_or_not(
+    tmp_path: Path, signed: bool
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "x.txt").write_text("original")
+    built = transfer_from_directory(
+        tree,
+        SedaVersion.V2_2,
+        message_identifier="M",
+        archival_agency="AA",
+        transferring_agency="TA",
+    )
+    signatures: list[bytes] = []
+
+    def signer(digest: bytes) -> bytes:
+        signatures.append(digest)
+        return b"signature"
+
+    sip = tmp_path / "sip.zip"
+    written = write_sip(sip, built.transfer, built.members, signer=signer if signed else None)
+    manifest = zipfile.ZipFile(sip).read("manifest.xml")
+    assert written.manifest_sha256 == hashlib.sha256(manifest).digest()
+    assert written.signature == (b"signature" if signed else None)
+    assert signatures == ([written.manifest_sha256] if signed else [])

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -378,5 +379,22 @@ transfers = Table(
     Column("agreement", String(200)),
     Column("signature", JSON),
     Column("give_up_at", TS),
+    Column("manifest_sha256", String(64)),
     Index("ix_transfers_org_state", "organisation_id", "state"),
+)
+
+# the raw ArchiveTransferReply a transfer was judged on (the latest one received)
+transfer_replies = Table(
+    "transfer_replies",
+    metadata,
+    Column(
+        "message_identifier",
+        String(200),
+        ForeignKey("transfers.message_identifier"),
+        primary_key=True,
+    ),
+    Column("received_at", TS, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )

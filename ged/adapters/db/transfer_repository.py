@@ -1,4 +1,4 @@
-"""SQL persistence of transfers to an archival repository (issue 5, item 1).
+"""SQL persistence of transfers to an archival repository, and of the replies they got.
 
 ``claim`` inserts with ``ON CONFLICT DO NOTHING`` on both dialects: of two processes sending the
 same MessageIdentifier at once exactly one inserts, so a transfer never has a second row.
@@ -6,10 +6,11 @@ same MessageIdentifier at once exactly one inserts, so a transfer never has a se
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 
@@ -60,8 +61,35 @@ class SqlTransferRepository:
 
     def delete(self, message_identifier: str) -> None:
         self.conn.execute(
+            delete(t.transfer_replies).where(
+                t.transfer_replies.c.message_identifier == message_identifier
+            )
+        )
+        self.conn.execute(
             delete(t.transfers).where(t.transfers.c.message_identifier == message_identifier)
         )
+
+    def save_reply(self, message_identifier: str, data: bytes, received_at: datetime) -> None:
+        """Replaces the transfer's stored reply (one row per transfer: the latest heard)."""
+        c = t.transfer_replies.c
+        self.conn.execute(
+            delete(t.transfer_replies).where(c.message_identifier == message_identifier)
+        )
+        self.conn.execute(
+            insert(t.transfer_replies).values(
+                message_identifier=message_identifier,
+                received_at=received_at,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                content=data,
+            )
+        )
+
+    def get_reply(self, message_identifier: str) -> bytes | None:
+        c = t.transfer_replies.c
+        query = select(c.content).where(c.message_identifier == message_identifier)
+        found = self.conn.execute(query).scalar_one_or_none()
+        return None if found is None else bytes(found)
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         c = t.transfers.c
@@ -116,6 +144,7 @@ def _values(r: TransferRecord) -> dict[str, Any]:
         "agreement": r.agreement,
         "signature": r.signature,
         "give_up_at": r.give_up_at,
+        "manifest_sha256": r.manifest_sha256,
     }
 
 
@@ -145,4 +174,5 @@ def _record(row: RowMapping) -> TransferRecord:
         agreement=row["agreement"],
         signature=row["signature"],
         give_up_at=optional_utc(row["give_up_at"]),
+        manifest_sha256=row["manifest_sha256"],
     )
