@@ -9,11 +9,10 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.fixtures import hostile_spreadsheets as hostile
-from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.processes import ServedGed, gedsae_cli, serve_ged
 
 WORKBOOKS: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "xlsx whole-sheet dimension": ("xlsx", hostile.whole_sheet_dimension_xlsx, "spreadsheet_limit_exceeded"),
@@ -32,25 +31,19 @@ WORKBOOKS: dict[str, tuple[str, Callable[[], bytes], str]] = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, dict[str, str]]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedGed]:
     """One ``gedsae serve`` for the module: every hostile workbook goes to the same process."""
-    home = tmp_path_factory.mktemp("ged")
-    env = {"GEDSAE_HOME": str(home / "home"), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    token = gedsae_cli(env, "init").strip().splitlines()[-1]
-    port = new_port()
-    service = Service("ged", ("serve", "--port", str(port)), env, port, "/healthz", home / "log")
-    service.start()
-    yield service, {"Authorization": f"Bearer {token}"}
-    service.stop()
+    served = serve_ged(tmp_path_factory.mktemp("ged"))
+    yield served
+    served.service.stop()
 
 
 @pytest.mark.parametrize("name", WORKBOOKS)
 def test_a_hostile_workbook_gets_422_with_a_reason_and_the_server_stays_up(
-    server: tuple[Service, dict[str, str]], name: str
+    server: ServedGed, name: str
 ) -> None:
-    service, headers = server
     format_, make, code = WORKBOOKS[name]
-    with httpx.Client(base_url=service.base_url, headers=headers, timeout=120) as client:
+    with server.client() as client:
         response = client.post(f"/api/v1/rules/import?format={format_}", content=make())
         assert response.status_code == 422, response.text
         problem = response.json()
