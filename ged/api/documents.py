@@ -21,10 +21,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import run_once
+from ged.api.paging import Limit, Offset
 from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
+from ged.domain.paging import MAX_LIMIT, Page
 from ged.services import documents
 from ged.services.context import Context
 
@@ -169,9 +171,12 @@ async def update_metadata(
 
 
 @router.get("/documents/{document_id}/versions", response_model=list[VersionOut])
-async def list_versions(document_id: str, ctx: Ctx, caller: Caller) -> list[VersionOut]:
+async def list_versions(
+    document_id: str, ctx: Ctx, caller: Caller, limit: Limit = MAX_LIMIT, offset: Offset = 0
+) -> list[VersionOut]:
+    page = Page(limit, offset)
     _, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return [VersionOut.of(v) for v in versions]
+    return [VersionOut.of(v) for v in page.of(versions)]
 
 
 def content_disposition(name: str) -> str:
