@@ -12,7 +12,7 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, BinaryIO
+from typing import Annotated, Any, BinaryIO
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
-from ged.api.idempotent import run_once
+from ged.api.idempotent import Upload, run_once
 from ged.api.paging import Limit, Offset
 from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
@@ -64,11 +64,19 @@ def _extra(raw: str | None) -> dict[str, str]:
     return value
 
 
-def upload_marker(request: Request, size: int | None) -> str:
-    """What identifies an upload for its Idempotency-Key without reading the body twice: the
-    declared size, type and name (the query string is part of the fingerprint already)."""
+def upload_of(request: Request, ctx: Context, reader: BodyReader, size: int | None) -> Upload[Any]:
+    """An upload for its Idempotency-Key: its head is the declared size, type and name (the
+    query string is part of the fingerprint already), then the digest of the bytes stored."""
     headers = request.headers
-    return f"{size} {headers.get('content-type', '')} {headers.get('content-disposition', '')}"
+    marker = f"{size} {headers.get('content-type', '')} {headers.get('content-disposition', '')}"
+    return Upload(marker, reader, _stored_digest, ctx.max_upload_bytes)
+
+
+def _stored_digest(created: DocumentOut | VersionOut) -> str:
+    if isinstance(created, VersionOut):
+        return created.sha256
+    [version] = created.versions or []  # a new document has its first version only
+    return version.sha256
 
 
 def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, number: int) -> None:
@@ -122,7 +130,9 @@ async def upload_document(
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return DocumentOut.of(filed.document, [filed.version])
 
-    return await run_once(request, ctx, caller, create, body_marker=upload_marker(request, size))
+    return await run_once(
+        request, ctx, caller, create, upload=upload_of(request, ctx, reader, size)
+    )
 
 
 @router.post("/documents/{document_id}/versions", status_code=201, response_model=VersionOut)
@@ -151,7 +161,9 @@ async def upload_version(
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return VersionOut.of(filed.version)
 
-    return await run_once(request, ctx, caller, create, body_marker=upload_marker(request, size))
+    return await run_once(
+        request, ctx, caller, create, upload=upload_of(request, ctx, reader, size)
+    )
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
