@@ -28,6 +28,7 @@ from ged.domain.errors import (
     ForbiddenError,
     NotFoundError,
 )
+from ged.domain.paging import MAX_LIMIT, MAX_OFFSET, Page
 from ged.http_hardening import hardened_app
 from ged.private_files import tighten, tighten_folder
 from sae import catalogue_search, checkpoint_verify, checkpoints, recovery, review
@@ -129,8 +130,13 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
         return Response(transfer.reply, media_type=_XML)
 
     @app.get(f"{API}/review/transfers")
-    def pending(who: Archivist) -> list[dict[str, Any]]:
-        return [transfer_summary(t) for t in review.pending(store, who.organisation)]
+    def pending(
+        who: Archivist,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> list[dict[str, Any]]:
+        page = Page(limit, offset)
+        return [transfer_summary(t) for t in review.pending(store, who.organisation, page)]
 
     @app.get(f"{API}/review/transfers/{{transfer_id}}")
     def show(transfer_id: str, who: Archivist) -> dict[str, Any]:
@@ -172,7 +178,7 @@ def create_sae_app(config: SaeConfig) -> FastAPI:
         agency: str | None = None,
         date_from: Annotated[date | None, Query(alias="from")] = None,
         date_to: Annotated[date | None, Query(alias="to")] = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=catalogue_search.MAX_PAGES)] = 1,
         page_size: Annotated[int, Query(ge=1, le=catalogue_search.MAX_PAGE_SIZE)] = 20,
     ) -> dict[str, Any]:
         query = catalogue_search.ArchiveQuery(

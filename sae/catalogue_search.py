@@ -20,11 +20,13 @@ from typing import Any, BinaryIO, Final
 from urllib.parse import quote
 
 from ged.domain.errors import NotFoundError
+from ged.domain.paging import MAX_OFFSET
 from ged.domain.search import terms
 from sae.catalogue import UNIT_COLUMNS, CatalogueObject, CatalogueUnit
 from sae.database import connect
 
 MAX_PAGE_SIZE: Final = 100
+MAX_PAGES: Final = MAX_OFFSET // MAX_PAGE_SIZE  # the deepest page starts at the deepest offset
 _SELECT_UNIT: Final = ", ".join(f"u.{c}" for c in UNIT_COLUMNS)
 
 

@@ -28,6 +28,7 @@ from lxml import etree
 
 from ged.domain.errors import ConflictError, GedError
 from ged.domain.oplog import LogSpec
+from ged.domain.paging import Page
 from sae import catalogue, journal
 from sae.offers import StorageOffers
 from sae.signing import SigningError
@@ -69,8 +70,9 @@ class Archived:
     manifest: ArchiveTransfer
 
 
-def pending(store: TransferStore, organisation: str) -> list[Transfer]:
-    return store.in_state(organisation, TransferState.AWAITING_REVIEW)
+def pending(store: TransferStore, organisation: str, page: Page | None = None) -> list[Transfer]:
+    """Transfers awaiting the archivist, oldest first: all of them, or one page."""
+    return store.in_state(organisation, TransferState.AWAITING_REVIEW, page)
 
 
 def accept(

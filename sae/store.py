@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ged.domain.errors import ConflictError, NotFoundError
+from ged.domain.paging import Page
 from ged.private_files import private_database
 from sae import catalogue, journal
 from sae.database import connect
@@ -197,13 +198,17 @@ class TransferStore:
             ).fetchone()
         return None if row is None else _transfer(row)
 
-    def in_state(self, organisation: str, state: TransferState) -> list[Transfer]:
+    def in_state(
+        self, organisation: str, state: TransferState, page: Page | None = None
+    ) -> list[Transfer]:
+        sql = (
+            "SELECT * FROM transfers WHERE organisation = ? AND state = ? ORDER BY received_at, id"
+        )
+        params: tuple[str | int, ...] = (organisation, state.value)
+        if page is not None:
+            sql, params = sql + " LIMIT ? OFFSET ?", (*params, page.limit, page.offset)
         with self._connection() as conn:
-            rows = conn.execute(
-                "SELECT * FROM transfers WHERE organisation = ? AND state = ? "
-                "ORDER BY received_at, id",
-                (organisation, state.value),
-            ).fetchall()
+            rows = conn.execute(sql, params).fetchall()
         return [_transfer(r) for r in rows]
 
     def every_in_state(self, state: TransferState) -> list[Transfer]:

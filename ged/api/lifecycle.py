@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
+from ged.api.paging import Limit, Offset
 from ged.api.schemas import DossierOut
 from ged.domain.errors import PayloadTooLargeError
 from ged.domain.lifecycle import (
@@ -30,6 +31,7 @@ from ged.domain.lifecycle import (
     SortDecision,
     Tombstone,
 )
+from ged.domain.paging import MAX_LIMIT, Page
 from ged.domain.retention import RetentionRule, RuleCategory
 from ged.services import eliminations, holds, lifecycle, rules, rules_io
 from ged.services.elimination_slip import (
@@ -295,9 +297,14 @@ class TombstoneOut(BaseModel):
 # -- rules ------------------------------------------------------------------------------------
 @router.get("/rules", response_model=list[RuleOut])
 async def list_rules(
-    ctx: Ctx, caller: Caller, category: RuleCategory | None = None
+    ctx: Ctx,
+    caller: Caller,
+    category: RuleCategory | None = None,
+    limit: Limit = MAX_LIMIT,
+    offset: Offset = 0,
 ) -> list[RuleOut]:
-    found = await run_in_threadpool(rules.list_rules, ctx, caller, category)
+    page = Page(limit, offset)
+    found = await run_in_threadpool(rules.list_rules, ctx, caller, category, page)
     return [RuleOut.of(r) for r in found]
 
 
@@ -513,9 +520,14 @@ async def propose(body: ProposeIn, ctx: Ctx, caller: Caller) -> ProposalOut:
 
 @router.get("/eliminations", response_model=list[ProposalOut])
 async def list_proposals(
-    ctx: Ctx, caller: Caller, status: ProposalStatus | None = None
+    ctx: Ctx,
+    caller: Caller,
+    status: ProposalStatus | None = None,
+    limit: Limit = MAX_LIMIT,
+    offset: Offset = 0,
 ) -> list[ProposalOut]:
-    found = await run_in_threadpool(eliminations.list_proposals, ctx, caller, status)
+    page = Page(limit, offset)
+    found = await run_in_threadpool(eliminations.list_proposals, ctx, caller, status, page)
     return [ProposalOut.of(p) for p in found]
 
 

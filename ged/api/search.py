@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
+from ged.api.paging import Offset
 from ged.api.schemas import DocumentOut, LogVerifyOut, SearchHitOut, SearchOut
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Role
-from ged.domain.search import SearchQuery, SortKey
+from ged.domain.search import MAX_PAGE, SearchQuery, SortKey
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
 
@@ -48,8 +49,8 @@ async def search(
     extra: Annotated[list[str] | None, Query()] = None,
     sort: SortKey = SortKey.RELEVANCE,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Offset = 0,
 ) -> SearchOut:
     query = SearchQuery(
         organisation_id=caller.organisation_id,

@@ -40,6 +40,7 @@ from ged.domain.lifecycle import (
     with_phase,
 )
 from ged.domain.model import Dossier, Role
+from ged.domain.paging import Page
 from ged.domain.retention import FinalAction
 from ged.domain.visa import approval_refusal
 from ged.services.context import Context, new_id
@@ -172,11 +173,15 @@ def get_proposal(ctx: Context, actor: Principal, proposal_id: str) -> Proposal:
 
 
 def list_proposals(
-    ctx: Context, actor: Principal, status: ProposalStatus | None = None
+    ctx: Context,
+    actor: Principal,
+    status: ProposalStatus | None = None,
+    page: Page | None = None,
 ) -> list[EliminationProposal]:
+    """The organisation's proposals, newest first: all of them, or one page."""
     actor.ensure_role(*RUNNERS)
     with ctx.uow() as uow:
-        return uow.lifecycle.list_proposals(actor.organisation_id, status)
+        return uow.lifecycle.list_proposals(actor.organisation_id, status, page)
 
 
 def _load(uow: UnitOfWork, actor: Principal, proposal_id: str) -> EliminationProposal:

@@ -23,6 +23,7 @@ from ged.domain.lifecycle import (
     Tombstone,
 )
 from ged.domain.model import Dossier
+from ged.domain.paging import Page
 from ged.domain.retention import RetentionRule, RuleCategory
 
 
@@ -115,7 +116,7 @@ class LifecycleRepository(Protocol):
     def get_proposal(self, org_id: str, proposal_id: str) -> EliminationProposal | None: ...
 
     def list_proposals(
-        self, org_id: str, status: ProposalStatus | None = None
+        self, org_id: str, status: ProposalStatus | None = None, page: Page | None = None
     ) -> list[EliminationProposal]: ...
 
     def items_of(self, proposal_id: str) -> list[ProposalItem]: ...

@@ -23,6 +23,7 @@ from ged.domain.errors import (
 )
 from ged.domain.model import Damage
 from ged.domain.oplog import LogEntry, LogSpec
+from ged.domain.paging import Page
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
@@ -292,7 +293,7 @@ class TransferRepository(Protocol):
     def delete(self, message_identifier: str) -> None: ...
 
     def listing(
-        self, organisation_id: str, state: TransferState | None, limit: int
+        self, organisation_id: str, state: TransferState | None, page: Page
     ) -> list[TransferRecord]: ...
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:

@@ -21,6 +21,7 @@ from ged.domain.access import Principal
 from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.lifecycle import Binding, BindingTarget, check_binding
 from ged.domain.model import Role
+from ged.domain.paging import Page
 from ged.domain.retention import RetentionRule, RuleCategory, revise
 from ged.services import rules_io
 from ged.services.context import Context
@@ -162,11 +163,17 @@ def _tableau_rules(rules: list[RetentionRule]) -> list[RetentionRule]:
 
 
 def list_rules(
-    ctx: Context, actor: Principal, category: RuleCategory | None = None
+    ctx: Context,
+    actor: Principal,
+    category: RuleCategory | None = None,
+    page: Page | None = None,
 ) -> list[RetentionRule]:
+    """The rules in force by identifier, all of them or one page (the whole referential is read:
+    the lifecycle engine reads it whole too)."""
     with ctx.uow() as uow:
         rules = uow.lifecycle.current_rules(actor.organisation_id).values()
-    return [r for r in rules if category is None or r.category is category]
+    found = [r for r in rules if category is None or r.category is category]
+    return found if page is None else page.of(found)
 
 
 def rule_history(

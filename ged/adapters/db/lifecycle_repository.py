@@ -38,6 +38,7 @@ from ged.domain.lifecycle import (
     Tombstone,
 )
 from ged.domain.model import Dossier
+from ged.domain.paging import Page
 from ged.domain.retention import (
     Duration,
     FinalAction,
@@ -415,13 +416,15 @@ class SqlLifecycleRepository:
         return _proposal(row) if row else None
 
     def list_proposals(
-        self, org_id: str, status: ProposalStatus | None = None
+        self, org_id: str, status: ProposalStatus | None = None, page: Page | None = None
     ) -> list[EliminationProposal]:
         c = t.elimination_proposals.c
         query = select(t.elimination_proposals).where(c.organisation_id == org_id)
         if status is not None:
             query = query.where(c.status == status.value)
         query = query.order_by(c.created_at.desc(), c.id)
+        if page is not None:
+            query = query.limit(page.limit).offset(page.offset)
         return [_proposal(r) for r in self.conn.execute(query).mappings()]
 
     def items_of(self, proposal_id: str) -> list[ProposalItem]:
