@@ -62,7 +62,10 @@ async def run_once(
     *,
     status_code: int = 201,
     upload: Upload[M] | None = None,
+    kept: Callable[[M], M] | None = None,
 ) -> Response:
+    """Runs ``create`` once per Idempotency-Key. ``kept`` is what the replay answers, when it must
+    differ from the first answer: a secret shown once (a new token) is never stored for replay."""
     key = request.headers.get("idempotency-key")
     if key is None:
         model = await run_in_threadpool(create)
@@ -88,5 +91,6 @@ async def run_once(
     body = model.model_dump_json()
     if upload is not None:
         marker = idempotency.with_body(marker, upload.stored_digest(model))
-    await run_in_threadpool(idempotency.complete, ctx, caller.id, key, status_code, body, marker)
+    stored = kept(model).model_dump_json() if kept is not None else body
+    await run_in_threadpool(idempotency.complete, ctx, caller.id, key, status_code, stored, marker)
     return Response(body, status_code=status_code, media_type="application/json")

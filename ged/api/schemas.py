@@ -57,7 +57,10 @@ class TokenOut(BaseModel):
     roles: list[Role]
     token_id: str = Field(description="What to give DELETE /api/v1/tokens/{token_id}")
     expires_at: datetime | None
-    token: str = Field(description="Shown once; only its SHA-256 is stored")
+    token: str | None = Field(
+        description="Shown once; only its SHA-256 is stored, so a replay of the same "
+        "Idempotency-Key answers null (create another token if this one was lost)"
+    )
 
 
 class StoredTokenOut(BaseModel):
