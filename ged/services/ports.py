@@ -152,10 +152,22 @@ class FormatFacts:
 
 
 @dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside another (an e-mail's attachment), decoded into the ``parts`` file
+    given to the extractor: ``size`` bytes from ``offset``."""
+
+    filename: str
+    mime_type: str
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True)
 class ExtractedText:
     status: str  # done | failed | unsupported
     text: str
     error: str | None = None
+    attachments: tuple[EmbeddedFile, ...] = ()
 
 
 class FormatIdentifier(Protocol):
@@ -166,7 +178,12 @@ class FormatIdentifier(Protocol):
 
 
 class TextExtractor(Protocol):
-    def __call__(self, path: Path, mime_type: str | None) -> ExtractedText: ...
+    """``parts``: an empty file where the attachments of a message are written, when the
+    caller wants them (``ExtractedText.attachments`` then says where each one is)."""
+
+    def __call__(
+        self, path: Path, mime_type: str | None, *, parts: Path | None = None
+    ) -> ExtractedText: ...
 
 
 # Batch forms, for bulk imports: one call into Siegfried for many files; extraction with every

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 
 from ged.adapters.extraction.results import ExtractionError, ExtractionResult, ExtractorOutput
 
-Extractor = Callable[[str, int], ExtractorOutput]
+Extractor = Callable[..., ExtractorOutput]
 
 READY = "ready"
 
@@ -39,6 +39,8 @@ class Job:
     extractor: str
     max_chars: int
     cpu_seconds: int
+    # keyword arguments for extractors that take more than a path (a message's ``parts`` file)
+    options: tuple[tuple[str, str], ...] = ()
 
 
 def serve(conn: Connection, memory_bytes: int) -> None:
@@ -85,7 +87,7 @@ def run_job(job: Job, extractors: dict[str, Extractor]) -> ExtractionResult:
     try:
         extractor = extractors.get(job.extractor) or _load(job.extractor)
         extractors[job.extractor] = extractor
-        return ExtractionResult.done(extractor(job.path, job.max_chars))
+        return ExtractionResult.done(extractor(job.path, job.max_chars, **dict(job.options)))
     except ExtractionError as exc:
         return ExtractionResult.failed(exc.reason, str(exc))
     except MemoryError:
