@@ -37,6 +37,7 @@ from ged.services.ports import (
     FormatIdentifier,
     Leftover,
     LocalCopy,
+    Scratch,
     TempSweep,
     TextExtractor,
 )
@@ -65,6 +66,7 @@ def make_blob_store(settings: Settings) -> BlobStore:
 
 
 COPY_PREFIX = "copy-"
+PARTS_PREFIX = "parts-"
 
 
 class StorageMisconfigured(InvalidError):
@@ -175,7 +177,7 @@ def build_context(
         migrate(engine)
     store = blobs or make_blob_store(settings)
     replica = replica or make_replica_store(settings)
-    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX))
+    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX, PARTS_PREFIX))
     closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
@@ -201,7 +203,25 @@ def build_context(
         closers=tuple(closers),
         sweep_temp_files=temp_sweep([store] if replica is None else [store, replica], spool),
         replica=replica,
+        scratch=scratch_in(spool),
     )
+
+
+def scratch_in(spool: OwnedTempDir) -> Scratch:
+    """Empty temp files in the spool, named after this process so that a crash leaves nothing
+    the next start does not remove (``temp_sweep``)."""
+
+    @contextmanager
+    def scratch() -> Iterator[Path]:
+        spool.directory.mkdir(parents=True, exist_ok=True)
+        fd, path = spool.mkstemp(PARTS_PREFIX)
+        os.close(fd)
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    return scratch
 
 
 def extraction_pool(settings: Settings) -> ExtractionPool:

@@ -25,8 +25,9 @@ from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
-from ged.services import documents
+from ged.services import documents, processing
 from ged.services.context import Context
+from ged.services.document_view import view_document
 
 router = APIRouter(tags=["documents"])
 
@@ -70,7 +71,7 @@ def upload_marker(request: Request, size: int | None) -> str:
 
 
 def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, number: int) -> None:
-    tasks.add_task(documents.process, ctx, document_id, number)
+    tasks.add_task(processing.process, ctx, document_id, number)
 
 
 @router.post("/dossiers/{dossier_id}/documents", status_code=201, response_model=DocumentOut)
@@ -154,8 +155,8 @@ async def upload_version(
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 async def get_document(document_id: str, ctx: Ctx, caller: Caller) -> DocumentOut:
-    doc, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return DocumentOut.of(doc, versions)
+    view = await run_in_threadpool(view_document, ctx, caller, document_id)
+    return DocumentOut.of_view(view)
 
 
 @router.patch("/documents/{document_id}", response_model=DocumentOut)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from ged.domain.model import Document, Dossier, Organisation, PlanNode, Role, Service, Version
 from ged.services.admin import TokenView
+from ged.services.document_view import DocumentView
 
 
 class OrganisationIn(BaseModel):
@@ -219,6 +220,15 @@ class DocumentOut(BaseModel):
         default=None,
         description="whether a version's stored bytes are damaged; null when versions are not listed",
     )
+    related: RelatedOut | None = Field(
+        default=None, description="related documents (GET /documents/{id} only)"
+    )
+
+    @classmethod
+    def of_view(cls, view: DocumentView) -> DocumentOut:
+        out = cls.of(view.document, view.versions)
+        out.related = RelatedOut.of(view)
+        return out
 
     @classmethod
     def of(cls, d: Document, versions: list[Version] | None = None) -> DocumentOut:
@@ -241,6 +251,28 @@ class DocumentOut(BaseModel):
             updated_at=d.updated_at,
             versions=[VersionOut.of(v) for v in versions] if versions is not None else None,
             damaged=any(v.damage for v in versions) if versions is not None else None,
+        )
+
+
+class RelatedOut(BaseModel):
+    """Documents related to this one, by identifier."""
+
+    attachment_of: str | None = Field(
+        default=None, description="the e-mail this document was attached to"
+    )
+    attachments: list[str] = Field(default=[], description="this e-mail's attachments")
+    signature_of: str | None = Field(
+        default=None, description="the document this detached signature (.p7s) signs"
+    )
+    signatures: list[str] = Field(default=[], description="detached signatures of this document")
+
+    @classmethod
+    def of(cls, view: DocumentView) -> RelatedOut:
+        return cls(
+            attachment_of=view.attachment_of[0] if view.attachment_of else None,
+            attachments=view.attachments,
+            signature_of=view.signature_of[0] if view.signature_of else None,
+            signatures=view.signatures,
         )
 
 

@@ -3,7 +3,8 @@
 Bytes never pass through the domain: the upload streams into ``BlobStore.put`` (hashing while
 writing), then one transaction records the blob, the document and its version, and the log
 entry. If that transaction fails, the blob is removed again unless something references it.
-Identification, text extraction and indexing run after the acknowledgement (``process``).
+Identification, text extraction and indexing run after the acknowledgement
+(``ged.services.processing``).
 """
 
 from __future__ import annotations
@@ -272,45 +273,6 @@ def damage_recorder(ctx: Context, actor: Principal, version: Version) -> Callabl
         record_damage(ctx, actor.id, version.sha256, damage, "download")
 
     return recorded
-
-
-def process(ctx: Context, document_id: str, number: int) -> Version | None:
-    """Post-ingest step: identify the format, extract the text (sandboxed), index."""
-    with ctx.uow() as uow:
-        version = uow.repo.get_version(document_id, number)
-    if version is None or version.extraction_status is not ExtractionStatus.PENDING:
-        return version
-    with ctx.local_copy(version.sha256) as path:
-        facts = ctx.identify(path, filename=version.filename)
-        mime = best_mime(facts, version.mime_type)
-        text = ctx.extract(path, mime)
-    status = ExtractionStatus(text.status)
-    with ctx.uow() as uow:
-        doc = uow.repo.get_document(document_id)
-        if doc is None:
-            return None
-        uow.repo.set_version_format(document_id, number, facts.puid, facts.format_name, mime)
-        uow.repo.set_extraction(document_id, number, status, text.error)
-        if status is ExtractionStatus.DONE:
-            uow.repo.set_text(document_id, number, text.text)
-        reindex(uow, doc)
-        uow.commit()
-        return uow.repo.get_version(document_id, number)
-
-
-def process_pending(ctx: Context, batch: int = 100) -> int:
-    """Processes every version still waiting for identification and extraction."""
-    seen: set[tuple[str, int]] = set()
-    while True:
-        with ctx.uow() as uow:
-            pending = [
-                key for key in uow.repo.versions_pending_extraction(batch) if key not in seen
-            ]
-        if not pending:  # nothing left, or only versions that could not leave "pending"
-            return len(seen)
-        for document_id, number in pending:
-            process(ctx, document_id, number)
-        seen.update(pending)
 
 
 def index_fields(doc: Document, filename: str, body: str) -> dict[str, str]:

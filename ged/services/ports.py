@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
     from ged.services.fixity import FixityRepository
     from ged.services.lifecycle_repository import LifecycleRepository
+    from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
 
 
@@ -193,6 +194,8 @@ BatchExtractor = Callable[[Iterable[tuple[Path, str | None]]], Iterable[Extracte
 
 
 LocalCopy = Callable[[str], AbstractContextManager[Path]]
+# An empty private temporary file, removed when the context exits (a message's parts).
+Scratch = Callable[[], AbstractContextManager[Path]]
 
 
 # -- persistence -----------------------------------------------------------------------------
@@ -236,6 +239,11 @@ class UnitOfWork(Protocol):
     @property
     def transfers(self) -> TransferRepository:
         """Transfers to an archival repository, their state and the replies they got."""
+        ...
+
+    @property
+    def relations(self) -> RelationRepository:
+        """Relations between documents (attachments, detached signatures)."""
         ...
 
     @property

@@ -77,7 +77,11 @@ def _leaves(message: Message) -> Iterator[tuple[Message, int]]:
             if depth < MAX_DEPTH:
                 children = part.get_payload()
                 if isinstance(children, list):
-                    stack.extend((child, depth + 1) for child in reversed(children))
+                    stack.extend(
+                        (child, depth + 1)
+                        for child in reversed(children)
+                        if isinstance(child, Message)
+                    )
             continue
         yield part, depth
 
