@@ -24,6 +24,8 @@ from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
+from ged.adapters.signatures.anchors import anchor_folders, load_anchors
+from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.domain.errors import InvalidError
@@ -38,8 +40,10 @@ from ged.services.ports import (
     Leftover,
     LocalCopy,
     Scratch,
+    SignatureVerifier,
     TempSweep,
     TextExtractor,
+    TrustAnchors,
 )
 from ged.services.transfer_setup import TransferSetup
 
@@ -169,6 +173,7 @@ def build_context(
     clock: Callable[[], datetime] = utc_now,
     run_migrations: bool = True,
     replica: BlobStore | None = None,
+    verify: SignatureVerifier | None = None,
 ) -> Context:
     engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
     for folder in (settings.home / "spool", settings.transfer_spool):
@@ -183,6 +188,8 @@ def build_context(
         extractor = InlinePlainText(extraction_pool(settings))
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many
         closers.append(extractor.pool.close)
+        # Signatures are read by the same sandboxed workers (the same hostile files).
+        verify = verify or SandboxedVerifier(extractor.pool)
     if identify is None:
         identify = formats.identify
         closers.append(formats.remove_alias_folder)
@@ -204,7 +211,24 @@ def build_context(
         sweep_temp_files=temp_sweep([store] if replica is None else [store, replica], spool),
         replica=replica,
         scratch=scratch_in(spool),
+        verify_signatures=verify,
+        trust_anchors=partial(anchors_of, settings, engine, clock, settings.db_busy_retries),
     )
+
+
+def anchors_of(
+    settings: Settings,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    retries: int,
+    organisation_id: str,
+) -> TrustAnchors:
+    """The trust anchors of an organisation (``ged.adapters.signatures.anchors``)."""
+    with SqlUnitOfWork(engine, clock, retries=retries) as uow:
+        organisation = uow.repo.get_organisation(organisation_id)
+    if organisation is None:
+        return TrustAnchors()
+    return load_anchors(anchor_folders(settings, organisation))
 
 
 def scratch_in(spool: OwnedTempDir) -> Scratch:

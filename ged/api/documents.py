@@ -91,6 +91,10 @@ async def upload_document(
     created_on: date | None = None,
     received_on: date | None = None,
     extra: str | None = None,
+    signature_of: Annotated[
+        str | None,
+        Query(description="for a detached signature (.p7s): the document it signs, same dossier"),
+    ] = None,
 ) -> Response:
     size = declared_length(request, ctx.max_upload_bytes)
     name = filename_from(request, filename)
@@ -117,6 +121,7 @@ async def upload_document(
             metadata=meta,
             mime_type=request.headers.get("content-type"),
             expected_size=size,
+            signature_of=signature_of,
         )
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return DocumentOut.of(filed.document, [filed.version])
@@ -171,8 +176,8 @@ async def update_metadata(
 
 @router.get("/documents/{document_id}/versions", response_model=list[VersionOut])
 async def list_versions(document_id: str, ctx: Ctx, caller: Caller) -> list[VersionOut]:
-    _, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return [VersionOut.of(v) for v in versions]
+    view = await run_in_threadpool(view_document, ctx, caller, document_id)
+    return DocumentOut.of_view(view).versions or []
 
 
 def content_disposition(name: str) -> str:

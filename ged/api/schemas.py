@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from ged.domain.model import Document, Dossier, Organisation, PlanNode, Role, Service, Version
+from ged.domain.signatures import SignatureCheck, SignatureReport
 from ged.services.admin import TokenView
 from ged.services.document_view import DocumentView
 
@@ -163,6 +164,59 @@ class MetadataIn(BaseModel):
     extra: dict[str, str] | None = None
 
 
+class SignatureCheckOut(BaseModel):
+    format: str = Field(description="pades | cades | xades")
+    status: str = Field(description="valid | invalid | indeterminate")
+    reasons: list[str] = Field(description="stable codes")
+    messages: list[str] = Field(description="the reasons, in French")
+    signer: str | None
+    signing_time: datetime | None = Field(description="claimed by the signer, not proven")
+    timestamp_time: datetime | None = Field(description="proven by a trusted time-stamp")
+    source: str | None = Field(description="the detached signature's document, if any")
+
+    @classmethod
+    def of(cls, check: SignatureCheck) -> SignatureCheckOut:
+        return cls(
+            format=check.format.value,
+            status=check.status.value,
+            reasons=list(check.reasons),
+            messages=check.messages(),
+            signer=check.signer,
+            signing_time=check.signing_time,
+            timestamp_time=check.timestamp_time,
+            source=check.source,
+        )
+
+
+class SignatureReportOut(BaseModel):
+    status: str = Field(description="valid | invalid | indeterminate | none")
+    format: str | None
+    signer: str | None
+    signing_time: datetime | None
+    timestamp_time: datetime | None
+    reasons: list[str]
+    messages: list[str]
+    signatures: list[SignatureCheckOut]
+    checked_at: datetime
+    anchors: str = Field(description="SHA-256 of the trust anchors used")
+
+    @classmethod
+    def of(cls, report: SignatureReport) -> SignatureReportOut:
+        main = report.main
+        return cls(
+            status=report.status.value,
+            format=main.format.value if main else None,
+            signer=main.signer if main else None,
+            signing_time=main.signing_time if main else None,
+            timestamp_time=main.timestamp_time if main else None,
+            reasons=list(main.reasons) if main else [],
+            messages=main.messages() if main else [],
+            signatures=[SignatureCheckOut.of(check) for check in report.signatures],
+            checked_at=report.checked_at,
+            anchors=report.anchors,
+        )
+
+
 class VersionOut(BaseModel):
     number: int
     sha256: str
@@ -179,6 +233,9 @@ class VersionOut(BaseModel):
         default=None,
         description="missing | altered when the stored bytes no longer match the digests "
         "(content not served until repaired); null while intact",
+    )
+    signature: SignatureReportOut | None = Field(
+        default=None, description="the last verification of its signatures; null: not verified"
     )
 
     @classmethod
@@ -228,6 +285,9 @@ class DocumentOut(BaseModel):
     def of_view(cls, view: DocumentView) -> DocumentOut:
         out = cls.of(view.document, view.versions)
         out.related = RelatedOut.of(view)
+        for version in out.versions or []:
+            report = view.reports.get(version.number)
+            version.signature = SignatureReportOut.of(report) if report else None
         return out
 
     @classmethod

@@ -46,6 +46,13 @@ async def search(
     created_from: date | None = None,
     created_to: date | None = None,
     extra: Annotated[list[str] | None, Query()] = None,
+    signature: Annotated[
+        str | None,
+        Query(
+            pattern="^(valid|invalid|indeterminate|none)$",
+            description="the current version's signatures: none = no signature found",
+        ),
+    ] = None,
     sort: SortKey = SortKey.RELEVANCE,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -63,6 +70,7 @@ async def search(
         created_from=created_from,
         created_to=created_to,
         extra=_extra_filters(extra or []),
+        signature=signature,
         sort=sort,
         descending=order == "desc",
         limit=limit,

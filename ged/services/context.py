@@ -19,8 +19,10 @@ from ged.services.ports import (
     Leftover,
     LocalCopy,
     Scratch,
+    SignatureVerifier,
     TempSweep,
     TextExtractor,
+    TrustAnchors,
     UnitOfWork,
 )
 
@@ -58,6 +60,10 @@ class Context:
     replica: BlobStore | None = None
     # an empty temporary file for a message's attachments (the instance's spool in production)
     scratch: Scratch = temporary_file
+    # signature verification (sandboxed) and the trust anchors of an organisation (by id);
+    # without a verifier, no signature is verified
+    verify_signatures: SignatureVerifier | None = None
+    trust_anchors: Callable[[str], TrustAnchors] = lambda organisation_id: TrustAnchors()
 
     def close(self) -> None:
         """Stops the helper processes (extraction sandbox, identification)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ged.domain.access import Principal
 from ged.domain.model import Document, Relation, Version
+from ged.domain.signatures import SignatureReport
 from ged.services.context import Context
 from ged.services.documents import load_document
 
@@ -19,6 +20,7 @@ class DocumentView:
     attachments: list[str] = field(default_factory=list)
     signature_of: list[str] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)
+    reports: dict[int, SignatureReport] = field(default_factory=dict)  # by version number
 
 
 def view_document(ctx: Context, actor: Principal, document_id: str) -> DocumentView:
@@ -32,4 +34,5 @@ def view_document(ctx: Context, actor: Principal, document_id: str) -> DocumentV
             attachments=relations.sources(doc.id, Relation.ATTACHMENT_OF),
             signature_of=relations.targets(doc.id, Relation.SIGNATURE_OF),
             signatures=relations.sources(doc.id, Relation.SIGNATURE_OF),
+            reports=uow.signatures.of_document(doc.id),
         )

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ged.domain.access import Principal
-from ged.domain.errors import NotFoundError
-from ged.domain.model import Damage, Document, ExtractionStatus, Metadata, Version
+from ged.domain.errors import InvalidError, Issue, NotFoundError
+from ged.domain.model import Damage, Document, ExtractionStatus, Metadata, Relation, Version
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
 from ged.services.fixity import record_damage
@@ -76,7 +76,10 @@ def file_document(
     metadata: Metadata,
     mime_type: str | None = None,
     expected_size: int | None = None,
+    signature_of: str | None = None,
 ) -> Filed:
+    """Files a new document; ``signature_of``: the document of the same dossier this one (a
+    detached signature) signs."""
     metadata.validate()
     with ctx.uow() as uow:  # check access before reading a byte of the body
         dossier = load_dossier(uow, actor, dossier_id)
@@ -100,6 +103,8 @@ def file_document(
             )
             uow.repo.add_document(doc)
             version = record_version(ctx, uow, actor, doc, 1, ref, filename, mime_type)
+            if signature_of is not None:
+                relate_signature(uow, doc, signature_of)
             details = {
                 "title": metadata.title,
                 "sha256": ref.sha256,
@@ -208,6 +213,17 @@ def record_version(
 def best_mime(facts: FormatFacts, declared: str) -> str:
     """Siegfried's MIME type, unless it only knows the bytes as an unknown binary."""
     return facts.mime_type if facts.mime_type and facts.mime_type != OCTET_STREAM else declared
+
+
+def relate_signature(uow: UnitOfWork, signature: Document, signed_id: str) -> None:
+    """Records that ``signature`` (a detached signature being filed) signs ``signed_id``."""
+    target = uow.repo.get_document(signed_id)
+    if target is None or target.dossier_id != signature.dossier_id:
+        raise InvalidError(
+            "signature_of : le document signé doit être un document du même dossier",
+            issues=[Issue("signed_document_not_in_dossier", signed_id, path="signature_of")],
+        )
+    uow.relations.add(signature.id, Relation.SIGNATURE_OF, target.id)
 
 
 def load_document(uow: UnitOfWork, actor: Principal, document_id: str) -> Document:

@@ -23,6 +23,7 @@ from ged.domain.errors import (
 )
 from ged.domain.model import Damage
 from ged.domain.oplog import LogEntry, LogSpec
+from ged.domain.signatures import SignatureCheck
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
+    from ged.services.signatures import SignatureRepository
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,30 @@ LocalCopy = Callable[[str], AbstractContextManager[Path]]
 Scratch = Callable[[], AbstractContextManager[Path]]
 
 
+# -- signatures ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrustAnchors:
+    """The certificates (DER) an organisation trusts as roots, and their set's fingerprint."""
+
+    certificates: tuple[bytes, ...] = ()
+    fingerprint: str = ""
+
+
+class SignatureVerifier(Protocol):
+    """The signatures of a file: ``kind`` is ``pdf``, ``xml`` or ``p7s`` (then ``content`` is
+    the signed document), judged against ``anchors`` at ``moment``. Never raises for anything
+    the files do: a verification that cannot end is an indeterminate check."""
+
+    def __call__(
+        self,
+        kind: str,
+        path: Path,
+        anchors: TrustAnchors,
+        moment: datetime,
+        content: Path | None = None,
+    ) -> list[SignatureCheck]: ...
+
+
 # -- persistence -----------------------------------------------------------------------------
 class UnitOfWork(Protocol):
     """One transaction: ``repo`` reads and writes, ``log`` appends to the operation log in the
@@ -244,6 +270,11 @@ class UnitOfWork(Protocol):
     @property
     def relations(self) -> RelationRepository:
         """Relations between documents (attachments, detached signatures)."""
+        ...
+
+    @property
+    def signatures(self) -> SignatureRepository:
+        """The last signature report of each version."""
         ...
 
     @property

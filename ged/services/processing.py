@@ -1,5 +1,6 @@
 """The stage after the acknowledgement of an upload: identify the format, extract the text in
-the sandbox, file an e-mail's attachments as documents of its dossier, index.
+the sandbox, file an e-mail's attachments as documents of its dossier, index, then verify the
+signatures (``ged.services.signatures``).
 
 An e-mail's attachments are decoded by the extractor into a private scratch file, stored as
 blobs, then recorded with the message's extraction result in ONE transaction: a version leaves
@@ -26,6 +27,7 @@ from ged.services.documents import (
     safe_filename,
 )
 from ged.services.ports import ContentRef, EmbeddedFile, ExtractedText, UnitOfWork
+from ged.services.signatures import verify_after_upload
 
 MAX_ATTACHMENT_DEPTH = 3
 _BLOCK = 1 << 20
@@ -64,6 +66,7 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
         for found in attachments:
             _forget_blob(ctx, found.ref)
         raise
+    verify_after_upload(ctx, document_id, number)
     for attachment in filed:
         process(ctx, attachment.id, 1)
     return processed

@@ -24,6 +24,7 @@ from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.relation_repository import SqlRelationRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
+from ged.adapters.db.signature_repository import SqlSignatureRepository
 from ged.adapters.db.transfer_repository import SqlTransferRepository
 from ged.domain.errors import UnavailableError
 from ged.domain.oplog import GENESIS, LogEntry, LogSpec, entry_hash
@@ -173,6 +174,11 @@ class SqlUnitOfWork:
     def relations(self) -> SqlRelationRepository:
         """Relations between documents, on this unit of work's connection."""
         return SqlRelationRepository(self.conn)
+
+    @property
+    def signatures(self) -> SqlSignatureRepository:
+        """Signature reports, on this unit of work's connection."""
+        return SqlSignatureRepository(self.conn)
 
     @property
     def fixity(self) -> SqlFixityRepository:

@@ -34,10 +34,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 from ged.adapters.extraction.results import ExtractionResult, FailureReason
-from ged.adapters.extraction.worker import READY, Job, serve
+from ged.adapters.extraction.worker import READY, Call, CallOutcome, Job, serve
 from ged.domain.errors import UnavailableError
 
 DEFAULT_MAX_CHARS = 2_000_000
@@ -211,9 +211,24 @@ class ExtractionPool:
         )
         slot = self._checkout()
         try:
-            return slot.run(job, timeout)
+            result = slot.run(job, timeout)
         finally:
             self._idle.put(slot)
+        assert isinstance(result, ExtractionResult)
+        return result
+
+    def call(self, function: str, *args: Any, timeout_s: float | None = None) -> CallOutcome:
+        """Run ``function`` ("module:function") in a worker; its failures come as the outcome's
+        ``error`` (timeout, memory, crashed…), never as an exception."""
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        slot = self._checkout()
+        try:
+            result = slot.run(Call(function, args, math.ceil(timeout)), timeout)
+        finally:
+            self._idle.put(slot)
+        if isinstance(result, ExtractionResult):  # the worker died or timed out
+            return CallOutcome(error=result.error, detail=result.detail)
+        return result
 
     def extract_many(self, files: Iterable[tuple[Path, str | None]]) -> Iterator[ExtractionResult]:
         """Extract many files with every worker busy; results come in the order of ``files``."""
@@ -282,7 +297,7 @@ class _Slot:
             self._worker = _Worker(self._settings)
         return self._worker
 
-    def run(self, job: Job, timeout_s: float) -> ExtractionResult:
+    def run(self, job: Job | Call, timeout_s: float) -> ExtractionResult | CallOutcome:
         worker = self.launch()
         try:
             worker.await_ready()
@@ -354,7 +369,7 @@ class _Worker:
         self.kill()
         raise ExtractionUnavailable(f"Le processus d'extraction n'a pas démarré : {detail}")
 
-    def run(self, job: Job, timeout_s: float) -> tuple[ExtractionResult, bool]:
+    def run(self, job: Job | Call, timeout_s: float) -> tuple[ExtractionResult | CallOutcome, bool]:
         """The job's result, and whether this worker may take another job."""
         self.jobs_done += 1
         try:
@@ -366,7 +381,7 @@ class _Worker:
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 if self._conn.poll(min(_SAMPLE_PERIOD_S, remaining)):
-                    result: ExtractionResult = self._conn.recv()
+                    result: ExtractionResult | CallOutcome = self._conn.recv()
                     return result, result.error != "memory"
             except (EOFError, OSError):
                 return self._death(peak), False
