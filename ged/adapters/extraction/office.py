@@ -317,27 +317,30 @@ def _shared_strings(package: zipfile.ZipFile, names: set[str], budget: int) -> l
     return strings
 
 
+_CELL_TAG, _ROW_TAG = f"{{{S_NS}}}c", f"{{{S_NS}}}row"
+_VALUE_TAG, _INLINE_TAG = f"{{{S_NS}}}v", f"{{{S_NS}}}t"
+
+
 def _read_sheet(stream: IO[bytes], shared: list[str], collected: _Text) -> None:
-    cell, row = f"{{{S_NS}}}c", f"{{{S_NS}}}row"
-    for event, element in _events(stream, (cell, row)):
+    """Cells end before their row: each is read then, and the row is dropped at its end."""
+    for event, element in _events(stream, (_CELL_TAG, _ROW_TAG)):
         if collected.full:
             collected.add(" ")
             return
         if event != "end":
             continue
-        if element.tag == row:
+        if element.tag == _ROW_TAG:
             collected.add("\n")
             _drop(element)
-        elif element.tag == cell:
+        else:
             collected.add(_cell_value(element, shared) + "\t")
-            _drop(element)
 
 
 def _cell_value(cell: etree._Element, shared: list[str]) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter(f"{{{S_NS}}}t"))
-    found = cell.find(f"{{{S_NS}}}v")
+        return "".join(t.text or "" for t in cell.iter(_INLINE_TAG))
+    found = cell.find(_VALUE_TAG)
     raw = (found.text or "") if found is not None else ""
     if kind == "s":
         try:
