@@ -19,3 +19,7 @@ class RelationRepository(Protocol):
     def sources(self, target_id: str, relation: Relation) -> list[str]:
         """The documents that relate to ``target_id`` (a message's attachments)."""
         ...
+
+    def named(self, dossier_id: str, filename: str) -> list[str]:
+        """The documents of the dossier whose current version bears ``filename``."""
+        ...

@@ -153,12 +153,8 @@ def _relate_by_name(uow: UnitOfWork, doc: Document, version: Version, kind: str 
 
 
 def _named(uow: UnitOfWork, doc: Document, filename: str) -> Iterator[Document]:
-    for other in uow.repo.documents_in(doc.dossier_id):
-        if other.id == doc.id:
-            continue
-        current = uow.repo.get_version(other.id, other.current_version)
-        if current is not None and current.filename == filename:
-            yield other
+    found = [other for other in uow.relations.named(doc.dossier_id, filename) if other != doc.id]
+    yield from _documents(uow, found)
 
 
 def _checks(

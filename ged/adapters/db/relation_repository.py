@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, insert, select
 
 from ged.adapters.db import tables as t
 from ged.domain.model import Relation
@@ -29,3 +29,13 @@ class SqlRelationRepository:
             _R.c.target_id == target_id, _R.c.relation == relation.value
         )
         return list(self.conn.execute(query.order_by(_R.c.document_id)).scalars())
+
+    def named(self, dossier_id: str, filename: str) -> list[str]:
+        d, v = t.documents, t.versions
+        query = (
+            select(d.c.id)
+            .join(v, and_(v.c.document_id == d.c.id, v.c.number == d.c.current_version))
+            .where(d.c.dossier_id == dossier_id, v.c.filename == filename)
+            .order_by(d.c.pk)
+        )
+        return list(self.conn.execute(query).scalars())
