@@ -173,3 +173,12 @@ def test_an_rtf_nested_without_end_fails_as_malformed(pool: ExtractionPool, tmp_
     result = _extract(pool, tmp_path, office.deeply_nested_rtf(), "text/rtf")
 
     assert (result.status, result.error) == (ExtractionStatus.FAILED, "malformed")
+
+
+def test_an_email_nested_without_end_fails_as_malformed(
+    pool: ExtractionPool, tmp_path: Path
+) -> None:
+    result = _extract(pool, tmp_path, office.deeply_nested_eml(), "message/rfc822")
+
+    assert (result.status, result.error) == (ExtractionStatus.FAILED, "malformed")
+    assert _extract(pool, tmp_path, office.eml("Suite", "encore là"), "message/rfc822").text
