@@ -143,9 +143,10 @@ def local_copy_for(store: BlobStore, spool: OwnedTempDir) -> LocalCopy:
     return local_copy
 
 
-def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir) -> TempSweep:
-    """Removes the temp files of dead processes: the stores', the local copies', and the
-    folders of links format identification leaves in the system's temporary directory."""
+def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir, scratch: OwnedTempDir) -> TempSweep:
+    """Removes the temp files of dead processes: the stores', the local copies', the
+    attachments being decoded, and the folders of links format identification leaves in the
+    system's temporary directory."""
 
     def sweep() -> list[Leftover]:
         found = [
@@ -154,8 +155,9 @@ def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir) -> TempSweep:
             if isinstance(store, LeavesTempFiles)
             for leftover in store.remove_stale_temp_files()
         ]
-        if spool.directory.is_dir():
-            found += spool.remove_stale()
+        for folder in (spool, scratch):
+            if folder.directory.is_dir():
+                found += folder.remove_stale()
         return found + [Leftover(path, 0) for path in formats.remove_stale_alias_folders()]
 
     return sweep
@@ -182,7 +184,9 @@ def build_context(
         migrate(engine)
     store = blobs or make_blob_store(settings)
     replica = replica or make_replica_store(settings)
-    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX, PARTS_PREFIX))
+    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX))
+    # apart from the spool, which transfers may share: a message's attachments, being decoded
+    scratch = OwnedTempDir(settings.home / "scratch", (PARTS_PREFIX,))
     closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
@@ -208,9 +212,11 @@ def build_context(
         local_copy=local_copy_for(store, spool),
         max_upload_bytes=settings.max_upload_bytes,
         closers=tuple(closers),
-        sweep_temp_files=temp_sweep([store] if replica is None else [store, replica], spool),
+        sweep_temp_files=temp_sweep(
+            [store] if replica is None else [store, replica], spool, scratch
+        ),
         replica=replica,
-        scratch=scratch_in(spool),
+        scratch=scratch_in(scratch),
         verify_signatures=verify,
         trust_anchors=partial(anchors_of, settings, engine, clock, settings.db_busy_retries),
     )
@@ -232,7 +238,7 @@ def anchors_of(
 
 
 def scratch_in(spool: OwnedTempDir) -> Scratch:
-    """Empty temp files in the spool, named after this process so that a crash leaves nothing
+    """Empty temp files in ``spool``, named after this process so that a crash leaves nothing
     the next start does not remove (``temp_sweep``)."""
 
     @contextmanager

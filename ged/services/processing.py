@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +31,7 @@ from ged.services.ports import ContentRef, EmbeddedFile, ExtractedText, UnitOfWo
 from ged.services.signatures import verify_after_upload
 
 MAX_ATTACHMENT_DEPTH = 3
+MESSAGE = "message/rfc822"  # RFC 5322 messages: their attachments are filed as documents
 _BLOCK = 1 << 20
 
 
@@ -47,11 +49,13 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
         depth = attachment_depth(uow, document_id)
     if version is None or version.extraction_status is not ExtractionStatus.PENDING:
         return version
-    with ctx.local_copy(version.sha256) as path, ctx.scratch() as parts:
+    with ctx.local_copy(version.sha256) as path, ExitStack() as stack:
         facts = ctx.identify(path, filename=version.filename)
         mime = best_mime(facts, version.mime_type)
-        text = ctx.extract(path, mime, parts=parts if depth < MAX_ATTACHMENT_DEPTH else None)
-        attachments = _store_attachments(ctx, parts, text.attachments)
+        splits = _is_message(mime) and depth < MAX_ATTACHMENT_DEPTH
+        parts = stack.enter_context(ctx.scratch()) if splits else None
+        text = ctx.extract(path, mime, parts=parts)
+        attachments = _store_attachments(ctx, parts, text.attachments) if parts else []
     try:
         with ctx.uow() as uow:
             doc = uow.repo.get_document(document_id)
@@ -70,6 +74,10 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
     for attachment in filed:
         process(ctx, attachment.id, 1)
     return processed
+
+
+def _is_message(mime: str) -> bool:
+    return mime.split(";", 1)[0].strip().lower() == MESSAGE
 
 
 def _record_text(uow: UnitOfWork, doc: Document, number: int, text: ExtractedText) -> None:
