@@ -16,7 +16,7 @@ from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
 from ged.http_hardening import hardened_app
 from ged.services.context import Context
-from ged.services.documents import process_pending
+from ged.services.processing import process_pending
 from ged.services.transfer_runner import run_all
 from ged.services.transfer_setup import TransferSetup
 

@@ -27,8 +27,9 @@ from ged.api.streaming import BodyReader, declared_length
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
 from ged.domain.paging import MAX_LIMIT, Page
-from ged.services import documents
+from ged.services import documents, processing
 from ged.services.context import Context
+from ged.services.document_view import view_document
 
 router = APIRouter(tags=["documents"])
 
@@ -80,7 +81,7 @@ def _stored_digest(created: DocumentOut | VersionOut) -> str:
 
 
 def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, number: int) -> None:
-    tasks.add_task(documents.process, ctx, document_id, number)
+    tasks.add_task(processing.process, ctx, document_id, number)
 
 
 @router.post("/dossiers/{dossier_id}/documents", status_code=201, response_model=DocumentOut)
@@ -100,6 +101,10 @@ async def upload_document(
     created_on: date | None = None,
     received_on: date | None = None,
     extra: str | None = None,
+    signature_of: Annotated[
+        str | None,
+        Query(description="for a detached signature (.p7s): the document it signs, same dossier"),
+    ] = None,
 ) -> Response:
     size = declared_length(request, ctx.max_upload_bytes)
     name = filename_from(request, filename)
@@ -126,6 +131,7 @@ async def upload_document(
             metadata=meta,
             mime_type=request.headers.get("content-type"),
             expected_size=size,
+            signature_of=signature_of,
         )
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return DocumentOut.of(filed.document, [filed.version])
@@ -168,8 +174,8 @@ async def upload_version(
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 async def get_document(document_id: str, ctx: Ctx, caller: Caller) -> DocumentOut:
-    doc, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return DocumentOut.of(doc, versions)
+    view = await run_in_threadpool(view_document, ctx, caller, document_id)
+    return DocumentOut.of_view(view)
 
 
 @router.patch("/documents/{document_id}", response_model=DocumentOut)
@@ -187,8 +193,8 @@ async def list_versions(
     document_id: str, ctx: Ctx, caller: Caller, limit: Limit = MAX_LIMIT, offset: Offset = 0
 ) -> list[VersionOut]:
     page = Page(limit, offset)
-    _, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return [VersionOut.of(v) for v in page.of(versions)]
+    view = await run_in_threadpool(view_document, ctx, caller, document_id)
+    return page.of(DocumentOut.of_view(view).versions or [])
 
 
 def content_disposition(name: str) -> str:

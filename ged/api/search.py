@@ -47,6 +47,13 @@ async def search(
     created_from: date | None = None,
     created_to: date | None = None,
     extra: Annotated[list[str] | None, Query()] = None,
+    signature: Annotated[
+        str | None,
+        Query(
+            pattern="^(valid|invalid|indeterminate|none)$",
+            description="the current version's signatures: none = no signature found",
+        ),
+    ] = None,
     sort: SortKey = SortKey.RELEVANCE,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
@@ -64,6 +71,7 @@ async def search(
         created_from=created_from,
         created_to=created_to,
         extra=_extra_filters(extra or []),
+        signature=signature,
         sort=sort,
         descending=order == "desc",
         limit=limit,

@@ -11,7 +11,7 @@ import pytest
 
 from ged.domain.errors import InvalidError, NotFoundError
 from ged.domain.model import Metadata
-from ged.services import documents, filing
+from ged.services import documents, filing, processing
 from ged.services.transfers import TransferParties, prepare_transfer
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
@@ -40,7 +40,7 @@ def filed_dossier(ged: Ged) -> str:
             filename=name,
             metadata=Metadata(title=name),
         )
-        documents.process(ged.ctx, filed.document.id, 1)
+        processing.process(ged.ctx, filed.document.id, 1)
     filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2020, 6, 30))
     return dossier.id
 

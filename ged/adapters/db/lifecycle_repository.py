@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import rows
@@ -376,9 +376,18 @@ class SqlLifecycleRepository:
         ]
 
     def delete_dossier_content(self, dossier_id: str) -> None:
-        """Removes documents, versions and extracted texts (the search entries are the search
-        index's business); the dossier row stays, as the tombstone's anchor."""
+        """Removes documents, versions, extracted texts, signature reports and the relations
+        between the documents (the search entries are the search index's business); the
+        dossier row stays, as the tombstone's anchor."""
         doc_ids = select(t.documents.c.id).where(t.documents.c.dossier_id == dossier_id)
+        relations = t.document_relations
+        self.conn.execute(
+            delete(relations).where(
+                or_(relations.c.document_id.in_(doc_ids), relations.c.target_id.in_(doc_ids))
+            )
+        )
+        reports = t.signature_reports
+        self.conn.execute(delete(reports).where(reports.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.texts).where(t.texts.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.versions).where(t.versions.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.documents).where(t.documents.c.dossier_id == dossier_id))

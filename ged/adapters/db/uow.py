@@ -26,8 +26,10 @@ from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
 from ged.adapters.db.fixity_repository import SqlFixityRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
+from ged.adapters.db.relation_repository import SqlRelationRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
+from ged.adapters.db.signature_repository import SqlSignatureRepository
 from ged.adapters.db.transfer_repository import SqlTransferRepository
 from ged.domain.errors import UnavailableError
 from ged.domain.oplog import GENESIS, LogEntry, LogSpec, entry_hash
@@ -197,6 +199,16 @@ class SqlUnitOfWork:
     def transfers(self) -> SqlTransferRepository:
         """Transfers to an archival repository, on this unit of work's connection."""
         return SqlTransferRepository(self.conn)
+
+    @property
+    def relations(self) -> SqlRelationRepository:
+        """Relations between documents, on this unit of work's connection."""
+        return SqlRelationRepository(self.conn)
+
+    @property
+    def signatures(self) -> SqlSignatureRepository:
+        """Signature reports, on this unit of work's connection."""
+        return SqlSignatureRepository(self.conn)
 
     @property
     def fixity(self) -> SqlFixityRepository:
