@@ -17,7 +17,7 @@ from datetime import date
 
 from lxml import etree
 
-from seda.errors import InvalidXmlCharacter, VersionMismatch
+from seda.errors import InvalidRule, InvalidXmlCharacter, VersionMismatch
 from seda.model import (
     AppraisalRule,
     BinaryDataObject,
@@ -42,6 +42,11 @@ _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 _SPECIAL_ATTR = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 Part = tuple[str, str]  # (element name, markup)
+# FinalActionStorageCodeType and FinalActionAppraisalCodeType (seda-2.x-management.xsd).
+_FINAL_ACTIONS = {
+    "StorageRule": ("RestrictAccess", "Transfer", "Copy"),
+    "AppraisalRule": ("Keep", "Destroy"),
+}
 _RULE_CATEGORIES = (
     "StorageRule",
     "AppraisalRule",
@@ -148,6 +153,7 @@ class Markup:
         return self.merged(MANAGEMENT, typed, m.extra)
 
     def category(self, name: str, rule: RuleCategory) -> str:
+        _check_category(name, rule)
         parts = [f"<{name}>"]
         for item in rule.rules:
             parts.append(element("Rule", item.rule_id))
@@ -155,7 +161,7 @@ class Markup:
                 parts.append(element("StartDate", item.start_date.isoformat()))
         if isinstance(rule, ClassificationRule) and rule.classification_audience is not None:
             parts.append(element("ClassificationAudience", rule.classification_audience))
-        parts.append(_inheritance(rule.prevent_inheritance, rule.ref_non_rule_ids))
+        parts.append(_inheritance(name, rule.prevent_inheritance, rule.ref_non_rule_ids))
         if isinstance(rule, StorageRule | AppraisalRule):
             parts.append(element("FinalAction", rule.final_action))
         if isinstance(rule, ClassificationRule):
@@ -178,7 +184,7 @@ class Markup:
                     parts.append(element(name, _iso(value)))
             if item.prevent_rearrangement is not None:
                 parts.append(element("PreventRearrangement", _bool(item.prevent_rearrangement)))
-        parts.append(_inheritance(hold.prevent_inheritance, hold.ref_non_rule_ids))
+        parts.append(_inheritance("HoldRule", hold.prevent_inheritance, hold.ref_non_rule_ids))
         parts.append("</HoldRule>")
         return "".join(parts)
 
@@ -232,7 +238,27 @@ class Markup:
         return f'<PhysicalDataObject id="{escape_attr(obj.id)}">{body}</PhysicalDataObject>'
 
 
-def _inheritance(prevent: bool | None, refs: tuple[str, ...]) -> str:
+def _check_category(name: str, rule: RuleCategory) -> None:
+    """What the XSD requires of a category beyond its order: a FinalAction from the code list
+    (StorageRule, AppraisalRule), a ClassificationLevel and a ClassificationOwner."""
+    allowed = _FINAL_ACTIONS.get(name)
+    final_action = getattr(rule, "final_action", None)
+    if allowed is not None and final_action not in allowed:
+        raise InvalidRule(
+            f"{name} : sort final {final_action!r} inconnu du SEDA ({', '.join(allowed)} attendu)"
+        )
+    if isinstance(rule, ClassificationRule) and not (
+        rule.classification_level.strip() and rule.classification_owner.strip()
+    ):
+        raise InvalidRule("ClassificationRule : ClassificationLevel et ClassificationOwner requis")
+
+
+def _inheritance(name: str, prevent: bool | None, refs: tuple[str, ...]) -> str:
+    """PreventInheritance or RefNonRuleId*: the XSD offers a choice, never both."""
+    if prevent is not None and refs:
+        raise InvalidRule(
+            f"{name} : PreventInheritance et RefNonRuleId s'excluent (l'un ou l'autre)"
+        )
     parts = [] if prevent is None else [element("PreventInheritance", _bool(prevent))]
     parts += [element("RefNonRuleId", ref) for ref in refs]
     return "".join(parts)

@@ -77,3 +77,10 @@ class MetadataInvalid(SedaError):
     """The metadata given for a disk import (CSV or side file) cannot be used."""
 
     code = "metadata_invalid"
+
+
+class InvalidRule(SedaError):
+    """A management rule the SEDA schema cannot carry (a missing mandatory part, a value outside
+    its code list, PreventInheritance together with RefNonRuleId)."""
+
+    code = "seda_rule_invalid"

@@ -8,7 +8,7 @@ output validates against the official XSD of the chosen version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -52,10 +52,10 @@ class _Out:
 
 
 def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
-    """Write `transfer` as XML to a binary stream or a file path."""
+    """Write `transfer` as XML to a binary stream or a file path. A refused transfer leaves no
+    file behind (the path is written under a temporary name and renamed once complete)."""
     if isinstance(out, Path):
-        with out.open("wb") as stream:
-            write_transfer(stream, transfer)
+        write_file(out, lambda stream: write_transfer(stream, transfer))
         return
     header = transfer.header
     w = _Out(out, header.version)
@@ -72,6 +72,18 @@ def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
     _write_tail(w, header)
     w.raw("</ArchiveTransfer>\n")
     w.flush()
+
+
+def write_file(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Run `write` on `path.part`, then rename it to `path`; on any error, remove it."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as stream:
+            write(stream)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _write_head(w: _Out, header: TransferHeader) -> None:
