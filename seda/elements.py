@@ -17,6 +17,7 @@ from datetime import date
 
 from lxml import etree
 
+from seda.content import Part, content_parts
 from seda.errors import InvalidRule, InvalidXmlCharacter, VersionMismatch
 from seda.model import (
     AppraisalRule,
@@ -35,13 +36,11 @@ from seda.model import (
 from seda.order import BINARY, CONTENT, MANAGEMENT, PHYSICAL, exists_in, position
 from seda.safexml import secure_parser
 from seda.versions import SedaVersion
+from seda.xmltext import element, escape_attr, escape_text
 
-# Characters XML 1.0 does not allow (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPECIAL_ATTR = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+__all__ = ["Markup", "element", "escape_attr", "escape_text"]
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-Part = tuple[str, str]  # (element name, markup)
 # FinalActionStorageCodeType and FinalActionAppraisalCodeType (seda-2.x-management.xsd).
 _FINAL_ACTIONS = {
     "StorageRule": ("RestrictAccess", "Transfer", "Copy"),
@@ -55,25 +54,6 @@ _RULE_CATEGORIES = (
     "ReuseRule",
     "ClassificationRule",
 )
-
-
-def escape_text(value: str) -> str:
-    if not _SPECIAL.search(value):
-        return value  # the common case: nothing to escape
-    if _NOT_XML.search(value):
-        raise InvalidXmlCharacter(f"caractère interdit en XML dans {value[:40]!r}")
-    # \r is escaped so that it survives the parser's end-of-line normalisation.
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
-
-
-def escape_attr(value: str) -> str:
-    return escape_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
-
-
-def element(name: str, value: str) -> str:
-    return f"<{name}>{escape_text(value)}</{name}>"
 
 
 def _bool(value: bool) -> str:
@@ -118,20 +98,9 @@ class Markup:
         placed.sort(key=lambda p: p[0])  # stable: typed before verbatim at one position
         return "".join(markup for _pos, markup in placed)
 
-    # -- Content ---------------------------------------------------------------------------
     def content(self, content: Content) -> str:
-        typed: list[Part] = []
-        if content.description_level is not None:
-            typed.append(
-                ("DescriptionLevel", element("DescriptionLevel", content.description_level))
-            )
-        typed += [("Title", element("Title", t)) for t in content.titles]
-        typed += [("Description", element("Description", d)) for d in content.descriptions]
-        if content.start_date is not None:
-            typed.append(("StartDate", element("StartDate", content.start_date)))
-        if content.end_date is not None:
-            typed.append(("EndDate", element("EndDate", content.end_date)))
-        return f"<Content>{self.merged(CONTENT, typed, content.extra)}</Content>"
+        """DescriptiveMetadataContentType: every typed element at its place in the sequence."""
+        return f"<Content>{self.merged(CONTENT, content_parts(content), content.extra)}</Content>"
 
     # -- Management ------------------------------------------------------------------------
     def management(self, name: str, rules: Management) -> str:
