@@ -17,7 +17,7 @@ from seda.disk_metadata import CSV_NAME
 from seda.errors import SedaError
 from seda.issues import Severity, ValidationReport
 from seda.sip import write_sip
-from seda.validate import ValidationOptions, validate_path
+from seda.validate import ALL_VERSIONS, ValidationOptions, validate_path
 from seda.versions import SedaVersion
 
 
@@ -29,7 +29,7 @@ def default_schemas_dir() -> Path:
 
 @click.group("seda")
 def seda_group() -> None:
-    """Messages et paquets SEDA 2.1 / 2.2 / 2.3."""
+    """Messages et paquets SEDA 1.0, 2.1, 2.2 et 2.3."""
 
 
 @seda_group.command("validate")
@@ -57,12 +57,14 @@ def validate_command(
     schemas_dir: Path | None,
     size_mismatch: str,
 ) -> None:
-    """Valide un bordereau ou un SIP : XSD, références, paquet, dates, profil."""
+    """Valide un message ou un SIP SEDA 1.0, 2.1, 2.2 ou 2.3 : XSD, références, paquet, dates,
+    profil."""
     options = ValidationOptions(
         schema_dir=schemas_dir or default_schemas_dir(),
         schema_set="vitam" if schema_set == "vitam" else "official",
         profile=profile,
         size_mismatch=Severity(size_mismatch),
+        seda_versions=ALL_VERSIONS,
     )
     report = validate_path(path, options)
     click.echo(
