@@ -84,3 +84,17 @@ class InvalidRule(SedaError):
     its code list, PreventInheritance together with RefNonRuleId)."""
 
     code = "seda_rule_invalid"
+
+
+class UnmappedRule(SedaError):
+    """A rule of ours has no counterpart in the target's vocabulary (SEDA 1.0: no AR code for an
+    access rule, no duration for an appraisal rule): the message names it and is not written."""
+
+    code = "seda_rule_unmapped"
+
+
+class MissingValue(SedaError):
+    """The target version requires a value the model does not give (a title, a description
+    level, a rule's start date in SEDA 1.0…)."""
+
+    code = "seda_value_missing"

@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from seda.model import ArchiveTransfer
 from seda.package import PORTABLE_COMPONENT
@@ -32,6 +33,8 @@ from seda.writer import write_transfer
 MANIFEST = "manifest.xml"
 SIGNATURE_SUFFIX = ".p7s"
 ManifestSigner = Callable[[bytes], bytes]  # SHA-256 digest of the manifest -> detached signature
+# Writes the manifest of a transfer to a stream: SEDA 2.x by default, `seda.v1` for SEDA 1.0.
+ManifestWriter = Callable[[IO[bytes], ArchiveTransfer], None]
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
@@ -60,9 +63,10 @@ def write_sip(
     files: Iterable[tuple[str, Path]],
     *,
     signer: ManifestSigner | None = None,
+    writer: ManifestWriter = write_transfer,
 ) -> bytes | None:
-    """Write the zip: the manifest, its signature when a signer is given, then each (member
-    name, source file) pair. Returns the signature (or None)."""
+    """Write the zip: the manifest (by `writer`), its signature when a signer is given, then
+    each (member name, source file) pair. Returns the signature (or None)."""
     partial = out.with_name(out.name + ".part")
     signature = None
     try:
@@ -75,9 +79,9 @@ def write_sip(
         ):
             if signer is None:
                 with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
-                    write_transfer(stream, transfer)
+                    writer(stream, transfer)
             else:
-                signature = _write_signed_manifest(archive, transfer, signer, out.parent)
+                signature = _write_signed_manifest(archive, transfer, signer, writer, out.parent)
             for member, source in files:
                 info = zipfile.ZipInfo.from_file(source, member)
                 info.compress_type = zipfile.ZIP_STORED
@@ -91,11 +95,15 @@ def write_sip(
 
 
 def _write_signed_manifest(
-    archive: zipfile.ZipFile, transfer: ArchiveTransfer, signer: ManifestSigner, spool: Path
+    archive: zipfile.ZipFile,
+    transfer: ArchiveTransfer,
+    signer: ManifestSigner,
+    writer: ManifestWriter,
+    spool: Path,
 ) -> bytes:
     """The manifest goes through a temporary file so its digest is known before it is signed."""
     with tempfile.TemporaryFile(dir=spool) as tmp:
-        write_transfer(tmp, transfer)
+        writer(tmp, transfer)
         tmp.seek(0)
         digest = hashlib.file_digest(tmp, "sha256").digest()
         tmp.seek(0)

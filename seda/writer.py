@@ -8,47 +8,26 @@ output validates against the official XSD of the chosen version.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from seda.elements import Markup, element, escape_attr
 from seda.errors import VersionMismatch
 from seda.model import Agency, ArchiveTransfer, ArchiveUnit, ManagementMetadata, TransferHeader
+from seda.textout import XML_DECLARATION, TextOut, write_file
 from seda.versions import SedaVersion
 
-_BUFFER = 1024 * 1024
 
-
-class _Out:
-    """Text fragments, encoded and written to the stream in ~1 MB batches."""
+class _Out(TextOut):
+    """Text output that checks element names against one SEDA 2.x version."""
 
     def __init__(self, stream: IO[bytes], version: SedaVersion) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.markup = Markup(version)
-        self._parts: list[str] = []
-        self._size = 0
-
-    def raw(self, text: str) -> None:
-        self._parts.append(text)
-        self._size += len(text)
-        if self._size >= _BUFFER:
-            self.flush()
 
     def text(self, name: str, value: str) -> None:
         self.raw(self.markup.text(name, value))
-
-    @contextmanager
-    def element(self, name: str) -> Iterator[None]:
-        self.raw(f"<{name}>")
-        yield
-        self.raw(f"</{name}>")
-
-    def flush(self) -> None:
-        self.stream.write("".join(self._parts).encode("utf-8"))
-        self._parts.clear()
-        self._size = 0
 
 
 def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
@@ -59,7 +38,7 @@ def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
         return
     header = transfer.header
     w = _Out(out, header.version)
-    w.raw('<?xml version="1.0" encoding="UTF-8"?>\n')
+    w.raw(XML_DECLARATION)
     w.raw(f'<ArchiveTransfer xmlns="{header.version.namespace}">')
     _write_head(w, header)
     with w.element("DataObjectPackage"):
@@ -72,18 +51,6 @@ def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
     _write_tail(w, header)
     w.raw("</ArchiveTransfer>\n")
     w.flush()
-
-
-def write_file(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Run `write` on `path.part`, then rename it to `path`; on any error, remove it."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        with partial.open("wb") as stream:
-            write(stream)
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _write_head(w: _Out, header: TransferHeader) -> None:
