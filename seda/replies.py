@@ -18,7 +18,7 @@ from lxml import etree
 
 from seda.errors import NotSeda
 from seda.safexml import parse_bytes
-from seda.versions import SedaVersion
+from seda.versions import SEDA_1_0, SedaVersion
 
 
 class Outcome(StrEnum):
@@ -72,6 +72,10 @@ def _path(el: etree._Element, *names: str) -> list[etree._Element]:
 def parse_reply(data: bytes, *, transfer_identifier: str | None = None) -> ReplyOutcome:
     """Normalise an ArchiveTransferReply or Acknowledgement from any repository."""
     root = parse_bytes(data).getroot()
+    if etree.QName(root).namespace == SEDA_1_0.namespace:
+        from seda.v1.replies import outcome_v1  # imported here: it builds on this module
+
+        return outcome_v1(root)
     kind = etree.QName(root).localname
     if kind == "Acknowledgement":
         return ReplyOutcome(
