@@ -98,3 +98,15 @@ class MissingValue(SedaError):
     level, a rule's start date in SEDA 1.0…)."""
 
     code = "seda_value_missing"
+
+
+class EmptyIdentifier(SedaError):
+    """An identifier of the message is empty (`IdentifierType` is a non-empty token)."""
+
+    code = "seda_empty_identifier"
+
+
+class NoUnit(SedaError):
+    """A message that acts on archives must name at least one (`UnitIdentifier` is 1..n)."""
+
+    code = "seda_no_unit"

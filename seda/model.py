@@ -253,3 +253,13 @@ class ArchiveTransfer:
     groups: Iterable[DataObjectGroup] = ()
     units: Iterable[ArchiveUnit] = ()
     management_metadata: ManagementMetadata = field(default_factory=ManagementMetadata)
+
+
+@dataclass(frozen=True)
+class DataObjectPackage:
+    """The package any SEDA 2.x business message may carry (a DIP in a delivery reply, the
+    archives given back in a restitution reply, the units a notification describes)."""
+
+    groups: Iterable[DataObjectGroup] = ()
+    units: Iterable[ArchiveUnit] = ()
+    management_metadata: ManagementMetadata = field(default_factory=ManagementMetadata)

@@ -38,12 +38,18 @@ _FIELDS = {
 def read_transfer(open_stream: Opener, limits: XmlLimits = DEFAULT_XML_LIMITS) -> m.ArchiveTransfer:
     root = parse_document(open_stream, limits).getroot()
     r = SedaReader(root)
-    package = root.find(r.brace + "DataObjectPackage")
-    groups = _groups(r, package) if package is not None else []
-    descriptive = None if package is None else package.find(r.brace + "DescriptiveMetadata")
-    units = [] if descriptive is None else [_unit(r, u) for u in r.children(descriptive)]
-    mm_el = None if package is None else package.find(r.brace + "ManagementMetadata")
-    return m.ArchiveTransfer(_header(r, root), groups, units, _management_metadata(r, mm_el))
+    found = root.find(r.brace + "DataObjectPackage")
+    package = m.DataObjectPackage() if found is None else read_package(r, found)
+    header = _header(r, root)
+    return m.ArchiveTransfer(header, package.groups, package.units, package.management_metadata)
+
+
+def read_package(r: SedaReader, package: etree._Element) -> m.DataObjectPackage:
+    """A DataObjectPackage, object groups in the nested form."""
+    descriptive = package.find(r.brace + "DescriptiveMetadata")
+    units = () if descriptive is None else tuple(_unit(r, u) for u in r.children(descriptive))
+    mm_el = package.find(r.brace + "ManagementMetadata")
+    return m.DataObjectPackage(tuple(_groups(r, package)), units, _management_metadata(r, mm_el))
 
 
 def _header(r: SedaReader, root: etree._Element) -> m.TransferHeader:
@@ -153,7 +159,7 @@ def _unit(r: SedaReader, el: etree._Element) -> m.ArchiveUnit:
         ident,
         read_content(r, el.find(r.brace + "Content")),
         None if management is None else _management(r, management),
-        [_unit(r, c) for c in el.findall(r.brace + "ArchiveUnit")],
+        tuple(_unit(r, c) for c in el.findall(r.brace + "ArchiveUnit")),
         refs,
         r.text(el, "ArchiveUnitProfile"),
     )
