@@ -110,3 +110,9 @@ class NoUnit(SedaError):
     """A message that acts on archives must name at least one (`UnitIdentifier` is 1..n)."""
 
     code = "seda_no_unit"
+
+
+class MessageDescriptionInvalid(SedaError):
+    """The JSON description of an exchange message cannot be turned into that message."""
+
+    code = "seda_message_description_invalid"
