@@ -10,8 +10,9 @@ agency's identifier, the producer's cote → the originating agency's. Rules: th
 `AppraisalRule` (`conserver` / `detruire`, a duration); a rule without a start date starts at the
 unit's EndDate. An `Archive` must carry an access rule: its own or the package's. SEDA 1.0 has no
 inheritance control (a unit's rule replaces its parent's) and none of the other rule categories:
-a unit bound to one of them, a physical object or a link to another unit is refused, never
-dropped.
+a unit bound to one of them, holding what 1.0 has no element for (a second title, verbatim 2.x
+elements, NeedAuthorization…), a physical object or a link to another unit is refused, never
+dropped. Not carried, as 1.0 has no place for them: an object's LastModified and format name.
 """
 
 from __future__ import annotations
@@ -125,14 +126,26 @@ def _value(parts: list[str], name: str, value: str | None) -> None:
 
 
 def _rules(unit: ArchiveUnit) -> Management:
+    """The unit's rules, once checked that 1.0 carries all the unit holds."""
     if unit.archive_unit_ref_id is not None:
         raise VersionMismatch(
             f"unité {unit.id} : un lien vers une autre unité n'existe pas en SEDA 1.0"
         )
     rules = unit.management or Management()
-    for name in _UNSUPPORTED:
-        if getattr(rules, name) is not None:
-            raise VersionMismatch(f"unité {unit.id} : règle {name} sans équivalent en SEDA 1.0")
+    c = unit.content
+    lost = [name for name in _UNSUPPORTED if getattr(rules, name) is not None]
+    lost += ["NeedAuthorization"] if rules.need_authorization is not None else []
+    lost += ["ArchiveUnitProfile"] if unit.archive_unit_profile is not None else []
+    lost += [r.name for r in (*rules.extra, *c.extra)]
+    for name, values in (
+        ("Title", c.titles),
+        ("SystemId", c.system_ids),
+        ("OriginatingAgencyArchiveUnitIdentifier", c.originating_agency_archive_unit_identifiers),
+    ):
+        lost += [f"{name} (plus d'un)"] if len(values) > 1 else []
+    if lost:
+        missing = ", ".join(lost)
+        raise VersionMismatch(f"unité {unit.id} : {missing} sans équivalent en SEDA 1.0")
     return rules
 
 
@@ -147,16 +160,10 @@ def _first(values: tuple[str, ...]) -> str | None:
 
 
 def _described(content: Content) -> bool:
+    """Whether the unit has anything only a ContentDescription carries."""
     c = content
-    return bool(
-        c.descriptions
-        or c.start_date
-        or c.end_date
-        or c.keywords
-        or c.custodial_history
-        or c.events
-        or c.originating_agency
-    )
+    described = (c.descriptions, c.start_date, c.end_date, c.keywords, c.custodial_history)
+    return any(described) or bool(c.events or c.originating_agency)
 
 
 def _content_description(unit: ArchiveUnit, ctx: Context, agency: str | None) -> str:
@@ -258,6 +265,8 @@ def _objects(unit: ArchiveUnit, ctx: Context) -> list[DataObject]:
     for ref in unit.object_references:
         if ref.data_object_group_reference_id is not None:
             group = ctx.groups.get(ref.data_object_group_reference_id)
+            if group is not None and group.extra:
+                raise VersionMismatch(f"groupe {group.id} : journal (LogBook) sans équivalent 1.0")
             if group is None:
                 raise MissingValue(
                     f"unité {unit.id} : groupe d'objets {ref.data_object_group_reference_id} absent"
@@ -272,10 +281,14 @@ def _objects(unit: ArchiveUnit, ctx: Context) -> list[DataObject]:
 
 
 def _document(obj: DataObject, ctx: Context) -> str:
-    """Document: Attachment (the file, named as in the package), Integrity, Size in bytes, the
-    transferring agency's identifier (the object id), Type CDO (content data object, OAIS)."""
+    """Document: Attachment (the file, named as in the package), Description (the file's original
+    name), Integrity, Size in bytes, the transferring agency's identifier (the object id), Type
+    CDO (content data object, OAIS)."""
     if not isinstance(obj, BinaryDataObject):
         raise VersionMismatch(f"objet physique {obj.id} : un Document SEDA 1.0 est un fichier")
+    if obj.extra:
+        lost = ", ".join(r.name for r in obj.extra)
+        raise VersionMismatch(f"objet {obj.id} : {lost} sans équivalent en SEDA 1.0")
     codes, fmt = ctx.options.attachment_codes, obj.format
     attributes: list[tuple[str, str | None]] = [
         ("filename", obj.uri),
@@ -284,10 +297,11 @@ def _document(obj: DataObject, ctx: Context) -> str:
     ]
     attachment = "".join(f' {n}="{escape_attr(v)}"' for n, v in attributes if v is not None)
     algorithm = DIGEST_ALGORITHMS.get(obj.digest_algorithm.upper(), obj.digest_algorithm)
-    parts = [
-        f"<Attachment{attachment}/>",
-        f'<Integrity algorithme="{escape_attr(algorithm)}">{escape_text(obj.message_digest)}</Integrity>',
-    ]
+    parts = [f"<Attachment{attachment}/>"]
+    if obj.filename is not None:  # the name the file had: 1.0 has no element of its own for it
+        parts.append(element("Description", obj.filename))
+    digest = escape_text(obj.message_digest)
+    parts.append(f'<Integrity algorithme="{escape_attr(algorithm)}">{digest}</Integrity>')
     if obj.size is not None:
         parts.append(f'<Size unitCode="{BYTE}">{int(obj.size)}</Size>')
     parts += [element("TransferringAgencyDocumentIdentifier", obj.id), element("Type", "CDO")]

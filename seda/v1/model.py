@@ -33,6 +33,7 @@ class Seda1Document:
     format: str | None = None
     identifier: str | None = None  # TransferringAgencyDocumentIdentifier
     types: tuple[str, ...] = ("CDO",)
+    description: str | None = None  # as written by seda.v1: the file's original name
 
 
 @dataclass(frozen=True)

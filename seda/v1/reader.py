@@ -144,4 +144,5 @@ def _document(el: etree._Element) -> Seda1Document:
         format=None if attachment is None else attachment.get("format"),
         identifier=text(el, "TransferringAgencyDocumentIdentifier"),
         types=texts(el, "Type"),
+        description=text(el, "Description"),
     )

@@ -4,6 +4,7 @@ translation, or anything 1.0 cannot carry, stops the writing and leaves nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zipfile
 from datetime import UTC, date, datetime
@@ -166,6 +167,7 @@ EXPECTED = Seda1Transfer(
                             "application/pdf",
                             "fmt/18",
                             "BDO_1",
+                            description="séance.pdf",
                         ),
                     ),
                 ),
@@ -225,6 +227,17 @@ def test_what_seda_1_0_cannot_say_stops_the_sip_and_leaves_nothing(
     with pytest.raises(error, match=named):
         _sip(tmp_path, _transfer(rules))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["BDO_1.pdf", "BDO_2.xml"]
+
+
+def test_what_a_unit_holds_beyond_seda_1_0_stops_the_writing(tmp_path: Path) -> None:
+    transfer = _transfer()
+    series = next(iter(transfer.units))
+    two_titles = Content("RecordGrp", ("Délibérations 2023", "Deliberations 2023"))
+    bilingual = dataclasses.replace(series, content=two_titles)
+    out = tmp_path / "manifest.xml"
+    with pytest.raises(VersionMismatch, match=r"Title \(plus d'un\)"):
+        write_transfer_v1(out, dataclasses.replace(transfer, units=[bilingual]), OPTIONS)
+    assert not out.exists()
 
 
 def test_an_archive_without_any_access_rule_is_refused(tmp_path: Path) -> None:
