@@ -2,10 +2,14 @@
 elements a dossier's description carries, written as escaped text and read back.
 
 Typed: DescriptionLevel, Title, SystemId, OriginatingAgencyArchiveUnitIdentifier, Description,
-CustodialHistory, Keyword, OriginatingAgency, StartDate, EndDate and Event. Reading types an
-element only when the model holds all of it; SystemId, OriginatingAgencyArchiveUnitIdentifier,
-CustodialHistory, Keyword, OriginatingAgency and Event are typed only when every occurrence in
-the Content can be (else all of them stay verbatim, `Content.extra`, so their order is kept).
+CustodialHistory, Keyword, OriginatingAgency (written only), StartDate, EndDate and Event.
+Reading types an element only when the model holds all of it; SystemId,
+OriginatingAgencyArchiveUnitIdentifier, CustodialHistory, Keyword and Event are typed only when
+every occurrence in the Content can be (else all of them stay verbatim, `Content.extra`, so
+their order is kept).
+A unit's OriginatingAgency is read back verbatim, into `Content.extra`, where the repository's
+catalogue looks it up today; typing it on reading waits for the catalogue to read
+`Content.originating_agency`.
 """
 
 from __future__ import annotations
@@ -146,11 +150,6 @@ def _custodial_items(r: SedaReader, el: etree._Element) -> list[m.CustodialHisto
     return items
 
 
-def _agency_identifier(r: SedaReader, el: etree._Element) -> str | None:
-    parts = _parts(r, el, ("Identifier",))
-    return None if not parts or "Identifier" not in parts else parts["Identifier"]
-
-
 def _identifier(_r: SedaReader, el: etree._Element) -> str | None:
     return (el.text or "") if _plain(el) else None
 
@@ -162,7 +161,6 @@ _TYPED: dict[str, Callable[[SedaReader, etree._Element], Any]] = {
     "OriginatingAgencyArchiveUnitIdentifier": _identifier,
     "CustodialHistory": _custodial_items,
     "Keyword": _keyword,
-    "OriginatingAgency": _agency_identifier,
     "Event": _event,
 }
 
@@ -194,7 +192,6 @@ def read_content(r: SedaReader, el: etree._Element | None) -> m.Content:
     used.update(id(c) for c in simple)
     names = {r.local(c) for c in simple}
     history = groups.get("CustodialHistory", [[]])[0]
-    agency = groups.get("OriginatingAgency", [None])
     return m.Content(
         description_level=r.text(el, "DescriptionLevel") if "DescriptionLevel" in names else None,
         titles=tuple(c.text or "" for c in simple if r.local(c) == "Title"),
@@ -208,6 +205,5 @@ def read_content(r: SedaReader, el: etree._Element | None) -> m.Content:
         ),
         custodial_history=tuple(history),
         keywords=tuple(groups.get("Keyword", ())),
-        originating_agency=agency[0],
         events=tuple(groups.get("Event", ())),
     )
