@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from seda.errors import NoUnit
+from seda.errors import NoUnit, VersionMismatch
 from seda.exchange import BUSINESS, HEAD, REPLY, Field, Kind, Spec, f
 from seda.model import Event
 
@@ -117,6 +117,12 @@ class AuthorizationControlAuthorityRequestReply:
 
 
 def _identifiers(units: tuple[UnitToDestroy, ...]) -> tuple[str, ...]:
+    """SEDA 1.0 names the units by identifier only: a description would be lost, so refused."""
+    described = [u.identifier for u in units if u != UnitToDestroy(u.identifier)]
+    if described:
+        raise VersionMismatch(
+            f"SEDA 1.0 ne décrit pas les unités d'un message d'élimination : {', '.join(described)}"
+        )
     return tuple(u.identifier for u in units)
 
 

@@ -169,6 +169,13 @@ def test_what_seda_1_0_cannot_carry_is_refused(message: Any) -> None:
         build_message(SEDA_1_0, message)
 
 
+@pytest.mark.parametrize("index", [5, 7, 9], ids=["producer", "control", "destruction"])
+def test_described_units_of_an_elimination_are_refused_in_seda_1_0(index: int) -> None:
+    described = dataclasses.replace(_in_1_0(MESSAGES[index]), units=TO_DESTROY)
+    with pytest.raises(VersionMismatch, match="DOSSIER-1"):
+        build_message(SEDA_1_0, described)
+
+
 def test_seda_1_0_reasons_and_producer_answer_are_checked() -> None:
     request = _in_1_0(MESSAGES[7])
     with pytest.raises(VersionMismatch, match="communication, destruction"):
