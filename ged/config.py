@@ -60,6 +60,8 @@ class Settings:
     # [replica] table: a second store holding a copy of every blob, which the audit keeps
     # filled and repairs the main store from (storage = "filesystem" | "s3"; empty: none)
     replica: dict[str, Any] = field(default_factory=dict)
+    # [inbound] table: where imported actes, parapheur folders and séances go in the plan
+    inbound: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -126,7 +128,8 @@ def _from_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env() -> dict[str, Any]:
-    names = {f.name for f in fields(Settings)} - {"home", "connectors", "agreements", "replica"}
+    tables = {"connectors", "agreements", "replica", "inbound"}
+    names = {f.name for f in fields(Settings)} - {"home", *tables}
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):

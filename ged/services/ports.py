@@ -27,6 +27,7 @@ from ged.domain.oplog import LogEntry, LogSpec
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
     from ged.services.fixity import FixityRepository
+    from ged.services.inbound.repository import InboundRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.repository import Repository
 
@@ -224,6 +225,11 @@ class UnitOfWork(Protocol):
     @property
     def fixity(self) -> FixityRepository:
         """The recorded blobs stored copies are checked against, and their damage."""
+        ...
+
+    @property
+    def inbound(self) -> InboundRepository:
+        """Imports from the business systems: records, circuit histories, links."""
         ...
 
 

@@ -375,9 +375,12 @@ class SqlLifecycleRepository:
         ]
 
     def delete_dossier_content(self, dossier_id: str) -> None:
-        """Removes documents, versions and extracted texts (the search entries are the search
-        index's business); the dossier row stays, as the tombstone's anchor."""
+        """Removes documents, versions, extracted texts and what imports recorded of documents
+        (circuit histories, délibération links); the search entries are the search index's
+        business; the dossier row stays, as the tombstone's anchor."""
         doc_ids = select(t.documents.c.id).where(t.documents.c.dossier_id == dossier_id)
+        for table in (t.document_events, t.inbound_links):  # imported documents' history, links
+            self.conn.execute(delete(table).where(table.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.texts).where(t.texts.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.versions).where(t.versions.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.documents).where(t.documents.c.dossier_id == dossier_id))

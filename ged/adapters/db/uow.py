@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
 from ged.adapters.db.fixity_repository import SqlFixityRepository
+from ged.adapters.db.inbound_repository import SqlInboundRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
@@ -172,3 +173,8 @@ class SqlUnitOfWork:
     def fixity(self) -> SqlFixityRepository:
         """Recorded blobs and their damage, on this unit of work's connection."""
         return SqlFixityRepository(self.conn)
+
+    @property
+    def inbound(self) -> SqlInboundRepository:
+        """Imports from the business systems, on this unit of work's connection."""
+        return SqlInboundRepository(self.conn)
