@@ -16,10 +16,12 @@ from datetime import date, datetime
 
 class Profile(enum.StrEnum):
     ACTES = "actes"
+    PARAPHEUR = "parapheur"
 
 
 PROFILE_LABELS = {
     Profile.ACTES: "acte",
+    Profile.PARAPHEUR: "dossier du parapheur",
 }
 
 

@@ -14,7 +14,14 @@ import httpx
 import pytest
 
 from tests.e2e.test_two_processes import wait_for
-from tests.fixtures.inbound_samples import ActeSample, tar_gz_bytes, zip_bytes
+from tests.fixtures.inbound_samples import (
+    ActeSample,
+    Parapheur4Sample,
+    ParapheurSample,
+    pdf,
+    tar_gz_bytes,
+    zip_bytes,
+)
 from tests.fixtures.processes import GedServer, Service, start_ged
 
 PLAN = """
@@ -130,6 +137,47 @@ def test_other_files_under_an_imported_idacte_answer_409(server: GedServer) -> N
     assert answer.json()["code"] == "inbound_already_imported"
     assert rows(server, "documents") == 5
     assert len(blob_files(server)) == 5
+
+
+def test_a_parapheur_zip_is_imported_and_its_signed_document_shows_its_circuit(
+    server: GedServer,
+) -> None:
+    service_id = setup_service(server)
+
+    answer = post_import(
+        server, service_id, zip_bytes(ParapheurSample().files()), "dossier.zip", "parapheur"
+    )
+
+    assert answer.status_code == 201, answer.text
+    signed = next(d for d in answer.json()["documents"] if d["document_type"] == "document_signe")
+    with server.client() as client:
+        history = client.get(f"/api/v1/documents/{signed['id']}/history")
+    assert history.status_code == 200, history.text
+    assert [e["kind"] for e in history.json()] == ["START", "READ", "VISA", "SIGNATURE", "ARCHIVE"]
+    assert history.json()[3]["agent"] == "Agent maire (Maire)"
+
+
+def test_a_parapheur_zip_whose_files_differ_from_its_premis_answers_422(
+    server: GedServer,
+) -> None:
+    service_id = setup_service(server)
+    sample = ParapheurSample(declared={"plan-de-la-salle.pdf": pdf("le plan signé")})
+
+    answer = post_import(server, service_id, zip_bytes(sample.files()), "d.zip", "parapheur")
+
+    assert answer.status_code == 422, answer.text
+    assert "parapheur_digest_mismatch" in {i["code"] for i in answer.json()["issues"]}
+    assert rows(server, "documents") == 0 and blob_files(server) == []
+
+
+def test_an_iparapheur_4_zip_takes_its_id_from_the_uploaded_name(server: GedServer) -> None:
+    service_id = setup_service(server)
+    body = zip_bytes(Parapheur4Sample().files())
+
+    named = post_import(server, service_id, body, "ARRETE-2026-031.zip", "parapheur")
+
+    assert named.status_code == 201, named.text
+    assert named.json()["business_id"] == "ARRETE-2026-031"
 
 
 def spooled(server: GedServer) -> list[Path]:

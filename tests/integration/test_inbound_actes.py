@@ -4,21 +4,18 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from ged.bootstrap import build_inbound_setup
 from ged.domain.inbound import Profile
 from ged.domain.lifecycle import event_key
 from ged.services import filing
-from ged.services.inbound.importing import import_inbound
-from ged.services.inbound.model import ImportRequest, ImportResult, InboundConflict, InboundRefused
+from ged.services.inbound.model import ImportResult, InboundConflict
 from ged.services.inbound.settings import InboundMisconfigured
 from tests.fixtures.ged import Ged
+from tests.fixtures.inbound_imports import refused_codes, run_import, stored
 from tests.fixtures.inbound_samples import (
     ActeSample,
     tar_gz_bytes,
@@ -27,42 +24,15 @@ from tests.fixtures.inbound_samples import (
     zip_bytes,
 )
 
-TABLES = (
-    "dossiers",
-    "documents",
-    "versions",
-    "blobs",
-    "inbound_records",
-    "inbound_links",
-    "document_events",
-    "dossier_events",
-)
-
-
-def stored(ged: Ged) -> dict[str, int]:
-    """Every row and blob an import could leave behind."""
-    with ged.ctx.uow() as uow:
-        conn = uow.repo.conn  # type: ignore[attr-defined]
-        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}  # noqa: S608 - table names are ours
-    counts["blob files"] = len(list(ged.ctx.blobs.iter_digests()))
-    return counts
-
 
 def imported(
     ged: Ged, path: Path, *, inbound: dict[str, object] | None = None, name: str | None = None
 ) -> ImportResult:
-    settings = dataclasses.replace(ged.settings, inbound=inbound or {})
-    request = ImportRequest(Profile.ACTES, path, ged.service.id, name or path.name)
-    return import_inbound(ged.ctx, build_inbound_setup(settings), ged.admin, request)
+    return run_import(ged, Profile.ACTES, path, inbound=inbound, name=name)
 
 
 def refused(ged: Ged, path: Path, **options: object) -> set[str]:
-    """The codes of every problem the refusal lists; nothing may have been stored."""
-    before = stored(ged)
-    with pytest.raises(InboundRefused) as caught:
-        imported(ged, path, **options)  # type: ignore[arg-type]
-    assert stored(ged) == before
-    return {issue.code for issue in caught.value.issues}
+    return refused_codes(ged, Profile.ACTES, path, **options)
 
 
 def test_an_acte_exported_by_the_tdt_becomes_one_dossier_with_its_metadata(

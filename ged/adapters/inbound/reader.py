@@ -7,12 +7,14 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ged.adapters.inbound.actes_files import read_actes
+from ged.adapters.inbound.parapheur import read_parapheur
 from ged.adapters.inbound.sources import InputLimits, UnreadableInput, open_input
 from ged.adapters.inbound.spool import InboundSpool
 from ged.domain.inbound import Profile
 from ged.services.inbound.model import InboundRefused, Parsed, Source
 
-ProfileReader = Callable[[Source, str, "ReadContext"], Parsed]
+# the input's files, its original name (None: unknown) and what readers may need
+ProfileReader = Callable[[Source, str | None, "ReadContext"], Parsed]
 
 
 class ReadContext:
@@ -23,11 +25,15 @@ class ReadContext:
         self.limits, self.spool, self.stack = limits, spool, stack
 
 
-def _actes(source: Source, name: str, context: ReadContext) -> Parsed:
+def _actes(source: Source, name: str | None, context: ReadContext) -> Parsed:
     return read_actes(source, context.limits)
 
 
-READERS: dict[Profile, ProfileReader] = {Profile.ACTES: _actes}
+def _parapheur(source: Source, name: str | None, context: ReadContext) -> Parsed:
+    return read_parapheur(source, name, context.limits)
+
+
+READERS: dict[Profile, ProfileReader] = {Profile.ACTES: _actes, Profile.PARAPHEUR: _parapheur}
 
 
 class InboundReaders:
@@ -44,7 +50,7 @@ class InboundReaders:
                 detail = f"Import refusé : entrée illisible ({exc.issue.message})"
                 raise InboundRefused(detail, issues=[exc.issue]) from exc
             context = ReadContext(self.limits, self.spool, stack)
-            yield READERS[profile](source, _stem(name or path.name), context)
+            yield READERS[profile](source, _stem(name) if name else None, context)
 
 
 def _stem(name: str) -> str:

@@ -10,6 +10,9 @@ the most specific entry winning::
     "DE 7.1" = "DELIB-BUDGET" # matière 7.1 (décisions budgétaires)
     "*" = "ACTES"             # any other acte
 
+    [inbound.parapheur]
+    plan = "PARAPHEUR"
+
 Without a table, dossiers are made outside the plan; with an actes table, an acte none of its
 entries matches is refused (it would otherwise land somewhere nobody chose).
 """
@@ -26,7 +29,7 @@ from ged.domain.inbound import Profile
 from ged.services.inbound.model import InboundBundle
 
 NATURES = ("DE", "AR", "AI", "CC", "BF", "AU")
-_SINGLE_NODE: tuple[Profile, ...] = ()  # profiles whose dossiers all go to one plan node
+_SINGLE_NODE = (Profile.PARAPHEUR,)  # profiles whose dossiers all go to one plan node
 _ACTES_KEY = re.compile(r"^(\*|(?:DE|AR|AI|CC|BF|AU)(?: [0-9]+(?:\.[0-9]+){0,4})?)$")
 
 
