@@ -17,11 +17,13 @@ from datetime import date, datetime
 class Profile(enum.StrEnum):
     ACTES = "actes"
     PARAPHEUR = "parapheur"
+    SEANCE = "seance"
 
 
 PROFILE_LABELS = {
     Profile.ACTES: "acte",
     Profile.PARAPHEUR: "dossier du parapheur",
+    Profile.SEANCE: "séance",
 }
 
 

@@ -18,6 +18,7 @@ from tests.fixtures.inbound_samples import (
     ActeSample,
     Parapheur4Sample,
     ParapheurSample,
+    SeanceSample,
     pdf,
     tar_gz_bytes,
     zip_bytes,
@@ -178,6 +179,23 @@ def test_an_iparapheur_4_zip_takes_its_id_from_the_uploaded_name(server: GedServ
 
     assert named.status_code == 201, named.text
     assert named.json()["business_id"] == "ARRETE-2026-031"
+
+
+def test_a_seance_zip_is_linked_to_the_acte_imported_before_it(server: GedServer) -> None:
+    service_id = setup_service(server)
+    acte = post_import(server, service_id, tar_gz_bytes(ActeSample().files()), "acte.tar.gz")
+    assert acte.status_code == 201, acte.text
+
+    voted = post_import(server, service_id, zip_bytes(SeanceSample().files()), "s.zip", "seance")
+
+    assert voted.status_code == 201, voted.text
+    assert [(link["number"], link["acte_dossier_id"]) for link in voted.json()["links"]] == [
+        ("2026_014", acte.json()["dossier_id"])
+    ]
+    with server.client() as client:
+        seen = client.get(f"/api/v1/imports/actes/{ActeSample().id_acte}").json()
+    assert seen["links"][0]["seance_dossier_id"] == voted.json()["dossier_id"]
+    assert not list((server.home / "spool").glob("inbound-*"))
 
 
 def spooled(server: GedServer) -> list[Path]:

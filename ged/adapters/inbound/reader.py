@@ -7,22 +7,16 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ged.adapters.inbound.actes_files import read_actes
+from ged.adapters.inbound.context import ReadContext
 from ged.adapters.inbound.parapheur import read_parapheur
+from ged.adapters.inbound.seance_files import read_seance
 from ged.adapters.inbound.sources import InputLimits, UnreadableInput, open_input
 from ged.adapters.inbound.spool import InboundSpool
 from ged.domain.inbound import Profile
 from ged.services.inbound.model import InboundRefused, Parsed, Source
 
 # the input's files, its original name (None: unknown) and what readers may need
-ProfileReader = Callable[[Source, str | None, "ReadContext"], Parsed]
-
-
-class ReadContext:
-    """What a profile's reader may need beyond the input: limits, and temp files for the
-    archives nested in it (kept until the import is over)."""
-
-    def __init__(self, limits: InputLimits, spool: InboundSpool, stack: ExitStack) -> None:
-        self.limits, self.spool, self.stack = limits, spool, stack
+ProfileReader = Callable[[Source, str | None, ReadContext], Parsed]
 
 
 def _actes(source: Source, name: str | None, context: ReadContext) -> Parsed:
@@ -33,7 +27,15 @@ def _parapheur(source: Source, name: str | None, context: ReadContext) -> Parsed
     return read_parapheur(source, name, context.limits)
 
 
-READERS: dict[Profile, ProfileReader] = {Profile.ACTES: _actes, Profile.PARAPHEUR: _parapheur}
+def _seance(source: Source, name: str | None, context: ReadContext) -> Parsed:
+    return read_seance(source, context)
+
+
+READERS: dict[Profile, ProfileReader] = {
+    Profile.ACTES: _actes,
+    Profile.PARAPHEUR: _parapheur,
+    Profile.SEANCE: _seance,
+}
 
 
 class InboundReaders:

@@ -12,6 +12,8 @@ the most specific entry winning::
 
     [inbound.parapheur]
     plan = "PARAPHEUR"
+    [inbound.seance]
+    plan = "SEANCES"
 
 Without a table, dossiers are made outside the plan; with an actes table, an acte none of its
 entries matches is refused (it would otherwise land somewhere nobody chose).
@@ -29,7 +31,10 @@ from ged.domain.inbound import Profile
 from ged.services.inbound.model import InboundBundle
 
 NATURES = ("DE", "AR", "AI", "CC", "BF", "AU")
-_SINGLE_NODE = (Profile.PARAPHEUR,)  # profiles whose dossiers all go to one plan node
+_SINGLE_NODE = (
+    Profile.PARAPHEUR,
+    Profile.SEANCE,
+)  # profiles whose dossiers all go to one plan node
 _ACTES_KEY = re.compile(r"^(\*|(?:DE|AR|AI|CC|BF|AU)(?: [0-9]+(?:\.[0-9]+){0,4})?)$")
 
 
