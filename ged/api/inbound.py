@@ -97,11 +97,27 @@ def _setup(request: Request) -> InboundSetup:
     return setup
 
 
+_ARCHIVE_BODY = {"schema": {"type": "string", "format": "binary"}}
+
+
 @router.post(
     "/imports",
     status_code=201,
     response_model=ImportOut,
-    responses={200: {"model": ImportOut, "description": "déjà importé : rien de nouveau"}},
+    responses={
+        200: {"model": ImportOut, "description": "déjà importé : rien de nouveau"},
+        409: {"description": "identifiant métier déjà importé avec d'autres fichiers"},
+        422: {"description": "entrée refusée : tous ses problèmes (issues), rien d'enregistré"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                kind: _ARCHIVE_BODY
+                for kind in ("application/zip", "application/gzip", "application/x-tar")
+            },
+        }
+    },
 )
 async def create_import(
     request: Request,
