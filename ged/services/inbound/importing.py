@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from ged.domain.access import Principal
 from ged.domain.errors import InvalidError, Issue, NotFoundError
@@ -36,13 +36,14 @@ from ged.services.inbound.model import (
     ImportRequest,
     ImportResult,
     InboundBundle,
+    InboundConflict,
     InboundRefused,
     Parsed,
     Source,
 )
-from ged.services.inbound.replay import replay, result_of
+from ged.services.inbound.replay import links_of, replay
 from ged.services.inbound.setup import InboundSetup
-from ged.services.ports import ContentRef
+from ged.services.ports import ContentRef, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,38 @@ def import_inbound(
             return replay(ctx, actor, known, _hashed_fingerprint(parsed.source, bundle))
         refs = _store(ctx, parsed.source, bundle)
     filing = _prepare(ctx, actor, request.service_id, plan_node_id, bundle, refs)
+    return _file(ctx, actor, filing, refs)
+
+
+def _file(
+    ctx: Context, actor: Principal, filing: _Filing, refs: Sequence[ContentRef]
+) -> ImportResult:
+    """Writes the import, or answers the one that committed the same identifier first."""
     try:
         _write(ctx, actor, filing, refs)
     except _Raced:
         _forget(ctx, refs)
+        record = filing.record
         with ctx.uow() as uow:
-            raced = uow.inbound.get(actor.organisation_id, bundle.profile, bundle.business_id)
-        if raced is None:  # the other import was rolled back in between: nothing to answer
-            raise
-        return replay(ctx, actor, raced, filing.record.fingerprint)
+            raced = uow.inbound.get(record.organisation_id, record.profile, record.business_id)
+        if raced is None:  # claimed by a row since removed: nothing to answer with
+            raise InboundConflict(
+                f"« {record.business_id} » était importé au même moment : réessayez"
+            ) from None
+        return replay(ctx, actor, raced, record.fingerprint)
     except BaseException:
         _forget(ctx, refs)
         raise
-    return result_of(ctx, actor, filing.record, created=True)
+    return _created(ctx, filing)
+
+
+def _created(ctx: Context, filing: _Filing) -> ImportResult:
+    """What the import made, from memory; only its links are read (the other side's)."""
+    keys = {claim.key for claim in _link_claims(filing)}
+    with ctx.uow() as uow:
+        links = links_of(uow, filing.record, keys)
+    named = tuple((d, v.filename) for d, v in zip(filing.documents, filing.versions, strict=True))
+    return ImportResult(filing.record, True, named, links)
 
 
 def _check_service(ctx: Context, actor: Principal, service_id: str) -> None:
@@ -210,29 +230,33 @@ def _prepare(
 
 
 def _write(ctx: Context, actor: Principal, filing: _Filing, refs: Sequence[ContentRef]) -> None:
+    """ONE transaction: the dossier, its events, documents, histories, links, record, log."""
     now = ctx.clock()
     with ctx.uow() as uow:
         uow.repo.add_dossier(filing.dossier, now)
         if not uow.inbound.claim(filing.record):  # rolled back: the dossier row goes too
             raise _Raced(filing.record.business_id)
         for event in filing.bundle.events:
-            name = event.name
-            uow.lifecycle.set_event(
-                filing.dossier.id, event_key(name), name, event.on, now, actor.id
-            )
-        pks = uow.repo.add_documents(list(filing.documents))
-        uow.repo.ensure_blobs(list(refs), now)
-        uow.repo.add_versions(list(filing.versions))
-        uow.repo.search.index_many(
-            [
-                (pks[doc.id], index_fields(doc, version.filename, ""))
-                for doc, version in zip(filing.documents, filing.versions, strict=True)
-            ]
-        )
+            key = event_key(event.name)
+            uow.lifecycle.set_event(filing.dossier.id, key, event.name, event.on, now, actor.id)
+        _write_documents(uow, filing, refs, now)
         uow.inbound.add_events(_history(filing))
         uow.inbound.add_links(_link_claims(filing))
         uow.log_many(_log_specs(actor, filing))
         uow.commit()
+
+
+def _write_documents(
+    uow: UnitOfWork, filing: _Filing, refs: Sequence[ContentRef], now: datetime
+) -> None:
+    """Each table in one round trip, as the bulk import writes them."""
+    pks = uow.repo.add_documents(list(filing.documents))
+    uow.repo.ensure_blobs(list(refs), now)
+    uow.repo.add_versions(list(filing.versions))
+    pairs = zip(filing.documents, filing.versions, strict=True)
+    uow.repo.search.index_many(
+        [(pks[doc.id], index_fields(doc, version.filename, "")) for doc, version in pairs]
+    )
 
 
 def _history(filing: _Filing) -> list[DocumentEvent]:

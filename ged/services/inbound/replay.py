@@ -72,10 +72,16 @@ def _with_filename(uow: UnitOfWork, actor: Principal, document_id: str) -> tuple
 
 
 def _links(uow: UnitOfWork, record: InboundRecord) -> tuple[DeliberationLink, ...]:
-    """The links this import's dossier takes part in, on either side."""
-    keys = sorted({claim.key for claim in uow.inbound.claims_of(record.dossier_id)})
+    keys = {claim.key for claim in uow.inbound.claims_of(record.dossier_id)}
+    return links_of(uow, record, keys)
+
+
+def links_of(
+    uow: UnitOfWork, record: InboundRecord, keys: set[str]
+) -> tuple[DeliberationLink, ...]:
+    """The links this import's dossier takes part in (through these keys), on either side."""
     if not keys:
         return ()
-    pairs = pair_links(uow.inbound.links(record.organisation_id, keys))
-    mine = (record.dossier_id,)
-    return tuple(p for p in pairs if mine[0] in (p.acte_dossier_id, p.seance_dossier_id))
+    pairs = pair_links(uow.inbound.links(record.organisation_id, sorted(keys)))
+    mine = record.dossier_id
+    return tuple(p for p in pairs if mine in (p.acte_dossier_id, p.seance_dossier_id))
