@@ -145,15 +145,14 @@ def _documents(el: etree._Element) -> list[SeanceDocument]:
         name = attr(doc, "nom") or ""
         path = attr(doc, "relname") or attr(doc, "relName") or name
         signature = child(doc, "signature")
+        signed_as = attr(signature, "formatSignature") if signature is not None else None
         found.append(
             SeanceDocument(
                 kind=attr(doc, "type") or "",
                 name=name,
                 path=path.replace("\\", "/"),
                 title=text(doc, "titre"),
-                signature_format=attr(signature, "formatSignature") or ""
-                if signature is not None
-                else "",
+                signature_format=signed_as or "",
             )
         )
     return found
