@@ -12,6 +12,7 @@ import stat
 import tarfile
 import zipfile
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -48,57 +49,55 @@ class UnreadableInput(Exception):
         self.issue = issue
 
 
-class DirectorySource:
+class _ListedSource(ABC):
+    """Files known by relative path and size when the input was opened."""
+
+    def __init__(self, sizes: dict[str, int]) -> None:
+        self._sizes = sizes
+
+    def names(self) -> list[str]:
+        return list(self._sizes)
+
+    def size(self, name: str) -> int:
+        return self._sizes[name]
+
+    def open(self, name: str) -> IO[bytes]:
+        if name not in self._sizes:
+            raise KeyError(name)
+        return self._open(name)
+
+    @abstractmethod
+    def _open(self, name: str) -> IO[bytes]: ...
+
+
+class DirectorySource(_ListedSource):
     """A folder's regular files, by relative POSIX path; links and special files refused."""
 
     def __init__(self, root: Path, limits: InputLimits) -> None:
+        super().__init__(_walk(root, limits))
         self.root = root
-        self._sizes = _walk(root, limits)
 
-    def names(self) -> list[str]:
-        return list(self._sizes)
-
-    def size(self, name: str) -> int:
-        return self._sizes[name]
-
-    def open(self, name: str) -> IO[bytes]:
-        if name not in self._sizes:
-            raise KeyError(name)
+    def _open(self, name: str) -> IO[bytes]:
         return (self.root / name).open("rb")
 
 
-class SingleFileSource:
+class SingleFileSource(_ListedSource):
     def __init__(self, path: Path) -> None:
+        super().__init__({path.name: path.stat().st_size})
         self.path = path
 
-    def names(self) -> list[str]:
-        return [self.path.name]
-
-    def size(self, name: str) -> int:
-        return self.path.stat().st_size
-
-    def open(self, name: str) -> IO[bytes]:
-        if name != self.path.name:
-            raise KeyError(name)
+    def _open(self, name: str) -> IO[bytes]:
         return self.path.open("rb")
 
 
-class PackageSource:
+class PackageSource(_ListedSource):
     """A checked zip or tar (``seda.package.Package``)."""
 
     def __init__(self, package: Package) -> None:
-        self._sizes = dict(package.entries)
+        super().__init__(dict(package.entries))
         self._package = package
 
-    def names(self) -> list[str]:
-        return list(self._sizes)
-
-    def size(self, name: str) -> int:
-        return self._sizes[name]
-
-    def open(self, name: str) -> IO[bytes]:
-        if name not in self._sizes:
-            raise KeyError(name)
+    def _open(self, name: str) -> IO[bytes]:
         return cast(IO[bytes], _Guarded(self._package.open(name), name))
 
 
