@@ -24,6 +24,8 @@ from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
+from ged.adapters.inbound.reader import InboundReaders
+from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
 from ged.adapters.signatures.anchors import anchor_folders, load_anchors
 from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
@@ -32,6 +34,8 @@ from ged.domain.errors import InvalidError
 from ged.private_files import tighten_folder
 from ged.services.agreements import Agreement
 from ged.services.context import Context
+from ged.services.inbound.settings import InboundSettings
+from ged.services.inbound.setup import InboundSetup
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
@@ -184,7 +188,7 @@ def build_context(
         migrate(engine)
     store = blobs or make_blob_store(settings)
     replica = replica or make_replica_store(settings)
-    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX))
+    spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX, INBOUND_PREFIX))
     # apart from the spool, which transfers may share: a message's attachments, being decoded
     scratch = OwnedTempDir(settings.home / "scratch", (PARTS_PREFIX,))
     closers: list[Callable[[], None]] = []
@@ -281,6 +285,17 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
     }
     connector = partial(build_connector, settings)
     return TransferSetup(agreements, connector, settings.transfer_spool, load_signer(settings))
+
+
+def build_inbound_setup(settings: Settings) -> InboundSetup:
+    """The import profiles' readers, the ``[inbound]`` table of ``config.toml`` (refused whole
+    when wrong: ``inbound_misconfigured``) and the spool for uploaded bodies."""
+    spool = InboundSpool(OwnedTempDir(settings.home / "spool", (INBOUND_PREFIX,)))
+    return InboundSetup(
+        read=InboundReaders(spool),
+        spool=spool.body,
+        settings=InboundSettings.from_table(settings.inbound),
+    )
 
 
 def build_connector(settings: Settings, name: str) -> Connector:

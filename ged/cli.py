@@ -29,7 +29,8 @@ from ged.domain.errors import (
     NotFoundError,
     UnavailableError,
 )
-from ged.domain.model import Role
+from ged.domain.inbound import Profile
+from ged.domain.model import Role, Service
 from ged.domain.search import SearchQuery
 from ged.services import admin, documents, importer
 from ged.services.context import Context
@@ -224,10 +225,11 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
 
     from ged.adapters.blobstore.audit import audit_blobs
     from ged.api.app import create_app
-    from ged.bootstrap import build_transfer_setup
+    from ged.bootstrap import build_inbound_setup, build_transfer_setup
 
     os.umask(0o077)  # whatever the server creates (spools, blobs, journals) is its own
     setup = run(lambda: build_transfer_setup(env.settings))
+    inbound = run(lambda: build_inbound_setup(env.settings))
     ctx, spool = env.context(), env.settings.home / "spool"
     app = create_app(
         ctx,
@@ -235,6 +237,7 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
         scheduler_interval=env.settings.transfer_poll_interval_s,
         audit=lambda stop: audit_blobs(ctx, spool, stop=stop).clean,
         audit_interval=env.settings.audit_interval_s,
+        inbound=inbound,
     )
     servers = [
         uvicorn.Server(
@@ -399,8 +402,14 @@ def services_create(
 
 
 @main.command("import")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--service", "service_seda", required=True, help="Identifiant SEDA du service")
+@click.option(
+    "--profile",
+    type=click.Choice([p.value for p in Profile]),
+    default=None,
+    help="Export d'un système métier : actes (TdT), parapheur (i-Parapheur), seance (web-delib)",
+)
 @click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
 @click.option("--organisation", default=None)
 @click.option(
@@ -409,20 +418,26 @@ def services_create(
 @pass_env
 def import_dir(
     env: Env,
-    directory: Path,
+    path: Path,
     service_seda: str,
+    profile: str | None,
     as_user: str,
     organisation: str | None,
     no_process: bool,
 ) -> None:
-    """Importe une arborescence : chaque dossier devient un dossier, chaque fichier un document."""
+    """Importe une arborescence (chaque dossier devient un dossier, chaque fichier un document),
+    ou avec --profile l'export d'un système métier (dossier, zip ou tar.gz) : tout ou rien."""
+    if profile is not None:
+        from ged.cli_inbound import import_profile
+
+        import_profile(env, Profile(profile), path, service_seda, as_user, organisation, no_process)
+        return
+    if not path.is_dir():
+        raise click.BadParameter(f"{path} n'est pas un dossier (ou précisez --profile)")
     ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
-    with ctx.uow() as uow:
-        svc = uow.repo.find_service(actor.organisation_id, service_seda)
-    if svc is None:
-        fail(NotFoundError(f"Service « {service_seda} » introuvable"))
-    total = sum(1 for _ in directory.rglob("*") if _.is_file() and not _.is_symlink())
+    svc = service_of(env, actor, service_seda)
+    total = sum(1 for _ in path.rglob("*") if _.is_file() and not _.is_symlink())
     started = time.monotonic()
     with click.progressbar(length=total, label="Import", file=sys.stderr) as bar:
         last = [0]
@@ -433,7 +448,7 @@ def import_dir(
 
         summary = run(
             lambda: importer.import_tree(
-                ctx, actor, directory, svc.id, progress=progress, process=not no_process
+                ctx, actor, path, svc.id, progress=progress, process=not no_process
             )
         )
     elapsed = max(time.monotonic() - started, 1e-9)
@@ -444,8 +459,17 @@ def import_dir(
     )
     if summary.skipped:
         click.echo(f"{len(summary.skipped)} fichiers ignorés :")
-        for path, reason in summary.skipped:
-            click.echo(f"  - {path} : {reason}")
+        for skipped, reason in summary.skipped:
+            click.echo(f"  - {skipped} : {reason}")
+
+
+def service_of(env: Env, actor: Principal, seda_identifier: str) -> Service:
+    """The actor's organisation's service with this SEDA identifier (code 3 otherwise)."""
+    with env.context().uow() as uow:
+        svc = uow.repo.find_service(actor.organisation_id, seda_identifier)
+    if svc is None:
+        fail(NotFoundError(f"Service « {seda_identifier} » introuvable"))
+    return svc
 
 
 @main.command()

@@ -63,6 +63,8 @@ class Settings:
     # [trust_anchors] table: organisation name or id = folder of PEM certificates it trusts
     # for signatures (besides $GEDSAE_HOME/trust/, trusted for every organisation)
     trust_anchors: dict[str, Any] = field(default_factory=dict)
+    # [inbound] table: where imported actes, parapheur folders and séances go in the plan
+    inbound: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -129,8 +131,8 @@ def _from_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env() -> dict[str, Any]:
-    tables = {"home", "connectors", "agreements", "replica", "trust_anchors"}
-    names = {f.name for f in fields(Settings)} - tables
+    tables = {"connectors", "agreements", "replica", "trust_anchors", "inbound"}
+    names = {f.name for f in fields(Settings)} - {"home", *tables}
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):

@@ -12,10 +12,12 @@ from fastapi import FastAPI
 
 from ged import __version__, problems
 from ged.api import admin, documents, filing, search
+from ged.api import inbound as inbound_api
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
 from ged.http_hardening import hardened_app
 from ged.services.context import Context
+from ged.services.inbound.setup import InboundSetup
 from ged.services.processing import process_pending
 from ged.services.transfer_runner import run_all
 from ged.services.transfer_setup import TransferSetup
@@ -104,6 +106,7 @@ def create_app(
     scheduler_interval: float = 0.0,
     audit: Audit | None = None,
     audit_interval: float = 0.0,
+    inbound: InboundSetup | None = None,
 ) -> FastAPI:
     app = hardened_app(
         lifespan=lifespan,
@@ -117,11 +120,13 @@ def create_app(
     app.state.scheduler_interval = scheduler_interval
     app.state.audit = audit
     app.state.audit_interval = audit_interval
+    app.state.inbound = inbound
     problems.install(app)
     for module in (admin, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(lifecycle_api.router, prefix="/api/v1")
     app.include_router(transfers_api.router, prefix="/api/v1")
+    app.include_router(inbound_api.router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["santé"])
     def healthz() -> dict[str, str]:

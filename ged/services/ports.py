@@ -29,6 +29,7 @@ from ged.domain.signatures import SignatureCheck
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
     from ged.services.fixity import FixityRepository
+    from ged.services.inbound.repository import InboundRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
@@ -281,6 +282,11 @@ class UnitOfWork(Protocol):
     @property
     def fixity(self) -> FixityRepository:
         """The recorded blobs stored copies are checked against, and their damage."""
+        ...
+
+    @property
+    def inbound(self) -> InboundRepository:
+        """Imports from the business systems: records, circuit histories, links."""
         ...
 
 

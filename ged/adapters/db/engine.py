@@ -84,4 +84,5 @@ def migrate(engine: Engine) -> None:
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        # every head: revisions written side by side may share a parent until they are merged
         command.upgrade(cfg, "heads")

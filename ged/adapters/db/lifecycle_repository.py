@@ -376,9 +376,10 @@ class SqlLifecycleRepository:
         ]
 
     def delete_dossier_content(self, dossier_id: str) -> None:
-        """Removes documents, versions, extracted texts, signature reports and the relations
-        between the documents (the search entries are the search index's business); the
-        dossier row stays, as the tombstone's anchor."""
+        """Removes documents, versions, extracted texts, signature reports, the relations
+        between the documents and what imports recorded of them (circuit histories, délibération
+        links); the search entries are the search index's business; the dossier row stays, as
+        the tombstone's anchor."""
         doc_ids = select(t.documents.c.id).where(t.documents.c.dossier_id == dossier_id)
         relations = t.document_relations
         self.conn.execute(
@@ -388,6 +389,8 @@ class SqlLifecycleRepository:
         )
         reports = t.signature_reports
         self.conn.execute(delete(reports).where(reports.c.document_id.in_(doc_ids)))
+        for table in (t.document_events, t.inbound_links):  # imported documents' history, links
+            self.conn.execute(delete(table).where(table.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.texts).where(t.texts.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.versions).where(t.versions.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.documents).where(t.documents.c.dossier_id == dossier_id))

@@ -430,3 +430,44 @@ signature_reports = Table(
     Column("checked_at", TS, nullable=False),
     Index("ix_signature_reports_status", "status"),
 )
+
+# -- imports from the business systems (migration 0013) ---------------------------------------
+
+# one row per imported business object (IDActe, parapheur folder id, séance id)
+inbound_records = Table(
+    "inbound_records",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), primary_key=True),
+    Column("profile", String(20), primary_key=True),  # actes | parapheur | seance
+    Column("business_id", String(200), primary_key=True),
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("documents", JSON, nullable=False),
+    Column("imported_at", TS, nullable=False),
+    Column("imported_by", String(200), nullable=False),
+)
+
+# each side of a délibération ↔ acte link (number and decision date), whichever came first
+inbound_links = Table(
+    "inbound_links",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), primary_key=True),
+    Column("link_key", String(300), primary_key=True),
+    Column("side", String(20), primary_key=True),  # acte | deliberation
+    Column("dossier_id", ID, ForeignKey("dossiers.id"), primary_key=True, index=True),
+    Column("document_id", ID, ForeignKey("documents.id"), index=True),
+    Column("number", String(100), nullable=False),
+)
+
+# a document's circuit before it was imported (visas, signatures), as its system recorded it
+document_events = Table(
+    "document_events",
+    metadata,
+    Column("document_id", ID, ForeignKey("documents.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("occurred_at", TS, nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("agent", String(500), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("source", String(50), nullable=False),
+)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
 from ged.adapters.db.fixity_repository import SqlFixityRepository
+from ged.adapters.db.inbound_repository import SqlInboundRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.relation_repository import SqlRelationRepository
 from ged.adapters.db.repository import SqlRepository
@@ -214,3 +215,8 @@ class SqlUnitOfWork:
     def fixity(self) -> SqlFixityRepository:
         """Recorded blobs and their damage, on this unit of work's connection."""
         return SqlFixityRepository(self.conn)
+
+    @property
+    def inbound(self) -> SqlInboundRepository:
+        """Imports from the business systems, on this unit of work's connection."""
+        return SqlInboundRepository(self.conn)
