@@ -259,6 +259,28 @@ class VersionOut(BaseModel):
         )
 
 
+class RelatedOut(BaseModel):
+    """Documents related to this one, by identifier."""
+
+    attachment_of: str | None = Field(
+        default=None, description="the e-mail this document was attached to"
+    )
+    attachments: list[str] = Field(default=[], description="this e-mail's attachments")
+    signature_of: str | None = Field(
+        default=None, description="the document this detached signature (.p7s) signs"
+    )
+    signatures: list[str] = Field(default=[], description="detached signatures of this document")
+
+    @classmethod
+    def of(cls, view: DocumentView) -> RelatedOut:
+        return cls(
+            attachment_of=view.attachment_of[0] if view.attachment_of else None,
+            attachments=view.attachments,
+            signature_of=view.signature_of[0] if view.signature_of else None,
+            signatures=view.signatures,
+        )
+
+
 class DocumentOut(BaseModel):
     id: str
     dossier_id: str
@@ -314,28 +336,6 @@ class DocumentOut(BaseModel):
             updated_at=d.updated_at,
             versions=[VersionOut.of(v) for v in versions] if versions is not None else None,
             damaged=any(v.damage for v in versions) if versions is not None else None,
-        )
-
-
-class RelatedOut(BaseModel):
-    """Documents related to this one, by identifier."""
-
-    attachment_of: str | None = Field(
-        default=None, description="the e-mail this document was attached to"
-    )
-    attachments: list[str] = Field(default=[], description="this e-mail's attachments")
-    signature_of: str | None = Field(
-        default=None, description="the document this detached signature (.p7s) signs"
-    )
-    signatures: list[str] = Field(default=[], description="detached signatures of this document")
-
-    @classmethod
-    def of(cls, view: DocumentView) -> RelatedOut:
-        return cls(
-            attachment_of=view.attachment_of[0] if view.attachment_of else None,
-            attachments=view.attachments,
-            signature_of=view.signature_of[0] if view.signature_of else None,
-            signatures=view.signatures,
         )
 
 
