@@ -141,17 +141,26 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
 
 
 @main.command()
-@click.option("--organisation", default="Organisation par défaut", show_default=True)
+@click.option(
+    "--organisation-name",
+    "--organisation",
+    "organisation_name",
+    envvar="GEDSAE_ORGANISATION_NAME",
+    default=None,
+    help="Nom de la première organisation (« Commune de … ») : il figure dans le certificat de "
+    "signature et sur les bordereaux ; demandé s'il manque et que le terminal le permet",
+)
 @pass_env
-def init(env: Env, organisation: str) -> None:
-    """Crée l'instance (base, stockage, première organisation) et affiche le jeton administrateur."""
+def init(env: Env, organisation_name: str | None) -> None:
+    """Crée l'instance (base, stockage, première organisation, clé de signature) et affiche le
+    jeton administrateur."""
+    if _instance_state(env.settings)[0]:
+        click.echo(f"Instance déjà initialisée dans {env.settings.home}")
+        return
+    name = _organisation_name(organisation_name)  # before anything is created
     env.settings.home.mkdir(parents=True, exist_ok=True)
     ctx = env.context()
-    with ctx.uow() as uow:
-        if uow.repo.list_organisations():
-            click.echo(f"Instance déjà initialisée dans {env.settings.home}")
-            return
-    org = run(lambda: admin.create_organisation(ctx, "system", organisation))
+    org = run(lambda: admin.create_organisation(ctx, "system", name))
     issued = run(
         lambda: admin.create_principal(
             ctx,
@@ -174,29 +183,49 @@ def init(env: Env, organisation: str) -> None:
     click.echo(issued.token)
 
 
-@main.command()
-@click.option("--quiet", is_flag=True)
-@pass_env
-def status(env: Env, quiet: bool) -> None:
-    """Indique si l'instance est initialisée (code 0) ou non (code 3)."""
+def _organisation_name(given: str | None) -> str:
+    """The name given, or asked on a terminal; never a made-up default, since it is written
+    into the signing certificate and onto every slip."""
+    if given is None and sys.stdin.isatty():
+        given = click.prompt("Nom de l'organisation (par exemple « Commune de Saint-Malo »)")
+    if given is None or not given.strip():
+        raise click.UsageError(
+            "--organisation-name est obligatoire : le nom de l'organisation figure dans le "
+            "certificat de signature et sur les bordereaux (par exemple "
+            '--organisation-name "Commune de Saint-Malo", ou GEDSAE_ORGANISATION_NAME)'
+        )
+    return " ".join(given.split())
+
+
+def _instance_state(settings: Settings) -> tuple[int, bool]:
+    """(organisations, migrations pending), read without creating or migrating anything."""
     from sqlalchemy import func, select
     from sqlalchemy.exc import DBAPIError
 
     from ged.adapters.db.engine import make_engine, pending_migrations
     from ged.adapters.db.tables import organisations
 
-    db = env.settings.home / "gedsae.db"
-    if env.settings.database_url.startswith("sqlite") and not db.exists():
+    db = settings.home / "gedsae.db"
+    if settings.database_url.startswith("sqlite") and not db.exists():
+        return 0, True
+    engine = make_engine(settings.database_url)
+    try:
+        behind = pending_migrations(engine)
+        with engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(organisations)).scalar_one()
+    except DBAPIError:
         count, behind = 0, True
-    else:
-        engine = make_engine(env.settings.database_url)
-        try:
-            behind = pending_migrations(engine)
-            with engine.connect() as conn:
-                count = conn.execute(select(func.count()).select_from(organisations)).scalar_one()
-        except DBAPIError:
-            count = 0
+    finally:
         engine.dispose()
+    return count, behind
+
+
+@main.command()
+@click.option("--quiet", is_flag=True)
+@pass_env
+def status(env: Env, quiet: bool) -> None:
+    """Indique si l'instance est initialisée (code 0) ou non (code 3)."""
+    count, behind = _instance_state(env.settings)
     if not quiet:
         state = "initialisée" if count else "non initialisée"
         click.echo(

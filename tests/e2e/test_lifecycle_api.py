@@ -20,6 +20,7 @@ from seda.safexml import log_entries, parse_bytes
 from seda.schemaset import official_schema
 from seda.versions import SedaVersion, version_from_namespace
 from tests.fixtures.ged import Ged
+from tests.fixtures.processes import INIT
 from tests.fixtures.seda_corpus import shared_path
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
@@ -216,7 +217,7 @@ def gedsae(*args: str, code: int = 0) -> str:
 
 
 def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) -> None:
-    gedsae("init")
+    gedsae(*INIT)
     bad = tmp_path / "regles.csv"
     bad.write_text(BAD_VITAM, encoding="utf-8")
     out = gedsae("rules", "import", str(bad), code=1)

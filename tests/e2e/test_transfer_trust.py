@@ -14,7 +14,7 @@ from lxml import etree
 from seda.replies import build_transfer_reply
 from seda.versions import SedaVersion
 from tests.fixtures.due_dossiers import file_due, lifecycle_phase
-from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, ORGANISATION, Service, gedsae_cli, new_port
 
 
 @dataclass
@@ -37,7 +37,7 @@ def serve(tmp_path: Path, services: list[Service], config: str = "") -> Instance
     """A fresh instance (scheduler off: the tests drive each step), started."""
     home, port = tmp_path / "ged", new_port()
     env = {"GEDSAE_HOME": str(home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    admin = gedsae_cli(env, "init").strip().splitlines()[-1]
+    admin = gedsae_cli(env, *INIT).strip().splitlines()[-1]
     (home / "config.toml").write_text(
         f"transfer_poll_interval_s = 0\nport = {port}\n\n{config}", encoding="utf-8"
     )
@@ -68,9 +68,6 @@ def test_hand_driven_routes_neither_make_a_dossier_permanent_nor_purge_its_conte
         assert content.status_code == 200 and content.content == filed.content
 
 
-DEFAULT_ORGANISATION = "Organisation par défaut"  # what `gedsae init` names the first one
-
-
 def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> str:
     """A drop-folder connector and an agreement of the first organisation using it."""
     outbox, replies = tmp_path / "outbox", tmp_path / "replies"
@@ -81,7 +78,7 @@ def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> st
         f'replies_dir = "{replies}"\n\n'
         f'[agreements.{agreement}]\nconnector = "depot"\nseda_version = "2.2"\n'
         f'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_DF"\n'
-        f'organisation = "{DEFAULT_ORGANISATION}"\n{extra}\n'
+        f'organisation = "{ORGANISATION}"\n{extra}\n'
     )
 
 
