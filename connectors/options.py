@@ -44,6 +44,10 @@ _OPTIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }  # fmt: skip
 
 
+def kinds() -> tuple[str, ...]:
+    return tuple(_OPTIONS)
+
+
 def known_options(kind: object) -> frozenset[str] | None:
     """Every key a ``[connectors.NAME]`` table of ``kind`` may hold; None for an unknown kind
     (the connector's own check names it)."""

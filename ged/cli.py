@@ -152,8 +152,8 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
 )
 @pass_env
 def init(env: Env, organisation_name: str | None) -> None:
-    """Crée l'instance (base, stockage, première organisation, clé de signature) et affiche le
-    jeton administrateur."""
+    """Crée l'instance (base, stockage, config.toml commenté, première organisation, clé de
+    signature) et affiche le jeton administrateur."""
     if _instance_state(env.settings)[0]:
         click.echo(f"Instance déjà initialisée dans {env.settings.home}")
         return
@@ -175,8 +175,11 @@ def init(env: Env, organisation_name: str | None) -> None:
     from ged.adapters.signing import ensure_signing_key
 
     certificate = ensure_signing_key(env.settings, org.name)
+    written = _write_config(env.settings)
     click.echo(f"Instance créée dans {env.settings.home}")
     click.echo(f"Organisation : {org.name} ({org.id})")
+    if written:
+        click.echo(f"Configuration commentée : {env.settings.config_file}")
     if certificate is not None:
         click.echo(f"Certificat de signature des versements (auto-signé) : {certificate}")
     click.echo("Jeton administrateur (affiché une seule fois, conservez-le) :")
@@ -195,6 +198,18 @@ def _organisation_name(given: str | None) -> str:
             '--organisation-name "Commune de Saint-Malo", ou GEDSAE_ORGANISATION_NAME)'
         )
     return " ".join(given.split())
+
+
+def _write_config(settings: Settings) -> bool:
+    """The commented ``config.toml`` (every key, its meaning, default and unit), unless the
+    operator already wrote one."""
+    from ged.config_template import render
+
+    if settings.config_file.exists():
+        return False
+    defaults = Settings(home=settings.home)  # the built-in defaults, not the environment's
+    settings.config_file.write_text(render(defaults), encoding="utf-8")
+    return True
 
 
 def _instance_state(settings: Settings) -> tuple[int, bool]:

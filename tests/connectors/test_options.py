@@ -10,7 +10,7 @@ import pytest
 
 import connectors
 from connectors.config import KINDS
-from connectors.options import known_options
+from connectors.options import kinds, known_options
 
 READ = re.compile(
     r"settings\.(?:text|optional_text|integer|number|flag|path|optional_path|secret)\(\s*\"(\w+)\""
@@ -41,3 +41,7 @@ def test_a_secret_is_known_in_each_of_its_three_spellings() -> None:
 
 def test_an_unknown_kind_has_no_declared_options() -> None:
     assert known_options("ftp") is None
+
+
+def test_every_kind_of_the_registry_declares_its_options() -> None:
+    assert sorted(kinds()) == sorted(KINDS)
