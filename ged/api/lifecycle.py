@@ -197,7 +197,8 @@ class SortIn(BaseModel):
 
 
 class RunIn(BaseModel):
-    as_of: date | None = None
+    as_of: date | None = Field(default=None, description="Today by default; never a day to come")
+    dry_run: bool = Field(default=False, description="Report what would change, write nothing")
 
 
 class RunOut(BaseModel):
@@ -205,6 +206,7 @@ class RunOut(BaseModel):
     examined: int
     transitions: list[dict[str, str | None]]
     held_back: int
+    dry_run: bool
 
 
 class ForecastOut(BaseModel):
@@ -482,7 +484,9 @@ async def lift_hold(hold_id: str, body: LiftIn, ctx: Ctx, caller: Caller) -> Hol
 # -- the engine and the forecast --------------------------------------------------------------
 @router.post("/lifecycle/run", response_model=RunOut)
 async def run(body: RunIn, ctx: Ctx, caller: Caller) -> RunOut:
-    report = await run_in_threadpool(lifecycle.run_lifecycle, ctx, caller, body.as_of)
+    report = await run_in_threadpool(
+        lambda: lifecycle.run_lifecycle(ctx, caller, body.as_of, dry_run=body.dry_run)
+    )
     transitions = [
         {"dossier_id": t.dossier_id, "from": t.before.value if t.before else None, "to": t.after}
         for t in report.transitions
@@ -492,6 +496,7 @@ async def run(body: RunIn, ctx: Ctx, caller: Caller) -> RunOut:
         examined=report.examined,
         transitions=transitions,
         held_back=report.held_back,
+        dry_run=report.dry_run,
     )
 
 
