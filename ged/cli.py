@@ -427,6 +427,25 @@ def services() -> None:
     """Services producteurs."""
 
 
+@services.command("list")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Format de l'API, pour les scripts")
+@pass_env
+def services_list(env: Env, as_user: str, organisation: str | None, as_json: bool) -> None:
+    """Liste les services producteurs de l'organisation : identifiant SEDA, nom, identifiant."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    found = run(lambda: admin.list_services(env.context(), actor))
+    if as_json:
+        shown = [{"id": s.id, "name": s.name, "seda_identifier": s.seda_identifier} for s in found]
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("Aucun service (gedsae services create NOM IDENTIFIANT_SEDA)")
+    for svc in sorted(found, key=lambda s: s.seda_identifier):
+        click.echo(f"{svc.seda_identifier}\t{svc.name}\t{svc.id}")
+
+
 @services.command("create")
 @click.argument("name")
 @click.argument("seda_identifier")
@@ -599,6 +618,14 @@ def log_verify(env: Env, with_sae: bool) -> None:
 # Retention rules, holds, the lifecycle engine and eliminations (ged/cli_lifecycle.py).
 LazyGroup.lazy.update(
     {n: f"ged.cli_lifecycle:{n}_group" for n in ("rules", "holds", "lifecycle", "eliminations")}
+)
+# Dossiers, their start events and the classification plan (ged/cli_dossiers.py, ged/cli_plan.py).
+LazyGroup.lazy.update(
+    {
+        "dossiers": "ged.cli_dossiers:dossiers_group",
+        "events": "ged.cli_dossiers:events_group",
+        "plan": "ged.cli_plan:plan_group",
+    }
 )
 # Transfers and connectors (ged/cli_transfers.py, ged/cli_connectors.py).
 LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})

@@ -173,7 +173,7 @@ def rules_bind(
         _plan_node_id(env, actor, target_id) if kind is BindingTarget.PLAN_NODE else target_id
     )
     run(lambda: rules.bind_rule(env.context(), actor, kind, resolved, rule_id, justification))
-    click.echo(f"{rule_id} rattachée à {target} {target_id}")
+    click.echo(f"{rule_id} rattachée ({labels.label(labels.RULE_ORIGINS, kind)}) : {target_id}")
 
 
 def _plan_node_id(env: Env, actor: Principal, code_or_id: str) -> str:

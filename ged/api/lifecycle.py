@@ -21,6 +21,7 @@ from ged.domain.errors import PayloadTooLargeError
 from ged.domain.lifecycle import (
     Binding,
     BindingTarget,
+    DossierEvent,
     EliminationProposal,
     ForecastRow,
     Hold,
@@ -189,6 +190,17 @@ class DossierLifecycleOut(BaseModel):
 class EventIn(BaseModel):
     name: str = Field(min_length=1, max_length=500)
     on: date
+
+
+class EventOut(BaseModel):
+    name: str
+    on: date
+    recorded_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def of(cls, e: DossierEvent) -> EventOut:
+        return cls(name=e.name, on=e.on, recorded_at=e.recorded_at, recorded_by=e.recorded_by)
 
 
 class SortIn(BaseModel):
@@ -433,6 +445,13 @@ def lifecycle_out(view: lifecycle.DossierLifecycle) -> DossierLifecycleOut:
 async def record_event(dossier_id: str, body: EventIn, ctx: Ctx, caller: Caller) -> Response:
     await run_in_threadpool(lifecycle.record_event, ctx, caller, dossier_id, body.name, body.on)
     return Response(status_code=204)
+
+
+@router.get("/dossiers/{dossier_id}/events", response_model=list[EventOut])
+async def list_events(dossier_id: str, ctx: Ctx, caller: Caller) -> list[EventOut]:
+    """The business events recorded on the dossier (start dates of its rules), by date."""
+    found = await run_in_threadpool(lifecycle.list_events, ctx, caller, dossier_id)
+    return [EventOut.of(e) for e in found]
 
 
 @router.post("/dossiers/{dossier_id}/sort", response_model=StateOut)

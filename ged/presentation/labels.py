@@ -15,6 +15,7 @@ every face of the GED — and the services that print slips — can share it.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -189,3 +190,18 @@ def count(number: int, singular: str, plural: str | None = None) -> str:
     """« 1 dossier », « 3 dossiers », « 0 dossier » (French: zero takes the singular)."""
     word = singular if number < 2 else (plural or singular + "s")
     return f"{number} {word}"
+
+
+def code_of(table: Mapping[str, str], text: str) -> str | None:
+    """The code ``text`` names in ``table``: the code itself or its French word, compared
+    without case or accents (« intermediaire », « DUA échue », ``due``); None when unknown."""
+    wanted = _plain(text)
+    for code, word in table.items():
+        if wanted in (_plain(code), _plain(word)):
+            return code
+    return None
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())

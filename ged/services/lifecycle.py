@@ -24,6 +24,7 @@ from ged.domain.lifecycle import (
     Assessment,
     Binding,
     BindingTarget,
+    DossierEvent,
     DossierFacts,
     EffectiveRule,
     ForecastRow,
@@ -320,6 +321,23 @@ def record_event(ctx: Context, actor: Principal, dossier_id: str, name: str, on:
         details = {"name": clean, "on": on.isoformat()}
         uow.log(actor.id, "dossier.event", "dossier", dossier.id, dossier.organisation_id, details)
         uow.commit()
+
+
+def list_events(ctx: Context, actor: Principal, dossier_id: str) -> list[DossierEvent]:
+    """The business events recorded on a dossier, by date; visible to whoever reads it."""
+    with ctx.uow() as uow:
+        dossier = load_dossier(uow, actor, dossier_id)
+        return uow.lifecycle.events_of(dossier.id)
+
+
+def recorded_phases(
+    ctx: Context, actor: Principal, dossiers: Sequence[Dossier]
+) -> dict[str, Phase]:
+    """The phase the engine last recorded for each of ``dossiers`` (read by ``actor``); a
+    dossier the engine has not yet seen has none."""
+    with ctx.uow() as uow:
+        states = uow.lifecycle.states_for([d.id for d in dossiers])
+    return {d.id: states[d.id].phase for d in dossiers if d.id in states}
 
 
 # -- sorting and transfers --------------------------------------------------------------------

@@ -75,3 +75,10 @@ def test_counts_agree_in_number_as_french_does() -> None:
     assert labels.count(2, "changement de phase", "changements de phase") == (
         "2 changements de phase"
     )
+
+
+def test_a_code_is_found_from_its_french_word_without_case_or_accents() -> None:
+    assert labels.code_of(labels.PHASES, "Intermediaire") == "intermediate"
+    assert labels.code_of(labels.PHASES, "dua ÉCHUE") == "due"
+    assert labels.code_of(labels.PHASES, "due") == "due"
+    assert labels.code_of(labels.PHASES, "bientôt") is None
