@@ -310,6 +310,7 @@ def test_hold_freezes_the_phase_until_lifted(ged: Ged) -> None:
     hold = holds.place_hold(ged.ctx, ged.admin, dossier.id, "contentieux", rule_id="HOL-1")
     assert (hold.rule_version, hold.ends_on) == (1, date(2022, 6, 1))
     indefinite = holds.place_hold(ged.ctx, ged.admin, dossier.id, "enquête pénale")
+    ged.clock.now = ged.clock.now.replace(year=2023, month=1, day=1)  # phases change on the day
     report = lifecycle.run_lifecycle(ged.ctx, ged.admin, date(2023, 1, 1))
     assert report.held_back == 1 and phase_of(ged, dossier.id) is Phase.INTERMEDIATE
     with pytest.raises(NothingToPropose):
