@@ -10,6 +10,7 @@ their code. Errors follow ``ged.cli``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from ged.cli_lifecycle import DATE, actor_options, principal_for
 from ged.cli_views import dossier_lines, resolve_plan_node, resolve_service, service_labels
 from ged.domain.access import Principal
 from ged.domain.errors import InvalidError, Issue
-from ged.domain.lifecycle import Phase
+from ged.domain.lifecycle import DossierEvent, Phase
 from ged.domain.model import Dossier, DossierStatus
 from ged.domain.paging import MAX_LIMIT, Page
 from ged.presentation import labels
@@ -31,7 +32,7 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
-def _choice(table: Any, text: str | None, what: str) -> str | None:
+def _choice(table: Mapping[str, str], text: str | None, what: str) -> str | None:
     """The code a French word (or the code itself) names; every accepted word listed if not."""
     if text is None:
         return None
@@ -154,7 +155,7 @@ def dossiers_show(
 
 def _show_json(
     view: lifecycle.DossierLifecycle,
-    events: list[Any],
+    events: list[DossierEvent],
     documents: list[filing.FiledDocument],
 ) -> dict[str, Any]:
     from ged.api.lifecycle import DossierDetailOut, EventOut, lifecycle_out
