@@ -8,4 +8,5 @@ RUN pip install --no-cache-dir --no-deps . && useradd --create-home gedsae
 USER gedsae
 ENV GEDSAE_HOME=/home/gedsae/instance
 EXPOSE 8000
-CMD ["sh", "-c", "gedsae status --quiet || gedsae init; exec gedsae serve --host 0.0.0.0 --port 8000"]
+# the first start needs GEDSAE_ORGANISATION_NAME (« Commune de … »): `gedsae init` refuses without it
+CMD ["sh", "-c", "(gedsae status --quiet || gedsae init) && exec gedsae serve --host 0.0.0.0 --port 8000"]

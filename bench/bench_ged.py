@@ -58,7 +58,12 @@ def fresh_home(work: Path, name: str) -> dict[str, str]:
     home = work / name
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "GEDSAE_HOME": str(home)}
-    subprocess.run([GEDSAE, "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [GEDSAE, "init", "--organisation-name", "Commune de Banc d'Essai"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     subprocess.run(
         [GEDSAE, "services", "create", "Bench", "FR_BENCH"],
         env=env,

@@ -31,6 +31,7 @@ from typing import Any, Protocol, cast
 import httpx
 
 from connectors.base import Connector, Exchange, Misconfiguration, PackageRules, Secret
+from connectors.options import REFUSED_SWITCHES
 
 KINDS: Mapping[str, str] = {
     "sae_http": "connectors.sae_http",
@@ -41,7 +42,6 @@ KINDS: Mapping[str, str] = {
     "sftp": "connectors.sftp",
 }
 _MISSING = object()
-_REFUSED_SWITCHES = ("verify", "verify_tls", "insecure", "tls_verify")
 
 
 class ConnectorMisconfigured(Misconfiguration):
@@ -69,7 +69,7 @@ class ConnectorSettings:
             raise ConnectorMisconfigured(
                 f"connecteur {name} : kind {kind!r} inconnu (attendu : {known})"
             )
-        for switch in _REFUSED_SWITCHES:
+        for switch in REFUSED_SWITCHES:
             if switch in table:
                 raise ConnectorMisconfigured(
                     f"connecteur {name} : {switch} refusé, la vérification TLS reste active "

@@ -181,7 +181,10 @@ def build_context(
     replica: BlobStore | None = None,
     verify: SignatureVerifier | None = None,
 ) -> Context:
-    engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
+    closers: list[Callable[[], None]] = []
+    if engine is None:  # ours: its connections close with the context (SQLite's WAL maps too)
+        engine = make_engine(settings.database_url, settings.db_busy_timeout_ms)
+        closers.append(engine.dispose)
     for folder in (settings.home / "spool", settings.transfer_spool):
         tighten_folder(folder)  # left by an earlier version with the umask's mode
     if run_migrations:
@@ -191,7 +194,6 @@ def build_context(
     spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX, INBOUND_PREFIX))
     # apart from the spool, which transfers may share: a message's attachments, being decoded
     scratch = OwnedTempDir(settings.home / "scratch", (PARTS_PREFIX,))
-    closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many

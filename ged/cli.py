@@ -142,72 +142,6 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
 
 
 @main.command()
-@click.option("--organisation", default="Organisation par défaut", show_default=True)
-@pass_env
-def init(env: Env, organisation: str) -> None:
-    """Crée l'instance (base, stockage, première organisation) et affiche le jeton administrateur."""
-    env.settings.home.mkdir(parents=True, exist_ok=True)
-    ctx = env.context()
-    with ctx.uow() as uow:
-        if uow.repo.list_organisations():
-            click.echo(f"Instance déjà initialisée dans {env.settings.home}")
-            return
-    org = run(lambda: admin.create_organisation(ctx, "system", organisation))
-    issued = run(
-        lambda: admin.create_principal(
-            ctx,
-            "system",
-            org.id,
-            ADMIN_NAME,
-            {Role.ADMIN, Role.RECORDS_OFFICER},
-            set(),
-            platform_admin=True,
-        )
-    )
-    from ged.adapters.signing import ensure_signing_key
-
-    certificate = ensure_signing_key(env.settings, org.name)
-    click.echo(f"Instance créée dans {env.settings.home}")
-    click.echo(f"Organisation : {org.name} ({org.id})")
-    if certificate is not None:
-        click.echo(f"Certificat de signature des versements (auto-signé) : {certificate}")
-    click.echo("Jeton administrateur (affiché une seule fois, conservez-le) :")
-    click.echo(issued.token)
-
-
-@main.command()
-@click.option("--quiet", is_flag=True)
-@pass_env
-def status(env: Env, quiet: bool) -> None:
-    """Indique si l'instance est initialisée (code 0) ou non (code 3)."""
-    from sqlalchemy import func, select
-    from sqlalchemy.exc import DBAPIError
-
-    from ged.adapters.db.engine import make_engine, pending_migrations
-    from ged.adapters.db.tables import organisations
-
-    db = env.settings.home / "gedsae.db"
-    if env.settings.database_url.startswith("sqlite") and not db.exists():
-        count, behind = 0, True
-    else:
-        engine = make_engine(env.settings.database_url)
-        try:
-            behind = pending_migrations(engine)
-            with engine.connect() as conn:
-                count = conn.execute(select(func.count()).select_from(organisations)).scalar_one()
-        except DBAPIError:
-            count = 0
-        engine.dispose()
-    if not quiet:
-        state = "initialisée" if count else "non initialisée"
-        click.echo(
-            f"Instance {state} : {env.settings.home} (migrations en attente : {'oui' if behind else 'non'})"
-        )
-    if not count:
-        sys.exit(3)
-
-
-@main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.option(
@@ -384,6 +318,25 @@ def tokens_revoke(env: Env, token_id: str, as_user: str, organisation: str | Non
 @main.group()
 def services() -> None:
     """Services producteurs."""
+
+
+@services.command("list")
+@click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
+@click.option("--organisation", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Format de l'API, pour les scripts")
+@pass_env
+def services_list(env: Env, as_user: str, organisation: str | None, as_json: bool) -> None:
+    """Liste les services producteurs de l'organisation : identifiant SEDA, nom, identifiant."""
+    actor = run(lambda: env.principal(as_user, organisation))
+    found = run(lambda: admin.list_services(env.context(), actor))
+    if as_json:
+        shown = [{"id": s.id, "name": s.name, "seda_identifier": s.seda_identifier} for s in found]
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("Aucun service (gedsae services create NOM IDENTIFIANT_SEDA)")
+    for svc in sorted(found, key=lambda s: s.seda_identifier):
+        click.echo(f"{svc.seda_identifier}\t{svc.name}\t{svc.id}")
 
 
 @services.command("create")
@@ -576,9 +529,19 @@ def log_verify(env: Env, with_sae: bool) -> None:
     sys.exit(1)
 
 
+# Creating the instance and telling whether it exists (ged/cli_instance.py).
+LazyGroup.lazy.update({"init": "ged.cli_instance:init", "status": "ged.cli_instance:status"})
 # Retention rules, holds, the lifecycle engine and eliminations (ged/cli_lifecycle.py).
 LazyGroup.lazy.update(
     {n: f"ged.cli_lifecycle:{n}_group" for n in ("rules", "holds", "lifecycle", "eliminations")}
+)
+# Dossiers, their start events and the classification plan (ged/cli_dossiers.py, ged/cli_plan.py).
+LazyGroup.lazy.update(
+    {
+        "dossiers": "ged.cli_dossiers:dossiers_group",
+        "events": "ged.cli_dossiers:events_group",
+        "plan": "ged.cli_plan:plan_group",
+    }
 )
 # Transfers and connectors (ged/cli_transfers.py, ged/cli_connectors.py).
 LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})

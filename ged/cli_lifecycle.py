@@ -19,7 +19,8 @@ import click
 from ged.cli import ADMIN_NAME, Env, pass_env, run
 from ged.domain.access import Principal
 from ged.domain.lifecycle import BindingTarget, ProposalStatus
-from ged.domain.retention import RuleCategory
+from ged.domain.retention import RetentionRule, RuleCategory
+from ged.presentation import labels
 from ged.services import eliminations, holds, lifecycle, rules
 from ged.services.elimination_slip import (
     authorization_request,
@@ -117,18 +118,36 @@ def rules_export(
 
 @rules_group.command("list")
 @click.option("--category", type=click.Choice([c.value for c in RuleCategory]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Codes de l'API, pour les scripts")
 @actor_options
 @pass_env
-def rules_list(env: Env, category: str | None, as_user: str, organisation: str | None) -> None:
-    """Liste les règles en vigueur."""
+def rules_list(
+    env: Env, category: str | None, as_json: bool, as_user: str, organisation: str | None
+) -> None:
+    """Liste les règles en vigueur : code, version, catégorie, durée, sort final, intitulé."""
     actor = principal_for(env, as_user, organisation)
     chosen = RuleCategory(category) if category else None
     for rule in run(lambda: rules.list_rules(env.context(), actor, chosen)):
-        duration = rule.duration.to_french() if rule.duration else "-"
-        action = rule.final_action.value if rule.final_action else "-"
+        if as_json:
+            click.echo(json.dumps(_rule_json(rule), ensure_ascii=False))
+            continue
+        action = labels.final_action(rule.final_action) or "-"
         click.echo(
-            f"{rule.identifier}\tv{rule.version}\t{rule.category.value}\t{duration}\t{action}\t{rule.label}"
+            f"{rule.identifier}\tv{rule.version}\t{labels.label(labels.CATEGORIES, rule.category)}"
+            f"\t{labels.duration(rule.duration)}\t{action}\t{rule.label}"
         )
+
+
+def _rule_json(rule: RetentionRule) -> dict[str, Any]:
+    d = rule.duration
+    return {
+        "identifier": rule.identifier,
+        "version": rule.version,
+        "category": rule.category.value,
+        "duration": None if d is None else ("unlimited" if d.unlimited else d.to_iso()),
+        "final_action": rule.final_action.value if rule.final_action else None,
+        "label": rule.label,
+    }
 
 
 @rules_group.command("bind")
@@ -154,7 +173,7 @@ def rules_bind(
         _plan_node_id(env, actor, target_id) if kind is BindingTarget.PLAN_NODE else target_id
     )
     run(lambda: rules.bind_rule(env.context(), actor, kind, resolved, rule_id, justification))
-    click.echo(f"{rule_id} rattachée à {target} {target_id}")
+    click.echo(f"{rule_id} rattachée ({labels.label(labels.RULE_ORIGINS, kind)}) : {target_id}")
 
 
 def _plan_node_id(env: Env, actor: Principal, code_or_id: str) -> str:
@@ -218,9 +237,11 @@ def holds_list(
     """Liste les gels actifs (ou tous avec --all)."""
     actor = principal_for(env, as_user, organisation)
     for h in run(lambda: holds.list_holds(env.context(), actor, dossier_id, include_lifted)):
-        until = h.ends_on.isoformat() if h.ends_on else "sans fin"
-        state = f"levé le {h.lifted_at.date()}" if h.lifted_at else "actif"
-        click.echo(f"{h.id}\t{h.dossier_id}\t{h.starts_on} → {until}\t{state}\t{h.reason}")
+        until = labels.day(h.ends_on) if h.ends_on else "sans fin"
+        state = f"levé le {labels.day(h.lifted_at)}" if h.lifted_at else "actif"
+        click.echo(
+            f"{h.id}\t{h.dossier_id}\tdu {labels.day(h.starts_on)} → {until}\t{state}\t{h.reason}"
+        )
 
 
 # -- lifecycle --------------------------------------------------------------------------------
@@ -231,20 +252,61 @@ def lifecycle_group() -> None:
 
 @lifecycle_group.command("run")
 @click.option(
-    "--as-of", "as_of", type=DATE, default=None, help="Date de calcul (défaut : aujourd'hui)"
+    "--as-of",
+    "as_of",
+    type=DATE,
+    default=None,
+    help="Date de calcul (défaut : aujourd'hui ; une date à venir seulement avec --dry-run)",
 )
+@click.option(
+    "--dry-run", is_flag=True, help="Simulation : affiche ce qui changerait, n'enregistre rien"
+)
+@click.option("--json", "as_json", is_flag=True, help="Codes de l'API, pour les scripts")
 @actor_options
 @pass_env
-def lifecycle_run(env: Env, as_of: Any, as_user: str, organisation: str | None) -> None:
-    """Recalcule les phases (idempotent : relancer ne change rien)."""
+def lifecycle_run(
+    env: Env, as_of: Any, dry_run: bool, as_json: bool, as_user: str, organisation: str | None
+) -> None:
+    """Recalcule les phases (idempotent : relancer ne change rien). Une date à venir ne change
+    jamais les phases enregistrées : elle est refusée, sauf en simulation (--dry-run)."""
     actor = principal_for(env, as_user, organisation)
-    report = run(lambda: lifecycle.run_lifecycle(env.context(), actor, _day(as_of)))
-    click.echo(
-        f"{report.as_of} : {report.examined} dossiers examinés, "
-        f"{len(report.transitions)} changements de phase, {report.held_back} retenus par un gel"
+    report = run(
+        lambda: lifecycle.run_lifecycle(env.context(), actor, _day(as_of), dry_run=dry_run)
     )
+    if as_json:
+        click.echo(json.dumps(_run_json(report), ensure_ascii=False, indent=2))
+        return
+    for line in _run_lines(report):
+        click.echo(line)
+
+
+def _run_json(report: lifecycle.RunReport) -> dict[str, Any]:
+    moves = [
+        {"dossier_id": t.dossier_id, "from": t.before.value if t.before else None, "to": t.after}
+        for t in report.transitions
+    ]
+    return {
+        "as_of": report.as_of.isoformat(),
+        "examined": report.examined,
+        "transitions": moves,
+        "held_back": report.held_back,
+        "dry_run": report.dry_run,
+    }
+
+
+def _run_lines(report: lifecycle.RunReport) -> list[str]:
+    what = "Simulation au" if report.dry_run else "Calcul au"
+    lines = [
+        f"{what} {labels.day(report.as_of)} : "
+        f"{labels.count(report.examined, 'dossier examiné', 'dossiers examinés')}, "
+        f"{labels.count(len(report.transitions), 'changement de phase', 'changements de phase')}, "
+        f"{labels.count(report.held_back, 'dossier retenu', 'dossiers retenus')} par un gel"
+    ]
     for t in report.transitions:
-        click.echo(f"  {t.dossier_id} {t.before.value if t.before else '-'} → {t.after.value}")
+        lines.append(f"  {t.dossier_id} : {labels.phase(t.before)} → {labels.phase(t.after)}")
+    if report.dry_run:
+        lines.append("Simulation : aucune phase n'a été enregistrée.")
+    return lines
 
 
 @lifecycle_group.command("forecast")
@@ -265,8 +327,10 @@ def lifecycle_forecast(
         if as_json:
             click.echo(json.dumps({**row.__dict__, "service_name": service}, ensure_ascii=False))
         else:
-            held = f" (dont {row.held} gelés)" if row.held else ""
-            click.echo(f"{row.month}\t{row.final_action}\t{service}\t{row.count}{held}")
+            held = f" (dont {labels.count(row.held, 'gelé', 'gelés')})" if row.held else ""
+            action = labels.final_action(row.final_action)
+            shown = labels.count(row.count, "dossier")
+            click.echo(f"{labels.month(row.month)}\t{action}\t{service}\t{shown}{held}")
 
 
 @lifecycle_group.command("show")
@@ -277,27 +341,40 @@ def lifecycle_show(env: Env, dossier_id: str, as_user: str, organisation: str | 
     """Phase d'un dossier et ses règles effectives, avec leur provenance."""
     actor = principal_for(env, as_user, organisation)
     view = run(lambda: lifecycle.dossier_lifecycle(env.context(), actor, dossier_id))
-    recorded = view.state.phase.value if view.state else "non calculée"
-    click.echo(f"Phase : {recorded} (selon les règles aujourd'hui : {view.computed.phase.value})")
+    recorded = labels.phase(view.state.phase if view.state else None)
+    click.echo(
+        f"Phase : {recorded} (selon les règles aujourd'hui : {labels.phase(view.computed.phase)})"
+    )
     for r in view.rules:
         rule = r.effective.rule
-        origin = r.effective.source.value + (" (hérité)" if r.effective.inherited else "")
-        end = r.end.date.isoformat() if r.end.date else (r.end.reason or "")
+        origin = labels.label(labels.RULE_ORIGINS, r.effective.source)
+        origin += " (hérité)" if r.effective.inherited else ""
+        end = (
+            labels.day(r.end.date)
+            if r.end.date
+            else labels.label(labels.NO_DUE_REASONS, r.end.reason)
+        )
         click.echo(
-            f"  {r.category.value}: {rule.identifier} v{rule.version} [{origin} {r.effective.source_id}] → {end}"
+            f"  {labels.label(labels.CATEGORIES, r.category)} : {rule.identifier} "
+            f"v{rule.version} [{origin} {r.effective.source_id}] → {end}"
         )
     for h in view.holds:
         click.echo(f"  gel {h.id} : {h.reason}")
 
 
 @lifecycle_group.command("phases")
+@click.option("--json", "as_json", is_flag=True, help="Codes de l'API, pour les scripts")
 @actor_options
 @pass_env
-def lifecycle_phases(env: Env, as_user: str, organisation: str | None) -> None:
+def lifecycle_phases(env: Env, as_json: bool, as_user: str, organisation: str | None) -> None:
     """Nombre de dossiers par phase (au dernier calcul)."""
     actor = principal_for(env, as_user, organisation)
-    for phase, count in sorted(run(lambda: lifecycle.phase_counts(env.context(), actor)).items()):
-        click.echo(f"{phase}\t{count}")
+    counts = run(lambda: lifecycle.phase_counts(env.context(), actor))
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        return
+    for phase, count in sorted(counts.items()):
+        click.echo(f"{labels.phase(phase)}\t{count}")
 
 
 # -- eliminations -----------------------------------------------------------------------------
@@ -333,7 +410,10 @@ def eliminations_list(env: Env, status: str | None, as_user: str, organisation: 
     actor = principal_for(env, as_user, organisation)
     chosen = ProposalStatus(status) if status else None
     for p in run(lambda: eliminations.list_proposals(env.context(), actor, chosen)):
-        click.echo(f"{p.id}\t{p.status.value}\t{p.as_of}\t{p.created_at.date()}")
+        status = labels.label(labels.PROPOSAL_STATUS, p.status)
+        click.echo(
+            f"{p.id}\t{status}\tau {labels.day(p.as_of)}\tproposée le {labels.day(p.created_at)}"
+        )
 
 
 @eliminations_group.command("slip")

@@ -14,10 +14,15 @@ from pathlib import Path
 
 import click
 
-from ged.cli import Env, pass_env, run
+from ged.cli import Env, fail, pass_env, run
 from ged.cli_lifecycle import SEDA_VERSION, actor_options, principal_for
+from ged.domain.access import Principal
+from ged.domain.errors import GedError
+from ged.presentation import labels
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferRecord, TransferState
+from ged.services.transfer_due import LeftBehind
+from ged.services.transfer_runner import NothingToTransfer
 from ged.services.transfer_setup import TransferSetup
 
 
@@ -73,7 +78,7 @@ def transfers_prepare(
 @transfers_group.command("send")
 @click.argument("agreement")
 @click.argument("dossier_ids", nargs=-1)
-@click.option("--due", is_flag=True, help="Tous les dossiers échus à conserver")
+@click.option("--due", is_flag=True, help="Tous les dossiers échus à conserver qui peuvent partir")
 @actor_options
 @pass_env
 def transfers_send(
@@ -84,18 +89,56 @@ def transfers_send(
     as_user: str,
     organisation: str | None,
 ) -> None:
-    """Prépare, signe et envoie un versement selon l'accord AGREEMENT."""
+    """Prépare, signe et envoie un versement selon l'accord AGREEMENT : les dossiers donnés, ou
+    (--due) tous les dossiers échus à conserver qui peuvent partir, chaque autre dossier échu
+    étant nommé avec son motif (gelé, tri à décider, hors de l'accord…). Code de sortie : 0 tout
+    est parti, 4 des dossiers restent (nommés), 1 refus (rien à verser, versement rejeté), 5
+    erreur à réessayer."""
     if bool(dossier_ids) == due:
         raise click.UsageError("Donnez des identifiants de dossiers ou --due, pas les deux")
     actor = principal_for(env, as_user, organisation)
     setup = setup_for(env)
-    record = run(
-        lambda: transfer_runner.start(
-            setup, env.context(), actor, agreement, list(dossier_ids) or None
+    if not due:
+        record = run(
+            lambda: transfer_runner.start(setup, env.context(), actor, agreement, list(dossier_ids))
         )
-    )
-    _echo_record(record)
-    _exit_for(record)
+        _echo_record(record)
+        _exit_for(record)
+        return
+    outcome = _start_due(setup, env, actor, agreement)
+    _echo_record(outcome.record)
+    _echo_left(outcome.left)
+    _exit_for(outcome.record)
+    if outcome.left:
+        sys.exit(LEFT_BEHIND)
+
+
+LEFT_BEHIND = 4  # some due dossiers stay: conflict with their state (held, undecided…)
+
+
+def _start_due(
+    setup: TransferSetup, env: Env, actor: Principal, agreement: str
+) -> transfer_runner.DueTransfer:
+    """The transfer of what may leave; when nothing may, every dossier left is named."""
+    try:
+        return transfer_runner.start_due(setup, env.context(), actor, agreement)
+    except NothingToTransfer as exc:
+        left = exc.extra.get("left")
+        if not isinstance(left, list) or not left:
+            fail(exc)
+        click.echo("Aucun versement : aucun dossier échu ne peut partir.")
+        _echo_left(left)
+        sys.exit(LEFT_BEHIND)
+    except GedError as exc:
+        fail(exc)
+
+
+def _echo_left(left: list[LeftBehind]) -> None:
+    if not left:
+        return
+    click.echo(f"{labels.count(len(left), 'dossier échu laissé', 'dossiers échus laissés')} :")
+    for x in left:
+        click.echo(f"  - {x.dossier_id} « {x.title} » : {x.reason}")
 
 
 @transfers_group.command("poll")
@@ -171,10 +214,11 @@ def transfers_list(
         )
         return
     for r in records:
-        error = f" [{r.last_error_code}]" if r.last_error_code else ""
+        error = f" ({r.last_error_code})" if r.last_error_code else ""
+        state = labels.label(labels.TRANSFER_STATES, r.state)
         click.echo(
-            f"{r.message_identifier}  {r.state.value}{error}  {r.agreement or r.connector}  "
-            f"{len(r.dossiers)} dossier(s)  {r.updated_at.isoformat(timespec='seconds')}"
+            f"{r.message_identifier}  {state}{error}  {r.agreement or r.connector}  "
+            f"{labels.count(len(r.dossiers), 'dossier')}  {labels.moment(r.updated_at)}"
         )
 
 
@@ -207,9 +251,11 @@ def transfers_show(
 
 
 def _echo_record(r: TransferRecord) -> None:
-    click.echo(f"{r.message_identifier} : {r.state.value}")
+    click.echo(f"{r.message_identifier} : {labels.label(labels.TRANSFER_STATES, r.state)}")
+    if r.dossiers:
+        click.echo(f"  {labels.count(len(r.dossiers), 'dossier')} : {', '.join(r.dossiers)}")
     if r.last_error_code:
-        click.echo(f"  erreur {r.last_error_code} : {r.last_error_message}", err=True)
+        click.echo(f"  erreur ({r.last_error_code}) : {r.last_error_message}", err=True)
     for reason in r.reasons:
         click.echo(f"  - {reason}")
     for archive in (r.outcome or {}).get("archive_identifiers", []):

@@ -3,22 +3,42 @@
 Values come from ``$GEDSAE_HOME/config.toml``, then from ``GEDSAE_*`` environment variables,
 which win. Secrets can be given as ``*_file`` paths so they never appear in the environment; in
 ``config.toml`` they are never written in clear (``SECRETS``: ``NAME_file`` or ``NAME_env`` only,
-``ged.secret_options``).
+``ged.secret_options``). A key ``config.toml`` does not know — top level, ``[replica]``,
+``[connectors.NAME]`` or ``[agreements.NAME]`` — is refused with its line and the closest known
+key (``ged.config_keys``), as is a file TOML cannot read: nothing runs on a configuration that
+says something else than the operator meant.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ged.config_keys import NamedTables, Schema, check_keys
+from ged.domain.errors import InvalidError, Issue
 from ged.secret_options import read_secret
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3
 SECRETS = ("s3_secret_key", "signing_key_password")
+TABLES = ("connectors", "agreements", "replica", "trust_anchors", "inbound")
+# the [replica] table (ged.bootstrap.make_replica_store); its secrets by file or variable only
+REPLICA_OPTIONS = ("storage", "root", "bucket", "endpoint_url", "region", "prefix")
+REPLICA_SECRETS = ("access_key", "secret_key")
+
+
+class ConfigUnreadable(InvalidError):
+    code = "config_unreadable"
+    title = "Fichier de configuration illisible"
+
+
+class ConfigValueInvalid(InvalidError):
+    code = "config_value_invalid"
+    title = "Valeur de configuration invalide"
 
 
 def home_dir() -> Path:
@@ -44,7 +64,7 @@ class Settings:
     extraction_workers: int = 2
     db_busy_retries: int = 5
     db_busy_timeout_ms: int = 5000
-    # signing of SIPs (issue 5 item 2): empty paths mean the pair `gedsae init` made in home
+    # signing of SIPs: empty paths mean the pair `gedsae init` made in home
     signing_key: str = ""
     signing_certificate: str = ""
     signing_chain: str = ""
@@ -52,7 +72,7 @@ class Settings:
     tsa_url: str = ""
     # seconds between two passes of the transfer scheduler in `gedsae serve` (0: no scheduler)
     transfer_poll_interval_s: float = 60.0
-    # [connectors.NAME] and [agreements.NAME] tables of config.toml (issue 6 item 5)
+    # [connectors.NAME] and [agreements.NAME] tables of config.toml
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
     # seconds between two fixity audits in `gedsae serve` (0: none; `gedsae audit` by hand)
@@ -122,17 +142,64 @@ def _coerce(name: str, raw: Any) -> Any:
     return str(raw)
 
 
+def _checked(name: str, raw: Any) -> Any:
+    try:
+        return _coerce(name, raw)
+    except (TypeError, ValueError) as exc:
+        message = f"{name} : valeur invalide ({raw!r})"
+        raise ConfigValueInvalid(message, issues=[Issue("bad_value", str(exc), path=name)]) from exc
+
+
 def _from_toml(path: Path) -> dict[str, Any]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = f"{path} : {exc}"
+        raise ConfigUnreadable(message, issues=[Issue("toml_syntax", message)]) from exc
+    check_keys(path, text, data, config_schema())
     secrets = {key: read_secret(data, key, str(path)) for key in SECRETS}
     plain = {k: v for k, v in data.items() if k != "home" and not k.startswith(SECRETS)}
     found = {k: v for k, v in secrets.items() if v is not None}
     return {**_resolve_files(plain), **found}
 
 
+def config_schema() -> Schema:
+    """Every key ``config.toml`` may hold: each setting (and ``NAME_file``), each secret as
+    ``NAME_file``/``NAME_env`` (``NAME`` itself is known, to be refused as a secret in clear),
+    and the tables."""
+    plain = [f.name for f in fields(Settings) if f.name not in ("home", *TABLES)]
+    keys: dict[str, Any] = {f"{name}{end}": None for name in plain for end in ("", "_file")}
+    keys |= {f"{name}_env": None for name in SECRETS}
+    replica = [
+        *REPLICA_OPTIONS,
+        *(f"{s}{end}" for s in REPLICA_SECRETS for end in ("", "_file", "_env")),
+    ]
+    return {
+        **keys,
+        "replica": dict.fromkeys(replica),
+        "connectors": NamedTables(_connector_schema),
+        "agreements": NamedTables(_agreement_schema),
+        "trust_anchors": None,  # organisation = folder: names are the operator's
+        "inbound": {profile: {"plan": None} for profile in ("actes", "parapheur", "seance")},
+    }
+
+
+def _connector_schema(table: Mapping[str, Any]) -> Schema | None:
+    from connectors.options import known_options
+
+    known = known_options(table.get("kind"))
+    return None if known is None else dict.fromkeys(known)
+
+
+def _agreement_schema(table: Mapping[str, Any]) -> Schema:
+    from ged.services.agreements import OPTIONS
+
+    return dict.fromkeys(OPTIONS)
+
+
 def _from_env() -> dict[str, Any]:
-    tables = {"connectors", "agreements", "replica", "trust_anchors", "inbound"}
-    names = {f.name for f in fields(Settings)} - {"home", *tables}
+    names = {f.name for f in fields(Settings)} - {"home", *TABLES}
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):
@@ -150,5 +217,5 @@ def _resolve_files(values: dict[str, Any]) -> dict[str, Any]:
             name = key[: -len("_file")]
             resolved[name] = Path(raw).read_text(encoding="utf-8").strip()
         elif key in names:
-            resolved[key] = _coerce(key, raw)
+            resolved[key] = _checked(key, raw)
     return resolved

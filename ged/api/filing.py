@@ -10,6 +10,7 @@ from ged.api.idempotent import run_once
 from ged.api.lifecycle import DossierDetailOut, lifecycle_out
 from ged.api.paging import Limit, Offset
 from ged.api.schemas import (
+    DocumentOut,
     DossierClose,
     DossierIn,
     DossierOut,
@@ -18,6 +19,7 @@ from ged.api.schemas import (
     PlanNodeOut,
     PlanNodeUpdate,
 )
+from ged.domain.lifecycle import Phase
 from ged.domain.model import DossierStatus
 from ged.domain.paging import Page
 from ged.services import filing
@@ -66,16 +68,32 @@ async def list_dossiers(
     caller: Caller,
     status: DossierStatus | None = None,
     plan_node_id: str | None = None,
+    service_id: str | None = None,
+    phase: Phase | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[DossierOut]:
+    """Most recently opened first; ``phase`` is the one the lifecycle engine recorded."""
     page = Page(limit, offset)
     found = await run_in_threadpool(
         lambda: filing.list_dossiers(
-            ctx, caller, status=status, plan_node_id=plan_node_id, page=page
+            ctx,
+            caller,
+            status=status,
+            plan_node_id=plan_node_id,
+            page=page,
+            service_id=service_id,
+            phase=phase,
         )
     )
     return [DossierOut.of(d) for d in found]
+
+
+@router.get("/dossiers/{dossier_id}/documents", response_model=list[DocumentOut])
+async def list_dossier_documents(dossier_id: str, ctx: Ctx, caller: Caller) -> list[DocumentOut]:
+    """The dossier's documents, each with its versions."""
+    found = await run_in_threadpool(filing.dossier_documents, ctx, caller, dossier_id)
+    return [DocumentOut.of(f.document, f.versions) for f in found]
 
 
 @router.get("/dossiers/{dossier_id}", response_model=DossierDetailOut)

@@ -21,6 +21,7 @@ from ged.domain.errors import PayloadTooLargeError
 from ged.domain.lifecycle import (
     Binding,
     BindingTarget,
+    DossierEvent,
     EliminationProposal,
     ForecastRow,
     Hold,
@@ -191,13 +192,25 @@ class EventIn(BaseModel):
     on: date
 
 
+class EventOut(BaseModel):
+    name: str
+    on: date
+    recorded_at: datetime
+    recorded_by: str
+
+    @classmethod
+    def of(cls, e: DossierEvent) -> EventOut:
+        return cls(name=e.name, on=e.on, recorded_at=e.recorded_at, recorded_by=e.recorded_by)
+
+
 class SortIn(BaseModel):
     decision: SortDecision
     note: str = Field(default="", max_length=10_000)
 
 
 class RunIn(BaseModel):
-    as_of: date | None = None
+    as_of: date | None = Field(default=None, description="Today by default; never a day to come")
+    dry_run: bool = Field(default=False, description="Report what would change, write nothing")
 
 
 class RunOut(BaseModel):
@@ -205,6 +218,7 @@ class RunOut(BaseModel):
     examined: int
     transitions: list[dict[str, str | None]]
     held_back: int
+    dry_run: bool
 
 
 class ForecastOut(BaseModel):
@@ -433,6 +447,13 @@ async def record_event(dossier_id: str, body: EventIn, ctx: Ctx, caller: Caller)
     return Response(status_code=204)
 
 
+@router.get("/dossiers/{dossier_id}/events", response_model=list[EventOut])
+async def list_events(dossier_id: str, ctx: Ctx, caller: Caller) -> list[EventOut]:
+    """The business events recorded on the dossier (start dates of its rules), by date."""
+    found = await run_in_threadpool(lifecycle.list_events, ctx, caller, dossier_id)
+    return [EventOut.of(e) for e in found]
+
+
 @router.post("/dossiers/{dossier_id}/sort", response_model=StateOut)
 async def sort_dossier(dossier_id: str, body: SortIn, ctx: Ctx, caller: Caller) -> StateOut:
     state = await run_in_threadpool(
@@ -482,7 +503,9 @@ async def lift_hold(hold_id: str, body: LiftIn, ctx: Ctx, caller: Caller) -> Hol
 # -- the engine and the forecast --------------------------------------------------------------
 @router.post("/lifecycle/run", response_model=RunOut)
 async def run(body: RunIn, ctx: Ctx, caller: Caller) -> RunOut:
-    report = await run_in_threadpool(lifecycle.run_lifecycle, ctx, caller, body.as_of)
+    report = await run_in_threadpool(
+        lambda: lifecycle.run_lifecycle(ctx, caller, body.as_of, dry_run=body.dry_run)
+    )
     transitions = [
         {"dossier_id": t.dossier_id, "from": t.before.value if t.before else None, "to": t.after}
         for t in report.transitions
@@ -492,6 +515,7 @@ async def run(body: RunIn, ctx: Ctx, caller: Caller) -> RunOut:
         examined=report.examined,
         transitions=transitions,
         held_back=report.held_back,
+        dry_run=report.dry_run,
     )
 
 

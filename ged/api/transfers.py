@@ -8,6 +8,7 @@ Another organisation's transfer answers 404.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -48,13 +49,19 @@ def _setup(request: Request) -> TransferSetup:
 async def start_transfer(
     body: TransferIn, request: Request, response: Response, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
+    """A transfer of the dossiers given, or (``due``) of every due dossier to keep that may
+    leave: the answer's ``left`` names each other one with its ``code`` and ``reason``."""
     setup = _setup(request)
-    dossiers = None if body.due else body.dossier_ids
-    record = await run_in_threadpool(
-        transfer_runner.start, setup, ctx, caller, body.agreement, dossiers
-    )
+    left: list[dict[str, str]] = []
+    if body.due or not body.dossier_ids:
+        due = await run_in_threadpool(transfer_runner.start_due, setup, ctx, caller, body.agreement)
+        record, left = due.record, [asdict(x) for x in due.left]
+    else:
+        record = await run_in_threadpool(
+            transfer_runner.start, setup, ctx, caller, body.agreement, body.dossier_ids
+        )
     response.headers["Location"] = f"/api/v1/transfers/{record.message_identifier}"
-    return transfer_runner.describe(record)
+    return {**transfer_runner.describe(record), "left": left}
 
 
 @router.get("/transfers")

@@ -200,6 +200,18 @@ def event_key(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class DossierEvent:
+    """A business event recorded on a dossier (« date de la séance », « date du décès ») from
+    which a rule naming it counts."""
+
+    dossier_id: str
+    name: str
+    on: date
+    recorded_at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
 class DossierFacts:
     """What the engine needs to know of a dossier."""
 

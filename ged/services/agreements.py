@@ -28,6 +28,23 @@ from seda.sip import SipLayout
 from seda.versions import SedaVersion
 
 DEFAULT_GIVE_UP = timedelta(days=30)
+# every key an [agreements.NAME] table may hold (``from_table`` reads these and no other)
+OPTIONS = frozenset(
+    {
+        "organisation",
+        "services",
+        "connector",
+        "seda_version",
+        "archival_agency",
+        "transferring_agency",
+        "archival_agreement",
+        "archival_profile",
+        "sign_package",
+        "purge",
+        "sip_layout",
+        "give_up_after_hours",
+    }
+)
 
 
 class AgreementNotFound(NotFoundError):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from ged.domain.access import Principal
 from ged.domain.errors import ConflictError, InvalidError, Issue, NotFoundError
-from ged.domain.model import Dossier, DossierStatus, PlanNode, Role
+from ged.domain.lifecycle import Phase
+from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Version
 from ged.domain.paging import FIRST_PAGE, Page
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
@@ -157,12 +159,40 @@ def list_dossiers(
     status: DossierStatus | None = None,
     plan_node_id: str | None = None,
     page: Page = FIRST_PAGE,
+    service_id: str | None = None,
+    phase: Phase | None = None,
 ) -> list[Dossier]:
+    """The dossiers ``actor`` may read, most recently opened first, filtered by status, plan
+    node, service and the phase the lifecycle engine recorded."""
     services = actor.visible_services()
+    if service_id is not None:
+        services = frozenset({service_id} if services is None else services & {service_id})
     with ctx.uow() as uow:
         return uow.repo.list_dossiers(
-            actor.organisation_id, services, status, plan_node_id, page.limit, page.offset
+            actor.organisation_id,
+            services,
+            status,
+            plan_node_id,
+            page.limit,
+            page.offset,
+            phase=phase.value if phase else None,
         )
+
+
+@dataclass(frozen=True)
+class FiledDocument:
+    document: Document
+    versions: list[Version]
+
+
+def dossier_documents(ctx: Context, actor: Principal, dossier_id: str) -> list[FiledDocument]:
+    """The documents of a dossier ``actor`` may read, each with its versions (oldest first)."""
+    with ctx.uow() as uow:
+        dossier = load_dossier(uow, actor, dossier_id)
+        return [
+            FiledDocument(doc, uow.repo.list_versions(doc.id))
+            for doc in uow.repo.documents_in(dossier.id)
+        ]
 
 
 def _require_text(**values: str) -> None:

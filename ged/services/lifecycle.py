@@ -4,8 +4,12 @@
 transaction each, computes each dossier's phase on ``as_of`` from its facts and effective rules
 (``ged.domain.lifecycle``) and records only what changed, logging every phase transition with
 the rule and the rule version it used. Running it twice for the same day changes nothing the
-second time. The clock is injected: the services read ``ctx.clock`` and take ``as_of`` so that
-tests travel in time.
+second time. A day after today is refused: the recorded phases say where each dossier stands
+now, and a date to come would make dossiers due (then transferable, or proposed for
+elimination) before their DUA is over. What a date to come would change is a what-if:
+``dry_run`` computes the same transitions and writes nothing (``forecast_due`` counts by month).
+The clock is injected: the services read ``ctx.clock`` and take ``as_of`` so that tests travel
+in time.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ged.domain.lifecycle import (
     Assessment,
     Binding,
     BindingTarget,
+    DossierEvent,
     DossierFacts,
     EffectiveRule,
     ForecastRow,
@@ -151,38 +156,78 @@ class RunReport:
     examined: int = 0
     transitions: list[Transition] = field(default_factory=list)
     held_back: int = 0  # held dossiers whose rules would have moved them
+    dry_run: bool = False  # what would change: nothing was written
+
+
+class AsOfInFuture(InvalidError):
+    code = "as_of_in_future"
+    title = "Date de calcul postérieure à aujourd'hui"
 
 
 def run_lifecycle(
-    ctx: Context, actor: Principal, as_of: date | None = None, *, batch: int = BATCH
+    ctx: Context,
+    actor: Principal,
+    as_of: date | None = None,
+    *,
+    batch: int = BATCH,
+    dry_run: bool = False,
 ) -> RunReport:
+    """Records each dossier's phase on ``as_of`` (today by default; never a day to come), or,
+    with ``dry_run``, only reports what would change."""
     actor.ensure_role(*RUNNERS)
-    day = as_of or ctx.clock().date()
+    day = _run_day(ctx, as_of, dry_run)
     org = actor.organisation_id
     with ctx.uow() as uow:
         ref = load_referential(uow, org)
-    report, after = RunReport(day), ""
+    report, after = RunReport(day, dry_run=dry_run), ""
     while True:
         with ctx.uow() as uow:
             dossiers = uow.lifecycle.dossier_batch(org, after, batch)
             for evaluated in evaluate(uow, ref, dossiers, day):
-                record(uow, actor, evaluated, day, report)
-            uow.commit()
+                if dry_run:
+                    decide(evaluated, day, report)
+                else:
+                    record(uow, actor, evaluated, day, report)
+            if not dry_run:
+                uow.commit()
         if len(dossiers) < batch:
             return report
         after = dossiers[-1].id
 
 
-def record(
-    uow: UnitOfWork, actor: Principal, ev: Evaluated, day: date, report: RunReport | None = None
-) -> LifecycleState:
-    """Stores the state the engine decides for ``ev`` when it differs from the stored one."""
+def _run_day(ctx: Context, as_of: date | None, dry_run: bool) -> date:
+    today = ctx.clock().date()
+    day = as_of or today
+    if day > today and not dry_run:
+        message = (
+            f"La date de calcul ({day.isoformat()}) est postérieure à aujourd'hui "
+            f"({today.isoformat()}) : les phases enregistrées ne changent qu'à leur date ; pour "
+            "savoir ce qui changerait, demandez une simulation (--dry-run) ou une prévision "
+            "(lifecycle forecast)"
+        )
+        raise AsOfInFuture(message, issues=[Issue("as_of_in_future", message, path="as_of")])
+    return day
+
+
+def decide(ev: Evaluated, day: date, report: RunReport | None = None) -> LifecycleState:
+    """The state the engine gives ``ev`` on ``day``, counted in ``report``; nothing written."""
     state = next_state(ev.previous, ev.facts, ev.assessment, ev.held, day)
     if report is not None:
         report.examined += 1
         previous = ev.previous
         if ev.held and previous and not previous.phase.reached_by_action:
             report.held_back += previous.phase is not ev.assessment.phase
+        before = previous.phase if previous else None
+        if before is not state.phase:
+            report.transitions.append(Transition(state.dossier_id, before, state.phase))
+    return state
+
+
+def record(
+    uow: UnitOfWork, actor: Principal, ev: Evaluated, day: date, report: RunReport | None = None
+) -> LifecycleState:
+    """Stores the state the engine decides for ``ev`` when it differs from the stored one."""
+    state = decide(ev, day, report)
     if state == ev.previous:
         return state
     uow.lifecycle.save_state(state, new=ev.previous is None)
@@ -199,8 +244,6 @@ def record(
         uow.log(
             actor.id, "lifecycle.phase", "dossier", state.dossier_id, state.organisation_id, details
         )
-        if report is not None:
-            report.transitions.append(Transition(state.dossier_id, before, state.phase))
     return state
 
 
@@ -278,6 +321,23 @@ def record_event(ctx: Context, actor: Principal, dossier_id: str, name: str, on:
         details = {"name": clean, "on": on.isoformat()}
         uow.log(actor.id, "dossier.event", "dossier", dossier.id, dossier.organisation_id, details)
         uow.commit()
+
+
+def list_events(ctx: Context, actor: Principal, dossier_id: str) -> list[DossierEvent]:
+    """The business events recorded on a dossier, by date; visible to whoever reads it."""
+    with ctx.uow() as uow:
+        dossier = load_dossier(uow, actor, dossier_id)
+        return uow.lifecycle.events_of(dossier.id)
+
+
+def recorded_phases(
+    ctx: Context, actor: Principal, dossiers: Sequence[Dossier]
+) -> dict[str, Phase]:
+    """The phase the engine last recorded for each of ``dossiers`` (read by ``actor``); a
+    dossier the engine has not yet seen has none."""
+    with ctx.uow() as uow:
+        states = uow.lifecycle.states_for([d.id for d in dossiers])
+    return {d.id: states[d.id].phase for d in dossiers if d.id in states}
 
 
 # -- sorting and transfers --------------------------------------------------------------------

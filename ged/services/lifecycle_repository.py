@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from ged.domain.lifecycle import (
     Binding,
     BindingTarget,
+    DossierEvent,
     EliminationProposal,
     Hold,
     ItemStatus,
@@ -64,6 +65,8 @@ class LifecycleRepository(Protocol):
     ) -> None: ...
 
     def events_for(self, dossier_ids: Sequence[str]) -> dict[str, dict[str, date]]: ...
+
+    def events_of(self, dossier_id: str) -> list[DossierEvent]: ...
 
     def add_hold(self, hold: Hold) -> None: ...
 

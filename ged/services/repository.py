@@ -84,7 +84,11 @@ class Repository(Protocol):
         plan_node_id: str | None,
         limit: int,
         offset: int,
-    ) -> list[Dossier]: ...
+        *,
+        phase: str | None = None,
+    ) -> list[Dossier]:
+        """Most recently opened first; ``phase``: the phase the lifecycle engine recorded."""
+        ...
 
     def add_document(self, doc: Document) -> int: ...
 

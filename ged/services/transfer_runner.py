@@ -38,6 +38,7 @@ from ged.services.agreements import (
 )
 from ged.services.context import Context
 from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord
+from ged.services.transfer_due import LeftBehind, select_due
 from ged.services.transfer_setup import TransferSetup, organisation_of
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
 
@@ -54,29 +55,49 @@ def start(
     agreement_name: str,
     dossier_ids: list[str] | None = None,
 ) -> TransferRecord:
-    """Prepare, sign and push one transfer; ``None`` takes every due dossier to keep."""
+    """Prepare, sign and push one transfer of the dossiers given, all of the agreement's
+    services; ``None`` (or none) takes every due dossier that may leave (``start_due``)."""
+    if not dossier_ids:
+        return start_due(setup, ctx, actor, agreement_name).record
     actor.ensure_role(*lifecycle.RUNNERS)
     agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
-    chosen = _chosen(ctx, actor, agreement, dossier_ids)
+    ensure_within(ctx, actor, agreement, dossier_ids, covered_services(ctx, actor, agreement))
     with setup.connector_for(agreement) as connector:  # built before anything is written
         ensure_fits(agreement, package_rules(connector.name))
-        return _start(setup, ctx, actor, agreement, chosen, connector)
+        return _start(setup, ctx, actor, agreement, dossier_ids, connector)
 
 
-def _chosen(
-    ctx: Context, actor: Principal, agreement: Agreement, dossier_ids: list[str] | None
-) -> list[str]:
-    """The dossiers given, all of the agreement's services; else every due one to keep."""
-    services = covered_services(ctx, actor, agreement)
-    if dossier_ids:
-        ensure_within(ctx, actor, agreement, dossier_ids, services)
-        return dossier_ids
-    chosen = due_dossiers(ctx, actor, services)
-    if not chosen:
-        raise NothingToTransfer(
+@dataclass(frozen=True)
+class DueTransfer:
+    record: TransferRecord
+    left: list[LeftBehind]  # due dossiers to keep that stay, each with its reason
+
+
+def start_due(
+    setup: TransferSetup, ctx: Context, actor: Principal, agreement_name: str
+) -> DueTransfer:
+    """One transfer of every due dossier to keep that may leave under the agreement; each
+    other one is named with its reason (``ged.services.transfer_due``) and stays. Nothing
+    that may leave: 422, every dossier left listed."""
+    actor.ensure_role(*lifecycle.RUNNERS)
+    agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
+    selection = select_due(ctx, actor, agreement, covered_services(ctx, actor, agreement))
+    if not selection.sendable:
+        raise _nothing_to_transfer(selection.left)
+    with setup.connector_for(agreement) as connector:  # built before anything is written
+        ensure_fits(agreement, package_rules(connector.name))
+        record = _start(setup, ctx, actor, agreement, selection.sendable, connector)
+    return DueTransfer(record, selection.left)
+
+
+def _nothing_to_transfer(left: list[LeftBehind]) -> NothingToTransfer:
+    if not left:
+        return NothingToTransfer(
             "Aucun dossier échu à conserver", issues=[Issue("no_dossier", "rien à verser")]
         )
-    return chosen
+    issues = [Issue(x.code, f"« {x.title} » : {x.reason}", path=x.dossier_id) for x in left]
+    detail = f"Aucun des {len(left)} dossiers échus à conserver ne peut partir"
+    return NothingToTransfer(detail, issues=issues, left=left)
 
 
 def _start(

@@ -191,3 +191,46 @@ def test_metadata_patch_ignores_explicit_nulls(client: TestClient, sqlite_ged: G
     )
     assert response.status_code == 200
     assert response.json()["title"] == "Avant" and response.json()["author"] == "Mme Martin"
+
+
+def test_dossiers_are_listed_by_service_and_recorded_phase(
+    client: TestClient, sqlite_ged: Ged
+) -> None:
+    finances = new_dossier(client, sqlite_ged, "Budget")
+    staff = client.post(
+        "/api/v1/dossiers", json={"service_id": sqlite_ged.other_service.id, "title": "Carrière"}
+    ).json()["id"]
+
+    def listed(**params: str) -> list[str]:
+        response = client.get("/api/v1/dossiers", params=params)
+        assert response.status_code == 200, response.text
+        return [d["id"] for d in response.json()]
+
+    assert listed(service_id=sqlite_ged.other_service.id) == [staff]
+    assert listed(phase="current") == []  # the engine has not run: no recorded phase
+    assert client.post("/api/v1/lifecycle/run", json={}).status_code == 200
+    assert sorted(listed(phase="current")) == sorted([finances, staff])
+    assert listed(phase="due") == []
+    assert client.get("/api/v1/dossiers", params={"phase": "bientôt"}).status_code == 422
+
+
+def test_a_dossiers_documents_and_events_are_listed(client: TestClient, sqlite_ged: Ged) -> None:
+    dossier_id = new_dossier(client, sqlite_ged)
+    upload(client, dossier_id, b"ordre du jour", filename="odj.txt", title="Ordre du jour")
+    for name, on in (("date du décès", "2020-05-04"), ("date de la séance", "2019-03-01")):
+        recorded = client.post(
+            f"/api/v1/dossiers/{dossier_id}/events", json={"name": name, "on": on}
+        )
+        assert recorded.status_code == 204
+    events = client.get(f"/api/v1/dossiers/{dossier_id}/events").json()
+    assert [(e["name"], e["on"]) for e in events] == [
+        ("date de la séance", "2019-03-01"),
+        ("date du décès", "2020-05-04"),
+    ]
+    docs = client.get(f"/api/v1/dossiers/{dossier_id}/documents").json()
+    assert [(d["title"], len(d["versions"])) for d in docs] == [("Ordre du jour", 1)]
+    _, other_token, _ = sqlite_ged.other_organisation()
+    stranger = {"Authorization": f"Bearer {other_token}"}
+    for path in ("events", "documents"):
+        hidden = client.get(f"/api/v1/dossiers/{dossier_id}/{path}", headers=stranger)
+        assert hidden.status_code == 404

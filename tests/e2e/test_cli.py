@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ged.cli import main
+from tests.fixtures.processes import INIT
 
 
 @pytest.fixture
@@ -28,10 +29,10 @@ def gedsae(*args: str, code: int = 0) -> str:
 
 def test_full_cycle(home: Path, tmp_path: Path) -> None:
     gedsae("status", "--quiet", code=3)
-    out = gedsae("init")
+    out = gedsae(*INIT)
     token = out.strip().splitlines()[-1]
     assert token.startswith("gst_")
-    assert "gst_" not in gedsae("init")  # the token is printed once only
+    assert "gst_" not in gedsae(*INIT)  # the token is printed once only
     gedsae("status", "--quiet")
     gedsae("services", "create", "Direction des finances", "FR_DF")
     tree = tmp_path / "versement"
@@ -56,7 +57,7 @@ def test_full_cycle(home: Path, tmp_path: Path) -> None:
 
 
 def test_log_verify_names_the_tampered_entry(home: Path) -> None:
-    gedsae("init")
+    gedsae(*INIT)
     gedsae("services", "create", "Archives", "FR_AR")
     with sqlite3.connect(home / "gedsae.db") as db:
         db.execute("UPDATE oplog SET details = '{}' WHERE seq = 2")
@@ -66,7 +67,7 @@ def test_log_verify_names_the_tampered_entry(home: Path) -> None:
 
 
 def test_errors_map_to_exit_codes(home: Path) -> None:
-    gedsae("init")
+    gedsae(*INIT)
     gedsae("services", "create", "Archives", "FR_AR")
     out = gedsae("services", "create", "Archives bis", "FR_AR", code=4)
     assert "service_exists" in out
@@ -74,7 +75,7 @@ def test_errors_map_to_exit_codes(home: Path) -> None:
 
 
 def test_transfers_prepare_builds_a_sip(home: Path, tmp_path: Path) -> None:
-    gedsae("init")
+    gedsae(*INIT)
     gedsae("services", "create", "Direction des finances", "FR_DF")
     tree = tmp_path / "versement" / "marche-2019"
     tree.mkdir(parents=True)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ged.cli import main
 from tests.e2e.test_crash_leftovers import new_instance
 from tests.e2e.test_two_processes import wait_for
-from tests.fixtures.processes import Service
+from tests.fixtures.processes import INIT, Service
 from tests.fixtures.s3 import S3Bucket
 
 NOTE = "note de synthèse budgétaire\n" * 200
@@ -38,7 +38,7 @@ def filed_instance(home: Path, tmp_path: Path, replica: str = "") -> str:
     """An instance holding one imported note; its SHA-256."""
     home.mkdir(parents=True)
     (home / "config.toml").write_text(replica, encoding="utf-8")
-    gedsae("init")
+    gedsae(*INIT)
     gedsae("services", "create", "Direction des finances", "FR_DF")
     tree = tmp_path / "versement"
     tree.mkdir()

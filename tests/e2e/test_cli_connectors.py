@@ -10,11 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from ged.cli import main
-from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, ORGANISATION, Service, gedsae_cli, new_port
 from tests.fixtures.seda_corpus import shared_path
 from tests.fixtures.tls import TlsPki
-
-ORGANISATION = "Organisation par défaut"  # what `gedsae init` names the first one
 
 
 @pytest.fixture
@@ -23,7 +21,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     monkeypatch.setenv("GEDSAE_HOME", str(root))
     monkeypatch.setenv("GEDSAE_EXTRACTION_WORKERS", "1")
-    assert CliRunner().invoke(main, ["init"]).exit_code == 0
+    assert CliRunner().invoke(main, list(INIT)).exit_code == 0
     return root
 
 
@@ -104,7 +102,7 @@ def test_connectors_check_ok_against_a_running_repository(
 def test_serve_with_sae_runs_both_in_one_process(tmp_path: Path, services: list[Service]) -> None:
     ged_home, sae_port, ged_port = tmp_path / "ged", new_port(), new_port()
     env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    gedsae_cli(env, "init")
+    gedsae_cli(env, *INIT)
     gedsae_cli(
         env, "sae", "init", "--organisation", "ARCH", "--port", str(sae_port),
         "--schemas-from", str(shared_path("official")),

@@ -25,7 +25,7 @@ from seda.sip import write_sip
 from seda.versions import SedaVersion
 from tests.e2e.test_two_processes import wait_for
 from tests.fixtures.leftovers import temp_files
-from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, Service, gedsae_cli, new_port
 from tests.fixtures.seda_corpus import shared_path
 
 CHUNK = 64 * 1024
@@ -56,7 +56,7 @@ class Instance:
 def new_instance(tmp_path: Path, services: list[Service]) -> Instance:
     home = tmp_path / "ged"
     env = {"GEDSAE_HOME": str(home), "GEDSAE_EXTRACTION_WORKERS": "1", "TMPDIR": str(tmp_path)}
-    token = gedsae_cli(env, "init").strip().splitlines()[-1]
+    token = gedsae_cli(env, *INIT).strip().splitlines()[-1]
     service_id = gedsae_cli(env, "services", "create", "Finances", "FR_DF").strip()
     headers = {"Authorization": f"Bearer {token}"}
     first = Instance(home, env, headers, "")

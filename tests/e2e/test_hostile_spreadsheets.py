@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import hostile_spreadsheets as hostile
-from tests.fixtures.processes import GedServer, gedsae_cli, serve_ged
+from tests.fixtures.processes import INIT, GedServer, gedsae_cli, serve_ged
 
 WORKBOOKS: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "xlsx whole-sheet dimension": ("xlsx", hostile.whole_sheet_dimension_xlsx, "spreadsheet_limit_exceeded"),
@@ -62,7 +62,7 @@ def test_the_rules_import_command_refuses_a_hostile_workbook_with_the_invalid_ex
 ) -> None:
     format_, make, code = WORKBOOKS[name]
     env = {**os.environ, "GEDSAE_HOME": str(tmp_path / "home"), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    gedsae_cli(env, "init")
+    gedsae_cli(env, *INIT)
     workbook = tmp_path / f"tableau.{format_}"
     workbook.write_bytes(make())
     done = subprocess.run(

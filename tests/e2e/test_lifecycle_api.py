@@ -20,6 +20,7 @@ from seda.safexml import log_entries, parse_bytes
 from seda.schemaset import official_schema
 from seda.versions import SedaVersion, version_from_namespace
 from tests.fixtures.ged import Ged
+from tests.fixtures.processes import INIT
 from tests.fixtures.seda_corpus import shared_path
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
@@ -216,7 +217,7 @@ def gedsae(*args: str, code: int = 0) -> str:
 
 
 def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) -> None:
-    gedsae("init")
+    gedsae(*INIT)
     bad = tmp_path / "regles.csv"
     bad.write_text(BAD_VITAM, encoding="utf-8")
     out = gedsae("rules", "import", str(bad), code=1)
@@ -247,9 +248,9 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
     )
     filing.close_dossier(ctx, admin, dossier.id, date(2020, 12, 31))
     gedsae("rules", "bind", "plan_node", "AG", "AG-08")
-    assert "1 changements de phase" in gedsae("lifecycle", "run", "--as-of", "2021-01-01")
-    assert "0 changements de phase" in gedsae("lifecycle", "run", "--as-of", "2021-01-01")
-    assert "2022-12\tDestroy\tDirection des finances\t1" in gedsae(
+    assert "1 changement de phase" in gedsae("lifecycle", "run", "--as-of", "2021-01-01")
+    assert "0 changement de phase" in gedsae("lifecycle", "run", "--as-of", "2021-01-01")
+    assert "décembre 2022\tdestruction\tDirection des finances\t1 dossier" in gedsae(
         "lifecycle", "forecast", "--months", "24", "--as-of", "2021-01-01"
     )
     hold_id = gedsae("holds", "place", dossier.id, "--reason", "contentieux").strip()
@@ -286,4 +287,4 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
         SedaVersion.V2_3,
         [dossier.id],
     )
-    assert "eliminated\t1" in gedsae("lifecycle", "phases")
+    assert "éliminé\t1" in gedsae("lifecycle", "phases")

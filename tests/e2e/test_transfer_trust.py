@@ -14,7 +14,7 @@ from lxml import etree
 from seda.replies import build_transfer_reply
 from seda.versions import SedaVersion
 from tests.fixtures.due_dossiers import file_due, lifecycle_phase
-from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, ORGANISATION, Service, gedsae_cli, new_port
 
 
 @dataclass
@@ -37,7 +37,7 @@ def serve(tmp_path: Path, services: list[Service], config: str = "") -> Instance
     """A fresh instance (scheduler off: the tests drive each step), started."""
     home, port = tmp_path / "ged", new_port()
     env = {"GEDSAE_HOME": str(home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    admin = gedsae_cli(env, "init").strip().splitlines()[-1]
+    admin = gedsae_cli(env, *INIT).strip().splitlines()[-1]
     (home / "config.toml").write_text(
         f"transfer_poll_interval_s = 0\nport = {port}\n\n{config}", encoding="utf-8"
     )
@@ -68,9 +68,6 @@ def test_hand_driven_routes_neither_make_a_dossier_permanent_nor_purge_its_conte
         assert content.status_code == 200 and content.content == filed.content
 
 
-DEFAULT_ORGANISATION = "Organisation par défaut"  # what `gedsae init` names the first one
-
-
 def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> str:
     """A drop-folder connector and an agreement of the first organisation using it."""
     outbox, replies = tmp_path / "outbox", tmp_path / "replies"
@@ -81,7 +78,7 @@ def drop_folder(tmp_path: Path, agreement: str = "depot", extra: str = "") -> st
         f'replies_dir = "{replies}"\n\n'
         f'[agreements.{agreement}]\nconnector = "depot"\nseda_version = "2.2"\n'
         f'archival_agency = "FR_AD_35"\ntransferring_agency = "FR_DF"\n'
-        f'organisation = "{DEFAULT_ORGANISATION}"\n{extra}\n'
+        f'organisation = "{ORGANISATION}"\n{extra}\n'
     )
 
 
@@ -221,7 +218,7 @@ def test_an_archivist_records_a_mailed_rejection_from_the_command_line(
     )
     assert "Rôle requis : archivist" in refused  # the admin is no archivist
     said = gedsae_cli(ged.env, "transfers", "record-reply", mid, str(mailed), "--as", "archiviste")
-    assert f"{mid} : rejected" in said and "Commentaire : Bordereau sans dates extrêmes" in said
+    assert f"{mid} : refusé" in said and "Commentaire : Bordereau sans dates extrêmes" in said
     with ged.client(ged.admin) as officer:
         assert lifecycle_phase(officer, filed.dossier) == "due"
 
@@ -264,3 +261,25 @@ def test_another_organisations_agreement_answers_exactly_like_a_missing_one(
     with ged.client(ged.admin) as platform:
         assert platform.get("/api/v1/transfers").json() == []
         assert platform.get(f"/api/v1/transfers/{own}").status_code == 404
+
+
+def test_a_due_transfer_over_http_names_each_dossier_it_leaves_and_why(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    ged = serve(tmp_path, services, drop_folder(tmp_path))
+    service_id = gedsae_cli(ged.env, "services", "create", "Finances", "FR_DF").strip()
+    with ged.client(ged.admin) as client:
+        leaving, held = file_due(client, service_id, ["Tables 2001-2010", "Tables 1991-2000"])
+        placed = client.post(
+            "/api/v1/holds", json={"dossier_id": held.dossier, "reason": "recours contentieux"}
+        )
+        assert placed.status_code == 201, placed.text
+        started = client.post("/api/v1/transfers", json={"agreement": "depot", "due": True})
+        assert started.status_code == 201, started.text
+        assert started.json()["dossiers"] == [leaving.dossier]
+        (left,) = started.json()["left"]
+        assert (left["dossier_id"], left["code"]) == (held.dossier, "held")
+        assert left["title"] == "Tables 1991-2000" and "recours contentieux" in left["reason"]
+        again = client.post("/api/v1/transfers", json={"agreement": "depot", "due": True})
+        assert again.status_code == 422 and again.json()["code"] == "nothing_to_transfer"
+        assert [(i["path"], i["code"]) for i in again.json()["issues"]] == [(held.dossier, "held")]

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.fixtures.due_dossiers import file_due, lifecycle_phase
-from tests.fixtures.processes import Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, ORGANISATION, Service, gedsae_cli, new_port
 from tests.fixtures.seda_corpus import shared_path
 
 WAIT_S = 60.0
@@ -48,7 +48,7 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
     ged_env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    admin_token = gedsae_cli(ged_env, "init").strip().splitlines()[-1]
+    admin_token = gedsae_cli(ged_env, *INIT).strip().splitlines()[-1]
     # the repository trusts the GED's signing certificate (made by `gedsae init`)
     config = (sae_home / "sae.toml").read_text(encoding="utf-8")
     anchors = f'trust_anchors = "{ged_home / "signing" / "certificate.pem"}"\n'
@@ -71,7 +71,7 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         f'token_file = "{tmp_path / "ged-token"}"\npoll_interval = 1\n\n'
         '[agreements.ad35]\nconnector = "sae"\nseda_version = "2.2"\n'
         'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
-        'archival_agreement = "AGR-1"\norganisation = "Organisation par défaut"\n',
+        f'archival_agreement = "AGR-1"\norganisation = "{ORGANISATION}"\n',
         encoding="utf-8",
     )
     sae = Service("sae", ("sae", "serve"), sae_env, sae_port, "/api/v1/sae/health",

@@ -7,7 +7,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,7 @@ from ged.services.elimination_slip import (
 )
 from ged.services.eliminations import NothingToPropose, ProposalNotApproved, ProposalNotPending
 from ged.services.holds import DossierEliminated
+from ged.services.lifecycle import AsOfInFuture
 from ged.services.oplog import verify_log
 from ged.services.rules_io import RulesFileRefused
 from ged.services.search import search_documents
@@ -268,6 +269,39 @@ def test_run_is_idempotent_and_logs_transitions_with_the_rule_version(ged: Ged) 
     assert logged[-1].details["rule_id"] == "AG-08" and logged[-1].details["rule_version"] == 1
 
 
+def test_a_run_for_a_day_to_come_is_refused_and_changes_no_phase(ged: Ged) -> None:
+    import_tableau(ged)
+    today = ged.clock.now.date()
+    dossier = courrier(ged, closed=today - timedelta(days=100))  # due two years after closing
+    lifecycle.run_lifecycle(ged.ctx, ged.admin)
+    assert phase_of(ged, dossier.id) is Phase.INTERMEDIATE
+    with pytest.raises(AsOfInFuture) as refused:
+        lifecycle.run_lifecycle(ged.ctx, ged.admin, today + timedelta(days=3 * 365))
+    assert "--dry-run" in refused.value.detail
+    assert phase_of(ged, dossier.id) is Phase.INTERMEDIATE
+    assert lifecycle.run_lifecycle(ged.ctx, ged.admin, today).transitions == []
+
+
+def test_a_dry_run_reports_what_would_change_and_writes_nothing(ged: Ged) -> None:
+    import_tableau(ged)
+    today = ged.clock.now.date()
+    dossier = courrier(ged, closed=today - timedelta(days=100))
+    lifecycle.run_lifecycle(ged.ctx, ged.admin)
+    with ged.ctx.uow() as uow:
+        logged = sum(1 for _ in uow.iter_log())
+    later = today + timedelta(days=3 * 365)
+    report = lifecycle.run_lifecycle(ged.ctx, ged.admin, later, dry_run=True)
+    assert report.dry_run and report.as_of == later
+    assert [(t.dossier_id, t.before, t.after) for t in report.transitions] == [
+        (dossier.id, Phase.INTERMEDIATE, Phase.DUE)
+    ]
+    assert phase_of(ged, dossier.id) is Phase.INTERMEDIATE
+    with ged.ctx.uow() as uow:
+        assert sum(1 for _ in uow.iter_log()) == logged
+    ged.clock.now += timedelta(days=3 * 365)  # the day comes: the real run does what was shown
+    assert lifecycle.run_lifecycle(ged.ctx, ged.admin).transitions == report.transitions
+
+
 def test_hold_freezes_the_phase_until_lifted(ged: Ged) -> None:
     import_tableau(ged)
     import_vitam(ged, HOLD_RULES)
@@ -276,6 +310,7 @@ def test_hold_freezes_the_phase_until_lifted(ged: Ged) -> None:
     hold = holds.place_hold(ged.ctx, ged.admin, dossier.id, "contentieux", rule_id="HOL-1")
     assert (hold.rule_version, hold.ends_on) == (1, date(2022, 6, 1))
     indefinite = holds.place_hold(ged.ctx, ged.admin, dossier.id, "enquête pénale")
+    ged.clock.now = ged.clock.now.replace(year=2023, month=1, day=1)  # phases change on the day
     report = lifecycle.run_lifecycle(ged.ctx, ged.admin, date(2023, 1, 1))
     assert report.held_back == 1 and phase_of(ged, dossier.id) is Phase.INTERMEDIATE
     with pytest.raises(NothingToPropose):

@@ -16,7 +16,7 @@ from lxml import etree
 
 from connectors.sae_http import SaeHttpConnector
 from ged.domain.lifecycle import BindingTarget, Phase, WrongPhase
-from ged.domain.model import Metadata
+from ged.domain.model import Metadata, Service
 from ged.services import documents, filing, lifecycle, processing, rules
 from ged.services.ports import TransferState
 from ged.services.transfer_loop import (
@@ -150,15 +150,16 @@ def connector(sae: ScriptedSae) -> SaeHttpConnector:
     return SaeHttpConnector(BASE, "secret-token", client)
 
 
-def due_dossier(ged: Ged, title: str = "Tables décennales") -> str:
-    """A closed dossier to keep (EC-04: 10 years, then permanent) whose DUA has elapsed."""
+def due_dossier(ged: Ged, title: str = "Tables décennales", service: Service | None = None) -> str:
+    """A closed dossier to keep (EC-04: 10 years, then permanent) whose DUA has elapsed, of
+    ``service`` (default: the GED's first)."""
     rules.import_rules(ged.ctx, ged.admin, io.BytesIO(TABLEAU.read_bytes()), "csv")
     node = filing.create_plan_node(ged.ctx, ged.admin, f"FIN-{title}", title, None).id
     rules.bind_rule(ged.ctx, ged.admin, BindingTarget.PLAN_NODE, node, "EC-04")
     dossier = filing.create_dossier(
         ged.ctx,
         ged.admin,
-        service_id=ged.service.id,
+        service_id=(service or ged.service).id,
         title=title,
         plan_node_id=node,
         opened_on=date(2010, 1, 1),

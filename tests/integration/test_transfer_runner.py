@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
 from connectors.sae_http import SaeHttpConnector
 from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.domain.lifecycle import Phase
-from ged.services import transfer_runner
+from ged.domain.lifecycle import BindingTarget, Phase
+from ged.domain.model import Damage
+from ged.presentation import labels
+from ged.services import documents, filing, holds, lifecycle, rules, transfer_runner
 from ged.services.agreements import (
     Agreement,
     AgreementMisconfigured,
@@ -403,3 +406,56 @@ def test_an_agreement_limited_to_some_services_transfers_only_their_dossiers(loo
     assert phase(ged, dossier_id) is Phase.DUE
     record = transfer_runner.start(setup, ged.ctx, ged.admin, "df")
     assert record.dossiers == (dossier_id,)
+
+
+def test_a_due_transfer_sends_what_may_leave_and_names_each_dossier_left_and_why(
+    loop: Loop,
+) -> None:
+    ged = loop.ged
+    covered = Agreement(**{**AGREEMENT.__dict__, "name": "df", "services": frozenset({"FR_DF"})})
+    setup = replace(loop.setup, agreements={**loop.setup.agreements, "df": covered})
+    leaving = due_dossier(ged, "Tables 2001-2010")
+    held = due_dossier(ged, "Tables 1991-2000")
+    holds.place_hold(ged.ctx, ged.admin, held, "recours contentieux")
+    elsewhere = due_dossier(ged, "Registres du personnel", service=ged.other_service)
+    undecided = sorted_due_dossier(ged)
+    damaged = due_dossier(ged, "Tables 1971-1980")
+    version = filing.dossier_documents(ged.ctx, ged.admin, damaged)[0].versions[0]
+    documents.damage_recorder(ged.ctx, ged.admin, version)(Damage.ALTERED)
+    changed = due_dossier(ged, "Tables 1981-1990")  # then a rule counting from an unknown date:
+    rules.bind_rule(ged.ctx, ged.admin, BindingTarget.DOSSIER, changed, "AG-01", "séance")
+
+    sent = transfer_runner.start_due(setup, ged.ctx, ged.admin, "df")
+    assert sent.record.dossiers == (leaving,) and sent.record.state is TransferState.SENT
+    reasons = {x.dossier_id: (x.code, x.reason) for x in sent.left}
+    assert reasons[elsewhere][0] == "outside_agreement" and "FR_RH" in reasons[elsewhere][1]
+    assert reasons[held] == (
+        "held",
+        f"gelé depuis le {labels.day(ged.clock.now)} (recours contentieux)",
+    )
+    assert reasons[undecided][0] == "sort_undecided"
+    assert reasons[changed][0] == "no_longer_due"
+    assert reasons[damaged][0] == "content_damaged" and "gedsae audit" in reasons[damaged][1]
+    assert len(reasons) == 5
+    assert phase(ged, leaving) is Phase.TRANSFERRING
+    assert {phase(ged, d) for d in reasons} == {Phase.DUE}
+
+    with pytest.raises(NothingToTransfer) as nothing:  # what stays, stays, and is named again
+        transfer_runner.start_due(setup, ged.ctx, ged.admin, "df")
+    assert {i.path for i in nothing.value.issues} == set(reasons)
+    assert all(i.message.startswith("« ") for i in nothing.value.issues)
+
+
+def sorted_due_dossier(ged: Ged) -> str:
+    """A closed dossier whose DUA (AG-05: 5 years from the séance, then sort) has elapsed."""
+    node = filing.create_plan_node(ged.ctx, ged.admin, "AG-SEANCES", "Séances", None).id
+    rules.bind_rule(ged.ctx, ged.admin, BindingTarget.PLAN_NODE, node, "AG-05")
+    dossier = filing.create_dossier(
+        ged.ctx, ged.admin, service_id=ged.service.id, title="Préparation des séances",
+        plan_node_id=node, opened_on=date(2010, 1, 1),
+    )  # fmt: skip
+    filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2010, 12, 31))
+    lifecycle.record_event(ged.ctx, ged.admin, dossier.id, "date de la séance", date(2010, 6, 1))
+    lifecycle.run_lifecycle(ged.ctx, ged.admin)
+    assert phase(ged, dossier.id) is Phase.DUE
+    return dossier.id

@@ -26,6 +26,7 @@ from ged.domain.lifecycle import (
     ACTION_PHASES,
     Binding,
     BindingTarget,
+    DossierEvent,
     EliminationProposal,
     Hold,
     ItemStatus,
@@ -200,6 +201,15 @@ class SqlLifecycleRepository:
         for dossier_id, key, on in self.conn.execute(query):
             found.setdefault(dossier_id, {})[key] = on
         return found
+
+    def events_of(self, dossier_id: str) -> list[DossierEvent]:
+        c = t.dossier_events.c
+        query = (
+            select(t.dossier_events)
+            .where(c.dossier_id == dossier_id)
+            .order_by(c.occurred_on, c.event_key)
+        )
+        return [_event(r) for r in self.conn.execute(query).mappings()]
 
     # -- holds --------------------------------------------------------------------------------
     def add_hold(self, hold: Hold) -> None:
@@ -556,6 +566,16 @@ def _binding_values(b: Binding) -> dict[str, Any]:
         "created_at": b.created_at,
         "created_by": b.created_by,
     }
+
+
+def _event(row: RowMapping) -> DossierEvent:
+    return DossierEvent(
+        dossier_id=row["dossier_id"],
+        name=row["name"],
+        on=row["occurred_on"],
+        recorded_at=rows.as_utc(row["recorded_at"]),
+        recorded_by=row["recorded_by"],
+    )
 
 
 def _hold(row: RowMapping) -> Hold:

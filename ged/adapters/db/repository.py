@@ -193,9 +193,14 @@ class SqlRepository:
         plan_node_id: str | None,
         limit: int,
         offset: int,
+        *,
+        phase: str | None = None,
     ) -> list[Dossier]:
         c = t.dossiers.c
         clauses = [c.organisation_id == org_id]
+        if phase is not None:
+            recorded = t.dossier_lifecycle.c
+            clauses.append(c.id.in_(select(recorded.dossier_id).where(recorded.phase == phase)))
         if service_ids is not None:
             clauses.append(c.service_id.in_(sorted(service_ids)))
         if status is not None:
