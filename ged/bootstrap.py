@@ -21,6 +21,7 @@ from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
+from ged.adapters.passwords import Argon2Passwords
 from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.private_files import tighten_folder
@@ -31,6 +32,7 @@ from ged.services.ports import (
     BlobStore,
     FormatIdentifier,
     LocalCopy,
+    PasswordHasher,
     TextExtractor,
 )
 from ged.services.transfer_runner import Agreement, TransferSetup
@@ -87,6 +89,7 @@ def build_context(
     extract_many: BatchExtractor | None = None,
     clock: Callable[[], datetime] = utc_now,
     run_migrations: bool = True,
+    passwords: PasswordHasher | None = None,
 ) -> Context:
     engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
     for spool in (settings.home / "spool", settings.transfer_spool):
@@ -115,6 +118,7 @@ def build_context(
         extract_many=extract_many or extract_one_by_one(extract),
         local_copy=local_copy_for(store, settings.home / "spool"),
         max_upload_bytes=settings.max_upload_bytes,
+        passwords=passwords or Argon2Passwords(),
         closers=tuple(closers),
     )
 

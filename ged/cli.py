@@ -27,6 +27,7 @@ from ged.domain.errors import (
     GedError,
     InvalidError,
     NotFoundError,
+    RateLimitedError,
     UnavailableError,
 )
 from ged.domain.model import Role
@@ -47,6 +48,7 @@ def exit_code(exc: GedError) -> int:
         (UnavailableError, 5),
         (AuthenticationError, 6),
         (ForbiddenError, 6),
+        (RateLimitedError, 6),
     ]
     for family, code in families:
         if isinstance(exc, family):
@@ -517,3 +519,5 @@ LazyGroup.lazy.update(
 LazyGroup.lazy.update({n: f"ged.cli_transfers:{n}_group" for n in ("transfers", "connectors")})
 # The archival repository (ged/cli_sae.py).
 LazyGroup.lazy["sae"] = "ged.cli_sae:sae_group"
+# People's accounts for the web interface (ged/cli_users.py).
+LazyGroup.lazy["users"] = "ged.cli_users:users_group"

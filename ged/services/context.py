@@ -13,6 +13,7 @@ from ged.services.ports import (
     BlobStore,
     FormatIdentifier,
     LocalCopy,
+    PasswordHasher,
     TextExtractor,
     UnitOfWork,
 )
@@ -29,6 +30,7 @@ class Context:
     extract_many: BatchExtractor
     local_copy: LocalCopy
     max_upload_bytes: int
+    passwords: PasswordHasher
     closers: tuple[Callable[[], None], ...] = ()
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ from ged.domain.oplog import LogEntry, LogSpec
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
+    from ged.services.account_repository import AccountRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.repository import Repository
 
@@ -142,6 +143,20 @@ BatchExtractor = Callable[[Iterable[tuple[Path, str | None]]], Iterable[Extracte
 LocalCopy = Callable[[str], AbstractContextManager[Path]]
 
 
+class PasswordHasher(Protocol):
+    """Password hashes of local accounts (argon2id in ``ged.adapters.passwords``)."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, hashed: str, password: str) -> bool:
+        """True when ``password`` matches; False otherwise, never an exception."""
+        ...
+
+    def needs_rehash(self, hashed: str) -> bool:
+        """True when ``hashed`` was made with weaker parameters than today's."""
+        ...
+
+
 # -- persistence -----------------------------------------------------------------------------
 class UnitOfWork(Protocol):
     """One transaction: ``repo`` reads and writes, ``log`` appends to the operation log in the
@@ -173,6 +188,11 @@ class UnitOfWork(Protocol):
     @property
     def access(self) -> AccessRepository:
         """Role grants (who granted each role, and when)."""
+        ...
+
+    @property
+    def accounts(self) -> AccountRepository:
+        """People's accounts, their OpenID Connect identities and their web sessions."""
         ...
 
     @property

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
+from ged.adapters.db.account_repository import SqlAccountRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
@@ -156,6 +157,11 @@ class SqlUnitOfWork:
     def access(self) -> SqlAccessRepository:
         """Role grants, on this unit of work's connection."""
         return SqlAccessRepository(self.conn)
+
+    @property
+    def accounts(self) -> SqlAccountRepository:
+        """People's accounts, identities and web sessions, on this unit of work's connection."""
+        return SqlAccountRepository(self.conn)
 
     @property
     def lifecycle(self) -> SqlLifecycleRepository:
