@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +26,8 @@ from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.passwords import Argon2Passwords
 from ged.adapters.signing import load_signer
 from ged.config import Settings
-from ged.private_files import tighten_folder
+from ged.domain.accounts import SessionPolicy
+from ged.private_files import open_private, tighten_folder
 from ged.services.context import Context
 from ged.services.ports import (
     BatchExtractor,
@@ -160,3 +163,26 @@ def build_connector(settings: Settings, name: str) -> Connector:
     if table is None:
         raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
     return build(ConnectorSettings.from_table(name, table))
+
+
+# -- the web interface ------------------------------------------------------------------------
+def session_secret(settings: Settings) -> bytes:
+    """The key that signs session cookies and derives CSRF tokens: ``session_secret_file`` (or
+    ``_env``) when configured, else ``$GEDSAE_HOME/secrets/session.key``, made here (256 random
+    bits, 0600 in a 0700 folder) when missing — ``gedsae init`` makes it first."""
+    if settings.session_secret:
+        return settings.session_secret.encode()
+    path = settings.session_secret_path
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = open_private(path)
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="ascii").strip().encode()
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )

@@ -166,8 +166,10 @@ def init(env: Env, organisation: str) -> None:
         )
     )
     from ged.adapters.signing import ensure_signing_key
+    from ged.bootstrap import session_secret
 
     certificate = ensure_signing_key(env.settings, org.name)
+    session_secret(env.settings)  # the key of the web interface's session cookies
     click.echo(f"Instance créée dans {env.settings.home}")
     click.echo(f"Organisation : {org.name} ({org.id})")
     if certificate is not None:
@@ -218,7 +220,7 @@ def status(env: Env, quiet: bool) -> None:
 )
 @pass_env
 def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
-    """Lance le serveur HTTP (API REST)."""
+    """Lance le serveur HTTP : l'interface web et l'API REST."""
     import asyncio
     import os
 
@@ -226,15 +228,15 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
 
     from ged.api.app import create_app
     from ged.bootstrap import build_transfer_setup
+    from ged.web.app import install
+    from ged.web.setup import web_setup
 
     os.umask(0o077)  # whatever the server creates (spools, blobs, journals) is its own
+    env.settings.host, env.settings.port = host or env.settings.host, port or env.settings.port
     setup = run(lambda: build_transfer_setup(env.settings))
     app = create_app(env.context(), setup, scheduler_interval=env.settings.transfer_poll_interval_s)
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(app, host=host or env.settings.host, port=port or env.settings.port)
-        )
-    ]
+    install(app, run(lambda: web_setup(env.settings)))  # public_url defaults to host and port
+    servers = [uvicorn.Server(uvicorn.Config(app, host=env.settings.host, port=env.settings.port))]
     if with_sae:
         from ged.cli_sae import repository_config
         from sae.api import create_sae_app

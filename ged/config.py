@@ -18,7 +18,8 @@ from ged.secret_options import read_secret
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3
-SECRETS = ("s3_secret_key", "signing_key_password")
+SECRETS = ("s3_secret_key", "signing_key_password", "session_secret")
+TABLES = ("connectors", "agreements")
 
 
 def home_dir() -> Path:
@@ -55,6 +56,12 @@ class Settings:
     # [connectors.NAME] and [agreements.NAME] tables of config.toml (issue 6 item 5)
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the web interface: the address people type (https: cookies marked Secure), the key that
+    # signs session cookies (default: $GEDSAE_HOME/secrets/session.key, made by `gedsae init`)
+    public_url: str = ""
+    session_secret: str = ""
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -81,6 +88,15 @@ class Settings:
     @property
     def transfer_spool(self) -> Path:
         return self.home / "transfers"
+
+    @property
+    def session_secret_path(self) -> Path:
+        return self.home / "secrets" / "session.key"
+
+    @property
+    def public_base(self) -> str:
+        """The web interface's address, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
@@ -117,7 +133,7 @@ def _from_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env() -> dict[str, Any]:
-    names = {f.name for f in fields(Settings)} - {"home", "connectors", "agreements"}
+    names = {f.name for f in fields(Settings)} - {"home", *TABLES}
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):

@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.tls",
     "tests.fixtures.processes",
     "tests.fixtures.sftp",
+    "tests.fixtures.web",
 ]
 
 from hypothesis import settings  # noqa: E402 - after the plugin list, which pytest reads first

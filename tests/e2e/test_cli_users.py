@@ -1,10 +1,12 @@
 """``gedsae users`` on an instance (no server needed): accounts created with a password read
-from a file, given a new one, listed in French or as JSON, disabled."""
+from a file, given a new one, listed in French or as JSON, disabled; ``init`` made the key of
+the session cookies, readable by its owner only."""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +54,12 @@ def test_a_refused_account_says_why_in_french_with_exit_code_1(tmp_path: Path) -
     assert done.returncode == 1
     assert "invalid: Compte invalide" in out
     assert "password_too_short password: Mot de passe trop court : au moins 12 caractères" in out
+
+
+def test_init_makes_the_session_key_readable_by_its_owner_only(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    gedsae_cli({"GEDSAE_HOME": str(home)}, "init")
+    key = home / "secrets" / "session.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert len(key.read_text().strip()) == 64

@@ -1,0 +1,105 @@
+"""What a person browses: the dashboard and the classification plan.
+
+Read-only use cases that gather, for one screen, what the other services give one by one, with
+the same access rules: the lists come from the services that scope them to the person's
+organisation and services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ged.domain.access import Principal
+from ged.domain.lifecycle import Phase, ProposalStatus
+from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Version
+from ged.domain.search import SearchQuery, SortKey
+from ged.services.context import Context
+from ged.services.eliminations import list_proposals
+from ged.services.filing import list_dossiers
+from ged.services.lifecycle import phase_counts
+from ged.services.search import search_documents
+
+DASHBOARD_ROWS = 10
+
+
+@dataclass(frozen=True)
+class FiledDocument:
+    document: Document
+    version: Version | None
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something waiting for the person: a count, what it is, where to handle it (if a page
+    exists for it)."""
+
+    count: int
+    kind: str  # due_dossiers | elimination_visas
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    dossiers: list[Dossier]
+    recent: list[FiledDocument]
+    tasks: list[Task]
+    services: dict[str, str]
+
+
+def dashboard(ctx: Context, actor: Principal) -> Dashboard:
+    """The person's open dossiers, the latest documents filed in what they see, their tasks."""
+    dossiers = list_dossiers(ctx, actor, status=DossierStatus.OPEN, limit=DASHBOARD_ROWS)
+    query = SearchQuery(actor.organisation_id, sort=SortKey.CREATED_AT, limit=DASHBOARD_ROWS)
+    hits = [h.document for h in search_documents(ctx, actor, query).hits]
+    with ctx.uow() as uow:
+        versions = uow.repo.current_versions([d.id for d in hits])
+        services = {s.id: s.name for s in uow.repo.list_services(actor.organisation_id)}
+    recent = [FiledDocument(d, versions.get(d.id)) for d in hits]
+    return Dashboard(dossiers, recent, tasks_of(ctx, actor), services)
+
+
+def tasks_of(ctx: Context, actor: Principal) -> list[Task]:
+    found = []
+    due = phase_counts(ctx, actor).get(Phase.DUE.value, 0)
+    if due:
+        found.append(Task(due, "due_dossiers", f"/recherche?phase={Phase.DUE.value}"))
+    if actor.has(Role.ARCHIVIST):
+        waiting = list_proposals(ctx, actor, ProposalStatus.PROPOSED)
+        if waiting:
+            found.append(Task(len(waiting), "elimination_visas"))
+    return found
+
+
+def plan_path(nodes: dict[str, PlanNode], node_id: str | None) -> list[PlanNode]:
+    """The node and its ancestors, from the root down (a cycle stops the walk)."""
+    path: list[PlanNode] = []
+    while node_id is not None and node_id in nodes and nodes[node_id] not in path:
+        path.append(nodes[node_id])
+        node_id = nodes[node_id].parent_id
+    return list(reversed(path))
+
+
+@dataclass(frozen=True)
+class PlanBranch:
+    node: PlanNode
+    children: list[PlanBranch]
+
+
+def plan_tree(nodes: list[PlanNode]) -> list[PlanBranch]:
+    """The classification plan as a tree, each level sorted by code; nodes whose parent is
+    missing (or in a cycle) are shown at the root rather than lost."""
+    children: dict[str | None, list[PlanNode]] = {}
+    ids = {n.id for n in nodes}
+    for node in sorted(nodes, key=lambda n: n.code):
+        parent = node.parent_id if node.parent_id in ids else None
+        children.setdefault(parent, []).append(node)
+    placed: set[str] = set()
+
+    def grow(node: PlanNode) -> PlanBranch:
+        placed.add(node.id)
+        kids = [grow(k) for k in children.get(node.id, []) if k.id not in placed]
+        return PlanBranch(node, kids)
+
+    roots = [grow(n) for n in children.get(None, [])]
+    roots += [grow(n) for n in nodes if n.id not in placed]  # a cycle has no root
+    return roots

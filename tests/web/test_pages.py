@@ -1,0 +1,92 @@
+"""The agent's screens through the test client: what each shows, to whom, and the French 404
+page for what belongs to another organisation or another service."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ged.domain.model import Role
+from tests.fixtures.web import Web
+from tests.fixtures.web_data import Archive, build_archive, people
+
+MISSING = "00000000-0000-0000-0000-000000000000"
+
+
+def archive(web: Web) -> Archive:
+    built = build_archive(web)
+    people(web)
+    return built
+
+
+def test_the_dashboard_lists_open_dossiers_latest_documents_and_tasks(web: Web) -> None:
+    found = archive(web)
+    page = web.logged_in("referent").get("/").text
+    assert "Budget 2026" in page  # open, in the other service: the records officer sees it
+    assert "Séance du 12 mars 2020" not in page  # closed
+    assert "Compte rendu de la séance" in page
+    assert (
+        '<a href="/recherche?phase=due">1 dossier à la DUA échue attend son sort final</a>' in page
+    )
+    assert found.courrier not in page
+
+
+def test_the_plan_is_a_keyboard_tree_and_a_node_lists_its_dossiers(web: Web) -> None:
+    found = archive(web)
+    browser = web.logged_in("agent")
+    page = browser.get("/plan").text
+    assert re.search(
+        r"<details open>\s*<summary><span class=\"code\">1</span> Administration générale</summary>",
+        page,
+    )
+    node = browser.get(f"/plan?noeud={found.assembly_node}", headers={"HX-Request": "true"})
+    assert "<html" not in node.text  # htmx gets only the list
+    assert "Séance du 12 mars 2020" in node.text and "clos, ouvert le 1er mars 2020" in node.text
+    assert browser.get("/plan?noeud=inconnu").status_code == 404
+
+
+def test_the_glossary_is_open_to_everyone(web: Web) -> None:
+    page = web.browser().get("/glossaire")
+    assert page.status_code == 200
+    for term in (
+        "Versement",
+        "Bordereau",
+        "Sort final",
+        "DUA (durée d&#39;utilité administrative)",
+        "Visa",
+        "Gel",
+        "Communicabilité",
+    ):
+        assert f">{term}</dt>" in page.text, term
+
+
+def test_an_unknown_page_is_french_and_the_api_keeps_its_json(web: Web) -> None:
+    browser = web.browser()
+    page = browser.get("/nulle-part")
+    assert page.status_code == 404 and "<h1>Page introuvable</h1>" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    api = browser.get("/api/v1/nulle-part")
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unexpected_failure_is_a_french_500_page_with_a_request_id(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from ged.web.views import dashboard
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    web.person("marie", Role.AGENT)
+    browser = web.logged_in("marie")
+    monkeypatch.setattr(dashboard, "dashboard", broken)
+    quiet = TestClient(browser.app, raise_server_exceptions=False, cookies=browser.cookies)
+    answer = quiet.get("/")
+    assert answer.status_code == 500
+    assert "<h1>Erreur interne</h1>" in answer.text
+    assert re.search(r"identifiant de requête [0-9a-f-]{36}", answer.text)
+    assert "boom" not in answer.text and "Traceback" not in answer.text
+    assert answer.headers["content-security-policy"].startswith("default-src 'self'")
