@@ -23,12 +23,16 @@ from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.identification_process import IdentificationProcess
+from ged.adapters.oidc import DEFAULT_SCOPES, AuthlibOidc, OidcSettings
 from ged.adapters.passwords import Argon2Passwords
 from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.domain.accounts import SessionPolicy
+from ged.domain.errors import InvalidError, Issue
 from ged.private_files import open_private, tighten_folder
+from ged.secret_options import read_secret
 from ged.services.context import Context
+from ged.services.oidc import OidcClient
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
@@ -186,3 +190,27 @@ def session_policy(settings: Settings) -> SessionPolicy:
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_absolute_hours),
     )
+
+
+def build_oidc(settings: Settings, clock: Callable[[], datetime] = utc_now) -> OidcClient | None:
+    """The ``[oidc]`` provider of ``config.toml``, or None when there is none."""
+    table = settings.oidc
+    if not table:
+        return None
+    where = f"{settings.config_file} [oidc]"
+    missing = [k for k in ("issuer", "client_id") if not table.get(k)]
+    secret = read_secret(table, "client_secret", where)
+    if missing or secret is None:
+        names = ", ".join([*missing, *([] if secret else ["client_secret_file"])])
+        raise InvalidError(
+            f"{where} : {names} manquant",
+            issues=[Issue("oidc_incomplete", f"{names} manquant", path="oidc")],
+        )
+    oidc = OidcSettings(
+        issuer=str(table["issuer"]),
+        client_id=str(table["client_id"]),
+        client_secret=secret,
+        label=str(table.get("label") or "Fournisseur d'identité"),
+        scopes=str(table.get("scopes") or DEFAULT_SCOPES),
+    )
+    return AuthlibOidc(oidc, clock)

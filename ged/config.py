@@ -19,7 +19,7 @@ from ged.secret_options import read_secret
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3
 SECRETS = ("s3_secret_key", "signing_key_password", "session_secret")
-TABLES = ("connectors", "agreements")
+TABLES = ("connectors", "agreements", "oidc")
 
 
 def home_dir() -> Path:
@@ -62,6 +62,8 @@ class Settings:
     session_secret: str = ""
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # [oidc]: issuer, client_id, client_secret_file (or _env), label, scopes
+    oidc: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -113,6 +115,10 @@ def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
 def _coerce(name: str, raw: Any) -> Any:
     kinds = {f.name: f.type for f in fields(Settings)}
     kind = kinds[name]
+    if name == "oidc":
+        if not isinstance(raw, dict):
+            raise ValueError("oidc : table [oidc] attendue dans config.toml")
+        return raw
     if kind.startswith("dict"):
         if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
             raise ValueError(f"{name} : tables [{name}.NOM] attendues dans config.toml")

@@ -37,14 +37,15 @@ class WebSetup:
 
 
 def web_setup(settings: Settings) -> WebSetup:
-    """The setup of ``config.toml``: the session key (made if missing) and the session policy,
-    wired by ``ged.bootstrap``."""
-    from ged.bootstrap import session_policy, session_secret
+    """The setup of ``config.toml``: the session key (made if missing), the session policy and
+    the ``[oidc]`` provider, wired by ``ged.bootstrap``."""
+    from ged.bootstrap import build_oidc, session_policy, session_secret
 
     return WebSetup(
         secret_key=session_secret(settings),
         public_url=settings.public_base,
         policy=session_policy(settings),
+        oidc=build_oidc(settings),
     )
 
 
