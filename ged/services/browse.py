@@ -1,25 +1,27 @@
-"""What a person browses: the dashboard and the classification plan.
+"""What a person browses: the dashboard, a dossier with its documents, the classification plan.
 
 Read-only use cases that gather, for one screen, what the other services give one by one, with
-the same access rules: the lists come from the services that scope them to the person's
-organisation and services.
+the same access rules: a dossier is read through ``dossier_lifecycle`` (which checks that the
+person may read it; another organisation's dossier is not found), the lists through the
+services that scope them to the person's organisation and services.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ged.domain.access import Principal
+from ged.domain.access import FILERS, Principal
 from ged.domain.lifecycle import Phase, ProposalStatus
-from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Version
+from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Service, Version
 from ged.domain.search import SearchQuery, SortKey
 from ged.services.context import Context
 from ged.services.eliminations import list_proposals
 from ged.services.filing import list_dossiers
-from ged.services.lifecycle import phase_counts
+from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts
 from ged.services.search import search_documents
 
 DASHBOARD_ROWS = 10
+DOSSIER_DOCUMENTS = 500
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,20 @@ class Dashboard:
     services: dict[str, str]
 
 
+@dataclass(frozen=True)
+class DossierPage:
+    lifecycle: DossierLifecycle
+    service: Service | None
+    plan_path: list[PlanNode]
+    documents: list[FiledDocument]
+    more_documents: bool
+    can_file: bool  # the person may file documents here (a filing role, the dossier open)
+
+    @property
+    def dossier(self) -> Dossier:
+        return self.lifecycle.dossier
+
+
 def dashboard(ctx: Context, actor: Principal) -> Dashboard:
     """The person's open dossiers, the latest documents filed in what they see, their tasks."""
     dossiers = list_dossiers(ctx, actor, status=DossierStatus.OPEN, limit=DASHBOARD_ROWS)
@@ -68,6 +84,23 @@ def tasks_of(ctx: Context, actor: Principal) -> list[Task]:
         if waiting:
             found.append(Task(len(waiting), "elimination_visas"))
     return found
+
+
+def dossier_page(ctx: Context, actor: Principal, dossier_id: str) -> DossierPage:
+    """A dossier, where it sits in the plan, its documents with their current version, and its
+    lifecycle (phase, effective rules and their origin, start dates, holds)."""
+    lifecycle = dossier_lifecycle(ctx, actor, dossier_id)
+    dossier = lifecycle.dossier
+    with ctx.uow() as uow:
+        service = uow.repo.get_service(dossier.organisation_id, dossier.service_id)
+        nodes = {n.id: n for n in uow.repo.list_plan_nodes(dossier.organisation_id)}
+        documents = uow.repo.documents_in(dossier.id)
+        shown = documents[:DOSSIER_DOCUMENTS]
+        versions = uow.repo.current_versions([d.id for d in shown])
+    filed = [FiledDocument(d, versions.get(d.id)) for d in shown]
+    path = plan_path(nodes, dossier.plan_node_id)
+    can_file = bool(actor.roles & FILERS) and dossier.status is DossierStatus.OPEN
+    return DossierPage(lifecycle, service, path, filed, len(documents) > len(shown), can_file)
 
 
 def plan_path(nodes: dict[str, PlanNode], node_id: str | None) -> list[PlanNode]:

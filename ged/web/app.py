@@ -14,9 +14,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from ged.web import auth, errors
 from ged.web.security import SESSION_COOKIE
 from ged.web.setup import STATIC, WebSetup, WebState
-from ged.web.views import dashboard, glossary, plan
+from ged.web.views import dashboard, dossiers, glossary, plan
 
-ROUTERS = (auth, dashboard, plan, glossary)
+ROUTERS = (auth, dashboard, plan, dossiers, glossary)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -32,6 +32,34 @@ def test_the_dashboard_lists_open_dossiers_latest_documents_and_tasks(web: Web) 
     assert found.courrier not in page
 
 
+def test_an_agent_sees_only_the_dossiers_of_their_services(web: Web) -> None:
+    found = archive(web)
+    browser = web.logged_in("agent")
+    page = browser.get("/").text
+    assert "Budget 2026" not in page and "budget.txt" not in page
+    assert browser.get(f"/dossiers/{found.budget}").status_code == 404
+    assert browser.get(f"/dossiers/{found.seance}").status_code == 200
+
+
+def test_another_organisations_objects_are_the_same_404_page_as_missing_ones(web: Web) -> None:
+    found = archive(web)
+    other_admin, _, _ = web.ged.other_organisation()
+    from ged.services import accounts
+
+    stranger = accounts.NewPerson(
+        "voisin", frozenset({Role.ADMIN}), password="un mot de passe assez long"
+    )
+    accounts.create_person(web.ged.ctx, other_admin, stranger)
+    browser = web.logged_in("voisin")
+    pages = [("/dossiers/{}", found.seance), ("/plan?noeud={}", found.assembly_node)]
+    for page, theirs in pages:
+        answer = browser.get(page.format(theirs))
+        missing = browser.get(page.format(MISSING))
+        assert answer.status_code == missing.status_code == 404, page
+        assert answer.text == missing.text, page
+    assert "Séance" not in browser.get("/recherche?q=subvention").text
+
+
 def test_the_plan_is_a_keyboard_tree_and_a_node_lists_its_dossiers(web: Web) -> None:
     found = archive(web)
     browser = web.logged_in("agent")
@@ -44,6 +72,27 @@ def test_the_plan_is_a_keyboard_tree_and_a_node_lists_its_dossiers(web: Web) -> 
     assert "<html" not in node.text  # htmx gets only the list
     assert "Séance du 12 mars 2020" in node.text and "clos, ouvert le 1er mars 2020" in node.text
     assert browser.get("/plan?noeud=inconnu").status_code == 404
+
+
+def test_the_dossier_page_shows_its_rules_their_origin_start_dates_phase_and_hold(
+    web: Web,
+) -> None:
+    found = archive(web)
+    page = web.logged_in("agent").get(f"/dossiers/{found.seance}").text
+    for expected in (
+        "<dd>âge intermédiaire</dd>",
+        "<dd>12 mars 2030</dd>",
+        "<dd>conservation définitive</dd>",
+        "gelé (1 gel en cours)",
+        "Recours contentieux en cours",
+        "Délibérations du conseil départemental",
+        "AG-01, version 1",
+        "<td>date de la séance</td>",
+        "<td>12 mars 2020</td>",
+        "plan de classement (rubrique 1.1 Assemblée)",
+        "Compte rendu de la séance",
+    ):
+        assert expected in page, expected
 
 
 def test_the_glossary_is_open_to_everyone(web: Web) -> None:
