@@ -22,6 +22,7 @@ from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
+from ged.adapters.extraction.results import MESSAGES
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.oidc import DEFAULT_SCOPES, AuthlibOidc, OidcSettings
 from ged.adapters.passwords import Argon2Passwords
@@ -39,7 +40,10 @@ from ged.services.ports import (
     BlobStore,
     FormatIdentifier,
     LocalCopy,
+    PageRenderer,
     PasswordHasher,
+    PreviewUnavailable,
+    RenderedPage,
     TextExtractor,
 )
 from ged.services.transfer_runner import Agreement, TransferSetup
@@ -97,6 +101,7 @@ def build_context(
     clock: Callable[[], datetime] = utc_now,
     run_migrations: bool = True,
     passwords: PasswordHasher | None = None,
+    render_page: PageRenderer | None = None,
 ) -> Context:
     engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
     for spool in (settings.home / "spool", settings.transfer_spool):
@@ -105,10 +110,11 @@ def build_context(
         migrate(engine)
     store = blobs or make_blob_store(settings)
     closers: list[Callable[[], None]] = []
+    pool = extraction_pool(settings)  # its workers start on first use
+    closers.append(pool.close)
     if extract is None:
-        extractor = InlinePlainText(extraction_pool(settings))
+        extractor = InlinePlainText(pool)
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many
-        closers.append(extractor.pool.close)
     if identify is None:
         identify = formats.identify
         if identify_many is None:
@@ -126,6 +132,7 @@ def build_context(
         local_copy=local_copy_for(store, settings.home / "spool"),
         max_upload_bytes=settings.max_upload_bytes,
         passwords=passwords or Argon2Passwords(),
+        render_page=render_page or sandboxed_renderer(pool),
         closers=tuple(closers),
     )
 
@@ -137,6 +144,18 @@ def extraction_pool(settings: Settings) -> ExtractionPool:
         timeout_s=settings.extraction_timeout_s,
         memory_mb=settings.extraction_memory_mb,
     )
+
+
+def sandboxed_renderer(pool: ExtractionPool) -> PageRenderer:
+    """PDF pages drawn as PNG images by the extraction sandbox (time and memory capped)."""
+
+    def render(path: Path, page: int) -> RenderedPage:
+        result = pool.render_page(path, page)
+        if result.error is not None:
+            raise PreviewUnavailable(MESSAGES.get(result.error, "Aperçu impossible"))
+        return RenderedPage(result.png, result.page_count)
+
+    return render
 
 
 def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:

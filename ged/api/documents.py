@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, BinaryIO
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -25,6 +25,7 @@ from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
+from ged.http_streaming import content_disposition
 from ged.services import documents
 from ged.services.context import Context
 
@@ -172,15 +173,6 @@ async def update_metadata(
 async def list_versions(document_id: str, ctx: Ctx, caller: Caller) -> list[VersionOut]:
     _, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
     return [VersionOut.of(v) for v in versions]
-
-
-def content_disposition(name: str) -> str:
-    """RFC 6266: an ASCII fallback with anything risky replaced, plus the exact UTF-8 name."""
-    fallback = (
-        "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._- ") else "_" for ch in name)
-        or "document"
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _chunks(stream: BinaryIO) -> Iterator[bytes]:

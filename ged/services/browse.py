@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ged.domain.access import FILERS, Principal
+from ged.domain.errors import NotFoundError
 from ged.domain.lifecycle import Phase, ProposalStatus
 from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Service, Version
 from ged.domain.search import SearchQuery, SortKey
 from ged.services.context import Context
+from ged.services.documents import get_document
 from ged.services.eliminations import list_proposals
 from ged.services.filing import list_dossiers
 from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts
@@ -62,6 +64,14 @@ class DossierPage:
         return self.lifecycle.dossier
 
 
+@dataclass(frozen=True)
+class DocumentPage:
+    document: Document
+    versions: list[Version]
+    dossier: Dossier
+    service: Service | None
+
+
 def dashboard(ctx: Context, actor: Principal) -> Dashboard:
     """The person's open dossiers, the latest documents filed in what they see, their tasks."""
     dossiers = list_dossiers(ctx, actor, status=DossierStatus.OPEN, limit=DASHBOARD_ROWS)
@@ -101,6 +111,16 @@ def dossier_page(ctx: Context, actor: Principal, dossier_id: str) -> DossierPage
     path = plan_path(nodes, dossier.plan_node_id)
     can_file = bool(actor.roles & FILERS) and dossier.status is DossierStatus.OPEN
     return DossierPage(lifecycle, service, path, filed, len(documents) > len(shown), can_file)
+
+
+def document_page(ctx: Context, actor: Principal, document_id: str) -> DocumentPage:
+    document, versions = get_document(ctx, actor, document_id)
+    with ctx.uow() as uow:
+        dossier = uow.repo.get_dossier(document.dossier_id)
+        service = uow.repo.get_service(document.organisation_id, document.service_id)
+    if dossier is None:  # a document always has its dossier (foreign key)
+        raise NotFoundError("Dossier introuvable")
+    return DocumentPage(document, versions, dossier, service)
 
 
 def plan_path(nodes: dict[str, PlanNode], node_id: str | None) -> list[PlanNode]:

@@ -13,6 +13,7 @@ from ged.services.ports import (
     BlobStore,
     FormatIdentifier,
     LocalCopy,
+    PageRenderer,
     PasswordHasher,
     TextExtractor,
     UnitOfWork,
@@ -31,6 +32,7 @@ class Context:
     local_copy: LocalCopy
     max_upload_bytes: int
     passwords: PasswordHasher
+    render_page: PageRenderer
     closers: tuple[Callable[[], None], ...] = ()
 
     def close(self) -> None:

@@ -51,7 +51,14 @@ def test_another_organisations_objects_are_the_same_404_page_as_missing_ones(web
     )
     accounts.create_person(web.ged.ctx, other_admin, stranger)
     browser = web.logged_in("voisin")
-    pages = [("/dossiers/{}", found.seance), ("/plan?noeud={}", found.assembly_node)]
+    pages = [
+        ("/dossiers/{}", found.seance),
+        ("/documents/{}", found.note),
+        ("/documents/{}/versions/1/pages/1", found.pdf),
+        ("/documents/{}/versions/1/image", found.image),
+        ("/documents/{}/versions/1/contenu", found.note),
+        ("/plan?noeud={}", found.assembly_node),
+    ]
     for page, theirs in pages:
         answer = browser.get(page.format(theirs))
         missing = browser.get(page.format(MISSING))
@@ -93,6 +100,42 @@ def test_the_dossier_page_shows_its_rules_their_origin_start_dates_phase_and_hol
         "Compte rendu de la séance",
     ):
         assert expected in page, expected
+
+
+def test_the_document_page_shows_text_escaped_and_never_runs_it(web: Web) -> None:
+    found = archive(web)
+    page = web.logged_in("agent").get(f"/documents/{found.note}").text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+    assert "Télécharger compte-rendu.txt (84 octets)" in page
+
+
+def test_pdf_pages_and_images_are_served_as_sandboxed_images(web: Web) -> None:
+    found = archive(web)
+    browser = web.logged_in("agent")
+    assert "Page 1 sur 2" in browser.get(f"/documents/{found.pdf}").text
+    for url in (
+        f"/documents/{found.pdf}/versions/1/pages/2",
+        f"/documents/{found.image}/versions/1/image",
+    ):
+        answer = browser.get(url)
+        assert answer.status_code == 200, url
+        assert answer.headers["content-type"] == "image/png"
+        assert answer.headers["content-security-policy"] == "sandbox"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.content.startswith(b"\x89PNG")
+    assert browser.get(f"/documents/{found.pdf}/versions/1/pages/3").status_code == 404
+    assert browser.get(f"/documents/{found.note}/versions/1/image").status_code == 404
+
+
+def test_a_download_is_an_attachment_under_its_original_name(web: Web) -> None:
+    found = archive(web)
+    answer = web.logged_in("agent").get(f"/documents/{found.note}/versions/1/contenu")
+    assert answer.headers["content-disposition"].startswith(
+        'attachment; filename="compte-rendu.txt"'
+    )
+    assert answer.headers["content-security-policy"] == "sandbox"
+    assert b"subvention" in answer.content
 
 
 def test_the_glossary_is_open_to_everyone(web: Web) -> None:

@@ -36,8 +36,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-from ged.adapters.extraction.results import ExtractionResult, FailureReason
-from ged.adapters.extraction.worker import READY, Job, serve
+from ged.adapters.extraction.results import ExtractionResult, FailureReason, RenderResult
+from ged.adapters.extraction.worker import READY, Job, RenderJob, serve
 from ged.domain.errors import UnavailableError
 
 DEFAULT_MAX_CHARS = 2_000_000
@@ -183,9 +183,26 @@ class ExtractionPool:
         )
         slot = self._checkout()
         try:
-            return slot.run(job, timeout)
+            result = slot.run(job, timeout)
         finally:
             self._idle.put(slot)
+        if isinstance(result, ExtractionResult):
+            return result
+        return ExtractionResult.failed("error", "the worker answered a text job with an image")
+
+    def render_page(self, path: Path, page: int, *, timeout_s: float | None = None) -> RenderResult:
+        """Draw page ``page`` of the PDF at ``path`` as a PNG in a worker (0: count the pages);
+        never raises for anything the file does (see the result's ``error``)."""
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        job = RenderJob(path=str(path), page=page, cpu_seconds=math.ceil(timeout))
+        slot = self._checkout()
+        try:
+            result = slot.run(job, timeout)
+        finally:
+            self._idle.put(slot)
+        if isinstance(result, ExtractionResult):  # the worker died or ran out of time
+            return RenderResult(error=result.error, detail=result.detail)
+        return result
 
     def extract_many(self, files: Iterable[tuple[Path, str | None]]) -> Iterator[ExtractionResult]:
         """Extract many files with every worker busy; results come in the order of ``files``."""
@@ -254,7 +271,7 @@ class _Slot:
             self._worker = _Worker(self._settings)
         return self._worker
 
-    def run(self, job: Job, timeout_s: float) -> ExtractionResult:
+    def run(self, job: Job | RenderJob, timeout_s: float) -> ExtractionResult | RenderResult:
         worker = self.launch()
         try:
             worker.await_ready()
@@ -326,7 +343,9 @@ class _Worker:
         self.kill()
         raise ExtractionUnavailable(f"Le processus d'extraction n'a pas démarré : {detail}")
 
-    def run(self, job: Job, timeout_s: float) -> tuple[ExtractionResult, bool]:
+    def run(
+        self, job: Job | RenderJob, timeout_s: float
+    ) -> tuple[ExtractionResult | RenderResult, bool]:
         """The job's result, and whether this worker may take another job."""
         self.jobs_done += 1
         try:
@@ -338,7 +357,7 @@ class _Worker:
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 if self._conn.poll(min(_SAMPLE_PERIOD_S, remaining)):
-                    result: ExtractionResult = self._conn.recv()
+                    result: ExtractionResult | RenderResult = self._conn.recv()
                     return result, result.error != "memory"
             except (EOFError, OSError):
                 return self._death(peak), False

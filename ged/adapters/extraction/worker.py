@@ -24,7 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from ged.adapters.extraction.results import ExtractionError, ExtractionResult, ExtractorOutput
+from ged.adapters.extraction.results import (
+    ExtractionError,
+    ExtractionResult,
+    ExtractorOutput,
+    RenderResult,
+)
 
 Extractor = Callable[[str, int], ExtractorOutput]
 
@@ -38,6 +43,15 @@ class Job:
     path: str
     extractor: str
     max_chars: int
+    cpu_seconds: int
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One PDF page to draw as a PNG (``page`` 1-based; 0 only counts the pages)."""
+
+    path: str
+    page: int
     cpu_seconds: int
 
 
@@ -57,7 +71,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
             return
         if job is None:
             return
-        conn.send(run_job(job, extractors))
+        conn.send(run_render(job) if isinstance(job, RenderJob) else run_job(job, extractors))
 
 
 def limit_resources(memory_bytes: int) -> None:
@@ -96,6 +110,22 @@ def run_job(job: Job, extractors: dict[str, Extractor]) -> ExtractionResult:
         Exception
     ) as exc:  # a library's own exception on odd input: the job fails, not the worker
         return ExtractionResult.failed("error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def run_render(job: RenderJob) -> RenderResult:
+    """Draw one page; every way it can end inside Python becomes a result, as for text."""
+    limit_cpu(job.cpu_seconds)
+    try:
+        from ged.adapters.extraction.render import render_pdf_page
+
+        image = render_pdf_page(job.path, job.page)
+        return RenderResult(png=image.png, page_count=image.page_count)
+    except ExtractionError as exc:
+        return RenderResult(error=exc.reason, detail=str(exc))
+    except MemoryError:
+        return RenderResult(error="memory", detail="MemoryError under the address-space limit")
+    except Exception as exc:  # a library's own exception on odd input: the job fails
+        return RenderResult(error="error", detail=f"{type(exc).__name__}: {exc}"[:500])
 
 
 def _load(reference: str) -> Extractor:
