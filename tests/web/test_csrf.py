@@ -1,7 +1,9 @@
-"""Every web request other than GET needs the CSRF token of its own session (403 otherwise)."""
+"""Every web request other than GET needs the CSRF token of its own session (403 otherwise),
+whatever it carries: a form, a multipart upload, raw bytes."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -41,6 +43,8 @@ def test_every_state_changing_page_route_is_known_here(web: Web) -> None:
         [
             ("POST", "/connexion"),
             ("POST", "/deconnexion"),
+            ("POST", "/dossiers/{dossier_id}/depot"),
+            ("POST", "/dossiers/{dossier_id}/depot/fichier"),
         ]
     )
 
@@ -50,16 +54,27 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token(
     web: Web, token: str | None
 ) -> None:
     web.person("marie", Role.AGENT, services=(web.ged.service,))
+    dossier = web.dossier("Budget")
     browser = web.logged_in("marie")
     form = {"csrf_token": token} if token else {}
+    headers = {"X-CSRF-Token": token} if token else {}
     answers = {
         "login": browser.post("/connexion", data={**form, "login": "marie", "password": PASSWORD}),
         "logout": browser.post("/deconnexion", data=form),
+        "form": browser.post(
+            f"/dossiers/{dossier}/depot",
+            files={"fichiers": ("a.txt", b"contenu", "text/plain")},
+            data=form,
+        ),
+        "raw": browser.post(
+            f"/dossiers/{dossier}/depot/fichier?nom=a.txt", content=b"contenu", headers=headers
+        ),
     }
     for what, answer in answers.items():
         assert answer.status_code == 403, what
         assert REFUSED in answer.text or "expiré" in answer.text, what
     assert browser.get("/").status_code == 200  # still logged in: the logout was refused
+    assert not web.ged.ctx.blobs.exists(hashlib.sha256(b"contenu").hexdigest())
 
 
 def test_a_token_from_another_session_is_refused(web: Web) -> None:
