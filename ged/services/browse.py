@@ -14,7 +14,7 @@ from ged.domain.access import FILERS, Principal
 from ged.domain.errors import NotFoundError
 from ged.domain.lifecycle import Phase, ProposalStatus
 from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Service, Version
-from ged.domain.search import SearchQuery, SortKey
+from ged.domain.search import SearchHit, SearchQuery, SortKey
 from ged.services.context import Context
 from ged.services.documents import get_document
 from ged.services.eliminations import list_proposals
@@ -82,6 +82,24 @@ def dashboard(ctx: Context, actor: Principal) -> Dashboard:
         services = {s.id: s.name for s in uow.repo.list_services(actor.organisation_id)}
     recent = [FiledDocument(d, versions.get(d.id)) for d in hits]
     return Dashboard(dossiers, recent, tasks_of(ctx, actor), services)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search hit with its document's current version (format, size)."""
+
+    hit: SearchHit
+    version: Version | None
+
+
+def search_with_versions(
+    ctx: Context, actor: Principal, query: SearchQuery
+) -> tuple[list[Found], int | None]:
+    """``search_documents``, each hit with its current version; and the next page's offset."""
+    page = search_documents(ctx, actor, query)
+    with ctx.uow() as uow:
+        versions = uow.repo.current_versions([h.document.id for h in page.hits])
+    return [Found(h, versions.get(h.document.id)) for h in page.hits], page.next_offset
 
 
 def tasks_of(ctx: Context, actor: Principal) -> list[Task]:

@@ -39,6 +39,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Tableau de bord", "/"),
     NavItem("Plan de classement", "/plan"),
+    NavItem("Recherche", "/recherche"),
     NavItem("Glossaire", "/glossaire"),
 ]
 
