@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
@@ -23,19 +24,25 @@ from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
+from ged.adapters.extraction.results import MESSAGES
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.inbound.reader import InboundReaders
 from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
+from ged.adapters.oidc import DEFAULT_SCOPES, AuthlibOidc, OidcSettings
+from ged.adapters.passwords import Argon2Passwords
 from ged.adapters.signatures.anchors import anchor_folders, load_anchors
 from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
 from ged.config import Settings
-from ged.domain.errors import InvalidError
-from ged.private_files import tighten_folder
+from ged.domain.accounts import SessionPolicy
+from ged.domain.errors import InvalidError, Issue
+from ged.private_files import open_private, tighten_folder
+from ged.secret_options import read_secret
 from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.inbound.settings import InboundSettings
 from ged.services.inbound.setup import InboundSetup
+from ged.services.oidc import OidcClient
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
@@ -43,6 +50,10 @@ from ged.services.ports import (
     FormatIdentifier,
     Leftover,
     LocalCopy,
+    PageRenderer,
+    PasswordHasher,
+    PreviewUnavailable,
+    RenderedPage,
     Scratch,
     SignatureVerifier,
     TempSweep,
@@ -180,6 +191,8 @@ def build_context(
     run_migrations: bool = True,
     replica: BlobStore | None = None,
     verify: SignatureVerifier | None = None,
+    passwords: PasswordHasher | None = None,
+    render_page: PageRenderer | None = None,
 ) -> Context:
     closers: list[Callable[[], None]] = []
     if engine is None:  # ours: its connections close with the context (SQLite's WAL maps too)
@@ -194,12 +207,13 @@ def build_context(
     spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX, INBOUND_PREFIX))
     # apart from the spool, which transfers may share: a message's attachments, being decoded
     scratch = OwnedTempDir(settings.home / "scratch", (PARTS_PREFIX,))
+    # The sandboxed workers (started on first use) extract text, verify signatures and draw
+    # previews: the same hostile files, the same limits.
+    pool = extraction_pool(settings)
+    closers.append(pool.close)
     if extract is None:
-        extractor = InlinePlainText(extraction_pool(settings))
+        extractor = InlinePlainText(pool)
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many
-        closers.append(extractor.pool.close)
-        # Signatures are read by the same sandboxed workers (the same hostile files).
-        verify = verify or SandboxedVerifier(extractor.pool)
     if identify is None:
         identify = formats.identify
         closers.append(formats.remove_alias_folder)
@@ -217,13 +231,15 @@ def build_context(
         extract_many=extract_many or extract_one_by_one(extract),
         local_copy=local_copy_for(store, spool),
         max_upload_bytes=settings.max_upload_bytes,
+        passwords=passwords or Argon2Passwords(),
+        render_page=render_page or sandboxed_renderer(pool),
         closers=tuple(closers),
         sweep_temp_files=temp_sweep(
             [store] if replica is None else [store, replica], spool, scratch
         ),
         replica=replica,
         scratch=scratch_in(scratch),
-        verify_signatures=verify,
+        verify_signatures=verify or SandboxedVerifier(pool),
         trust_anchors=partial(anchors_of, settings, engine, clock, settings.db_busy_retries),
     )
 
@@ -269,6 +285,18 @@ def extraction_pool(settings: Settings) -> ExtractionPool:
     )
 
 
+def sandboxed_renderer(pool: ExtractionPool) -> PageRenderer:
+    """PDF pages drawn as PNG images by the extraction sandbox (time and memory capped)."""
+
+    def render(path: Path, page: int) -> RenderedPage:
+        result = pool.render_page(path, page)
+        if result.error is not None:
+            raise PreviewUnavailable(MESSAGES.get(result.error, "Aperçu impossible"))
+        return RenderedPage(result.png, result.page_count)
+
+    return render
+
+
 def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
     return lambda paths: [identify(path) for path in paths]
 
@@ -308,3 +336,50 @@ def build_connector(settings: Settings, name: str) -> Connector:
     if table is None:
         raise ConnectorMisconfigured(f"connecteur {name} absent de config.toml")
     return build(ConnectorSettings.from_table(name, table))
+
+
+# -- the web interface ------------------------------------------------------------------------
+def session_secret(settings: Settings) -> bytes:
+    """The key that signs session cookies and derives CSRF tokens: ``session_secret_file`` (or
+    ``_env``) when configured, else ``$GEDSAE_HOME/secrets/session.key``, made here (256 random
+    bits, 0600 in a 0700 folder) when missing — ``gedsae init`` makes it first."""
+    if settings.session_secret:
+        return settings.session_secret.encode()
+    path = settings.session_secret_path
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = open_private(path)
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="ascii").strip().encode()
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def build_oidc(settings: Settings, clock: Callable[[], datetime] = utc_now) -> OidcClient | None:
+    """The ``[oidc]`` provider of ``config.toml``, or None when there is none."""
+    table = settings.oidc
+    if not table:
+        return None
+    where = f"{settings.config_file} [oidc]"
+    missing = [k for k in ("issuer", "client_id") if not table.get(k)]
+    secret = read_secret(table, "client_secret", where)
+    if missing or secret is None:
+        names = ", ".join([*missing, *([] if secret else ["client_secret_file"])])
+        raise InvalidError(
+            f"{where} : {names} manquant",
+            issues=[Issue("oidc_incomplete", f"{names} manquant", path="oidc")],
+        )
+    oidc = OidcSettings(
+        issuer=str(table["issuer"]),
+        client_id=str(table["client_id"]),
+        client_secret=secret,
+        label=str(table.get("label") or "Fournisseur d'identité"),
+        scopes=str(table.get("scopes") or DEFAULT_SCOPES),
+    )
+    return AuthlibOidc(oidc, clock)

@@ -27,6 +27,7 @@ from ged.domain.errors import (
     GedError,
     InvalidError,
     NotFoundError,
+    RateLimitedError,
     UnavailableError,
 )
 from ged.domain.inbound import Profile
@@ -48,6 +49,7 @@ def exit_code(exc: GedError) -> int:
         (UnavailableError, 5),
         (AuthenticationError, 6),
         (ForbiddenError, 6),
+        (RateLimitedError, 6),
     ]
     for family, code in families:
         if isinstance(exc, family):
@@ -151,7 +153,7 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
 )
 @pass_env
 def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
-    """Lance le serveur HTTP (API REST)."""
+    """Lance le serveur HTTP : l'interface web et l'API REST."""
     import asyncio
     import os
 
@@ -160,8 +162,11 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
     from ged.adapters.blobstore.audit import audit_blobs
     from ged.api.app import create_app
     from ged.bootstrap import build_inbound_setup, build_transfer_setup
+    from ged.web.app import install
+    from ged.web.setup import web_setup
 
     os.umask(0o077)  # whatever the server creates (spools, blobs, journals) is its own
+    env.settings.host, env.settings.port = host or env.settings.host, port or env.settings.port
     setup = run(lambda: build_transfer_setup(env.settings))
     inbound = run(lambda: build_inbound_setup(env.settings))
     ctx, spool = env.context(), env.settings.home / "spool"
@@ -173,6 +178,7 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
         audit_interval=env.settings.audit_interval_s,
         inbound=inbound,
     )
+    install(app, run(lambda: web_setup(env.settings)))  # public_url defaults to host and port
     servers = [
         uvicorn.Server(
             uvicorn.Config(app, host=host or env.settings.host, port=port or env.settings.port)
@@ -549,3 +555,5 @@ LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "conne
 LazyGroup.lazy["signatures"] = "ged.cli_signatures:signatures_group"
 # The archival repository (ged/cli_sae.py).
 LazyGroup.lazy["sae"] = "ged.cli_sae:sae_group"
+# People's accounts for the web interface (ged/cli_users.py).
+LazyGroup.lazy["users"] = "ged.cli_users:users_group"

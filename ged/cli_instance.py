@@ -51,8 +51,10 @@ def init(env: Env, organisation_name: str | None) -> None:
         )
     )
     from ged.adapters.signing import ensure_signing_key
+    from ged.bootstrap import session_secret
 
     certificate = ensure_signing_key(env.settings, org.name)
+    session_secret(env.settings)  # the key of the web interface's session cookies
     written = _write_config(env.settings)
     click.echo(f"Instance créée dans {env.settings.home}")
     click.echo(f"Organisation : {org.name} ({org.id})")

@@ -24,8 +24,8 @@ from ged.secret_options import read_secret
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3
-SECRETS = ("s3_secret_key", "signing_key_password")
-TABLES = ("connectors", "agreements", "replica", "trust_anchors", "inbound")
+SECRETS = ("s3_secret_key", "signing_key_password", "session_secret")
+TABLES = ("connectors", "agreements", "replica", "trust_anchors", "inbound", "oidc")
 # the [replica] table (ged.bootstrap.make_replica_store); its secrets by file or variable only
 REPLICA_OPTIONS = ("storage", "root", "bucket", "endpoint_url", "region", "prefix")
 REPLICA_SECRETS = ("access_key", "secret_key")
@@ -85,6 +85,14 @@ class Settings:
     trust_anchors: dict[str, Any] = field(default_factory=dict)
     # [inbound] table: where imported actes, parapheur folders and séances go in the plan
     inbound: dict[str, Any] = field(default_factory=dict)
+    # the web interface: the address people type (https: cookies marked Secure), the key that
+    # signs session cookies (default: $GEDSAE_HOME/secrets/session.key, made by `gedsae init`)
+    public_url: str = ""
+    session_secret: str = ""
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # [oidc]: issuer, client_id, client_secret_file (or _env), label, scopes
+    oidc: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -111,6 +119,15 @@ class Settings:
     @property
     def transfer_spool(self) -> Path:
         return self.home / "transfers"
+
+    @property
+    def session_secret_path(self) -> Path:
+        return self.home / "secrets" / "session.key"
+
+    @property
+    def public_base(self) -> str:
+        """The web interface's address, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 def load_settings(home: Path | None = None, **overrides: Any) -> Settings:
@@ -182,6 +199,17 @@ def config_schema() -> Schema:
         "agreements": NamedTables(_agreement_schema),
         "trust_anchors": None,  # organisation = folder: names are the operator's
         "inbound": {profile: {"plan": None} for profile in ("actes", "parapheur", "seance")},
+        "oidc": dict.fromkeys(
+            (
+                "issuer",
+                "client_id",
+                "label",
+                "scopes",
+                "client_secret",
+                "client_secret_file",
+                "client_secret_env",
+            )
+        ),
     }
 
 

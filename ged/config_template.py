@@ -55,6 +55,13 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "secondes",
     ),
     "audit_interval_s": ("Intervalle de l'audit d'intégrité des contenus (0 : aucun)", "secondes"),
+    "public_url": (
+        "Adresse publique de l'interface web (https : cookies marqués Secure ; vide : hôte et port)",
+        "URL",
+    ),
+    "session_secret": ("Clé de signature des cookies de session de l'interface web", "secret"),
+    "session_idle_minutes": ("Session web fermée après cette inactivité", "minutes"),
+    "session_absolute_hours": ("Durée maximale d'une session web", "heures"),
 }
 
 TABLES_TEXT = """\
@@ -103,6 +110,14 @@ TABLES_TEXT = """\
 # (GEDSAE_HOME/trust/ vaut pour toutes les organisations ; rien n'est téléchargé)
 # [trust_anchors]
 # "Commune de …" = "/etc/gedsae/confiance/commune"   # nom ou identifiant = dossier de certificats
+
+# -- Connexion unique (OpenID Connect : ProConnect, Keycloak, LemonLDAP::NG) : aucune par défaut ----
+# [oidc]
+# issuer = "https://sso.example/realms/collectivite"   # émetteur (découverte .well-known)
+# client_id = "gedsae"                   # identifiant du client déclaré chez le fournisseur
+# client_secret_file = "/run/secrets/oidc-secret"     # secret : _file ou _env
+# label = "ProConnect"                   # texte du bouton de connexion
+# scopes = "openid email profile"        # portées demandées
 
 # -- Imports des applications métier : où vont les dossiers dans le plan ---------------------------
 # [inbound.actes.plan]

@@ -9,6 +9,11 @@ older browsers) against clickjacking, and ``Cache-Control: no-store`` on API ans
 personal data that no shared or browser cache should keep. A route that sets its own
 ``Cache-Control`` keeps it.
 
+Web pages (``text/html`` answers of the web interface) get a strict policy of their own: only
+this origin's scripts, styles and images (no inline script or style, no plugin, no ``<base>``),
+forms posted to this origin only, never framed; and ``no-store``, since they show personal data.
+JSON and every other answer keep the API's stricter ``default-src 'none'``.
+
 ``/docs`` (Swagger UI) and ``/redoc`` load their scripts and styles from the assets shipped by
 the ``fastapi-offline`` package, under ``/static-offline-docs``: they work on a network with no
 way out, and their policy allows only same-origin resources.
@@ -31,12 +36,17 @@ DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
+WEB_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
 API_HEADERS = {**ALWAYS, "Content-Security-Policy": API_CSP, "Cache-Control": "no-store"}
+WEB_HEADERS = {**ALWAYS, "Content-Security-Policy": WEB_CSP, "Cache-Control": "no-store"}
 
 
 def hardened_app(**settings: Any) -> FastAPI:
@@ -51,17 +61,20 @@ def hardened_app(**settings: Any) -> FastAPI:
     return app
 
 
-def headers_for(path: str) -> dict[str, str]:
+def headers_for(path: str, content_type: str = "") -> dict[str, str]:
     if path.startswith(DOCS_ASSETS + "/"):
         return {**ALWAYS, "Content-Security-Policy": API_CSP}
     if path in DOCS_PAGES or path.startswith("/docs/"):
         return {**ALWAYS, "Content-Security-Policy": DOCS_CSP, "Cache-Control": "no-store"}
+    if content_type.startswith("text/html"):
+        return WEB_HEADERS
     return API_HEADERS
 
 
 class SecurityHeaders:
-    """ASGI middleware: adds ``headers_for(path)`` to every response start (streamed bodies and
-    background tasks are untouched); a header the route already set is kept."""
+    """ASGI middleware: adds ``headers_for(path, content type)`` to every response start
+    (streamed bodies and background tasks are untouched); a header the route already set is
+    kept."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,11 +83,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = headers_for(scope["path"])
 
         async def send_hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                extra = headers_for(scope["path"], headers.get("content-type", ""))
                 for name, value in extra.items():
                     if name not in headers:
                         headers[name] = value

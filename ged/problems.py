@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ged.domain.errors import GedError, InvalidError, Issue, UnavailableError
+from ged.domain.errors import GedError, InvalidError, Issue, RateLimitedError, UnavailableError
 from ged.http_hardening import API_HEADERS
 
 log = logging.getLogger("gedsae.api")
@@ -61,7 +61,7 @@ def install(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidError):
             extra["issues"] = _issues(exc.issues)
-        if isinstance(exc, UnavailableError):
+        if isinstance(exc, UnavailableError | RateLimitedError):
             extra["retry_after"] = exc.retry_after
         return problem(request, exc.status, exc.code, exc.title, exc.detail, **extra)
 

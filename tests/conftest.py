@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.sftp",
     "tests.fixtures.leftovers",
+    "tests.fixtures.web",
 ]
 
 from hypothesis import settings  # noqa: E402 - after the plugin list, which pytest reads first

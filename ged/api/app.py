@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ged import __version__, problems
-from ged.api import admin, documents, filing, search
+from ged.api import admin, documents, filing, search, users
 from ged.api import inbound as inbound_api
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
@@ -122,7 +122,7 @@ def create_app(
     app.state.audit_interval = audit_interval
     app.state.inbound = inbound
     problems.install(app)
-    for module in (admin, filing, documents, search):
+    for module in (admin, users, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(lifecycle_api.router, prefix="/api/v1")
     app.include_router(transfers_api.router, prefix="/api/v1")

@@ -12,7 +12,7 @@ import base64
 import json
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -27,6 +27,7 @@ from ged.api.streaming import BodyReader, declared_length
 from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
 from ged.domain.paging import MAX_LIMIT, Page
+from ged.http_streaming import content_disposition
 from ged.services import documents, processing
 from ged.services.context import Context
 from ged.services.document_view import view_document
@@ -195,15 +196,6 @@ async def list_versions(
     page = Page(limit, offset)
     view = await run_in_threadpool(view_document, ctx, caller, document_id)
     return page.of(DocumentOut.of_view(view).versions or [])
-
-
-def content_disposition(name: str) -> str:
-    """RFC 6266: an ASCII fallback with anything risky replaced, plus the exact UTF-8 name."""
-    fallback = (
-        "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._- ") else "_" for ch in name)
-        or "document"
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 # Up to this size the whole content is read and verified before the answer starts, so that a

@@ -97,6 +97,18 @@ class UnavailableError(GedError):
         self.retry_after = retry_after
 
 
+class RateLimitedError(GedError):
+    """Too many attempts (logins): refused for ``retry_after`` seconds (RFC 6585, 429)."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Trop de requêtes"
+
+    def __init__(self, detail: str = "", retry_after: int = 60, **extra: object) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 class InsufficientStorageError(GedError):
     status = 507
     code = "insufficient_storage"

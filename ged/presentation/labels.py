@@ -124,6 +124,38 @@ PROPOSAL_STATUS: Mapping[str, str] = {
 }
 
 
+START_EVENTS: Mapping[str, str] = {
+    "dossier_closing": "clôture du dossier",
+    "last_document": "date du document le plus récent",
+    "business_event": "événement",
+}
+
+# Formats people recognise, by MIME type; others show their PRONOM name or « autre format ».
+FORMATS: Mapping[str, str] = {
+    "application/pdf": "PDF",
+    "text/plain": "texte brut",
+    "text/csv": "tableau CSV",
+    "text/html": "page HTML",
+    "application/xml": "XML",
+    "text/xml": "XML (type texte)",
+    "application/json": "JSON",
+    "image/png": "image PNG",
+    "image/jpeg": "image JPEG",
+    "image/gif": "image GIF",
+    "image/webp": "image WebP",
+    "image/tiff": "image TIFF",
+    "application/vnd.oasis.opendocument.text": "texte OpenDocument",
+    "application/vnd.oasis.opendocument.spreadsheet": "classeur OpenDocument",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "document Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "classeur Excel",
+    "application/msword": "document Word (ancien format)",
+    "application/vnd.ms-excel": "classeur Excel (ancien format)",
+    "application/zip": "archive ZIP",
+    "message/rfc822": "courriel",
+    "application/octet-stream": "format non reconnu",
+}
+
+
 def label(table: Mapping[str, str], code: object) -> str:
     """The French word for ``code`` in ``table``; « inconnu » rather than the code itself."""
     if code is None:
@@ -137,6 +169,11 @@ def phase(code: object) -> str:
 
 def final_action(code: object) -> str:
     return label(FINAL_ACTIONS, code)
+
+
+def file_format(mime_type: str | None) -> str:
+    base = (mime_type or "").split(";")[0].strip().lower()
+    return FORMATS.get(base, "autre format")
 
 
 def duration(value: Duration | None) -> str:
@@ -186,8 +223,11 @@ def size(octets: int | None) -> str:
     return f"{text.removesuffix(',0')} {unit}"
 
 
-def count(number: int, singular: str, plural: str | None = None) -> str:
-    """« 1 dossier », « 3 dossiers », « 0 dossier » (French: zero takes the singular)."""
+def count(number: int, singular: str, plural: str | None = None, none: str = "") -> str:
+    """« 1 dossier », « 3 dossiers », « 0 dossier » (French: zero takes the singular), or
+    ``none`` for zero when given (« aucun document déposé »)."""
+    if number == 0 and none:
+        return none
     word = singular if number < 2 else (plural or singular + "s")
     return f"{number} {word}"
 

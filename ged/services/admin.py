@@ -203,7 +203,7 @@ def _issue(
 
 def authenticate(ctx: Context, token: str) -> Principal:
     """The principal holding ``token``, checked against the database on every call: a revoked
-    or expired token is refused from the next request on."""
+    or expired token, or the token of a disabled account, is refused from the next request on."""
     if not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("Jeton absent ou mal formé")
     with ctx.uow() as uow:
@@ -213,7 +213,8 @@ def authenticate(ctx: Context, token: str) -> Principal:
         if stored.expired(ctx.clock()):
             raise TokenExpired("Jeton expiré : demandez-en un nouveau")
         principal = uow.repo.get_principal(stored.principal_id)
-    if principal is None:
+        account = uow.accounts.of_principal(stored.principal_id)
+    if principal is None or (account is not None and account.disabled_at is not None):
         raise AuthenticationError("Jeton inconnu ou révoqué")
     return principal
 

@@ -18,6 +18,8 @@ from ged.services.ports import (
     FormatIdentifier,
     Leftover,
     LocalCopy,
+    PageRenderer,
+    PasswordHasher,
     Scratch,
     SignatureVerifier,
     TempSweep,
@@ -53,6 +55,8 @@ class Context:
     extract_many: BatchExtractor
     local_copy: LocalCopy
     max_upload_bytes: int
+    passwords: PasswordHasher
+    render_page: PageRenderer
     closers: tuple[Callable[[], None], ...] = ()
     # removes the temp files of dead processes (kill -9) from the stores and spools
     sweep_temp_files: TempSweep = _nothing_to_sweep

@@ -28,6 +28,7 @@ from ged.domain.signatures import SignatureCheck
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
+    from ged.services.account_repository import AccountRepository
     from ged.services.fixity import FixityRepository
     from ged.services.inbound.repository import InboundRepository
     from ged.services.lifecycle_repository import LifecycleRepository
@@ -226,6 +227,42 @@ class SignatureVerifier(Protocol):
     ) -> list[SignatureCheck]: ...
 
 
+class PasswordHasher(Protocol):
+    """Password hashes of local accounts (argon2id in ``ged.adapters.passwords``)."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, hashed: str, password: str) -> bool:
+        """True when ``password`` matches; False otherwise, never an exception."""
+        ...
+
+    def needs_rehash(self, hashed: str) -> bool:
+        """True when ``hashed`` was made with weaker parameters than today's."""
+        ...
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """One page of a PDF as a PNG image, and how many pages the document has."""
+
+    png: bytes
+    page_count: int
+
+
+class PreviewUnavailable(ConflictError):
+    """The file could not be rendered (damaged, encrypted, too complex for the sandbox)."""
+
+    code = "preview_unavailable"
+    title = "Aperçu impossible"
+
+
+class PageRenderer(Protocol):
+    """Renders page ``page`` (1-based; 0: count the pages only) of the PDF at ``path`` inside
+    the extraction sandbox; raises ``PreviewUnavailable``."""
+
+    def __call__(self, path: Path, page: int) -> RenderedPage: ...
+
+
 # -- persistence -----------------------------------------------------------------------------
 class UnitOfWork(Protocol):
     """One transaction: ``repo`` reads and writes, ``log`` appends to the operation log in the
@@ -257,6 +294,11 @@ class UnitOfWork(Protocol):
     @property
     def access(self) -> AccessRepository:
         """Role grants (who granted each role, and when)."""
+        ...
+
+    @property
+    def accounts(self) -> AccountRepository:
+        """People's accounts, their OpenID Connect identities and their web sessions."""
         ...
 
     @property

@@ -62,6 +62,25 @@ def test_the_documentation_pages_load_only_same_origin_assets(
         assert spec.status_code == 200 and spec.json()["info"]["title"] == "gedsae"
 
 
+def test_web_pages_carry_their_strict_policy_and_json_keeps_the_apis(
+    ged_server: GedServer,
+) -> None:
+    with httpx.Client(base_url=ged_server.base_url, timeout=60) as http:
+        page = http.get("/connexion")
+        assets = [http.get(a) for a in ASSET.findall(page.text)]
+        api = http.get(
+            "/api/v1/services", headers={"Authorization": f"Bearer {ged_server.admin_token}"}
+        )
+    policy = page.headers["content-security-policy"]
+    assert policy == (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    )
+    assert_hardened(page)
+    assert [a.status_code for a in assets] == [200, 200, 200]  # stylesheet, htmx, our script
+    assert api.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
 def test_every_answer_of_the_repository_carries_the_security_headers(tmp_path: Path) -> None:
     home = tmp_path / "sae"
     gedsae_cli(

@@ -10,7 +10,7 @@ import pytest
 
 from ged.domain.lifecycle import BindingTarget, NoDueDate, Phase, ProposalStatus, SortDecision
 from ged.domain.model import Damage, DossierStatus, ExtractionStatus, Role
-from ged.domain.retention import Duration, FinalAction, RuleCategory
+from ged.domain.retention import Duration, FinalAction, RuleCategory, StartEventKind
 from ged.presentation import labels
 from ged.services.ports import TransferState
 
@@ -27,6 +27,7 @@ TABLES: list[tuple[type[enum.Enum], object]] = [
     (BindingTarget, labels.RULE_ORIGINS),
     (NoDueDate, labels.NO_DUE_REASONS),
     (ProposalStatus, labels.PROPOSAL_STATUS),
+    (StartEventKind, labels.START_EVENTS),
 ]
 
 
@@ -82,3 +83,20 @@ def test_a_code_is_found_from_its_french_word_without_case_or_accents() -> None:
     assert labels.code_of(labels.PHASES, "dua ÉCHUE") == "due"
     assert labels.code_of(labels.PHASES, "due") == "due"
     assert labels.code_of(labels.PHASES, "bientôt") is None
+
+
+def test_formats_people_recognise_are_named_and_others_are_another_format() -> None:
+    assert labels.file_format("application/pdf") == "PDF"
+    assert labels.file_format("text/plain; charset=utf-8") == "texte brut"
+    assert labels.file_format("application/x-unknown") == "autre format"
+    assert labels.file_format(None) == "autre format"
+
+
+def test_zero_may_be_said_in_words() -> None:
+    assert (
+        labels.count(0, "document déposé", none="aucun document déposé") == "aucun document déposé"
+    )
+    assert (
+        labels.count(2, "document déposé", "documents déposés", none="aucun")
+        == "2 documents déposés"
+    )

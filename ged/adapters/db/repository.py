@@ -389,3 +389,16 @@ class SqlRepository:
             .order_by(t.documents.c.pk)
         )
         return [rows.document(r) for r in self.conn.execute(query).mappings()]
+
+    def current_versions(self, document_ids: list[str]) -> dict[str, Version]:
+        """The current version of each document, in one query."""
+        if not document_ids:
+            return {}
+        d, v = t.documents.c, t.versions.c
+        query = (
+            select(*_VERSION_COLUMNS)
+            .join(t.blobs, t.blobs.c.sha256 == v.sha256)
+            .join(t.documents, and_(d.id == v.document_id, d.current_version == v.number))
+            .where(d.id.in_(document_ids))
+        )
+        return {r["document_id"]: rows.version(r) for r in self.conn.execute(query).mappings()}

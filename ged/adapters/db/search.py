@@ -15,10 +15,21 @@ from sqlalchemy import Connection, Float, column, text
 
 from ged.adapters.db import rows
 from ged.adapters.db import tables as t
-from ged.domain.search import SearchHit, SearchPage, SearchQuery, SortKey, terms
+from ged.domain.search import (
+    MARK_END,
+    MARK_START,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    SortKey,
+    fragments,
+    terms,
+)
 from ged.services.repository import SearchIndex
 
 PG_MAX_BODY = 400_000  # characters: a tsvector is limited to 1 MB
+EXCERPT_TOKENS = 24  # words around the match in an excerpt (SQLite snippet)
+PG_HEADLINE_BODY = 100_000  # characters of the text ts_headline reads for an excerpt
 
 
 def search_index_for(conn: Connection) -> SearchIndex:
@@ -60,6 +71,12 @@ def _filters(query: SearchQuery, plus: str, dialect: str) -> tuple[list[str], di
     if query.created_to is not None:
         clauses.append(f"{plus}d.created_on <= :created_to")
         params["created_to"] = query.created_to
+    if query.phase is not None:
+        clauses.append(_PHASE_CURRENT if query.phase == "current" else _PHASE_IS)
+        params["phase"] = query.phase
+    if query.mime_type is not None:
+        clauses.append(_FORMAT_IS)
+        params["mime_type"] = query.mime_type
     if query.keyword:
         params["keyword"] = query.keyword
         clauses.append(
@@ -93,6 +110,21 @@ def _signature_clause(status: str) -> str:
     return _REPORTED.format("= :signature")
 
 
+# A dossier the lifecycle engine has not seen yet is in its current phase.
+_PHASE_IS = (
+    "EXISTS (SELECT 1 FROM dossier_lifecycle l WHERE l.dossier_id = d.dossier_id"
+    " AND l.phase = :phase)"
+)
+_PHASE_CURRENT = (
+    "NOT EXISTS (SELECT 1 FROM dossier_lifecycle l WHERE l.dossier_id = d.dossier_id"
+    " AND l.phase <> :phase)"
+)
+_FORMAT_IS = (
+    "EXISTS (SELECT 1 FROM versions v WHERE v.document_id = d.id"
+    " AND v.number = d.current_version AND v.mime_type = :mime_type)"
+)
+
+
 def _order(query: SearchQuery, has_text: bool, rank_desc: str) -> str:
     direction = "DESC" if query.descending else "ASC"
     if query.sort is SortKey.RELEVANCE:
@@ -118,18 +150,44 @@ def _metadata_only(clauses: list[str], query: SearchQuery) -> str:
     return f"SELECT {_COLUMNS}, CAST(NULL AS REAL) AS rank FROM documents d WHERE {where} ORDER BY {order}"  # noqa: S608
 
 
-def _page(conn: Connection, sql: str, params: dict[str, Any], query: SearchQuery) -> SearchPage:
+class _Found:
+    """One page of matching rows, before excerpts are added."""
+
+    def __init__(self, result: list[Any], query: SearchQuery) -> None:
+        self.rows = result[: query.limit]
+        self.next_offset = query.offset + query.limit if len(result) > query.limit else None
+
+    @property
+    def pks(self) -> list[int]:
+        return [int(row["pk"]) for row in self.rows]
+
+    def page(self, excerpts: dict[int, str] | None = None) -> SearchPage:
+        hits = [_hit(row, (excerpts or {}).get(int(row["pk"]), "")) for row in self.rows]
+        return SearchPage(hits=hits, next_offset=self.next_offset)
+
+
+def _rows(conn: Connection, sql: str, params: dict[str, Any], query: SearchQuery) -> _Found:
     params = {**params, "limit": query.limit + 1, "offset": query.offset}
     statement = text(sql + " LIMIT :limit OFFSET :offset").columns(*_TYPED)
-    result = conn.execute(statement, params).mappings().all()
-    hits = [_hit(row, query) for row in result[: query.limit]]
-    more = len(result) > query.limit
-    return SearchPage(hits=hits, next_offset=query.offset + query.limit if more else None)
+    return _Found(list(conn.execute(statement, params).mappings().all()), query)
 
 
-def _hit(row: Any, query: SearchQuery) -> SearchHit:
+def _page(conn: Connection, sql: str, params: dict[str, Any], query: SearchQuery) -> SearchPage:
+    return _rows(conn, sql, params, query).page()
+
+
+def _hit(row: Any, excerpt: str) -> SearchHit:
     rank = row.get("rank")
-    return SearchHit(document=rows.document(row), rank=float(rank) if rank is not None else None)
+    return SearchHit(
+        document=rows.document(row),
+        rank=float(rank) if rank is not None else None,
+        excerpt=fragments(excerpt),
+    )
+
+
+def _in_list(name: str, values: list[int]) -> tuple[str, dict[str, Any]]:
+    names = [f":{name}{i}" for i in range(len(values))]
+    return ", ".join(names) or "NULL", {f"{name}{i}": v for i, v in enumerate(values)}
 
 
 _INDEXED = ("title", "description", "keywords", "author", "filename", "body")
@@ -178,7 +236,20 @@ class SqliteSearch:
             "FROM documents_fts WHERE documents_fts MATCH :match) AS f "
             "CROSS JOIN documents d ON d.pk = f.rowid " + _where_order(clauses, query, "f.rank ASC")
         )
-        return _page(self.conn, sql, params, query)
+        found = _rows(self.conn, sql, params, query)
+        if not query.excerpts:
+            return found.page()
+        return found.page(self._excerpts(params["match"], found.pks))
+
+    def _excerpts(self, match: str, pks: list[int]) -> dict[int, str]:
+        """FTS5 ``snippet()`` of the best column of each hit (computed for one page only)."""
+        listed, params = _in_list("pk", pks)
+        sql = (
+            "SELECT rowid, snippet(documents_fts, -1, :start, :end, '…', :tokens) "  # noqa: S608
+            f"FROM documents_fts WHERE documents_fts MATCH :match AND rowid IN ({listed})"
+        )
+        params.update(match=match, start=MARK_START, end=MARK_END, tokens=EXCERPT_TOKENS)
+        return {int(pk): str(excerpt) for pk, excerpt in self.conn.execute(text(sql), params)}
 
 
 class PostgresSearch:
@@ -229,4 +300,24 @@ class PostgresSearch:
             "JOIN documents d ON d.pk = s.document_pk, plainto_tsquery('gedsae_fr', :q) AS q "
             + _where_order(["s.tsv @@ q", *clauses], query, "rank DESC")
         )
-        return _page(self.conn, sql, params, query)
+        found = _rows(self.conn, sql, params, query)
+        if not query.excerpts:
+            return found.page()
+        return found.page(self._excerpts(params["q"], found.pks))
+
+    def _excerpts(self, words: str, pks: list[int]) -> dict[int, str]:
+        """``ts_headline`` of each hit's title and text (the start of it: headlines re-parse
+        the text), for one page only."""
+        listed, params = _in_list("pk", pks)
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        sql = (
+            "SELECT d.pk, ts_headline('gedsae_fr', d.title || E'\\n' || "  # noqa: S608
+            "coalesce(left(x.body, :body), ''), plainto_tsquery('gedsae_fr', :q), :options) "
+            "FROM documents d LEFT JOIN texts x ON x.document_id = d.id "
+            f"AND x.number = d.current_version WHERE d.pk IN ({listed})"
+        )
+        params.update(q=words, options=options, body=PG_HEADLINE_BODY)
+        return {int(pk): str(line) for pk, line in self.conn.execute(text(sql), params)}

@@ -471,3 +471,44 @@ document_events = Table(
     Column("detail", Text, nullable=False),
     Column("source", String(50), nullable=False),
 )
+
+# -- people who log in (migration 0009) -------------------------------------------------------
+
+# A person's local account: login unique on the platform, argon2id hash (none: single sign-on
+# only), consecutive failures and lock.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("principal_id", ID, ForeignKey("principals.id"), primary_key=True),
+    Column("login", String(200), nullable=False, unique=True),
+    Column("email", String(320), index=True),
+    Column("password_hash", Text),
+    Column("created_at", TS, nullable=False),
+    Column("disabled_at", TS),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", TS),
+)
+
+# An OpenID Connect identity (issuer, subject) linked to a person.
+oidc_links = Table(
+    "oidc_links",
+    metadata,
+    Column("issuer", String(500), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column("principal_id", ID, ForeignKey("principals.id"), nullable=False),
+    Column("linked_at", TS, nullable=False),
+)
+
+# Server-side web sessions: the cookie holds a random id, this table its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("principal_id", ID, ForeignKey("principals.id"), nullable=False, index=True),
+    Column("method", String(20), nullable=False),  # password | oidc
+    Column("created_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("revoked_at", TS),
+    Column("flash", Text),  # messages shown once on the next page (JSON list)
+)

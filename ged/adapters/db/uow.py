@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
+from ged.adapters.db.account_repository import SqlAccountRepository
 from ged.adapters.db.fixity_repository import SqlFixityRepository
 from ged.adapters.db.inbound_repository import SqlInboundRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
@@ -190,6 +191,11 @@ class SqlUnitOfWork:
     def access(self) -> SqlAccessRepository:
         """Role grants, on this unit of work's connection."""
         return SqlAccessRepository(self.conn)
+
+    @property
+    def accounts(self) -> SqlAccountRepository:
+        """People's accounts, identities and web sessions, on this unit of work's connection."""
+        return SqlAccountRepository(self.conn)
 
     @property
     def lifecycle(self) -> SqlLifecycleRepository:

@@ -36,7 +36,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from ged.adapters.extraction.results import ExtractionResult, FailureReason
+from ged.adapters.extraction.render import PageImage
+from ged.adapters.extraction.results import ExtractionResult, FailureReason, RenderResult
 from ged.adapters.extraction.worker import READY, Call, CallOutcome, Job, serve
 from ged.domain.errors import UnavailableError
 
@@ -48,6 +49,7 @@ XML = "ged.adapters.extraction.plaintext:extract_xml"
 OFFICE = "ged.adapters.extraction.office:extract_office"
 RTF = "ged.adapters.extraction.rtf:extract_rtf"
 MESSAGE = "ged.adapters.extraction.message:extract_message"
+RENDER_PAGE = "ged.adapters.extraction.render:render_pdf_page"
 _OPENDOCUMENT = "application/vnd.oasis.opendocument."
 _OOXML = "application/vnd.openxmlformats-officedocument."
 OFFICE_TYPES = (
@@ -216,6 +218,15 @@ class ExtractionPool:
             self._idle.put(slot)
         assert isinstance(result, ExtractionResult)
         return result
+
+    def render_page(self, path: Path, page: int, *, timeout_s: float | None = None) -> RenderResult:
+        """Draw page ``page`` of the PDF at ``path`` as a PNG in a worker (0: count the pages);
+        never raises for anything the file does (see the result's ``error``)."""
+        outcome = self.call(RENDER_PAGE, str(path), page, timeout_s=timeout_s)
+        if outcome.error is not None:
+            return RenderResult(error=outcome.error, detail=outcome.detail)
+        image: PageImage = outcome.value
+        return RenderResult(png=image.png, page_count=image.page_count)
 
     def call(self, function: str, *args: Any, timeout_s: float | None = None) -> CallOutcome:
         """Run ``function`` ("module:function") in a worker; its failures come as the outcome's

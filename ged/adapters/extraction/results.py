@@ -92,6 +92,17 @@ class ExtractionResult(ExtractedText):
 
 
 @dataclass(frozen=True)
+class RenderResult:
+    """The outcome of rendering one PDF page in the sandbox: the PNG (empty when only the page
+    count was asked, or on failure) and the document's page count; ``error`` as for text."""
+
+    png: bytes = b""
+    page_count: int = 0
+    error: FailureReason | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class ExtractorOutput:
     """What an extractor returns when it could read the file (run inside a worker process)."""
 

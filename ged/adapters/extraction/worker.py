@@ -132,6 +132,8 @@ def run_call(call: Call) -> CallOutcome:
         module_name, _, name = call.function.partition(":")
         function = getattr(importlib.import_module(module_name), name)
         return CallOutcome(value=function(*call.args))
+    except ExtractionError as exc:  # what the file is (encrypted, malformed…), as for text
+        return CallOutcome(error=exc.reason, detail=str(exc))
     except MemoryError:
         return CallOutcome(error="memory", detail="MemoryError under the address-space limit")
     except RecursionError:

@@ -1,0 +1,212 @@
+"""The browser suite: Python Playwright driving Debian's chromium (``executable_path``; never a
+browser downloaded by ``playwright install``), headless, with an empty profile, against a real
+``gedsae serve`` process and a real OpenID Connect provider.
+
+One site for the whole suite (starting it is most of the time): a collectivity with a plan, a
+dossier under a rule of its tableau de gestion, documents (text, PDF, image), an agent with a
+password and an agent who logs in through the provider. Set ``GEDSAE_SCREENSHOTS=docs/
+screenshots`` to (re)write the screenshots shown in the README.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+
+from tests.fixtures.hostile_pdfs import text_pdf
+from tests.fixtures.oidc import OidcProvider, start_provider
+from tests.fixtures.processes import GedServer, Service, gedsae_cli, new_port, start_ged
+from tests.fixtures.web import PASSWORD
+from tests.fixtures.web_data import TABLEAU, tiny_png
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SSO_ACCOUNTS = {
+    "claire": {
+        "email": "claire@mairie.example",
+        "email_verified": True,
+        "preferred_username": "claire",
+    }
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class Site:
+    ged: GedServer
+    provider: OidcProvider
+    dossier: str = ""
+    node: str = ""
+    documents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.ged.base_url
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp, started = tmp_path_factory.mktemp("site"), list[Service]()
+    port = new_port()
+    provider = start_provider(
+        tmp / "oidc.log", f"http://127.0.0.1:{port}/connexion/oidc/retour", SSO_ACCOUNTS
+    )
+    try:
+        ged = start_ged(tmp, started, provider.config(tmp / "client-secret"), port=port)
+        yield populate(Site(ged, provider), tmp)
+    finally:
+        for service in started:
+            service.stop()
+        provider.stop()
+
+
+def populate(site: Site, tmp: Path) -> Site:
+    env = site.ged.env
+    service = gedsae_cli(
+        env, "services", "create", "Direction de l'administration générale", "FR_DAG"
+    ).strip()
+    gedsae_cli(env, "rules", "import", str(TABLEAU))
+    password = tmp / "password"
+    password.write_text(PASSWORD + "\n", encoding="utf-8")
+    for login in ("agent", "referent"):
+        role = "agent" if login == "agent" else "records_officer"
+        gedsae_cli(
+            env,
+            "users",
+            "create",
+            login,
+            "--role",
+            role,
+            "--service",
+            "FR_DAG",
+            "--password-file",
+            str(password),
+        )
+    gedsae_cli(
+        env,
+        "users",
+        "create",
+        "claire",
+        "--role",
+        "agent",
+        "--service",
+        "FR_DAG",
+        "--email",
+        "claire@mairie.example",
+        "--no-password",
+    )
+    with site.ged.client() as api:
+        root = api.post(
+            "/api/v1/plan", json={"code": "1", "label": "Administration générale"}
+        ).json()["id"]
+        node = api.post(
+            "/api/v1/plan",
+            json={"code": "1.1", "label": "Assemblée délibérante", "parent_id": root},
+        ).json()["id"]
+        api.post("/api/v1/plan", json={"code": "1.2", "label": "Courrier", "parent_id": root})
+        api.put(
+            "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": "AG-01"}
+        ).raise_for_status()
+        dossier = api.post(
+            "/api/v1/dossiers",
+            json={
+                "service_id": service,
+                "title": "Conseil municipal du 12 mars 2026",
+                "plan_node_id": node,
+                "reference": "CM-2026-03",
+            },
+        ).json()["id"]
+        api.post(
+            f"/api/v1/dossiers/{dossier}/events",
+            json={"name": "date de la séance", "on": "2026-03-12"},
+        ).raise_for_status()
+        site.documents = {
+            "note": upload(
+                api,
+                dossier,
+                "ordre-du-jour.txt",
+                "Ordre du jour : vote du budget primitif et de la subvention au comité des fêtes.".encode(),
+            ),
+            "pdf": upload(
+                api,
+                dossier,
+                "deliberation.pdf",
+                text_pdf(["Délibération n° 2026-014", "Budget primitif 2026"]),
+            ),
+            "image": upload(api, dossier, "plan-de-la-salle.png", tiny_png()),
+        }
+    site.dossier, site.node = dossier, node
+    return site
+
+
+def upload(api: httpx.Client, dossier: str, name: str, body: bytes) -> str:
+    answer = api.post(
+        f"/api/v1/dossiers/{dossier}/documents",
+        params={"filename": name},
+        content=io.BytesIO(body).read(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    answer.raise_for_status()
+    return str(answer.json()["id"])
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture
+def browser(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
+    """A fresh chromium with an empty profile: nobody logged in, nothing cached."""
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path / "profile",
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        locale="fr-FR",
+        viewport={"width": 1280, "height": 900},
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser: BrowserContext) -> Page:
+    return browser.pages[0] if browser.pages else browser.new_page()
+
+
+def log_in(page: Page, site: Site, login: str = "agent") -> None:
+    page.goto(site.url + "/connexion")
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(site.url + "/")
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Saves the screen for the README when GEDSAE_SCREENSHOTS names a folder."""
+    folder = os.environ.get("GEDSAE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)

@@ -1,0 +1,55 @@
+"""axe-core (through axe-playwright-python) on every page of the agent's screens, in the
+browser, logged in: no serious or critical violation (RGAA relies on the same WCAG criteria)."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.browser.conftest import Site, log_in
+
+SEVERE = ("serious", "critical")
+
+
+def severe_violations(page: Page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in SEVERE
+    ]
+
+
+def test_the_login_page_has_no_serious_accessibility_violation(page: Page, site: Site) -> None:
+    page.goto(site.url + "/connexion")
+    assert severe_violations(page) == []
+    page.get_by_label("Identifiant").fill("agent")
+    page.get_by_label("Mot de passe").fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_selector("[role=alert]")
+    assert severe_violations(page) == []
+
+
+def test_no_page_has_a_serious_accessibility_violation(page: Page, site: Site) -> None:
+    log_in(page, site)
+    docs = site.documents
+    pages = [
+        "/",
+        "/plan",
+        f"/plan?noeud={site.node}",
+        f"/dossiers/{site.dossier}",
+        f"/dossiers/{site.dossier}/depot",
+        f"/documents/{docs['note']}",
+        f"/documents/{docs['pdf']}",
+        f"/documents/{docs['image']}",
+        "/recherche",
+        "/recherche?q=budget",
+        "/recherche?du=hier",
+        "/glossaire",
+        "/nulle-part",
+    ]
+    found = {}
+    for path in pages:
+        page.goto(site.url + path)
+        found[path] = severe_violations(page)
+    assert {p: v for p, v in found.items() if v} == {}

@@ -1,0 +1,58 @@
+"""What every page's markup promises (RGAA): French, one h1, a skip link to the main content,
+a label for every field; no inline script or style (the CSP forbids them); the vendored htmx
+is the file whose digest is recorded; nothing is loaded from another host."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from ged.web.setup import STATIC, TEMPLATES
+from tests.fixtures.web import Web
+from tests.fixtures.web_data import build_archive, pages, people
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+
+
+def test_the_vendored_htmx_is_the_one_whose_digest_is_recorded() -> None:
+    recorded, name = (STATIC / "htmx.min.js.sha256").read_text().split()
+    assert name == "htmx.min.js"
+    assert hashlib.sha256((STATIC / name).read_bytes()).hexdigest() == recorded
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES.glob("*.html")), ids=lambda p: p.name)
+def test_no_template_has_inline_script_style_handler_or_foreign_resource(template: Path) -> None:
+    text = template.read_text(encoding="utf-8")
+    assert not INLINE_SCRIPT.search(text)
+    assert "<style" not in text and " style=" not in text
+    assert not HANDLER.search(text)
+    assert "http://" not in text and "https://" not in text and 'src="//' not in text
+
+
+def test_our_script_builds_text_without_html() -> None:
+    script = (STATIC / "gedsae.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script and "eval(" not in script and "document.write" not in script
+
+
+def test_every_page_is_french_with_one_h1_a_skip_link_and_labelled_fields(web: Web) -> None:
+    found = build_archive(web)
+    people(web)
+    browser = web.logged_in("agent")
+    for page in [*pages(found), "/connexion"]:
+        html = browser.get(page).text
+        assert html.startswith('<!doctype html>\n<html lang="fr">'), page
+        assert len(re.findall(r"<h1[ >]", html)) == 1, page
+        assert '<a class="evitement" href="#contenu">Aller au contenu</a>' in html, page
+        assert '<main id="contenu"' in html, page
+        fields = re.findall(
+            r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html
+        )
+        unlabelled = [f for f in fields if f'<label for="{f}"' not in html]
+        assert unlabelled == [], page
+        assert len(
+            re.findall(r"<(?:input|select|textarea)\b(?![^>]*type=\"hidden\")", html)
+        ) == len(fields), page
