@@ -34,7 +34,7 @@ from ged.config import Settings
 from ged.domain.access import Principal
 from ged.domain.inbound import Profile
 from ged.domain.model import Role
-from ged.services import admin, documents, importer
+from ged.services import admin, importer, processing
 from ged.services.context import Context
 from ged.services.inbound.importing import import_inbound
 from ged.services.inbound.model import ImportRequest
@@ -122,7 +122,7 @@ def run_profile(
             request = ImportRequest(profile, item.path, service_id, item.path.name)
             result = import_inbound(ctx, setup, actor, request)
             for doc, _ in result.documents if process else ():
-                documents.process(ctx, doc.id, 1)
+                processing.process(ctx, doc.id, 1)
             total += len(result.documents)
         return total
 

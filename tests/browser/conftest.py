@@ -46,9 +46,13 @@ SSO_ACCOUNTS = {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    """Browser tests are marked, and run last: Playwright's synchronous driver keeps an event
+    loop running in the main thread for the whole session, where ``asyncio.run`` (pyHanko's
+    synchronous validation, among others) would then refuse to start."""
+    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if item not in browser] + browser
 
 
 @dataclass

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from ged.cli import main
 from tests.fixtures.inbound_samples import ActeSample, tar_gz_bytes, write_file, write_folder
+from tests.fixtures.processes import INIT
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "instance"
     monkeypatch.setenv("GEDSAE_HOME", str(root))
     monkeypatch.setenv("GEDSAE_EXTRACTION_WORKERS", "1")
-    gedsae("init")
+    gedsae(*INIT)
     gedsae("services", "create", "Assemblées", "FR_ASS")
     return root
 

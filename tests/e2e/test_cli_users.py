@@ -11,12 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixtures.processes import gedsae_cli
+from tests.fixtures.processes import INIT, gedsae_cli
 
 
 def test_people_are_managed_from_the_command_line(tmp_path: Path) -> None:
     env = {"GEDSAE_HOME": str(tmp_path / "home")}
-    gedsae_cli(env, "init")
+    gedsae_cli(env, *INIT)
     gedsae_cli(env, "services", "create", "Direction des finances", "FR_DF")
     secret = tmp_path / "password"
     secret.write_text("un mot de passe assez long\n", encoding="utf-8")
@@ -42,7 +42,7 @@ def test_people_are_managed_from_the_command_line(tmp_path: Path) -> None:
 
 def test_a_refused_account_says_why_in_french_with_exit_code_1(tmp_path: Path) -> None:
     env = {"GEDSAE_HOME": str(tmp_path / "home")}
-    gedsae_cli(env, "init")
+    gedsae_cli(env, *INIT)
     short = tmp_path / "password"
     short.write_text("court\n", encoding="utf-8")
     done = subprocess.run(
@@ -58,7 +58,7 @@ def test_a_refused_account_says_why_in_french_with_exit_code_1(tmp_path: Path) -
 
 def test_init_makes_the_session_key_readable_by_its_owner_only(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    gedsae_cli({"GEDSAE_HOME": str(home)}, "init")
+    gedsae_cli({"GEDSAE_HOME": str(home)}, *INIT)
     key = home / "secrets" / "session.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700

@@ -9,7 +9,7 @@ import pytest
 
 from ged.domain.errors import NotFoundError
 from ged.domain.model import Metadata
-from ged.services import documents, filing
+from ged.services import documents, filing, processing
 from ged.services.preview import PageNotFound, image_of, pdf_page, preview_of
 from tests.fixtures.ged import Ged
 from tests.fixtures.hostile_pdfs import text_pdf
@@ -22,7 +22,7 @@ def file(ged: Ged, name: str, body: bytes) -> str:
     filed = documents.file_document(
         ged.ctx, ged.admin, dossier.id, io.BytesIO(body), filename=name, metadata=Metadata(name)
     )
-    documents.process(ged.ctx, filed.document.id, filed.version.number)
+    processing.process(ged.ctx, filed.document.id, filed.version.number)
     return filed.document.id
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from ged.domain.lifecycle import LifecycleState, Phase
 from ged.domain.model import Metadata
 from ged.domain.search import Fragment, SearchQuery
-from ged.services import documents, filing
+from ged.services import documents, filing, processing
 from ged.services.search import search_documents
 from tests.fixtures.ged import Ged
 
@@ -24,7 +24,7 @@ def file(ged: Ged, dossier_id: str, title: str, body: bytes, name: str = "") -> 
         filename=name or f"{title}.txt",
         metadata=Metadata(title=title),
     )
-    documents.process(ged.ctx, filed.document.id, filed.version.number)
+    processing.process(ged.ctx, filed.document.id, filed.version.number)
     return filed.document.id
 
 
