@@ -43,19 +43,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_blobstore import make_big_file, parse_size
 
 from connectors.sae_http import SaeHttpConnector
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.bootstrap import build_context
 from ged.config import Settings
 from ged.domain.lifecycle import BindingTarget
 from ged.domain.model import Metadata, Role
 from ged.services import admin, documents, filing, lifecycle, rules, transfer_loop
 from ged.services.transfers import TransferParties, prepare_transfer
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from sae import review
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
 from sae.offers import StorageOffers
-from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from sae.store import TransferStore
 from schemas.install import install
 from seda.versions import SedaVersion

@@ -15,32 +15,30 @@ from sqlalchemy import Engine
 
 from connectors.base import Connector
 from ged.adapters import formats
-from ged.adapters.blobstore.audit import AUDIT_PREFIX
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.adapters.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
+from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.signing import load_signer
 from ged.config import Settings
-from ged.domain.errors import InvalidError
-from ged.private_files import tighten_folder
 from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
-    BlobStore,
     FormatIdentifier,
-    Leftover,
     LocalCopy,
-    TempSweep,
     TextExtractor,
 )
 from ged.services.transfer_setup import TransferSetup
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
+from kernel.blobstore.s3 import S3BlobStore
+from kernel.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
+from kernel.errors import InvalidError
+from kernel.private_files import tighten_folder
 
 REPLICA: Final = "replica"
 

@@ -1,8 +1,8 @@
 """The ``gedsae`` command line. Works from any directory: the instance is ``GEDSAE_HOME``.
 
-Exit codes: 0 success; 1 invalid input (and ``seda validate``: invalid); 2 usage error;
-3 not found; 4 conflict; 5 unavailable (database, storage; retry later); 6 authentication or
-permission refused; 70 internal error. Errors are printed as « code: message ».
+Exit codes (``kernel.cli``): 0 success; 1 invalid input (and ``seda validate``: invalid); 2 usage
+error; 3 not found; 4 conflict; 5 unavailable (database, storage; retry later); 6 authentication
+or permission refused; 70 internal error. Errors are printed as « code: message ».
 """
 
 from __future__ import annotations
@@ -11,63 +11,27 @@ import importlib
 import json
 import sys
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
 from ged.config import Settings, load_settings
 from ged.domain.access import Principal
-from ged.domain.errors import (
-    AuthenticationError,
-    ConflictError,
-    ForbiddenError,
-    GedError,
-    InvalidError,
-    NotFoundError,
-    UnavailableError,
-)
 from ged.domain.model import Role
 from ged.domain.search import SearchQuery
 from ged.services import admin, documents, importer
 from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
+from kernel.cli import expiry_option, fail, run
+from kernel.errors import (
+    GedsaeError,
+    NotFoundError,
+)
 
 T = TypeVar("T")
 ADMIN_NAME = "admin"
-
-
-def exit_code(exc: GedError) -> int:
-    families: list[tuple[type[GedError], int]] = [
-        (NotFoundError, 3),
-        (ConflictError, 4),
-        (UnavailableError, 5),
-        (AuthenticationError, 6),
-        (ForbiddenError, 6),
-    ]
-    for family, code in families:
-        if isinstance(exc, family):
-            return code
-    return 1 if exc.status < 500 or exc.status == 507 else 70
-
-
-def fail(exc: GedError) -> NoReturn:
-    click.echo(f"{exc.code}: {exc.detail}", err=True)
-    if isinstance(exc, InvalidError):
-        for issue in exc.issues:
-            where = f" (ligne {issue.line})" if issue.line else ""
-            click.echo(f"  - {issue.code}{where} {issue.path or ''}: {issue.message}", err=True)
-    sys.exit(exit_code(exc))
-
-
-def run(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except GedError as exc:
-        fail(exc)
 
 
 class Env:
@@ -222,7 +186,7 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
 
     import uvicorn
 
-    from ged.adapters.blobstore.audit import audit_blobs
+    from ged.adapters.fixity.audit import audit_blobs
     from ged.api.app import create_app
     from ged.bootstrap import build_transfer_setup
 
@@ -324,17 +288,6 @@ def tokens_create(
 
     issued = run(create)
     click.echo(issued.token)
-
-
-def expiry_option(text: str | None) -> datetime | None:
-    """``--expires-at``: ISO 8601, UTC when no zone is given."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"date ISO 8601 attendue : {text}") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @tokens.command("list")
@@ -487,7 +440,7 @@ def get(
 ) -> None:
     """Écrit le contenu d'un document dans --out, vérifié contre ses empreintes (code 4 et
     rien d'écrit s'il est endommagé)."""
-    from ged.adapters.blobstore.fixity import verified_blocks
+    from ged.adapters.fixity.verified_download import verified_blocks
 
     ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
@@ -497,7 +450,7 @@ def get(
         with out.open("wb") as target:
             for block in blocks:
                 target.write(block)
-    except GedError as exc:
+    except GedsaeError as exc:
         if out.is_file():  # what was written of a damaged content goes (never /dev/null)
             out.unlink()
         fail(exc)
@@ -512,7 +465,7 @@ def audit(env: Env, no_repair: bool, as_json: bool) -> None:
     """Recalcule les empreintes de chaque contenu (stockage et réplique), répare depuis une copie
     vérifiée, signale les contenus absents, altérés ou non référencés (code 1 si une anomalie
     subsiste)."""
-    from ged.adapters.blobstore.audit import audit_blobs
+    from ged.adapters.fixity.audit import audit_blobs
 
     spool = env.settings.home / "spool"
     report = run(lambda: audit_blobs(env.context(), spool, repair=not no_repair))

@@ -16,10 +16,9 @@ from typing import Any, TypeVar
 
 import click
 
-from ged.cli import ADMIN_NAME, Env, pass_env, run
+from ged.cli import ADMIN_NAME, Env, pass_env
 from ged.domain.access import Principal
 from ged.domain.lifecycle import BindingTarget, ProposalStatus
-from ged.domain.retention import RuleCategory
 from ged.services import eliminations, holds, lifecycle, rules
 from ged.services.elimination_slip import (
     authorization_request,
@@ -27,6 +26,8 @@ from ged.services.elimination_slip import (
     elimination_slip,
 )
 from ged.services.rules import RulesFormat
+from kernel.cli import run
+from kernel.retention import RuleCategory
 from seda.versions import SedaVersion
 
 F = TypeVar("F", bound=Callable[..., Any])

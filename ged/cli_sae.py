@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ged.domain.errors import GedError
+from kernel.errors import GedsaeError
 
 if TYPE_CHECKING:  # the repository's modules load only when a command needs them
     from sae.api import Principal, SaeConfig
@@ -112,7 +112,7 @@ def sae_token_create(
     name: str, organisation: str | None, role: str, expires_at: str | None, home: Path | None
 ) -> None:
     """Crée un jeton (affiché une seule fois) pour un service versant ou un archiviste."""
-    from ged.cli import expiry_option
+    from kernel.cli import expiry_option
     from sae.tokens import issue_token
 
     settings = _settings(home)
@@ -136,8 +136,8 @@ def sae_token_list(home: Path | None) -> None:
 def sae_token_revoke(token_id: str, home: Path | None) -> None:
     """Révoque un jeton : refusé dès la requête suivante, y compris par un dépôt en marche ;
     la révocation est inscrite au journal du dépôt."""
-    from ged.cli import run
-    from ged.domain.oplog import LogSpec
+    from kernel.cli import run
+    from kernel.oplog import LogSpec
     from sae import journal
     from sae.tokens import revoke_token
 
@@ -211,7 +211,7 @@ def _archivist(config: SaeConfig, token_file: Path | None) -> Principal:
     typed on the command line."""
     import os
 
-    from ged.domain.errors import AuthenticationError, ForbiddenError
+    from kernel.errors import AuthenticationError, ForbiddenError
 
     if token_file is not None:
         token = token_file.read_text(encoding="utf-8").strip()
@@ -242,8 +242,8 @@ def _decide(
             done = review.accept(store, config.offers, who.organisation, transfer_id, decision)
         else:
             done = review.reject(store, who.organisation, transfer_id, decision)
-    except GedError as exc:
-        from ged.cli import fail
+    except GedsaeError as exc:
+        from kernel.cli import fail
 
         fail(exc)
     click.echo(json.dumps(transfer_summary(done), ensure_ascii=False, indent=2))

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import click
 
-from ged.cli import Env, pass_env, run
+from ged.cli import Env, pass_env
 from ged.cli_lifecycle import SEDA_VERSION, actor_options, principal_for
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_setup import TransferSetup
+from kernel.cli import run
 
 
 def setup_for(env: Env) -> TransferSetup:

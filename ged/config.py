@@ -3,7 +3,7 @@
 Values come from ``$GEDSAE_HOME/config.toml``, then from ``GEDSAE_*`` environment variables,
 which win. Secrets can be given as ``*_file`` paths so they never appear in the environment; in
 ``config.toml`` they are never written in clear (``SECRETS``: ``NAME_file`` or ``NAME_env`` only,
-``ged.secret_options``).
+``kernel.secret_options``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ged.secret_options import read_secret
+from kernel.secret_options import read_secret
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3

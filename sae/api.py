@@ -3,7 +3,7 @@
 Every path is under ``/api/v1/sae``; a bearer token maps to one organisation and one role
 (``transferring``: a GED that sends SIPs and collects replies; ``archivist``: reviews the
 organisation's transfers). Another organisation's transfer is a 404, never a 403. Errors are RFC
-9457 problem+json through ``ged.problems.install``.
+9457 problem+json through ``kernel.problems.install``.
 """
 
 from __future__ import annotations
@@ -21,15 +21,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from ged import problems
-from ged.domain.errors import (
-    AuthenticationError,
-    BadRequestError,
-    ForbiddenError,
-    NotFoundError,
-)
-from ged.http_hardening import hardened_app
-from ged.private_files import tighten, tighten_folder
+from kernel import problems
+from kernel.errors import AuthenticationError, BadRequestError, ForbiddenError, NotFoundError
+from kernel.http_hardening import hardened_app
+from kernel.private_files import tighten, tighten_folder
 from sae import catalogue_search, checkpoint_verify, checkpoints, recovery, review
 from sae.ingest import (
     IngestSettings,

@@ -9,7 +9,7 @@ whose only good copy may sit on an unavailable offer is reported, not quarantine
 offer that the registry does not know (orphans) are reported and left in place: they may belong
 to a store in progress. Temp files of processes that died while writing (kill -9 during an
 acceptance) are removed from every offer and from the spool, and listed; a live process's
-never are (``ged.adapters.blobstore.tempfiles``).
+never are (``kernel.blobstore.tempfiles``).
 
 The report has stable snake_case codes, counts for every code and is JSON-serialisable, so the
 CLI (``gedsae sae audit``) and a monitoring job can both read it.
@@ -25,7 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from ged.adapters.blobstore.fixity import (
+from kernel.blobstore.fixity import (
     CopyState,
     check_copy,
     copy_verified,
@@ -33,7 +33,7 @@ from ged.adapters.blobstore.fixity import (
     sweep_temp_files,
     unknown_digests,
 )
-from ged.services.ports import BlobStore, Leftover, StorageUnavailable
+from kernel.blobstore.ports import BlobStore, Leftover, StorageUnavailable
 from sae.digest_registry import DigestRegistry, StoredObject
 from sae.offers import REPAIR_PREFIX, SPOOL, spool_area
 

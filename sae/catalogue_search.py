@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Final
 from urllib.parse import quote
 
-from ged.domain.errors import NotFoundError
 from ged.domain.search import terms
+from kernel.errors import NotFoundError
 from sae.catalogue import UNIT_COLUMNS, CatalogueObject, CatalogueUnit
 from sae.database import connect
 

@@ -29,8 +29,11 @@ from typing import Any, Final
 
 from cryptography import x509
 
-from ged.domain.errors import GedError
-from ged.domain.oplog import VerifyReport
+from kernel.errors import GedsaeError
+from kernel.oplog import VerifyReport
+from kernel.signing import cms, der
+from kernel.signing.tsa import verify_token
+from kernel.signing.verify import verify_content
 from sae import journal
 from sae.checkpoints import (
     JSON_PREFIX,
@@ -41,9 +44,6 @@ from sae.checkpoints import (
     timestamp_token,
 )
 from sae.offers import StorageOffers
-from sae.signing import cms, der
-from sae.signing.tsa import verify_token
-from sae.signing.verify import verify_content
 
 # Objects larger than this are neither checkpoints nor their signatures (certificates and a
 # time-stamp token included): ``discover`` does not read them.
@@ -80,7 +80,7 @@ def _read(offers: StorageOffers, object_id: str) -> bytes | None:
     try:
         with offers.open(object_id) as stream:
             return stream.read()
-    except GedError:
+    except GedsaeError:
         return None
 
 

@@ -26,14 +26,14 @@ from typing import Any, Final
 import httpx
 from cryptography import x509
 
-from ged.domain.errors import ConflictError
-from ged.domain.oplog import LogSpec
+from kernel.errors import ConflictError
+from kernel.oplog import LogSpec
+from kernel.signing import cms, der
+from kernel.signing.cms import sign_content
+from kernel.signing.keys import SigningIdentity
+from kernel.signing.tsa import timestamp_signature
 from sae import journal
 from sae.offers import StorageOffers
-from sae.signing import cms, der
-from sae.signing.cms import sign_content
-from sae.signing.keys import SigningIdentity
-from sae.signing.tsa import timestamp_signature
 from sae.store import TransferStore
 
 MARKER: Final = "gedsae.sae.log-checkpoint"

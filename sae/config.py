@@ -51,18 +51,18 @@ from typing import Any
 
 from cryptography import x509
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.domain.errors import InvalidError
-from ged.secret_options import read_secret
-from ged.services.ports import BlobStore
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore
+from kernel.blobstore.s3 import S3BlobStore
+from kernel.errors import InvalidError
+from kernel.secret_options import read_secret
+from kernel.signing import SigningError, load_certificates, load_signing_identity
 from sae.api import SaeConfig
 from sae.checkpoints import Sealing
 from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings
 from sae.offers import StorageOffers
 from sae.referential import Referential
-from sae.signing import SigningError, load_certificates, load_signing_identity
 from sae.tokens import TOKENS, HashedTokens
 from seda.versions import SedaVersion
 

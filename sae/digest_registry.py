@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
 
-from ged.private_files import private_database
-from ged.services.ports import BlobNotFound, ContentRef, DigestMismatch
+from kernel.blobstore.ports import BlobNotFound, ContentRef, DigestMismatch
+from kernel.private_files import private_database
 from sae.database import connect
 
 _PAGE: Final = 500

@@ -30,13 +30,8 @@ from typing import Final
 
 from cryptography import x509
 
-from ged.domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    GedError,
-    PayloadTooLargeError,
-)
-from ged.domain.oplog import LogSpec
+from kernel.errors import ConflictError, ForbiddenError, GedsaeError, PayloadTooLargeError
+from kernel.oplog import LogSpec
 from sae import journal
 from sae.referential import Referential
 from sae.repository_checks import repository_checks
@@ -66,7 +61,7 @@ class PackageTooLarge(PayloadTooLargeError):
     code = "package_too_large"
 
 
-class NotAZip(GedError):
+class NotAZip(GedsaeError):
     status = 415
     code = "unsupported_media_type"
     title = "Paquet zip attendu (application/zip)"

@@ -8,7 +8,7 @@
   path, line) and how many times it appears.
 - ``signature_issues``: the detached CAdES-BES signature ``<manifest>.p7s`` that
   ``seda.sip.write_sip`` puts beside the manifest (ETSI EN 319 122-1 over CMS SignedData, RFC
-  5652), verified by ``sae.signing.verify_digest`` over the digest of the manifest bytes
+  5652), verified by ``kernel.signing.verify_digest`` over the digest of the manifest bytes
   received, against the configured trust anchors: content, signature value, chain, and validity
   dates at the time of the check (no time-stamp is read, so a certificate that has expired since
   the signing is refused). A signature from a key no anchor vouches for is refused too: a
@@ -28,8 +28,8 @@ from typing import Final, TypeVar
 from cryptography import x509
 from lxml import etree
 
-from sae.signing import DigestAlgorithm, ProblemCode, verify_digest
-from sae.signing.cms import parse_signed_data
+from kernel.signing import DigestAlgorithm, ProblemCode, verify_digest
+from kernel.signing.cms import parse_signed_data
 from sae.store import CheckIssue
 from seda import profile
 from seda.digests import hash_chunks

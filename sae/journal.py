@@ -2,7 +2,7 @@
 
 NF Z42-013 and ISO 14641 ask an archiving system to keep a log of its operations (receipt,
 checks, decisions, audits and repairs) whose integrity can be proven. The chain is the GED's
-(``ged.domain.oplog``: SHA-256 over a canonical JSON form of each entry and of the previous
+(``kernel.oplog``: SHA-256 over a canonical JSON form of each entry and of the previous
 entry's hash, so editing, deleting, inserting or reordering an entry breaks it there); the
 entries live in the ``operation_log`` table of ``transfers.sqlite``, beside the transfers.
 
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ged.domain.oplog import GENESIS, LogEntry, LogSpec, VerifyReport, entry_hash, verify_chain
+from kernel.oplog import GENESIS, LogEntry, LogSpec, VerifyReport, entry_hash, verify_chain
 from sae.database import connect
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ged.adapters.blobstore.fixity import SpooledUpload
-from ged.adapters.blobstore.hashing import CHUNK_SIZE, copy_digesting
-from ged.services.ports import BlobStore, Chunks, ContentRef, DigestMismatch
+from kernel.blobstore.fixity import SpooledUpload
+from kernel.blobstore.hashing import CHUNK_SIZE, copy_digesting
+from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, DigestMismatch
 from sae.digest_registry import RegisteredDigestsDiffer
 
 

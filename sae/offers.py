@@ -25,11 +25,11 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO, Final, cast
 
-from ged.adapters.blobstore.fixity import CopyState, check_copy, put_spooled, sweep_temp_files
-from ged.adapters.blobstore.hashing import copy_digesting
-from ged.adapters.blobstore.tempfiles import OwnedTempDir
-from ged.domain.errors import ConflictError
-from ged.services.ports import BlobStore, Chunks, ContentRef, Leftover, StorageUnavailable
+from kernel.blobstore.fixity import CopyState, check_copy, put_spooled, sweep_temp_files
+from kernel.blobstore.hashing import copy_digesting
+from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, Leftover, StorageUnavailable
+from kernel.blobstore.tempfiles import OwnedTempDir
+from kernel.errors import ConflictError
 from sae.digest_registry import DigestRegistry, ObjectNotRegistered, StoredObject
 from sae.offer_batches import BatchSpool, Spooled, distinct, put_copies
 
@@ -162,7 +162,7 @@ class StorageOffers:
 
     def remove_stale_temp_files(self) -> list[tuple[str, Leftover]]:
         """Removes the temp files of dead processes from every offer and from the spool, never
-        a live process's (``ged.adapters.blobstore.tempfiles``); (offer or "spool", file) each.
+        a live process's (``kernel.blobstore.tempfiles``); (offer or "spool", file) each.
 
         ``StorageUnavailable`` or ``OSError`` when one cannot be swept."""
         found = sweep_temp_files(self.offers)

@@ -26,7 +26,7 @@ never undoes the work of a live process:
    the stored transfer (``sae.ingest.run_checks``).
 5. Temp files a killed process was writing to the offers (``<offer>/tmp/blob-*``: a batch of an
    acceptance) and to the spool are removed; only those of dead processes, as their names say
-   (``ged.adapters.blobstore.tempfiles``), whatever other process is alive.
+   (``kernel.blobstore.tempfiles``), whatever other process is alive.
 
 Startup waits for recovery; re-checking hashes every file of the interrupted packages.
 """
@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from ged.domain.errors import GedError
-from ged.services.ports import Leftover, StorageUnavailable
+from kernel.blobstore.ports import Leftover, StorageUnavailable
+from kernel.errors import GedsaeError
 from sae.ingest import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings, run_checks
 from sae.offers import StorageOffers
 from sae.store import Transfer, TransferState, TransferStore
@@ -153,7 +153,7 @@ def _recheck(
 ) -> None:
     try:
         run_checks(store, settings, transfer)
-    except (GedError, OSError) as exc:
+    except (GedsaeError, OSError) as exc:
         # Left received: the next start tries again; the other transfers are still recovered.
         log.exception("checks of transfer %s failed again", transfer.id)
         report.failed.append((transfer.id, str(exc)))

@@ -4,7 +4,7 @@ Vitam refuses at ingest a SIP naming an agency or a rule its tenant's referentia
 (steps CHECK_HEADER.CHECK_AGENT and CHECK_RULES). The same files are read here: the agencies
 referential (CSV ``Identifier,Name,Description``, UTF-8, comma-separated, as Vitam imports it)
 and the rules referential (the six-column CSV of Vitam's ``RulesManagerFileImpl``, parsed by
-``ged.services.rules_io.parse_vitam_csv``, which refuses exactly what Vitam refuses).
+``kernel.rules_referential.parse_vitam_csv``, which refuses exactly what Vitam refuses).
 
 ``referential_issues`` compares what ``sae.ingest_checks.read_manifest`` found with the
 organisation's referential: every agency (ArchivalAgency, TransferringAgency, the
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ged.domain.errors import InvalidError, Issue
-from ged.domain.retention import RuleCategory
-from ged.services.rules_io import MAX_IMPORT_BYTES, parse_vitam_csv
+from kernel.errors import InvalidError, Issue
+from kernel.retention import RuleCategory
+from kernel.rules_referential import MAX_IMPORT_BYTES, parse_vitam_csv
 from sae.ingest_checks import ManifestFacts, Occurrence
 from sae.store import CheckIssue
 

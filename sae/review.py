@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from ged.domain.errors import ConflictError, GedError
-from ged.domain.oplog import LogSpec
+from kernel.errors import ConflictError, GedsaeError
+from kernel.oplog import LogSpec
+from kernel.signing import SigningError
 from sae import catalogue, journal
 from sae.offers import StorageOffers
-from sae.signing import SigningError
 from sae.store import ArchivedObject, CheckIssue, Transfer, TransferState, TransferStore
 from seda.model import ArchiveTransfer, ArchiveUnit, BinaryDataObject
 from seda.package import open_package
@@ -184,7 +184,7 @@ def _seal_quietly(seal: Callable[[], object] | None, transfer_id: str) -> None:
         return
     try:
         seal()
-    except (GedError, SigningError, sqlite3.Error, OSError):
+    except (GedsaeError, SigningError, sqlite3.Error, OSError):
         log.warning("log not sealed after accepting %s", transfer_id, exc_info=True)
 
 

@@ -20,8 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ged.domain.errors import ConflictError, NotFoundError
-from ged.private_files import private_database
+from kernel.errors import ConflictError, NotFoundError
+from kernel.private_files import private_database
 from sae import catalogue, journal
 from sae.database import connect
 

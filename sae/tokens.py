@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ged.domain.errors import ConflictError, InvalidError, NotFoundError
+from kernel.errors import ConflictError, InvalidError, NotFoundError
 from sae.api import Principal
 
 TOKENS = "tokens.json"

@@ -1,4 +1,4 @@
-"""The instance's signing key for SIPs (issue 5 item 2), on top of ``sae.signing``.
+"""The instance's signing key for SIPs (CAdES, ETSI EN 319 122-1), on top of ``kernel.signing``.
 
 ``gedsae init`` makes a self-signed ECDSA P-256 pair under ``$GEDSAE_HOME/signing`` for the
 embedded default (private key readable by its owner only); a real key and its chain are
@@ -17,7 +17,7 @@ import httpx
 
 from ged.config import Settings
 from ged.services.transfer_setup import PackageSigner
-from sae.signing import (
+from kernel.signing import (
     SigningIdentity,
     generate_self_signed,
     load_signing_identity,

@@ -18,15 +18,15 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ged.adapters.blobstore.fixity import verified_blocks
+from ged.adapters.fixity.verified_download import verified_blocks
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import run_once
 from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
 from ged.services import documents
 from ged.services.context import Context
+from kernel.errors import InvalidError, Issue
 
 router = APIRouter(tags=["documents"])
 

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Iterator
 import anyio.from_thread
 from starlette.requests import ClientDisconnect, Request
 
-from ged.domain.errors import BadRequestError, Issue
-from ged.services.ports import ContentTooLarge, IncompleteContent
+from kernel.blobstore.ports import ContentTooLarge, IncompleteContent
+from kernel.errors import BadRequestError, Issue
 
 BLOCK = 1 << 20
 

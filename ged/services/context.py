@@ -10,14 +10,12 @@ from datetime import datetime
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
-    BlobStore,
     FormatIdentifier,
-    Leftover,
     LocalCopy,
-    TempSweep,
     TextExtractor,
     UnitOfWork,
 )
+from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
 
 
 def _nothing_to_sweep() -> list[Leftover]:

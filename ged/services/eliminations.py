@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, NotFoundError
 from ged.domain.lifecycle import (
     EliminationProposal,
     ItemStatus,
@@ -53,6 +52,7 @@ from ged.services.lifecycle import (
     run_lifecycle,
 )
 from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
+from kernel.errors import ConflictError, NotFoundError
 
 log = logging.getLogger("gedsae.eliminations")
 

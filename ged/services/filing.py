@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, InvalidError, Issue, NotFoundError
 from ged.domain.model import Dossier, DossierStatus, PlanNode, Role
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
+from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError
 
 
 class PlanCodeExists(ConflictError):

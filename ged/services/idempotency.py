@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ged.domain.errors import ConflictError, InvalidError, Issue
 from ged.services.context import Context
+from kernel.errors import ConflictError, InvalidError, Issue
 
 
 class IdempotencyInProgress(ConflictError):

@@ -23,7 +23,8 @@ from ged.domain.lifecycle import (
     Tombstone,
 )
 from ged.domain.model import Dossier
-from ged.domain.retention import RetentionRule, RuleCategory
+from ged.domain.retention import RetentionRule
+from kernel.retention import RuleCategory
 
 
 class LifecycleRepository(Protocol):

@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
 from connectors.sae_http import SaeHttpConnector
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.domain.lifecycle import Phase
 from ged.services import transfer_runner
 from ged.services.agreements import (
@@ -33,17 +32,18 @@ from ged.services.agreements import (
 from ged.services.ports import TransferState
 from ged.services.transfer_runner import NothingToTransfer
 from ged.services.transfer_setup import ConnectorUnusable, PackageSigner, TransferSetup
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
-from sae.signing import (
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.signing import (
     generate_self_signed,
     load_identity_from_pem,
     sign_digest,
     verify_content,
     verify_digest,
 )
+from sae.api import Principal, SaeConfig, create_sae_app
+from sae.digest_registry import SqliteDigestRegistry
+from sae.ingest import ArchivalAgreement, IngestSettings
+from sae.offers import StorageOffers
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged

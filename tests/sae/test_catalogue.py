@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.filesystem import FilesystemBlobStore
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.checkpoints import Sealing
 from sae.digest_registry import SqliteDigestRegistry

@@ -16,8 +16,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.domain.oplog import GENESIS, LogSpec, entry_hash
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.oplog import GENESIS, LogSpec, entry_hash
+from kernel.signing import SigningIdentity, cms, der, tsa, verify_content
+from kernel.signing.keys import generate_self_signed, load_identity_from_pem
 from sae import journal
 from sae.checkpoint_verify import (
     CheckpointCode,
@@ -35,8 +37,6 @@ from sae.checkpoints import (
 )
 from sae.digest_registry import SqliteDigestRegistry
 from sae.offers import StorageOffers
-from sae.signing import SigningIdentity, cms, der, tsa, verify_content
-from sae.signing.keys import generate_self_signed, load_identity_from_pem
 from sae.store import TransferStore
 from tests.sae.test_catalogue import API, ARCHIVIST, accepted, open_sae
 

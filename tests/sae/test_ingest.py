@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from connectors.base import Acknowledged, NotReady, Replied, Submission, SubmissionRefused
 from connectors.sae_http import SaeHttpConnector
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.filesystem import FilesystemBlobStore
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.digest_registry import SqliteDigestRegistry
 from sae.ingest import ArchivalAgreement, IngestSettings

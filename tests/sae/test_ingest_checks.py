@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 
 from connectors.base import Replied, Submission, SubmissionRefused
-from sae.ingest import ArchivalAgreement
-from sae.ingest_checks import read_manifest
-from sae.referential import Referential
-from sae.signing import (
+from kernel.signing import (
     SigningIdentity,
     generate_self_signed,
     load_identity_from_pem,
     sign_digest,
 )
+from sae.ingest import ArchivalAgreement
+from sae.ingest_checks import read_manifest
+from sae.referential import Referential
 from seda.model import (
     AccessRule,
     AppraisalRule,

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.oplog import LogEntry, LogSpec
+from kernel.oplog import LogEntry, LogSpec
+from kernel.signing import SigningIdentity
 from sae import ingest, journal, review
 from sae.audit import audit
 from sae.catalogue_search import ArchiveQuery, Catalogue
 from sae.ingest import IngestSettings, Quarantined, Submitted
-from sae.signing import SigningIdentity
 from sae.store import TransferState, TransferStore
 from tests.sae.test_catalogue import (
     API,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.services.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
+from kernel.blobstore.s3 import S3BlobStore
 from sae.audit import AuditCode, audit
 from sae.digest_registry import (
     ObjectNotRegistered,

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.services.ports import (
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import (
     BlobBatch,
     BlobStore,
     Chunks,
@@ -22,6 +21,7 @@ from ged.services.ports import (
     ContentTooLarge,
     StorageUnavailable,
 )
+from kernel.blobstore.s3 import S3BlobStore
 from sae.digest_registry import RegisteredDigestsDiffer, SqliteDigestRegistry, StoredObject
 from sae.offers import StorageOffers
 from tests.fixtures.leftovers import temp_files

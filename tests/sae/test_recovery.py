@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.services.ports import Leftover
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import Leftover
 from sae import review
 from sae.api import Principal, SaeConfig, create_sae_app
 from sae.digest_registry import SqliteDigestRegistry

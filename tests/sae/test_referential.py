@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.retention import RuleCategory
-from ged.services.rules_io import RulesFileRefused
+from kernel.retention import RuleCategory
+from kernel.rules_referential import RulesFileRefused
 from sae.ingest_checks import ManifestFacts, Occurrence
 from sae.referential import (
     AgenciesFileRefused,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from kernel.signing import generate_self_signed
 from sae.api import create_sae_app
 from sae.checkpoint_verify import verify_with_checkpoints
 from sae.config import build_config, load_settings, write_default_config
-from sae.signing import generate_self_signed
 
 DEADLINE_S = 20.0
 

@@ -24,8 +24,8 @@ from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
 from ged.adapters.db.transfer_repository import SqlTransferRepository
-from ged.domain.errors import UnavailableError
-from ged.domain.oplog import GENESIS, LogEntry, LogSpec, entry_hash
+from kernel.errors import UnavailableError
+from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 
 OPLOG_LOCK = 7_291_004  # arbitrary advisory-lock key for the operation-log head
 

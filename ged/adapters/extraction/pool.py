@@ -38,7 +38,7 @@ from typing import Literal
 
 from ged.adapters.extraction.results import ExtractionResult, FailureReason
 from ged.adapters.extraction.worker import READY, Job, serve
-from ged.domain.errors import UnavailableError
+from kernel.errors import UnavailableError
 
 DEFAULT_MAX_CHARS = 2_000_000
 PDF = "ged.adapters.extraction.pdf:extract_pdf"

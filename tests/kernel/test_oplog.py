@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ged.domain.oplog import GENESIS, LogEntry, entry_hash, verify_chain
+from kernel.oplog import GENESIS, LogEntry, entry_hash, verify_chain
 
 
 def make_chain(n: int) -> list[LogEntry]:

@@ -5,8 +5,8 @@
 time-stamp tokens, and ``der`` is the small DER codec underneath.
 """
 
-from sae.signing.cms import DigestAlgorithm, sign_content, sign_digest
-from sae.signing.keys import (
+from kernel.signing.cms import DigestAlgorithm, sign_content, sign_digest
+from kernel.signing.keys import (
     InvalidSigningMaterial,
     KeyAlgorithm,
     SigningError,
@@ -16,7 +16,7 @@ from sae.signing.keys import (
     load_identity_from_pem,
     load_signing_identity,
 )
-from sae.signing.tsa import (
+from kernel.signing.tsa import (
     MalformedTimestampResponse,
     TimestampRefused,
     TimestampToken,
@@ -25,7 +25,7 @@ from sae.signing.tsa import (
     timestamp_signature,
     verify_token,
 )
-from sae.signing.verify import (
+from kernel.signing.verify import (
     ProblemCode,
     SignatureProblem,
     VerificationResult,

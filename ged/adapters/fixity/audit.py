@@ -13,7 +13,7 @@ no version references are reported and left in place (an upload may be committin
 files of dead processes are removed (``tempfiles``). One operation-log entry sums the audit up.
 
 Shared with the archival repository's audit (``sae.audit``): the copy checks and repairs of
-``ged.adapters.blobstore.fixity``.
+``kernel.blobstore.fixity``.
 """
 
 from __future__ import annotations
@@ -25,19 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ged.adapters.blobstore.audit_report import STATE_CODES, AuditCode, AuditReport, copy_message
-from ged.adapters.blobstore.fixity import (
+from ged.adapters.fixity.audit_report import STATE_CODES, AuditCode, AuditReport, copy_message
+from ged.domain.model import Damage
+from ged.services.context import Context
+from ged.services.fixity import RecordedBlob, record_damage, record_repair
+from kernel.blobstore.fixity import (
     CopyState,
     check_copy,
     copy_verified,
     replace_copy,
     unknown_digests,
 )
-from ged.adapters.blobstore.tempfiles import OwnedTempDir
-from ged.domain.model import Damage
-from ged.services.context import Context
-from ged.services.fixity import RecordedBlob, record_damage, record_repair
-from ged.services.ports import BlobStore, StorageUnavailable
+from kernel.blobstore.ports import BlobStore, StorageUnavailable
+from kernel.blobstore.tempfiles import OwnedTempDir
 
 AUDIT_PREFIX: Final = "audit-"  # spool files of repairs, in the instance's spool
 _PAGE: Final = 500

@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 
-from ged.adapters.blobstore import durability, filesystem, s3, tempfiles
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.services.ports import (
+from kernel.blobstore import durability, filesystem, s3, tempfiles
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import (
     BlobNotFound,
     BlobStore,
     ContentRef,
@@ -33,6 +32,7 @@ from ged.services.ports import (
     StorageFull,
     StorageUnavailable,
 )
+from kernel.blobstore.s3 import S3BlobStore
 from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 

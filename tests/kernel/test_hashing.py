@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ged.adapters.blobstore.hashing import (
+from kernel.blobstore.hashing import (
     CHUNK_SIZE,
     ParallelDigester,
     copy_digesting,
     hash_stream,
     iter_chunks,
 )
-from ged.services.ports import ContentRef, ContentTooLarge, IncompleteContent
+from kernel.blobstore.ports import ContentRef, ContentTooLarge, IncompleteContent
 
 chunk_lists = st.lists(st.binary(max_size=5000), max_size=20)
 

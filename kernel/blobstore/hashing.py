@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Final
 
-from ged.services.ports import Chunks, ContentRef, ContentTooLarge, IncompleteContent
+from kernel.blobstore.ports import Chunks, ContentRef, ContentTooLarge, IncompleteContent
 
 CHUNK_SIZE: Final = 1024 * 1024
 QUEUE_DEPTH: Final = 4

@@ -17,8 +17,8 @@ from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ged.domain.errors import GedError
-from ged.services.ports import BlobNotFound, DigestMismatch, StorageUnavailable
+from kernel.blobstore.ports import BlobNotFound, DigestMismatch, StorageUnavailable
+from kernel.errors import GedsaeError
 
 if TYPE_CHECKING:
     from botocore.response import StreamingBody
@@ -60,7 +60,9 @@ def translated_errors(
         raise _unavailable(action, type(exc).__name__, retry_after) from exc
 
 
-def _client_error(exc: ClientError, action: str, sha256: str | None, retry_after: int) -> GedError:
+def _client_error(
+    exc: ClientError, action: str, sha256: str | None, retry_after: int
+) -> GedsaeError:
     code = str(exc.response.get("Error", {}).get("Code", ""))
     if code in _MISSING_CODES:
         return BlobNotFound(f"Contenu {sha256 or ''} introuvable".strip(), sha256=sha256)

@@ -1,8 +1,8 @@
 """Every error becomes RFC 9457 problem+json with a stable ``code``, in this one place, for
-both HTTP applications: the GED's API and the archival repository's (``sae.api``).
+both HTTP applications: the GED's API and the archival repository's.
 
 Not found (404), conflict (409), invalid (422, every issue listed), unavailable (503 with
-Retry-After), and the few others of ``ged.domain.errors``. Anything unexpected is a 500 that
+Retry-After), and the few others of ``kernel.errors``. Anything unexpected is a 500 that
 carries a request id; the traceback goes to the log only.
 """
 
@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ged.domain.errors import GedError, InvalidError, Issue, UnavailableError
-from ged.http_hardening import API_HEADERS
+from kernel.errors import GedsaeError, InvalidError, Issue, UnavailableError
+from kernel.http_hardening import API_HEADERS
 
 log = logging.getLogger("gedsae.api")
 PROBLEM = "application/problem+json"
@@ -56,8 +56,8 @@ def _issues(issues: list[Issue]) -> list[dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(GedError)
-    async def ged_error(request: Request, exc: GedError) -> JSONResponse:
+    @app.exception_handler(GedsaeError)
+    async def ged_error(request: Request, exc: GedsaeError) -> JSONResponse:
         extra: dict[str, Any] = {}
         if isinstance(exc, InvalidError):
             extra["issues"] = _issues(exc.issues)

@@ -18,9 +18,14 @@ import httpx
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from sae.signing import cms, der
-from sae.signing.keys import SigningError
-from sae.signing.verify import ProblemCode, SignatureProblem, VerificationResult, verify_signed_data
+from kernel.signing import cms, der
+from kernel.signing.keys import SigningError
+from kernel.signing.verify import (
+    ProblemCode,
+    SignatureProblem,
+    VerificationResult,
+    verify_signed_data,
+)
 
 QUERY_MEDIA_TYPE = "application/timestamp-query"
 REPLY_MEDIA_TYPE = "application/timestamp-reply"

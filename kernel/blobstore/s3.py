@@ -31,18 +31,12 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final
 import boto3
 from boto3.s3.transfer import TransferConfig
 
-from ged.adapters.blobstore.durability import storage_error, write_all
-from ged.adapters.blobstore.filesystem import HEX_SHA256
-from ged.adapters.blobstore.hashing import CHUNK_SIZE, copy_digesting
-from ged.adapters.blobstore.s3_botocore import VerifyingBody, botocore_config, translated_errors
-from ged.adapters.blobstore.tempfiles import OwnedTempDir
-from ged.services.ports import (
-    BlobNotFound,
-    Chunks,
-    ContentRef,
-    DigestMismatch,
-    Leftover,
-)
+from kernel.blobstore.durability import storage_error, write_all
+from kernel.blobstore.filesystem import HEX_SHA256
+from kernel.blobstore.hashing import CHUNK_SIZE, copy_digesting
+from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef, DigestMismatch, Leftover
+from kernel.blobstore.s3_botocore import VerifyingBody, botocore_config, translated_errors
+from kernel.blobstore.tempfiles import OwnedTempDir
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ged.domain.errors import InvalidError
+from kernel.errors import InvalidError
 
 
 class SecretInClear(InvalidError):

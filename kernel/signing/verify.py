@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from sae.signing import cms, der
+from kernel.signing import cms, der
 
 MAX_CHAIN_LENGTH = 8
 

@@ -1,8 +1,9 @@
-"""Error families shared by the API (RFC 9457 problem+json) and the CLI (exit codes).
+"""Error families of both services: HTTP APIs (RFC 9457 problem+json) and CLIs (exit codes).
 
 Every error carries a stable ``code`` (snake_case, never reworded once published) and belongs to
-one family; the family decides the HTTP status and the CLI exit code in one place
-(``ged.api.errors`` and ``ged.cli``). Only base classes end in ``Error``.
+one family; the family decides the HTTP status (``kernel.problems``) and the CLI exit code
+(``kernel.cli``) in one place. Only base classes end in ``Error``. Each service declares its own
+errors on these bases, beside the code that raises them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ class Issue:
     path: str | None = None
 
 
-class GedError(Exception):
-    """Base of every error the users of the service may see."""
+class GedsaeError(Exception):
+    """Base of every error the users of either service (the GED, the repository) may see."""
 
     status = 500
     code = "internal_error"
@@ -33,25 +34,25 @@ class GedError(Exception):
         self.extra = extra
 
 
-class BadRequestError(GedError):
+class BadRequestError(GedsaeError):
     status = 400
     code = "bad_request"
     title = "Requête incorrecte"
 
 
-class AuthenticationError(GedError):
+class AuthenticationError(GedsaeError):
     status = 401
     code = "unauthenticated"
     title = "Authentification requise"
 
 
-class ForbiddenError(GedError):
+class ForbiddenError(GedsaeError):
     status = 403
     code = "forbidden"
     title = "Action non autorisée pour ce rôle"
 
 
-class NotFoundError(GedError):
+class NotFoundError(GedsaeError):
     """Also raised for another organisation's objects: their existence is never disclosed."""
 
     status = 404
@@ -59,19 +60,19 @@ class NotFoundError(GedError):
     title = "Introuvable"
 
 
-class ConflictError(GedError):
+class ConflictError(GedsaeError):
     status = 409
     code = "conflict"
     title = "Conflit avec l'état actuel"
 
 
-class PayloadTooLargeError(GedError):
+class PayloadTooLargeError(GedsaeError):
     status = 413
     code = "payload_too_large"
     title = "Contenu trop volumineux"
 
 
-class InvalidError(GedError):
+class InvalidError(GedsaeError):
     """Invalid input; ``issues`` lists every problem found (line, path, code, message)."""
 
     status = 422
@@ -85,7 +86,7 @@ class InvalidError(GedError):
         self.issues = list(issues or [])
 
 
-class UnavailableError(GedError):
+class UnavailableError(GedsaeError):
     """A dependency (database, storage) cannot serve now; the client may retry later."""
 
     status = 503
@@ -97,7 +98,7 @@ class UnavailableError(GedError):
         self.retry_after = retry_after
 
 
-class InsufficientStorageError(GedError):
+class InsufficientStorageError(GedsaeError):
     status = 507
     code = "insufficient_storage"
     title = "Espace de stockage insuffisant"

@@ -18,7 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sae.signing import (
+from kernel.signing import (
     DigestAlgorithm,
     InvalidSigningMaterial,
     KeyAlgorithm,
@@ -41,7 +41,7 @@ from sae.signing import (
     verify_digest,
     verify_token,
 )
-from sae.signing.keys import private_key_pem
+from kernel.signing.keys import private_key_pem
 
 MANIFEST = (
     b'<?xml version="1.0"?><ArchiveTransfer xmlns="fr:gouv:culture:archivesdefrance:seda:v2.1"/>'

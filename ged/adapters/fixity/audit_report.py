@@ -1,4 +1,4 @@
-"""What the GED's fixity audit (``ged.adapters.blobstore.audit``) found: stable snake_case
+"""What the GED's fixity audit (``ged.adapters.fixity.audit``) found: stable snake_case
 codes, a count for every code, JSON-serialisable for ``gedsae audit --json`` and monitoring."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from ged.adapters.blobstore.fixity import CopyState
+from kernel.blobstore.fixity import CopyState
 
 
 class AuditCode(StrEnum):

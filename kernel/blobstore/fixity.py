@@ -3,8 +3,7 @@
 against itself, and repaired only from a copy that re-verifies while it is copied.
 
 Shared by the GED (its store and its replica, against the ``blobs`` table) and the archival
-repository (its storage offers, against the digest registry). ``verified_blocks`` serves a copy
-while re-hashing it and never lets a damaged one reach its end; ``check_copy`` re-hashes a copy
+repository (its storage offers, against the digest registry). ``check_copy`` re-hashes a copy
 and tells missing, altered and unreadable apart; ``copy_verified`` spools the first source whose
 copy re-verifies; ``replace_copy`` puts a verified spool in place of a bad copy; ``unknown_digests``
 lists what a store holds that the reference does not know; ``sweep_temp_files`` removes the
@@ -17,15 +16,12 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Final, Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
-from ged.adapters.blobstore.hashing import CHUNK_SIZE, ParallelDigester, copy_digesting
-from ged.adapters.blobstore.tempfiles import LeavesTempFiles
-from ged.domain.model import Damage
-from ged.services.ports import (
+from kernel.blobstore.hashing import copy_digesting
+from kernel.blobstore.ports import (
     BlobNotFound,
     BlobStore,
-    ContentCorrupted,
     ContentRef,
     ContentTooLarge,
     DigestMismatch,
@@ -33,6 +29,7 @@ from ged.services.ports import (
     Leftover,
     StorageUnavailable,
 )
+from kernel.blobstore.tempfiles import LeavesTempFiles
 
 _PAGE: Final = 500
 
@@ -85,38 +82,6 @@ def check_copy(
 
 def _discard(chunk: bytes) -> None:
     del chunk
-
-
-def verified_blocks(
-    stream: BinaryIO,
-    expected: Expected,
-    on_damage: Callable[[Damage], object],
-    block_size: int = CHUNK_SIZE,
-) -> Iterator[bytes]:
-    """The copy's bytes, re-hashed (SHA-256 and SHA-512) while they are served.
-
-    The last block is held back until both digests and the size match the recorded ones: a
-    damaged copy never reaches its end. ``on_damage`` is told instead, and ``ContentCorrupted``
-    raised (an HTTP response already under way is cut short: the client sees a truncated body,
-    never a complete one with the recorded ETag). The stream is closed in every case.
-    """
-    with stream, ParallelDigester() as digester:
-        held = b""
-        try:
-            # One byte past the recorded size is enough to know a copy grew.
-            while block := stream.read(min(block_size, expected.size + 1 - digester.size)):
-                digester.update(block)
-                if held:
-                    yield held
-                held = block
-        except DigestMismatch:
-            pass  # S3 checks the SHA-256 as it reads: so does the comparison below
-        served = ContentRef(size=digester.size, **digester.hexdigests())
-        if not matches(expected, served):
-            on_damage(Damage.ALTERED)
-            raise ContentCorrupted.of(Damage.ALTERED, expected.sha256)
-        if held:
-            yield held
 
 
 @runtime_checkable

@@ -16,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-from ged.domain.errors import GedError
-from ged.services.ports import StorageFull, StorageUnavailable
+from kernel.blobstore.ports import StorageFull, StorageUnavailable
+from kernel.errors import GedsaeError
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 _SYNC_THREADS = 8
 
 
-def storage_error(exc: OSError, action: str) -> GedError:
+def storage_error(exc: OSError, action: str) -> GedsaeError:
     """The port's exception for an ``OSError`` of the storage itself (not of the client stream)."""
     if exc.errno in _FULL_ERRNOS:
         return StorageFull(f"Espace de stockage insuffisant ({action})", errno=exc.errno)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
 
-from ged.services.ports import Leftover
+from kernel.blobstore.ports import Leftover
 
 OWNER_PREFIX: Final = ".owner-"
 _TOKEN: Final = re.compile(r"[0-9]+\.[0-9a-f]{8}")

@@ -19,16 +19,10 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from ged.adapters.blobstore.durability import (
-    fsync_dir,
-    fsync_path,
-    storage_error,
-    sync_all,
-    write_all,
-)
-from ged.adapters.blobstore.hashing import copy_digesting
-from ged.adapters.blobstore.tempfiles import OwnedTempDir
-from ged.services.ports import BlobNotFound, Chunks, ContentRef, Leftover
+from kernel.blobstore.durability import fsync_dir, fsync_path, storage_error, sync_all, write_all
+from kernel.blobstore.hashing import copy_digesting
+from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef, Leftover
+from kernel.blobstore.tempfiles import OwnedTempDir
 
 HEX_SHA256: Final = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX: Final = "blob-"
