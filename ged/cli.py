@@ -173,15 +173,9 @@ def status(env: Env, quiet: bool) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option(
-    "--with-sae",
-    is_flag=True,
-    help="Lance aussi le dépôt d'archives ($GEDSAE_HOME/sae) dans le même processus",
-)
 @pass_env
-def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
+def serve(env: Env, host: str | None, port: int | None) -> None:
     """Lance le serveur HTTP (API REST)."""
-    import asyncio
     import os
 
     import uvicorn
@@ -200,28 +194,7 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
         audit=lambda stop: audit_blobs(ctx, spool, stop=stop).clean,
         audit_interval=env.settings.audit_interval_s,
     )
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(app, host=host or env.settings.host, port=port or env.settings.port)
-        )
-    ]
-    if with_sae:
-        from ged.cli_sae import repository_config
-        from sae.api import create_sae_app
-
-        sae_settings, sae_config = repository_config(None)
-        servers.append(
-            uvicorn.Server(
-                uvicorn.Config(
-                    create_sae_app(sae_config), host=sae_settings.host, port=sae_settings.port
-                )
-            )
-        )
-
-    async def serve_all() -> None:
-        await asyncio.gather(*(server.serve() for server in servers))
-
-    asyncio.run(serve_all())
+    uvicorn.run(app, host=host or env.settings.host, port=port or env.settings.port)
 
 
 @main.group()
@@ -488,17 +461,12 @@ def log() -> None:
 
 
 @log.command("verify")
-@click.option("--sae", "with_sae", is_flag=True, help="Vérifie aussi le journal du dépôt")
 @pass_env
-def log_verify(env: Env, with_sae: bool) -> None:
+def log_verify(env: Env) -> None:
     """Vérifie le chaînage du journal ; nomme la première entrée altérée (code 1)."""
     report = run(lambda: verify_log(env.context()))
     if report.first_break is None:
         click.echo(f"Journal intègre : {report.entries} entrées, tête {report.head}")
-        if with_sae:
-            from ged.cli_sae import verify_repository_log
-
-            sys.exit(0 if verify_repository_log(None) else 1)
         return
     bad = report.first_break
     click.echo(f"Journal altéré à l'entrée {bad.seq} ({bad.reason}) : {bad.message}", err=True)
@@ -511,5 +479,3 @@ LazyGroup.lazy.update(
 )
 # Transfers and connectors (ged/cli_transfers.py, ged/cli_connectors.py).
 LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})
-# The archival repository (ged/cli_sae.py).
-LazyGroup.lazy["sae"] = "ged.cli_sae:sae_group"

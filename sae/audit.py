@@ -12,7 +12,7 @@ acceptance) are removed from every offer and from the spool, and listed; a live 
 never are (``kernel.blobstore.tempfiles``).
 
 The report has stable snake_case codes, counts for every code and is JSON-serialisable, so the
-CLI (``gedsae sae audit``) and a monitoring job can both read it.
+CLI (``gedsae-sae audit``) and a monitoring job can both read it.
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Final
 from urllib.parse import quote
 
-from ged.domain.search import terms
 from kernel.errors import NotFoundError
 from sae.catalogue import UNIT_COLUMNS, CatalogueObject, CatalogueUnit
 from sae.database import connect
 
 MAX_PAGE_SIZE: Final = 100
+MAX_TERMS: Final = 32
 _SELECT_UNIT: Final = ", ".join(f"u.{c}" for c in UNIT_COLUMNS)
 
 
@@ -139,6 +139,13 @@ class Catalogue:
         if row is None:
             raise ArchiveObjectNotFound(f"Objet {object_id} absent de l'archive {archive_id}")
         return _object(row)
+
+
+def terms(text: str) -> list[str]:
+    """Search terms of free text: anything but letters and digits separates, at most
+    ``MAX_TERMS`` (each one is quoted for FTS5, so no word is read as an operator)."""
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in text)
+    return cleaned.split()[:MAX_TERMS]
 
 
 def _filters(query: ArchiveQuery) -> tuple[list[str], dict[str, Any]]:

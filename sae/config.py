@@ -1,7 +1,7 @@
 """The repository's configuration: one home directory, ``sae.toml`` and ``tokens.json``.
 
 The home is ``GEDSAE_SAE_HOME``, or ``$GEDSAE_HOME/sae`` when the repository runs beside a GED.
-``gedsae sae init`` writes a ``sae.toml`` for the embedded default: two filesystem storage
+``gedsae-sae init`` writes a ``sae.toml`` for the embedded default: two filesystem storage
 offers under the home, the official SEDA schemas installed under ``schemas/``, and a
 self-signed key for sealing the repository's log. A deployment edits it::
 
@@ -35,7 +35,7 @@ self-signed key for sealing the repository's log. A deployment edits it::
     profile = "profiles/deliberations.rng"   # RELAX NG the manifest must satisfy
     profile_identifier = "PR-DELIB"          # the ArchivalProfile it must declare
 
-Tokens are stored as their SHA-256 only (``tokens.json``, see ``sae.tokens``); ``gedsae sae
+Tokens are stored as their SHA-256 only (``tokens.json``, see ``sae.tokens``); ``gedsae-sae
 token create`` prints a new token once. Relative paths are relative to the home.
 """
 
@@ -69,8 +69,11 @@ from seda.versions import SedaVersion
 CONFIG = "sae.toml"
 
 
-class SaeMisconfigured(ValueError):
+class SaeMisconfigured(InvalidError):
     """sae.toml or tokens.json cannot be used; the message names the option."""
+
+    code = "sae_misconfigured"
+    title = "Configuration du dépôt inutilisable"
 
 
 def sae_home() -> Path:
@@ -108,7 +111,7 @@ def load_settings(home: Path | None = None) -> SaeSettings:
     root = (home or sae_home()).resolve()
     path = root / CONFIG
     if not path.exists():
-        raise SaeMisconfigured(f"{path} absent : lancez « gedsae sae init »")
+        raise SaeMisconfigured(f"{path} absent : lancez « gedsae-sae init »")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     organisation = data.get("organisation")
     if not isinstance(organisation, str) or not organisation:
@@ -241,7 +244,7 @@ def build_config(settings: SaeSettings) -> SaeConfig:
 
 
 def build_sealing(settings: SaeSettings) -> Sealing | None:
-    """The repository's own key seals its log (made by ``gedsae sae init``); none: no seals."""
+    """The repository's own key seals its log (made by ``gedsae-sae init``); none: no seals."""
     if not settings.signing_key.exists():
         return None
     try:

@@ -15,6 +15,7 @@ from kernel.signing.keys import (
     load_certificates,
     load_identity_from_pem,
     load_signing_identity,
+    write_self_signed,
 )
 from kernel.signing.tsa import (
     MalformedTimestampResponse,
@@ -57,4 +58,5 @@ __all__ = [
     "verify_content",
     "verify_digest",
     "verify_token",
+    "write_self_signed",
 ]

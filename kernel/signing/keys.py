@@ -7,6 +7,7 @@ uses ECDSA P-256 (see ``KeyAlgorithm``); RSA 3072 is offered for targets whose t
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+SELF_SIGNED_DAYS = 3 * 365  # the embedded default's pair, made by ``init`` (GED and repository)
 
 
 class SigningError(Exception):
@@ -72,6 +74,17 @@ def generate_self_signed(
         .sign(key, hashes.SHA256())
     )
     return private_key_pem(key, password), certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def write_self_signed(key: Path, certificate: Path, common_name: str, organisation: str) -> None:
+    """A new self-signed pair as PEM files; the private key is created readable by its owner
+    only, and never over an existing one."""
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key_pem, certificate_pem = generate_self_signed(common_name, organisation, SELF_SIGNED_DAYS)
+    descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key_pem)
+    certificate.write_bytes(certificate_pem)
 
 
 def generate_key(algorithm: KeyAlgorithm) -> SigningKey:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from sae.api import create_sae_app
 from sae.config import build_config, load_settings
-from tests.fixtures.processes import Service, gedsae_cli, start_ged
+from tests.fixtures.processes import Service, sae_cli, start_ged
 from tests.fixtures.seda_corpus import shared_path
 from tests.sae.test_ingest import build_sip
 
@@ -79,9 +79,9 @@ def test_the_repository_databases_and_spools_are_private_and_tightened_at_start(
     tmp_path: Path, loose_umask: None
 ) -> None:
     home = tmp_path / "sae"
-    gedsae_cli(
+    sae_cli(
         {"GEDSAE_SAE_HOME": str(home)},
-        "sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
+        "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
     with TestClient(create_sae_app(build_config(load_settings(home)))):
         pass

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from sae.api import create_sae_app
 from sae.config import build_config, load_settings
-from tests.fixtures.processes import GedServer, gedsae_cli
+from tests.fixtures.processes import GedServer, sae_cli
 from tests.fixtures.seda_corpus import shared_path
 
 ASSET = re.compile(r'<(?:script|link)[^>]*?(?:src|href)="([^"]+)"')
@@ -64,9 +64,9 @@ def test_the_documentation_pages_load_only_same_origin_assets(
 
 def test_every_answer_of_the_repository_carries_the_security_headers(tmp_path: Path) -> None:
     home = tmp_path / "sae"
-    gedsae_cli(
+    sae_cli(
         {"GEDSAE_SAE_HOME": str(home)},
-        "sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
+        "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
     with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
         answers = [

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from connectors.sae_http import SaeHttpConnector
-from ged.cli import main
 from sae.api import create_sae_app
+from sae.cli import main
 from sae.config import build_config, load_settings
 from sae.store import TransferStore
 from sae.tokens import issue_token
@@ -30,7 +30,7 @@ def test_replies_and_acknowledgements_are_xsd_valid(
 ) -> None:
     home = tmp_path / "sae"
     monkeypatch.setenv("GEDSAE_SAE_HOME", str(home))
-    init = ["sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))]
+    init = ["init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))]
     assert CliRunner().invoke(main, init).exit_code == 0
     config_file = home / "sae.toml"
     config_file.write_text(
@@ -49,7 +49,7 @@ def test_replies_and_acknowledgements_are_xsd_valid(
         )  # fmt: skip
     archivist = issue_token(home, "ARCH", "archivist", "alice")
     decided = CliRunner().invoke(
-        main, ["sae", "review", verb, submission.remote_reference,
+        main, ["review", verb, submission.remote_reference,
                "--comment", "Dates extrêmes à revoir"],
         env={"GEDSAE_SAE_TOKEN": archivist},
     )  # fmt: skip
