@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from kernel.errors import ConflictError, InvalidError, NotFoundError
-from sae.api import Principal
+from sae.model import ROLES, Principal
 
 TOKENS = "tokens.json"
-ROLES = ("transferring", "archivist")
 Entries = dict[str, dict[str, Any]]
 
 

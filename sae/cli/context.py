@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from kernel.cli import run
-from sae.api import SaeConfig
-from sae.config import SaeSettings, build_config, load_settings, sae_home
-from sae.store import TransferStore
+from sae.bootstrap import SaeConfig, build_config, open_database
+from sae.config import SaeSettings, load_settings, sae_home
+from sae.ports import Database
 
 
 class Instance:
@@ -34,8 +34,8 @@ class Instance:
             self._config = run(lambda: build_config(settings))
         return self._config
 
-    def store(self) -> TransferStore:
-        return TransferStore(self.config().data_dir / "transfers.sqlite")
+    def database(self) -> Database:
+        return open_database(self.config())
 
 
 pass_instance = click.make_pass_decorator(Instance)

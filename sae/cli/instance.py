@@ -46,12 +46,12 @@ def serve(instance: Instance, host: str | None, port: int | None) -> None:
     """Lance le dépôt (API /api/v1/sae)."""
     import uvicorn
 
-    from sae.api import create_sae_app
+    from sae.api.app import create_app
 
     os.umask(0o077)  # whatever the repository creates (quarantine, spools, journals) is its own
     settings, config = instance.settings(), instance.config()
     uvicorn.run(
-        create_sae_app(config),
+        create_app(config),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

@@ -10,11 +10,11 @@ import click
 
 from kernel.cli import fail
 from kernel.errors import InvalidError
-from sae import journal
-from sae.audit import audit as audit_offers
-from sae.checkpoint_verify import verify_with_checkpoints
-from sae.checkpoints import seal as seal_log
 from sae.cli.context import Instance, pass_instance
+from sae.journal.checkpoints import seal as seal_log
+from sae.journal.log import log_audit
+from sae.journal.verification import verify_with_checkpoints
+from sae.storage.audit import audit as audit_offers
 
 
 @click.command("audit")
@@ -26,7 +26,7 @@ def audit(instance: Instance, no_repair: bool, as_json: bool) -> None:
     une anomalie subsiste)."""
     offers, spool = instance.config().offers, instance.settings().home / "spool"
     report = audit_offers(offers.offers, offers.registry, repair=not no_repair, spool_dir=spool)
-    journal.log_audit(instance.store(), report)
+    log_audit(instance.database(), report)
     data: dict[str, Any] = report.to_dict()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -46,7 +46,7 @@ def seal(instance: Instance) -> None:
     config = instance.config()
     if config.sealing is None:
         fail(SealingNotConfigured("aucune clé de scellement (gedsae-sae init)"))
-    sealed = seal_log(instance.store(), config.offers, config.sealing)
+    sealed = seal_log(instance.database(), config.offers, config.sealing)
     click.echo(json.dumps(sealed.to_dict(), ensure_ascii=False, indent=2, default=str))
 
 
@@ -65,7 +65,7 @@ def verify(instance: Instance) -> None:
     """Vérifie la chaîne du journal et chaque point de contrôle scellé (code 1 sinon)."""
     config = instance.config()
     anchors = config.sealing.anchors() if config.sealing is not None else ()
-    report = verify_with_checkpoints(config.data_dir / "transfers.sqlite", config.offers, anchors)
+    report = verify_with_checkpoints(instance.database(), config.offers, anchors)
     if report.ok:
         click.echo("Journal du dépôt intègre (chaîne et points de contrôle scellés)")
         return

@@ -14,9 +14,11 @@ import click
 
 from kernel.cli import run
 from kernel.errors import AuthenticationError, ForbiddenError
-from sae import review
-from sae.api import Principal, SaeConfig, transfer_summary
+from sae.bootstrap import SaeConfig
 from sae.cli.context import Instance, pass_instance
+from sae.model import Decision, Principal
+from sae.review import decisions
+from sae.review.summary import transfer_summary
 
 
 @click.group("review")
@@ -31,7 +33,7 @@ def review_group() -> None:
 def listing(instance: Instance, organisation: str | None, as_json: bool) -> None:
     """Versements en attente de décision, avec le résultat des contrôles."""
     org = organisation or instance.settings().organisation
-    pending = review.pending(instance.store(), org)
+    pending = decisions.pending(instance.database(), org)
     if as_json:
         click.echo(json.dumps([transfer_summary(t) for t in pending], ensure_ascii=False, indent=2))
         return
@@ -60,12 +62,12 @@ def accept(
 ) -> None:
     """Accepte un versement : objets écrits sur chaque offre, réponse ArchiveTransferReply OK.
     Décide le titulaire du jeton d'archiviste (--token-file ou GEDSAE_SAE_TOKEN)."""
-    config, store = instance.config(), instance.store()
+    config, db = instance.config(), instance.database()
 
     def decide() -> dict[str, object]:
         who = _archivist(config, token_file)
-        decision = review.Decision(who.name, comment)
-        done = review.accept(store, config.offers, who.organisation, transfer_id, decision)
+        decision = Decision(who.name, comment)
+        done = decisions.accept(db, config.offers, who.organisation, transfer_id, decision)
         return transfer_summary(done)
 
     click.echo(json.dumps(run(decide), ensure_ascii=False, indent=2))
@@ -79,12 +81,12 @@ def accept(
 def reject(instance: Instance, transfer_id: str, token_file: Path | None, comment: str) -> None:
     """Rejette un versement avec son motif : réponse ArchiveTransferReply KO. Décide le
     titulaire du jeton d'archiviste (--token-file ou GEDSAE_SAE_TOKEN)."""
-    config, store = instance.config(), instance.store()
+    config, db = instance.config(), instance.database()
 
     def decide() -> dict[str, object]:
         who = _archivist(config, token_file)
-        decision = review.Decision(who.name, comment)
-        return transfer_summary(review.reject(store, who.organisation, transfer_id, decision))
+        decision = Decision(who.name, comment)
+        return transfer_summary(decisions.reject(db, who.organisation, transfer_id, decision))
 
     click.echo(json.dumps(run(decide), ensure_ascii=False, indent=2))
 

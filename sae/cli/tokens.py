@@ -8,8 +8,8 @@ import click
 
 from kernel.cli import expiry_option, run
 from kernel.oplog import LogSpec
-from sae import journal
 from sae.cli.context import Instance, pass_instance
+from sae.journal.log import record
 from sae.tokens import issue_token, list_tokens, revoke_token
 
 
@@ -52,9 +52,9 @@ def listing(instance: Instance) -> None:
 def revoke(instance: Instance, token_id: str) -> None:
     """Révoque un jeton : refusé dès la requête suivante, y compris par un dépôt en marche ;
     la révocation est inscrite au journal du dépôt."""
-    store = instance.store()
+    db = instance.database()
     entry = run(lambda: revoke_token(instance.settings().home, token_id))
     details = {"name": entry["name"], "role": entry["role"]}
     spec = LogSpec("cli", "token.revoke", "token", token_id, entry["organisation"], details)
-    journal.record(store, spec)
+    record(db, spec)
     click.echo(f"Jeton {token_id} révoqué")

@@ -12,11 +12,14 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from connectors.sae_http import SaeHttpConnector
-from sae.api import create_sae_app
+from sae.adapters.sqlite import SqliteDatabase
+from sae.api.app import create_app
+from sae.bootstrap import build_config
 from sae.cli import main
-from sae.config import build_config, load_settings
+from sae.config import load_settings
 from sae.tokens import issue_token
 from tests.fixtures.seda_corpus import shared_path
+from tests.sae import stored
 from tests.sae.test_ingest import build_sip, make_sip, manifest_sha256
 
 
@@ -46,7 +49,7 @@ def sae(*args: str, code: int = 0) -> str:
 def received(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Two transfers received and checked: one sound, one with a forged file."""
     token = issue_token(home, "ARCH", "transferring", "ged")
-    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
         connector = SaeHttpConnector(str(client.base_url), token, client, allow_insecure_http=True)
         ids = {}
         for mid, sip in (("OK-1", build_sip(tmp_path, "OK-1")), ("KO-1", make_sip(tmp_path, "KO-1", tamper=True))):  # fmt: skip
@@ -122,10 +125,8 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
 def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next_request(
     home: Path,
 ) -> None:
-    from sae import journal
-
     token = issue_token(home, "ARCH", "archivist", "alice")
-    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
         bearer = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/sae/health", headers=bearer).status_code == 200
         (entry,) = json.loads(sae("token", "list"))
@@ -133,6 +134,6 @@ def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next
         sae("token", "revoke", entry["id"])
         assert client.get("/api/v1/sae/health", headers=bearer).status_code == 401
     assert "token_already_revoked" in sae("token", "revoke", entry["id"], code=4)
-    with journal.reading(home / "transfers.sqlite") as conn:
-        revoked = [e for e in journal.entries(conn) if e.action == "token.revoke"]
+    entries = stored.entries(SqliteDatabase(home / "transfers.sqlite"))
+    revoked = [e for e in entries if e.action == "token.revoke"]
     assert [(e.object_id, e.details["name"]) for e in revoked] == [(entry["id"], "alice")]

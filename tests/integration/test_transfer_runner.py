@@ -40,10 +40,12 @@ from kernel.signing import (
     verify_content,
     verify_digest,
 )
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.api.app import create_app
+from sae.bootstrap import SaeConfig
+from sae.ingest.settings import IngestSettings
+from sae.model import ArchivalAgreement, Principal
+from sae.storage.offers import StorageOffers
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
@@ -110,7 +112,7 @@ def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
         identity.certificate.subject.rfc4514_string(),
         lambda digest: sign_digest(digest, identity),
     )
-    with TestClient(create_sae_app(config)) as client:
+    with TestClient(create_app(config)) as client:
 
         def connector(name: str) -> Connector:
             if name != "sae-local":

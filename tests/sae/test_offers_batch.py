@@ -1,4 +1,4 @@
-"""Batched writes to the storage offers (``StorageOffers.store_many``, issue 5): same results and
+"""Batched writes to the storage offers (``StorageOffers.store_many``): same results and
 the same all-or-nothing as ``store``, with few syncs and a bounded number of spool files."""
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from kernel.blobstore.ports import (
     StorageUnavailable,
 )
 from kernel.blobstore.s3 import S3BlobStore
-from sae.digest_registry import RegisteredDigestsDiffer, SqliteDigestRegistry, StoredObject
-from sae.offers import StorageOffers
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.model import StoredObject
+from sae.ports import RegisteredDigestsDiffer
+from sae.storage.offers import StorageOffers
 from tests.fixtures.leftovers import temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, create_bucket
 from tests.sae.test_offers import flip_byte, read, read_offer, s3_offer

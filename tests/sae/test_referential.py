@@ -8,14 +8,14 @@ import pytest
 
 from kernel.retention import RuleCategory
 from kernel.rules_referential import RulesFileRefused
-from sae.ingest_checks import ManifestFacts, Occurrence
-from sae.referential import (
+from sae.ingest.manifest import ManifestFacts, Occurrence
+from sae.ingest.referential import (
     AgenciesFileRefused,
-    Referential,
     load_agencies,
     load_rules,
     referential_issues,
 )
+from sae.model import Referential
 from tests.fixtures.seda_corpus import vitam_rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]

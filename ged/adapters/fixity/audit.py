@@ -12,7 +12,7 @@ again. A store that cannot be read is reported, never taken for damage. Blobs a 
 no version references are reported and left in place (an upload may be committing them). Temp
 files of dead processes are removed (``tempfiles``). One operation-log entry sums the audit up.
 
-Shared with the archival repository's audit (``sae.audit``): the copy checks and repairs of
+Shared with the archival repository's audit of its storage offers: the copy checks and repairs of
 ``kernel.blobstore.fixity``.
 """
 

@@ -20,11 +20,9 @@ Verification uses the checkpoint's own JSON (signed), never the table's copy of 
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, Final
 
 from cryptography import x509
@@ -34,16 +32,11 @@ from kernel.oplog import VerifyReport
 from kernel.signing import cms, der
 from kernel.signing.tsa import verify_token
 from kernel.signing.verify import verify_content
-from sae import journal
-from sae.checkpoints import (
-    JSON_PREFIX,
-    Checkpoint,
-    MalformedCheckpoint,
-    SealedCheckpoint,
-    recorded,
-    timestamp_token,
-)
-from sae.offers import StorageOffers
+from sae.journal.checkpoints import timestamp_token
+from sae.journal.log import verify
+from sae.model import CHECKPOINT_PREFIX, Checkpoint, MalformedCheckpoint, SealedCheckpoint
+from sae.ports import Database, OperationLog
+from sae.storage.offers import StorageOffers
 
 # Objects larger than this are neither checkpoints nor their signatures (certificates and a
 # time-stamp token included): ``discover`` does not read them.
@@ -61,7 +54,7 @@ def discover(offers: StorageOffers) -> list[SealedCheckpoint]:
         data = _read(offers, stored.object_id)
         if data is None:
             continue
-        if data.startswith(JSON_PREFIX):
+        if data.startswith(CHECKPOINT_PREFIX):
             try:
                 found[stored.object_id] = Checkpoint.from_json(data)
             except MalformedCheckpoint:
@@ -161,7 +154,7 @@ class CheckpointReport:
 
 
 def verify_with_checkpoints(
-    store_path: Path | str,
+    db: Database,
     offers: StorageOffers,
     trust_anchors: Sequence[x509.Certificate],
     *,
@@ -175,16 +168,16 @@ def verify_with_checkpoints(
     deleted from the table are found again), and with ``scan_offers`` from every small object on
     the offers (rows deleted at the tail; slower: see ``discover``).
     """
-    report = CheckpointReport(journal.verify(store_path))
+    report = CheckpointReport(verify(db))
     if report.log.first_break is not None:
         brk = report.log.first_break
         report.add(CheckpointCode.LOG_CHAIN_BROKEN, f"{brk.reason} : {brk.message}", None)
-    with journal.reading(store_path) as conn:
-        table = recorded(conn)
+    with db.reading() as uow:
+        table = uow.checkpoints.recorded()
         chain = _linked(offers, table, report)
         if scan_offers:
             _add_discovered(offers, chain, report)
-        checker = _Checker(conn, offers, trust_anchors, intermediates, tsa_anchors, report)
+        checker = _Checker(uow.log, offers, trust_anchors, intermediates, tsa_anchors, report)
         for sealed in chain.values():
             checker.check(sealed)
     report.checkpoints_checked = len(chain)
@@ -247,7 +240,7 @@ def _load(
 
 @dataclass
 class _Checker:
-    conn: sqlite3.Connection
+    log: OperationLog
     offers: StorageOffers
     trust_anchors: Sequence[x509.Certificate]
     intermediates: Sequence[x509.Certificate]
@@ -299,7 +292,7 @@ class _Checker:
     def _against_log(self, sealed: SealedCheckpoint, checkpoint: Checkpoint) -> None:
         if checkpoint.seq == 0:
             return  # sealed an empty log: nothing can be missing before it
-        entry = journal.entry_at(self.conn, checkpoint.seq)
+        entry = self.log.entry_at(checkpoint.seq)
         if entry is None:
             message = (
                 f"le journal n'a plus d'entrée {checkpoint.seq}, scellée le "

@@ -6,7 +6,7 @@ referential (CSV ``Identifier,Name,Description``, UTF-8, comma-separated, as Vit
 and the rules referential (the six-column CSV of Vitam's ``RulesManagerFileImpl``, parsed by
 ``kernel.rules_referential.parse_vitam_csv``, which refuses exactly what Vitam refuses).
 
-``referential_issues`` compares what ``sae.ingest_checks.read_manifest`` found with the
+``referential_issues`` compares what ``sae.ingest.manifest.read_manifest`` found with the
 organisation's referential: every agency (ArchivalAgency, TransferringAgency, the
 OriginatingAgency and SubmissionAgency of ManagementMetadata and of each unit's Content) and every
 rule identifier of every category (``Rule`` and ``RefNonRuleId``, in ManagementMetadata and in
@@ -22,15 +22,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from kernel.errors import InvalidError, Issue
 from kernel.retention import RuleCategory
 from kernel.rules_referential import MAX_IMPORT_BYTES, parse_vitam_csv
-from sae.ingest_checks import ManifestFacts, Occurrence
-from sae.store import CheckIssue
+from sae.ingest.manifest import ManifestFacts, Occurrence
+from sae.model import CheckIssue, Referential
 
 AGENCY_COLUMNS: Final = ("Identifier", "Name")  # Description is optional
 
@@ -41,20 +40,12 @@ class AgenciesFileRefused(InvalidError):
     code = "agencies_file_refused"
 
 
-@dataclass(frozen=True)
-class Referential:
-    """What one organisation knows; ``None`` means that half is not configured (not checked)."""
-
-    agencies: frozenset[str] | None = None
-    rules: Mapping[str, RuleCategory] | None = None  # rule id → category
-
-    @classmethod
-    def load(cls, *, agencies: Path | None = None, rules: Path | None = None) -> Referential:
-        """Read the CSV files given; raises ``AgenciesFileRefused`` / ``RulesFileRefused``."""
-        return cls(
-            None if agencies is None else load_agencies(agencies),
-            None if rules is None else load_rules(rules),
-        )
+def load_referential(*, agencies: Path | None = None, rules: Path | None = None) -> Referential:
+    """Read the CSV files given; raises ``AgenciesFileRefused`` / ``RulesFileRefused``."""
+    return Referential(
+        None if agencies is None else load_agencies(agencies),
+        None if rules is None else load_rules(rules),
+    )
 
 
 def load_rules(path: Path) -> dict[str, RuleCategory]:

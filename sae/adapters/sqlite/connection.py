@@ -1,5 +1,5 @@
-"""Connections to the repository's SQLite files (the transfer store with its log and catalogue,
-the digest registry), opened one way everywhere.
+"""Connections to the repository's SQLite files (the database with its transfers, log and
+catalogue; the digest registry), opened one way everywhere.
 
 One short connection per operation: requests run on several threads and several processes share
 the files. ``synchronous=FULL`` is set on each connection (it is not stored in the file) so that

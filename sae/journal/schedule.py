@@ -1,4 +1,4 @@
-"""Periodic sealing of the repository's log (issue 5 item 6: "sealed periodically").
+"""Periodic sealing of the repository's log (NF Z42-013: the log is sealed periodically).
 
 Besides the seal made at every acceptance, a thread of the serving process seals every
 ``interval`` seconds, so that rejections, ingests and audits between two acceptances are covered
@@ -13,16 +13,16 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sae.checkpoints import CheckpointRaced, Sealing, seal
-from sae.offers import StorageOffers
-from sae.store import TransferStore
+from sae.journal.checkpoints import CheckpointRaced, Sealing, seal
+from sae.ports import Database
+from sae.storage.offers import StorageOffers
 
 log = logging.getLogger("gedsae.sae")
 Lifespan = Callable[[object], AbstractAsyncContextManager[None]]
 
 
 def run_periodically(
-    store: TransferStore,
+    db: Database,
     offers: StorageOffers,
     sealing: Sealing,
     interval: float,
@@ -30,7 +30,7 @@ def run_periodically(
 ) -> None:
     while not stop.wait(interval):
         try:
-            seal(store, offers, sealing)
+            seal(db, offers, sealing)
         except CheckpointRaced:
             continue
         except Exception:
@@ -39,7 +39,7 @@ def run_periodically(
 
 def with_periodic_sealing(
     inner: Lifespan,
-    store: TransferStore,
+    db: Database,
     offers: StorageOffers,
     sealing: Sealing | None,
     interval: float,
@@ -53,7 +53,7 @@ def with_periodic_sealing(
             if sealing is not None and interval > 0:
                 threading.Thread(
                     target=run_periodically,
-                    args=(store, offers, sealing, interval, stop),
+                    args=(db, offers, sealing, interval, stop),
                     name="sae-sealing",
                     daemon=True,
                 ).start()

@@ -1,9 +1,8 @@
-"""Digest registry of the storage offers (NF Z42-013 / ISO 14641 §5): the reference digests.
+"""The digest registry of the storage offers as its own SQLite file (``DigestRegistry``).
 
-The SHA-256, SHA-512 and size of every object ``sae.offers`` keeps go to a ``DigestRegistry``
-kept apart from the objects, so that altering a copy cannot alter the reference it is checked
-against. The object's identifier is its SHA-256; a SHA-256 registered once never takes other
-digests.
+Apart from the repository's database and from the objects (NF Z42-013 / ISO 14641 §5): altering
+a copy cannot alter the reference it is checked against. ``synchronous=FULL``: each commit is
+fsynced.
 """
 
 from __future__ import annotations
@@ -11,70 +10,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final
 
-from kernel.blobstore.ports import BlobNotFound, ContentRef, DigestMismatch
+from kernel.blobstore.fixity import matches
+from kernel.blobstore.ports import ContentRef
 from kernel.private_files import private_database
-from sae.database import connect
+from sae.adapters.sqlite.connection import connect
+from sae.model import StoredObject
+from sae.ports import ObjectNotRegistered, RegisteredDigestsDiffer
 
 _PAGE: Final = 500
-
-
-class ObjectNotRegistered(BlobNotFound):
-    code = "object_not_registered"
-    title = "Objet inconnu du registre des empreintes"
-
-
-class RegisteredDigestsDiffer(DigestMismatch):
-    """The registry already holds other SHA-512/size for this SHA-256 (never overwritten)."""
-
-    code = "registered_digests_differ"
-    title = "Empreintes différentes de celles déjà enregistrées"
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    """An archived object as the registry knows it; its identifier is its SHA-256."""
-
-    sha256: str
-    sha512: str
-    size: int
-    quarantine_reason: str | None = None
-
-    @property
-    def object_id(self) -> str:
-        return self.sha256
-
-    @property
-    def quarantined(self) -> bool:
-        return self.quarantine_reason is not None
-
-    def matches(self, ref: ContentRef) -> bool:
-        return (ref.sha256, ref.sha512, ref.size) == (self.sha256, self.sha512, self.size)
-
-
-class DigestRegistry(Protocol):
-    """Where the reference digests live, apart from the objects (the SAE database later)."""
-
-    def record(self, ref: ContentRef) -> StoredObject:
-        """Registers the object (idempotent); ``RegisteredDigestsDiffer`` on other digests."""
-        ...
-
-    def record_many(self, refs: Sequence[ContentRef]) -> list[StoredObject]:
-        """Registers every object in ONE transaction, in order; none if any digests differ."""
-        ...
-
-    def find(self, object_id: str) -> StoredObject | None: ...
-
-    def iter_objects(self) -> Iterator[StoredObject]: ...
-
-    def quarantine(self, object_id: str, reason: str) -> None: ...
-
-    def release(self, object_id: str) -> None:
-        """Lifts a quarantine once verified copies are back on every offer."""
-        ...
 
 
 class SqliteDigestRegistry:
@@ -103,9 +49,7 @@ class SqliteDigestRegistry:
             stored = _row_object(
                 db.execute("SELECT * FROM objects WHERE sha256 = ?", (ref.sha256,)).fetchone()
             )
-        if stored is None or not stored.matches(ref):
-            raise RegisteredDigestsDiffer(sha256=ref.sha256)
-        return stored
+        return _matching(stored, ref)
 
     def record_many(self, refs: Sequence[ContentRef]) -> list[StoredObject]:
         with self._connection() as db:
@@ -166,7 +110,7 @@ class SqliteDigestRegistry:
 
 
 def _matching(stored: StoredObject | None, ref: ContentRef) -> StoredObject:
-    if stored is None or not stored.matches(ref):
+    if stored is None or not matches(stored, ref):
         raise RegisteredDigestsDiffer(sha256=ref.sha256)
     return stored
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from kernel.blobstore.fixity import SpooledUpload
 from kernel.blobstore.hashing import CHUNK_SIZE, copy_digesting
 from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, DigestMismatch
-from sae.digest_registry import RegisteredDigestsDiffer
+from sae.ports import RegisteredDigestsDiffer
 
 
 class BatchSpool:

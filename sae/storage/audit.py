@@ -34,8 +34,9 @@ from kernel.blobstore.fixity import (
     unknown_digests,
 )
 from kernel.blobstore.ports import BlobStore, Leftover, StorageUnavailable
-from sae.digest_registry import DigestRegistry, StoredObject
-from sae.offers import REPAIR_PREFIX, SPOOL, spool_area
+from sae.model import StoredObject
+from sae.ports import DigestRegistry
+from sae.storage.offers import REPAIR_PREFIX, SPOOL, spool_area
 
 
 class AuditCode(StrEnum):

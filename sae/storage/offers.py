@@ -3,7 +3,7 @@
 NF Z42-013 / ISO 14641 §5 and the OAIS Archival Storage function (ISO 14721 §4.1.1.3) ask that
 archived objects be kept in more than one copy and checked against digests recorded when they
 were accepted. Here each object is written to EVERY offer (the GED's ``BlobStore`` backends:
-filesystem, S3), and its digests go to the registry (``sae.digest_registry``).
+filesystem, S3), and its digests go to the registry (``sae.ports.DigestRegistry``).
 
 Reads never serve unverified bytes: ``open`` copies an offer's object into a local anonymous
 spool file while hashing it and returns the spool only once all three digests match the registry
@@ -12,7 +12,7 @@ wrong (an HTTP response already sent with 200), and could not fall back to the n
 spool also closes the window between checking a file and reading it. The price is one local write
 of the object per retrieval, which archival retrieval can afford.
 
-Writes come one object at a time (``store``) or by batches (``store_many``: ``sae.offer_batches``).
+Writes come one object at a time (``store``) or by batches (``store_many``: ``sae.storage.batches``).
 """
 
 from __future__ import annotations
@@ -30,15 +30,16 @@ from kernel.blobstore.hashing import copy_digesting
 from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, Leftover, StorageUnavailable
 from kernel.blobstore.tempfiles import OwnedTempDir
 from kernel.errors import ConflictError
-from sae.digest_registry import DigestRegistry, ObjectNotRegistered, StoredObject
-from sae.offer_batches import BatchSpool, Spooled, distinct, put_copies
+from sae.model import StoredObject
+from sae.ports import DigestRegistry, ObjectNotRegistered
+from sae.storage.batches import BatchSpool, Spooled, distinct, put_copies
 
 _LOCK_STRIPES: Final = 64
 # A batch of ``store_many``: enough objects to share a sync; few enough that its spool, the
 # offers' temp files and the locks it holds stay small.
 BATCH_OBJECTS: Final = 500
 BATCH_BYTES: Final = 256 * 1024 * 1024
-# Named temp files of the spool: an object being stored, a copy being repaired (``sae.audit``).
+# Named temp files of the spool: an object being stored, a copy being repaired (``sae.storage.audit``).
 SPOOL_PREFIX: Final = "sae-spool-"
 REPAIR_PREFIX: Final = "sae-repair-"
 SPOOL = "spool"  # where ``remove_stale_temp_files`` says a spool file was

@@ -1,40 +1,91 @@
-"""Ingest checks against this repository's configuration (OAIS Receive Submission, ISO 14721
-§4.1.1.2): the SIP against its archival agreement, its submission and the referentials.
+"""The checks of a received transfer (OAIS Receive Submission, ISO 14721 §4.1.1.2).
 
-On one streaming read of the manifest (``sae.ingest_checks``): the header against the archival
-agreement (agency, SEDA version, agreement of this organisation), the manifest digest announced
-at submission, the manifest's signature against the trust anchors, the agreement's archival
-profile, and the agencies and rules against the organisation's referentials (``sae.referential``).
-``sae.ingest.run_checks`` runs them once ``seda.validate`` has accepted the package's structure.
+``run_checks`` first has ``seda.validate`` check the package itself (safe unpacking, XSD,
+references, digests and sizes), then, on one streaming read of the manifest
+(``sae.ingest.manifest``), checks it against this repository's configuration: the header against
+the submission and the archival agreement (agency, SEDA version, agreement of this organisation),
+the manifest digest announced at submission, the manifest's signature against the trust anchors
+(``sae.ingest.signature``), the agreement's archival profile, and the agencies and rules
+against the organisation's referentials (``sae.ingest.referential``). Every issue is recorded;
+none stops the others.
+
+The checks run after the answer to the submission, and read only the stored transfer and its
+quarantined package: a process that dies before they end leaves the transfer ``received``, and
+``sae.recovery`` runs them again at the next start. ``transfer.checked`` goes to the operation
+log in the same transaction as the recorded checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import IO, TYPE_CHECKING
+from pathlib import Path
+from typing import IO
 
-from sae.ingest_checks import (
-    ManifestFacts,
-    member_digest,
-    profile_issues,
-    read_manifest,
-    signature_issues,
-)
-from sae.referential import referential_issues
-from sae.store import CheckIssue, Transfer
+from kernel.oplog import LogSpec
+from sae.ingest.manifest import ManifestFacts, member_digest, read_manifest
+from sae.ingest.receive import log_spec
+from sae.ingest.referential import referential_issues
+from sae.ingest.settings import IngestSettings
+from sae.ingest.signature import signature_issues
+from sae.model import ArchivalAgreement, CheckIssue, CheckOutcome, Transfer, TransferState
+from sae.ports import Database
+from seda import profile
 from seda.errors import SedaError
 from seda.package import Package, open_package
+from seda.safexml import Opener
+from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
-
-if TYPE_CHECKING:
-    from sae.ingest import ArchivalAgreement, IngestSettings
 
 # The algorithms a manifest digest may be announced with, and their hashlib names.
 DIGESTS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 
 
-def repository_checks(
+def run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> None:
+    """Check the quarantined package and record every issue; the transfer then awaits review."""
+    report = validate_path(
+        transfer.quarantine_path, ValidationOptions(schema_dir=settings.schema_dir)
+    )
+    issues = [
+        CheckIssue(i.code, i.severity.value, i.message, i.line, i.xpath) for i in report.issues
+    ]
+    signer = None
+    if not report.refused and report.version is not None:
+        more, signer = configured_checks(settings, transfer, SedaVersion(report.version))
+        issues += more
+    outcome = CheckOutcome(tuple(issues), report.version, signer)
+    with db.unit_of_work() as uow:
+        uow.transfers.record_checks(transfer.id, outcome)
+        uow.log.append(_checked_spec(transfer, outcome))
+        uow.commit()
+    with db.unit_of_work() as uow:
+        uow.transfers.move(transfer.id, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
+        uow.commit()
+
+
+def _checked_spec(transfer: Transfer, outcome: CheckOutcome) -> LogSpec:
+    # One line per (code, blocking) with its count: a package with 10,000 bad files does not
+    # make a 10,000-line entry; the issues themselves are on the transfer.
+    counts: dict[tuple[str, bool], int] = {}
+    for issue in outcome.issues:
+        counts[issue.code, issue.blocking] = counts.get((issue.code, issue.blocking), 0) + 1
+    summary = [
+        {"code": code, "blocking": blocking, "count": count}
+        for (code, blocking), count in sorted(counts.items())
+    ]
+    return log_spec(
+        transfer,
+        "transfer.checked",
+        {
+            "seda_version": outcome.seda_version,
+            "checks_passed": not any(blocking for _code, blocking in counts),
+            "issues": summary,
+            "signer": outcome.signer,
+        },
+    )
+
+
+def configured_checks(
     settings: IngestSettings, transfer: Transfer, version: SedaVersion
 ) -> tuple[list[CheckIssue], str | None]:
     """The checks against this repository's configuration: issues, and who signed."""
@@ -158,3 +209,26 @@ def _manifest_digest_issues(
 
 def _error(code: str, message: str) -> CheckIssue:
     return CheckIssue(code, "error", message)
+
+
+def profile_issues(
+    open_stream: Opener,
+    grammar: Path | None,
+    expected_identifier: str | None,
+    declared_identifier: str | None,
+) -> list[CheckIssue]:
+    """The manifest against the agreement's RELAX NG profile and its ArchivalProfile identifier.
+
+    The RELAX NG validation needs the whole tree (libxml2 has no streaming RELAX NG with
+    line numbers), so it runs only for agreements that name a profile."""
+    issues = []
+    if expected_identifier is not None and declared_identifier != expected_identifier:
+        declared = declared_identifier or "(absent)"
+        message = f"ArchivalProfile {declared} ≠ profil {expected_identifier} de l'accord"
+        issues.append(CheckIssue("archival_profile_mismatch", "error", message))
+    if grammar is not None:
+        issues += [
+            CheckIssue(i.code, i.severity.value, i.message, i.line, i.xpath)
+            for i in profile.profile_issues(open_stream, grammar)
+        ]
+    return issues
