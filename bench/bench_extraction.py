@@ -9,11 +9,16 @@
 3. Identification cost per file on small mixed files: ``identify`` one by one, ``identify``
    with an upload name (extension hint), and ``identify_many`` with 1 and 2 Go workers; the
    cold first call (signature loading) is measured in a fresh interpreter.
+4. Office text: three ways of reading a DOCX's and an ODT's XML part in this process
+   (zipfile + lxml ``iterparse`` streaming, as ``office.py`` does; zipfile + lxml whole tree;
+   zipfile + the standard library's ``ElementTree.iterparse``), then documents/s and MB/s of
+   DOCX, ODT, XLSX, PPTX, RTF and e-mails through the pool, against 2-page PDFs in the same run.
 
 Absolute times drift by ±30 % from run to run on this kind of machine; read the ratios. Medians
 of ``--repeat`` runs. Not collected by pytest.
 
-    .venv/bin/python bench/bench_extraction.py [--files 1000] [--pdfs 200] [--repeat 3]
+    .venv/bin/python bench/bench_extraction.py [--files 1000] [--pdfs 200] [--office 200]
+    .venv/bin/python bench/bench_extraction.py --only-office   # section 4 alone
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ANCHOR_PDFS = (
@@ -274,16 +280,114 @@ def bench_identification(paths: list[Path], repeat: int) -> None:
         print(f"  {label:40s} {seconds / count * 1000:6.3f} ms/file")
 
 
+# -- 4. office documents -----------------------------------------------------------------------
+
+
+def office_samples(rng: random.Random) -> dict[str, tuple[bytes, str]]:
+    """A two-page letter in each word-processing format, a 300-row sheet, a 10-slide deck and an
+    e-mail carrying the letter: realistic sizes for what a collectivité files every day."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.fixtures import office_files as office
+
+    paragraphs = [" ".join(rng.choice(WORDS) for _ in range(14)) for _ in range(60)]
+    rows: list[list[str | int]] = [
+        [rng.choice(WORDS), rng.choice(WORDS), rng.randint(1, 10**6), rng.choice(WORDS)]
+        for _ in range(300)
+    ]
+    letter = office.docx(*paragraphs)
+    return {
+        "docx": (letter, office.DOCX_MIME),
+        "odt": (office.odt(*paragraphs), office.ODF_MIME["text"]),
+        "xlsx": (office.xlsx(rows), office.XLSX_MIME),
+        "pptx": (office.pptx(*paragraphs[:10]), office.PPTX_MIME),
+        "rtf": (office.rtf(*paragraphs), "text/rtf"),
+        "eml": (office.eml("Courrier", paragraphs[0], [("lettre.docx", office.DOCX_MIME, letter)]), "message/rfc822"),
+    }  # fmt: skip
+
+
+def _whole_tree(path: Path, part: str) -> int:
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as package:
+        root = etree.fromstring(package.read(part), etree.XMLParser(resolve_entities=False))
+    return len("".join(root.itertext()))
+
+
+def _stdlib_iterparse(path: Path, part: str) -> int:
+    import xml.etree.ElementTree as ET
+
+    size = 0
+    with zipfile.ZipFile(path) as package, package.open(part) as stream:
+        for _, element in ET.iterparse(stream):  # noqa: S314 (our own generated file)
+            size += len(element.text or "")
+            element.clear()
+    return size
+
+
+def bench_office_parsers(samples: dict[str, tuple[bytes, str]], root: Path, repeat: int) -> None:
+    from ged.adapters.extraction.office import extract_office
+
+    print("\noffice XML part, in this process (ms/document; 200 documents)")
+    for kind, part in (("docx", "word/document.xml"), ("odt", "content.xml")):
+        path = root / f"parser.{kind}"
+        path.write_bytes(samples[kind][0])
+        options: dict[str, Callable[[Path, str], object]] = {
+            "zipfile + lxml iterparse (office.py)": lambda p, _: extract_office(str(p), 10**6),
+            "zipfile + lxml whole tree": _whole_tree,
+            "zipfile + ElementTree.iterparse": _stdlib_iterparse,
+        }
+        for label, read in options.items():
+            seconds = median_time(partial(_times, read, path, part, 200), repeat) / 200
+            print(f"  {kind:4s} {label:40s} {seconds * 1000:6.3f} ms")
+
+
+def _times(read: Callable[[Path, str], object], path: Path, part: str, count: int) -> None:
+    for _ in range(count):
+        read(path, part)
+
+
+def bench_office_pool(samples: dict[str, tuple[bytes, str]], root: Path, count: int, rng: random.Random) -> None:  # fmt: skip
+    from ged.adapters.extraction import ExtractionPool
+
+    batches = {kind: (data, mime) for kind, (data, mime) in samples.items()}
+    batches["pdf (2 pages)"] = (dense_pdf(2, rng), "application/pdf")
+    print(f"\npool, {count} documents of each kind, 2 workers (warm)")
+    with ExtractionPool(2, timeout_s=30) as pool:
+        pool.start()
+        for kind, (data, mime) in batches.items():
+            paths = []
+            for index in range(count):
+                path = root / f"o-{kind.split()[0]}-{index:05d}"
+                path.write_bytes(data)
+                paths.append(path)
+            start = time.perf_counter()
+            results = list(pool.extract_many((path, mime) for path in paths))
+            seconds = time.perf_counter() - start
+            done = sum(1 for result in results if result.status == "done")
+            megabytes = len(data) * count / 1e6
+            print(
+                f"  {kind:14s} {len(data) / 1024:6.1f} KiB  {count / seconds:7.0f} documents/s"
+                f"  {megabytes / seconds:6.1f} MB/s  ({done} done)"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1000, help="small text files for the pool")
     parser.add_argument("--pdfs", type=int, default=200, help="small PDFs for the pool")
     parser.add_argument("--identify", type=int, default=2000, help="files to identify")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--office", type=int, default=200, help="office documents of each kind")
+    parser.add_argument("--only-office", action="store_true", help="section 4 only")
     args = parser.parse_args()
     rng = random.Random(42)
     with tempfile.TemporaryDirectory(prefix="bench-extraction-") as tmp:
         root = Path(tmp)
+        samples = office_samples(rng)
+        bench_office_parsers(samples, root, args.repeat)
+        bench_office_pool(samples, root, args.office, rng)
+        if args.only_office:
+            return
         generated = []
         for index in range(5):
             path = root / f"dense{index}.pdf"

@@ -21,6 +21,8 @@ from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
+from ged.adapters.signatures.anchors import anchor_folders, load_anchors
+from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.services.agreements import Agreement
@@ -30,7 +32,10 @@ from ged.services.ports import (
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
+    Scratch,
+    SignatureVerifier,
     TextExtractor,
+    TrustAnchors,
 )
 from ged.services.transfer_setup import TransferSetup
 from kernel.blobstore.filesystem import FilesystemBlobStore
@@ -63,6 +68,7 @@ def make_blob_store(settings: Settings) -> BlobStore:
 
 
 COPY_PREFIX = "copy-"
+PARTS_PREFIX = "parts-"
 
 
 class StorageMisconfigured(InvalidError):
@@ -135,9 +141,10 @@ def local_copy_for(store: BlobStore, spool: OwnedTempDir) -> LocalCopy:
     return local_copy
 
 
-def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir) -> TempSweep:
-    """Removes the temp files of dead processes: the stores', the local copies', and the
-    folders of links format identification leaves in the system's temporary directory."""
+def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir, scratch: OwnedTempDir) -> TempSweep:
+    """Removes the temp files of dead processes: the stores', the local copies', the
+    attachments being decoded, and the folders of links format identification leaves in the
+    system's temporary directory."""
 
     def sweep() -> list[Leftover]:
         found = [
@@ -146,8 +153,9 @@ def temp_sweep(stores: list[BlobStore], spool: OwnedTempDir) -> TempSweep:
             if isinstance(store, LeavesTempFiles)
             for leftover in store.remove_stale_temp_files()
         ]
-        if spool.directory.is_dir():
-            found += spool.remove_stale()
+        for folder in (spool, scratch):
+            if folder.directory.is_dir():
+                found += folder.remove_stale()
         return found + [Leftover(path, 0) for path in formats.remove_stale_alias_folders()]
 
     return sweep
@@ -165,6 +173,7 @@ def build_context(
     clock: Callable[[], datetime] = utc_now,
     run_migrations: bool = True,
     replica: BlobStore | None = None,
+    verify: SignatureVerifier | None = None,
 ) -> Context:
     engine = engine or make_engine(settings.database_url, settings.db_busy_timeout_ms)
     for folder in (settings.home / "spool", settings.transfer_spool):
@@ -174,11 +183,15 @@ def build_context(
     store = blobs or make_blob_store(settings)
     replica = replica or make_replica_store(settings)
     spool = OwnedTempDir(settings.home / "spool", (COPY_PREFIX, AUDIT_PREFIX))
+    # apart from the spool, which transfers may share: a message's attachments, being decoded
+    scratch = OwnedTempDir(settings.home / "scratch", (PARTS_PREFIX,))
     closers: list[Callable[[], None]] = []
     if extract is None:
         extractor = InlinePlainText(extraction_pool(settings))
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many
         closers.append(extractor.pool.close)
+        # Signatures are read by the same sandboxed workers (the same hostile files).
+        verify = verify or SandboxedVerifier(extractor.pool)
     if identify is None:
         identify = formats.identify
         closers.append(formats.remove_alias_folder)
@@ -197,9 +210,46 @@ def build_context(
         local_copy=local_copy_for(store, spool),
         max_upload_bytes=settings.max_upload_bytes,
         closers=tuple(closers),
-        sweep_temp_files=temp_sweep([store] if replica is None else [store, replica], spool),
+        sweep_temp_files=temp_sweep(
+            [store] if replica is None else [store, replica], spool, scratch
+        ),
         replica=replica,
+        scratch=scratch_in(scratch),
+        verify_signatures=verify,
+        trust_anchors=partial(anchors_of, settings, engine, clock, settings.db_busy_retries),
     )
+
+
+def anchors_of(
+    settings: Settings,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    retries: int,
+    organisation_id: str,
+) -> TrustAnchors:
+    """The trust anchors of an organisation (``ged.adapters.signatures.anchors``)."""
+    with SqlUnitOfWork(engine, clock, retries=retries) as uow:
+        organisation = uow.repo.get_organisation(organisation_id)
+    if organisation is None:
+        return TrustAnchors()
+    return load_anchors(anchor_folders(settings, organisation))
+
+
+def scratch_in(spool: OwnedTempDir) -> Scratch:
+    """Empty temp files in ``spool``, named after this process so that a crash leaves nothing
+    the next start does not remove (``temp_sweep``)."""
+
+    @contextmanager
+    def scratch() -> Iterator[Path]:
+        spool.directory.mkdir(parents=True, exist_ok=True)
+        fd, path = spool.mkstemp(PARTS_PREFIX)
+        os.close(fd)
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    return scratch
 
 
 def extraction_pool(settings: Settings) -> ExtractionPool:

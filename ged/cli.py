@@ -479,3 +479,5 @@ LazyGroup.lazy.update(
 )
 # Transfers and connectors (ged/cli_transfers.py, ged/cli_connectors.py).
 LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})
+# Signature verification (ged/cli_signatures.py).
+LazyGroup.lazy["signatures"] = "ged.cli_signatures:signatures_group"

@@ -60,6 +60,9 @@ class Settings:
     # [replica] table: a second store holding a copy of every blob, which the audit keeps
     # filled and repairs the main store from (storage = "filesystem" | "s3"; empty: none)
     replica: dict[str, Any] = field(default_factory=dict)
+    # [trust_anchors] table: organisation name or id = folder of PEM certificates it trusts
+    # for signatures (besides $GEDSAE_HOME/trust/, trusted for every organisation)
+    trust_anchors: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -126,7 +129,8 @@ def _from_toml(path: Path) -> dict[str, Any]:
 
 
 def _from_env() -> dict[str, Any]:
-    names = {f.name for f in fields(Settings)} - {"home", "connectors", "agreements", "replica"}
+    tables = {"home", "connectors", "agreements", "replica", "trust_anchors"}
+    names = {f.name for f in fields(Settings)} - tables
     found: dict[str, Any] = {}
     for name in names:
         for suffix in ("", "_file"):

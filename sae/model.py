@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from kernel.paging import MAX_OFFSET
 from kernel.retention import RuleCategory
 from seda.versions import SedaVersion
 
@@ -164,6 +165,7 @@ class StoredObject:
 
 # -- the catalogue ---------------------------------------------------------------------------
 MAX_PAGE_SIZE: Final = 100
+MAX_PAGES: Final = MAX_OFFSET // MAX_PAGE_SIZE  # the deepest page starts at the deepest offset
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import Protocol
 
 from kernel.blobstore.ports import BlobNotFound, ContentRef, DigestMismatch
 from kernel.errors import ConflictError, NotFoundError
 from kernel.oplog import LogEntry, LogSpec
+from kernel.paging import Page
 from sae.model import (
     ArchiveDetail,
     ArchivedObject,
@@ -84,7 +86,11 @@ class TransferRepository(Protocol):
 
     def find_by_message(self, organisation: str, message_identifier: str) -> Transfer | None: ...
 
-    def in_state(self, organisation: str, state: TransferState) -> list[Transfer]: ...
+    def in_state(
+        self, organisation: str, state: TransferState, page: Page | None = None
+    ) -> list[Transfer]:
+        """The organisation's transfers in ``state``, oldest first: all of them, or one page."""
+        ...
 
     def every_in_state(self, state: TransferState) -> list[Transfer]:
         """The transfers of every organisation in ``state`` (crash recovery only)."""
@@ -173,7 +179,12 @@ class UnitOfWork(Protocol):
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

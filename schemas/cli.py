@@ -35,7 +35,7 @@ def schemas_group() -> None:
     "versions",
     multiple=True,
     type=click.Choice(SEDA_VERSIONS),
-    help="Versions à installer (défaut : 2.1, 2.2, 2.3).",
+    help="Versions à installer (défaut : 1.0, 2.1, 2.2, 2.3).",
 )
 def install_command(from_dir: Path | None, dest: Path | None, versions: tuple[str, ...]) -> None:
     """Installe les XSD officiels en vérifiant chaque empreinte."""

@@ -13,7 +13,8 @@ from pathlib import PurePosixPath
 
 RAW_BASE = "https://raw.githubusercontent.com"
 SEDA_VERSIONS = ("1.0", "2.1", "2.2", "2.3")
-DEFAULT_VERSIONS = ("2.1", "2.2", "2.3")
+# SEDA 1.0 is installed too: As@lae and Pastell profiles still exchange it.
+DEFAULT_VERSIONS = SEDA_VERSIONS
 W3C = "w3c"
 
 

@@ -1,12 +1,14 @@
-"""The two SEDA 2.1 / 2.2 / 2.3 messages of an elimination (seda-2.x-main.xsd, sections « Les
-messages de demande d'autorisation » and « Les messages de notification »; the content models are
-identical in the three versions, seda-notes.md §5):
+"""The SEDA 2.1 / 2.2 / 2.3 requests and notification of an elimination, as built here with their
+units described (seda-2.x-main.xsd, sections « Les messages de demande d'autorisation » and « Les
+messages de notification »; the content models are identical in the three versions, seda-notes.md
+§5). The dataclasses, the replies and the SEDA 1.0 forms are in seda.elimination.
 
-* `AuthorizationControlAuthorityRequest` asks the control authority (contrôle scientifique et
+* `AuthorizationOriginatingAgencyRequest` asks the producer to agree, and
+  `AuthorizationControlAuthorityRequest` asks the control authority (contrôle scientifique et
   technique, Code du patrimoine R212-14) for the visa: the common head (`Comment*, Date,
   MessageIdentifier, ArchivalAgreement?, CodeListVersions, DataObjectPackage?`), then
   `AuthorizationRequestContent` (`AuthorizationReason, Comment*, RequestDate, UnitIdentifier+,
-  Requester`), `ArchivalAgency` and `ControlAuthority`;
+  Requester`), `ArchivalAgency` and `OriginatingAgency` or `ControlAuthority`;
 * `ArchiveDestructionNotification` reports the destruction once done: the same head, then
   `AuthorizationRequestReplyIdentifier` (the visa it relies on), `UnitIdentifier+`,
   `ArchivalAgency` and `OriginatingAgency`.
@@ -21,65 +23,42 @@ it. Parsing reads back what the builders write, by SEDA name, after the safe par
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from lxml import etree
 
-from seda.errors import InvalidXmlCharacter, NotSeda, SedaError
-from seda.safexml import parse_bytes
-from seda.versions import SedaVersion, qname, version_from_namespace
+from seda.destruction_read import (
+    parse_authorization_request,
+    parse_destruction_notification,
+    parse_originating_agency_request,
+)
+from seda.elimination import (
+    ArchiveDestructionNotification,
+    AuthorizationControlAuthorityRequest,
+    AuthorizationOriginatingAgencyRequest,
+    NoUnitToDestroy,
+    ProducerAuthorization,
+    UnitToDestroy,
+)
+from seda.errors import EmptyIdentifier, InvalidXmlCharacter, VersionMismatch
+from seda.versions import SedaVersion, qname
 
-_Day = date  # the field named `date` (SEDA's Date) hides the type inside the classes
+__all__ = [
+    "ArchiveDestructionNotification",
+    "AuthorizationControlAuthorityRequest",
+    "AuthorizationOriginatingAgencyRequest",
+    "EmptyIdentifier",
+    "NoUnitToDestroy",
+    "ProducerAuthorization",
+    "UnitToDestroy",
+    "build_authorization_request",
+    "build_destruction_notification",
+    "build_originating_agency_request",
+    "parse_authorization_request",
+    "parse_destruction_notification",
+    "parse_originating_agency_request",
+]
 _FILE_LEVEL = "File"  # LevelType: an elimination is decided dossier by dossier (ISAD(G) file)
-
-
-class NoUnitToDestroy(SedaError):
-    """An elimination message must name at least one unit (`UnitIdentifier` is 1..n)."""
-
-    code = "seda_no_unit"
-
-
-class EmptyIdentifier(SedaError):
-    """An identifier of the message is empty (`IdentifierType` is a non-empty token)."""
-
-    code = "seda_empty_identifier"
-
-
-@dataclass(frozen=True)
-class UnitToDestroy:
-    identifier: str  # UnitIdentifier, and Content/SystemId of the described unit
-    title: str | None = None  # Content/Title; without it the unit is not described
-    reference: str | None = None  # Content/OriginatingAgencyArchiveUnitIdentifier (cote)
-    start_date: date | None = None  # Content/StartDate
-    end_date: date | None = None  # Content/EndDate
-    appraisal_rule: str | None = None  # Management/AppraisalRule/Rule, FinalAction Destroy
-
-
-@dataclass(frozen=True)
-class AuthorizationControlAuthorityRequest:
-    message_identifier: str
-    date: datetime
-    archival_agency: str  # ArchivalAgency/Identifier
-    control_authority: str  # ControlAuthority/Identifier
-    requester: str  # AuthorizationRequestContent/Requester/Identifier
-    reason: str  # AuthorizationRequestContent/AuthorizationReason
-    request_date: _Day
-    units: tuple[UnitToDestroy, ...]
-    comments: tuple[str, ...] = ()  # AuthorizationRequestContent/Comment
-    archival_agreement: str | None = None
-
-
-@dataclass(frozen=True)
-class ArchiveDestructionNotification:
-    message_identifier: str
-    date: datetime
-    archival_agency: str  # ArchivalAgency/Identifier
-    originating_agency: str  # OriginatingAgency/Identifier
-    authorization_reply_identifier: str  # AuthorizationRequestReplyIdentifier
-    units: tuple[UnitToDestroy, ...]
-    comments: tuple[str, ...] = ()  # message Comment
-    archival_agreement: str | None = None
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -87,15 +66,44 @@ def build_authorization_request(
     version: SedaVersion, message: AuthorizationControlAuthorityRequest
 ) -> bytes:
     """The AuthorizationControlAuthorityRequest of `message`, UTF-8 with an XML declaration."""
+    if message.producer_authorization is not None:
+        raise VersionMismatch(
+            "l'accord du service producteur joint à la demande (OriginatingAgencyAuthorization) "
+            "n'existe qu'en SEDA 1.0"
+        )
+    authority = ("ControlAuthority", message.control_authority)
+    return _authorization_request(
+        version, "AuthorizationControlAuthorityRequest", message, authority
+    )
+
+
+def build_originating_agency_request(
+    version: SedaVersion, message: AuthorizationOriginatingAgencyRequest
+) -> bytes:
+    """The AuthorizationOriginatingAgencyRequest of `message`, UTF-8 with an XML declaration."""
+    authority = ("OriginatingAgency", message.originating_agency)
+    return _authorization_request(
+        version, "AuthorizationOriginatingAgencyRequest", message, authority
+    )
+
+
+def _authorization_request(
+    version: SedaVersion,
+    name: str,
+    message: AuthorizationControlAuthorityRequest | AuthorizationOriginatingAgencyRequest,
+    authority: tuple[str, str],
+) -> bytes:
+    """BusinessAuthorizationRequestMessageType: head, package, AuthorizationRequestContent,
+    ArchivalAgency, then the authority asked (ControlAuthority or OriginatingAgency)."""
     _check_identifiers(
         message.units,
         message.message_identifier,
         message.archival_agency,
-        message.control_authority,
+        authority[1],
         message.requester,
         message.reason,
     )
-    root = _root(version, "AuthorizationControlAuthorityRequest")
+    root = _root(version, name)
     _head(root, (), message.date, message.message_identifier, message.archival_agreement)
     _package(root, message.units)
     content = _add(root, "AuthorizationRequestContent")
@@ -106,7 +114,7 @@ def build_authorization_request(
     _unit_identifiers(content, message.units)
     _agency(content, "Requester", message.requester)
     _agency(root, "ArchivalAgency", message.archival_agency)
-    _agency(root, "ControlAuthority", message.control_authority)
+    _agency(root, *authority)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
@@ -212,101 +220,3 @@ def _archive_unit(parent: etree._Element, xml_id: str, unit: UnitToDestroy) -> N
         _add(content, "StartDate", unit.start_date.isoformat())
     if unit.end_date is not None:
         _add(content, "EndDate", unit.end_date.isoformat())
-
-
-# -- parsing ----------------------------------------------------------------------------------
-def parse_authorization_request(
-    data: bytes,
-) -> tuple[SedaVersion, AuthorizationControlAuthorityRequest]:
-    """Reads back an AuthorizationControlAuthorityRequest (no schema validation here)."""
-    root, version = _parse(data, "AuthorizationControlAuthorityRequest")
-    q = _Reader(version)
-    content = q.one(root, "AuthorizationRequestContent")
-    return version, AuthorizationControlAuthorityRequest(
-        message_identifier=q.text(root, "MessageIdentifier"),
-        date=datetime.fromisoformat(q.text(root, "Date")),
-        archival_agency=q.text(q.one(root, "ArchivalAgency"), "Identifier"),
-        control_authority=q.text(q.one(root, "ControlAuthority"), "Identifier"),
-        requester=q.text(q.one(content, "Requester"), "Identifier"),
-        reason=q.text(content, "AuthorizationReason"),
-        request_date=date.fromisoformat(q.text(content, "RequestDate")),
-        units=q.units(root, content),
-        comments=tuple(q.texts(content, "Comment")),
-        archival_agreement=q.optional(root, "ArchivalAgreement"),
-    )
-
-
-def parse_destruction_notification(
-    data: bytes,
-) -> tuple[SedaVersion, ArchiveDestructionNotification]:
-    """Reads back an ArchiveDestructionNotification (no schema validation here)."""
-    root, version = _parse(data, "ArchiveDestructionNotification")
-    q = _Reader(version)
-    return version, ArchiveDestructionNotification(
-        message_identifier=q.text(root, "MessageIdentifier"),
-        date=datetime.fromisoformat(q.text(root, "Date")),
-        archival_agency=q.text(q.one(root, "ArchivalAgency"), "Identifier"),
-        originating_agency=q.text(q.one(root, "OriginatingAgency"), "Identifier"),
-        authorization_reply_identifier=q.text(root, "AuthorizationRequestReplyIdentifier"),
-        units=q.units(root, root),
-        comments=tuple(q.texts(root, "Comment")),
-        archival_agreement=q.optional(root, "ArchivalAgreement"),
-    )
-
-
-def _parse(data: bytes, expected: str) -> tuple[etree._Element, SedaVersion]:
-    root = parse_bytes(data).getroot()
-    version = version_from_namespace(etree.QName(root).namespace)
-    if etree.QName(root).localname != expected:
-        raise NotSeda(f"{etree.QName(root).localname} reçu, {expected} attendu")
-    return root, version
-
-
-class _Reader:
-    """Children of one SEDA version's elements, by SEDA name."""
-
-    def __init__(self, version: SedaVersion) -> None:
-        self.version = version
-
-    def all(self, parent: etree._Element, name: str) -> list[etree._Element]:
-        return parent.findall(qname(self.version, name))
-
-    def one(self, parent: etree._Element, name: str) -> etree._Element:
-        found = parent.find(qname(self.version, name))
-        if found is None:
-            raise NotSeda(f"élément {name} absent")
-        return found
-
-    def texts(self, parent: etree._Element, name: str) -> list[str]:
-        return [(e.text or "").strip() for e in self.all(parent, name)]
-
-    def text(self, parent: etree._Element, name: str) -> str:
-        return (self.one(parent, name).text or "").strip()
-
-    def optional(self, parent: etree._Element, name: str) -> str | None:
-        found = parent.find(qname(self.version, name))
-        return None if found is None else (found.text or "").strip()
-
-    def units(self, root: etree._Element, holder: etree._Element) -> tuple[UnitToDestroy, ...]:
-        described = {u.identifier: u for u in self._described(root)}
-        return tuple(
-            described.get(identifier, UnitToDestroy(identifier))
-            for identifier in self.texts(holder, "UnitIdentifier")
-        )
-
-    def _described(self, root: etree._Element) -> Iterable[UnitToDestroy]:
-        path = ("DataObjectPackage", "DescriptiveMetadata", "ArchiveUnit")
-        for unit in root.iterfind("/".join(qname(self.version, p) for p in path)):
-            content = self.one(unit, "Content")
-            rule = unit.find(
-                "/".join(qname(self.version, p) for p in ("Management", "AppraisalRule", "Rule"))
-            )
-            start, end = self.optional(content, "StartDate"), self.optional(content, "EndDate")
-            yield UnitToDestroy(
-                identifier=self.text(content, "SystemId"),
-                title=self.text(content, "Title"),
-                reference=self.optional(content, "OriginatingAgencyArchiveUnitIdentifier"),
-                start_date=date.fromisoformat(start) if start else None,
-                end_date=date.fromisoformat(end) if end else None,
-                appraisal_rule=None if rule is None else (rule.text or "").strip(),
-            )

@@ -17,7 +17,8 @@ from datetime import date
 
 from lxml import etree
 
-from seda.errors import InvalidXmlCharacter, VersionMismatch
+from seda.content import Part, content_parts
+from seda.errors import InvalidRule, InvalidXmlCharacter, VersionMismatch
 from seda.model import (
     AppraisalRule,
     BinaryDataObject,
@@ -35,13 +36,16 @@ from seda.model import (
 from seda.order import BINARY, CONTENT, MANAGEMENT, PHYSICAL, exists_in, position
 from seda.safexml import secure_parser
 from seda.versions import SedaVersion
+from seda.xmltext import element, escape_attr, escape_text
 
-# Characters XML 1.0 does not allow (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/FFFF).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SPECIAL_ATTR = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+__all__ = ["Markup", "element", "escape_attr", "escape_text"]
+
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-Part = tuple[str, str]  # (element name, markup)
+# FinalActionStorageCodeType and FinalActionAppraisalCodeType (seda-2.x-management.xsd).
+_FINAL_ACTIONS = {
+    "StorageRule": ("RestrictAccess", "Transfer", "Copy"),
+    "AppraisalRule": ("Keep", "Destroy"),
+}
 _RULE_CATEGORIES = (
     "StorageRule",
     "AppraisalRule",
@@ -50,25 +54,6 @@ _RULE_CATEGORIES = (
     "ReuseRule",
     "ClassificationRule",
 )
-
-
-def escape_text(value: str) -> str:
-    if not _SPECIAL.search(value):
-        return value  # the common case: nothing to escape
-    if _NOT_XML.search(value):
-        raise InvalidXmlCharacter(f"caractère interdit en XML dans {value[:40]!r}")
-    # \r is escaped so that it survives the parser's end-of-line normalisation.
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
-
-
-def escape_attr(value: str) -> str:
-    return escape_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
-
-
-def element(name: str, value: str) -> str:
-    return f"<{name}>{escape_text(value)}</{name}>"
 
 
 def _bool(value: bool) -> str:
@@ -113,20 +98,9 @@ class Markup:
         placed.sort(key=lambda p: p[0])  # stable: typed before verbatim at one position
         return "".join(markup for _pos, markup in placed)
 
-    # -- Content ---------------------------------------------------------------------------
     def content(self, content: Content) -> str:
-        typed: list[Part] = []
-        if content.description_level is not None:
-            typed.append(
-                ("DescriptionLevel", element("DescriptionLevel", content.description_level))
-            )
-        typed += [("Title", element("Title", t)) for t in content.titles]
-        typed += [("Description", element("Description", d)) for d in content.descriptions]
-        if content.start_date is not None:
-            typed.append(("StartDate", element("StartDate", content.start_date)))
-        if content.end_date is not None:
-            typed.append(("EndDate", element("EndDate", content.end_date)))
-        return f"<Content>{self.merged(CONTENT, typed, content.extra)}</Content>"
+        """DescriptiveMetadataContentType: every typed element at its place in the sequence."""
+        return f"<Content>{self.merged(CONTENT, content_parts(content), content.extra)}</Content>"
 
     # -- Management ------------------------------------------------------------------------
     def management(self, name: str, rules: Management) -> str:
@@ -148,6 +122,7 @@ class Markup:
         return self.merged(MANAGEMENT, typed, m.extra)
 
     def category(self, name: str, rule: RuleCategory) -> str:
+        _check_category(name, rule)
         parts = [f"<{name}>"]
         for item in rule.rules:
             parts.append(element("Rule", item.rule_id))
@@ -155,7 +130,7 @@ class Markup:
                 parts.append(element("StartDate", item.start_date.isoformat()))
         if isinstance(rule, ClassificationRule) and rule.classification_audience is not None:
             parts.append(element("ClassificationAudience", rule.classification_audience))
-        parts.append(_inheritance(rule.prevent_inheritance, rule.ref_non_rule_ids))
+        parts.append(_inheritance(name, rule.prevent_inheritance, rule.ref_non_rule_ids))
         if isinstance(rule, StorageRule | AppraisalRule):
             parts.append(element("FinalAction", rule.final_action))
         if isinstance(rule, ClassificationRule):
@@ -178,7 +153,7 @@ class Markup:
                     parts.append(element(name, _iso(value)))
             if item.prevent_rearrangement is not None:
                 parts.append(element("PreventRearrangement", _bool(item.prevent_rearrangement)))
-        parts.append(_inheritance(hold.prevent_inheritance, hold.ref_non_rule_ids))
+        parts.append(_inheritance("HoldRule", hold.prevent_inheritance, hold.ref_non_rule_ids))
         parts.append("</HoldRule>")
         return "".join(parts)
 
@@ -232,7 +207,27 @@ class Markup:
         return f'<PhysicalDataObject id="{escape_attr(obj.id)}">{body}</PhysicalDataObject>'
 
 
-def _inheritance(prevent: bool | None, refs: tuple[str, ...]) -> str:
+def _check_category(name: str, rule: RuleCategory) -> None:
+    """What the XSD requires of a category beyond its order: a FinalAction from the code list
+    (StorageRule, AppraisalRule), a ClassificationLevel and a ClassificationOwner."""
+    allowed = _FINAL_ACTIONS.get(name)
+    final_action = getattr(rule, "final_action", None)
+    if allowed is not None and final_action not in allowed:
+        raise InvalidRule(
+            f"{name} : sort final {final_action!r} inconnu du SEDA ({', '.join(allowed)} attendu)"
+        )
+    if isinstance(rule, ClassificationRule) and not (
+        rule.classification_level.strip() and rule.classification_owner.strip()
+    ):
+        raise InvalidRule("ClassificationRule : ClassificationLevel et ClassificationOwner requis")
+
+
+def _inheritance(name: str, prevent: bool | None, refs: tuple[str, ...]) -> str:
+    """PreventInheritance or RefNonRuleId*: the XSD offers a choice, never both."""
+    if prevent is not None and refs:
+        raise InvalidRule(
+            f"{name} : PreventInheritance et RefNonRuleId s'excluent (l'un ou l'autre)"
+        )
     parts = [] if prevent is None else [element("PreventInheritance", _bool(prevent))]
     parts += [element("RefNonRuleId", ref) for ref in refs]
     return "".join(parts)

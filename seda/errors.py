@@ -77,3 +77,42 @@ class MetadataInvalid(SedaError):
     """The metadata given for a disk import (CSV or side file) cannot be used."""
 
     code = "metadata_invalid"
+
+
+class InvalidRule(SedaError):
+    """A management rule the SEDA schema cannot carry (a missing mandatory part, a value outside
+    its code list, PreventInheritance together with RefNonRuleId)."""
+
+    code = "seda_rule_invalid"
+
+
+class UnmappedRule(SedaError):
+    """A rule of ours has no counterpart in the target's vocabulary (SEDA 1.0: no AR code for an
+    access rule, no duration for an appraisal rule): the message names it and is not written."""
+
+    code = "seda_rule_unmapped"
+
+
+class MissingValue(SedaError):
+    """The target version requires a value the model does not give (a title, a description
+    level, a rule's start date in SEDA 1.0…)."""
+
+    code = "seda_value_missing"
+
+
+class EmptyIdentifier(SedaError):
+    """An identifier of the message is empty (`IdentifierType` is a non-empty token)."""
+
+    code = "seda_empty_identifier"
+
+
+class NoUnit(SedaError):
+    """A message that acts on archives must name at least one (`UnitIdentifier` is 1..n)."""
+
+    code = "seda_no_unit"
+
+
+class MessageDescriptionInvalid(SedaError):
+    """The JSON description of an exchange message cannot be turned into that message."""
+
+    code = "seda_message_description_invalid"

@@ -123,6 +123,40 @@ class ManagementMetadata:
 
 
 @dataclass(frozen=True)
+class Keyword:
+    """Content/Keyword (KeywordsType): `type` from KeyType (corpname, famname, geogname, name,
+    occupation, persname, subject, genreform, function)."""
+
+    content: str
+    reference: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class CustodialHistoryItem:
+    """One CustodialHistoryItem; `when` is a SEDA DateType (a date or a date and time)."""
+
+    text: str
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """An Event (EventType) of a unit's Content or of a reply's Operation. Times are kept as
+    written (DateType: a date or a date and time)."""
+
+    date_time: str  # EventDateTime
+    identifier: str | None = None  # EventIdentifier
+    type_code: str | None = None  # EventTypeCode
+    type: str | None = None  # EventType
+    detail: str | None = None  # EventDetail
+    outcome: str | None = None  # Outcome
+    outcome_detail: str | None = None  # OutcomeDetail
+    outcome_detail_message: str | None = None  # OutcomeDetailMessage
+    detail_data: str | None = None  # EventDetailData
+
+
+@dataclass(frozen=True)
 class Content:
     description_level: str | None = None
     titles: tuple[str, ...] = ()
@@ -130,6 +164,12 @@ class Content:
     start_date: str | None = None
     end_date: str | None = None
     extra: tuple[RawXml, ...] = ()
+    system_ids: tuple[str, ...] = ()  # SystemId: the producer's identifier of the unit
+    originating_agency_archive_unit_identifiers: tuple[str, ...] = ()  # the producer's cote
+    custodial_history: tuple[CustodialHistoryItem, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    originating_agency: str | None = None  # OriginatingAgency/Identifier
+    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,6 +250,16 @@ class TransferHeader:
 @dataclass(frozen=True)
 class ArchiveTransfer:
     header: TransferHeader
+    groups: Iterable[DataObjectGroup] = ()
+    units: Iterable[ArchiveUnit] = ()
+    management_metadata: ManagementMetadata = field(default_factory=ManagementMetadata)
+
+
+@dataclass(frozen=True)
+class DataObjectPackage:
+    """The package any SEDA 2.x business message may carry (a DIP in a delivery reply, the
+    archives given back in a restitution reply, the units a notification describes)."""
+
     groups: Iterable[DataObjectGroup] = ()
     units: Iterable[ArchiveUnit] = ()
     management_metadata: ManagementMetadata = field(default_factory=ManagementMetadata)

@@ -13,8 +13,9 @@ from typing import Any
 from lxml import etree
 
 from seda import model as m
+from seda.content import read_content
+from seda.reading import SedaReader
 from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, parse_document
-from seda.versions import version_from_namespace
 
 _RULES = {
     "StorageRule": m.StorageRule,
@@ -34,43 +35,24 @@ _FIELDS = {
 }
 
 
-class _Reader:
-    def __init__(self, root: etree._Element) -> None:
-        self.version = version_from_namespace(etree.QName(root).namespace)
-        self.brace = "{" + self.version.namespace + "}"
-
-    def local(self, el: etree._Element) -> str:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        return tag[len(self.brace) :] if tag.startswith(self.brace) else "#" + tag
-
-    def text(self, el: etree._Element | None, name: str) -> str | None:
-        found = None if el is None else el.find(self.brace + name)
-        return None if found is None else (found.text or "")
-
-    def texts(self, el: etree._Element, name: str) -> tuple[str, ...]:
-        return tuple((c.text or "") for c in el.findall(self.brace + name))
-
-    def raw(self, el: etree._Element) -> m.RawXml:
-        # Exclusive C14N: only the namespaces used, in a stable order (comparable, minimal).
-        xml = etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
-        return m.RawXml(self.local(el), xml)
-
-    def children(self, el: etree._Element) -> list[etree._Element]:
-        return [c for c in el if isinstance(c.tag, str)]
-
-
 def read_transfer(open_stream: Opener, limits: XmlLimits = DEFAULT_XML_LIMITS) -> m.ArchiveTransfer:
     root = parse_document(open_stream, limits).getroot()
-    r = _Reader(root)
-    package = root.find(r.brace + "DataObjectPackage")
-    groups = _groups(r, package) if package is not None else []
-    descriptive = None if package is None else package.find(r.brace + "DescriptiveMetadata")
-    units = [] if descriptive is None else [_unit(r, u) for u in r.children(descriptive)]
-    mm_el = None if package is None else package.find(r.brace + "ManagementMetadata")
-    return m.ArchiveTransfer(_header(r, root), groups, units, _management_metadata(r, mm_el))
+    r = SedaReader(root)
+    found = root.find(r.brace + "DataObjectPackage")
+    package = m.DataObjectPackage() if found is None else read_package(r, found)
+    header = _header(r, root)
+    return m.ArchiveTransfer(header, package.groups, package.units, package.management_metadata)
 
 
-def _header(r: _Reader, root: etree._Element) -> m.TransferHeader:
+def read_package(r: SedaReader, package: etree._Element) -> m.DataObjectPackage:
+    """A DataObjectPackage, object groups in the nested form."""
+    descriptive = package.find(r.brace + "DescriptiveMetadata")
+    units = () if descriptive is None else tuple(_unit(r, u) for u in r.children(descriptive))
+    mm_el = package.find(r.brace + "ManagementMetadata")
+    return m.DataObjectPackage(tuple(_groups(r, package)), units, _management_metadata(r, mm_el))
+
+
+def _header(r: SedaReader, root: etree._Element) -> m.TransferHeader:
     clv = root.find(r.brace + "CodeListVersions")
     return m.TransferHeader(
         version=r.version,
@@ -88,14 +70,14 @@ def _header(r: _Reader, root: etree._Element) -> m.TransferHeader:
     )
 
 
-def _agency(r: _Reader, el: etree._Element | None) -> m.Agency:
+def _agency(r: SedaReader, el: etree._Element | None) -> m.Agency:
     if el is None:
         return m.Agency("")
     extra = tuple(r.raw(c) for c in r.children(el) if r.local(c) != "Identifier")
     return m.Agency(r.text(el, "Identifier") or "", extra)
 
 
-def _groups(r: _Reader, package: etree._Element) -> list[m.DataObjectGroup]:
+def _groups(r: SedaReader, package: etree._Element) -> list[m.DataObjectGroup]:
     groups: dict[str, tuple[list[m.DataObject], list[m.RawXml]]] = {}
     for el in r.children(package):
         name = r.local(el)
@@ -113,7 +95,7 @@ def _groups(r: _Reader, package: etree._Element) -> list[m.DataObjectGroup]:
     return [m.DataObjectGroup(k, tuple(o), tuple(x)) for k, (o, x) in groups.items()]
 
 
-def _object(r: _Reader, el: etree._Element, flat: bool = False) -> m.DataObject:
+def _object(r: SedaReader, el: etree._Element, flat: bool = False) -> m.DataObject:
     skip = {"DataObjectGroupId", "DataObjectGroupReferenceId"} if flat else set()
     kids = [c for c in r.children(el) if r.local(c) not in skip]
     if r.local(el) == "PhysicalDataObject":
@@ -127,7 +109,7 @@ def _object(r: _Reader, el: etree._Element, flat: bool = False) -> m.DataObject:
     return _binary(r, el, kids)
 
 
-def _binary(r: _Reader, el: etree._Element, kids: list[etree._Element]) -> m.BinaryDataObject:
+def _binary(r: SedaReader, el: etree._Element, kids: list[etree._Element]) -> m.BinaryDataObject:
     typed = {"DataObjectVersion", "Uri", "MessageDigest", "Size"}
     fmt_el, info_el = el.find(r.brace + "FormatIdentification"), el.find(r.brace + "FileInfo")
     fmt = None
@@ -161,7 +143,7 @@ def _binary(r: _Reader, el: etree._Element, kids: list[etree._Element]) -> m.Bin
     )
 
 
-def _unit(r: _Reader, el: etree._Element) -> m.ArchiveUnit:
+def _unit(r: SedaReader, el: etree._Element) -> m.ArchiveUnit:
     ident = el.get("id") or ""
     ref = r.text(el, "ArchiveUnitRefId")
     if ref is not None:
@@ -175,31 +157,15 @@ def _unit(r: _Reader, el: etree._Element) -> m.ArchiveUnit:
     )
     return m.ArchiveUnit(
         ident,
-        _content(r, el.find(r.brace + "Content")),
+        read_content(r, el.find(r.brace + "Content")),
         None if management is None else _management(r, management),
-        [_unit(r, c) for c in el.findall(r.brace + "ArchiveUnit")],
+        tuple(_unit(r, c) for c in el.findall(r.brace + "ArchiveUnit")),
         refs,
         r.text(el, "ArchiveUnitProfile"),
     )
 
 
-def _content(r: _Reader, el: etree._Element | None) -> m.Content:
-    if el is None:
-        return m.Content()
-    typed = {"DescriptionLevel", "Title", "Description", "StartDate", "EndDate"}
-    simple = [c for c in r.children(el) if r.local(c) in typed and not c.attrib and not len(c)]
-    names = {r.local(c) for c in simple}
-    return m.Content(
-        r.text(el, "DescriptionLevel") if "DescriptionLevel" in names else None,
-        tuple(c.text or "" for c in simple if r.local(c) == "Title"),
-        tuple(c.text or "" for c in simple if r.local(c) == "Description"),
-        r.text(el, "StartDate") if "StartDate" in names else None,
-        r.text(el, "EndDate") if "EndDate" in names else None,
-        tuple(r.raw(c) for c in r.children(el) if c not in simple),
-    )
-
-
-def _management(r: _Reader, el: etree._Element) -> m.Management:
+def _management(r: SedaReader, el: etree._Element) -> m.Management:
     values: dict[str, object] = {}
     extra: list[m.RawXml] = []
     for child in r.children(el):
@@ -223,7 +189,7 @@ def _bool(text: str | None) -> bool | None:
     return None if text is None else text.strip() in ("true", "1")
 
 
-def _category(r: _Reader, el: etree._Element, name: str) -> m.RuleCategory:
+def _category(r: SedaReader, el: etree._Element, name: str) -> m.RuleCategory:
     rules: list[m.Rule] = []
     for child in r.children(el):
         if r.local(child) == "Rule":
@@ -249,7 +215,7 @@ def _category(r: _Reader, el: etree._Element, name: str) -> m.RuleCategory:
     return category
 
 
-def _hold(r: _Reader, el: etree._Element) -> m.HoldRule:
+def _hold(r: SedaReader, el: etree._Element) -> m.HoldRule:
     items: list[dict[str, object]] = []
     keys = {
         "StartDate": "start_date",
@@ -273,7 +239,7 @@ def _hold(r: _Reader, el: etree._Element) -> m.HoldRule:
     )
 
 
-def _management_metadata(r: _Reader, el: etree._Element | None) -> m.ManagementMetadata:
+def _management_metadata(r: SedaReader, el: etree._Element | None) -> m.ManagementMetadata:
     if el is None:
         return m.ManagementMetadata()
     head = (

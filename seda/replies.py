@@ -19,7 +19,7 @@ from lxml import etree
 
 from seda.errors import NotSeda
 from seda.safexml import parse_bytes
-from seda.versions import NAMESPACE_PREFIX, SedaVersion
+from seda.versions import NAMESPACE_PREFIX, SEDA_1_0, SedaVersion
 
 
 class Outcome(StrEnum):
@@ -120,6 +120,10 @@ def parse_reply(
     """Normalise an ArchiveTransferReply or Acknowledgement from any repository; with
     ``seda_only``, a root outside every SEDA namespace is ``NotSeda``."""
     root = parse_bytes(data).getroot()
+    if etree.QName(root).namespace == SEDA_1_0.namespace:
+        from seda.v1.replies import outcome_v1  # imported here: it builds on this module
+
+        return outcome_v1(root)
     kind = etree.QName(root).localname
     if seda_only and not (etree.QName(root).namespace or "").startswith(NAMESPACE_PREFIX):
         raise NotSeda(f"{kind} hors de tout espace de noms SEDA")

@@ -42,7 +42,7 @@ REF_KINDS = {
 
 
 class BinaryRecord(NamedTuple):
-    """What the package checks need of one BinaryDataObject."""
+    """What the package checks need of one BinaryDataObject (or SEDA 1.0 Document)."""
 
     id: str
     uri: str | None
@@ -50,10 +50,11 @@ class BinaryRecord(NamedTuple):
     digest: str | None
     size: int | None
     line: int | None
+    path: str | None = None  # where the object is described, when not a BinaryDataObject
 
     @property
     def xpath(self) -> str:
-        return f"//BinaryDataObject[@id='{self.id}']"
+        return self.path or f"//BinaryDataObject[@id='{self.id}']"
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Layout of a schema folder (what `gedsae schemas install` writes, and also the layout of the
 corpus folder `shared/seda/xsd/`):
-`<dir>/<version>/seda-<version>-main.xsd` for the official sets (XSD 1.0, validated with lxml),
+`<dir>/<version>/seda-<version>-main.xsd` for the official 2.x sets and `<dir>/1.0/seda_v1-0.xsd`
+for SEDA 1.0 (all XSD 1.0, validated with lxml),
 `<dir>/<version>-vitam-server/*-main.xsd` for Vitam's XSD 1.1 variants (validated with xmlschema),
 and optionally `<dir>/catalog.xml`, an OASIS catalog mapping the absolute W3C addresses imported
 by the official schemas to local copies. No schema is ever fetched from the network.
@@ -19,7 +20,7 @@ from lxml import etree
 
 from seda.errors import SchemaUnavailable
 from seda.safexml import secure_parser
-from seda.versions import SedaVersion
+from seda.versions import AnyVersion, Seda1Version, SedaVersion
 
 SchemaSetName = Literal["official", "vitam"]
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
@@ -54,7 +55,9 @@ def read_catalog(catalog: Path) -> dict[str, str]:
     return mapping
 
 
-def official_main(schema_dir: Path, version: SedaVersion) -> Path:
+def official_main(schema_dir: Path, version: AnyVersion) -> Path:
+    if isinstance(version, Seda1Version):
+        return schema_dir / version.value / "seda_v1-0.xsd"  # includes every 1.0 message
     return schema_dir / version.value / f"seda-{version.value}-main.xsd"
 
 
@@ -68,13 +71,13 @@ def vitam_main(schema_dir: Path, version: SedaVersion) -> Path:
     return found[0]
 
 
-def official_schema(schema_dir: Path, version: SedaVersion) -> etree.XMLSchema:
+def official_schema(schema_dir: Path, version: AnyVersion) -> etree.XMLSchema:
     """The compiled official XSD of `version` (lxml, XSD 1.0), cached per process."""
     return _compile_official(str(schema_dir.resolve()), version)
 
 
 @functools.lru_cache(maxsize=16)
-def _compile_official(schema_dir: str, version: SedaVersion) -> etree.XMLSchema:
+def _compile_official(schema_dir: str, version: AnyVersion) -> etree.XMLSchema:
     main = official_main(Path(schema_dir), version)
     if not main.is_file():
         raise SchemaUnavailable(

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.xml"
 SIGNATURE_SUFFIX = ".p7s"
 ManifestSigner = Callable[[bytes], bytes]  # SHA-256 digest of the manifest -> detached signature
+# Writes the manifest of a transfer to a stream: SEDA 2.x by default, `seda.v1` for SEDA 1.0.
+ManifestWriter = Callable[[IO[bytes], ArchiveTransfer], None]
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
@@ -75,9 +77,10 @@ def write_sip(
     files: Iterable[tuple[str, Path]],
     *,
     signer: ManifestSigner | None = None,
+    writer: ManifestWriter = write_transfer,
 ) -> WrittenSip:
-    """Write the zip: the manifest, its signature when a signer is given, then each (member
-    name, source file) pair; the manifest is hashed as it is written."""
+    """Write the zip: the manifest (by ``writer``), its signature when a signer is given, then
+    each (member name, source file) pair; the manifest is hashed as it is written."""
     partial = out.with_name(out.name + ".part")
     try:
         # The package holds the documents: readable by its owner only, whatever the umask.
@@ -88,9 +91,9 @@ def write_sip(
             zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive,
         ):
             if signer is None:
-                written = WrittenSip(_write_manifest(archive, transfer), None)
+                written = WrittenSip(_write_manifest(archive, transfer, writer), None)
             else:
-                written = _write_signed_manifest(archive, transfer, signer, out.parent)
+                written = _write_signed_manifest(archive, transfer, signer, writer, out.parent)
             for member, source in files:
                 info = zipfile.ZipInfo.from_file(source, member)
                 info.compress_type = zipfile.ZIP_STORED
@@ -103,12 +106,14 @@ def write_sip(
     return written
 
 
-def _write_manifest(archive: zipfile.ZipFile, transfer: ArchiveTransfer) -> bytes:
+def _write_manifest(
+    archive: zipfile.ZipFile, transfer: ArchiveTransfer, writer: ManifestWriter
+) -> bytes:
     """The manifest streamed into the zip, hashed on the way; its SHA-256."""
     with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
         hashing = _HashingWriter(stream)
         buffered = io.BufferedWriter(hashing, 1024 * 1024)
-        write_transfer(buffered, transfer)
+        writer(buffered, transfer)
         buffered.flush()
     return hashing.sha256.digest()
 
@@ -131,11 +136,15 @@ class _HashingWriter(io.RawIOBase):
 
 
 def _write_signed_manifest(
-    archive: zipfile.ZipFile, transfer: ArchiveTransfer, signer: ManifestSigner, spool: Path
+    archive: zipfile.ZipFile,
+    transfer: ArchiveTransfer,
+    signer: ManifestSigner,
+    writer: ManifestWriter,
+    spool: Path,
 ) -> WrittenSip:
     """The manifest goes through a temporary file so its digest is known before it is signed."""
     with tempfile.TemporaryFile(dir=spool) as tmp:
-        write_transfer(tmp, transfer)
+        writer(tmp, transfer)
         tmp.seek(0)
         digest = hashlib.file_digest(tmp, "sha256").digest()
         tmp.seek(0)

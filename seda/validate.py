@@ -5,6 +5,11 @@ streaming pass (ids, references and cycles, dates, and each object's Uri, size a
 the package), XSD (official lxml or Vitam xmlschema; for a large manifest, in that same pass),
 files left unreferenced, then the archival profile (RELAX NG) given explicitly or declared by
 `ArchivalProfile`.
+
+SEDA 1.0 is checked when the caller accepts it (`ValidationOptions.seda_versions`): official XSD,
+each `Document` against the package (file, `Integrity`, `Size` in bytes), files left
+unreferenced, profile. By default only 2.1, 2.2 and 2.3 are accepted: a caller that cannot go on
+with a 1.0 message gets it reported as an unsupported version, as before 1.0 was known here.
 """
 
 from __future__ import annotations
@@ -26,8 +31,18 @@ from seda.profile import profile_issues
 from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, iterparse_safe
 from seda.scan import ScanResult, XsdStreamStopped, scan
 from seda.schemaset import SchemaSetName
-from seda.versions import SedaVersion, version_from_namespace
+from seda.v1.scan import scan_v1
+from seda.versions import (
+    ALL_VERSIONS,
+    AnyVersion,
+    Seda1Version,
+    SedaVersion,
+    any_version_from_namespace,
+)
 from seda.xsdcheck import streaming_failure, streaming_schema, xsd_issues
+
+SEDA_2_VERSIONS: tuple[AnyVersion, ...] = tuple(SedaVersion)
+__all__ = ["ALL_VERSIONS", "SEDA_2_VERSIONS", "ValidationOptions", "peek_root", "validate_path"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,8 @@ class ValidationOptions:
     package_limits: PackageLimits = DEFAULT_PACKAGE_LIMITS
     # A declared Size that differs from the file: a warning, as in Vitam (seda.package_checks).
     size_mismatch: Severity = Severity.WARNING
+    # The versions the caller goes on with; ALL_VERSIONS adds SEDA 1.0.
+    seda_versions: tuple[AnyVersion, ...] = SEDA_2_VERSIONS
 
 
 def validate_path(path: Path, options: ValidationOptions) -> ValidationReport:
@@ -88,8 +105,11 @@ def _validate_message(
     package: Package | None,
 ) -> None:
     namespace, report.message_type = peek_root(open_stream, options.xml_limits)
-    version = _version(namespace, report)
+    version = _version(namespace, report, options.seda_versions)
     if version is None and report.refused:
+        return
+    if isinstance(version, Seda1Version):
+        _validate_v1(open_stream, size, version, options, report, package)
         return
     result, checker, xsd = _scan(open_stream, namespace or "", size, version, options, package)
     report.issues.extend(result.issues)
@@ -136,6 +156,25 @@ def _scan(
     return _run_scan(open_stream, namespace, options, checker, None), checker, xsd
 
 
+def _validate_v1(
+    open_stream: Opener,
+    size: int,
+    version: Seda1Version,
+    options: ValidationOptions,
+    report: ValidationReport,
+    package: Package | None,
+) -> None:
+    """SEDA 1.0: the documents against the package, the official XSD, leftovers, profile."""
+    checker = _checker(package, options)
+    on_binary = None if checker is None else checker.check
+    result = scan_v1(open_stream, options.xml_limits, on_binary=on_binary)
+    limits, schemas = options.xml_limits, options.schema_dir
+    report.issues.extend(xsd_issues(open_stream, size, version, schemas, "official", limits))
+    if checker is not None:
+        report.issues.extend(checker.finish())
+    _profile(open_stream, options, report, result)
+
+
 def _checker(package: Package | None, options: ValidationOptions) -> PackageChecker | None:
     return None if package is None else PackageChecker(package, options.size_mismatch)
 
@@ -158,9 +197,16 @@ def _run_scan(
     )
 
 
-def _version(namespace: str | None, report: ValidationReport) -> SedaVersion | None:
+def _version(
+    namespace: str | None, report: ValidationReport, accepted: tuple[AnyVersion, ...]
+) -> AnyVersion | None:
     try:
-        version = version_from_namespace(namespace)
+        version = any_version_from_namespace(namespace)
+        if version not in accepted:
+            names = ", ".join(v.value for v in accepted)
+            raise UnsupportedSedaVersion(
+                f"version SEDA {version.value} non prise en charge ({names} attendue)"
+            )
     except UnsupportedSedaVersion as exc:
         report.add(Issue(exc.code, Severity.ERROR, str(exc), 1))
         return None

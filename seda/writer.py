@@ -9,72 +9,65 @@ output validates against the official XSD of the chosen version.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 from seda.elements import Markup, element, escape_attr
 from seda.errors import VersionMismatch
-from seda.model import Agency, ArchiveTransfer, ArchiveUnit, ManagementMetadata, TransferHeader
+from seda.model import (
+    Agency,
+    ArchiveTransfer,
+    ArchiveUnit,
+    DataObjectPackage,
+    ManagementMetadata,
+    TransferHeader,
+)
+from seda.textout import XML_DECLARATION, TextOut, write_file
 from seda.versions import SedaVersion
 
-_BUFFER = 1024 * 1024
 
-
-class _Out:
-    """Text fragments, encoded and written to the stream in ~1 MB batches."""
+class SedaOut(TextOut):
+    """Text output that checks element names against one SEDA 2.x version."""
 
     def __init__(self, stream: IO[bytes], version: SedaVersion) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.markup = Markup(version)
-        self._parts: list[str] = []
-        self._size = 0
-
-    def raw(self, text: str) -> None:
-        self._parts.append(text)
-        self._size += len(text)
-        if self._size >= _BUFFER:
-            self.flush()
 
     def text(self, name: str, value: str) -> None:
         self.raw(self.markup.text(name, value))
 
-    @contextmanager
-    def element(self, name: str) -> Iterator[None]:
-        self.raw(f"<{name}>")
-        yield
-        self.raw(f"</{name}>")
-
-    def flush(self) -> None:
-        self.stream.write("".join(self._parts).encode("utf-8"))
-        self._parts.clear()
-        self._size = 0
-
 
 def write_transfer(out: IO[bytes] | Path, transfer: ArchiveTransfer) -> None:
-    """Write `transfer` as XML to a binary stream or a file path."""
+    """Write `transfer` as XML to a binary stream or a file path. A refused transfer leaves no
+    file behind (the path is written under a temporary name and renamed once complete)."""
     if isinstance(out, Path):
-        with out.open("wb") as stream:
-            write_transfer(stream, transfer)
+        write_file(out, lambda stream: write_transfer(stream, transfer))
         return
     header = transfer.header
-    w = _Out(out, header.version)
-    w.raw('<?xml version="1.0" encoding="UTF-8"?>\n')
+    w = SedaOut(out, header.version)
+    w.raw(XML_DECLARATION)
     w.raw(f'<ArchiveTransfer xmlns="{header.version.namespace}">')
     _write_head(w, header)
-    with w.element("DataObjectPackage"):
-        for group in transfer.groups:
-            w.raw(w.markup.group(group))
-        with w.element("DescriptiveMetadata"):
-            for unit in transfer.units:
-                _write_unit(w, unit)
-        _write_management_metadata(w, transfer.management_metadata)
+    write_package(
+        w, DataObjectPackage(transfer.groups, transfer.units, transfer.management_metadata)
+    )
     _write_tail(w, header)
     w.raw("</ArchiveTransfer>\n")
     w.flush()
 
 
-def _write_head(w: _Out, header: TransferHeader) -> None:
+def write_package(w: SedaOut, package: DataObjectPackage) -> None:
+    """DataObjectPackage: the object groups, DescriptiveMetadata, ManagementMetadata."""
+    with w.element("DataObjectPackage"):
+        for group in package.groups:
+            w.raw(w.markup.group(group))
+        with w.element("DescriptiveMetadata"):
+            for unit in package.units:
+                _write_unit(w, unit)
+        _write_management_metadata(w, package.management_metadata)
+
+
+def _write_head(w: SedaOut, header: TransferHeader) -> None:
     if header.version.at_least(SedaVersion.V2_2) and not header.message_identifier.strip():
         raise VersionMismatch("MessageIdentifier ne peut être vide à partir de SEDA 2.2")
     for comment in header.comments:
@@ -88,7 +81,7 @@ def _write_head(w: _Out, header: TransferHeader) -> None:
             w.text(name, value)
 
 
-def _write_tail(w: _Out, header: TransferHeader) -> None:
+def _write_tail(w: SedaOut, header: TransferHeader) -> None:
     for reference in header.related_transfer_references:
         w.text("RelatedTransferReference", reference)
     if header.transfer_request_reply_identifier is not None:
@@ -97,12 +90,12 @@ def _write_tail(w: _Out, header: TransferHeader) -> None:
     _write_agency(w, "TransferringAgency", header.transferring_agency)
 
 
-def _write_agency(w: _Out, name: str, agency: Agency) -> None:
+def _write_agency(w: SedaOut, name: str, agency: Agency) -> None:
     extra = "".join(w.markup.raw(r) for r in agency.extra)
     w.raw(f"<{name}>{element('Identifier', agency.identifier)}{extra}</{name}>")
 
 
-def _write_unit(w: _Out, unit: ArchiveUnit) -> None:
+def _write_unit(w: SedaOut, unit: ArchiveUnit) -> None:
     """One unit; children recurse with an explicit stack (trees can be deep)."""
     stack: list[Iterator[ArchiveUnit] | None] = []
     _open_unit(w, unit)
@@ -118,7 +111,7 @@ def _write_unit(w: _Out, unit: ArchiveUnit) -> None:
         stack.append(iter(child.children))
 
 
-def _open_unit(w: _Out, unit: ArchiveUnit) -> None:
+def _open_unit(w: SedaOut, unit: ArchiveUnit) -> None:
     parts = [f'<ArchiveUnit id="{escape_attr(unit.id)}">']
     if unit.archive_unit_ref_id is not None:
         parts.append(element("ArchiveUnitRefId", unit.archive_unit_ref_id))
@@ -140,7 +133,7 @@ def _open_unit(w: _Out, unit: ArchiveUnit) -> None:
     w.raw("".join(parts))
 
 
-def _write_management_metadata(w: _Out, mm: ManagementMetadata) -> None:
+def _write_management_metadata(w: SedaOut, mm: ManagementMetadata) -> None:
     parts = ["<ManagementMetadata>"]
     for name, value in (
         ("ArchivalProfile", mm.archival_profile),

@@ -25,24 +25,34 @@ from seda.safexml import (
     release,
 )
 from seda.schemaset import SchemaSetName, official_schema, vitam_schema
-from seda.versions import SedaVersion
+from seda.versions import AnyVersion, Seda1Version, SedaVersion
 
-_RELEASED = ("ArchiveUnit", "BinaryDataObject", "PhysicalDataObject", "DataObjectGroup")
+# Subtrees freed once finished while streaming: 2.x units and objects, 1.0 objects and documents.
+_RELEASED = (
+    "ArchiveUnit",
+    "BinaryDataObject",
+    "PhysicalDataObject",
+    "DataObjectGroup",
+    "ArchiveObject",
+    "Document",
+)
 
 
-def readable(message: str, version: SedaVersion) -> str:
+def readable(message: str, version: AnyVersion) -> str:
     return message.replace("{" + version.namespace + "}", "")
 
 
 def xsd_issues(
     open_stream: Opener,
     size: int,
-    version: SedaVersion,
+    version: AnyVersion,
     schema_dir: Path,
     schema_set: SchemaSetName = "official",
     limits: XmlLimits = DEFAULT_XML_LIMITS,
 ) -> list[Issue]:
-    if schema_set == "vitam":
+    """Every XSD issue of the message. Vitam has no SEDA 1.0 set: 1.0 is always checked against
+    the official schemas."""
+    if schema_set == "vitam" and isinstance(version, SedaVersion):
         return _vitam_issues(open_stream, version, schema_dir, limits)
     schema = official_schema(schema_dir, version)
     if size <= limits.whole_tree_bytes:
@@ -51,7 +61,7 @@ def xsd_issues(
 
 
 def _whole_tree_issues(
-    open_stream: Opener, schema: etree.XMLSchema, version: SedaVersion, limits: XmlLimits
+    open_stream: Opener, schema: etree.XMLSchema, version: AnyVersion, limits: XmlLimits
 ) -> list[Issue]:
     tree = parse_document(open_stream, limits)
     if schema.validate(tree):
@@ -70,18 +80,19 @@ def _whole_tree_issues(
 
 def streaming_schema(
     size: int,
-    version: SedaVersion,
+    version: AnyVersion,
     schema_dir: Path,
     schema_set: SchemaSetName = "official",
     limits: XmlLimits = DEFAULT_XML_LIMITS,
 ) -> etree.XMLSchema | None:
     """The schema to validate with while streaming (large manifest, official set), else None."""
-    if schema_set != "official" or size <= limits.whole_tree_bytes:
+    official = schema_set == "official" or isinstance(version, Seda1Version)
+    if not official or size <= limits.whole_tree_bytes:
         return None
     return official_schema(schema_dir, version)
 
 
-def streaming_failure(message: str, line: int | None, version: SedaVersion) -> list[Issue]:
+def streaming_failure(message: str, line: int | None, version: AnyVersion) -> list[Issue]:
     """The issues of a streaming validation stopped by its first XSD error (`line`: the last
     element finished before it, libxml2 giving none)."""
     return [
@@ -95,7 +106,7 @@ def streaming_failure(message: str, line: int | None, version: SedaVersion) -> l
 
 
 def _streaming_issues(
-    open_stream: Opener, schema: etree.XMLSchema, version: SedaVersion, limits: XmlLimits
+    open_stream: Opener, schema: etree.XMLSchema, version: AnyVersion, limits: XmlLimits
 ) -> list[Issue]:
     brace = "{" + version.namespace + "}"
     last: int | None = None

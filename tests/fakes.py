@@ -30,7 +30,7 @@ def fake_identify(path: Path, *, filename: str | None = None) -> FormatFacts:
     return FormatFacts("x-fmt/111" if mime == "text/plain" else None, "Plain Text File", mime)
 
 
-def fake_extract(path: Path, mime_type: str | None) -> ExtractedText:
+def fake_extract(path: Path, mime_type: str | None, *, parts: Path | None = None) -> ExtractedText:
     """Plain text read as UTF-8; 'hostile' content fails like the sandbox would report it."""
     data = path.read_bytes()
     if b"HOSTILE" in data:

@@ -83,7 +83,12 @@ async def create_principal(
             token=issued.token,
         )
 
-    return await run_once(request, ctx, caller, create)
+    return await run_once(request, ctx, caller, create, kept=_without_token)
+
+
+def _without_token(issued: TokenOut) -> TokenOut:
+    """A replay says who was created, never the token again: only its SHA-256 is kept."""
+    return issued.model_copy(update={"token": None})
 
 
 @router.get("/tokens", response_model=list[StoredTokenOut])

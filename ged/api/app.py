@@ -15,7 +15,7 @@ from ged.api import admin, documents, filing, search
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
 from ged.services.context import Context
-from ged.services.documents import process_pending
+from ged.services.processing import process_pending
 from ged.services.transfer_runner import run_all
 from ged.services.transfer_setup import TransferSetup
 from kernel import problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
@@ -20,13 +20,16 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.adapters.fixity.verified_download import verified_blocks
 from ged.api.deps import Caller, Ctx
-from ged.api.idempotent import run_once
+from ged.api.idempotent import Upload, run_once
+from ged.api.paging import Limit, Offset
 from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
 from ged.domain.model import Metadata
-from ged.services import documents
+from ged.services import documents, processing
 from ged.services.context import Context
+from ged.services.document_view import view_document
 from kernel.errors import InvalidError, Issue
+from kernel.paging import MAX_LIMIT, Page
 
 router = APIRouter(tags=["documents"])
 
@@ -62,15 +65,23 @@ def _extra(raw: str | None) -> dict[str, str]:
     return value
 
 
-def upload_marker(request: Request, size: int | None) -> str:
-    """What identifies an upload for its Idempotency-Key without reading the body twice: the
-    declared size, type and name (the query string is part of the fingerprint already)."""
+def upload_of(request: Request, ctx: Context, reader: BodyReader, size: int | None) -> Upload[Any]:
+    """An upload for its Idempotency-Key: its head is the declared size, type and name (the
+    query string is part of the fingerprint already), then the digest of the bytes stored."""
     headers = request.headers
-    return f"{size} {headers.get('content-type', '')} {headers.get('content-disposition', '')}"
+    marker = f"{size} {headers.get('content-type', '')} {headers.get('content-disposition', '')}"
+    return Upload(marker, reader, _stored_digest, ctx.max_upload_bytes)
+
+
+def _stored_digest(created: DocumentOut | VersionOut) -> str:
+    if isinstance(created, VersionOut):
+        return created.sha256
+    [version] = created.versions or []  # a new document has its first version only
+    return version.sha256
 
 
 def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, number: int) -> None:
-    tasks.add_task(documents.process, ctx, document_id, number)
+    tasks.add_task(processing.process, ctx, document_id, number)
 
 
 @router.post("/dossiers/{dossier_id}/documents", status_code=201, response_model=DocumentOut)
@@ -90,6 +101,10 @@ async def upload_document(
     created_on: date | None = None,
     received_on: date | None = None,
     extra: str | None = None,
+    signature_of: Annotated[
+        str | None,
+        Query(description="for a detached signature (.p7s): the document it signs, same dossier"),
+    ] = None,
 ) -> Response:
     size = declared_length(request, ctx.max_upload_bytes)
     name = filename_from(request, filename)
@@ -116,11 +131,14 @@ async def upload_document(
             metadata=meta,
             mime_type=request.headers.get("content-type"),
             expected_size=size,
+            signature_of=signature_of,
         )
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return DocumentOut.of(filed.document, [filed.version])
 
-    return await run_once(request, ctx, caller, create, body_marker=upload_marker(request, size))
+    return await run_once(
+        request, ctx, caller, create, upload=upload_of(request, ctx, reader, size)
+    )
 
 
 @router.post("/documents/{document_id}/versions", status_code=201, response_model=VersionOut)
@@ -149,13 +167,15 @@ async def upload_version(
         _process_later(tasks, ctx, filed.document.id, filed.version.number)
         return VersionOut.of(filed.version)
 
-    return await run_once(request, ctx, caller, create, body_marker=upload_marker(request, size))
+    return await run_once(
+        request, ctx, caller, create, upload=upload_of(request, ctx, reader, size)
+    )
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 async def get_document(document_id: str, ctx: Ctx, caller: Caller) -> DocumentOut:
-    doc, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return DocumentOut.of(doc, versions)
+    view = await run_in_threadpool(view_document, ctx, caller, document_id)
+    return DocumentOut.of_view(view)
 
 
 @router.patch("/documents/{document_id}", response_model=DocumentOut)
@@ -169,9 +189,12 @@ async def update_metadata(
 
 
 @router.get("/documents/{document_id}/versions", response_model=list[VersionOut])
-async def list_versions(document_id: str, ctx: Ctx, caller: Caller) -> list[VersionOut]:
-    _, versions = await run_in_threadpool(documents.get_document, ctx, caller, document_id)
-    return [VersionOut.of(v) for v in versions]
+async def list_versions(
+    document_id: str, ctx: Ctx, caller: Caller, limit: Limit = MAX_LIMIT, offset: Offset = 0
+) -> list[VersionOut]:
+    page = Page(limit, offset)
+    view = await run_in_threadpool(view_document, ctx, caller, document_id)
+    return page.of(DocumentOut.of_view(view).versions or [])
 
 
 def content_disposition(name: str) -> str:

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import run_once
 from ged.api.lifecycle import DossierDetailOut, lifecycle_out
+from ged.api.paging import Limit, Offset
 from ged.api.schemas import (
     DossierClose,
     DossierIn,
@@ -20,6 +21,7 @@ from ged.api.schemas import (
 from ged.domain.model import DossierStatus
 from ged.services import filing
 from ged.services.lifecycle import dossier_lifecycle
+from kernel.paging import Page
 
 router = APIRouter(tags=["classement"])
 
@@ -64,12 +66,13 @@ async def list_dossiers(
     caller: Caller,
     status: DossierStatus | None = None,
     plan_node_id: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[DossierOut]:
+    page = Page(limit, offset)
     found = await run_in_threadpool(
         lambda: filing.list_dossiers(
-            ctx, caller, status=status, plan_node_id=plan_node_id, limit=limit, offset=offset
+            ctx, caller, status=status, plan_node_id=plan_node_id, page=page
         )
     )
     return [DossierOut.of(d) for d in found]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
+from ged.api.paging import Limit, Offset
 from ged.api.schemas import DossierOut
 from ged.domain.lifecycle import (
     Binding,
@@ -38,6 +39,7 @@ from ged.services.elimination_slip import (
 )
 from ged.services.rules import RulesFormat
 from kernel.errors import PayloadTooLargeError
+from kernel.paging import MAX_LIMIT, Page
 from kernel.retention import RuleCategory
 from kernel.rules_referential import MAX_IMPORT_BYTES
 from seda.versions import SedaVersion
@@ -297,9 +299,14 @@ class TombstoneOut(BaseModel):
 # -- rules ------------------------------------------------------------------------------------
 @router.get("/rules", response_model=list[RuleOut])
 async def list_rules(
-    ctx: Ctx, caller: Caller, category: RuleCategory | None = None
+    ctx: Ctx,
+    caller: Caller,
+    category: RuleCategory | None = None,
+    limit: Limit = MAX_LIMIT,
+    offset: Offset = 0,
 ) -> list[RuleOut]:
-    found = await run_in_threadpool(rules.list_rules, ctx, caller, category)
+    page = Page(limit, offset)
+    found = await run_in_threadpool(rules.list_rules, ctx, caller, category, page)
     return [RuleOut.of(r) for r in found]
 
 
@@ -515,9 +522,14 @@ async def propose(body: ProposeIn, ctx: Ctx, caller: Caller) -> ProposalOut:
 
 @router.get("/eliminations", response_model=list[ProposalOut])
 async def list_proposals(
-    ctx: Ctx, caller: Caller, status: ProposalStatus | None = None
+    ctx: Ctx,
+    caller: Caller,
+    status: ProposalStatus | None = None,
+    limit: Limit = MAX_LIMIT,
+    offset: Offset = 0,
 ) -> list[ProposalOut]:
-    found = await run_in_threadpool(eliminations.list_proposals, ctx, caller, status)
+    page = Page(limit, offset)
+    found = await run_in_threadpool(eliminations.list_proposals, ctx, caller, status, page)
     return [ProposalOut.of(p) for p in found]
 
 

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from ged.domain.model import Document, Dossier, Organisation, PlanNode, Role, Service, Version
+from ged.domain.signatures import SignatureCheck, SignatureReport
 from ged.services.admin import TokenView
+from ged.services.document_view import DocumentView
 
 
 class OrganisationIn(BaseModel):
@@ -57,7 +59,10 @@ class TokenOut(BaseModel):
     roles: list[Role]
     token_id: str = Field(description="What to give DELETE /api/v1/tokens/{token_id}")
     expires_at: datetime | None
-    token: str = Field(description="Shown once; only its SHA-256 is stored")
+    token: str | None = Field(
+        description="Shown once; only its SHA-256 is stored, so a replay of the same "
+        "Idempotency-Key answers null (create another token if this one was lost)"
+    )
 
 
 class StoredTokenOut(BaseModel):
@@ -162,6 +167,59 @@ class MetadataIn(BaseModel):
     extra: dict[str, str] | None = None
 
 
+class SignatureCheckOut(BaseModel):
+    format: str = Field(description="pades | cades | xades")
+    status: str = Field(description="valid | invalid | indeterminate")
+    reasons: list[str] = Field(description="stable codes")
+    messages: list[str] = Field(description="the reasons, in French")
+    signer: str | None
+    signing_time: datetime | None = Field(description="claimed by the signer, not proven")
+    timestamp_time: datetime | None = Field(description="proven by a trusted time-stamp")
+    source: str | None = Field(description="the detached signature's document, if any")
+
+    @classmethod
+    def of(cls, check: SignatureCheck) -> SignatureCheckOut:
+        return cls(
+            format=check.format.value,
+            status=check.status.value,
+            reasons=list(check.reasons),
+            messages=check.messages(),
+            signer=check.signer,
+            signing_time=check.signing_time,
+            timestamp_time=check.timestamp_time,
+            source=check.source,
+        )
+
+
+class SignatureReportOut(BaseModel):
+    status: str = Field(description="valid | invalid | indeterminate | none")
+    format: str | None
+    signer: str | None
+    signing_time: datetime | None
+    timestamp_time: datetime | None
+    reasons: list[str]
+    messages: list[str]
+    signatures: list[SignatureCheckOut]
+    checked_at: datetime
+    anchors: str = Field(description="SHA-256 of the trust anchors used")
+
+    @classmethod
+    def of(cls, report: SignatureReport) -> SignatureReportOut:
+        main = report.main
+        return cls(
+            status=report.status.value,
+            format=main.format.value if main else None,
+            signer=main.signer if main else None,
+            signing_time=main.signing_time if main else None,
+            timestamp_time=main.timestamp_time if main else None,
+            reasons=list(main.reasons) if main else [],
+            messages=main.messages() if main else [],
+            signatures=[SignatureCheckOut.of(check) for check in report.signatures],
+            checked_at=report.checked_at,
+            anchors=report.anchors,
+        )
+
+
 class VersionOut(BaseModel):
     number: int
     sha256: str
@@ -178,6 +236,9 @@ class VersionOut(BaseModel):
         default=None,
         description="missing | altered when the stored bytes no longer match the digests "
         "(content not served until repaired); null while intact",
+    )
+    signature: SignatureReportOut | None = Field(
+        default=None, description="the last verification of its signatures; null: not verified"
     )
 
     @classmethod
@@ -219,6 +280,18 @@ class DocumentOut(BaseModel):
         default=None,
         description="whether a version's stored bytes are damaged; null when versions are not listed",
     )
+    related: RelatedOut | None = Field(
+        default=None, description="related documents (GET /documents/{id} only)"
+    )
+
+    @classmethod
+    def of_view(cls, view: DocumentView) -> DocumentOut:
+        out = cls.of(view.document, view.versions)
+        out.related = RelatedOut.of(view)
+        for version in out.versions or []:
+            report = view.reports.get(version.number)
+            version.signature = SignatureReportOut.of(report) if report else None
+        return out
 
     @classmethod
     def of(cls, d: Document, versions: list[Version] | None = None) -> DocumentOut:
@@ -241,6 +314,28 @@ class DocumentOut(BaseModel):
             updated_at=d.updated_at,
             versions=[VersionOut.of(v) for v in versions] if versions is not None else None,
             damaged=any(v.damage for v in versions) if versions is not None else None,
+        )
+
+
+class RelatedOut(BaseModel):
+    """Documents related to this one, by identifier."""
+
+    attachment_of: str | None = Field(
+        default=None, description="the e-mail this document was attached to"
+    )
+    attachments: list[str] = Field(default=[], description="this e-mail's attachments")
+    signature_of: str | None = Field(
+        default=None, description="the document this detached signature (.p7s) signs"
+    )
+    signatures: list[str] = Field(default=[], description="detached signatures of this document")
+
+    @classmethod
+    def of(cls, view: DocumentView) -> RelatedOut:
+        return cls(
+            attachment_of=view.attachment_of[0] if view.attachment_of else None,
+            attachments=view.attachments,
+            signature_of=view.signature_of[0] if view.signature_of else None,
+            signatures=view.signatures,
         )
 
 

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
+from ged.api.paging import Offset
 from ged.api.schemas import DocumentOut, LogVerifyOut, SearchHitOut, SearchOut
 from ged.domain.model import Role
-from ged.domain.search import SearchQuery, SortKey
+from ged.domain.search import MAX_PAGE, SearchQuery, SortKey
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
 from kernel.errors import InvalidError, Issue
@@ -46,10 +47,17 @@ async def search(
     created_from: date | None = None,
     created_to: date | None = None,
     extra: Annotated[list[str] | None, Query()] = None,
+    signature: Annotated[
+        str | None,
+        Query(
+            pattern="^(valid|invalid|indeterminate|none)$",
+            description="the current version's signatures: none = no signature found",
+        ),
+    ] = None,
     sort: SortKey = SortKey.RELEVANCE,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Offset = 0,
 ) -> SearchOut:
     query = SearchQuery(
         organisation_id=caller.organisation_id,
@@ -63,6 +71,7 @@ async def search(
         created_from=created_from,
         created_to=created_to,
         extra=_extra_filters(extra or []),
+        signature=signature,
         sort=sort,
         descending=order == "desc",
         limit=limit,

@@ -15,11 +15,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
+from ged.api.paging import Offset
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
 from ged.services.transfer_setup import TransferSetup
 from kernel.errors import PayloadTooLargeError, UnavailableError
+from kernel.paging import Page
 
 router = APIRouter(tags=["versements"])
 
@@ -60,9 +62,11 @@ def list_transfers(
     ctx: Ctx,
     caller: Caller,
     state: Annotated[TransferState | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=transfer_loop.MAX_TRANSFERS_PAGE)] = 200,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    records = transfer_loop.list_transfers(ctx, caller, state, limit)
+    page = Page(limit, offset, max_limit=transfer_loop.MAX_TRANSFERS_PAGE)
+    records = transfer_loop.list_transfers(ctx, caller, state, page)
     return [transfer_runner.describe(r) for r in records]
 
 

@@ -40,6 +40,14 @@ class ExtractionStatus(enum.StrEnum):
     UNSUPPORTED = "unsupported"
 
 
+class Relation(enum.StrEnum):
+    """How one document relates to another (SEDA ``RelatedObjectReference``: IsPartOf,
+    References)."""
+
+    ATTACHMENT_OF = "attachment_of"  # an e-mail's attachment, filed as a document
+    SIGNATURE_OF = "signature_of"  # a detached signature (.p7s) of the document it signs
+
+
 class Damage(enum.StrEnum):
     """What became of a version's stored bytes when they no longer match its digests."""
 

@@ -32,6 +32,9 @@ class SearchQuery:
     created_from: date | None = None
     created_to: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # valid | invalid | indeterminate: the current version's report says so; none: it found
+    # no signature, or the version was not verified
+    signature: str | None = None
     sort: SortKey = SortKey.RELEVANCE
     descending: bool = True
     limit: int = 20

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
+    Scratch,
+    SignatureVerifier,
     TextExtractor,
+    TrustAnchors,
     UnitOfWork,
 )
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
@@ -20,6 +27,17 @@ from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
 
 def _nothing_to_sweep() -> list[Leftover]:
     return []
+
+
+@contextmanager
+def temporary_file() -> Iterator[Path]:
+    """An empty file in the system's temporary directory, removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix="ged-scratch-")
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,12 @@ class Context:
     sweep_temp_files: TempSweep = _nothing_to_sweep
     # a second store holding a copy of every blob: the audit fills it and repairs from it
     replica: BlobStore | None = None
+    # an empty temporary file for a message's attachments (the instance's spool in production)
+    scratch: Scratch = temporary_file
+    # signature verification (sandboxed) and the trust anchors of an organisation (by id);
+    # without a verifier, no signature is verified
+    verify_signatures: SignatureVerifier | None = None
+    trust_anchors: Callable[[str], TrustAnchors] = lambda organisation_id: TrustAnchors()
 
     def close(self) -> None:
         """Stops the helper processes (extraction sandbox, identification)."""

@@ -3,7 +3,8 @@
 Bytes never pass through the domain: the upload streams into ``BlobStore.put`` (hashing while
 writing), then one transaction records the blob, the document and its version, and the log
 entry. If that transaction fails, the blob is removed again unless something references it.
-Identification, text extraction and indexing run after the acknowledgement (``process``).
+Identification, text extraction and indexing run after the acknowledgement
+(``ged.services.processing``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ged.domain.access import Principal
-from ged.domain.model import Damage, Document, ExtractionStatus, Metadata, Version
+from ged.domain.model import Damage, Document, ExtractionStatus, Metadata, Relation, Version
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
 from ged.services.fixity import record_damage
 from ged.services.ports import ContentCorrupted, ExtractedText, FormatFacts, UnitOfWork
 from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef
-from kernel.errors import NotFoundError
+from kernel.errors import InvalidError, Issue, NotFoundError
 
 MAX_FILENAME = 255
 OCTET_STREAM = "application/octet-stream"
@@ -68,7 +69,10 @@ def file_document(
     metadata: Metadata,
     mime_type: str | None = None,
     expected_size: int | None = None,
+    signature_of: str | None = None,
 ) -> Filed:
+    """Files a new document; ``signature_of``: the document of the same dossier this one (a
+    detached signature) signs."""
     metadata.validate()
     with ctx.uow() as uow:  # check access before reading a byte of the body
         dossier = load_dossier(uow, actor, dossier_id)
@@ -92,6 +96,8 @@ def file_document(
             )
             uow.repo.add_document(doc)
             version = record_version(ctx, uow, actor, doc, 1, ref, filename, mime_type)
+            if signature_of is not None:
+                relate_signature(uow, doc, signature_of)
             details = {
                 "title": metadata.title,
                 "sha256": ref.sha256,
@@ -202,6 +208,17 @@ def best_mime(facts: FormatFacts, declared: str) -> str:
     return facts.mime_type if facts.mime_type and facts.mime_type != OCTET_STREAM else declared
 
 
+def relate_signature(uow: UnitOfWork, signature: Document, signed_id: str) -> None:
+    """Records that ``signature`` (a detached signature being filed) signs ``signed_id``."""
+    target = uow.repo.get_document(signed_id)
+    if target is None or target.dossier_id != signature.dossier_id:
+        raise InvalidError(
+            "signature_of : le document signé doit être un document du même dossier",
+            issues=[Issue("signed_document_not_in_dossier", signed_id, path="signature_of")],
+        )
+    uow.relations.add(signature.id, Relation.SIGNATURE_OF, target.id)
+
+
 def load_document(uow: UnitOfWork, actor: Principal, document_id: str) -> Document:
     doc = uow.repo.get_document(document_id)
     if doc is None:
@@ -265,45 +282,6 @@ def damage_recorder(ctx: Context, actor: Principal, version: Version) -> Callabl
         record_damage(ctx, actor.id, version.sha256, damage, "download")
 
     return recorded
-
-
-def process(ctx: Context, document_id: str, number: int) -> Version | None:
-    """Post-ingest step: identify the format, extract the text (sandboxed), index."""
-    with ctx.uow() as uow:
-        version = uow.repo.get_version(document_id, number)
-    if version is None or version.extraction_status is not ExtractionStatus.PENDING:
-        return version
-    with ctx.local_copy(version.sha256) as path:
-        facts = ctx.identify(path, filename=version.filename)
-        mime = best_mime(facts, version.mime_type)
-        text = ctx.extract(path, mime)
-    status = ExtractionStatus(text.status)
-    with ctx.uow() as uow:
-        doc = uow.repo.get_document(document_id)
-        if doc is None:
-            return None
-        uow.repo.set_version_format(document_id, number, facts.puid, facts.format_name, mime)
-        uow.repo.set_extraction(document_id, number, status, text.error)
-        if status is ExtractionStatus.DONE:
-            uow.repo.set_text(document_id, number, text.text)
-        reindex(uow, doc)
-        uow.commit()
-        return uow.repo.get_version(document_id, number)
-
-
-def process_pending(ctx: Context, batch: int = 100) -> int:
-    """Processes every version still waiting for identification and extraction."""
-    seen: set[tuple[str, int]] = set()
-    while True:
-        with ctx.uow() as uow:
-            pending = [
-                key for key in uow.repo.versions_pending_extraction(batch) if key not in seen
-            ]
-        if not pending:  # nothing left, or only versions that could not leave "pending"
-            return len(seen)
-        for document_id, number in pending:
-            process(ctx, document_id, number)
-        seen.update(pending)
 
 
 def index_fields(doc: Document, filename: str, body: str) -> dict[str, str]:

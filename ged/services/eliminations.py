@@ -53,6 +53,7 @@ from ged.services.lifecycle import (
 )
 from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
 from kernel.errors import ConflictError, NotFoundError
+from kernel.paging import Page
 
 log = logging.getLogger("gedsae.eliminations")
 
@@ -172,11 +173,15 @@ def get_proposal(ctx: Context, actor: Principal, proposal_id: str) -> Proposal:
 
 
 def list_proposals(
-    ctx: Context, actor: Principal, status: ProposalStatus | None = None
+    ctx: Context,
+    actor: Principal,
+    status: ProposalStatus | None = None,
+    page: Page | None = None,
 ) -> list[EliminationProposal]:
+    """The organisation's proposals, newest first: all of them, or one page."""
     actor.ensure_role(*RUNNERS)
     with ctx.uow() as uow:
-        return uow.lifecycle.list_proposals(actor.organisation_id, status)
+        return uow.lifecycle.list_proposals(actor.organisation_id, status, page)
 
 
 def _load(uow: UnitOfWork, actor: Principal, proposal_id: str) -> EliminationProposal:

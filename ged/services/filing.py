@@ -9,6 +9,7 @@ from ged.domain.model import Dossier, DossierStatus, PlanNode, Role
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
 from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError
+from kernel.paging import FIRST_PAGE, Page
 
 
 class PlanCodeExists(ConflictError):
@@ -155,13 +156,12 @@ def list_dossiers(
     *,
     status: DossierStatus | None = None,
     plan_node_id: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    page: Page = FIRST_PAGE,
 ) -> list[Dossier]:
     services = actor.visible_services()
     with ctx.uow() as uow:
         return uow.repo.list_dossiers(
-            actor.organisation_id, services, status, plan_node_id, min(limit, 200), offset
+            actor.organisation_id, services, status, plan_node_id, page.limit, page.offset
         )
 
 

@@ -3,10 +3,16 @@
 The first request with a key reserves it; a retry with the same key and the same request gets
 the first response again; the same key with a different request is refused (422); a retry
 while the first is still running gets 409. A failed first request releases the key.
+
+A request's fingerprint covers its body. A streamed upload's body is known only once written:
+the key is reserved under the fingerprint of the request's head and completed under the head
+and the digest of the bytes stored (``with_body``); a retry's body is then hashed to compare.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ged.services.context import Context
@@ -29,8 +35,21 @@ class Replay:
     body: str
 
 
-def begin(ctx: Context, principal_id: str, key: str, fingerprint: str) -> Replay | None:
-    """Returns the stored response to replay, or None once the key is reserved for us."""
+def with_body(fingerprint: str, body_sha256: str) -> str:
+    """The fingerprint of a request's head and of its body's SHA-256."""
+    return hashlib.sha256(f"{fingerprint} {body_sha256}".encode()).hexdigest()
+
+
+def begin(
+    ctx: Context,
+    principal_id: str,
+    key: str,
+    fingerprint: str,
+    body_digest: Callable[[], str] | None = None,
+) -> Replay | None:
+    """Returns the stored response to replay, or None once the key is reserved for us.
+
+    ``body_digest`` reads a streamed body's SHA-256: ``fingerprint`` is then the head's only."""
     if not 1 <= len(key) <= 200:
         issue = Issue("bad_idempotency_key", "1 à 200 caractères", path="Idempotency-Key")
         raise InvalidError("Clé d'idempotence invalide", issues=[issue])
@@ -42,16 +61,26 @@ def begin(ctx: Context, principal_id: str, key: str, fingerprint: str) -> Replay
             uow.commit()
             return None
     stored_fingerprint, status_code, body = found
-    if stored_fingerprint != fingerprint:
-        raise IdempotencyKeyReused("Cette clé a servi à une autre requête")
     if status_code is None or body is None:
+        _refuse_unless(stored_fingerprint == fingerprint)
         raise IdempotencyInProgress("Requête identique en cours de traitement")
+    if body_digest is not None:
+        fingerprint = with_body(fingerprint, body_digest())
+    _refuse_unless(stored_fingerprint == fingerprint)
     return Replay(status_code, body)
 
 
-def complete(ctx: Context, principal_id: str, key: str, status_code: int, body: str) -> None:
+def _refuse_unless(same_request: bool) -> None:
+    if not same_request:
+        raise IdempotencyKeyReused("Cette clé a servi à une autre requête")
+
+
+def complete(
+    ctx: Context, principal_id: str, key: str, status_code: int, body: str, fingerprint: str
+) -> None:
+    """Stores the response to replay, and the request's fingerprint as finally known."""
     with ctx.uow() as uow:
-        uow.repo.complete_idempotency(principal_id, key, status_code, body)
+        uow.repo.complete_idempotency(principal_id, key, status_code, body, fingerprint)
         uow.commit()
 
 

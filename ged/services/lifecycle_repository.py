@@ -24,6 +24,7 @@ from ged.domain.lifecycle import (
 )
 from ged.domain.model import Dossier
 from ged.domain.retention import RetentionRule
+from kernel.paging import Page
 from kernel.retention import RuleCategory
 
 
@@ -116,7 +117,7 @@ class LifecycleRepository(Protocol):
     def get_proposal(self, org_id: str, proposal_id: str) -> EliminationProposal | None: ...
 
     def list_proposals(
-        self, org_id: str, status: ProposalStatus | None = None
+        self, org_id: str, status: ProposalStatus | None = None, page: Page | None = None
     ) -> list[EliminationProposal]: ...
 
     def items_of(self, proposal_id: str) -> list[ProposalItem]: ...

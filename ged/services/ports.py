@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ged.domain.model import Damage
+from ged.domain.signatures import SignatureCheck
 from kernel.errors import ConflictError
 from kernel.oplog import LogEntry, LogSpec
+from kernel.paging import Page
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
     from ged.services.fixity import FixityRepository
     from ged.services.lifecycle_repository import LifecycleRepository
+    from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
+    from ged.services.signatures import SignatureRepository
 
 
 class ContentCorrupted(ConflictError):
@@ -57,10 +61,22 @@ class FormatFacts:
 
 
 @dataclass(frozen=True)
+class EmbeddedFile:
+    """A file carried inside another (an e-mail's attachment), decoded into the ``parts`` file
+    given to the extractor: ``size`` bytes from ``offset``."""
+
+    filename: str
+    mime_type: str
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True)
 class ExtractedText:
     status: str  # done | failed | unsupported
     text: str
     error: str | None = None
+    attachments: tuple[EmbeddedFile, ...] = ()
 
 
 class FormatIdentifier(Protocol):
@@ -71,7 +87,12 @@ class FormatIdentifier(Protocol):
 
 
 class TextExtractor(Protocol):
-    def __call__(self, path: Path, mime_type: str | None) -> ExtractedText: ...
+    """``parts``: an empty file where the attachments of a message are written, when the
+    caller wants them (``ExtractedText.attachments`` then says where each one is)."""
+
+    def __call__(
+        self, path: Path, mime_type: str | None, *, parts: Path | None = None
+    ) -> ExtractedText: ...
 
 
 # Batch forms, for bulk imports: one call into Siegfried for many files; extraction with every
@@ -81,6 +102,32 @@ BatchExtractor = Callable[[Iterable[tuple[Path, str | None]]], Iterable[Extracte
 
 
 LocalCopy = Callable[[str], AbstractContextManager[Path]]
+# An empty private temporary file, removed when the context exits (a message's parts).
+Scratch = Callable[[], AbstractContextManager[Path]]
+
+
+# -- signatures ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrustAnchors:
+    """The certificates (DER) an organisation trusts as roots, and their set's fingerprint."""
+
+    certificates: tuple[bytes, ...] = ()
+    fingerprint: str = ""
+
+
+class SignatureVerifier(Protocol):
+    """The signatures of a file: ``kind`` is ``pdf``, ``xml`` or ``p7s`` (then ``content`` is
+    the signed document), judged against ``anchors`` at ``moment``. Never raises for anything
+    the files do: a verification that cannot end is an indeterminate check."""
+
+    def __call__(
+        self,
+        kind: str,
+        path: Path,
+        anchors: TrustAnchors,
+        moment: datetime,
+        content: Path | None = None,
+    ) -> list[SignatureCheck]: ...
 
 
 # -- persistence -----------------------------------------------------------------------------
@@ -124,6 +171,16 @@ class UnitOfWork(Protocol):
     @property
     def transfers(self) -> TransferRepository:
         """Transfers to an archival repository, their state and the replies they got."""
+        ...
+
+    @property
+    def relations(self) -> RelationRepository:
+        """Relations between documents (attachments, detached signatures)."""
+        ...
+
+    @property
+    def signatures(self) -> SignatureRepository:
+        """The last signature report of each version."""
         ...
 
     @property
@@ -197,7 +254,7 @@ class TransferRepository(Protocol):
     def delete(self, message_identifier: str) -> None: ...
 
     def listing(
-        self, organisation_id: str, state: TransferState | None, limit: int
+        self, organisation_id: str, state: TransferState | None, page: Page
     ) -> list[TransferRecord]: ...
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:

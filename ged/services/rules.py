@@ -26,6 +26,7 @@ from ged.services.context import Context
 from ged.services.filing import load_dossier
 from ged.services.ports import UnitOfWork
 from kernel.errors import InvalidError, Issue, NotFoundError
+from kernel.paging import Page
 from kernel.retention import RuleCategory
 
 RulesFormat = Literal["vitam", "csv", "xlsx", "ods"]
@@ -163,11 +164,17 @@ def _tableau_rules(rules: list[RetentionRule]) -> list[RetentionRule]:
 
 
 def list_rules(
-    ctx: Context, actor: Principal, category: RuleCategory | None = None
+    ctx: Context,
+    actor: Principal,
+    category: RuleCategory | None = None,
+    page: Page | None = None,
 ) -> list[RetentionRule]:
+    """The rules in force by identifier, all of them or one page (the whole referential is read:
+    the lifecycle engine reads it whole too)."""
     with ctx.uow() as uow:
         rules = uow.lifecycle.current_rules(actor.organisation_id).values()
-    return [r for r in rules if category is None or r.category is category]
+    found = [r for r in rules if category is None or r.category is category]
+    return found if page is None else page.of(found)
 
 
 def rule_history(

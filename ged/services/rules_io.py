@@ -26,15 +26,14 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import BinaryIO, Literal, TextIO
+from typing import BinaryIO, Literal, TextIO, cast
 from xml.sax.saxutils import escape, quoteattr
 
-import python_calamine
 import xlsxwriter  # type: ignore[import-untyped]
 
 from ged.domain.retention import FinalAction, RetentionRule, StartEvent
+from ged.services.spreadsheets import SpreadsheetFormat, SpreadsheetRefused, read_first_sheet
 from kernel.errors import Issue
 from kernel.retention import Duration, InvalidDuration, RuleCategory
 from kernel.rules_referential import (
@@ -181,7 +180,7 @@ def _tableau_rows(source: Source, format: str, encoding: str) -> Rows:
     if format == "csv":
         return _csv_tableau_rows(source, encoding)
     if format in ("xlsx", "ods"):
-        return _spreadsheet_rows(source)
+        return _spreadsheet_rows(source, cast(SpreadsheetFormat, format))
     message = f"Format inconnu « {format} » : csv, xlsx ou ods"
     raise RulesFileRefused(message, issues=[Issue("unsupported_format", message)])
 
@@ -210,32 +209,16 @@ def _known_columns(cells: list[str]) -> int:
     return len({_header_field(cell) for cell in cells} - {None})
 
 
-def _spreadsheet_rows(source: Source) -> Rows:
+def _spreadsheet_rows(source: Source, format: SpreadsheetFormat) -> Rows:
+    if isinstance(source, str | os.PathLike):
+        with Path(source).open("rb") as stream:
+            data = read_limited(stream)
+    else:
+        data = read_limited(source)
     try:
-        if isinstance(source, str | os.PathLike):
-            workbook = python_calamine.CalamineWorkbook.from_path(source)
-        else:
-            data = read_limited(source)
-            binary = data.encode() if isinstance(data, str) else data
-            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(binary))
-        with workbook:
-            table = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except python_calamine.CalamineError as exc:
-        message = f"Classeur illisible : {exc}"
-        raise RulesFileRefused(message, issues=[Issue("bad_spreadsheet", message)]) from None
-    return [(index + 1, [_cell_text(cell) for cell in row]) for index, row in enumerate(table)]
-
-
-def _cell_text(cell: object) -> str:
-    if isinstance(cell, bool):
-        return "VRAI" if cell else "FAUX"
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, date | datetime | time):
-        return cell.isoformat()
-    if isinstance(cell, timedelta):
-        return str(cell)
-    return str(cell)
+        return read_first_sheet(data.encode() if isinstance(data, str) else data, format)
+    except SpreadsheetRefused as exc:
+        raise RulesFileRefused(exc.detail, issues=exc.issues) from None
 
 
 def _find_header(rows: Rows, report: RulesReport) -> tuple[int, dict[str, int]]:

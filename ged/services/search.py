@@ -7,6 +7,7 @@ from dataclasses import replace
 from ged.domain.access import Principal
 from ged.domain.search import MAX_PAGE, SearchPage, SearchQuery
 from ged.services.context import Context
+from kernel.paging import Page
 
 
 def search_documents(ctx: Context, actor: Principal, query: SearchQuery) -> SearchPage:
@@ -14,12 +15,7 @@ def search_documents(ctx: Context, actor: Principal, query: SearchQuery) -> Sear
     services = query.service_ids
     if visible is not None:
         services = visible if services is None else services & visible
-    scoped = replace(
-        query,
-        organisation_id=actor.organisation_id,
-        service_ids=services,
-        limit=max(1, min(query.limit, MAX_PAGE)),
-        offset=max(0, query.offset),
-    )
+    Page(query.limit, query.offset, max_limit=MAX_PAGE)  # refuses a page out of bounds
+    scoped = replace(query, organisation_id=actor.organisation_id, service_ids=services)
     with ctx.uow() as uow:
         return uow.repo.search.search(scoped)

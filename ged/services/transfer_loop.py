@@ -47,9 +47,11 @@ from ged.services.transfer_state import (
 )
 from ged.services.transfers import PreparedTransfer
 from kernel.errors import ConflictError, GedsaeError, InvalidError, NotFoundError
+from kernel.paging import Page
 
 # a push in progress holds its row this long; a process killed mid-push is resumed after it
 PUSH_LEASE_SECONDS = 600.0
+MAX_TRANSFERS_PAGE = 1000  # a listing page of transfers may be larger than other lists
 # the connector's codes for a reply that arrived but cannot be trusted or read
 REPLY_ERRORS = frozenset({"reply_mismatch", "reply_unreadable", "reply_unexpected"})
 AWAITING_REPLY = frozenset(
@@ -316,11 +318,16 @@ def give_up(ctx: Context, actor: Principal, record: TransferRecord) -> TransferR
 
 
 def list_transfers(
-    ctx: Context, actor: Principal, state: TransferState | None = None, limit: int = 200
+    ctx: Context,
+    actor: Principal,
+    state: TransferState | None = None,
+    page: Page | None = None,
 ) -> list[TransferRecord]:
+    """The organisation's transfers, newest first, a page at a time (the first 200 by default)."""
     actor.ensure_role(*lifecycle.RUNNERS)
+    page = page or Page(200, max_limit=MAX_TRANSFERS_PAGE)
     with ctx.uow() as uow:
-        return uow.transfers.listing(actor.organisation_id, state, min(limit, 10_000))
+        return uow.transfers.listing(actor.organisation_id, state, page)
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from sae.api.deps import API, Anyone, Db, Repository
 from sae.catalogue.search import archive_detail, archive_object, search_archives
-from sae.model import MAX_PAGE_SIZE, ArchiveQuery, CatalogueObject, CatalogueUnit
+from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
 
 router = APIRouter(prefix=f"{API}/archives")
 _CHUNK: Final = 1024 * 1024
@@ -32,7 +32,7 @@ def search(
     agency: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGES)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> dict[str, Any]:
     query = ArchiveQuery(

@@ -3,11 +3,12 @@ a transfer and its checks, and accepts or rejects it (exactly one decision wins)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from kernel.paging import MAX_LIMIT, MAX_OFFSET, Page
 from sae.api.deps import API, Archivist, Db, Repository
 from sae.journal.checkpoints import sealer
 from sae.model import Decision
@@ -22,8 +23,14 @@ class DecisionBody(BaseModel):
 
 
 @router.get("")
-def pending(who: Archivist, db: Db) -> list[dict[str, Any]]:
-    return [transfer_summary(t) for t in decisions.pending(db, who.organisation)]
+def pending(
+    who: Archivist,
+    db: Db,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> list[dict[str, Any]]:
+    page = Page(limit, offset)
+    return [transfer_summary(t) for t in decisions.pending(db, who.organisation, page)]
 
 
 @router.get("/{transfer_id}")

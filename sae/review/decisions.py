@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from kernel.errors import ConflictError
 from kernel.oplog import LogSpec
+from kernel.paging import Page
 from sae.catalogue.describe import describe
 from sae.model import (
     ArchivedObject,
@@ -65,9 +66,10 @@ class Archived:
     manifest: ArchiveTransfer
 
 
-def pending(db: Database, organisation: str) -> list[Transfer]:
+def pending(db: Database, organisation: str, page: Page | None = None) -> list[Transfer]:
+    """Transfers awaiting the archivist, oldest first: all of them, or one page."""
     with db.reading() as uow:
-        return uow.transfers.in_state(organisation, TransferState.AWAITING_REVIEW)
+        return uow.transfers.in_state(organisation, TransferState.AWAITING_REVIEW, page)
 
 
 def get_transfer(db: Database, organisation: str, transfer_id: str) -> Transfer:

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.api.app import create_app
 from ged.domain.model import ExtractionStatus, Metadata
-from ged.services import documents, filing
+from ged.services import documents, filing, processing
 from kernel.blobstore import filesystem
 from kernel.blobstore.s3 import S3BlobStore
 from tests.fixtures import hostile_pdfs, leftovers
@@ -202,7 +202,7 @@ def test_hostile_pdf_is_kept_with_extraction_failed(tmp_path: Path, make: object
             metadata=Metadata(title="piège"),
             mime_type="application/pdf",  # type: ignore[operator]
         )
-        version = documents.process(ged.ctx, filed.document.id, 1)
+        version = processing.process(ged.ctx, filed.document.id, 1)
         assert version is not None and version.extraction_status is ExtractionStatus.FAILED
         assert (
             documents.get_document(ged.ctx, ged.admin, filed.document.id)[0].id == filed.document.id

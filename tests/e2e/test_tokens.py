@@ -90,3 +90,21 @@ def test_an_expiry_in_the_past_is_refused_at_creation(client: TestClient, sqlite
         json={"name": "trop-tard", "roles": ["agent"], "expires_at": past.isoformat()},
     )
     assert refused.status_code == 422 and refused.json()["issues"][0]["code"] == "expiry_in_past"
+
+
+def test_a_token_issued_under_an_idempotency_key_is_never_stored_nor_replayed(
+    ged_server: GedServer,
+) -> None:
+    key = {"Idempotency-Key": "creer-agent-1"}
+    body = {"name": "agent", "roles": ["agent"]}
+    with ged_server.client() as http:
+        first = http.post("/api/v1/principals", json=body, headers=key)
+        replay = http.post("/api/v1/principals", json=body, headers=key)
+    assert first.status_code == 201 and first.json()["token"].startswith("gst_")
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == {**first.json(), "token": None}
+    with closing(sqlite3.connect(ged_server.home / "gedsae.db")) as db:
+        stored = db.execute("SELECT group_concat(response) FROM idempotency_keys").fetchone()[0]
+    assert first.json()["token"] not in stored
+    with ged_server.client(first.json()["token"]) as agent:
+        assert agent.get("/api/v1/services").status_code == 200

@@ -364,7 +364,9 @@ def test_without_a_mime_type_the_content_decides(pool: ExtractionPool, tmp_path:
         ("application/ld+json", "plaintext:extract_plain"),
         ("image/svg+xml", "plaintext:extract_xml"),
         ("application/xhtml+xml", "plaintext:extract_html"),
-        ("text/rtf", None),
+        ("text/rtf", "rtf:extract_rtf"),
+        ("application/vnd.oasis.opendocument.text", "office:extract_office"),
+        ("message/rfc822", "message:extract_message"),
         ("application/zip", None),
     ],
 )

@@ -351,7 +351,7 @@ def test_elimination_removes_the_replica_copy_too(tmp_path: Path) -> None:
     assert replica.exists(sha(b"courrier unique"))
     archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
     second, _ = ged.user("archiviste2", Role.ARCHIVIST)
-    ged.clock.advance(minutes=1)  # the approver's role predates the proposal
+    ged.clock.advance(minutes=1)  # the visa's role must predate the proposal
     pid = eliminations.propose_eliminations(ged.ctx, archivist, date(2023, 1, 1)).proposal.id
     eliminations.approve_elimination(ged.ctx, second, pid, "vu")
 

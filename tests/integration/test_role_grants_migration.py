@@ -43,7 +43,7 @@ def test_existing_roles_are_granted_by_the_creator_the_log_names(tmp_path: Path)
             ),
             {"at": CREATED},
         )
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
         grants = SqlAccessRepository(conn)
         assert grants.role_grant("p", Role.ARCHIVIST) == RoleGrant(
             "p", Role.ARCHIVIST, "admin-id", CREATED

@@ -17,7 +17,7 @@ from lxml import etree
 from connectors.sae_http import SaeHttpConnector
 from ged.domain.lifecycle import BindingTarget, Phase, WrongPhase
 from ged.domain.model import Metadata
-from ged.services import documents, filing, lifecycle, rules
+from ged.services import documents, filing, lifecycle, processing, rules
 from ged.services.ports import TransferState
 from ged.services.transfer_loop import (
     TransferAlreadyRejected,
@@ -172,7 +172,7 @@ def due_dossier(ged: Ged, title: str = "Tables décennales") -> str:
         metadata=Metadata(title="table"),
         mime_type="text/plain",
     )
-    documents.process(ged.ctx, filed.document.id, 1)
+    processing.process(ged.ctx, filed.document.id, 1)
     filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2010, 12, 31))
     lifecycle.record_event(
         ged.ctx, ged.admin, dossier.id, "Clôture de la table", date(2010, 12, 31)

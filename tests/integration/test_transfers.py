@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ged.domain.model import Metadata
-from ged.services import documents, filing
+from ged.services import documents, filing, processing
 from ged.services.transfers import TransferParties, prepare_transfer
 from kernel.errors import InvalidError, NotFoundError
 from seda.validate import ValidationOptions, validate_path
@@ -40,7 +40,7 @@ def filed_dossier(ged: Ged) -> str:
             filename=name,
             metadata=Metadata(title=name),
         )
-        documents.process(ged.ctx, filed.document.id, 1)
+        processing.process(ged.ctx, filed.document.id, 1)
     filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2020, 6, 30))
     return dossier.id
 

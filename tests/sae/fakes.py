@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
+from kernel.paging import Page
 from sae.model import (
     ArchiveDetail,
     ArchivedObject,
@@ -73,8 +74,12 @@ class FakeTransfers:
             None,
         )
 
-    def in_state(self, organisation: str, state: TransferState) -> list[Transfer]:
-        return [t for t in self.every_in_state(state) if t.organisation == organisation]
+    def in_state(
+        self, organisation: str, state: TransferState, page: Page | None = None
+    ) -> list[Transfer]:
+        found = [t for t in self.every_in_state(state) if t.organisation == organisation]
+        found.sort(key=lambda t: (t.received_at, t.id))  # oldest first, as the database lists
+        return found if page is None else page.of(found)
 
     def every_in_state(self, state: TransferState) -> list[Transfer]:
         return [t for t in self.state.transfers.values() if t.state is state]

@@ -26,11 +26,11 @@ def official() -> Path:
     pytest.skip(f"corpus SEDA absent ({OFFICIAL}) : tests d'installation ignorés")
 
 
-def test_install_from_folder_places_every_pinned_file_and_the_catalog(
+def test_install_from_folder_places_every_pinned_file_of_every_version_and_the_catalog(
     official: Path, tmp_path: Path
 ) -> None:
     report = install(tmp_path / "schemas", official)
-    expected = {p.relative_path for p in pins_for(("2.1", "2.2", "2.3"))} | {"catalog.xml"}
+    expected = {p.relative_path for p in pins_for(("1.0", "2.1", "2.2", "2.3"))} | {"catalog.xml"}
     assert set(report.files) == expected
     assert all((tmp_path / "schemas" / f).is_file() for f in expected)
 
@@ -73,3 +73,4 @@ def test_cli_install(official: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "s" / "catalog.xml").is_file()
+    assert (tmp_path / "s" / "1.0" / "seda_v1-0.xsd").is_file()

@@ -80,7 +80,8 @@ def test_csv_and_side_files_give_the_metadata(tmp_path: Path, schema_dir: Path) 
     assert [r.xml.count(b"<Tag") for r in rapport.extra] == [1, 1]
     assert units["Versement 2024"].content.description_level == "Fonds"
     lettre = units["Lettre au préfet"].content
-    assert b"L-42" in lettre.extra[0].xml and lettre.description_level == "Item"
+    assert lettre.originating_agency_archive_unit_identifiers == ("L-42",)
+    assert lettre.description_level == "Item"
     dossier = next(u for u in units.values() if u.id == "AU_1").content
     assert dossier.description_level == "Series"  # the XML side file wins over the CSV row
     assert any(b'xml:lang="fr"' in r.xml for r in dossier.extra)

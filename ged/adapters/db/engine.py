@@ -76,10 +76,12 @@ def pending_migrations(engine: Engine) -> bool:
 
 
 def migrate(engine: Engine) -> None:
-    """Brings the schema to the latest revision (a no-op when it is already there)."""
+    """Brings the schema to the latest revision (a no-op when it is already there).
+
+    Every head: migrations written side by side apply together until they are chained."""
     if not pending_migrations(engine):
         return
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import rows
@@ -39,6 +39,7 @@ from ged.domain.lifecycle import (
 )
 from ged.domain.model import Dossier
 from ged.domain.retention import FinalAction, RetentionRule, StartEvent, StartEventKind
+from kernel.paging import Page
 from kernel.retention import Duration, RuleCategory
 
 CURRENT, SUPERSEDED, RETIRED = "current", "superseded", "retired"
@@ -369,9 +370,18 @@ class SqlLifecycleRepository:
         ]
 
     def delete_dossier_content(self, dossier_id: str) -> None:
-        """Removes documents, versions and extracted texts (the search entries are the search
-        index's business); the dossier row stays, as the tombstone's anchor."""
+        """Removes documents, versions, extracted texts, signature reports and the relations
+        between the documents (the search entries are the search index's business); the
+        dossier row stays, as the tombstone's anchor."""
         doc_ids = select(t.documents.c.id).where(t.documents.c.dossier_id == dossier_id)
+        relations = t.document_relations
+        self.conn.execute(
+            delete(relations).where(
+                or_(relations.c.document_id.in_(doc_ids), relations.c.target_id.in_(doc_ids))
+            )
+        )
+        reports = t.signature_reports
+        self.conn.execute(delete(reports).where(reports.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.texts).where(t.texts.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.versions).where(t.versions.c.document_id.in_(doc_ids)))
         self.conn.execute(delete(t.documents).where(t.documents.c.dossier_id == dossier_id))
@@ -409,13 +419,15 @@ class SqlLifecycleRepository:
         return _proposal(row) if row else None
 
     def list_proposals(
-        self, org_id: str, status: ProposalStatus | None = None
+        self, org_id: str, status: ProposalStatus | None = None, page: Page | None = None
     ) -> list[EliminationProposal]:
         c = t.elimination_proposals.c
         query = select(t.elimination_proposals).where(c.organisation_id == org_id)
         if status is not None:
             query = query.where(c.status == status.value)
         query = query.order_by(c.created_at.desc(), c.id)
+        if page is not None:
+            query = query.limit(page.limit).offset(page.offset)
         return [_proposal(r) for r in self.conn.execute(query).mappings()]
 
     def items_of(self, proposal_id: str) -> list[ProposalItem]:

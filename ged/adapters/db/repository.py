@@ -361,14 +361,14 @@ class SqlRepository:
         return True
 
     def complete_idempotency(
-        self, principal_id: str, key: str, status_code: int, response: str
+        self, principal_id: str, key: str, status_code: int, response: str, fingerprint: str
     ) -> None:
         c = t.idempotency_keys.c
         where = and_(c.principal_id == principal_id, c.key == key)
         self.conn.execute(
             update(t.idempotency_keys)
             .where(where)
-            .values(status_code=status_code, response=response)
+            .values(status_code=status_code, response=response, fingerprint=fingerprint)
         )
 
     def release_idempotency(self, principal_id: str, key: str) -> None:

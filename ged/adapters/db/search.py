@@ -67,6 +67,10 @@ def _filters(query: SearchQuery, plus: str, dialect: str) -> tuple[list[str], di
             if dialect == "sqlite"
             else "d.keywords::jsonb ? :keyword"
         )
+    if query.signature is not None:
+        clauses.append(_signature_clause(query.signature))
+        if query.signature != "none":
+            params["signature"] = query.signature
     for i, (key, value) in enumerate(sorted(query.extra.items())):
         params[f"xk{i}"], params[f"xv{i}"] = key, value
         clauses.append(
@@ -75,6 +79,18 @@ def _filters(query: SearchQuery, plus: str, dialect: str) -> tuple[list[str], di
             else f"d.extra::jsonb ->> :xk{i} = :xv{i}"
         )
     return clauses, params
+
+
+_REPORTED = (
+    "EXISTS (SELECT 1 FROM signature_reports r WHERE r.document_id = d.id "
+    "AND r.number = d.current_version AND r.status {})"
+)
+
+
+def _signature_clause(status: str) -> str:
+    if status == "none":
+        return "NOT " + _REPORTED.format("IN ('valid', 'invalid', 'indeterminate')")
+    return _REPORTED.format("= :signature")
 
 
 def _order(query: SearchQuery, has_text: bool, rank_desc: str) -> str:

@@ -398,3 +398,35 @@ transfer_replies = Table(
     Column("size", Integer, nullable=False),
     Column("content", LargeBinary, nullable=False),
 )
+
+# -- relations between documents and signature reports (migration 0012) -----------------------
+
+# An e-mail's attachment filed as a document ("attachment_of" the message), a detached
+# signature ("signature_of" the document it signs).
+document_relations = Table(
+    "document_relations",
+    metadata,
+    Column("document_id", ID, ForeignKey("documents.id"), primary_key=True),
+    Column("relation", String(30), primary_key=True),
+    Column("target_id", ID, ForeignKey("documents.id"), primary_key=True),
+    Index("ix_document_relations_target", "target_id", "relation"),
+)
+
+# The verification of the signatures a version carries or that are made over it
+# (ETSI EN 319 102-1 indications), the last one made: ``signatures`` lists each signature.
+signature_reports = Table(
+    "signature_reports",
+    metadata,
+    Column("document_id", ID, ForeignKey("documents.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),  # valid | invalid | indeterminate | none
+    Column("format", String(30)),
+    Column("signer", String(1000)),
+    Column("signing_time", TS),
+    Column("timestamp_time", TS),
+    Column("reasons", JSON, nullable=False),
+    Column("signatures", JSON, nullable=False),
+    Column("anchors", String(64), nullable=False),  # SHA-256 of the trust anchors used
+    Column("checked_at", TS, nullable=False),
+    Index("ix_signature_reports_status", "status"),
+)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import RowMapping
 from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc, optional_utc
 from ged.services.ports import TransferRecord, TransferState
+from kernel.paging import Page
 
 # states in which a transfer still waits for something: a retry or a poll
 _WAITING = (
@@ -108,13 +109,14 @@ class SqlTransferRepository:
         return [_record(row) for row in self.conn.execute(query).mappings()]
 
     def listing(
-        self, organisation_id: str, state: TransferState | None, limit: int
+        self, organisation_id: str, state: TransferState | None, page: Page
     ) -> list[TransferRecord]:
         c = t.transfers.c
         query = select(t.transfers).where(c.organisation_id == organisation_id)
         if state is not None:
             query = query.where(c.state == state.value)
-        query = query.order_by(c.created_at.desc(), c.message_identifier).limit(limit)
+        query = query.order_by(c.created_at.desc(), c.message_identifier)
+        query = query.limit(page.limit).offset(page.offset)
         return [_record(row) for row in self.conn.execute(query).mappings()]
 
 

@@ -4,11 +4,16 @@ SQLite: ``BEGIN IMMEDIATE`` takes the write lock up front (see engine.py); when 
 holds it past the busy timeout we retry a few times with back-off, then answer 503.
 PostgreSQL: appends to the operation log are serialised by a transaction-level advisory lock,
 so the chain has exactly one head.
+A database that runs out of disk in the middle of a transaction (SQLite ``SQLITE_FULL``,
+PostgreSQL SQLSTATE 53100 ``disk_full``) has the transaction rolled back whole and answers
+``StorageFull`` (507), as a blob store does.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -21,13 +26,19 @@ from ged.adapters.db import tables as t
 from ged.adapters.db.access_repository import SqlAccessRepository
 from ged.adapters.db.fixity_repository import SqlFixityRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
+from ged.adapters.db.relation_repository import SqlRelationRepository
 from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
+from ged.adapters.db.signature_repository import SqlSignatureRepository
 from ged.adapters.db.transfer_repository import SqlTransferRepository
+from kernel.blobstore.ports import StorageFull
 from kernel.errors import UnavailableError
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 
+log = logging.getLogger("gedsae.db")
 OPLOG_LOCK = 7_291_004  # arbitrary advisory-lock key for the operation-log head
+_SQLITE_DISK_FULL = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_SHMSIZE})
+_DISK_FULL_DETAIL = "Espace disque insuffisant pour la base de données : rien n'a été enregistré"
 
 
 class DatabaseBusy(UnavailableError):
@@ -42,6 +53,22 @@ class DatabaseUnavailable(UnavailableError):
 
 def _is_locked(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def _is_disk_full(exc: DBAPIError) -> bool:
+    """Under SQLAlchemy's wrapper: SQLITE_FULL, or a WAL index (-shm) that cannot grow ("may
+    indicate that the underlying filesystem volume is out of space", sqlite.org/rescode.html);
+    PostgreSQL's disk_full (SQLSTATE 53100)."""
+    driver_error = exc.orig
+    return (
+        getattr(driver_error, "sqlite_errorcode", None) in _SQLITE_DISK_FULL
+        or getattr(driver_error, "sqlstate", None) == "53100"
+    )
+
+
+def _storage_full(exc: DBAPIError) -> StorageFull:
+    log.error("database out of disk space, transaction rolled back: %s", exc.orig)
+    return StorageFull(_DISK_FULL_DETAIL)
 
 
 class SqlUnitOfWork:
@@ -69,6 +96,8 @@ class SqlUnitOfWork:
             except DBAPIError as exc:
                 if conn is not None:
                     conn.close()
+                if _is_disk_full(exc):
+                    raise _storage_full(exc) from exc
                 if not _is_locked(exc):
                     raise DatabaseUnavailable(str(exc.orig), retry_after=5) from exc
                 if attempt == self.retries:
@@ -78,7 +107,7 @@ class SqlUnitOfWork:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -87,6 +116,9 @@ class SqlUnitOfWork:
                 conn.rollback()
         finally:
             conn.close()
+        error = exc_info[1] if len(exc_info) > 1 else None
+        if isinstance(error, DBAPIError) and _is_disk_full(error):
+            raise _storage_full(error) from error
 
     @property
     def conn(self) -> Connection:
@@ -167,6 +199,16 @@ class SqlUnitOfWork:
     def transfers(self) -> SqlTransferRepository:
         """Transfers to an archival repository, on this unit of work's connection."""
         return SqlTransferRepository(self.conn)
+
+    @property
+    def relations(self) -> SqlRelationRepository:
+        """Relations between documents, on this unit of work's connection."""
+        return SqlRelationRepository(self.conn)
+
+    @property
+    def signatures(self) -> SqlSignatureRepository:
+        """Signature reports, on this unit of work's connection."""
+        return SqlSignatureRepository(self.conn)
 
     @property
     def fixity(self) -> SqlFixityRepository:

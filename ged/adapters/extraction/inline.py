@@ -20,10 +20,12 @@ class InlinePlainText:
         self.pool = pool
         self.max_chars = max_chars
 
-    def extract(self, path: Path, mime_type: str | None) -> ExtractionResult:
+    def extract(
+        self, path: Path, mime_type: str | None, *, parts: Path | None = None
+    ) -> ExtractionResult:
         if mime_type and extractor_for(mime_type) == PLAIN:
             return self._plain(path)
-        return self.pool.extract(path, mime_type)
+        return self.pool.extract(path, mime_type, parts=parts)
 
     def extract_many(self, files: Iterable[tuple[Path, str | None]]) -> Iterator[ExtractionResult]:
         jobs = list(files)

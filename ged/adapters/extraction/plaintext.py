@@ -10,6 +10,7 @@ standard library's HTML tokenizer, which never resolves external entities or rea
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -75,7 +76,9 @@ def read_prefix(path: str, limit: int) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of the file, and whether that was the whole file."""
     try:
         with Path(path).open("rb") as stream:
-            raw = stream.read(limit + 1)
+            # read(n) allocates n bytes up front: ask for no more than the file holds
+            size = os.fstat(stream.fileno()).st_size
+            raw = stream.read(min(limit, size) + 1)
     except OSError as exc:
         raise UnreadableFile(f"{type(exc).__name__}: {exc.strerror}") from exc
     return raw[:limit], len(raw) <= limit

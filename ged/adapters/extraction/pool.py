@@ -34,10 +34,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 from ged.adapters.extraction.results import ExtractionResult, FailureReason
-from ged.adapters.extraction.worker import READY, Job, serve
+from ged.adapters.extraction.worker import READY, Call, CallOutcome, Job, serve
 from kernel.errors import UnavailableError
 
 DEFAULT_MAX_CHARS = 2_000_000
@@ -45,7 +45,29 @@ PDF = "ged.adapters.extraction.pdf:extract_pdf"
 PLAIN = "ged.adapters.extraction.plaintext:extract_plain"
 HTML = "ged.adapters.extraction.plaintext:extract_html"
 XML = "ged.adapters.extraction.plaintext:extract_xml"
+OFFICE = "ged.adapters.extraction.office:extract_office"
+RTF = "ged.adapters.extraction.rtf:extract_rtf"
+MESSAGE = "ged.adapters.extraction.message:extract_message"
+_OPENDOCUMENT = "application/vnd.oasis.opendocument."
+_OOXML = "application/vnd.openxmlformats-officedocument."
+OFFICE_TYPES = (
+    *(f"{_OPENDOCUMENT}{kind}" for kind in ("text", "spreadsheet", "presentation")),
+    *(f"{_OPENDOCUMENT}{kind}-template" for kind in ("text", "spreadsheet", "presentation")),
+    f"{_OOXML}wordprocessingml.document",
+    f"{_OOXML}wordprocessingml.template",
+    f"{_OOXML}spreadsheetml.sheet",
+    f"{_OOXML}spreadsheetml.template",
+    f"{_OOXML}presentationml.presentation",
+    f"{_OOXML}presentationml.slideshow",
+    "application/vnd.ms-word.document.macroenabled.12",
+    "application/vnd.ms-excel.sheet.macroenabled.12",
+    "application/vnd.ms-powerpoint.presentation.macroenabled.12",
+)
 BUILTIN_EXTRACTORS: Mapping[str, str] = {
+    **dict.fromkeys(OFFICE_TYPES, OFFICE),
+    "text/rtf": RTF,
+    "application/rtf": RTF,
+    "message/rfc822": MESSAGE,
     "application/pdf": PDF,
     "text/plain": PLAIN,
     "text/csv": PLAIN,
@@ -59,8 +81,8 @@ BUILTIN_EXTRACTORS: Mapping[str, str] = {
     "application/xml": XML,
     "text/xml": XML,
 }
-# Raw RTF is mostly control words: indexing it as text would do more harm than good.
-_NOT_PLAIN = frozenset({"text/rtf"})
+# Extractors that write a message's attachments into the ``parts`` file they are given.
+_SPLITS_PARTS = frozenset({MESSAGE})
 # While waiting, the parent samples the worker's address space this often: after a crash, a
 # size near the cap is what tells an allocation failure inside C code from another crash.
 _SAMPLE_PERIOD_S = 0.025
@@ -87,7 +109,7 @@ def extractor_for(mime_type: str, overrides: Mapping[str, str] | None = None) ->
         return BUILTIN_EXTRACTORS[base]
     if base.endswith("+xml"):
         return XML
-    if base.endswith("+json") or (base.startswith("text/") and base not in _NOT_PLAIN):
+    if base.endswith("+json") or base.startswith("text/"):
         return PLAIN
     return None
 
@@ -99,6 +121,7 @@ def extract_text(
     timeout_s: float = 30,
     memory_mb: int = 512,
     max_chars: int = DEFAULT_MAX_CHARS,
+    parts: Path | None = None,
 ) -> ExtractionResult:
     """Extract the text of one file in a fresh worker process (~0.1–0.3 s to start it).
 
@@ -106,7 +129,7 @@ def extract_text(
     """
     pool = ExtractionPool(1, timeout_s=timeout_s, memory_mb=memory_mb, max_chars=max_chars)
     with pool:
-        return pool.extract(path, mime_type)
+        return pool.extract(path, mime_type, parts=parts)
 
 
 class ExtractionPool:
@@ -165,8 +188,12 @@ class ExtractionPool:
         *,
         timeout_s: float | None = None,
         max_chars: int | None = None,
+        parts: Path | None = None,
     ) -> ExtractionResult:
-        """Extract one file's text; never raises for anything the file does (see the result)."""
+        """Extract one file's text; never raises for anything the file does (see the result).
+
+        ``parts``: an existing empty file that receives a message's attachments.
+        """
         if mime_type is None:
             from ged.adapters.formats import guess_mime_type
 
@@ -180,12 +207,28 @@ class ExtractionPool:
             extractor=reference,
             max_chars=self.max_chars if max_chars is None else max_chars,
             cpu_seconds=math.ceil(timeout),
+            options=(("parts", str(parts)),) if parts and reference in _SPLITS_PARTS else (),
         )
         slot = self._checkout()
         try:
-            return slot.run(job, timeout)
+            result = slot.run(job, timeout)
         finally:
             self._idle.put(slot)
+        assert isinstance(result, ExtractionResult)
+        return result
+
+    def call(self, function: str, *args: Any, timeout_s: float | None = None) -> CallOutcome:
+        """Run ``function`` ("module:function") in a worker; its failures come as the outcome's
+        ``error`` (timeout, memory, crashed…), never as an exception."""
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        slot = self._checkout()
+        try:
+            result = slot.run(Call(function, args, math.ceil(timeout)), timeout)
+        finally:
+            self._idle.put(slot)
+        if isinstance(result, ExtractionResult):  # the worker died or timed out
+            return CallOutcome(error=result.error, detail=result.detail)
+        return result
 
     def extract_many(self, files: Iterable[tuple[Path, str | None]]) -> Iterator[ExtractionResult]:
         """Extract many files with every worker busy; results come in the order of ``files``."""
@@ -254,7 +297,7 @@ class _Slot:
             self._worker = _Worker(self._settings)
         return self._worker
 
-    def run(self, job: Job, timeout_s: float) -> ExtractionResult:
+    def run(self, job: Job | Call, timeout_s: float) -> ExtractionResult | CallOutcome:
         worker = self.launch()
         try:
             worker.await_ready()
@@ -326,7 +369,7 @@ class _Worker:
         self.kill()
         raise ExtractionUnavailable(f"Le processus d'extraction n'a pas démarré : {detail}")
 
-    def run(self, job: Job, timeout_s: float) -> tuple[ExtractionResult, bool]:
+    def run(self, job: Job | Call, timeout_s: float) -> tuple[ExtractionResult | CallOutcome, bool]:
         """The job's result, and whether this worker may take another job."""
         self.jobs_done += 1
         try:
@@ -338,7 +381,7 @@ class _Worker:
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 if self._conn.poll(min(_SAMPLE_PERIOD_S, remaining)):
-                    result: ExtractionResult = self._conn.recv()
+                    result: ExtractionResult | CallOutcome = self._conn.recv()
                     return result, result.error != "memory"
             except (EOFError, OSError):
                 return self._death(peak), False

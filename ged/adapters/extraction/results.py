@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from ged.domain.model import ExtractionStatus
-from ged.services.ports import ExtractedText
+from ged.services.ports import EmbeddedFile, ExtractedText
 
 FailureReason = Literal[
     "timeout",
@@ -87,6 +87,7 @@ class ExtractionResult(ExtractedText):
             pdfa=output.pdfa,
             metadata=dict(output.metadata),
             warnings=output.warnings,
+            attachments=output.attachments,
         )
 
 
@@ -102,6 +103,7 @@ class ExtractorOutput:
     pdfa: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    attachments: tuple[EmbeddedFile, ...] = ()
 
 
 class ExtractionError(Exception):

@@ -23,10 +23,16 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
-from ged.adapters.extraction.results import ExtractionError, ExtractionResult, ExtractorOutput
+from ged.adapters.extraction.results import (
+    ExtractionError,
+    ExtractionResult,
+    ExtractorOutput,
+    FailureReason,
+)
 
-Extractor = Callable[[str, int], ExtractorOutput]
+Extractor = Callable[..., ExtractorOutput]
 
 READY = "ready"
 
@@ -39,6 +45,27 @@ class Job:
     extractor: str
     max_chars: int
     cpu_seconds: int
+    # keyword arguments for extractors that take more than a path (a message's ``parts`` file)
+    options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """Any sandboxed function ("module:function") with picklable arguments and result; used
+    for work as risky as extraction on the same files (signature verification)."""
+
+    function: str
+    args: tuple[Any, ...]
+    cpu_seconds: int
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """A call's value, or why it failed (the extraction failure codes)."""
+
+    value: Any = None
+    error: FailureReason | None = None
+    detail: str = ""
 
 
 def serve(conn: Connection, memory_bytes: int) -> None:
@@ -57,7 +84,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
             return
         if job is None:
             return
-        conn.send(run_job(job, extractors))
+        conn.send(run_call(job) if isinstance(job, Call) else run_job(job, extractors))
 
 
 def limit_resources(memory_bytes: int) -> None:
@@ -85,7 +112,7 @@ def run_job(job: Job, extractors: dict[str, Extractor]) -> ExtractionResult:
     try:
         extractor = extractors.get(job.extractor) or _load(job.extractor)
         extractors[job.extractor] = extractor
-        return ExtractionResult.done(extractor(job.path, job.max_chars))
+        return ExtractionResult.done(extractor(job.path, job.max_chars, **dict(job.options)))
     except ExtractionError as exc:
         return ExtractionResult.failed(exc.reason, str(exc))
     except MemoryError:
@@ -96,6 +123,21 @@ def run_job(job: Job, extractors: dict[str, Extractor]) -> ExtractionResult:
         Exception
     ) as exc:  # a library's own exception on odd input: the job fails, not the worker
         return ExtractionResult.failed("error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def run_call(call: Call) -> CallOutcome:
+    """Run one call and turn every way it can end inside Python into an outcome."""
+    limit_cpu(call.cpu_seconds)
+    try:
+        module_name, _, name = call.function.partition(":")
+        function = getattr(importlib.import_module(module_name), name)
+        return CallOutcome(value=function(*call.args))
+    except MemoryError:
+        return CallOutcome(error="memory", detail="MemoryError under the address-space limit")
+    except RecursionError:
+        return CallOutcome(error="malformed", detail="structures nested too deeply")
+    except Exception as exc:  # the job fails, not the worker
+        return CallOutcome(error="error", detail=f"{type(exc).__name__}: {exc}"[:500])
 
 
 def _load(reference: str) -> Extractor:

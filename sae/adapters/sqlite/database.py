@@ -4,7 +4,8 @@ One short connection per unit of work: requests run on several threads and sever
 share the file. A writing unit begins IMMEDIATE: it takes the write lock first, so what it reads
 (a transfer's state, the log head) cannot go stale before it writes, and it never fails half-way
 for want of the lock. A reading unit takes no lock (WAL: readers never wait for the writer).
-The file and its journals are 0600 (``kernel.private_files``).
+The file and its journals are 0600 (``kernel.private_files``). A disk that fills up during a
+unit of work rolls it back whole and answers ``StorageFull`` (507), as ``connect`` maps it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import ExitStack
 from pathlib import Path
+from types import TracebackType
 
 from kernel.private_files import private_database
 from sae.adapters.sqlite.catalogue import SqliteCatalogue
@@ -55,17 +57,26 @@ class SqliteUnitOfWork:
         self._conn: sqlite3.Connection | None = None
 
     def __enter__(self) -> SqliteUnitOfWork:
-        self._conn = self._stack.enter_context(connect(self._path))
-        if self._write:
-            self._conn.execute("BEGIN IMMEDIATE")
+        with ExitStack() as opening:  # a failed BEGIN closes the connection, its error mapped
+            conn = opening.enter_context(connect(self._path))
+            if self._write:
+                conn.execute("BEGIN IMMEDIATE")
+            self._stack = opening.pop_all()
+        self._conn = conn
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         conn = self.connection
         if conn.in_transaction:
             conn.rollback()  # not committed: nothing is kept
         self._conn = None
-        self._stack.close()
+        # The error, if any, goes through ``connect``: a full disk leaves as ``StorageFull``.
+        self._stack.__exit__(exc_type, exc, traceback)
 
     def commit(self) -> None:
         self.connection.commit()

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from kernel.paging import Page
 from sae.model import (
     ArchivedObject,
     CheckIssue,
@@ -65,12 +66,16 @@ class SqliteTransferRepository:
         ).fetchone()
         return None if row is None else _transfer(row)
 
-    def in_state(self, organisation: str, state: TransferState) -> list[Transfer]:
-        rows = self.conn.execute(
-            "SELECT * FROM transfers WHERE organisation = ? AND state = ? ORDER BY received_at, id",
-            (organisation, state.value),
-        ).fetchall()
-        return [_transfer(r) for r in rows]
+    def in_state(
+        self, organisation: str, state: TransferState, page: Page | None = None
+    ) -> list[Transfer]:
+        sql = (
+            "SELECT * FROM transfers WHERE organisation = ? AND state = ? ORDER BY received_at, id"
+        )
+        params: tuple[str | int, ...] = (organisation, state.value)
+        if page is not None:
+            sql, params = sql + " LIMIT ? OFFSET ?", (*params, page.limit, page.offset)
+        return [_transfer(r) for r in self.conn.execute(sql, params).fetchall()]
 
     def every_in_state(self, state: TransferState) -> list[Transfer]:
         rows = self.conn.execute(
