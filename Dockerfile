@@ -1,10 +1,29 @@
-# gedsae image for docker-compose deployments (PostgreSQL + MinIO).
-FROM python:3.11-slim
-WORKDIR /app
-COPY requirements/main.lock requirements/main.lock
-RUN pip install --no-cache-dir -r requirements/main.lock
-COPY . .
-RUN pip install --no-cache-dir --no-deps . && useradd --create-home gedsae
+# Two images from one file, one per service (docker compose picks the target):
+#   docker build --target sae -t gedsae-sae .   the archival repository (gedsae-sae, port 8100)
+#   docker build --target ged -t gedsae .       the GED (gedsae, port 8000; the default target)
+# Each image carries only its own service: the other one's package and command are removed,
+# so that neither can come to depend on the other unnoticed.
+FROM python:3.11-slim AS base
+COPY requirements/main.lock /tmp/main.lock
+RUN pip install --no-cache-dir -r /tmp/main.lock && rm /tmp/main.lock
+# Installed from a copy that is then removed: only site-packages holds our packages, so that
+# removing one service below leaves no other copy of it to import.
+COPY . /src
+RUN pip install --no-cache-dir --no-deps /src && rm -rf /src && useradd --create-home gedsae
+WORKDIR /home/gedsae
+
+FROM base AS sae
+RUN rm -rf "$(python -c 'import ged, pathlib; print(pathlib.Path(ged.__file__).parent)')" \
+    /usr/local/bin/gedsae && python -c 'import sae.cli, sae.api.app'
+USER gedsae
+ENV GEDSAE_SAE_HOME=/home/gedsae/sae
+EXPOSE 8100
+# sae.toml comes from the deployment (deploy/sae.toml); `gedsae-sae init` prepares the home.
+CMD ["gedsae-sae", "serve", "--host", "0.0.0.0"]
+
+FROM base AS ged
+RUN rm -rf "$(python -c 'import sae, pathlib; print(pathlib.Path(sae.__file__).parent)')" \
+    /usr/local/bin/gedsae-sae && python -c 'import ged.cli, ged.api.app'
 USER gedsae
 ENV GEDSAE_HOME=/home/gedsae/instance
 EXPOSE 8000

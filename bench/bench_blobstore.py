@@ -42,7 +42,7 @@ class Sample:
 
 
 def _step_put(root: str, source: str) -> None:
-    from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+    from kernel.blobstore.filesystem import FilesystemBlobStore
 
     store = FilesystemBlobStore(root)
     with Path(source).open("rb") as stream:
@@ -50,7 +50,7 @@ def _step_put(root: str, source: str) -> None:
 
 
 def _step_hash(source: str) -> None:
-    from ged.adapters.blobstore.hashing import hash_stream
+    from kernel.blobstore.hashing import hash_stream
 
     with Path(source).open("rb") as stream:
         hash_stream(stream)
@@ -59,7 +59,7 @@ def _step_hash(source: str) -> None:
 def _step_batch(root: str, directory: str, threads: str = "1") -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+    from kernel.blobstore.filesystem import FilesystemBlobStore
 
     store = FilesystemBlobStore(root)
     with store.batch() as batch:
@@ -74,7 +74,7 @@ def _step_batch(root: str, directory: str, threads: str = "1") -> None:
 
 
 def _step_single(root: str, directory: str) -> None:
-    from ged.adapters.blobstore.filesystem import FilesystemBlobStore
+    from kernel.blobstore.filesystem import FilesystemBlobStore
 
     store = FilesystemBlobStore(root)
     for path in sorted(Path(directory).iterdir()):

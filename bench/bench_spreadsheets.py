@@ -127,8 +127,9 @@ def measure(method: str, path: Path, format_: str, repeat: int) -> dict[str, obj
 
 
 def tableau(rows: int, format_: str) -> bytes:
-    from ged.domain.retention import Duration, FinalAction, RetentionRule, RuleCategory
+    from ged.domain.retention import FinalAction, RetentionRule
     from ged.services.rules_io import write_tableau
+    from kernel.retention import Duration, RuleCategory
 
     rules = [
         RetentionRule(

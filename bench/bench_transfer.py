@@ -43,20 +43,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_blobstore import make_big_file, parse_size
 
 from connectors.sae_http import SaeHttpConnector
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.bootstrap import build_context
 from ged.config import Settings
 from ged.domain.lifecycle import BindingTarget
 from ged.domain.model import Metadata, Role
 from ged.services import admin, documents, filing, lifecycle, rules, transfer_loop
 from ged.services.transfers import TransferParties, prepare_transfer
-from sae import review
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
-from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
-from sae.store import TransferStore
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.signing import generate_self_signed, load_identity_from_pem, sign_digest
+from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
+from sae.api.app import create_app
+from sae.bootstrap import SaeConfig
+from sae.ingest.settings import IngestSettings
+from sae.model import ArchivalAgreement, Decision, Principal, Transfer
+from sae.review import decisions
+from sae.storage.offers import StorageOffers
 from schemas.install import install
 from seda.versions import SedaVersion
 
@@ -104,7 +105,7 @@ def repository(root: Path, certificate: Any) -> Iterator[tuple[str, StorageOffer
         offers=offers,
     )
     server = uvicorn.Server(
-        uvicorn.Config(create_sae_app(config), host="127.0.0.1", port=0, log_level="warning")
+        uvicorn.Config(create_app(config), host="127.0.0.1", port=0, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -172,31 +173,30 @@ def run_loop(work: Path, sources: list[tuple[str, Path]]) -> dict[str, Any]:
         times["build"] -= sum(signed)
         with httpx.Client(timeout=3600) as client:
             connector = SaeHttpConnector(base, "ged-token", client, allow_insecure_http=True)
-            store = TransferStore(store_path)
+            db = SqliteDatabase(store_path)
+
+            def find() -> Transfer | None:
+                with db.reading() as uow:
+                    return uow.transfers.find_by_message("ARCH", prepared.message_identifier)
 
             def push_and_check() -> Any:
                 sent = transfer_loop.send_transfer(
                     ctx, actor, prepared, connector, transferring_agency="SERVICE-A"
                 )
                 # the repository checks after answering (a background task): wait for them
-                while (
-                    found := store.find_by_message("ARCH", prepared.message_identifier)
-                ) is None or found.state.value in ("received", "checked"):
+                while (found := find()) is None or found.state.value in ("received", "checked"):
                     time.sleep(0.01)
                 return sent
 
             record = timed("push+checks", times, push_and_check)
             assert record.state.value == "sent", record
-            pending = review.pending(store, "ARCH")
+            pending = decisions.pending(db, "ARCH")
             if not pending or not pending[0].checks_passed:
-                found = store.find_by_message("ARCH", prepared.message_identifier)
-                sys.exit(f"repository did not take the transfer: {record} {found}")
+                sys.exit(f"repository did not take the transfer: {record} {find()}")
             timed(
                 "store twice",
                 times,
-                lambda: review.accept(
-                    store, offers, "ARCH", pending[0].id, review.Decision("bench", None)
-                ),
+                lambda: decisions.accept(db, offers, "ARCH", pending[0].id, Decision("bench")),
             )
             done = timed(
                 "poll",

@@ -16,15 +16,12 @@ from sqlalchemy import Engine
 
 from connectors.base import Connector
 from ged.adapters import formats
-from ged.adapters.blobstore.audit import AUDIT_PREFIX
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.adapters.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.extraction.results import MESSAGES
+from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.inbound.reader import InboundReaders
 from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
@@ -35,9 +32,6 @@ from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
 from ged.config import Settings
 from ged.domain.accounts import SessionPolicy
-from ged.domain.errors import InvalidError, Issue
-from ged.private_files import open_private, tighten_folder
-from ged.secret_options import read_secret
 from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.inbound.settings import InboundSettings
@@ -46,9 +40,7 @@ from ged.services.oidc import OidcClient
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
-    BlobStore,
     FormatIdentifier,
-    Leftover,
     LocalCopy,
     PageRenderer,
     PasswordHasher,
@@ -56,11 +48,17 @@ from ged.services.ports import (
     RenderedPage,
     Scratch,
     SignatureVerifier,
-    TempSweep,
     TextExtractor,
     TrustAnchors,
 )
 from ged.services.transfer_setup import TransferSetup
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
+from kernel.blobstore.s3 import S3BlobStore
+from kernel.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
+from kernel.errors import InvalidError, Issue
+from kernel.private_files import open_private, tighten_folder
+from kernel.secret_options import read_secret
 
 REPLICA: Final = "replica"
 

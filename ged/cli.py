@@ -1,8 +1,8 @@
 """The ``gedsae`` command line. Works from any directory: the instance is ``GEDSAE_HOME``.
 
-Exit codes: 0 success; 1 invalid input (and ``seda validate``: invalid); 2 usage error;
-3 not found; 4 conflict; 5 unavailable (database, storage; retry later); 6 authentication or
-permission refused; 70 internal error. Errors are printed as « code: message ».
+Exit codes (``kernel.cli``): 0 success; 1 invalid input (and ``seda validate``: invalid); 2 usage
+error; 3 not found; 4 conflict; 5 unavailable (database, storage; retry later); 6 authentication
+or permission refused; 70 internal error. Errors are printed as « code: message ».
 """
 
 from __future__ import annotations
@@ -11,25 +11,13 @@ import importlib
 import json
 import sys
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
 from ged.config import Settings, load_settings
 from ged.domain.access import Principal
-from ged.domain.errors import (
-    AuthenticationError,
-    ConflictError,
-    ForbiddenError,
-    GedError,
-    InvalidError,
-    NotFoundError,
-    RateLimitedError,
-    UnavailableError,
-)
 from ged.domain.inbound import Profile
 from ged.domain.model import Role, Service
 from ged.domain.search import SearchQuery
@@ -37,40 +25,14 @@ from ged.services import admin, documents, importer
 from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
+from kernel.cli import expiry_option, fail, run
+from kernel.errors import (
+    GedsaeError,
+    NotFoundError,
+)
 
 T = TypeVar("T")
 ADMIN_NAME = "admin"
-
-
-def exit_code(exc: GedError) -> int:
-    families: list[tuple[type[GedError], int]] = [
-        (NotFoundError, 3),
-        (ConflictError, 4),
-        (UnavailableError, 5),
-        (AuthenticationError, 6),
-        (ForbiddenError, 6),
-        (RateLimitedError, 6),
-    ]
-    for family, code in families:
-        if isinstance(exc, family):
-            return code
-    return 1 if exc.status < 500 or exc.status == 507 else 70
-
-
-def fail(exc: GedError) -> NoReturn:
-    click.echo(f"{exc.code}: {exc.detail}", err=True)
-    if isinstance(exc, InvalidError):
-        for issue in exc.issues:
-            where = f" (ligne {issue.line})" if issue.line else ""
-            click.echo(f"  - {issue.code}{where} {issue.path or ''}: {issue.message}", err=True)
-    sys.exit(exit_code(exc))
-
-
-def run(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except GedError as exc:
-        fail(exc)
 
 
 class Env:
@@ -146,20 +108,14 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option(
-    "--with-sae",
-    is_flag=True,
-    help="Lance aussi le dépôt d'archives ($GEDSAE_HOME/sae) dans le même processus",
-)
 @pass_env
-def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
+def serve(env: Env, host: str | None, port: int | None) -> None:
     """Lance le serveur HTTP : l'interface web et l'API REST."""
-    import asyncio
     import os
 
     import uvicorn
 
-    from ged.adapters.blobstore.audit import audit_blobs
+    from ged.adapters.fixity.audit import audit_blobs
     from ged.api.app import create_app
     from ged.bootstrap import build_inbound_setup, build_transfer_setup
     from ged.web.app import install
@@ -179,28 +135,7 @@ def serve(env: Env, host: str | None, port: int | None, with_sae: bool) -> None:
         inbound=inbound,
     )
     install(app, run(lambda: web_setup(env.settings)))  # public_url defaults to host and port
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(app, host=host or env.settings.host, port=port or env.settings.port)
-        )
-    ]
-    if with_sae:
-        from ged.cli_sae import repository_config
-        from sae.api import create_sae_app
-
-        sae_settings, sae_config = repository_config(None)
-        servers.append(
-            uvicorn.Server(
-                uvicorn.Config(
-                    create_sae_app(sae_config), host=sae_settings.host, port=sae_settings.port
-                )
-            )
-        )
-
-    async def serve_all() -> None:
-        await asyncio.gather(*(server.serve() for server in servers))
-
-    asyncio.run(serve_all())
+    uvicorn.run(app, host=host or env.settings.host, port=port or env.settings.port)
 
 
 @main.group()
@@ -267,17 +202,6 @@ def tokens_create(
 
     issued = run(create)
     click.echo(issued.token)
-
-
-def expiry_option(text: str | None) -> datetime | None:
-    """``--expires-at``: ISO 8601, UTC when no zone is given."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"date ISO 8601 attendue : {text}") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @tokens.command("list")
@@ -470,7 +394,7 @@ def get(
 ) -> None:
     """Écrit le contenu d'un document dans --out, vérifié contre ses empreintes (code 4 et
     rien d'écrit s'il est endommagé)."""
-    from ged.adapters.blobstore.fixity import verified_blocks
+    from ged.adapters.fixity.verified_download import verified_blocks
 
     ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
@@ -480,7 +404,7 @@ def get(
         with out.open("wb") as target:
             for block in blocks:
                 target.write(block)
-    except GedError as exc:
+    except GedsaeError as exc:
         if out.is_file():  # what was written of a damaged content goes (never /dev/null)
             out.unlink()
         fail(exc)
@@ -495,7 +419,7 @@ def audit(env: Env, no_repair: bool, as_json: bool) -> None:
     """Recalcule les empreintes de chaque contenu (stockage et réplique), répare depuis une copie
     vérifiée, signale les contenus absents, altérés ou non référencés (code 1 si une anomalie
     subsiste)."""
-    from ged.adapters.blobstore.audit import audit_blobs
+    from ged.adapters.fixity.audit import audit_blobs
 
     spool = env.settings.home / "spool"
     report = run(lambda: audit_blobs(env.context(), spool, repair=not no_repair))
@@ -518,17 +442,12 @@ def log() -> None:
 
 
 @log.command("verify")
-@click.option("--sae", "with_sae", is_flag=True, help="Vérifie aussi le journal du dépôt")
 @pass_env
-def log_verify(env: Env, with_sae: bool) -> None:
+def log_verify(env: Env) -> None:
     """Vérifie le chaînage du journal ; nomme la première entrée altérée (code 1)."""
     report = run(lambda: verify_log(env.context()))
     if report.first_break is None:
         click.echo(f"Journal intègre : {report.entries} entrées, tête {report.head}")
-        if with_sae:
-            from ged.cli_sae import verify_repository_log
-
-            sys.exit(0 if verify_repository_log(None) else 1)
         return
     bad = report.first_break
     click.echo(f"Journal altéré à l'entrée {bad.seq} ({bad.reason}) : {bad.message}", err=True)
@@ -553,7 +472,5 @@ LazyGroup.lazy.update(
 LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})
 # Signature verification (ged/cli_signatures.py).
 LazyGroup.lazy["signatures"] = "ged.cli_signatures:signatures_group"
-# The archival repository (ged/cli_sae.py).
-LazyGroup.lazy["sae"] = "ged.cli_sae:sae_group"
 # People's accounts for the web interface (ged/cli_users.py).
 LazyGroup.lazy["users"] = "ged.cli_users:users_group"

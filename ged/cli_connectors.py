@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from ged.cli import Env, pass_env, run
+from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_transfers import setup_for
 from ged.services.agreements import (
@@ -22,6 +22,7 @@ from ged.services.agreements import (
     ensure_fits,
 )
 from ged.services.transfer_setup import organisation_of
+from kernel.cli import run
 
 
 @click.group("connectors")

@@ -16,16 +16,17 @@ from typing import Any
 
 import click
 
-from ged.cli import Env, pass_env, run
+from ged.cli import Env, pass_env
 from ged.cli_lifecycle import DATE, actor_options, principal_for
 from ged.cli_views import dossier_lines, resolve_plan_node, resolve_service, service_labels
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.lifecycle import DossierEvent, Phase
 from ged.domain.model import Dossier, DossierStatus
-from ged.domain.paging import MAX_LIMIT, Page
 from ged.presentation import labels
 from ged.services import filing, lifecycle
+from kernel.cli import run
+from kernel.errors import InvalidError, Issue
+from kernel.paging import MAX_LIMIT, Page
 
 
 def _day(value: datetime | None) -> date | None:

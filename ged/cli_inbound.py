@@ -11,12 +11,13 @@ from pathlib import Path
 
 import click
 
-from ged.cli import Env, run, service_of
-from ged.domain.errors import GedError
+from ged.cli import Env, service_of
 from ged.domain.inbound import PROFILE_LABELS, Profile
 from ged.services import processing
 from ged.services.inbound.importing import import_inbound
 from ged.services.inbound.model import ImportRequest, ImportResult
+from kernel.cli import run
+from kernel.errors import GedsaeError
 
 
 def import_profile(
@@ -41,7 +42,7 @@ def import_profile(
         for doc, _ in result.documents:
             try:
                 processing.process(ctx, doc.id, 1)
-            except GedError as exc:  # filed and kept: `gedsae serve` takes it up again
+            except GedsaeError as exc:  # filed and kept: `gedsae serve` takes it up again
                 click.echo(f"identification/extraction reportée ({exc.code}) : {doc.id}", err=True)
 
 

@@ -12,10 +12,11 @@ import sys
 
 import click
 
-from ged.cli import ADMIN_NAME, Env, pass_env, run
+from ged.cli import ADMIN_NAME, Env, pass_env
 from ged.config import Settings
 from ged.domain.model import Role
 from ged.services import admin
+from kernel.cli import run
 
 
 @click.command()

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ged.cli import ADMIN_NAME, Env, pass_env, run
+from ged.cli import ADMIN_NAME, Env, pass_env
 from ged.domain.access import Principal
 from ged.domain.lifecycle import BindingTarget, ProposalStatus
-from ged.domain.retention import RetentionRule, RuleCategory
+from ged.domain.retention import RetentionRule
 from ged.presentation import labels
 from ged.services import eliminations, holds, lifecycle, rules
 from ged.services.elimination_slip import (
@@ -28,6 +28,8 @@ from ged.services.elimination_slip import (
     elimination_slip,
 )
 from ged.services.rules import RulesFormat
+from kernel.cli import run
+from kernel.retention import RuleCategory
 from seda.versions import SedaVersion
 
 F = TypeVar("F", bound=Callable[..., Any])

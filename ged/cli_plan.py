@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import click
 
-from ged.cli import Env, pass_env, run
+from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_views import resolve_plan_node
 from ged.domain.model import PlanNode
 from ged.services import filing
+from kernel.cli import run
 
 
 @click.group("plan", invoke_without_command=True)

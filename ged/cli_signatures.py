@@ -8,10 +8,11 @@ import sys
 
 import click
 
-from ged.cli import ADMIN_NAME, Env, pass_env, run
-from ged.domain.errors import InvalidError, Issue
+from ged.cli import ADMIN_NAME, Env, pass_env
 from ged.domain.signatures import SignatureReport
 from ged.services.signatures import reverify
+from kernel.cli import run
+from kernel.errors import InvalidError, Issue
 
 LABELS = {
     "valid": "valide",

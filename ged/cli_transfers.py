@@ -14,16 +14,17 @@ from pathlib import Path
 
 import click
 
-from ged.cli import Env, fail, pass_env, run
+from ged.cli import Env, pass_env
 from ged.cli_lifecycle import SEDA_VERSION, actor_options, principal_for
 from ged.domain.access import Principal
-from ged.domain.errors import GedError
 from ged.presentation import labels
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_due import LeftBehind
 from ged.services.transfer_runner import NothingToTransfer
 from ged.services.transfer_setup import TransferSetup
+from kernel.cli import fail, run
+from kernel.errors import GedsaeError
 
 
 def setup_for(env: Env) -> TransferSetup:
@@ -129,7 +130,7 @@ def _start_due(
         click.echo("Aucun versement : aucun dossier échu ne peut partir.")
         _echo_left(left)
         sys.exit(LEFT_BEHIND)
-    except GedError as exc:
+    except GedsaeError as exc:
         fail(exc)
 
 

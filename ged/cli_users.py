@@ -13,11 +13,12 @@ from pathlib import Path
 
 import click
 
-from ged.cli import Env, pass_env, run
+from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.domain.model import Role
 from ged.presentation.labels import ROLES, label
 from ged.services import accounts
+from kernel.cli import run
 
 PERSON_ROLES = [r.value for r in Role if r is not Role.APPLICATION]
 

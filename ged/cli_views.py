@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 from ged.cli import Env
 from ged.domain.access import Principal
-from ged.domain.errors import NotFoundError
 from ged.domain.lifecycle import DossierEvent
 from ged.domain.model import Service
 from ged.presentation import labels
 from ged.services.filing import FiledDocument
 from ged.services.lifecycle import DossierLifecycle, RuleView
+from kernel.errors import NotFoundError
 
 
 def resolve_service(env: Env, actor: Principal, name: str) -> Service:

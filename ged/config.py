@@ -3,7 +3,7 @@
 Values come from ``$GEDSAE_HOME/config.toml``, then from ``GEDSAE_*`` environment variables,
 which win. Secrets can be given as ``*_file`` paths so they never appear in the environment; in
 ``config.toml`` they are never written in clear (``SECRETS``: ``NAME_file`` or ``NAME_env`` only,
-``ged.secret_options``). A key ``config.toml`` does not know — top level, ``[replica]``,
+``kernel.secret_options``). A key ``config.toml`` does not know — top level, ``[replica]``,
 ``[connectors.NAME]`` or ``[agreements.NAME]`` — is refused with its line and the closest known
 key (``ged.config_keys``), as is a file TOML cannot read: nothing runs on a configuration that
 says something else than the operator meant.
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ged.config_keys import NamedTables, Schema, check_keys
-from ged.domain.errors import InvalidError, Issue
-from ged.secret_options import read_secret
+from kernel.errors import InvalidError, Issue
+from kernel.secret_options import read_secret
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from ged.domain.errors import InvalidError, Issue
+from kernel.errors import InvalidError, Issue
 
 Schema: TypeAlias = Mapping[str, "Spec"]
 KeyPath: TypeAlias = tuple[str, ...]

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import anyio.from_thread
 from starlette.requests import ClientDisconnect, Request
 
-from ged.domain.errors import BadRequestError, Issue
-from ged.services.ports import ContentTooLarge, IncompleteContent
+from kernel.blobstore.ports import ContentTooLarge, IncompleteContent
+from kernel.errors import BadRequestError, Issue
 
 BLOCK = 1 << 20
 

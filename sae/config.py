@@ -1,7 +1,9 @@
 """The repository's configuration: one home directory, ``sae.toml`` and ``tokens.json``.
 
+Read only by the repository (``gedsae-sae``); ``sae.bootstrap`` wires what it names.
+
 The home is ``GEDSAE_SAE_HOME``, or ``$GEDSAE_HOME/sae`` when the repository runs beside a GED.
-``gedsae sae init`` writes a ``sae.toml`` for the embedded default: two filesystem storage
+``gedsae-sae init`` writes a ``sae.toml`` for the embedded default: two filesystem storage
 offers under the home, the official SEDA schemas installed under ``schemas/``, and a
 self-signed key for sealing the repository's log. A deployment edits it::
 
@@ -35,7 +37,7 @@ self-signed key for sealing the repository's log. A deployment edits it::
     profile = "profiles/deliberations.rng"   # RELAX NG the manifest must satisfy
     profile_identifier = "PR-DELIB"          # the ArchivalProfile it must declare
 
-Tokens are stored as their SHA-256 only (``tokens.json``, see ``sae.tokens``); ``gedsae sae
+Tokens are stored as their SHA-256 only (``tokens.json``, see ``sae.tokens``); ``gedsae-sae
 token create`` prints a new token once. Relative paths are relative to the home.
 """
 
@@ -49,28 +51,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.domain.errors import InvalidError
-from ged.secret_options import read_secret
-from ged.services.ports import BlobStore
-from sae.api import SaeConfig
-from sae.checkpoints import Sealing
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
-from sae.referential import Referential
-from sae.signing import SigningError, load_certificates, load_signing_identity
-from sae.tokens import TOKENS, HashedTokens
-from seda.versions import SedaVersion
+from kernel.errors import InvalidError
 
 CONFIG = "sae.toml"
 
 
-class SaeMisconfigured(ValueError):
+class SaeMisconfigured(InvalidError):
     """sae.toml or tokens.json cannot be used; the message names the option."""
+
+    code = "sae_misconfigured"
+    title = "Configuration du dépôt inutilisable"
 
 
 def sae_home() -> Path:
@@ -108,7 +98,7 @@ def load_settings(home: Path | None = None) -> SaeSettings:
     root = (home or sae_home()).resolve()
     path = root / CONFIG
     if not path.exists():
-        raise SaeMisconfigured(f"{path} absent : lancez « gedsae sae init »")
+        raise SaeMisconfigured(f"{path} absent : lancez « gedsae-sae init »")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     organisation = data.get("organisation")
     if not isinstance(organisation, str) or not organisation:
@@ -120,8 +110,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         host=str(data.get("host", "127.0.0.1")),
         port=int(data.get("port", 8100)),
         max_package_bytes=int(data.get("max_package_bytes", 4 * 1024**3)),
-        schema_dir=_path(root, data.get("schema_dir", "schemas")),
-        trust_anchors=_path(root, anchors) if anchors else None,
+        schema_dir=home_path(root, data.get("schema_dir", "schemas")),
+        trust_anchors=home_path(root, anchors) if anchors else None,
         offers=_tables(data, "offers", path),
         agreements=_tables(data, "agreements", path),
         referentials=_tables(data, "referentials", path),
@@ -129,7 +119,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
     )
 
 
-def _path(root: Path, value: object) -> Path:
+def home_path(root: Path, value: object) -> Path:
+    """A path of sae.toml: relative ones are relative to the home."""
     return (root / Path(str(value)).expanduser()).resolve()
 
 
@@ -138,117 +129,6 @@ def _tables(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Mappi
     if not isinstance(tables, dict) or not all(isinstance(v, dict) for v in tables.values()):
         raise SaeMisconfigured(f"{path} : tables [{key}.NOM] attendues")
     return tables
-
-
-def build_offers(settings: SaeSettings) -> StorageOffers:
-    if len(settings.offers) < 1:
-        raise SaeMisconfigured("au moins une offre de stockage [offers.NOM] est requise")
-    offers = [_offer(settings, name, table) for name, table in settings.offers.items()]
-    (settings.home / "spool").mkdir(parents=True, exist_ok=True)
-    return StorageOffers(
-        offers,
-        SqliteDigestRegistry(settings.home / "digests.sqlite"),
-        spool_dir=settings.home / "spool",
-    )
-
-
-def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobStore:
-    kind = table.get("kind")
-    if kind == "filesystem":
-        return FilesystemBlobStore(_path(settings.home, table.get("root", name)), name=name)
-    if kind == "s3":
-        return S3BlobStore(
-            str(table["bucket"]),
-            endpoint_url=table.get("endpoint_url"),
-            region=table.get("region"),
-            access_key_id=_secret(table, "access_key", name),
-            secret_access_key=_secret(table, "secret_key", name),
-            prefix=str(table.get("prefix", "")),
-            name=name,
-            spool_dir=settings.home / "spool",
-        )
-    raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")
-
-
-def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
-    try:
-        return read_secret(table, key, f"offre {offer}")
-    except InvalidError as exc:
-        raise SaeMisconfigured(exc.detail) from exc
-
-
-def build_agreements(settings: SaeSettings) -> dict[str, ArchivalAgreement]:
-    agreements = {}
-    for name, table in settings.agreements.items():
-        versions = table.get("seda_versions", [v.value for v in SedaVersion])
-        agencies = table.get("transferring_agencies", [])
-        if not isinstance(agencies, list) or not isinstance(versions, list):
-            raise SaeMisconfigured(f"accord {name} : listes attendues")
-        try:
-            parsed = frozenset(SedaVersion(str(v)) for v in versions)
-        except ValueError as exc:
-            raise SaeMisconfigured(f"accord {name} : version SEDA inconnue ({exc})") from exc
-        profile = table.get("profile")
-        agreements[name] = ArchivalAgreement(
-            str(table.get("organisation", settings.organisation)),
-            frozenset(str(a) for a in agencies),
-            parsed,
-            signature_required=bool(table.get("signature_required", False)),
-            profile=_path(settings.home, profile) if profile else None,
-            profile_identifier=table.get("profile_identifier"),
-        )
-    return agreements
-
-
-def load_trust_anchors(settings: SaeSettings) -> tuple[x509.Certificate, ...]:
-    if settings.trust_anchors is None:
-        return ()
-    try:
-        return tuple(load_certificates(settings.trust_anchors))
-    except SigningError as exc:
-        raise SaeMisconfigured(f"trust_anchors : {exc}") from exc
-
-
-def build_referentials(settings: SaeSettings) -> dict[str, Referential]:
-    """``[referentials.ORG]`` with ``agencies`` and/or ``rules`` (Vitam CSV files)."""
-    found = {}
-    for organisation, table in settings.referentials.items():
-        agencies, rules = table.get("agencies"), table.get("rules")
-        found[organisation] = Referential.load(
-            agencies=_path(settings.home, agencies) if agencies else None,
-            rules=_path(settings.home, rules) if rules else None,
-        )
-    return found
-
-
-def build_config(settings: SaeSettings) -> SaeConfig:
-    ingest = IngestSettings(
-        quarantine_dir=settings.home / "quarantine",
-        schema_dir=settings.schema_dir,
-        agreements=build_agreements(settings),
-        max_package_bytes=settings.max_package_bytes,
-        trust_anchors=load_trust_anchors(settings),
-        referentials=build_referentials(settings),
-    )
-    return SaeConfig(
-        data_dir=settings.home,
-        settings=ingest,
-        tokens=HashedTokens(settings.home / TOKENS),
-        offers=build_offers(settings),
-        sealing=build_sealing(settings),
-        seal_interval_s=settings.seal_interval_s,
-    )
-
-
-def build_sealing(settings: SaeSettings) -> Sealing | None:
-    """The repository's own key seals its log (made by ``gedsae sae init``); none: no seals."""
-    if not settings.signing_key.exists():
-        return None
-    try:
-        identity = load_signing_identity(settings.signing_key, settings.signing_certificate)
-    except SigningError as exc:
-        raise SaeMisconfigured(f"clé de scellement : {exc}") from exc
-    return Sealing(identity)
 
 
 def write_default_config(home: Path, organisation: str, port: int = 8100) -> Path:

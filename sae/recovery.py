@@ -1,18 +1,19 @@
 """Recovery of the repository after a crash (OAIS Ingest and Archival Storage, ISO 14721 §4.1.1).
 
 Each step of a transfer writes its state before and after it, so a process killed at any moment
-leaves a store that says what was under way. ``recover`` runs at startup, before the first
+leaves a database that says what was under way. ``recover`` runs at startup, before the first
 request, and only in a process that is alone on the data directory (``StartupLock``), so it
 never undoes the work of a live process:
 
 1. Quarantine files that no unfinished transfer references are deleted: a kill during an upload
    leaves a file before its transfer is recorded, a kill just after a decision leaves the file
-   the decision was about to delete. Only files named as ``sae.ingest.quarantine`` names them.
-2. ``checked`` (killed between the two updates of ``record_checks``) moves on to
+   the decision was about to delete. Only files named as ``sae.ingest.receive.quarantine`` names
+   them.
+2. ``checked`` (killed between the two units of work of ``run_checks``) moves on to
    ``awaiting_review``: its issues are recorded already.
 3. ``accepting`` (killed while the archive was written) goes back to ``awaiting_review``, and the
    archivist decides again. Rolling back is the safe option, completing is not possible: the
-   archivist's name and comment reach the store only with the decision. The archive exists only
+   archivist's name and comment reach the database only with the decision. The archive exists only
    through the decision's transaction (state, archived objects, catalogue, log entry), so a rolled
    back transfer has no partial archive, and accepting it again makes exactly one archive for its
    MessageIdentifier. Of the transfer's files already written to the offers, the ones the digest
@@ -23,10 +24,10 @@ never undoes the work of a live process:
    deleted from every offer (an offer that cannot be reached keeps its copy, which the audit
    reports as an orphan).
 4. ``received`` (killed before the checks ended) is checked again: every input of the checks is on
-   the stored transfer (``sae.ingest.run_checks``).
+   the stored transfer (``sae.ingest.checks.run_checks``).
 5. Temp files a killed process was writing to the offers (``<offer>/tmp/blob-*``: a batch of an
    acceptance) and to the spool are removed; only those of dead processes, as their names say
-   (``ged.adapters.blobstore.tempfiles``), whatever other process is alive.
+   (``kernel.blobstore.tempfiles``), whatever other process is alive.
 
 Startup waits for recovery; re-checking hashes every file of the interrupted packages.
 """
@@ -42,11 +43,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from ged.domain.errors import GedError
-from ged.services.ports import Leftover, StorageUnavailable
-from sae.ingest import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings, run_checks
-from sae.offers import StorageOffers
-from sae.store import Transfer, TransferState, TransferStore
+from kernel.blobstore.ports import Leftover, StorageUnavailable
+from kernel.errors import GedsaeError
+from sae.ingest.checks import run_checks
+from sae.ingest.settings import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings
+from sae.model import Transfer, TransferState
+from sae.ports import Database
+from sae.storage.offers import StorageOffers
 from seda.digests import hash_chunks
 from seda.errors import SedaError
 from seda.package import open_package
@@ -74,34 +77,41 @@ class RecoveryReport:
     removed_temp_files: list[tuple[str, Leftover]] = field(default_factory=list)  # (offer, file)
 
 
-def recover(
-    store: TransferStore, settings: IngestSettings, offers: StorageOffers
-) -> RecoveryReport:
+def recover(db: Database, settings: IngestSettings, offers: StorageOffers) -> RecoveryReport:
     """Bring every transfer an interrupted process left half-way to a state one can act on.
 
-    Call it only when no other process works on the same store (see ``StartupLock``)."""
+    Call it only when no other process works on the same database (see ``StartupLock``)."""
     report = RecoveryReport()
-    _remove_orphan_files(store, settings, report)
-    for transfer in store.every_in_state(TransferState.CHECKED):
-        store.claim(transfer.id, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
+    _remove_orphan_files(db, settings, report)
+    for transfer in _every_in_state(db, TransferState.CHECKED):
+        _move(db, transfer, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
         report.moved_to_review.append(transfer.id)
-    for transfer in store.every_in_state(TransferState.ACCEPTING):
-        _roll_back(store, offers, transfer, report)
-    for transfer in store.every_in_state(TransferState.RECEIVED):
-        _recheck(store, settings, transfer, report)
+    for transfer in _every_in_state(db, TransferState.ACCEPTING):
+        _roll_back(db, offers, transfer, report)
+    for transfer in _every_in_state(db, TransferState.RECEIVED):
+        _recheck(db, settings, transfer, report)
     _remove_temp_files(offers, report)
     if report != RecoveryReport():
         log.warning("recovery after an interrupted run: %s", report)
     return report
 
 
-def _remove_orphan_files(
-    store: TransferStore, settings: IngestSettings, report: RecoveryReport
-) -> None:
+def _every_in_state(db: Database, state: TransferState) -> list[Transfer]:
+    with db.reading() as uow:
+        return uow.transfers.every_in_state(state)
+
+
+def _move(db: Database, transfer: Transfer, before: TransferState, after: TransferState) -> None:
+    with db.unit_of_work() as uow:
+        uow.transfers.move(transfer.id, before, after)
+        uow.commit()
+
+
+def _remove_orphan_files(db: Database, settings: IngestSettings, report: RecoveryReport) -> None:
     needed = {
         transfer.quarantine_path.resolve()
         for state in UNFINISHED
-        for transfer in store.every_in_state(state)
+        for transfer in _every_in_state(db, state)
     }
     pattern = f"{QUARANTINE_PREFIX}*{QUARANTINE_SUFFIX}"
     for path in sorted(settings.quarantine_dir.glob(pattern)):
@@ -111,7 +121,7 @@ def _remove_orphan_files(
 
 
 def _roll_back(
-    store: TransferStore, offers: StorageOffers, transfer: Transfer, report: RecoveryReport
+    db: Database, offers: StorageOffers, transfer: Transfer, report: RecoveryReport
 ) -> None:
     # Copies first: a kill during recovery leaves the transfer accepting, recovered next time.
     for sha256 in _unregistered_files(offers, transfer, report):
@@ -122,7 +132,7 @@ def _roll_back(
                     report.removed_copies.append((offer.name, sha256))
             except (StorageUnavailable, OSError):
                 log.warning("offer %s unreachable: copy %s kept", offer.name, sha256)
-    store.claim(transfer.id, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+    _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
     report.rolled_back.append(transfer.id)
 
 
@@ -149,11 +159,11 @@ def _remove_temp_files(offers: StorageOffers, report: RecoveryReport) -> None:
 
 
 def _recheck(
-    store: TransferStore, settings: IngestSettings, transfer: Transfer, report: RecoveryReport
+    db: Database, settings: IngestSettings, transfer: Transfer, report: RecoveryReport
 ) -> None:
     try:
-        run_checks(store, settings, transfer)
-    except (GedError, OSError) as exc:
+        run_checks(db, settings, transfer)
+    except (GedsaeError, OSError) as exc:
         # Left received: the next start tries again; the other transfers are still recovered.
         log.exception("checks of transfer %s failed again", transfer.id)
         report.failed.append((transfer.id, str(exc)))
@@ -203,7 +213,7 @@ def _try_lock(handle: BinaryIO, operation: int) -> bool:
 
 
 def lifespan(
-    data_dir: Path, store: TransferStore, settings: IngestSettings, offers: StorageOffers
+    data_dir: Path, db: Database, settings: IngestSettings, offers: StorageOffers
 ) -> Callable[[object], AbstractAsyncContextManager[None]]:
     """The application's lifespan: recover (when alone) before serving, stay marked alive."""
 
@@ -211,7 +221,7 @@ def lifespan(
     async def run(_app: object) -> AsyncIterator[None]:
         lock = StartupLock(data_dir)
         try:
-            await asyncio.to_thread(lock.start, lambda: recover(store, settings, offers))
+            await asyncio.to_thread(lock.start, lambda: recover(db, settings, offers))
             yield
         finally:
             lock.close()

@@ -4,7 +4,7 @@ Only each token's SHA-256 is kept, with who holds it (organisation, role, name),
 made, an optional expiry and a revocation mark; a token's identifier is the first 16 hex digits
 of its digest (it reveals nothing of a 256-bit token). ``HashedTokens`` reads the file again
 whenever it changes (inode, size or modification time), so a token revoked by
-``gedsae sae token revoke`` is refused by a running repository from the very next request on.
+``gedsae-sae token revoke`` is refused by a running repository from the very next request on.
 Writers take an exclusive lock and replace the file atomically; it is created 0600.
 """
 
@@ -21,11 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ged.domain.errors import ConflictError, InvalidError, NotFoundError
-from sae.api import Principal
+from kernel.errors import ConflictError, InvalidError, NotFoundError
+from sae.model import ROLES, Principal
 
 TOKENS = "tokens.json"
-ROLES = ("transferring", "archivist")
 Entries = dict[str, dict[str, Any]]
 
 

@@ -1,4 +1,4 @@
-"""The instance's signing key for SIPs (issue 5 item 2), on top of ``sae.signing``.
+"""The instance's signing key for SIPs (CAdES, ETSI EN 319 122-1), on top of ``kernel.signing``.
 
 ``gedsae init`` makes a self-signed ECDSA P-256 pair under ``$GEDSAE_HOME/signing`` for the
 embedded default (private key readable by its owner only); a real key and its chain are
@@ -9,7 +9,6 @@ RFC 3161 time-stamp token over its signature value.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,15 +16,13 @@ import httpx
 
 from ged.config import Settings
 from ged.services.transfer_setup import PackageSigner
-from sae.signing import (
+from kernel.signing import (
     SigningIdentity,
-    generate_self_signed,
     load_signing_identity,
     sign_digest,
     timestamp_signature,
+    write_self_signed,
 )
-
-SELF_SIGNED_DAYS = 3 * 365
 
 
 def ensure_signing_key(settings: Settings, organisation: str) -> Path | None:
@@ -36,16 +33,6 @@ def ensure_signing_key(settings: Settings, organisation: str) -> Path | None:
         return None
     write_self_signed(key, certificate, f"gedsae {organisation}", organisation)
     return certificate
-
-
-def write_self_signed(key: Path, certificate: Path, common_name: str, organisation: str) -> None:
-    """A new self-signed pair; the private key is created readable by its owner only."""
-    key.parent.mkdir(parents=True, exist_ok=True)
-    key_pem, certificate_pem = generate_self_signed(common_name, organisation, SELF_SIGNED_DAYS)
-    descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key_pem)
-    certificate.write_bytes(certificate_pem)
 
 
 def load_signer(

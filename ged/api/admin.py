@@ -16,9 +16,9 @@ from ged.api.schemas import (
     StoredTokenOut,
     TokenOut,
 )
-from ged.domain.errors import ForbiddenError
 from ged.domain.model import Role
 from ged.services import admin
+from kernel.errors import ForbiddenError
 
 router = APIRouter(tags=["administration"])
 

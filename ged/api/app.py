@@ -10,20 +10,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ged import __version__, problems
+from ged import __version__
 from ged.api import admin, documents, filing, search, users
 from ged.api import inbound as inbound_api
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
-from ged.http_hardening import hardened_app
 from ged.services.context import Context
 from ged.services.inbound.setup import InboundSetup
 from ged.services.processing import process_pending
 from ged.services.transfer_runner import run_all
 from ged.services.transfer_setup import TransferSetup
+from kernel import problems
+from kernel.http_hardening import hardened_app
 
 log = logging.getLogger("gedsae.api")
-# One pass of the fixity audit (``ged.adapters.blobstore.audit``), stopped early when the event
+# One pass of the fixity audit (``ged.adapters.fixity.audit``), stopped early when the event
 # is set; says whether nothing was left for an operator.
 Audit = Callable[[threading.Event], bool]
 
@@ -79,7 +80,7 @@ def _audit_periodically(audit: Audit, interval: float, stop: threading.Event) ->
 
 def _sweep_temp_files(context: Context) -> None:
     """Temp files of processes killed mid-write (kill -9) are removed before serving; those of
-    live processes sharing the instance are left alone (``ged.adapters.blobstore.tempfiles``)."""
+    live processes sharing the instance are left alone (``kernel.blobstore.tempfiles``)."""
     try:
         removed = context.sweep_temp_files()
     except Exception:

@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ged.domain.access import Principal
-from ged.domain.errors import AuthenticationError
 from ged.services.admin import authenticate
 from ged.services.context import Context
+from kernel.errors import AuthenticationError
 
 
 def context(request: Request) -> Context:

@@ -18,19 +18,19 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ged.adapters.blobstore.fixity import verified_blocks
+from ged.adapters.fixity.verified_download import verified_blocks
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import Upload, run_once
 from ged.api.paging import Limit, Offset
 from ged.api.schemas import DocumentOut, MetadataIn, VersionOut
 from ged.api.streaming import BodyReader, declared_length
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Metadata
-from ged.domain.paging import MAX_LIMIT, Page
 from ged.http_streaming import content_disposition
 from ged.services import documents, processing
 from ged.services.context import Context
 from ged.services.document_view import view_document
+from kernel.errors import InvalidError, Issue
+from kernel.paging import MAX_LIMIT, Page
 
 router = APIRouter(tags=["documents"])
 

@@ -21,9 +21,9 @@ from ged.api.schemas import (
 )
 from ged.domain.lifecycle import Phase
 from ged.domain.model import DossierStatus
-from ged.domain.paging import Page
 from ged.services import filing
 from ged.services.lifecycle import dossier_lifecycle
+from kernel.paging import Page
 
 router = APIRouter(tags=["classement"])
 

@@ -22,7 +22,7 @@ from ged.api.streaming import BodyReader
 from ged.domain.access import Principal
 from ged.services import idempotency
 from ged.services.context import Context
-from ged.services.ports import ContentTooLarge
+from kernel.blobstore.ports import ContentTooLarge
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -19,13 +19,13 @@ from ged.api.deps import Caller, Ctx
 from ged.api.documents import filename_from
 from ged.api.schemas import DocumentOut
 from ged.api.streaming import BodyReader, declared_length
-from ged.domain.errors import UnavailableError
 from ged.domain.inbound import DeliberationLink, DocumentEvent, Profile
 from ged.services import processing
 from ged.services.inbound.importing import import_inbound
 from ged.services.inbound.model import ImportRequest, ImportResult
 from ged.services.inbound.replay import document_history, get_import
 from ged.services.inbound.setup import InboundSetup
+from kernel.errors import UnavailableError
 
 router = APIRouter(tags=["imports"])
 

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from ged.api.deps import Caller, Ctx
 from ged.api.paging import Limit, Offset
 from ged.api.schemas import DossierOut
-from ged.domain.errors import PayloadTooLargeError
 from ged.domain.lifecycle import (
     Binding,
     BindingTarget,
@@ -32,15 +31,18 @@ from ged.domain.lifecycle import (
     SortDecision,
     Tombstone,
 )
-from ged.domain.paging import MAX_LIMIT, Page
-from ged.domain.retention import RetentionRule, RuleCategory
-from ged.services import eliminations, holds, lifecycle, rules, rules_io
+from ged.domain.retention import RetentionRule
+from ged.services import eliminations, holds, lifecycle, rules
 from ged.services.elimination_slip import (
     authorization_request,
     destruction_notification,
     elimination_slip,
 )
 from ged.services.rules import RulesFormat
+from kernel.errors import PayloadTooLargeError
+from kernel.paging import MAX_LIMIT, Page
+from kernel.retention import RuleCategory
+from kernel.rules_referential import MAX_IMPORT_BYTES
 from seda.versions import SedaVersion
 
 router = APIRouter(tags=["cycle de vie"])
@@ -344,14 +346,14 @@ async def import_rules(
     """The file is the request body. All or nothing: a refused file answers 422 with every
     bad row (line, column, code, message)."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > rules_io.MAX_IMPORT_BYTES:
+    if length.isdigit() and int(length) > MAX_IMPORT_BYTES:
         raise PayloadTooLargeError("Fichier de règles trop volumineux")
     # Read one byte past the limit at most: the service refuses a longer file (chunked
     # uploads declare no length), and the rest is never held in memory.
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > rules_io.MAX_IMPORT_BYTES:
+        if len(body) > MAX_IMPORT_BYTES:
             break
     fmt: RulesFormat = format
     report = await run_in_threadpool(

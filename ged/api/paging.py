@@ -1,4 +1,4 @@
-"""Paging query parameters of the listing routes, bounded as ``ged.domain.paging`` says:
+"""Paging query parameters of the listing routes, bounded as ``kernel.paging`` says:
 outside the bounds FastAPI answers 422 ``invalid_request`` naming the parameter, before the
 route runs."""
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from ged.domain.paging import MAX_LIMIT, MAX_OFFSET
+from kernel.paging import MAX_LIMIT, MAX_OFFSET
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Lignes par page (1 à {MAX_LIMIT})")]
 Offset = Annotated[

@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from ged.api.deps import Caller, Ctx
 from ged.api.paging import Offset
 from ged.api.schemas import DocumentOut, LogVerifyOut, SearchHitOut, SearchOut
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Role
 from ged.domain.search import MAX_PAGE, SearchQuery, SortKey
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
+from kernel.errors import InvalidError, Issue
 
 router = APIRouter(tags=["recherche"])
 

@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
 from ged.api.paging import Offset
-from ged.domain.errors import PayloadTooLargeError, UnavailableError
-from ged.domain.paging import Page
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
 from ged.services.transfer_setup import TransferSetup
+from kernel.errors import PayloadTooLargeError, UnavailableError
+from kernel.paging import Page
 
 router = APIRouter(tags=["versements"])
 

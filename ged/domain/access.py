@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ged.domain.errors import ForbiddenError, NotFoundError
 from ged.domain.model import PrincipalKind, Role
+from kernel.errors import ForbiddenError, NotFoundError
 
 # Roles that read and file in every service of their organisation.
 ORGANISATION_WIDE = frozenset({Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN})

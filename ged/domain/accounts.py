@@ -25,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from ged.domain.errors import (
+from kernel.errors import (
     AuthenticationError,
     ConflictError,
     ForbiddenError,

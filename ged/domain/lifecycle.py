@@ -31,16 +31,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from ged.domain.errors import ConflictError, InvalidError, Issue
-from ged.domain.retention import (
-    FinalAction,
-    NoEndDate,
-    RetentionRule,
-    RuleCategory,
-    StartEvent,
-    StartEventKind,
-    deadline,
-)
+from ged.domain.retention import FinalAction, RetentionRule, StartEvent, StartEventKind
+from kernel.errors import ConflictError, InvalidError, Issue
+from kernel.retention import NoEndDate, RuleCategory, deadline
 
 
 class Phase(enum.StrEnum):

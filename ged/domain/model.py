@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ged.domain.errors import ConflictError, InvalidError, Issue
+from kernel.errors import ConflictError, InvalidError, Issue
 
 
 class Role(enum.StrEnum):

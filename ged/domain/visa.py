@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ged.domain.access import Principal, RoleGrant
-from ged.domain.errors import ForbiddenError
 from ged.domain.model import PrincipalKind, Role
+from kernel.errors import ForbiddenError
 
 
 class ApprovalRefused(ForbiddenError):

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ged.domain.retention import Duration
+from kernel.retention import Duration
 
 UNKNOWN = "inconnu"
 PARIS = ZoneInfo("Europe/Paris")

@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 
 from ged.domain.access import Principal
 from ged.domain.accounts import Account, LoginExists, login_issues, password_issues
-from ged.domain.errors import ConflictError, ForbiddenError, InvalidError, Issue, NotFoundError
 from ged.domain.model import PrincipalKind, Role
 from ged.services.admin import PrincipalExists
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
+from kernel.errors import ConflictError, ForbiddenError, InvalidError, Issue, NotFoundError
 
 
 class AccountNotFound(NotFoundError):

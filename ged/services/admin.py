@@ -13,16 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ged.domain.access import Principal, StoredToken
-from ged.domain.errors import (
-    AuthenticationError,
-    ConflictError,
-    InvalidError,
-    Issue,
-    NotFoundError,
-)
 from ged.domain.model import Organisation, PrincipalKind, Role, Service
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
+from kernel.errors import AuthenticationError, ConflictError, InvalidError, Issue, NotFoundError
 
 TOKEN_PREFIX = "gst_"  # noqa: S105 - a prefix, not a secret
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from connectors.base import PackageRules
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.model import Organisation
 from ged.services.context import Context
+from kernel.errors import InvalidError, Issue, NotFoundError
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
 

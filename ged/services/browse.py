@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ged.domain.access import FILERS, Principal
-from ged.domain.errors import NotFoundError
 from ged.domain.lifecycle import Phase, ProposalStatus
 from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Service, Version
-from ged.domain.paging import Page
 from ged.domain.search import SearchHit, SearchQuery, SortKey
 from ged.services.context import Context
 from ged.services.documents import get_document
@@ -22,6 +20,8 @@ from ged.services.eliminations import list_proposals
 from ged.services.filing import list_dossiers
 from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts
 from ged.services.search import search_documents
+from kernel.errors import NotFoundError
+from kernel.paging import Page
 
 DASHBOARD_ROWS = 10
 DOSSIER_DOCUMENTS = 500

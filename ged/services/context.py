@@ -14,19 +14,17 @@ from pathlib import Path
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
-    BlobStore,
     FormatIdentifier,
-    Leftover,
     LocalCopy,
     PageRenderer,
     PasswordHasher,
     Scratch,
     SignatureVerifier,
-    TempSweep,
     TextExtractor,
     TrustAnchors,
     UnitOfWork,
 )
+from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
 
 
 def _nothing_to_sweep() -> list[Leftover]:

@@ -16,20 +16,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.model import Damage, Document, ExtractionStatus, Metadata, Relation, Version
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
 from ged.services.fixity import record_damage
-from ged.services.ports import (
-    BlobNotFound,
-    Chunks,
-    ContentCorrupted,
-    ContentRef,
-    ExtractedText,
-    FormatFacts,
-    UnitOfWork,
-)
+from ged.services.ports import ContentCorrupted, ExtractedText, FormatFacts, UnitOfWork
+from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef
+from kernel.errors import InvalidError, Issue, NotFoundError
 
 MAX_FILENAME = 255
 OCTET_STREAM = "application/octet-stream"
@@ -266,7 +259,7 @@ def open_version(
     ctx: Context, actor: Principal, document_id: str, number: int | None
 ) -> tuple[Version, BinaryIO]:
     """The version and a stream of its stored bytes, which the caller re-hashes as it serves
-    them (``ged.adapters.blobstore.fixity.verified_blocks``). Content known to be damaged, or
+    them (``ged.adapters.fixity.verified_download.verified_blocks``). Content known to be damaged, or
     found missing now, is never served: ``ContentCorrupted`` (409)."""
     with ctx.uow() as uow:
         doc = load_document(uow, actor, document_id)

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, InvalidError, Issue
 from ged.domain.lifecycle import EliminationProposal, ItemStatus, ProposalItem, ProposalStatus
 from ged.domain.model import Service
 from ged.domain.retention import FinalAction
 from ged.services.context import Context
 from ged.services.eliminations import Proposal, get_proposal
 from ged.services.ports import UnitOfWork
+from kernel.errors import ConflictError, InvalidError, Issue
 from seda.destruction import (
     ArchiveDestructionNotification,
     AuthorizationControlAuthorityRequest,

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, NotFoundError
 from ged.domain.lifecycle import (
     EliminationProposal,
     ItemStatus,
@@ -40,7 +39,6 @@ from ged.domain.lifecycle import (
     with_phase,
 )
 from ged.domain.model import Dossier, Role
-from ged.domain.paging import Page
 from ged.domain.retention import FinalAction
 from ged.domain.visa import approval_refusal
 from ged.services.context import Context, new_id
@@ -54,6 +52,8 @@ from ged.services.lifecycle import (
     run_lifecycle,
 )
 from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
+from kernel.errors import ConflictError, NotFoundError
+from kernel.paging import Page
 
 log = logging.getLogger("gedsae.eliminations")
 

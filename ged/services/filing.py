@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, InvalidError, Issue, NotFoundError
 from ged.domain.lifecycle import Phase
 from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Version
-from ged.domain.paging import FIRST_PAGE, Page
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
+from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError
+from kernel.paging import FIRST_PAGE, Page
 
 
 class PlanCodeExists(ConflictError):

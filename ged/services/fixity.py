@@ -18,7 +18,7 @@ from typing import Protocol
 
 from ged.domain.model import Damage
 from ged.services.context import Context
-from ged.services.ports import ContentRef
+from kernel.blobstore.ports import ContentRef
 
 log = logging.getLogger("gedsae.fixity")
 

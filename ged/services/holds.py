@@ -16,12 +16,12 @@ from dataclasses import replace
 from datetime import date
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, NotFoundError
 from ged.domain.lifecycle import Hold, Phase, hold_end, require_reason
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
 from ged.services.lifecycle import RUNNERS, lock_for_action, refresh
 from ged.services.rules import MANAGERS, RuleNotFound
+from kernel.errors import ConflictError, NotFoundError
 
 
 class DossierEliminated(ConflictError):

@@ -15,8 +15,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ged.domain.errors import ConflictError, InvalidError, Issue
 from ged.services.context import Context
+from kernel.errors import ConflictError, InvalidError, Issue
 
 
 class IdempotencyInProgress(ConflictError):

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ged.domain.access import Principal
-from ged.domain.errors import NotFoundError
 from ged.domain.model import Document, Dossier, ExtractionStatus, Metadata, Version
-from ged.domain.oplog import LogSpec
 from ged.services.context import Context, new_id
 from ged.services.documents import OCTET_STREAM, build_version, index_fields, safe_filename
-from ged.services.ports import ContentRef, ExtractedText, FormatFacts, UnitOfWork
+from ged.services.ports import ExtractedText, FormatFacts, UnitOfWork
+from kernel.blobstore.ports import ContentRef
+from kernel.errors import NotFoundError
+from kernel.oplog import LogSpec
 
 BATCH = 500
 IDENTIFY_SLICE = 100  # Siegfried holds the GIL of whichever process runs it for a whole call

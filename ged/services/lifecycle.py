@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.lifecycle import (
     Assessment,
     Binding,
@@ -45,10 +44,12 @@ from ged.domain.lifecycle import (
     with_phase,
 )
 from ged.domain.model import Dossier, Role
-from ged.domain.retention import Deadline, RetentionRule, RuleCategory, deadline
+from ged.domain.retention import RetentionRule
 from ged.services.context import Context
 from ged.services.filing import load_dossier
 from ged.services.ports import UnitOfWork
+from kernel.errors import InvalidError, Issue, NotFoundError
+from kernel.retention import Deadline, RuleCategory, deadline
 
 RUNNERS = (Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
 BATCH = 500

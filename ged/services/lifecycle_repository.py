@@ -24,8 +24,9 @@ from ged.domain.lifecycle import (
     Tombstone,
 )
 from ged.domain.model import Dossier
-from ged.domain.paging import Page
-from ged.domain.retention import RetentionRule, RuleCategory
+from ged.domain.retention import RetentionRule
+from kernel.paging import Page
+from kernel.retention import RuleCategory
 
 
 class LifecycleRepository(Protocol):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from ged.domain.errors import AuthenticationError, UnavailableError
+from kernel.errors import AuthenticationError, UnavailableError
 
 
 class OidcFailed(AuthenticationError):

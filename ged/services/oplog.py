@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ged.domain.oplog import VerifyReport, verify_chain
 from ged.services.context import Context
+from kernel.oplog import VerifyReport, verify_chain
 
 
 def verify_log(ctx: Context) -> VerifyReport:

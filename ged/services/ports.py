@@ -1,6 +1,7 @@
 """Ports the services depend on; adapters in ``ged.adapters`` implement them.
 
-Exceptions are declared beside the interface they belong to.
+Exceptions are declared beside the interface they belong to. The blob store port is the
+kernel's (``kernel.blobstore.ports``), shared with the archival repository.
 """
 
 from __future__ import annotations
@@ -11,20 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ged.domain.errors import (
-    BadRequestError,
-    ConflictError,
-    InsufficientStorageError,
-    NotFoundError,
-    PayloadTooLargeError,
-    UnavailableError,
-)
 from ged.domain.model import Damage
-from ged.domain.oplog import LogEntry, LogSpec
-from ged.domain.paging import Page
 from ged.domain.signatures import SignatureCheck
+from kernel.errors import ConflictError
+from kernel.oplog import LogEntry, LogSpec
+from kernel.paging import Page
 
 if TYPE_CHECKING:
     from ged.services.access_repository import AccessRepository
@@ -35,39 +29,6 @@ if TYPE_CHECKING:
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
     from ged.services.signatures import SignatureRepository
-
-
-@dataclass(frozen=True)
-class ContentRef:
-    """What a stored blob is: its digests (lower-case hex) and its size in bytes."""
-
-    sha256: str
-    sha512: str
-    size: int
-
-
-class BlobNotFound(NotFoundError, FileNotFoundError):
-    code = "blob_not_found"
-    title = "Contenu introuvable dans le stockage"
-
-
-class ContentTooLarge(PayloadTooLargeError):
-    code = "content_too_large"
-
-
-class IncompleteContent(BadRequestError):
-    """The stream ended before the announced size (a truncated upload)."""
-
-    code = "incomplete_content"
-    title = "Contenu tronqué"
-
-
-class StorageFull(InsufficientStorageError):
-    code = "storage_full"
-
-
-class StorageUnavailable(UnavailableError):
-    code = "storage_unavailable"
 
 
 class ContentCorrupted(ConflictError):
@@ -89,62 +50,6 @@ class ContentCorrupted(ConflictError):
             sha256=sha256,
             damage=damage.value,
         )
-
-
-class DigestMismatch(UnavailableError):
-    """The storage holds bytes other than those written: never acknowledge such a write."""
-
-    code = "digest_mismatch"
-    title = "Empreinte du contenu stocké différente de celle calculée"
-
-
-Chunks = BinaryIO | Iterable[bytes]
-
-
-@dataclass(frozen=True)
-class Leftover:
-    """A temp file of a dead process, removed: where it was and how many bytes it held."""
-
-    path: Path
-    size: int
-
-
-# Removes the temp files of dead processes from every temporary area of the instance.
-TempSweep = Callable[[], list[Leftover]]
-
-
-class BlobBatch(Protocol):
-    """Blobs written in a batch become durable together when the batch context exits."""
-
-    def put(
-        self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
-    ) -> ContentRef: ...
-
-
-class BlobStore(Protocol):
-    """Content-addressed store: a blob's key is its SHA-256; identical content is stored once.
-
-    ``put`` hashes (SHA-256 and SHA-512) while writing, never holds the content whole in
-    memory, and returns only once the content is durable. It raises ``ContentTooLarge`` as soon
-    as ``max_size`` would be passed, ``IncompleteContent`` when ``expected_size`` is not reached,
-    ``StorageFull``/``StorageUnavailable`` on storage failures, and leaves no partial blob.
-    """
-
-    name: str
-
-    def put(
-        self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
-    ) -> ContentRef: ...
-
-    def batch(self) -> AbstractContextManager[BlobBatch]: ...
-
-    def open(self, sha256: str) -> BinaryIO: ...
-
-    def exists(self, sha256: str) -> bool: ...
-
-    def delete(self, sha256: str) -> None: ...
-
-    def iter_digests(self) -> Iterator[str]: ...
 
 
 # -- format identification and text extraction ---------------------------------------------

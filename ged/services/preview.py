@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ged.domain.access import Principal
-from ged.domain.errors import NotFoundError
 from ged.domain.model import ExtractionStatus, Version
 from ged.services.context import Context
 from ged.services.documents import load_document, open_version
 from ged.services.ports import PreviewUnavailable
+from kernel.errors import NotFoundError
 
 PDF = "application/pdf"
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

@@ -27,8 +27,9 @@ from ged.services.documents import (
     reindex,
     safe_filename,
 )
-from ged.services.ports import ContentRef, EmbeddedFile, ExtractedText, UnitOfWork
+from ged.services.ports import EmbeddedFile, ExtractedText, UnitOfWork
 from ged.services.signatures import verify_after_upload
+from kernel.blobstore.ports import ContentRef
 
 MAX_ATTACHMENT_DEPTH = 3
 MESSAGE = "message/rfc822"  # RFC 5322 messages: their attachments are filed as documents

@@ -21,7 +21,7 @@ from ged.domain.model import (
     Version,
 )
 from ged.domain.search import SearchPage, SearchQuery
-from ged.services.ports import ContentRef
+from kernel.blobstore.ports import ContentRef
 
 
 class SearchIndex(Protocol):

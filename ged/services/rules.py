@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from typing import BinaryIO, Literal, get_args
 
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.lifecycle import Binding, BindingTarget, check_binding
 from ged.domain.model import Role
-from ged.domain.paging import Page
-from ged.domain.retention import RetentionRule, RuleCategory, revise
+from ged.domain.retention import RetentionRule, revise
 from ged.services import rules_io
 from ged.services.context import Context
 from ged.services.filing import load_dossier
 from ged.services.ports import UnitOfWork
+from kernel.errors import InvalidError, Issue, NotFoundError
+from kernel.paging import Page
+from kernel.retention import RuleCategory
 
 RulesFormat = Literal["vitam", "csv", "xlsx", "ods"]
 FORMATS: tuple[str, ...] = get_args(RulesFormat)
@@ -77,7 +78,7 @@ def _check_format(format: str) -> None:
 
 def _parse(source: BinaryIO, format: RulesFormat, in_use: set[str]) -> list[RetentionRule]:
     if format == "vitam":
-        return rules_io.parse_vitam_csv(source, in_use=in_use)
+        return rules_io.read_vitam_rules(source, in_use=in_use)
     return rules_io.parse_tableau(source, format, in_use=in_use)
 
 

@@ -1,13 +1,10 @@
 """Import and export of retention rules: Vitam's rules referential (CSV) and French tableaux de
 gestion (CSV, XLSX, ODS).
 
-Vitam format: the six columns RuleId, RuleType, RuleValue, RuleDescription, RuleDuration,
-RuleMeasurement, UTF-8, comma-separated, as checked by Vitam's ``RulesManagerFileImpl``: RuleType
-is one of the seven SEDA names exactly (case counts), RuleMeasurement is YEAR/MONTH/DAY (any
-case), RuleDuration a non-negative integer or 'unlimited' (any case), at most 999 years, and a
-HoldRule may leave both duration and unit empty. Vitam's referential has no start event, final
-action or legal reference, so exporting to it keeps RuleValue (label) and RuleDescription (notes)
-only.
+Vitam format: the six-column CSV read by ``kernel.rules_referential`` (the reader the archival
+repository shares), each row becoming a ``RetentionRule``. Vitam's referential has no start
+event, final action or legal reference, so exporting to it keeps RuleValue (label) and
+RuleDescription (notes) only.
 
 Tableau de gestion: one row per document type with code, intitulé, DUA, point de départ, sort
 final (C/D/T), délai de communicabilité, référence, observations; headers are matched without
@@ -29,211 +26,60 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal, TextIO, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import xlsxwriter  # type: ignore[import-untyped]
 
-from ged.domain.errors import InvalidError, Issue
-from ged.domain.retention import (
-    Duration,
-    FinalAction,
-    InvalidDuration,
-    RetentionRule,
-    RuleCategory,
-    StartEvent,
-)
+from ged.domain.retention import FinalAction, RetentionRule, StartEvent
 from ged.services.spreadsheets import SpreadsheetFormat, SpreadsheetRefused, read_first_sheet
+from kernel.errors import Issue
+from kernel.retention import Duration, InvalidDuration, RuleCategory
+from kernel.rules_referential import (
+    VITAM_COLUMNS,
+    Rows,
+    RulesFileRefused,
+    RulesReport,
+    check_duplicate,
+    check_in_use,
+    csv_records,
+    decode_text,
+    parse_vitam_csv,
+    read_limited,
+)
 
 TableFormat = Literal["csv", "xlsx", "ods"]
 Source = str | os.PathLike[str] | BinaryIO | TextIO
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-VITAM_COLUMNS = (
-    "RuleId",
-    "RuleType",
-    "RuleValue",
-    "RuleDescription",
-    "RuleDuration",
-    "RuleMeasurement",
-)
 ACCESS_SUFFIX = "-ACC"
-Rows = list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
-
-
-class RulesFileRefused(InvalidError):
-    """A rules file was refused as a whole; ``issues`` lists every problem found."""
-
-    code = "rules_file_refused"
-
-
-@dataclass
-class _Report:
-    issues: list[Issue] = field(default_factory=list)
-
-    def add(
-        self, code: str, message: str, line: int | None = None, path: str | None = None
-    ) -> None:
-        self.issues.append(Issue(code=code, message=message, line=line, path=path))
-
-    def raise_if_any(self, what: str) -> None:
-        if self.issues:
-            count = len(self.issues)
-            raise RulesFileRefused(f"{what} refusé : {count} problème(s)", issues=self.issues)
-
-
-# --- reading bytes and text -------------------------------------------------------------------
-
-
-def _read_all(stream: BinaryIO | TextIO) -> bytes | str:
-    data = stream.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        message = f"Fichier trop volumineux (plus de {MAX_IMPORT_BYTES} octets)"
-        raise RulesFileRefused(message, issues=[Issue("file_too_large", message)])
-    return data
-
-
-def _decode(data: bytes | str, encoding: str) -> str:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode(encoding).removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        message = (
-            f"Le fichier n'est pas encodé en {encoding} (octet {exc.start}) : "
-            "enregistrez-le en « CSV UTF-8 »"
-        )
-        raise RulesFileRefused(message, issues=[Issue("bad_encoding", message, line)]) from None
-
-
-def _csv_records(text: str, delimiter: str, first_line: int, *, strict: bool = True) -> Rows:
-    """(spreadsheet row number, cells) for each record; multi-line cells stay one record."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
-    try:
-        return [(first_line + index, row) for index, row in enumerate(reader)]
-    except csv.Error as exc:
-        line = first_line + reader.line_num - 1
-        message = f"CSV illisible : {exc}"
-        raise RulesFileRefused(message, issues=[Issue("bad_csv", message, line)]) from None
 
 
 # --- Vitam rules referential ------------------------------------------------------------------
 
 
-def parse_vitam_csv(
+def read_vitam_rules(
     stream: BinaryIO | TextIO, *, in_use: Iterable[str] = ()
 ) -> list[RetentionRule]:
-    """Rules of a Vitam rules-referential CSV; raises ``RulesFileRefused`` listing every bad row
-    (and every rule of ``in_use`` the file would remove) — nothing is returned then."""
-    records = _csv_records(_decode(_read_all(stream), "utf-8"), ",", 1)
-    report = _Report()
-    header = records[0][1] if records else []
-    columns = _vitam_header(header, report)
-    report.raise_if_any("Référentiel de règles")
-    rules: list[RetentionRule] = []
-    seen: dict[str, int] = {}
-    for line, cells in records[1:]:
-        if not any(cell.strip() for cell in cells):
-            continue
-        rule = _vitam_row(line, cells, (columns, len(header)), seen, report)
-        if rule is not None:
-            rules.append(rule)
-    _check_in_use(seen, in_use, report)
-    report.raise_if_any("Référentiel de règles")
-    return rules
-
-
-def _vitam_header(header: list[str], report: _Report) -> dict[str, int]:
-    names = [cell.strip() for cell in header]
-    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-        report.add("wrong_delimiter", "Le séparateur doit être la virgule", 1)
-        return {}
-    for column in VITAM_COLUMNS:
-        if column not in names:
-            report.add("missing_column", f"Colonne obligatoire absente : {column}", 1, column)
-    return {name: names.index(name) for name in VITAM_COLUMNS if name in names}
-
-
-def _vitam_row(
-    line: int,
-    cells: list[str],
-    layout: tuple[dict[str, int], int],
-    seen: dict[str, int],
-    report: _Report,
-) -> RetentionRule | None:
-    columns, width = layout
-    if len(cells) != width:
-        message = (
-            f"{len(cells)} champs au lieu de {width} (virgule en trop ou guillemets manquants ?)"
+    """The rules of a Vitam rules-referential CSV (``kernel.rules_referential.parse_vitam_csv``:
+    ``RulesFileRefused`` listing every bad row, and every rule of ``in_use`` it would remove)."""
+    return [
+        RetentionRule(
+            identifier=row.identifier,
+            category=row.category,
+            label=row.label,
+            duration=row.duration,
+            notes=row.notes,
         )
-        report.add("wrong_field_count", message, line)
-        position = columns.get("RuleId", len(cells))
-        if position < len(cells):  # still known as present, for the rules-in-use check
-            seen.setdefault(cells[position].strip(), line)
-        return None
-    value = {name: cells[index].strip() for name, index in columns.items()}
-    before = len(report.issues)
-    rule_id = value["RuleId"]
-    for name in ("RuleId", "RuleType", "RuleValue"):
-        if not value[name]:
-            report.add("missing_value", f"{name} est obligatoire", line, name)
-    category = _vitam_category(value["RuleType"], line, report)
-    _check_duplicate(rule_id, line, seen, report, "RuleId")
-    duration = _vitam_duration(value, category, line, report)
-    if len(report.issues) > before or category is None:
-        return None
-    return RetentionRule(
-        identifier=rule_id,
-        category=category,
-        label=value["RuleValue"],
-        duration=duration,
-        notes=value["RuleDescription"],
-    )
-
-
-def _vitam_category(raw: str, line: int, report: _Report) -> RuleCategory | None:
-    try:
-        return RuleCategory(raw)
-    except ValueError:
-        hint = next((c.value for c in RuleCategory if c.value.casefold() == raw.casefold()), None)
-        advice = f" (la casse compte : {hint})" if hint else ""
-        allowed = ", ".join(c.value for c in RuleCategory)
-        message = f"RuleType inconnu « {raw} »{advice} ; types admis : {allowed}"
-        report.add("unknown_rule_type", message, line, "RuleType")
-        return None
-
-
-def _vitam_duration(
-    value: dict[str, str], category: RuleCategory | None, line: int, report: _Report
-) -> Duration | None:
-    raw_duration, raw_unit = value["RuleDuration"], value["RuleMeasurement"]
-    if not raw_duration and not raw_unit and category is RuleCategory.HOLD:
-        return None  # a hold without a set length: held until lifted
-    for name, raw in (("RuleDuration", raw_duration), ("RuleMeasurement", raw_unit)):
-        if not raw:
-            report.add("missing_value", f"{name} est obligatoire", line, name)
-    if not raw_duration or not raw_unit:
-        return None
-    try:
-        return Duration.from_vitam(raw_duration, raw_unit)
-    except InvalidDuration as exc:
-        code = exc.issues[0].code
-        path = "RuleMeasurement" if code == "unknown_unit" else "RuleDuration"
-        message = exc.issues[0].message
-        if code == "duration_too_long":  # the domain message does not repeat the value
-            message += f" (« {raw_duration} {raw_unit} »)"
-        report.add(code, message, line, path)
-        return None
+        for row in parse_vitam_csv(stream, in_use=in_use)
+    ]
 
 
 def write_vitam_csv(rules: Sequence[RetentionRule], stream: BinaryIO) -> None:
     """Vitam rules-referential CSV (UTF-8, comma). Start event, final action and legal
     reference have no column there and are not written. A duration mixing days with months or
     years has no single Vitam unit and is refused (``not_representable``)."""
-    report = _Report()
+    report = RulesReport()
     rows = [list(VITAM_COLUMNS)]
     for rule in rules:
         amount_unit = _vitam_amount(rule, report)
@@ -242,7 +88,7 @@ def write_vitam_csv(rules: Sequence[RetentionRule], stream: BinaryIO) -> None:
     _write_csv(rows, stream, delimiter=",", bom=False)
 
 
-def _vitam_amount(rule: RetentionRule, report: _Report) -> list[str]:
+def _vitam_amount(rule: RetentionRule, report: RulesReport) -> list[str]:
     duration = rule.duration
     if duration is None:
         return ["", ""]
@@ -317,7 +163,7 @@ def parse_tableau(
     """Rules of a tableau de gestion (path or stream); raises ``RulesFileRefused`` listing every
     bad row, and every rule of ``in_use`` the file would remove."""
     rows = _tableau_rows(source, format, encoding)
-    report = _Report()
+    report = RulesReport()
     header_line, columns = _find_header(rows, report)
     report.raise_if_any("Tableau de gestion")
     rules: list[RetentionRule] = []
@@ -325,7 +171,7 @@ def parse_tableau(
     for line, cells in rows:
         if line > header_line:
             rules.extend(_tableau_row(line, cells, columns, seen, report))
-    _check_in_use(seen, in_use, report)
+    check_in_use(seen, in_use, report)
     report.raise_if_any("Tableau de gestion")
     return rules
 
@@ -342,17 +188,17 @@ def _tableau_rows(source: Source, format: str, encoding: str) -> Rows:
 def _csv_tableau_rows(source: Source, encoding: str) -> Rows:
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as stream:
-            text = _decode(_read_all(stream), encoding)
+            text = decode_text(read_limited(stream), encoding)
     else:
-        text = _decode(_read_all(source), encoding)
+        text = decode_text(read_limited(source), encoding)
     lines = text.splitlines(keepends=True)
     comments = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
     body = "".join(lines[comments:])
     delimiter = max(
         (";", ",", "\t"),
-        key=lambda d: _header_score(_csv_records(body, d, comments + 1, strict=False)),
+        key=lambda d: _header_score(csv_records(body, d, comments + 1, strict=False)),
     )
-    return _csv_records(body, delimiter, comments + 1)
+    return csv_records(body, delimiter, comments + 1)
 
 
 def _header_score(rows: Rows) -> int:
@@ -366,16 +212,16 @@ def _known_columns(cells: list[str]) -> int:
 def _spreadsheet_rows(source: Source, format: SpreadsheetFormat) -> Rows:
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as stream:
-            data = _read_all(stream)
+            data = read_limited(stream)
     else:
-        data = _read_all(source)
+        data = read_limited(source)
     try:
         return read_first_sheet(data.encode() if isinstance(data, str) else data, format)
     except SpreadsheetRefused as exc:
         raise RulesFileRefused(exc.detail, issues=exc.issues) from None
 
 
-def _find_header(rows: Rows, report: _Report) -> tuple[int, dict[str, int]]:
+def _find_header(rows: Rows, report: RulesReport) -> tuple[int, dict[str, int]]:
     for line, cells in rows[:_HEADER_SEARCH_ROWS]:
         if _known_columns(cells) >= 2:
             return line, _header_columns(line, cells, report)
@@ -384,7 +230,7 @@ def _find_header(rows: Rows, report: _Report) -> tuple[int, dict[str, int]]:
     return 0, {}
 
 
-def _header_columns(line: int, cells: list[str], report: _Report) -> dict[str, int]:
+def _header_columns(line: int, cells: list[str], report: RulesReport) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         name = _header_field(cell)
@@ -399,7 +245,7 @@ def _header_columns(line: int, cells: list[str], report: _Report) -> dict[str, i
 
 
 def _tableau_row(
-    line: int, cells: list[str], columns: dict[str, int], seen: dict[str, int], report: _Report
+    line: int, cells: list[str], columns: dict[str, int], seen: dict[str, int], report: RulesReport
 ) -> list[RetentionRule]:
     value = {
         name: _undefuse(cells[i]).strip() if i < len(cells) else "" for name, i in columns.items()
@@ -413,8 +259,8 @@ def _tableau_row(
     dua = _tableau_duration(value["dua"], line, "dua", report) if value["dua"] else None
     final = _tableau_final_action(value["final"], line, report) if value["final"] else None
     access = _tableau_access(value.get("access", ""), line, report)
-    if _check_duplicate(value["code"], line, seen, report, "code") and value.get("access"):
-        _check_duplicate(value["code"] + ACCESS_SUFFIX, line, seen, report, "code")
+    if check_duplicate(value["code"], line, seen, report, "code") and value.get("access"):
+        check_duplicate(value["code"] + ACCESS_SUFFIX, line, seen, report, "code")
     if len(report.issues) > before:
         return []
     return _row_rules(value, dua, final, access)
@@ -448,7 +294,7 @@ def _row_rules(
     ]
 
 
-def _tableau_duration(raw: str, line: int, column: str, report: _Report) -> Duration | None:
+def _tableau_duration(raw: str, line: int, column: str, report: RulesReport) -> Duration | None:
     try:
         return Duration.parse(raw, bare_number_unit="year")
     except InvalidDuration as exc:
@@ -456,7 +302,7 @@ def _tableau_duration(raw: str, line: int, column: str, report: _Report) -> Dura
         return None
 
 
-def _tableau_access(raw: str, line: int, report: _Report) -> Duration | None:
+def _tableau_access(raw: str, line: int, report: RulesReport) -> Duration | None:
     if not raw:
         return None
     if _normalise(raw) in _IMMEDIATE or _normalise(raw).startswith("communicable immediatement"):
@@ -464,7 +310,7 @@ def _tableau_access(raw: str, line: int, report: _Report) -> Duration | None:
     return _tableau_duration(raw, line, "access", report)
 
 
-def _tableau_final_action(raw: str, line: int, report: _Report) -> FinalAction | None:
+def _tableau_final_action(raw: str, line: int, report: RulesReport) -> FinalAction | None:
     action = FinalAction.parse(raw)
     if action is None or action.category is not RuleCategory.APPRAISAL:
         message = f"Sort final inconnu « {raw} » : C (conservation), D (destruction) ou T (tri)"
@@ -495,7 +341,7 @@ def write_tableau(
 
 def _tableau_cells(rules: Sequence[RetentionRule]) -> list[list[str]]:
     by_id = {rule.identifier: rule for rule in rules}
-    report = _Report()
+    report = RulesReport()
     rows, placed = [], set()
     for rule in rules:
         if rule.category is not RuleCategory.APPRAISAL:
@@ -622,27 +468,3 @@ def _ods_text(line: str) -> str:
         return " " + (f"<text:s text:c={quoteattr(str(count - 1))}/>" if count > 1 else "")
 
     return re.sub(r" {2,}", spaces, escape(line))
-
-
-# --- shared checks ----------------------------------------------------------------------------
-
-
-def _check_duplicate(
-    identifier: str, line: int, seen: dict[str, int], report: _Report, column: str
-) -> bool:
-    """Records ``identifier``; False (and an issue) when it was already defined."""
-    if identifier in seen:
-        message = f"Identifiant « {identifier} » déjà défini ligne {seen[identifier]}"
-        report.add("duplicate_id", message, line, column)
-        return False
-    if identifier:
-        seen[identifier] = line
-    return True
-
-
-def _check_in_use(seen: dict[str, int], in_use: Iterable[str], report: _Report) -> None:
-    """``seen`` holds every identifier in the file, bad rows included: a rule whose row has an
-    error is reported for that error, not as disappearing."""
-    for identifier in sorted(set(in_use) - seen.keys()):
-        message = f"La règle {identifier} est utilisée : l'import la ferait disparaître"
-        report.add("rule_in_use", message, path=identifier)

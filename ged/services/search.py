@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ged.domain.access import Principal
-from ged.domain.paging import Page
 from ged.domain.search import MAX_PAGE, SearchPage, SearchQuery
 from ged.services.context import Context
+from kernel.paging import Page
 
 
 def search_documents(ctx: Context, actor: Principal, query: SearchQuery) -> SearchPage:

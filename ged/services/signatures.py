@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Protocol
 
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Document, Relation, Version
 from ged.domain.signatures import SignatureCheck, SignatureFormat, SignatureReport, SignatureStatus
 from ged.services.context import Context
 from ged.services.documents import load_document
 from ged.services.ports import TrustAnchors, UnitOfWork
+from kernel.errors import InvalidError, Issue
 
 log = logging.getLogger("gedsae.signatures")
 

@@ -12,7 +12,6 @@ archivist, and the raw reply is kept with its digest, as for a polled one.
 from __future__ import annotations
 
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError
 from ged.domain.model import Role
 from ged.services.context import Context
 from ged.services.ports import TransferRecord
@@ -20,6 +19,7 @@ from ged.services.transfer_judgement import POSITIVE, judge
 from ged.services.transfer_loop import AWAITING_REPLY, get_transfer
 from ged.services.transfer_replies import archives_by_dossier, untrusted
 from ged.services.transfer_state import ReceivedReply
+from kernel.errors import ConflictError
 from seda.errors import SedaError
 from seda.replies import ReplyOutcome, parse_reply
 

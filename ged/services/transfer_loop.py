@@ -32,8 +32,6 @@ from connectors.base import (
     SubmissionRefused,
 )
 from ged.domain.access import Principal
-from ged.domain.errors import ConflictError, GedError, InvalidError, NotFoundError
-from ged.domain.paging import Page
 from ged.services import lifecycle
 from ged.services.context import Context
 from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord, TransferState
@@ -48,6 +46,8 @@ from ged.services.transfer_state import (
     store,
 )
 from ged.services.transfers import PreparedTransfer
+from kernel.errors import ConflictError, GedsaeError, InvalidError, NotFoundError
+from kernel.paging import Page
 
 # a push in progress holds its row this long; a process killed mid-push is resumed after it
 PUSH_LEASE_SECONDS = 600.0
@@ -280,7 +280,7 @@ def _waiting(
 
 
 def unusable(
-    ctx: Context, actor: Principal, record: TransferRecord, exc: GedError
+    ctx: Context, actor: Principal, record: TransferRecord, exc: GedsaeError
 ) -> TransferRecord:
     """The step could not even start: the transfer's agreement or connector cannot be used any
     more (a configuration error). Said on the transfer, tried again until the deadline."""

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from ged.domain.errors import InvalidError, Issue
 from ged.services.transfers import dossier_unit_id
+from kernel.errors import InvalidError, Issue
 from seda.replies import ReplyEvent, ReplyOutcome
 
 ArchivesByDossier = dict[str, tuple[str, ...]]

@@ -23,7 +23,6 @@ from typing import Any
 from connectors.base import Connector
 from connectors.config import package_rules
 from ged.domain.access import Principal
-from ged.domain.errors import GedError, InvalidError, Issue
 from ged.domain.lifecycle import Phase
 from ged.domain.model import Role
 from ged.domain.retention import FinalAction
@@ -41,6 +40,7 @@ from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord
 from ged.services.transfer_due import LeftBehind, select_due
 from ged.services.transfer_setup import TransferSetup, organisation_of
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
+from kernel.errors import GedsaeError, InvalidError, Issue
 
 
 class NothingToTransfer(InvalidError):
@@ -213,7 +213,7 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
             continue
         try:
             done = step(setup, ctx, actor, record)
-        except GedError as exc:  # its agreement or connector cannot be used: said on it
+        except GedsaeError as exc:  # its agreement or connector cannot be used: said on it
             done = transfer_loop.unusable(ctx, actor, record, exc)
         if record.state in transfer_loop.TO_SEND:
             resent += 1

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.base import Connector, ConnectorError
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Organisation
 from ged.services.agreements import Agreement, AgreementNotFound, agreement_of
 from ged.services.context import Context
+from kernel.errors import InvalidError, Issue
 
 
 class ConnectorUnusable(InvalidError):

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Document, Dossier, Version
 from ged.services.context import Context, new_id
 from ged.services.filing import load_dossier
+from kernel.errors import InvalidError, Issue
 from seda.model import (
     Agency,
     ArchiveTransfer,

@@ -18,7 +18,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
 from ged.domain.accounts import LoginRefused, NoAccountForIdentity
-from ged.domain.errors import GedError, RateLimitedError
 from ged.services import login as login_service
 from ged.services.oidc import OidcFailed, PendingLogin
 from ged.web.render import render
@@ -30,6 +29,7 @@ from ged.web.security import (
     start_session,
 )
 from ged.web.setup import web_state
+from kernel.errors import GedsaeError, RateLimitedError
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 OIDC_COOKIE = "gedsae_oidc"
@@ -86,7 +86,7 @@ async def login_with_password(
     return RedirectResponse(safe_next(suivant), status_code=303)
 
 
-def _login_again(request: Request, exc: GedError, login: str, target: str) -> Response:
+def _login_again(request: Request, exc: GedsaeError, login: str, target: str) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else {}
     return render(
         request,

@@ -22,17 +22,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from ged.domain.errors import (
+from ged.web.render import render
+from ged.web.security import end_session
+from kernel.errors import (
     AuthenticationError,
-    GedError,
+    GedsaeError,
     InvalidError,
     Issue,
     RateLimitedError,
     UnavailableError,
 )
-from ged.http_hardening import WEB_HEADERS
-from ged.web.render import render
-from ged.web.security import end_session
+from kernel.http_hardening import WEB_HEADERS
 
 log = logging.getLogger("gedsae.web")
 API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/static-offline-docs")
@@ -61,7 +61,7 @@ def is_page(request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     previous: dict[Any, Handler] = dict(app.exception_handlers)
-    for kind in (GedError, RequestValidationError, HTTPException, Exception):
+    for kind in (GedsaeError, RequestValidationError, HTTPException, Exception):
         app.add_exception_handler(kind, _wrap(previous[kind], _page_for(kind)))
 
 
@@ -74,14 +74,14 @@ def _wrap(api: Handler, page: Handler) -> Handler:
 
 def _page_for(kind: type[Exception]) -> Handler:
     pages: dict[type[Exception], Handler] = {
-        GedError: ged_error_page,
+        GedsaeError: ged_error_page,
         RequestValidationError: invalid_request_page,
         HTTPException: http_error_page,
     }
     return pages.get(kind, unexpected_page)
 
 
-async def ged_error_page(request: Request, exc: GedError) -> Response:
+async def ged_error_page(request: Request, exc: GedsaeError) -> Response:
     if isinstance(exc, AuthenticationError) and exc.code in ("login_required", "session_ended"):
         return _to_login(request, exc)
     headers = dict(WEB_HEADERS)
@@ -132,7 +132,7 @@ def error_page(
     )
 
 
-def _to_login(request: Request, exc: GedError) -> Response:
+def _to_login(request: Request, exc: GedsaeError) -> Response:
     end_session(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     location = f"/connexion?suivant={quote(target, safe='')}"

@@ -22,8 +22,8 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from ged.domain.errors import BadRequestError
-from ged.services.ports import IncompleteContent
+from kernel.blobstore.ports import IncompleteContent
+from kernel.errors import BadRequestError
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks

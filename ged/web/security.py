@@ -26,10 +26,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.domain.access import Principal
 from ged.domain.accounts import SessionEnded
-from ged.domain.errors import AuthenticationError, ForbiddenError
 from ged.services.context import Context
 from ged.services.login import resume_session
 from ged.web.setup import context_of, web_state
+from kernel.errors import AuthenticationError, ForbiddenError
 
 SESSION_COOKIE = "gedsae_session"
 CSRF_FIELD = "csrf_token"

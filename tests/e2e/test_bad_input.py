@@ -16,12 +16,12 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from ged.adapters.blobstore import filesystem
-from ged.adapters.blobstore.s3 import S3BlobStore
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.api.app import create_app
 from ged.domain.model import ExtractionStatus, Metadata
 from ged.services import documents, filing, processing
+from kernel.blobstore import filesystem
+from kernel.blobstore.s3 import S3BlobStore
 from tests.fixtures import hostile_pdfs, leftovers
 from tests.fixtures.ged import Ged, make_ged
 from tests.fixtures.s3 import S3Endpoint, create_bucket

@@ -1,16 +1,15 @@
 """``gedsae connectors check`` says precisely what is wrong, for one organisation's agreements
-only; ``gedsae serve --with-sae`` runs the GED and the repository in one process."""
+only, against a repository running as its own process."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 from ged.cli import main
-from tests.fixtures.processes import INIT, ORGANISATION, Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, ORGANISATION, SAE, Service, new_port, sae_cli
 from tests.fixtures.seda_corpus import shared_path
 from tests.fixtures.tls import TlsPki
 
@@ -73,15 +72,15 @@ def test_connectors_check_ok_against_a_running_repository(
 ) -> None:
     sae_home, port = tmp_path / "sae", new_port()
     env = {"GEDSAE_SAE_HOME": str(sae_home)}
-    gedsae_cli(
-        env, "sae", "init", "--organisation", "ARCH", "--port", str(port),
+    sae_cli(
+        env, "init", "--organisation", "ARCH", "--port", str(port),
         "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
-    token = gedsae_cli(env, "sae", "token", "create", "ged", "--role", "transferring").strip()
+    token = sae_cli(env, "token", "create", "ged", "--role", "transferring").strip()
     (tmp_path / "token").write_text(token)
     (tmp_path / "wrong").write_text("pas-le-bon")
     services.append(
-        Service("sae", ("sae", "serve"), env, port, "/api/v1/sae/health", tmp_path / "sae.log")
+        Service("sae", ("serve",), env, port, "/api/v1/sae/health", tmp_path / "sae.log", SAE)
     )
     services[-1].start()
     (home / "config.toml").write_text(
@@ -96,27 +95,6 @@ def test_connectors_check_ok_against_a_running_repository(
     assert "OK" in output and "organisation=ARCH" in output
     code, output = check("refused")
     assert code == 1 and "credentials_refused" in output
-
-
-@pytest.mark.slow
-def test_serve_with_sae_runs_both_in_one_process(tmp_path: Path, services: list[Service]) -> None:
-    ged_home, sae_port, ged_port = tmp_path / "ged", new_port(), new_port()
-    env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    gedsae_cli(env, *INIT)
-    gedsae_cli(
-        env, "sae", "init", "--organisation", "ARCH", "--port", str(sae_port),
-        "--schemas-from", str(shared_path("official")),
-    )  # fmt: skip
-    both = Service("both", ("serve", "--with-sae", "--port", str(ged_port)), env, ged_port,
-                   "/healthz", tmp_path / "both.log")  # fmt: skip
-    services.append(both)
-    both.start()
-    assert httpx.get(f"http://127.0.0.1:{ged_port}/healthz").json() == {"status": "ok"}
-    sae = httpx.get(f"http://127.0.0.1:{sae_port}/api/v1/sae/health")
-    assert sae.status_code == 401  # up, and asking who we are
-    assert both.process is not None
-    both.stop()
-    assert both.process.returncode is not None
 
 
 def test_connectors_check_and_list_show_only_the_organisations_own(

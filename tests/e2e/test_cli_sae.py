@@ -1,4 +1,4 @@
-"""``gedsae sae review|audit|seal|log verify`` on a repository home made by ``gedsae sae init``;
+"""``gedsae-sae review|audit|seal|log verify`` on a repository home made by ``gedsae-sae init``;
 the transfers arrive through the real app and the ``sae_http`` connector."""
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from connectors.sae_http import SaeHttpConnector
-from ged.cli import main
-from sae.api import create_sae_app
-from sae.config import build_config, load_settings
+from sae.adapters.sqlite import SqliteDatabase
+from sae.api.app import create_app
+from sae.bootstrap import build_config
+from sae.cli import main
+from sae.config import load_settings
 from sae.tokens import issue_token
 from tests.fixtures.seda_corpus import shared_path
+from tests.sae import stored
 from tests.sae.test_ingest import build_sip, make_sip, manifest_sha256
 
 
@@ -37,7 +40,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def sae(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(main, ["sae", *args], catch_exceptions=False)
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result.output
 
@@ -46,7 +49,7 @@ def sae(*args: str, code: int = 0) -> str:
 def received(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Two transfers received and checked: one sound, one with a forged file."""
     token = issue_token(home, "ARCH", "transferring", "ged")
-    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
         connector = SaeHttpConnector(str(client.base_url), token, client, allow_insecure_http=True)
         ids = {}
         for mid, sip in (("OK-1", build_sip(tmp_path, "OK-1")), ("KO-1", make_sip(tmp_path, "KO-1", tamper=True))):  # fmt: skip
@@ -63,7 +66,7 @@ def received(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_a_decision_is_made_by_an_archivists_token_never_by_a_typed_name(
     home: Path, received: dict[str, str], tmp_path: Path
 ) -> None:
-    typed = CliRunner().invoke(main, ["sae", "review", "accept", received["OK-1"], "--as", "x"])
+    typed = CliRunner().invoke(main, ["review", "accept", received["OK-1"], "--as", "x"])
     assert typed.exit_code == 2  # no such option: a name on the command line decides nothing
     sender = tmp_path / "sender.token"
     sender.write_text(issue_token(home, "ARCH", "transferring", "ged2"), encoding="utf-8")
@@ -71,10 +74,10 @@ def test_a_decision_is_made_by_an_archivists_token_never_by_a_typed_name(
     forged.write_text("not-a-token", encoding="utf-8")
     for token_file, code in ((sender, "forbidden"), (forged, "unauthenticated")):
         refused = CliRunner().invoke(
-            main, ["sae", "review", "accept", received["OK-1"], "--token-file", str(token_file)]
+            main, ["review", "accept", received["OK-1"], "--token-file", str(token_file)]
         )
         assert refused.exit_code == 6 and code in refused.output, refused.output
-    missing = CliRunner().invoke(main, ["sae", "review", "accept", received["OK-1"]])
+    missing = CliRunner().invoke(main, ["review", "accept", received["OK-1"]])
     assert missing.exit_code == 6 and "GEDSAE_SAE_TOKEN" in missing.output
     pending = json.loads(sae("review", "list", "--json"))
     assert received["OK-1"] in {t["transfer_id"] for t in pending}  # nothing was decided
@@ -94,7 +97,7 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
     assert accepted["archive_identifiers"]
     bob = issue_token(home, "ARCH", "archivist", "bob")
     again = CliRunner().invoke(
-        main, ["sae", "review", "accept", received["OK-1"]], env={"GEDSAE_SAE_TOKEN": bob}
+        main, ["review", "accept", received["OK-1"]], env={"GEDSAE_SAE_TOKEN": bob}
     )
     assert again.exit_code == 4 and "transfer_already_decided" in again.output  # conflict
     rejected = json.loads(
@@ -122,10 +125,8 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
 def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next_request(
     home: Path,
 ) -> None:
-    from sae import journal
-
     token = issue_token(home, "ARCH", "archivist", "alice")
-    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
         bearer = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/sae/health", headers=bearer).status_code == 200
         (entry,) = json.loads(sae("token", "list"))
@@ -133,6 +134,6 @@ def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next
         sae("token", "revoke", entry["id"])
         assert client.get("/api/v1/sae/health", headers=bearer).status_code == 401
     assert "token_already_revoked" in sae("token", "revoke", entry["id"], code=4)
-    with journal.reading(home / "transfers.sqlite") as conn:
-        revoked = [e for e in journal.entries(conn) if e.action == "token.revoke"]
+    entries = stored.entries(SqliteDatabase(home / "transfers.sqlite"))
+    revoked = [e for e in entries if e.action == "token.revoke"]
     assert [(e.object_id, e.details["name"]) for e in revoked] == [(entry["id"], "alice")]

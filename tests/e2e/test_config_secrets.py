@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ged.config import load_settings
-from ged.domain.errors import InvalidError
+from kernel.errors import InvalidError
 from tests.fixtures.processes import gedsae_cli
 
 

@@ -1,7 +1,7 @@
 """What a process killed with kill -9 leaves on disk is removed at the next start, and only that:
 the temp files of a live process on the same instance are its own business.
 
-Real ``gedsae serve`` and ``gedsae sae serve`` processes on loopback; uploads held open by a slow
+Real ``gedsae serve`` and ``gedsae-sae serve`` processes on loopback; uploads held open by a slow
 request body, an acceptance slowed by the size of its package.
 """
 
@@ -25,7 +25,7 @@ from seda.sip import write_sip
 from seda.versions import SedaVersion
 from tests.e2e.test_two_processes import wait_for
 from tests.fixtures.leftovers import temp_files
-from tests.fixtures.processes import INIT, Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, SAE, Service, gedsae_cli, new_port, sae_cli
 from tests.fixtures.seda_corpus import shared_path
 
 CHUNK = 64 * 1024
@@ -144,8 +144,8 @@ def test_kill9_during_an_upload_leaves_no_temp_file_after_restart_and_spares_a_l
 def sae_home_with_agreement(tmp_path: Path, port: int) -> tuple[Path, dict[str, str]]:
     home = tmp_path / "sae"
     env = {"GEDSAE_SAE_HOME": str(home), "TMPDIR": str(tmp_path)}
-    gedsae_cli(
-        env, "sae", "init", "--organisation", "ARCH", "--port", str(port),
+    sae_cli(
+        env, "init", "--organisation", "ARCH", "--port", str(port),
         "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
     config = home / "sae.toml"
@@ -200,10 +200,10 @@ def test_kill9_during_an_acceptance_leaves_no_temp_file_after_recovery(
 ) -> None:
     port = new_port()
     home, env = sae_home_with_agreement(tmp_path, port)
-    sender = gedsae_cli(env, "sae", "token", "create", "ged", "--role", "transferring").strip()
-    archivist = gedsae_cli(env, "sae", "token", "create", "alice", "--role", "archivist").strip()
+    sender = sae_cli(env, "token", "create", "ged", "--role", "transferring").strip()
+    archivist = sae_cli(env, "token", "create", "alice", "--role", "archivist").strip()
     headers = {"Authorization": f"Bearer {archivist}"}
-    sae = Service("sae", ("sae", "serve"), env, port, "/api/v1/sae/health", tmp_path / "sae.log")
+    sae = Service("sae", ("serve",), env, port, "/api/v1/sae/health", tmp_path / "sae.log", SAE)
     services.append(sae)
     sae.start()
     sip = big_sip(tmp_path)
@@ -227,7 +227,7 @@ def test_kill9_during_an_acceptance_leaves_no_temp_file_after_recovery(
             f"/api/v1/sae/review/transfers/{transfer_id}/accept", json={"comment": "Conforme"}
         )
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted", accepted.text
-    audited = json.loads(gedsae_cli(env, "sae", "audit", "--json"))
+    audited = json.loads(sae_cli(env, "audit", "--json"))
     assert audited["clean"] and audited["counts"]["temp_file_removed"] == 0
     assert offer_temp_files(home) == []
 

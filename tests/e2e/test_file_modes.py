@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sae.api import create_sae_app
-from sae.config import build_config, load_settings
-from tests.fixtures.processes import Service, gedsae_cli, start_ged
+from sae.api.app import create_app
+from sae.bootstrap import build_config
+from sae.config import load_settings
+from tests.fixtures.processes import Service, sae_cli, start_ged
 from tests.fixtures.seda_corpus import shared_path
 from tests.sae.test_ingest import build_sip
 
@@ -79,11 +80,11 @@ def test_the_repository_databases_and_spools_are_private_and_tightened_at_start(
     tmp_path: Path, loose_umask: None
 ) -> None:
     home = tmp_path / "sae"
-    gedsae_cli(
+    sae_cli(
         {"GEDSAE_SAE_HOME": str(home)},
-        "sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
+        "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
-    with TestClient(create_sae_app(build_config(load_settings(home)))):
+    with TestClient(create_app(build_config(load_settings(home)))):
         pass
     databases = [*home.glob("transfers.sqlite*"), *home.glob("digests.sqlite*")]
     assert {p.name for p in databases} >= {"transfers.sqlite", "digests.sqlite"}
@@ -93,6 +94,6 @@ def test_the_repository_databases_and_spools_are_private_and_tightened_at_start(
     left.write_bytes(b"PK")
     for path in [*databases, left]:
         path.chmod(0o644)
-    with TestClient(create_sae_app(build_config(load_settings(home)))):
+    with TestClient(create_app(build_config(load_settings(home)))):
         pass
     assert loose([*databases, left]) == {}

@@ -10,9 +10,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from sae.api import create_sae_app
-from sae.config import build_config, load_settings
-from tests.fixtures.processes import GedServer, gedsae_cli
+from sae.api.app import create_app
+from sae.bootstrap import build_config
+from sae.config import load_settings
+from tests.fixtures.processes import GedServer, sae_cli
 from tests.fixtures.seda_corpus import shared_path
 
 ASSET = re.compile(r'<(?:script|link)[^>]*?(?:src|href)="([^"]+)"')
@@ -83,11 +84,11 @@ def test_web_pages_carry_their_strict_policy_and_json_keeps_the_apis(
 
 def test_every_answer_of_the_repository_carries_the_security_headers(tmp_path: Path) -> None:
     home = tmp_path / "sae"
-    gedsae_cli(
+    sae_cli(
         {"GEDSAE_SAE_HOME": str(home)},
-        "sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
+        "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
-    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
         answers = [
             client.get("/api/v1/sae/health"),
             client.get("/openapi.json"),

@@ -1,4 +1,4 @@
-"""Paging parameters on every listing route of a real ``gedsae serve`` and ``gedsae sae serve``:
+"""Paging parameters on every listing route of a real ``gedsae serve`` and ``gedsae-sae serve``:
 out of range is 422 ``invalid_request`` naming the parameter, never a 500 or a page past the cap.
 """
 
@@ -9,7 +9,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.fixtures.processes import GedServer, Service, gedsae_cli, new_port, serve_ged
+from tests.fixtures.processes import (
+    SAE,
+    GedServer,
+    Service,
+    gedsae_cli,
+    new_port,
+    sae_cli,
+    serve_ged,
+)
 from tests.fixtures.seda_corpus import shared_path
 
 BEYOND_INT64 = "9223372036854775808"
@@ -88,10 +96,9 @@ def sae(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, dic
     folder = tmp_path_factory.mktemp("sae")
     env, port = {"GEDSAE_SAE_HOME": str(folder / "home")}, new_port()
     schemas = str(shared_path("official"))
-    gedsae_cli(env, "sae", "init", "--organisation", "ARCH", "--port", str(port),
-               "--schemas-from", schemas)  # fmt: skip
-    token = gedsae_cli(env, "sae", "token", "create", "alice", "--role", "archivist").strip()
-    service = Service("sae", ("sae", "serve"), env, port, "/api/v1/sae/health", folder / "log")
+    sae_cli(env, "init", "--organisation", "ARCH", "--port", str(port), "--schemas-from", schemas)
+    token = sae_cli(env, "token", "create", "alice", "--role", "archivist").strip()
+    service = Service("sae", ("serve",), env, port, "/api/v1/sae/health", folder / "log", SAE)
     service.start()
     yield service, {"Authorization": f"Bearer {token}"}
     service.stop()

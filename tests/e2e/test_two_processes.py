@@ -1,4 +1,4 @@
-"""The whole loop with the GED and the repository as two processes on loopback (issue 5 item 8).
+"""The whole loop with the GED and the repository as two processes on loopback.
 
 Files documents over the GED's HTTP API, runs the lifecycle, transfers two dossiers under an
 archival agreement, has an archivist accept one and reject the other over the repository's
@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.fixtures.due_dossiers import file_due, lifecycle_phase
-from tests.fixtures.processes import INIT, ORGANISATION, Service, gedsae_cli, new_port
+from tests.fixtures.processes import INIT, ORGANISATION, SAE, Service, gedsae_cli, new_port, sae_cli
 from tests.fixtures.seda_corpus import shared_path
 
 WAIT_S = 60.0
@@ -42,9 +42,9 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
     ged_home, sae_home = tmp_path / "ged", tmp_path / "sae"
     ged_port, sae_port = new_port(), new_port()
     sae_env = {"GEDSAE_SAE_HOME": str(sae_home)}
-    gedsae_cli(
+    sae_cli(
         sae_env,
-        "sae", "init", "--organisation", "ARCH", "--port", str(sae_port),
+        "init", "--organisation", "ARCH", "--port", str(sae_port),
         "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
     ged_env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
@@ -58,12 +58,8 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         "signature_required = true\n",
         encoding="utf-8",
     )
-    ged_token = gedsae_cli(
-        sae_env, "sae", "token", "create", "ged", "--role", "transferring"
-    ).strip()
-    archivist_token = gedsae_cli(
-        sae_env, "sae", "token", "create", "alice", "--role", "archivist"
-    ).strip()
+    ged_token = sae_cli(sae_env, "token", "create", "ged", "--role", "transferring").strip()
+    archivist_token = sae_cli(sae_env, "token", "create", "alice", "--role", "archivist").strip()
     (tmp_path / "ged-token").write_text(ged_token)
     ged_home.joinpath("config.toml").write_text(
         f"transfer_poll_interval_s = 0.5\nport = {ged_port}\n\n"
@@ -74,8 +70,8 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         f'archival_agreement = "AGR-1"\norganisation = "{ORGANISATION}"\n',
         encoding="utf-8",
     )
-    sae = Service("sae", ("sae", "serve"), sae_env, sae_port, "/api/v1/sae/health",
-                  tmp_path / "sae.log")  # fmt: skip
+    sae = Service("sae", ("serve",), sae_env, sae_port, "/api/v1/sae/health",
+                  tmp_path / "sae.log", SAE)  # fmt: skip
     ged = Service("ged", ("serve",), ged_env, ged_port, "/healthz", tmp_path / "ged.log")
     services.extend([sae, ged])
     sae.start()
@@ -175,12 +171,11 @@ def test_ged_and_repository_as_two_processes(tmp_path: Path, services: list[Serv
     assert len(stored_copies(pair.sae_home, contents[kept])) == 2
     assert stored_copies(pair.sae_home, contents[refused]) == []
     # both logs verify, the repository's against its sealed checkpoints; then truncate it
-    env = {**pair.ged_env, **pair.sae_env}
-    gedsae_cli(env, "sae", "seal")  # the rejection came after the acceptance's seal
-    verified = gedsae_cli(env, "log", "verify", "--sae")
-    assert "Journal intègre" in verified and "Journal du dépôt intègre" in verified
+    sae_cli(pair.sae_env, "seal")  # the rejection came after the acceptance's seal
+    assert "Journal intègre" in gedsae_cli(pair.ged_env, "log", "verify")
+    assert "Journal du dépôt intègre" in sae_cli(pair.sae_env, "log", "verify")
     with closing(sqlite3.connect(pair.sae_home / "transfers.sqlite")) as db:
         # cut the tail back into what the last seal covered (its own log.sealed entry follows)
         db.execute("DELETE FROM operation_log WHERE seq >= (SELECT max(seq) FROM log_checkpoints)")
         db.commit()
-    assert "log_truncated" in gedsae_cli(env, "sae", "log", "verify", check=False, stderr=True)
+    assert "log_truncated" in sae_cli(pair.sae_env, "log", "verify", check=False, stderr=True)

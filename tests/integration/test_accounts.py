@@ -18,10 +18,10 @@ from ged.domain.accounts import (
     SessionEnded,
     SessionPolicy,
 )
-from ged.domain.errors import AuthenticationError, InvalidError
 from ged.domain.model import Role
 from ged.services import accounts, admin, login
 from ged.services.oidc import OidcIdentity
+from kernel.errors import AuthenticationError, InvalidError
 from tests.fixtures.ged import Ged
 
 PASSWORD = "un mot de passe assez long"

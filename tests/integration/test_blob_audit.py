@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ged.adapters.blobstore.audit import AuditCode, audit_blobs
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
+from ged.adapters.fixity.audit import AuditCode, audit_blobs
 from ged.domain.model import Damage, Metadata
 from ged.services import documents, filing
-from ged.services.ports import BlobStore, ContentCorrupted
+from ged.services.ports import ContentCorrupted
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore
+from kernel.blobstore.s3 import S3BlobStore
 from tests.fixtures.ged import Ged, make_ged
 from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, boto3_session
@@ -107,7 +108,7 @@ class Setup:
         return versions[0].damage
 
     def download(self, filed: documents.Filed) -> bytes:
-        from ged.adapters.blobstore.fixity import verified_blocks
+        from ged.adapters.fixity.verified_download import verified_blocks
 
         found, stream = documents.open_version(
             self.ged.ctx, self.ged.admin, filed.document.id, None

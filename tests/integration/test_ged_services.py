@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from ged.domain.errors import ForbiddenError, NotFoundError
 from ged.domain.model import DossierClosed, ExtractionStatus, Metadata, Role
 from ged.domain.search import SearchQuery, SortKey
 from ged.services import documents, filing, processing
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
+from kernel.errors import ForbiddenError, NotFoundError
 from tests.fixtures.ged import Ged
 
 

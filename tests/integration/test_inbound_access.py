@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from ged.adapters.blobstore.tempfiles import OwnedTempDir
 from ged.adapters.inbound.reader import InboundReaders
 from ged.adapters.inbound.sources import InputLimits
 from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
 from ged.bootstrap import build_inbound_setup
-from ged.domain.errors import ForbiddenError, NotFoundError
 from ged.domain.inbound import Profile
 from ged.domain.model import Role
 from ged.services.inbound.importing import import_inbound
 from ged.services.inbound.model import ImportRequest, InboundConflict, InboundRefused
 from ged.services.inbound.replay import get_import
+from kernel.blobstore.tempfiles import OwnedTempDir
+from kernel.errors import ForbiddenError, NotFoundError
 from tests.fixtures.ged import Ged
 from tests.fixtures.inbound_imports import run_import, stored
 from tests.fixtures.inbound_samples import ActeSample, write_folder

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ged.adapters.blobstore.audit import audit_blobs
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.domain.errors import ForbiddenError, GedError, NotFoundError
+from ged.adapters.fixity.audit import audit_blobs
 from ged.domain.lifecycle import (
     BindingTarget,
     DossierOnHold,
@@ -26,7 +24,6 @@ from ged.domain.lifecycle import (
     WrongPhase,
 )
 from ged.domain.model import Dossier, Metadata, Role
-from ged.domain.retention import RuleCategory
 from ged.domain.search import SearchQuery
 from ged.domain.visa import ApprovalByAuthor
 from ged.services import documents, eliminations, filing, holds, lifecycle, rules
@@ -43,8 +40,11 @@ from ged.services.eliminations import NothingToPropose, ProposalNotApproved, Pro
 from ged.services.holds import DossierEliminated
 from ged.services.lifecycle import AsOfInFuture
 from ged.services.oplog import verify_log
-from ged.services.rules_io import RulesFileRefused
 from ged.services.search import search_documents
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.errors import ForbiddenError, GedsaeError, NotFoundError
+from kernel.retention import RuleCategory
+from kernel.rules_referential import RulesFileRefused
 from seda.destruction import parse_authorization_request, parse_destruction_notification
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged, make_ged
@@ -316,7 +316,7 @@ def test_hold_freezes_the_phase_until_lifted(ged: Ged) -> None:
     with pytest.raises(NothingToPropose):
         eliminations.propose_eliminations(ged.ctx, ged.admin, date(2023, 1, 1))
     holds.lift_hold(ged.ctx, ged.admin, indefinite.id, "classement sans suite")
-    with pytest.raises(GedError):
+    with pytest.raises(GedsaeError):
         holds.lift_hold(ged.ctx, ged.admin, indefinite.id, "deux fois")
     lifecycle.run_lifecycle(ged.ctx, ged.admin, date(2023, 1, 1))
     assert phase_of(ged, dossier.id) is Phase.DUE  # the HoldRule's year is over

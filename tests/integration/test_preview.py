@@ -7,10 +7,10 @@ import io
 
 import pytest
 
-from ged.domain.errors import NotFoundError
 from ged.domain.model import Metadata
 from ged.services import documents, filing, processing
 from ged.services.preview import PageNotFound, image_of, pdf_page, preview_of
+from kernel.errors import NotFoundError
 from tests.fixtures.ged import Ged
 from tests.fixtures.hostile_pdfs import text_pdf
 

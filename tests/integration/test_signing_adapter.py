@@ -12,8 +12,8 @@ from cryptography import x509
 
 from ged.adapters.signing import ensure_signing_key, load_signer
 from ged.config import Settings
-from sae.checkpoints import timestamp_token
-from sae.signing import SigningIdentity, cms, load_certificates, tsa, verify_digest
+from kernel.signing import SigningIdentity, cms, load_certificates, tsa, verify_digest
+from sae.journal.checkpoints import timestamp_token
 from tests.sae.test_checkpoints import TSA_URL, FakeTsa, tsa_pki  # noqa: F401 (fixture)
 
 DIGEST = hashlib.sha256(b"paquet").digest()

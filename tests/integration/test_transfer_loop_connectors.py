@@ -30,7 +30,7 @@ from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
 from ged.services.transfer_setup import PackageSigner, TransferSetup
 from ged.services.transfer_state import backoff
-from sae.signing import generate_self_signed, load_identity_from_pem, sign_digest
+from kernel.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged, make_ged

@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
 from connectors.sae_http import SaeHttpConnector
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
 from ged.domain.lifecycle import BindingTarget, Phase
 from ged.domain.model import Damage
 from ged.presentation import labels
@@ -36,17 +35,20 @@ from ged.services.agreements import (
 from ged.services.ports import TransferState
 from ged.services.transfer_runner import NothingToTransfer
 from ged.services.transfer_setup import ConnectorUnusable, PackageSigner, TransferSetup
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
-from sae.signing import (
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.signing import (
     generate_self_signed,
     load_identity_from_pem,
     sign_digest,
     verify_content,
     verify_digest,
 )
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.api.app import create_app
+from sae.bootstrap import SaeConfig
+from sae.ingest.settings import IngestSettings
+from sae.model import ArchivalAgreement, Principal
+from sae.storage.offers import StorageOffers
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
@@ -113,7 +115,7 @@ def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
         identity.certificate.subject.rfc4514_string(),
         lambda digest: sign_digest(digest, identity),
     )
-    with TestClient(create_sae_app(config)) as client:
+    with TestClient(create_app(config)) as client:
 
         def connector(name: str) -> Connector:
             if name != "sae-local":

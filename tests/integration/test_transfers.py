@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.errors import InvalidError, NotFoundError
 from ged.domain.model import Metadata
 from ged.services import documents, filing, processing
 from ged.services.transfers import TransferParties, prepare_transfer
+from kernel.errors import InvalidError, NotFoundError
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged

@@ -9,9 +9,9 @@ import pytest
 
 from ged.bootstrap import build_oidc, session_secret
 from ged.config import Settings, load_settings
-from ged.domain.errors import InvalidError
-from ged.secret_options import SecretInClear
 from ged.web.setup import web_setup
+from kernel.errors import InvalidError
+from kernel.secret_options import SecretInClear
 
 
 def settings_with(home: Path, config: str) -> Settings:

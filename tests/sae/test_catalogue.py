@@ -17,12 +17,14 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.checkpoints import Sealing
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.api.app import create_app
+from sae.bootstrap import SaeConfig
+from sae.ingest.settings import IngestSettings
+from sae.journal.checkpoints import Sealing
+from sae.model import ArchivalAgreement, Principal
+from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
 from seda.versions import SedaVersion
@@ -78,7 +80,7 @@ def open_sae(tmp_path: Path, schema_dir: Path, *, sealing: Sealing | None = None
         offers=offers,
         sealing=sealing,
     )
-    with TestClient(create_sae_app(config)) as client:
+    with TestClient(create_app(config)) as client:
         yield Sae(client, offers, tmp_path / "sae" / "transfers.sqlite")
 
 

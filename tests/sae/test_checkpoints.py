@@ -16,28 +16,23 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.domain.oplog import GENESIS, LogSpec, entry_hash
-from sae import journal
-from sae.checkpoint_verify import (
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.oplog import GENESIS, LogSpec, entry_hash
+from kernel.signing import SigningIdentity, cms, der, tsa, verify_content
+from kernel.signing.keys import generate_self_signed, load_identity_from_pem
+from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
+from sae.adapters.sqlite.journal import SqliteOperationLog
+from sae.journal.checkpoints import Sealing, Timestamping, seal, timestamp_token
+from sae.journal.log import record, verify
+from sae.journal.verification import (
     CheckpointCode,
     CheckpointReport,
     discover,
     verify_with_checkpoints,
 )
-from sae.checkpoints import (
-    Checkpoint,
-    SealedCheckpoint,
-    Sealing,
-    Timestamping,
-    seal,
-    timestamp_token,
-)
-from sae.digest_registry import SqliteDigestRegistry
-from sae.offers import StorageOffers
-from sae.signing import SigningIdentity, cms, der, tsa, verify_content
-from sae.signing.keys import generate_self_signed, load_identity_from_pem
-from sae.store import TransferStore
+from sae.model import Checkpoint, SealedCheckpoint
+from sae.storage.offers import StorageOffers
+from tests.sae import stored
 from tests.sae.test_catalogue import API, ARCHIVIST, accepted, open_sae
 
 TSA_URL = "https://tsa.example.test/tsr"
@@ -55,25 +50,25 @@ def identity() -> SigningIdentity:
 
 @dataclass
 class Repo:
-    store: TransferStore
+    db: SqliteDatabase
     offers: StorageOffers
     sealing: Sealing
 
     def log(self, count: int) -> None:
         for n in range(count):
             spec = LogSpec("test", "test.event", "thing", f"T-{n}", "ARCH", {"n": n})
-            journal.record(self.store, spec)
+            record(self.db, spec)
 
     def seal(self) -> SealedCheckpoint:
-        return seal(self.store, self.offers, self.sealing)
+        return seal(self.db, self.offers, self.sealing)
 
     def verify(self, *, scan: bool = False) -> CheckpointReport:
         return verify_with_checkpoints(
-            self.store.path, self.offers, self.sealing.anchors(), scan_offers=scan
+            self.db, self.offers, self.sealing.anchors(), scan_offers=scan
         )
 
     def execute(self, sql: str, *params: object) -> None:
-        with closing(sqlite3.connect(self.store.path)) as conn, conn:
+        with closing(sqlite3.connect(self.db.path)) as conn, conn:
             conn.execute(sql, params)
 
 
@@ -86,7 +81,7 @@ def repo(tmp_path: Path, identity: SigningIdentity) -> Repo:
         ],
         SqliteDigestRegistry(tmp_path / "digests.sqlite"),
     )
-    return Repo(TransferStore(tmp_path / "transfers.sqlite"), offers, Sealing(identity))
+    return Repo(SqliteDatabase(tmp_path / "transfers.sqlite"), offers, Sealing(identity))
 
 
 def read(offers: StorageOffers, object_id: str) -> bytes:
@@ -98,7 +93,7 @@ def rewrite_and_rehash(store_path: Path, seq: int, details: dict[str, object]) -
     """What an intruder with write access does: edit one entry, recompute every later hash."""
     with closing(sqlite3.connect(store_path)) as conn, conn:
         prev = GENESIS
-        for entry in list(journal.entries(conn)):
+        for entry in list(SqliteOperationLog(conn).entries()):
             forged = replace(entry, details=details) if entry.seq == seq else entry
             fields = {k: v for k, v in forged.__dict__.items() if k != "hash"}
             fields["prev_hash"] = prev
@@ -119,8 +114,8 @@ def test_seal_signs_the_head_and_stores_both_objects_on_every_offer(
     repo: Repo, identity: SigningIdentity
 ) -> None:
     repo.log(3)
-    with journal.reading(repo.store.path) as conn:
-        _, head = journal.head(conn)
+    with repo.db.reading() as uow:
+        _, head = uow.log.head()
 
     sealed = repo.seal()
 
@@ -134,8 +129,7 @@ def test_seal_signs_the_head_and_stores_both_objects_on_every_offer(
     signature = read(repo.offers, sealed.signature_id)
     assert verify_content(signature, data, [identity.certificate]).valid
     assert timestamp_token(signature) is None
-    with journal.reading(repo.store.path) as conn:
-        last = list(journal.entries(conn))[-1]
+    last = stored.entries(repo.db)[-1]
     assert (last.seq, last.action, last.object_id) == (4, "log.sealed", sealed.checkpoint_id)
     report = repo.verify()
     assert report.ok, report.findings
@@ -172,7 +166,7 @@ def test_truncated_tail_verifies_as_a_chain_but_not_against_the_checkpoint(repo:
     latest = repo.seal()  # seals seq 6
     repo.execute("DELETE FROM operation_log WHERE seq > 5")
 
-    assert journal.verify(repo.store.path).ok
+    assert verify(repo.db).ok
     report = repo.verify()
 
     assert not report.ok
@@ -184,9 +178,9 @@ def test_rewritten_and_rehashed_log_is_caught_by_the_checkpoint(repo: Repo) -> N
     repo.log(3)
     sealed = repo.seal()
     repo.log(2)
-    rewrite_and_rehash(repo.store.path, 2, {"n": "falsifié"})
+    rewrite_and_rehash(repo.db.path, 2, {"n": "falsifié"})
 
-    assert journal.verify(repo.store.path).ok
+    assert verify(repo.db).ok
     report = repo.verify()
 
     assert findings(report) == {("log_rewritten", sealed.checkpoint_id)}
@@ -195,11 +189,11 @@ def test_rewritten_and_rehashed_log_is_caught_by_the_checkpoint(repo: Repo) -> N
 def test_checkpoint_re_signed_by_another_key_is_invalid(repo: Repo, tmp_path: Path) -> None:
     repo.log(3)
     genuine = repo.seal()
-    rewrite_and_rehash(repo.store.path, 2, {"n": "falsifié"})
+    rewrite_and_rehash(repo.db.path, 2, {"n": "falsifié"})
     # The intruder seals the forged head with a key of their own and swaps the table row.
     intruder = Sealing(new_identity("Intrus"))
     repo.execute("DELETE FROM log_checkpoints")
-    forged = seal(repo.store, repo.offers, intruder)
+    forged = seal(repo.db, repo.offers, intruder)
 
     report = repo.verify()
 
@@ -233,9 +227,9 @@ def test_checkpoint_json_edited_in_the_table_is_read_from_the_offers(repo: Repo)
     repo.log(3)
     sealed = repo.seal()
     repo.log(1)
-    rewrite_and_rehash(repo.store.path, 1, {"n": "falsifié"})
-    with journal.reading(repo.store.path) as conn:
-        forged_head = journal.entry_at(conn, 3)
+    rewrite_and_rehash(repo.db.path, 1, {"n": "falsifié"})
+    with repo.db.reading() as uow:
+        forged_head = uow.log.entry_at(3)
     assert forged_head is not None
     repo.execute("UPDATE log_checkpoints SET head = ?", forged_head.hash)
 
@@ -365,7 +359,7 @@ def test_checkpoint_is_time_stamped_when_a_tsa_is_configured(
     repo.log(2)
     with httpx.Client(transport=httpx.MockTransport(fake.handle)) as client:
         stamping = replace(repo.sealing, timestamping=Timestamping(TSA_URL, client))
-        sealed = seal(repo.store, repo.offers, stamping)
+        sealed = seal(repo.db, repo.offers, stamping)
 
     assert (sealed.timestamped, fake.requests) == (True, 1)
     signature = read(repo.offers, sealed.signature_id)
@@ -373,12 +367,12 @@ def test_checkpoint_is_time_stamped_when_a_tsa_is_configured(
     assert token is not None
     assert tsa.verify_token(token, cms.signature_value(signature), [root]).valid
     trusted = verify_with_checkpoints(
-        repo.store.path, repo.offers, repo.sealing.anchors(), tsa_anchors=[root]
+        repo.db, repo.offers, repo.sealing.anchors(), tsa_anchors=[root]
     )
     assert trusted.ok, trusted.findings
     other_root = new_identity("Autre racine").certificate
     untrusted = verify_with_checkpoints(
-        repo.store.path, repo.offers, repo.sealing.anchors(), tsa_anchors=[other_root]
+        repo.db, repo.offers, repo.sealing.anchors(), tsa_anchors=[other_root]
     )
     assert findings(untrusted) == {("checkpoint_timestamp_invalid", sealed.checkpoint_id)}
 
@@ -389,8 +383,7 @@ def test_every_acceptance_seals_the_log_and_the_api_reports_truncation(
 ) -> None:
     with open_sae(tmp_path, schema_dir, sealing=Sealing(identity)) as sae:
         accepted(sae, tmp_path, "TR-1")
-        with journal.reading(sae.store_path) as conn:
-            entries = list(journal.entries(conn))
+        entries = stored.entries(SqliteDatabase(sae.store_path))
         accept_seq = next(e.seq for e in entries if e.action == "transfer.accepted")
         assert entries[-1].action == "log.sealed"
         assert entries[-1].details["seq"] == accept_seq
@@ -418,5 +411,4 @@ def test_failed_seal_does_not_undo_the_acceptance(
 
     assert one["state"] == "accepted"
     assert (shown["ok"], shown["checkpoints_checked"]) == (True, 0)
-    with journal.reading(sae.store_path) as conn:
-        assert [e.action for e in journal.entries(conn)][-1] == "transfer.accepted"
+    assert stored.entries(SqliteDatabase(sae.store_path))[-1].action == "transfer.accepted"

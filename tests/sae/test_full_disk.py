@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.oplog import LogSpec
-from ged.services.ports import StorageFull
-from sae import journal
-from sae.store import TransferStore
+from kernel.blobstore.ports import StorageFull
+from kernel.oplog import LogSpec
+from sae.adapters.sqlite import SqliteDatabase
+from sae.journal.log import record, verify
 from tests.fixtures.disks import fill, small_filesystem
 
 
@@ -21,13 +21,29 @@ def test_a_full_disk_under_the_repository_database_is_storage_full_and_records_n
     tmp_path: Path,
 ) -> None:
     with small_filesystem(tmp_path / "disk", 4) as disk:
-        store = TransferStore(disk / "transfers.sqlite")
-        journal.record(store, spec(1))
+        db = SqliteDatabase(disk / "transfers.sqlite")
+        record(db, spec(1))
         filler = fill(disk)
         with pytest.raises(StorageFull) as caught:
-            journal.record(store, spec(2))
+            record(db, spec(2))
         assert caught.value.status == 507 and caught.value.code == "storage_full"
         filler.unlink()
-        report = journal.verify(store.path)
+        report = verify(db)
         assert (report.ok, report.entries) == (True, 1)
-        journal.record(store, spec(3))
+        record(db, spec(3))
+
+
+def test_a_disk_that_fills_up_inside_a_unit_of_work_is_storage_full_and_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    with small_filesystem(tmp_path / "disk", 4) as disk:
+        db = SqliteDatabase(disk / "transfers.sqlite")
+        record(db, spec(1))
+        with pytest.raises(StorageFull) as caught, db.unit_of_work() as uow:
+            filler = fill(disk)  # the connection is open and the transaction begun
+            uow.log.append(spec(2))
+            uow.commit()
+        assert caught.value.status == 507
+        filler.unlink()
+        report = verify(db)
+        assert (report.ok, report.entries) == (True, 1)

@@ -17,11 +17,13 @@ from fastapi.testclient import TestClient
 
 from connectors.base import Acknowledged, NotReady, Replied, Submission, SubmissionRefused
 from connectors.sae_http import SaeHttpConnector
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import ArchivalAgreement, IngestSettings
-from sae.offers import StorageOffers
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.api.app import create_app
+from sae.bootstrap import SaeConfig
+from sae.ingest.settings import IngestSettings
+from sae.model import ArchivalAgreement, Principal
+from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.model import ArchiveTransfer
 from seda.replies import Outcome
@@ -71,7 +73,7 @@ def open_repository(
         },
         offers=offers,
     )
-    with TestClient(create_sae_app(config)) as client:
+    with TestClient(create_app(config)) as client:
         connector = SaeHttpConnector(
             str(client.base_url), "ged-token", client, poll_interval=1.0, allow_insecure_http=True
         )

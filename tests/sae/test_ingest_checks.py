@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 
 from connectors.base import Replied, Submission, SubmissionRefused
-from sae.ingest import ArchivalAgreement
-from sae.ingest_checks import read_manifest
-from sae.referential import Referential
-from sae.signing import (
+from kernel.signing import (
     SigningIdentity,
     generate_self_signed,
     load_identity_from_pem,
     sign_digest,
 )
+from sae.ingest.manifest import read_manifest
+from sae.ingest.referential import load_referential
+from sae.model import ArchivalAgreement
 from seda.model import (
     AccessRule,
     AppraisalRule,
@@ -126,7 +126,7 @@ def repo(
         "AGR-B": ArchivalAgreement("ARCH", frozenset({"SERVICE-B"}), V2_2),
         "AGR-OTHER": ArchivalAgreement("OTHER", SERVICE_A, V2_2),
     }
-    referential = Referential.load(agencies=tmp_path / "agencies.csv", rules=tmp_path / "rules.csv")
+    referential = load_referential(agencies=tmp_path / "agencies.csv", rules=tmp_path / "rules.csv")
     with open_repository(
         tmp_path,
         schema_dir,

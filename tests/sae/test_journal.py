@@ -12,13 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.oplog import LogEntry, LogSpec
-from sae import ingest, journal, review
-from sae.audit import audit
-from sae.catalogue_search import ArchiveQuery, Catalogue
-from sae.ingest import IngestSettings, Quarantined, Submitted
-from sae.signing import SigningIdentity
-from sae.store import TransferState, TransferStore
+from kernel.oplog import LogEntry, LogSpec
+from kernel.signing import SigningIdentity
+from sae.adapters.sqlite import SqliteDatabase
+from sae.adapters.sqlite.journal import NotInTransaction, SqliteOperationLog
+from sae.catalogue.search import search_archives
+from sae.ingest.checks import run_checks
+from sae.ingest.receive import Quarantined, Submitted, receive
+from sae.ingest.settings import IngestSettings
+from sae.journal.log import log_audit, record, verify
+from sae.model import ArchiveQuery, Decision, TransferState
+from sae.review import decisions
+from sae.storage.audit import audit
+from tests.sae import stored
 from tests.sae.test_catalogue import (
     API,
     ARCHIVIST,
@@ -52,8 +58,8 @@ def sae(tmp_path: Path, schema_dir: Path) -> Iterator[Sae]:
 
 
 def logged(store_path: Path, *actions: str) -> list[LogEntry]:
-    with journal.reading(store_path) as conn:
-        return [e for e in journal.entries(conn) if not actions or e.action in actions]
+    entries = stored.entries(SqliteDatabase(store_path))
+    return [e for e in entries if not actions or e.action in actions]
 
 
 def execute(store_path: Path, sql: str, *params: object) -> None:
@@ -87,7 +93,7 @@ def test_accept_and_reject_are_logged_with_who_what_and_why(sae: Sae, tmp_path: 
         "reject",
     )
     assert reject_entry.details["comment"] == "Incomplet"
-    assert journal.verify(sae.store_path).ok
+    assert verify(SqliteDatabase(sae.store_path)).ok
 
 
 def test_failure_after_the_acceptance_leaves_neither_decision_nor_entry(
@@ -100,25 +106,25 @@ def test_failure_after_the_acceptance_leaves_neither_decision_nor_entry(
         "CREATE TRIGGER injected AFTER INSERT ON operation_log "
         "WHEN NEW.action = 'transfer.accepted' BEGIN SELECT RAISE(ABORT, 'panne injectée'); END",
     )
-    store = TransferStore(sae.store_path)
-    decision = review.Decision("alice", "Conforme")
+    db = SqliteDatabase(sae.store_path)
+    decision = Decision("alice", "Conforme")
 
     with pytest.raises(sqlite3.IntegrityError, match="panne injectée"):
-        review.accept(store, sae.offers, "ARCH", transfer_id, decision)
+        decisions.accept(db, sae.offers, "ARCH", transfer_id, decision)
 
-    transfer = store.get("ARCH", transfer_id)
+    transfer = stored.transfer(db, "ARCH", transfer_id)
     assert (transfer.state, transfer.reply, transfer.decided_by) == (
         TransferState.AWAITING_REVIEW,
         None,
         None,
     )
-    assert store.objects(transfer_id) == []
-    assert Catalogue(sae.store_path).search(ArchiveQuery("ARCH")).units == []
+    assert stored.objects(db, transfer_id) == []
+    assert search_archives(db, ArchiveQuery("ARCH")).units == []
     assert logged(sae.store_path, *DECISIONS) == []
     assert transfer.quarantine_path.exists()  # still there for the next attempt
 
     execute(sae.store_path, "DROP TRIGGER injected")
-    assert review.accept(store, sae.offers, "ARCH", transfer_id, decision).state == "accepted"
+    assert decisions.accept(db, sae.offers, "ARCH", transfer_id, decision).state == "accepted"
     assert [e.action for e in logged(sae.store_path, *DECISIONS)] == ["transfer.accepted"]
 
 
@@ -131,12 +137,12 @@ def test_failure_after_the_rejection_leaves_neither_decision_nor_entry(
         "CREATE TRIGGER injected AFTER INSERT ON operation_log "
         "BEGIN SELECT RAISE(ABORT, 'panne injectée'); END",
     )
-    store = TransferStore(sae.store_path)
+    db = SqliteDatabase(sae.store_path)
 
     with pytest.raises(sqlite3.IntegrityError):
-        review.reject(store, "ARCH", transfer_id, review.Decision("alice", "Non"))
+        decisions.reject(db, "ARCH", transfer_id, Decision("alice", "Non"))
 
-    transfer = store.get("ARCH", transfer_id)
+    transfer = stored.transfer(db, "ARCH", transfer_id)
     assert (transfer.state, transfer.reply) == (TransferState.AWAITING_REVIEW, None)
     assert logged(sae.store_path, *DECISIONS) == []
 
@@ -152,7 +158,7 @@ def test_verify_names_the_edited_entry(sae: Sae, tmp_path: Path) -> None:
         rejection.seq,
     )
 
-    report = journal.verify(sae.store_path)
+    report = verify(SqliteDatabase(sae.store_path))
 
     assert report.first_break is not None
     assert (report.first_break.seq, report.first_break.reason) == (rejection.seq, "edited")
@@ -163,42 +169,42 @@ def test_verify_names_the_edited_entry(sae: Sae, tmp_path: Path) -> None:
 
 
 def test_deleted_entry_in_the_middle_is_named(tmp_path: Path) -> None:
-    store = TransferStore(tmp_path / "transfers.sqlite")
+    db = SqliteDatabase(tmp_path / "transfers.sqlite")
     for n in range(1, 5):
-        journal.record(store, spec(n))
-    execute(store.path, "DELETE FROM operation_log WHERE seq = 2")
+        record(db, spec(n))
+    execute(db.path, "DELETE FROM operation_log WHERE seq = 2")
 
-    report = journal.verify(store.path)
+    report = verify(db)
 
     assert report.first_break is not None
     assert (report.first_break.seq, report.first_break.reason) == (3, "deleted_or_inserted")
 
 
 def test_entries_round_trip_and_chain(tmp_path: Path) -> None:
-    store = TransferStore(tmp_path / "transfers.sqlite")
-    written = [journal.record(store, spec(n)) for n in range(1, 4)]
+    db = SqliteDatabase(tmp_path / "transfers.sqlite")
+    written = [record(db, spec(n)) for n in range(1, 4)]
 
-    assert logged(store.path) == written
+    assert logged(db.path) == written
     assert [e.seq for e in written] == [1, 2, 3]
     assert written[1].prev_hash == written[0].hash
-    report = journal.verify(store.path)
+    report = verify(db)
     assert (report.ok, report.entries, report.head) == (True, 3, written[-1].hash)
 
 
 def test_append_outside_a_transaction_is_refused(tmp_path: Path) -> None:
-    store = TransferStore(tmp_path / "transfers.sqlite")
-    with closing(sqlite3.connect(store.path)) as conn, pytest.raises(journal.NotInTransaction):
-        journal.append(conn, spec(1))
+    db = SqliteDatabase(tmp_path / "transfers.sqlite")
+    with closing(sqlite3.connect(db.path)) as conn, pytest.raises(NotInTransaction):
+        SqliteOperationLog(conn).append(spec(1))
 
 
 def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
-    store = TransferStore(tmp_path / "transfers.sqlite")
+    db = SqliteDatabase(tmp_path / "transfers.sqlite")
     barrier = threading.Barrier(4)
 
     def write(worker: int) -> None:
         barrier.wait()
         for n in range(5):
-            journal.record(store, spec(worker * 10 + n))
+            record(db, spec(worker * 10 + n))
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
     for thread in threads:
@@ -206,17 +212,17 @@ def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
 
-    report = journal.verify(store.path)
+    report = verify(db)
     assert (report.ok, report.entries) == (True, 20)
 
 
 def test_audit_findings_and_repairs_are_logged(sae: Sae, tmp_path: Path) -> None:
     one = accepted(sae, tmp_path, "TR-7")
-    store = TransferStore(sae.store_path)
-    sha256 = store.objects(one["transfer_id"])[0].sha256
+    db = SqliteDatabase(sae.store_path)
+    sha256 = stored.objects(db, one["transfer_id"])[0].sha256
     sae.offers.offers[0].delete(sha256)
 
-    entry = journal.log_audit(store, audit(sae.offers.offers, sae.offers.registry))
+    entry = log_audit(db, audit(sae.offers.offers, sae.offers.registry))
 
     assert (entry.action, entry.actor, entry.organisation_id) == ("audit.completed", "audit", None)
     assert entry.details["counts"]["copy_repaired"] == 1
@@ -225,12 +231,12 @@ def test_audit_findings_and_repairs_are_logged(sae: Sae, tmp_path: Path) -> None
         ("copy_repaired", sha256),
     }
     assert logged(sae.store_path)[-1] == entry
-    assert journal.verify(sae.store_path).ok
+    assert verify(SqliteDatabase(sae.store_path)).ok
 
 
 def test_verifying_a_missing_database_does_not_create_it(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        journal.verify(tmp_path / "absent.sqlite")
+        verify(SqliteDatabase.existing(tmp_path / "absent.sqlite"))
     assert not (tmp_path / "absent.sqlite").exists()
 
 
@@ -281,7 +287,7 @@ def test_receipt_and_checks_are_logged_before_the_acceptance(
         "issues": [],
         "signer": subject,
     }
-    assert journal.verify(tmp_path / "sae" / "transfers.sqlite").ok
+    assert verify(SqliteDatabase(tmp_path / "sae" / "transfers.sqlite")).ok
 
 
 def test_blocking_issues_are_logged_by_code_then_the_rejection(
@@ -302,7 +308,7 @@ def test_blocking_issues_are_logged_by_code_then_the_rejection(
     assert sorted(rejected.details["issues"]) == sorted(
         {i["code"] for i in issues if i["blocking"]}
     )
-    assert journal.verify(tmp_path / "sae" / "transfers.sqlite").ok
+    assert verify(SqliteDatabase(tmp_path / "sae" / "transfers.sqlite")).ok
 
 
 def test_a_resent_package_is_received_once(repo: Repository, tmp_path: Path) -> None:
@@ -320,38 +326,36 @@ def quarantined(sip: Path) -> Quarantined:
 
 
 def test_no_transfer_is_received_without_its_entry(tmp_path: Path, schema_dir: Path) -> None:
-    store = TransferStore(tmp_path / "transfers.sqlite")
+    db = SqliteDatabase(tmp_path / "transfers.sqlite")
     settings = IngestSettings(tmp_path / "quarantine", schema_dir, AGREEMENTS)
-    execute(store.path, "ALTER TABLE operation_log RENAME TO elsewhere")
+    execute(db.path, "ALTER TABLE operation_log RENAME TO elsewhere")
 
     with pytest.raises(sqlite3.OperationalError, match="operation_log"):
-        ingest.receive(
-            store,
+        receive(
+            db,
             settings,
             "ARCH",
             Submitted("TR-13", "SERVICE-A"),
             quarantined(build_sip(tmp_path, "TR-13")),
         )
 
-    assert store.find_by_message("ARCH", "TR-13") is None
+    assert stored.by_message(db, "ARCH", "TR-13") is None
 
 
 def test_no_checks_are_recorded_without_their_entry(tmp_path: Path, schema_dir: Path) -> None:
-    store = TransferStore(tmp_path / "transfers.sqlite")
+    db = SqliteDatabase(tmp_path / "transfers.sqlite")
     settings = IngestSettings(tmp_path / "quarantine", schema_dir, AGREEMENTS)
     package = quarantined(build_sip(tmp_path, "TR-14"))
-    transfer, new = ingest.receive(
-        store, settings, "ARCH", Submitted("TR-14", "SERVICE-A"), package
-    )
+    transfer, new = receive(db, settings, "ARCH", Submitted("TR-14", "SERVICE-A"), package)
     assert new
-    execute(store.path, "ALTER TABLE operation_log RENAME TO elsewhere")
+    execute(db.path, "ALTER TABLE operation_log RENAME TO elsewhere")
 
     with pytest.raises(sqlite3.OperationalError, match="operation_log"):
-        ingest.run_checks(store, settings, transfer)
+        run_checks(db, settings, transfer)
 
-    stored = store.get("ARCH", transfer.id)
-    assert (stored.state, stored.issues, stored.seda_version) == (TransferState.RECEIVED, (), None)
-    execute(store.path, "ALTER TABLE elsewhere RENAME TO operation_log")
-    ingest.run_checks(store, settings, transfer)  # what sae.recovery does at the next start
-    assert [e.action for e in logged(store.path)] == list(INGEST)
-    assert journal.verify(store.path).ok
+    found = stored.transfer(db, "ARCH", transfer.id)
+    assert (found.state, found.issues, found.seda_version) == (TransferState.RECEIVED, (), None)
+    execute(db.path, "ALTER TABLE elsewhere RENAME TO operation_log")
+    run_checks(db, settings, transfer)  # what sae.recovery does at the next start
+    assert [e.action for e in logged(db.path)] == list(INGEST)
+    assert verify(db).ok

@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.services.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
-from sae.audit import AuditCode, audit
-from sae.digest_registry import (
-    ObjectNotRegistered,
-    RegisteredDigestsDiffer,
-    SqliteDigestRegistry,
-    StoredObject,
-)
-from sae.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
+from kernel.blobstore.s3 import S3BlobStore
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.model import StoredObject
+from sae.ports import ObjectNotRegistered, RegisteredDigestsDiffer
+from sae.storage.audit import AuditCode, audit
+from sae.storage.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
 from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
 

@@ -1,4 +1,4 @@
-"""Batched writes to the storage offers (``StorageOffers.store_many``, issue 5): same results and
+"""Batched writes to the storage offers (``StorageOffers.store_many``): same results and
 the same all-or-nothing as ``store``, with few syncs and a bounded number of spool files."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.adapters.blobstore.s3 import S3BlobStore
-from ged.services.ports import (
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import (
     BlobBatch,
     BlobStore,
     Chunks,
@@ -22,8 +21,11 @@ from ged.services.ports import (
     ContentTooLarge,
     StorageUnavailable,
 )
-from sae.digest_registry import RegisteredDigestsDiffer, SqliteDigestRegistry, StoredObject
-from sae.offers import StorageOffers
+from kernel.blobstore.s3 import S3BlobStore
+from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.model import StoredObject
+from sae.ports import RegisteredDigestsDiffer
+from sae.storage.offers import StorageOffers
 from tests.fixtures.leftovers import temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, create_bucket
 from tests.sae.test_offers import flip_byte, read, read_offer, s3_offer

@@ -14,23 +14,27 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ged.adapters.blobstore.filesystem import FilesystemBlobStore
-from ged.services.ports import Leftover
-from sae import review
-from sae.api import Principal, SaeConfig, create_sae_app
-from sae.digest_registry import SqliteDigestRegistry
-from sae.ingest import IngestSettings, Quarantined, Submitted, receive, run_checks
-from sae.offers import StorageOffers
+from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import Leftover
+from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
+from sae.api.app import create_app
+from sae.bootstrap import SaeConfig
+from sae.ingest.checks import run_checks
+from sae.ingest.receive import Quarantined, Submitted, receive
+from sae.ingest.settings import IngestSettings
+from sae.model import CheckOutcome, Decision, Principal, Transfer, TransferState
 from sae.recovery import RecoveryReport, StartupLock, recover
-from sae.store import Transfer, TransferState, TransferStore
+from sae.review import decisions
+from sae.storage.offers import StorageOffers
 from tests.fixtures.leftovers import TempWriter, temp_files
+from tests.sae import stored
 from tests.sae.test_ingest import AGREEMENTS, build_sip
 
 
 @dataclass
 class Repository:
     data_dir: Path
-    store: TransferStore
+    db: SqliteDatabase
     settings: IngestSettings
     offers: StorageOffers
 
@@ -47,7 +51,7 @@ def repo(tmp_path: Path, schema_dir: Path) -> Repository:
         SqliteDigestRegistry(tmp_path / "digests.sqlite"),
     )
     settings = IngestSettings(data_dir / "quarantine", schema_dir, AGREEMENTS)
-    return Repository(data_dir, TransferStore(data_dir / "transfers.sqlite"), settings, offers)
+    return Repository(data_dir, SqliteDatabase(data_dir / "transfers.sqlite"), settings, offers)
 
 
 def received(
@@ -60,49 +64,49 @@ def received(
     shutil.copyfile(sip, path)
     package = Quarantined(path, hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
     submitted = Submitted(message_id, "SERVICE-A", digest)
-    transfer, new = receive(repo.store, repo.settings, "ARCH", submitted, package)
+    transfer, new = receive(repo.db, repo.settings, "ARCH", submitted, package)
     assert new
     return transfer
 
 
 def crash_in(repo: Repository, transfer: Transfer, state: TransferState) -> None:
     """What a process killed in ``state`` leaves behind: the row, as it was last written."""
-    with sqlite3.connect(repo.store.path) as conn:
+    with sqlite3.connect(repo.db.path) as conn:
         conn.execute("UPDATE transfers SET state = ? WHERE id = ?", (state.value, transfer.id))
     conn.close()
 
 
 def state_of(repo: Repository, transfer: Transfer) -> TransferState:
-    return repo.store.get("ARCH", transfer.id).state
+    return stored.transfer(repo.db, "ARCH", transfer.id).state
 
 
 def test_transfer_left_received_is_checked_again(repo: Repository, tmp_path: Path) -> None:
     good = received(repo, tmp_path, "R-1")
     announced = received(repo, tmp_path, "R-2", ("SHA-256", "ab" * 32))
 
-    report = recover(repo.store, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.offers)
 
     assert sorted(report.rechecked) == sorted([good.id, announced.id])  # same second: any order
-    checked = repo.store.get("ARCH", good.id)
+    checked = stored.transfer(repo.db, "ARCH", good.id)
     assert (checked.state, checked.issues, checked.seda_version) == (
         TransferState.AWAITING_REVIEW,
         (),
         "2.2",
     )
     # The digest announced at submission was kept with the transfer, so it is checked too.
-    again = repo.store.get("ARCH", announced.id)
+    again = stored.transfer(repo.db, "ARCH", announced.id)
     assert [i.code for i in again.issues] == ["manifest_digest_mismatch"]
 
 
 def test_transfer_left_checked_moves_on_to_review(repo: Repository, tmp_path: Path) -> None:
     transfer = received(repo, tmp_path, "C-1", ("SHA-256", "cd" * 32))
-    run_checks(repo.store, repo.settings, transfer)
+    run_checks(repo.db, repo.settings, transfer)
     crash_in(repo, transfer, TransferState.CHECKED)
 
-    report = recover(repo.store, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.offers)
 
     assert report.moved_to_review == [transfer.id]
-    after = repo.store.get("ARCH", transfer.id)
+    after = stored.transfer(repo.db, "ARCH", transfer.id)
     assert after.state is TransferState.AWAITING_REVIEW
     assert [i.code for i in after.issues] == ["manifest_digest_mismatch"]
 
@@ -111,7 +115,7 @@ def test_interrupted_acceptance_is_rolled_back_then_accepted_once(
     repo: Repository, tmp_path: Path
 ) -> None:
     transfer = received(repo, tmp_path, "A-1")
-    run_checks(repo.store, repo.settings, transfer)
+    run_checks(repo.db, repo.settings, transfer)
     crash_in(repo, transfer, TransferState.ACCEPTING)
     with zipfile.ZipFile(transfer.quarantine_path) as package:
         first, second = (package.read(n) for n in sorted(package.namelist()) if "content/" in n)
@@ -119,29 +123,29 @@ def test_interrupted_acceptance_is_rolled_back_then_accepted_once(
     complete = repo.offers.store(iter([first]))
     partial = repo.offers.offers[0].put(iter([second]))
 
-    report = recover(repo.store, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.offers)
 
     assert report.rolled_back == [transfer.id]
     assert report.removed_copies == [("a", partial.sha256)]
     assert state_of(repo, transfer) is TransferState.AWAITING_REVIEW
-    assert repo.store.objects(transfer.id) == []
+    assert stored.objects(repo.db, transfer.id) == []
     for offer in repo.offers.offers:
         assert list(offer.iter_digests()) == [complete.sha256]
 
-    review.accept(repo.store, repo.offers, "ARCH", transfer.id, review.Decision("alice"))
-    accepted = repo.store.get("ARCH", transfer.id)
+    decisions.accept(repo.db, repo.offers, "ARCH", transfer.id, Decision("alice"))
+    accepted = stored.transfer(repo.db, "ARCH", transfer.id)
     assert accepted.state is TransferState.ACCEPTED
-    assert len(repo.store.objects(transfer.id)) == 2
+    assert len(stored.objects(repo.db, transfer.id)) == 2
     assert {o.sha256 for o in repo.offers.registry.iter_objects()} == {
         complete.sha256,
         partial.sha256,
     }
-    assert recover(repo.store, repo.settings, repo.offers) == RecoveryReport()
+    assert recover(repo.db, repo.settings, repo.offers) == RecoveryReport()
 
 
 def test_files_no_unfinished_transfer_needs_are_removed(repo: Repository, tmp_path: Path) -> None:
     waiting = received(repo, tmp_path, "Q-1")
-    run_checks(repo.store, repo.settings, waiting)
+    run_checks(repo.db, repo.settings, waiting)
     decided = received(repo, tmp_path, "Q-2")
     crash_in(repo, decided, TransferState.REJECTED)  # killed before the file was deleted
     orphan = repo.settings.quarantine_dir / "sip-upload-interrompu.zip"
@@ -149,7 +153,7 @@ def test_files_no_unfinished_transfer_needs_are_removed(repo: Repository, tmp_pa
     unrelated = repo.settings.quarantine_dir / "lisez-moi.txt"
     unrelated.write_text("Déposé par l'exploitant\n")
 
-    report = recover(repo.store, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.offers)
 
     assert sorted(report.removed_files) == sorted([decided.quarantine_path, orphan])
     assert sorted(repo.settings.quarantine_dir.iterdir()) == sorted(
@@ -166,7 +170,7 @@ def test_temp_files_of_a_killed_acceptance_are_removed_and_a_live_process_ones_k
     writers.append(live := TempWriter(second.root))  # another process storing right now
     killed.kill()
 
-    report = recover(repo.store, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.offers)
 
     assert report.removed_temp_files == [("a", Leftover(killed.path, len(b"partial")))]
     assert temp_files(first.tmp_dir) == []
@@ -181,7 +185,7 @@ def test_recovery_runs_when_the_application_starts(repo: Repository, tmp_path: P
         tokens={"archivist-token": Principal("ARCH", "archivist", "alice")},
         offers=repo.offers,
     )
-    with TestClient(create_sae_app(config)) as client:
+    with TestClient(create_app(config)) as client:
         listed = client.get(
             "/api/v1/sae/review/transfers", headers={"Authorization": "Bearer archivist-token"}
         )
@@ -230,9 +234,12 @@ def test_store_created_before_the_signer_column_is_upgraded(tmp_path: Path) -> N
         conn.executescript(OLD_SCHEMA)
     conn.close()
 
-    store = TransferStore(path)
-    old = store.get("ARCH", "T-OLD")
+    db = SqliteDatabase(path)
+    old = stored.transfer(db, "ARCH", "T-OLD")
     assert (old.signer, old.manifest_digest) == (None, None)
-    store.record_checks("T-OLD", [], "2.2", signer="CN=GED")
-    assert store.get("ARCH", "T-OLD").signer == "CN=GED"
-    assert TransferStore(path).get("ARCH", "T-OLD").signer == "CN=GED"  # opened again: no-op
+    with db.unit_of_work() as uow:
+        uow.transfers.record_checks("T-OLD", CheckOutcome((), "2.2", signer="CN=GED"))
+        uow.commit()
+    assert stored.transfer(db, "ARCH", "T-OLD").signer == "CN=GED"
+    again = SqliteDatabase(path)  # opened again: no-op
+    assert stored.transfer(again, "ARCH", "T-OLD").signer == "CN=GED"

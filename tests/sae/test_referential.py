@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.retention import RuleCategory
-from ged.services.rules_io import RulesFileRefused
-from sae.ingest_checks import ManifestFacts, Occurrence
-from sae.referential import (
+from kernel.retention import RuleCategory
+from kernel.rules_referential import RulesFileRefused
+from sae.ingest.manifest import ManifestFacts, Occurrence
+from sae.ingest.referential import (
     AgenciesFileRefused,
-    Referential,
     load_agencies,
     load_rules,
     referential_issues,
 )
+from sae.model import Referential
 from tests.fixtures.seda_corpus import vitam_rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]

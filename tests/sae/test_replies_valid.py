@@ -11,15 +11,17 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from connectors.sae_http import SaeHttpConnector
-from ged.cli import main
-from sae.api import create_sae_app
-from sae.config import build_config, load_settings
-from sae.store import TransferStore
+from sae.adapters.sqlite import SqliteDatabase
+from sae.api.app import create_app
+from sae.bootstrap import build_config
+from sae.cli import main
+from sae.config import load_settings
 from sae.tokens import issue_token
 from seda.replies import Outcome, parse_reply
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
 from tests.fixtures.seda_corpus import shared_path
+from tests.sae import stored
 from tests.sae.test_ingest import build_sip, manifest_sha256
 
 
@@ -30,7 +32,7 @@ def test_replies_and_acknowledgements_are_xsd_valid(
 ) -> None:
     home = tmp_path / "sae"
     monkeypatch.setenv("GEDSAE_SAE_HOME", str(home))
-    init = ["sae", "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))]
+    init = ["init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))]
     assert CliRunner().invoke(main, init).exit_code == 0
     config_file = home / "sae.toml"
     config_file.write_text(
@@ -41,7 +43,7 @@ def test_replies_and_acknowledgements_are_xsd_valid(
     token = issue_token(home, "ARCH", "transferring", "ged")
     mid = f"TR-{verb}-{version.value}"
     sip = build_sip(tmp_path, mid, version=version)
-    with TestClient(create_sae_app(build_config(load_settings(home)))) as client:
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
         connector = SaeHttpConnector(str(client.base_url), token, client, allow_insecure_http=True)
         submission = connector.submit(
             sip, message_identifier=mid, transferring_agency="SERVICE-A",
@@ -49,12 +51,13 @@ def test_replies_and_acknowledgements_are_xsd_valid(
         )  # fmt: skip
     archivist = issue_token(home, "ARCH", "archivist", "alice")
     decided = CliRunner().invoke(
-        main, ["sae", "review", verb, submission.remote_reference,
+        main, ["review", verb, submission.remote_reference,
                "--comment", "Dates extrêmes à revoir"],
         env={"GEDSAE_SAE_TOKEN": archivist},
     )  # fmt: skip
     assert decided.exit_code == 0, decided.output
-    transfer = TransferStore(home / "transfers.sqlite").get("ARCH", submission.remote_reference)
+    db = SqliteDatabase(home / "transfers.sqlite")
+    transfer = stored.transfer(db, "ARCH", submission.remote_reference)
     assert transfer.reply is not None
     for name, data in (("acknowledgement", transfer.acknowledgement), ("reply", transfer.reply)):
         path = tmp_path / f"{name}.xml"

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from sae.api import create_sae_app
-from sae.checkpoint_verify import verify_with_checkpoints
-from sae.config import build_config, load_settings, write_default_config
-from sae.signing import generate_self_signed
+from kernel.signing import generate_self_signed
+from sae.adapters.sqlite import SqliteDatabase
+from sae.api.app import create_app
+from sae.bootstrap import build_config
+from sae.config import load_settings, write_default_config
+from sae.journal.verification import verify_with_checkpoints
 
 DEADLINE_S = 20.0
 
@@ -35,14 +37,13 @@ def test_a_serving_repository_seals_its_log_every_interval(tmp_path: Path) -> No
     (home / "signing" / "certificate.pem").write_bytes(certificate_pem)
     config = build_config(load_settings(home))
     assert config.sealing is not None and config.seal_interval_s == 0.05
-    with TestClient(create_sae_app(config)):
+    with TestClient(create_app(config)):
         deadline = time.monotonic() + DEADLINE_S
         while checkpoints(home) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert checkpoints(home) >= 1
     time.sleep(0.2)  # one more tick: the stopped thread has had time to end
     assert not [t for t in threading.enumerate() if t.name == "sae-sealing"]
-    report = verify_with_checkpoints(
-        home / "transfers.sqlite", config.offers, config.sealing.anchors()
-    )
+    db = SqliteDatabase(home / "transfers.sqlite")
+    report = verify_with_checkpoints(db, config.offers, config.sealing.anchors())
     assert report.ok, report.to_dict()

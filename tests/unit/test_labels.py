@@ -10,9 +10,10 @@ import pytest
 
 from ged.domain.lifecycle import BindingTarget, NoDueDate, Phase, ProposalStatus, SortDecision
 from ged.domain.model import Damage, DossierStatus, ExtractionStatus, Role
-from ged.domain.retention import Duration, FinalAction, RuleCategory, StartEventKind
+from ged.domain.retention import FinalAction, StartEventKind
 from ged.presentation import labels
 from ged.services.ports import TransferState
+from kernel.retention import Duration, RuleCategory
 
 TABLES: list[tuple[type[enum.Enum], object]] = [
     (Phase, labels.PHASES),

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ged.domain.errors import InvalidError
 from ged.domain.lifecycle import (
     Binding,
     BindingTarget,
@@ -41,7 +40,9 @@ from ged.domain.lifecycle import (
     resolve_rules,
     with_phase,
 )
-from ged.domain.retention import Duration, FinalAction, RetentionRule, RuleCategory, StartEvent
+from ged.domain.retention import FinalAction, RetentionRule, StartEvent
+from kernel.errors import InvalidError
+from kernel.retention import Duration, RuleCategory
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 

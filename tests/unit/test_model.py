@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from ged.domain.access import Principal
-from ged.domain.errors import ForbiddenError, InvalidError, NotFoundError
 from ged.domain.model import Dossier, DossierClosed, Metadata, Role
 from ged.services.documents import safe_filename
+from kernel.errors import ForbiddenError, InvalidError, NotFoundError
 
 
 def dossier() -> Dossier:

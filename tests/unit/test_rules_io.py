@@ -15,21 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.errors import InvalidError, Issue
-from ged.domain.retention import (
-    Duration,
-    FinalAction,
-    RetentionRule,
-    RuleCategory,
-    StartEvent,
-)
-from ged.services.rules_io import (
-    RulesFileRefused,
-    parse_tableau,
-    parse_vitam_csv,
-    write_tableau,
-    write_vitam_csv,
-)
+from ged.domain.retention import FinalAction, RetentionRule, StartEvent
+from ged.services.rules_io import parse_tableau, read_vitam_rules, write_tableau, write_vitam_csv
+from kernel.errors import InvalidError, Issue
+from kernel.retention import Duration, RuleCategory
+from kernel.rules_referential import RulesFileRefused
 from tests.fixtures.seda_corpus import vitam_rules_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +29,7 @@ TABLEAU = ROOT / "tests" / "fixtures" / "tableau_de_gestion.csv"
 def refusal(data: bytes | str, **kwargs: object) -> list[Issue]:
     raw = data.encode() if isinstance(data, str) else data
     with pytest.raises(RulesFileRefused) as caught:
-        parse_vitam_csv(io.BytesIO(raw), **kwargs)  # type: ignore[arg-type]
+        read_vitam_rules(io.BytesIO(raw), **kwargs)  # type: ignore[arg-type]
     assert isinstance(caught.value, InvalidError)
     return caught.value.issues
 
@@ -139,7 +129,7 @@ def test_vitam_ko_files_are_refused_as_vitam_refuses_them(
 
 def read_vitam(name: str) -> list[RetentionRule]:
     with (vitam_rules_dir() / name).open("rb") as stream:
-        return parse_vitam_csv(stream)
+        return read_vitam_rules(stream)
 
 
 OK_COUNTS = {
@@ -196,7 +186,7 @@ def test_vitam_export_round_trips(name: str) -> None:
     out = io.BytesIO()
     write_vitam_csv(rules, out)
     assert out.getvalue().startswith(b"RuleId,RuleType,RuleValue,RuleDescription,")
-    assert parse_vitam_csv(io.BytesIO(out.getvalue())) == rules
+    assert read_vitam_rules(io.BytesIO(out.getvalue())) == rules
 
 
 # --- Vitam: refusals built from the OK file ----------------------------------------------------
@@ -216,7 +206,7 @@ def test_vitam_limits_in_days(amount_unit: str, code: str) -> None:
 
 
 def test_vitam_day_limit_itself_is_accepted() -> None:
-    rules = parse_vitam_csv(io.BytesIO(ok_text().replace('",80,YEAR', '",359640,DAY').encode()))
+    rules = read_vitam_rules(io.BytesIO(ok_text().replace('",80,YEAR', '",359640,DAY').encode()))
     assert rules[0].duration == Duration(days=359640)
 
 
@@ -258,7 +248,7 @@ def test_rules_in_use_may_not_disappear() -> None:
 
 
 def test_rules_in_use_that_stay_are_fine() -> None:
-    assert len(parse_vitam_csv(io.BytesIO(ok_text().encode()), in_use={"APP-00001"})) == 26
+    assert len(read_vitam_rules(io.BytesIO(ok_text().encode()), in_use={"APP-00001"})) == 26
 
 
 def test_a_semicolon_file_is_refused_for_its_delimiter() -> None:
@@ -287,7 +277,7 @@ def test_an_unterminated_quote_is_refused() -> None:
 def test_a_text_stream_is_read_too() -> None:
     data = "RuleId,RuleType,RuleValue,RuleDescription,RuleDuration,RuleMeasurement\n"
     data += "APP-1,AppraisalRule,Dossier,,5,YEAR\n"
-    assert parse_vitam_csv(io.StringIO(data))[0].duration == Duration(years=5)
+    assert read_vitam_rules(io.StringIO(data))[0].duration == Duration(years=5)
 
 
 def test_a_duration_without_a_single_vitam_unit_is_not_exported() -> None:
@@ -302,7 +292,7 @@ def test_composite_months_are_exported_as_months() -> None:
     out = io.BytesIO()
     write_vitam_csv([rule], out)
     assert out.getvalue().decode().splitlines()[1] == "STO-1,StorageRule,Base,,18,MONTH"
-    assert parse_vitam_csv(io.BytesIO(out.getvalue())) == [rule]
+    assert read_vitam_rules(io.BytesIO(out.getvalue())) == [rule]
 
 
 # --- tableau de gestion ------------------------------------------------------------------------

@@ -11,8 +11,9 @@ import pytest
 
 from ged.domain.lifecycle import NoDueDate, Phase
 from ged.domain.model import DossierStatus, ExtractionStatus, Role
-from ged.domain.retention import FinalAction, RuleCategory, StartEventKind
+from ged.domain.retention import FinalAction, StartEventKind
 from ged.services.ports import TransferState
+from kernel.retention import RuleCategory
 from tests.fixtures.web import PASSWORD, Web, log_in
 from tests.fixtures.web_data import build_archive, pages, people
 

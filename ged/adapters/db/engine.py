@@ -2,7 +2,7 @@
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (durable at checkpoint, crash-safe) and a
 busy timeout; writers are serialised by SQLite itself. Its file and journals are 0600 (they hold
-extracted text: ``ged.private_files``). PostgreSQL uses psycopg 3.
+extracted text: ``kernel.private_files``). PostgreSQL uses psycopg 3.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from ged.private_files import private_database
+from kernel.private_files import private_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

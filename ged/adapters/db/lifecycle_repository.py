@@ -39,15 +39,9 @@ from ged.domain.lifecycle import (
     Tombstone,
 )
 from ged.domain.model import Dossier
-from ged.domain.paging import Page
-from ged.domain.retention import (
-    Duration,
-    FinalAction,
-    RetentionRule,
-    RuleCategory,
-    StartEvent,
-    StartEventKind,
-)
+from ged.domain.retention import FinalAction, RetentionRule, StartEvent, StartEventKind
+from kernel.paging import Page
+from kernel.retention import Duration, RuleCategory
 
 CURRENT, SUPERSEDED, RETIRED = "current", "superseded", "retired"
 

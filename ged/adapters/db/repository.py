@@ -23,8 +23,8 @@ from ged.domain.model import (
     Service,
     Version,
 )
-from ged.services.ports import ContentRef
 from ged.services.repository import SearchIndex
+from kernel.blobstore.ports import ContentRef
 
 _VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512, t.blobs.c.damage]
 

@@ -16,8 +16,8 @@ from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc, optional_utc
-from ged.domain.paging import Page
 from ged.services.ports import TransferRecord, TransferState
+from kernel.paging import Page
 
 # states in which a transfer still waits for something: a retry or a poll
 _WAITING = (

@@ -33,9 +33,9 @@ from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
 from ged.adapters.db.signature_repository import SqlSignatureRepository
 from ged.adapters.db.transfer_repository import SqlTransferRepository
-from ged.domain.errors import UnavailableError
-from ged.domain.oplog import GENESIS, LogEntry, LogSpec, entry_hash
-from ged.services.ports import StorageFull
+from kernel.blobstore.ports import StorageFull
+from kernel.errors import UnavailableError
+from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 
 log = logging.getLogger("gedsae.db")
 OPLOG_LOCK = 7_291_004  # arbitrary advisory-lock key for the operation-log head

@@ -39,7 +39,7 @@ from typing import Any, Literal
 from ged.adapters.extraction.render import PageImage
 from ged.adapters.extraction.results import ExtractionResult, FailureReason, RenderResult
 from ged.adapters.extraction.worker import READY, Call, CallOutcome, Job, serve
-from ged.domain.errors import UnavailableError
+from kernel.errors import UnavailableError
 
 DEFAULT_MAX_CHARS = 2_000_000
 PDF = "ged.adapters.extraction.pdf:extract_pdf"

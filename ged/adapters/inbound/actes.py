@@ -20,7 +20,7 @@ from datetime import date
 from lxml import etree
 
 from ged.adapters.inbound.xmlread import attr, child, children, line, local, parse_date, text
-from ged.domain.errors import Issue
+from kernel.errors import Issue
 
 NAMESPACE = "http://www.interieur.gouv.fr/ACTES#v1.1-20040216"
 # CodeNatureActe → the two letters ending the IDActe, and the nature's name

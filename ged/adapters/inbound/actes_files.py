@@ -21,10 +21,10 @@ from ged.adapters.inbound.actes import (
 )
 from ged.adapters.inbound.sources import InputLimits
 from ged.adapters.inbound.xmlread import read_xml
-from ged.domain.errors import Issue
 from ged.domain.inbound import Profile, link_key
 from ged.domain.model import Metadata
 from ged.services.inbound.model import BusinessEvent, InboundBundle, InboundDocument, Parsed, Source
+from kernel.errors import Issue
 
 DECISION = "date de la décision"
 ACKNOWLEDGED = "date de l'accusé de réception"

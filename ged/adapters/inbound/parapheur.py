@@ -16,7 +16,6 @@ from ged.adapters.inbound.parapheur_circuit import MAX_ID, bounded, circuit, ope
 from ged.adapters.inbound.premis import PremisFile, PremisFolder, parse_premis
 from ged.adapters.inbound.sources import InputLimits
 from ged.adapters.inbound.xmlread import read_xml
-from ged.domain.errors import Issue
 from ged.domain.inbound import Profile
 from ged.domain.model import Metadata
 from ged.services.inbound.model import (
@@ -26,6 +25,7 @@ from ged.services.inbound.model import (
     Parsed,
     Source,
 )
+from kernel.errors import Issue
 
 PREMIS_FILE = "i_Parapheur_internal_premis.xml"
 MAIN_FOLDER = "Documents principaux/"

@@ -17,7 +17,6 @@ from lxml import etree
 from ged.adapters.inbound.parapheur_circuit import MAX_ID, circuit, opened_on, proof
 from ged.adapters.inbound.sources import InputLimits
 from ged.adapters.inbound.xmlread import line, local, parse_datetime, read_xml, text
-from ged.domain.errors import Issue
 from ged.domain.inbound import Profile
 from ged.domain.model import Metadata
 from ged.services.inbound.model import (
@@ -27,6 +26,7 @@ from ged.services.inbound.model import (
     Parsed,
     Source,
 )
+from kernel.errors import Issue
 
 HISTORY_FILE = "iparapheur_historique.xml"
 SOURCE_V4 = "i-Parapheur 4 (historique Pastell)"

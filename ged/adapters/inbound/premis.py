@@ -14,7 +14,7 @@ from datetime import datetime
 from lxml import etree
 
 from ged.adapters.inbound.xmlread import child, children, line, local, parse_datetime, text
-from ged.domain.errors import Issue
+from kernel.errors import Issue
 
 NAMESPACE = "http://www.loc.gov/premis/v3"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"

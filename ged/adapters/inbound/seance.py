@@ -17,7 +17,7 @@ from datetime import date
 from lxml import etree
 
 from ged.adapters.inbound.xmlread import attr, child, children, line, local, parse_date, text
-from ged.domain.errors import Issue
+from kernel.errors import Issue
 
 MAX_ID = 200
 # dossierActe fields kept, under the name the GED gives them

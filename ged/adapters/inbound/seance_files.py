@@ -17,7 +17,6 @@ from ged.adapters.inbound.seance import (
 )
 from ged.adapters.inbound.sources import NestedSource, UnreadableInput, copy_member, open_archive
 from ged.adapters.inbound.xmlread import read_xml
-from ged.domain.errors import Issue
 from ged.domain.inbound import Profile, link_key
 from ged.domain.model import Metadata
 from ged.services.inbound.model import (
@@ -27,6 +26,7 @@ from ged.services.inbound.model import (
     Parsed,
     Source,
 )
+from kernel.errors import Issue
 
 DOCUMENTS_ZIP = "documents.zip"
 HELD = "date de la séance"

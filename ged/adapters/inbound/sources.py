@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
-from ged.domain.errors import Issue
 from ged.services.inbound.model import InboundRefused, Source
+from kernel.errors import Issue
 from seda.errors import SedaError
 from seda.package import Package, PackageLimits, check_name, open_package
 

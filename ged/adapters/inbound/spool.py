@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from ged.adapters.blobstore.tempfiles import OwnedTempDir
-from ged.services.ports import ContentTooLarge
+from kernel.blobstore.ports import ContentTooLarge
+from kernel.blobstore.tempfiles import OwnedTempDir
 
 INBOUND_PREFIX = "inbound-"
 

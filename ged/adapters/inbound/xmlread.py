@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 from lxml import etree
 
 from ged.adapters.inbound.sources import InputLimits
-from ged.domain.errors import Issue
 from ged.services.inbound.model import Source
+from kernel.errors import Issue
 from seda.errors import MalformedXml, SedaError
 from seda.safexml import XmlLimits, line_of, parse_bytes
 

@@ -12,9 +12,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ged.config import Settings
-from ged.domain.errors import InvalidError, Issue
 from ged.domain.model import Organisation
 from ged.services.ports import TrustAnchors
+from kernel.errors import InvalidError, Issue
 
 SUFFIXES = (".pem", ".crt", ".cer")
 

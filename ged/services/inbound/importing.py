@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ged.domain.access import Principal
-from ged.domain.errors import InvalidError, Issue, NotFoundError
 from ged.domain.inbound import (
     PROFILE_LABELS,
     DocumentEvent,
@@ -29,7 +28,6 @@ from ged.domain.inbound import (
 )
 from ged.domain.lifecycle import event_key
 from ged.domain.model import Document, Dossier, Version
-from ged.domain.oplog import LogSpec
 from ged.services.context import Context, new_id
 from ged.services.documents import build_version, index_fields
 from ged.services.inbound.model import (
@@ -43,7 +41,10 @@ from ged.services.inbound.model import (
 )
 from ged.services.inbound.replay import links_of, replay
 from ged.services.inbound.setup import InboundSetup
-from ged.services.ports import ContentRef, UnitOfWork
+from ged.services.ports import UnitOfWork
+from kernel.blobstore.ports import ContentRef
+from kernel.errors import InvalidError, Issue, NotFoundError
+from kernel.oplog import LogSpec
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Protocol
 
-from ged.domain.errors import ConflictError, InvalidError, Issue
 from ged.domain.inbound import DeliberationLink, InboundRecord, Profile
 from ged.domain.model import Document, Metadata
+from kernel.errors import ConflictError, InvalidError, Issue
 
 
 class Source(Protocol):

@@ -4,7 +4,6 @@ document's circuit history."""
 from __future__ import annotations
 
 from ged.domain.access import Principal
-from ged.domain.errors import NotFoundError
 from ged.domain.inbound import (
     PROFILE_LABELS,
     DeliberationLink,
@@ -18,6 +17,7 @@ from ged.services.context import Context
 from ged.services.documents import load_document
 from ged.services.inbound.model import ImportResult, InboundConflict
 from ged.services.ports import UnitOfWork
+from kernel.errors import NotFoundError
 
 
 def replay(ctx: Context, actor: Principal, known: InboundRecord, fingerprint: str) -> ImportResult:

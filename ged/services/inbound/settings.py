@@ -26,9 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ged.domain.errors import InvalidError, Issue, IssueList
 from ged.domain.inbound import Profile
 from ged.services.inbound.model import InboundBundle
+from kernel.errors import InvalidError, Issue, IssueList
 
 NATURES = ("DE", "AR", "AI", "CC", "BF", "AU")
 _SINGLE_NODE = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ged.domain.errors import InvalidError, Issue
+from kernel.errors import InvalidError, Issue
 
 Rows = list[tuple[int, list[str]]]  # (row number from 1, cell texts from column A)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ged.domain.errors import NotFoundError
-from ged.domain.paging import MAX_LIMIT, Page
 from ged.services.browse import plan_tree
 from ged.services.filing import list_dossiers, list_plan
 from ged.web.render import render
 from ged.web.security import Ctx, User, csrf_protect
+from kernel.errors import NotFoundError
+from kernel.paging import MAX_LIMIT, Page
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 

@@ -1,0 +1,51 @@
+"""A page of a listing: ``limit`` rows after the first ``offset``, within bounds every listing
+shares (the GED's and the archival repository's).
+
+Unchecked paging used to reach the database: SQLite reads a negative LIMIT as "no limit" (past
+the 200-row cap), and an offset beyond 2**63 - 1 overflows the driver (a 500). An offset is also
+what the database skips row by row, hence its bound: past a million rows, narrow the filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from kernel.errors import InvalidError, Issue
+
+MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000
+T = TypeVar("T")
+
+
+class PageOutOfRange(InvalidError):
+    code = "page_out_of_range"
+    title = "Pagination hors limites"
+
+
+@dataclass(frozen=True)
+class Page:
+    """Checked when made: ``limit`` from 1 to ``max_limit``, ``offset`` from 0 to MAX_OFFSET."""
+
+    limit: int = 50
+    offset: int = 0
+    max_limit: int = MAX_LIMIT
+
+    def __post_init__(self) -> None:
+        issues = []
+        if not 1 <= self.limit <= self.max_limit:
+            message = f"limit doit être compris entre 1 et {self.max_limit}"
+            issues.append(Issue("limit_out_of_range", message, path="limit"))
+        if not 0 <= self.offset <= MAX_OFFSET:
+            message = f"offset doit être compris entre 0 et {MAX_OFFSET}"
+            issues.append(Issue("offset_out_of_range", message, path="offset"))
+        if issues:
+            raise PageOutOfRange("Pagination hors limites", issues=issues)
+
+    def of(self, rows: Sequence[T]) -> list[T]:
+        """This page of rows already in memory."""
+        return list(rows[self.offset : self.offset + self.limit])
+
+
+FIRST_PAGE = Page()

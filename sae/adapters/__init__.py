@@ -1,0 +1,1 @@
+"""Adapters of the archival repository's ports (``sae.ports``)."""

@@ -1,0 +1,124 @@
+"""``/archives``: searching the catalogue and retrieving archived objects (OAIS Access, ISO
+14721 §4.1.1.6). Both roles of the organisation may read its archives; an object is served only
+from a copy that re-verified against the digest registry (``StorageOffers.open``)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Annotated, Any, BinaryIO, Final
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from sae.api.deps import API, Anyone, Db, Repository
+from sae.catalogue.search import archive_detail, archive_object, search_archives
+from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
+
+router = APIRouter(prefix=f"{API}/archives")
+_CHUNK: Final = 1024 * 1024
+
+
+@router.get("")
+def search(
+    who: Anyone,
+    db: Db,
+    q: str = "",
+    level: str | None = None,
+    transfer: str | None = None,
+    agency: str | None = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGES)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> dict[str, Any]:
+    query = ArchiveQuery(
+        who.organisation, q, level, transfer, agency, date_from, date_to, page, page_size
+    )
+    found = search_archives(db, query)
+    return {
+        "items": [unit_to_dict(u) for u in found.units],
+        "page": found.page,
+        "page_size": found.page_size,
+        "next_page": found.page + 1 if found.has_more else None,
+    }
+
+
+@router.get("/{archive_id}")
+def show(archive_id: str, who: Anyone, db: Db) -> dict[str, Any]:
+    detail = archive_detail(db, who.organisation, archive_id)
+    return {
+        **unit_to_dict(detail.unit),
+        "children": [unit_to_dict(c) for c in detail.children],
+        "objects": [object_to_dict(o) for o in detail.objects],
+    }
+
+
+@router.get("/{archive_id}/objects/{object_id}")
+def download(
+    archive_id: str, object_id: str, who: Anyone, config: Repository, db: Db
+) -> StreamingResponse:
+    found = archive_object(db, who.organisation, archive_id, object_id)
+    stream = config.offers.open(found.sha256)  # verified before a byte is sent
+    return StreamingResponse(
+        chunks(stream),
+        media_type=found.mime_type or "application/octet-stream",
+        headers=download_headers(found),
+    )
+
+
+def unit_to_dict(unit: CatalogueUnit) -> dict[str, Any]:
+    return {
+        "archive_id": unit.archive_id,
+        "title": unit.title,
+        "description_level": unit.description_level,
+        "description": unit.description,
+        "start_date": unit.start_date,
+        "end_date": unit.end_date,
+        "originating_agency": unit.originating_agency,
+        "transfer_id": unit.transfer_id,
+        "message_identifier": unit.message_identifier,
+        "unit_id": unit.unit_id,
+        "parent_archive_id": unit.parent_archive_id,
+        "archived_at": unit.archived_at.isoformat(),
+    }
+
+
+def object_to_dict(obj: CatalogueObject) -> dict[str, Any]:
+    return {
+        "object_id": obj.object_id,
+        "filename": obj.filename,
+        "uri": obj.uri,
+        "size": obj.size,
+        "sha256": obj.sha256,
+        "sha512": obj.sha512,
+        "mime_type": obj.mime_type,
+        "format_id": obj.format_id,
+        "group_id": obj.group_id,
+    }
+
+
+def chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """The verified copy from ``StorageOffers.open``, in chunks; closed at the end or on abort."""
+    try:
+        while chunk := stream.read(_CHUNK):
+            yield chunk
+    finally:
+        stream.close()
+
+
+def download_headers(obj: CatalogueObject) -> dict[str, str]:
+    """Length, ETag (the SHA-256 the registry holds) and the original file name (RFC 6266)."""
+    name = obj.filename or PurePosixPath(obj.uri).name or obj.object_id
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = "".join(c if c.isprintable() and c not in '"\\' else "_" for c in fallback)
+    return {
+        "Content-Length": str(obj.size),
+        "ETag": f'"{obj.sha256}"',
+        "Content-Disposition": (
+            f"attachment; filename=\"{fallback or 'objet'}\"; filename*=UTF-8''{quote(name, safe='')}"
+        ),
+    }

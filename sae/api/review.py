@@ -1,0 +1,56 @@
+"""``/review/transfers``: an archivist of the organisation lists what awaits a decision, looks at
+a transfer and its checks, and accepts or rejects it (exactly one decision wins)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from kernel.paging import MAX_LIMIT, MAX_OFFSET, Page
+from sae.api.deps import API, Archivist, Db, Repository
+from sae.journal.checkpoints import sealer
+from sae.model import Decision
+from sae.review import decisions
+from sae.review.summary import transfer_summary
+
+router = APIRouter(prefix=f"{API}/review/transfers")
+
+
+class DecisionBody(BaseModel):
+    comment: str | None = None
+
+
+@router.get("")
+def pending(
+    who: Archivist,
+    db: Db,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> list[dict[str, Any]]:
+    page = Page(limit, offset)
+    return [transfer_summary(t) for t in decisions.pending(db, who.organisation, page)]
+
+
+@router.get("/{transfer_id}")
+def show(transfer_id: str, who: Archivist, db: Db) -> dict[str, Any]:
+    transfer = decisions.get_transfer(db, who.organisation, transfer_id)
+    objects = decisions.archived_objects(db, transfer.id)
+    return {**transfer_summary(transfer), "objects": [o.__dict__ for o in objects]}
+
+
+@router.post("/{transfer_id}/accept")
+def accept(
+    transfer_id: str, body: DecisionBody, who: Archivist, config: Repository, db: Db
+) -> dict[str, Any]:
+    decision = Decision(who.name, body.comment)
+    seal = sealer(db, config.offers, config.sealing)
+    done = decisions.accept(db, config.offers, who.organisation, transfer_id, decision, seal=seal)
+    return transfer_summary(done)
+
+
+@router.post("/{transfer_id}/reject")
+def reject(transfer_id: str, body: DecisionBody, who: Archivist, db: Db) -> dict[str, Any]:
+    decision = Decision(who.name, body.comment)
+    return transfer_summary(decisions.reject(db, who.organisation, transfer_id, decision))

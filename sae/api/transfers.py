@@ -1,0 +1,96 @@
+"""``/transfers``: a GED submits a SIP (streamed to quarantine, acknowledged at once, checked
+once answered) and collects its acknowledgement and, once decided, its reply."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
+
+from kernel.errors import BadRequestError, NotFoundError
+from sae.api.deps import API, VERSION, Anyone, Db, Repository, Sender
+from sae.ingest.checks import DIGESTS, run_checks
+from sae.ingest.receive import NotAZip, Submitted, admit, quarantine, receive
+from sae.model import Transfer
+from sae.review.decisions import get_transfer
+
+router = APIRouter(prefix=API)
+_HEX: Final = re.compile(r"^[0-9a-f]+$")
+_XML: Final = "application/xml"
+
+
+class ReplyNotReady(NotFoundError):
+    code = "reply_not_ready"
+    title = "Réponse pas encore décidée"
+
+
+@router.get("/health")
+def health(who: Anyone) -> dict[str, str]:
+    return {"status": "ok", "organisation": who.organisation, "version": VERSION}
+
+
+@router.post("/transfers", status_code=202)
+async def submit(request: Request, who: Sender, config: Repository, db: Db) -> JSONResponse:
+    submitted = _submitted(request)
+    admit(config.settings, who.organisation, submitted.transferring_agency)
+    package = await quarantine(config.settings, request.stream())
+    transfer, new = await run_in_threadpool(
+        receive, db, config.settings, who.organisation, submitted, package
+    )
+    # The checks hash every file: they run once answered (sae.recovery resumes them).
+    checks = BackgroundTask(run_checks, db, config.settings, transfer) if new else None
+    return JSONResponse(
+        _locators(str(request.base_url), transfer),
+        status_code=202 if new else 200,
+        background=checks,
+    )
+
+
+@router.get("/transfers/{transfer_id}/acknowledgement")
+def acknowledgement(transfer_id: str, who: Anyone, db: Db) -> Response:
+    transfer = get_transfer(db, who.organisation, transfer_id)
+    return Response(transfer.acknowledgement, media_type=_XML)
+
+
+@router.get("/transfers/{transfer_id}/reply")
+def reply(transfer_id: str, who: Anyone, db: Db) -> Response:
+    transfer = get_transfer(db, who.organisation, transfer_id)
+    if transfer.reply is None:
+        raise ReplyNotReady(f"Le transfert {transfer_id} attend la décision de l'archiviste")
+    return Response(transfer.reply, media_type=_XML)
+
+
+def _submitted(request: Request) -> Submitted:
+    headers = request.headers
+    if headers.get("Content-Type", "").split(";")[0].strip().lower() != "application/zip":
+        raise NotAZip("Content-Type application/zip attendu")
+    key, agency = headers.get("Idempotency-Key", ""), headers.get("X-Transferring-Agency", "")
+    if not key or not agency:
+        raise BadRequestError("En-têtes Idempotency-Key et X-Transferring-Agency requis")
+    return Submitted(key, agency, _manifest_digest(request))
+
+
+def _manifest_digest(request: Request) -> tuple[str, str] | None:
+    algorithm = request.headers.get("X-Manifest-Digest-Algorithm")
+    value = request.headers.get("X-Manifest-Digest-Value")
+    if algorithm is None and value is None:
+        return None
+    if algorithm not in DIGESTS or value is None or not _HEX.match(value):
+        raise BadRequestError(
+            "X-Manifest-Digest-Algorithm (SHA-256|SHA-384|SHA-512) et "
+            "X-Manifest-Digest-Value (hexadécimal minuscule) vont ensemble"
+        )
+    return algorithm, value
+
+
+def _locators(root: str, transfer: Transfer) -> dict[str, str]:
+    base = f"{root.rstrip('/')}{API}/transfers/{transfer.id}"
+    return {
+        "transfer_id": transfer.id,
+        "acknowledgement_url": f"{base}/acknowledgement",
+        "reply_url": f"{base}/reply",
+    }

@@ -1,0 +1,38 @@
+"""``gedsae-sae``: the archival repository's own command line (also ``python -m sae``).
+
+``init`` prepares its home (``sae.toml``, schemas, signing key), ``token create|list|revoke``
+manage the bearer tokens of GEDs and archivists, ``serve`` runs it, ``review`` lets an
+archivist decide on the repository host itself, ``audit`` re-hashes every copy, ``seal`` and
+``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
+1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
+6 authentication or permission refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sae.cli.context import Instance
+from sae.cli.instance import init, serve
+from sae.cli.integrity import audit, log_group, seal
+from sae.cli.review import review_group
+from sae.cli.tokens import token_group
+
+
+@click.group()
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    envvar="GEDSAE_SAE_HOME",
+    help="Dossier du dépôt (défaut : $GEDSAE_HOME/sae)",
+)
+@click.pass_context
+def main(click_ctx: click.Context, home: Path | None) -> None:
+    """gedsae-sae — le dépôt d'archives (SAE) : installation, service, contrôle, audit."""
+    click_ctx.obj = Instance(home)
+
+
+for command in (init, serve, token_group, review_group, audit, seal, log_group):
+    main.add_command(command)

@@ -1,0 +1,58 @@
+"""``gedsae-sae init`` prepares the repository's home; ``gedsae-sae serve`` runs it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from kernel.signing import write_self_signed
+from sae.cli.context import Instance, pass_instance
+from sae.config import write_default_config
+
+
+@click.command("init")
+@click.option("--organisation", required=True, help="Identifiant SEDA du service d'archives")
+@click.option(
+    "--schemas-from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Dossier local des XSD officiels (sinon : téléchargement vérifié)",
+)
+@click.option("--port", type=int, default=8100, show_default=True)
+@pass_instance
+def init(instance: Instance, organisation: str, schemas_from: Path | None, port: int) -> None:
+    """Crée le dépôt : sae.toml (deux offres disque), schémas SEDA, clé de scellement."""
+    from schemas.install import install
+
+    root = instance.home
+    config = write_default_config(root, organisation, port)
+    schemas = root / "schemas"
+    if not (schemas / "catalog.xml").exists():
+        install(schemas, schemas_from)
+    key = root / "signing" / "key.pem"
+    if not key.exists():
+        certificate = root / "signing" / "certificate.pem"
+        write_self_signed(key, certificate, f"gedsae SAE {organisation}", organisation)
+    click.echo(f"Dépôt prêt dans {root} (configuration : {config})")
+
+
+@click.command("serve")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@pass_instance
+def serve(instance: Instance, host: str | None, port: int | None) -> None:
+    """Lance le dépôt (API /api/v1/sae)."""
+    import uvicorn
+
+    from sae.api.app import create_app
+
+    os.umask(0o077)  # whatever the repository creates (quarantine, spools, journals) is its own
+    settings, config = instance.settings(), instance.config()
+    uvicorn.run(
+        create_app(config),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )

@@ -1,0 +1,319 @@
+"""The archival repository's domain model, in one place: plain classes, no I/O.
+
+A transfer (SEDA 2.x ``ArchiveTransfer``, OAIS Submission Information Package) moves
+``received → checked → awaiting_review → accepting → accepted`` or ``→ rejected``; its
+``MessageIdentifier`` is the idempotency key of the exchange. Accepting it archives its objects
+(``StoredObject``: identified by SHA-256, kept on every storage offer, their digests in the
+registry) and describes its units in the catalogue (OAIS Data Management, ISO 14721 §4.1.1.4).
+The operation log (``kernel.oplog``) is sealed by signed checkpoints (NF Z42-013). Who may do
+what is a ``Principal``: one organisation, one role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from kernel.paging import MAX_OFFSET
+from kernel.retention import RuleCategory
+from seda.versions import SedaVersion
+
+Role = Literal["transferring", "archivist"]
+ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The holder of a bearer token: a GED that transfers, or an archivist who reviews."""
+
+    organisation: str
+    role: Role
+    name: str = "archiviste"
+
+
+# -- transfers -----------------------------------------------------------------------------
+class TransferState(StrEnum):
+    RECEIVED = "received"
+    CHECKED = "checked"
+    AWAITING_REVIEW = "awaiting_review"
+    ACCEPTING = "accepting"  # an archivist's acceptance is writing the archive
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class CheckIssue:
+    code: str
+    severity: str  # "fatal", "error" or "warning" (seda.issues.Severity)
+    message: str
+    line: int | None = None
+    path: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity != "warning"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: str
+    organisation: str
+    message_identifier: str
+    package_sha256: str
+    transferring_agency: str
+    state: TransferState
+    quarantine_path: Path
+    acknowledgement: bytes
+    received_at: datetime
+    issues: tuple[CheckIssue, ...] = ()
+    seda_version: str | None = None
+    reply: bytes | None = None
+    comment: str | None = None
+    decided_by: str | None = None
+    archive_identifiers: tuple[tuple[str, str], ...] = ()  # (unit id in the SIP, archive id)
+    manifest_digest: tuple[str, str] | None = None  # announced at submission: (algorithm, hex)
+    signer: str | None = None  # subject of the certificate whose manifest signature verified
+
+    @property
+    def checks_passed(self) -> bool:
+        return not any(i.blocking for i in self.issues)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What the checks of a received transfer found: every issue, and who signed."""
+
+    issues: tuple[CheckIssue, ...]
+    seda_version: str | None
+    signer: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchivedObject:
+    transfer_id: str
+    object_id: str  # the BinaryDataObject id in the SIP
+    uri: str
+    sha256: str
+    sha512: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An archivist's decision on a transfer, with the comment sent to the transferring agency."""
+
+    archivist: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """What a decision writes on the transfer: the reply and, on acceptance, the archive."""
+
+    reply: bytes
+    decision: Decision
+    decided_at: datetime
+    archive_identifiers: tuple[tuple[str, str], ...] = ()
+    objects: tuple[ArchivedObject, ...] = ()
+
+
+# -- what the repository accepts -------------------------------------------------------------
+@dataclass(frozen=True)
+class ArchivalAgreement:
+    """What one organisation accepts from whom: agencies and SEDA versions; and what it requires
+    of every manifest: a signature, an archival profile (RELAX NG) and its identifier."""
+
+    organisation: str
+    transferring_agencies: frozenset[str]
+    seda_versions: frozenset[SedaVersion]
+    signature_required: bool = False
+    profile: Path | None = None
+    profile_identifier: str | None = None  # the ArchivalProfile the manifest must declare
+
+
+@dataclass(frozen=True)
+class Referential:
+    """What one organisation knows; ``None`` means that half is not configured (not checked)."""
+
+    agencies: frozenset[str] | None = None
+    rules: Mapping[str, RuleCategory] | None = None  # rule id → category
+
+
+# -- archival storage ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredObject:
+    """An archived object as the digest registry knows it; its identifier is its SHA-256."""
+
+    sha256: str
+    sha512: str
+    size: int
+    quarantine_reason: str | None = None
+
+    @property
+    def object_id(self) -> str:
+        return self.sha256
+
+    @property
+    def quarantined(self) -> bool:
+        return self.quarantine_reason is not None
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+MAX_PAGE_SIZE: Final = 100
+MAX_PAGES: Final = MAX_OFFSET // MAX_PAGE_SIZE  # the deepest page starts at the deepest offset
+
+
+@dataclass(frozen=True)
+class CatalogueObject:
+    transfer_id: str
+    object_id: str  # the BinaryDataObject id in the SIP
+    group_id: str | None
+    uri: str
+    filename: str | None
+    sha256: str
+    sha512: str
+    size: int
+    mime_type: str | None = None
+    format_id: str | None = None  # PRONOM identifier when the SIP gives one
+
+
+@dataclass(frozen=True)
+class CatalogueUnit:
+    archive_id: str  # the SystemId given at acceptance
+    organisation: str
+    transfer_id: str
+    message_identifier: str
+    unit_id: str  # the ArchiveUnit id in the SIP
+    parent_archive_id: str | None
+    position: int  # document order in the SIP
+    description_level: str | None
+    title: str
+    description: str
+    start_date: str | None
+    end_date: str | None
+    originating_agency: str | None
+    archived_at: datetime
+    object_ids: tuple[str, ...] = ()
+    titles: tuple[str, ...] = field(default=(), compare=False)  # every Title, for the index
+
+
+@dataclass(frozen=True)
+class Description:
+    """What one acceptance adds to the catalogue."""
+
+    units: list[CatalogueUnit]
+    objects: list[CatalogueObject]
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    organisation: str
+    text: str = ""
+    level: str | None = None
+    transfer_id: str | None = None
+    originating_agency: str | None = None
+    date_from: date | None = None  # units whose dates overlap [date_from, date_to]
+    date_to: date | None = None
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (max(self.page, 1) - 1) * self.limit
+
+    @property
+    def limit(self) -> int:
+        return min(max(self.page_size, 1), MAX_PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    units: list[CatalogueUnit]
+    page: int
+    page_size: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class ArchiveDetail:
+    unit: CatalogueUnit
+    children: list[CatalogueUnit]
+    objects: list[CatalogueObject]
+
+
+# -- sealed checkpoints of the operation log ----------------------------------------------------
+CHECKPOINT_MARKER: Final = "gedsae.sae.log-checkpoint"
+CHECKPOINT_PREFIX: Final = b'{"type":"' + CHECKPOINT_MARKER.encode() + b'"'
+CHECKPOINT_FORMAT: Final = 1
+SCOPE_ALL: Final = "all"
+
+
+class MalformedCheckpoint(ValueError):
+    """An object that is not a checkpoint of this format."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The head of the log at ``seq``, as signed: ``{seq, head hash, time, organisation scope
+    "all", previous checkpoint}`` in canonical JSON."""
+
+    seq: int
+    head: str
+    at: datetime
+    previous: str | None = None  # object id (SHA-256) of the previous checkpoint's JSON
+    previous_signature: str | None = None
+    scope: str = SCOPE_ALL
+
+    def to_json(self) -> bytes:
+        """Canonical bytes; ``type`` comes first so that a scan recognises them by prefix."""
+        fields = {
+            "type": CHECKPOINT_MARKER,
+            "version": CHECKPOINT_FORMAT,
+            "seq": self.seq,
+            "head": self.head,
+            "at": self.at.isoformat(),
+            "organisation_scope": self.scope,
+            "previous": self.previous,
+            "previous_signature": self.previous_signature,
+        }
+        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Checkpoint:
+        try:
+            fields = json.loads(data)
+            if not data.startswith(CHECKPOINT_PREFIX) or fields["version"] != CHECKPOINT_FORMAT:
+                raise MalformedCheckpoint("marqueur ou version de point de scellement inconnus")
+            return cls(
+                seq=int(fields["seq"]),
+                head=str(fields["head"]),
+                at=datetime.fromisoformat(fields["at"]),
+                previous=fields["previous"],
+                previous_signature=fields["previous_signature"],
+                scope=str(fields["organisation_scope"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedCheckpoint(f"point de scellement illisible : {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SealedCheckpoint:
+    checkpoint: Checkpoint
+    checkpoint_id: str  # SHA-256 of the JSON: its object id on the offers
+    signature_id: str
+    timestamped: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "checkpoint_id": self.checkpoint_id,
+            "signature_id": self.signature_id,
+            "seq": self.checkpoint.seq,
+            "head": self.checkpoint.head,
+            "at": self.checkpoint.at.isoformat(),
+            "timestamped": self.timestamped,
+        }

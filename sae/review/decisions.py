@@ -1,0 +1,235 @@
+"""Archivist review of received transfers and the ArchiveTransferReply (SEDA 2.x, §3.2.2).
+
+Accepting writes the BinaryDataObjects of the SIP through ``StorageOffers.store_many`` (every
+offer, by batches; digests kept in the registry apart from the objects), gives each ArchiveUnit
+an archive identifier, and answers ``OK`` with those identifiers as ``Content/SystemId``
+(Vitam's dialect, read by ``seda.replies.parse_reply``). Rejecting answers ``KO`` with the
+archivist's comment and every blocking check issue as ``Operation/Event``. Exactly one decision
+wins: the transfer is claimed by a conditional UPDATE on its state before anything is written.
+
+The decision, the catalogue rows of the accepted archives (``sae.catalogue.describe``) and the
+entry of the operation log (who, decision, comment, archive identifiers) are committed in ONE
+unit of work: none exists without the others. An acceptance then seals the log head
+(``sae.journal.checkpoints``) when sealing is configured; a failed seal is logged, not raised
+(the decision is final; the scheduler's next seal covers it). The replies themselves:
+``sae.review.replies``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kernel.errors import ConflictError
+from kernel.oplog import LogSpec
+from kernel.paging import Page
+from sae.catalogue.describe import describe
+from sae.model import (
+    ArchivedObject,
+    Decision,
+    DecisionRecord,
+    Transfer,
+    TransferState,
+)
+from sae.ports import Database, UnitOfWork
+from sae.review.replies import issue_text, operation, reply, units_element
+from sae.storage.offers import StorageOffers
+from seda.model import ArchiveTransfer, ArchiveUnit, BinaryDataObject
+from seda.package import open_package
+from seda.reader import read_transfer
+
+log = logging.getLogger("gedsae.sae.review")
+
+
+class ChecksFailed(ConflictError):
+    code = "transfer_checks_failed"
+    title = "Les contrôles ont échoué : le transfert ne peut qu'être rejeté"
+
+
+class PackageAltered(ConflictError):
+    """The quarantined package is no longer the one received and checked."""
+
+    code = "package_altered_in_quarantine"
+    title = "Paquet modifié en quarantaine depuis sa réception : à rejeter"
+
+
+@dataclass(frozen=True)
+class Archived:
+    """What accepting wrote to the offers, and the manifest it read."""
+
+    objects: list[ArchivedObject]
+    units: list[tuple[str, str]]  # (unit id in the SIP, archive identifier)
+    manifest: ArchiveTransfer
+
+
+def pending(db: Database, organisation: str, page: Page | None = None) -> list[Transfer]:
+    """Transfers awaiting the archivist, oldest first: all of them, or one page."""
+    with db.reading() as uow:
+        return uow.transfers.in_state(organisation, TransferState.AWAITING_REVIEW, page)
+
+
+def get_transfer(db: Database, organisation: str, transfer_id: str) -> Transfer:
+    """The organisation's transfer (``TransferNotFound`` for another organisation's)."""
+    with db.reading() as uow:
+        return uow.transfers.get(organisation, transfer_id)
+
+
+def archived_objects(db: Database, transfer_id: str) -> list[ArchivedObject]:
+    """What the acceptance of ``transfer_id`` wrote to the offers (none before it)."""
+    with db.reading() as uow:
+        return uow.transfers.objects(transfer_id)
+
+
+def accept(
+    db: Database,
+    offers: StorageOffers,
+    organisation: str,
+    transfer_id: str,
+    d: Decision,
+    *,
+    seal: Callable[[], object] | None = None,
+) -> Transfer:
+    transfer = _claim_for_acceptance(db, organisation, transfer_id)
+    try:
+        _ensure_unchanged(transfer)
+        archived = _archive(offers, transfer)
+        content = reply(transfer, "OK", d.comment, units_element(archived.units, transfer))
+        now = datetime.now(UTC)
+        record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
+        with db.unit_of_work() as uow:
+            uow.transfers.decide(
+                transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record
+            )
+            _record_acceptance(uow, transfer, d, archived, now)
+            uow.commit()
+    except BaseException:
+        # Nothing is registered for this transfer (the decision, its catalogue rows and its log
+        # entry were rolled back together); objects already on the offers are content-addressed
+        # and harmless (an audit may collect them later).
+        _move(db, transfer.id, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+        raise
+    transfer.quarantine_path.unlink(missing_ok=True)
+    _seal_quietly(seal, transfer.id)
+    return get_transfer(db, organisation, transfer_id)
+
+
+def _claim_for_acceptance(db: Database, organisation: str, transfer_id: str) -> Transfer:
+    """awaiting_review → accepting: exactly one acceptance writes the archive."""
+    with db.unit_of_work() as uow:
+        transfer = uow.transfers.get(organisation, transfer_id)
+        if not transfer.checks_passed:
+            raise ChecksFailed(f"Le transfert {transfer_id} a échoué aux contrôles")
+        uow.transfers.move(transfer.id, TransferState.AWAITING_REVIEW, TransferState.ACCEPTING)
+        uow.commit()
+    return transfer
+
+
+def _move(db: Database, transfer_id: str, before: TransferState, after: TransferState) -> None:
+    with db.unit_of_work() as uow:
+        uow.transfers.move(transfer_id, before, after)
+        uow.commit()
+
+
+def _ensure_unchanged(transfer: Transfer) -> None:
+    """What is archived must be what was checked: the package's SHA-256 taken at reception is
+    compared before anything is written (one more read of the package, nothing stored)."""
+    with transfer.quarantine_path.open("rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    if digest != transfer.package_sha256:
+        raise PackageAltered(
+            f"Le paquet du transfert {transfer.id} a changé en quarantaine depuis sa réception "
+            f"(SHA-256 {digest}, reçu {transfer.package_sha256})"
+        )
+
+
+def reject(db: Database, organisation: str, transfer_id: str, d: Decision) -> Transfer:
+    transfer = get_transfer(db, organisation, transfer_id)
+    blocking = [i for i in transfer.issues if i.blocking]
+    events = [("archivist_rejection", "KO", d.comment or "Rejeté par l'archiviste")]
+    events += [(i.code, "KO", issue_text(i)) for i in blocking]
+    content = reply(transfer, "KO", d.comment, operation(events))
+    details = {"issues": sorted({i.code for i in blocking})}
+    record = DecisionRecord(content, d, datetime.now(UTC))
+    with db.unit_of_work() as uow:
+        uow.transfers.decide(
+            transfer.id, TransferState.AWAITING_REVIEW, TransferState.REJECTED, record
+        )
+        uow.log.append(_decision_spec(transfer, d, "transfer.rejected", "reject", details))
+        uow.commit()
+    transfer.quarantine_path.unlink(missing_ok=True)
+    return get_transfer(db, organisation, transfer_id)
+
+
+def _record_acceptance(
+    uow: UnitOfWork, transfer: Transfer, d: Decision, archived: Archived, now: datetime
+) -> None:
+    ids = dict(archived.units)
+    uow.catalogue.record(
+        describe(transfer, archived.manifest, ids, archived.objects, archived_at=now)
+    )
+    details = {
+        "archive_identifiers": [list(pair) for pair in archived.units],
+        "objects": [{"object_id": o.object_id, "sha256": o.sha256} for o in archived.objects],
+    }
+    uow.log.append(_decision_spec(transfer, d, "transfer.accepted", "accept", details))
+
+
+def _decision_spec(
+    transfer: Transfer, d: Decision, action: str, decision: str, details: Mapping[str, object]
+) -> LogSpec:
+    return LogSpec(
+        actor=d.archivist,
+        action=action,
+        object_type="transfer",
+        object_id=transfer.id,
+        organisation_id=transfer.organisation,
+        details={
+            "decision": decision,
+            "comment": d.comment,
+            "message_identifier": transfer.message_identifier,
+            **details,
+        },
+    )
+
+
+def _seal_quietly(seal: Callable[[], object] | None, transfer_id: str) -> None:
+    if seal is None:
+        return
+    try:
+        seal()
+    except Exception:
+        # Whatever failed (storage, time-stamping, the database), the decision stands; the
+        # scheduler's next seal covers it.
+        log.warning("log not sealed after accepting %s", transfer_id, exc_info=True)
+
+
+def _archive(offers: StorageOffers, transfer: Transfer) -> Archived:
+    with open_package(transfer.quarantine_path) as package:
+        name = package.manifest_name
+        assert name is not None  # the checks passed, so the manifest is there
+        parsed = read_transfer(lambda: package.open(name))
+        binaries = [
+            obj
+            for group in parsed.groups
+            for obj in group.objects
+            if isinstance(obj, BinaryDataObject)
+        ]
+        # Batched (a few syncs and one registry commit per batch) rather than one store, with
+        # its ~8 syncs, per object; the generator hands over a member once the last is spooled.
+        stored = offers.store_many(package.chunks(obj.uri) for obj in binaries)
+    objects = [
+        ArchivedObject(transfer.id, obj.id, obj.uri, s.sha256, s.sha512, s.size)
+        for obj, s in zip(binaries, stored, strict=True)
+    ]
+    units = [(u.id, f"AU-{uuid.uuid4()}") for u in _walk(parsed.units)]
+    return Archived(objects, units, parsed)
+
+
+def _walk(units: Iterable[ArchiveUnit]) -> Iterator[ArchiveUnit]:
+    for unit in units:
+        yield unit
+        yield from _walk(unit.children)

@@ -1,0 +1,84 @@
+"""The ArchiveTransferReply of a decision (SEDA 2.x, §3.2.2).
+
+Accepting answers ``OK`` with each ArchiveUnit's archive identifier as ``Content/SystemId``
+(Vitam's dialect, read by ``seda.replies.parse_reply``); rejecting answers ``KO`` with the
+archivist's comment and every blocking check issue as ``Operation/Event``. The reply is in the
+transfer's SEDA version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Final
+
+from lxml import etree
+
+from sae.model import CheckIssue, Transfer
+from seda.replies import build_transfer_reply
+from seda.versions import SedaVersion
+
+_REPLY_VERSION: Final = SedaVersion.V2_2
+
+
+def reply(transfer: Transfer, code: str, comment: str | None, extra: etree._Element) -> bytes:
+    version = SedaVersion(transfer.seda_version) if transfer.seda_version else _REPLY_VERSION
+    data = build_transfer_reply(
+        version,
+        message_identifier=f"ATR-{uuid.uuid4()}",
+        request_identifier=transfer.message_identifier,
+        reply_code=code,
+        archival_agency=transfer.organisation,
+        transferring_agency=transfer.transferring_agency,
+        date=datetime.now(UTC).replace(microsecond=0),
+        grant_date=datetime.now(UTC).replace(microsecond=0) if code == "OK" else None,
+        comment=comment,
+    )
+    return _insert(data, extra)
+
+
+def _insert(document: bytes, extra: etree._Element) -> bytes:
+    """Put DataObjectPackage before ReplyCode, Operation after it (SEDA 2.x order)."""
+    root = etree.fromstring(document)
+    ns = etree.QName(root).namespace
+    code = root.find(f"{{{ns}}}ReplyCode")
+    assert code is not None  # build_transfer_reply always writes it
+    for el in extra.iter():
+        if isinstance(el.tag, str):
+            el.tag = f"{{{ns}}}{etree.QName(el).localname}"
+    if etree.QName(extra).localname == "Operation":
+        code.addnext(extra)
+    else:
+        code.addprevious(extra)
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def units_element(units: list[tuple[str, str]], transfer: Transfer) -> etree._Element:
+    package = etree.Element("DataObjectPackage")
+    descriptive = etree.SubElement(package, "DescriptiveMetadata")
+    for unit_id, archive_id in units:
+        unit = etree.SubElement(descriptive, "ArchiveUnit", id=unit_id)
+        etree.SubElement(etree.SubElement(unit, "Content"), "SystemId").text = archive_id
+    management = etree.SubElement(package, "ManagementMetadata")
+    etree.SubElement(management, "OriginatingAgencyIdentifier").text = transfer.transferring_agency
+    return package
+
+
+def operation(events: list[tuple[str, str, str]]) -> etree._Element:
+    operation = etree.Element("Operation")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    for code, outcome, message in events:
+        event = etree.SubElement(operation, "Event")
+        etree.SubElement(event, "EventTypeCode").text = code
+        etree.SubElement(event, "EventDateTime").text = now
+        etree.SubElement(event, "Outcome").text = outcome
+        etree.SubElement(event, "OutcomeDetailMessage").text = message
+    return operation
+
+
+def issue_text(issue: CheckIssue) -> str:
+    where = ", ".join(
+        f"{k} {v}" for k, v in (("chemin", issue.path), ("ligne", issue.line)) if v is not None
+    )
+    return f"{issue.message} ({where})" if where else issue.message

@@ -1,0 +1,251 @@
+"""The repository's ports in memory (``sae.ports``), for unit tests of its use cases.
+
+A unit of work works on a copy of the state and hands it back only when it commits, as a
+database transaction does: a use case that fails half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
+from kernel.paging import Page
+from sae.model import (
+    ArchiveDetail,
+    ArchivedObject,
+    ArchivePage,
+    ArchiveQuery,
+    CatalogueObject,
+    CheckOutcome,
+    DecisionRecord,
+    Description,
+    SealedCheckpoint,
+    Transfer,
+    TransferState,
+)
+from sae.ports import (
+    ArchiveNotFound,
+    ArchiveObjectNotFound,
+    TransferAlreadyDecided,
+    TransferNotFound,
+)
+
+
+@dataclass
+class State:
+    transfers: dict[str, Transfer] = field(default_factory=dict)
+    objects: dict[str, list[ArchivedObject]] = field(default_factory=dict)
+    log: list[LogEntry] = field(default_factory=list)
+    checkpoints: list[SealedCheckpoint] = field(default_factory=list)
+    descriptions: list[Description] = field(default_factory=list)
+
+
+class FakeTransfers:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def add(self, transfer: Transfer) -> bool:
+        key = (transfer.organisation, transfer.message_identifier)
+        if any(
+            (t.organisation, t.message_identifier) == key for t in self.state.transfers.values()
+        ):
+            return False
+        self.state.transfers[transfer.id] = transfer
+        return True
+
+    def get(self, organisation: str, transfer_id: str) -> Transfer:
+        found = self.state.transfers.get(transfer_id)
+        if found is None or found.organisation != organisation:
+            raise TransferNotFound(f"Transfert {transfer_id} introuvable")
+        return found
+
+    def find_by_message(self, organisation: str, message_identifier: str) -> Transfer | None:
+        return next(
+            (
+                t
+                for t in self.state.transfers.values()
+                if (t.organisation, t.message_identifier) == (organisation, message_identifier)
+            ),
+            None,
+        )
+
+    def in_state(
+        self, organisation: str, state: TransferState, page: Page | None = None
+    ) -> list[Transfer]:
+        found = [t for t in self.every_in_state(state) if t.organisation == organisation]
+        found.sort(key=lambda t: (t.received_at, t.id))  # oldest first, as the database lists
+        return found if page is None else page.of(found)
+
+    def every_in_state(self, state: TransferState) -> list[Transfer]:
+        return [t for t in self.state.transfers.values() if t.state is state]
+
+    def record_checks(self, transfer_id: str, outcome: CheckOutcome) -> None:
+        self._change(
+            transfer_id,
+            TransferState.RECEIVED,
+            state=TransferState.CHECKED,
+            issues=outcome.issues,
+            seda_version=outcome.seda_version,
+            signer=outcome.signer,
+        )
+
+    def move(self, transfer_id: str, before: TransferState, after: TransferState) -> None:
+        self._change(transfer_id, before, state=after)
+
+    def decide(
+        self, transfer_id: str, before: TransferState, after: TransferState, record: DecisionRecord
+    ) -> None:
+        self._change(
+            transfer_id,
+            before,
+            state=after,
+            reply=record.reply,
+            comment=record.decision.comment,
+            decided_by=record.decision.archivist,
+            archive_identifiers=record.archive_identifiers,
+        )
+        self.state.objects[transfer_id] = list(record.objects)
+
+    def objects(self, transfer_id: str) -> list[ArchivedObject]:
+        return list(self.state.objects.get(transfer_id, []))
+
+    def _change(self, transfer_id: str, before: TransferState, **changes: Any) -> None:
+        found = self.state.transfers.get(transfer_id)
+        if found is None or found.state is not before:
+            raise TransferAlreadyDecided(f"Le transfert {transfer_id} n'est plus {before}")
+        self.state.transfers[transfer_id] = dataclasses.replace(found, **changes)
+
+
+class FakeLog:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def append(self, spec: LogSpec, *, at: datetime | None = None) -> LogEntry:
+        seq, prev = self.head()
+        fields: dict[str, Any] = {
+            **spec.__dict__,
+            "seq": seq + 1,
+            "at": at or datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
+            "prev_hash": prev,
+        }
+        entry = LogEntry(**fields, hash=entry_hash(**fields))
+        self.state.log.append(entry)
+        return entry
+
+    def head(self) -> tuple[int, str]:
+        last = self.state.log[-1] if self.state.log else None
+        return (0, GENESIS) if last is None else (last.seq, last.hash)
+
+    def entries(self, after: int = 0) -> Iterator[LogEntry]:
+        return iter([e for e in self.state.log if e.seq > after])
+
+    def entry_at(self, seq: int) -> LogEntry | None:
+        return next((e for e in self.state.log if e.seq == seq), None)
+
+
+class FakeCheckpoints:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def recorded(self) -> list[SealedCheckpoint]:
+        return list(self.state.checkpoints)
+
+    def latest(self) -> SealedCheckpoint | None:
+        return self.state.checkpoints[-1] if self.state.checkpoints else None
+
+    def add(self, sealed: SealedCheckpoint) -> None:
+        self.state.checkpoints.append(sealed)
+
+
+class FakeCatalogue:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def record(self, description: Description) -> None:
+        self.state.descriptions.append(description)
+
+    def search(self, query: ArchiveQuery) -> ArchivePage:
+        units = [
+            u
+            for d in self.state.descriptions
+            for u in d.units
+            if u.organisation == query.organisation
+        ]
+        page = units[query.offset : query.offset + query.limit]
+        return ArchivePage(page, query.page, query.limit, len(units) > query.offset + query.limit)
+
+    def detail(self, organisation: str, archive_id: str) -> ArchiveDetail:
+        units = [u for d in self.state.descriptions for u in d.units]
+        unit = next(
+            (u for u in units if (u.organisation, u.archive_id) == (organisation, archive_id)), None
+        )
+        if unit is None:
+            raise ArchiveNotFound(f"Archive {archive_id} introuvable")
+        children = [u for u in units if u.parent_archive_id == archive_id]
+        objects = [
+            o for d in self.state.descriptions for o in d.objects if o.object_id in unit.object_ids
+        ]
+        return ArchiveDetail(unit, children, objects)
+
+    def object(self, organisation: str, archive_id: str, object_id: str) -> CatalogueObject:
+        found = [
+            o for o in self.detail(organisation, archive_id).objects if o.object_id == object_id
+        ]
+        if not found:
+            raise ArchiveObjectNotFound(f"Objet {object_id} absent de l'archive {archive_id}")
+        return found[0]
+
+
+class FakeUnitOfWork:
+    def __init__(self, database: FakeDatabase) -> None:
+        self.database = database
+        self.state = State()
+        self.committed = False
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.state = copy.deepcopy(self.database.state)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None  # not committed: the copy is dropped
+
+    def commit(self) -> None:
+        self.database.state = self.state
+        self.committed = True
+
+    @property
+    def transfers(self) -> FakeTransfers:
+        return FakeTransfers(self.state)
+
+    @property
+    def log(self) -> FakeLog:
+        return self.database.log_factory(self.state)
+
+    @property
+    def checkpoints(self) -> FakeCheckpoints:
+        return FakeCheckpoints(self.state)
+
+    @property
+    def catalogue(self) -> FakeCatalogue:
+        return FakeCatalogue(self.state)
+
+
+class FakeDatabase:
+    """``sae.ports.Database`` in memory; ``log_factory`` lets a test make the log fail."""
+
+    name = "mémoire"
+
+    def __init__(self) -> None:
+        self.state = State()
+        self.log_factory: Any = FakeLog
+
+    def unit_of_work(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+    def reading(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
