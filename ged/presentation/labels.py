@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from ged.domain.access import ROLE_NAMES
 from kernel.retention import Duration
 
 UNKNOWN = "inconnu"
@@ -72,13 +73,7 @@ TRANSFER_STATES: Mapping[str, str] = {
     "error_reply": "réponse inexploitable",
 }
 
-ROLES: Mapping[str, str] = {
-    "agent": "agent",
-    "records_officer": "référent archives",
-    "archivist": "archiviste",
-    "admin": "administrateur",
-    "application": "client applicatif",
-}
+ROLES: Mapping[str, str] = {role.value: name for role, name in ROLE_NAMES.items()}
 
 EXTRACTION: Mapping[str, str] = {
     "pending": "en attente de traitement",
