@@ -11,7 +11,10 @@ from ged.presentation.labels import (
     CATEGORIES,
     DOSSIER_STATUS,
     EXTRACTION,
+    ITEM_OUTCOMES,
+    ITEM_STATUS,
     NO_DUE_REASONS,
+    PROPOSAL_STATUS,
     ROLES,
     RULE_ORIGINS,
     TRANSFER_STATES,
@@ -45,4 +48,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "category": _of(CATEGORIES),
     "rule_origin": _of(RULE_ORIGINS),
     "no_due_reason": _of(NO_DUE_REASONS),
+    "proposal_status": _of(PROPOSAL_STATUS),
+    "item_status": _of(ITEM_STATUS),
+    "item_outcome": _of(ITEM_OUTCOMES),
 }

@@ -41,6 +41,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Plan de classement", "/plan"),
     NavItem("Recherche", "/recherche"),
     NavItem("Glossaire", "/glossaire"),
+    NavItem("Visas d'élimination", "/visas", frozenset({Role.ARCHIVIST})),
 ]
 
 

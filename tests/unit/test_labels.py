@@ -8,7 +8,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ged.domain.lifecycle import BindingTarget, NoDueDate, Phase, ProposalStatus, SortDecision
+from ged.domain import visa
+from ged.domain.lifecycle import (
+    BindingTarget,
+    EliminationBlocker,
+    ItemStatus,
+    NoDueDate,
+    Phase,
+    ProposalStatus,
+    SortDecision,
+)
 from ged.domain.model import Damage, DossierStatus, ExtractionStatus, Role
 from ged.domain.retention import FinalAction, StartEventKind
 from ged.presentation import labels
@@ -29,6 +38,8 @@ TABLES: list[tuple[type[enum.Enum], object]] = [
     (NoDueDate, labels.NO_DUE_REASONS),
     (ProposalStatus, labels.PROPOSAL_STATUS),
     (StartEventKind, labels.START_EVENTS),
+    (ItemStatus, labels.ITEM_STATUS),
+    (EliminationBlocker, labels.ITEM_OUTCOMES),
 ]
 
 
@@ -101,3 +112,13 @@ def test_zero_may_be_said_in_words() -> None:
         labels.count(2, "document déposé", "documents déposés", none="aucun")
         == "2 documents déposés"
     )
+
+
+def test_every_refusal_of_the_visa_is_said_to_the_person_in_french() -> None:
+    refusals = [
+        c
+        for c in vars(visa).values()
+        if isinstance(c, type) and issubclass(c, visa.ApprovalRefused)
+    ]
+    codes = {c.code for c in refusals if c is not visa.ApprovalRefused}
+    assert codes == set(labels.VISA_REFUSALS)

@@ -14,6 +14,7 @@ from ged.domain.model import Role
 from tests.fixtures.web import PASSWORD, Web, csrf_of
 
 REFUSED = "Formulaire expiré ou invalide"
+MISSING = "00000000-0000-0000-0000-000000000000"  # refused before anyone looks for it
 
 
 def routes_of(routes: list[Any]) -> list[APIRoute]:
@@ -45,6 +46,9 @@ def test_every_state_changing_page_route_is_known_here(web: Web) -> None:
             ("POST", "/deconnexion"),
             ("POST", "/dossiers/{dossier_id}/depot"),
             ("POST", "/dossiers/{dossier_id}/depot/fichier"),
+            ("POST", "/visas/{proposal_id}/viser"),
+            ("POST", "/visas/{proposal_id}/refuser"),
+            ("POST", "/visas/{proposal_id}/executer"),
         ]
     )
 
@@ -69,6 +73,10 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token(
         "raw": browser.post(
             f"/dossiers/{dossier}/depot/fichier?nom=a.txt", content=b"contenu", headers=headers
         ),
+        **{
+            action: browser.post(f"/visas/{MISSING}/{action}", data={**form, "motif": "non"})
+            for action in ("viser", "refuser", "executer")
+        },
     }
     for what, answer in answers.items():
         assert answer.status_code == 403, what

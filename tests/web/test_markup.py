@@ -12,7 +12,7 @@ import pytest
 
 from ged.web.setup import STATIC, TEMPLATES
 from tests.fixtures.web import Web
-from tests.fixtures.web_data import build_archive, pages, people
+from tests.fixtures.web_data import build_archive, pages, people, visa_pages
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -38,11 +38,14 @@ def test_our_script_builds_text_without_html() -> None:
     assert "innerHTML" not in script and "eval(" not in script and "document.write" not in script
 
 
-def test_every_page_is_french_with_one_h1_a_skip_link_and_labelled_fields(web: Web) -> None:
+@pytest.mark.parametrize("login", ["agent", "archiviste"])
+def test_every_page_is_french_with_one_h1_a_skip_link_and_labelled_fields(
+    web: Web, login: str
+) -> None:
     found = build_archive(web)
     people(web)
-    browser = web.logged_in("agent")
-    for page in [*pages(found), "/connexion"]:
+    browser = web.logged_in(login)
+    for page in [*pages(found), *visa_pages(web, found), "/connexion"]:
         html = browser.get(page).text
         assert html.startswith('<!doctype html>\n<html lang="fr">'), page
         assert len(re.findall(r"<h1[ >]", html)) == 1, page
