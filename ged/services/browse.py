@@ -15,9 +15,10 @@ from ged.domain.access import FILERS, Principal
 from ged.domain.lifecycle import Phase, ProposalStatus, Tombstone
 from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Service, Version
 from ged.domain.search import SearchHit, SearchQuery, SortKey
+from ged.services.admin import principal_names
 from ged.services.context import Context
 from ged.services.documents import get_document
-from ged.services.elimination_review import Volume, principal_names
+from ged.services.elimination_review import Volume
 from ged.services.eliminations import list_proposals
 from ged.services.filing import list_dossiers
 from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts

@@ -27,6 +27,7 @@ from ged.domain.lifecycle import (
 )
 from ged.domain.model import Dossier
 from ged.domain.retention import RetentionRule
+from ged.services.admin import principal_names
 from ged.services.context import Context
 from ged.services.eliminations import get_proposal, list_proposals
 from ged.services.lifecycle import RUNNERS
@@ -34,8 +35,6 @@ from ged.services.ports import UnitOfWork
 from kernel.paging import Page
 
 QUEUE_ROWS = 50
-# Who granted or acted when no person did: the instance's installation, the command line.
-NOT_A_PERSON = {"system": "installation de l'instance", "cli": "ligne de commande"}
 
 
 @dataclass(frozen=True)
@@ -177,14 +176,3 @@ def _derogations(
             Derogation(binding, rules.get(binding.rule_id))
         )
     return found
-
-
-def principal_names(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, str]:
-    """The name of each principal id; the installation and the command line are named as such,
-    and an id that names no one is « inconnu »."""
-    names = {}
-    for principal_id in set(ids):
-        principal = uow.repo.get_principal(principal_id)
-        known = principal.name if principal else NOT_A_PERSON.get(principal_id, "inconnu")
-        names[principal_id] = known
-    return names
