@@ -42,6 +42,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Recherche", "/recherche"),
     NavItem("Glossaire", "/glossaire"),
     NavItem("Visas d'élimination", "/visas", frozenset({Role.ARCHIVIST})),
+    NavItem("Administration", "/administration", frozenset({Role.ADMIN})),
 ]
 
 
