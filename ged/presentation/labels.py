@@ -153,6 +153,29 @@ VISA_REFUSALS: Mapping[str, str] = {
     ),
 }
 
+# The kinds of connectors to an archival repository (``connectors.config.KINDS``).
+CONNECTOR_KINDS: Mapping[str, str] = {
+    "sae_http": "dépôt gedsae (HTTP)",
+    "vitam": "Vitam",
+    "asalae": "As@lae",
+    "maarch_rm": "Maarch RM",
+    "drop_folder": "dossier de dépôt",
+    "sftp": "dépôt SFTP",
+}
+
+# What a token is worth now (``ged.services.applications.TokenState``).
+TOKEN_STATES: Mapping[str, str] = {
+    "valid": "valide",
+    "expired": "expiré",
+    "revoked": "révoqué",
+}
+
+# Where a SIP's binaries lie (``seda.sip.SipLayout``).
+SIP_LAYOUTS: Mapping[str, str] = {
+    "content": "fichiers sous content/",
+    "flat": "fichiers à côté du bordereau",
+}
+
 START_EVENTS: Mapping[str, str] = {
     "dossier_closing": "clôture du dossier",
     "last_document": "date du document le plus récent",

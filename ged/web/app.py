@@ -23,6 +23,7 @@ from ged.web.views import (
     people,
     plan,
     search,
+    tokens,
     upload,
     visas,
 )
@@ -39,6 +40,7 @@ ROUTERS = (
     visas,
     administration,
     people,
+    tokens,
 )
 
 

@@ -5,7 +5,9 @@ are tied to their field)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import date, datetime, time
 
+from ged.presentation.labels import PARIS
 from kernel.errors import InvalidError, Issue
 
 FORM = ""  # the key of the messages that belong to no field of the form
@@ -22,3 +24,16 @@ def field_errors(
         name = renamed.get(issue.path or "", issue.path or FORM)
         found.setdefault(name if name in fields else FORM, []).append(issue.message)
     return found
+
+
+def end_of_day(value: str, path: str) -> datetime | None:
+    """The last second, in Paris, of the day a date field gives (``AAAA-MM-JJ``): what is
+    « valable jusqu'au 31 janvier 2027 » ends then. None when the field is empty."""
+    if not value.strip():
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        message = "Date attendue sous la forme AAAA-MM-JJ"
+        raise InvalidError(message, issues=[Issue("bad_date", message, path=path)]) from None
+    return datetime.combine(day, time(23, 59, 59), tzinfo=PARIS)

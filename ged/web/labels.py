@@ -9,6 +9,7 @@ from typing import Any
 
 from ged.presentation.labels import (
     CATEGORIES,
+    CONNECTOR_KINDS,
     DOSSIER_STATUS,
     EXTRACTION,
     ITEM_OUTCOMES,
@@ -17,6 +18,8 @@ from ged.presentation.labels import (
     PROPOSAL_STATUS,
     ROLES,
     RULE_ORIGINS,
+    SIP_LAYOUTS,
+    TOKEN_STATES,
     TRANSFER_STATES,
     day,
     duration,
@@ -51,4 +54,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "proposal_status": _of(PROPOSAL_STATUS),
     "item_status": _of(ITEM_STATUS),
     "item_outcome": _of(ITEM_OUTCOMES),
+    "connector_kind": _of(CONNECTOR_KINDS),
+    "sip_layout": _of(SIP_LAYOUTS),
+    "token_state": _of(TOKEN_STATES),
 }

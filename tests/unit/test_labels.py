@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from connectors.config import KINDS
 from ged.domain import visa
 from ged.domain.lifecycle import (
     BindingTarget,
@@ -21,8 +22,10 @@ from ged.domain.lifecycle import (
 from ged.domain.model import Damage, DossierStatus, ExtractionStatus, Role
 from ged.domain.retention import FinalAction, StartEventKind
 from ged.presentation import labels
+from ged.services.applications import TokenState
 from ged.services.ports import TransferState
 from kernel.retention import Duration, RuleCategory
+from seda.sip import SipLayout
 
 TABLES: list[tuple[type[enum.Enum], object]] = [
     (Phase, labels.PHASES),
@@ -40,6 +43,8 @@ TABLES: list[tuple[type[enum.Enum], object]] = [
     (StartEventKind, labels.START_EVENTS),
     (ItemStatus, labels.ITEM_STATUS),
     (EliminationBlocker, labels.ITEM_OUTCOMES),
+    (SipLayout, labels.SIP_LAYOUTS),
+    (TokenState, labels.TOKEN_STATES),
 ]
 
 
@@ -122,3 +127,7 @@ def test_every_refusal_of_the_visa_is_said_to_the_person_in_french() -> None:
     ]
     codes = {c.code for c in refusals if c is not visa.ApprovalRefused}
     assert codes == set(labels.VISA_REFUSALS)
+
+
+def test_every_kind_of_connector_has_a_french_name() -> None:
+    assert set(labels.CONNECTOR_KINDS) == set(KINDS)

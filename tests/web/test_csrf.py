@@ -15,13 +15,16 @@ from tests.fixtures.web import PASSWORD, Web, csrf_of
 
 REFUSED = "Formulaire expiré ou invalide"
 MISSING = "00000000-0000-0000-0000-000000000000"  # refused before anyone looks for it
-SAMPLES: dict[str, str] = {}  # the other path parameters of the administration forms
+SAMPLES = {"token_id": MISSING}  # the other path parameters of the administration forms
 ADMINISTRATION = [
     ("POST", "/administration/services"),
     ("POST", "/administration/comptes"),
     ("POST", "/administration/comptes/{login}/roles"),
     ("POST", "/administration/comptes/{login}/roles/{role}/retirer"),
     ("POST", "/administration/comptes/{login}/desactiver"),
+    ("POST", "/administration/jetons"),
+    ("POST", "/administration/jetons/nouveau"),
+    ("POST", "/administration/jetons/{token_id}/revoquer"),
 ]
 
 
@@ -107,6 +110,7 @@ def test_every_administration_form_refuses_a_missing_or_foreign_token(
         "login": "paul",
         "roles": ["agent"],
         "role": "records_officer",
+        "token_label": "secours",
     }
     if token:
         form["csrf_token"] = token
@@ -120,6 +124,7 @@ def test_every_administration_form_refuses_a_missing_or_foreign_token(
     assert "<td>archiviste</td>" in person and "<td>référent archives</td>" not in person
     assert "<dd>actif</dd>" in person
     assert browser.get("/administration/comptes/paul").status_code == 404
+    assert "Archives" not in browser.get("/administration/jetons").text
 
 
 def test_a_token_from_another_session_is_refused(web: Web) -> None:
