@@ -16,6 +16,7 @@ from ged.web.security import SESSION_COOKIE
 from ged.web.setup import STATIC, WebSetup, WebState
 from ged.web.views import (
     administration,
+    agreements,
     dashboard,
     documents,
     dossiers,
@@ -41,6 +42,7 @@ ROUTERS = (
     administration,
     people,
     tokens,
+    agreements,
 )
 
 

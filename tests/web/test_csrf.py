@@ -25,6 +25,7 @@ ADMINISTRATION = [
     ("POST", "/administration/jetons"),
     ("POST", "/administration/jetons/nouveau"),
     ("POST", "/administration/jetons/{token_id}/revoquer"),
+    ("POST", "/administration/accords/verification"),
 ]
 
 
