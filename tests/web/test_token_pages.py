@@ -80,22 +80,33 @@ def test_wrong_token_forms_show_each_error_beside_its_field(web: Web) -> None:
     answer = browser.post(TOKENS, data=form)
     assert answer.status_code == 422 and 'id="erreur-expires_at"' in answer.text
     assert not SHOWN.search(answer.text) and "<td>parapheur</td>" not in answer.text
+    create_client(browser, web)
+    answer = browser.post(TOKENS, data={"csrf_token": token, "name": "parapheur"})
+    assert answer.status_code == 409
+    assert 'id="erreur-name">« parapheur » existe déjà dans cette organisation' in answer.text
+    client_id = re.findall(r'<option value="([^"]+)">parapheur</option>', answer.text)[0]
+    form = {"csrf_token": token, "application_id": client_id, "token_expires": "2020-01-01"}
+    answer = browser.post(f"{TOKENS}/nouveau", data=form)
+    assert answer.status_code == 422
+    assert 'id="erreur-token_label">Libellé du jeton : de 1 à 200 caractères' in answer.text
+    form |= {"token_label": "secours"}
+    answer = browser.post(f"{TOKENS}/nouveau", data=form)
+    assert answer.status_code == 422 and 'id="erreur-token_expires"' in answer.text
+    assert not SHOWN.search(answer.text)
 
 
 def test_a_revoked_token_is_refused_by_the_api_from_the_next_request(web: Web) -> None:
     browser = administrator(web)
     token = create_client(browser, web)
-    token_id = re.findall(
-        r'action="/administration/jetons/([^/"]+)/revoquer"', browser.get(TOKENS).text
-    )
+    [token_id] = REVOKE.findall(browser.get(TOKENS).text)
     form = {"csrf_token": form_token(browser, TOKENS)}
-    answer = browser.post(f"{TOKENS}/{token_id[-1]}/revoquer", data=form)
+    answer = browser.post(f"{TOKENS}/{token_id}/revoquer", data=form)
     assert answer.status_code == 303
     page = browser.get(TOKENS).text
     assert "Jeton révoqué : il est refusé dès la requête suivante." in page
     assert "<td>révoqué le" in page
     assert api_status(browser, token) == 401
-    again = browser.post(f"{TOKENS}/{token_id[-1]}/revoquer", data=form)
+    again = browser.post(f"{TOKENS}/{token_id}/revoquer", data=form)
     assert again.status_code == 409 and "déjà révoqué" in again.text
 
 
