@@ -124,6 +124,9 @@ def test_a_wrong_account_shows_each_error_beside_its_field(web: Web) -> None:
     answer = browser.post(PEOPLE, data={**form, "roles": ["agent"]})
     assert answer.status_code == 422
     assert 'id="erreur-password_again">Les deux mots de passe diffèrent' in answer.text
+    answer = browser.post(PEOPLE, data={"csrf_token": token, "login": "ali", "roles": ["chef"]})
+    assert answer.status_code == 422 and "valeur invalide" in answer.text
+    assert browser.get(f"{PEOPLE}/ali").status_code == 404
     answer = browser.post(PEOPLE, data={"csrf_token": token, "login": "agent", "roles": ["agent"]})
     assert answer.status_code == 409
     assert 'id="erreur-login"' in answer.text

@@ -23,10 +23,10 @@ from kernel.errors import ConflictError, InvalidError
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 Text = Annotated[str, Form(max_length=1024)]
 Choices = Annotated[list[str] | None, Form()]
+RoleChoices = Annotated[list[Role] | None, Form()]  # an unknown code: the 422 page
 PEOPLE = "/administration/comptes"
 ACCOUNT_FIELDS = {"login", "email", "roles", "services", "password", "password_again"}
 PERSON_ROLES = [r for r in Role if r is not Role.APPLICATION]
-ROLE_CODES = {r.value for r in Role}
 
 
 @router.get(PEOPLE)
@@ -67,7 +67,7 @@ async def create(
     email: Text = "",
     password: Text = "",
     password_again: Text = "",
-    roles: Choices = None,
+    roles: RoleChoices = None,
     services: Choices = None,
 ) -> Response:
     roles, services = roles or [], services or []
@@ -78,7 +78,7 @@ async def create(
         return await people_page(request, ctx, user, status=422, errors=errors, entered=entered)
     person = accounts.NewPerson(
         login=login.strip(),
-        roles=frozenset(Role(r) for r in roles if r in ROLE_CODES),
+        roles=frozenset(roles),
         service_ids=frozenset(services),
         email=email.strip() or None,
         password=password or None,
