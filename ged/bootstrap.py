@@ -312,7 +312,10 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
         name: Agreement.from_table(name, table) for name, table in settings.agreements.items()
     }
     connector = partial(build_connector, settings)
-    return TransferSetup(agreements, connector, settings.transfer_spool, load_signer(settings))
+    kinds = {name: str(table.get("kind")) for name, table in settings.connectors.items()}
+    return TransferSetup(
+        agreements, connector, settings.transfer_spool, load_signer(settings), kinds
+    )
 
 
 def build_inbound_setup(settings: Settings) -> InboundSetup:

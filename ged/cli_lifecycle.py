@@ -535,7 +535,7 @@ def eliminations_approve(
 
 @eliminations_group.command("reject")
 @click.argument("proposal_id")
-@click.option("--note", default="")
+@click.option("--note", default="", help="Motif du refus (obligatoire)")
 @actor_options
 @pass_env
 def eliminations_reject(

@@ -17,7 +17,7 @@ from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.domain.model import Role
 from ged.presentation.labels import ROLES, label
-from ged.services import accounts
+from ged.services import accounts, roles
 from kernel.cli import run
 
 PERSON_ROLES = [r.value for r in Role if r is not Role.APPLICATION]
@@ -105,6 +105,30 @@ def users_disable(env: Env, login: str, as_user: str, organisation: str | None) 
     actor = principal_for(env, as_user, organisation)
     run(lambda: accounts.disable_account(env.context(), actor, login))
     click.echo(f"Compte « {login} » désactivé")
+
+
+@users_group.command("grant")
+@click.argument("login")
+@click.argument("role", type=click.Choice(PERSON_ROLES))
+@actor_options
+@pass_env
+def users_grant(env: Env, login: str, role: str, as_user: str, organisation: str | None) -> None:
+    """Accorde ROLE à LOGIN (qui l'accorde et quand est conservé : visa des éliminations)."""
+    actor = principal_for(env, as_user, organisation)
+    run(lambda: roles.grant_role(env.context(), actor, login, Role(role)))
+    click.echo(f"Rôle {label(ROLES, role)} accordé à « {login} »")
+
+
+@users_group.command("revoke")
+@click.argument("login")
+@click.argument("role", type=click.Choice(PERSON_ROLES))
+@actor_options
+@pass_env
+def users_revoke(env: Env, login: str, role: str, as_user: str, organisation: str | None) -> None:
+    """Retire ROLE à LOGIN (l'accorder de nouveau sera un nouvel octroi, à sa nouvelle date)."""
+    actor = principal_for(env, as_user, organisation)
+    run(lambda: roles.revoke_role(env.context(), actor, login, Role(role)))
+    click.echo(f"Rôle {label(ROLES, role)} retiré à « {login} »")
 
 
 @users_group.command("list")

@@ -242,7 +242,11 @@ class ProposeIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    note: str = Field(default="", max_length=10_000)
+    note: str = Field(
+        default="",
+        max_length=10_000,
+        description="Observations du visa ; motif d'un refus (obligatoire)",
+    )
 
 
 class ItemOut(BaseModel):

@@ -381,10 +381,11 @@ def _invalid_hold(code: str, message: str) -> InvalidError:
     return InvalidError(message, issues=[Issue(code, message)])
 
 
-def require_reason(reason: str, what: str) -> None:
+def require_reason(reason: str, what: str, path: str = "reason") -> None:
+    """``path`` names the field that carries the reason (``reason``, or ``note`` for a visa)."""
     if not reason.strip():
         message = f"{what} : un motif est obligatoire"
-        raise InvalidError(message, issues=[Issue("reason_required", message, path="reason")])
+        raise InvalidError(message, issues=[Issue("reason_required", message, path=path)])
 
 
 # -- guards of the actions --------------------------------------------------------------------

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from ged.domain.access import ROLE_NAMES
 from kernel.retention import Duration
 
 UNKNOWN = "inconnu"
@@ -72,13 +73,7 @@ TRANSFER_STATES: Mapping[str, str] = {
     "error_reply": "réponse inexploitable",
 }
 
-ROLES: Mapping[str, str] = {
-    "agent": "agent",
-    "records_officer": "référent archives",
-    "archivist": "archiviste",
-    "admin": "administrateur",
-    "application": "client applicatif",
-}
+ROLES: Mapping[str, str] = {role.value: name for role, name in ROLE_NAMES.items()}
 
 EXTRACTION: Mapping[str, str] = {
     "pending": "en attente de traitement",
@@ -123,6 +118,63 @@ PROPOSAL_STATUS: Mapping[str, str] = {
     "executed": "exécutée",
 }
 
+ITEM_STATUS: Mapping[str, str] = {
+    "pending": "en attente",
+    "eliminated": "éliminé",
+    "skipped": "laissé",
+}
+
+# Why a dossier is in a proposal, then why an approved one was left (``EliminationBlocker``).
+ITEM_OUTCOMES: Mapping[str, str] = {
+    "dua_over_destroy": "DUA échue — destruction",
+    "sorted_for_destruction": "tri : retenu pour destruction",
+    "held": "gelé depuis le visa : un gel l'emporte toujours",
+    "not_due": "n'est plus à la DUA échue",
+    "not_destroy": "son sort final n'est plus la destruction",
+    "rule_changed": "sa règle a changé depuis le visa : le visa ne vaut plus pour lui",
+}
+
+# The two-person rule of the visa (R212-14), said to the person who tried (``ged.domain.visa``).
+VISA_REFUSALS: Mapping[str, str] = {
+    "approval_by_author": (
+        "Vous êtes l'auteur de cette proposition : le visa doit venir d'un autre archiviste."
+    ),
+    "approver_appointed_by_author": (
+        "Votre rôle d'archiviste vous a été accordé par l'auteur de cette proposition : le visa "
+        "doit venir d'un archiviste qu'il n'a pas nommé."
+    ),
+    "approver_role_too_recent": (
+        "Votre rôle d'archiviste vous a été accordé après cette proposition : le visa doit venir "
+        "d'un archiviste qui l'était déjà quand elle a été faite."
+    ),
+    "approver_not_archivist": "Seul un archiviste peut viser une élimination.",
+    "approval_by_application": (
+        "Un client applicatif ne peut pas viser une élimination : le visa vient d'une personne."
+    ),
+}
+
+# The kinds of connectors to an archival repository (``connectors.config.KINDS``).
+CONNECTOR_KINDS: Mapping[str, str] = {
+    "sae_http": "dépôt gedsae (HTTP)",
+    "vitam": "Vitam",
+    "asalae": "As@lae",
+    "maarch_rm": "Maarch RM",
+    "drop_folder": "dossier de dépôt",
+    "sftp": "dépôt SFTP",
+}
+
+# What a token is worth now (``ged.services.applications.TokenState``).
+TOKEN_STATES: Mapping[str, str] = {
+    "valid": "valide",
+    "expired": "expiré",
+    "revoked": "révoqué",
+}
+
+# Where a SIP's binaries lie (``seda.sip.SipLayout``).
+SIP_LAYOUTS: Mapping[str, str] = {
+    "content": "fichiers sous content/",
+    "flat": "fichiers à côté du bordereau",
+}
 
 START_EVENTS: Mapping[str, str] = {
     "dossier_closing": "clôture du dossier",

@@ -7,6 +7,7 @@ the adapter satisfies it (``SqlUnitOfWork.accounts``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -39,6 +40,10 @@ class AccountRepository(Protocol):
     def link(self, issuer: str, subject: str, principal_id: str, at: datetime) -> None: ...
 
     def has_link(self, principal_id: str, issuer: str) -> bool: ...
+
+    def linked_principals(self, principal_ids: Sequence[str]) -> set[str]:
+        """Those of these principals linked to a single sign-on identity."""
+        ...
 
     def add_session(self, session: WebSession) -> None: ...
 

@@ -36,6 +36,7 @@ from ged.domain.lifecycle import (
     TransferNotVerified,
     elimination_blocker,
     ensure_can_purge,
+    require_reason,
     with_phase,
 )
 from ged.domain.model import Dossier, Role
@@ -201,7 +202,9 @@ def approve_elimination(
 def reject_elimination(
     ctx: Context, actor: Principal, proposal_id: str, note: str = ""
 ) -> EliminationProposal:
-    """An archivist refuses the visa (or the author withdraws the proposal)."""
+    """An archivist refuses the visa (or the author withdraws the proposal), always saying why:
+    the reason is kept with the proposal and in the operation log."""
+    require_reason(note, "Refus du visa", path="note")
     return _decide(ctx, actor, proposal_id, ProposalStatus.REJECTED, note)
 
 

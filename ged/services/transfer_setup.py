@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.base import Connector, ConnectorError
@@ -43,6 +43,8 @@ class TransferSetup:
     connector: Callable[[str], Connector]  # a [connectors.NAME] -> a fresh connector
     spool: Path
     signer: PackageSigner | None = None
+    # the ``kind`` of each [connectors.NAME] table (sae_http, vitam…), as configured
+    connector_kinds: Mapping[str, str] = field(default_factory=dict)
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:
@@ -56,13 +58,18 @@ class TransferSetup:
         try:
             yield connector
         finally:
-            close = getattr(connector, "close", None)
-            if close is not None:
-                close()
+            close_connector(connector)
 
     def agreement(self, name: str, organisation: Organisation) -> Agreement:
         """The organisation's agreement ``name`` (404 for another organisation's)."""
         return agreement_of(self.agreements, name, organisation)
+
+
+def close_connector(connector: Connector) -> None:
+    """Closes what the connector holds open (its HTTP client, its SSH session), if anything."""
+    close = getattr(connector, "close", None)
+    if close is not None:
+        close()
 
 
 def organisation_of(ctx: Context, organisation_id: str) -> Organisation:

@@ -14,9 +14,36 @@ from starlette.middleware.sessions import SessionMiddleware
 from ged.web import auth, errors
 from ged.web.security import SESSION_COOKIE
 from ged.web.setup import STATIC, WebSetup, WebState
-from ged.web.views import dashboard, documents, dossiers, glossary, plan, search, upload
+from ged.web.views import (
+    administration,
+    agreements,
+    dashboard,
+    documents,
+    dossiers,
+    glossary,
+    people,
+    plan,
+    search,
+    tokens,
+    upload,
+    visas,
+)
 
-ROUTERS = (auth, dashboard, plan, dossiers, documents, upload, search, glossary)
+ROUTERS = (
+    auth,
+    dashboard,
+    plan,
+    dossiers,
+    documents,
+    upload,
+    search,
+    glossary,
+    visas,
+    administration,
+    people,
+    tokens,
+    agreements,
+)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -9,11 +9,17 @@ from typing import Any
 
 from ged.presentation.labels import (
     CATEGORIES,
+    CONNECTOR_KINDS,
     DOSSIER_STATUS,
     EXTRACTION,
+    ITEM_OUTCOMES,
+    ITEM_STATUS,
     NO_DUE_REASONS,
+    PROPOSAL_STATUS,
     ROLES,
     RULE_ORIGINS,
+    SIP_LAYOUTS,
+    TOKEN_STATES,
     TRANSFER_STATES,
     day,
     duration,
@@ -45,4 +51,10 @@ FILTERS: dict[str, Callable[..., str]] = {
     "category": _of(CATEGORIES),
     "rule_origin": _of(RULE_ORIGINS),
     "no_due_reason": _of(NO_DUE_REASONS),
+    "proposal_status": _of(PROPOSAL_STATUS),
+    "item_status": _of(ITEM_STATUS),
+    "item_outcome": _of(ITEM_OUTCOMES),
+    "connector_kind": _of(CONNECTOR_KINDS),
+    "sip_layout": _of(SIP_LAYOUTS),
+    "token_state": _of(TOKEN_STATES),
 }

@@ -41,6 +41,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Plan de classement", "/plan"),
     NavItem("Recherche", "/recherche"),
     NavItem("Glossaire", "/glossaire"),
+    NavItem("Visas d'élimination", "/visas", frozenset({Role.ARCHIVIST})),
+    NavItem("Administration", "/administration", frozenset({Role.ADMIN})),
 ]
 
 

@@ -61,6 +61,8 @@ class Site:
     provider: OidcProvider
     dossier: str = ""
     node: str = ""
+    service: str = ""
+    courrier_node: str = ""  # under AG-08: two years after closing, then destroyed
     documents: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -92,8 +94,14 @@ def populate(site: Site, tmp: Path) -> Site:
     gedsae_cli(env, "rules", "import", str(TABLEAU))
     password = tmp / "password"
     password.write_text(PASSWORD + "\n", encoding="utf-8")
-    for login in ("agent", "referent"):
-        role = "agent" if login == "agent" else "records_officer"
+    roles = {
+        "agent": "agent",
+        "referent": "records_officer",
+        "archiviste": "archivist",
+        "archiviste2": "archivist",
+        "gestion": "admin",
+    }
+    for login, role in roles.items():
         gedsae_cli(
             env,
             "users",
@@ -127,7 +135,13 @@ def populate(site: Site, tmp: Path) -> Site:
             "/api/v1/plan",
             json={"code": "1.1", "label": "Assemblée délibérante", "parent_id": root},
         ).json()["id"]
-        api.post("/api/v1/plan", json={"code": "1.2", "label": "Courrier", "parent_id": root})
+        courrier = api.post(
+            "/api/v1/plan", json={"code": "1.2", "label": "Courrier", "parent_id": root}
+        ).json()["id"]
+        api.put(
+            "/api/v1/bindings",
+            json={"target": "plan_node", "target_id": courrier, "rule_id": "AG-08"},
+        ).raise_for_status()
         api.put(
             "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": "AG-01"}
         ).raise_for_status()
@@ -160,7 +174,33 @@ def populate(site: Site, tmp: Path) -> Site:
             "image": upload(api, dossier, "plan-de-la-salle.png", tiny_png()),
         }
     site.dossier, site.node = dossier, node
+    site.service, site.courrier_node = service, courrier
     return site
+
+
+def due_courrier(site: Site, title: str) -> str:
+    """A dossier of letters closed at the end of 2020 under AG-08: due for destruction."""
+    with site.ged.client() as api:
+        made = api.post(
+            "/api/v1/dossiers",
+            json={
+                "service_id": site.service,
+                "title": title,
+                "plan_node_id": site.courrier_node,
+                "opened_on": "2020-01-02",
+            },
+        )
+        dossier = str(made.json()["id"])
+        upload(api, dossier, "lettre.txt", "Demande de subvention du comité des fêtes.".encode())
+        closing = api.post(f"/api/v1/dossiers/{dossier}/close", json={"closed_on": "2020-12-31"})
+        closing.raise_for_status()
+    return dossier
+
+
+def propose(site: Site, login: str, dossier: str) -> str:
+    """``login`` proposes the dossier for elimination, from the command line."""
+    found = gedsae_cli(site.ged.env, "eliminations", "propose", "--as", login, "--dossier", dossier)
+    return found.strip().splitlines()[0]
 
 
 def upload(api: httpx.Client, dossier: str, name: str, body: bytes) -> str:

@@ -42,7 +42,7 @@ from ged.services.lifecycle import AsOfInFuture
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
 from kernel.blobstore.filesystem import FilesystemBlobStore
-from kernel.errors import ForbiddenError, GedsaeError, NotFoundError
+from kernel.errors import ForbiddenError, GedsaeError, InvalidError, NotFoundError
 from kernel.retention import RuleCategory
 from kernel.rules_referential import RulesFileRefused
 from seda.destruction import parse_authorization_request, parse_destruction_notification
@@ -375,6 +375,22 @@ def test_elimination_needs_a_visa_and_leaves_a_tombstone(ged: Ged) -> None:
     with pytest.raises(DossierEliminated):
         holds.place_hold(ged.ctx, ged.admin, dossier.id, "trop tard")
     assert verify_log(ged.ctx).ok
+
+
+def test_refusing_the_visa_needs_a_reason_and_frees_the_dossiers(ged: Ged) -> None:
+    import_tableau(ged)
+    dossier = courrier(ged)
+    archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)
+    pid = eliminations.propose_eliminations(ged.ctx, ged.admin, date(2023, 1, 1)).proposal.id
+    with pytest.raises(InvalidError) as refused:
+        eliminations.reject_elimination(ged.ctx, archivist, pid, "  ")
+    assert [(i.code, i.path) for i in refused.value.issues] == [("reason_required", "note")]
+    assert eliminations.get_proposal(ged.ctx, archivist, pid).proposal.status.value == "proposed"
+    rejected = eliminations.reject_elimination(ged.ctx, archivist, pid, "Dossier à conserver")
+    assert (rejected.status.value, rejected.decision_note) == ("rejected", "Dossier à conserver")
+    again = eliminations.propose_eliminations(ged.ctx, ged.admin, date(2023, 1, 1))
+    assert [i.dossier_id for i in again.items] == [dossier.id]
 
 
 def test_elimination_removes_the_replica_copy_too(tmp_path: Path) -> None:

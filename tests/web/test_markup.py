@@ -12,7 +12,7 @@ import pytest
 
 from ged.web.setup import STATIC, TEMPLATES
 from tests.fixtures.web import Web
-from tests.fixtures.web_data import build_archive, pages, people
+from tests.fixtures.web_data import admin_pages, build_archive, pages, people, visa_pages
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -38,21 +38,36 @@ def test_our_script_builds_text_without_html() -> None:
     assert "innerHTML" not in script and "eval(" not in script and "document.write" not in script
 
 
-def test_every_page_is_french_with_one_h1_a_skip_link_and_labelled_fields(web: Web) -> None:
+def check_markup(html: str, page: str) -> None:
+    assert html.startswith('<!doctype html>\n<html lang="fr">'), page
+    assert len(re.findall(r"<h1[ >]", html)) == 1, page
+    assert '<a class="evitement" href="#contenu">Aller au contenu</a>' in html, page
+    assert '<main id="contenu"' in html, page
+    fields = re.findall(
+        r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html
+    )
+    unlabelled = [f for f in fields if f'<label for="{f}"' not in html]
+    assert unlabelled == [], page
+    assert len(re.findall(r"<(?:input|select|textarea)\b(?![^>]*type=\"hidden\")", html)) == len(
+        fields
+    ), page
+    assert len(fields) == len(set(fields)), page  # one id per field
+
+
+@pytest.mark.parametrize("login", ["agent", "archiviste"])
+def test_every_page_is_french_with_one_h1_a_skip_link_and_labelled_fields(
+    web: Web, login: str
+) -> None:
     found = build_archive(web)
     people(web)
-    browser = web.logged_in("agent")
-    for page in [*pages(found), "/connexion"]:
-        html = browser.get(page).text
-        assert html.startswith('<!doctype html>\n<html lang="fr">'), page
-        assert len(re.findall(r"<h1[ >]", html)) == 1, page
-        assert '<a class="evitement" href="#contenu">Aller au contenu</a>' in html, page
-        assert '<main id="contenu"' in html, page
-        fields = re.findall(
-            r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html
-        )
-        unlabelled = [f for f in fields if f'<label for="{f}"' not in html]
-        assert unlabelled == [], page
-        assert len(
-            re.findall(r"<(?:input|select|textarea)\b(?![^>]*type=\"hidden\")", html)
-        ) == len(fields), page
+    browser = web.logged_in(login)
+    for page in [*pages(found), *visa_pages(web, found), "/connexion"]:
+        check_markup(browser.get(page).text, page)
+
+
+def test_every_administration_page_has_the_same_markup(web: Web) -> None:
+    people(web)
+    found = admin_pages(web)
+    browser = web.logged_in("gestion")
+    for page in found:
+        check_markup(browser.get(page).text, page)
