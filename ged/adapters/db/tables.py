@@ -235,6 +235,10 @@ retention_rules = Table(
     Column("notes", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("created_by", String(200), nullable=False),
+    # « … ou 25 ans à compter du décès si ce délai est plus bref » (migration 0016)
+    Column("alternative_duration", String(40)),
+    Column("alternative_event_kind", String(30)),
+    Column("alternative_event_name", String(500)),
     Index("ix_retention_rules_org_status", "organisation_id", "status"),
 )
 
