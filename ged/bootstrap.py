@@ -312,7 +312,13 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
         name: Agreement.from_table(name, table) for name, table in settings.agreements.items()
     }
     connector = partial(build_connector, settings)
-    return TransferSetup(agreements, connector, settings.transfer_spool, load_signer(settings))
+    return TransferSetup(
+        agreements,
+        connector,
+        settings.transfer_spool,
+        load_signer(settings),
+        schemas=settings.home / "schemas",  # where ``gedsae schemas install`` puts them
+    )
 
 
 def build_inbound_setup(settings: Settings) -> InboundSetup:

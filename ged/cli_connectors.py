@@ -9,12 +9,14 @@ connector can deliver, and says precisely what is wrong (exit 0 only when everyt
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 import click
 
 from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_transfers import setup_for
+from ged.domain.access import Principal
 from ged.services.agreements import (
     Agreement,
     AgreementMisconfigured,
@@ -61,6 +63,7 @@ def connectors_check(
     """Teste joignabilité et identifiants de chaque connecteur des accords de l'organisation
     (ceux nommés, tous par défaut), et chaque accord contre les règles de son connecteur."""
     own = own_agreements(env, as_user, organisation)
+    actor = principal_for(env, as_user, organisation)
     used = {a.connector for a in own.values()}
     wanted = names or tuple(sorted(used))
     if not wanted:
@@ -75,14 +78,17 @@ def connectors_check(
             failures += 1
             continue
         failures += _check(env, name)
-        failures += _check_agreements(env, name, [a for a in own.values() if a.connector == name])
+        mine = [a for a in own.values() if a.connector == name]
+        failures += _check_agreements(env, actor, name, mine)
     sys.exit(1 if failures else 0)
 
 
-def _check_agreements(env: Env, name: str, agreements: list[Agreement]) -> int:
-    """Each agreement against what its connector can deliver (``connectors.base.PackageRules``):
-    a mistake there is a configuration error found before any transfer."""
+def _check_agreements(env: Env, actor: Principal, name: str, agreements: list[Agreement]) -> int:
+    """Each agreement against what its connector can deliver (``connectors.base.PackageRules``)
+    and its ``rules`` table against the rules in use: a mistake there is a configuration error
+    found before any transfer."""
     from connectors.config import KINDS, package_rules
+    from ged.services.agreement_rules import rule_table_issues
 
     kind = str(env.settings.connectors.get(name, {}).get("kind"))
     if kind not in KINDS:
@@ -91,12 +97,14 @@ def _check_agreements(env: Env, name: str, agreements: list[Agreement]) -> int:
     for agreement in sorted(agreements, key=lambda a: a.name):
         try:
             ensure_fits(agreement, package_rules(kind))
+            issues = run(partial(rule_table_issues, env.context(), actor, agreement))
         except AgreementMisconfigured as exc:
-            for issue in exc.issues:
-                click.echo(f"  accord {agreement.name} : ÉCHEC {issue.code} : {issue.message}")
-            failures += 1
-            continue
-        click.echo(f"  accord {agreement.name} : OK")
+            issues = exc.issues
+        for issue in issues:
+            click.echo(f"  accord {agreement.name} : ÉCHEC {issue.code} : {issue.message}")
+        failures += bool(issues)
+        if not issues:
+            click.echo(f"  accord {agreement.name} : OK")
     return failures
 
 

@@ -105,6 +105,9 @@ TABLES_TEXT = """\
 # purge = false                          # supprimer le contenu local après réponse positive vérifiée
 # sip_layout = "content"                 # content, ou flat pour Maarch RM
 # give_up_after_hours = 720              # heures sans réponse avant l'abandon
+# [agreements.NOM.rules]                 # facultatif : nos codes de règle -> ceux du service
+# "AG-08" = "APP-00012"                  # d'archives ; avec cette table, toute règle versée doit y
+# "AG-08-ACC" = "ACC-00003"              # figurer (en SEDA 1.0 : un code AR038 à AR062)
 
 # -- Ancres de confiance des signatures : certificats PEM par organisation -------------------------
 # (GEDSAE_HOME/trust/ vaut pour toutes les organisations ; rien n'est téléchargé)

@@ -43,6 +43,7 @@ OPTIONS = frozenset(
         "purge",
         "sip_layout",
         "give_up_after_hours",
+        "rules",
     }
 )
 
@@ -74,6 +75,8 @@ class Agreement:
     purge: bool = False  # remove local content after a verified positive reply
     sip_layout: SipLayout = SipLayout.CONTENT  # flat for Maarch RM (it flattens folders)
     give_up_after: timedelta = DEFAULT_GIVE_UP
+    # our rule codes -> the repository's (``[agreements.NAME.rules]``); None: sent as they are
+    rules: Mapping[str, str] | None = None
 
     def belongs_to(self, organisation: Organisation) -> bool:
         return self.organisation in (organisation.name, organisation.id)
@@ -97,6 +100,7 @@ class Agreement:
             purge=read.flag("purge", False),
             sip_layout=SipLayout(read.choice("sip_layout", layouts, "content", required=False)),
             give_up_after=timedelta(hours=read.hours("give_up_after_hours", DEFAULT_GIVE_UP)),
+            rules=read.mapping("rules"),
         )
         if read.issues:
             keys = ", ".join(i.path or "" for i in read.issues)
@@ -223,6 +227,17 @@ class _Table:
             self.wrong(key, " ou ".join(allowed))
             return fallback
         return str(value)
+
+    def mapping(self, key: str) -> dict[str, str] | None:
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or not all(
+            isinstance(v, str) and v.strip() for v in value.values()
+        ):
+            self.wrong(key, "table « code de la GED » = « identifiant du service d'archives »")
+            return None
+        return {str(k): str(v).strip() for k, v in value.items()}
 
     def hours(self, key: str, default: timedelta) -> float:
         value = self.table.get(key, default.total_seconds() / 3600)

@@ -101,9 +101,10 @@ class Evaluated:
     facts: DossierFacts
     effective: dict[RuleCategory, EffectiveRule]
     assessment: Assessment
-    holds: list[Hold]
+    holds: list[Hold]  # active on the day evaluated
     held: bool
     previous: LifecycleState | None
+    unlifted: tuple[Hold, ...] = ()  # every hold not lifted, those to come included
 
 
 def evaluate(
@@ -138,8 +139,11 @@ def evaluate(
         effective = ref.effective(facts, bound.get(d.id, []))
         active = [h for h in holds.get(d.id, []) if h.active_on(as_of)]
         assessment = assess(facts, effective, as_of)
+        unlifted = tuple(holds.get(d.id, []))
         found.append(
-            Evaluated(facts, effective, assessment, active, bool(active), states.get(d.id))
+            Evaluated(
+                facts, effective, assessment, active, bool(active), states.get(d.id), unlifted
+            )
         )
     return found
 

@@ -295,6 +295,7 @@ def _row_rules(
             label=value["label"],
             duration=access.duration,
             start_event=access.start,
+            legal_reference=value.get("reference", ""),  # the article of L213-2 it applies
             alternative=access.alternative,
         ),
     ]

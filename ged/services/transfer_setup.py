@@ -43,6 +43,7 @@ class TransferSetup:
     connector: Callable[[str], Connector]  # a [connectors.NAME] -> a fresh connector
     spool: Path
     signer: PackageSigner | None = None
+    schemas: Path | None = None  # the official schemas (``gedsae schemas install``): 1.0's codes
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:

@@ -178,3 +178,38 @@ def test_connectors_check_finds_configuration_mistakes_before_any_transfer(
     # Vitam takes SEDA 2.3, but no signature beside its manifest (sign_package left true)
     (vitam,) = [line for line in lines if line.startswith("  accord accord-vitam")]
     assert "agreement_connector_mismatch" in vitam and "sign_package = false" in vitam
+
+
+TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
+
+
+def gedsae(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_connectors_check_finds_rules_the_agreements_table_does_not_map(
+    home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "token").write_text("jeton")
+    (home / "config.toml").write_text(
+        f'[connectors.sae]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{new_port()}"\n'
+        f'token_file = "{tmp_path / "token"}"\n\n'
+        + agreements_for("sae")
+        + '[agreements.accord-sae.rules]\n"AG-08" = "APP-00012"\n"AG-8-ACC" = "ACC-00001"\n',
+        encoding="utf-8",
+    )
+    gedsae("rules", "import", str(TABLEAU))
+    gedsae("plan", "create", "AG", "Courrier")
+    gedsae("rules", "bind", "plan_node", "AG", "AG-08")
+    gedsae("rules", "bind", "plan_node", "AG", "EC-04-ACC")
+    code, output = check()
+    assert code == 1
+    agreement = [line for line in output.splitlines() if "accord accord-sae" in line]
+    assert agreement == [
+        "  accord accord-sae : ÉCHEC rule_unmapped : règle EC-04-ACC (en usage) absente de la "
+        "table rules : un versement qui la porte serait refusé",
+        "  accord accord-sae : ÉCHEC rule_unknown : la table rules nomme AG-8-ACC, qui n'est pas "
+        "une règle en vigueur de la GED",
+    ]

@@ -433,6 +433,7 @@ def tricky_rules() -> list[RetentionRule]:
             label="- Dossiers  avec  espaces",
             duration=Duration.unlimited_duration(),
             start_event=StartEvent.last_document(),
+            legal_reference="@ référence",  # a tableau's row gives both rules its reference
         ),
         RetentionRule(
             identifier="B-2",
