@@ -14,8 +14,9 @@ from ged.domain.access import Principal
 from ged.services import rules_v1
 from ged.services.agreements import Agreement
 from ged.services.context import Context
-from ged.services.transfer_rules import RuleProblems
+from ged.services.transfer_rule_map import RuleProblems
 from kernel.errors import Issue
+from kernel.retention import RuleCategory
 from seda.versions import Seda1Version
 
 
@@ -26,9 +27,11 @@ def rule_table_issues(ctx: Context, actor: Principal, agreement: Agreement) -> l
         current = uow.lifecycle.current_rules(actor.organisation_id)
     problems = RuleProblems([])
     if isinstance(agreement.seda_version, Seda1Version):
-        rules_v1.translation(
-            [current[r] for r in sorted(in_use) if r in current], agreement.rules, problems
-        )
+        used = [current[r] for r in sorted(in_use) if r in current]
+        for rule in used:
+            if rule.category is RuleCategory.ACCESS:
+                rules_v1.check_access(rule, agreement.rules, problems)
+        rules_v1.durations(used, problems)
         return problems.issues
     table = agreement.rules
     if table is None:

@@ -25,7 +25,7 @@ from ged.domain.model import Organisation
 from ged.services.context import Context
 from kernel.errors import InvalidError, Issue, NotFoundError
 from seda.sip import SipLayout
-from seda.versions import SedaVersion
+from seda.versions import ALL_VERSIONS, AnyVersion, SedaVersion, any_version
 
 DEFAULT_GIVE_UP = timedelta(days=30)
 # every key an [agreements.NAME] table may hold (``from_table`` reads these and no other)
@@ -64,7 +64,7 @@ class Agreement:
 
     name: str
     connector: str  # a [connectors.NAME] table
-    seda_version: SedaVersion
+    seda_version: AnyVersion  # 1.0 where the connector's repository takes it (As@lae)
     archival_agency: str
     transferring_agency: str
     organisation: str  # the owning organisation's name (or identifier)
@@ -85,11 +85,11 @@ class Agreement:
     def from_table(cls, name: str, table: Mapping[str, Any]) -> Agreement:
         """The agreement; every wrong or missing option is listed in one refusal."""
         read = _Table(name, table)
-        versions, layouts = [v.value for v in SedaVersion], [v.value for v in SipLayout]
+        versions, layouts = [v.value for v in ALL_VERSIONS], [v.value for v in SipLayout]
         agreement = cls(
             name=name,
             connector=read.text("connector"),
-            seda_version=SedaVersion(read.choice("seda_version", versions, versions[0])),
+            seda_version=any_version(read.choice("seda_version", versions, SedaVersion.V2_1.value)),
             archival_agency=read.text("archival_agency"),
             transferring_agency=read.text("transferring_agency"),
             organisation=read.text("organisation", "nom de l'organisation"),

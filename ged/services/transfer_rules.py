@@ -22,69 +22,22 @@ Identifiers: without a ``rules`` table in the agreement, our codes are sent as t
 repository shares our referential, as our own repository does when it imports the same
 tableau); with one, every rule a transfer carries must be in it, and one that is not stops the
 transfer before anything is written, naming it. SEDA 1.0 has no referential but code lists
-(``rules_v1``).
+(``rules_v1``): the access rule is written as its AR code, the appraisal rule under our code
+with its duration, each with the start date 1.0 requires.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from ged.domain.lifecycle import EffectiveRule, Hold, LifecycleState, start_date
 from ged.domain.retention import FinalAction, RetentionRule
+from ged.services import rules_v1
 from ged.services.lifecycle import Evaluated
-from kernel.errors import InvalidError, Issue
+from ged.services.transfer_rule_map import RuleMap, RuleProblems
 from kernel.retention import RuleCategory
 from seda import model as m
 from seda.versions import AnyVersion, Seda1Version, SedaVersion
-
-
-class RuleNotMapped(InvalidError):
-    code = "rule_unmapped"
-    title = "Règle sans correspondance dans le référentiel du service d'archives"
-
-
-class RulesNotTransferable(InvalidError):
-    code = "rules_not_transferable"
-    title = "Règles du dossier impossibles à écrire dans le bordereau"
-
-
-@dataclass(frozen=True)
-class RuleMap:
-    """Our rule codes → the repository's (``[agreements.NAME.rules]``); None: the same codes."""
-
-    table: Mapping[str, str] | None = None
-
-    def identifier(self, rule_id: str) -> str | None:
-        return rule_id if self.table is None else self.table.get(rule_id)
-
-
-@dataclass
-class RuleProblems:
-    """Every problem met while writing the rules of a transfer, refused together."""
-
-    issues: list[Issue]
-
-    def add(self, code: str, message: str, path: str) -> None:
-        if not any(i.code == code and i.path == path for i in self.issues):
-            self.issues.append(Issue(code, message, path=path))
-
-    def raise_if_any(self, agreement: str) -> None:
-        unmapped = [i for i in self.issues if i.code == "rule_unmapped"]
-        if unmapped:
-            names = ", ".join(sorted({i.path or "" for i in unmapped}))
-            raise RuleNotMapped(
-                f"Règles sans correspondance dans la table rules de l'accord {agreement} : "
-                f"{names} ; rien n'a été envoyé",
-                issues=self.issues,
-            )
-        if self.issues:
-            raise RulesNotTransferable(
-                f"Règles impossibles à écrire dans le bordereau ({len(self.issues)} problème(s)) "
-                "; rien n'a été envoyé",
-                issues=self.issues,
-            )
 
 
 def dossier_management(
@@ -99,30 +52,46 @@ def dossier_management(
     holds = ev.unlifted
     blocks: dict[str, object] = {}
     for category, effective in sorted(ev.effective.items()):
-        if isinstance(version, Seda1Version) and category not in _SEDA1_CATEGORIES:
-            _refuse_in_seda1(category, effective.rule, ev, problems)
-            continue
-        block = _block(category, effective, ev, rules, problems)
+        if isinstance(version, Seda1Version):
+            block = _seda1_block(category, effective.rule, ev, rules, problems)
+        else:
+            block = _block(category, effective, ev, rules, problems)
         if block is not None:
             blocks[_FIELDS[category]] = block
+    if isinstance(version, Seda1Version) and RuleCategory.ACCESS not in ev.effective:
+        message = (
+            f"dossier {ev.facts.dossier_id} sans règle de communicabilité : SEDA 1.0 en exige "
+            "une pour chaque archive ; liez-en une au dossier ou à son plan de classement"
+        )
+        problems.add("seda1_access_rule_missing", message, ev.facts.dossier_id)
     ongoing = [h for h in holds if h.ends_on is None or h.ends_on > day]
     if ongoing:
         blocks["hold"] = _hold(ev, ongoing, version, rules, problems)
     return m.Management(**blocks)  # type: ignore[arg-type]
 
 
-_SEDA1_CATEGORIES = frozenset({RuleCategory.APPRAISAL, RuleCategory.ACCESS})
-
-
-def _refuse_in_seda1(
-    category: RuleCategory, rule: RetentionRule, ev: Evaluated, problems: RuleProblems
-) -> None:
-    message = (
-        f"dossier {ev.facts.dossier_id} : la règle {rule.identifier} "
-        f"({category.label_fr.lower()}) n'a pas d'équivalent en SEDA 1.0, qui ne porte que la "
-        "DUA et la communicabilité"
-    )
-    problems.add("seda1_rule_unsupported", message, rule.identifier)
+def _seda1_block(
+    category: RuleCategory,
+    rule: RetentionRule,
+    ev: Evaluated,
+    rules: RuleMap,
+    problems: RuleProblems,
+) -> m.RuleCategory | None:
+    """SEDA 1.0: the access rule as its AR code, the appraisal rule under our code (its
+    duration is translated by the writer), both with the start date 1.0 requires."""
+    if category is RuleCategory.ACCESS:
+        return rules_v1.access_rule(rule, ev, rules.table, problems)
+    if category is not RuleCategory.APPRAISAL:
+        message = (
+            f"dossier {ev.facts.dossier_id} : la règle {rule.identifier} "
+            f"({category.label_fr.lower()}) n'a pas d'équivalent en SEDA 1.0, qui ne porte que "
+            "la DUA et la communicabilité"
+        )
+        problems.add("seda1_rule_unsupported", message, rule.identifier)
+        return None
+    start = rules_v1.appraisal_start(rule, ev, problems)
+    action = _appraisal_action_or_problem(rule, ev, problems)
+    return m.AppraisalRule((m.Rule(rule.identifier, start),), final_action=action.value)
 
 
 _FIELDS = {
@@ -146,10 +115,8 @@ def _block(
     rule_id = _mapped(rule.identifier, rules, problems)
     items = (m.Rule(rule_id or rule.identifier, start_date(rule.start_event, ev.facts)),)
     if category is RuleCategory.APPRAISAL:
-        action = appraisal_action(rule, ev.previous)
-        if action is None:
-            problems.add("sort_undecided", _undecided(ev, rule), ev.facts.dossier_id)
-        return m.AppraisalRule(items, final_action=(action or FinalAction.KEEP).value)
+        action = _appraisal_action_or_problem(rule, ev, problems)
+        return m.AppraisalRule(items, final_action=action.value)
     if category is RuleCategory.STORAGE:
         return _storage(rule, items, ev, problems)
     if category is RuleCategory.CLASSIFICATION:
@@ -176,11 +143,18 @@ def appraisal_action(rule: RetentionRule, state: LifecycleState | None) -> Final
     return state.resolved_action
 
 
-def _undecided(ev: Evaluated, rule: RetentionRule) -> str:
-    return (
-        f"dossier {ev.facts.dossier_id} : sort final « tri » de la règle {rule.identifier} "
-        "que l'archiviste n'a pas encore décidé (conservation ou destruction)"
-    )
+def _appraisal_action_or_problem(
+    rule: RetentionRule, ev: Evaluated, problems: RuleProblems
+) -> FinalAction:
+    """The unit's final action; an undecided « tri » is a problem (Keep stands in meanwhile)."""
+    action = appraisal_action(rule, ev.previous)
+    if action is None:
+        message = (
+            f"dossier {ev.facts.dossier_id} : sort final « tri » de la règle {rule.identifier} "
+            "que l'archiviste n'a pas encore décidé (conservation ou destruction)"
+        )
+        problems.add("sort_undecided", message, ev.facts.dossier_id)
+    return action or FinalAction.KEEP
 
 
 def _storage(

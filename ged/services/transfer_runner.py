@@ -38,7 +38,7 @@ from ged.services.agreements import (
 from ged.services.context import Context
 from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord
 from ged.services.transfer_due import LeftBehind, select_due
-from ged.services.transfer_rules import RuleMap
+from ged.services.transfer_rule_map import RuleMap
 from ged.services.transfer_setup import TransferSetup, organisation_of
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
 from kernel.errors import GedsaeError, InvalidError, Issue

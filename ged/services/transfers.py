@@ -33,7 +33,8 @@ from ged.services.transfer_description import (
     dossier_content,
     load_files,
 )
-from ged.services.transfer_rules import RuleMap, RuleProblems, dossier_management
+from ged.services.transfer_rule_map import RuleMap, RuleProblems
+from ged.services.transfer_rules import dossier_management
 from kernel.errors import InvalidError, Issue
 from seda.errors import SedaError
 from seda.model import (
@@ -148,18 +149,15 @@ def _manifest(
     """The writer of ``version`` and each dossier's unit; every problem of every dossier's
     rules refused at once, before anything is written."""
     problems = RuleProblems([])
-    seda1 = isinstance(version, Seda1Version)
     units = [
-        _dossier_unit(
-            n, found, version, RuleMap() if seda1 else rule_map, problems, message_id, now
-        )
+        _dossier_unit(n, found, version, rule_map, problems, message_id, now)
         for n, found in enumerate(files, start=1)
     ]
-    if not seda1:
+    if not isinstance(version, Seda1Version):
         problems.raise_if_any(message_id)
         return write_transfer, units
     effective = {e.rule.identifier: e.rule for f in files for e in f.lifecycle.effective.values()}
-    translation = rules_v1.translation(effective.values(), rule_map.table, problems)
+    translation = rules_v1.durations(effective.values(), problems)
     problems.raise_if_any(message_id)
     codes = _attachment_codes(schemas)
     return Seda1TransferWriter(Seda1Options(codes, translation)), units

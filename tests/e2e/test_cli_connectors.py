@@ -213,3 +213,26 @@ def test_connectors_check_finds_rules_the_agreements_table_does_not_map(
         "  accord accord-sae : ÉCHEC rule_unknown : la table rules nomme AG-8-ACC, qui n'est pas "
         "une règle en vigueur de la GED",
     ]
+
+
+def test_connectors_check_accepts_seda_1_0_for_asalae_and_names_rules_without_an_ar_code(
+    home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "password").write_text("secret")
+    agreement = agreements_for("asalae").replace('seda_version = "2.2"', 'seda_version = "1.0"')
+    config = (
+        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{new_port()}"\n'
+        f'username = "versant"\npassword_file = "{tmp_path / "password"}"\n\n' + agreement
+    )
+    (home / "config.toml").write_text(config, encoding="utf-8")
+    gedsae("rules", "import", str(TABLEAU))
+    gedsae("plan", "create", "RH", "Personnel")
+    gedsae("rules", "bind", "plan_node", "RH", "RH-01")
+    gedsae("rules", "bind", "plan_node", "RH", "RH-01-ACC")  # « délai de 50 ans »: 4 codes
+    lines = [line for line in check()[1].splitlines() if "accord accord-asalae" in line]
+    assert len(lines) == 1 and "ÉCHEC access_code_unknown" in lines[0]
+    assert "RH-01-ACC" in lines[0] and "AR048" in lines[0]
+    table = '[agreements.accord-asalae.rules]\n"RH-01-ACC" = "AR048"\n'
+    (home / "config.toml").write_text(config + table, encoding="utf-8")
+    lines = [line for line in check()[1].splitlines() if "accord accord-asalae" in line]
+    assert lines == ["  accord accord-asalae : OK"]

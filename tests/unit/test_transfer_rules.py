@@ -19,16 +19,16 @@ from ged.domain.lifecycle import (
 )
 from ged.domain.retention import FinalAction, RetentionRule, StartEvent
 from ged.services.lifecycle import Evaluated
-from ged.services.transfer_rules import (
+from ged.services.transfer_rule_map import (
     RuleMap,
     RuleNotMapped,
     RuleProblems,
     RulesNotTransferable,
-    dossier_management,
 )
+from ged.services.transfer_rules import dossier_management
 from kernel.retention import Duration, RuleCategory
 from seda import model as m
-from seda.versions import SEDA_1_0, AnyVersion, SedaVersion
+from seda.versions import AnyVersion, SedaVersion
 
 DAY = date(2026, 1, 15)
 FACTS = DossierFacts("D1", "O", "S", "N", date(2000, 1, 1), date(2005, 6, 30))
@@ -43,12 +43,15 @@ HOLD_RULE = RetentionRule("GEL-01", RuleCategory.HOLD, "Contentieux", None)
 
 
 def evaluated(
-    *rules: RetentionRule, holds: tuple[Hold, ...] = (), state: LifecycleState | None = None
+    *rules: RetentionRule,
+    holds: tuple[Hold, ...] = (),
+    state: LifecycleState | None = None,
+    facts: DossierFacts = FACTS,
 ) -> Evaluated:
     effective = {r.category: EffectiveRule(r, BindingTarget.PLAN_NODE, "N") for r in rules}
     active = [h for h in holds if h.active_on(DAY)]
     return Evaluated(
-        FACTS, effective, assess(FACTS, effective, DAY), active, bool(active), state, holds
+        facts, effective, assess(facts, effective, DAY), active, bool(active), state, holds
     )
 
 
@@ -155,11 +158,6 @@ def test_what_the_bordereau_cannot_carry_is_refused_not_dropped() -> None:
         ("classification_unsupported", "CLA-1"),
         ("storage_final_action_missing", "STO-1"),
     ]
-
-
-def test_seda_1_0_carries_only_the_appraisal_and_access_rules() -> None:
-    reuse = RetentionRule("REU-1", RuleCategory.REUSE, "Réutilisation", Duration(years=3))
-    assert refusal(evaluated(KEEP, reuse), SEDA_1_0) == [("seda1_rule_unsupported", "REU-1")]
 
 
 def test_the_agreement_gives_the_repositorys_identifiers_and_every_rule_needs_one() -> None:
