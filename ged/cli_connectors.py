@@ -13,6 +13,7 @@ from functools import partial
 
 import click
 
+from connectors.exchanges import offered
 from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_transfers import setup_for
@@ -44,13 +45,14 @@ def own_agreements(env: Env, as_user: str, organisation: str | None) -> dict[str
 @actor_options
 @pass_env
 def connectors_list(env: Env, as_user: str, organisation: str | None) -> None:
-    """Liste les connecteurs des accords de l'organisation et les accords qui les emploient."""
+    """Liste les connecteurs des accords de l'organisation, les accords qui les emploient et les
+    échanges que chacun porte (versement, communication, restitution)."""
     users: dict[str, list[str]] = {}
     for name, agreement in sorted(own_agreements(env, as_user, organisation).items()):
         users.setdefault(agreement.connector, []).append(name)
     for name, agreements in sorted(users.items()):
         kind = env.settings.connectors.get(name, {}).get("kind", "absent de config.toml")
-        click.echo(f"{name}  ({kind})  {', '.join(agreements)}")
+        click.echo(f"{name}  ({kind})  {', '.join(agreements)}  — {offered(kind)}")
 
 
 @connectors_group.command("check")

@@ -143,7 +143,9 @@ def test_connectors_check_and_list_show_only_the_organisations_own(
     assert (code, code_missing) == (1, 1)
     assert foreign == missing.replace("nulle-part", "depot-a")
     listed = runner.invoke(main, ["connectors", "list", *as_b])
-    assert listed.output == "depot-b  (sae_http)  accord-depot-b\n"
+    assert listed.output == (
+        "depot-b  (sae_http)  accord-depot-b  — échanges : versement, communication, restitution\n"
+    )
     code, output = check("--organisation", ORGANISATION)  # its administrator
     assert "depot-a : ÉCHEC" in output and "depot-b" not in output
 
@@ -178,6 +180,14 @@ def test_connectors_check_finds_configuration_mistakes_before_any_transfer(
     # Vitam takes SEDA 2.3, but no signature beside its manifest (sign_package left true)
     (vitam,) = [line for line in lines if line.startswith("  accord accord-vitam")]
     assert "agreement_connector_mismatch" in vitam and "sign_package = false" in vitam
+    # neither has communication nor restitution, and the list says so rather than pretending
+    listed = CliRunner().invoke(main, ["connectors", "list"]).output.splitlines()
+    assert listed == [
+        "asalae  (asalae)  accord-asalae  — échanges : versement seulement (la communication se "
+        "traite à la main dans As@lae)",
+        "vitam  (vitam)  accord-vitam  — échanges : versement seulement (l'export de DIP de Vitam "
+        "passe par sa propre API (requête DSL), pas par un ArchiveDeliveryRequest)",
+    ]
 
 
 TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
