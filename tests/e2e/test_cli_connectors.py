@@ -246,3 +246,24 @@ def test_connectors_check_accepts_seda_1_0_for_asalae_and_names_rules_without_an
     (home / "config.toml").write_text(config + table, encoding="utf-8")
     lines = [line for line in check()[1].splitlines() if "accord accord-asalae" in line]
     assert lines == ["  accord accord-asalae : OK"]
+
+
+def test_archives_request_through_a_connector_without_communication_says_so(
+    home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "password").write_text("secret")
+    (home / "config.toml").write_text(
+        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{new_port()}"\n'
+        f'username = "versant"\npassword_file = "{tmp_path / "password"}"\n\n'
+        + agreements_for("asalae"),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["archives", "request", "accord-asalae", "D-1"])
+    assert result.exit_code == 1
+    assert "exchange_not_offered" in result.output
+    assert "la communication se traite à la main dans As@lae" in result.output
+    unknown = runner.invoke(
+        main, ["archives", "receive", "accord-asalae", "GEDSAE-1", "--out", str(tmp_path / "x")]
+    )
+    assert unknown.exit_code == 1 and "request_unknown" in unknown.output

@@ -31,7 +31,6 @@ from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
 from ged.services.transfer_setup import PackageSigner, TransferSetup
 from ged.services.transfer_state import backoff
-from kernel.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from seda.sip import SipLayout
 from seda.v1.reader import read_transfer_v1
 from seda.validate import ValidationOptions, validate_path
@@ -86,14 +85,6 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ged]:
     made = make_ged(home, url)
     yield made
     made.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def signer() -> PackageSigner:
-    key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
-    identity = load_identity_from_pem(key_pem, certificate_pem)
-    subject = identity.certificate.subject.rfc4514_string()
-    return PackageSigner(subject, lambda digest: sign_digest(digest, identity))
 
 
 def setup_for(repository: ScriptedRepository, spool: Path, signer: PackageSigner) -> TransferSetup:

@@ -1,0 +1,157 @@
+"""Communication and restitution of a dossier the GED transferred (ged.services.
+archive_exchanges): the dossier goes to the repository and is accepted (the sae_http transfer
+loop), then the GED asks for its archives through the agreement's connector, against the
+scripted repository of docs/exchanges.md (tests/connectors/exchange_remote.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connectors.base import Connector
+from connectors.exchanges import ExchangeKind
+from connectors.sae_http import SaeHttpConnector
+from ged.services.archive_exchanges import (
+    DossierNotArchived,
+    ExchangeNotOffered,
+    ExchangeRefused,
+    receive_archives,
+    request_archives,
+)
+from ged.services.transfer_loop import get_transfer
+from ged.services.transfer_setup import PackageSigner, TransferSetup
+from seda.acknowledgement import Acknowledgement
+from seda.messages import parse_message
+from tests.connectors.exchange_remote import FILES, TOKEN, ExchangeRepository
+from tests.fixtures.ged import Ged
+from tests.integration.scripted_repositories import SaeHttpRepository, VitamRepository
+from tests.integration.test_transfer_loop import due_dossier
+from tests.integration.test_transfer_loop_connectors import (
+    AGREEMENT,
+    first_poll,
+    pushed,
+    replied,
+    setup_for,
+)
+
+ARCHIVES = ("aeaqaaaaaa-ged-1", "aeaqaaaaaa-ged-2")  # what SaeHttpRepository.accept names
+
+
+def transferred(ged: Ged, tmp_path: Path, signer: PackageSigner) -> tuple[str, TransferSetup]:
+    """A dossier transferred and accepted, and the setup whose connector now reaches the
+    repository's exchanges."""
+    repository = SaeHttpRepository()
+    setup = setup_for(repository, tmp_path / "spool", signer)
+    dossier_id = due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    repository.receive(record.message_identifier)
+    first_poll(repository, setup, ged)
+    assert (
+        repository.accept(get_transfer(ged.ctx, ged.admin, record.message_identifier)) == ARCHIVES
+    )
+    replied(setup, ged, record.message_identifier)
+    return dossier_id, setup
+
+
+def reaching(setup: TransferSetup, remote: ExchangeRepository) -> TransferSetup:
+    def connector(name: str) -> Connector:
+        client = httpx.Client(transport=httpx.MockTransport(remote))
+        return SaeHttpConnector("https://sae.test", TOKEN, client)
+
+    return replace(setup, connector=connector)
+
+
+def logged(ged: Ged, mid: str) -> list[str]:
+    with ged.ctx.uow() as uow:
+        return [e.action for e in uow.iter_log() if e.object_id == mid]
+
+
+def test_a_communication_brings_the_dip_once_every_digest_is_verified(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    setup = reaching(setup, remote)
+    mid = request_archives(
+        setup, ged.ctx, ged.admin, AGREEMENT, ExchangeKind.DELIVERY, [dossier_id],
+        derogation=True, reason="recherche généalogique",
+    )  # fmt: skip
+    _, sent = parse_message(remote.pending[mid].request)
+    assert sent.unit_identifiers == ARCHIVES and sent.derogation  # type: ignore[union-attr]
+    dip = tmp_path / "dip.zip"
+    waiting = receive_archives(setup, ged.ctx, ged.admin, AGREEMENT, mid, dip)
+    assert (waiting.state, waiting.retry_after) == ("waiting", 120.0) and not dip.exists()
+    remote.grant(mid)
+    received = receive_archives(setup, ged.ctx, ged.admin, AGREEMENT, mid, dip)
+    assert (received.state, received.path, received.units) == ("received", dip, ARCHIVES)
+    assert dip.read_bytes() == remote.pending[mid].package
+    assert logged(ged, mid) == ["archives.communication.request", "archives.communication.received"]
+
+
+def test_a_refused_communication_gives_the_repositorys_reason(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    setup = reaching(setup, remote)
+    mid = request_archives(
+        setup, ged.ctx, ged.admin, AGREEMENT, ExchangeKind.DELIVERY, [dossier_id]
+    )
+    remote.refuse(mid, "Non communicable avant le 1er janvier 2061, aucune dérogation")
+    refused = receive_archives(setup, ged.ctx, ged.admin, AGREEMENT, mid, tmp_path / "dip.zip")
+    assert refused.state == "refused"
+    assert refused.comments == ("Non communicable avant le 1er janvier 2061, aucune dérogation",)
+    assert not (tmp_path / "dip.zip").exists()
+
+
+def test_a_restitution_is_acknowledged_only_once_its_package_is_verified(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    setup = reaching(setup, remote)
+    mid = request_archives(
+        setup, ged.ctx, ged.admin, AGREEMENT, ExchangeKind.RESTITUTION, [dossier_id]
+    )
+    out = tmp_path / "rendu" / "archives.zip"
+    remote.grant(mid, served={**FILES, "content/BDO_1.pdf": b"%PDF-1.7 autre"})
+    with pytest.raises(ExchangeRefused) as refused:
+        receive_archives(setup, ged.ctx, ged.admin, AGREEMENT, mid, out)
+    assert {i.code for i in refused.value.issues} == {"package_rejected"}
+    assert any(i.message.startswith("package_digest_mismatch") for i in refused.value.issues)
+    assert remote.pending[mid].receipts == [] and list(out.parent.iterdir()) == []
+
+    reply = remote.grant(mid)
+    assert receive_archives(setup, ged.ctx, ged.admin, AGREEMENT, mid, out).state == "received"
+    (receipt,) = remote.pending[mid].receipts
+    _, acknowledgement = parse_message(receipt)
+    _, replied_message = parse_message(reply)
+    assert isinstance(acknowledgement, Acknowledgement)
+    assert acknowledgement.received_identifier == replied_message.message_identifier
+    assert logged(ged, mid)[-1] == "archives.restitution.received"
+
+
+def test_a_dossier_never_transferred_is_refused_before_anything_is_sent(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    setup = reaching(setup_for(SaeHttpRepository(), tmp_path / "spool", signer), remote)
+    dossier_id = due_dossier(ged)
+    with pytest.raises(DossierNotArchived, match="aucun versement accepté"):
+        request_archives(setup, ged.ctx, ged.admin, AGREEMENT, ExchangeKind.DELIVERY, [dossier_id])
+    assert remote.requests == []
+
+
+def test_a_connector_without_the_exchange_says_so_rather_than_pretending(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = VitamRepository()
+    setup = setup_for(repository, tmp_path / "spool", signer)
+    with pytest.raises(ExchangeNotOffered, match="export de DIP de Vitam"):
+        request_archives(
+            setup, sqlite_ged.ctx, sqlite_ged.admin, AGREEMENT, ExchangeKind.DELIVERY, ["D1"]
+        )
+    assert repository.remote.requests == []
