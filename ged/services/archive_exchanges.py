@@ -14,6 +14,7 @@ refused before anything is sent, saying so.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from ged.domain.model import Role
 from ged.services.agreements import Agreement
 from ged.services.context import Context, new_id
 from ged.services.transfer_setup import TransferSetup, organisation_of
-from kernel.errors import ConflictError, InvalidError, Issue, UnavailableError
+from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError, UnavailableError
 from seda.acknowledgement import Acknowledgement
 from seda.communication import ArchiveDeliveryRequest
 from seda.messages import build_message
@@ -35,6 +36,7 @@ from seda.versions import SedaVersion
 
 T = TypeVar("T")
 REQUESTERS = (Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
+_OURS = re.compile(r"^GEDSAE-(COM|RES)-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$")
 _PREFIXES = {ExchangeKind.DELIVERY: "GEDSAE-COM-", ExchangeKind.RESTITUTION: "GEDSAE-RES-"}
 
 
@@ -46,6 +48,11 @@ class ExchangeNotOffered(InvalidError):
 class DossierNotArchived(ConflictError):
     code = "dossier_not_archived"
     title = "Dossier sans archive au service d'archives"
+
+
+class RequestUnknown(NotFoundError):
+    code = "request_unknown"
+    title = "Demande inconnue"
 
 
 class ExchangeRefused(InvalidError):
@@ -68,12 +75,29 @@ class Received:
 
 
 def kind_of(message_identifier: str) -> ExchangeKind:
-    """Which exchange one of our requests is, from its identifier."""
+    """Which exchange one of our requests is, from its identifier (``GEDSAE-COM-<uuid>``,
+    ``GEDSAE-RES-<uuid>``: nothing else, so it is also a safe file name)."""
     for kind, prefix in _PREFIXES.items():
-        if message_identifier.startswith(prefix):
+        if _OURS.match(message_identifier) and message_identifier.startswith(prefix):
             return kind
-    message = f"{message_identifier} n'est pas une demande de communication ou de restitution"
-    raise InvalidError(message, issues=[Issue("request_unknown", message)])
+    raise RequestUnknown(
+        f"{message_identifier} n'est pas une demande de communication ou de restitution"
+    )
+
+
+def package_path(setup: TransferSetup, actor: Principal, message_identifier: str) -> Path:
+    """Where the API keeps a package received for the actor's organisation (the spool)."""
+    kind_of(message_identifier)
+    return setup.spool / "exchanges" / actor.organisation_id / f"{message_identifier}.zip"
+
+
+def received_package(setup: TransferSetup, actor: Principal, message_identifier: str) -> Path:
+    """The verified package of one of the organisation's requests; 404 before it is received."""
+    actor.ensure_role(*REQUESTERS)
+    found = package_path(setup, actor, message_identifier)
+    if not found.is_file():
+        raise NotFoundError(f"Aucun paquet reçu pour {message_identifier}")
+    return found
 
 
 def request_archives(

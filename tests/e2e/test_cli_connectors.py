@@ -266,4 +266,4 @@ def test_archives_request_through_a_connector_without_communication_says_so(
     unknown = runner.invoke(
         main, ["archives", "receive", "accord-asalae", "GEDSAE-1", "--out", str(tmp_path / "x")]
     )
-    assert unknown.exit_code == 1 and "request_unknown" in unknown.output
+    assert unknown.exit_code == 3 and "request_unknown" in unknown.output

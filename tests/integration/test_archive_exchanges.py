@@ -10,10 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from connectors.base import Connector
 from connectors.exchanges import ExchangeKind
 from connectors.sae_http import SaeHttpConnector
+from ged.api.app import create_app
+from ged.domain.model import Role
 from ged.services.archive_exchanges import (
     DossierNotArchived,
     ExchangeNotOffered,
@@ -155,3 +158,35 @@ def test_a_connector_without_the_exchange_says_so_rather_than_pretending(
             setup, sqlite_ged.ctx, sqlite_ged.admin, AGREEMENT, ExchangeKind.DELIVERY, ["D1"]
         )
     assert repository.remote.requests == []
+
+
+def test_the_api_requests_receives_and_serves_the_verified_package(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    _, agent_token = ged.user("agent", Role.AGENT, services=(ged.service,))
+    with TestClient(create_app(ged.ctx, reaching(setup, remote))) as client:
+        client.headers["Authorization"] = f"Bearer {ged.admin_token}"
+        asked = {"agreement": AGREEMENT, "kind": "communication", "dossier_ids": [dossier_id]}
+        created = client.post("/api/v1/archives/requests", json=asked)
+        assert created.status_code == 201, created.text
+        mid = created.json()["message_identifier"]
+        assert created.headers["Location"] == f"/api/v1/archives/requests/{mid}"
+        receive = f"/api/v1/archives/requests/{mid}/receive"
+        waiting = client.post(receive, json={"agreement": AGREEMENT})
+        assert (waiting.status_code, waiting.headers["Retry-After"]) == (202, "120")
+        assert client.get(f"/api/v1/archives/requests/{mid}/package").status_code == 404
+        remote.grant(mid)
+        received = client.post(receive, json={"agreement": AGREEMENT})
+        assert received.json()["state"] == "received" and received.json()["units"] == list(ARCHIVES)
+        package = client.get(received.json()["package_url"])
+        assert package.content == remote.pending[mid].package
+        assert package.headers["content-type"] == "application/zip"
+        agent = {"Authorization": f"Bearer {agent_token}"}
+        assert (
+            client.post("/api/v1/archives/requests", json=asked, headers=agent).status_code == 403
+        )
+        # an identifier that is not one of ours never becomes a file name
+        strange = client.get("/api/v1/archives/requests/GEDSAE-COM-..%2E/package")
+        assert (strange.status_code, strange.json()["code"]) == (404, "request_unknown")
