@@ -2,6 +2,11 @@
 (`ArchiveDeliveryRequest` → reply and DIP) and restitution (`ArchiveRestitutionRequest` → reply
 and package, then the producer's `Acknowledgement` once every digest is verified).
 
+The repository's own messages to the producer — the `AuthorizationOriginatingAgencyRequest`
+it sends before eliminating, the `ArchiveModificationNotification` of a change — wait in a
+mailbox the GED reads (`Exchanges.mailbox`); the producer's answer goes back with
+`answer_authorization`.
+
 A connector that has them exposes an `exchanges` attribute following `Exchanges`
 (`exchanges_of`); the others have none, and `OFFERED`/`WITHOUT` say so for `connectors list`
 rather than pretending. The HTTP contract of our repository's side: docs/exchanges.md.
@@ -99,6 +104,30 @@ class Exchanges(Protocol):
     def acknowledge(self, kind: ExchangeKind, message_identifier: str, receipt: bytes) -> None:
         """Send the Acknowledgement of the reply (restitution: only after verifying)."""
         ...
+
+    def mailbox(self, after: str | None) -> Mailbox:
+        """What the repository has to say to the producer, oldest first, from ``after``."""
+        ...
+
+    def answer_authorization(self, request_identifier: str, reply: bytes) -> None:
+        """Send the producer's AuthorizationOriginatingAgencyRequestReply."""
+        ...
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message of the repository to the producer: an authorization request before an
+    elimination, or a modification notice; ``raw`` as received."""
+
+    remote_id: str
+    message_type: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    messages: tuple[Incoming, ...]
+    next: str | None  # the cursor to ask from next time; None: nothing further
 
 
 def exchanges_of(connector: object) -> Exchanges | None:

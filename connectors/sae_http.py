@@ -239,8 +239,10 @@ class SaeHttpConnector:
     def call(
         self, method: str, path: str, headers: dict[str, str], content: bytes | None, mid: str
     ) -> httpx.Response:
-        """One authenticated, recorded request to ``path`` under the contract's root."""
-        request = self._request(method, self._url(path), headers, content)
+        """One authenticated, recorded request to ``path`` (and its query) under the root."""
+        path, _, query = path.partition("?")
+        url = httpx.URL(self._url(path)).copy_with(query=query.encode() or None)
+        request = self._request(method, str(url), headers, content)
         return self._http.send(request, message_identifier=mid)
 
     def now(self) -> datetime:

@@ -17,10 +17,19 @@ from typing import Protocol
 
 import httpx
 
-from connectors.base import NotReady, SubmissionRefused
-from connectors.exchanges import ExchangeKind, ExchangeReply, Reply, read_reply, verify_package
-from connectors.http_util import error_body, retry_after
+from connectors.base import NotReady, ProtocolError, SubmissionRefused
+from connectors.exchanges import (
+    ExchangeKind,
+    ExchangeReply,
+    Incoming,
+    Mailbox,
+    Reply,
+    read_reply,
+    verify_package,
+)
+from connectors.http_util import error_body, json_object, retry_after
 
+API_ROOT = "/api/v1/sae"  # the message URLs the mailbox gives are under it (same origin)
 _PACKAGES = {ExchangeKind.DELIVERY: "dip", ExchangeKind.RESTITUTION: "package"}
 _REFUSALS = frozenset({403, 409, 422})
 XML = {"Content-Type": "application/xml"}
@@ -86,6 +95,37 @@ class SaeExchanges:
         response = self._channel.call("POST", path, XML, receipt, message_identifier)
         if response.status_code != 200:
             raise self._channel.failure(response)
+
+    def mailbox(self, after: str | None) -> Mailbox:
+        query = "" if after is None else "?after=" + urllib.parse.quote(after, safe="")
+        response = self._channel.call("GET", f"/messages{query}", {}, None, "mailbox")
+        if response.status_code != 200:
+            raise self._channel.failure(response)
+        listed = json_object(response)
+        entries = listed.get("messages")
+        if not isinstance(entries, list):
+            raise ProtocolError("liste messages absente de la réponse", code="body_incomplete")
+        found = tuple(self._incoming(entry) for entry in entries)
+        cursor = listed.get("next")
+        return Mailbox(found, cursor if isinstance(cursor, str) and cursor else None)
+
+    def answer_authorization(self, request_identifier: str, reply: bytes) -> None:
+        headers = {**XML, "Idempotency-Key": request_identifier}
+        path = "/authorization-replies"
+        response = self._channel.call("POST", path, headers, reply, request_identifier)
+        if response.status_code not in (200, 202):
+            raise self._channel.failure(response)
+
+    def _incoming(self, entry: object) -> Incoming:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) for k in ("id", "type", "url")
+        ):
+            raise ProtocolError("message de la boîte mal décrit", code="body_incomplete")
+        path = urllib.parse.urlsplit(entry["url"]).path.split(API_ROOT, 1)[-1]
+        response = self._channel.call("GET", path, {"Accept": "application/xml"}, None, entry["id"])
+        if response.status_code != 200:
+            raise self._channel.failure(response)
+        return Incoming(entry["id"], entry["type"], response.content)
 
     def _get(self, kind: ExchangeKind, message_identifier: str, what: str) -> httpx.Response:
         path = f"/{kind}/{_quoted(message_identifier)}/{what}"

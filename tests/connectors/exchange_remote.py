@@ -14,7 +14,7 @@ import httpx
 
 from connectors.exchanges import ExchangeKind
 from seda.communication import ArchiveDeliveryRequest, ArchiveDeliveryRequestReply
-from seda.messages import build_message, parse_message
+from seda.messages import Message, build_message, parse_message
 from seda.model import (
     ArchiveUnit,
     BinaryDataObject,
@@ -76,12 +76,16 @@ class ExchangeRepository:
     pending: dict[str, Pending] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
     retry_after: str = "120"
+    mailbox: list[tuple[str, bytes]] = field(default_factory=list)  # (type, message)
+    authorization_replies: list[bytes] = field(default_factory=list)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return problem(401, "unauthenticated")
         parts = request.url.path.removeprefix("/api/v1/sae/").split("/")
+        if parts[0] in ("messages", "authorization-replies"):
+            return self._mailbox(request, parts)
         kind = ExchangeKind(parts[0])
         if request.method == "POST" and len(parts) == 1:
             return self._received(kind, request)
@@ -89,6 +93,28 @@ class ExchangeRepository:
         if found is None or found.kind is not kind:
             return problem(404, f"{SINGULAR[kind]}_not_found")
         return self._document(found, parts[2], request)
+
+    def _mailbox(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
+        """Two messages a page, the cursor being the last id given."""
+        if parts[0] == "authorization-replies":
+            self.authorization_replies.append(request.content)
+            return httpx.Response(202, json={"status": "recorded"})
+        if len(parts) == 2:
+            return httpx.Response(200, content=self.mailbox[int(parts[1])][1])
+        after = int(request.url.params.get("after", "-1"))
+        shown = [
+            {"id": str(n), "type": kind, "url": f"https://sae.test/api/v1/sae/messages/{n}"}
+            for n, (kind, _) in enumerate(self.mailbox)
+            if n > after
+        ][:2]
+        more = shown and int(shown[-1]["id"]) < len(self.mailbox) - 1
+        return httpx.Response(
+            200, json={"messages": shown, **({"next": shown[-1]["id"]} if more else {})}
+        )
+
+    def post(self, message: Message) -> None:
+        """The repository puts one of its messages in the producer's mailbox."""
+        self.mailbox.append((type(message).__name__, build_message(self.version, message)))
 
     def _received(self, kind: ExchangeKind, request: httpx.Request) -> httpx.Response:
         _, message = parse_message(request.content)

@@ -23,6 +23,7 @@ from connectors.sae_http import SaeHttpConnector
 from seda.acknowledgement import Acknowledgement
 from seda.communication import ArchiveDeliveryRequest
 from seda.messages import build_message, parse_message
+from seda.modification import ArchiveModificationNotification
 from seda.restitution import ArchiveRestitutionRequest
 from seda.versions import SedaVersion
 from tests.connectors.exchange_remote import (
@@ -168,3 +169,24 @@ def test_an_unzipped_package_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PackageRejected):
         link.fetch_package(ExchangeKind.DELIVERY, "COM-1", tmp_path / "dip.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_mailbox_is_read_page_by_page_and_an_authorization_answered() -> None:
+    remote = ExchangeRepository()
+    for n in range(3):
+        remote.post(
+            ArchiveModificationNotification(
+                f"MOD-{n}", WHEN, ARCHIVAL_AGENCY, "FR_DF", UNITS, ("règle AR048 appliquée",)
+            )
+        )
+    link = exchanges(remote)
+    first = link.mailbox(None)
+    assert [m.remote_id for m in first.messages] == ["0", "1"] and first.next == "1"
+    rest = link.mailbox(first.next)
+    assert [m.remote_id for m in rest.messages] == ["2"] and rest.next is None
+    (last,) = rest.messages
+    assert last.message_type == "ArchiveModificationNotification"
+    assert parse_message(last.raw)[1].message_identifier == "MOD-2"  # type: ignore[union-attr]
+    link.answer_authorization("ELIM-1", b"<reply/>")
+    assert remote.authorization_replies == [b"<reply/>"]
+    assert remote.requests[-1].headers["Idempotency-Key"] == "ELIM-1"
