@@ -1,6 +1,8 @@
 """``gedsae archives``: ask the repository for archives the GED transferred — communication
 (``request``) and restitution (``restitute``), then ``receive`` the reply and its package,
-verified before it is written (``ged.services.archive_exchanges``; docs/exchanges.md)."""
+verified before it is written (``ged.services.archive_exchanges``); read what the repository
+says to the producer (``inbox``) and answer its authorization requests (``answer``,
+``ged.services.incoming_exchanges``). The exchanges: docs/exchanges.md."""
 
 from __future__ import annotations
 
@@ -14,8 +16,14 @@ from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_transfers import setup_for
 from ged.presentation import labels
-from ged.services import archive_exchanges
+from ged.services import archive_exchanges, incoming_exchanges
 from ged.services.archive_exchanges import Received
+from ged.services.incoming_ports import (
+    AUTHORIZATION_REQUEST,
+    MODIFICATION_NOTICE,
+    IncomingMessage,
+    IncomingState,
+)
 from kernel.cli import run
 
 WAITING = 5  # the reply is not there yet: ask again later (as an unavailable dependency)
@@ -141,3 +149,70 @@ def _echo(found: Received) -> None:
     archives = labels.count(len(found.units), "archive", "archives")
     click.echo(f"{mid} : paquet reçu et vérifié ({archives}) : {found.path}")
     click.echo(f"  SHA-256 {found.sha256}")
+
+
+_TYPES = {
+    AUTHORIZATION_REQUEST: "demande d'autorisation d'élimination",
+    MODIFICATION_NOTICE: "notification de modification",
+}
+_STATES = {
+    IncomingState.AWAITING_ANSWER: "en attente de la réponse d'un archiviste",
+    IncomingState.ANSWERED: "répondue",
+    IncomingState.RECORDED: "enregistrée dans l'historique des dossiers",
+}
+
+
+@archives_group.command("inbox")
+@click.argument("agreement")
+@actor_options
+@pass_env
+def archives_inbox(env: Env, agreement: str, as_user: str, organisation: str | None) -> None:
+    """Relève les messages du service d'archives de l'accord AGREEMENT (demandes d'autorisation
+    avant élimination, notifications de modification) et liste ceux qui attendent une réponse."""
+    actor = principal_for(env, as_user, organisation)
+    setup = setup_for(env)
+    ctx = env.context()
+    new = run(lambda: incoming_exchanges.collect_messages(setup, ctx, actor, agreement))
+    click.echo(f"{labels.count(len(new), 'nouveau message', 'nouveaux messages')}.")
+    for message in new:
+        _echo_incoming(message)
+    waiting = run(
+        lambda: incoming_exchanges.incoming_messages(ctx, actor, IncomingState.AWAITING_ANSWER)
+    )
+    click.echo(f"En attente de réponse : {len(waiting)}")
+    for message in waiting:
+        _echo_incoming(message)
+
+
+@archives_group.command("answer")
+@click.argument("message_identifier")
+@click.option("--grant/--refuse", required=True, help="Accorder ou refuser l'élimination")
+@click.option("--comment", default=None, help="Motif de la réponse")
+@actor_options
+@pass_env
+def archives_answer(
+    env: Env,
+    message_identifier: str,
+    grant: bool,
+    comment: str | None,
+    as_user: str,
+    organisation: str | None,
+) -> None:
+    """Répond (archiviste) à une demande d'autorisation d'élimination du service d'archives."""
+    actor = principal_for(env, as_user, organisation)
+    setup = setup_for(env)
+    answered = run(
+        lambda: incoming_exchanges.answer_authorization(
+            setup, env.context(), actor, message_identifier, granted=grant, comment=comment
+        )
+    )
+    verdict = "accordée" if grant else "refusée"
+    click.echo(f"Élimination {verdict} : réponse {answered.reply_identifier} envoyée.")
+
+
+def _echo_incoming(message: IncomingMessage) -> None:
+    dossiers = labels.count(len(message.dossiers), "dossier", "dossiers")
+    click.echo(
+        f"  - {message.message_identifier} : {_TYPES[message.message_type]}, {dossiers} "
+        f"({', '.join(message.dossiers) or 'aucun connu'}), {_STATES[message.state]}"
+    )

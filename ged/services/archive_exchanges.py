@@ -116,14 +116,16 @@ def request_archives(
     actor.ensure_role(*REQUESTERS)
     agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
     with setup.connector_for(agreement) as connector:
-        link = _exchanges(connector, agreement)
+        link = exchanges_for(connector, agreement)
         units = _archives(ctx, actor, dossier_ids)
         mid = _PREFIXES[kind] + new_id()
         message = _message(ctx, agreement, kind, mid, units, derogation, reason)
-        data = build_message(_version(agreement), message)
-        _translated(lambda: link.request(kind, mid, data))
+        data = build_message(seda_version(agreement), message)
+        translated(lambda: link.request(kind, mid, data))
     details = {"agreement": agreement.name, "dossiers": dossier_ids, "units": list(units)}
-    _log(ctx, actor, f"archives.{kind.label_fr}.request", mid, details | {"derogation": derogation})
+    log_exchange(
+        ctx, actor, f"archives.{kind.label_fr}.request", mid, details | {"derogation": derogation}
+    )
     return mid
 
 
@@ -163,21 +165,21 @@ def receive_archives(
     kind = kind_of(message_identifier)
     agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
     with setup.connector_for(agreement) as connector:
-        link = _exchanges(connector, agreement)
-        reply = _translated(lambda: link.reply(kind, message_identifier))
+        link = exchanges_for(connector, agreement)
+        reply = translated(lambda: link.reply(kind, message_identifier))
         if isinstance(reply, NotReady):
             return Received(message_identifier, "waiting", retry_after=reply.retry_after)
         if not reply.granted:
             found = Received(message_identifier, "refused", comments=reply.message.comments)
-            _log(ctx, actor, f"archives.{kind.label_fr}.refused", message_identifier, {})
+            log_exchange(ctx, actor, f"archives.{kind.label_fr}.refused", message_identifier, {})
             return found
-        package = _translated(lambda: link.fetch_package(kind, message_identifier, out))
+        package = translated(lambda: link.fetch_package(kind, message_identifier, out))
         if kind is ExchangeKind.RESTITUTION:
             receipt = _receipt(ctx, agreement, package.message_identifier)
-            _translated(lambda: link.acknowledge(kind, message_identifier, receipt))
+            translated(lambda: link.acknowledge(kind, message_identifier, receipt))
     digest = _sha256(out)
     details: dict[str, Any] = {"sha256": digest, "units": list(package.unit_identifiers)}
-    _log(ctx, actor, f"archives.{kind.label_fr}.received", message_identifier, details)
+    log_exchange(ctx, actor, f"archives.{kind.label_fr}.received", message_identifier, details)
     return Received(
         message_identifier, "received", path=out, sha256=digest, units=package.unit_identifiers
     )
@@ -205,7 +207,7 @@ def _archives(ctx: Context, actor: Principal, dossier_ids: list[str]) -> tuple[s
     return tuple(units)
 
 
-def _exchanges(connector: object, agreement: Agreement) -> Exchanges:
+def exchanges_for(connector: object, agreement: Agreement) -> Exchanges:
     found = exchanges_of(connector)
     if found is None:
         kind = getattr(connector, "name", agreement.connector)
@@ -215,7 +217,7 @@ def _exchanges(connector: object, agreement: Agreement) -> Exchanges:
     return found
 
 
-def _version(agreement: Agreement) -> SedaVersion:
+def seda_version(agreement: Agreement) -> SedaVersion:
     if isinstance(agreement.seda_version, SedaVersion):
         return agreement.seda_version
     message = f"l'accord {agreement.name} est en SEDA 1.0 : ces échanges se font en SEDA 2.x"
@@ -230,10 +232,10 @@ def _receipt(ctx: Context, agreement: Agreement, reply_identifier: str) -> bytes
         agreement.transferring_agency,
         agreement.archival_agency,
     )
-    return build_message(_version(agreement), receipt)
+    return build_message(seda_version(agreement), receipt)
 
 
-def _translated(call: Callable[[], T]) -> T:
+def translated(call: Callable[[], T]) -> T:
     """A connector's failure as the GED's error families: later (503), refused (422)."""
     try:
         return call()
@@ -247,7 +249,9 @@ def _translated(call: Callable[[], T]) -> T:
         raise UnavailableError(f"Échange avec le service d'archives en échec : {exc}") from exc
 
 
-def _log(ctx: Context, actor: Principal, action: str, mid: str, details: dict[str, Any]) -> None:
+def log_exchange(
+    ctx: Context, actor: Principal, action: str, mid: str, details: dict[str, Any]
+) -> None:
     with ctx.uow() as uow:
         uow.log(actor.id, action, "exchange", mid, actor.organisation_id, details)
         uow.commit()

@@ -248,7 +248,7 @@ def test_connectors_check_accepts_seda_1_0_for_asalae_and_names_rules_without_an
     assert lines == ["  accord accord-asalae : OK"]
 
 
-def test_archives_request_through_a_connector_without_communication_says_so(
+def test_archives_commands_through_a_connector_without_the_exchanges_say_so(
     home: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "password").write_text("secret")
@@ -267,3 +267,8 @@ def test_archives_request_through_a_connector_without_communication_says_so(
         main, ["archives", "receive", "accord-asalae", "GEDSAE-1", "--out", str(tmp_path / "x")]
     )
     assert unknown.exit_code == 3 and "request_unknown" in unknown.output
+    inbox = runner.invoke(main, ["archives", "inbox", "accord-asalae"])
+    assert inbox.exit_code == 1 and "exchange_not_offered" in inbox.output
+    # only an archivist answers the repository's authorization requests
+    answer = runner.invoke(main, ["archives", "answer", "ELIM-1", "--refuse"])
+    assert answer.exit_code == 6 and "archivist" in answer.output

@@ -6,6 +6,7 @@ scripted repository of docs/exchanges.md (tests/connectors/exchange_remote.py)."
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -24,11 +25,31 @@ from ged.services.archive_exchanges import (
     receive_archives,
     request_archives,
 )
+from ged.services.incoming_exchanges import (
+    AlreadyAnswered,
+    answer_authorization,
+    collect_messages,
+    incoming_messages,
+)
+from ged.services.incoming_ports import IncomingState
 from ged.services.transfer_loop import get_transfer
 from ged.services.transfer_setup import PackageSigner, TransferSetup
+from kernel.errors import ForbiddenError
 from seda.acknowledgement import Acknowledgement
+from seda.elimination import (
+    AuthorizationOriginatingAgencyRequest,
+    AuthorizationOriginatingAgencyRequestReply,
+    UnitToDestroy,
+)
 from seda.messages import parse_message
-from tests.connectors.exchange_remote import FILES, TOKEN, ExchangeRepository
+from seda.modification import ArchiveModificationNotification
+from tests.connectors.exchange_remote import (
+    ARCHIVAL_AGENCY,
+    FILES,
+    TOKEN,
+    WHEN,
+    ExchangeRepository,
+)
 from tests.fixtures.ged import Ged
 from tests.integration.scripted_repositories import SaeHttpRepository, VitamRepository
 from tests.integration.test_transfer_loop import due_dossier
@@ -190,3 +211,74 @@ def test_the_api_requests_receives_and_serves_the_verified_package(
         # an identifier that is not one of ours never becomes a file name
         strange = client.get("/api/v1/archives/requests/GEDSAE-COM-..%2E/package")
         assert (strange.status_code, strange.json()["code"]) == (404, "request_unknown")
+
+
+def authorization_request(mid: str = "ELIM-2026-7") -> AuthorizationOriginatingAgencyRequest:
+    return AuthorizationOriginatingAgencyRequest(
+        mid, WHEN, ARCHIVAL_AGENCY, "FR_DF", ARCHIVAL_AGENCY, "DUA échue, sort final destruction",
+        date(2026, 3, 2), (UnitToDestroy(ARCHIVES[0], "Tables décennales"),),
+    )  # fmt: skip
+
+
+def dossier_history(ged: Ged, dossier_id: str) -> list[str]:
+    with ged.ctx.uow() as uow:
+        return [e.action for e in uow.iter_log() if e.object_id == dossier_id]
+
+
+def test_the_repositorys_requests_and_notices_are_kept_once_on_the_dossiers_they_concern(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    setup = reaching(setup, remote)
+    remote.post(authorization_request())
+    changed = ("Règle de communicabilité AR048 substituée à AR038 après révision",)
+    remote.post(
+        ArchiveModificationNotification(
+            "MOD-2026-3", WHEN, ARCHIVAL_AGENCY, "FR_DF", (ARCHIVES[1],), changed
+        )
+    )
+    kept = collect_messages(setup, ged.ctx, ged.admin, AGREEMENT)
+    assert [(m.message_identifier, m.state, m.dossiers) for m in kept] == [
+        ("ELIM-2026-7", IncomingState.AWAITING_ANSWER, (dossier_id,)),
+        ("MOD-2026-3", IncomingState.RECORDED, (dossier_id,)),
+    ]
+    assert collect_messages(setup, ged.ctx, ged.admin, AGREEMENT) == []  # read again: nothing new
+    history = dossier_history(ged, dossier_id)
+    assert history[-2:] == ["archives.authorization.requested", "archives.modification.notified"]
+    with ged.ctx.uow() as uow:
+        (notice,) = [e for e in uow.iter_log() if e.action == "archives.modification.notified"
+                     and e.object_id == dossier_id]  # fmt: skip
+    assert notice.details["comments"] == list(changed)
+    pending = incoming_messages(ged.ctx, ged.admin, IncomingState.AWAITING_ANSWER)
+    assert [m.message_identifier for m in pending] == ["ELIM-2026-7"]
+
+
+def test_an_archivist_answers_an_authorization_request_once(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    setup = reaching(setup, remote)
+    remote.post(authorization_request())
+    collect_messages(setup, ged.ctx, ged.admin, AGREEMENT)
+    with pytest.raises(ForbiddenError):  # a records officer does not give this answer
+        answer_authorization(setup, ged.ctx, ged.admin, "ELIM-2026-7", granted=True)
+    archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
+    why = "Dossier cité dans un contentieux en cours"
+    answered = answer_authorization(
+        setup, ged.ctx, archivist, "ELIM-2026-7", granted=False, comment=why
+    )
+    assert (answered.state, answered.answer, answered.answered_by) == (
+        IncomingState.ANSWERED, "refused", archivist.id,
+    )  # fmt: skip
+    (sent,) = remote.authorization_replies
+    _, reply = parse_message(sent)
+    assert isinstance(reply, AuthorizationOriginatingAgencyRequestReply)
+    assert (reply.request_identifier, reply.reply_code, reply.comments) == (
+        "ELIM-2026-7", "300", (why,),
+    )  # fmt: skip
+    assert dossier_history(ged, dossier_id)[-1] == "archives.authorization.answered"
+    with pytest.raises(AlreadyAnswered):
+        answer_authorization(setup, ged.ctx, archivist, "ELIM-2026-7", granted=True)
+    assert len(remote.authorization_replies) == 1
