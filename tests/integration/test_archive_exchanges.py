@@ -1,7 +1,8 @@
 """Communication and restitution of a dossier the GED transferred (ged.services.
 archive_exchanges): the dossier goes to the repository and is accepted (the sae_http transfer
 loop), then the GED asks for its archives through the agreement's connector, against the
-scripted repository of docs/exchanges.md (tests/connectors/exchange_remote.py)."""
+scripted repository of docs/exchanges.md (tests/connectors/exchange_remote.py). What is kept
+of the repository's messages runs on both databases."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from seda.elimination import (
 )
 from seda.messages import parse_message
 from seda.modification import ArchiveModificationNotification
+from seda.versions import SedaVersion
 from tests.connectors.exchange_remote import (
     ARCHIVAL_AGENCY,
     FILES,
@@ -50,6 +52,7 @@ from tests.connectors.exchange_remote import (
     WHEN,
     ExchangeRepository,
 )
+from tests.e2e.test_lifecycle_api import assert_xsd_valid
 from tests.fixtures.ged import Ged
 from tests.integration.scripted_repositories import SaeHttpRepository, VitamRepository
 from tests.integration.test_transfer_loop import due_dossier
@@ -226,9 +229,9 @@ def dossier_history(ged: Ged, dossier_id: str) -> list[str]:
 
 
 def test_the_repositorys_requests_and_notices_are_kept_once_on_the_dossiers_they_concern(
-    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+    ged: Ged, tmp_path: Path, signer: PackageSigner
 ) -> None:
-    ged, remote = sqlite_ged, ExchangeRepository()
+    remote = ExchangeRepository()
     dossier_id, setup = transferred(ged, tmp_path, signer)
     setup = reaching(setup, remote)
     remote.post(authorization_request())
@@ -255,9 +258,9 @@ def test_the_repositorys_requests_and_notices_are_kept_once_on_the_dossiers_they
 
 
 def test_an_archivist_answers_an_authorization_request_once(
-    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+    ged: Ged, tmp_path: Path, signer: PackageSigner
 ) -> None:
-    ged, remote = sqlite_ged, ExchangeRepository()
+    remote = ExchangeRepository()
     dossier_id, setup = transferred(ged, tmp_path, signer)
     setup = reaching(setup, remote)
     remote.post(authorization_request())
@@ -282,3 +285,30 @@ def test_an_archivist_answers_an_authorization_request_once(
     with pytest.raises(AlreadyAnswered):
         answer_authorization(setup, ged.ctx, archivist, "ELIM-2026-7", granted=True)
     assert len(remote.authorization_replies) == 1
+
+
+@pytest.mark.parametrize("version", list(SedaVersion), ids=lambda v: v.value)
+def test_every_message_the_ged_sends_is_valid_against_the_official_xsd_of_its_version(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner, schema_dir: Path, version: SedaVersion
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository(version=version)
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    agreement = replace(setup.agreements[AGREEMENT], seda_version=version)
+    setup = replace(reaching(setup, remote), agreements={AGREEMENT: agreement})
+    archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
+    asked = [
+        request_archives(setup, ged.ctx, ged.admin, AGREEMENT, kind, [dossier_id], reason="étude")
+        for kind in ExchangeKind
+    ]
+    remote.grant(asked[1])
+    receive_archives(setup, ged.ctx, ged.admin, AGREEMENT, asked[1], tmp_path / "rendu.zip")
+    remote.post(authorization_request())
+    collect_messages(setup, ged.ctx, ged.admin, AGREEMENT)
+    answer_authorization(setup, ged.ctx, archivist, "ELIM-2026-7", granted=True)
+    sent = [
+        *(remote.pending[mid].request for mid in asked),
+        *remote.pending[asked[1]].receipts,
+        *remote.authorization_replies,
+    ]
+    assert len(sent) == 4
+    assert {assert_xsd_valid(schema_dir, message) for message in sent} == {version}
