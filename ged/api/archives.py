@@ -7,6 +7,11 @@ verifies every digest and keeps it in the spool (a restitution is acknowledged o
 ``waiting`` (202, ``Retry-After``), ``refused`` (with the repository's comments) or
 ``received``; ``GET /archives/requests/{id}/package`` gives the verified package. Records
 officers, archivists and administrators; another organisation's request answers 404.
+
+The repository's messages to the producer: ``POST /archives/messages/collect`` reads its
+mailbox, ``GET /archives/messages`` lists what was kept (``state=awaiting_answer``: the
+authorization requests no archivist answered), ``POST /archives/messages/{id}/answer`` (an
+archivist) answers one.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from starlette.concurrency import run_in_threadpool
 from connectors.exchanges import ExchangeKind
 from ged.api.deps import Caller, Ctx
 from ged.api.transfers import transfer_setup
-from ged.services import archive_exchanges
+from ged.services import archive_exchanges, incoming_exchanges
 from ged.services.archive_exchanges import Received
+from ged.services.incoming_ports import IncomingMessage, IncomingState
 
 router = APIRouter(tags=["communications et restitutions"])
 _KINDS = {"communication": ExchangeKind.DELIVERY, "restitution": ExchangeKind.RESTITUTION}
@@ -100,3 +106,61 @@ def _shown(found: Received) -> dict[str, Any]:
         shown |= {"sha256": found.sha256, "units": list(found.units)}
         shown["package_url"] = f"/api/v1/archives/requests/{mid}/package"
     return shown
+
+
+class CollectIn(BaseModel):
+    agreement: str = Field(min_length=1, max_length=200)
+
+
+class AnswerIn(BaseModel):
+    granted: bool
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/archives/messages/collect")
+async def collect_messages(
+    body: CollectIn, request: Request, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    """Read the repository's mailbox: the messages kept now (each once)."""
+    setup = transfer_setup(request)
+    new = await run_in_threadpool(
+        incoming_exchanges.collect_messages, setup, ctx, caller, body.agreement
+    )
+    return {"new": [_incoming(m) for m in new]}
+
+
+@router.get("/archives/messages")
+def list_messages(
+    ctx: Ctx, caller: Caller, state: IncomingState | None = None
+) -> list[dict[str, Any]]:
+    return [_incoming(m) for m in incoming_exchanges.incoming_messages(ctx, caller, state)]
+
+
+@router.post("/archives/messages/{message_identifier}/answer")
+async def answer_authorization(
+    message_identifier: str, body: AnswerIn, request: Request, ctx: Ctx, caller: Caller
+) -> dict[str, Any]:
+    """An archivist's yes or no to an authorization request before an elimination (409 once
+    answered)."""
+    setup = transfer_setup(request)
+    answered = await run_in_threadpool(
+        lambda: incoming_exchanges.answer_authorization(
+            setup, ctx, caller, message_identifier, granted=body.granted, comment=body.comment
+        )
+    )
+    return _incoming(answered)
+
+
+def _incoming(m: IncomingMessage) -> dict[str, Any]:
+    return {
+        "message_identifier": m.message_identifier,
+        "type": m.message_type,
+        "agreement": m.agreement,
+        "state": m.state.value,
+        "received_at": m.received_at.isoformat(),
+        "units": list(m.units),
+        "dossiers": list(m.dossiers),
+        "answer": m.answer,
+        "comment": m.comment,
+        "reply_identifier": m.reply_identifier,
+    }

@@ -312,3 +312,31 @@ def test_every_message_the_ged_sends_is_valid_against_the_official_xsd_of_its_ve
     ]
     assert len(sent) == 4
     assert {assert_xsd_valid(schema_dir, message) for message in sent} == {version}
+
+
+def test_the_api_collects_the_mailbox_and_an_archivist_answers(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    ged, remote = sqlite_ged, ExchangeRepository()
+    dossier_id, setup = transferred(ged, tmp_path, signer)
+    remote.post(authorization_request())
+    _, archivist_token = ged.user("archiviste", Role.ARCHIVIST)
+    with TestClient(create_app(ged.ctx, reaching(setup, remote))) as client:
+        client.headers["Authorization"] = f"Bearer {ged.admin_token}"
+        collected = client.post("/api/v1/archives/messages/collect", json={"agreement": AGREEMENT})
+        (new,) = collected.json()["new"]
+        assert (new["message_identifier"], new["dossiers"]) == ("ELIM-2026-7", [dossier_id])
+        waiting = client.get("/api/v1/archives/messages", params={"state": "awaiting_answer"})
+        assert [m["message_identifier"] for m in waiting.json()] == ["ELIM-2026-7"]
+        answer = "/api/v1/archives/messages/ELIM-2026-7/answer"
+        by_admin = client.post(answer, json={"granted": True})
+        assert by_admin.status_code == 403  # an archivist's answer
+        archivist = {"Authorization": f"Bearer {archivist_token}"}
+        given = client.post(answer, json={"granted": True, "comment": "visa"}, headers=archivist)
+        assert (given.status_code, given.json()["answer"]) == (200, "granted")
+        again = client.post(answer, json={"granted": False}, headers=archivist)
+        assert (again.status_code, again.json()["code"]) == (409, "authorization_already_answered")
+        assert (
+            client.get("/api/v1/archives/messages", params={"state": "awaiting_answer"}).json()
+            == []
+        )
