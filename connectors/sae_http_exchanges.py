@@ -85,7 +85,11 @@ class SaeExchanges:
             raise self._channel.failure(response)
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(dest.name + ".part")
-        partial.write_bytes(response.content)
+        try:
+            partial.write_bytes(response.content)
+        except OSError:
+            partial.unlink(missing_ok=True)  # a full disk leaves no part behind
+            raise
         reply = verify_package(partial, message_identifier)  # deletes it when it fails
         partial.replace(dest)
         return reply

@@ -26,6 +26,7 @@ from ged.domain.access import Principal
 from ged.domain.model import Role
 from ged.services.agreements import Agreement
 from ged.services.context import Context, new_id
+from ged.services.transfer_replies import verified_archives
 from ged.services.transfer_setup import TransferSetup, organisation_of
 from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError, UnavailableError
 from seda.acknowledgement import Acknowledgement
@@ -194,16 +195,13 @@ def _archives(ctx: Context, actor: Principal, dossier_ids: list[str]) -> tuple[s
         for dossier_id in dossier_ids:
             state = uow.lifecycle.get_state(dossier_id)
             reference = state.transfer_reference if state else None
-            found = uow.transfers.get(reference) if reference else None
-            mine = found is not None and found.organisation_id == actor.organisation_id
-            outcome = (found.outcome if found is not None and mine else None) or {}
-            archives = outcome.get("dossier_archives") or {}
-            if not archives.get(dossier_id):
+            found = verified_archives(uow, actor.organisation_id, dossier_id, reference)
+            if not found:
                 raise DossierNotArchived(
                     f"Le dossier {dossier_id} n'a pas d'archive connue au service d'archives "
                     "(aucun versement accepté ne la nomme)"
                 )
-            units.extend(archives[dossier_id])
+            units.extend(found)
     return tuple(units)
 
 
