@@ -66,7 +66,7 @@ class SaeExchanges:
                 f"demande refusée par le dépôt ({response.status_code}) : "
                 f"{problem.get('detail') or problem.get('title') or 'sans détail'}",
                 code=str(problem.get("code") or "request_refused"),
-                reasons=tuple(str(i.get("message", i)) for i in problem.get("issues") or []),
+                reasons=_reasons(problem.get("issues")),
             )
         raise self._channel.failure(response)
 
@@ -134,6 +134,13 @@ class SaeExchanges:
     def _get(self, kind: ExchangeKind, message_identifier: str, what: str) -> httpx.Response:
         path = f"/{kind}/{_quoted(message_identifier)}/{what}"
         return self._channel.call("GET", path, {}, None, message_identifier)
+
+
+def _reasons(issues: object) -> tuple[str, ...]:
+    """Each issue's message, whatever shape a proxy or a newer repository gives them."""
+    if not isinstance(issues, list):
+        return ()
+    return tuple(str(i.get("message", i)) if isinstance(i, dict) else str(i) for i in issues)
 
 
 def _quoted(identifier: str) -> str:

@@ -137,9 +137,21 @@ def test_a_restitution_is_acknowledged_with_the_replys_identifier(tmp_path: Path
     assert remote.requests[-1].url.path == "/api/v1/sae/restitutions/RES-1/receipt"
 
 
-def test_a_request_the_repository_refuses_is_refused_with_its_reasons() -> None:
+@pytest.mark.parametrize(
+    ("issues", "reasons"),
+    [
+        (
+            [{"code": "unit_unknown", "message": "unité AD35_2026_2 inconnue"}],
+            ("unité AD35_2026_2 inconnue",),
+        ),
+        ("unité inconnue", ()),  # not the contract's shape: the refusal stands, without reasons
+    ],
+    ids=["issues", "malformed"],
+)
+def test_a_request_the_repository_refuses_is_refused_with_its_reasons(
+    issues: object, reasons: tuple[str, ...]
+) -> None:
     def refusing(request: httpx.Request) -> httpx.Response:
-        issues = [{"code": "unit_unknown", "message": "unité AD35_2026_2 inconnue"}]
         return httpx.Response(
             422, json={"code": "request_invalid", "detail": "refusée", "issues": issues}
         )
@@ -150,7 +162,7 @@ def test_a_request_the_repository_refuses_is_refused_with_its_reasons() -> None:
     with pytest.raises(SubmissionRefused) as refused:
         link.request(ExchangeKind.DELIVERY, "COM-1", delivery())
     assert refused.value.code == "request_invalid"
-    assert refused.value.reasons == ("unité AD35_2026_2 inconnue",)
+    assert refused.value.reasons == reasons
 
 
 def test_connectors_list_says_which_connectors_have_no_such_exchange() -> None:
