@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from connectors.exchanges import offered
 from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.cli_transfers import setup_for
@@ -29,7 +30,8 @@ def connectors_group() -> None:
 @actor_options
 @pass_env
 def connectors_list(env: Env, as_user: str, organisation: str | None) -> None:
-    """Liste les connecteurs des accords de l'organisation et les accords qui les emploient."""
+    """Liste les connecteurs des accords de l'organisation, les accords qui les emploient et les
+    échanges que chacun porte (versement, communication, restitution)."""
     actor = principal_for(env, as_user, organisation)
     setup = setup_for(env)
     own = run(lambda: organisation_agreements(setup, env.context(), actor))
@@ -38,7 +40,7 @@ def connectors_list(env: Env, as_user: str, organisation: str | None) -> None:
         users.setdefault(agreement.connector, []).append(name)
     for name, agreements in sorted(users.items()):
         kind = setup.connector_kinds.get(name, "absent de config.toml")
-        click.echo(f"{name}  ({kind})  {', '.join(agreements)}")
+        click.echo(f"{name}  ({kind})  {', '.join(agreements)}  — {offered(kind)}")
 
 
 @connectors_group.command("check")

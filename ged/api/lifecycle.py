@@ -67,10 +67,14 @@ class RuleOut(BaseModel):
     legal_reference: str
     notes: str
     status: str = "current"
+    alternative_duration: str | None = Field(
+        default=None, description="ISO 8601: « ou … si ce délai est plus bref » (L213-2)"
+    )
+    alternative_start_event: str | None = None
 
     @classmethod
     def of(cls, rule: RetentionRule, status: str = "current") -> RuleOut:
-        d = rule.duration
+        d, alt = rule.duration, rule.alternative
         return cls(
             identifier=rule.identifier,
             version=rule.version,
@@ -83,6 +87,8 @@ class RuleOut(BaseModel):
             legal_reference=rule.legal_reference,
             notes=rule.notes,
             status=status,
+            alternative_duration=alt.duration.to_iso() if alt else None,
+            alternative_start_event=alt.start_event.to_french() if alt else None,
         )
 
 
@@ -187,6 +193,12 @@ class DossierLifecycleOut(BaseModel):
     held: bool
     rules: list[EffectiveRuleOut]
     holds: list[HoldOut]
+    communicable_on: date | None = Field(
+        description="The end of the AccessRule: from its start event's date when known"
+    )
+    communicability_reason: str | None = Field(
+        description="Why there is no date: no_access_rule, missing_start_date, unlimited…"
+    )
 
 
 class EventIn(BaseModel):
@@ -444,7 +456,15 @@ def lifecycle_out(view: lifecycle.DossierLifecycle) -> DossierLifecycleOut:
             for r in view.rules
         ],
         holds=[HoldOut.of(h) for h in view.holds],
+        communicable_on=view.access.end.date if view.access else None,
+        communicability_reason=_communicability_reason(view.access),
     )
+
+
+def _communicability_reason(access: lifecycle.RuleView | None) -> str | None:
+    if access is None:
+        return "no_access_rule"
+    return access.end.reason.value if access.end.reason else None
 
 
 @router.post("/dossiers/{dossier_id}/events", status_code=204)

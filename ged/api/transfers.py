@@ -38,7 +38,8 @@ class TransferIn(BaseModel):
     due: bool = False
 
 
-def _setup(request: Request) -> TransferSetup:
+def transfer_setup(request: Request) -> TransferSetup:
+    """The instance's agreements and connectors; 503 when none is configured."""
     setup: TransferSetup | None = request.app.state.transfers
     if setup is None:
         raise TransfersNotConfigured("Configurez [agreements.NOM] et [connectors.NOM]")
@@ -51,7 +52,7 @@ async def start_transfer(
 ) -> dict[str, Any]:
     """A transfer of the dossiers given, or (``due``) of every due dossier to keep that may
     leave: the answer's ``left`` names each other one with its ``code`` and ``reason``."""
-    setup = _setup(request)
+    setup = transfer_setup(request)
     left: list[dict[str, str]] = []
     if body.due or not body.dossier_ids:
         due = await run_in_threadpool(transfer_runner.start_due, setup, ctx, caller, body.agreement)
@@ -128,7 +129,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 async def poll_transfer(
     message_identifier: str, request: Request, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
-    setup = _setup(request)
+    setup = transfer_setup(request)
     record = transfer_loop.get_transfer(ctx, caller, message_identifier)
     done = await run_in_threadpool(transfer_runner.step, setup, ctx, caller, record)
     return transfer_runner.describe(done)

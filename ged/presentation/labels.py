@@ -21,7 +21,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from ged.domain.access import ROLE_NAMES
-from kernel.retention import Duration
+from ged.domain.communicability import access_wording
+from ged.domain.retention import RetentionRule, StartEventKind
+from kernel.retention import Deadline, Duration, NoEndDate
 
 UNKNOWN = "inconnu"
 PARIS = ZoneInfo("Europe/Paris")
@@ -235,6 +237,40 @@ def duration(value: Duration | None) -> str:
     if not value.unlimited and not (value.years or value.months or value.days):
         return "immédiat"
     return value.to_french()
+
+
+def rule_duration(rule: RetentionRule) -> str:
+    """« 75 ans », with the alternative the law gives some periods: « 75 ans, ou 25 ans à compter
+    de la date du décès si ce délai est plus bref »."""
+    alt = rule.alternative
+    text = duration(rule.duration)
+    if alt is None:
+        return text
+    other = access_wording(alt.duration, alt.start_event, None)
+    return f"{text}, ou {other} si ce délai est plus bref"
+
+
+def start_event(rule: RetentionRule) -> str:
+    """What the rule counts from: « clôture du dossier », « date du décès »…"""
+    event = rule.start_event
+    if event is None:
+        return "non précisé par la règle"
+    if event.kind is StartEventKind.BUSINESS_EVENT:
+        return event.name or START_EVENTS[event.kind]
+    return label(START_EVENTS, event.kind)
+
+
+def communicability(rule: RetentionRule | None, end: Deadline | None) -> str:
+    """When a dossier becomes communicable (the end of its AccessRule), or why that cannot be
+    said yet: « le 6 décembre 2026 », « non calculable : date de départ inconnue (date du
+    décès) »."""
+    if rule is None or end is None:
+        return "aucun délai de communicabilité ne s'applique"
+    if end.date is not None:
+        return f"le {day(end.date)}"
+    if end.reason is NoEndDate.UNLIMITED:
+        return "jamais (incommunicable)"
+    return f"non calculable : {label(NO_DUE_REASONS, end.reason)} ({start_event(rule)})"
 
 
 def day(value: date | datetime | None) -> str:

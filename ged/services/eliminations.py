@@ -52,7 +52,8 @@ from ged.services.lifecycle import (
     refresh,
     run_lifecycle,
 )
-from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
+from ged.services.ports import UnitOfWork
+from ged.services.transfer_replies import verified_archives
 from kernel.errors import ConflictError, NotFoundError
 from kernel.paging import Page
 
@@ -423,14 +424,8 @@ def purge_transferred(ctx: Context, actor: Principal, dossier_id: str) -> Tombst
 def _ensure_archived(uow: UnitOfWork, dossier: Dossier, state: LifecycleState) -> None:
     """The transfer the dossier left under ended in a verified positive reply that gives it an
     archive identifier; the lifecycle state alone is not enough."""
-    found = uow.transfers.get(state.transfer_reference) if state.transfer_reference else None
-    archives = (found.outcome or {}).get("dossier_archives") if found else None
-    if (
-        found is None
-        or found.organisation_id != dossier.organisation_id
-        or found.state not in POSITIVE_TRANSFER_STATES
-        or not (archives or {}).get(dossier.id)
-    ):
+    reference = state.transfer_reference
+    if not verified_archives(uow, dossier.organisation_id, dossier.id, reference):
         raise TransferNotVerified(
             "Aucune réponse positive reçue et vérifiée par gedsae ne nomme l'archive de ce dossier"
         )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ged.services.account_repository import AccountRepository
     from ged.services.fixity import FixityRepository
     from ged.services.inbound.repository import InboundRepository
+    from ged.services.incoming_ports import IncomingRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
@@ -214,6 +215,11 @@ class UnitOfWork(Protocol):
     @property
     def transfers(self) -> TransferRepository:
         """Transfers to an archival repository, their state and the replies they got."""
+        ...
+
+    @property
+    def incoming(self) -> IncomingRepository:
+        """What the archival repository said to the producer (authorizations, notices)."""
         ...
 
     @property

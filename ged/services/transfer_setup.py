@@ -45,6 +45,7 @@ class TransferSetup:
     signer: PackageSigner | None = None
     # the ``kind`` of each [connectors.NAME] table (sae_http, vitam…), as configured
     connector_kinds: Mapping[str, str] = field(default_factory=dict)
+    schemas: Path | None = None  # the official schemas (``gedsae schemas install``): 1.0's codes
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:

@@ -48,7 +48,7 @@ def test_rules_bindings_phases_and_elimination_over_http(
         ("negative_duration", 4),
     ]
     imported = client.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
-    assert imported.status_code == 200 and len(imported.json()["created"]) == 83
+    assert imported.status_code == 200 and len(imported.json()["created"]) == 95
     exported = client.get("/api/v1/rules/export?format=vitam")
     assert exported.text.startswith("RuleId,RuleType") and "AG-08,AppraisalRule" in exported.text
     node = client.post("/api/v1/plan", json={"code": "AG", "label": "Courrier"}).json()["id"]
@@ -128,6 +128,45 @@ def test_rules_bindings_phases_and_elimination_over_http(
     stone = client.get(f"/api/v1/dossiers/{dossier}/tombstone").json()
     assert (stone["rule_id"], stone["rule_version"], stone["kind"]) == ("AG-08", 1, "eliminated")
     assert client.get("/api/v1/lifecycle/phases").json() == {"eliminated": 1}
+
+
+def test_the_lifecycle_says_when_a_dossier_becomes_communicable(
+    client: TestClient, sqlite_ged: Ged
+) -> None:
+    client.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
+    node = client.post("/api/v1/plan", json={"code": "8.3", "label": "Enfance"}).json()["id"]
+    for rule in ("SAN-03", "SAN-03-ACC"):
+        client.put(
+            "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": rule}
+        )
+    dossier = client.post(
+        "/api/v1/dossiers",
+        json={
+            "service_id": sqlite_ged.service.id,
+            "title": "Dossier ASE",
+            "plan_node_id": node,
+            "opened_on": "1990-01-01",
+        },
+    ).json()["id"]
+    url = f"/api/v1/dossiers/{dossier}/lifecycle"
+    body = client.get(url).json()
+    assert (body["communicable_on"], body["communicability_reason"]) == (
+        None,
+        "missing_start_date",  # no document yet: nothing to count the 75 years from
+    )
+    [access] = [r for r in body["rules"] if r["category"] == "AccessRule"]
+    assert (access["rule"]["duration"], access["rule"]["start_event"]) == (
+        "P75Y",
+        "date du document le plus récent",
+    )
+    assert access["rule"]["alternative_duration"] == "P25Y"
+    assert access["rule"]["alternative_start_event"] == "date du décès"
+    client.post(
+        f"{url.removesuffix('/lifecycle')}/events",
+        json={"name": "date du décès", "on": "1999-04-05"},
+    )
+    body = client.get(url).json()
+    assert (body["communicable_on"], body["communicability_reason"]) == ("2024-04-05", None)
 
 
 @pytest.fixture(scope="module")
@@ -222,10 +261,10 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
     bad.write_text(BAD_VITAM, encoding="utf-8")
     out = gedsae("rules", "import", str(bad), code=1)
     assert "(ligne 3)" in out and "(ligne 4)" in out and "negative_duration" in out
-    assert "83 créées" in gedsae("rules", "import", str(TABLEAU))
+    assert "95 créées" in gedsae("rules", "import", str(TABLEAU))
     exported = tmp_path / "export.csv"
     gedsae("rules", "export", "--format", "csv", "--out", str(exported))
-    assert "0 créées, 0 révisées, 83 inchangées" in gedsae("rules", "import", str(exported))
+    assert "0 créées, 0 révisées, 95 inchangées" in gedsae("rules", "import", str(exported))
     gedsae("services", "create", "Direction des finances", "FR_DF")
     from ged.bootstrap import build_context
     from ged.config import load_settings

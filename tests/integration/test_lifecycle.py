@@ -127,13 +127,13 @@ def phase_of(ged: Ged, dossier_id: str) -> Phase | None:
 # -- the referential --------------------------------------------------------------------------
 def test_tableau_import_is_versioned_and_round_trips(ged: Ged) -> None:
     first = import_tableau(ged)
-    assert len(first.created) == 83 and not first.revised
+    assert len(first.created) == 95 and not first.revised
     assert {"AG-01", "AG-01-ACC", "ELE-04"} <= set(first.created)
-    assert len(import_tableau(ged).unchanged) == 83  # re-import: no new version
+    assert len(import_tableau(ged).unchanged) == 95  # re-import: no new version
     exported = io.BytesIO()
-    assert rules.export_rules(ged.ctx, ged.admin, "csv", exported) == 83
+    assert rules.export_rules(ged.ctx, ged.admin, "csv", exported) == 95
     again = rules.import_rules(ged.ctx, ged.admin, io.BytesIO(exported.getvalue()), "csv")
-    assert len(again.unchanged) == 83 and not again.revised
+    assert len(again.unchanged) == 95 and not again.revised
     changed = TABLEAU.read_text(encoding="utf-8").replace(
         "AG-08;Courrier arrivé (copies et accusés de réception);2 ans",
         "AG-08;Courrier arrivé (copies et accusés de réception);3 ans",
