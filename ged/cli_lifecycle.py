@@ -59,14 +59,8 @@ def rules_group() -> None:
 
 
 def _guess_format(path: Path, given: str) -> RulesFormat:
-    if given != "auto":
-        return given  # type: ignore[return-value]
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("xlsx", "ods"):
-        return suffix  # type: ignore[return-value]
     with path.open("rb") as stream:
-        head = stream.read(200).lstrip(b"\xef\xbb\xbf")
-    return "vitam" if head.startswith(b"RuleId") else "csv"
+        return rules.guess_format(path.name, stream.read(200), given)
 
 
 @rules_group.command("import")

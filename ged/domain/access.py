@@ -49,7 +49,7 @@ class Principal:
     def ensure_role(self, *roles: Role) -> None:
         if not self.has(*roles):
             names = ", ".join(sorted(r.value for r in roles))
-            raise ForbiddenError(f"Rôle requis : {names}")
+            raise ForbiddenError(f"Rôle requis : {names}", roles=tuple(r.value for r in roles))
 
 
 @dataclass(frozen=True)

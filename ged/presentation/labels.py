@@ -123,6 +123,31 @@ PROPOSAL_STATUS: Mapping[str, str] = {
     "executed": "exécutée",
 }
 
+ITEM_STATUS: Mapping[str, str] = {
+    "pending": "proposé",
+    "eliminated": "éliminé",
+    "skipped": "écarté",
+}
+
+# why a dossier of a proposal is there (ProposalItem.outcome), and why one was left out
+PROPOSAL_OUTCOMES: Mapping[str, str] = {
+    "dua_over_destroy": "DUA échue — destruction",
+    "sorted_for_destruction": "tri — destruction décidée par l'archiviste",
+}
+
+ELIMINATION_BLOCKERS: Mapping[str, str] = {
+    "held": "gelé",
+    "not_due": "n'est plus échu",
+    "not_destroy": "sort final autre que la destruction",
+    "rule_changed": "règle modifiée depuis le visa",
+}
+
+RULE_STATUS: Mapping[str, str] = {
+    "current": "en vigueur",
+    "superseded": "remplacée",
+    "retired": "retirée",
+}
+
 
 START_EVENTS: Mapping[str, str] = {
     "dossier_closing": "clôture du dossier",

@@ -7,6 +7,8 @@ router per area, and French error pages for them.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -14,9 +16,20 @@ from starlette.middleware.sessions import SessionMiddleware
 from ged.web import auth, errors
 from ged.web.security import SESSION_COOKIE
 from ged.web.setup import STATIC, WebSetup, WebState
-from ged.web.views import dashboard, documents, dossiers, glossary, plan, search, upload
+from ged.web.views import dashboard, documents, dossiers, glossary, plan, rules, search, upload
 
-ROUTERS = (auth, dashboard, plan, dossiers, documents, upload, search, glossary)
+ROUTERS: tuple[ModuleType, ...] = (
+    auth,
+    dashboard,
+    plan,
+    dossiers,
+    documents,
+    upload,
+    search,
+    glossary,
+)
+# the records officer's screens
+ROUTERS += (rules,)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -42,6 +42,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Recherche", "/recherche"),
     NavItem("Glossaire", "/glossaire"),
 ]
+# the records officer's screens (the archivists read the referential too)
+OFFICERS = frozenset({Role.RECORDS_OFFICER, Role.ADMIN})
+NAVIGATION += [
+    NavItem("Tableaux de gestion", "/regles", OFFICERS | {Role.ARCHIVIST}),
+]
 
 
 @dataclass(frozen=True)

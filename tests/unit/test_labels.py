@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ged.domain.lifecycle import BindingTarget, NoDueDate, Phase, ProposalStatus, SortDecision
+from ged.domain.lifecycle import (
+    BindingTarget,
+    EliminationBlocker,
+    ItemStatus,
+    NoDueDate,
+    Phase,
+    ProposalStatus,
+    SortDecision,
+)
 from ged.domain.model import Damage, DossierStatus, ExtractionStatus, Role
 from ged.domain.retention import FinalAction, StartEventKind
 from ged.presentation import labels
@@ -29,6 +37,8 @@ TABLES: list[tuple[type[enum.Enum], object]] = [
     (NoDueDate, labels.NO_DUE_REASONS),
     (ProposalStatus, labels.PROPOSAL_STATUS),
     (StartEventKind, labels.START_EVENTS),
+    (ItemStatus, labels.ITEM_STATUS),
+    (EliminationBlocker, labels.ELIMINATION_BLOCKERS),
 ]
 
 

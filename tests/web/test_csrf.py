@@ -14,6 +14,10 @@ from ged.domain.model import Role
 from tests.fixtures.web import PASSWORD, Web, csrf_of
 
 REFUSED = "Formulaire expiré ou invalide"
+# the records officer's forms; each one's refusal is tested beside its screen
+OFFICER_FORMS = [
+    ("POST", "/regles/import"),
+]
 
 
 def routes_of(routes: list[Any]) -> list[APIRoute]:
@@ -45,6 +49,7 @@ def test_every_state_changing_page_route_is_known_here(web: Web) -> None:
             ("POST", "/deconnexion"),
             ("POST", "/dossiers/{dossier_id}/depot"),
             ("POST", "/dossiers/{dossier_id}/depot/fichier"),
+            *OFFICER_FORMS,
         ]
     )
 

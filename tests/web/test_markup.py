@@ -12,7 +12,7 @@ import pytest
 
 from ged.web.setup import STATIC, TEMPLATES
 from tests.fixtures.web import Web
-from tests.fixtures.web_data import build_archive, pages, people
+from tests.fixtures.web_data import build_archive, officer_pages, pages, people
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -43,16 +43,27 @@ def test_every_page_is_french_with_one_h1_a_skip_link_and_labelled_fields(web: W
     people(web)
     browser = web.logged_in("agent")
     for page in [*pages(found), "/connexion"]:
-        html = browser.get(page).text
-        assert html.startswith('<!doctype html>\n<html lang="fr">'), page
-        assert len(re.findall(r"<h1[ >]", html)) == 1, page
-        assert '<a class="evitement" href="#contenu">Aller au contenu</a>' in html, page
-        assert '<main id="contenu"' in html, page
-        fields = re.findall(
-            r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html
-        )
-        unlabelled = [f for f in fields if f'<label for="{f}"' not in html]
-        assert unlabelled == [], page
-        assert len(
-            re.findall(r"<(?:input|select|textarea)\b(?![^>]*type=\"hidden\")", html)
-        ) == len(fields), page
+        check_markup(browser.get(page).text, page)
+
+
+def test_every_records_officer_page_keeps_the_same_promises(web: Web) -> None:
+    found = build_archive(web)
+    people(web)
+    browser = web.logged_in("referent")
+    for page in officer_pages(found):
+        check_markup(browser.get(page).text, page)
+
+
+def check_markup(html: str, page: str) -> None:
+    assert html.startswith('<!doctype html>\n<html lang="fr">'), page
+    assert len(re.findall(r"<h1[ >]", html)) == 1, page
+    assert '<a class="evitement" href="#contenu">Aller au contenu</a>' in html, page
+    assert '<main id="contenu"' in html, page
+    fields = re.findall(
+        r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html
+    )
+    unlabelled = [f for f in fields if f'<label for="{f}"' not in html]
+    assert unlabelled == [], page
+    assert len(re.findall(r"<(?:input|select|textarea)\b(?![^>]*type=\"hidden\")", html)) == len(
+        fields
+    ), page
