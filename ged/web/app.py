@@ -16,7 +16,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from ged.web import auth, errors
 from ged.web.security import SESSION_COOKIE
 from ged.web.setup import STATIC, WebSetup, WebState
-from ged.web.views import dashboard, documents, dossiers, glossary, plan, rules, search, upload
+from ged.web.views import (
+    dashboard,
+    documents,
+    dossiers,
+    glossary,
+    holds,
+    plan,
+    rules,
+    search,
+    upload,
+)
 
 ROUTERS: tuple[ModuleType, ...] = (
     auth,
@@ -29,7 +39,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     glossary,
 )
 # the records officer's screens
-ROUTERS += (rules,)
+ROUTERS += (rules, holds)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

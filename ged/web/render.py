@@ -46,6 +46,7 @@ NAVIGATION: list[NavItem] = [
 OFFICERS = frozenset({Role.RECORDS_OFFICER, Role.ADMIN})
 NAVIGATION += [
     NavItem("Tableaux de gestion", "/regles", OFFICERS | {Role.ARCHIVIST}),
+    NavItem("Gels", "/gels", OFFICERS | {Role.ARCHIVIST}),
 ]
 
 

@@ -17,6 +17,8 @@ REFUSED = "Formulaire expiré ou invalide"
 # the records officer's forms; each one's refusal is tested beside its screen
 OFFICER_FORMS = [
     ("POST", "/regles/import"),
+    ("POST", "/gels/{hold_id}/levee"),
+    ("POST", "/dossiers/{dossier_id}/gel"),
 ]
 
 
