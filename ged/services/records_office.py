@@ -8,9 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ged.domain.access import Principal
-from ged.domain.lifecycle import Hold
-from ged.services import holds
+from ged.domain.lifecycle import Binding, BindingTarget, Hold
+from ged.domain.model import PlanNode
+from ged.domain.retention import RetentionRule
+from ged.services import holds, rules
 from ged.services.context import Context
+from ged.services.filing import load_dossier
+from ged.services.ports import UnitOfWork
+from kernel.errors import NotFoundError
+from kernel.retention import RuleCategory
 
 
 def dossier_titles(ctx: Context, actor: Principal, dossier_ids: Iterable[str]) -> dict[str, str]:
@@ -37,3 +43,50 @@ def holds_page(ctx: Context, actor: Principal, include_lifted: bool = False) -> 
     found = holds.list_holds(ctx, actor, None, include_lifted)
     ordered = sorted(found, key=lambda h: (h.lifted_at is not None, -h.placed_at.timestamp()))
     return HoldsPage(ordered, dossier_titles(ctx, actor, (h.dossier_id for h in found)))
+
+
+@dataclass(frozen=True)
+class BindingsPage:
+    """The rules bound to one place — a plan node, a dossier (derogations, each justified) or
+    the document types — what a plan node inherits from its parents, and the rules that may be
+    bound (hold rules are placed as holds, never bound)."""
+
+    target: BindingTarget
+    target_id: str
+    name: str
+    bindings: list[Binding]
+    inherited: list[tuple[PlanNode, Binding]]
+    rules: list[RetentionRule]
+
+
+def bindings_page(
+    ctx: Context, actor: Principal, target: BindingTarget, target_id: str = ""
+) -> BindingsPage:
+    """``target_id`` is the plan node or the dossier; the document types are one page."""
+    bindable = [r for r in rules.referential(ctx, actor) if r.category is not RuleCategory.HOLD]
+    org = actor.organisation_id
+    with ctx.uow() as uow:
+        name, inherited = _subject(uow, actor, target, target_id)
+        ids = [target_id] if target_id else None
+        bound = uow.lifecycle.list_bindings(org, target, ids)
+    return BindingsPage(target, target_id, name, bound, inherited, bindable)
+
+
+def _subject(
+    uow: UnitOfWork, actor: Principal, target: BindingTarget, target_id: str
+) -> tuple[str, list[tuple[PlanNode, Binding]]]:
+    if target is BindingTarget.DOSSIER:
+        return load_dossier(uow, actor, target_id).title, []
+    if target is BindingTarget.DOCUMENT_TYPE:
+        return "types de documents", []
+    nodes = {n.id: n for n in uow.repo.list_plan_nodes(actor.organisation_id)}
+    node = nodes.get(target_id)
+    if node is None:
+        raise NotFoundError("Rubrique du plan de classement introuvable")
+    inherited, seen, parent = [], {node.id}, node.parent_id
+    while parent is not None and parent in nodes and parent not in seen:
+        seen.add(parent)
+        for b in uow.lifecycle.list_bindings(actor.organisation_id, target, [parent]):
+            inherited.append((nodes[parent], b))
+        parent = nodes[parent].parent_id
+    return f"{node.code} {node.label}", inherited

@@ -17,6 +17,7 @@ from ged.web import auth, errors
 from ged.web.security import SESSION_COOKIE
 from ged.web.setup import STATIC, WebSetup, WebState
 from ged.web.views import (
+    bindings,
     dashboard,
     documents,
     dossiers,
@@ -39,7 +40,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     glossary,
 )
 # the records officer's screens
-ROUTERS += (rules, holds)
+ROUTERS += (rules, holds, bindings)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -19,6 +19,12 @@ OFFICER_FORMS = [
     ("POST", "/regles/import"),
     ("POST", "/gels/{hold_id}/levee"),
     ("POST", "/dossiers/{dossier_id}/gel"),
+    ("POST", "/plan/{node_id}/regles"),
+    ("POST", "/plan/{node_id}/regles/retrait"),
+    ("POST", "/dossiers/{dossier_id}/regles"),
+    ("POST", "/dossiers/{dossier_id}/regles/retrait"),
+    ("POST", "/types-de-documents"),
+    ("POST", "/types-de-documents/retrait"),
 ]
 
 
