@@ -291,12 +291,9 @@ def _run_json(report: lifecycle.RunReport) -> dict[str, Any]:
 
 
 def _run_lines(report: lifecycle.RunReport) -> list[str]:
-    what = "Simulation au" if report.dry_run else "Calcul au"
+    moves = len(report.transitions)
     lines = [
-        f"{what} {labels.day(report.as_of)} : "
-        f"{labels.count(report.examined, 'dossier examiné', 'dossiers examinés')}, "
-        f"{labels.count(len(report.transitions), 'changement de phase', 'changements de phase')}, "
-        f"{labels.count(report.held_back, 'dossier retenu', 'dossiers retenus')} par un gel"
+        labels.run_summary(report.as_of, report.examined, moves, report.held_back, report.dry_run)
     ]
     for t in report.transitions:
         lines.append(f"  {t.dossier_id} : {labels.phase(t.before)} → {labels.phase(t.after)}")

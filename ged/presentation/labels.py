@@ -270,3 +270,15 @@ def code_of(table: Mapping[str, str], text: str) -> str | None:
 def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def run_summary(as_of: date, examined: int, moves: int, held_back: int, dry_run: bool) -> str:
+    """« Calcul au 15 janvier 2026 : 12 dossiers examinés, 3 changements de phase, 1 dossier
+    retenu par un gel » — a pass of the lifecycle engine, or its simulation."""
+    what = "Simulation au" if dry_run else "Calcul au"
+    return (
+        f"{what} {day(as_of)} : "
+        f"{count(examined, 'dossier examiné', 'dossiers examinés')}, "
+        f"{count(moves, 'changement de phase', 'changements de phase')}, "
+        f"{count(held_back, 'dossier retenu', 'dossiers retenus')} par un gel"
+    )

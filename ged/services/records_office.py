@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from ged.domain.access import Principal
-from ged.domain.lifecycle import Binding, BindingTarget, Hold
+from ged.domain.lifecycle import Binding, BindingTarget, ForecastRow, Hold
 from ged.domain.model import PlanNode
 from ged.domain.retention import RetentionRule
-from ged.services import holds, rules
+from ged.services import holds, lifecycle, rules
 from ged.services.context import Context
 from ged.services.filing import load_dossier
 from ged.services.ports import UnitOfWork
@@ -90,3 +91,37 @@ def _subject(
             inherited.append((nodes[parent], b))
         parent = nodes[parent].parent_id
     return f"{node.code} {node.label}", inherited
+
+
+@dataclass(frozen=True)
+class ForecastPage:
+    as_of: date
+    months: int
+    rows: list[ForecastRow]  # of the chosen service only, when one is chosen
+    services: dict[str, str]  # service_id -> name
+    service_id: str | None
+
+
+def forecast_page(
+    ctx: Context, actor: Principal, months: int, service_id: str | None = None
+) -> ForecastPage:
+    """What becomes due in the next ``months`` months, by month, final action and service."""
+    rows = lifecycle.forecast_due(ctx, actor, months)
+    names = lifecycle.service_names(ctx, actor)
+    if service_id and service_id not in names:
+        raise NotFoundError("Service introuvable")
+    chosen = [r for r in rows if not service_id or r.service_id == service_id]
+    return ForecastPage(ctx.clock().date(), months, chosen, names, service_id or None)
+
+
+@dataclass(frozen=True)
+class RunPreview:
+    report: lifecycle.RunReport
+    titles: dict[str, str]
+
+
+def run_preview(ctx: Context, actor: Principal, as_of: date | None) -> RunPreview:
+    """What a pass of the lifecycle engine on ``as_of`` would change (nothing is written)."""
+    report = lifecycle.run_lifecycle(ctx, actor, as_of, dry_run=True)
+    titles = dossier_titles(ctx, actor, (t.dossier_id for t in report.transitions))
+    return RunPreview(report, titles)

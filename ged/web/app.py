@@ -21,6 +21,7 @@ from ged.web.views import (
     dashboard,
     documents,
     dossiers,
+    forecast,
     glossary,
     holds,
     plan,
@@ -40,7 +41,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     glossary,
 )
 # the records officer's screens
-ROUTERS += (rules, holds, bindings)
+ROUTERS += (rules, holds, bindings, forecast)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

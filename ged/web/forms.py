@@ -9,12 +9,13 @@ A form that files documents of any size streams its files into the blob store in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from fastapi import Request
 
 from ged.web.multipart import StreamingForm
 from ged.web.security import CSRF_FIELD, CsrfRefused, check_csrf
-from kernel.errors import PayloadTooLargeError
+from kernel.errors import InvalidError, Issue, PayloadTooLargeError
 from kernel.paging import MAX_LIMIT
 
 
@@ -65,3 +66,24 @@ async def _read(form: StreamingForm, limit: int) -> bytes:
         if len(data) > limit:
             raise PayloadTooLargeError(f"Fichier de plus de {limit // (1024 * 1024)} Mio refusé")
     return bytes(data)
+
+
+def by_field(exc: InvalidError, fields: dict[str | None, str]) -> dict[str, list[str]]:
+    """Each issue next to the form field it is about; an issue of no known field goes with
+    the field ``fields[None]`` names."""
+    found: dict[str, list[str]] = {}
+    for issue in exc.issues or [Issue("invalid", exc.detail)]:
+        name = fields.get(issue.path, fields[None])
+        found.setdefault(name, []).append(issue.message)
+    return found
+
+
+def parse_day(text: str, field: str) -> date | None:
+    """The ISO date an ``<input type=date>`` sends; none when left empty."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        message = "Date attendue sous la forme jour/mois/année"
+        raise InvalidError(message, issues=[Issue("bad_date", message, path=field)]) from None

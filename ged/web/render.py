@@ -47,6 +47,7 @@ OFFICERS = frozenset({Role.RECORDS_OFFICER, Role.ADMIN})
 NAVIGATION += [
     NavItem("Tableaux de gestion", "/regles", OFFICERS | {Role.ARCHIVIST}),
     NavItem("Gels", "/gels", OFFICERS | {Role.ARCHIVIST}),
+    NavItem("Cycle de vie", "/cycle-de-vie", OFFICERS | {Role.ARCHIVIST}),
 ]
 
 

@@ -25,6 +25,7 @@ OFFICER_FORMS = [
     ("POST", "/dossiers/{dossier_id}/regles/retrait"),
     ("POST", "/types-de-documents"),
     ("POST", "/types-de-documents/retrait"),
+    ("POST", "/cycle-de-vie/calcul"),
 ]
 
 

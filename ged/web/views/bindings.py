@@ -17,9 +17,9 @@ from ged.presentation import labels
 from ged.services import rules
 from ged.services.context import Context
 from ged.services.records_office import bindings_page
+from ged.web.forms import by_field
 from ged.web.render import redirect_with, render
 from ged.web.security import Ctx, User, csrf_protect
-from ged.web.views.holds import by_field
 from kernel.errors import InvalidError, NotFoundError
 from kernel.retention import RuleCategory
 

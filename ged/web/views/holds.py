@@ -4,8 +4,6 @@ with its reason. Every change is logged by the service (``ged.services.holds``).
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -14,9 +12,10 @@ from ged.services import holds, rules
 from ged.services.context import Context
 from ged.services.filing import get_dossier
 from ged.services.records_office import holds_page
+from ged.web.forms import by_field, parse_day
 from ged.web.render import redirect_with, render
 from ged.web.security import Ctx, User, csrf_protect
-from kernel.errors import InvalidError, Issue
+from kernel.errors import InvalidError
 from kernel.retention import RuleCategory
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -88,7 +87,7 @@ async def place(
 ) -> Response:
     values = {"motif": motif, "jusqu_au": jusqu_au, "regle": regle}
     try:
-        ends_on = _day(jusqu_au, "jusqu_au")
+        ends_on = parse_day(jusqu_au, "jusqu_au")
         await run_in_threadpool(
             lambda: holds.place_hold(
                 ctx, user, dossier_id, motif, ends_on=ends_on, rule_id=regle or None
@@ -112,23 +111,3 @@ async def lift(
 
 # the service's issue paths -> the form's fields
 FIELDS = {"reason": "motif", "rule_id": "regle", "ends_on": "jusqu_au", None: "jusqu_au"}
-
-
-def by_field(exc: InvalidError, fields: dict[str | None, str]) -> dict[str, list[str]]:
-    """Each issue next to the form field it is about; an issue of no known field goes with
-    the field ``fields[None]`` names."""
-    found: dict[str, list[str]] = {}
-    for issue in exc.issues or [Issue("invalid", exc.detail)]:
-        name = fields.get(issue.path, fields[None])
-        found.setdefault(name, []).append(issue.message)
-    return found
-
-
-def _day(text: str, field: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        message = "Date attendue sous la forme jour/mois/année"
-        raise InvalidError(message, issues=[Issue("bad_date", message, path=field)]) from None
