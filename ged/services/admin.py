@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from ged.services.ports import UnitOfWork
 from kernel.errors import AuthenticationError, ConflictError, InvalidError, Issue, NotFoundError
 
 TOKEN_PREFIX = "gst_"  # noqa: S105 - a prefix, not a secret
+# Who granted or acted when no person did: the instance's installation, the command line.
+NOT_A_PERSON = {"system": "installation de l'instance", "cli": "ligne de commande"}
 
 
 class OrganisationExists(ConflictError):
@@ -237,3 +240,14 @@ def revoke_token(ctx: Context, actor: Principal, token_id: str) -> StoredToken:
         uow.log(actor.id, "token.revoke", "token", token.id, actor.organisation_id, details)
         uow.commit()
     return token
+
+
+def principal_names(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, str]:
+    """The name of each principal id; the installation and the command line are named as such,
+    and an id that names no one is « inconnu »."""
+    names = {}
+    for principal_id in set(ids):
+        principal = uow.repo.get_principal(principal_id)
+        known = principal.name if principal else NOT_A_PERSON.get(principal_id, "inconnu")
+        names[principal_id] = known
+    return names

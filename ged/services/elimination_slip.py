@@ -7,7 +7,8 @@ version, the final action and the end of the DUA, then the author of the proposa
 (name, date, note) required by R212-14 of the Code du patrimoine. Two renderings: CSV (UTF-8
 with a byte-order mark, semicolons, cells that look like formulas prefixed with ') for
 spreadsheets, and a self-contained printable HTML page (escaped, no script, no external
-resource). A PDF would need a PDF writer the project does not ship yet.
+resource). The web interface prints the slip in French, as a page and as a PDF, from
+``ged.services.elimination_sheet``.
 
 The SEDA 2.1 / 2.2 / 2.3 messages (``seda.destruction``) are written per originating service,
 because ``Requester`` and ``OriginatingAgency`` each name one organisation: the

@@ -21,6 +21,7 @@ from ged.web.views import (
     dashboard,
     documents,
     dossiers,
+    eliminations,
     forecast,
     glossary,
     holds,
@@ -41,7 +42,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     glossary,
 )
 # the records officer's screens
-ROUTERS += (rules, holds, bindings, forecast)
+ROUTERS += (rules, holds, bindings, forecast, eliminations)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -48,6 +48,7 @@ NAVIGATION += [
     NavItem("Tableaux de gestion", "/regles", OFFICERS | {Role.ARCHIVIST}),
     NavItem("Gels", "/gels", OFFICERS | {Role.ARCHIVIST}),
     NavItem("Cycle de vie", "/cycle-de-vie", OFFICERS | {Role.ARCHIVIST}),
+    NavItem("Éliminations", "/eliminations", OFFICERS),
 ]
 
 

@@ -26,6 +26,7 @@ OFFICER_FORMS = [
     ("POST", "/types-de-documents"),
     ("POST", "/types-de-documents/retrait"),
     ("POST", "/cycle-de-vie/calcul"),
+    ("POST", "/eliminations"),
 ]
 
 

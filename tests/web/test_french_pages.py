@@ -15,7 +15,13 @@ from ged.domain.retention import FinalAction, StartEventKind
 from ged.services.ports import TransferState
 from kernel.retention import RuleCategory
 from tests.fixtures.web import PASSWORD, Web, log_in
-from tests.fixtures.web_data import build_archive, officer_pages, pages, people
+from tests.fixtures.web_data import (
+    build_archive,
+    elimination_pages,
+    officer_pages,
+    pages,
+    people,
+)
 
 # Codes that are also ordinary French words are left out: "permanent", "agent", "application",
 # "dossier".
@@ -111,7 +117,7 @@ def test_no_records_officer_page_shows_a_raw_code(web: Web, login: str) -> None:
     found = build_archive(web)
     people(web)
     browser = web.logged_in(login)
-    for page in officer_pages(found):
+    for page in [*officer_pages(found), *elimination_pages(web)]:
         answer = browser.get(page)
         assert answer.headers["content-type"].startswith("text/html"), page
         assert raw_codes(visible(answer.text)) == [], (page, answer.status_code)

@@ -12,7 +12,13 @@ import pytest
 
 from ged.web.setup import STATIC, TEMPLATES
 from tests.fixtures.web import Web
-from tests.fixtures.web_data import build_archive, officer_pages, pages, people
+from tests.fixtures.web_data import (
+    build_archive,
+    elimination_pages,
+    officer_pages,
+    pages,
+    people,
+)
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -50,7 +56,7 @@ def test_every_records_officer_page_keeps_the_same_promises(web: Web) -> None:
     found = build_archive(web)
     people(web)
     browser = web.logged_in("referent")
-    for page in officer_pages(found):
+    for page in [*officer_pages(found), *elimination_pages(web)]:
         check_markup(browser.get(page).text, page)
 
 
