@@ -28,6 +28,7 @@ from ged.web.views import (
     plan,
     rules,
     search,
+    transfers,
     upload,
 )
 
@@ -42,7 +43,7 @@ ROUTERS: tuple[ModuleType, ...] = (
     glossary,
 )
 # the records officer's screens
-ROUTERS += (rules, holds, bindings, forecast, eliminations)
+ROUTERS += (rules, holds, bindings, forecast, eliminations, transfers)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -49,6 +49,7 @@ NAVIGATION += [
     NavItem("Gels", "/gels", OFFICERS | {Role.ARCHIVIST}),
     NavItem("Cycle de vie", "/cycle-de-vie", OFFICERS | {Role.ARCHIVIST}),
     NavItem("Éliminations", "/eliminations", OFFICERS),
+    NavItem("Versements", "/versements", OFFICERS | {Role.ARCHIVIST}),
 ]
 
 

@@ -27,6 +27,9 @@ OFFICER_FORMS = [
     ("POST", "/types-de-documents/retrait"),
     ("POST", "/cycle-de-vie/calcul"),
     ("POST", "/eliminations"),
+    ("POST", "/versements"),
+    ("POST", "/versements/{message_identifier}/relance"),
+    ("POST", "/versements/{message_identifier}/reponse"),
 ]
 
 
