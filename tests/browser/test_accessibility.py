@@ -1,5 +1,6 @@
-"""axe-core (through axe-playwright-python) on every page of the agent's screens, in the
-browser, logged in: no serious or critical violation (RGAA relies on the same WCAG criteria)."""
+"""axe-core (through axe-playwright-python) on every page of the agent's and the records
+officer's screens, in the browser, logged in: no serious or critical violation (RGAA relies on
+the same WCAG criteria)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,33 @@ def test_no_page_has_a_serious_accessibility_violation(page: Page, site: Site) -
         "/recherche?du=hier",
         "/glossaire",
         "/nulle-part",
+    ]
+    found = {}
+    for path in pages:
+        page.goto(site.url + path)
+        found[path] = severe_violations(page)
+    assert {p: v for p, v in found.items() if v} == {}
+
+
+def test_no_records_officer_page_has_a_serious_accessibility_violation(
+    page: Page, site: Site
+) -> None:
+    log_in(page, site, "referent")
+    pages = [
+        "/regles",
+        "/regles/AG-01",
+        f"/plan/{site.node}/regles",
+        f"/dossiers/{site.dossier}/regles",
+        "/types-de-documents",
+        "/gels",
+        f"/dossiers/{site.dossier}/gel",
+        "/cycle-de-vie",
+        "/cycle-de-vie/simulation?au=2030-01-01",
+        "/eliminations",
+        f"/eliminations/{site.proposal}",
+        f"/eliminations/{site.proposal}/bordereau",
+        "/versements",
+        "/versements/nouveau",
     ]
     found = {}
     for path in pages:
