@@ -140,8 +140,9 @@ def _describe(
         return f"Aucun dossier n'arrive à échéance dans les {months} prochains mois."
     parts = ", ".join(f"{count(n, 'dossier')} en {word}" for word, _, n in legend if n)
     peak = max(columns, key=lambda c: c.total)
+    verb = "arrive" if total == 1 else "arrivent"
     return (
-        f"{count(total, 'dossier')} arrivent à échéance dans les {months} prochains mois : {parts}. "
+        f"{count(total, 'dossier')} {verb} à échéance dans les {months} prochains mois : {parts}. "
         f"Le mois le plus chargé est {peak.label} ({count(peak.total, 'dossier')})."
     )
 

@@ -53,3 +53,10 @@ def test_the_table_has_one_line_per_month_and_service() -> None:
         ("mars 2026", "Finances", 3, 4, 1),
         ("mars 2026", "Ressources humaines", 0, 2, 0),
     ]
+
+
+def test_one_dossier_arrives_in_the_singular() -> None:
+    chart = forecast_chart([ForecastRow("2026-03", "Keep", "s1", 1, 0)], date(2026, 1, 15), 24)
+    assert chart.description.startswith(
+        "1 dossier arrive à échéance dans les 24 prochains mois : 1 dossier en conservation"
+    )

@@ -34,8 +34,7 @@ def test_the_forecast_is_an_accessible_chart_with_its_data_table(web: Web) -> No
     assert 'role="img"' in html and 'aria-labelledby="graphique-titre graphique-desc"' in html
     assert "<title>juin 2026 : 1 dossier, conservation définitive</title>" in html
     assert (
-        "1 dossier arrivent à échéance dans les 24 prochains mois : 1 dossier en conservation"
-        in html
+        "1 dossier arrive à échéance dans les 24 prochains mois : 1 dossier en conservation" in html
     )
     assert '<th scope="row">juin 2026</th><td>Direction des finances</td><td>1</td>' in html
     assert "<script" not in html.split("</head>")[1]
