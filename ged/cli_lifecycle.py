@@ -412,7 +412,7 @@ def eliminations_list(env: Env, status: str | None, as_user: str, organisation: 
 @eliminations_group.command("slip")
 @click.argument("proposal_id")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "html"]), default="csv", show_default=True
+    "--format", "fmt", type=click.Choice(["csv", "html", "pdf"]), default="csv", show_default=True
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @actor_options
