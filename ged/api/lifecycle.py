@@ -587,12 +587,19 @@ async def get_proposal(proposal_id: str, ctx: Ctx, caller: Caller) -> ProposalOu
     return ProposalOut.of(found.proposal, found.items)
 
 
+SLIP_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
 @router.get("/eliminations/{proposal_id}/slip")
 async def slip(
-    proposal_id: str, ctx: Ctx, caller: Caller, format: Literal["csv", "html"] = "csv"
+    proposal_id: str, ctx: Ctx, caller: Caller, format: Literal["csv", "html", "pdf"] = "csv"
 ) -> Response:
     data = await run_in_threadpool(elimination_slip, ctx, caller, proposal_id, format)
-    media = "text/csv; charset=utf-8" if format == "csv" else "text/html; charset=utf-8"
+    media = SLIP_TYPES[format]
     name = f"bordereau-elimination-{proposal_id}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "html":

@@ -20,16 +20,11 @@ from ged.api.paging import Offset
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
-from ged.services.transfer_setup import TransferSetup
-from kernel.errors import PayloadTooLargeError, UnavailableError
+from ged.services.transfer_setup import TransferSetup, configured
+from kernel.errors import PayloadTooLargeError
 from kernel.paging import Page
 
 router = APIRouter(tags=["versements"])
-
-
-class TransfersNotConfigured(UnavailableError):
-    code = "transfers_not_configured"
-    title = "Aucun accord de versement configuré sur cette instance"
 
 
 class TransferIn(BaseModel):
@@ -40,10 +35,7 @@ class TransferIn(BaseModel):
 
 def transfer_setup(request: Request) -> TransferSetup:
     """The instance's agreements and connectors; 503 when none is configured."""
-    setup: TransferSetup | None = request.app.state.transfers
-    if setup is None:
-        raise TransfersNotConfigured("Configurez [agreements.NOM] et [connectors.NOM]")
-    return setup
+    return configured(request.app.state.transfers)
 
 
 @router.post("/transfers", status_code=201)

@@ -59,7 +59,9 @@ class Principal:
         if not self.has(*roles):
             names = ", ".join(ROLE_NAMES[r] for r in sorted(roles))
             kind = "aux rôles" if len(roles) > 1 else "au rôle"
-            raise ForbiddenError(f"Action réservée {kind} : {names}")
+            raise ForbiddenError(
+                f"Action réservée {kind} : {names}", roles=tuple(r.value for r in roles)
+            )
 
 
 @dataclass(frozen=True)

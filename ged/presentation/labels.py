@@ -178,6 +178,12 @@ SIP_LAYOUTS: Mapping[str, str] = {
     "flat": "fichiers à côté du bordereau",
 }
 
+RULE_STATUS: Mapping[str, str] = {
+    "current": "en vigueur",
+    "superseded": "remplacée",
+    "retired": "retirée",
+}
+
 START_EVENTS: Mapping[str, str] = {
     "dossier_closing": "clôture du dossier",
     "last_document": "date du document le plus récent",
@@ -333,3 +339,15 @@ def code_of(table: Mapping[str, str], text: str) -> str | None:
 def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def run_summary(as_of: date, examined: int, moves: int, held_back: int, dry_run: bool) -> str:
+    """« Calcul au 15 janvier 2026 : 12 dossiers examinés, 3 changements de phase, 1 dossier
+    retenu par un gel » — a pass of the lifecycle engine, or its simulation."""
+    what = "Simulation au" if dry_run else "Calcul au"
+    return (
+        f"{what} {day(as_of)} : "
+        f"{count(examined, 'dossier examiné', 'dossiers examinés')}, "
+        f"{count(moves, 'changement de phase', 'changements de phase')}, "
+        f"{count(held_back, 'dossier retenu', 'dossiers retenus')} par un gel"
+    )

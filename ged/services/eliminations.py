@@ -127,6 +127,18 @@ def propose_eliminations(
     return Proposal(proposal, items)
 
 
+def elimination_candidates(
+    ctx: Context, actor: Principal, as_of: date | None = None
+) -> list[tuple[LifecycleState, Dossier]]:
+    """What a proposal on ``as_of`` would list, as the phases were last recorded (proposing
+    brings them up to date first): due dossiers to destroy, neither held nor already proposed.
+    Nothing is written."""
+    actor.ensure_role(*RUNNERS)
+    days = (as_of or ctx.clock().date(), ctx.clock().date())
+    with ctx.uow() as uow:
+        return _candidates(uow, actor.organisation_id, days, None)
+
+
 def _candidates(
     uow: UnitOfWork, org: str, days: tuple[date, date], wanted: set[str] | None
 ) -> list[tuple[LifecycleState, Dossier]]:

@@ -141,6 +141,16 @@ _TABLEAU_TITLES = {
     "reference": "Référence",
     "notes": "Observations",
 }
+
+
+def column_title(path: str | None) -> str:
+    """The column an issue of a tableau de gestion names, as its header says it in French
+    (« DUA », « Sort final »); a Vitam column keeps its own name (``RuleDuration``)."""
+    if not path:
+        return ""
+    return _TABLEAU_TITLES.get(path, path)
+
+
 _HEADER_SEARCH_ROWS = 20
 
 

@@ -15,7 +15,7 @@ from connectors.base import Connector, ConnectorError
 from ged.domain.model import Organisation
 from ged.services.agreements import Agreement, AgreementNotFound, agreement_of
 from ged.services.context import Context
-from kernel.errors import InvalidError, Issue
+from kernel.errors import InvalidError, Issue, UnavailableError
 
 
 class ConnectorUnusable(InvalidError):
@@ -23,6 +23,18 @@ class ConnectorUnusable(InvalidError):
 
     code = "connector_misconfigured"
     title = "Connecteur mal configuré"
+
+
+class TransfersNotConfigured(UnavailableError):
+    code = "transfers_not_configured"
+    title = "Aucun accord de versement configuré sur cette instance"
+
+
+def configured(setup: TransferSetup | None) -> TransferSetup:
+    """The instance's transfer setup; 503 when ``config.toml`` has no agreement."""
+    if setup is None:
+        raise TransfersNotConfigured("Configurez [agreements.NOM] et [connectors.NOM]")
+    return setup
 
 
 @dataclass(frozen=True)

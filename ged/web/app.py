@@ -7,6 +7,8 @@ router per area, and French error pages for them.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -17,19 +19,25 @@ from ged.web.setup import STATIC, WebSetup, WebState
 from ged.web.views import (
     administration,
     agreements,
+    bindings,
     dashboard,
     documents,
     dossiers,
+    eliminations,
+    forecast,
     glossary,
+    holds,
     people,
     plan,
+    rules,
     search,
     tokens,
+    transfers,
     upload,
     visas,
 )
 
-ROUTERS = (
+ROUTERS: tuple[ModuleType, ...] = (
     auth,
     dashboard,
     plan,
@@ -44,6 +52,8 @@ ROUTERS = (
     tokens,
     agreements,
 )
+# the records officer's screens
+ROUTERS += (rules, holds, bindings, forecast, eliminations, transfers)
 
 
 def install(app: FastAPI, setup: WebSetup) -> None:

@@ -22,10 +22,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from ged.presentation import labels
 from ged.web.render import render
 from ged.web.security import end_session
 from kernel.errors import (
     AuthenticationError,
+    ForbiddenError,
     GedsaeError,
     InvalidError,
     Issue,
@@ -88,7 +90,16 @@ async def ged_error_page(request: Request, exc: GedsaeError) -> Response:
     if isinstance(exc, UnavailableError | RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
     issues = exc.issues if isinstance(exc, InvalidError) else []
-    return error_page(request, exc.status, exc.detail, issues, headers)
+    return error_page(request, exc.status, _detail(exc), issues, headers)
+
+
+def _detail(exc: GedsaeError) -> str:
+    """A role refusal names the roles in French (the API's detail names their codes)."""
+    roles = exc.extra.get("roles")
+    if isinstance(exc, ForbiddenError) and isinstance(roles, tuple) and roles:
+        names = ", ".join(labels.label(labels.ROLES, role) for role in roles)
+        return f"Cette page est réservée aux personnes qui ont l'un de ces rôles : {names}."
+    return exc.detail
 
 
 async def invalid_request_page(request: Request, exc: RequestValidationError) -> Response:

@@ -44,6 +44,15 @@ NAVIGATION: list[NavItem] = [
     NavItem("Visas d'élimination", "/visas", frozenset({Role.ARCHIVIST})),
     NavItem("Administration", "/administration", frozenset({Role.ADMIN})),
 ]
+# the records officer's screens (the archivists read the referential too)
+OFFICERS = frozenset({Role.RECORDS_OFFICER, Role.ADMIN})
+NAVIGATION += [
+    NavItem("Tableaux de gestion", "/regles", OFFICERS | {Role.ARCHIVIST}),
+    NavItem("Gels", "/gels", OFFICERS | {Role.ARCHIVIST}),
+    NavItem("Cycle de vie", "/cycle-de-vie", OFFICERS | {Role.ARCHIVIST}),
+    NavItem("Éliminations", "/eliminations", OFFICERS),
+    NavItem("Versements", "/versements", OFFICERS | {Role.ARCHIVIST}),
+]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""axe-core (through axe-playwright-python) on every page of the agent's, the archivist's and
-the administrator's screens, in the browser, logged in: no serious or critical violation (RGAA
-relies on the same WCAG criteria)."""
+"""axe-core (through axe-playwright-python) on every page of the agent's, the records officer's,
+the archivist's and the administrator's screens, in the browser, logged in: no serious or critical
+violation (RGAA relies on the same WCAG criteria)."""
 
 from __future__ import annotations
 
@@ -78,3 +78,26 @@ def violations_of(page: Page, site: Site, paths: list[str]) -> dict[str, list[st
         page.goto(site.url + path)
         found[path] = severe_violations(page)
     return {p: v for p, v in found.items() if v}
+
+
+def test_no_records_officer_page_has_a_serious_accessibility_violation(
+    page: Page, site: Site
+) -> None:
+    log_in(page, site, "referent")
+    pages = [
+        "/regles",
+        "/regles/AG-01",
+        f"/plan/{site.node}/regles",
+        f"/dossiers/{site.dossier}/regles",
+        "/types-de-documents",
+        "/gels",
+        f"/dossiers/{site.dossier}/gel",
+        "/cycle-de-vie",
+        "/cycle-de-vie/simulation?au=2030-01-01",
+        "/eliminations",
+        f"/eliminations/{site.proposal}",
+        f"/eliminations/{site.proposal}/bordereau",
+        "/versements",
+        "/versements/nouveau",
+    ]
+    assert violations_of(page, site, pages) == {}

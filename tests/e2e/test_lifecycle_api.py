@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from lxml import etree
+from pypdf import PdfReader
 
 from ged.cli import main
 from ged.domain.lifecycle import BindingTarget
@@ -123,6 +125,10 @@ def test_rules_bindings_phases_and_elimination_over_http(
     assert again.status_code == 409 and again.json()["code"] == "proposal_not_pending"
     slip = client.get(f"/api/v1/eliminations/{pid}/slip?format=html")
     assert slip.headers["content-type"].startswith("text/html") and "archiviste" in slip.text
+    pdf = client.get(f"/api/v1/eliminations/{pid}/slip?format=pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Bordereau d'élimination" in text and "visée" in text
     executed = client.post(f"/api/v1/eliminations/{pid}/execute").json()
     assert executed["eliminated"] == [dossier]
     stone = client.get(f"/api/v1/dossiers/{dossier}/tombstone").json()
@@ -319,6 +325,9 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
     slip = tmp_path / "bordereau.csv"
     gedsae("eliminations", "slip", proposal, "--out", str(slip))
     assert "AG-08;1;Destruction" in slip.read_text(encoding="utf-8-sig")
+    printed = tmp_path / "bordereau.pdf"
+    gedsae("eliminations", "slip", proposal, "--format", "pdf", "--out", str(printed))
+    assert printed.read_bytes().startswith(b"%PDF-")
     assert "1 dossiers éliminés" in gedsae("eliminations", "execute", proposal)
     gedsae("eliminations", "notification", proposal, "--version", "2.3", "--out", str(notice))
     version, notification = parse_destruction_notification(notice.read_bytes())

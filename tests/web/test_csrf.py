@@ -27,6 +27,23 @@ ADMINISTRATION = [
     ("POST", "/administration/jetons/{token_id}/revoquer"),
     ("POST", "/administration/accords/verification"),
 ]
+# the records officer's forms; each one's refusal is tested beside its screen
+OFFICER_FORMS = [
+    ("POST", "/regles/import"),
+    ("POST", "/gels/{hold_id}/levee"),
+    ("POST", "/dossiers/{dossier_id}/gel"),
+    ("POST", "/plan/{node_id}/regles"),
+    ("POST", "/plan/{node_id}/regles/retrait"),
+    ("POST", "/dossiers/{dossier_id}/regles"),
+    ("POST", "/dossiers/{dossier_id}/regles/retrait"),
+    ("POST", "/types-de-documents"),
+    ("POST", "/types-de-documents/retrait"),
+    ("POST", "/cycle-de-vie/calcul"),
+    ("POST", "/eliminations"),
+    ("POST", "/versements"),
+    ("POST", "/versements/{message_identifier}/relance"),
+    ("POST", "/versements/{message_identifier}/reponse"),
+]
 
 
 def routes_of(routes: list[Any]) -> list[APIRoute]:
@@ -62,6 +79,7 @@ def test_every_state_changing_page_route_is_known_here(web: Web) -> None:
             ("POST", "/visas/{proposal_id}/refuser"),
             ("POST", "/visas/{proposal_id}/executer"),
             *ADMINISTRATION,
+            *OFFICER_FORMS,
         ]
     )
 

@@ -15,7 +15,15 @@ from ged.domain.retention import FinalAction, StartEventKind
 from ged.services.ports import TransferState
 from kernel.retention import RuleCategory
 from tests.fixtures.web import PASSWORD, Web, form_token, log_in
-from tests.fixtures.web_data import admin_pages, build_archive, pages, people, visa_pages
+from tests.fixtures.web_data import (
+    admin_pages,
+    build_archive,
+    elimination_pages,
+    officer_pages,
+    pages,
+    people,
+    visa_pages,
+)
 
 # Codes that are also ordinary French words are left out: "permanent", "agent", "application",
 # "dossier".
@@ -119,6 +127,17 @@ def test_no_administration_page_shows_a_raw_code(web: Web) -> None:
     for answer in answers:
         found_codes = [c for c in raw_codes(visible(answer.text)) if c not in names]
         assert found_codes == [], (answer.url, answer.status_code)
+
+
+@pytest.mark.parametrize("login", ["referent", "archiviste", "agent"])
+def test_no_records_officer_page_shows_a_raw_code(web: Web, login: str) -> None:
+    found = build_archive(web)
+    people(web)
+    browser = web.logged_in(login)
+    for page in [*officer_pages(found), *elimination_pages(web)]:
+        answer = browser.get(page)
+        assert answer.headers["content-type"].startswith("text/html"), page
+        assert raw_codes(visible(answer.text)) == [], (page, answer.status_code)
 
 
 def test_the_login_pages_show_no_raw_code_either(web: Web) -> None:

@@ -12,7 +12,15 @@ import pytest
 
 from ged.web.setup import STATIC, TEMPLATES
 from tests.fixtures.web import Web
-from tests.fixtures.web_data import admin_pages, build_archive, pages, people, visa_pages
+from tests.fixtures.web_data import (
+    admin_pages,
+    build_archive,
+    elimination_pages,
+    officer_pages,
+    pages,
+    people,
+    visa_pages,
+)
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
@@ -70,4 +78,16 @@ def test_every_administration_page_has_the_same_markup(web: Web) -> None:
     found = admin_pages(web)
     browser = web.logged_in("gestion")
     for page in found:
+        check_markup(browser.get(page).text, page)
+
+    browser = web.logged_in("agent")
+    for page in [*pages(found), "/connexion"]:
+        check_markup(browser.get(page).text, page)
+
+
+def test_every_records_officer_page_keeps_the_same_promises(web: Web) -> None:
+    found = build_archive(web)
+    people(web)
+    browser = web.logged_in("referent")
+    for page in [*officer_pages(found), *elimination_pages(web)]:
         check_markup(browser.get(page).text, page)

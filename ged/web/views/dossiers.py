@@ -11,6 +11,7 @@ from ged.domain.model import PlanNode
 from ged.presentation import labels
 from ged.services.browse import dossier_page
 from ged.services.lifecycle import RuleView
+from ged.services.rules import MANAGERS
 from ged.web.render import render
 from ged.web.security import Ctx, User, csrf_protect
 
@@ -49,4 +50,5 @@ async def dossier(request: Request, dossier_id: str, ctx: Ctx, user: User) -> Re
         rule_duration=labels.rule_duration,
         communicability=communicability,
         origin=origin_of({n.id: n for n in page.plan_path}),
+        manages=user.has(*MANAGERS),  # the records officer's actions on the dossier
     )
