@@ -5,7 +5,7 @@ which win. Secrets can be given as ``*_file`` paths so they never appear in the 
 ``config.toml`` they are never written in clear (``SECRETS``: ``NAME_file`` or ``NAME_env`` only,
 ``kernel.secret_options``). A key ``config.toml`` does not know — top level, ``[replica]``,
 ``[connectors.NAME]`` or ``[agreements.NAME]`` — is refused with its line and the closest known
-key (``ged.config_keys``), as is a file TOML cannot read: nothing runs on a configuration that
+key (``kernel.config_keys``), as is a file TOML cannot read: nothing runs on a configuration that
 says something else than the operator meant.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ged.config_keys import NamedTables, Schema, check_keys
+from kernel.config_keys import NamedTables, Schema, check_keys
 from kernel.errors import InvalidError, Issue
 from kernel.secret_options import read_secret
 
