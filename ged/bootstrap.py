@@ -20,7 +20,6 @@ from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
-from ged.adapters.extraction.results import MESSAGES
 from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.inbound.reader import InboundReaders
@@ -42,10 +41,7 @@ from ged.services.ports import (
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
-    PageRenderer,
     PasswordHasher,
-    PreviewUnavailable,
-    RenderedPage,
     Scratch,
     SignatureVerifier,
     TextExtractor,
@@ -58,6 +54,7 @@ from kernel.blobstore.s3 import S3BlobStore
 from kernel.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from kernel.errors import InvalidError, Issue
 from kernel.private_files import open_private, tighten_folder
+from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
 
 REPLICA: Final = "replica"
@@ -281,18 +278,6 @@ def extraction_pool(settings: Settings) -> ExtractionPool:
         timeout_s=settings.extraction_timeout_s,
         memory_mb=settings.extraction_memory_mb,
     )
-
-
-def sandboxed_renderer(pool: ExtractionPool) -> PageRenderer:
-    """PDF pages drawn as PNG images by the extraction sandbox (time and memory capped)."""
-
-    def render(path: Path, page: int) -> RenderedPage:
-        result = pool.render_page(path, page)
-        if result.error is not None:
-            raise PreviewUnavailable(MESSAGES.get(result.error, "Aperçu impossible"))
-        return RenderedPage(result.png, result.page_count)
-
-    return render
 
 
 def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:

@@ -16,7 +16,6 @@ from ged.services.ports import (
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
-    PageRenderer,
     PasswordHasher,
     Scratch,
     SignatureVerifier,
@@ -25,6 +24,7 @@ from ged.services.ports import (
     UnitOfWork,
 )
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
+from kernel.sandbox.preview import PageRenderer
 
 
 def _nothing_to_sweep() -> list[Leftover]:
