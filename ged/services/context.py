@@ -16,13 +16,13 @@ from ged.services.ports import (
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
-    PasswordHasher,
     Scratch,
     SignatureVerifier,
     TextExtractor,
     TrustAnchors,
     UnitOfWork,
 )
+from kernel.accounts.ports import PasswordHasher
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
 from kernel.sandbox.preview import PageRenderer
 

@@ -133,20 +133,6 @@ class SignatureVerifier(Protocol):
     ) -> list[SignatureCheck]: ...
 
 
-class PasswordHasher(Protocol):
-    """Password hashes of local accounts (argon2id in ``ged.adapters.passwords``)."""
-
-    def hash(self, password: str) -> str: ...
-
-    def verify(self, hashed: str, password: str) -> bool:
-        """True when ``password`` matches; False otherwise, never an exception."""
-        ...
-
-    def needs_rehash(self, hashed: str) -> bool:
-        """True when ``hashed`` was made with weaker parameters than today's."""
-        ...
-
-
 # -- persistence -----------------------------------------------------------------------------
 class UnitOfWork(Protocol):
     """One transaction: ``repo`` reads and writes, ``log`` appends to the operation log in the
