@@ -6,7 +6,8 @@ A transfer (SEDA 2.x ``ArchiveTransfer``, OAIS Submission Information Package) m
 (``StoredObject``: identified by SHA-256, kept on every storage offer, their digests in the
 registry) and describes its units in the catalogue (OAIS Data Management, ISO 14721 §4.1.1.4).
 The operation log (``kernel.oplog``) is sealed by signed checkpoints (NF Z42-013). Who may do
-what is a ``Principal``: one organisation, one role.
+what is a ``Principal``: one organisation, one role — the holder of a token (an application: a
+GED that transfers, or an archivist's script), or a ``Person`` logged in to the pages.
 """
 
 from __future__ import annotations
@@ -23,17 +24,45 @@ from kernel.paging import MAX_OFFSET
 from kernel.retention import RuleCategory
 from seda.versions import SedaVersion
 
-Role = Literal["transferring", "archivist"]
-ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")
+Role = Literal["transferring", "archivist", "reader"]
+ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")  # what a token may hold
+# What a person may be: an archivist reviews, decides and verifies; a reader searches the
+# catalogue and downloads what it keeps.
+PERSON_ROLES: Final[tuple[Role, ...]] = ("archivist", "reader")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The holder of a bearer token: a GED that transfers, or an archivist who reviews."""
+    """Who acts: the holder of a bearer token (a GED that transfers, an archivist who reviews)
+    or a person logged in to the pages."""
 
     organisation: str
     role: Role
     name: str = "archiviste"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who logs in to the repository's pages with an account (``kernel.accounts``):
+    one organisation, one role of ``PERSON_ROLES``; decides as ``principal`` (their login)."""
+
+    id: str
+    login: str
+    organisation: str
+    role: Role
+    email: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.login
+
+    @property
+    def organisation_id(self) -> str:
+        return self.organisation
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.organisation, self.role, self.login)
 
 
 # -- transfers -----------------------------------------------------------------------------

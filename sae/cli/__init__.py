@@ -1,7 +1,8 @@
 """``gedsae-sae``: the archival repository's own command line (also ``python -m sae``).
 
 ``init`` prepares its home (``sae.toml``, schemas, signing key), ``token create|list|revoke``
-manage the bearer tokens of GEDs and archivists, ``serve`` runs it, ``review`` lets an
+manage the bearer tokens of GEDs and archivists, ``users create|set-password|disable``
+the people who log in to its pages, ``serve`` runs it, ``review`` lets an
 archivist decide on the repository host itself, ``audit`` re-hashes every copy, ``seal`` and
 ``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
@@ -19,6 +20,7 @@ from sae.cli.instance import init, serve
 from sae.cli.integrity import audit, log_group, seal
 from sae.cli.review import review_group
 from sae.cli.tokens import token_group
+from sae.cli.users import users_group
 
 
 @click.group()
@@ -34,5 +36,5 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
     click_ctx.obj = Instance(home)
 
 
-for command in (init, serve, token_group, review_group, audit, seal, log_group):
+for command in (init, serve, token_group, users_group, review_group, audit, seal, log_group):
     main.add_command(command)

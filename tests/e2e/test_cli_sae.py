@@ -137,3 +137,32 @@ def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next
     entries = stored.entries(SqliteDatabase(home / "transfers.sqlite"))
     revoked = [e for e in entries if e.action == "token.revoke"]
     assert [(e.object_id, e.details["name"]) for e in revoked] == [(entry["id"], "alice")]
+
+
+def test_people_of_the_repository_are_managed_from_the_command_line(
+    home: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("un mot de passe assez long\n", encoding="utf-8")
+    created = sae("users", "create", "alice", "--role", "archivist", "--password-file", str(secret))
+    assert "Compte « alice » créé (archiviste, avec mot de passe)" in created
+    assert "changé" in sae("users", "set-password", "alice", "--password-file", str(secret))
+    assert "désactivé" in sae("users", "disable", "alice")
+    again = CliRunner().invoke(main, ["users", "disable", "alice"])
+    assert again.exit_code == 4 and "déjà désactivé" in again.output, again.output
+    actions = [e.action for e in stored.entries(SqliteDatabase(home / "transfers.sqlite"))]
+    assert actions == ["account.create", "account.password", "account.disable"]
+
+
+def test_a_refused_person_says_every_issue_in_french_with_exit_code_1(
+    home: Path, tmp_path: Path
+) -> None:
+    short = tmp_path / "password"
+    short.write_text("court\n", encoding="utf-8")
+    refused = CliRunner().invoke(
+        main, ["users", "create", "é", "--role", "reader", "--password-file", str(short)]
+    )
+    assert refused.exit_code == 1, refused.output
+    assert "Mot de passe trop court" in refused.output and "bad_login" in refused.output
+    unknown = CliRunner().invoke(main, ["users", "disable", "bob"])
+    assert unknown.exit_code == 3 and "Compte « bob » introuvable" in unknown.output
