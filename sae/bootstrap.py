@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
+from kernel.accounts.setup import oidc_client, session_key
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.errors import InvalidError
 from kernel.secret_options import read_secret
 from kernel.signing import SigningError, load_certificates, load_signing_identity
+from kernel.web.setup import WebSetup
 from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
 from sae.config import SaeMisconfigured, SaeSettings, home_path
 from sae.ingest.referential import load_referential
@@ -45,6 +48,7 @@ class SaeConfig:
     offers: StorageOffers
     sealing: Sealing | None = None  # seals the log on every acceptance
     seal_interval_s: float = 0.0  # and every so often (0: only on acceptances and by hand)
+    web: WebSetup | None = None  # the archivists' pages (none: the API alone)
 
 
 def open_database(config: SaeConfig) -> Database:
@@ -150,6 +154,22 @@ def build_config(settings: SaeSettings) -> SaeConfig:
         offers=build_offers(settings),
         sealing=build_sealing(settings),
         seal_interval_s=settings.seal_interval_s,
+        web=build_web(settings),
+    )
+
+
+def build_web(settings: SaeSettings) -> WebSetup:
+    """The pages' session key (``web/session.key`` in the home, made on first use), their
+    public address (``public_url``, else ``http://host:port``) and the ``[oidc]`` provider."""
+    where = f"{settings.home / 'sae.toml'} [oidc]"
+    try:
+        oidc = oidc_client(settings.oidc, where, lambda: datetime.now(UTC))
+    except InvalidError as exc:
+        raise SaeMisconfigured(exc.detail) from exc
+    return WebSetup(
+        secret_key=session_key(None, settings.home / "web" / "session.key"),
+        public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
+        oidc=oidc,
     )
 
 

@@ -12,6 +12,7 @@ self-signed key for sealing the repository's log. A deployment edits it::
     port = 8100
     max_package_bytes = 4294967296
     seal_interval_s = 3600             # the log is sealed this often (and at every acceptance)
+    public_url = "https://archives.example"   # the pages' address (default http://host:port)
     trust_anchors = "/etc/gedsae/ged-signers.pem"   # who may sign SIP manifests
 
     [offers.disk]
@@ -28,6 +29,11 @@ self-signed key for sealing the repository's log. A deployment edits it::
     [referentials.FR_AD_35]            # known agencies and rules (Vitam CSV); absent: unchecked
     agencies = "referentiels/services.csv"
     rules = "referentiels/regles.csv"
+
+    [oidc]                             # single sign-on for the pages (optional)
+    issuer = "https://idp.example/realms/archives"
+    client_id = "gedsae-sae"
+    client_secret_file = "/run/secrets/oidc"
 
     [agreements.AGR-1]                 # the ArchivalAgreement identifier in manifests
     organisation = "FR_AD_35"
@@ -84,6 +90,8 @@ class SaeSettings:
     agreements: Mapping[str, Mapping[str, Any]]
     referentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seal_interval_s: float = 3600.0
+    public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
+    oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
 
     @property
     def signing_key(self) -> Path:
@@ -116,6 +124,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         agreements=_tables(data, "agreements", path),
         referentials=_tables(data, "referentials", path),
         seal_interval_s=float(data.get("seal_interval_s", 3600.0)),
+        public_url=data.get("public_url"),
+        oidc=data.get("oidc", {}),
     )
 
 

@@ -20,6 +20,7 @@ from sae.api.deps import VERSION
 from sae.bootstrap import SaeConfig, open_database
 from sae.journal.schedule import with_periodic_sealing
 from sae.tokens import TOKENS
+from sae.web import app as pages
 
 
 def create_app(config: SaeConfig) -> FastAPI:
@@ -41,6 +42,8 @@ def create_app(config: SaeConfig) -> FastAPI:
     problems.install(app)
     for module in (transfers, review, archives, log):
         app.include_router(module.router)
+    if config.web is not None:
+        pages.install(app, db, config.web)
     return app
 
 

@@ -1,0 +1,131 @@
+"""The repository's French vocabulary for people (its pages and command line), on top of the
+kernel's dates and sizes (``kernel.french``): transfer states, the severity of a check's issue,
+the families of checks with what each one verifies, the final actions and description levels
+of SEDA (SEDA 2.2 dictionary: ``FinalAction``, ``DescriptionLevel``), the roles of people."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from kernel.french import label
+from sae.model import CheckIssue
+
+STATES: Final = {
+    "received": "reçu, en cours de contrôle",
+    "checked": "contrôlé",
+    "awaiting_review": "en attente de décision",
+    "accepting": "en cours d'archivage",
+    "accepted": "accepté",
+    "rejected": "refusé",
+}
+SEVERITIES: Final = {"fatal": "bloquant", "error": "bloquant", "warning": "avertissement"}
+FINAL_ACTIONS: Final = {
+    "Keep": "conservation définitive",
+    "Destroy": "élimination",
+    "RestrictAccess": "accès restreint",
+    "Transfer": "transfert",
+    "Copy": "copie",
+}
+LEVELS: Final = {
+    "Fonds": "fonds",
+    "Subfonds": "sous-fonds",
+    "Class": "classe",
+    "Collection": "collection",
+    "Series": "série",
+    "Subseries": "sous-série",
+    "RecordGrp": "groupe de documents",
+    "SubGrp": "sous-groupe de documents",
+    "File": "dossier",
+    "Item": "pièce",
+    "OtherLevel": "autre niveau",
+}
+ROLES: Final = {"archivist": "archiviste", "reader": "lecteur", "transferring": "service versant"}
+
+
+@dataclass(frozen=True)
+class CheckFamily:
+    """One family of checks as the review screen lists it: what it verifies, in French, and
+    which issue codes belong to it."""
+
+    name: str
+    explanation: str
+    owns: Callable[[str], bool]
+
+
+def _codes(*prefixes: str) -> Callable[[str], bool]:
+    return lambda code: code.startswith(prefixes)
+
+
+CHECK_FAMILIES: Final = (
+    CheckFamily(
+        "Paquet",
+        "Le paquet s'ouvre sans risque : pas de chemin dangereux, de lien, de fichier chiffré "
+        "ni de bombe de décompression.",
+        _codes("sip_", "xml_", "input_", "manifest_unreadable"),
+    ),
+    CheckFamily(
+        "Schéma SEDA",
+        "Le bordereau est conforme au schéma XSD de sa version du SEDA.",
+        _codes("xsd_", "seda_", "date_", "metadata_", "duplicate_id", "ref_"),
+    ),
+    CheckFamily(
+        "Accord de versement",
+        "L'en-tête correspond à l'envoi et à un accord de versement de ce dépôt (service "
+        "versant, service d'archives, version du SEDA, empreinte annoncée du bordereau).",
+        _codes(
+            "archival_agreement",
+            "archival_agency",
+            "transferring_agency",
+            "message_",
+            "manifest_digest",
+        ),
+    ),
+    CheckFamily(
+        "Profil d'archivage",
+        "Le bordereau déclare et respecte le profil d'archivage exigé par l'accord.",
+        _codes("profile_", "archival_profile"),
+    ),
+    CheckFamily(
+        "Empreintes et tailles",
+        "Chaque fichier est présent, a la taille et l'empreinte que le bordereau déclare.",
+        _codes("package_"),
+    ),
+    CheckFamily(
+        "Signature",
+        "Le bordereau est signé par un certificat reconnu par ce dépôt, et la signature "
+        "couvre exactement son contenu.",
+        _codes("signature_"),
+    ),
+    CheckFamily(
+        "Référentiels",
+        "Les services et les règles cités sont connus des référentiels de l'organisation.",
+        _codes("unknown_agency", "unknown_rule", "rule_"),
+    ),
+)
+OTHER_CHECKS: Final = CheckFamily("Autres contrôles", "Contrôles complémentaires.", lambda _: True)
+
+
+def by_family(issues: tuple[CheckIssue, ...]) -> list[tuple[CheckFamily, list[CheckIssue]]]:
+    """Every family with its issues (none: it passed); issues of no family come last."""
+    grouped: dict[str, list[CheckIssue]] = {f.name: [] for f in (*CHECK_FAMILIES, OTHER_CHECKS)}
+    for issue in issues:
+        family = next((f for f in CHECK_FAMILIES if f.owns(issue.code)), OTHER_CHECKS)
+        grouped[family.name].append(issue)
+    found = [(f, grouped[f.name]) for f in CHECK_FAMILIES]
+    return found + (
+        [(OTHER_CHECKS, grouped[OTHER_CHECKS.name])] if grouped[OTHER_CHECKS.name] else []
+    )
+
+
+def filters() -> Mapping[str, Callable[..., str]]:
+    """The vocabulary as template filters: ``{{ transfer.state | state }}``…"""
+    tables = {
+        "state": STATES,
+        "severity": SEVERITIES,
+        "final_action": FINAL_ACTIONS,
+        "level": LEVELS,
+        "role": ROLES,
+    }
+    return {name: (lambda code, t=table: label(t, code)) for name, table in tables.items()}

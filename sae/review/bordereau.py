@@ -1,0 +1,155 @@
+"""The bordereau of a transfer awaiting review, as an archivist reads it: the tree of archive
+units (title, level, dates, producer, rules: DUA and final action, communicabilité) and the
+files (name, PRONOM format, size, declared digest), read from the quarantined package's
+manifest (SEDA 2.x ``ArchiveTransfer``, read by ``seda.reader``; the package's own safety limits
+apply, ``seda.package``). A unit without its own rule follows the bordereau's
+(``ManagementMetadata``), as SEDA's inheritance of rules says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sae.model import Transfer
+from seda.errors import SedaError
+from seda.model import (
+    ArchiveTransfer,
+    ArchiveUnit,
+    BinaryDataObject,
+    Management,
+    RuleCategory,
+)
+from seda.package import open_package
+from seda.reader import read_transfer
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One rule as shown: its identifier in the referential and the date it runs from."""
+
+    rule_id: str
+    start_date: date | None
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    depth: int  # 0 for a root unit
+    unit_id: str
+    title: str
+    level: str | None
+    start_date: str | None
+    end_date: str | None
+    producer: str | None
+    appraisal: tuple[RuleLine, ...]  # DUA
+    final_action: str | None  # Keep | Destroy
+    access: tuple[RuleLine, ...]  # communicabilité
+    inherited: bool  # no rule of its own: those of the bordereau apply
+
+
+@dataclass(frozen=True)
+class FileLine:
+    object_id: str
+    uri: str
+    filename: str | None
+    format_id: str | None  # PRONOM
+    mime_type: str | None
+    size: int | None
+    digest_algorithm: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Bordereau:
+    message_identifier: str
+    comments: tuple[str, ...]
+    agreement: str | None
+    units: list[UnitLine]
+    files: list[FileLine]
+
+
+def read_bordereau(transfer: Transfer) -> Bordereau | None:
+    """None when the package is gone (decided) or its manifest cannot be read (the checks
+    then say why)."""
+    if not transfer.quarantine_path.exists():
+        return None
+    try:
+        with open_package(transfer.quarantine_path) as package:
+            name = package.manifest_name
+            if name is None:
+                return None
+            parsed = read_transfer(lambda: package.open(name))
+    except (SedaError, OSError, ValueError):
+        return None
+    return _bordereau(parsed)
+
+
+def _bordereau(parsed: ArchiveTransfer) -> Bordereau:
+    defaults = parsed.management_metadata.rules
+    files = [
+        _file(obj)
+        for group in parsed.groups
+        for obj in group.objects
+        if isinstance(obj, BinaryDataObject)
+    ]
+    return Bordereau(
+        parsed.header.message_identifier,
+        parsed.header.comments,
+        parsed.header.archival_agreement,
+        [_unit(unit, depth, defaults) for unit, depth in _walk(parsed.units, 0)],
+        files,
+    )
+
+
+def _walk(units: Iterable[ArchiveUnit], depth: int) -> Iterator[tuple[ArchiveUnit, int]]:
+    for unit in units:
+        yield unit, depth
+        yield from _walk(unit.children, depth + 1)
+
+
+def _unit(unit: ArchiveUnit, depth: int, defaults: Management) -> UnitLine:
+    own = unit.management
+    rules = own if own is not None and (own.appraisal or own.access) else defaults
+    content = unit.content
+    return UnitLine(
+        depth=depth,
+        unit_id=unit.id,
+        title=content.titles[0] if content.titles else "",
+        level=content.description_level,
+        start_date=content.start_date,
+        end_date=content.end_date,
+        producer=content.originating_agency,
+        appraisal=_rules(rules.appraisal),
+        final_action=rules.appraisal.final_action if rules.appraisal else None,
+        access=_rules(rules.access),
+        inherited=rules is defaults,
+    )
+
+
+def _rules(category: RuleCategory | None) -> tuple[RuleLine, ...]:
+    if category is None:
+        return ()
+    return tuple(RuleLine(r.rule_id, r.start_date) for r in category.rules)
+
+
+def _file(obj: BinaryDataObject) -> FileLine:
+    form = obj.format
+    return FileLine(
+        object_id=obj.id,
+        uri=obj.uri,
+        filename=obj.filename,
+        format_id=form.format_id if form else None,
+        mime_type=form.mime_type if form else None,
+        size=obj.size,
+        digest_algorithm=obj.digest_algorithm,
+        digest=obj.message_digest,
+    )
+
+
+def package_size(transfer: Transfer) -> int | None:
+    """The received package's size while it is in quarantine (None once decided)."""
+    try:
+        return transfer.quarantine_path.stat().st_size
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,181 @@
+"""The repository's own pages through Starlette's test client, on a repository that received
+transfers through the ``sae_http`` connector: the archivists' queue, the review screen and the
+decision, by role, with CSRF, in French."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from kernel.accounts.passwords import Argon2Passwords
+from kernel.web.setup import WebSetup
+from sae.adapters.sqlite import SqliteDatabase
+from sae.model import TransferState
+from sae.people.accounts import NewPerson, create_person
+from seda.replies import Outcome
+from tests.fakes import FixedClock
+from tests.sae import stored
+from tests.sae.test_ingest import AGREEMENTS, Repository, make_sip, open_repository, submit
+
+PASSWORD = "un mot de passe assez long"
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+# Codes that must never reach a person: states, severities, final actions, check codes.
+RAW = ("awaiting_review", "accepted", "rejected", "warning", "fatal", "Keep", "Destroy",
+       "package_digest_mismatch", "None")  # fmt: skip
+
+
+@dataclass
+class Site:
+    repo: Repository
+    db: SqliteDatabase
+
+    def person(self, login: str, role: str, organisation: str = "ARCH") -> None:
+        new = NewPerson(login, organisation, role, f"{login}@archives.example", PASSWORD)
+        create_person(self.db, Argon2Passwords(), FixedClock(), new, actor="test")
+
+    def browser(self) -> TestClient:
+        return TestClient(self.repo.client.app, follow_redirects=False)
+
+    def logged_in(self, login: str) -> TestClient:
+        browser = self.browser()
+        token = csrf_of(browser.get("/connexion").text)
+        form = {"csrf_token": token, "login": login, "password": PASSWORD, "suivant": "/"}
+        assert browser.post("/connexion", data=form).status_code == 303
+        return browser
+
+    def received(self, tmp_path: Path, message_id: str, *, tamper: bool = False) -> str:
+        return submit(
+            self.repo, make_sip(tmp_path, message_id, tamper=tamper), message_id
+        ).remote_reference
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def visible(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.fixture
+def site(tmp_path: Path, schema_dir: Path) -> Iterator[Site]:
+    web = WebSetup(secret_key=b"k" * 32, public_url="http://testserver")
+    with open_repository(tmp_path, schema_dir, AGREEMENTS, web=web) as repo:
+        made = Site(repo, SqliteDatabase(tmp_path / "sae" / "transfers.sqlite"))
+        made.person("alice", "archivist")
+        yield made
+
+
+def decide(browser: TestClient, transfer_id: str, verb: str, **form: str) -> httpx.Response:
+    token = csrf_of(browser.get(f"/versements/{transfer_id}").text)
+    return browser.post(f"/versements/{transfer_id}/{verb}", data={"csrf_token": token, **form})
+
+
+def test_the_queue_lists_received_transfers_with_state_producer_date_size_and_checks(
+    site: Site, tmp_path: Path
+) -> None:
+    site.received(tmp_path, "TR-OK")
+    site.received(tmp_path, "TR-KO", tamper=True)
+    page = site.logged_in("alice").get("/versements")
+    assert page.status_code == 200
+    text = visible(page.text)
+    assert "TR-OK" in text and "TR-KO" in text and "SERVICE-A" in text
+    assert "en attente de décision" in text and "conformes" in text
+    assert "1 anomalie(s) bloquante(s)" in text
+    assert re.search(r"\d+(,\d)? Ko|\d+ octets", text)
+    assert not [code for code in RAW if re.search(rf"\b{code}\b", text)]
+
+
+def test_the_review_screen_shows_the_bordereau_its_files_and_every_check_in_french(
+    site: Site, tmp_path: Path
+) -> None:
+    transfer_id = site.received(tmp_path, "TR-1")
+    page = site.logged_in("alice").get(f"/versements/{transfer_id}")
+    assert page.status_code == 200
+    text = visible(page.text)
+    for expected in ("Bordereau", "deliberation.txt", "courrier.txt", "dossier", "SHA-512",
+                     "Schéma SEDA", "Empreintes et tailles", "Signature", "Référentiels",
+                     "Accepter le versement", "Motif du refus"):  # fmt: skip
+        assert expected in text, expected
+    assert not [code for code in RAW if re.search(rf"\b{code}\b", text)]
+
+
+def test_a_transfer_that_failed_its_checks_says_why_and_can_only_be_refused(
+    site: Site, tmp_path: Path
+) -> None:
+    transfer_id = site.received(tmp_path, "TR-KO", tamper=True)
+    browser = site.logged_in("alice")
+    text = visible(browser.get(f"/versements/{transfer_id}").text)
+    assert "ne peut qu'être refusé" in text and "Bloquant" in text
+    assert "Accepter le versement" not in text
+    forced = decide(browser, transfer_id, "accepter")
+    assert forced.status_code == 409 and "échoué aux contrôles" in visible(forced.text)
+
+
+def test_an_archivist_accepts_and_the_decision_is_theirs(site: Site, tmp_path: Path) -> None:
+    transfer_id = site.received(tmp_path, "TR-1")
+    browser = site.logged_in("alice")
+    done = decide(browser, transfer_id, "accepter")
+    assert (done.status_code, done.headers["location"]) == (303, "/versements")
+    after = visible(browser.get("/versements").text)
+    assert "Versement TR-1 accepté" in after and "Aucun versement n'attend" in after
+    transfer = stored.transfer(site.db, "ARCH", transfer_id)
+    assert (transfer.state, transfer.decided_by) == (TransferState.ACCEPTED, "alice")
+    [entry] = [e for e in stored.entries(site.db) if e.action == "transfer.accepted"]
+    assert entry.actor == "alice"
+
+
+def test_a_refusal_needs_a_reason_which_goes_to_the_transferring_agency(
+    site: Site, tmp_path: Path
+) -> None:
+    submission = submit(site.repo, make_sip(tmp_path, "TR-1"), "TR-1")
+    transfer_id = submission.remote_reference
+    browser = site.logged_in("alice")
+    empty = decide(browser, transfer_id, "refuser", motif="  ")
+    assert empty.status_code == 422
+    assert 'aria-invalid="true"' in empty.text and "Indiquez le motif du refus" in empty.text
+    assert stored.transfer(site.db, "ARCH", transfer_id).state is TransferState.AWAITING_REVIEW
+    done = decide(browser, transfer_id, "refuser", motif="Pièces manquantes")
+    assert done.status_code == 303
+    reply = site.repo.connector.poll(submission.with_acknowledgement())
+    assert reply.outcome.outcome is Outcome.REJECTED  # type: ignore[union-attr]
+    transfer = stored.transfer(site.db, "ARCH", transfer_id)
+    assert (transfer.comment, transfer.decided_by) == ("Pièces manquantes", "alice")
+
+
+def test_only_archivists_of_the_organisation_see_the_queue_and_decide(
+    site: Site, tmp_path: Path
+) -> None:
+    transfer_id = site.received(tmp_path, "TR-1")
+    stranger = site.browser().get("/versements")
+    assert (stranger.status_code, stranger.headers["location"]) == (
+        303,
+        "/connexion?suivant=%2Fversements",
+    )
+    site.person("rene", "reader")
+    reader = site.logged_in("rene")
+    assert reader.get("/versements").status_code == 403
+    assert reader.get(f"/versements/{transfer_id}").status_code == 403
+    site.person("oscar", "archivist", organisation="OTHER")
+    other = site.logged_in("oscar")
+    assert other.get(f"/versements/{transfer_id}").status_code == 404
+    assert "TR-1" not in visible(other.get("/versements").text)
+
+
+def test_a_decision_without_the_forms_token_is_refused_and_changes_nothing(
+    site: Site, tmp_path: Path
+) -> None:
+    transfer_id = site.received(tmp_path, "TR-1")
+    browser = site.logged_in("alice")
+    for verb, form in (("accepter", {}), ("refuser", {"motif": "Non"})):
+        refused = browser.post(f"/versements/{transfer_id}/{verb}", data=form)
+        assert refused.status_code == 403
+    assert stored.transfer(site.db, "ARCH", transfer_id).state is TransferState.AWAITING_REVIEW
