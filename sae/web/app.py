@@ -14,9 +14,9 @@ from kernel.web.setup import WebSetup, WebState
 from sae.people.login import people
 from sae.ports import Database
 from sae.web.setup import navigation, sae_templates
-from sae.web.views import home, transfers
+from sae.web.views import catalogue, home, transfers
 
-ROUTERS = (home, transfers)
+ROUTERS = (home, transfers, catalogue)
 
 
 def utc_now() -> datetime:

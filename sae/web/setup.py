@@ -33,6 +33,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Versements reçus", "/versements", frozenset({"archivist"})),
+    NavItem("Catalogue", "/archives", frozenset({"archivist", "reader"})),
 ]
 
 

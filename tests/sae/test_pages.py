@@ -179,3 +179,53 @@ def test_a_decision_without_the_forms_token_is_refused_and_changes_nothing(
         refused = browser.post(f"/versements/{transfer_id}/{verb}", data=form)
         assert refused.status_code == 403
     assert stored.transfer(site.db, "ARCH", transfer_id).state is TransferState.AWAITING_REVIEW
+
+
+def accepted_through_the_pages(site: Site, tmp_path: Path) -> TestClient:
+    transfer_id = site.received(tmp_path, "TR-1")
+    browser = site.logged_in("alice")
+    assert decide(browser, transfer_id, "accepter").status_code == 303
+    return browser
+
+
+def test_a_reader_finds_an_archive_and_downloads_its_file_verified(
+    site: Site, tmp_path: Path
+) -> None:
+    accepted_through_the_pages(site, tmp_path)
+    site.person("rene", "reader")
+    reader = site.logged_in("rene")
+    found = reader.get("/archives", params={"q": "deliberation"})
+    assert found.status_code == 200
+    link = re.search(r'href="(/archives/AU-[^"]+)">deliberation.txt', found.text)
+    assert link, found.text
+    page = reader.get(link.group(1))
+    text = visible(page.text)
+    assert "Télécharger deliberation.txt" in text and "pièce" in text and "SERVICE-A" in text
+    download = re.search(r'href="(/archives/[^"]+/objets/[^"]+)"', page.text)
+    assert download
+    served = reader.get(download.group(1))
+    assert served.status_code == 200 and served.content == "Délibération TR-1\n".encode()
+    assert served.headers["Content-Security-Policy"] == "sandbox"
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    assert not [code for code in RAW if re.search(rf"\b{code}\b", text)]
+
+
+def test_a_damaged_archive_is_never_served_and_says_so_in_french(
+    site: Site, tmp_path: Path
+) -> None:
+    browser = accepted_through_the_pages(site, tmp_path)
+    page = browser.get("/archives", params={"q": "courrier"})
+    archive = re.search(r'href="(/archives/AU-[^"]+)">courrier.txt', page.text)
+    assert archive
+    download = re.search(
+        r'href="(/archives/[^"]+/objets/[^"]+)"', browser.get(archive.group(1)).text
+    )
+    assert download
+    for offer in site.repo.offers.offers:
+        for blob in (tmp_path / f"offer-{offer.name}").rglob("*"):
+            if blob.is_file() and blob.stat().st_size == len("Courrier au préfet\n".encode()):
+                blob.write_bytes("Courrier au préfeT\n".encode())
+    refused = browser.get(download.group(1))
+    assert refused.status_code == 503
+    assert "Aucune copie vérifiée" in visible(refused.text)
+    assert "Courrier au préfeT" not in refused.text
