@@ -41,6 +41,34 @@ LEVELS: Final = {
     "Item": "pièce",
     "OtherLevel": "autre niveau",
 }
+ACTIONS: Final = {
+    "transfer.received": "versement reçu",
+    "transfer.checked": "versement contrôlé",
+    "transfer.accepted": "versement accepté",
+    "transfer.rejected": "versement refusé",
+    "audit.completed": "audit des copies",
+    "log.sealed": "journal scellé",
+    "token.revoke": "jeton révoqué",
+    "account.create": "compte créé",
+    "account.password": "mot de passe changé",
+    "account.disable": "compte désactivé",
+    "login.success": "connexion",
+    "login.failure": "échec de connexion",
+    "login.locked": "compte verrouillé",
+    "login.refused": "connexion refusée",
+    "logout": "déconnexion",
+}
+# What breaks a verification of the journal (``sae.journal.verification.CheckpointCode``).
+FINDINGS: Final = {
+    "log_chain_broken": "chaîne du journal rompue",
+    "log_truncated": "journal tronqué après un scellement",
+    "log_rewritten": "journal réécrit après un scellement",
+    "checkpoint_signature_invalid": "signature d'un scellement invalide",
+    "checkpoint_timestamp_invalid": "horodatage d'un scellement invalide",
+    "checkpoint_unreadable": "scellement illisible sur les offres",
+    "checkpoint_chain_broken": "suite des scellements rompue",
+    "checkpoint_unrecorded": "scellement absent de l'index",
+}
 ROLES: Final = {"archivist": "archiviste", "reader": "lecteur", "transferring": "service versant"}
 
 
@@ -127,5 +155,7 @@ def filters() -> Mapping[str, Callable[..., str]]:
         "final_action": FINAL_ACTIONS,
         "level": LEVELS,
         "role": ROLES,
+        "action": ACTIONS,
+        "finding": FINDINGS,
     }
     return {name: (lambda code, t=table: label(t, code)) for name, table in tables.items()}

@@ -34,6 +34,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("Versements reçus", "/versements", frozenset({"archivist"})),
     NavItem("Catalogue", "/archives", frozenset({"archivist", "reader"})),
+    NavItem("Journal et audits", "/journal", frozenset({"archivist"})),
 ]
 
 

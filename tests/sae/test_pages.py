@@ -5,6 +5,7 @@ decision, by role, with CSRF, in French."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,10 @@ from fastapi.testclient import TestClient
 from kernel.accounts.passwords import Argon2Passwords
 from kernel.web.setup import WebSetup
 from sae.adapters.sqlite import SqliteDatabase
+from sae.journal.log import log_audit
 from sae.model import TransferState
 from sae.people.accounts import NewPerson, create_person
+from sae.storage.audit import audit
 from seda.replies import Outcome
 from tests.fakes import FixedClock
 from tests.sae import stored
@@ -229,3 +232,35 @@ def test_a_damaged_archive_is_never_served_and_says_so_in_french(
     assert refused.status_code == 503
     assert "Aucune copie vérifiée" in visible(refused.text)
     assert "Courrier au préfeT" not in refused.text
+
+
+def test_the_journal_shows_the_last_audit_and_operations_and_verifies_on_demand(
+    site: Site, tmp_path: Path
+) -> None:
+    browser = accepted_through_the_pages(site, tmp_path)
+    offers = site.repo.offers
+    log_audit(site.db, audit(offers.offers, offers.registry, repair=False))
+    page = visible(browser.get("/journal").text)
+    assert "aucun scellement" in page and "2 objet(s) contrôlé(s), aucune anomalie restante" in page
+    assert "versement accepté" in page and "audit des copies" in page and "alice" in page
+    assert not [code for code in RAW if re.search(rf"\b{code}\b", page)]
+    sound = decide_on(browser, "/journal", "/journal/verifier")
+    assert sound.status_code == 200 and "Journal intègre" in visible(sound.text)
+    with sqlite3.connect(tmp_path / "sae" / "transfers.sqlite") as conn:
+        conn.execute(
+            "UPDATE operation_log SET actor = 'mallory' WHERE action = 'transfer.accepted'"
+        )
+    broken = visible(decide_on(browser, "/journal", "/journal/verifier").text)
+    assert "Le journal n'est pas intègre" in broken and "Chaîne du journal rompue" in broken
+
+
+def test_the_journal_is_for_archivists_and_its_verification_needs_the_forms_token(
+    site: Site,
+) -> None:
+    site.person("rene", "reader")
+    assert site.logged_in("rene").get("/journal").status_code == 403
+    assert site.logged_in("alice").post("/journal/verifier").status_code == 403
+
+
+def decide_on(browser: TestClient, page: str, action: str) -> httpx.Response:
+    return browser.post(action, data={"csrf_token": csrf_of(browser.get(page).text)})
