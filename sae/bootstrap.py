@@ -8,7 +8,7 @@ embedded default). Every mistake is a ``SaeMisconfigured`` that names the option
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,8 @@ from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.errors import InvalidError
+from kernel.sandbox.pool import SandboxPool
+from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
 from kernel.signing import SigningError, load_certificates, load_signing_identity
 from kernel.web.setup import WebSetup
@@ -49,6 +51,8 @@ class SaeConfig:
     sealing: Sealing | None = None  # seals the log on every acceptance
     seal_interval_s: float = 0.0  # and every so often (0: only on acceptances and by hand)
     web: WebSetup | None = None  # the archivists' pages (none: the API alone)
+    render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
+    closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
 
 
 def open_database(config: SaeConfig) -> Database:
@@ -139,6 +143,7 @@ def build_referentials(settings: SaeSettings) -> dict[str, Referential]:
 
 
 def build_config(settings: SaeSettings) -> SaeConfig:
+    pool = SandboxPool(1)  # the previews' worker, started on first use
     ingest = IngestSettings(
         quarantine_dir=settings.home / "quarantine",
         schema_dir=settings.schema_dir,
@@ -155,6 +160,8 @@ def build_config(settings: SaeSettings) -> SaeConfig:
         sealing=build_sealing(settings),
         seal_interval_s=settings.seal_interval_s,
         web=build_web(settings),
+        render_page=sandboxed_renderer(pool),
+        closers=(pool.close,),
     )
 
 

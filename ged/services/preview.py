@@ -20,11 +20,7 @@ from ged.domain.model import ExtractionStatus, Version
 from ged.services.context import Context
 from ged.services.documents import load_document, open_version
 from kernel.errors import NotFoundError
-from kernel.sandbox.preview import PreviewUnavailable
-
-PDF = "application/pdf"
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-TEXT_LIMIT = 200_000  # characters shown; the whole file can be downloaded
+from kernel.sandbox.preview import IMAGE_TYPES, PDF, TEXT_LIMIT, PreviewUnavailable
 
 
 class PageNotFound(NotFoundError):

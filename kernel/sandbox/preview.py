@@ -3,7 +3,8 @@ by PDFium in a worker process bounded in time and memory (``SandboxPool.render_p
 a hostile PDF never reaches the browser's own viewer.
 
 ``sandboxed_renderer(pool)`` is the ``PageRenderer`` the services are given; a file that cannot
-be drawn raises ``PreviewUnavailable`` with a French sentence that says why.
+be drawn raises ``PreviewUnavailable`` with a French sentence that says why. Images are shown
+only in ``IMAGE_TYPES``, text only escaped and at most ``TEXT_LIMIT`` characters.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from typing import Protocol
 
 from kernel.errors import ConflictError
 from kernel.sandbox.pool import SandboxPool
+
+PDF = "application/pdf"
+# Formats browsers decode safely, shown as they are (with ``Content-Security-Policy: sandbox``
+# and ``nosniff``); never SVG, a document that can carry scripts.
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+TEXT_LIMIT = 200_000  # characters of text shown, escaped; the whole file can be downloaded
 
 PREVIEW_MESSAGES: Mapping[str, str] = {
     "timeout": "Le dessin de l'aperçu a dépassé le délai imparti.",

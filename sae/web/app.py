@@ -14,9 +14,9 @@ from kernel.web.setup import WebSetup, WebState
 from sae.people.login import people
 from sae.ports import Database
 from sae.web.setup import navigation, sae_templates
-from sae.web.views import catalogue, home, journal, transfers
+from sae.web.views import catalogue, home, journal, preview, transfers
 
-ROUTERS = (home, transfers, catalogue, journal)
+ROUTERS = (home, transfers, preview, catalogue, journal)
 
 
 def utc_now() -> datetime:

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from connectors.base import Acknowledged, NotReady, Replied, Submission, SubmissionRefused
 from connectors.sae_http import SaeHttpConnector
 from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.sandbox.preview import PageRenderer
 from kernel.web.setup import WebSetup
 from sae.adapters.sqlite import SqliteDigestRegistry
 from sae.api.app import create_app
@@ -57,6 +58,7 @@ def open_repository(
     schema_dir: Path,
     agreements: Mapping[str, ArchivalAgreement],
     web: WebSetup | None = None,
+    render_page: PageRenderer | None = None,
     **settings: Any,
 ) -> Iterator[Repository]:
     """The repository app on its own data directory (with its pages when ``web`` is given);
@@ -79,6 +81,7 @@ def open_repository(
         },
         offers=offers,
         web=web,
+        render_page=render_page,
     )
     with TestClient(create_app(config)) as client:
         connector = SaeHttpConnector(

@@ -15,14 +15,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kernel.accounts.passwords import Argon2Passwords
+from kernel.sandbox.pool import SandboxPool
+from kernel.sandbox.preview import sandboxed_renderer
 from kernel.web.setup import WebSetup
 from sae.adapters.sqlite import SqliteDatabase
 from sae.journal.log import log_audit
 from sae.model import TransferState
 from sae.people.accounts import NewPerson, create_person
 from sae.storage.audit import audit
+from seda.disk_import import transfer_from_directory
 from seda.replies import Outcome
+from seda.sip import write_sip
+from seda.versions import SedaVersion
 from tests.fakes import FixedClock
+from tests.fixtures.hostile_pdfs import text_pdf
 from tests.sae import stored
 from tests.sae.test_ingest import AGREEMENTS, Repository, make_sip, open_repository, submit
 
@@ -68,10 +74,17 @@ def visible(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxPool]:
+    with SandboxPool(1) as pool:
+        yield pool
+
+
 @pytest.fixture
-def site(tmp_path: Path, schema_dir: Path) -> Iterator[Site]:
+def site(tmp_path: Path, schema_dir: Path, sandbox: SandboxPool) -> Iterator[Site]:
     web = WebSetup(secret_key=b"k" * 32, public_url="http://testserver")
-    with open_repository(tmp_path, schema_dir, AGREEMENTS, web=web) as repo:
+    previews = sandboxed_renderer(sandbox)
+    with open_repository(tmp_path, schema_dir, AGREEMENTS, web=web, render_page=previews) as repo:
         made = Site(repo, SqliteDatabase(tmp_path / "sae" / "transfers.sqlite"))
         made.person("alice", "archivist")
         yield made
@@ -264,3 +277,61 @@ def test_the_journal_is_for_archivists_and_its_verification_needs_the_forms_toke
 
 def decide_on(browser: TestClient, page: str, action: str) -> httpx.Response:
     return browser.post(action, data={"csrf_token": csrf_of(browser.get(page).text)})
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8ffff3f0005fe02fea7d6a4bb0000000049454e44ae426082"
+)
+SVG = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+def files_sip(tmp_path: Path) -> Path:
+    """A transfer of a PDF, a PNG, an SVG and a text file holding markup."""
+    root = tmp_path / "tree-TR-F"
+    root.mkdir()
+    (root / "rapport.pdf").write_bytes(text_pdf(["Rapport annuel", "Annexes"]))
+    (root / "plan.png").write_bytes(PNG)
+    (root / "logo.svg").write_text(SVG)
+    (root / "note.txt").write_text("<script>alert(1)</script> Note de service\n")
+    built = transfer_from_directory(
+        root, SedaVersion.V2_2, message_identifier="TR-F", archival_agency="ARCH",
+        transferring_agency="SERVICE-A", archival_agreement="AGR-1",
+    )  # fmt: skip
+    sip = tmp_path / "TR-F.zip"
+    write_sip(sip, built.transfer, built.members)
+    return sip
+
+
+def previews_of(site: Site, tmp_path: Path) -> tuple[TestClient, dict[str, str]]:
+    transfer_id = submit(site.repo, files_sip(tmp_path), "TR-F").remote_reference
+    browser = site.logged_in("alice")
+    review = browser.get(f"/versements/{transfer_id}").text
+    links = re.findall(r'href="(/versements/[^"]+/fichiers/[^"]+)">([^<]+)</a>', review)
+    return browser, {name: link for link, name in links}
+
+
+def test_the_review_screen_previews_a_pdf_drawn_by_the_server_and_text_escaped(
+    site: Site, tmp_path: Path
+) -> None:
+    browser, links = previews_of(site, tmp_path)
+    assert set(links) == {"rapport.pdf", "plan.png", "logo.svg", "note.txt"}
+    pdf = browser.get(links["rapport.pdf"])
+    assert pdf.status_code == 200 and "Page 1 sur 2" in visible(pdf.text)
+    drawn = browser.get(links["rapport.pdf"] + "/pages/2")
+    assert drawn.status_code == 200 and drawn.content.startswith(b"\x89PNG")
+    assert drawn.headers["Content-Security-Policy"] == "sandbox"
+    assert browser.get(links["rapport.pdf"] + "/pages/3").status_code == 404
+    text = browser.get(links["note.txt"]).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Note de service" in text
+    assert "<script>alert(1)</script>" not in text
+
+
+def test_images_are_shown_sandboxed_and_an_svg_never(site: Site, tmp_path: Path) -> None:
+    browser, links = previews_of(site, tmp_path)
+    image = browser.get(links["plan.png"] + "/image")
+    assert image.status_code == 200 and image.content == PNG
+    assert image.headers["Content-Security-Policy"] == "sandbox"
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Pas d'aperçu pour ce format" in visible(browser.get(links["logo.svg"]).text)
+    assert browser.get(links["logo.svg"] + "/image").status_code == 404
