@@ -31,6 +31,7 @@ from tests.fakes import FixedClock
 from tests.fixtures.hostile_pdfs import text_pdf
 from tests.sae import stored
 from tests.sae.test_ingest import AGREEMENTS, Repository, make_sip, open_repository, submit
+from tests.web.test_csrf import routes_of
 
 PASSWORD = "un mot de passe assez long"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
@@ -335,3 +336,42 @@ def test_images_are_shown_sandboxed_and_an_svg_never(site: Site, tmp_path: Path)
     assert image.headers["X-Content-Type-Options"] == "nosniff"
     assert "Pas d'aperçu pour ce format" in visible(browser.get(links["logo.svg"]).text)
     assert browser.get(links["logo.svg"] + "/image").status_code == 404
+
+
+def test_every_state_changing_page_route_is_known_and_refused_without_the_token(
+    site: Site, tmp_path: Path
+) -> None:
+    posts = {
+        route.path
+        for route in routes_of(site.repo.client.app.routes)  # type: ignore[attr-defined]
+        if route.endpoint.__module__.startswith(("sae.web", "kernel.web"))
+        and route.methods - {"GET", "HEAD"}
+    }
+    assert posts == {
+        "/connexion",
+        "/deconnexion",
+        "/versements/{transfer_id}/accepter",
+        "/versements/{transfer_id}/refuser",
+        "/journal/verifier",
+    }
+    transfer_id = site.received(tmp_path, "TR-1")
+    browser = site.logged_in("alice")
+    for path in posts:
+        answer = browser.post(path.replace("{transfer_id}", transfer_id), data={"motif": "x"})
+        assert answer.status_code == 403, path
+
+
+def test_every_page_has_one_title_labelled_fields_and_nothing_the_csp_forbids(
+    site: Site, tmp_path: Path
+) -> None:
+    browser, links = previews_of(site, tmp_path)
+    transfer_id = links["note.txt"].split("/")[2]
+    pages = ["/versements", f"/versements/{transfer_id}", links["note.txt"], "/archives",
+             "/journal", "/connexion"]  # fmt: skip
+    for path in pages:
+        html = browser.get(path).text
+        assert html.count("<h1") == 1, path
+        assert '<html lang="fr">' in html and 'href="#contenu"' in html, path
+        assert not re.search(r"<script>|\sstyle=|\son[a-z]+=", html), path
+        for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
+            assert f'for="{field_id}"' in html, (path, field_id)
