@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from kernel.accounts.setup import OIDC_KEYS
 from kernel.config_keys import NamedTables, Schema, check_keys
 from kernel.errors import InvalidError, Issue
 from kernel.secret_options import read_secret
@@ -199,17 +200,7 @@ def config_schema() -> Schema:
         "agreements": NamedTables(_agreement_schema),
         "trust_anchors": None,  # organisation = folder: names are the operator's
         "inbound": {profile: {"plan": None} for profile in ("actes", "parapheur", "seance")},
-        "oidc": dict.fromkeys(
-            (
-                "issuer",
-                "client_id",
-                "label",
-                "scopes",
-                "client_secret",
-                "client_secret_file",
-                "client_secret_env",
-            )
-        ),
+        "oidc": dict.fromkeys(OIDC_KEYS),
     }
 
 

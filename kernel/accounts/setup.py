@@ -25,6 +25,17 @@ from kernel.errors import InvalidError, Issue
 from kernel.private_files import open_private
 from kernel.secret_options import read_secret
 
+# The keys of an ``[oidc]`` table (``client_secret`` itself is known, to be refused in clear).
+OIDC_KEYS = (
+    "issuer",
+    "client_id",
+    "label",
+    "scopes",
+    "client_secret",
+    "client_secret_file",
+    "client_secret_env",
+)
+
 
 def session_key(configured: str | None, path: Path) -> bytes:
     """The configured secret, else the key kept at ``path`` (made there when missing)."""
