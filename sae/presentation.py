@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from kernel.french import label
-from sae.model import CheckIssue
+from sae.model import ArchivalAgreement, CheckIssue, Referential, Transfer
 
 STATES: Final = {
     "received": "reçu, en cours de contrôle",
@@ -135,16 +135,42 @@ CHECK_FAMILIES: Final = (
 OTHER_CHECKS: Final = CheckFamily("Autres contrôles", "Contrôles complémentaires.", lambda _: True)
 
 
-def by_family(issues: tuple[CheckIssue, ...]) -> list[tuple[CheckFamily, list[CheckIssue]]]:
-    """Every family with its issues (none: it passed); issues of no family come last."""
+@dataclass(frozen=True)
+class CheckResult:
+    family: CheckFamily
+    issues: list[CheckIssue]
+    skipped: str = ""  # why this family had nothing to check (then it is not « conforme »)
+
+
+def by_family(
+    transfer: Transfer,
+    agreement: ArchivalAgreement | None,
+    referential: Referential | None,
+) -> list[CheckResult]:
+    """Every family with its issues (none: it passed, unless it had nothing to check); issues
+    of no family come last."""
     grouped: dict[str, list[CheckIssue]] = {f.name: [] for f in (*CHECK_FAMILIES, OTHER_CHECKS)}
-    for issue in issues:
+    for issue in transfer.issues:
         family = next((f for f in CHECK_FAMILIES if f.owns(issue.code)), OTHER_CHECKS)
         grouped[family.name].append(issue)
-    found = [(f, grouped[f.name]) for f in CHECK_FAMILIES]
-    return found + (
-        [(OTHER_CHECKS, grouped[OTHER_CHECKS.name])] if grouped[OTHER_CHECKS.name] else []
-    )
+    skipped = _skipped(transfer, agreement, referential)
+    found = [CheckResult(f, grouped[f.name], skipped.get(f.name, "")) for f in CHECK_FAMILIES]
+    others = grouped[OTHER_CHECKS.name]
+    return found + ([CheckResult(OTHER_CHECKS, others)] if others else [])
+
+
+def _skipped(
+    transfer: Transfer, agreement: ArchivalAgreement | None, referential: Referential | None
+) -> dict[str, str]:
+    """The families that verified nothing for this transfer, with the reason in French."""
+    skipped = {}
+    if transfer.signer is None:
+        skipped["Signature"] = "bordereau non signé, aucune signature exigée par l'accord"
+    if agreement is None or agreement.profile is None:
+        skipped["Profil d'archivage"] = "aucun profil exigé par l'accord"
+    if referential is None:
+        skipped["Référentiels"] = "aucun référentiel configuré pour l'organisation"
+    return skipped
 
 
 def filters() -> Mapping[str, Callable[..., str]]:

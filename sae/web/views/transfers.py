@@ -16,6 +16,7 @@ from kernel.paging import Page
 from kernel.web.render import redirect_with, render
 from kernel.web.security import csrf_protect
 from sae import presentation
+from sae.bootstrap import SaeConfig
 from sae.journal.checkpoints import sealer
 from sae.model import Decision, Transfer, TransferState
 from sae.ports import Database
@@ -53,12 +54,15 @@ async def queue(
 
 
 @router.get("/versements/{transfer_id}")
-async def review(request: Request, transfer_id: str, person: Archivist, db: Db) -> Response:
-    return await _review_page(request, db, person.organisation, transfer_id)
+async def review(
+    request: Request, transfer_id: str, person: Archivist, config: Repository, db: Db
+) -> Response:
+    return await _review_page(request, config, db, person.organisation, transfer_id)
 
 
 async def _review_page(
     request: Request,
+    config: SaeConfig,
     db: Database,
     organisation: str,
     transfer_id: str,
@@ -76,11 +80,20 @@ async def _review_page(
         transfer=transfer,
         bordereau=bordereau,
         size=package_size(transfer),
-        checks=presentation.by_family(transfer.issues),
+        checks=_checks(config, transfer, bordereau.agreement if bordereau else None),
         awaiting=transfer.state is TransferState.AWAITING_REVIEW,
         reason=reason,
         reason_errors=errors or [],
     )
+
+
+def _checks(
+    config: SaeConfig, transfer: Transfer, agreement_id: str | None
+) -> list[presentation.CheckResult]:
+    ingest = config.settings
+    agreement = ingest.agreements.get(agreement_id) if agreement_id else None
+    referential = ingest.referentials.get(transfer.organisation)
+    return presentation.by_family(transfer, agreement, referential)
 
 
 @router.post("/versements/{transfer_id}/accepter")
@@ -102,6 +115,7 @@ async def refuse(
     request: Request,
     transfer_id: str,
     person: Archivist,
+    config: Repository,
     db: Db,
     motif: Annotated[str, Form()] = "",
 ) -> Response:
@@ -109,7 +123,13 @@ async def refuse(
     errors = _reason_errors(reason)
     if errors:
         return await _review_page(
-            request, db, person.organisation, transfer_id, reason=motif[:MAX_REASON], errors=errors
+            request,
+            config,
+            db,
+            person.organisation,
+            transfer_id,
+            reason=motif[:MAX_REASON],
+            errors=errors,
         )
     decision = Decision(person.login, reason)
     done = await run_in_threadpool(decisions.reject, db, person.organisation, transfer_id, decision)
