@@ -221,3 +221,15 @@ def test_init_without_network_names_schemas_from_and_leaves_no_schemas(
     assert offline.exit_code == 5, offline.output
     assert "--schemas-from DOSSIER" in offline.output and "Traceback" not in offline.output
     assert not (root / "schemas" / "catalog.xml").exists()
+
+
+def test_an_incomplete_oidc_table_in_sae_toml_is_refused_in_french(home: Path) -> None:
+    config = home / "sae.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[oidc]\nissuer = "https://idp.example"\nclient_id = "gedsae-sae"\n',
+        encoding="utf-8",
+    )
+    refused = CliRunner().invoke(main, ["archives", "search"])
+    assert refused.exit_code == 1, refused.output
+    assert "sae_misconfigured" in refused.output and "client_secret_file manquant" in refused.output

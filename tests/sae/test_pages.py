@@ -380,3 +380,17 @@ def test_every_page_has_one_title_labelled_fields_and_nothing_the_csp_forbids(
         assert not re.search(r"<script>|\sstyle=|\son[a-z]+=", html), path
         for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
             assert f'for="{field_id}"' in html, (path, field_id)
+
+
+def test_a_wrong_password_is_refused_in_french_and_the_fifth_locks_the_account(
+    site: Site,
+) -> None:
+    browser = site.browser()
+    for attempt in range(5):
+        token = csrf_of(browser.get("/connexion").text)
+        form = {"csrf_token": token, "login": "alice", "password": "pas le bon", "suivant": "/"}
+        refused = browser.post("/connexion", data=form)
+        assert refused.status_code in (401, 423, 429), attempt
+    text = visible(refused.text)
+    assert "verrouillé" in text.lower(), text
+    assert [e.action for e in stored.entries(site.db)][-2:] == ["login.failure", "login.locked"]
