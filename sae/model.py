@@ -212,6 +212,58 @@ class CatalogueObject:
 
 
 @dataclass(frozen=True)
+class RuleRef:
+    """A rule of the organisation's referential, and the date its duration runs from."""
+
+    rule_id: str
+    start_date: date | None = None
+
+
+@dataclass(frozen=True)
+class UnitRules:
+    """A unit's rules as SEDA 2.x ``Management`` states them: its own, or, when it has none,
+    the bordereau's (``ManagementMetadata``; ``inherited``): the DUA (``AppraisalRule``) and its
+    final action (``Keep`` or ``Destroy``), and the communicabilité (``AccessRule``)."""
+
+    appraisal: tuple[RuleRef, ...] = ()
+    final_action: str | None = None
+    access: tuple[RuleRef, ...] = ()
+    inherited: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        def refs(rules: tuple[RuleRef, ...]) -> list[dict[str, Any]]:
+            return [{"rule_id": r.rule_id, "start_date": _iso(r.start_date)} for r in rules]
+
+        return {
+            "appraisal": refs(self.appraisal),
+            "final_action": self.final_action,
+            "access": refs(self.access),
+            "inherited": self.inherited,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UnitRules:
+        def refs(items: list[dict[str, Any]]) -> tuple[RuleRef, ...]:
+            return tuple(
+                RuleRef(
+                    i["rule_id"], date.fromisoformat(i["start_date"]) if i["start_date"] else None
+                )
+                for i in items
+            )
+
+        return cls(
+            refs(data.get("appraisal", [])),
+            data.get("final_action"),
+            refs(data.get("access", [])),
+            bool(data.get("inherited", False)),
+        )
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True)
 class CatalogueUnit:
     archive_id: str  # the SystemId given at acceptance
     organisation: str
@@ -229,6 +281,7 @@ class CatalogueUnit:
     archived_at: datetime
     object_ids: tuple[str, ...] = ()
     titles: tuple[str, ...] = field(default=(), compare=False)  # every Title, for the index
+    rules: UnitRules = field(default_factory=UnitRules)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def unit_to_dict(unit: CatalogueUnit) -> dict[str, Any]:
         "unit_id": unit.unit_id,
         "parent_archive_id": unit.parent_archive_id,
         "archived_at": unit.archived_at.isoformat(),
+        "rules": unit.rules.to_dict(),
     }
 
 

@@ -18,7 +18,7 @@ from kernel.french import day, size
 from sae import presentation
 from sae.catalogue.search import archive_detail, archive_object, search_archives
 from sae.cli.context import Instance, pass_instance
-from sae.model import ArchiveQuery, CatalogueUnit
+from sae.model import ArchiveQuery, CatalogueUnit, RuleRef
 from sae.storage.download import verified_chunks
 
 organisation_option = click.option(
@@ -83,6 +83,7 @@ def show(instance: Instance, archive_id: str, organisation: str | None, as_json:
         click.echo(f"  Dates : {_dates(unit).removeprefix(', ')}")
     if unit.originating_agency:
         click.echo(f"  Producteur : {unit.originating_agency}")
+    click.echo(f"  DUA et sort final : {_dua(unit)}\n  Communicabilité : {_access(unit)}")
     click.echo(f"  Versement : {unit.message_identifier}, archivé le {day(unit.archived_at)}")
     for child in detail.children:
         click.echo(f"  Sous-niveau : {child.archive_id}  {child.title}")
@@ -126,6 +127,7 @@ def write_verified(output: Path, blocks: Iterable[bytes]) -> None:
 def unit_fields(unit: CatalogueUnit) -> dict[str, Any]:
     fields = dict(unit.__dict__)
     fields.pop("titles", None)
+    fields["rules"] = unit.rules.to_dict()
     fields["object_ids"] = list(unit.object_ids)
     fields["archived_at"] = unit.archived_at.isoformat()
     return fields
@@ -133,6 +135,28 @@ def unit_fields(unit: CatalogueUnit) -> dict[str, Any]:
 
 def _level(unit: CatalogueUnit) -> str:
     return presentation.filters()["level"](unit.description_level) or "niveau non précisé"
+
+
+def _refs(rules: tuple[RuleRef, ...]) -> str:
+    return ", ".join(
+        r.rule_id + (f" à compter du {day(r.start_date)}" if r.start_date else "") for r in rules
+    )
+
+
+def _dua(unit: CatalogueUnit) -> str:
+    rules = unit.rules
+    final = presentation.filters()["final_action"](rules.final_action)
+    text = " ; ".join(part for part in (_refs(rules.appraisal), final) if part)
+    return (text + (" (règle du bordereau)" if rules.inherited else "")) if text else "aucune règle"
+
+
+def _access(unit: CatalogueUnit) -> str:
+    text = _refs(unit.rules.access)
+    return (
+        (text + (" (règle du bordereau)" if unit.rules.inherited else ""))
+        if text
+        else "aucune règle"
+    )
 
 
 def _dates(unit: CatalogueUnit) -> str:

@@ -10,27 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 
-from sae.model import Transfer
+from sae.catalogue.describe import unit_rules
+from sae.model import Transfer, UnitRules
 from seda.errors import SedaError
 from seda.model import (
     ArchiveTransfer,
     ArchiveUnit,
     BinaryDataObject,
     Management,
-    RuleCategory,
 )
 from seda.package import open_package
 from seda.reader import read_transfer
-
-
-@dataclass(frozen=True)
-class RuleLine:
-    """One rule as shown: its identifier in the referential and the date it runs from."""
-
-    rule_id: str
-    start_date: date | None
 
 
 @dataclass(frozen=True)
@@ -42,10 +33,7 @@ class UnitLine:
     start_date: str | None
     end_date: str | None
     producer: str | None
-    appraisal: tuple[RuleLine, ...]  # DUA
-    final_action: str | None  # Keep | Destroy
-    access: tuple[RuleLine, ...]  # communicabilité
-    inherited: bool  # no rule of its own: those of the bordereau apply
+    rules: UnitRules  # DUA, final action, communicabilité (the bordereau's when inherited)
 
 
 @dataclass(frozen=True)
@@ -109,8 +97,6 @@ def _walk(units: Iterable[ArchiveUnit], depth: int) -> Iterator[tuple[ArchiveUni
 
 
 def _unit(unit: ArchiveUnit, depth: int, defaults: Management) -> UnitLine:
-    own = unit.management
-    rules = own if own is not None and (own.appraisal or own.access) else defaults
     content = unit.content
     return UnitLine(
         depth=depth,
@@ -120,17 +106,8 @@ def _unit(unit: ArchiveUnit, depth: int, defaults: Management) -> UnitLine:
         start_date=content.start_date,
         end_date=content.end_date,
         producer=content.originating_agency,
-        appraisal=_rules(rules.appraisal),
-        final_action=rules.appraisal.final_action if rules.appraisal else None,
-        access=_rules(rules.access),
-        inherited=rules is defaults,
+        rules=unit_rules(unit, defaults),
     )
-
-
-def _rules(category: RuleCategory | None) -> tuple[RuleLine, ...]:
-    if category is None:
-        return ()
-    return tuple(RuleLine(r.rule_id, r.start_date) for r in category.rules)
 
 
 def _file(obj: BinaryDataObject) -> FileLine:

@@ -4,11 +4,13 @@ decision, by role, with CSRF, in French."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -25,13 +27,21 @@ from sae.model import TransferState
 from sae.people.accounts import NewPerson, create_person
 from sae.storage.audit import audit
 from seda.disk_import import transfer_from_directory
+from seda.model import AccessRule, AppraisalRule, ArchiveTransfer, Management, Rule
 from seda.replies import Outcome
 from seda.sip import write_sip
 from seda.versions import SedaVersion
 from tests.fakes import FixedClock
 from tests.fixtures.hostile_pdfs import text_pdf
 from tests.sae import stored
-from tests.sae.test_ingest import AGREEMENTS, Repository, make_sip, open_repository, submit
+from tests.sae.test_ingest import (
+    AGREEMENTS,
+    Repository,
+    build_sip,
+    make_sip,
+    open_repository,
+    submit,
+)
 from tests.web.test_csrf import routes_of
 
 PASSWORD = "un mot de passe assez long"
@@ -394,3 +404,39 @@ def test_a_wrong_password_is_refused_in_french_and_the_fifth_locks_the_account(
     text = visible(refused.text)
     assert "verrouillé" in text.lower(), text
     assert [e.action for e in stored.entries(site.db)][-2:] == ["login.failure", "login.locked"]
+
+
+def with_rules(transfer: ArchiveTransfer) -> ArchiveTransfer:
+    """The bordereau's DUA and communicabilité, and one unit (the folder) with its own DUA."""
+    defaults = Management(
+        appraisal=AppraisalRule((Rule("AG-01", date(2020, 1, 1)),), final_action="Destroy"),
+        access=AccessRule((Rule("AR038", date(2020, 1, 1)),)),
+    )
+    metadata = dataclasses.replace(transfer.management_metadata, rules=defaults)
+    [root] = list(transfer.units)
+    own = Management(appraisal=AppraisalRule((Rule("AG-99"),), final_action="Keep"))
+    children = [
+        dataclasses.replace(c, management=own) if c.content.titles == ("dossier",) else c
+        for c in root.children
+    ]
+    units = [dataclasses.replace(root, children=tuple(children))]
+    return dataclasses.replace(transfer, management_metadata=metadata, units=units)
+
+
+def test_the_rules_are_shown_on_the_review_screen_and_kept_on_the_archive_page(
+    site: Site, tmp_path: Path
+) -> None:
+    sip = build_sip(tmp_path, "TR-R", edit=with_rules)
+    transfer_id = submit(site.repo, sip, "TR-R").remote_reference
+    browser = site.logged_in("alice")
+    review = visible(browser.get(f"/versements/{transfer_id}").text)
+    assert "AG-01 à compter du 1er janvier 2020 ; élimination (règle du bordereau)" in review
+    assert "AR038 à compter du 1er janvier 2020 (règle du bordereau)" in review
+    assert "AG-99 ; conservation définitive" in review
+    assert decide(browser, transfer_id, "accepter").status_code == 303
+    found = browser.get("/archives", params={"q": "courrier"}).text
+    link = re.search(r'href="(/archives/AU-[^"]+)">courrier.txt', found)
+    assert link
+    archive = visible(browser.get(link.group(1)).text)
+    assert "DUA et sort final  AG-01 à compter du 1er janvier 2020 ; élimination" in archive
+    assert "Communicabilité  AR038 à compter du 1er janvier 2020" in archive

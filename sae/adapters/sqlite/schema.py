@@ -147,7 +147,11 @@ CREATE TABLE IF NOT EXISTS web_sessions (
 CREATE INDEX IF NOT EXISTS web_sessions_principal ON web_sessions (principal_id);
 """
 # Columns added after the first schema: ALTER TABLE adds them to a database created before.
-_ADDED_COLUMNS: Final = (("manifest_digest", "TEXT"), ("signer", "TEXT"))
+_ADDED_COLUMNS: Final = (
+    ("transfers", "manifest_digest", "TEXT"),
+    ("transfers", "signer", "TEXT"),
+    ("catalogue_units", "rules", "TEXT"),  # UnitRules as JSON
+)
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -158,12 +162,12 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    present = {row["name"] for row in conn.execute("PRAGMA table_info(transfers)")}
-    for name, kind in _ADDED_COLUMNS:
+    for table, name, kind in _ADDED_COLUMNS:
+        present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
         if name in present:
             continue
         try:
-            conn.execute(f"ALTER TABLE transfers ADD COLUMN {name} {kind}")
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         except sqlite3.OperationalError as exc:
             # Another process opening the same old database added it first.
             if "duplicate column" not in str(exc):
