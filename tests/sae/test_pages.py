@@ -26,6 +26,7 @@ from sae.journal.log import log_audit
 from sae.model import TransferState
 from sae.people.accounts import NewPerson, create_person
 from sae.storage.audit import audit
+from sae.web.views import transfers
 from seda.disk_import import transfer_from_directory
 from seda.model import AccessRule, AppraisalRule, ArchiveTransfer, Management, Rule
 from seda.replies import Outcome
@@ -440,3 +441,13 @@ def test_the_rules_are_shown_on_the_review_screen_and_kept_on_the_archive_page(
     archive = visible(browser.get(link.group(1)).text)
     assert "DUA et sort final  AG-01 à compter du 1er janvier 2020 ; élimination" in archive
     assert "Communicabilité  AR038 à compter du 1er janvier 2020" in archive
+
+
+def test_a_large_bordereau_draws_its_first_rows_and_counts_the_others(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfers, "SHOWN_ROWS", 2)
+    transfer_id = site.received(tmp_path, "TR-1")
+    text = visible(site.logged_in("alice").get(f"/versements/{transfer_id}").text)
+    assert "Seules les 2 premières unités sur 4 sont affichées." in text
+    assert "Seuls les 2 premiers fichiers" not in text  # two files: both drawn

@@ -26,6 +26,7 @@ from sae.web.security import Archivist, Db, Repository
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 PAGE_SIZE = 50
+SHOWN_ROWS = 500  # units and files drawn on the review screen (the rest: counted, not drawn)
 MAX_REASON = 2000
 
 
@@ -84,6 +85,7 @@ async def _review_page(
         awaiting=transfer.state is TransferState.AWAITING_REVIEW,
         reason=reason,
         reason_errors=errors or [],
+        shown=SHOWN_ROWS,
     )
 
 
