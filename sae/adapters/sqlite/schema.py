@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS catalogue_units (
     start_date TEXT,
     end_date TEXT,
     originating_agency TEXT,
-    archived_at TEXT NOT NULL
+    archived_at TEXT NOT NULL,
+    rules TEXT
 );
 CREATE INDEX IF NOT EXISTS catalogue_units_recent
     ON catalogue_units (organisation, archived_at DESC, pk);
