@@ -8,19 +8,24 @@ embedded default). Every mistake is a ``SaeMisconfigured`` that names the option
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
+from kernel.accounts.setup import oidc_client, session_key
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.errors import InvalidError
+from kernel.sandbox.pool import SandboxPool
+from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
 from kernel.signing import SigningError, load_certificates, load_signing_identity
+from kernel.web.setup import WebSetup
 from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
 from sae.config import SaeMisconfigured, SaeSettings, home_path
 from sae.ingest.referential import load_referential
@@ -45,6 +50,9 @@ class SaeConfig:
     offers: StorageOffers
     sealing: Sealing | None = None  # seals the log on every acceptance
     seal_interval_s: float = 0.0  # and every so often (0: only on acceptances and by hand)
+    web: WebSetup | None = None  # the archivists' pages (none: the API alone)
+    render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
+    closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
 
 
 def open_database(config: SaeConfig) -> Database:
@@ -135,6 +143,7 @@ def build_referentials(settings: SaeSettings) -> dict[str, Referential]:
 
 
 def build_config(settings: SaeSettings) -> SaeConfig:
+    pool = SandboxPool(1)  # the previews' worker, started on first use
     ingest = IngestSettings(
         quarantine_dir=settings.home / "quarantine",
         schema_dir=settings.schema_dir,
@@ -150,6 +159,24 @@ def build_config(settings: SaeSettings) -> SaeConfig:
         offers=build_offers(settings),
         sealing=build_sealing(settings),
         seal_interval_s=settings.seal_interval_s,
+        web=build_web(settings),
+        render_page=sandboxed_renderer(pool),
+        closers=(pool.close,),
+    )
+
+
+def build_web(settings: SaeSettings) -> WebSetup:
+    """The pages' session key (``web/session.key`` in the home, made on first use), their
+    public address (``public_url``, else ``http://host:port``) and the ``[oidc]`` provider."""
+    where = f"{settings.home / 'sae.toml'} [oidc]"
+    try:
+        oidc = oidc_client(settings.oidc, where, lambda: datetime.now(UTC))
+    except InvalidError as exc:
+        raise SaeMisconfigured(exc.detail) from exc
+    return WebSetup(
+        secret_key=session_key(None, settings.home / "web" / "session.key"),
+        public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
+        oidc=oidc,
     )
 
 

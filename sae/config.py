@@ -12,6 +12,7 @@ self-signed key for sealing the repository's log. A deployment edits it::
     port = 8100
     max_package_bytes = 4294967296
     seal_interval_s = 3600             # the log is sealed this often (and at every acceptance)
+    public_url = "https://archives.example"   # the pages' address (default http://host:port)
     trust_anchors = "/etc/gedsae/ged-signers.pem"   # who may sign SIP manifests
 
     [offers.disk]
@@ -28,6 +29,11 @@ self-signed key for sealing the repository's log. A deployment edits it::
     [referentials.FR_AD_35]            # known agencies and rules (Vitam CSV); absent: unchecked
     agencies = "referentiels/services.csv"
     rules = "referentiels/regles.csv"
+
+    [oidc]                             # single sign-on for the pages (optional)
+    issuer = "https://idp.example/realms/archives"
+    client_id = "gedsae-sae"
+    client_secret_file = "/run/secrets/oidc"
 
     [agreements.AGR-1]                 # the ArchivalAgreement identifier in manifests
     organisation = "FR_AD_35"
@@ -51,6 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kernel.accounts.setup import OIDC_KEYS
+from kernel.config_keys import NamedTables, Schema, check_keys
 from kernel.errors import InvalidError
 
 CONFIG = "sae.toml"
@@ -84,6 +92,8 @@ class SaeSettings:
     agreements: Mapping[str, Mapping[str, Any]]
     referentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     seal_interval_s: float = 3600.0
+    public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
+    oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
 
     @property
     def signing_key(self) -> Path:
@@ -94,12 +104,55 @@ class SaeSettings:
         return self.home / "signing" / "certificate.pem"
 
 
+SECRET_ENDS = ("", "_file", "_env")  # a secret in clear is known, to be refused by its reader
+OFFER_KEYS: Mapping[str, tuple[str, ...]] = {
+    "filesystem": ("kind", "root"),
+    "s3": (
+        "kind", "bucket", "endpoint_url", "region", "prefix",
+        *(f"{name}{end}" for name in ("access_key", "secret_key") for end in SECRET_ENDS),
+    ),
+}  # fmt: skip
+AGREEMENT_KEYS = ("organisation", "transferring_agencies", "seda_versions",
+                  "signature_required", "profile", "profile_identifier")  # fmt: skip
+
+
+def config_schema() -> Schema:
+    """Every key ``sae.toml`` may hold (``kernel.config_keys``)."""
+    plain = ("organisation", "host", "port", "max_package_bytes", "schema_dir", "trust_anchors",
+             "seal_interval_s", "public_url")  # fmt: skip
+    return {
+        **dict.fromkeys(plain),
+        "offers": NamedTables(_offer_schema),
+        "agreements": NamedTables(dict.fromkeys(AGREEMENT_KEYS)),
+        "referentials": NamedTables(dict.fromkeys(("agencies", "rules"))),
+        "oidc": dict.fromkeys(OIDC_KEYS),
+    }
+
+
+def _offer_schema(table: Mapping[str, Any]) -> Schema | None:
+    """An offer's keys by its ``kind``; an unknown kind is left to its reader, which names it."""
+    keys = OFFER_KEYS.get(str(table.get("kind")))
+    return None if keys is None else dict.fromkeys(keys)
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """``sae.toml`` parsed, every key known (``UnknownConfigKey`` lists each unknown one with its
+    line); a file TOML cannot read names its line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SaeMisconfigured(f"{path} : TOML illisible ({exc})") from exc
+    check_keys(path, text, data, config_schema())
+    return data
+
+
 def load_settings(home: Path | None = None) -> SaeSettings:
     root = (home or sae_home()).resolve()
     path = root / CONFIG
     if not path.exists():
         raise SaeMisconfigured(f"{path} absent : lancez « gedsae-sae init »")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data = read_config(path)
     organisation = data.get("organisation")
     if not isinstance(organisation, str) or not organisation:
         raise SaeMisconfigured(f"{path} : organisation (identifiant SEDA) manquante")
@@ -116,6 +169,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         agreements=_tables(data, "agreements", path),
         referentials=_tables(data, "referentials", path),
         seal_interval_s=float(data.get("seal_interval_s", 3600.0)),
+        public_url=data.get("public_url"),
+        oidc=data.get("oidc", {}),
     )
 
 

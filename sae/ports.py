@@ -16,6 +16,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
+from kernel.accounts.model import Account
+from kernel.accounts.ports import AccountStore
 from kernel.blobstore.ports import BlobNotFound, ContentRef, DigestMismatch
 from kernel.errors import ConflictError, NotFoundError
 from kernel.oplog import LogEntry, LogSpec
@@ -29,6 +31,7 @@ from sae.model import (
     CheckOutcome,
     DecisionRecord,
     Description,
+    Person,
     SealedCheckpoint,
     StoredObject,
     Transfer,
@@ -161,6 +164,29 @@ class CatalogueRepository(Protocol):
         ...
 
 
+class PeopleRepository(AccountStore, Protocol):
+    """People who log in to the pages: their person (organisation, role) and account, and the
+    kernel's ``AccountStore`` (accounts by login or e-mail, OpenID Connect identities, web
+    sessions) that the login flows of ``kernel.accounts.login`` use. A login is unique on the
+    whole repository; an account is never deleted (``Account.disabled_at``), so that the
+    journal's actors stay people one can name.
+
+    What an implementation keeps: the person's fields, the account's fields (its password hash
+    only, never a password), the (issuer, subject) of each linked identity, and the sessions
+    by the SHA-256 of their cookie's id (``WebSession``) with the messages waiting for the next
+    page."""
+
+    def add(self, person: Person, account: Account) -> None:
+        """``LoginExists`` (``kernel.accounts.model``) when the login is taken."""
+        ...
+
+    def person(self, principal_id: str) -> Person | None: ...
+
+    def revoke_sessions_of(self, principal_id: str, at: datetime) -> int:
+        """Ends every open session of a person (an account disabled); how many were open."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repository's database; nothing is kept unless ``commit`` is
     called. A writing unit takes the write lock first, so what it reads cannot go stale."""
@@ -177,6 +203,9 @@ class UnitOfWork(Protocol):
     @property
     def catalogue(self) -> CatalogueRepository: ...
 
+    @property
+    def people(self) -> PeopleRepository: ...
+
     def __enter__(self) -> UnitOfWork: ...
 
     def __exit__(
@@ -190,7 +219,7 @@ class UnitOfWork(Protocol):
 
 
 class Database(Protocol):
-    """The repository's database: transfers, log, checkpoints and catalogue."""
+    """The repository's database: transfers, log, checkpoints, catalogue and people."""
 
     @property
     def name(self) -> str:

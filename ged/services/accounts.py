@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ged.domain.access import Principal
-from ged.domain.accounts import Account, LoginExists, login_issues, password_issues
 from ged.domain.model import PrincipalKind, Role
 from ged.services.admin import PrincipalExists
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
+from kernel.accounts.model import Account, LoginExists, login_issues, password_issues
 from kernel.errors import ConflictError, ForbiddenError, InvalidError, Issue, NotFoundError
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ged.domain.access import Principal
-from ged.domain.accounts import Account
 from ged.domain.model import Organisation, Role, Service
 from ged.services.accounts import load_account
 from ged.services.admin import list_tokens, principal_names
 from ged.services.context import Context
 from ged.services.ports import UnitOfWork
+from kernel.accounts.model import Account
 from kernel.errors import NotFoundError
 
 

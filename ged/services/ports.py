@@ -1,7 +1,8 @@
 """Ports the services depend on; adapters in ``ged.adapters`` implement them.
 
 Exceptions are declared beside the interface they belong to. The blob store port is the
-kernel's (``kernel.blobstore.ports``), shared with the archival repository.
+kernel's (``kernel.blobstore.ports``), shared with the archival repository, as is the renderer of
+previews (``kernel.sandbox.preview.PageRenderer``).
 """
 
 from __future__ import annotations
@@ -131,42 +132,6 @@ class SignatureVerifier(Protocol):
         moment: datetime,
         content: Path | None = None,
     ) -> list[SignatureCheck]: ...
-
-
-class PasswordHasher(Protocol):
-    """Password hashes of local accounts (argon2id in ``ged.adapters.passwords``)."""
-
-    def hash(self, password: str) -> str: ...
-
-    def verify(self, hashed: str, password: str) -> bool:
-        """True when ``password`` matches; False otherwise, never an exception."""
-        ...
-
-    def needs_rehash(self, hashed: str) -> bool:
-        """True when ``hashed`` was made with weaker parameters than today's."""
-        ...
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    """One page of a PDF as a PNG image, and how many pages the document has."""
-
-    png: bytes
-    page_count: int
-
-
-class PreviewUnavailable(ConflictError):
-    """The file could not be rendered (damaged, encrypted, too complex for the sandbox)."""
-
-    code = "preview_unavailable"
-    title = "Aperçu impossible"
-
-
-class PageRenderer(Protocol):
-    """Renders page ``page`` (1-based; 0: count the pages only) of the PDF at ``path`` inside
-    the extraction sandbox; raises ``PreviewUnavailable``."""
-
-    def __call__(self, path: Path, page: int) -> RenderedPage: ...
 
 
 # -- persistence -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The template filters of the web pages: the shared French vocabulary
-(``ged.presentation.labels``) under the names the templates use, so that no code, English word
-or ISO date reaches a page."""
+"""The template filters of the GED's pages: its French vocabulary (``ged.presentation.labels``)
+under the names the templates use, so that no code, English word or ISO date reaches a page
+(dates and sizes: the kernel's filters, ``kernel.french.FILTERS``)."""
 
 from __future__ import annotations
 
@@ -22,15 +22,12 @@ from ged.presentation.labels import (
     SIP_LAYOUTS,
     TOKEN_STATES,
     TRANSFER_STATES,
-    day,
     duration,
     file_format,
     final_action,
     label,
-    moment,
     month,
     phase,
-    size,
 )
 
 
@@ -43,9 +40,6 @@ FILTERS: dict[str, Callable[..., str]] = {
     "final_action": final_action,
     "file_format": file_format,
     "duration": duration,
-    "day": day,
-    "moment": moment,
-    "size": size,
     "role": _of(ROLES),
     "transfer_state": _of(TRANSFER_STATES),
     "extraction": _of(EXTRACTION),

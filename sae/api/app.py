@@ -9,6 +9,9 @@ while serving (``sae.journal.schedule``).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from kernel import problems
@@ -18,8 +21,9 @@ from sae import recovery
 from sae.api import archives, log, review, transfers
 from sae.api.deps import VERSION
 from sae.bootstrap import SaeConfig, open_database
-from sae.journal.schedule import with_periodic_sealing
+from sae.journal.schedule import Lifespan, with_periodic_sealing
 from sae.tokens import TOKENS
+from sae.web import app as pages
 
 
 def create_app(config: SaeConfig) -> FastAPI:
@@ -28,12 +32,15 @@ def create_app(config: SaeConfig) -> FastAPI:
     app = hardened_app(
         title="gedsae — dépôt d'archives",
         version=VERSION,
-        lifespan=with_periodic_sealing(
-            recovery.lifespan(config.data_dir, db, config.settings, config.offers),
-            db,
-            config.offers,
-            config.sealing,
-            config.seal_interval_s,
+        lifespan=closing(
+            with_periodic_sealing(
+                recovery.lifespan(config.data_dir, db, config.settings, config.offers),
+                db,
+                config.offers,
+                config.sealing,
+                config.seal_interval_s,
+            ),
+            config.closers,
         ),
     )
     app.state.config = config
@@ -41,7 +48,24 @@ def create_app(config: SaeConfig) -> FastAPI:
     problems.install(app)
     for module in (transfers, review, archives, log):
         app.include_router(module.router)
+    if config.web is not None:
+        pages.install(app, db, config.web)
     return app
+
+
+def closing(inner: Lifespan, closers: Sequence[Callable[[], object]]) -> Lifespan:
+    """``inner``, then what the configuration opened (the previews' sandbox) is closed."""
+
+    @asynccontextmanager
+    async def run(app: object) -> AsyncIterator[None]:
+        try:
+            async with inner(app):
+                yield
+        finally:
+            for close in closers:
+                close()
+
+    return run
 
 
 def tighten_spools(config: SaeConfig) -> None:

@@ -1,8 +1,10 @@
 """``gedsae-sae``: the archival repository's own command line (also ``python -m sae``).
 
 ``init`` prepares its home (``sae.toml``, schemas, signing key), ``token create|list|revoke``
-manage the bearer tokens of GEDs and archivists, ``serve`` runs it, ``review`` lets an
-archivist decide on the repository host itself, ``audit`` re-hashes every copy, ``seal`` and
+manage the bearer tokens of GEDs and archivists, ``users create|set-password|disable``
+the people who log in to its pages, ``serve`` runs it, ``review`` lets an
+archivist decide on the repository host itself, ``archives search|show|get`` read the
+catalogue, ``audit`` re-hashes every copy, ``seal`` and
 ``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
 6 authentication or permission refused.
@@ -14,11 +16,13 @@ from pathlib import Path
 
 import click
 
+from sae.cli.archives import archives_group
 from sae.cli.context import Instance
 from sae.cli.instance import init, serve
 from sae.cli.integrity import audit, log_group, seal
 from sae.cli.review import review_group
 from sae.cli.tokens import token_group
+from sae.cli.users import users_group
 
 
 @click.group()
@@ -34,5 +38,15 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
     click_ctx.obj = Instance(home)
 
 
-for command in (init, serve, token_group, review_group, audit, seal, log_group):
+for command in (
+    init,
+    serve,
+    token_group,
+    users_group,
+    review_group,
+    archives_group,
+    audit,
+    seal,
+    log_group,
+):
     main.add_command(command)

@@ -4,10 +4,11 @@ application clients apart from its people; nothing of another organisation."""
 
 from __future__ import annotations
 
-from ged.domain.accounts import SessionPolicy
+from ged.services.oidc import OidcIdentity
+
 from ged.domain.model import PrincipalKind, Role
 from ged.services import accounts, administration, applications, login
-from ged.services.oidc import OidcIdentity
+from kernel.accounts.model import SessionPolicy
 from tests.fixtures.ged import Ged
 
 SESSION_POLICY = SessionPolicy()

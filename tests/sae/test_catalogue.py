@@ -7,8 +7,9 @@ The helpers here (``open_sae``, ``make_sip``, ``submit``, ``decide``) are shared
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kernel.blobstore.filesystem import FilesystemBlobStore
-from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
 from sae.api.app import create_app
 from sae.bootstrap import SaeConfig
 from sae.ingest.settings import IngestSettings
 from sae.journal.checkpoints import Sealing
-from sae.model import ArchivalAgreement, Principal
+from sae.model import ArchivalAgreement, ArchiveQuery, Principal, UnitRules
 from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
@@ -343,3 +344,15 @@ def test_reading_needs_a_token_and_log_verification_an_archivist(reader: Sae) ->
     assert search(reader, SENDER)["items"]
     assert reader.client.get(f"{API}/log/verify", headers=SENDER).status_code == 403
     assert reader.client.get(f"{API}/log/verify", headers=ARCHIVIST).json()["ok"] is True
+
+
+def test_a_catalogue_from_before_the_rules_gains_their_column_and_reads_without_them(
+    sae: Sae, one: dict[str, Any]
+) -> None:
+    with closing(sqlite3.connect(sae.store_path)) as conn:
+        conn.execute("ALTER TABLE catalogue_units DROP COLUMN rules")
+        conn.commit()
+    reopened = SqliteDatabase(sae.store_path)  # brings the file up to date
+    with reopened.reading() as uow:
+        found = uow.catalogue.search(ArchiveQuery("ARCH", "eclairage"))
+    assert [u.rules for u in found.units] == [UnitRules()]

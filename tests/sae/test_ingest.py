@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 from connectors.base import Acknowledged, NotReady, Replied, Submission, SubmissionRefused
 from connectors.sae_http import SaeHttpConnector
 from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.sandbox.preview import PageRenderer
+from kernel.web.setup import WebSetup
 from sae.adapters.sqlite import SqliteDigestRegistry
 from sae.api.app import create_app
 from sae.bootstrap import SaeConfig
@@ -52,9 +54,15 @@ AGREEMENTS = {
 
 @contextmanager
 def open_repository(
-    tmp_path: Path, schema_dir: Path, agreements: Mapping[str, ArchivalAgreement], **settings: Any
+    tmp_path: Path,
+    schema_dir: Path,
+    agreements: Mapping[str, ArchivalAgreement],
+    web: WebSetup | None = None,
+    render_page: PageRenderer | None = None,
+    **settings: Any,
 ) -> Iterator[Repository]:
-    """The repository app on its own data directory; ``settings`` go to IngestSettings."""
+    """The repository app on its own data directory (with its pages when ``web`` is given);
+    ``settings`` go to IngestSettings."""
     offers = StorageOffers(
         [
             FilesystemBlobStore(tmp_path / "offer-a", name="a"),
@@ -72,6 +80,8 @@ def open_repository(
             "other-archivist-token": Principal("OTHER", "archivist", "oscar"),
         },
         offers=offers,
+        web=web,
+        render_page=render_page,
     )
     with TestClient(create_app(config)) as client:
         connector = SaeHttpConnector(

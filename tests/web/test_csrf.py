@@ -62,7 +62,7 @@ def web_form_routes(web: Web) -> list[tuple[str, str]]:
     return [
         (method, route.path)
         for route in routes_of(app.routes)  # type: ignore[attr-defined]
-        if route.endpoint.__module__.startswith("ged.web")
+        if route.endpoint.__module__.startswith(("ged.web", "kernel.web"))
         for method in route.methods - {"GET", "HEAD"}
     ]
 

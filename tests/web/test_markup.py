@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from ged.web.setup import STATIC, TEMPLATES
+from kernel.web.setup import STATIC as KERNEL_STATIC
+from kernel.web.setup import TEMPLATES as KERNEL_TEMPLATES
 from tests.fixtures.web import Web
 from tests.fixtures.web_data import (
     admin_pages,
@@ -27,12 +29,16 @@ HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
 
 
 def test_the_vendored_htmx_is_the_one_whose_digest_is_recorded() -> None:
-    recorded, name = (STATIC / "htmx.min.js.sha256").read_text().split()
+    recorded, name = (KERNEL_STATIC / "htmx.min.js.sha256").read_text().split()
     assert name == "htmx.min.js"
-    assert hashlib.sha256((STATIC / name).read_bytes()).hexdigest() == recorded
+    assert hashlib.sha256((KERNEL_STATIC / name).read_bytes()).hexdigest() == recorded
 
 
-@pytest.mark.parametrize("template", sorted(TEMPLATES.glob("*.html")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "template",
+    sorted([*TEMPLATES.glob("*.html"), *KERNEL_TEMPLATES.glob("*.html")]),
+    ids=lambda p: p.name,
+)
 def test_no_template_has_inline_script_style_handler_or_foreign_resource(template: Path) -> None:
     text = template.read_text(encoding="utf-8")
     assert not INLINE_SCRIPT.search(text)

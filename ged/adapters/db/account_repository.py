@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, func, insert, sele
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc, optional_utc
-from ged.domain.accounts import Account, WebSession
+from kernel.accounts.model import Account, WebSession
 
 
 class SqlAccountRepository:

@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ged.domain.accounts import LoginExists
 from ged.domain.model import Role
 from ged.services import accounts, administration
 from ged.services.admin import PrincipalExists
@@ -18,6 +17,7 @@ from ged.services.roles import grant_role, revoke_role
 from ged.web.forms import field_errors
 from ged.web.render import redirect_with, render
 from ged.web.security import Ctx, User, csrf_protect
+from kernel.accounts.model import LoginExists
 from kernel.errors import ConflictError, InvalidError
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)

@@ -9,6 +9,7 @@ does: started from a metadata index, SQLite would probe FTS once per row.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from typing import Any, Final
@@ -20,6 +21,7 @@ from sae.model import (
     CatalogueObject,
     CatalogueUnit,
     Description,
+    UnitRules,
 )
 from sae.ports import ArchiveNotFound, ArchiveObjectNotFound
 
@@ -40,6 +42,7 @@ UNIT_COLUMNS: Final = (
     "end_date",
     "originating_agency",
     "archived_at",
+    "rules",
 )
 _INSERT_UNIT: Final = (
     f"INSERT INTO catalogue_units ({', '.join(UNIT_COLUMNS)}) "  # noqa: S608
@@ -159,13 +162,19 @@ def _filters(query: ArchiveQuery) -> tuple[list[str], dict[str, Any]]:
 
 
 def _unit_row(unit: CatalogueUnit) -> tuple[Any, ...]:
-    values = {**unit.__dict__, "archived_at": unit.archived_at.isoformat()}
+    values = {
+        **unit.__dict__,
+        "archived_at": unit.archived_at.isoformat(),
+        "rules": json.dumps(unit.rules.to_dict(), ensure_ascii=False),
+    }
     return tuple(values[c] for c in UNIT_COLUMNS)
 
 
 def _unit(row: sqlite3.Row) -> CatalogueUnit:
     values = {c: row[c] for c in UNIT_COLUMNS}
     values["archived_at"] = datetime.fromisoformat(values["archived_at"])
+    # Units catalogued before their rules were kept have none (NULL).
+    values["rules"] = UnitRules.from_dict(json.loads(values["rules"] or "{}"))
     return CatalogueUnit(**values)
 
 

@@ -19,12 +19,13 @@ from kernel.private_files import private_database
 from sae.adapters.sqlite.catalogue import SqliteCatalogue
 from sae.adapters.sqlite.connection import connect
 from sae.adapters.sqlite.journal import SqliteCheckpointIndex, SqliteOperationLog
+from sae.adapters.sqlite.people import SqlitePeople
 from sae.adapters.sqlite.schema import create_schema
 from sae.adapters.sqlite.transfers import SqliteTransferRepository
 
 
 class SqliteDatabase:
-    """Transfers, operation log, checkpoints and catalogue in one SQLite file."""
+    """Transfers, operation log, checkpoints, catalogue and people in one SQLite file."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -102,3 +103,7 @@ class SqliteUnitOfWork:
     @property
     def catalogue(self) -> SqliteCatalogue:
         return SqliteCatalogue(self.connection)
+
+    @property
+    def people(self) -> SqlitePeople:
+        return SqlitePeople(self.connection)

@@ -1,8 +1,9 @@
 """The tables of the repository's SQLite database (``transfers.sqlite``), created at open.
 
-Transfers and their archived objects, the operation log and its checkpoints' index, and the
-catalogue live in one file, so that a decision, its catalogue rows and its log entry commit in
-one transaction. No migration tool yet: tables are created if absent, and the nullable columns
+Transfers and their archived objects, the operation log and its checkpoints' index, the
+catalogue, and the people who log in to the pages with their sessions live in one file, so that
+a decision, its catalogue rows and its log entry commit in one transaction, as a login and its
+entry do. No migration tool yet: tables are created if absent, and the nullable columns
 that came later are added to an older file by ``ALTER TABLE``.
 """
 
@@ -82,7 +83,8 @@ CREATE TABLE IF NOT EXISTS catalogue_units (
     start_date TEXT,
     end_date TEXT,
     originating_agency TEXT,
-    archived_at TEXT NOT NULL
+    archived_at TEXT NOT NULL,
+    rules TEXT
 );
 CREATE INDEX IF NOT EXISTS catalogue_units_recent
     ON catalogue_units (organisation, archived_at DESC, pk);
@@ -112,24 +114,61 @@ CREATE VIRTUAL TABLE IF NOT EXISTS catalogue_fts USING fts5(
     title, description, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+_PEOPLE: Final = """
+CREATE TABLE IF NOT EXISTS people (
+    principal_id TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL,
+    role TEXT NOT NULL,
+    login TEXT NOT NULL UNIQUE,
+    email TEXT,
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    disabled_at TEXT,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+CREATE INDEX IF NOT EXISTS people_email ON people (lower(email));
+CREATE TABLE IF NOT EXISTS oidc_links (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    principal_id TEXT NOT NULL REFERENCES people(principal_id),
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    id_hash TEXT PRIMARY KEY,
+    principal_id TEXT NOT NULL REFERENCES people(principal_id),
+    method TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT,
+    flash TEXT
+);
+CREATE INDEX IF NOT EXISTS web_sessions_principal ON web_sessions (principal_id);
+"""
 # Columns added after the first schema: ALTER TABLE adds them to a database created before.
-_ADDED_COLUMNS: Final = (("manifest_digest", "TEXT"), ("signer", "TEXT"))
+_ADDED_COLUMNS: Final = (
+    ("transfers", "manifest_digest", "TEXT"),
+    ("transfers", "signer", "TEXT"),
+    ("catalogue_units", "rules", "TEXT"),  # UnitRules as JSON
+)
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
     """Every table, then the columns an older file lacks (idempotent)."""
     conn.execute("PRAGMA journal_mode=WAL")  # stored in the file: set once
-    conn.executescript(_TRANSFERS + _LOG + _CATALOGUE)
+    conn.executescript(_TRANSFERS + _LOG + _CATALOGUE + _PEOPLE)
     _add_missing_columns(conn)
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    present = {row["name"] for row in conn.execute("PRAGMA table_info(transfers)")}
-    for name, kind in _ADDED_COLUMNS:
+    for table, name, kind in _ADDED_COLUMNS:
+        present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
         if name in present:
             continue
         try:
-            conn.execute(f"ALTER TABLE transfers ADD COLUMN {name} {kind}")
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         except sqlite3.OperationalError as exc:
             # Another process opening the same old database added it first.
             if "duplicate column" not in str(exc):

@@ -34,7 +34,7 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from ged.services.oidc import OidcFailed, OidcIdentity, OidcUnavailable, PendingLogin
+from kernel.accounts.oidc import OidcFailed, OidcIdentity, OidcUnavailable, PendingLogin
 
 log = logging.getLogger("gedsae.oidc")
 LEEWAY_S = 120

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ged.config_keys import NamedTables, UnknownConfigKey, check_keys, key_lines, unknown_keys
+from kernel.config_keys import NamedTables, UnknownConfigKey, check_keys, key_lines, unknown_keys
 
 SCHEMA = {
     "port": None,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ged.domain.accounts import (
+from kernel.accounts.model import (
     LOCK_DURATION,
     MAX_FAILURES,
     Account,

@@ -1,4 +1,4 @@
-"""Logging in and out: the login page (local account, and the single sign-on button when an
+"""Logging in and out of either service's pages: the login page (local account, and the single sign-on button when an
 OpenID Connect provider is configured), the provider's round trip, the logout.
 
 The provider round trip keeps its ``state``, ``nonce`` and PKCE verifier in a cookie of its own,
@@ -17,19 +17,13 @@ from fastapi.responses import RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
-from ged.domain.accounts import LoginRefused, NoAccountForIdentity
-from ged.services import login as login_service
-from ged.services.oidc import OidcFailed, PendingLogin
-from ged.web.render import render
-from ged.web.security import (
-    Ctx,
-    client_address,
-    csrf_protect,
-    end_session,
-    start_session,
-)
-from ged.web.setup import web_state
+from kernel.accounts import login as login_service
+from kernel.accounts.model import LoginRefused, NoAccountForIdentity
+from kernel.accounts.oidc import OidcFailed, PendingLogin
 from kernel.errors import GedsaeError, RateLimitedError
+from kernel.web.render import render
+from kernel.web.security import client_address, csrf_protect, end_session, start_session
+from kernel.web.setup import web_state
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 OIDC_COOKIE = "gedsae_oidc"
@@ -64,7 +58,6 @@ async def login_page(request: Request, suivant: str = "/", motif: str = "") -> R
 @router.post("/connexion")
 async def login_with_password(
     request: Request,
-    ctx: Ctx,
     login: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     suivant: Annotated[str, Form()] = "/",
@@ -73,7 +66,7 @@ async def login_with_password(
     try:
         opened = await run_in_threadpool(
             login_service.login_with_password,
-            ctx,
+            state.people,
             state.setup.policy,
             state.throttle,
             login.strip(),
@@ -102,10 +95,11 @@ def _login_again(request: Request, exc: GedsaeError, login: str, target: str) ->
 
 
 @router.post("/deconnexion")
-async def logout(request: Request, ctx: Ctx) -> Response:
+async def logout(request: Request) -> Response:
     token = request.session.get("sid")
     if token:
-        await run_in_threadpool(login_service.close_session, ctx, token, client_address(request))
+        people = web_state(request).people
+        await run_in_threadpool(login_service.close_session, people, token, client_address(request))
     end_session(request)
     return RedirectResponse("/connexion?motif=deconnexion", status_code=303)
 
@@ -140,7 +134,7 @@ async def oidc_start(request: Request, suivant: str = "/") -> Response:
 
 
 @router.get(OIDC_CALLBACK)
-async def oidc_callback(request: Request, ctx: Ctx) -> Response:
+async def oidc_callback(request: Request) -> Response:
     setup = web_state(request).setup
     remembered = _remembered(request)
     if setup.oidc is None or remembered is None:
@@ -154,7 +148,11 @@ async def oidc_callback(request: Request, ctx: Ctx) -> Response:
             setup.oidc.finish, _redirect_uri(request), pending, answer
         )
         opened = await run_in_threadpool(
-            login_service.login_with_oidc, ctx, setup.policy, identity, client_address(request)
+            login_service.login_with_oidc,
+            web_state(request).people,
+            setup.policy,
+            identity,
+            client_address(request),
         )
     except (OidcFailed, NoAccountForIdentity, LoginRefused) as exc:
         return _oidc_refused(request, exc.detail)

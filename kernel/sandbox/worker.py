@@ -1,6 +1,6 @@
-"""The worker process: runs extraction jobs one at a time under resource limits (POSIX setrlimit).
+"""The worker process: runs sandboxed jobs one at a time under resource limits (POSIX setrlimit).
 
-Limits are set before any extractor (and so any PDF library) is imported:
+Limits are set before any job's module (and so any PDF library) is imported:
 
 - ``RLIMIT_AS`` caps the address space, so a decompression bomb fails an allocation inside this
   process instead of exhausting the host;
@@ -8,10 +8,10 @@ Limits are set before any extractor (and so any PDF library) is imported:
   itself disappears while a job spins, the kernel still ends the worker (SIGXCPU);
 - ``RLIMIT_CORE`` is 0, so a crashing parser leaves no core dump of its memory on disk.
 
-The pool talks to the worker over a pipe: a ``Job`` in, an ``ExtractionResult`` out, ``None``
-to stop. Extractors are named "module:function" so that tests and deployments can plug their
-own; they take the file's path and the character budget and return an ``ExtractorOutput`` or
-raise an ``ExtractionError``.
+The pool talks to the worker over a pipe: a job in, its result out, ``None`` to stop. A job is
+a ``Call`` ("module:function" and picklable arguments: its value or failure comes back as a
+``CallOutcome``), or any picklable ``Task`` whose ``run`` gives the result (the GED's text
+extraction jobs). Either way a function gives up on a file by raising an ``ExtractionError``.
 """
 
 from __future__ import annotations
@@ -20,33 +20,20 @@ import importlib
 import logging
 import resource
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
-from ged.adapters.extraction.results import (
-    ExtractionError,
-    ExtractionResult,
-    ExtractorOutput,
-    FailureReason,
-)
-
-Extractor = Callable[..., ExtractorOutput]
+from kernel.sandbox.failures import ExtractionError, FailureReason
 
 READY = "ready"
 
 
-@dataclass(frozen=True)
-class Job:
-    """One file to extract, as sent to a worker."""
+class Task(Protocol):
+    """A job that knows how to run itself in the worker (picklable, as it crosses the pipe);
+    its result has an ``error`` attribute (None on success, a ``FailureReason`` otherwise)."""
 
-    path: str
-    extractor: str
-    max_chars: int
-    cpu_seconds: int
-    # keyword arguments for extractors that take more than a path (a message's ``parts`` file)
-    options: tuple[tuple[str, str], ...] = ()
+    def run(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +63,6 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
     conn.send(READY)
-    extractors: dict[str, Extractor] = {}
     while True:
         try:
             job = conn.recv()
@@ -84,7 +70,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
             return
         if job is None:
             return
-        conn.send(run_call(job) if isinstance(job, Call) else run_job(job, extractors))
+        conn.send(run_call(job) if isinstance(job, Call) else job.run())
 
 
 def limit_resources(memory_bytes: int) -> None:
@@ -106,25 +92,6 @@ def limit_cpu(seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def run_job(job: Job, extractors: dict[str, Extractor]) -> ExtractionResult:
-    """Run one job and turn every way it can end inside Python into a result."""
-    limit_cpu(job.cpu_seconds)
-    try:
-        extractor = extractors.get(job.extractor) or _load(job.extractor)
-        extractors[job.extractor] = extractor
-        return ExtractionResult.done(extractor(job.path, job.max_chars, **dict(job.options)))
-    except ExtractionError as exc:
-        return ExtractionResult.failed(exc.reason, str(exc))
-    except MemoryError:
-        return ExtractionResult.failed("memory", "MemoryError under the address-space limit")
-    except RecursionError:
-        return ExtractionResult.failed("malformed", "structures nested too deeply")
-    except (
-        Exception
-    ) as exc:  # a library's own exception on odd input: the job fails, not the worker
-        return ExtractionResult.failed("error", f"{type(exc).__name__}: {exc}"[:500])
-
-
 def run_call(call: Call) -> CallOutcome:
     """Run one call and turn every way it can end inside Python into an outcome."""
     limit_cpu(call.cpu_seconds)
@@ -140,9 +107,3 @@ def run_call(call: Call) -> CallOutcome:
         return CallOutcome(error="malformed", detail="structures nested too deeply")
     except Exception as exc:  # the job fails, not the worker
         return CallOutcome(error="error", detail=f"{type(exc).__name__}: {exc}"[:500])
-
-
-def _load(reference: str) -> Extractor:
-    module_name, _, name = reference.partition(":")
-    extractor: Extractor = getattr(importlib.import_module(module_name), name)
-    return extractor

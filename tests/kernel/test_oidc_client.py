@@ -14,8 +14,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from ged.adapters.oidc import AuthlibOidc, OidcSettings
-from ged.services.oidc import OidcFailed, OidcUnavailable
+from kernel.accounts.oidc import OidcFailed, OidcUnavailable
+from kernel.accounts.oidc_authlib import AuthlibOidc, OidcSettings
 
 ISSUER = "https://idp.example"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

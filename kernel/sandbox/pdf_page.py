@@ -3,8 +3,8 @@
 PDFium (pypdfium2) draws the page into an RGB bitmap at a scale that makes it ``WIDTH`` pixels
 wide (never more than ``MAX_SCALE``, never more than ``MAX_PIXELS`` in all, so an absurd page
 size cannot exhaust the worker's memory); the PNG is written here with zlib (one IDAT chunk,
-filter type 0 on every row), since Pillow is not a dependency. Like ``pdf.py``, this module is
-imported inside the sandbox, after its limits are set.
+filter type 0 on every row), since Pillow is not a dependency. Like the GED's text extractors,
+this module is imported inside the sandbox, after its limits are set.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from ged.adapters.extraction.results import EncryptedDocument, MalformedDocument
+from kernel.sandbox.failures import EncryptedDocument, MalformedDocument
 
 WIDTH = 1000
 MAX_SCALE = 3.0

@@ -3,7 +3,7 @@ PKCE, RFC 7636), as the login pages use it: ``begin`` gives the address to send 
 and what must be remembered until it comes back; ``finish`` checks what came back, exchanges the
 code and validates the ID token, and says who the person is.
 
-Implemented with Authlib in ``ged.adapters.oidc``.
+Implemented with Authlib in ``kernel.accounts.oidc_authlib``.
 """
 
 from __future__ import annotations
