@@ -4,11 +4,10 @@ application clients apart from its people; nothing of another organisation."""
 
 from __future__ import annotations
 
-from ged.services.oidc import OidcIdentity
-
 from ged.domain.model import PrincipalKind, Role
 from ged.services import accounts, administration, applications, login
 from kernel.accounts.model import SessionPolicy
+from kernel.accounts.oidc import OidcIdentity
 from tests.fixtures.ged import Ged
 
 SESSION_POLICY = SessionPolicy()
