@@ -223,6 +223,12 @@ def size(octets: int | None) -> str:
     return f"{text.removesuffix(',0')} {unit}"
 
 
+def number(value: int) -> str:
+    """« 5 000 », « 100 000 »: digits grouped by three with a narrow no-break space, as French
+    typography writes them (never « 5,000 » nor « 5000 » in a sentence)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 def count(number: int, singular: str, plural: str | None = None, none: str = "") -> str:
     """« 1 dossier », « 3 dossiers », « 0 dossier » (French: zero takes the singular), or
     ``none`` for zero when given (« aucun document déposé »)."""

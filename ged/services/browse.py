@@ -21,10 +21,10 @@ from ged.services.filing import list_dossiers
 from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts
 from ged.services.search import search_documents
 from kernel.errors import NotFoundError
-from kernel.paging import Page
+from kernel.paging import Counted, Page
 
 DASHBOARD_ROWS = 10
-DOSSIER_DOCUMENTS = 500
+DOSSIER_DOCUMENTS = Page(50)  # rows of a dossier page's table
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,7 @@ class DossierPage:
     lifecycle: DossierLifecycle
     service: Service | None
     plan_path: list[PlanNode]
-    documents: list[FiledDocument]
-    more_documents: bool
+    documents: Counted[FiledDocument]
     can_file: bool  # the person may file documents here (a filing role, the dossier open)
 
     @property
@@ -115,21 +114,25 @@ def tasks_of(ctx: Context, actor: Principal) -> list[Task]:
     return found
 
 
-def dossier_page(ctx: Context, actor: Principal, dossier_id: str) -> DossierPage:
-    """A dossier, where it sits in the plan, its documents with their current version, and its
-    lifecycle (phase, effective rules and their origin, start dates, holds)."""
+def dossier_page(
+    ctx: Context, actor: Principal, dossier_id: str, page: Page = DOSSIER_DOCUMENTS
+) -> DossierPage:
+    """A dossier, where it sits in the plan, one page of its documents (in filing order, with
+    their current version; past the end, the last page), and its lifecycle (phase, effective
+    rules and their origin, start dates, holds). Reads a page's rows, never the whole dossier."""
     lifecycle = dossier_lifecycle(ctx, actor, dossier_id)
     dossier = lifecycle.dossier
     with ctx.uow() as uow:
         service = uow.repo.get_service(dossier.organisation_id, dossier.service_id)
         nodes = {n.id: n for n in uow.repo.list_plan_nodes(dossier.organisation_id)}
-        documents = uow.repo.documents_in(dossier.id)
-        shown = documents[:DOSSIER_DOCUMENTS]
-        versions = uow.repo.current_versions([d.id for d in shown])
-    filed = [FiledDocument(d, versions.get(d.id)) for d in shown]
+        total = uow.repo.count_documents_in(dossier.id)
+        page = page.within(total)
+        documents = uow.repo.documents_in(dossier.id, page.limit, page.offset)
+        versions = uow.repo.current_versions([d.id for d in documents])
+    filed = [FiledDocument(d, versions.get(d.id)) for d in documents]
     path = plan_path(nodes, dossier.plan_node_id)
     can_file = bool(actor.roles & FILERS) and dossier.status is DossierStatus.OPEN
-    return DossierPage(lifecycle, service, path, filed, len(documents) > len(shown), can_file)
+    return DossierPage(lifecycle, service, path, Counted(filed, page, total), can_file)
 
 
 def document_page(ctx: Context, actor: Principal, document_id: str) -> DocumentPage:

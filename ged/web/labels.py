@@ -21,6 +21,7 @@ from ged.presentation.labels import (
     final_action,
     label,
     moment,
+    number,
     phase,
     size,
 )
@@ -38,6 +39,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "day": day,
     "moment": moment,
     "size": size,
+    "number": number,
     "role": _of(ROLES),
     "transfer_state": _of(TRANSFER_STATES),
     "extraction": _of(EXTRACTION),

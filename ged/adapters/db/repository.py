@@ -382,13 +382,22 @@ class SqlRepository:
             t.idempotency_keys.delete().where(c.principal_id == principal_id, c.key == key)
         )
 
-    def documents_in(self, dossier_id: str) -> list[Document]:
+    def documents_in(
+        self, dossier_id: str, limit: int | None = None, offset: int = 0
+    ) -> list[Document]:
+        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit)."""
         query = (
             select(t.documents)
             .where(t.documents.c.dossier_id == dossier_id)
             .order_by(t.documents.c.pk)
+            .limit(limit)
+            .offset(offset)
         )
         return [rows.document(r) for r in self.conn.execute(query).mappings()]
+
+    def count_documents_in(self, dossier_id: str) -> int:
+        query = select(func.count()).where(t.documents.c.dossier_id == dossier_id)
+        return int(self.conn.execute(query).scalar_one())
 
     def current_versions(self, document_ids: list[str]) -> dict[str, Version]:
         """The current version of each document, in one query."""
