@@ -135,6 +135,19 @@ def dossier_page(
     return DossierPage(lifecycle, service, path, Counted(filed, page, total), can_file)
 
 
+def node_dossiers(ctx: Context, actor: Principal, node_id: str, page: Page) -> Counted[Dossier]:
+    """The dossiers of a plan node that ``actor`` may read, most recently opened first: one
+    page (past the end, the last) and how many there are."""
+    services = actor.visible_services()
+    with ctx.uow() as uow:
+        total = uow.repo.count_dossiers(actor.organisation_id, services, None, node_id)
+        page = page.within(total)
+        rows = uow.repo.list_dossiers(
+            actor.organisation_id, services, None, node_id, page.limit, page.offset
+        )
+    return Counted(rows, page, total)
+
+
 def document_page(ctx: Context, actor: Principal, document_id: str) -> DocumentPage:
     document, versions = get_document(ctx, actor, document_id)
     with ctx.uow() as uow:

@@ -90,6 +90,18 @@ class Repository(Protocol):
         """Most recently opened first; ``phase``: the phase the lifecycle engine recorded."""
         ...
 
+    def count_dossiers(
+        self,
+        org_id: str,
+        service_ids: frozenset[str] | None,
+        status: DossierStatus | None,
+        plan_node_id: str | None,
+        *,
+        phase: str | None = None,
+    ) -> int:
+        """How many dossiers ``list_dossiers`` pages through, with the same filters."""
+        ...
+
     def add_document(self, doc: Document) -> int: ...
 
     def add_documents(self, docs: list[Document]) -> dict[str, int]: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ged.adapters.db import rows
@@ -197,24 +197,27 @@ class SqlRepository:
         phase: str | None = None,
     ) -> list[Dossier]:
         c = t.dossiers.c
-        clauses = [c.organisation_id == org_id]
-        if phase is not None:
-            recorded = t.dossier_lifecycle.c
-            clauses.append(c.id.in_(select(recorded.dossier_id).where(recorded.phase == phase)))
-        if service_ids is not None:
-            clauses.append(c.service_id.in_(sorted(service_ids)))
-        if status is not None:
-            clauses.append(c.status == status.value)
-        if plan_node_id is not None:
-            clauses.append(c.plan_node_id == plan_node_id)
         query = (
             select(t.dossiers)
-            .where(and_(*clauses))
+            .where(_dossiers_where(org_id, service_ids, status, plan_node_id, phase))
             .order_by(c.opened_on.desc(), c.id)
             .limit(limit)
             .offset(offset)
         )
         return [rows.dossier(r) for r in self.conn.execute(query).mappings()]
+
+    def count_dossiers(
+        self,
+        org_id: str,
+        service_ids: frozenset[str] | None,
+        status: DossierStatus | None,
+        plan_node_id: str | None,
+        *,
+        phase: str | None = None,
+    ) -> int:
+        """How many dossiers ``list_dossiers`` pages through, with the same filters."""
+        where = _dossiers_where(org_id, service_ids, status, plan_node_id, phase)
+        return int(self.conn.execute(select(func.count()).where(where)).scalar_one())
 
     # -- documents and versions -----------------------------------------------------------
     def add_document(self, doc: Document) -> int:
@@ -411,3 +414,24 @@ class SqlRepository:
             .where(d.id.in_(document_ids))
         )
         return {r["document_id"]: rows.version(r) for r in self.conn.execute(query).mappings()}
+
+
+def _dossiers_where(
+    org_id: str,
+    service_ids: frozenset[str] | None,
+    status: DossierStatus | None,
+    plan_node_id: str | None,
+    phase: str | None,
+) -> ColumnElement[bool]:
+    c = t.dossiers.c
+    clauses = [c.organisation_id == org_id]
+    if phase is not None:
+        recorded = t.dossier_lifecycle.c
+        clauses.append(c.id.in_(select(recorded.dossier_id).where(recorded.phase == phase)))
+    if service_ids is not None:
+        clauses.append(c.service_id.in_(sorted(service_ids)))
+    if status is not None:
+        clauses.append(c.status == status.value)
+    if plan_node_id is not None:
+        clauses.append(c.plan_node_id == plan_node_id)
+    return and_(*clauses)
