@@ -128,6 +128,10 @@ class Repository(Protocol):
 
     def list_versions(self, document_id: str) -> list[Version]: ...
 
+    def versions_in(self, dossier_id: str) -> dict[str, list[Version]]:
+        """Every version of every document of a dossier, oldest first, in one query."""
+        ...
+
     def set_version_format(
         self, document_id: str, number: int, puid: str | None, name: str, mime: str
     ) -> None: ...

@@ -303,6 +303,21 @@ class SqlRepository:
         )
         return [rows.version(r) for r in self.conn.execute(query).mappings()]
 
+    def versions_in(self, dossier_id: str) -> dict[str, list[Version]]:
+        """Every version of every document of a dossier, oldest first, in one query."""
+        v = t.versions.c
+        query = (
+            select(*_VERSION_COLUMNS)
+            .join(t.blobs, t.blobs.c.sha256 == v.sha256)
+            .join(t.documents, t.documents.c.id == v.document_id)
+            .where(t.documents.c.dossier_id == dossier_id)
+            .order_by(v.document_id, v.number)
+        )
+        found: dict[str, list[Version]] = {}
+        for row in self.conn.execute(query).mappings():
+            found.setdefault(row["document_id"], []).append(rows.version(row))
+        return found
+
     def set_version_format(
         self, document_id: str, number: int, puid: str | None, name: str, mime: str
     ) -> None:
