@@ -2,8 +2,9 @@
 next pages, which keep the page's other parameters (filters, the dossier).
 
 A page number comes from the address as people number pages (from 1). One that is not a whole
-number, or below 1, is the French 422 page naming ``page``; one past the end shows the last page
-(``kernel.paging.Page.within``); the bound keeps the offset within ``kernel.paging.MAX_OFFSET``.
+number, or below 1, is the French 422 page (« Un paramètre de l'adresse est invalide. »); one
+past the end shows the last page (``kernel.paging.Page.within``); the upper bound keeps the
+offset within ``kernel.paging.MAX_OFFSET``.
 """
 
 from __future__ import annotations
