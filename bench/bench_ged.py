@@ -15,6 +15,7 @@ read the ratios. Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import os
 import random
@@ -26,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,6 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_blobstore import make_big_file, parse_size
+from sqlalchemy import Engine
+
+from ged.adapters.db.uow import SqlUnitOfWork
+from ged.domain.model import Dossier, Service
 
 VENV_BIN = Path(sys.executable).parent
 GEDSAE = str(VENV_BIN / "gedsae")
@@ -54,10 +61,13 @@ def timed(command: list[str] | str, env: dict[str, str] | None = None) -> tuple[
     return elapsed, usage.ru_maxrss / 1024
 
 
-def fresh_home(work: Path, name: str) -> dict[str, str]:
+def fresh_home(work: Path, name: str, **settings: str) -> dict[str, str]:
+    """A new instance in ``work/name``; ``settings`` as ``GEDSAE_*`` variables
+    (``database_url="postgresql+psycopg://…"``)."""
     home = work / name
     shutil.rmtree(home, ignore_errors=True)
     env = {**os.environ, "GEDSAE_HOME": str(home)}
+    env |= {f"GEDSAE_{key.upper()}": value for key, value in settings.items()}
     subprocess.run(
         [GEDSAE, "init", "--organisation-name", "Commune de Banc d'Essai"],
         env=env,
@@ -74,9 +84,10 @@ def fresh_home(work: Path, name: str) -> dict[str, str]:
     return env
 
 
-def admin_token(env: dict[str, str]) -> str:
+def admin_token(env: dict[str, str], name: str = "admin") -> str:
+    """An API token of ``name`` (the administrator by default)."""
     out = subprocess.run(
-        [GEDSAE, "tokens", "create", "admin", "--label", "bench"],
+        [GEDSAE, "tokens", "create", name, "--label", "bench"],
         env=env,
         check=True,
         capture_output=True,
@@ -360,65 +371,144 @@ def bench_search(work: Path, docs: int, databases: list[str]) -> None:
                 run_search(create_database(server_url), docs, "PostgreSQL GIN tsvector")
 
 
-def run_search(url: str, docs: int, label: str) -> None:
-    from datetime import UTC, date, datetime, timedelta
+@dataclass
+class Corpus:
+    """What ``load_corpus`` wrote: the organisation's services and dossiers, the vocabulary and
+    the random generator that made the words (queries draw from them too)."""
 
+    engine: Engine
+    organisation_id: str
+    services: list[Service]
+    dossiers: list[Dossier]
+    vocabulary: list[str]
+    rng: random.Random
+    seconds: float
+
+
+def load_corpus(
+    url: str, docs: int, sizes: list[int] | None = None, organisation_id: str | None = None
+) -> Corpus:
+    """``docs`` documents of 300 words from a Zipf-like vocabulary (like real prose: a few very
+    common words, a long tail), each with a five-word title, a date from 2000 to 2024 and a
+    current version (text, extraction done; no blob is written), indexed for search. They go
+    into dossiers of ``sizes`` documents each, in order (default: five equal dossiers), spread
+    over five services; in a new organisation, or ``organisation_id`` (made by ``gedsae init``).
+    """
     from ged.adapters.db.engine import make_engine, migrate
     from ged.adapters.db.uow import SqlUnitOfWork
-    from ged.domain.access import Principal
-    from ged.domain.model import Document, Dossier, Metadata, Organisation, Role, Service
-    from ged.domain.search import SearchQuery
-    from ged.services.context import new_id
 
+    sizes = sizes or [docs // 5 + (i < docs % 5) for i in range(5)]
     rng = random.Random(42)
-    # A Zipf-like vocabulary (like real prose): a few very common words, a long tail.
     vocabulary = WORDS + [f"terme{i:05d}" for i in range(30_000)]
     cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocabulary))))
-
-    def words(k: int) -> list[str]:
-        return rng.choices(vocabulary, cum_weights=cumulative, k=k)
-
     engine = make_engine(url)
     migrate(engine)
     now = datetime.now(UTC)
-    org = Organisation(new_id(), "bench", now)
-    services = [Service(new_id(), org.id, f"S{i}", f"FR_S{i}") for i in range(5)]
     start = time.perf_counter()
     with SqlUnitOfWork(engine, lambda: now) as uow:
-        uow.repo.add_organisation(org)
-        for svc in services:
-            uow.repo.add_service(svc)
-        dossiers = [
-            Dossier(new_id(), org.id, svc.id, None, f"D {svc.name}", date(2020, 1, 1))
-            for svc in services
-        ]
-        for d in dossiers:
-            uow.repo.add_dossier(d, now)
+        org_id, services, dossiers = _skeleton(uow, sizes, organisation_id, now)
         uow.commit()
-    batch = 2000
-    for first in range(0, docs, batch):
+    owners = [d for d, size in zip(dossiers, sizes, strict=True) for _ in range(size)][:docs]
+    for first in range(0, docs, 2000):
         with SqlUnitOfWork(engine, lambda: now) as uow:
-            made, bodies = [], []
-            for i in range(first, min(first + batch, docs)):
-                d = dossiers[i % len(dossiers)]
-                created = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
-                meta = Metadata(title=" ".join(words(5)), created_on=created)
-                made.append(Document(new_id(), org.id, d.id, d.service_id, meta, now, now, 0))
-                bodies.append(" ".join(words(300)))
-            pks = uow.repo.add_documents(made)
-            uow.repo.search.index_many(
-                [
-                    (pks[doc.id], {"title": doc.metadata.title, "body": body})
-                    for doc, body in zip(made, bodies, strict=True)
-                ]
+            batch = owners[first : first + 2000]
+            _add_documents(
+                uow, batch, lambda k: rng.choices(vocabulary, cum_weights=cumulative, k=k), rng, now
             )
             uow.commit()
-    load = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+    return Corpus(engine, org_id, services, dossiers, vocabulary, rng, seconds)
+
+
+def _skeleton(
+    uow: SqlUnitOfWork, sizes: list[int], organisation_id: str | None, now: datetime
+) -> tuple[str, list[Service], list[Dossier]]:
+    from ged.domain.model import Organisation
+    from ged.services.context import new_id
+
+    if organisation_id is None:
+        organisation_id = new_id()
+        uow.repo.add_organisation(Organisation(organisation_id, "bench", now))
+    services = [Service(new_id(), organisation_id, f"S{i}", f"FR_S{i}") for i in range(5)]
+    for svc in services:
+        uow.repo.add_service(svc)
+    dossiers = []
+    for i in range(len(sizes)):
+        svc = services[i % len(services)]
+        title = f"D {svc.name}" if len(sizes) == 5 else f"Dossier {i:05d} ({svc.name})"
+        dossiers.append(Dossier(new_id(), organisation_id, svc.id, None, title, date(2020, 1, 1)))
+    for d in dossiers:
+        uow.repo.add_dossier(d, now)
+    return organisation_id, services, dossiers
+
+
+def _add_documents(
+    uow: SqlUnitOfWork,
+    owners: list[Dossier],
+    words: Callable[[int], list[str]],
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    from ged.domain.model import Document, ExtractionStatus, Metadata, Version
+    from ged.services.context import new_id
+    from kernel.blobstore.ports import ContentRef
+
+    made, bodies = [], []
+    for d in owners:
+        created = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
+        meta = Metadata(title=" ".join(words(5)), created_on=created)
+        made.append(Document(new_id(), d.organisation_id, d.id, d.service_id, meta, now, now, 1))
+        bodies.append(" ".join(words(300)))
+    refs = [
+        ContentRef(
+            hashlib.sha256(doc.id.encode()).hexdigest(),
+            hashlib.sha512(doc.id.encode()).hexdigest(),
+            len(body),
+        )
+        for doc, body in zip(made, bodies, strict=True)
+    ]
+    pks = uow.repo.add_documents(made)
+    uow.repo.ensure_blobs(refs, now)
+    uow.repo.add_versions(
+        [
+            Version(
+                doc.id,
+                1,
+                ref.sha256,
+                ref.sha512,
+                ref.size,
+                "note.txt",
+                "text/plain",
+                "x-fmt/111",
+                "Plain Text File",
+                now,
+                "bench",
+                ExtractionStatus.DONE,
+            )
+            for doc, ref in zip(made, refs, strict=True)
+        ]
+    )
+    uow.repo.search.index_many(
+        [
+            (pks[doc.id], {"title": doc.metadata.title, "body": body})
+            for doc, body in zip(made, bodies, strict=True)
+        ]
+    )
+
+
+def run_search(url: str, docs: int, label: str) -> None:
+    from ged.domain.access import Principal
+    from ged.domain.model import Role
+    from ged.domain.search import SearchQuery
+
+    corpus = load_corpus(url, docs)
+    engine, org_id, services = corpus.engine, corpus.organisation_id, corpus.services
+    vocabulary, rng, load, now = corpus.vocabulary, corpus.rng, corpus.seconds, datetime.now(UTC)
     principal = Principal(
-        "p", "agent", org.id, frozenset({Role.AGENT}), frozenset(s.id for s in services[:2])
+        "p", "agent", org_id, frozenset({Role.AGENT}), frozenset(s.id for s in services[:2])
     )
     from ged.services.search import search_documents
 
@@ -434,7 +524,7 @@ def run_search(url: str, docs: int, label: str) -> None:
         for _ in range(300):
             lo = date(2000, 1, 1) + timedelta(days=rng.randrange(6000))
             query = SearchQuery(
-                organisation_id=org.id,
+                organisation_id=org_id,
                 text=pick(),
                 created_from=lo,
                 created_to=lo + timedelta(days=3000),

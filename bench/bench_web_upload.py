@@ -31,11 +31,13 @@ PASSWORD = "mot de passe du banc d'essai"  # noqa: S105 - a throwaway benchmark 
 BOUNDARY = "----gedsae-bench"
 
 
-def person(env: dict[str, str], work: Path) -> None:
+def person(env: dict[str, str], work: Path, services: tuple[str, ...] = ("FR_BENCH",)) -> None:
+    """The agent « bench », who logs in with a password, in ``services`` (SEDA identifiers)."""
     secret = work / "password"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    chosen = [arg for code in services for arg in ("--service", code)]
     subprocess.run(
-        [GEDSAE, "users", "create", "bench", "--role", "agent", "--service", "FR_BENCH",
+        [GEDSAE, "users", "create", "bench", "--role", "agent", *chosen,
          "--password-file", str(secret)],
         env=env, check=True, capture_output=True,
     )  # fmt: skip

@@ -104,4 +104,15 @@ def _plain(text: str) -> str:
 
 
 # The template filters every page has: ``{{ transfer.received_at | moment }}``…
-FILTERS: Mapping[str, Callable[..., str]] = {"day": day, "moment": moment, "size": size}
+def number(value: int) -> str:
+    """« 5 000 », « 100 000 »: digits grouped by three with a narrow no-break space, as French
+    typography writes them (never « 5,000 » nor « 5000 » in a sentence)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+FILTERS: Mapping[str, Callable[..., str]] = {
+    "day": day,
+    "moment": moment,
+    "size": size,
+    "number": number,
+}

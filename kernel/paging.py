@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from kernel.errors import InvalidError, Issue
 
@@ -46,6 +46,37 @@ class Page:
     def of(self, rows: Sequence[T]) -> list[T]:
         """This page of rows already in memory."""
         return list(rows[self.offset : self.offset + self.limit])
+
+    @classmethod
+    def numbered(cls, number: int, limit: int) -> Page:
+        """Page ``number`` (counted from 1) of ``limit`` rows, as people number pages."""
+        return cls(limit, (number - 1) * limit)
+
+    def within(self, total: int) -> Page:
+        """This page, or the last one when this one starts past the ``total`` rows (a page
+        number from an old link, once rows have gone): never an empty page after the end."""
+        if self.offset < total or self.offset == 0:
+            return self
+        last = (total - 1) // self.limit * self.limit
+        return Page(self.limit, last, self.max_limit)
+
+
+@dataclass(frozen=True)
+class Counted(Generic[T]):
+    """One page of a listing and how many rows the whole listing has."""
+
+    rows: list[T]
+    page: Page
+    total: int
+
+    @property
+    def number(self) -> int:
+        """The page's number, counted from 1."""
+        return self.page.offset // self.page.limit + 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page.offset + len(self.rows) < self.total
 
 
 FIRST_PAGE = Page()

@@ -29,6 +29,7 @@ from kernel.french import day as day
 from kernel.french import label as label
 from kernel.french import moment as moment
 from kernel.french import month as month
+from kernel.french import number as number
 from kernel.french import size as size
 from kernel.retention import Deadline, Duration, NoEndDate
 

@@ -24,10 +24,10 @@ from ged.services.filing import list_dossiers
 from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts
 from ged.services.search import search_documents
 from kernel.errors import NotFoundError
-from kernel.paging import Page
+from kernel.paging import Counted, Page
 
 DASHBOARD_ROWS = 10
-DOSSIER_DOCUMENTS = 500
+DOSSIER_DOCUMENTS = Page(50)  # rows of a dossier page's table
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class DossierPage:
     lifecycle: DossierLifecycle
     service: Service | None
     plan_path: list[PlanNode]
-    documents: list[FiledDocument]
-    more_documents: bool
+    documents: Counted[FiledDocument]
     can_file: bool  # the person may file documents here (a filing role, the dossier open)
     # what is kept of a dossier whose content was eliminated or purged after its transfer
     tombstone: Tombstone | None = None
@@ -125,25 +124,41 @@ def tasks_of(ctx: Context, actor: Principal) -> list[Task]:
     return found
 
 
-def dossier_page(ctx: Context, actor: Principal, dossier_id: str) -> DossierPage:
-    """A dossier, where it sits in the plan, its documents with their current version, and its
-    lifecycle (phase, effective rules and their origin, start dates, holds)."""
+def dossier_page(
+    ctx: Context, actor: Principal, dossier_id: str, page: Page = DOSSIER_DOCUMENTS
+) -> DossierPage:
+    """A dossier, where it sits in the plan, one page of its documents (in filing order, with
+    their current version; past the end, the last page), and its lifecycle (phase, effective
+    rules and their origin, start dates, holds). Reads a page's rows, never the whole dossier."""
     lifecycle = dossier_lifecycle(ctx, actor, dossier_id)
     dossier = lifecycle.dossier
     with ctx.uow() as uow:
         service = uow.repo.get_service(dossier.organisation_id, dossier.service_id)
         nodes = {n.id: n for n in uow.repo.list_plan_nodes(dossier.organisation_id)}
-        documents = uow.repo.documents_in(dossier.id)
-        shown = documents[:DOSSIER_DOCUMENTS]
-        versions = uow.repo.current_versions([d.id for d in shown])
+        total = uow.repo.count_documents_in(dossier.id)
+        page = page.within(total)
+        documents = uow.repo.documents_in(dossier.id, page.limit, page.offset)
+        versions = uow.repo.current_versions([d.id for d in documents])
         stone = uow.lifecycle.get_tombstone(dossier.id)
         people = [stone.removed_by, stone.approved_by] if stone else []
         names = principal_names(uow, [p for p in people if p])
-    filed = [FiledDocument(d, versions.get(d.id)) for d in shown]
+    filed = Counted([FiledDocument(d, versions.get(d.id)) for d in documents], page, total)
     path = plan_path(nodes, dossier.plan_node_id)
     can_file = bool(actor.roles & FILERS) and dossier.status is DossierStatus.OPEN
-    more = len(documents) > len(shown)
-    return DossierPage(lifecycle, service, path, filed, more, can_file, stone, names)
+    return DossierPage(lifecycle, service, path, filed, can_file, stone, names)
+
+
+def node_dossiers(ctx: Context, actor: Principal, node_id: str, page: Page) -> Counted[Dossier]:
+    """The dossiers of a plan node that ``actor`` may read, most recently opened first: one
+    page (past the end, the last) and how many there are."""
+    services = actor.visible_services()
+    with ctx.uow() as uow:
+        total = uow.repo.count_dossiers(actor.organisation_id, services, None, node_id)
+        page = page.within(total)
+        rows = uow.repo.list_dossiers(
+            actor.organisation_id, services, None, node_id, page.limit, page.offset
+        )
+    return Counted(rows, page, total)
 
 
 def document_page(ctx: Context, actor: Principal, document_id: str) -> DocumentPage:

@@ -95,6 +95,18 @@ class Repository(Protocol):
         """Most recently opened first; ``phase``: the phase the lifecycle engine recorded."""
         ...
 
+    def count_dossiers(
+        self,
+        org_id: str,
+        service_ids: frozenset[str] | None,
+        status: DossierStatus | None,
+        plan_node_id: str | None,
+        *,
+        phase: str | None = None,
+    ) -> int:
+        """How many dossiers ``list_dossiers`` pages through, with the same filters."""
+        ...
+
     def add_document(self, doc: Document) -> int: ...
 
     def add_documents(self, docs: list[Document]) -> dict[str, int]: ...
@@ -120,6 +132,10 @@ class Repository(Protocol):
     def get_version(self, document_id: str, number: int) -> Version | None: ...
 
     def list_versions(self, document_id: str) -> list[Version]: ...
+
+    def versions_in(self, dossier_id: str) -> dict[str, list[Version]]:
+        """Every version of every document of a dossier, oldest first, in one query."""
+        ...
 
     def set_version_format(
         self, document_id: str, number: int, puid: str | None, name: str, mime: str
@@ -151,6 +167,12 @@ class Repository(Protocol):
 
     def release_idempotency(self, principal_id: str, key: str) -> None: ...
 
-    def documents_in(self, dossier_id: str) -> list[Document]: ...
+    def documents_in(
+        self, dossier_id: str, limit: int | None = None, offset: int = 0
+    ) -> list[Document]:
+        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit)."""
+        ...
+
+    def count_documents_in(self, dossier_id: str) -> int: ...
 
     def current_versions(self, document_ids: list[str]) -> dict[str, Version]: ...

@@ -35,3 +35,19 @@ def test_a_listing_may_allow_larger_pages_than_the_default_cap() -> None:
 def test_a_page_of_rows_in_memory_starts_at_its_offset() -> None:
     assert Page(2, 1).of(["a", "b", "c", "d"]) == ["b", "c"]
     assert Page(2, 5).of(["a", "b"]) == []
+
+
+def test_pages_numbered_from_one_start_where_people_expect() -> None:
+    assert Page.numbered(1, 50) == Page(50, 0)
+    assert Page.numbered(3, 50) == Page(50, 100)
+
+
+def test_a_page_past_the_end_becomes_the_last_page() -> None:
+    assert Page(50, 200).within(120) == Page(50, 100)
+    assert Page(50, 100).within(101) == Page(50, 100)
+    assert Page(50, 100).within(100) == Page(50, 50)
+
+
+def test_a_page_within_the_rows_or_of_an_empty_listing_stays_as_it_is() -> None:
+    assert Page(50, 50).within(120) == Page(50, 50)
+    assert Page(50, 0).within(0) == Page(50, 0)

@@ -95,6 +95,12 @@ def test_counts_agree_in_number_as_french_does() -> None:
     )
 
 
+def test_large_numbers_are_grouped_by_three_with_a_narrow_no_break_space() -> None:
+    assert labels.number(50) == "50"
+    assert labels.number(5000) == "5\u202f000"
+    assert labels.number(1_234_567) == "1\u202f234\u202f567"
+
+
 def test_a_code_is_found_from_its_french_word_without_case_or_accents() -> None:
     assert labels.code_of(labels.PHASES, "Intermediaire") == "intermediate"
     assert labels.code_of(labels.PHASES, "dua ÉCHUE") == "due"

@@ -275,25 +275,25 @@ class SqlLifecycleRepository:
 
     def last_document_dates(self, dossier_ids: Sequence[str]) -> dict[str, date]:
         """Per dossier, the latest document date: its own date when given, else the day it
-        was filed."""
-        c = t.documents.c
-        ids = list(dossier_ids)
-        dated = (
-            select(c.dossier_id, func.max(c.created_on))
-            .where(c.dossier_id.in_(ids), c.created_on.is_not(None))
-            .group_by(c.dossier_id)
-        )
-        undated = (
-            select(c.dossier_id, func.max(c.created_at))
-            .where(c.dossier_id.in_(ids), c.created_on.is_(None))
-            .group_by(c.dossier_id)
-        )
+        was filed. One lookup per dossier in ``ix_documents_dossier_dates`` (the greatest
+        entry of its range), never a read of its documents."""
+        c, dossier = t.documents.c, t.dossiers.c.id
+
+        def latest(column: Any, dated: Any) -> Any:
+            where = and_(c.dossier_id == dossier, dated)
+            return select(func.max(column)).where(where).scalar_subquery()
+
+        query = select(
+            dossier,
+            latest(c.created_on, c.created_on.is_not(None)),
+            latest(c.created_at, c.created_on.is_(None)),
+        ).where(dossier.in_(list(dossier_ids)))
         found: dict[str, date] = {}
-        for dossier_id, on in self.conn.execute(dated):
-            found[dossier_id] = on
-        for dossier_id, at in self.conn.execute(undated):
-            day = rows.as_utc(_datetime(at)).date()
-            found[dossier_id] = max(found.get(dossier_id, day), day)
+        for dossier_id, on, at in self.conn.execute(query):
+            days = [on] if on is not None else []
+            days += [rows.as_utc(_datetime(at)).date()] if at is not None else []
+            if days:
+                found[dossier_id] = max(days)
         return found
 
     def document_types(self, dossier_ids: Sequence[str]) -> dict[str, frozenset[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ged.adapters.db import rows
@@ -205,24 +205,27 @@ class SqlRepository:
         phase: str | None = None,
     ) -> list[Dossier]:
         c = t.dossiers.c
-        clauses = [c.organisation_id == org_id]
-        if phase is not None:
-            recorded = t.dossier_lifecycle.c
-            clauses.append(c.id.in_(select(recorded.dossier_id).where(recorded.phase == phase)))
-        if service_ids is not None:
-            clauses.append(c.service_id.in_(sorted(service_ids)))
-        if status is not None:
-            clauses.append(c.status == status.value)
-        if plan_node_id is not None:
-            clauses.append(c.plan_node_id == plan_node_id)
         query = (
             select(t.dossiers)
-            .where(and_(*clauses))
+            .where(_dossiers_where(org_id, service_ids, status, plan_node_id, phase))
             .order_by(c.opened_on.desc(), c.id)
             .limit(limit)
             .offset(offset)
         )
         return [rows.dossier(r) for r in self.conn.execute(query).mappings()]
+
+    def count_dossiers(
+        self,
+        org_id: str,
+        service_ids: frozenset[str] | None,
+        status: DossierStatus | None,
+        plan_node_id: str | None,
+        *,
+        phase: str | None = None,
+    ) -> int:
+        """How many dossiers ``list_dossiers`` pages through, with the same filters."""
+        where = _dossiers_where(org_id, service_ids, status, plan_node_id, phase)
+        return int(self.conn.execute(select(func.count()).where(where)).scalar_one())
 
     # -- documents and versions -----------------------------------------------------------
     def add_document(self, doc: Document) -> int:
@@ -308,6 +311,21 @@ class SqlRepository:
         )
         return [rows.version(r) for r in self.conn.execute(query).mappings()]
 
+    def versions_in(self, dossier_id: str) -> dict[str, list[Version]]:
+        """Every version of every document of a dossier, oldest first, in one query."""
+        v = t.versions.c
+        query = (
+            select(*_VERSION_COLUMNS)
+            .join(t.blobs, t.blobs.c.sha256 == v.sha256)
+            .join(t.documents, t.documents.c.id == v.document_id)
+            .where(t.documents.c.dossier_id == dossier_id)
+            .order_by(v.document_id, v.number)
+        )
+        found: dict[str, list[Version]] = {}
+        for row in self.conn.execute(query).mappings():
+            found.setdefault(row["document_id"], []).append(rows.version(row))
+        return found
+
     def set_version_format(
         self, document_id: str, number: int, puid: str | None, name: str, mime: str
     ) -> None:
@@ -390,13 +408,22 @@ class SqlRepository:
             t.idempotency_keys.delete().where(c.principal_id == principal_id, c.key == key)
         )
 
-    def documents_in(self, dossier_id: str) -> list[Document]:
+    def documents_in(
+        self, dossier_id: str, limit: int | None = None, offset: int = 0
+    ) -> list[Document]:
+        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit)."""
         query = (
             select(t.documents)
             .where(t.documents.c.dossier_id == dossier_id)
             .order_by(t.documents.c.pk)
+            .limit(limit)
+            .offset(offset)
         )
         return [rows.document(r) for r in self.conn.execute(query).mappings()]
+
+    def count_documents_in(self, dossier_id: str) -> int:
+        query = select(func.count()).where(t.documents.c.dossier_id == dossier_id)
+        return int(self.conn.execute(query).scalar_one())
 
     def current_versions(self, document_ids: list[str]) -> dict[str, Version]:
         """The current version of each document, in one query."""
@@ -410,3 +437,24 @@ class SqlRepository:
             .where(d.id.in_(document_ids))
         )
         return {r["document_id"]: rows.version(r) for r in self.conn.execute(query).mappings()}
+
+
+def _dossiers_where(
+    org_id: str,
+    service_ids: frozenset[str] | None,
+    status: DossierStatus | None,
+    plan_node_id: str | None,
+    phase: str | None,
+) -> ColumnElement[bool]:
+    c = t.dossiers.c
+    clauses = [c.organisation_id == org_id]
+    if phase is not None:
+        recorded = t.dossier_lifecycle.c
+        clauses.append(c.id.in_(select(recorded.dossier_id).where(recorded.phase == phase)))
+    if service_ids is not None:
+        clauses.append(c.service_id.in_(sorted(service_ids)))
+    if status is not None:
+        clauses.append(c.status == status.value)
+    if plan_node_id is not None:
+        clauses.append(c.plan_node_id == plan_node_id)
+    return and_(*clauses)

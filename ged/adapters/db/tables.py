@@ -163,6 +163,9 @@ documents = Table(
     Column("updated_at", TS, nullable=False),
     Index("ix_documents_org_service_created", "organisation_id", "service_id", "created_at"),
     Index("ix_documents_dossier", "dossier_id"),
+    # a dossier's latest document and its types, read from the index alone (migration 0017)
+    Index("ix_documents_dossier_dates", "dossier_id", "created_on", "created_at"),
+    Index("ix_documents_dossier_types", "dossier_id", "document_type"),
 )
 
 versions = Table(

@@ -12,6 +12,7 @@ from ged.presentation import labels
 from ged.services.browse import dossier_page
 from ged.services.lifecycle import RuleView
 from ged.services.rules import MANAGERS
+from ged.web.paging import PageNumber, navigation, page_of
 from ged.web.render import render
 from ged.web.security import Ctx, User, csrf_protect
 
@@ -39,16 +40,19 @@ def origin_of(nodes: dict[str, PlanNode]) -> object:
 
 
 @router.get("/dossiers/{dossier_id}")
-async def dossier(request: Request, dossier_id: str, ctx: Ctx, user: User) -> Response:
-    page = await run_in_threadpool(dossier_page, ctx, user, dossier_id)
+async def dossier(
+    request: Request, dossier_id: str, ctx: Ctx, user: User, page: PageNumber = 1
+) -> Response:
+    found = await run_in_threadpool(dossier_page, ctx, user, dossier_id, page_of(page))
     return render(
         request,
         "dossier.html",
-        title=page.dossier.title,
-        page=page,
+        title=found.dossier.title,
+        page=found,
+        pages=navigation(request, found.documents),
         start_event=labels.start_event,
         rule_duration=labels.rule_duration,
         communicability=communicability,
-        origin=origin_of({n.id: n for n in page.plan_path}),
+        origin=origin_of({n.id: n for n in found.plan_path}),
         manages=user.has(*MANAGERS),  # the records officer's actions on the dossier
     )
