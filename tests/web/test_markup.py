@@ -86,10 +86,6 @@ def test_every_administration_page_has_the_same_markup(web: Web) -> None:
     for page in found:
         check_markup(browser.get(page).text, page)
 
-    browser = web.logged_in("agent")
-    for page in [*pages(found), "/connexion"]:
-        check_markup(browser.get(page).text, page)
-
 
 def test_every_records_officer_page_keeps_the_same_promises(web: Web) -> None:
     found = build_archive(web)
