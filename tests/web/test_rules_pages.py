@@ -58,7 +58,7 @@ def test_an_agent_gets_the_french_403_page(web: Web) -> None:
     page = web.logged_in("agent").get("/regles")
     assert page.status_code == 403
     assert "<h1>Accès refusé</h1>" in page.text
-    assert "référent archives, archiviste, administrateur" in page.text
+    assert "Action réservée aux rôles : administrateur, archiviste, référent archives" in page.text
     assert "records_officer" not in page.text
 
 
