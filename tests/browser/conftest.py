@@ -281,6 +281,14 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
+def browser_env() -> dict[str, str | float | bool]:
+    """The browser's environment without ``scripts/test-faketime``'s preload: the calendar moved
+    is the servers' (what the suite proves independent of the date); chromium under libfaketime
+    never finishes loading a page."""
+    moved = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+    return {k: v for k, v in os.environ.items() if k not in moved}
+
+
 @pytest.fixture
 def browser(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
     """A fresh chromium with an empty profile: nobody logged in, nothing cached."""
@@ -291,6 +299,7 @@ def browser(playwright: Playwright, tmp_path: Path) -> Iterator[BrowserContext]:
         args=CHROMIUM_ARGS,
         locale="fr-FR",
         viewport={"width": 1280, "height": 900},
+        env=browser_env(),
     )
     yield context
     context.close()
