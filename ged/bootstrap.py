@@ -314,7 +314,12 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
     connector = partial(build_connector, settings)
     kinds = {name: str(table.get("kind")) for name, table in settings.connectors.items()}
     return TransferSetup(
-        agreements, connector, settings.transfer_spool, load_signer(settings), kinds
+        agreements,
+        connector,
+        settings.transfer_spool,
+        load_signer(settings),
+        kinds,
+        settings.seda_schema_dir,
     )
 
 

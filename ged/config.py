@@ -72,6 +72,9 @@ class Settings:
     tsa_url: str = ""
     # seconds between two passes of the transfer scheduler in `gedsae serve` (0: no scheduler)
     transfer_poll_interval_s: float = 60.0
+    # the official SEDA schemas ready packages are checked against (empty: $GEDSAE_HOME/schemas,
+    # where `gedsae schemas install` puts them)
+    schema_dir: str = ""
     # [connectors.NAME] and [agreements.NAME] tables of config.toml
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -115,6 +118,10 @@ class Settings:
         if self.signing_certificate:
             return Path(self.signing_certificate)
         return self.home / "signing" / "certificate.pem"
+
+    @property
+    def seda_schema_dir(self) -> Path:
+        return Path(self.schema_dir) if self.schema_dir else self.home / "schemas"
 
     @property
     def transfer_spool(self) -> Path:

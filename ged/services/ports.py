@@ -302,8 +302,14 @@ class TransferRepository(Protocol):
     def delete(self, message_identifier: str) -> None: ...
 
     def listing(
-        self, organisation_id: str, state: TransferState | None, page: Page
-    ) -> list[TransferRecord]: ...
+        self,
+        organisation_id: str,
+        state: TransferState | None,
+        page: Page,
+        created_by: str | None = None,
+    ) -> list[TransferRecord]:
+        """Newest first; only those ``created_by`` one principal when given."""
+        ...
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         """Transfers waiting for a retry or a poll whose time has come, oldest first."""

@@ -110,6 +110,19 @@ def _start(
 ) -> TransferRecord:
     setup.spool.mkdir(parents=True, exist_ok=True)
     prepared, signature = _prepare(setup, ctx, actor, agreement, chosen)
+    return send_prepared(ctx, actor, agreement, prepared, signature, connector)
+
+
+def send_prepared(
+    ctx: Context,
+    actor: Principal,
+    agreement: Agreement,
+    prepared: PreparedTransfer,
+    signature: dict[str, Any] | None,
+    connector: Connector,
+) -> TransferRecord:
+    """Records and pushes a package in the spool under ``agreement``; when no transfer could
+    be recorded for it, the package is removed (nothing is kept for a transfer that is not)."""
     try:
         record = transfer_loop.send_transfer(
             ctx,
@@ -173,10 +186,16 @@ def _prepare(
     final = prepared.sip.with_name(f"{prepared.message_identifier}.zip")
     prepared.sip.replace(final)
     prepared = replace(prepared, sip=final)
+    return prepared, package_signature(setup, prepared)
+
+
+def package_signature(setup: TransferSetup, prepared: PreparedTransfer) -> dict[str, Any] | None:
+    """The signatures a transfer keeps: the whole package's digest signed by the instance's key,
+    and the manifest's detached signature (also in the package when ``in_package``)."""
     if setup.signer is None:
-        return prepared, None
+        return None
     package = setup.signer.sign_digest(bytes.fromhex(prepared.sha256))
-    signature = {
+    return {
         "signer": setup.signer.subject,
         "format": "CAdES-BES detached (CMS SignedData), DER, base64",
         "package_sha256": prepared.sha256,
@@ -185,7 +204,6 @@ def _prepare(
         "manifest_sha256": prepared.manifest_sha256,
         "in_package": prepared.manifest_signature is not None,
     }
-    return prepared, signature
 
 
 def _b64(data: bytes | None) -> str | None:

@@ -45,6 +45,8 @@ class TransferSetup:
     signer: PackageSigner | None = None
     # the ``kind`` of each [connectors.NAME] table (sae_http, vitam…), as configured
     connector_kinds: Mapping[str, str] = field(default_factory=dict)
+    # the official SEDA schemas (``gedsae schemas install``), for ready packages' checks
+    schema_dir: Path | None = None
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:

@@ -97,7 +97,7 @@ def prepare_transfer(
         written = write_sip(
             out, ArchiveTransfer(header, groups, units, management), files, signer=signer
         )
-    digest = _sha256(out)
+    digest = sha256_of(out)
     with ctx.uow() as uow:
         details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
         uow.log(
@@ -217,6 +217,6 @@ def _document_unit(unit_id: str, doc: Document, group_id: str) -> ArchiveUnit:
     )
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
