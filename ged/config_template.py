@@ -50,6 +50,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "texte",
     ),
     "tsa_url": ("Autorité d'horodatage RFC 3161 ; vide : signatures non horodatées", "URL"),
+    "schema_dir": (
+        "Schémas SEDA officiels contrôlant les paquets des applications ; vide : schemas/ ici",
+        "chemin",
+    ),
     "transfer_poll_interval_s": (
         "Intervalle du planificateur des versements (0 : aucun)",
         "secondes",
@@ -101,6 +105,7 @@ TABLES_TEXT = """\
 # transferring_agency = "FR_DF"          # identifiant SEDA du service versant
 # archival_agreement = "AGR-1"           # ArchivalAgreement du bordereau (défaut : aucun)
 # archival_profile = "PR-1"              # ArchivalProfile du bordereau (défaut : aucun)
+# archival_profile_file = "/etc/gedsae/PR-1.rng"  # profil RELAX NG des paquets des applications
 # sign_package = true                    # signer le bordereau dans le paquet (false pour Vitam)
 # purge = false                          # supprimer le contenu local après réponse positive vérifiée
 # sip_layout = "content"                 # content, ou flat pour Maarch RM

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,60 +20,10 @@ from ged.services.transfer_package_checks import PackageRefused
 from ged.services.transfer_packages import submit_package
 from kernel.errors import ForbiddenError
 from kernel.signing import verify_content
-from seda.model import (
-    Agency,
-    ArchiveTransfer,
-    ArchiveUnit,
-    BinaryDataObject,
-    Content,
-    DataObjectGroup,
-    ManagementMetadata,
-    ObjectReference,
-    TransferHeader,
-)
-from seda.sip import write_sip
-from seda.versions import SedaVersion
+from tests.fixtures.ready_sips import Sip, ready_sip
 from tests.integration.test_transfer_runner import Loop, review
 from tests.integration.test_transfer_runner import loop as loop  # the fixture, re-exported
-
-CONTENT = b"%PDF-1.4 arrete signe\n"
-
-
-@dataclass(frozen=True)
-class Sip:
-    """What a business application puts in its package's header."""
-
-    message_identifier: str = "PARAPH-2026-0042"
-    transferring_agency: str = "SERVICE-A"
-    originating_agency: str = "FR_DF"
-    declared_digest: str = hashlib.sha512(CONTENT).hexdigest()
-
-
-def ready_sip(folder: Path, sip: Sip = Sip()) -> Path:
-    """A SEDA 2.2 package as a parapheur would build it: one signed act, one unit."""
-    document = folder / "arrete.pdf"
-    document.write_bytes(CONTENT)
-    header = TransferHeader(
-        version=SedaVersion.V2_2,
-        message_identifier=sip.message_identifier,
-        archival_agency=Agency("ARCH"),
-        transferring_agency=Agency(sip.transferring_agency),
-        date=datetime(2026, 12, 6, 10, 0, tzinfo=UTC),
-        archival_agreement="AGR-1",
-    )
-    binary = BinaryDataObject(
-        "BDO_1", "content/BDO_1.pdf", sip.declared_digest, size=len(CONTENT), filename="a.pdf"
-    )
-    unit = ArchiveUnit(
-        "AU_1",
-        Content(description_level="Item", titles=("Arrêté 2026-42",)),
-        object_references=(ObjectReference(data_object_group_reference_id="GOT_1"),),
-    )
-    management = ManagementMetadata(originating_agency_identifier=sip.originating_agency)
-    transfer = ArchiveTransfer(header, (DataObjectGroup("GOT_1", (binary,)),), (unit,), management)
-    out = folder / "upload.zip"
-    write_sip(out, transfer, [("content/BDO_1.pdf", document)])
-    return out
+from tests.sae.test_ingest_checks import profile_requiring_a_comment
 
 
 def application(loop: Loop, name: str = "parapheur") -> Principal:
@@ -165,3 +114,15 @@ def test_an_agent_may_not_send_packages(packages: Loop, tmp_path: Path) -> None:
     agent, _ = packages.ged.user("agent", Role.AGENT, services=(packages.ged.service,))
     with pytest.raises(ForbiddenError):
         submit_package(packages.setup, packages.ged.ctx, agent, "ad35", ready_sip(tmp_path))
+
+
+def test_a_package_that_does_not_follow_the_agreements_profile_is_refused(
+    packages: Loop, tmp_path: Path
+) -> None:
+    profile = profile_requiring_a_comment(tmp_path / "profile.rng")
+    agreement = replace(packages.setup.agreements["ad35"], profile_file=profile)
+    setup = replace(packages.setup, agreements={"ad35": agreement})
+    with pytest.raises(PackageRefused) as refused:
+        submit_package(setup, packages.ged.ctx, application(packages), "ad35", ready_sip(tmp_path))
+    assert {i.code for i in refused.value.issues} == {"profile_invalid"}
+    assert transfer_loop.list_transfers(packages.ged.ctx, packages.ged.admin) == []
