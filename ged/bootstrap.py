@@ -30,6 +30,7 @@ from ged.adapters.passwords import Argon2Passwords
 from ged.adapters.signatures.anchors import anchor_folders, load_anchors
 from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
+from ged.adapters.webhook_sender import HttpWebhookSender, resolve
 from ged.config import Settings
 from ged.domain.accounts import SessionPolicy
 from ged.services.agreements import Agreement
@@ -52,6 +53,8 @@ from ged.services.ports import (
     TrustAnchors,
 )
 from ged.services.transfer_setup import TransferSetup
+from ged.services.webhook_delivery import WebhookSetup
+from ged.services.webhooks import WebhookSettings
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
 from kernel.blobstore.s3 import S3BlobStore
@@ -301,6 +304,17 @@ def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
 
 def extract_one_by_one(extract: TextExtractor) -> BatchExtractor:
     return lambda files: [extract(path, mime) for path, mime in files]
+
+
+def build_webhook_setup(settings: Settings) -> WebhookSetup:
+    """The webhooks' settings of ``config.toml``, the resolver and the HTTP sender."""
+    webhook_settings = WebhookSettings(
+        allow_private=settings.webhook_allow_private,
+        give_up_after=timedelta(hours=settings.webhook_give_up_hours),
+        retry_base_seconds=settings.webhook_retry_base_s,
+    )
+    sender = HttpWebhookSender(settings.webhook_allow_private)
+    return WebhookSetup(webhook_settings, resolve, sender)
 
 
 def build_transfer_setup(settings: Settings) -> TransferSetup:

@@ -50,6 +50,13 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "texte",
     ),
     "tsa_url": ("Autorité d'horodatage RFC 3161 ; vide : signatures non horodatées", "URL"),
+    "webhook_interval_s": ("Intervalle des envois de webhooks (0 : aucun)", "secondes"),
+    "webhook_retry_base_s": ("Premier délai avant un nouvel essai, doublé ensuite", "secondes"),
+    "webhook_give_up_hours": ("Durée après laquelle un envoi de webhook est abandonné", "heures"),
+    "webhook_allow_private": (
+        "Accepter les webhooks vers des adresses internes ou locales (false : refusées)",
+        "booléen",
+    ),
     "schema_dir": (
         "Schémas SEDA officiels contrôlant les paquets des applications ; vide : schemas/ ici",
         "chemin",
@@ -158,6 +165,8 @@ def _setting(name: str, default: Any) -> str:
 
 
 def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, float) and value.is_integer():

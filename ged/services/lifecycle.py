@@ -52,6 +52,9 @@ from kernel.errors import InvalidError, Issue, NotFoundError
 from kernel.retention import Deadline, RuleCategory, deadline
 
 RUNNERS = (Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
+# who may send and follow transfers: those who run them, and application clients (their own
+# ready packages, ``ged.services.transfer_packages``)
+SENDERS = (*RUNNERS, Role.APPLICATION)
 BATCH = 500
 
 

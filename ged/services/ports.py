@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
     from ged.services.signatures import SignatureRepository
+    from ged.services.webhook_repository import WebhookRepository
 
 
 class ContentCorrupted(ConflictError):
@@ -209,6 +210,11 @@ class UnitOfWork(Protocol):
     @property
     def lifecycle(self) -> LifecycleRepository:
         """Retention rules, bindings, holds, lifecycle states and eliminations."""
+        ...
+
+    @property
+    def webhooks(self) -> WebhookRepository:
+        """Webhooks of the business applications and their queue of deliveries."""
         ...
 
     @property

@@ -32,7 +32,6 @@ from connectors.base import (
     SubmissionRefused,
 )
 from ged.domain.access import Principal
-from ged.domain.model import Role
 from ged.services import lifecycle
 from ged.services.context import Context
 from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord, TransferState
@@ -66,9 +65,7 @@ AWAITING_REPLY = frozenset(
 _ALREADY_SENT = AWAITING_REPLY | POSITIVE_TRANSFER_STATES
 # states in which the next step is a push: never sent, or a push that failed (or was killed)
 TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
-# who may send and follow transfers: those who run them, and application clients (their own
-# ready packages, ``ged.services.transfer_packages``)
-SENDERS = (*lifecycle.RUNNERS, Role.APPLICATION)
+SENDERS = lifecycle.SENDERS
 
 
 class TransferNotFound(NotFoundError):
