@@ -38,3 +38,22 @@ def test_unknown_or_foreign_transfer_is_not_found(client: TestClient, sqlite_ged
     )
     assert foreign.status_code == 404
     assert client.get("/api/v1/transfers?state=nowhere").status_code == 422
+
+
+def test_the_openapi_description_shows_packages_and_webhooks_with_examples(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    package = paths["/api/v1/transfers/packages"]["post"]
+    assert "application/zip" in package["requestBody"]["content"]
+    refused = package["responses"]["422"]["content"]["application/problem+json"]["example"]
+    assert refused["code"] == "package_refused" and refused["issues"]
+    registered = paths["/api/v1/webhooks"]["post"]["responses"]["201"]["content"]
+    assert "secret" in registered["application/json"]["example"]
+    deliveries = paths["/api/v1/webhooks/{webhook_id}/deliveries"]["get"]["responses"]["200"]
+    assert deliveries["content"]["application/json"]["example"][0]["attempts"]
+
+
+def test_an_instance_without_webhooks_says_so(client: TestClient) -> None:
+    refused = client.post("/api/v1/webhooks", json={"url": "https://app.example/hook"})
+    assert refused.status_code == 503 and refused.json()["code"] == "webhooks_not_configured"
