@@ -59,7 +59,7 @@ def start(
     services; ``None`` (or none) takes every due dossier that may leave (``start_due``)."""
     if not dossier_ids:
         return start_due(setup, ctx, actor, agreement_name).record
-    actor.ensure_role(*lifecycle.RUNNERS)
+    actor.ensure_role(*lifecycle.SENDERS)  # an application client: dossiers of its services
     agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
     ensure_within(ctx, actor, agreement, dossier_ids, covered_services(ctx, actor, agreement))
     with setup.connector_for(agreement) as connector:  # built before anything is written
@@ -245,7 +245,11 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
 def step(
     setup: TransferSetup, ctx: Context, actor: Principal, record: TransferRecord
 ) -> TransferRecord:
-    """One push or one poll of a transfer, through its agreement's connector."""
+    """One push or one poll of a transfer, through its agreement's connector. An application
+    client that may see the transfer asks for it; the step itself is the scheduler's (acting on
+    a verified reply moves dossiers, which only those who run transfers may do)."""
+    if not actor.has(*lifecycle.RUNNERS):
+        actor = scheduler_principal(record.organisation_id)
     if record.agreement is None:
         raise AgreementNotFound(
             f"Le transfert {record.message_identifier} n'a pas d'accord de versement"
