@@ -134,6 +134,7 @@ async def submit_package(
     agencies, the caller's services), signed as ours are and sent through the agreement's
     connector. Refused: 422 with every problem, nothing kept."""
     setup = _setup(request)
+    await run_in_threadpool(transfer_packages.may_submit, setup, ctx, caller, agreement)
     declared_length(request, ctx.max_upload_bytes)
     reader = BodyReader(request)
 

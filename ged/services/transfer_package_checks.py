@@ -21,6 +21,7 @@ from seda.issues import Severity
 from seda.model import ArchiveTransfer, ArchiveUnit
 from seda.package import open_package
 from seda.reader import read_transfer
+from seda.sip import MANIFEST
 from seda.validate import ValidationOptions, validate_path
 
 BLOCKING = frozenset({Severity.FATAL, Severity.ERROR})
@@ -58,7 +59,15 @@ def check_package(
     ]
     if report.refused:
         raise _refused(issues)
-    transfer = _read(path)
+    transfer, manifest = _read(path)
+    if manifest != MANIFEST:
+        issues.append(
+            Issue(
+                "manifest_not_named",
+                f"bordereau « {manifest} » : il doit s'appeler {MANIFEST}, à la racine du paquet",
+                path=manifest,
+            )
+        )
     checked = CheckedPackage(
         transfer.header.message_identifier,
         transfer.header.transferring_agency.identifier,
@@ -78,10 +87,11 @@ def _refused(issues: list[Issue]) -> PackageRefused:
     )
 
 
-def _read(path: Path) -> ArchiveTransfer:
+def _read(path: Path) -> tuple[ArchiveTransfer, str]:
+    """The manifest read whole (its header, agencies and units), and its name in the package."""
     with open_package(path) as package:
-        name = package.manifest_name or "manifest.xml"
-        return read_transfer(lambda: package.open(name))
+        name = package.manifest_name or MANIFEST
+        return read_transfer(lambda: package.open(name)), name
 
 
 def originating_agencies(transfer: ArchiveTransfer) -> Iterator[str]:

@@ -59,8 +59,7 @@ def submit_package(
     """Checks, signs and sends the package at ``upload``; once checked it is moved into the
     spool under the transfer's own name (removed again when no transfer could be recorded),
     a refused one is left where it is for the caller to remove (``received``)."""
-    actor.ensure_role(*SENDERS)
-    agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
+    agreement = may_submit(setup, ctx, actor, agreement_name)
     schema_dir = _schemas(setup)
     checked = check_package(upload, agreement, schema_dir, sendable(ctx, actor, agreement))
     _ensure_new(ctx, checked.message_identifier)
@@ -87,6 +86,15 @@ def _schemas(setup: TransferSetup) -> Path:
             "Les paquets ne peuvent être contrôlés : « gedsae schemas install » les installe"
         )
     return setup.schema_dir
+
+
+def may_submit(
+    setup: TransferSetup, ctx: Context, actor: Principal, agreement_name: str
+) -> Agreement:
+    """The agreement, once ``actor`` may send packages under it: said before the body is read
+    (403 for a role that may not, 404 for an agreement it does not have)."""
+    actor.ensure_role(*SENDERS)
+    return setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
 
 
 def sendable(ctx: Context, actor: Principal, agreement: Agreement) -> frozenset[str]:

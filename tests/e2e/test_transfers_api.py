@@ -3,9 +3,14 @@ and another organisation's transfer (404). The full loop over HTTP is in test_tw
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
+from ged.api.app import create_app
 from ged.domain.model import Role
+from ged.services.transfer_setup import TransferSetup
 from tests.fixtures.ged import Ged
 
 
@@ -57,3 +62,25 @@ def test_the_openapi_description_shows_packages_and_webhooks_with_examples(
 def test_an_instance_without_webhooks_says_so(client: TestClient) -> None:
     refused = client.post("/api/v1/webhooks", json={"url": "https://app.example/hook"})
     assert refused.status_code == 503 and refused.json()["code"] == "webhooks_not_configured"
+
+
+def test_a_package_is_refused_to_an_agent_and_under_an_unknown_agreement_before_its_body(
+    sqlite_ged: Ged, tmp_path: Path
+) -> None:
+    setup = TransferSetup({}, lambda name: pytest.fail("no connector is built"), tmp_path / "spool")
+    _, agent = sqlite_ged.user("agent", Role.AGENT, services=(sqlite_ged.service,))
+    with TestClient(create_app(sqlite_ged.ctx, setup)) as client:
+        body = {"content": b"PK" + bytes(1000), "headers": {"Content-Type": "application/zip"}}
+        refused = client.post(
+            "/api/v1/transfers/packages?agreement=ad35",
+            headers={"Authorization": f"Bearer {agent}", **body["headers"]},
+            content=body["content"],
+        )
+        assert refused.status_code == 403
+        unknown = client.post(
+            "/api/v1/transfers/packages?agreement=ad35",
+            headers={"Authorization": f"Bearer {sqlite_ged.admin_token}", **body["headers"]},
+            content=body["content"],
+        )
+        assert unknown.status_code == 404 and unknown.json()["code"] == "agreement_not_found"
+    assert not (tmp_path / "spool").exists()

@@ -126,3 +126,17 @@ def test_a_package_that_does_not_follow_the_agreements_profile_is_refused(
         submit_package(setup, packages.ged.ctx, application(packages), "ad35", ready_sip(tmp_path))
     assert {i.code for i in refused.value.issues} == {"profile_invalid"}
     assert transfer_loop.list_transfers(packages.ged.ctx, packages.ged.admin) == []
+
+
+def test_a_manifest_not_named_manifest_xml_is_refused_before_anything_is_signed(
+    packages: Loop, tmp_path: Path
+) -> None:
+    source = ready_sip(tmp_path)
+    renamed = tmp_path / "renamed.zip"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(renamed, "w") as new:
+        for name in old.namelist():
+            new.writestr("bordereau.xml" if name == "manifest.xml" else name, old.read(name))
+    with pytest.raises(PackageRefused) as refused:
+        submit_package(packages.setup, packages.ged.ctx, application(packages), "ad35", renamed)
+    assert [i.code for i in refused.value.issues] == ["manifest_not_named"]
+    assert list(packages.setup.spool.glob("*")) == []
