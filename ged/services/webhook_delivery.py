@@ -6,7 +6,8 @@ also inside the signed body as ``sent_at``: a receiver checks the signature over
 received, then refuses a timestamp too old (a replay) and a ``delivery_id`` it has seen. A 2xx
 answer delivers it; anything else (another status, a redirect — never followed —, no answer, a
 refused address) is an attempt in its log, tried again after an exponential back-off, and given
-up once ``give_up_after`` has passed since the change. Every attempt is saved before the next
+up once ``give_up_after`` has passed since the change. Each attempt first takes a lease on its
+delivery (two processes of one instance never send it at once) and is saved before the next
 delivery is tried, so a restart resumes where it stopped.
 """
 
@@ -24,6 +25,9 @@ from ged.services.transfer_state import backoff
 from ged.services.webhook_repository import Attempt, Delivery, DeliveryState, Webhook
 from ged.services.webhooks import Resolve, WebhookSettings
 
+# an attempt holds its delivery this long: a process killed mid-send leaves it to be sent again
+# after it (a receiver may get a delivery twice, and recognises it by its delivery_id)
+LEASE_SECONDS = 120.0
 SIGNATURE_HEADER = "X-Gedsae-Signature"
 TIMESTAMP_HEADER = "X-Gedsae-Timestamp"
 
@@ -87,6 +91,11 @@ def attempt(
     delivery: Delivery,
 ) -> Delivery:
     now = ctx.clock()
+    with ctx.uow() as uow:
+        held = uow.webhooks.lease(delivery, now + timedelta(seconds=LEASE_SECONDS))
+        uow.commit()
+    if not held:  # another process of the instance is sending it
+        return delivery
     body, headers = signed_request(webhook, delivery, now)
     answer = sender.post(webhook.url, body, headers)
     done = after_attempt(delivery, answer, now, settings)

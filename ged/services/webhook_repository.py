@@ -61,6 +61,11 @@ class WebhookRepository(Protocol):
 
     def enqueue(self, delivery: Delivery) -> None: ...
 
+    def lease(self, delivery: Delivery, until: datetime) -> bool:
+        """Moves the pending ``delivery``'s next try to ``until`` unless another process already
+        did (its next try is no longer the one read); says whether this one holds it."""
+        ...
+
     def save(self, delivery: Delivery) -> None:
         """A delivery's state, attempts and next try after an attempt."""
         ...

@@ -97,3 +97,19 @@ def test_an_agent_may_not_register_a_webhook_nor_an_internal_address(ged: Ged) -
         )
     assert [i.code for i in refused.value.issues] == ["webhook_url_refused"]
     assert webhooks.webhooks_of(ged.ctx, ged.admin) == []
+
+
+def test_a_delivery_is_leased_to_one_process_at_a_time(ged: Ged) -> None:
+    app, _ = ged.user("parapheur", Role.APPLICATION, services=(ged.service,))
+    hook(ged, app)
+    before = transfer_of(ged, app)
+    store(ged.ctx, app, before, replace(before, state=TransferState.SENT))
+    with ged.ctx.uow() as uow:
+        [(_, seen_by_one)] = uow.webhooks.due(ged.clock(), 10)
+        [(_, seen_by_other)] = uow.webhooks.due(ged.clock(), 10)
+        assert uow.webhooks.lease(seen_by_one, ged.clock() + timedelta(minutes=2))
+        assert not uow.webhooks.lease(seen_by_other, ged.clock() + timedelta(minutes=2))
+        uow.commit()
+    with ged.ctx.uow() as uow:
+        assert uow.webhooks.due(ged.clock(), 10) == []  # held until the lease ends
+        assert len(uow.webhooks.due(ged.clock() + timedelta(minutes=2), 10)) == 1

@@ -39,6 +39,19 @@ class SqlWebhookRepository:
     def enqueue(self, delivery: Delivery) -> None:
         self.conn.execute(insert(t.webhook_deliveries).values(**_values(delivery)))
 
+    def lease(self, delivery: Delivery, until: datetime) -> bool:
+        d = t.webhook_deliveries.c
+        moved = self.conn.execute(
+            update(t.webhook_deliveries)
+            .where(
+                d.id == delivery.id,
+                d.state == DeliveryState.PENDING.value,
+                d.next_attempt_at == delivery.next_attempt_at,
+            )
+            .values(next_attempt_at=until)
+        )
+        return moved.rowcount == 1
+
     def save(self, delivery: Delivery) -> None:
         d = t.webhook_deliveries.c
         values = _values(delivery)
