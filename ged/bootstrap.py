@@ -334,6 +334,7 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
         load_signer(settings),
         kinds,
         settings.seda_schema_dir,
+        InboundSpool(OwnedTempDir(settings.home / "spool", (INBOUND_PREFIX,))).body,
     )
 
 

@@ -9,6 +9,7 @@ Another organisation's transfer answers 404.
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -138,8 +139,10 @@ async def submit_package(
     declared_length(request, ctx.max_upload_bytes)
     reader = BodyReader(request)
 
+    uploads = setup.uploads or partial(transfer_packages.received, setup.spool)
+
     def run() -> TransferRecord:
-        with transfer_packages.received(setup.spool, reader.blocks(), ctx.max_upload_bytes) as up:
+        with uploads(reader.blocks(), ctx.max_upload_bytes) as up:
             return transfer_packages.submit_package(setup, ctx, caller, agreement, up)
 
     record = await run_in_threadpool(run)

@@ -36,8 +36,9 @@ from seda.sip import add_manifest_signature, manifest_sha256
 
 @contextmanager
 def received(spool: Path, blocks: Iterable[bytes], max_size: int) -> Iterator[Path]:
-    """An uploaded package written whole into the spool (readable by us only, at most
-    ``max_size`` bytes) before it is read; whatever is still there at the end goes."""
+    """An uploaded package written whole into ``spool`` (readable by us only, at most
+    ``max_size`` bytes) before it is read; whatever is still there at the end goes. For a setup
+    without the instance's spool of uploads (``TransferSetup.uploads``)."""
     spool.mkdir(parents=True, exist_ok=True)
     path = spool / f".upload-{new_id()}.zip"
     try:

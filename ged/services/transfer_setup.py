@@ -15,6 +15,7 @@ from connectors.base import Connector, ConnectorError
 from ged.domain.model import Organisation
 from ged.services.agreements import Agreement, AgreementNotFound, agreement_of
 from ged.services.context import Context
+from ged.services.inbound.model import BodySpool
 from kernel.errors import InvalidError, Issue
 
 
@@ -47,6 +48,9 @@ class TransferSetup:
     connector_kinds: Mapping[str, str] = field(default_factory=dict)
     # the official SEDA schemas (``gedsae schemas install``), for ready packages' checks
     schema_dir: Path | None = None
+    # where an uploaded package is written before it is checked: the instance's spool, whose
+    # leftovers of a killed process go at the next start (none: ``transfer_packages.received``)
+    uploads: BodySpool | None = None
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:

@@ -5,12 +5,18 @@ application until the scheduler collects the reply."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.test_two_processes import decide, final_state, setup_pair, wait_for
+from tests.e2e.test_webhooks import ged_with_drop_folder
+from tests.fixtures.leftovers import temp_files
 from tests.fixtures.processes import Service, gedsae_cli
 from tests.fixtures.ready_sips import Sip, ready_sip
 from tests.fixtures.seda_corpus import shared_path
@@ -79,3 +85,28 @@ def test_an_application_sends_a_ready_package_and_follows_it_to_its_acceptance(
             assert other.get(f"/api/v1/transfers/{mid}").status_code == 404
             assert ged.get(f"/api/v1/transfers/{mid}").json()["state"] == "accepted"
             assert list(spool.glob("*.zip")) == []  # the repository holds it now
+
+
+@pytest.mark.slow
+def test_a_package_upload_killed_midway_leaves_nothing_after_the_restart(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    ged = ged_with_drop_folder(tmp_path, services, private=False)
+    spool = ged.home / "spool"
+    stop = threading.Event()
+
+    def trickle() -> Iterator[bytes]:
+        while not stop.is_set():
+            yield b"PK" * 32_768
+            time.sleep(0.05)
+
+    def upload() -> None:
+        with suppress(httpx.HTTPError), ged.client() as admin:
+            admin.post(PACKAGES, content=trickle(), headers={"Content-Type": "application/zip"})
+
+    threading.Thread(target=upload, daemon=True).start()
+    wait_for(lambda: [p for p in temp_files(spool) if p.stat().st_size], "envoi commencé")
+    ged.service.kill()
+    stop.set()
+    ged.service.start()
+    assert temp_files(spool) == [] and temp_files(ged.home / "transfers") == []
