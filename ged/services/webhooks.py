@@ -71,9 +71,14 @@ def register(
         raise WebhookUrlRefused(f"Adresse refusée : {url}", issues=issues)
     secret = secrets.token_urlsafe(32)
     webhook = Webhook(
-        new_id(), actor.organisation_id, actor.id, url, secret, actor.has(*lifecycle.RUNNERS),
-        ctx.clock(),
-    )  # fmt: skip
+        id=new_id(),
+        organisation_id=actor.organisation_id,
+        principal_id=actor.id,
+        url=url,
+        secret=secret,
+        all_transfers=actor.has(*lifecycle.RUNNERS),
+        created_at=ctx.clock(),
+    )
     with ctx.uow() as uow:
         uow.webhooks.add(webhook)
         details = {"url": url, "all_transfers": webhook.all_transfers}
@@ -149,14 +154,11 @@ def enqueue_transfer_change(
 ) -> None:
     """One delivery per webhook that may see ``record``, in the caller's transaction."""
     event = transfer_event(record, previous)
+    now = record.updated_at
     for webhook in uow.webhooks.of_organisation(record.organisation_id):
         if webhook.all_transfers or webhook.principal_id == record.created_by:
-            uow.webhooks.enqueue(
-                Delivery(
-                    new_id(), webhook.id, event, DeliveryState.PENDING, (), record.updated_at,
-                    record.updated_at,
-                )
-            )  # fmt: skip
+            queued = Delivery(new_id(), webhook.id, event, DeliveryState.PENDING, (), now, now)
+            uow.webhooks.enqueue(queued)
 
 
 def transfer_event(record: TransferRecord, previous: TransferState | None) -> dict[str, Any]:
