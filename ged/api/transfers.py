@@ -163,7 +163,27 @@ def list_transfers(
     return [transfer_runner.describe(r) for r in records]
 
 
-@router.get("/transfers/{message_identifier}")
+_FOLLOWED = {
+    **{k: v for k, v in _PACKAGE_STARTED.items() if k != "left"},
+    "state": "accepted",
+    "acknowledged": True,
+    "remote_reference": "TR-2026-118",
+    "outcome": {"outcome": "accepted", "archive_identifiers": ["FRAD035-2026-0042"]},
+    "error": None,
+    "reasons": [],
+}
+
+
+@router.get(
+    "/transfers/{message_identifier}",
+    responses={
+        200: {
+            "description": "le versement (une application cliente : les siens seulement)",
+            "content": {"application/json": {"example": _FOLLOWED}},
+        },
+        404: {"description": "inconnu, d'une autre organisation ou d'une autre application"},
+    },
+)
 def get_transfer(
     message_identifier: str, ctx: Ctx, caller: Caller, history: bool = False
 ) -> dict[str, Any]:

@@ -53,6 +53,8 @@ def test_the_openapi_description_shows_packages_and_webhooks_with_examples(
     assert "application/zip" in package["requestBody"]["content"]
     refused = package["responses"]["422"]["content"]["application/problem+json"]["example"]
     assert refused["code"] == "package_refused" and refused["issues"]
+    followed = paths["/api/v1/transfers/{message_identifier}"]["get"]["responses"]["200"]
+    assert followed["content"]["application/json"]["example"]["state"] == "accepted"
     registered = paths["/api/v1/webhooks"]["post"]["responses"]["201"]["content"]
     assert "secret" in registered["application/json"]["example"]
     deliveries = paths["/api/v1/webhooks/{webhook_id}/deliveries"]["get"]["responses"]["200"]
