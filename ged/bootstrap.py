@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +26,7 @@ from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
 from ged.adapters.signatures.anchors import anchor_folders, load_anchors
 from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
+from ged.adapters.webhook_sender import HttpWebhookSender, resolve
 from ged.config import Settings
 from ged.services.agreements import Agreement
 from ged.services.context import Context
@@ -42,6 +43,8 @@ from ged.services.ports import (
     TrustAnchors,
 )
 from ged.services.transfer_setup import TransferSetup
+from ged.services.webhook_delivery import WebhookSetup
+from ged.services.webhooks import WebhookSettings
 from kernel.accounts.model import SessionPolicy
 from kernel.accounts.oidc import OidcClient
 from kernel.accounts.passwords import Argon2Passwords
@@ -287,6 +290,17 @@ def extract_one_by_one(extract: TextExtractor) -> BatchExtractor:
     return lambda files: [extract(path, mime) for path, mime in files]
 
 
+def build_webhook_setup(settings: Settings) -> WebhookSetup:
+    """The webhooks' settings of ``config.toml``, the resolver and the HTTP sender."""
+    webhook_settings = WebhookSettings(
+        allow_private=settings.webhook_allow_private,
+        give_up_after=timedelta(hours=settings.webhook_give_up_hours),
+        retry_base_seconds=settings.webhook_retry_base_s,
+    )
+    sender = HttpWebhookSender(settings.webhook_allow_private)
+    return WebhookSetup(webhook_settings, resolve, sender)
+
+
 def build_transfer_setup(settings: Settings) -> TransferSetup:
     """Agreements and connectors from ``config.toml``, the spool and the signing key.
 
@@ -303,7 +317,8 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
         settings.transfer_spool,
         load_signer(settings),
         kinds,
-        schemas=settings.home / "schemas",  # where ``gedsae schemas install`` puts them
+        schemas=settings.seda_schema_dir,  # where ``gedsae schemas install`` puts them
+        uploads=InboundSpool(OwnedTempDir(settings.home / "spool", (INBOUND_PREFIX,))).body,
     )
 
 

@@ -117,7 +117,7 @@ def serve(env: Env, host: str | None, port: int | None) -> None:
 
     from ged.adapters.fixity.audit import audit_blobs
     from ged.api.app import create_app
-    from ged.bootstrap import build_inbound_setup, build_transfer_setup
+    from ged.bootstrap import build_inbound_setup, build_transfer_setup, build_webhook_setup
     from ged.web.app import install
     from ged.web.setup import web_setup
 
@@ -133,6 +133,8 @@ def serve(env: Env, host: str | None, port: int | None) -> None:
         audit=lambda stop: audit_blobs(ctx, spool, stop=stop).clean,
         audit_interval=env.settings.audit_interval_s,
         inbound=inbound,
+        webhooks=build_webhook_setup(env.settings),
+        webhook_interval=env.settings.webhook_interval_s,
     )
     install(app, run(lambda: web_setup(env.settings)))  # public_url defaults to host and port
     uvicorn.run(app, host=host or env.settings.host, port=port or env.settings.port)

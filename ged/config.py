@@ -73,6 +73,16 @@ class Settings:
     tsa_url: str = ""
     # seconds between two passes of the transfer scheduler in `gedsae serve` (0: no scheduler)
     transfer_poll_interval_s: float = 60.0
+    # webhooks of the business applications: seconds between two delivery passes of `gedsae
+    # serve` (0: none), first back-off (doubled at each failure, at most 1 h), hours before a
+    # delivery is given up, and whether private and loopback addresses may receive them
+    webhook_interval_s: float = 5.0
+    webhook_retry_base_s: float = 30.0
+    webhook_give_up_hours: float = 72.0
+    webhook_allow_private: bool = False
+    # the official SEDA schemas ready packages are checked against (empty: $GEDSAE_HOME/schemas,
+    # where `gedsae schemas install` puts them)
+    schema_dir: str = ""
     # [connectors.NAME] and [agreements.NAME] tables of config.toml
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -118,6 +128,10 @@ class Settings:
         return self.home / "signing" / "certificate.pem"
 
     @property
+    def seda_schema_dir(self) -> Path:
+        return Path(self.schema_dir) if self.schema_dir else self.home / "schemas"
+
+    @property
     def transfer_spool(self) -> Path:
         return self.home / "transfers"
 
@@ -153,11 +167,23 @@ def _coerce(name: str, raw: Any) -> Any:
         if not isinstance(raw, dict):
             raise ValueError(f"{name} : table [{name}] attendue dans config.toml")
         return raw
+    if kind == "bool":
+        return _flag(raw)
     if kind == "int":
         return int(raw)
     if kind == "float":
         return float(raw)
     return str(raw)
+
+
+def _flag(raw: Any) -> bool:
+    """true/false in config.toml, or as text in the environment (true/false, 1/0)."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError("true ou false attendu")
+    return text in ("true", "1")
 
 
 def _checked(name: str, raw: Any) -> Any:

@@ -50,6 +50,17 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "texte",
     ),
     "tsa_url": ("Autorité d'horodatage RFC 3161 ; vide : signatures non horodatées", "URL"),
+    "webhook_interval_s": ("Intervalle des envois de webhooks (0 : aucun)", "secondes"),
+    "webhook_retry_base_s": ("Premier délai avant un nouvel essai, doublé ensuite", "secondes"),
+    "webhook_give_up_hours": ("Durée après laquelle un envoi de webhook est abandonné", "heures"),
+    "webhook_allow_private": (
+        "Accepter les webhooks vers des adresses internes ou locales (false : refusées)",
+        "booléen",
+    ),
+    "schema_dir": (
+        "Schémas SEDA officiels contrôlant les paquets des applications ; vide : schemas/ ici",
+        "chemin",
+    ),
     "transfer_poll_interval_s": (
         "Intervalle du planificateur des versements (0 : aucun)",
         "secondes",
@@ -101,6 +112,7 @@ TABLES_TEXT = """\
 # transferring_agency = "FR_DF"          # identifiant SEDA du service versant
 # archival_agreement = "AGR-1"           # ArchivalAgreement du bordereau (défaut : aucun)
 # archival_profile = "PR-1"              # ArchivalProfile du bordereau (défaut : aucun)
+# archival_profile_file = "/etc/gedsae/PR-1.rng"  # profil RELAX NG des paquets des applications
 # sign_package = true                    # signer le bordereau dans le paquet (false pour Vitam)
 # purge = false                          # supprimer le contenu local après réponse positive vérifiée
 # sip_layout = "content"                 # content, ou flat pour Maarch RM
@@ -156,6 +168,8 @@ def _setting(name: str, default: Any) -> str:
 
 
 def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, float) and value.is_integer():

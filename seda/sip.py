@@ -155,6 +155,33 @@ def _write_signed_manifest(
     return WrittenSip(digest, signature)
 
 
+def add_manifest_signature(path: Path, signer: ManifestSigner) -> WrittenSip:
+    """Signs a ready package as `write_sip` signs ours: `manifest.xml.p7s` is appended beside
+    `manifest.xml` (the members already there are not rewritten). A package that already holds
+    that signature is refused (`FileExistsError`): two signers of one manifest are ambiguous."""
+    with zipfile.ZipFile(path, "a", allowZip64=True) as archive:
+        if MANIFEST + SIGNATURE_SUFFIX in archive.namelist():
+            raise FileExistsError(MANIFEST + SIGNATURE_SUFFIX)
+        digest = _manifest_digest(archive)
+        signature = signer(digest)
+        archive.writestr(_info(MANIFEST + SIGNATURE_SUFFIX), signature)
+    return WrittenSip(digest, signature)
+
+
+def manifest_sha256(path: Path) -> bytes:
+    """The SHA-256 of a package's `manifest.xml`, as `WrittenSip` gives it for ours."""
+    with zipfile.ZipFile(path) as archive:
+        return _manifest_digest(archive)
+
+
+def _manifest_digest(archive: zipfile.ZipFile) -> bytes:
+    sha256 = hashlib.sha256()
+    with archive.open(MANIFEST) as stream:
+        for block in iter(lambda: stream.read(1024 * 1024), b""):
+            sha256.update(block)
+    return sha256.digest()
+
+
 def _info(name: str) -> zipfile.ZipInfo:
     return zipfile.ZipInfo(name, _now())
 

@@ -16,11 +16,13 @@ from ged.api import archives as archives_api
 from ged.api import inbound as inbound_api
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
+from ged.api import webhooks as webhooks_api
 from ged.services.context import Context
 from ged.services.inbound.setup import InboundSetup
 from ged.services.processing import process_pending
 from ged.services.transfer_runner import run_all
 from ged.services.transfer_setup import TransferSetup
+from ged.services.webhook_delivery import WebhookSetup, deliver_due
 from kernel import problems
 from kernel.http_hardening import hardened_app
 
@@ -45,6 +47,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threading.Thread(
             target=_schedule, args=(setup, context, interval, stop), daemon=True
         ).start()
+    webhooks: WebhookSetup | None = app.state.webhooks
+    if webhooks is not None and app.state.webhook_interval > 0:
+        deliver = (webhooks, context, app.state.webhook_interval, stop)
+        threading.Thread(target=_deliver_webhooks, args=deliver, daemon=True).start()
     audit: Audit | None = app.state.audit
     if audit is not None and app.state.audit_interval > 0:
         args = (audit, app.state.audit_interval, stop)
@@ -64,6 +70,20 @@ def _schedule(
             run_all(setup, context)
         except Exception:
             log.exception("transfer scheduler pass failed; the next pass retries")
+
+
+def _deliver_webhooks(
+    setup: WebhookSetup, context: Context, interval: float, stop: threading.Event
+) -> None:
+    """The webhooks' queue, worked through every ``interval`` seconds until the server stops
+    (and at once while a full batch was due); a failing pass is logged, the queue stays."""
+    while not stop.wait(interval):
+        try:
+            while deliver_due(context, setup.sender, setup.settings) >= setup.settings.batch:
+                if stop.is_set():
+                    return
+        except Exception:
+            log.exception("webhook delivery pass failed; the next pass retries")
 
 
 def _audit_periodically(audit: Audit, interval: float, stop: threading.Event) -> None:
@@ -109,6 +129,8 @@ def create_app(
     audit: Audit | None = None,
     audit_interval: float = 0.0,
     inbound: InboundSetup | None = None,
+    webhooks: WebhookSetup | None = None,
+    webhook_interval: float = 0.0,
 ) -> FastAPI:
     app = hardened_app(
         lifespan=lifespan,
@@ -123,6 +145,8 @@ def create_app(
     app.state.audit = audit
     app.state.audit_interval = audit_interval
     app.state.inbound = inbound
+    app.state.webhooks = webhooks
+    app.state.webhook_interval = webhook_interval
     problems.install(app)
     for module in (admin, users, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")
@@ -130,6 +154,7 @@ def create_app(
     app.include_router(transfers_api.router, prefix="/api/v1")
     app.include_router(archives_api.router, prefix="/api/v1")
     app.include_router(inbound_api.router, prefix="/api/v1")
+    app.include_router(webhooks_api.router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["santé"])
     def healthz() -> dict[str, str]:

@@ -9,6 +9,7 @@ Another organisation's transfer answers 404.
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
 from ged.api.paging import Offset
-from ged.services import transfer_loop, transfer_runner
-from ged.services.ports import TransferState
+from ged.api.streaming import BodyReader, declared_length
+from ged.services import transfer_loop, transfer_packages, transfer_runner
+from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
 from ged.services.transfer_setup import TransferSetup, configured
 from kernel.errors import PayloadTooLargeError
@@ -57,6 +59,90 @@ async def start_transfer(
     return {**transfer_runner.describe(record), "left": left}
 
 
+_PACKAGE_STARTED = {
+    "message_identifier": "PARAPH-2026-0042",
+    "state": "sent",
+    "agreement": "ad35",
+    "connector": "sae",
+    "transferring_agency": "SERVICE-A",
+    "dossiers": [],
+    "attempts": 1,
+    "left": [],
+}
+_PACKAGE_REFUSED = {
+    "type": "https://gedsae.example/problems/package_refused",
+    "title": "Paquet de versement refusé",
+    "status": 422,
+    "code": "package_refused",
+    "detail": "Paquet refusé : 2 problème(s), rien n'a été conservé ni envoyé",
+    "issues": [
+        {
+            "code": "digest_mismatch",
+            "message": "BDO_1 : empreinte différente du fichier content/BDO_1.pdf",
+            "line": 41,
+            "path": None,
+        },
+        {
+            "code": "originating_agency_outside",
+            "message": "service producteur « RH » hors des services de l'accord ou de l'appelant",
+            "line": None,
+            "path": "OriginatingAgency",
+        },
+    ],
+}
+
+
+@router.post(
+    "/transfers/packages",
+    status_code=201,
+    responses={
+        201: {
+            "description": "paquet contrôlé, signé et envoyé : le transfert, suivi ensuite "
+            "comme les autres (GET /api/v1/transfers/{message_identifier})",
+            "content": {"application/json": {"example": _PACKAGE_STARTED}},
+        },
+        409: {"description": "MessageIdentifier déjà reçu (transfer_mismatch)"},
+        422: {
+            "description": "paquet refusé : tous ses problèmes (issues), rien de conservé",
+            "content": {"application/problem+json": {"example": _PACKAGE_REFUSED}},
+        },
+        503: {"description": "aucun accord configuré, ou schémas SEDA non installés"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "le SIP prêt : un zip avec manifest.xml à sa racine",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def submit_package(
+    request: Request,
+    response: Response,
+    ctx: Ctx,
+    caller: Caller,
+    agreement: Annotated[str, Query(min_length=1, max_length=200)],
+) -> dict[str, Any]:
+    """A ready SIP (zip body) sent under ``agreement`` by an application client or someone who
+    runs transfers: checked (XSD, references, digests and sizes, the agreement's profile, its
+    agencies, the caller's services), signed as ours are and sent through the agreement's
+    connector. Refused: 422 with every problem, nothing kept."""
+    setup = transfer_setup(request)
+    await run_in_threadpool(transfer_packages.may_submit, setup, ctx, caller, agreement)
+    declared_length(request, ctx.max_upload_bytes)
+    reader = BodyReader(request)
+
+    uploads = setup.uploads or partial(transfer_packages.received, setup.spool)
+
+    def run() -> TransferRecord:
+        with uploads(reader.blocks(), ctx.max_upload_bytes) as up:
+            return transfer_packages.submit_package(setup, ctx, caller, agreement, up)
+
+    record = await run_in_threadpool(run)
+    response.headers["Location"] = f"/api/v1/transfers/{record.message_identifier}"
+    return {**transfer_runner.describe(record), "left": []}
+
+
 @router.get("/transfers")
 def list_transfers(
     ctx: Ctx,
@@ -70,7 +156,27 @@ def list_transfers(
     return [transfer_runner.describe(r) for r in records]
 
 
-@router.get("/transfers/{message_identifier}")
+_FOLLOWED = {
+    **{k: v for k, v in _PACKAGE_STARTED.items() if k != "left"},
+    "state": "accepted",
+    "acknowledged": True,
+    "remote_reference": "TR-2026-118",
+    "outcome": {"outcome": "accepted", "archive_identifiers": ["FRAD035-2026-0042"]},
+    "error": None,
+    "reasons": [],
+}
+
+
+@router.get(
+    "/transfers/{message_identifier}",
+    responses={
+        200: {
+            "description": "le versement (une application cliente : les siens seulement)",
+            "content": {"application/json": {"example": _FOLLOWED}},
+        },
+        404: {"description": "inconnu, d'une autre organisation ou d'une autre application"},
+    },
+)
 def get_transfer(
     message_identifier: str, ctx: Ctx, caller: Caller, history: bool = False
 ) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from connectors.base import PackageRules
@@ -39,6 +40,7 @@ OPTIONS = frozenset(
         "transferring_agency",
         "archival_agreement",
         "archival_profile",
+        "archival_profile_file",
         "sign_package",
         "purge",
         "sip_layout",
@@ -71,6 +73,8 @@ class Agreement:
     services: frozenset[str] = frozenset()  # SEDA identifiers of its services; empty: all
     archival_agreement: str | None = None  # the ArchivalAgreement identifier in the manifest
     archival_profile: str | None = None  # the ArchivalProfile identifier in the manifest
+    # the profile's RELAX NG file: ready packages sent by applications are checked against it
+    profile_file: Path | None = None
     sign_package: bool = True  # Vitam refuses a second root file: false for Vitam
     purge: bool = False  # remove local content after a verified positive reply
     sip_layout: SipLayout = SipLayout.CONTENT  # flat for Maarch RM (it flattens folders)
@@ -96,6 +100,7 @@ class Agreement:
             services=read.names("services"),
             archival_agreement=read.optional_text("archival_agreement"),
             archival_profile=read.optional_text("archival_profile"),
+            profile_file=read.optional_path("archival_profile_file"),
             sign_package=read.flag("sign_package", True),
             purge=read.flag("purge", False),
             sip_layout=SipLayout(read.choice("sip_layout", layouts, "content", required=False)),
@@ -206,6 +211,12 @@ class _Table:
 
     def optional_text(self, key: str) -> str | None:
         return None if self.table.get(key) is None else self.text(key)
+
+    def optional_path(self, key: str) -> Path | None:
+        value = self.optional_text(key)
+        if value and not Path(value).is_file():
+            self.wrong(key, "chemin d'un fichier RELAX NG existant")
+        return Path(value) if value else None
 
     def names(self, key: str) -> frozenset[str]:
         value = self.table.get(key, [])

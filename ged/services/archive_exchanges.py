@@ -13,7 +13,6 @@ refused before anything is sent, saying so.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from ged.services.agreements import Agreement
 from ged.services.context import Context, new_id
 from ged.services.transfer_replies import verified_archives
 from ged.services.transfer_setup import TransferSetup, organisation_of
+from ged.services.transfers import sha256_of
 from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError, UnavailableError
 from seda.acknowledgement import Acknowledgement
 from seda.communication import ArchiveDeliveryRequest
@@ -178,7 +178,7 @@ def receive_archives(
         if kind is ExchangeKind.RESTITUTION:
             receipt = _receipt(ctx, agreement, package.message_identifier)
             translated(lambda: link.acknowledge(kind, message_identifier, receipt))
-    digest = _sha256(out)
+    digest = sha256_of(out)
     details: dict[str, Any] = {"sha256": digest, "units": list(package.unit_identifiers)}
     log_exchange(ctx, actor, f"archives.{kind.label_fr}.received", message_identifier, details)
     return Received(
@@ -253,8 +253,3 @@ def log_exchange(
     with ctx.uow() as uow:
         uow.log(actor.id, action, "exchange", mid, actor.organisation_id, details)
         uow.commit()
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()

@@ -53,6 +53,9 @@ from kernel.errors import InvalidError, Issue, NotFoundError
 from kernel.retention import Deadline, RuleCategory
 
 RUNNERS = (Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
+# who may send and follow transfers: those who run them, and application clients (their own
+# ready packages, ``ged.services.transfer_packages``)
+SENDERS = (*RUNNERS, Role.APPLICATION)
 BATCH = 500
 
 
@@ -380,7 +383,7 @@ def start_transfer(
     ctx: Context, actor: Principal, dossier_id: str, reference: str = ""
 ) -> LifecycleState:
     """A due dossier to keep leaves for the archival repository (transferring)."""
-    actor.ensure_role(*RUNNERS)
+    actor.ensure_role(*SENDERS)  # an application client: of its services (lock_for_action)
     day = ctx.clock().date()
     with ctx.uow() as uow:
         dossier = lock_for_action(uow, actor, dossier_id)
@@ -427,7 +430,7 @@ def return_to_due(
     ctx: Context, actor: Principal, dossier_id: str, *, message_identifier: str
 ) -> LifecycleState:
     """transferring → due: the repository rejected the transfer, or it never left."""
-    actor.ensure_role(*RUNNERS)
+    actor.ensure_role(*SENDERS)
     day = ctx.clock().date()
     with ctx.uow() as uow:
         state = _transfer_state(uow, actor, dossier_id, message_identifier)

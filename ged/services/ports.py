@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
     from ged.services.signatures import SignatureRepository
+    from ged.services.webhook_repository import WebhookRepository
 
 
 class ContentCorrupted(ConflictError):
@@ -178,6 +179,11 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def webhooks(self) -> WebhookRepository:
+        """Webhooks of the business applications and their queue of deliveries."""
+        ...
+
+    @property
     def transfers(self) -> TransferRepository:
         """Transfers to an archival repository, their state and the replies they got."""
         ...
@@ -273,8 +279,14 @@ class TransferRepository(Protocol):
     def delete(self, message_identifier: str) -> None: ...
 
     def listing(
-        self, organisation_id: str, state: TransferState | None, page: Page
-    ) -> list[TransferRecord]: ...
+        self,
+        organisation_id: str,
+        state: TransferState | None,
+        page: Page,
+        created_by: str | None = None,
+    ) -> list[TransferRecord]:
+        """Newest first; only those ``created_by`` one principal when given."""
+        ...
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         """Transfers waiting for a retry or a poll whose time has come, oldest first."""

@@ -65,6 +65,7 @@ AWAITING_REPLY = frozenset(
 _ALREADY_SENT = AWAITING_REPLY | POSITIVE_TRANSFER_STATES
 # states in which the next step is a push: never sent, or a push that failed (or was killed)
 TO_SEND = frozenset({TransferState.PREPARED, TransferState.ERROR_SENDING})
+SENDERS = lifecycle.SENDERS
 
 
 class TransferNotFound(NotFoundError):
@@ -98,7 +99,7 @@ def send_transfer(
 
     ``annotate`` completes a new row before it is written (agreement, signatures, deadline), so
     that a process killed during the push leaves a row the scheduler can resume."""
-    actor.ensure_role(*lifecycle.RUNNERS)
+    actor.ensure_role(*SENDERS)
     record = _claim(ctx, actor, prepared, connector, transferring_agency, annotate)
     if record.state in _ALREADY_SENT:
         return record
@@ -240,7 +241,7 @@ def poll_transfer(
 
     ``purge`` removes the dossiers' local content after a verified positive reply only.
     """
-    actor.ensure_role(*lifecycle.RUNNERS)
+    actor.ensure_role(*SENDERS)
     record = get_transfer(ctx, actor, message_identifier)
     if record.state not in AWAITING_REPLY:
         return record
@@ -324,20 +325,30 @@ def list_transfers(
     page: Page | None = None,
 ) -> list[TransferRecord]:
     """The organisation's transfers, newest first, a page at a time (the first 200 by default)."""
-    actor.ensure_role(*lifecycle.RUNNERS)
+    actor.ensure_role(*SENDERS)
     page = page or Page(200, max_limit=MAX_TRANSFERS_PAGE)
+    own = None if actor.has(*lifecycle.RUNNERS) else actor.id
     with ctx.uow() as uow:
-        return uow.transfers.listing(actor.organisation_id, state, page)
+        return uow.transfers.listing(actor.organisation_id, state, page, created_by=own)
 
 
 # -- reading ------------------------------------------------------------------------------------
 def get_transfer(ctx: Context, actor: Principal, message_identifier: str) -> TransferRecord:
-    actor.ensure_role(*lifecycle.RUNNERS)
+    """The organisation's transfer; an application client's own only (another is not found)."""
+    actor.ensure_role(*SENDERS)
     with ctx.uow() as uow:
         record = uow.transfers.get(message_identifier)
-    if record is None or record.organisation_id != actor.organisation_id:
+    if record is None or not sees(actor, record):
         raise TransferNotFound(f"Transfert {message_identifier} introuvable")
     return record
+
+
+def sees(actor: Principal, record: TransferRecord) -> bool:
+    """People who run transfers see every transfer of their organisation; an application client
+    (``Role.APPLICATION``) sees those it started."""
+    if record.organisation_id != actor.organisation_id:
+        return False
+    return actor.has(*lifecycle.RUNNERS) or record.created_by == actor.id
 
 
 class TransferReplyAbsent(NotFoundError):

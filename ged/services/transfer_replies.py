@@ -45,12 +45,15 @@ def untrusted(code: str, message: str) -> UntrustedReply:
 
 
 def archives_by_dossier(dossiers: Sequence[str], outcome: ReplyOutcome) -> ArchivesByDossier:
-    """Each dossier's archive identifiers, as the positive ``outcome`` gives them."""
+    """Each dossier's archive identifiers, as the positive ``outcome`` gives them (none for a
+    package with no dossier of ours, whose identifiers stay on the transfer's outcome)."""
     if not outcome.archive_identifiers and not outcome.units:
         raise untrusted(
             "archive_identifier_missing",
             "réponse positive qui ne nomme aucun identifiant d'archive",
         )
+    if not dossiers:  # a ready package sent by an application: no dossier of ours to map
+        return {}
     found = (
         _by_reference(dossiers, outcome)
         or _by_position(dossiers, outcome)

@@ -60,7 +60,7 @@ def start(
     services; ``None`` (or none) takes every due dossier that may leave (``start_due``)."""
     if not dossier_ids:
         return start_due(setup, ctx, actor, agreement_name).record
-    actor.ensure_role(*lifecycle.RUNNERS)
+    actor.ensure_role(*lifecycle.SENDERS)  # an application client: dossiers of its services
     agreement = setup.agreement(agreement_name, organisation_of(ctx, actor.organisation_id))
     ensure_within(ctx, actor, agreement, dossier_ids, covered_services(ctx, actor, agreement))
     with setup.connector_for(agreement) as connector:  # built before anything is written
@@ -111,6 +111,19 @@ def _start(
 ) -> TransferRecord:
     setup.spool.mkdir(parents=True, exist_ok=True)
     prepared, signature = _prepare(setup, ctx, actor, agreement, chosen)
+    return send_prepared(ctx, actor, agreement, prepared, signature, connector)
+
+
+def send_prepared(
+    ctx: Context,
+    actor: Principal,
+    agreement: Agreement,
+    prepared: PreparedTransfer,
+    signature: dict[str, Any] | None,
+    connector: Connector,
+) -> TransferRecord:
+    """Records and pushes a package in the spool under ``agreement``; when no transfer could
+    be recorded for it, the package is removed (nothing is kept for a transfer that is not)."""
     try:
         record = transfer_loop.send_transfer(
             ctx,
@@ -176,10 +189,16 @@ def _prepare(
     final = prepared.sip.with_name(f"{prepared.message_identifier}.zip")
     prepared.sip.replace(final)
     prepared = replace(prepared, sip=final)
+    return prepared, package_signature(setup, prepared)
+
+
+def package_signature(setup: TransferSetup, prepared: PreparedTransfer) -> dict[str, Any] | None:
+    """The signatures a transfer keeps: the whole package's digest signed by the instance's key,
+    and the manifest's detached signature (also in the package when ``in_package``)."""
     if setup.signer is None:
-        return prepared, None
+        return None
     package = setup.signer.sign_digest(bytes.fromhex(prepared.sha256))
-    signature = {
+    return {
         "signer": setup.signer.subject,
         "format": "CAdES-BES detached (CMS SignedData), DER, base64",
         "package_sha256": prepared.sha256,
@@ -188,7 +207,6 @@ def _prepare(
         "manifest_sha256": prepared.manifest_sha256,
         "in_package": prepared.manifest_signature is not None,
     }
-    return prepared, signature
 
 
 def _b64(data: bytes | None) -> str | None:
@@ -230,7 +248,11 @@ def run_due(setup: TransferSetup, ctx: Context, actor: Principal) -> PassReport:
 def step(
     setup: TransferSetup, ctx: Context, actor: Principal, record: TransferRecord
 ) -> TransferRecord:
-    """One push or one poll of a transfer, through its agreement's connector."""
+    """One push or one poll of a transfer, through its agreement's connector. An application
+    client that may see the transfer asks for it; the step itself is the scheduler's (acting on
+    a verified reply moves dossiers, which only those who run transfers may do)."""
+    if not actor.has(*lifecycle.RUNNERS):
+        actor = scheduler_principal(record.organisation_id)
     if record.agreement is None:
         raise AgreementNotFound(
             f"Le transfert {record.message_identifier} n'a pas d'accord de versement"

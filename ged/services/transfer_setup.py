@@ -15,6 +15,7 @@ from connectors.base import Connector, ConnectorError
 from ged.domain.model import Organisation
 from ged.services.agreements import Agreement, AgreementNotFound, agreement_of
 from ged.services.context import Context
+from ged.services.inbound.model import BodySpool
 from kernel.errors import InvalidError, Issue, UnavailableError
 
 
@@ -57,7 +58,11 @@ class TransferSetup:
     signer: PackageSigner | None = None
     # the ``kind`` of each [connectors.NAME] table (sae_http, vitam…), as configured
     connector_kinds: Mapping[str, str] = field(default_factory=dict)
-    schemas: Path | None = None  # the official schemas (``gedsae schemas install``): 1.0's codes
+    # the official SEDA schemas (``gedsae schemas install``): 1.0's codes, ready packages' checks
+    schemas: Path | None = None
+    # where an uploaded package is written before it is checked: the instance's spool, whose
+    # leftovers of a killed process go at the next start (none: ``transfer_packages.received``)
+    uploads: BodySpool | None = None
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:

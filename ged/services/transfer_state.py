@@ -1,5 +1,6 @@
 """Recording a transfer's state: every change saved with what was heard, in the operation log,
-in ONE transaction (the row, the raw reply and the log entry are never apart).
+with its webhook deliveries queued (``ged.services.webhooks``), in ONE transaction (the row,
+the raw reply, the log entry and the notifications are never apart).
 
 A failed step gets ``next_attempt_at`` with an exponential back-off of 30 s to 1 h (a longer
 ``Retry-After`` of the remote wins), never past the transfer's deadline, or none when trying
@@ -27,6 +28,7 @@ from connectors.base import (
 from ged.domain.access import Principal
 from ged.services.context import Context
 from ged.services.ports import TransferRecord, TransferState, UnitOfWork
+from ged.services.webhooks import enqueue_transfer_change
 
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
@@ -44,11 +46,11 @@ class ReceivedReply:
     recorded_by: str | None = None
 
 
-def backoff(attempts: int, retry_after: float | None = None) -> float:
+def backoff(
+    attempts: int, retry_after: float | None = None, *, base: float = BACKOFF_BASE_SECONDS
+) -> float:
     """Exponential delay before the next try, capped; the remote's Retry-After wins if longer."""
-    delay = min(
-        BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * float(2 ** min(max(0, attempts - 1), 32))
-    )
+    delay = min(BACKOFF_CAP_SECONDS, base * float(2 ** min(max(0, attempts - 1), 32)))
     return max(delay, min(retry_after or 0.0, BACKOFF_CAP_SECONDS))
 
 
@@ -162,6 +164,7 @@ def log(
         "error_message": record.last_error_message,
         **extra,
     }
+    enqueue_transfer_change(uow, record, previous)
     uow.log(
         actor.id,
         "transfer.state",

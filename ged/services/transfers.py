@@ -119,7 +119,7 @@ def prepare_transfer(
     )
     transfer = ArchiveTransfer(header, groups, units, management)
     written = _write(ctx, out, transfer, members, signer, writer)
-    digest = _sha256(out)
+    digest = sha256_of(out)
     with ctx.uow() as uow:
         details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
         uow.log(
@@ -267,6 +267,6 @@ def _binary(object_id: str, uri: str, version: Version) -> BinaryDataObject:
     )
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()

@@ -542,3 +542,34 @@ web_sessions = Table(
     Column("revoked_at", TS),
     Column("flash", Text),  # messages shown once on the next page (JSON list)
 )
+
+# -- webhooks of the business applications (migration 0018) ----------------------------------
+
+# A URL a principal registered to hear of transfer state changes; the HMAC key it was given
+# once (needed to sign each delivery, so kept as given). ``all_transfers``: the registrant runs
+# transfers (every transfer of its organisation), otherwise only those it started.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("principal_id", ID, ForeignKey("principals.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("all_transfers", Boolean, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+# One event to deliver to one webhook: the persisted queue the scheduler of `gedsae serve`
+# works through, with every attempt (status, error) until delivered or given up.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("webhook_id", ID, ForeignKey("webhooks.id"), nullable=False, index=True),
+    Column("event", JSON, nullable=False),
+    Column("state", String(20), nullable=False),  # pending | delivered | abandoned
+    Column("attempts", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("next_attempt_at", TS, index=True),
+)

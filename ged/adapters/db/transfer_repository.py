@@ -109,12 +109,18 @@ class SqlTransferRepository:
         return [_record(row) for row in self.conn.execute(query).mappings()]
 
     def listing(
-        self, organisation_id: str, state: TransferState | None, page: Page
+        self,
+        organisation_id: str,
+        state: TransferState | None,
+        page: Page,
+        created_by: str | None = None,
     ) -> list[TransferRecord]:
         c = t.transfers.c
         query = select(t.transfers).where(c.organisation_id == organisation_id)
         if state is not None:
             query = query.where(c.state == state.value)
+        if created_by is not None:
+            query = query.where(c.created_by == created_by)
         query = query.order_by(c.created_at.desc(), c.message_identifier)
         query = query.limit(page.limit).offset(page.offset)
         return [_record(row) for row in self.conn.execute(query).mappings()]

@@ -34,6 +34,7 @@ from ged.adapters.db.repository import SqlRepository
 from ged.adapters.db.rows import as_utc
 from ged.adapters.db.signature_repository import SqlSignatureRepository
 from ged.adapters.db.transfer_repository import SqlTransferRepository
+from ged.adapters.db.webhook_repository import SqlWebhookRepository
 from kernel.blobstore.ports import StorageFull
 from kernel.errors import UnavailableError
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
@@ -202,6 +203,11 @@ class SqlUnitOfWork:
     def lifecycle(self) -> SqlLifecycleRepository:
         """The lifecycle's queries, on this unit of work's connection."""
         return SqlLifecycleRepository(self.conn)
+
+    @property
+    def webhooks(self) -> SqlWebhookRepository:
+        """Webhooks and their queue of deliveries, on this unit of work's connection."""
+        return SqlWebhookRepository(self.conn)
 
     @property
     def transfers(self) -> SqlTransferRepository:
