@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.fixtures.hostile_pdfs import text_pdf
 from tests.fixtures.oidc import OidcProvider, start_provider
@@ -273,6 +273,11 @@ def upload(api: httpx.Client, dossier: str, name: str, body: bytes) -> str:
     )
     answer.raise_for_status()
     return str(answer.json()["id"])
+
+
+# A deadline, not a timing: what a page shows after uploads or a server's work may take longer
+# than Playwright's 5 s on a loaded machine (or under scripts/test-faketime's preload).
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")
