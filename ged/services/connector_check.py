@@ -5,7 +5,8 @@ An organisation sees only its own agreements and the connectors they use
 (``ged.services.agreements``): another organisation's connector is as unknown as a missing one.
 Each connector is built from its ``[connectors.NAME]`` table and asked whether its repository is
 reachable and takes our credentials (``Connector.check``); each agreement is checked against
-what its connector can deliver (``connectors.base.PackageRules``), so a configuration mistake is
+what its connector can deliver (``connectors.base.PackageRules``) and its ``rules`` table
+against the rules in use (``ged.services.agreement_rules``), so a configuration mistake is
 found before any transfer, never taken for a rejection.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from connectors.base import ConnectorError, HealthReport
 from connectors.config import KINDS, package_rules
 from ged.domain.access import Principal
+from ged.services.agreement_rules import rule_table_issues
 from ged.services.agreements import Agreement, AgreementMisconfigured, agreements_of, ensure_fits
 from ged.services.context import Context
 from ged.services.lifecycle import RUNNERS
@@ -76,7 +78,7 @@ def check_connectors(
             checks.append(_unknown(name))
             continue
         mine = sorted((a for a in own.values() if a.connector == name), key=lambda a: a.name)
-        checks.append(_check(setup, name, mine))
+        checks.append(_check(setup, ctx, actor, name, mine))
     return checks
 
 
@@ -85,10 +87,12 @@ def _unknown(name: str) -> ConnectorCheck:
     return ConnectorCheck(name, None, False, "connector_not_found", reason)
 
 
-def _check(setup: TransferSetup, name: str, agreements: list[Agreement]) -> ConnectorCheck:
+def _check(
+    setup: TransferSetup, ctx: Context, actor: Principal, name: str, agreements: list[Agreement]
+) -> ConnectorCheck:
     kind = setup.connector_kinds.get(name)
     report = _report(setup, name)
-    checked = [_fits(a, kind) for a in agreements] if kind in KINDS else []
+    checked = [_fits(ctx, actor, a, kind) for a in agreements] if kind in KINDS else []
     return ConnectorCheck(
         name,
         kind,
@@ -113,9 +117,10 @@ def _report(setup: TransferSetup, name: str) -> HealthReport:
         close_connector(connector)
 
 
-def _fits(agreement: Agreement, kind: str | None) -> AgreementCheck:
+def _fits(ctx: Context, actor: Principal, agreement: Agreement, kind: str | None) -> AgreementCheck:
+    """The agreement against its connector's package rules, then its rules table."""
     try:
         ensure_fits(agreement, package_rules(str(kind)))
     except AgreementMisconfigured as exc:
         return AgreementCheck(agreement, exc.issues)
-    return AgreementCheck(agreement, [])
+    return AgreementCheck(agreement, rule_table_issues(ctx, actor, agreement))
