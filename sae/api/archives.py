@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from sae.api.deps import API, Anyone, Db, Repository
+from sae.api.deps import API, Anyone, Db, Opened
 from sae.catalogue.search import archive_detail, archive_object, search_archives
 from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
 
@@ -59,10 +59,11 @@ def show(archive_id: str, who: Anyone, db: Db) -> dict[str, Any]:
 
 @router.get("/{archive_id}/objects/{object_id}")
 def download(
-    archive_id: str, object_id: str, who: Anyone, config: Repository, db: Db
+    archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:
     found = archive_object(db, who.organisation, archive_id, object_id)
-    stream = config.offers.open(found.sha256)  # verified before a byte is sent
+    # verified before a byte is sent, from the tenant's offers against its registry
+    stream = opened.storage.offers(who.organisation).open(found.sha256)
     return StreamingResponse(
         chunks(stream),
         media_type=found.mime_type or "application/octet-stream",

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from connectors.sae_http import SaeHttpConnector
-from sae.adapters.sqlite import SqliteDatabase
+from sae.adapters.db import open_database
+from sae.adapters.db.engine import sqlite_url
 from sae.api.app import create_app
 from sae.bootstrap import build_config
 from sae.cli import main
 from sae.config import load_settings
-from sae.tokens import issue_token
 from tests.fixtures.seda_corpus import shared_path
 from tests.sae import stored
 from tests.sae.test_ingest import build_sip, make_sip, manifest_sha256
@@ -30,12 +30,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sae(
         "init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))
     )  # fmt: skip
-    config = root / "sae.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8") + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
-        'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["2.2"]\n',
-        encoding="utf-8",
-    )
+    sae("agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2")
     return root
 
 
@@ -45,10 +40,15 @@ def sae(*args: str, code: int = 0) -> str:
     return result.output
 
 
+def issue_token(name: str, role: str) -> str:
+    """A token of the default tenant, made as an operator makes it."""
+    return sae("token", "create", name, "--role", role).strip()
+
+
 @pytest.fixture
 def received(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Two transfers received and checked: one sound, one with a forged file."""
-    token = issue_token(home, "ARCH", "transferring", "ged")
+    token = issue_token("ged", "transferring")
     with TestClient(create_app(build_config(load_settings(home)))) as client:
         connector = SaeHttpConnector(str(client.base_url), token, client, allow_insecure_http=True)
         ids = {}
@@ -69,7 +69,7 @@ def test_a_decision_is_made_by_an_archivists_token_never_by_a_typed_name(
     typed = CliRunner().invoke(main, ["review", "accept", received["OK-1"], "--as", "x"])
     assert typed.exit_code == 2  # no such option: a name on the command line decides nothing
     sender = tmp_path / "sender.token"
-    sender.write_text(issue_token(home, "ARCH", "transferring", "ged2"), encoding="utf-8")
+    sender.write_text(issue_token("ged2", "transferring"), encoding="utf-8")
     forged = tmp_path / "forged.token"
     forged.write_text("not-a-token", encoding="utf-8")
     for token_file, code in ((sender, "forbidden"), (forged, "unauthenticated")):
@@ -91,11 +91,11 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
     assert "package_digest_mismatch" in text
 
     alice = home / "alice.token"
-    alice.write_text(issue_token(home, "ARCH", "archivist", "alice") + "\n", encoding="utf-8")
+    alice.write_text(issue_token("alice", "archivist") + "\n", encoding="utf-8")
     accepted = json.loads(sae("review", "accept", received["OK-1"], "--token-file", str(alice)))
     assert accepted["state"] == "accepted" and accepted["decided_by"] == "alice"
     assert accepted["archive_identifiers"]
-    bob = issue_token(home, "ARCH", "archivist", "bob")
+    bob = issue_token("bob", "archivist")
     again = CliRunner().invoke(
         main, ["review", "accept", received["OK-1"]], env={"GEDSAE_SAE_TOKEN": bob}
     )
@@ -125,15 +125,17 @@ def test_review_accept_reject_audit_seal_and_verify(home: Path, received: dict[s
 def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next_request(
     home: Path,
 ) -> None:
-    token = issue_token(home, "ARCH", "archivist", "alice")
+    token = issue_token("alice", "archivist")
     with TestClient(create_app(build_config(load_settings(home)))) as client:
         bearer = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v1/sae/health", headers=bearer).status_code == 200
         (entry,) = json.loads(sae("token", "list"))
-        assert entry["name"] == "alice" and "revoked_at" not in entry
+        assert entry["name"] == "alice" and entry["revoked_at"] is None
         sae("token", "revoke", entry["id"])
         assert client.get("/api/v1/sae/health", headers=bearer).status_code == 401
     assert "token_already_revoked" in sae("token", "revoke", entry["id"], code=4)
-    entries = stored.entries(SqliteDatabase(home / "transfers.sqlite"))
+    db = open_database(sqlite_url(home / "repository.sqlite"), create=False)
+    entries = stored.entries(db)
+    db.dispose()
     revoked = [e for e in entries if e.action == "token.revoke"]
     assert [(e.object_id, e.details["name"]) for e in revoked] == [(entry["id"], "alice")]

@@ -17,17 +17,15 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from kernel.blobstore.filesystem import FilesystemBlobStore
-from sae.adapters.sqlite import SqliteDigestRegistry
-from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
-from sae.ingest.settings import IngestSettings
 from sae.journal.checkpoints import Sealing
-from sae.model import ArchivalAgreement, Principal
+from sae.model import ArchivalAgreement
+from sae.ports import Database
 from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
 from seda.versions import SedaVersion
+from tests.fixtures.sae import TestDatabase
+from tests.sae.test_ingest import open_repository
 
 API = "/api/v1/sae"
 SENDER = {"Authorization": "Bearer ged-token"}
@@ -53,35 +51,22 @@ conseil/délibération.txt,Délibération sur l'éclairage public,Vote du budget
 @dataclass
 class Sae:
     client: TestClient
-    offers: StorageOffers
-    store_path: Path
+    offers: StorageOffers  # ARCH's view of the offers
+    db: Database  # the database the app opened
+    database: TestDatabase  # the same, as its owner sees it (to tamper with it)
+
+
+AGREEMENTS = {
+    "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})),
+}
 
 
 @contextmanager
-def open_sae(tmp_path: Path, schema_dir: Path, *, sealing: Sealing | None = None) -> Iterator[Sae]:
-    offers = StorageOffers(
-        [
-            FilesystemBlobStore(tmp_path / "offer-a", name="a"),
-            FilesystemBlobStore(tmp_path / "offer-b", name="b"),
-        ],
-        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
-    )
-    agreements = {
-        "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})),
-    }
-    config = SaeConfig(
-        data_dir=tmp_path / "sae",
-        settings=IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements),
-        tokens={
-            "ged-token": Principal("ARCH", "transferring"),
-            "archivist-token": Principal("ARCH", "archivist", "alice"),
-            "other-archivist-token": Principal("OTHER", "archivist", "oscar"),
-        },
-        offers=offers,
-        sealing=sealing,
-    )
-    with TestClient(create_app(config)) as client:
-        yield Sae(client, offers, tmp_path / "sae" / "transfers.sqlite")
+def open_sae(
+    tmp_path: Path, database: TestDatabase, schema_dir: Path, *, sealing: Sealing | None = None
+) -> Iterator[Sae]:
+    with open_repository(tmp_path, database, schema_dir, AGREEMENTS, sealing=sealing) as repo:
+        yield Sae(repo.client, repo.offers, repo.db, database)
 
 
 def make_sip(tmp_path: Path, message_id: str) -> Path:
@@ -148,8 +133,8 @@ def titles(found: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture
-def sae(tmp_path: Path, schema_dir: Path) -> Iterator[Sae]:
-    with open_sae(tmp_path, schema_dir) as opened:
+def sae(tmp_path: Path, schema_dir: Path, sae_database: TestDatabase) -> Iterator[Sae]:
+    with open_sae(tmp_path, sae_database, schema_dir) as opened:
         yield opened
 
 
@@ -160,11 +145,11 @@ def one(sae: Sae, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def kept(
-    tmp_path_factory: pytest.TempPathFactory, schema_dir: Path
+    tmp_path_factory: pytest.TempPathFactory, schema_dir: Path, sae_module_database: TestDatabase
 ) -> Iterator[tuple[Sae, dict[str, Any]]]:
     """One accepted transfer shared by the tests that only read (an acceptance takes ~0.5 s)."""
     tmp_path = tmp_path_factory.mktemp("kept")
-    with open_sae(tmp_path, schema_dir) as opened:
+    with open_sae(tmp_path, sae_module_database, schema_dir) as opened:
         yield opened, accepted(opened, tmp_path, "TR-1")
 
 
