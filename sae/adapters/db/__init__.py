@@ -45,10 +45,13 @@ def open_database(url: str, *, owner_url: str | None = None, create: bool = True
         finally:
             owner.dispose()
     engine = make_engine(url)
-    if not up_to_date(engine):
-        engine.dispose()
-        raise DatabaseNotReady(
-            "Schéma de la base du dépôt pas à jour : gedsae-sae db upgrade (database.owner_url)"
-        )
-    check_isolation(engine)
+    try:
+        if not up_to_date(engine):
+            raise DatabaseNotReady(
+                "Schéma de la base du dépôt pas à jour : gedsae-sae db upgrade (database.owner_url)"
+            )
+        check_isolation(engine)
+    except Exception:
+        engine.dispose()  # refused: no connection left open behind the error
+        raise
     return SqlDatabase(engine)
