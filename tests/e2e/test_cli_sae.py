@@ -139,3 +139,45 @@ def test_a_repository_token_revoked_from_the_command_line_is_refused_on_the_next
     db.dispose()
     revoked = [e for e in entries if e.action == "token.revoke"]
     assert [(e.object_id, e.details["name"]) for e in revoked] == [(entry["id"], "alice")]
+
+
+def test_tenants_are_created_listed_and_set_up_from_the_command_line(home: Path) -> None:
+    made = sae("tenants", "create", "FR_AD_29", "--name", "Archives du Finistère")
+    assert "Locataire FR_AD_29 créé (offres : FR_AD_29/)" in made
+    refused = sae("tenants", "create", "FR_AD_29", "--name", "Doublon", code=4)
+    assert "tenant_already_exists" in refused
+    listed = json.loads(sae("tenants", "list", "--json"))
+    assert [t["identifier"] for t in listed] == ["ARCH", "FR_AD_29"]
+    assert "ARCH  ARCH  (offres : racine)" in sae("tenants", "list")
+
+    sae("agreements", "put", "AGR-9", "--tenant", "FR_AD_29", "--agency", "BREST")
+    token = sae("token", "create", "bob", "--tenant", "FR_AD_29", "--role", "archivist").strip()
+    shown = sae("tenants", "show", "FR_AD_29")
+    assert "accord AGR-9 : BREST (SEDA 2.1, 2.2, 2.3)" in shown
+    (entry,) = json.loads(sae("token", "list", "--tenant", "FR_AD_29"))
+    assert (entry["name"], entry["tenant"]) == ("bob", "FR_AD_29")
+    assert token not in sae("token", "list", "--tenant", "FR_AD_29")
+    assert "tenant_not_found" in sae("tenants", "show", "INCONNU", code=3)
+
+
+def test_a_sae_toml_still_naming_tenant_data_is_refused_until_imported(
+    home: Path, tmp_path: Path
+) -> None:
+    agencies = tmp_path / "services.csv"
+    agencies.write_text("Identifier,Name\nSERVICE-A,Services\n", encoding="utf-8")
+    config = home / "sae.toml"
+    original = config.read_text(encoding="utf-8")
+    config.write_text(
+        original + f'\n[referentials.ARCH]\nagencies = "{agencies}"\n'
+        '\n[agreements.AGR-2]\ntransferring_agencies = ["SERVICE-B"]\n',
+        encoding="utf-8",
+    )
+    refused = sae("tenants", "list", code=1)
+    assert "gedsae-sae tenants import-config" in refused
+
+    imported = sae("tenants", "import-config")
+    assert "ARCH : accord AGR-2" in imported and "Retirez maintenant de sae.toml" in imported
+    config.write_text(original, encoding="utf-8")
+    shown = json.loads(sae("tenants", "show", "ARCH", "--json"))
+    assert {a["identifier"] for a in shown["agreements"]} == {"AGR-1", "AGR-2"}
+    assert [f["kind"] for f in shown["files"]] == ["agencies"]
