@@ -4,6 +4,7 @@ the transfers arrive through the real app and the ``sae_http`` connector."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sae.api.app import create_app
 from sae.bootstrap import build_config
 from sae.cli import main
 from sae.config import load_settings
+from tests.fixtures.sae import APPLICATION, OWNER, PostgresPlatform
 from tests.fixtures.seda_corpus import shared_path
 from tests.sae import stored
 from tests.sae.test_ingest import build_sip, make_sip, manifest_sha256
@@ -181,3 +183,39 @@ def test_a_sae_toml_still_naming_tenant_data_is_refused_until_imported(
     shown = json.loads(sae("tenants", "show", "ARCH", "--json"))
     assert {a["identifier"] for a in shown["agreements"]} == {"AGR-1", "AGR-2"}
     assert [f["kind"] for f in shown["files"]] == ["agencies"]
+
+
+@pytest.fixture
+def empty_postgres(sae_postgres: PostgresPlatform) -> Iterator[tuple[str, str]]:
+    """An empty database the owner's role owns: (the application's URL, the owner's URL)."""
+    name = "sae_cli_" + uuid.uuid4().hex[:8]
+    with sae_postgres.admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" OWNER {OWNER} TEMPLATE template0')
+    yield sae_postgres.url(APPLICATION, name), sae_postgres.url(OWNER, name)
+    with sae_postgres.admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_a_repository_on_postgresql_is_migrated_by_its_owner_then_served_by_its_application_role(
+    home: Path, tmp_path: Path, empty_postgres: tuple[str, str]
+) -> None:
+    application, owner = empty_postgres
+    secret = tmp_path / "mot-de-passe"
+    secret.write_text("secret-de-la-base\n", encoding="utf-8")
+    config = home / "sae.toml"
+    original = config.read_text(encoding="utf-8")
+    database = f'\n[database]\nurl = "{application}"\npassword_file = "{secret}"\n'
+    config.write_text(original + database, encoding="utf-8")
+    assert "gedsae-sae db upgrade" in sae("tenants", "list", code=1)  # not migrated yet
+
+    config.write_text(original + database + f'owner_url = "{owner}"\n', encoding="utf-8")
+    assert "Base du dépôt à jour" in sae("db", "upgrade")
+    config.write_text(original + database, encoding="utf-8")  # the application's role alone
+
+    sae("tenants", "create", "FR_AD_29", "--name", "Archives du Finistère")
+    listed = json.loads(sae("tenants", "list", "--json"))
+    assert [t["identifier"] for t in listed] == ["ARCH", "FR_AD_29"]  # the default one made too
+    in_clear = application.replace("@", ":en-clair@", 1)
+    config.write_text(original + f'\n[database]\nurl = "{in_clear}"\n', encoding="utf-8")
+    assert "password_file" in sae("tenants", "list", code=1)

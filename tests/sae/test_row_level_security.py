@@ -164,3 +164,20 @@ def test_the_repository_refuses_a_table_whose_row_level_security_is_not_forced(
 
     (issue,) = refused.value.issues
     assert issue.code == "row_level_security_missing" and "transfers" in issue.message
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["DELETE FROM operation_log", "UPDATE operation_log SET actor = 'mallory'"],
+)
+def test_the_application_role_can_neither_rewrite_nor_delete_its_tenants_log(
+    filled: TestDatabase, statement: str
+) -> None:
+    engine = application(filled)
+    try:
+        with pytest.raises(DBAPIError, match="permission denied"), engine.begin() as conn:
+            conn.execute(text("SELECT set_config('gedsae.tenant', 'ARCH', true)"))
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    assert counts(filled, "ARCH")["operation_log"] >= 4
