@@ -82,7 +82,7 @@ from connectors.base import (
 )
 from connectors.config import ConnectorMisconfigured, ConnectorSettings, http_client
 from connectors.http_util import retry_after
-from seda.versions import SedaVersion
+from seda.versions import SEDA_1_0, SedaVersion
 
 NAME = "asalae"
 REST = "/restservices"
@@ -92,9 +92,9 @@ REPLY = "ArchiveTransferReply"
 PASSWORD_FORMS = frozenset({"plain", "sha256"})
 POLL_STYLES = frozenset({"path", "query"})
 _REFUSALS = frozenset({400, 409, 413, 415, 422})
-# the SEDA 2.x versions As@lae takes (1.0 too, which this product does not write)
+# the SEDA versions As@lae takes: 1.0 (Pastell's profiles), 2.1 and 2.2
 PACKAGE_RULES = PackageRules(
-    "As@lae", seda_versions=frozenset({SedaVersion.V2_1, SedaVersion.V2_2})
+    "As@lae", seda_versions=frozenset({SEDA_1_0, SedaVersion.V2_1, SedaVersion.V2_2})
 )
 
 

@@ -18,8 +18,8 @@ shared/reference/connector-contracts-verified.md ("As@lae REST"):
 
 Versions. As@lae takes SEDA 1.0, 2.1 and 2.2, not 2.3: a 2.3 manifest is refused before
 anything is sent (`seda_version_unsupported`, a `Misconfiguration` of the agreement; `asalae.
-PACKAGE_RULES` lets `gedsae connectors check` find it first). A SEDA 1.0 manifest is sent as is, but writing
-SEDA 1.0 packages is a later issue: this repository only produces 2.x ones for now.
+PACKAGE_RULES` lets `gedsae connectors check` find it first). A SEDA 1.0 manifest (written by
+``seda.v1`` when the agreement says ``seda_version = "1.0"``) is sent as is.
 
 Attachments. Pastell always sends a gzip-compressed tar (`archive.tar.gz`) and labels chunks
 `compression_algorithm=TARGZ`; CD56 sends a zip in one request (As@lae takes "ZIP ou TGZ"

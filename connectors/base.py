@@ -1,7 +1,7 @@
 """The interface every connector to an archival repository implements, and its exceptions.
 
 A connector pushes a SEDA SIP to one repository and collects what the repository answers
-(SEDA 2.x messages `Acknowledgement` and `ArchiveTransferReply`, normalised by
+(`Acknowledgement` and `ArchiveTransferReply`, SEDA 2.x or 1.0, normalised by
 `seda.replies.parse_reply`). It holds no transfer state: the caller's persisted state machine
 keeps the `Submission` it got back and hands it to `poll` as often as it likes, from any process.
 
@@ -45,7 +45,7 @@ import httpx
 
 from seda.replies import ReplyOutcome
 from seda.sip import SipLayout
-from seda.versions import SedaVersion
+from seda.versions import AnyVersion, SedaVersion
 
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 REDACTED = "[redacted]"
@@ -145,12 +145,12 @@ class PackageRules:
     binaries may lie. ``remote`` names the repository in messages."""
 
     remote: str
-    seda_versions: frozenset[SedaVersion] = frozenset(SedaVersion)
+    seda_versions: frozenset[AnyVersion] = frozenset(SedaVersion)  # SEDA 1.0 only where said
     signature_beside_manifest: bool = True
     layouts: frozenset[SipLayout] = frozenset(SipLayout)
 
     def problems(
-        self, version: SedaVersion, signed: bool, layout: SipLayout
+        self, version: AnyVersion, signed: bool, layout: SipLayout
     ) -> list[tuple[str, str]]:
         """(agreement option, why) for each option this connector cannot honour."""
         found = []

@@ -32,6 +32,7 @@ stable `code`, and `issues: [{code, message, line, path}]` when there are severa
 
 The connector never follows redirects (the token would travel with them), never reads the SIP
 whole, and refuses a plain-HTTP base address outside loopback unless told otherwise.
+Communication and restitution (``exchanges``): docs/exchanges.md, ``connectors.sae_http_exchanges``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ from connectors.http_util import (
     manifest_digest,
     retry_after,
 )
+from connectors.sae_http_exchanges import SaeExchanges
 from seda.replies import ReplyOutcome
 
 NAME = "sae_http"
@@ -105,6 +107,7 @@ class SaeHttpConnector:
         self._http = Recorder(
             NAME, client, self.history, max_body_bytes=max_reply_bytes, clock=clock
         )
+        self.exchanges = SaeExchanges(self)  # communication and restitution (docs/exchanges.md)
 
     def __repr__(self) -> str:
         return f"SaeHttpConnector({str(self.base_url)!r})"
@@ -166,7 +169,7 @@ class SaeHttpConnector:
                 self._request("GET", self._url("/health"), {}), message_identifier=None
             )
             if response.status_code != 200:
-                raise self._failure(response)
+                raise self.failure(response)
             body = json_object(response)
         except ConnectorError as exc:
             return HealthReport.failed(NAME, remote, exc)
@@ -189,7 +192,7 @@ class SaeHttpConnector:
         if response.status_code == 404 and error_body(response).get("code") == not_ready_code:
             retry = retry_after(response, self._clock())
             return self.poll_interval if retry is None else retry
-        raise self._failure(response)
+        raise self.failure(response)
 
     def _parse(self, data: bytes, submission: Submission, *, expect_reply: bool) -> ReplyOutcome:
         expected = "ArchiveTransferReply" if expect_reply else "Acknowledgement"
@@ -213,9 +216,9 @@ class SaeHttpConnector:
                 code=str(problem.get("code") or "submission_refused"),
                 reasons=_reasons(problem, response),
             )
-        return self._failure(response)
+        return self.failure(response)
 
-    def _failure(self, response: httpx.Response) -> ConnectorError:
+    def failure(self, response: httpx.Response) -> ConnectorError:
         status = response.status_code
         problem = error_body(response)
         detail = _detail(problem, response)
@@ -232,6 +235,18 @@ class SaeHttpConnector:
             f"réponse inattendue du dépôt ({status}) : {detail}",
             code=str(problem.get("code") or "protocol_error"),
         )
+
+    def call(
+        self, method: str, path: str, headers: dict[str, str], content: bytes | None, mid: str
+    ) -> httpx.Response:
+        """One authenticated, recorded request to ``path`` (and its query) under the root."""
+        path, _, query = path.partition("?")
+        url = httpx.URL(self._url(path)).copy_with(query=query.encode() or None)
+        request = self._request(method, str(url), headers, content)
+        return self._http.send(request, message_identifier=mid)
+
+    def now(self) -> datetime:
+        return self._clock()
 
     def _request(
         self, method: str, url: str, headers: dict[str, str], content: Any = None

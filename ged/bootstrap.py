@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
@@ -20,45 +19,42 @@ from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
-from ged.adapters.extraction.results import MESSAGES
 from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.inbound.reader import InboundReaders
 from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
-from ged.adapters.oidc import DEFAULT_SCOPES, AuthlibOidc, OidcSettings
-from ged.adapters.passwords import Argon2Passwords
 from ged.adapters.signatures.anchors import anchor_folders, load_anchors
 from ged.adapters.signatures.sandboxed import SandboxedVerifier
 from ged.adapters.signing import load_signer
 from ged.config import Settings
-from ged.domain.accounts import SessionPolicy
 from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.inbound.settings import InboundSettings
 from ged.services.inbound.setup import InboundSetup
-from ged.services.oidc import OidcClient
 from ged.services.ports import (
     BatchExtractor,
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
-    PageRenderer,
-    PasswordHasher,
-    PreviewUnavailable,
-    RenderedPage,
     Scratch,
     SignatureVerifier,
     TextExtractor,
     TrustAnchors,
 )
 from ged.services.transfer_setup import TransferSetup
+from kernel.accounts.model import SessionPolicy
+from kernel.accounts.oidc import OidcClient
+from kernel.accounts.passwords import Argon2Passwords
+from kernel.accounts.ports import PasswordHasher
+from kernel.accounts.setup import oidc_client, session_key
+from kernel.accounts.setup import session_policy as policy_of
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
-from kernel.errors import InvalidError, Issue
-from kernel.private_files import open_private, tighten_folder
-from kernel.secret_options import read_secret
+from kernel.errors import InvalidError
+from kernel.private_files import tighten_folder
+from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 
 REPLICA: Final = "replica"
 
@@ -283,18 +279,6 @@ def extraction_pool(settings: Settings) -> ExtractionPool:
     )
 
 
-def sandboxed_renderer(pool: ExtractionPool) -> PageRenderer:
-    """PDF pages drawn as PNG images by the extraction sandbox (time and memory capped)."""
-
-    def render(path: Path, page: int) -> RenderedPage:
-        result = pool.render_page(path, page)
-        if result.error is not None:
-            raise PreviewUnavailable(MESSAGES.get(result.error, "Aperçu impossible"))
-        return RenderedPage(result.png, result.page_count)
-
-    return render
-
-
 def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
     return lambda paths: [identify(path) for path in paths]
 
@@ -312,7 +296,15 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
         name: Agreement.from_table(name, table) for name, table in settings.agreements.items()
     }
     connector = partial(build_connector, settings)
-    return TransferSetup(agreements, connector, settings.transfer_spool, load_signer(settings))
+    kinds = {name: str(table.get("kind")) for name, table in settings.connectors.items()}
+    return TransferSetup(
+        agreements,
+        connector,
+        settings.transfer_spool,
+        load_signer(settings),
+        kinds,
+        schemas=settings.home / "schemas",  # where ``gedsae schemas install`` puts them
+    )
 
 
 def build_inbound_setup(settings: Settings) -> InboundSetup:
@@ -338,46 +330,15 @@ def build_connector(settings: Settings, name: str) -> Connector:
 
 # -- the web interface ------------------------------------------------------------------------
 def session_secret(settings: Settings) -> bytes:
-    """The key that signs session cookies and derives CSRF tokens: ``session_secret_file`` (or
-    ``_env``) when configured, else ``$GEDSAE_HOME/secrets/session.key``, made here (256 random
-    bits, 0600 in a 0700 folder) when missing — ``gedsae init`` makes it first."""
-    if settings.session_secret:
-        return settings.session_secret.encode()
-    path = settings.session_secret_path
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = open_private(path)
-        with os.fdopen(descriptor, "w", encoding="ascii") as out:
-            out.write(secrets.token_hex(32) + "\n")
-    return path.read_text(encoding="ascii").strip().encode()
+    """``session_secret_file`` (or ``_env``), else ``$GEDSAE_HOME/secrets/session.key`` —
+    ``gedsae init`` makes it first."""
+    return session_key(settings.session_secret or None, settings.session_secret_path)
 
 
 def session_policy(settings: Settings) -> SessionPolicy:
-    return SessionPolicy(
-        idle=timedelta(minutes=settings.session_idle_minutes),
-        absolute=timedelta(hours=settings.session_absolute_hours),
-    )
+    return policy_of(settings.session_idle_minutes, settings.session_absolute_hours)
 
 
 def build_oidc(settings: Settings, clock: Callable[[], datetime] = utc_now) -> OidcClient | None:
     """The ``[oidc]`` provider of ``config.toml``, or None when there is none."""
-    table = settings.oidc
-    if not table:
-        return None
-    where = f"{settings.config_file} [oidc]"
-    missing = [k for k in ("issuer", "client_id") if not table.get(k)]
-    secret = read_secret(table, "client_secret", where)
-    if missing or secret is None:
-        names = ", ".join([*missing, *([] if secret else ["client_secret_file"])])
-        raise InvalidError(
-            f"{where} : {names} manquant",
-            issues=[Issue("oidc_incomplete", f"{names} manquant", path="oidc")],
-        )
-    oidc = OidcSettings(
-        issuer=str(table["issuer"]),
-        client_id=str(table["client_id"]),
-        client_secret=secret,
-        label=str(table.get("label") or "Fournisseur d'identité"),
-        scopes=str(table.get("scopes") or DEFAULT_SCOPES),
-    )
-    return AuthlibOidc(oidc, clock)
+    return oidc_client(settings.oidc, f"{settings.config_file} [oidc]", clock)

@@ -468,8 +468,10 @@ LazyGroup.lazy.update(
         "plan": "ged.cli_plan:plan_group",
     }
 )
-# Transfers and connectors (ged/cli_transfers.py, ged/cli_connectors.py).
-LazyGroup.lazy.update({n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors")})
+# Transfers, connectors and exchanges (ged/cli_transfers.py, cli_connectors.py, cli_archives.py).
+LazyGroup.lazy.update(
+    {n: f"ged.cli_{n}:{n}_group" for n in ("transfers", "connectors", "archives")}
+)
 # Signature verification (ged/cli_signatures.py).
 LazyGroup.lazy["signatures"] = "ged.cli_signatures:signatures_group"
 # People's accounts for the web interface (ged/cli_users.py).

@@ -59,14 +59,8 @@ def rules_group() -> None:
 
 
 def _guess_format(path: Path, given: str) -> RulesFormat:
-    if given != "auto":
-        return given  # type: ignore[return-value]
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("xlsx", "ods"):
-        return suffix  # type: ignore[return-value]
     with path.open("rb") as stream:
-        head = stream.read(200).lstrip(b"\xef\xbb\xbf")
-    return "vitam" if head.startswith(b"RuleId") else "csv"
+        return rules.guess_format(path.name, stream.read(200), given)
 
 
 @rules_group.command("import")
@@ -297,12 +291,9 @@ def _run_json(report: lifecycle.RunReport) -> dict[str, Any]:
 
 
 def _run_lines(report: lifecycle.RunReport) -> list[str]:
-    what = "Simulation au" if report.dry_run else "Calcul au"
+    moves = len(report.transitions)
     lines = [
-        f"{what} {labels.day(report.as_of)} : "
-        f"{labels.count(report.examined, 'dossier examiné', 'dossiers examinés')}, "
-        f"{labels.count(len(report.transitions), 'changement de phase', 'changements de phase')}, "
-        f"{labels.count(report.held_back, 'dossier retenu', 'dossiers retenus')} par un gel"
+        labels.run_summary(report.as_of, report.examined, moves, report.held_back, report.dry_run)
     ]
     for t in report.transitions:
         lines.append(f"  {t.dossier_id} : {labels.phase(t.before)} → {labels.phase(t.after)}")
@@ -421,7 +412,7 @@ def eliminations_list(env: Env, status: str | None, as_user: str, organisation: 
 @eliminations_group.command("slip")
 @click.argument("proposal_id")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "html"]), default="csv", show_default=True
+    "--format", "fmt", type=click.Choice(["csv", "html", "pdf"]), default="csv", show_default=True
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @actor_options
@@ -535,7 +526,7 @@ def eliminations_approve(
 
 @eliminations_group.command("reject")
 @click.argument("proposal_id")
-@click.option("--note", default="")
+@click.option("--note", default="", help="Motif du refus (obligatoire)")
 @actor_options
 @pass_env
 def eliminations_reject(

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ged.cli import Env, pass_env
-from ged.cli_lifecycle import SEDA_VERSION, actor_options, principal_for
+from ged.cli_lifecycle import actor_options, principal_for
 from ged.domain.access import Principal
 from ged.presentation import labels
 from ged.services import transfer_loop, transfer_runner
@@ -25,6 +25,7 @@ from ged.services.transfer_runner import NothingToTransfer
 from ged.services.transfer_setup import TransferSetup
 from kernel.cli import fail, run
 from kernel.errors import GedsaeError
+from seda.versions import ALL_VERSIONS, any_version
 
 
 def setup_for(env: Env) -> TransferSetup:
@@ -42,7 +43,13 @@ def transfers_group() -> None:
 @transfers_group.command("prepare")
 @click.argument("dossier_ids", nargs=-1, required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="SIP (zip) à écrire")
-@click.option("--version", "seda_version", type=SEDA_VERSION, default="2.2")
+@click.option(
+    "--version",
+    "seda_version",
+    type=click.Choice([v.value for v in ALL_VERSIONS]),
+    default="2.2",
+    help="2.1, 2.2, 2.3, ou 1.0 (schémas installés par gedsae schemas install)",
+)
 @click.option("--archival-agency", required=True, help="Identifiant SEDA du service d'archives")
 @click.option("--transferring-agency", required=True, help="Identifiant SEDA du service versant")
 @click.option("--agreement", default=None, help="Accord de versement (ArchivalAgreement)")
@@ -61,13 +68,19 @@ def transfers_prepare(
 ) -> None:
     """Construit le bordereau SEDA et le SIP des dossiers donnés (sans l'envoyer)."""
     from ged.services.transfers import TransferParties, prepare_transfer
-    from seda.versions import SedaVersion
 
     actor = principal_for(env, as_user, organisation)
     parties = TransferParties(archival_agency, transferring_agency, agreement)
+    schemas = env.settings.home / "schemas"
     prepared = run(
         lambda: prepare_transfer(
-            env.context(), actor, list(dossier_ids), out, SedaVersion(seda_version), parties
+            env.context(),
+            actor,
+            list(dossier_ids),
+            out,
+            any_version(seda_version),
+            parties,
+            schemas=schemas,
         )
     )
     click.echo(

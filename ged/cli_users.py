@@ -17,8 +17,8 @@ from ged.cli import Env, pass_env
 from ged.cli_lifecycle import actor_options, principal_for
 from ged.domain.model import Role
 from ged.presentation.labels import ROLES, label
-from ged.services import accounts
-from kernel.cli import run
+from ged.services import accounts, roles
+from kernel.cli import password_file_option, read_password, run
 
 PERSON_ROLES = [r.value for r in Role if r is not Role.APPLICATION]
 
@@ -28,26 +28,12 @@ def users_group() -> None:
     """Comptes des personnes qui se connectent à l'interface web."""
 
 
-def _password(password_file: Path | None, no_password: bool) -> str | None:
-    if no_password:
-        return None
-    if password_file is not None:
-        lines = password_file.read_text(encoding="utf-8").splitlines()
-        return lines[0] if lines else ""
-    value: str = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
-    return value
-
-
 @users_group.command("create")
 @click.argument("login")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(PERSON_ROLES))
 @click.option("--service", "services", multiple=True, help="Identifiant SEDA d'un service")
 @click.option("--email", default=None, help="Adresse électronique (connexion unique OIDC)")
-@click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Fichier dont la première ligne est le mot de passe (sinon : saisie masquée)",
-)
+@password_file_option
 @click.option("--no-password", is_flag=True, help="Sans mot de passe : connexion unique seulement")
 @actor_options
 @pass_env
@@ -70,7 +56,7 @@ def users_create(
         roles=frozenset(Role(r) for r in roles),
         service_ids=service_ids,
         email=email,
-        password=_password(password_file, no_password),
+        password=read_password(password_file, no_password),
     )
     created = run(lambda: accounts.create_person(env.context(), actor, person))
     how = "avec mot de passe" if created.account.password_hash else "sans mot de passe"
@@ -79,11 +65,7 @@ def users_create(
 
 @users_group.command("set-password")
 @click.argument("login")
-@click.option(
-    "--password-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Fichier dont la première ligne est le mot de passe (sinon : saisie masquée)",
-)
+@password_file_option
 @actor_options
 @pass_env
 def users_set_password(
@@ -91,7 +73,7 @@ def users_set_password(
 ) -> None:
     """Donne un nouveau mot de passe à LOGIN (et lève un verrouillage)."""
     actor = principal_for(env, as_user, organisation)
-    password = _password(password_file, no_password=False) or ""
+    password = read_password(password_file, no_password=False) or ""
     run(lambda: accounts.set_password(env.context(), actor, login, password))
     click.echo(f"Mot de passe de « {login} » changé")
 
@@ -105,6 +87,30 @@ def users_disable(env: Env, login: str, as_user: str, organisation: str | None) 
     actor = principal_for(env, as_user, organisation)
     run(lambda: accounts.disable_account(env.context(), actor, login))
     click.echo(f"Compte « {login} » désactivé")
+
+
+@users_group.command("grant")
+@click.argument("login")
+@click.argument("role", type=click.Choice(PERSON_ROLES))
+@actor_options
+@pass_env
+def users_grant(env: Env, login: str, role: str, as_user: str, organisation: str | None) -> None:
+    """Accorde ROLE à LOGIN (qui l'accorde et quand est conservé : visa des éliminations)."""
+    actor = principal_for(env, as_user, organisation)
+    run(lambda: roles.grant_role(env.context(), actor, login, Role(role)))
+    click.echo(f"Rôle {label(ROLES, role)} accordé à « {login} »")
+
+
+@users_group.command("revoke")
+@click.argument("login")
+@click.argument("role", type=click.Choice(PERSON_ROLES))
+@actor_options
+@pass_env
+def users_revoke(env: Env, login: str, role: str, as_user: str, organisation: str | None) -> None:
+    """Retire ROLE à LOGIN (l'accorder de nouveau sera un nouvel octroi, à sa nouvelle date)."""
+    actor = principal_for(env, as_user, organisation)
+    run(lambda: roles.revoke_role(env.context(), actor, login, Role(role)))
+    click.echo(f"Rôle {label(ROLES, role)} retiré à « {login} »")
 
 
 @users_group.command("list")

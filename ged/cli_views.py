@@ -92,6 +92,10 @@ def _phase(view: DossierLifecycle) -> Iterator[str]:
         yield f"Fin de la DUA : {labels.day(computed.due_on)} — sort final : {action}"
     elif computed.no_due_reason is not None:
         yield f"Fin de la DUA : inconnue ({labels.label(labels.NO_DUE_REASONS, computed.no_due_reason)})"
+    access = view.access
+    yield "Communicable : " + labels.communicability(
+        access.effective.rule if access else None, access.end if access else None
+    )
     if not view.holds:
         yield "Gel : aucun"
     for h in view.holds:
@@ -125,7 +129,7 @@ def _rules(rules: list[RuleView], plan: dict[str, str]) -> Iterator[str]:
         action = f", {labels.final_action(rule.final_action)}" if rule.final_action else ""
         yield (
             f"  {labels.label(labels.CATEGORIES, r.category)} : {rule.identifier} "
-            f"v{rule.version} « {rule.label} » — {labels.duration(rule.duration)}{action}"
+            f"v{rule.version} « {rule.label} » — {labels.rule_duration(rule)}{action}"
         )
         inherited = " (héritée d'un nœud parent)" if origin.inherited else ""
         where = plan.get(origin.source_id, origin.source_id)

@@ -5,7 +5,7 @@ which win. Secrets can be given as ``*_file`` paths so they never appear in the 
 ``config.toml`` they are never written in clear (``SECRETS``: ``NAME_file`` or ``NAME_env`` only,
 ``kernel.secret_options``). A key ``config.toml`` does not know — top level, ``[replica]``,
 ``[connectors.NAME]`` or ``[agreements.NAME]`` — is refused with its line and the closest known
-key (``ged.config_keys``), as is a file TOML cannot read: nothing runs on a configuration that
+key (``kernel.config_keys``), as is a file TOML cannot read: nothing runs on a configuration that
 says something else than the operator meant.
 """
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ged.config_keys import NamedTables, Schema, check_keys
+from kernel.accounts.setup import OIDC_KEYS
+from kernel.config_keys import NamedTables, Schema, check_keys
 from kernel.errors import InvalidError, Issue
 from kernel.secret_options import read_secret
 
@@ -199,17 +200,7 @@ def config_schema() -> Schema:
         "agreements": NamedTables(_agreement_schema),
         "trust_anchors": None,  # organisation = folder: names are the operator's
         "inbound": {profile: {"plan": None} for profile in ("actes", "parapheur", "seance")},
-        "oidc": dict.fromkeys(
-            (
-                "issuer",
-                "client_id",
-                "label",
-                "scopes",
-                "client_secret",
-                "client_secret_file",
-                "client_secret_env",
-            )
-        ),
+        "oidc": dict.fromkeys(OIDC_KEYS),
     }
 
 

@@ -96,7 +96,7 @@ TABLES_TEXT = """\
 # organisation = "Commune de …"          # obligatoire : l'organisation (nom ou identifiant)
 # services = ["FR_DF"]                   # identifiants SEDA des services couverts (défaut : tous)
 # connector = "NOM"                      # un [connectors.NOM]
-# seda_version = "2.2"                   # 2.1, 2.2 ou 2.3
+# seda_version = "2.2"                   # 2.1, 2.2, 2.3, ou 1.0 (As@lae)
 # archival_agency = "FR_AD"              # identifiant SEDA du service d'archives
 # transferring_agency = "FR_DF"          # identifiant SEDA du service versant
 # archival_agreement = "AGR-1"           # ArchivalAgreement du bordereau (défaut : aucun)
@@ -105,6 +105,9 @@ TABLES_TEXT = """\
 # purge = false                          # supprimer le contenu local après réponse positive vérifiée
 # sip_layout = "content"                 # content, ou flat pour Maarch RM
 # give_up_after_hours = 720              # heures sans réponse avant l'abandon
+# [agreements.NOM.rules]                 # facultatif : nos codes de règle -> ceux du service
+# "AG-08" = "APP-00012"                  # d'archives ; avec cette table, toute règle versée doit y
+# "AG-08-ACC" = "ACC-00003"              # figurer (en SEDA 1.0 : un code AR038 à AR062)
 
 # -- Ancres de confiance des signatures : certificats PEM par organisation -------------------------
 # (GEDSAE_HOME/trust/ vaut pour toutes les organisations ; rien n'est téléchargé)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import NoReturn, TypeVar
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -26,6 +27,7 @@ from kernel.errors import (
 )
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def exit_code(exc: GedsaeError) -> int:
@@ -68,3 +70,26 @@ def expiry_option(text: str | None) -> datetime | None:
     except ValueError as exc:
         raise click.BadParameter(f"date ISO 8601 attendue : {text}") from exc
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def password_file_option(command: F) -> F:
+    """``--password-file``: a password is never an argument (it would stay in the shell's
+    history and in ``ps``)."""
+    option = click.option(
+        "--password-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Fichier dont la première ligne est le mot de passe (sinon : saisie masquée)",
+    )
+    return option(command)
+
+
+def read_password(password_file: Path | None, no_password: bool) -> str | None:
+    """The password of ``--password-file`` (first line), else typed twice at a hidden prompt;
+    None with ``--no-password`` (single sign-on only)."""
+    if no_password:
+        return None
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+        return lines[0] if lines else ""
+    value: str = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    return value

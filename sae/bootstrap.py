@@ -10,19 +10,24 @@ owner and checked for row-level security), makes sure the default tenant exists,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from kernel.accounts.setup import oidc_client, session_key
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.errors import InvalidError
+from kernel.sandbox.pool import SandboxPool
+from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
 from kernel.signing import SigningError, load_signing_identity
+from kernel.web.setup import WebSetup
 from sae.adapters.db import SqlDatabase, open_database
 from sae.config import (
     LEGACY_DATABASES,
@@ -51,6 +56,9 @@ class SaeConfig:
     sealing: Sealing | None = None  # seals every tenant's log on acceptances and periodically
     seal_interval_s: float = 0.0  # (0: only on acceptances and by hand)
     default_tenant: str | None = None
+    web: WebSetup | None = None  # the archivists' pages (none: the API alone)
+    render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
+    closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
 
     @property
     def spool_dir(self) -> Path:
@@ -105,6 +113,7 @@ def build_config(settings: SaeSettings, *, legacy_allowed: bool = False) -> SaeC
             "base désormais : importez-les (gedsae-sae tenants import-config) puis retirez-les "
             "du fichier"
         )
+    pool = SandboxPool(1)  # the previews' worker, started on first use
     ingest = IngestSettings(
         quarantine_dir=settings.home / "quarantine",
         schema_dir=settings.schema_dir,
@@ -118,6 +127,9 @@ def build_config(settings: SaeSettings, *, legacy_allowed: bool = False) -> SaeC
         sealing=build_sealing(settings),
         seal_interval_s=settings.seal_interval_s,
         default_tenant=settings.organisation,
+        web=build_web(settings),
+        render_page=sandboxed_renderer(pool),
+        closers=(pool.close,),
     )
 
 
@@ -170,6 +182,21 @@ def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
         return read_secret(table, key, f"offre {offer}")
     except InvalidError as exc:
         raise SaeMisconfigured(exc.detail) from exc
+
+
+def build_web(settings: SaeSettings) -> WebSetup:
+    """The pages' session key (``web/session.key`` in the home, made on first use), their
+    public address (``public_url``, else ``http://host:port``) and the ``[oidc]`` provider."""
+    where = f"{settings.home / 'sae.toml'} [oidc]"
+    try:
+        oidc = oidc_client(settings.oidc, where, lambda: datetime.now(UTC))
+    except InvalidError as exc:
+        raise SaeMisconfigured(exc.detail) from exc
+    return WebSetup(
+        secret_key=session_key(None, settings.home / "web" / "session.key"),
+        public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
+        oidc=oidc,
+    )
 
 
 def build_sealing(settings: SaeSettings) -> Sealing | None:

@@ -16,6 +16,7 @@ administered by API and command line (``sae.tenancy``). A deployment edits it::
     max_package_bytes = 4294967296
     seal_interval_s = 3600             # every tenant's log is sealed this often (and at every
                                        # acceptance)
+    public_url = "https://archives.example"   # the pages' address (default http://host:port)
 
     [database]                         # absent: SQLite, repository.sqlite in the home
     url = "postgresql+psycopg://sae_app@db.example/sae"     # the application's role
@@ -33,6 +34,11 @@ administered by API and command line (``sae.tenancy``). A deployment edits it::
     endpoint_url = "https://minio.example:9000"
     access_key_file = "/run/secrets/s3-access"
     secret_key_file = "/run/secrets/s3-secret"
+
+    [oidc]                             # single sign-on for the pages (optional)
+    issuer = "https://idp.example/realms/archives"
+    client_id = "gedsae-sae"
+    client_secret_file = "/run/secrets/oidc"
 
 Relative paths are relative to the home. ``agreements``, ``referentials`` and ``trust_anchors``,
 which earlier versions read here, are tenant data now: a file that still has them is refused
@@ -52,6 +58,8 @@ from typing import Any, Final
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from kernel.accounts.setup import OIDC_KEYS
+from kernel.config_keys import NamedTables, Schema, check_keys
 from kernel.errors import InvalidError
 from kernel.secret_options import read_secret
 
@@ -100,6 +108,8 @@ class SaeSettings:
     seal_interval_s: float = 3600.0
     # Tenant data earlier versions read here (agreements, referentials, trust_anchors).
     legacy: Mapping[str, Any] = field(default_factory=dict)
+    public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
+    oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
 
     @property
     def signing_key(self) -> Path:
@@ -110,12 +120,59 @@ class SaeSettings:
         return self.home / "signing" / "certificate.pem"
 
 
+SECRET_ENDS = ("", "_file", "_env")  # a secret in clear is known, to be refused by its reader
+OFFER_KEYS: Mapping[str, tuple[str, ...]] = {
+    "filesystem": ("kind", "root"),
+    "s3": (
+        "kind", "bucket", "endpoint_url", "region", "prefix",
+        *(f"{name}{end}" for name in ("access_key", "secret_key") for end in SECRET_ENDS),
+    ),
+}  # fmt: skip
+DATABASE_KEYS = ("url", "owner_url",
+                 *(f"{name}{end}" for name in ("password", "owner_password") for end in SECRET_ENDS))  # fmt: skip
+AGREEMENT_KEYS = ("organisation", "transferring_agencies", "seda_versions",
+                  "signature_required", "profile", "profile_identifier")  # fmt: skip
+
+
+def config_schema() -> Schema:
+    """Every key ``sae.toml`` may hold (``kernel.config_keys``); the tenant data earlier versions
+    read here are known too, so that ``sae.tenancy.legacy`` names them."""
+    plain = ("organisation", "host", "port", "max_package_bytes", "schema_dir", "trust_anchors",
+             "seal_interval_s", "public_url")  # fmt: skip
+    return {
+        **dict.fromkeys(plain),
+        "offers": NamedTables(_offer_schema),
+        "database": dict.fromkeys(DATABASE_KEYS),
+        "agreements": NamedTables(dict.fromkeys(AGREEMENT_KEYS)),
+        "referentials": NamedTables(dict.fromkeys(("agencies", "rules"))),
+        "oidc": dict.fromkeys(OIDC_KEYS),
+    }
+
+
+def _offer_schema(table: Mapping[str, Any]) -> Schema | None:
+    """An offer's keys by its ``kind``; an unknown kind is left to its reader, which names it."""
+    keys = OFFER_KEYS.get(str(table.get("kind")))
+    return None if keys is None else dict.fromkeys(keys)
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """``sae.toml`` parsed, every key known (``UnknownConfigKey`` lists each unknown one with its
+    line); a file TOML cannot read names its line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SaeMisconfigured(f"{path} : TOML illisible ({exc})") from exc
+    check_keys(path, text, data, config_schema())
+    return data
+
+
 def load_settings(home: Path | None = None) -> SaeSettings:
     root = (home or sae_home()).resolve()
     path = root / CONFIG
     if not path.exists():
         raise SaeMisconfigured(f"{path} absent : lancez « gedsae-sae init »")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data = read_config(path)
     organisation = data.get("organisation")
     if organisation is not None and (not isinstance(organisation, str) or not organisation):
         raise SaeMisconfigured(f"{path} : organisation (identifiant SEDA) invalide")
@@ -130,6 +187,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         database=_database(data.get("database", {}), root, path),
         seal_interval_s=float(data.get("seal_interval_s", 3600.0)),
         legacy={key: data[key] for key in LEGACY_KEYS if key in data},
+        public_url=data.get("public_url"),
+        oidc=data.get("oidc", {}),
     )
 
 

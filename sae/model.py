@@ -6,12 +6,13 @@ A transfer (SEDA 2.x ``ArchiveTransfer``, OAIS Submission Information Package) m
 (``StoredObject``: identified by SHA-256, kept on every storage offer, their digests in the
 registry) and describes its units in the catalogue (OAIS Data Management, ISO 14721 §4.1.1.4).
 The operation log (``kernel.oplog``) is sealed by signed checkpoints (NF Z42-013). Who may do
-what is a ``Principal``: one organisation, one role.
+what is a ``Principal``: one organisation, one role — the holder of a token (an application: a
+GED that transfers, or an archivist's script), or a ``Person`` logged in to the pages.
 
 One repository serves several archival services, its tenants (``Tenant``): each has its own
-transfers, catalogue, operation log, digest registry, tokens, agreements, referentials, trust
-anchors and storage prefix; a tenant is the ``organisation`` of everything it holds (its SEDA
-identifier is the ArchivalAgency of its transfers).
+transfers, catalogue, operation log, digest registry, tokens, people, agreements, referentials,
+trust anchors and storage prefix; a tenant is the ``organisation`` of everything it holds (its
+SEDA identifier is the ArchivalAgency of its transfers).
 """
 
 from __future__ import annotations
@@ -28,17 +29,21 @@ from kernel.paging import MAX_OFFSET
 from kernel.retention import RuleCategory
 from seda.versions import SedaVersion
 
-Role = Literal["transferring", "archivist", "platform_admin"]
-TENANT_ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")
+Role = Literal["transferring", "archivist", "reader", "platform_admin"]
+TENANT_ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")  # what a tenant's token holds
 PLATFORM_ADMIN: Final[Role] = "platform_admin"
-ROLES: Final[tuple[Role, ...]] = (*TENANT_ROLES, PLATFORM_ADMIN)
+ROLES: Final[tuple[Role, ...]] = (*TENANT_ROLES, PLATFORM_ADMIN)  # what a token may hold
+# What a person may be: an archivist reviews, decides and verifies; a reader searches the
+# catalogue and downloads what it keeps.
+PERSON_ROLES: Final[tuple[Role, ...]] = ("archivist", "reader")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The holder of a bearer token: a GED that transfers, or an archivist who reviews (both
-    within one tenant, their ``organisation``), or the platform's administrator (no tenant:
-    ``organisation`` is empty; administers tenants, never reads their archives)."""
+    """Who acts: the holder of a bearer token (a GED that transfers, an archivist who reviews;
+    both within one tenant, their ``organisation``), a person logged in to the pages (within
+    their tenant too), or the platform's administrator (no tenant: ``organisation`` is empty;
+    administers tenants, never reads their archives)."""
 
     organisation: str
     role: Role
@@ -104,6 +109,30 @@ class TenantFile:
     content: bytes
     sha256: str
     imported_at: datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who logs in to the repository's pages with an account (``kernel.accounts``):
+    one organisation, one role of ``PERSON_ROLES``; decides as ``principal`` (their login)."""
+
+    id: str
+    login: str
+    organisation: str
+    role: Role
+    email: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.login
+
+    @property
+    def organisation_id(self) -> str:
+        return self.organisation
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.organisation, self.role, self.login)
 
 
 # -- transfers -----------------------------------------------------------------------------
@@ -254,6 +283,58 @@ class CatalogueObject:
 
 
 @dataclass(frozen=True)
+class RuleRef:
+    """A rule of the organisation's referential, and the date its duration runs from."""
+
+    rule_id: str
+    start_date: date | None = None
+
+
+@dataclass(frozen=True)
+class UnitRules:
+    """A unit's rules as SEDA 2.x ``Management`` states them: its own, or, when it has none,
+    the bordereau's (``ManagementMetadata``; ``inherited``): the DUA (``AppraisalRule``) and its
+    final action (``Keep`` or ``Destroy``), and the communicabilité (``AccessRule``)."""
+
+    appraisal: tuple[RuleRef, ...] = ()
+    final_action: str | None = None
+    access: tuple[RuleRef, ...] = ()
+    inherited: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        def refs(rules: tuple[RuleRef, ...]) -> list[dict[str, Any]]:
+            return [{"rule_id": r.rule_id, "start_date": _iso(r.start_date)} for r in rules]
+
+        return {
+            "appraisal": refs(self.appraisal),
+            "final_action": self.final_action,
+            "access": refs(self.access),
+            "inherited": self.inherited,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UnitRules:
+        def refs(items: list[dict[str, Any]]) -> tuple[RuleRef, ...]:
+            return tuple(
+                RuleRef(
+                    i["rule_id"], date.fromisoformat(i["start_date"]) if i["start_date"] else None
+                )
+                for i in items
+            )
+
+        return cls(
+            refs(data.get("appraisal", [])),
+            data.get("final_action"),
+            refs(data.get("access", [])),
+            bool(data.get("inherited", False)),
+        )
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True)
 class CatalogueUnit:
     archive_id: str  # the SystemId given at acceptance
     organisation: str
@@ -271,6 +352,7 @@ class CatalogueUnit:
     archived_at: datetime
     object_ids: tuple[str, ...] = ()
     titles: tuple[str, ...] = field(default=(), compare=False)  # every Title, for the index
+    rules: UnitRules = field(default_factory=UnitRules)
 
 
 @dataclass(frozen=True)

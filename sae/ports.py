@@ -21,6 +21,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
+from kernel.accounts.model import Account
+from kernel.accounts.ports import AccountStore
 from kernel.blobstore.ports import BlobNotFound, ContentRef, DigestMismatch
 from kernel.errors import ConflictError, NotFoundError
 from kernel.oplog import LogEntry, LogSpec
@@ -36,6 +38,7 @@ from sae.model import (
     DecisionRecord,
     Description,
     FileKind,
+    Person,
     SealedCheckpoint,
     StoredObject,
     Tenant,
@@ -242,6 +245,30 @@ class TenantSetupRepository(Protocol):
         ...
 
 
+class PeopleRepository(AccountStore, Protocol):
+    """People who log in to the pages: their person (organisation, role) and account, and the
+    kernel's ``AccountStore`` (accounts by login or e-mail, OpenID Connect identities, web
+    sessions) that the login flows of ``kernel.accounts.login`` use, all of the unit of work's
+    tenant: a login is unique within its tenant, and a person's changes go to its log. An
+    account is never deleted (``Account.disabled_at``), so that the journal's actors stay
+    people one can name.
+
+    What an implementation keeps: the person's fields, the account's fields (its password hash
+    only, never a password), the (issuer, subject) of each linked identity, and the sessions
+    by the SHA-256 of their cookie's id (``WebSession``) with the messages waiting for the next
+    page."""
+
+    def add(self, person: Person, account: Account) -> None:
+        """``LoginExists`` (``kernel.accounts.model``) when the login is taken."""
+        ...
+
+    def person(self, principal_id: str) -> Person | None: ...
+
+    def revoke_sessions_of(self, principal_id: str, at: datetime) -> int:
+        """Ends every open session of a person (an account disabled); how many were open."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over ONE tenant's part of the repository's database; nothing is kept
     unless ``commit`` is called. A writing unit takes the tenant's write lock first, so what it
@@ -267,6 +294,9 @@ class UnitOfWork(Protocol):
 
     @property
     def setup(self) -> TenantSetupRepository: ...
+
+    @property
+    def people(self) -> PeopleRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -324,7 +354,7 @@ class PlatformUnitOfWork(Protocol):
 
 class Database(Protocol):
     """The repository's database: every tenant's transfers, log, checkpoints, catalogue, tokens,
-    setup and digest registry, and the tenants themselves."""
+    people, setup and digest registry, and the tenants themselves."""
 
     @property
     def name(self) -> str:
@@ -350,6 +380,11 @@ class Database(Protocol):
     def token(self, digest: str) -> TokenRecord | None:
         """The token of that SHA-256, whichever tenant holds it (authentication comes before the
         tenant is known); None when unknown."""
+        ...
+
+    def session_tenant(self, id_hash: str) -> str | None:
+        """The tenant of the web session of that SHA-256 (a page's request names no tenant
+        before its session is found); None when unknown."""
         ...
 
 

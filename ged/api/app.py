@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from ged import __version__
 from ged.api import admin, documents, filing, search, users
+from ged.api import archives as archives_api
 from ged.api import inbound as inbound_api
 from ged.api import lifecycle as lifecycle_api
 from ged.api import transfers as transfers_api
@@ -127,6 +128,7 @@ def create_app(
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(lifecycle_api.router, prefix="/api/v1")
     app.include_router(transfers_api.router, prefix="/api/v1")
+    app.include_router(archives_api.router, prefix="/api/v1")
     app.include_router(inbound_api.router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["santé"])

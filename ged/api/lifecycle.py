@@ -67,10 +67,14 @@ class RuleOut(BaseModel):
     legal_reference: str
     notes: str
     status: str = "current"
+    alternative_duration: str | None = Field(
+        default=None, description="ISO 8601: « ou … si ce délai est plus bref » (L213-2)"
+    )
+    alternative_start_event: str | None = None
 
     @classmethod
     def of(cls, rule: RetentionRule, status: str = "current") -> RuleOut:
-        d = rule.duration
+        d, alt = rule.duration, rule.alternative
         return cls(
             identifier=rule.identifier,
             version=rule.version,
@@ -83,6 +87,8 @@ class RuleOut(BaseModel):
             legal_reference=rule.legal_reference,
             notes=rule.notes,
             status=status,
+            alternative_duration=alt.duration.to_iso() if alt else None,
+            alternative_start_event=alt.start_event.to_french() if alt else None,
         )
 
 
@@ -187,6 +193,12 @@ class DossierLifecycleOut(BaseModel):
     held: bool
     rules: list[EffectiveRuleOut]
     holds: list[HoldOut]
+    communicable_on: date | None = Field(
+        description="The end of the AccessRule: from its start event's date when known"
+    )
+    communicability_reason: str | None = Field(
+        description="Why there is no date: no_access_rule, missing_start_date, unlimited…"
+    )
 
 
 class EventIn(BaseModel):
@@ -242,7 +254,11 @@ class ProposeIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    note: str = Field(default="", max_length=10_000)
+    note: str = Field(
+        default="",
+        max_length=10_000,
+        description="Observations du visa ; motif d'un refus (obligatoire)",
+    )
 
 
 class ItemOut(BaseModel):
@@ -440,7 +456,15 @@ def lifecycle_out(view: lifecycle.DossierLifecycle) -> DossierLifecycleOut:
             for r in view.rules
         ],
         holds=[HoldOut.of(h) for h in view.holds],
+        communicable_on=view.access.end.date if view.access else None,
+        communicability_reason=_communicability_reason(view.access),
     )
+
+
+def _communicability_reason(access: lifecycle.RuleView | None) -> str | None:
+    if access is None:
+        return "no_access_rule"
+    return access.end.reason.value if access.end.reason else None
 
 
 @router.post("/dossiers/{dossier_id}/events", status_code=204)
@@ -563,12 +587,19 @@ async def get_proposal(proposal_id: str, ctx: Ctx, caller: Caller) -> ProposalOu
     return ProposalOut.of(found.proposal, found.items)
 
 
+SLIP_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
 @router.get("/eliminations/{proposal_id}/slip")
 async def slip(
-    proposal_id: str, ctx: Ctx, caller: Caller, format: Literal["csv", "html"] = "csv"
+    proposal_id: str, ctx: Ctx, caller: Caller, format: Literal["csv", "html", "pdf"] = "csv"
 ) -> Response:
     data = await run_in_threadpool(elimination_slip, ctx, caller, proposal_id, format)
-    media = "text/csv; charset=utf-8" if format == "csv" else "text/html; charset=utf-8"
+    media = SLIP_TYPES[format]
     name = f"bordereau-elimination-{proposal_id}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "html":

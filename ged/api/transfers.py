@@ -20,16 +20,11 @@ from ged.api.paging import Offset
 from ged.services import transfer_loop, transfer_runner
 from ged.services.ports import TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
-from ged.services.transfer_setup import TransferSetup
-from kernel.errors import PayloadTooLargeError, UnavailableError
+from ged.services.transfer_setup import TransferSetup, configured
+from kernel.errors import PayloadTooLargeError
 from kernel.paging import Page
 
 router = APIRouter(tags=["versements"])
-
-
-class TransfersNotConfigured(UnavailableError):
-    code = "transfers_not_configured"
-    title = "Aucun accord de versement configuré sur cette instance"
 
 
 class TransferIn(BaseModel):
@@ -38,11 +33,9 @@ class TransferIn(BaseModel):
     due: bool = False
 
 
-def _setup(request: Request) -> TransferSetup:
-    setup: TransferSetup | None = request.app.state.transfers
-    if setup is None:
-        raise TransfersNotConfigured("Configurez [agreements.NOM] et [connectors.NOM]")
-    return setup
+def transfer_setup(request: Request) -> TransferSetup:
+    """The instance's agreements and connectors; 503 when none is configured."""
+    return configured(request.app.state.transfers)
 
 
 @router.post("/transfers", status_code=201)
@@ -51,7 +44,7 @@ async def start_transfer(
 ) -> dict[str, Any]:
     """A transfer of the dossiers given, or (``due``) of every due dossier to keep that may
     leave: the answer's ``left`` names each other one with its ``code`` and ``reason``."""
-    setup = _setup(request)
+    setup = transfer_setup(request)
     left: list[dict[str, str]] = []
     if body.due or not body.dossier_ids:
         due = await run_in_threadpool(transfer_runner.start_due, setup, ctx, caller, body.agreement)
@@ -128,7 +121,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 async def poll_transfer(
     message_identifier: str, request: Request, ctx: Ctx, caller: Caller
 ) -> dict[str, Any]:
-    setup = _setup(request)
+    setup = transfer_setup(request)
     record = transfer_loop.get_transfer(ctx, caller, message_identifier)
     done = await run_in_threadpool(transfer_runner.step, setup, ctx, caller, record)
     return transfer_runner.describe(done)

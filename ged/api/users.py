@@ -1,4 +1,5 @@
-"""People's accounts over the API (administrators): create, set a password, disable, list.
+"""People's accounts over the API (administrators): create, set a password, disable, list,
+grant a role and take it back (each grant recorded with who gave it and when).
 
 The same use cases as ``gedsae users``. A password travels only in a request body (TLS), is
 hashed (argon2id) and never returned.
@@ -6,13 +7,15 @@ hashed (argon2id) and never returned.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ged.api.deps import Caller, Ctx
 from ged.domain.model import Role
-from ged.services import accounts
+from ged.services import accounts, roles
 
 router = APIRouter(tags=["administration"])
 
@@ -26,6 +29,17 @@ class UserIn(BaseModel):
         default=None, max_length=1024, description="Absent : connexion unique seulement"
     )
     organisation_id: str | None = None
+
+
+class RoleIn(BaseModel):
+    role: Role
+
+
+class GrantOut(BaseModel):
+    login: str
+    role: Role
+    granted_by: str
+    granted_at: datetime
 
 
 class PasswordIn(BaseModel):
@@ -87,4 +101,20 @@ async def set_password(login: str, body: PasswordIn, ctx: Ctx, caller: Caller) -
 async def disable(login: str, ctx: Ctx, caller: Caller) -> Response:
     """Sessions revoked and tokens refused from the next request on; logged."""
     await run_in_threadpool(accounts.disable_account, ctx, caller, login)
+    return Response(status_code=204)
+
+
+@router.post("/users/{login}/roles", status_code=201, response_model=GrantOut)
+async def grant_role(login: str, body: RoleIn, ctx: Ctx, caller: Caller) -> GrantOut:
+    """Logged; the grant (who, when) counts for the visa of an elimination."""
+    grant = await run_in_threadpool(roles.grant_role, ctx, caller, login, body.role)
+    return GrantOut(
+        login=login, role=grant.role, granted_by=grant.granted_by, granted_at=grant.granted_at
+    )
+
+
+@router.delete("/users/{login}/roles/{role}", status_code=204)
+async def revoke_role(login: str, role: Role, ctx: Ctx, caller: Caller) -> Response:
+    """Logged; a later grant of the same role is a new one (new author, new date)."""
+    await run_in_threadpool(roles.revoke_role, ctx, caller, login, role)
     return Response(status_code=204)

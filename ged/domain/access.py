@@ -3,12 +3,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from ged.domain.model import PrincipalKind, Role
 from kernel.errors import ForbiddenError, NotFoundError
 
+# The roles as people name them: in messages, and the pages' vocabulary (``ged.presentation``).
+ROLE_NAMES: Mapping[Role, str] = {
+    Role.AGENT: "agent",
+    Role.RECORDS_OFFICER: "référent archives",
+    Role.ARCHIVIST: "archiviste",
+    Role.ADMIN: "administrateur",
+    Role.APPLICATION: "client applicatif",
+}
 # Roles that read and file in every service of their organisation.
 ORGANISATION_WIDE = frozenset({Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN})
 # Roles that may file (create dossiers, upload) — archivists only read in the GED.
@@ -48,8 +57,11 @@ class Principal:
 
     def ensure_role(self, *roles: Role) -> None:
         if not self.has(*roles):
-            names = ", ".join(sorted(r.value for r in roles))
-            raise ForbiddenError(f"Rôle requis : {names}")
+            names = ", ".join(ROLE_NAMES[r] for r in sorted(roles))
+            kind = "aux rôles" if len(roles) > 1 else "au rôle"
+            raise ForbiddenError(
+                f"Action réservée {kind} : {names}", roles=tuple(r.value for r in roles)
+            )
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from typing import Any
 
 from ged.domain.retention import FinalAction, RetentionRule, StartEvent, StartEventKind
 from kernel.errors import ConflictError, InvalidError, Issue
-from kernel.retention import NoEndDate, RuleCategory, deadline
+from kernel.retention import Deadline, NoEndDate, RuleCategory, deadline
 
 
 class Phase(enum.StrEnum):
@@ -229,6 +229,20 @@ def start_date(event: StartEvent | None, facts: DossierFacts) -> date | None:
     return facts.events.get(event_key(event.name or ""))
 
 
+def rule_deadline(rule: RetentionRule, facts: DossierFacts) -> Deadline:
+    """When ``rule`` ends for the dossier. A rule with an alternative (L213-2, I, 4°: « ou 25
+    ans à compter du décès si ce délai est plus bref ») ends at the earlier of the ends that can
+    be computed; with only one of them known, at that one, which is never earlier than the true
+    end: a dossier is never said communicable before the law allows."""
+    end = deadline(start_date(rule.start_event, facts), rule.duration)
+    alternative = rule.alternative
+    if alternative is None:
+        return end
+    other = deadline(start_date(alternative.start_event, facts), alternative.duration)
+    known = [d.date for d in (end, other) if d.date is not None]
+    return Deadline(min(known)) if known else end
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The phase a dossier's facts and rules give on a date, before holds are considered."""
@@ -264,8 +278,7 @@ def _due(
 ) -> tuple[date | None, NoDueDate | None]:
     if appraisal is None:
         return None, NoDueDate.NO_APPRAISAL_RULE
-    rule = appraisal.rule
-    end = deadline(start_date(rule.start_event, facts), rule.duration)
+    end = rule_deadline(appraisal.rule, facts)
     if end.date is not None:
         return end.date, None
     if facts.closed_on is None and end.reason is NoEndDate.MISSING_START_DATE:
@@ -274,10 +287,7 @@ def _due(
 
 
 def _current_until(facts: DossierFacts, storage: EffectiveRule | None) -> date | None:
-    if storage is None:
-        return None
-    rule = storage.rule
-    return deadline(start_date(rule.start_event, facts), rule.duration).date
+    return None if storage is None else rule_deadline(storage.rule, facts).date
 
 
 @dataclass(frozen=True)
@@ -381,10 +391,11 @@ def _invalid_hold(code: str, message: str) -> InvalidError:
     return InvalidError(message, issues=[Issue(code, message)])
 
 
-def require_reason(reason: str, what: str) -> None:
+def require_reason(reason: str, what: str, path: str = "reason") -> None:
+    """``path`` names the field that carries the reason (``reason``, or ``note`` for a visa)."""
     if not reason.strip():
         message = f"{what} : un motif est obligatoire"
-        raise InvalidError(message, issues=[Issue("reason_required", message, path="reason")])
+        raise InvalidError(message, issues=[Issue("reason_required", message, path=path)])
 
 
 # -- guards of the actions --------------------------------------------------------------------

@@ -82,6 +82,7 @@ _CLOSING_WORDS = {
     "closing",
 }
 _LAST_DOCUMENT_WORDS = {
+    "date du document",
     "date du document le plus recent",
     "document le plus recent",
     "date du dernier document",
@@ -137,6 +138,16 @@ _FRENCH_ACTIONS = {
 
 
 @dataclass(frozen=True)
+class RuleAlternative:
+    """A second way a rule ends, taken when it ends first: « 75 ans, ou 25 ans à compter du
+    décès de l'intéressé si ce dernier délai est plus bref » (Code du patrimoine, art. L213-2,
+    I, 4°). The rule then ends at the earlier of its two ends."""
+
+    duration: Duration
+    start_event: StartEvent
+
+
+@dataclass(frozen=True)
 class RetentionRule:
     """One rule of an organisation's referential, at one version.
 
@@ -155,6 +166,7 @@ class RetentionRule:
     legal_reference: str = ""
     notes: str = ""
     version: int = 1
+    alternative: RuleAlternative | None = None
 
     def __post_init__(self) -> None:
         if not self.identifier.strip():
@@ -167,6 +179,11 @@ class RetentionRule:
             )
         if self.version < 1:
             raise InvalidRule("Une version de règle commence à 1")
+        alternative = self.alternative
+        if alternative is not None and (self.duration is None or alternative.duration.unlimited):
+            raise InvalidRule(
+                f"La règle {self.identifier} : une alternative suppose deux durées limitées"
+            )
 
 
 def revise(rule: RetentionRule, **changes: object) -> RetentionRule:

@@ -1,13 +1,12 @@
 """The French words for every code that can reach a person: phases, final actions, transfer
-states, roles, extraction status, rule categories and origins, reasons without a due date;
-dates (« 6 décembre 2026 ») and sizes (« 1,5 Mo »).
+states, roles, extraction status, rule categories and origins, reasons without a due date; and,
+from the kernel's French (``kernel.french``, shared with the repository), dates
+(« 6 décembre 2026 ») and sizes (« 1,5 Mo »).
 
 People read French, never codes: the command line, the web pages and the slips show
 ``phase("intermediate")`` = « intermédiaire », never ``intermediate``; ``--json`` and the API
-keep the codes for programs. Month names are ours (no locale installed on the server, no
-``setlocale`` side effect on other threads). Sizes count in powers of 1024 with the French units
-(octets, Ko, Mo, Go, To) and a decimal comma. A code with no word here shows as « inconnu »
-rather than leaking; a unit test checks that every enumerated code of the domain has one.
+keep the codes for programs. A code with no word here shows as « inconnu » rather than
+leaking; a unit test checks that every enumerated code of the domain has one.
 
 This module depends on the domain only (tables are keyed by the codes' string values), so that
 every face of the GED — and the services that print slips — can share it.
@@ -15,29 +14,23 @@ every face of the GED — and the services that print slips — can share it.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from kernel.retention import Duration
-
-UNKNOWN = "inconnu"
-PARIS = ZoneInfo("Europe/Paris")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from ged.domain.access import ROLE_NAMES
+from ged.domain.communicability import access_wording
+from ged.domain.retention import RetentionRule, StartEventKind
+from kernel.french import MONTHS as MONTHS
+from kernel.french import PARIS as PARIS
+from kernel.french import UNKNOWN as UNKNOWN
+from kernel.french import code_of as code_of
+from kernel.french import count as count
+from kernel.french import day as day
+from kernel.french import label as label
+from kernel.french import moment as moment
+from kernel.french import month as month
+from kernel.french import size as size
+from kernel.retention import Deadline, Duration, NoEndDate
 
 PHASES: Mapping[str, str] = {
     "current": "courant",
@@ -72,13 +65,7 @@ TRANSFER_STATES: Mapping[str, str] = {
     "error_reply": "réponse inexploitable",
 }
 
-ROLES: Mapping[str, str] = {
-    "agent": "agent",
-    "records_officer": "référent archives",
-    "archivist": "archiviste",
-    "admin": "administrateur",
-    "application": "client applicatif",
-}
+ROLES: Mapping[str, str] = {role.value: name for role, name in ROLE_NAMES.items()}
 
 EXTRACTION: Mapping[str, str] = {
     "pending": "en attente de traitement",
@@ -123,6 +110,69 @@ PROPOSAL_STATUS: Mapping[str, str] = {
     "executed": "exécutée",
 }
 
+ITEM_STATUS: Mapping[str, str] = {
+    "pending": "en attente",
+    "eliminated": "éliminé",
+    "skipped": "laissé",
+}
+
+# Why a dossier is in a proposal, then why an approved one was left (``EliminationBlocker``).
+ITEM_OUTCOMES: Mapping[str, str] = {
+    "dua_over_destroy": "DUA échue — destruction",
+    "sorted_for_destruction": "tri : retenu pour destruction",
+    "held": "gelé depuis le visa : un gel l'emporte toujours",
+    "not_due": "n'est plus à la DUA échue",
+    "not_destroy": "son sort final n'est plus la destruction",
+    "rule_changed": "sa règle a changé depuis le visa : le visa ne vaut plus pour lui",
+}
+
+# The two-person rule of the visa (R212-14), said to the person who tried (``ged.domain.visa``).
+VISA_REFUSALS: Mapping[str, str] = {
+    "approval_by_author": (
+        "Vous êtes l'auteur de cette proposition : le visa doit venir d'un autre archiviste."
+    ),
+    "approver_appointed_by_author": (
+        "Votre rôle d'archiviste vous a été accordé par l'auteur de cette proposition : le visa "
+        "doit venir d'un archiviste qu'il n'a pas nommé."
+    ),
+    "approver_role_too_recent": (
+        "Votre rôle d'archiviste vous a été accordé après cette proposition : le visa doit venir "
+        "d'un archiviste qui l'était déjà quand elle a été faite."
+    ),
+    "approver_not_archivist": "Seul un archiviste peut viser une élimination.",
+    "approval_by_application": (
+        "Un client applicatif ne peut pas viser une élimination : le visa vient d'une personne."
+    ),
+}
+
+# The kinds of connectors to an archival repository (``connectors.config.KINDS``).
+CONNECTOR_KINDS: Mapping[str, str] = {
+    "sae_http": "dépôt gedsae (HTTP)",
+    "vitam": "Vitam",
+    "asalae": "As@lae",
+    "maarch_rm": "Maarch RM",
+    "drop_folder": "dossier de dépôt",
+    "sftp": "dépôt SFTP",
+}
+
+# What a token is worth now (``ged.services.applications.TokenState``).
+TOKEN_STATES: Mapping[str, str] = {
+    "valid": "valide",
+    "expired": "expiré",
+    "revoked": "révoqué",
+}
+
+# Where a SIP's binaries lie (``seda.sip.SipLayout``).
+SIP_LAYOUTS: Mapping[str, str] = {
+    "content": "fichiers sous content/",
+    "flat": "fichiers à côté du bordereau",
+}
+
+RULE_STATUS: Mapping[str, str] = {
+    "current": "en vigueur",
+    "superseded": "remplacée",
+    "retired": "retirée",
+}
 
 START_EVENTS: Mapping[str, str] = {
     "dossier_closing": "clôture du dossier",
@@ -156,13 +206,6 @@ FORMATS: Mapping[str, str] = {
 }
 
 
-def label(table: Mapping[str, str], code: object) -> str:
-    """The French word for ``code`` in ``table``; « inconnu » rather than the code itself."""
-    if code is None:
-        return ""
-    return table.get(str(code), UNKNOWN)
-
-
 def phase(code: object) -> str:
     return label(PHASES, code) if code is not None else "non calculée"
 
@@ -185,63 +228,47 @@ def duration(value: Duration | None) -> str:
     return value.to_french()
 
 
-def day(value: date | datetime | None) -> str:
-    """« 6 décembre 2026 » (« 1er » for the first of the month); a moment is shown in Paris."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
-    first = "1er" if value.day == 1 else str(value.day)
-    return f"{first} {MONTHS[value.month - 1]} {value.year}"
+def rule_duration(rule: RetentionRule) -> str:
+    """« 75 ans », with the alternative the law gives some periods: « 75 ans, ou 25 ans à compter
+    de la date du décès si ce délai est plus bref »."""
+    alt = rule.alternative
+    text = duration(rule.duration)
+    if alt is None:
+        return text
+    other = access_wording(alt.duration, alt.start_event, None)
+    return f"{text}, ou {other} si ce délai est plus bref"
 
 
-def month(value: str) -> str:
-    """« décembre 2026 » for the ``YYYY-MM`` of a forecast row."""
-    year, number = value.split("-")
-    return f"{MONTHS[int(number) - 1]} {year}"
+def start_event(rule: RetentionRule) -> str:
+    """What the rule counts from: « clôture du dossier », « date du décès »…"""
+    event = rule.start_event
+    if event is None:
+        return "non précisé par la règle"
+    if event.kind is StartEventKind.BUSINESS_EVENT:
+        return event.name or START_EVENTS[event.kind]
+    return label(START_EVENTS, event.kind)
 
 
-def moment(value: datetime | None) -> str:
-    """« 6 décembre 2026 à 14 h 05 », in Paris time."""
-    if value is None:
-        return ""
-    local = value.astimezone(PARIS)
-    return f"{day(local.date())} à {local.hour} h {local.minute:02d}"
+def communicability(rule: RetentionRule | None, end: Deadline | None) -> str:
+    """When a dossier becomes communicable (the end of its AccessRule), or why that cannot be
+    said yet: « le 6 décembre 2026 », « non calculable : date de départ inconnue (date du
+    décès) »."""
+    if rule is None or end is None:
+        return "aucun délai de communicabilité ne s'applique"
+    if end.date is not None:
+        return f"le {day(end.date)}"
+    if end.reason is NoEndDate.UNLIMITED:
+        return "jamais (incommunicable)"
+    return f"non calculable : {label(NO_DUE_REASONS, end.reason)} ({start_event(rule)})"
 
 
-def size(octets: int | None) -> str:
-    """« 512 octets », « 1,5 Ko », « 12 Mo », « 1,1 Go » (powers of 1024, decimal comma)."""
-    if octets is None:
-        return ""
-    if octets < 1024:
-        return f"{octets} octet" + ("s" if octets > 1 else "")
-    value, units = float(octets) / 1024, ["Ko", "Mo", "Go", "To"]
-    while value >= 1024 and len(units) > 1:
-        value, units = value / 1024, units[1:]
-    unit = units[0]
-    text = f"{value:.1f}".replace(".", ",") if value < 10 else f"{value:.0f}"
-    return f"{text.removesuffix(',0')} {unit}"
-
-
-def count(number: int, singular: str, plural: str | None = None, none: str = "") -> str:
-    """« 1 dossier », « 3 dossiers », « 0 dossier » (French: zero takes the singular), or
-    ``none`` for zero when given (« aucun document déposé »)."""
-    if number == 0 and none:
-        return none
-    word = singular if number < 2 else (plural or singular + "s")
-    return f"{number} {word}"
-
-
-def code_of(table: Mapping[str, str], text: str) -> str | None:
-    """The code ``text`` names in ``table``: the code itself or its French word, compared
-    without case or accents (« intermediaire », « DUA échue », ``due``); None when unknown."""
-    wanted = _plain(text)
-    for code, word in table.items():
-        if wanted in (_plain(code), _plain(word)):
-            return code
-    return None
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+def run_summary(as_of: date, examined: int, moves: int, held_back: int, dry_run: bool) -> str:
+    """« Calcul au 15 janvier 2026 : 12 dossiers examinés, 3 changements de phase, 1 dossier
+    retenu par un gel » — a pass of the lifecycle engine, or its simulation."""
+    what = "Simulation au" if dry_run else "Calcul au"
+    return (
+        f"{what} {day(as_of)} : "
+        f"{count(examined, 'dossier examiné', 'dossiers examinés')}, "
+        f"{count(moves, 'changement de phase', 'changements de phase')}, "
+        f"{count(held_back, 'dossier retenu', 'dossiers retenus')} par un gel"
+    )

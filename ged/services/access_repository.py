@@ -7,7 +7,7 @@ adapter satisfies it (``SqlUnitOfWork.access``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -21,6 +21,18 @@ class AccessRepository(Protocol):
     ) -> None: ...
 
     def role_grant(self, principal_id: str, role: Role) -> RoleGrant | None: ...
+
+    def grants_of(self, principal_ids: Sequence[str]) -> list[RoleGrant]:
+        """The recorded grants of these principals, by principal and role."""
+        ...
+
+    def revoke_grant(self, principal_id: str, role: Role) -> bool:
+        """Forgets the grant of ``role`` (a later grant is a new one); False when there was none."""
+        ...
+
+    def set_roles(self, principal_id: str, roles: Iterable[Role]) -> None:
+        """The roles the principal holds from now on."""
+        ...
 
     def add_token(self, token: StoredToken, token_hash: str) -> None: ...
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ged.domain.access import Principal
-from ged.domain.accounts import Account, LoginExists, login_issues, password_issues
 from ged.domain.model import PrincipalKind, Role
 from ged.services.admin import PrincipalExists
 from ged.services.context import Context, new_id
 from ged.services.ports import UnitOfWork
+from kernel.accounts.model import Account, LoginExists, login_issues, password_issues
 from kernel.errors import ConflictError, ForbiddenError, InvalidError, Issue, NotFoundError
 
 
@@ -84,7 +84,7 @@ def set_password(ctx: Context, actor: Principal, login: str, password: str) -> N
         raise InvalidError("Mot de passe refusé", issues=issues)
     hashed = ctx.passwords.hash(password)
     with ctx.uow() as uow:
-        account, principal = _load(uow, actor, login, self_allowed=True)
+        account, principal = load_account(uow, actor, login, self_allowed=True)
         uow.accounts.save(replace(account.after_success(), password_hash=hashed))
         details = {"login": login}
         uow.log(
@@ -101,7 +101,7 @@ def set_password(ctx: Context, actor: Principal, login: str, password: str) -> N
 def disable_account(ctx: Context, actor: Principal, login: str) -> Account:
     """Refuses the person from their next request on: web sessions revoked, tokens refused."""
     with ctx.uow() as uow:
-        account, principal = _load(uow, actor, login, self_allowed=False)
+        account, principal = load_account(uow, actor, login, self_allowed=False)
         if account.disabled_at is not None:
             raise AccountAlreadyDisabled(f"Le compte « {login} » est déjà désactivé")
         now = ctx.clock()
@@ -177,7 +177,7 @@ def _ensure_free(uow: UnitOfWork, org: str, person: NewPerson) -> None:
         raise PrincipalExists(f"« {person.login} » existe déjà dans cette organisation")
 
 
-def _load(
+def load_account(
     uow: UnitOfWork, actor: Principal, login: str, *, self_allowed: bool
 ) -> tuple[Account, Principal]:
     """The account of ``login`` if ``actor`` may manage it; another organisation's account is

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,9 @@ from ged.services.ports import UnitOfWork
 from kernel.errors import AuthenticationError, ConflictError, InvalidError, Issue, NotFoundError
 
 TOKEN_PREFIX = "gst_"  # noqa: S105 - a prefix, not a secret
+MAX_NAME = 200
+# Who granted or acted when no person did: the instance's installation, the command line.
+NOT_A_PERSON = {"system": "installation de l'instance", "cli": "ligne de commande"}
 
 
 class OrganisationExists(ConflictError):
@@ -83,7 +87,11 @@ def create_organisation(ctx: Context, actor: str, name: str) -> Organisation:
 
 
 def create_service(ctx: Context, actor: Principal, name: str, seda_identifier: str) -> Service:
+    """A service of the actor's organisation; its SEDA identifier (OriginatingAgency,
+    TransferringAgency in the manifests) is unique there and has no space in it."""
     actor.ensure_role(Role.ADMIN)
+    name, seda_identifier = name.strip(), seda_identifier.strip()
+    _check_service(name, seda_identifier)
     with ctx.uow() as uow:
         if uow.repo.find_service(actor.organisation_id, seda_identifier):
             raise ServiceExists(f"Un service a déjà l'identifiant SEDA « {seda_identifier} »")
@@ -93,6 +101,21 @@ def create_service(ctx: Context, actor: Principal, name: str, seda_identifier: s
         uow.log(actor.id, "service.create", "service", service.id, actor.organisation_id, details)
         uow.commit()
     return service
+
+
+def _check_service(name: str, seda_identifier: str) -> None:
+    issues = []
+    if not name or len(name) > MAX_NAME:
+        message = f"Nom du service : de 1 à {MAX_NAME} caractères"
+        issues.append(Issue("bad_service_name", message, path="name"))
+    if not seda_identifier or len(seda_identifier) > MAX_NAME:
+        message = f"Identifiant SEDA : de 1 à {MAX_NAME} caractères"
+        issues.append(Issue("bad_seda_identifier", message, path="seda_identifier"))
+    elif any(c.isspace() for c in seda_identifier):
+        message = "Identifiant SEDA sans espace (par exemple FR_DF)"
+        issues.append(Issue("bad_seda_identifier", message, path="seda_identifier"))
+    if issues:
+        raise InvalidError("Service invalide", issues=issues)
 
 
 def list_services(ctx: Context, actor: Principal) -> list[Service]:
@@ -237,3 +260,14 @@ def revoke_token(ctx: Context, actor: Principal, token_id: str) -> StoredToken:
         uow.log(actor.id, "token.revoke", "token", token.id, actor.organisation_id, details)
         uow.commit()
     return token
+
+
+def principal_names(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, str]:
+    """The name of each principal id; the installation and the command line are named as such,
+    and an id that names no one is « inconnu »."""
+    names = {}
+    for principal_id in set(ids):
+        principal = uow.repo.get_principal(principal_id)
+        known = principal.name if principal else NOT_A_PERSON.get(principal_id, "inconnu")
+        names[principal_id] = known
+    return names

@@ -25,7 +25,7 @@ from ged.domain.model import Organisation
 from ged.services.context import Context
 from kernel.errors import InvalidError, Issue, NotFoundError
 from seda.sip import SipLayout
-from seda.versions import SedaVersion
+from seda.versions import ALL_VERSIONS, AnyVersion, SedaVersion, any_version
 
 DEFAULT_GIVE_UP = timedelta(days=30)
 # every key an [agreements.NAME] table may hold (``from_table`` reads these and no other)
@@ -43,6 +43,7 @@ OPTIONS = frozenset(
         "purge",
         "sip_layout",
         "give_up_after_hours",
+        "rules",
     }
 )
 
@@ -63,7 +64,7 @@ class Agreement:
 
     name: str
     connector: str  # a [connectors.NAME] table
-    seda_version: SedaVersion
+    seda_version: AnyVersion  # 1.0 where the connector's repository takes it (As@lae)
     archival_agency: str
     transferring_agency: str
     organisation: str  # the owning organisation's name (or identifier)
@@ -74,6 +75,8 @@ class Agreement:
     purge: bool = False  # remove local content after a verified positive reply
     sip_layout: SipLayout = SipLayout.CONTENT  # flat for Maarch RM (it flattens folders)
     give_up_after: timedelta = DEFAULT_GIVE_UP
+    # our rule codes -> the repository's (``[agreements.NAME.rules]``); None: sent as they are
+    rules: Mapping[str, str] | None = None
 
     def belongs_to(self, organisation: Organisation) -> bool:
         return self.organisation in (organisation.name, organisation.id)
@@ -82,11 +85,11 @@ class Agreement:
     def from_table(cls, name: str, table: Mapping[str, Any]) -> Agreement:
         """The agreement; every wrong or missing option is listed in one refusal."""
         read = _Table(name, table)
-        versions, layouts = [v.value for v in SedaVersion], [v.value for v in SipLayout]
+        versions, layouts = [v.value for v in ALL_VERSIONS], [v.value for v in SipLayout]
         agreement = cls(
             name=name,
             connector=read.text("connector"),
-            seda_version=SedaVersion(read.choice("seda_version", versions, versions[0])),
+            seda_version=any_version(read.choice("seda_version", versions, SedaVersion.V2_1.value)),
             archival_agency=read.text("archival_agency"),
             transferring_agency=read.text("transferring_agency"),
             organisation=read.text("organisation", "nom de l'organisation"),
@@ -97,6 +100,7 @@ class Agreement:
             purge=read.flag("purge", False),
             sip_layout=SipLayout(read.choice("sip_layout", layouts, "content", required=False)),
             give_up_after=timedelta(hours=read.hours("give_up_after_hours", DEFAULT_GIVE_UP)),
+            rules=read.mapping("rules"),
         )
         if read.issues:
             keys = ", ".join(i.path or "" for i in read.issues)
@@ -223,6 +227,17 @@ class _Table:
             self.wrong(key, " ou ".join(allowed))
             return fallback
         return str(value)
+
+    def mapping(self, key: str) -> dict[str, str] | None:
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or not all(
+            isinstance(v, str) and v.strip() for v in value.values()
+        ):
+            self.wrong(key, "table « code de la GED » = « identifiant du service d'archives »")
+            return None
+        return {str(k): str(v).strip() for k, v in value.items()}
 
     def hours(self, key: str, default: timedelta) -> float:
         value = self.table.get(key, default.total_seconds() / 3600)

@@ -8,14 +8,17 @@ services that scope them to the person's organisation and services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from ged.domain.access import FILERS, Principal
-from ged.domain.lifecycle import Phase, ProposalStatus
+from ged.domain.lifecycle import Phase, ProposalStatus, Tombstone
 from ged.domain.model import Document, Dossier, DossierStatus, PlanNode, Role, Service, Version
 from ged.domain.search import SearchHit, SearchQuery, SortKey
+from ged.services.admin import principal_names
 from ged.services.context import Context
 from ged.services.documents import get_document
+from ged.services.elimination_review import Volume
 from ged.services.eliminations import list_proposals
 from ged.services.filing import list_dossiers
 from ged.services.lifecycle import DossierLifecycle, dossier_lifecycle, phase_counts
@@ -59,6 +62,13 @@ class DossierPage:
     documents: list[FiledDocument]
     more_documents: bool
     can_file: bool  # the person may file documents here (a filing role, the dossier open)
+    # what is kept of a dossier whose content was eliminated or purged after its transfer
+    tombstone: Tombstone | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # the tombstone's people, by id
+
+    @property
+    def removed(self) -> Volume:
+        return Volume.of(self.tombstone.documents) if self.tombstone else Volume()
 
     @property
     def dossier(self) -> Dossier:
@@ -111,7 +121,7 @@ def tasks_of(ctx: Context, actor: Principal) -> list[Task]:
     if actor.has(Role.ARCHIVIST):
         waiting = list_proposals(ctx, actor, ProposalStatus.PROPOSED)
         if waiting:
-            found.append(Task(len(waiting), "elimination_visas"))
+            found.append(Task(len(waiting), "elimination_visas", "/visas"))
     return found
 
 
@@ -126,10 +136,14 @@ def dossier_page(ctx: Context, actor: Principal, dossier_id: str) -> DossierPage
         documents = uow.repo.documents_in(dossier.id)
         shown = documents[:DOSSIER_DOCUMENTS]
         versions = uow.repo.current_versions([d.id for d in shown])
+        stone = uow.lifecycle.get_tombstone(dossier.id)
+        people = [stone.removed_by, stone.approved_by] if stone else []
+        names = principal_names(uow, [p for p in people if p])
     filed = [FiledDocument(d, versions.get(d.id)) for d in shown]
     path = plan_path(nodes, dossier.plan_node_id)
     can_file = bool(actor.roles & FILERS) and dossier.status is DossierStatus.OPEN
-    return DossierPage(lifecycle, service, path, filed, len(documents) > len(shown), can_file)
+    more = len(documents) > len(shown)
+    return DossierPage(lifecycle, service, path, filed, more, can_file, stone, names)
 
 
 def document_page(ctx: Context, actor: Principal, document_id: str) -> DocumentPage:

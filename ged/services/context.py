@@ -16,15 +16,15 @@ from ged.services.ports import (
     BatchIdentifier,
     FormatIdentifier,
     LocalCopy,
-    PageRenderer,
-    PasswordHasher,
     Scratch,
     SignatureVerifier,
     TextExtractor,
     TrustAnchors,
     UnitOfWork,
 )
+from kernel.accounts.ports import PasswordHasher
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
+from kernel.sandbox.preview import PageRenderer
 
 
 def _nothing_to_sweep() -> list[Leftover]:

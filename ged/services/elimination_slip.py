@@ -7,7 +7,8 @@ version, the final action and the end of the DUA, then the author of the proposa
 (name, date, note) required by R212-14 of the Code du patrimoine. Two renderings: CSV (UTF-8
 with a byte-order mark, semicolons, cells that look like formulas prefixed with ') for
 spreadsheets, and a self-contained printable HTML page (escaped, no script, no external
-resource). A PDF would need a PDF writer the project does not ship yet.
+resource). The PDF, and the web interface's printable page, are in French for signature
+(``ged.services.elimination_sheet``).
 
 The SEDA 2.1 / 2.2 / 2.3 messages (``seda.destruction``) are written per originating service,
 because ``Requester`` and ``OriginatingAgency`` each name one organisation: the
@@ -30,6 +31,8 @@ from ged.domain.lifecycle import EliminationProposal, ItemStatus, ProposalItem, 
 from ged.domain.model import Service
 from ged.domain.retention import FinalAction
 from ged.services.context import Context
+from ged.services.elimination_pdf import elimination_pdf
+from ged.services.elimination_sheet import elimination_sheet
 from ged.services.eliminations import Proposal, get_proposal
 from ged.services.ports import UnitOfWork
 from kernel.errors import ConflictError, InvalidError, Issue
@@ -43,7 +46,7 @@ from seda.destruction import (
 from seda.errors import SedaError
 from seda.versions import SedaVersion
 
-SlipFormat = Literal["csv", "html"]
+SlipFormat = Literal["csv", "html", "pdf"]
 COLUMNS = (
     "Service",
     "Référence",
@@ -72,6 +75,10 @@ class SlipData:
 def elimination_slip(
     ctx: Context, actor: Principal, proposal_id: str, format: SlipFormat = "csv"
 ) -> bytes:
+    """CSV or HTML for programs and spreadsheets (codes kept); PDF in French, for signature
+    (``ged.services.elimination_pdf``)."""
+    if format == "pdf":
+        return elimination_pdf(elimination_sheet(ctx, actor, proposal_id))
     data = _gather(ctx, actor, proposal_id)
     return _csv(data) if format == "csv" else _html(data)
 

@@ -36,6 +36,7 @@ from ged.domain.lifecycle import (
     TransferNotVerified,
     elimination_blocker,
     ensure_can_purge,
+    require_reason,
     with_phase,
 )
 from ged.domain.model import Dossier, Role
@@ -51,7 +52,8 @@ from ged.services.lifecycle import (
     refresh,
     run_lifecycle,
 )
-from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
+from ged.services.ports import UnitOfWork
+from ged.services.transfer_replies import verified_archives
 from kernel.errors import ConflictError, NotFoundError
 from kernel.paging import Page
 
@@ -123,6 +125,18 @@ def propose_eliminations(
         )
         uow.commit()
     return Proposal(proposal, items)
+
+
+def elimination_candidates(
+    ctx: Context, actor: Principal, as_of: date | None = None
+) -> list[tuple[LifecycleState, Dossier]]:
+    """What a proposal on ``as_of`` would list, as the phases were last recorded (proposing
+    brings them up to date first): due dossiers to destroy, neither held nor already proposed.
+    Nothing is written."""
+    actor.ensure_role(*RUNNERS)
+    days = (as_of or ctx.clock().date(), ctx.clock().date())
+    with ctx.uow() as uow:
+        return _candidates(uow, actor.organisation_id, days, None)
 
 
 def _candidates(
@@ -201,7 +215,9 @@ def approve_elimination(
 def reject_elimination(
     ctx: Context, actor: Principal, proposal_id: str, note: str = ""
 ) -> EliminationProposal:
-    """An archivist refuses the visa (or the author withdraws the proposal)."""
+    """An archivist refuses the visa (or the author withdraws the proposal), always saying why:
+    the reason is kept with the proposal and in the operation log."""
+    require_reason(note, "Refus du visa", path="note")
     return _decide(ctx, actor, proposal_id, ProposalStatus.REJECTED, note)
 
 
@@ -420,14 +436,8 @@ def purge_transferred(ctx: Context, actor: Principal, dossier_id: str) -> Tombst
 def _ensure_archived(uow: UnitOfWork, dossier: Dossier, state: LifecycleState) -> None:
     """The transfer the dossier left under ended in a verified positive reply that gives it an
     archive identifier; the lifecycle state alone is not enough."""
-    found = uow.transfers.get(state.transfer_reference) if state.transfer_reference else None
-    archives = (found.outcome or {}).get("dossier_archives") if found else None
-    if (
-        found is None
-        or found.organisation_id != dossier.organisation_id
-        or found.state not in POSITIVE_TRANSFER_STATES
-        or not (archives or {}).get(dossier.id)
-    ):
+    reference = state.transfer_reference
+    if not verified_archives(uow, dossier.organisation_id, dossier.id, reference):
         raise TransferNotVerified(
             "Aucune réponse positive reçue et vérifiée par gedsae ne nomme l'archive de ce dossier"
         )

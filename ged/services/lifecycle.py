@@ -40,6 +40,7 @@ from ged.domain.lifecycle import (
     forecast,
     next_state,
     resolve_rules,
+    rule_deadline,
     start_date,
     with_phase,
 )
@@ -49,7 +50,7 @@ from ged.services.context import Context
 from ged.services.filing import load_dossier
 from ged.services.ports import UnitOfWork
 from kernel.errors import InvalidError, Issue, NotFoundError
-from kernel.retention import Deadline, RuleCategory, deadline
+from kernel.retention import Deadline, RuleCategory
 
 RUNNERS = (Role.RECORDS_OFFICER, Role.ARCHIVIST, Role.ADMIN)
 BATCH = 500
@@ -100,9 +101,10 @@ class Evaluated:
     facts: DossierFacts
     effective: dict[RuleCategory, EffectiveRule]
     assessment: Assessment
-    holds: list[Hold]
+    holds: list[Hold]  # active on the day evaluated
     held: bool
     previous: LifecycleState | None
+    unlifted: tuple[Hold, ...] = ()  # every hold not lifted, those to come included
 
 
 def evaluate(
@@ -137,8 +139,11 @@ def evaluate(
         effective = ref.effective(facts, bound.get(d.id, []))
         active = [h for h in holds.get(d.id, []) if h.active_on(as_of)]
         assessment = assess(facts, effective, as_of)
+        unlifted = tuple(holds.get(d.id, []))
         found.append(
-            Evaluated(facts, effective, assessment, active, bool(active), states.get(d.id))
+            Evaluated(
+                facts, effective, assessment, active, bool(active), states.get(d.id), unlifted
+            )
         )
     return found
 
@@ -274,6 +279,11 @@ class DossierLifecycle:
     rules: list[RuleView]
     holds: list[Hold]
 
+    @property
+    def access(self) -> RuleView | None:
+        """The AccessRule: its end is the date the dossier becomes communicable."""
+        return next((r for r in self.rules if r.category is RuleCategory.ACCESS), None)
+
 
 def dossier_lifecycle(
     ctx: Context, actor: Principal, dossier_id: str, as_of: date | None = None
@@ -286,9 +296,10 @@ def dossier_lifecycle(
         ref = load_referential(uow, dossier.organisation_id)
         ev = evaluate(uow, ref, [dossier], day)[0]
     views = [
-        RuleView(cat, eff, start, deadline(start, eff.rule.duration))
+        RuleView(
+            cat, eff, start_date(eff.rule.start_event, ev.facts), rule_deadline(eff.rule, ev.facts)
+        )
         for cat, eff in sorted(ev.effective.items())
-        for start in [start_date(eff.rule.start_event, ev.facts)]
     ]
     return DossierLifecycle(dossier, ev.previous, ev.assessment, views, ev.holds)
 

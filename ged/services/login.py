@@ -1,278 +1,60 @@
-"""Logging people in and keeping them logged in: passwords, OpenID Connect, web sessions.
-
-Every success, failure and lock is written to the operation log (``login.success``,
-``login.failure``, ``login.locked``, ``login.refused``, ``logout``). A successful login opens a
-server-side session in the same transaction as its log entry: the browser only ever holds a
-random id (256 bits) whose SHA-256 is the session's key, so a copy of the database gives no
-usable session. ``resume_session`` checks the session, its expiry and the account on every
-request: logout and disabling act from the very next one.
-
-Password checks run outside any transaction (argon2id takes a few hundred milliseconds); an
-unknown login is checked against a dummy hash so that its answer takes as long as a wrong
-password's.
-"""
+"""The GED's people log in through the kernel's flows (``kernel.accounts.login``): ``people(ctx)``
+binds them to the GED's database (accounts, OpenID Connect identities and web sessions of
+``uow.accounts``, principals of ``uow.repo``, the GED's operation log), its password hasher and
+its clock."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import threading
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Self
 
 from ged.domain.access import Principal
-from ged.domain.accounts import (
-    Account,
-    AccountLocked,
-    AddressThrottle,
-    LoginRefused,
-    NoAccountForIdentity,
-    SessionEnded,
-    SessionPolicy,
-    WebSession,
-)
+from ged.services.account_repository import AccountRepository
 from ged.services.context import Context
-from ged.services.oidc import OidcIdentity
-from ged.services.ports import PasswordHasher, UnitOfWork
-
-REFUSED = "Identifiant ou mot de passe incorrect"
-_dummy_lock = threading.Lock()
-_dummy_hashes: dict[int, str] = {}
+from ged.services.ports import UnitOfWork
+from kernel.accounts.login import People
 
 
-@dataclass(frozen=True)
-class OpenedSession:
-    """A session just opened: ``token`` goes into the browser's cookie, and nowhere else."""
-
-    token: str
-    principal: Principal
+def people(ctx: Context) -> People[Principal]:
+    return People(lambda: GedLoginUnit(ctx.uow()), ctx.passwords, ctx.clock)
 
 
-def session_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class GedLoginUnit:
+    """A unit of work of the GED, as the login flows use it (``kernel.accounts.ports.LoginUnit``)."""
 
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
 
-# -- passwords --------------------------------------------------------------------------------
-def login_with_password(
-    ctx: Context,
-    policy: SessionPolicy,
-    throttle: AddressThrottle,
-    login: str,
-    password: str,
-    address: str,
-) -> OpenedSession:
-    now = ctx.clock()
-    throttle.check(address, now)
-    with ctx.uow() as uow:
-        account = uow.accounts.by_login(login)
-    if account is not None and account.locked(now):
-        _log_attempt(ctx, account, login, address, "login.refused", "locked")
-        raise _locked(account, now)
-    hashed = account.password_hash if account and account.password_hash else _dummy(ctx.passwords)
-    matches = ctx.passwords.verify(hashed, password) and bool(account and account.password_hash)
-    if account is not None and matches and account.disabled_at is None:
-        return _succeed(ctx, policy, account, password, address)
-    throttle.failed(address, now)
-    _fail(ctx, account, login, address, "disabled" if matches else "bad_credentials")
-    raise LoginRefused(REFUSED)
+    def __enter__(self) -> Self:
+        self._uow.__enter__()
+        return self
 
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._uow.__exit__(exc_type, exc, traceback)
 
-def _succeed(
-    ctx: Context, policy: SessionPolicy, account: Account, password: str, address: str
-) -> OpenedSession:
-    rehashed = None
-    if account.password_hash and ctx.passwords.needs_rehash(account.password_hash):
-        rehashed = ctx.passwords.hash(password)
-    with ctx.uow() as uow:
-        current = uow.accounts.of_principal(account.principal_id) or account
-        updated = current.after_success()
-        if rehashed is not None:
-            updated = replace(updated, password_hash=rehashed)
-        uow.accounts.save(updated)
-        opened = _open(ctx, uow, policy, current.principal_id, "password", address)
-        uow.commit()
-    return opened
+    @property
+    def accounts(self) -> AccountRepository:
+        return self._uow.accounts
 
+    def person(self, principal_id: str) -> Principal | None:
+        return self._uow.repo.get_principal(principal_id)
 
-def _fail(ctx: Context, account: Account | None, login: str, address: str, reason: str) -> None:
-    """Counts the failure on the account; the failure that locks it is answered as a lock."""
-    if account is None:
-        _log_attempt(ctx, None, login, address, "login.failure", "unknown_login")
-        return
-    now = ctx.clock()
-    with ctx.uow() as uow:
-        current = uow.accounts.of_principal(account.principal_id) or account
-        updated = current.after_failure(now)
-        uow.accounts.save(updated)
-        action = "login.locked" if updated.locked(now) else "login.failure"
-        _log(uow, updated, login, address, action, reason)
-        uow.commit()
-    if updated.locked(now):
-        raise _locked(updated, now)
+    def log(
+        self,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str,
+        organisation_id: str | None,
+        details: Mapping[str, object],
+    ) -> None:
+        self._uow.log(actor, action, object_type, object_id, organisation_id, dict(details))
 
-
-def _locked(account: Account, now: datetime) -> AccountLocked:
-    minutes = max(1, round(account.seconds_locked(now) / 60))
-    return AccountLocked(
-        f"Trop d'échecs : ce compte est verrouillé pendant {minutes} min, réessayez ensuite",
-        retry_after=account.seconds_locked(now),
-    )
-
-
-def _dummy(passwords: PasswordHasher) -> str:
-    with _dummy_lock:
-        if id(passwords) not in _dummy_hashes:
-            _dummy_hashes[id(passwords)] = passwords.hash(secrets.token_urlsafe(16))
-        return _dummy_hashes[id(passwords)]
-
-
-# -- OpenID Connect ---------------------------------------------------------------------------
-def login_with_oidc(
-    ctx: Context, policy: SessionPolicy, identity: OidcIdentity, address: str
-) -> OpenedSession:
-    """The person linked to ``identity``; at the first login, the pre-provisioned account with
-    the identity's verified e-mail address, or else with its ``preferred_username`` as login,
-    is linked to it. No account is ever created here."""
-    with ctx.uow() as uow:
-        account, linked_now = _account_for(uow, identity)
-        login = identity.username or identity.email or identity.subject
-        if account is None or account.disabled_at is not None:
-            reason = "no_account" if account is None else "disabled"
-            _log(uow, account, login, address, "login.refused", reason, method="oidc")
-            uow.commit()
-            raise _oidc_refusal(account)
-        if linked_now:
-            uow.accounts.link(identity.issuer, identity.subject, account.principal_id, ctx.clock())
-        opened = _open(ctx, uow, policy, account.principal_id, "oidc", address)
-        uow.commit()
-    return opened
-
-
-def _account_for(uow: UnitOfWork, identity: OidcIdentity) -> tuple[Account | None, bool]:
-    principal_id = uow.accounts.linked(identity.issuer, identity.subject)
-    if principal_id is not None:
-        return uow.accounts.of_principal(principal_id), False
-    candidates: list[Account] = []
-    if identity.email and identity.email_verified is not False:
-        candidates = uow.accounts.with_email(identity.email)
-    if not candidates and identity.username:
-        found = uow.accounts.by_login(identity.username)
-        candidates = [found] if found else []
-    free = [a for a in candidates if not uow.accounts.has_link(a.principal_id, identity.issuer)]
-    return (free[0], True) if len(free) == 1 else (None, False)
-
-
-def _oidc_refusal(account: Account | None) -> Exception:
-    if account is None:
-        return NoAccountForIdentity(
-            "Aucun compte ne correspond à cette identité : demandez à un administrateur de "
-            "créer votre compte avec votre adresse électronique"
-        )
-    return LoginRefused("Ce compte est désactivé")
-
-
-# -- sessions ---------------------------------------------------------------------------------
-def _open(
-    ctx: Context,
-    uow: UnitOfWork,
-    policy: SessionPolicy,
-    principal_id: str,
-    method: str,
-    address: str,
-) -> OpenedSession:
-    principal = uow.repo.get_principal(principal_id)
-    if principal is None:
-        raise LoginRefused(REFUSED)
-    token = secrets.token_urlsafe(32)
-    now = ctx.clock()
-    uow.accounts.add_session(
-        WebSession(session_hash(token), principal_id, now, now, now + policy.absolute, method)
-    )
-    details = {"method": method, "address": address}
-    uow.log(
-        principal.id, "login.success", "principal", principal.id, principal.organisation_id, details
-    )
-    return OpenedSession(token, principal)
-
-
-@dataclass(frozen=True)
-class Resumed:
-    principal: Principal
-    flash: list[str]
-
-
-def resume_session(
-    ctx: Context, policy: SessionPolicy, token: str, *, take_flash: bool = False
-) -> Resumed:
-    """The person of a session that is neither revoked, nor idle too long, nor too old, and
-    whose account is enabled; its last activity is recorded at most once a minute. With
-    ``take_flash``, the messages waiting for the next page are taken (shown once)."""
-    now = ctx.clock()
-    with ctx.uow() as uow:
-        session = uow.accounts.session(session_hash(token))
-        if session is None or not session.usable(now, policy):
-            raise SessionEnded("Votre session a expiré : reconnectez-vous")
-        account = uow.accounts.of_principal(session.principal_id)
-        principal = uow.repo.get_principal(session.principal_id)
-        if account is None or account.disabled_at is not None or principal is None:
-            raise SessionEnded("Votre session a été fermée : reconnectez-vous")
-        taken = take_flash and session.flash_waiting
-        flash = uow.accounts.pop_flash(session.id_hash) if taken else []
-        touch = session.needs_touch(now, policy)
-        if touch:
-            uow.accounts.touch_session(session.id_hash, now)
-        if flash or touch:
-            uow.commit()
-    return Resumed(principal, flash)
-
-
-def close_session(ctx: Context, token: str, address: str) -> None:
-    """Logout: the session is revoked (refused from the next request on) and the logout logged."""
-    with ctx.uow() as uow:
-        session = uow.accounts.session(session_hash(token))
-        if session is None or not uow.accounts.revoke_session(session.id_hash, ctx.clock()):
-            return
-        principal = uow.repo.get_principal(session.principal_id)
-        org = principal.organisation_id if principal else None
-        uow.log(
-            session.principal_id,
-            "logout",
-            "principal",
-            session.principal_id,
-            org,
-            {"address": address},
-        )
-        uow.commit()
-
-
-def push_flash(ctx: Context, token: str, *messages: str) -> None:
-    """Messages shown once, on the next page of this session (after a redirect)."""
-    with ctx.uow() as uow:
-        uow.accounts.push_flash(session_hash(token), list(messages))
-        uow.commit()
-
-
-# -- the operation log ------------------------------------------------------------------------
-def _log_attempt(
-    ctx: Context, account: Account | None, login: str, address: str, action: str, reason: str
-) -> None:
-    with ctx.uow() as uow:
-        _log(uow, account, login, address, action, reason)
-        uow.commit()
-
-
-def _log(
-    uow: UnitOfWork,
-    account: Account | None,
-    login: str,
-    address: str,
-    action: str,
-    reason: str,
-    *,
-    method: str = "password",
-) -> None:
-    principal = uow.repo.get_principal(account.principal_id) if account else None
-    actor = principal.id if principal else "anonymous"
-    org = principal.organisation_id if principal else None
-    details = {"login": login[:200], "address": address, "reason": reason, "method": method}
-    uow.log(actor, action, "account", login[:200], org, details)
+    def commit(self) -> None:
+        self._uow.commit()

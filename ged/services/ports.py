@@ -1,7 +1,8 @@
 """Ports the services depend on; adapters in ``ged.adapters`` implement them.
 
 Exceptions are declared beside the interface they belong to. The blob store port is the
-kernel's (``kernel.blobstore.ports``), shared with the archival repository.
+kernel's (``kernel.blobstore.ports``), shared with the archival repository, as is the renderer of
+previews (``kernel.sandbox.preview.PageRenderer``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ged.services.account_repository import AccountRepository
     from ged.services.fixity import FixityRepository
     from ged.services.inbound.repository import InboundRepository
+    from ged.services.incoming_ports import IncomingRepository
     from ged.services.lifecycle_repository import LifecycleRepository
     from ged.services.relations import RelationRepository
     from ged.services.repository import Repository
@@ -132,42 +134,6 @@ class SignatureVerifier(Protocol):
     ) -> list[SignatureCheck]: ...
 
 
-class PasswordHasher(Protocol):
-    """Password hashes of local accounts (argon2id in ``ged.adapters.passwords``)."""
-
-    def hash(self, password: str) -> str: ...
-
-    def verify(self, hashed: str, password: str) -> bool:
-        """True when ``password`` matches; False otherwise, never an exception."""
-        ...
-
-    def needs_rehash(self, hashed: str) -> bool:
-        """True when ``hashed`` was made with weaker parameters than today's."""
-        ...
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    """One page of a PDF as a PNG image, and how many pages the document has."""
-
-    png: bytes
-    page_count: int
-
-
-class PreviewUnavailable(ConflictError):
-    """The file could not be rendered (damaged, encrypted, too complex for the sandbox)."""
-
-    code = "preview_unavailable"
-    title = "Aperçu impossible"
-
-
-class PageRenderer(Protocol):
-    """Renders page ``page`` (1-based; 0: count the pages only) of the PDF at ``path`` inside
-    the extraction sandbox; raises ``PreviewUnavailable``."""
-
-    def __call__(self, path: Path, page: int) -> RenderedPage: ...
-
-
 # -- persistence -----------------------------------------------------------------------------
 class UnitOfWork(Protocol):
     """One transaction: ``repo`` reads and writes, ``log`` appends to the operation log in the
@@ -214,6 +180,11 @@ class UnitOfWork(Protocol):
     @property
     def transfers(self) -> TransferRepository:
         """Transfers to an archival repository, their state and the replies they got."""
+        ...
+
+    @property
+    def incoming(self) -> IncomingRepository:
+        """What the archival repository said to the producer (authorizations, notices)."""
         ...
 
     @property

@@ -19,12 +19,8 @@ from ged.domain.access import Principal
 from ged.domain.model import ExtractionStatus, Version
 from ged.services.context import Context
 from ged.services.documents import load_document, open_version
-from ged.services.ports import PreviewUnavailable
 from kernel.errors import NotFoundError
-
-PDF = "application/pdf"
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-TEXT_LIMIT = 200_000  # characters shown; the whole file can be downloaded
+from kernel.sandbox.preview import IMAGE_TYPES, PDF, TEXT_LIMIT, PreviewUnavailable
 
 
 class PageNotFound(NotFoundError):

@@ -17,6 +17,7 @@ from ged.domain.model import (
     ExtractionStatus,
     Organisation,
     PlanNode,
+    PrincipalKind,
     Service,
     Version,
 )
@@ -59,6 +60,10 @@ class Repository(Protocol):
     def get_principal(self, principal_id: str) -> Principal | None: ...
 
     def find_principal(self, org_id: str, name: str) -> Principal | None: ...
+
+    def list_principals(self, org_id: str, kind: PrincipalKind) -> list[Principal]:
+        """The organisation's principals of one kind (people, application clients), by name."""
+        ...
 
     def add_plan_node(self, node: PlanNode) -> None: ...
 

@@ -70,6 +70,18 @@ def import_rules(
     return report
 
 
+def guess_format(filename: str, head: bytes, given: str = "auto") -> RulesFormat:
+    """The format ``given``, or the one the file's name and first bytes say: XLSX and ODS by
+    their extension, Vitam's referential by its first column (``RuleId``), else a tableau de
+    gestion in CSV."""
+    if given in FORMATS:
+        return given  # type: ignore[return-value]
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix in ("xlsx", "ods"):
+        return suffix  # type: ignore[return-value]
+    return "vitam" if head.lstrip(b"\xef\xbb\xbf").startswith(b"RuleId") else "csv"
+
+
 def _check_format(format: str) -> None:
     if format not in FORMATS:
         message = f"Format inconnu « {format} » : {', '.join(FORMATS)}"
@@ -175,6 +187,50 @@ def list_rules(
         rules = uow.lifecycle.current_rules(actor.organisation_id).values()
     found = [r for r in rules if category is None or r.category is category]
     return found if page is None else page.of(found)
+
+
+def referential(
+    ctx: Context, actor: Principal, category: RuleCategory | None = None
+) -> list[RetentionRule]:
+    """The rules in force, by identifier, for those who manage or read the referential (the
+    tableaux de gestion screen)."""
+    actor.ensure_role(*READERS)
+    return sorted(list_rules(ctx, actor, category), key=lambda r: r.identifier)
+
+
+@dataclass(frozen=True)
+class RuleDetail:
+    versions: list[tuple[RetentionRule, str]]  # oldest first, with their status
+    bindings: list[Binding]  # where the rule is bound: plan nodes, document types, dossiers
+    places: dict[str, str]  # target_id -> « 1.1 Assemblée », a dossier's title
+
+
+def rule_detail(ctx: Context, actor: Principal, identifier: str) -> RuleDetail:
+    """A rule's versions and the places it is bound, for the readers of the referential."""
+    actor.ensure_role(*READERS)
+    versions = rule_history(ctx, actor, identifier)
+    with ctx.uow() as uow:
+        bound = [
+            b
+            for b in uow.lifecycle.list_bindings(actor.organisation_id, None)
+            if b.rule_id == identifier
+        ]
+        places = _place_names(uow, actor.organisation_id, bound)
+    return RuleDetail(versions, bound, places)
+
+
+def _place_names(uow: UnitOfWork, org: str, bound: list[Binding]) -> dict[str, str]:
+    nodes = {n.id: f"{n.code} {n.label}" for n in uow.repo.list_plan_nodes(org)}
+    names = {}
+    for b in bound:
+        if b.target is BindingTarget.PLAN_NODE:
+            names[b.target_id] = nodes.get(b.target_id, b.target_id)
+        elif b.target is BindingTarget.DOSSIER:
+            dossier = uow.repo.get_dossier(b.target_id)
+            names[b.target_id] = dossier.title if dossier else b.target_id
+        else:
+            names[b.target_id] = b.target_id
+    return names
 
 
 def rule_history(

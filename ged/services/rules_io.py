@@ -10,7 +10,9 @@ Tableau de gestion: one row per document type with code, intitulé, DUA, point d
 final (C/D/T), délai de communicabilité, référence, observations; headers are matched without
 regard to case, accents or punctuation, and title rows above the header are skipped. A row gives
 an AppraisalRule with the row's code, and, when a délai de communicabilité is given, an
-AccessRule ``<code>-ACC`` counted from the most recent document (Code du patrimoine L213-2).
+AccessRule ``<code>-ACC`` with the event it counts from, as records officers word it (« 25 ans
+après le décès », « 120 ans à compter de la naissance », « délai de 50 ans »: Code du
+patrimoine L213-2, read by ``ged.domain.communicability``).
 
 Imports are all-or-nothing: every bad row is reported in one ``RulesFileRefused`` with its line
 number — the row as a spreadsheet numbers it, header included, which is also what Vitam's error
@@ -32,9 +34,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 import xlsxwriter  # type: ignore[import-untyped]
 
+from ged.domain.communicability import AccessPeriod, access_wording, parse_access_period
 from ged.domain.retention import FinalAction, RetentionRule, StartEvent
 from ged.services.spreadsheets import SpreadsheetFormat, SpreadsheetRefused, read_first_sheet
-from kernel.errors import Issue
+from kernel.errors import InvalidError, Issue
 from kernel.retention import Duration, InvalidDuration, RuleCategory
 from kernel.rules_referential import (
     VITAM_COLUMNS,
@@ -138,7 +141,16 @@ _TABLEAU_TITLES = {
     "reference": "Référence",
     "notes": "Observations",
 }
-_IMMEDIATE = {"immediat", "immediate", "immediatement", "libre", "communicable", "0"}
+
+
+def column_title(path: str | None) -> str:
+    """The column an issue of a tableau de gestion names, as its header says it in French
+    (« DUA », « Sort final »); a Vitam column keeps its own name (``RuleDuration``)."""
+    if not path:
+        return ""
+    return _TABLEAU_TITLES.get(path, path)
+
+
 _HEADER_SEARCH_ROWS = 20
 
 
@@ -267,7 +279,10 @@ def _tableau_row(
 
 
 def _row_rules(
-    value: dict[str, str], dua: Duration | None, final: FinalAction | None, access: Duration | None
+    value: dict[str, str],
+    dua: Duration | None,
+    final: FinalAction | None,
+    access: AccessPeriod | None,
 ) -> list[RetentionRule]:
     start = value.get("start", "")
     appraisal = RetentionRule(
@@ -288,8 +303,10 @@ def _row_rules(
             identifier=value["code"] + ACCESS_SUFFIX,
             category=RuleCategory.ACCESS,
             label=value["label"],
-            duration=access,
-            start_event=StartEvent.last_document(),
+            duration=access.duration,
+            start_event=access.start,
+            legal_reference=value.get("reference", ""),  # the article of L213-2 it applies
+            alternative=access.alternative,
         ),
     ]
 
@@ -302,12 +319,14 @@ def _tableau_duration(raw: str, line: int, column: str, report: RulesReport) -> 
         return None
 
 
-def _tableau_access(raw: str, line: int, report: RulesReport) -> Duration | None:
+def _tableau_access(raw: str, line: int, report: RulesReport) -> AccessPeriod | None:
     if not raw:
         return None
-    if _normalise(raw) in _IMMEDIATE or _normalise(raw).startswith("communicable immediatement"):
-        return Duration()
-    return _tableau_duration(raw, line, "access", report)
+    try:
+        return parse_access_period(raw)
+    except InvalidError as exc:  # an ambiguous wording, or a duration that cannot be read
+        report.add(exc.issues[0].code, exc.issues[0].message, line, "access")
+        return None
 
 
 def _tableau_final_action(raw: str, line: int, report: RulesReport) -> FinalAction | None:
@@ -364,8 +383,7 @@ def _tableau_cells(rules: Sequence[RetentionRule]) -> list[list[str]]:
 def _tableau_line(rule: RetentionRule, access: RetentionRule | None) -> list[str]:
     access_text = ""
     if access is not None and access.duration is not None:
-        zero = access.duration == Duration()
-        access_text = "immédiat" if zero else access.duration.to_french()
+        access_text = access_wording(access.duration, access.start_event, access.alternative)
     return [
         rule.identifier,
         rule.label,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ged.domain.access import Principal
 from ged.domain.model import Role
+from ged.presentation import labels
 from ged.services.context import Context
 from ged.services.ports import TransferRecord
 from ged.services.transfer_judgement import POSITIVE, judge
@@ -38,9 +39,9 @@ def record_reply_by_hand(
     actor.ensure_role(Role.ARCHIVIST)
     record = get_transfer(ctx, actor, message_identifier)
     if record.state not in AWAITING_REPLY:
+        state = labels.label(labels.TRANSFER_STATES, record.state.value)
         raise TransferNotAwaitingReply(
-            f"Le transfert {message_identifier} est {record.state.value} : il n'attend plus "
-            "de réponse"
+            f"Le transfert {message_identifier} est « {state} » : il n'attend plus de réponse"
         )
     outcome = checked_reply(data, record)
     return judge(ctx, actor, record, outcome, ReceivedReply(data, actor.id), purge=purge)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from ged.services.ports import POSITIVE_TRANSFER_STATES, UnitOfWork
 from ged.services.transfers import dossier_unit_id
 from kernel.errors import InvalidError, Issue
 from seda.replies import ReplyEvent, ReplyOutcome
@@ -125,3 +126,19 @@ def outcome_record(
 
 def listed(archives: ArchivesByDossier) -> dict[str, list[str]]:
     return {dossier: list(identifiers) for dossier, identifiers in archives.items()}
+
+
+def verified_archives(
+    uow: UnitOfWork, organisation_id: str, dossier_id: str, reference: str | None
+) -> list[str]:
+    """The archive identifiers the verified positive reply of transfer ``reference`` gave the
+    dossier (empty when there is none: the lifecycle state alone is not enough)."""
+    found = uow.transfers.get(reference) if reference else None
+    if (
+        found is None
+        or found.organisation_id != organisation_id
+        or found.state not in POSITIVE_TRANSFER_STATES
+    ):
+        return []
+    archives = (found.outcome or {}).get("dossier_archives") or {}
+    return list(archives.get(dossier_id) or [])

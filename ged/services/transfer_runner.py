@@ -38,6 +38,7 @@ from ged.services.agreements import (
 from ged.services.context import Context
 from ged.services.ports import POSITIVE_TRANSFER_STATES, TransferRecord
 from ged.services.transfer_due import LeftBehind, select_due
+from ged.services.transfer_rule_map import RuleMap
 from ged.services.transfer_setup import TransferSetup, organisation_of
 from ged.services.transfers import PreparedTransfer, TransferParties, prepare_transfer
 from kernel.errors import GedsaeError, InvalidError, Issue
@@ -169,6 +170,8 @@ def _prepare(
         parties,
         signer=None if signer is None else signer.sign_digest,
         layout=agreement.sip_layout,
+        rules=RuleMap(agreement.rules),
+        schemas=setup.schemas,
     )
     final = prepared.sip.with_name(f"{prepared.message_identifier}.zip")
     prepared.sip.replace(final)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.base import Connector, ConnectorError
 from ged.domain.model import Organisation
 from ged.services.agreements import Agreement, AgreementNotFound, agreement_of
 from ged.services.context import Context
-from kernel.errors import InvalidError, Issue
+from kernel.errors import InvalidError, Issue, UnavailableError
 
 
 class ConnectorUnusable(InvalidError):
@@ -23,6 +23,18 @@ class ConnectorUnusable(InvalidError):
 
     code = "connector_misconfigured"
     title = "Connecteur mal configuré"
+
+
+class TransfersNotConfigured(UnavailableError):
+    code = "transfers_not_configured"
+    title = "Aucun accord de versement configuré sur cette instance"
+
+
+def configured(setup: TransferSetup | None) -> TransferSetup:
+    """The instance's transfer setup; 503 when ``config.toml`` has no agreement."""
+    if setup is None:
+        raise TransfersNotConfigured("Configurez [agreements.NOM] et [connectors.NOM]")
+    return setup
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class TransferSetup:
     connector: Callable[[str], Connector]  # a [connectors.NAME] -> a fresh connector
     spool: Path
     signer: PackageSigner | None = None
+    # the ``kind`` of each [connectors.NAME] table (sae_http, vitam…), as configured
+    connector_kinds: Mapping[str, str] = field(default_factory=dict)
+    schemas: Path | None = None  # the official schemas (``gedsae schemas install``): 1.0's codes
 
     @contextmanager
     def connector_for(self, agreement: Agreement) -> Iterator[Connector]:
@@ -56,13 +71,18 @@ class TransferSetup:
         try:
             yield connector
         finally:
-            close = getattr(connector, "close", None)
-            if close is not None:
-                close()
+            close_connector(connector)
 
     def agreement(self, name: str, organisation: Organisation) -> Agreement:
         """The organisation's agreement ``name`` (404 for another organisation's)."""
         return agreement_of(self.agreements, name, organisation)
+
+
+def close_connector(connector: Connector) -> None:
+    """Closes what the connector holds open (its HTTP client, its SSH session), if anything."""
+    close = getattr(connector, "close", None)
+    if close is not None:
+        close()
 
 
 def organisation_of(ctx: Context, organisation_id: str) -> Organisation:

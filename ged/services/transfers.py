@@ -1,12 +1,17 @@
 """Preparing a transfer (versement): dossiers become a SEDA ArchiveTransfer packed as a SIP.
 
-One ArchiveUnit (``RecordGrp``) per dossier, one child unit (``Item``) per document with its
-current version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM
-format, original file name). The SIP's binaries are named ``content/<object id>.<ext>``, which
-Vitam's file-name check accepts (SafeFileChecker); original names stay in ``Filename``. The
-n-th dossier's unit is ``AU_D<n>`` (``dossier_unit_id``), so that the archive identifier a
-reply gives each unit is traced back to its dossier. Sending, polling and acting on replies:
-``ged.services.transfer_loop``.
+One ArchiveUnit (``File``) per dossier, with its description and history
+(``ged.services.transfer_description``) and its rules as the lifecycle computes them
+(``ged.services.transfer_rules``); one child unit (``Item``) per document with its current
+version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM format,
+original file name). The SIP's binaries are named ``content/<object id>.<ext>``, which Vitam's
+file-name check accepts (SafeFileChecker); original names stay in ``Filename``. The n-th
+dossier's unit is ``AU_D<n>`` (``dossier_unit_id``), so that the archive identifier a reply
+gives each unit is traced back to its dossier. SEDA 1.0 is written from the same units
+(``seda.v1``), its rules translated to its code lists (``ged.services.rules_v1``). Everything
+that would stop the manifest (a rule the repository would not know, a hold SEDA 2.1 cannot
+carry, a value 1.0 has no place for) is found before a byte of the package is written. Sending,
+polling and acting on replies: ``ged.services.transfer_loop``.
 """
 
 from __future__ import annotations
@@ -14,28 +19,47 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from ged.domain.access import Principal
-from ged.domain.model import Document, Dossier, Version
+from ged.domain.model import Version
+from ged.services import rules_v1
 from ged.services.context import Context, new_id
-from ged.services.filing import load_dossier
+from ged.services.transfer_description import (
+    DossierFile,
+    document_content,
+    dossier_content,
+    load_files,
+)
+from ged.services.transfer_rule_map import RuleMap, RuleProblems
+from ged.services.transfer_rules import dossier_management
 from kernel.errors import InvalidError, Issue
+from seda.errors import SedaError
 from seda.model import (
     Agency,
     ArchiveTransfer,
     ArchiveUnit,
     BinaryDataObject,
-    Content,
     DataObjectGroup,
     FormatIdentification,
     ManagementMetadata,
     ObjectReference,
     TransferHeader,
 )
-from seda.sip import SipLayout, content_name, write_sip
-from seda.versions import SedaVersion
+from seda.sip import ManifestWriter, SipLayout, WrittenSip, content_name, write_sip
+from seda.v1.transfer import Seda1TransferWriter
+from seda.v1.translation import AttachmentCodes, Seda1Options
+from seda.versions import AnyVersion, Seda1Version, SedaVersion
+from seda.writer import write_transfer
+
+
+class ManifestRefused(InvalidError):
+    """The SEDA library refused to write the manifest (a value the version cannot carry)."""
+
+    code = "manifest_refused"
+    title = "Bordereau impossible à écrire"
 
 
 @dataclass(frozen=True)
@@ -58,45 +82,43 @@ class PreparedTransfer:
     manifest_signature: bytes | None = None  # detached CAdES, also in the SIP (seda.sip)
 
 
-@dataclass(frozen=True)
-class _Item:
-    document: Document
-    version: Version
-
-
 def prepare_transfer(
     ctx: Context,
     actor: Principal,
     dossier_ids: list[str],
     out: Path,
-    version: SedaVersion,
+    version: AnyVersion,
     parties: TransferParties,
     *,
     signer: Callable[[bytes], bytes] | None = None,
     layout: SipLayout = SipLayout.CONTENT,
+    rules: RuleMap | None = None,
+    schemas: Path | None = None,
 ) -> PreparedTransfer:
+    """The SIP of ``dossier_ids`` in ``version``; ``rules`` maps our rule codes to the
+    repository's, ``schemas`` (the installed official schemas) gives SEDA 1.0 its code lists."""
     if not dossier_ids:
         raise InvalidError("Aucun dossier à verser", issues=[Issue("no_dossier", "liste vide")])
-    loaded = _load(ctx, actor, dossier_ids)
-    message_id = f"GEDSAE-{new_id()}"
+    message_id, now = f"GEDSAE-{new_id()}", ctx.clock()
+    with ctx.uow() as uow:
+        files = load_files(uow, actor, dossier_ids, now.date())
+    rule_map = rules or RuleMap()
+    writer, units = _manifest(files, version, rule_map, schemas, message_id, now)
     header = TransferHeader(
-        version=version,
+        version=version if isinstance(version, SedaVersion) else SedaVersion.V2_2,
         message_identifier=message_id,
         archival_agency=Agency(parties.archival_agency),
         transferring_agency=Agency(parties.transferring_agency),
-        date=ctx.clock(),
+        date=now,
         archival_agreement=parties.archival_agreement,
     )
-    groups, units, members = _describe(loaded, layout)
+    groups, members = _objects(files, units, layout)
     management = ManagementMetadata(
         archival_profile=parties.archival_profile,
-        originating_agency_identifier=_originating_agency(ctx, actor, loaded, parties),
+        originating_agency_identifier=_originating_agency(files, parties),
     )
-    with ExitStack() as stack:
-        files = [(name, stack.enter_context(ctx.local_copy(sha256))) for name, sha256 in members]
-        written = write_sip(
-            out, ArchiveTransfer(header, groups, units, management), files, signer=signer
-        )
+    transfer = ArchiveTransfer(header, groups, units, management)
+    written = _write(ctx, out, transfer, members, signer, writer)
     digest = _sha256(out)
     with ctx.uow() as uow:
         details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
@@ -116,69 +138,111 @@ def prepare_transfer(
     )
 
 
-def _load(
-    ctx: Context, actor: Principal, dossier_ids: list[str]
-) -> list[tuple[Dossier, list[_Item]]]:
-    loaded = []
-    with ctx.uow() as uow:
-        for dossier_id in dossier_ids:
-            dossier = load_dossier(uow, actor, dossier_id)
-            items = []
-            for doc in uow.repo.documents_in(dossier.id):
-                current = uow.repo.get_version(doc.id, doc.current_version)
-                if current is not None:
-                    items.append(_Item(doc, current))
-            loaded.append((dossier, items))
-    return loaded
+def _manifest(
+    files: list[DossierFile],
+    version: AnyVersion,
+    rule_map: RuleMap,
+    schemas: Path | None,
+    message_id: str,
+    now: datetime,
+) -> tuple[ManifestWriter, list[ArchiveUnit]]:
+    """The writer of ``version`` and each dossier's unit; every problem of every dossier's
+    rules refused at once, before anything is written."""
+    problems = RuleProblems([])
+    units = [
+        _dossier_unit(n, found, version, rule_map, problems, message_id, now)
+        for n, found in enumerate(files, start=1)
+    ]
+    if not isinstance(version, Seda1Version):
+        problems.raise_if_any(message_id)
+        return write_transfer, units
+    effective = {e.rule.identifier: e.rule for f in files for e in f.lifecycle.effective.values()}
+    translation = rules_v1.durations(effective.values(), problems)
+    problems.raise_if_any(message_id)
+    codes = _attachment_codes(schemas)
+    return Seda1TransferWriter(Seda1Options(codes, translation)), units
 
 
-def _originating_agency(
+def _attachment_codes(schemas: Path | None) -> AttachmentCodes:
+    try:
+        if schemas is None:
+            raise FileNotFoundError("schémas SEDA 1.0")
+        return AttachmentCodes.from_schemas(schemas)
+    except (OSError, SedaError) as exc:
+        message = (
+            "SEDA 1.0 : listes de codes des schémas officiels introuvables "
+            f"({exc}) : installez-les (gedsae schemas install)"
+        )
+        raise ManifestRefused(message, issues=[Issue("seda1_schemas_missing", message)]) from exc
+
+
+def _dossier_unit(
+    position: int,
+    found: DossierFile,
+    version: AnyVersion,
+    rule_map: RuleMap,
+    problems: RuleProblems,
+    message_id: str,
+    now: datetime,
+) -> ArchiveUnit:
+    management = dossier_management(found.lifecycle, now.date(), version, rule_map, problems)
+    return ArchiveUnit(
+        id=dossier_unit_id(position),
+        content=dossier_content(found, message_id, now),
+        management=management,
+    )
+
+
+def _write(
     ctx: Context,
-    actor: Principal,
-    loaded: list[tuple[Dossier, list[_Item]]],
-    parties: TransferParties,
-) -> str:
+    out: Path,
+    transfer: ArchiveTransfer,
+    members: list[tuple[str, str]],
+    signer: Callable[[bytes], bytes] | None,
+    writer: ManifestWriter,
+) -> WrittenSip:
+    try:
+        with ExitStack() as stack:
+            files = [(name, stack.enter_context(ctx.local_copy(sha))) for name, sha in members]
+            return write_sip(out, transfer, files, signer=signer, writer=writer)
+    except SedaError as exc:  # no package is left behind (seda.sip)
+        raise ManifestRefused(str(exc), issues=[Issue(exc.code, str(exc))]) from exc
+
+
+def _originating_agency(files: list[DossierFile], parties: TransferParties) -> str:
     """The producing service's SEDA identifier when every dossier comes from one service (Vitam
     checks it against its agencies referential); the transferring agency otherwise."""
-    service_ids = {dossier.service_id for dossier, _ in loaded}
-    if len(service_ids) == 1:
-        with ctx.uow() as uow:
-            service = uow.repo.get_service(actor.organisation_id, service_ids.pop())
-        if service is not None and service.seda_identifier:
-            return service.seda_identifier
+    services = {found.service for found in files}
+    if len(services) == 1 and None not in services:
+        return str(services.pop())
     return parties.transferring_agency
 
 
-def _describe(
-    loaded: list[tuple[Dossier, list[_Item]]], layout: SipLayout
-) -> tuple[list[DataObjectGroup], list[ArchiveUnit], list[tuple[str, str]]]:
+def _objects(
+    files: list[DossierFile], units: list[ArchiveUnit], layout: SipLayout
+) -> tuple[list[DataObjectGroup], list[tuple[str, str]]]:
+    """Each document's unit under its dossier's (in place in ``units``), its object group, and
+    the (member name, SHA-256) of each binary."""
     groups: list[DataObjectGroup] = []
-    units: list[ArchiveUnit] = []
     members: list[tuple[str, str]] = []
     counter = iter(range(1, 1 << 62))
-    for position, (dossier, items) in enumerate(loaded, start=1):
+    for index, found in enumerate(files):
         children = []
-        for item in items:
+        for item in found.items:
             n = next(counter)
             object_id, group_id = f"BDO_{n}", f"GOT_{n}"
             uri = content_name(object_id, item.version.filename, layout)
             groups.append(DataObjectGroup(group_id, (_binary(object_id, uri, item.version),)))
             members.append((uri, item.version.sha256))
-            children.append(_document_unit(f"AU_{n}", item.document, group_id))
-        units.append(
-            ArchiveUnit(
-                id=dossier_unit_id(position),
-                content=Content(
-                    description_level="RecordGrp",
-                    titles=(dossier.title,),
-                    descriptions=(dossier.description,) if dossier.description else (),
-                    start_date=dossier.opened_on.isoformat(),
-                    end_date=dossier.closed_on.isoformat() if dossier.closed_on else None,
-                ),
-                children=tuple(children),
+            children.append(
+                ArchiveUnit(
+                    id=f"AU_{n}",
+                    content=document_content(item.document),
+                    object_references=(ObjectReference(data_object_group_reference_id=group_id),),
+                )
             )
-        )
-    return groups, units, members
+        units[index] = replace(units[index], children=tuple(children))
+    return groups, members
 
 
 def dossier_unit_id(position: int) -> str:
@@ -200,20 +264,6 @@ def _binary(object_id: str, uri: str, version: Version) -> BinaryDataObject:
             format_id=version.puid,
         ),
         filename=version.filename,
-    )
-
-
-def _document_unit(unit_id: str, doc: Document, group_id: str) -> ArchiveUnit:
-    m = doc.metadata
-    return ArchiveUnit(
-        id=unit_id,
-        content=Content(
-            description_level="Item",
-            titles=(m.title,),
-            descriptions=(m.description,) if m.description else (),
-            start_date=m.created_on.isoformat() if m.created_on else None,
-        ),
-        object_references=(ObjectReference(data_object_group_reference_id=group_id),),
     )
 
 

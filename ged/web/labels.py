@@ -1,6 +1,6 @@
-"""The template filters of the web pages: the shared French vocabulary
-(``ged.presentation.labels``) under the names the templates use, so that no code, English word
-or ISO date reaches a page."""
+"""The template filters of the GED's pages: its French vocabulary (``ged.presentation.labels``)
+under the names the templates use, so that no code, English word or ISO date reaches a page
+(dates and sizes: the kernel's filters, ``kernel.french.FILTERS``)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,25 @@ from typing import Any
 
 from ged.presentation.labels import (
     CATEGORIES,
+    CONNECTOR_KINDS,
     DOSSIER_STATUS,
     EXTRACTION,
+    ITEM_OUTCOMES,
+    ITEM_STATUS,
     NO_DUE_REASONS,
+    PROPOSAL_STATUS,
     ROLES,
     RULE_ORIGINS,
+    RULE_STATUS,
+    SIP_LAYOUTS,
+    TOKEN_STATES,
     TRANSFER_STATES,
-    day,
     duration,
     file_format,
     final_action,
     label,
-    moment,
+    month,
     phase,
-    size,
 )
 
 
@@ -35,9 +40,6 @@ FILTERS: dict[str, Callable[..., str]] = {
     "final_action": final_action,
     "file_format": file_format,
     "duration": duration,
-    "day": day,
-    "moment": moment,
-    "size": size,
     "role": _of(ROLES),
     "transfer_state": _of(TRANSFER_STATES),
     "extraction": _of(EXTRACTION),
@@ -45,4 +47,14 @@ FILTERS: dict[str, Callable[..., str]] = {
     "category": _of(CATEGORIES),
     "rule_origin": _of(RULE_ORIGINS),
     "no_due_reason": _of(NO_DUE_REASONS),
+    "month": month,
+    "rule_status": _of(RULE_STATUS),
+    "proposal_status": _of(PROPOSAL_STATUS),
+    "item_status": _of(ITEM_STATUS),
+    "item_outcome": _of(ITEM_OUTCOMES),
+    "proposal_outcome": _of(ITEM_OUTCOMES),
+    "elimination_blocker": _of(ITEM_OUTCOMES),
+    "connector_kind": _of(CONNECTOR_KINDS),
+    "sip_layout": _of(SIP_LAYOUTS),
+    "token_state": _of(TOKEN_STATES),
 }

@@ -1,131 +1,27 @@
-"""Sessions and CSRF protection of the web pages.
-
-The session cookie (Starlette's ``SessionMiddleware``: signed with itsdangerous, ``HttpOnly``,
-``SameSite=Lax``, ``Secure`` behind https) holds one random id and nothing else: ``sid`` once
-logged in — the server keeps the session (``ged.services.login``) — or ``anon`` before, so that
-the login form itself is protected. Logging in replaces the id (no session fixation).
-
-CSRF (OWASP CSRF Prevention Cheat Sheet, "synchronizer token pattern", HMAC variant): the token
-is HMAC-SHA-256(key, session id). Every form carries it in the hidden field ``csrf_token``,
-scripts send it as the ``X-CSRF-Token`` header; every request other than GET/HEAD without the
-right one is refused (403) before the view runs. A multipart upload streams its files: its view
-is marked ``@csrf_in_stream`` and its form must carry the token before any file
-(``ged.web.multipart`` refuses to store a byte before checking it).
-"""
+"""The GED's page dependencies: ``User`` (the logged-in ``Principal``, or the login page) and
+``Ctx`` (the services' context); sessions and CSRF themselves are the kernel's
+(``kernel.web.security``), named here too for the GED's views."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import Depends
 
 from ged.domain.access import Principal
-from ged.domain.accounts import SessionEnded
 from ged.services.context import Context
-from ged.services.login import resume_session
-from ged.web.setup import context_of, web_state
-from kernel.errors import AuthenticationError, ForbiddenError
-
-SESSION_COOKIE = "gedsae_session"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class CsrfRefused(ForbiddenError):
-    code = "csrf_refused"
-    title = "Formulaire expiré ou invalide"
-
-
-class LoginRequired(AuthenticationError):
-    code = "login_required"
-    title = "Connexion requise"
-
-
-def session_id(request: Request) -> str:
-    """The random id of this browser's session; an anonymous one is made when there is none."""
-    session: dict[str, Any] = request.session
-    found = session.get("sid") or session.get("anon")
-    if not found:
-        found = secrets.token_urlsafe(32)
-        session["anon"] = found
-    return str(found)
-
-
-def start_session(request: Request, token: str) -> None:
-    """After a login: the anonymous id is dropped, the new session's id is the only content."""
-    request.session.clear()
-    request.session["sid"] = token
-
-
-def end_session(request: Request) -> None:
-    request.session.clear()
-
-
-def csrf_token(request: Request) -> str:
-    key = web_state(request).setup.secret_key
-    message = b"csrf\x00" + session_id(request).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def check_csrf(request: Request, supplied: str | None) -> None:
-    if not supplied or not hmac.compare_digest(supplied, csrf_token(request)):
-        raise CsrfRefused(
-            "Ce formulaire a expiré ou ne vient pas de cette application : rechargez la page et recommencez"
-        )
-
-
-def csrf_in_stream(view: F) -> F:
-    """Marks a view whose multipart form is read as a stream: the view checks the token, which
-    the form carries before any file."""
-    view.csrf_in_stream = True  # type: ignore[attr-defined]
-    return view
-
-
-async def csrf_protect(request: Request) -> None:
-    """Router dependency of every web page: refuses a non-GET request without the token."""
-    if request.method in SAFE_METHODS:
-        return
-    supplied = request.headers.get(CSRF_HEADER)
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    streamed = getattr(request.scope.get("endpoint"), "csrf_in_stream", False)
-    if supplied is None and kind == "multipart/form-data" and streamed:
-        return
-    if supplied is None and kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        value = (await request.form()).get(CSRF_FIELD)
-        supplied = value if isinstance(value, str) else None
-    check_csrf(request, supplied)
-
-
-async def current_user(request: Request) -> Principal:
-    """The logged-in person, checked against the server's session on every request: a logout
-    or a disabled account holds from the very next one. Full pages take the waiting messages."""
-    token = request.session.get("sid")
-    if not token:
-        raise LoginRequired("Connectez-vous pour continuer")
-    full_page = request.method == "GET" and "hx-request" not in request.headers
-    state = web_state(request)
-    try:
-        resumed = await run_in_threadpool(
-            resume_session, context_of(request), state.setup.policy, token, take_flash=full_page
-        )
-    except SessionEnded:
-        end_session(request)
-        raise
-    request.state.principal = resumed.principal
-    request.state.flash = resumed.flash
-    return resumed.principal
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "inconnue"
-
+from ged.web.setup import context_of
+from kernel.web.security import CSRF_FIELD as CSRF_FIELD
+from kernel.web.security import CSRF_HEADER as CSRF_HEADER
+from kernel.web.security import SESSION_COOKIE as SESSION_COOKIE
+from kernel.web.security import CsrfRefused as CsrfRefused
+from kernel.web.security import LoginRequired as LoginRequired
+from kernel.web.security import check_csrf as check_csrf
+from kernel.web.security import client_address as client_address
+from kernel.web.security import csrf_in_stream as csrf_in_stream
+from kernel.web.security import csrf_protect as csrf_protect
+from kernel.web.security import csrf_token as csrf_token
+from kernel.web.security import current_user as current_user
 
 User = Annotated[Principal, Depends(current_user)]
 Ctx = Annotated[Context, Depends(context_of)]

@@ -1,39 +1,34 @@
-"""What the web interface is given at start (``WebSetup``) and keeps while it runs
-(``WebState``: the same for every request, reached through ``request.app.state.web``)."""
+"""What the GED's web interface is given at start (the kernel's ``WebSetup``, read from
+``config.toml`` by ``web_setup``) and its templates: the GED's own (``templates/``) before the
+kernel's base layout, login and error pages (``kernel.web``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from ged.config import Settings
-from ged.domain.accounts import AddressThrottle, SessionPolicy
+from ged.presentation import labels
 from ged.services.context import Context
-from ged.services.oidc import OidcClient
 from ged.web.labels import FILTERS
+from kernel.web.setup import Site, templates
+from kernel.web.setup import WebSetup as WebSetup
+from kernel.web.setup import WebState as WebState
+from kernel.web.setup import web_state as web_state
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-
-
-@dataclass(frozen=True)
-class WebSetup:
-    """``secret_key`` signs the session cookie and derives CSRF tokens; ``public_url`` is the
-    address people type (``https://…``: cookies are marked Secure; OpenID Connect's redirect
-    address is built from it)."""
-
-    secret_key: bytes
-    public_url: str
-    policy: SessionPolicy = field(default_factory=SessionPolicy)
-    oidc: OidcClient | None = None
-
-    @property
-    def secure_cookies(self) -> bool:
-        return self.public_url.startswith("https://")
+SITE = Site(
+    name="gedsae",
+    tagline="Documents et archives",
+    title="gedsae",
+    home_label="au tableau de bord",
+    links=(("Glossaire", "/glossaire"),),
+    scripts=("/static/htmx.min.js", "/static/gedsae.js"),
+)
 
 
 def web_setup(settings: Settings) -> WebSetup:
@@ -49,28 +44,9 @@ def web_setup(settings: Settings) -> WebSetup:
     )
 
 
-def templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(FILTERS)
-    return env
-
-
-@dataclass
-class WebState:
-    setup: WebSetup
-    throttle: AddressThrottle = field(default_factory=AddressThrottle)
-    env: Environment = field(default_factory=templates)
-
-
-def web_state(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
+def ged_templates() -> Environment:
+    """The GED's templates, its French filters, and its vocabulary as ``labels``."""
+    return templates([TEMPLATES], SITE, FILTERS, labels=labels)
 
 
 def context_of(request: Request) -> Context:

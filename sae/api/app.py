@@ -23,6 +23,7 @@ from sae.api import archives, log, platform, review, transfers
 from sae.api.deps import VERSION
 from sae.bootstrap import Repository, SaeConfig, open_repository
 from sae.journal.schedule import with_periodic_sealing
+from sae.web import app as pages
 
 
 def create_app(config: SaeConfig) -> FastAPI:
@@ -37,6 +38,8 @@ def create_app(config: SaeConfig) -> FastAPI:
     problems.install(app)
     for module in (transfers, review, archives, log, platform):
         app.include_router(module.router)
+    if config.web is not None:
+        pages.install(app, opened, config.web)
     return app
 
 
@@ -55,6 +58,9 @@ def _lifespan(opened: Repository) -> Lifespan:
 
 
 def _closing(opened: Repository, inner: Lifespan) -> Lifespan:
+    """``inner``, then the repository and what the configuration opened (the previews'
+    sandbox) are closed."""
+
     @asynccontextmanager
     async def run(app: object) -> AsyncIterator[None]:
         try:
@@ -62,6 +68,8 @@ def _closing(opened: Repository, inner: Lifespan) -> Lifespan:
                 yield
         finally:
             opened.close()
+            for close in opened.config.closers:
+                close()
 
     return run
 

@@ -1,15 +1,12 @@
 """``/archives``: searching the catalogue and retrieving archived objects (OAIS Access, ISO
 14721 §4.1.1.6). Both roles of the organisation may read its archives; an object is served only
-from a copy that re-verified against the digest registry (``StorageOffers.open``)."""
+from a copy that re-verified against the digest registry, re-hashed while it is sent
+(``sae.storage.download``)."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator
 from datetime import date
-from pathlib import PurePosixPath
-from typing import Annotated, Any, BinaryIO, Final
-from urllib.parse import quote
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -17,9 +14,9 @@ from fastapi.responses import StreamingResponse
 from sae.api.deps import API, Anyone, Db, Opened
 from sae.catalogue.search import archive_detail, archive_object, search_archives
 from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
+from sae.storage.download import download_headers, verified_chunks
 
 router = APIRouter(prefix=f"{API}/archives")
-_CHUNK: Final = 1024 * 1024
 
 
 @router.get("")
@@ -62,10 +59,9 @@ def download(
     archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:
     found = archive_object(db, who.organisation, archive_id, object_id)
-    # verified before a byte is sent, from the tenant's offers against its registry
-    stream = opened.storage.offers(who.organisation).open(found.sha256)
     return StreamingResponse(
-        chunks(stream),
+        # verified before a byte from the tenant's offers against its registry, re-hashed while sent
+        verified_chunks(opened.storage.offers(who.organisation), found),
         media_type=found.mime_type or "application/octet-stream",
         headers=download_headers(found),
     )
@@ -85,6 +81,7 @@ def unit_to_dict(unit: CatalogueUnit) -> dict[str, Any]:
         "unit_id": unit.unit_id,
         "parent_archive_id": unit.parent_archive_id,
         "archived_at": unit.archived_at.isoformat(),
+        "rules": unit.rules.to_dict(),
     }
 
 
@@ -99,27 +96,4 @@ def object_to_dict(obj: CatalogueObject) -> dict[str, Any]:
         "mime_type": obj.mime_type,
         "format_id": obj.format_id,
         "group_id": obj.group_id,
-    }
-
-
-def chunks(stream: BinaryIO) -> Iterator[bytes]:
-    """The verified copy from ``StorageOffers.open``, in chunks; closed at the end or on abort."""
-    try:
-        while chunk := stream.read(_CHUNK):
-            yield chunk
-    finally:
-        stream.close()
-
-
-def download_headers(obj: CatalogueObject) -> dict[str, str]:
-    """Length, ETag (the SHA-256 the registry holds) and the original file name (RFC 6266)."""
-    name = obj.filename or PurePosixPath(obj.uri).name or obj.object_id
-    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    fallback = "".join(c if c.isprintable() and c not in '"\\' else "_" for c in fallback)
-    return {
-        "Content-Length": str(obj.size),
-        "ETag": f'"{obj.sha256}"',
-        "Content-Disposition": (
-            f"attachment; filename=\"{fallback or 'objet'}\"; filename*=UTF-8''{quote(name, safe='')}"
-        ),
     }

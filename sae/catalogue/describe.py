@@ -3,7 +3,7 @@
 Accepting a transfer records, in the same transaction as the decision, one row per ArchiveUnit
 of the SIP (its archive identifier, the SEDA 2.x ``Content`` fields that searches need:
 ``DescriptionLevel``, ``Title``, ``Description``, ``StartDate``/``EndDate``, the
-``OriginatingAgency``) and one row per BinaryDataObject kept on the storage offers (digests,
+``OriginatingAgency``, and its rules: ``unit_rules``) and one row per BinaryDataObject kept on the storage offers (digests,
 size, file name, format), linked to the units that reference them through their
 ``DataObjectGroup`` (or directly, by ``DataObjectReferenceId``). Physical objects carry no
 content and are not catalogued.
@@ -17,9 +17,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
-from sae.model import ArchivedObject, CatalogueObject, CatalogueUnit, Description, Transfer
+from sae.model import (
+    ArchivedObject,
+    CatalogueObject,
+    CatalogueUnit,
+    Description,
+    RuleRef,
+    Transfer,
+    UnitRules,
+)
 from seda.errors import SedaError
-from seda.model import ArchiveTransfer, ArchiveUnit, BinaryDataObject, DataObjectGroup
+from seda.model import (
+    ArchiveTransfer,
+    ArchiveUnit,
+    BinaryDataObject,
+    DataObjectGroup,
+    Management,
+    RuleCategory,
+)
 from seda.safexml import parse_bytes
 
 
@@ -38,6 +53,7 @@ def describe(
     objects = _objects(transfer.id, groups, {o.object_id: o for o in stored})
     resolve = _resolver(groups, {o.object_id for o in objects})
     package_agency = manifest.management_metadata.originating_agency_identifier
+    defaults = manifest.management_metadata.rules
     units: list[CatalogueUnit] = []
     for position, (unit, parent, agency) in enumerate(_walk(manifest.units, None, package_agency)):
         content = unit.content
@@ -59,9 +75,30 @@ def describe(
                 archived_at=archived_at,
                 object_ids=resolve(unit),
                 titles=content.titles,
+                rules=unit_rules(unit, defaults),
             )
         )
     return Description(units, objects)
+
+
+def unit_rules(unit: ArchiveUnit, defaults: Management) -> UnitRules:
+    """The unit's DUA, final action and communicabilité: its own ``Management`` when it states
+    any of them, else the bordereau's (SEDA's inheritance of rules, simplified: no
+    ``PreventInheritance`` between units)."""
+    own = unit.management
+    rules = own if own is not None and (own.appraisal or own.access) else defaults
+    return UnitRules(
+        appraisal=_refs(rules.appraisal),
+        final_action=rules.appraisal.final_action if rules.appraisal else None,
+        access=_refs(rules.access),
+        inherited=rules is defaults,
+    )
+
+
+def _refs(category: RuleCategory | None) -> tuple[RuleRef, ...]:
+    return (
+        () if category is None else tuple(RuleRef(r.rule_id, r.start_date) for r in category.rules)
+    )
 
 
 def _objects(

@@ -4,8 +4,10 @@
 ``db upgrade`` its database's schema, ``tenants create|list|show|import-config`` the archival
 services it serves, ``agreements``, ``referentials``, ``trust-anchors`` and ``profiles`` what
 each accepts and trusts, ``token create|list|revoke`` the bearer tokens of GEDs, archivists and
-platform administrators, ``serve`` runs it, ``review`` lets an
-archivist decide on the repository host itself, ``audit`` re-hashes every copy, ``seal`` and
+platform administrators, ``users create|set-password|disable`` the people of a tenant who log
+in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
+itself, ``archives search|show|get`` read a tenant's catalogue, ``audit`` re-hashes every
+copy, ``seal`` and
 ``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
 6 authentication or permission refused.
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from sae.cli.archives import archives_group
 from sae.cli.context import Instance
 from sae.cli.instance import db_group, init, serve
 from sae.cli.integrity import audit, log_group, seal
@@ -29,6 +32,7 @@ from sae.cli.tenants import (
     trust_anchors,
 )
 from sae.cli.tokens import token_group
+from sae.cli.users import users_group
 
 
 @click.group()
@@ -54,7 +58,9 @@ for command in (
     trust_anchors,
     profiles,
     token_group,
+    users_group,
     review_group,
+    archives_group,
     audit,
     seal,
     log_group,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from kernel.cli import run
+from kernel.errors import UnavailableError
 from kernel.signing import write_self_signed
 from sae.cli.context import Instance, pass_instance
 from sae.config import write_default_config
@@ -27,19 +29,41 @@ from sae.config import write_default_config
 def init(instance: Instance, organisation: str, schemas_from: Path | None, port: int) -> None:
     """Crée le dépôt : sae.toml (base SQLite, deux offres disque), schémas SEDA, clé de
     scellement, et le locataire par défaut (le service d'archives ORGANISATION)."""
-    from schemas.install import install
-
     root = instance.home
     config = write_default_config(root, organisation, port)
     schemas = root / "schemas"
     if not (schemas / "catalog.xml").exists():
-        install(schemas, schemas_from)
+        run(lambda: install_schemas(schemas, schemas_from, organisation))
     key = root / "signing" / "key.pem"
     if not key.exists():
         certificate = root / "signing" / "certificate.pem"
         write_self_signed(key, certificate, f"gedsae SAE {organisation}", organisation)
     instance.repository()  # the database, migrated, and the default tenant
     click.echo(f"Dépôt prêt dans {root} (configuration : {config})")
+
+
+class SchemasUnavailable(UnavailableError):
+    code = "schemas_unavailable"
+    title = "Schémas SEDA officiels indisponibles"
+
+
+def install_schemas(dest: Path, source: Path | None, organisation: str) -> None:
+    """The official XSDs (pinned by SHA-256), downloaded or copied from ``--schemas-from``;
+    nothing is installed when one fails, and the message says how to go on offline."""
+    from schemas.install import SchemaDownloadFailed, SchemaInstallError, install
+
+    try:
+        install(dest, source)
+    except SchemaDownloadFailed as exc:
+        raise SchemasUnavailable(
+            f"Les schémas SEDA officiels n'ont pas pu être téléchargés ({exc}). Sans accès au "
+            "réseau, copiez-les sur ce serveur et indiquez leur dossier : gedsae-sae init "
+            f"--organisation {organisation} --schemas-from DOSSIER"
+        ) from exc
+    except SchemaInstallError as exc:
+        raise SchemasUnavailable(
+            f"Schémas SEDA officiels refusés ({exc}) : vérifiez le dossier --schemas-from"
+        ) from exc
 
 
 @click.group("db")

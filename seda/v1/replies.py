@@ -4,7 +4,9 @@ seda_v1-0_archivetransfer.xsd): read into the same normalised outcome as 2.x rep
 1.0 names the identifiers after the message: an Acknowledgement has `AcknowledgementIdentifier`
 (its own) and `MessageReceivedIdentifier` (ours); an ArchiveTransferReply `TransferReplyIdentifier`
 (its own) and `TransferIdentifier` (our transfer), so no guess is needed. The repository's
-identifier of each archive is `Archive/ArchivalAgencyArchiveIdentifier`. ReplyCode follows the
+identifier of each archive is `Archive/ArchivalAgencyArchiveIdentifier`, each top-level
+`Archive` being one top-level unit of the transfer, in its order; the reply's `Comment`s are kept
+(As@lae gives its reasons there). ReplyCode follows the
 SEDA 0.2 list (`000` accepted, `001`/`002` accepted with remarks, `1xx`–`3xx` refused:
 seda.v1.codes.REPLY_CODES).
 """
@@ -16,9 +18,9 @@ from datetime import datetime
 from lxml import etree
 
 from seda.errors import NotSeda
-from seda.replies import Outcome, ReplyOutcome, outcome_of
+from seda.replies import Outcome, ReplyOutcome, ReplyUnit, outcome_of
 from seda.textout import XML_DECLARATION
-from seda.v1.reader import NS, text
+from seda.v1.reader import NS, text, texts
 from seda.v1.transfer import organization
 from seda.versions import SEDA_1_0
 from seda.xmltext import element
@@ -41,7 +43,8 @@ def outcome_v1(root: etree._Element) -> ReplyOutcome:
     if kind != "ArchiveTransferReply":
         raise NotSeda(f"{kind} n'est pas une réponse à un transfert")
     code = text(root, "ReplyCode")
-    archives = (text(a, "ArchivalAgencyArchiveIdentifier") for a in root.iter(NS + "Archive"))
+    found = (text(a, "ArchivalAgencyArchiveIdentifier") for a in root.findall(NS + "Archive"))
+    archives = tuple(a for a in found if a)
     return ReplyOutcome(
         outcome=outcome_of(code),
         message_type=kind,
@@ -49,8 +52,10 @@ def outcome_v1(root: etree._Element) -> ReplyOutcome:
         dialect="asalae" if (code or "").isdigit() else "unknown",
         reply_identifier=text(root, "TransferReplyIdentifier"),
         transfer_identifier=text(root, "TransferIdentifier"),
-        archive_identifiers=tuple(a for a in archives if a),
+        archive_identifiers=archives,
         events=(),
+        units=tuple(ReplyUnit("", a, top_level=True) for a in archives),
+        comments=tuple(c for c in texts(root, "Comment") if c),
     )
 
 

@@ -22,7 +22,14 @@ from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwrigh
 
 from tests.fixtures.hostile_pdfs import text_pdf
 from tests.fixtures.oidc import OidcProvider, start_provider
-from tests.fixtures.processes import GedServer, Service, gedsae_cli, new_port, start_ged
+from tests.fixtures.processes import (
+    ORGANISATION,
+    GedServer,
+    Service,
+    gedsae_cli,
+    new_port,
+    start_ged,
+)
 from tests.fixtures.web import PASSWORD
 from tests.fixtures.web_data import TABLEAU, tiny_png
 
@@ -61,7 +68,11 @@ class Site:
     provider: OidcProvider
     dossier: str = ""
     node: str = ""
+    service: str = ""
+    courrier_node: str = ""  # under AG-08: two years after closing, then destroyed
     documents: dict[str, str] = field(default_factory=dict)
+    due: str = ""  # a sitting of 2010, due and to keep: it leaves by the transfer journey
+    proposal: str = ""  # an elimination proposal of the 2019 mail, its DUA over
 
     @property
     def url(self) -> str:
@@ -76,7 +87,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         tmp / "oidc.log", f"http://127.0.0.1:{port}/connexion/oidc/retour", SSO_ACCOUNTS
     )
     try:
-        ged = start_ged(tmp, started, provider.config(tmp / "client-secret"), port=port)
+        config = provider.config(tmp / "client-secret") + transfer_config(tmp)
+        ged = start_ged(tmp, started, config, port=port)
         yield populate(Site(ged, provider), tmp)
     finally:
         for service in started:
@@ -92,8 +104,14 @@ def populate(site: Site, tmp: Path) -> Site:
     gedsae_cli(env, "rules", "import", str(TABLEAU))
     password = tmp / "password"
     password.write_text(PASSWORD + "\n", encoding="utf-8")
-    for login in ("agent", "referent"):
-        role = "agent" if login == "agent" else "records_officer"
+    roles = {
+        "agent": "agent",
+        "referent": "records_officer",
+        "archiviste": "archivist",
+        "archiviste2": "archivist",
+        "gestion": "admin",
+    }
+    for login, role in roles.items():
         gedsae_cli(
             env,
             "users",
@@ -127,7 +145,13 @@ def populate(site: Site, tmp: Path) -> Site:
             "/api/v1/plan",
             json={"code": "1.1", "label": "Assemblée délibérante", "parent_id": root},
         ).json()["id"]
-        api.post("/api/v1/plan", json={"code": "1.2", "label": "Courrier", "parent_id": root})
+        courrier = api.post(
+            "/api/v1/plan", json={"code": "1.2", "label": "Courrier", "parent_id": root}
+        ).json()["id"]
+        api.put(
+            "/api/v1/bindings",
+            json={"target": "plan_node", "target_id": courrier, "rule_id": "AG-08"},
+        ).raise_for_status()
         api.put(
             "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": "AG-01"}
         ).raise_for_status()
@@ -160,7 +184,84 @@ def populate(site: Site, tmp: Path) -> Site:
             "image": upload(api, dossier, "plan-de-la-salle.png", tiny_png()),
         }
     site.dossier, site.node = dossier, node
+    site.service, site.courrier_node = service, courrier
+    with site.ged.client() as api:
+        site.due = closed_dossier(api, service, node, "Conseil municipal du 2 février 2010")
+        api.post(
+            f"/api/v1/dossiers/{site.due}/events",
+            json={"name": "date de la séance", "on": "2010-02-02"},
+        ).raise_for_status()
+        mail = closed_dossier(api, service, None, "Courrier arrivé 2019")
+        api.put(
+            "/api/v1/bindings",
+            json={
+                "target": "dossier",
+                "target_id": mail,
+                "rule_id": "AG-08",
+                "justification": "Copies dont les originaux sont au service du courrier",
+            },
+        ).raise_for_status()
+        gedsae_cli(env, "lifecycle", "run")
+        site.proposal = api.post("/api/v1/eliminations", json={}).json()["id"]
     return site
+
+
+def due_courrier(site: Site, title: str) -> str:
+    """A dossier of letters closed at the end of 2020 under AG-08: due for destruction."""
+    with site.ged.client() as api:
+        made = api.post(
+            "/api/v1/dossiers",
+            json={
+                "service_id": site.service,
+                "title": title,
+                "plan_node_id": site.courrier_node,
+                "opened_on": "2020-01-02",
+            },
+        )
+        dossier = str(made.json()["id"])
+        upload(api, dossier, "lettre.txt", "Demande de subvention du comité des fêtes.".encode())
+        closing = api.post(f"/api/v1/dossiers/{dossier}/close", json={"closed_on": "2020-12-31"})
+        closing.raise_for_status()
+    return dossier
+
+
+def propose(site: Site, login: str, dossier: str) -> str:
+    """``login`` proposes the dossier for elimination, from the command line."""
+    found = gedsae_cli(site.ged.env, "eliminations", "propose", "--as", login, "--dossier", dossier)
+    return found.strip().splitlines()[0]
+
+
+def closed_dossier(api: httpx.Client, service: str, node: str | None, title: str) -> str:
+    """A dossier of ``title``'s year, with one document, closed at the end of that year."""
+    year = title[-4:]
+    dossier = api.post(
+        "/api/v1/dossiers",
+        json={
+            "service_id": service,
+            "title": title,
+            "plan_node_id": node,
+            "opened_on": f"{year}-01-04",
+        },
+    ).json()["id"]
+    upload(api, dossier, "piece.txt", f"{title} : pièce unique".encode())
+    api.post(
+        f"/api/v1/dossiers/{dossier}/close", json={"closed_on": f"{year}-12-31"}
+    ).raise_for_status()
+    return str(dossier)
+
+
+def transfer_config(tmp: Path) -> str:
+    """One agreement of the organisation, through a drop folder the repository would watch."""
+    outbox, replies = tmp / "depot" / "sortie", tmp / "depot" / "reponses"
+    outbox.mkdir(parents=True)
+    replies.mkdir()
+    return (
+        f'\n[connectors.depot]\nkind = "drop_folder"\noutbox_dir = "{outbox}"\n'
+        f'replies_dir = "{replies}"\n'
+        f'\n[agreements.ad35]\norganisation = "{ORGANISATION}"\nconnector = "depot"\n'
+        'seda_version = "2.2"\narchival_agency = "FR_AD_35"\ntransferring_agency = "FR_DAG"\n'
+        "sign_package = false\n"
+    )
 
 
 def upload(api: httpx.Client, dossier: str, name: str, body: bytes) -> str:

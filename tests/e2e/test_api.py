@@ -234,3 +234,12 @@ def test_a_dossiers_documents_and_events_are_listed(client: TestClient, sqlite_g
     for path in ("events", "documents"):
         hidden = client.get(f"/api/v1/dossiers/{dossier_id}/{path}", headers=stranger)
         assert hidden.status_code == 404
+
+
+def test_a_service_needs_a_name_and_an_identifier_without_spaces(client: TestClient) -> None:
+    refused = client.post("/api/v1/services", json={"name": " ", "seda_identifier": "FR DF"})
+    assert refused.status_code == 422
+    assert {i["path"] for i in refused.json()["issues"]} == {"name", "seda_identifier"}
+    assert all(s["seda_identifier"] != "FR DF" for s in client.get("/api/v1/services").json())
+    made = client.post("/api/v1/services", json={"name": "Archives", "seda_identifier": " FR_AR "})
+    assert (made.status_code, made.json()["seda_identifier"]) == (201, "FR_AR")

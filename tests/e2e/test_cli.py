@@ -89,3 +89,11 @@ def test_transfers_prepare_builds_a_sip(home: Path, tmp_path: Path) -> None:
         "--archival-agency", "FR_AD", "--transferring-agency", "FR_DF",
     )  # fmt: skip
     assert "1 objets" in out and "MessageIdentifier GEDSAE-" in out and sip.exists()
+    sip.unlink()
+    refused = gedsae(
+        "transfers", "prepare", dossier_id, "--out", str(sip), "--version", "1.0",
+        "--archival-agency", "FR_AD", "--transferring-agency", "FR_DF", code=1,
+    )  # fmt: skip
+    # SEDA 1.0 requires an access rule per archive: named, and nothing written
+    assert "seda1_access_rule_missing" in refused and "sans règle de communicabilité" in refused
+    assert not sip.exists()

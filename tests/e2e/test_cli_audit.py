@@ -122,6 +122,14 @@ def test_a_replica_secret_written_in_clear_is_refused(home: Path, tmp_path: Path
     assert "storage_misconfigured" in out and "access_key_file" in out
 
 
+def text_between_repairs(path: Path) -> str | None:
+    """The blob's text, or None while the audit is replacing it (it is briefly absent)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
 @pytest.mark.slow
 def test_serve_audits_periodically_and_repairs_its_store_from_the_replica(
     tmp_path: Path, services: list[Service]
@@ -147,7 +155,7 @@ def test_serve_audits_periodically_and_repairs_its_store_from_the_replica(
     flip_byte(blob(instance.home / "blobs", sha256))
 
     wait_for(
-        lambda: blob(instance.home / "blobs", sha256).read_text(encoding="utf-8") == NOTE,
+        lambda: text_between_repairs(blob(instance.home / "blobs", sha256)) == NOTE,
         "copie réparée depuis la réplique par l'audit périodique",
     )
     content = httpx.get(

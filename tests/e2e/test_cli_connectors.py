@@ -143,7 +143,9 @@ def test_connectors_check_and_list_show_only_the_organisations_own(
     assert (code, code_missing) == (1, 1)
     assert foreign == missing.replace("nulle-part", "depot-a")
     listed = runner.invoke(main, ["connectors", "list", *as_b])
-    assert listed.output == "depot-b  (sae_http)  accord-depot-b\n"
+    assert listed.output == (
+        "depot-b  (sae_http)  accord-depot-b  — échanges : versement, communication, restitution\n"
+    )
     code, output = check("--organisation", ORGANISATION)  # its administrator
     assert "depot-a : ÉCHEC" in output and "depot-b" not in output
 
@@ -178,3 +180,95 @@ def test_connectors_check_finds_configuration_mistakes_before_any_transfer(
     # Vitam takes SEDA 2.3, but no signature beside its manifest (sign_package left true)
     (vitam,) = [line for line in lines if line.startswith("  accord accord-vitam")]
     assert "agreement_connector_mismatch" in vitam and "sign_package = false" in vitam
+    # neither has communication nor restitution, and the list says so rather than pretending
+    listed = CliRunner().invoke(main, ["connectors", "list"]).output.splitlines()
+    assert listed == [
+        "asalae  (asalae)  accord-asalae  — échanges : versement seulement (la communication se "
+        "traite à la main dans As@lae)",
+        "vitam  (vitam)  accord-vitam  — échanges : versement seulement (l'export de DIP de Vitam "
+        "passe par sa propre API (requête DSL), pas par un ArchiveDeliveryRequest)",
+    ]
+
+
+TABLEAU = Path(__file__).parent.parent / "fixtures" / "tableau_de_gestion.csv"
+
+
+def gedsae(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_connectors_check_finds_rules_the_agreements_table_does_not_map(
+    home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "token").write_text("jeton")
+    (home / "config.toml").write_text(
+        f'[connectors.sae]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{new_port()}"\n'
+        f'token_file = "{tmp_path / "token"}"\n\n'
+        + agreements_for("sae")
+        + '[agreements.accord-sae.rules]\n"AG-08" = "APP-00012"\n"AG-8-ACC" = "ACC-00001"\n',
+        encoding="utf-8",
+    )
+    gedsae("rules", "import", str(TABLEAU))
+    gedsae("plan", "create", "AG", "Courrier")
+    gedsae("rules", "bind", "plan_node", "AG", "AG-08")
+    gedsae("rules", "bind", "plan_node", "AG", "EC-04-ACC")
+    code, output = check()
+    assert code == 1
+    agreement = [line for line in output.splitlines() if "accord accord-sae" in line]
+    assert agreement == [
+        "  accord accord-sae : ÉCHEC rule_unmapped : règle EC-04-ACC (en usage) absente de la "
+        "table rules : un versement qui la porte serait refusé",
+        "  accord accord-sae : ÉCHEC rule_unknown : la table rules nomme AG-8-ACC, qui n'est pas "
+        "une règle en vigueur de la GED",
+    ]
+
+
+def test_connectors_check_accepts_seda_1_0_for_asalae_and_names_rules_without_an_ar_code(
+    home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "password").write_text("secret")
+    agreement = agreements_for("asalae").replace('seda_version = "2.2"', 'seda_version = "1.0"')
+    config = (
+        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{new_port()}"\n'
+        f'username = "versant"\npassword_file = "{tmp_path / "password"}"\n\n' + agreement
+    )
+    (home / "config.toml").write_text(config, encoding="utf-8")
+    gedsae("rules", "import", str(TABLEAU))
+    gedsae("plan", "create", "RH", "Personnel")
+    gedsae("rules", "bind", "plan_node", "RH", "RH-01")
+    gedsae("rules", "bind", "plan_node", "RH", "RH-01-ACC")  # « délai de 50 ans »: 4 codes
+    lines = [line for line in check()[1].splitlines() if "accord accord-asalae" in line]
+    assert len(lines) == 1 and "ÉCHEC access_code_unknown" in lines[0]
+    assert "RH-01-ACC" in lines[0] and "AR048" in lines[0]
+    table = '[agreements.accord-asalae.rules]\n"RH-01-ACC" = "AR048"\n'
+    (home / "config.toml").write_text(config + table, encoding="utf-8")
+    lines = [line for line in check()[1].splitlines() if "accord accord-asalae" in line]
+    assert lines == ["  accord accord-asalae : OK"]
+
+
+def test_archives_commands_through_a_connector_without_the_exchanges_say_so(
+    home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "password").write_text("secret")
+    (home / "config.toml").write_text(
+        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{new_port()}"\n'
+        f'username = "versant"\npassword_file = "{tmp_path / "password"}"\n\n'
+        + agreements_for("asalae"),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["archives", "request", "accord-asalae", "D-1"])
+    assert result.exit_code == 1
+    assert "exchange_not_offered" in result.output
+    assert "la communication se traite à la main dans As@lae" in result.output
+    unknown = runner.invoke(
+        main, ["archives", "receive", "accord-asalae", "GEDSAE-1", "--out", str(tmp_path / "x")]
+    )
+    assert unknown.exit_code == 3 and "request_unknown" in unknown.output
+    inbox = runner.invoke(main, ["archives", "inbox", "accord-asalae"])
+    assert inbox.exit_code == 1 and "exchange_not_offered" in inbox.output
+    # only an archivist answers the repository's authorization requests
+    answer = runner.invoke(main, ["archives", "answer", "ELIM-1", "--refuse"])
+    assert answer.exit_code == 6 and "archivist" in answer.output

@@ -219,3 +219,134 @@ def test_a_repository_on_postgresql_is_migrated_by_its_owner_then_served_by_its_
     in_clear = application.replace("@", ":en-clair@", 1)
     config.write_text(original + f'\n[database]\nurl = "{in_clear}"\n', encoding="utf-8")
     assert "password_file" in sae("tenants", "list", code=1)
+
+
+def logged_actions(home: Path, tenant: str = "ARCH") -> list[str]:
+    db = open_database(sqlite_url(home / "repository.sqlite"), create=False)
+    try:
+        return [e.action for e in stored.entries(db, tenant)]
+    finally:
+        db.dispose()
+
+
+def test_people_of_the_repository_are_managed_from_the_command_line(
+    home: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("un mot de passe assez long\n", encoding="utf-8")
+    created = sae("users", "create", "alice", "--role", "archivist", "--password-file", str(secret))
+    assert "Compte « alice » créé (archiviste, avec mot de passe)" in created
+    assert "changé" in sae("users", "set-password", "alice", "--password-file", str(secret))
+    assert "désactivé" in sae("users", "disable", "alice")
+    again = CliRunner().invoke(main, ["users", "disable", "alice"])
+    assert again.exit_code == 4 and "déjà désactivé" in again.output, again.output
+    actions = [a for a in logged_actions(home) if a.startswith("account.")]
+    assert actions == ["account.create", "account.password", "account.disable"]
+
+
+def test_a_login_is_unique_within_its_tenant_and_each_change_goes_to_its_tenants_log(
+    home: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("un mot de passe assez long\n", encoding="utf-8")
+    sae("tenants", "create", "FR_AD_29", "--name", "Archives du Finistère")
+    for tenant in ("ARCH", "FR_AD_29"):
+        made = sae("users", "create", "alice", "--tenant", tenant, "--role", "reader",
+                   "--password-file", str(secret))  # fmt: skip
+        assert "Compte « alice » créé (lecteur" in made
+    taken = sae("users", "create", "alice", "--tenant", "FR_AD_29", "--role", "archivist",
+                "--no-password", code=4)  # fmt: skip
+    assert "L'identifiant alice est déjà utilisé" in taken
+    assert "désactivé" in sae("users", "disable", "alice", "--tenant", "FR_AD_29")
+    assert "changé" in sae("users", "set-password", "alice", "--password-file", str(secret))
+    assert [a for a in logged_actions(home, "FR_AD_29") if a.startswith("account.")] == [
+        "account.create",
+        "account.disable",
+    ]
+    assert [a for a in logged_actions(home) if a.startswith("account.")] == [
+        "account.create",
+        "account.password",
+    ]
+    unknown = CliRunner().invoke(main, ["users", "disable", "alice", "--tenant", "INCONNU"])
+    assert unknown.exit_code == 3 and "Compte « alice » introuvable" in unknown.output
+
+
+def test_a_refused_person_says_every_issue_in_french_with_exit_code_1(
+    home: Path, tmp_path: Path
+) -> None:
+    short = tmp_path / "password"
+    short.write_text("court\n", encoding="utf-8")
+    refused = CliRunner().invoke(
+        main, ["users", "create", "é", "--role", "reader", "--password-file", str(short)]
+    )
+    assert refused.exit_code == 1, refused.output
+    assert "Mot de passe trop court" in refused.output and "bad_login" in refused.output
+    unknown = CliRunner().invoke(main, ["users", "disable", "bob"])
+    assert unknown.exit_code == 3 and "Compte « bob » introuvable" in unknown.output
+
+
+def test_archives_are_searched_shown_and_got_verified_from_the_command_line(
+    home: Path, received: dict[str, str], tmp_path: Path
+) -> None:
+    alice = home / "alice.token"
+    alice.write_text(issue_token("alice", "archivist") + "\n", encoding="utf-8")
+    sae("review", "accept", received["OK-1"], "--token-file", str(alice))
+    listed = sae("archives", "search", "courrier")
+    assert "courrier.txt  (pièce" in listed and "1 archive(s) trouvée(s)" in listed
+    [item] = json.loads(sae("archives", "search", "courrier", "--json"))["items"]
+    shown = sae("archives", "show", item["archive_id"])
+    assert "Niveau : pièce" in shown and "Versement : OK-1" in shown
+    [obj] = json.loads(sae("archives", "show", item["archive_id"], "--json"))["objects"]
+    copy = tmp_path / "courrier.txt"
+    done = sae("archives", "get", item["archive_id"], obj["object_id"], "-o", str(copy))
+    assert "vérifiée" in done and copy.read_text(encoding="utf-8") == "Courrier au préfet\n"
+    for blob in (home / "offers").rglob(obj["sha256"]):
+        blob.chmod(0o644)
+        blob.write_bytes(b"Courrier au prefet!\n")
+    damaged = tmp_path / "altere.txt"
+    refused = CliRunner().invoke(
+        main, ["archives", "get", item["archive_id"], obj["object_id"], "-o", str(damaged)]
+    )
+    assert refused.exit_code == 5 and "no_verified_copy" in refused.output, refused.output
+    assert not damaged.exists() and not list(tmp_path.glob(".altere.txt*"))
+    unknown = CliRunner().invoke(main, ["archives", "show", "AU-inconnue"])
+    assert unknown.exit_code == 3
+
+
+def test_an_unknown_key_in_sae_toml_is_refused_with_its_file_and_line(home: Path) -> None:
+    config = home / "sae.toml"
+    config.write_text(
+        "max_package_byte = 10\n" + config.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    line = config.read_text(encoding="utf-8").splitlines().index("max_package_byte = 10") + 1
+    refused = CliRunner().invoke(main, ["token", "list"])
+    assert refused.exit_code == 1, refused.output
+    assert f"{config}, ligne {line} : clé inconnue « max_package_byte »" in refused.output
+    assert "vouliez-vous dire « max_package_bytes »" in refused.output
+
+
+def test_init_without_network_names_schemas_from_and_leaves_no_schemas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "hors-ligne"
+    monkeypatch.setenv("GEDSAE_SAE_HOME", str(root))
+    for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")  # nothing listens: as if offline
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    offline = CliRunner().invoke(main, ["init", "--organisation", "ARCH"])
+    assert offline.exit_code == 5, offline.output
+    assert "--schemas-from DOSSIER" in offline.output and "Traceback" not in offline.output
+    assert not (root / "schemas" / "catalog.xml").exists()
+
+
+def test_an_incomplete_oidc_table_in_sae_toml_is_refused_in_french(home: Path) -> None:
+    config = home / "sae.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[oidc]\nissuer = "https://idp.example"\nclient_id = "gedsae-sae"\n',
+        encoding="utf-8",
+    )
+    refused = CliRunner().invoke(main, ["archives", "search"])
+    assert refused.exit_code == 1, refused.output
+    assert "sae_misconfigured" in refused.output and "client_secret_file manquant" in refused.output

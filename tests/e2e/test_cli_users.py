@@ -63,3 +63,16 @@ def test_init_makes_the_session_key_readable_by_its_owner_only(tmp_path: Path) -
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
     assert len(key.read_text().strip()) == 64
+
+
+def test_a_role_is_granted_and_taken_back_from_the_command_line(tmp_path: Path) -> None:
+    env = {"GEDSAE_HOME": str(tmp_path / "home")}
+    gedsae_cli(env, *INIT)
+    gedsae_cli(env, "users", "create", "marie", "--role", "agent", "--no-password")
+    said = gedsae_cli(env, "users", "grant", "marie", "archivist")
+    assert said.strip() == "Rôle archiviste accordé à « marie »"
+    assert gedsae_cli(env, "users", "list").strip() == "marie  agent, archiviste  actif"
+    said = gedsae_cli(env, "users", "revoke", "marie", "archivist")
+    assert said.strip() == "Rôle archiviste retiré à « marie »"
+    refused = gedsae_cli(env, "users", "revoke", "marie", "agent", check=False, stderr=True)
+    assert "désactivez le compte plutôt que de le vider" in refused

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from lxml import etree
+from pypdf import PdfReader
 
 from ged.cli import main
 from ged.domain.lifecycle import BindingTarget
@@ -48,7 +50,7 @@ def test_rules_bindings_phases_and_elimination_over_http(
         ("negative_duration", 4),
     ]
     imported = client.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
-    assert imported.status_code == 200 and len(imported.json()["created"]) == 83
+    assert imported.status_code == 200 and len(imported.json()["created"]) == 95
     exported = client.get("/api/v1/rules/export?format=vitam")
     assert exported.text.startswith("RuleId,RuleType") and "AG-08,AppraisalRule" in exported.text
     node = client.post("/api/v1/plan", json={"code": "AG", "label": "Courrier"}).json()["id"]
@@ -123,11 +125,54 @@ def test_rules_bindings_phases_and_elimination_over_http(
     assert again.status_code == 409 and again.json()["code"] == "proposal_not_pending"
     slip = client.get(f"/api/v1/eliminations/{pid}/slip?format=html")
     assert slip.headers["content-type"].startswith("text/html") and "archiviste" in slip.text
+    pdf = client.get(f"/api/v1/eliminations/{pid}/slip?format=pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Bordereau d'élimination" in text and "visée" in text
     executed = client.post(f"/api/v1/eliminations/{pid}/execute").json()
     assert executed["eliminated"] == [dossier]
     stone = client.get(f"/api/v1/dossiers/{dossier}/tombstone").json()
     assert (stone["rule_id"], stone["rule_version"], stone["kind"]) == ("AG-08", 1, "eliminated")
     assert client.get("/api/v1/lifecycle/phases").json() == {"eliminated": 1}
+
+
+def test_the_lifecycle_says_when_a_dossier_becomes_communicable(
+    client: TestClient, sqlite_ged: Ged
+) -> None:
+    client.post("/api/v1/rules/import?format=csv", content=TABLEAU.read_bytes())
+    node = client.post("/api/v1/plan", json={"code": "8.3", "label": "Enfance"}).json()["id"]
+    for rule in ("SAN-03", "SAN-03-ACC"):
+        client.put(
+            "/api/v1/bindings", json={"target": "plan_node", "target_id": node, "rule_id": rule}
+        )
+    dossier = client.post(
+        "/api/v1/dossiers",
+        json={
+            "service_id": sqlite_ged.service.id,
+            "title": "Dossier ASE",
+            "plan_node_id": node,
+            "opened_on": "1990-01-01",
+        },
+    ).json()["id"]
+    url = f"/api/v1/dossiers/{dossier}/lifecycle"
+    body = client.get(url).json()
+    assert (body["communicable_on"], body["communicability_reason"]) == (
+        None,
+        "missing_start_date",  # no document yet: nothing to count the 75 years from
+    )
+    [access] = [r for r in body["rules"] if r["category"] == "AccessRule"]
+    assert (access["rule"]["duration"], access["rule"]["start_event"]) == (
+        "P75Y",
+        "date du document le plus récent",
+    )
+    assert access["rule"]["alternative_duration"] == "P25Y"
+    assert access["rule"]["alternative_start_event"] == "date du décès"
+    client.post(
+        f"{url.removesuffix('/lifecycle')}/events",
+        json={"name": "date du décès", "on": "1999-04-05"},
+    )
+    body = client.get(url).json()
+    assert (body["communicable_on"], body["communicability_reason"]) == ("2024-04-05", None)
 
 
 @pytest.fixture(scope="module")
@@ -222,10 +267,10 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
     bad.write_text(BAD_VITAM, encoding="utf-8")
     out = gedsae("rules", "import", str(bad), code=1)
     assert "(ligne 3)" in out and "(ligne 4)" in out and "negative_duration" in out
-    assert "83 créées" in gedsae("rules", "import", str(TABLEAU))
+    assert "95 créées" in gedsae("rules", "import", str(TABLEAU))
     exported = tmp_path / "export.csv"
     gedsae("rules", "export", "--format", "csv", "--out", str(exported))
-    assert "0 créées, 0 révisées, 83 inchangées" in gedsae("rules", "import", str(exported))
+    assert "0 créées, 0 révisées, 95 inchangées" in gedsae("rules", "import", str(exported))
     gedsae("services", "create", "Direction des finances", "FR_DF")
     from ged.bootstrap import build_context
     from ged.config import load_settings
@@ -280,6 +325,9 @@ def test_cli_rules_holds_lifecycle_and_eliminations(home: Path, tmp_path: Path) 
     slip = tmp_path / "bordereau.csv"
     gedsae("eliminations", "slip", proposal, "--out", str(slip))
     assert "AG-08;1;Destruction" in slip.read_text(encoding="utf-8-sig")
+    printed = tmp_path / "bordereau.pdf"
+    gedsae("eliminations", "slip", proposal, "--format", "pdf", "--out", str(printed))
+    assert printed.read_bytes().startswith(b"%PDF-")
     assert "1 dossiers éliminés" in gedsae("eliminations", "execute", proposal)
     gedsae("eliminations", "notification", proposal, "--version", "2.3", "--out", str(notice))
     version, notification = parse_destruction_notification(notice.read_bytes())

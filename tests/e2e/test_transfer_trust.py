@@ -216,7 +216,7 @@ def test_an_archivist_records_a_mailed_rejection_from_the_command_line(
     refused = gedsae_cli(
         ged.env, "transfers", "record-reply", mid, str(mailed), check=False, stderr=True
     )
-    assert "Rôle requis : archivist" in refused  # the admin is no archivist
+    assert "Action réservée au rôle : archiviste" in refused  # the admin is no archivist
     said = gedsae_cli(ged.env, "transfers", "record-reply", mid, str(mailed), "--as", "archiviste")
     assert f"{mid} : refusé" in said and "Commentaire : Bordereau sans dates extrêmes" in said
     with ged.client(ged.admin) as officer:

@@ -36,6 +36,7 @@ from connectors.vitam import VitamConnector
 from ged.services.ports import TransferRecord
 from seda.replies import build_transfer_reply
 from seda.sip import SipLayout
+from seda.v1.replies import build_acknowledgement_v1, build_transfer_reply_v1
 from seda.versions import SedaVersion
 from tests.connectors import test_asalae as asalae
 from tests.connectors import test_maarch as maarch
@@ -273,6 +274,59 @@ class AsalaeRepository(ScriptedRepository):
 
     def _transfer(self, record: TransferRecord) -> asalae.Transfer:
         return self.remote.transfers[(TRANSFERRING_AGENCY, record.message_identifier)]
+
+
+class AsalaeSeda1Repository(AsalaeRepository):
+    """As@lae fed SEDA 1.0, as Pastell's profiles do in many départements: its acknowledgement
+    and its reply are SEDA 1.0 messages (``seda.v1.replies``), each accepted archive described
+    in the reply with the identifier As@lae gives it."""
+
+    def receive(self, mid: str) -> None:
+        self.remote.transfers[
+            (TRANSFERRING_AGENCY, mid)
+        ].acknowledgement = build_acknowledgement_v1(
+            message_identifier=f"FRLSADC_ACK_{mid}",
+            received_identifier=mid,
+            sender="FRLSADC",
+            receiver=TRANSFERRING_AGENCY,
+            date=datetime(2026, 3, 2, tzinfo=UTC),
+        )
+
+    def accept(self, record: TransferRecord) -> tuple[str, ...]:
+        units = tuple(f"AE_2026_{n}" for n in range(1, len(record.dossiers) + 1))
+        self._transfer(record).reply = seda1_reply(record.message_identifier, "000", units)
+        return units
+
+    def reject(self, record: TransferRecord) -> tuple[str, ...]:
+        comment = "Profil d'archivage non respecté"
+        self._transfer(record).reply = seda1_reply(record.message_identifier, "300", (), comment)
+        return ("ReplyCode 300", f"Commentaire : {comment}")
+
+
+def seda1_reply(mid: str, code: str, archives: tuple[str, ...], comment: str = "") -> bytes:
+    """A SEDA 1.0 ArchiveTransferReply as As@lae writes it, one described Archive per identifier
+    (valid against the official 1.0 XSD)."""
+    built = build_transfer_reply_v1(
+        message_identifier=f"FRLSADC_ATR_{mid}",
+        request_identifier=mid,
+        reply_code=code,
+        archival_agency="FRLSADC",
+        transferring_agency=TRANSFERRING_AGENCY,
+        date=datetime(2026, 3, 2, tzinfo=UTC),
+        grant_date=datetime(2026, 3, 2, tzinfo=UTC),
+        comment=comment or None,
+    )
+    described = "".join(
+        f"<Archive><ArchivalAgencyArchiveIdentifier>{a}</ArchivalAgencyArchiveIdentifier>"
+        "<DescriptionLanguage>fra</DescriptionLanguage><Name>Dossier</Name>"
+        "<ContentDescription><DescriptionLevel>file</DescriptionLevel><Language>fra</Language>"
+        "</ContentDescription><AccessRestrictionRule><Code>AR038</Code>"
+        "<StartDate>2026-03-02</StartDate></AccessRestrictionRule></Archive>"
+        for a in archives
+    )
+    return built.replace(
+        b"</ArchiveTransferReply>", described.encode() + b"</ArchiveTransferReply>"
+    )
 
 
 def _extracted(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:

@@ -7,9 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from ged.adapters.passwords import Argon2Passwords
 from ged.domain.access import Principal
-from ged.domain.accounts import (
+from ged.domain.model import Role
+from ged.services import accounts, admin
+from ged.services.login import people
+from kernel.accounts import login
+from kernel.accounts.model import (
     AccountLocked,
     AddressThrottle,
     LoginExists,
@@ -18,9 +21,8 @@ from ged.domain.accounts import (
     SessionEnded,
     SessionPolicy,
 )
-from ged.domain.model import Role
-from ged.services import accounts, admin, login
-from ged.services.oidc import OidcIdentity
+from kernel.accounts.oidc import OidcIdentity
+from kernel.accounts.passwords import Argon2Passwords
 from kernel.errors import AuthenticationError, InvalidError
 from tests.fixtures.ged import Ged
 
@@ -40,8 +42,12 @@ def create(ged: Ged, login_name: str = "marie", password: str | None = PASSWORD)
     return accounts.create_person(ged.ctx, ged.admin, person).principal
 
 
-def log_in(ged: Ged, password: str = PASSWORD, address: str = "10.0.0.1") -> login.OpenedSession:
-    return login.login_with_password(ged.ctx, POLICY, AddressThrottle(), "marie", password, address)
+def log_in(
+    ged: Ged, password: str = PASSWORD, address: str = "10.0.0.1"
+) -> login.OpenedSession[Principal]:
+    return login.login_with_password(
+        people(ged.ctx), POLICY, AddressThrottle(), "marie", password, address
+    )
 
 
 def actions(ged: Ged) -> list[str]:
@@ -53,7 +59,7 @@ def test_a_person_logs_in_with_a_password_and_the_session_is_theirs(ged: Ged) ->
     marie = create(ged)
     opened = log_in(ged)
     assert opened.principal == marie
-    assert login.resume_session(ged.ctx, POLICY, opened.token).principal == marie
+    assert login.resume_session(people(ged.ctx), POLICY, opened.token).principal == marie
     assert actions(ged)[-2:] == ["account.create", "login.success"]
 
 
@@ -97,20 +103,20 @@ def test_a_session_ends_after_thirty_idle_minutes(ged: Ged) -> None:
     create(ged)
     opened = log_in(ged)
     ged.clock.advance(minutes=29)
-    login.resume_session(ged.ctx, POLICY, opened.token)
+    login.resume_session(people(ged.ctx), POLICY, opened.token)
     ged.clock.advance(minutes=29)  # the activity above kept it alive
-    login.resume_session(ged.ctx, POLICY, opened.token)
+    login.resume_session(people(ged.ctx), POLICY, opened.token)
     ged.clock.advance(minutes=30)
     with pytest.raises(SessionEnded):
-        login.resume_session(ged.ctx, POLICY, opened.token)
+        login.resume_session(people(ged.ctx), POLICY, opened.token)
 
 
 def test_logout_ends_the_session_from_the_next_request(ged: Ged) -> None:
     create(ged)
     opened = log_in(ged)
-    login.close_session(ged.ctx, opened.token, "10.0.0.1")
+    login.close_session(people(ged.ctx), opened.token, "10.0.0.1")
     with pytest.raises(SessionEnded):
-        login.resume_session(ged.ctx, POLICY, opened.token)
+        login.resume_session(people(ged.ctx), POLICY, opened.token)
     assert actions(ged)[-1] == "logout"
 
 
@@ -120,7 +126,7 @@ def test_disabling_an_account_ends_its_sessions_and_refuses_its_tokens(ged: Ged)
     token = admin.create_token(ged.ctx, "test", marie.organisation_id, "marie", "script").token
     accounts.disable_account(ged.ctx, ged.admin, "marie")
     with pytest.raises(SessionEnded):
-        login.resume_session(ged.ctx, POLICY, opened.token)
+        login.resume_session(people(ged.ctx), POLICY, opened.token)
     with pytest.raises(AuthenticationError):
         admin.authenticate(ged.ctx, token)
     with pytest.raises(LoginRefused):
@@ -162,19 +168,19 @@ def test_a_new_password_clears_the_lock(ged: Ged) -> None:
 def test_a_first_oidc_login_is_linked_to_the_account_with_that_email(ged: Ged) -> None:
     marie = create(ged, password=None)
     identity = OidcIdentity(ISSUER, "sub-1", "marie@mairie.example", True, "mdupont")
-    assert login.login_with_oidc(ged.ctx, POLICY, identity, "10.0.0.1").principal == marie
+    assert login.login_with_oidc(people(ged.ctx), POLICY, identity, "10.0.0.1").principal == marie
     moved = OidcIdentity(ISSUER, "sub-1", "ailleurs@example.org", True, "autre")
-    assert login.login_with_oidc(ged.ctx, POLICY, moved, "10.0.0.1").principal == marie
+    assert login.login_with_oidc(people(ged.ctx), POLICY, moved, "10.0.0.1").principal == marie
 
 
 def test_an_oidc_identity_without_an_account_creates_nothing_and_is_logged(ged: Ged) -> None:
     create(ged, password=None)
     stranger = OidcIdentity(ISSUER, "sub-2", "inconnu@example.org", True, "inconnu")
     with pytest.raises(NoAccountForIdentity):
-        login.login_with_oidc(ged.ctx, POLICY, stranger, "10.0.0.1")
+        login.login_with_oidc(people(ged.ctx), POLICY, stranger, "10.0.0.1")
     unverified = OidcIdentity(ISSUER, "sub-3", "marie@mairie.example", False, None)
     with pytest.raises(NoAccountForIdentity):
-        login.login_with_oidc(ged.ctx, POLICY, unverified, "10.0.0.1")
+        login.login_with_oidc(people(ged.ctx), POLICY, unverified, "10.0.0.1")
     with ged.ctx.uow() as uow:
         assert [a.login for a in uow.accounts.of_organisation(ged.admin.organisation_id)] == [
             "marie"
@@ -185,16 +191,18 @@ def test_an_oidc_identity_without_an_account_creates_nothing_and_is_logged(ged: 
 def test_an_account_linked_to_one_identity_is_not_taken_by_another(ged: Ged) -> None:
     create(ged, password=None)
     first = OidcIdentity(ISSUER, "sub-1", "marie@mairie.example", True, None)
-    login.login_with_oidc(ged.ctx, POLICY, first, "10.0.0.1")
+    login.login_with_oidc(people(ged.ctx), POLICY, first, "10.0.0.1")
     impostor = OidcIdentity(ISSUER, "sub-9", "marie@mairie.example", True, None)
     with pytest.raises(NoAccountForIdentity):
-        login.login_with_oidc(ged.ctx, POLICY, impostor, "10.0.0.1")
+        login.login_with_oidc(people(ged.ctx), POLICY, impostor, "10.0.0.1")
 
 
 def test_a_hash_made_with_weaker_parameters_is_replaced_at_the_next_login(ged: Ged) -> None:
     create(ged)  # hashed with the tests' cheap parameters
     stronger = replace(ged.ctx, passwords=Argon2Passwords())
-    login.login_with_password(stronger, POLICY, AddressThrottle(), "marie", PASSWORD, "10.0.0.1")
+    login.login_with_password(
+        people(stronger), POLICY, AddressThrottle(), "marie", PASSWORD, "10.0.0.1"
+    )
     with ged.ctx.uow() as uow:
         account = uow.accounts.by_login("marie")
     assert account is not None and account.password_hash is not None

@@ -18,14 +18,14 @@ import pytest
 from ged.adapters.extraction import (
     ExtractionPool,
     ExtractionResult,
-    ExtractionUnavailable,
     PoolClosed,
+    SandboxUnavailable,
     extract_text,
     extractor_for,
 )
 from ged.adapters.extraction.plaintext import decode_text, strip_markup
-from ged.adapters.extraction.pool import _cause_of_death
 from ged.domain.model import ExtractionStatus
+from kernel.sandbox.pool import _cause_of_death
 from tests.fixtures import hostile_pdfs
 
 FIXTURES = hostile_pdfs.__name__
@@ -233,7 +233,7 @@ def test_start_readies_every_worker_up_front(tmp_path: Path) -> None:
 
 
 def test_a_worker_that_cannot_start_makes_the_pool_unavailable() -> None:
-    with ExtractionPool(1, start_timeout_s=0) as pool, pytest.raises(ExtractionUnavailable):
+    with ExtractionPool(1, start_timeout_s=0) as pool, pytest.raises(SandboxUnavailable):
         pool.start()
 
 

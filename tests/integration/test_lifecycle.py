@@ -42,7 +42,7 @@ from ged.services.lifecycle import AsOfInFuture
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
 from kernel.blobstore.filesystem import FilesystemBlobStore
-from kernel.errors import ForbiddenError, GedsaeError, NotFoundError
+from kernel.errors import ForbiddenError, GedsaeError, InvalidError, NotFoundError
 from kernel.retention import RuleCategory
 from kernel.rules_referential import RulesFileRefused
 from seda.destruction import parse_authorization_request, parse_destruction_notification
@@ -127,13 +127,13 @@ def phase_of(ged: Ged, dossier_id: str) -> Phase | None:
 # -- the referential --------------------------------------------------------------------------
 def test_tableau_import_is_versioned_and_round_trips(ged: Ged) -> None:
     first = import_tableau(ged)
-    assert len(first.created) == 83 and not first.revised
+    assert len(first.created) == 95 and not first.revised
     assert {"AG-01", "AG-01-ACC", "ELE-04"} <= set(first.created)
-    assert len(import_tableau(ged).unchanged) == 83  # re-import: no new version
+    assert len(import_tableau(ged).unchanged) == 95  # re-import: no new version
     exported = io.BytesIO()
-    assert rules.export_rules(ged.ctx, ged.admin, "csv", exported) == 83
+    assert rules.export_rules(ged.ctx, ged.admin, "csv", exported) == 95
     again = rules.import_rules(ged.ctx, ged.admin, io.BytesIO(exported.getvalue()), "csv")
-    assert len(again.unchanged) == 83 and not again.revised
+    assert len(again.unchanged) == 95 and not again.revised
     changed = TABLEAU.read_text(encoding="utf-8").replace(
         "AG-08;Courrier arrivé (copies et accusés de réception);2 ans",
         "AG-08;Courrier arrivé (copies et accusés de réception);3 ans",
@@ -375,6 +375,22 @@ def test_elimination_needs_a_visa_and_leaves_a_tombstone(ged: Ged) -> None:
     with pytest.raises(DossierEliminated):
         holds.place_hold(ged.ctx, ged.admin, dossier.id, "trop tard")
     assert verify_log(ged.ctx).ok
+
+
+def test_refusing_the_visa_needs_a_reason_and_frees_the_dossiers(ged: Ged) -> None:
+    import_tableau(ged)
+    dossier = courrier(ged)
+    archivist, _ = ged.user("archiviste", Role.ARCHIVIST)
+    ged.clock.advance(minutes=1)
+    pid = eliminations.propose_eliminations(ged.ctx, ged.admin, date(2023, 1, 1)).proposal.id
+    with pytest.raises(InvalidError) as refused:
+        eliminations.reject_elimination(ged.ctx, archivist, pid, "  ")
+    assert [(i.code, i.path) for i in refused.value.issues] == [("reason_required", "note")]
+    assert eliminations.get_proposal(ged.ctx, archivist, pid).proposal.status.value == "proposed"
+    rejected = eliminations.reject_elimination(ged.ctx, archivist, pid, "Dossier à conserver")
+    assert (rejected.status.value, rejected.decision_note) == ("rejected", "Dossier à conserver")
+    again = eliminations.propose_eliminations(ged.ctx, ged.admin, date(2023, 1, 1))
+    assert [i.dossier_id for i in again.items] == [dossier.id]
 
 
 def test_elimination_removes_the_replica_copy_too(tmp_path: Path) -> None:

@@ -12,10 +12,11 @@ folders, SFTP through a real sshd on loopback (skipped without sshd, failing whe
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -23,22 +24,24 @@ import pytest
 
 from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
-from ged.domain.lifecycle import Phase
-from ged.services import transfer_runner
+from ged.domain.lifecycle import BindingTarget, Phase
+from ged.services import rules, transfer_runner
 from ged.services.agreements import Agreement, AgreementMisconfigured
 from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_loop import get_transfer, list_transfers
 from ged.services.transfer_setup import PackageSigner, TransferSetup
 from ged.services.transfer_state import backoff
-from kernel.signing import generate_self_signed, load_identity_from_pem, sign_digest
 from seda.sip import SipLayout
-from seda.versions import SedaVersion
+from seda.v1.reader import read_transfer_v1
+from seda.validate import ValidationOptions, validate_path
+from seda.versions import ALL_VERSIONS, SEDA_1_0, SedaVersion
 from tests.fixtures.ged import Ged, make_ged
 from tests.integration.scripted_repositories import (
     MANIFEST,
     SIGNATURE,
     TRANSFERRING_AGENCY,
     AsalaeRepository,
+    AsalaeSeda1Repository,
     DropFolderRepository,
     MaarchRepository,
     SaeHttpRepository,
@@ -82,14 +85,6 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ged]:
     made = make_ged(home, url)
     yield made
     made.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def signer() -> PackageSigner:
-    key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
-    identity = load_identity_from_pem(key_pem, certificate_pem)
-    subject = identity.certificate.subject.rfc4514_string()
-    return PackageSigner(subject, lambda digest: sign_digest(digest, identity))
 
 
 def setup_for(repository: ScriptedRepository, spool: Path, signer: PackageSigner) -> TransferSetup:
@@ -443,3 +438,59 @@ def test_a_connector_that_cannot_be_built_any_more_does_not_stop_the_scheduler(
     assert stored.attempts == record.attempts + 1
     assert stored.next_attempt_at == ged.clock() + timedelta(seconds=backoff(stored.attempts))
     assert "token_file illisible" in transfer_runner.describe(stored)["error"]["explanation"]
+
+
+def seda1_setup(setup: TransferSetup, schema_dir: Path) -> TransferSetup:
+    """The agreement in SEDA 1.0, with the installed official schemas (1.0's code lists)."""
+    agreement = replace(setup.agreements[AGREEMENT], seda_version=SEDA_1_0)
+    return replace(setup, agreements={AGREEMENT: agreement}, schemas=schema_dir)
+
+
+def seda1_due_dossier(ged: Ged) -> str:
+    """A due dossier with its communicability too (« immédiat », the tableau's EC-04-ACC)."""
+    dossier_id = due_dossier(ged)
+    why = "tables décennales librement communicables"
+    rules.bind_rule(ged.ctx, ged.admin, BindingTarget.DOSSIER, dossier_id, "EC-04-ACC", why)
+    return dossier_id
+
+
+def test_asalae_takes_a_seda_1_0_transfer_and_its_1_0_replies_decide(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner, schema_dir: Path
+) -> None:
+    repository = AsalaeSeda1Repository()
+    ged = sqlite_ged
+    setup = seda1_setup(setup_for(repository, tmp_path / "spool", signer), schema_dir)
+    dossier_id = seda1_due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    options = ValidationOptions(schema_dir=schema_dir, seda_versions=ALL_VERSIONS)
+    assert validate_path(Path(record.sip_path), options).valid
+    manifest = zip_members(Path(record.sip_path).read_bytes())[MANIFEST]
+    (archive,) = read_transfer_v1(lambda: io.BytesIO(manifest)).archives
+    assert archive.access is not None and archive.access.code == "AR038"  # « immédiat »
+    assert archive.appraisal is not None
+    assert (archive.appraisal.code, archive.appraisal.duration) == ("conserver", "P10Y")
+    assert archive.appraisal.start_date == date(2010, 12, 31)  # « clôture de la table »
+
+    repository.receive(record.message_identifier)
+    first_poll(repository, setup, ged)
+    archive_ids = repository.accept(get_transfer(ged.ctx, ged.admin, record.message_identifier))
+    done = replied(setup, ged, record.message_identifier)
+    assert done.state is TransferState.ACCEPTED and done.outcome is not None
+    assert done.outcome["archive_identifiers"] == list(archive_ids)
+    assert phase(ged, dossier_id) is Phase.PERMANENT
+
+
+def test_asalae_refusing_a_seda_1_0_transfer_returns_the_dossier_to_due_with_its_reason(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner, schema_dir: Path
+) -> None:
+    repository = AsalaeSeda1Repository()
+    ged = sqlite_ged
+    setup = seda1_setup(setup_for(repository, tmp_path / "spool", signer), schema_dir)
+    dossier_id = seda1_due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    repository.receive(record.message_identifier)
+    first_poll(repository, setup, ged)
+    reasons = repository.reject(record)
+    done = replied(setup, ged, record.message_identifier)
+    assert (done.state, done.reasons) == (TransferState.REJECTED, reasons)
+    assert phase(ged, dossier_id) is Phase.DUE

@@ -274,6 +274,17 @@ def test_nothing_due_is_a_clear_refusal_and_leaves_no_package(loop: Loop) -> Non
             },
             "connector",
         ),
+        (
+            {
+                "connector": "c",
+                "seda_version": "2.2",
+                "archival_agency": "A",
+                "transferring_agency": "T",
+                "organisation": "O",
+                "rules": {"AG-08": ""},
+            },
+            "rules",
+        ),
     ],
 )
 def test_agreement_tables_are_checked_option_by_option(table: dict[str, Any], key: str) -> None:

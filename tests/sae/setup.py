@@ -8,6 +8,8 @@ from pathlib import Path
 
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
+from kernel.sandbox.preview import PageRenderer
+from kernel.web.setup import WebSetup
 from sae.bootstrap import SaeConfig
 from sae.ingest.settings import IngestSettings
 from sae.journal.checkpoints import Sealing
@@ -40,6 +42,8 @@ def make_config(
     offers_under: OfferFactory | None = None,
     sealing: Sealing | None = None,
     default_tenant: str | None = None,
+    web: WebSetup | None = None,
+    render_page: PageRenderer | None = None,
     **ingest: object,
 ) -> SaeConfig:
     data_dir = tmp_path / "sae"
@@ -50,6 +54,8 @@ def make_config(
         offers_under=offers_under or filesystem_offers(tmp_path),
         sealing=sealing,
         default_tenant=default_tenant,
+        web=web,
+        render_page=render_page,
     )
 
 

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sae.journal.checkpoints import Sealing
-from sae.model import ArchivalAgreement
+from sae.model import ArchivalAgreement, ArchiveQuery, UnitRules
 from sae.ports import Database
 from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
@@ -328,3 +328,12 @@ def test_reading_needs_a_token_and_log_verification_an_archivist(reader: Sae) ->
     assert search(reader, SENDER)["items"]
     assert reader.client.get(f"{API}/log/verify", headers=SENDER).status_code == 403
     assert reader.client.get(f"{API}/log/verify", headers=ARCHIVIST).json()["ok"] is True
+
+
+def test_units_catalogued_before_their_rules_were_kept_read_without_them(
+    sae: Sae, one: dict[str, Any]
+) -> None:
+    assert sae.database.tamper("UPDATE catalogue_units SET rules = NULL", "ARCH") > 0
+    with sae.db.reading("ARCH") as uow:
+        found = uow.catalogue.search(ArchiveQuery("ARCH", "eclairage"))
+    assert [u.rules for u in found.units] == [UnitRules()]

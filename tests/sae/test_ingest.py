@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 
 from connectors.base import Acknowledged, NotReady, Replied, Submission, SubmissionRefused
 from connectors.sae_http import SaeHttpConnector
+from kernel.sandbox.preview import PageRenderer
+from kernel.web.setup import WebSetup
 from sae.api.app import create_app
 from sae.bootstrap import Repository as Opened
 from sae.ingest.settings import IngestSettings
@@ -68,12 +70,16 @@ def open_repository(
     agreements: Mapping[str, ArchivalAgreement],
     *,
     files: Sequence[tuple[FileKind, bytes, str]] = (),
+    web: WebSetup | None = None,
+    render_page: PageRenderer | None = None,
     **settings: Any,
 ) -> Iterator[Repository]:
     """The repository app on its own data directory, its tenants ARCH and OTHER set up as an
     operator would (``files``: ARCH's imported files, kind, content and name, before its
-    agreements); ``settings`` go to IngestSettings."""
-    config = setup.make_config(tmp_path, database, schema_dir, **settings)
+    agreements), with its pages when ``web`` is given; ``settings`` go to IngestSettings."""
+    config = setup.make_config(
+        tmp_path, database, schema_dir, web=web, render_page=render_page, **settings
+    )
     db = database.open()
     try:
         setup.tenant(db, "ARCH")

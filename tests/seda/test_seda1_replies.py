@@ -121,3 +121,14 @@ def test_the_1_0_acknowledgement_and_reply_we_build_are_valid_and_read_back(
         "ATR-1",
         "VERS-1",
     )
+
+
+def test_a_1_0_reply_keeps_its_comments_and_each_archive_as_a_top_level_unit() -> None:
+    second = ARCHIVE.replace("AD35_2024_160", "AD35_2024_161")
+    read = parse_reply(_reply("000", ARCHIVE + second))
+    assert read.comments == ("Réponse du service d'archives",)  # As@lae gives its reasons there
+    assert [(u.identifier, u.top_level) for u in read.units] == [
+        ("AD35_2024_160", True),
+        ("AD35_2024_161", True),
+    ]
+    assert parse_reply(_reply("300")).comments == ("Réponse du service d'archives",)

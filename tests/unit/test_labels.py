@@ -8,12 +8,24 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ged.domain.lifecycle import BindingTarget, NoDueDate, Phase, ProposalStatus, SortDecision
+from connectors.config import KINDS
+from ged.domain import visa
+from ged.domain.lifecycle import (
+    BindingTarget,
+    EliminationBlocker,
+    ItemStatus,
+    NoDueDate,
+    Phase,
+    ProposalStatus,
+    SortDecision,
+)
 from ged.domain.model import Damage, DossierStatus, ExtractionStatus, Role
 from ged.domain.retention import FinalAction, StartEventKind
 from ged.presentation import labels
+from ged.services.applications import TokenState
 from ged.services.ports import TransferState
 from kernel.retention import Duration, RuleCategory
+from seda.sip import SipLayout
 
 TABLES: list[tuple[type[enum.Enum], object]] = [
     (Phase, labels.PHASES),
@@ -29,6 +41,10 @@ TABLES: list[tuple[type[enum.Enum], object]] = [
     (NoDueDate, labels.NO_DUE_REASONS),
     (ProposalStatus, labels.PROPOSAL_STATUS),
     (StartEventKind, labels.START_EVENTS),
+    (ItemStatus, labels.ITEM_STATUS),
+    (EliminationBlocker, labels.ITEM_OUTCOMES),
+    (SipLayout, labels.SIP_LAYOUTS),
+    (TokenState, labels.TOKEN_STATES),
 ]
 
 
@@ -101,3 +117,17 @@ def test_zero_may_be_said_in_words() -> None:
         labels.count(2, "document déposé", "documents déposés", none="aucun")
         == "2 documents déposés"
     )
+
+
+def test_every_refusal_of_the_visa_is_said_to_the_person_in_french() -> None:
+    refusals = [
+        c
+        for c in vars(visa).values()
+        if isinstance(c, type) and issubclass(c, visa.ApprovalRefused)
+    ]
+    codes = {c.code for c in refusals if c is not visa.ApprovalRefused}
+    assert codes == set(labels.VISA_REFUSALS)
+
+
+def test_every_kind_of_connector_has_a_french_name() -> None:
+    assert set(labels.CONNECTOR_KINDS) == set(KINDS)

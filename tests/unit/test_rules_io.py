@@ -301,7 +301,7 @@ def test_composite_months_are_exported_as_months() -> None:
 def test_the_departmental_tableau_is_imported() -> None:
     rules = parse_tableau(TABLEAU)
     counts = Counter(rule.category for rule in rules)
-    assert counts == {RuleCategory.APPRAISAL: 43, RuleCategory.ACCESS: 40}
+    assert counts == {RuleCategory.APPRAISAL: 49, RuleCategory.ACCESS: 46}
     by_id = {rule.identifier: rule for rule in rules}
     staff = by_id["RH-01"]
     assert staff.duration == Duration(years=80)
@@ -433,6 +433,7 @@ def tricky_rules() -> list[RetentionRule]:
             label="- Dossiers  avec  espaces",
             duration=Duration.unlimited_duration(),
             start_event=StartEvent.last_document(),
+            legal_reference="@ référence",  # a tableau's row gives both rules its reference
         ),
         RetentionRule(
             identifier="B-2",

@@ -14,8 +14,16 @@ from ged.domain.model import DossierStatus, ExtractionStatus, Role
 from ged.domain.retention import FinalAction, StartEventKind
 from ged.services.ports import TransferState
 from kernel.retention import RuleCategory
-from tests.fixtures.web import PASSWORD, Web, log_in
-from tests.fixtures.web_data import build_archive, pages, people
+from tests.fixtures.web import PASSWORD, Web, form_token, log_in
+from tests.fixtures.web_data import (
+    admin_pages,
+    build_archive,
+    elimination_pages,
+    officer_pages,
+    pages,
+    people,
+    visa_pages,
+)
 
 # Codes that are also ordinary French words are left out: "permanent", "agent", "application",
 # "dossier".
@@ -100,7 +108,33 @@ def test_no_page_shows_a_raw_code_to_any_role(web: Web, login: str) -> None:
     found = build_archive(web)
     people(web)
     browser = web.logged_in(login)
-    for page in pages(found):
+    for page in [*pages(found), *visa_pages(web, found)]:
+        answer = browser.get(page)
+        assert answer.headers["content-type"].startswith("text/html"), page
+        assert raw_codes(visible(answer.text)) == [], (page, answer.status_code)
+
+
+def test_no_administration_page_shows_a_raw_code(web: Web) -> None:
+    people(web)
+    found = admin_pages(web)
+    browser = web.logged_in("gestion")
+    token = form_token(browser, "/administration/jetons")
+    answers = [browser.get(page) for page in found]
+    answers.append(browser.post("/administration/jetons", data={"csrf_token": token, "name": ""}))
+    answers.append(browser.post("/administration/comptes", data={"csrf_token": token}))
+    answers.append(browser.post("/administration/accords/verification", data={"csrf_token": token}))
+    names = {web.ged.admin.name}  # « admin », who made the accounts: a name, not a code
+    for answer in answers:
+        found_codes = [c for c in raw_codes(visible(answer.text)) if c not in names]
+        assert found_codes == [], (answer.url, answer.status_code)
+
+
+@pytest.mark.parametrize("login", ["referent", "archiviste", "agent"])
+def test_no_records_officer_page_shows_a_raw_code(web: Web, login: str) -> None:
+    found = build_archive(web)
+    people(web)
+    browser = web.logged_in(login)
+    for page in [*officer_pages(found), *elimination_pages(web)]:
         answer = browser.get(page)
         assert answer.headers["content-type"].startswith("text/html"), page
         assert raw_codes(visible(answer.text)) == [], (page, answer.status_code)

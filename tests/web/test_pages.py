@@ -4,10 +4,13 @@ page for what belongs to another organisation or another service."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from ged.domain.lifecycle import BindingTarget
 from ged.domain.model import Role
+from ged.services import filing, lifecycle, rules
 from tests.fixtures.web import Web
 from tests.fixtures.web_data import Archive, build_archive, people
 
@@ -100,6 +103,32 @@ def test_the_dossier_page_shows_its_rules_their_origin_start_dates_phase_and_hol
         "Compte rendu de la séance",
     ):
         assert expected in page, expected
+
+
+def test_the_dossier_page_shows_when_it_becomes_communicable_once_the_death_is_known(
+    web: Web,
+) -> None:
+    archive(web)
+    ctx, admin = web.ged.ctx, web.ged.admin
+    node = filing.create_plan_node(ctx, admin, "8.5", "Personnes handicapées", None).id
+    rules.bind_rule(ctx, admin, BindingTarget.PLAN_NODE, node, "SAN-05-ACC")
+    dossier = web.dossier("Dossier MDPH de M. X", node=node, opened_on=date(2001, 2, 3))
+    browser = web.logged_in("referent")
+    page = browser.get(f"/dossiers/{dossier}").text
+    assert "non calculable : date de départ inconnue (date du décès)" in page
+    lifecycle.record_event(ctx, admin, dossier, "date du décès", date(2020, 5, 4))
+    page = browser.get(f"/dossiers/{dossier}").text
+    assert "<dt>Communicable</dt>\n    <dd>le 4 mai 2045</dd>" in page
+
+
+def test_a_rule_with_an_alternative_shows_both_periods(web: Web) -> None:
+    archive(web)
+    ctx, admin = web.ged.ctx, web.ged.admin
+    node = filing.create_plan_node(ctx, admin, "8.3", "Aide sociale à l'enfance", None).id
+    rules.bind_rule(ctx, admin, BindingTarget.PLAN_NODE, node, "SAN-03-ACC")
+    dossier = web.dossier("Dossier ASE de Mlle Y", node=node, opened_on=date(2001, 2, 3))
+    page = web.logged_in("referent").get(f"/dossiers/{dossier}").text
+    assert "75 ans, ou 25 ans à compter de la date du décès si ce délai est plus bref" in page
 
 
 def test_the_document_page_shows_text_escaped_and_never_runs_it(web: Web) -> None:

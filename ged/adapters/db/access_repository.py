@@ -3,10 +3,10 @@ tokens (stored as their SHA-256 only)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc, optional_utc
@@ -42,10 +42,28 @@ class SqlAccessRepository:
             .mappings()
             .first()
         )
-        if row is None:
-            return None
-        return RoleGrant(
-            row["principal_id"], Role(row["role"]), row["granted_by"], as_utc(row["granted_at"])
+        return None if row is None else _grant(row)
+
+    def grants_of(self, principal_ids: Sequence[str]) -> list[RoleGrant]:
+        c = t.role_grants.c
+        query = (
+            select(t.role_grants)
+            .where(c.principal_id.in_(list(principal_ids)))
+            .order_by(c.principal_id, c.role)
+        )
+        return [_grant(row) for row in self.conn.execute(query).mappings()]
+
+    def revoke_grant(self, principal_id: str, role: Role) -> bool:
+        c = t.role_grants.c
+        done = self.conn.execute(
+            delete(t.role_grants).where(c.principal_id == principal_id, c.role == role.value)
+        )
+        return done.rowcount == 1
+
+    def set_roles(self, principal_id: str, roles: Iterable[Role]) -> None:
+        held = ",".join(sorted(r.value for r in roles))
+        self.conn.execute(
+            update(t.principals).where(t.principals.c.id == principal_id).values(roles=held)
         )
 
     def add_token(self, token: StoredToken, token_hash: str) -> None:
@@ -94,4 +112,10 @@ def _token(row: RowMapping) -> StoredToken:
         created_at=as_utc(row["created_at"]),
         expires_at=optional_utc(row["expires_at"]),
         revoked_at=optional_utc(row["revoked_at"]),
+    )
+
+
+def _grant(row: RowMapping) -> RoleGrant:
+    return RoleGrant(
+        row["principal_id"], Role(row["role"]), row["granted_by"], as_utc(row["granted_at"])
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, func, insert, select, update
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc, optional_utc
-from ged.domain.accounts import Account, WebSession
+from kernel.accounts.model import Account, WebSession
 
 
 class SqlAccountRepository:
@@ -69,6 +70,11 @@ class SqlAccountRepository:
         c = t.oidc_links.c
         query = select(c.subject).where(c.principal_id == principal_id, c.issuer == issuer)
         return self.conn.execute(query).first() is not None
+
+    def linked_principals(self, principal_ids: Sequence[str]) -> set[str]:
+        c = t.oidc_links.c
+        query = select(c.principal_id).where(c.principal_id.in_(list(principal_ids)))
+        return set(self.conn.execute(query).scalars())
 
     # -- web sessions ---------------------------------------------------------------------
     def add_session(self, session: WebSession) -> None:

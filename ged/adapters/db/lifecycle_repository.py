@@ -39,7 +39,13 @@ from ged.domain.lifecycle import (
     Tombstone,
 )
 from ged.domain.model import Dossier
-from ged.domain.retention import FinalAction, RetentionRule, StartEvent, StartEventKind
+from ged.domain.retention import (
+    FinalAction,
+    RetentionRule,
+    RuleAlternative,
+    StartEvent,
+    StartEventKind,
+)
 from kernel.paging import Page
 from kernel.retention import Duration, RuleCategory
 
@@ -495,6 +501,12 @@ def _datetime(value: datetime | str) -> datetime:
 def _rule(row: RowMapping) -> RetentionRule:
     kind, name = row["start_event_kind"], row["start_event_name"]
     raw = row["duration"]
+    alternative = None
+    if row["alternative_duration"]:
+        event = StartEvent(
+            StartEventKind(row["alternative_event_kind"]), row["alternative_event_name"]
+        )
+        alternative = RuleAlternative(Duration.parse(row["alternative_duration"]), event)
     return RetentionRule(
         identifier=row["identifier"],
         category=RuleCategory(row["category"]),
@@ -505,6 +517,7 @@ def _rule(row: RowMapping) -> RetentionRule:
         legal_reference=row["legal_reference"],
         notes=row["notes"],
         version=row["version"],
+        alternative=alternative,
     )
 
 
@@ -523,7 +536,22 @@ def _rule_values(rule: RetentionRule) -> dict[str, Any]:
         "final_action": rule.final_action.value if rule.final_action else None,
         "legal_reference": rule.legal_reference,
         "notes": rule.notes,
+        **_alternative_values(rule.alternative),
     }
+
+
+def _alternative_values(alternative: RuleAlternative | None) -> dict[str, Any]:
+    if alternative is None:
+        return dict.fromkeys(_ALTERNATIVE_COLUMNS)
+    event = alternative.start_event
+    return {
+        "alternative_duration": alternative.duration.to_iso(),
+        "alternative_event_kind": event.kind.value,
+        "alternative_event_name": event.name,
+    }
+
+
+_ALTERNATIVE_COLUMNS = ("alternative_duration", "alternative_event_kind", "alternative_event_name")
 
 
 def _binding_key(org_id: str, target: BindingTarget, target_id: str, category: RuleCategory) -> Any:

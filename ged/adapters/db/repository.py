@@ -135,6 +135,14 @@ class SqlRepository:
         principal_id = self.conn.execute(query).scalar()
         return self.get_principal(principal_id) if principal_id else None
 
+    def list_principals(self, org_id: str, kind: PrincipalKind) -> list[Principal]:
+        c = t.principals.c
+        query = (
+            select(c.id).where(c.organisation_id == org_id, c.kind == kind.value).order_by(c.name)
+        )
+        found = [self.get_principal(i) for i in self.conn.execute(query).scalars()]
+        return [p for p in found if p is not None]
+
     # -- classification plan --------------------------------------------------------------
     def add_plan_node(self, node: PlanNode) -> None:
         self.conn.execute(insert(t.plan_nodes).values(**node.__dict__))

@@ -235,6 +235,10 @@ retention_rules = Table(
     Column("notes", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("created_by", String(200), nullable=False),
+    # « … ou 25 ans à compter du décès si ce délai est plus bref » (migration 0016)
+    Column("alternative_duration", String(40)),
+    Column("alternative_event_kind", String(30)),
+    Column("alternative_event_name", String(500)),
     Index("ix_retention_rules_org_status", "organisation_id", "status"),
 )
 
@@ -410,6 +414,29 @@ document_relations = Table(
     Column("relation", String(30), primary_key=True),
     Column("target_id", ID, ForeignKey("documents.id"), primary_key=True),
     Index("ix_document_relations_target", "target_id", "relation"),
+)
+
+# What the archival repository says to the producer (docs/exchanges.md, the mailbox): an
+# AuthorizationOriginatingAgencyRequest awaiting an archivist's answer, or a modification notice
+# recorded on the dossiers it concerns; ``raw`` is the message as received.
+incoming_messages = Table(
+    "incoming_messages",
+    metadata,
+    Column("organisation_id", ID, ForeignKey("organisations.id"), primary_key=True),
+    Column("message_identifier", String(200), primary_key=True),
+    Column("agreement", String(200), nullable=False),
+    Column("message_type", String(60), nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("units", JSON, nullable=False),
+    Column("dossiers", JSON, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("answer", String(10)),
+    Column("comment", Text),
+    Column("answered_by", String(200)),
+    Column("answered_at", TS),
+    Column("reply_identifier", String(200)),
+    Index("ix_incoming_messages_state", "organisation_id", "state"),
 )
 
 # The verification of the signatures a version carries or that are made over it

@@ -26,6 +26,7 @@ from ged.adapters.db.access_repository import SqlAccessRepository
 from ged.adapters.db.account_repository import SqlAccountRepository
 from ged.adapters.db.fixity_repository import SqlFixityRepository
 from ged.adapters.db.inbound_repository import SqlInboundRepository
+from ged.adapters.db.incoming_repository import SqlIncomingRepository
 from ged.adapters.db.lifecycle_repository import SqlLifecycleRepository
 from ged.adapters.db.relation_repository import SqlRelationRepository
 from ged.adapters.db.repository import SqlRepository
@@ -178,6 +179,11 @@ class SqlUnitOfWork:
     def transfers(self) -> SqlTransferRepository:
         """Transfers to an archival repository, on this unit of work's connection."""
         return SqlTransferRepository(self.conn)
+
+    @property
+    def incoming(self) -> SqlIncomingRepository:
+        """What the repository said to the producer, on this unit of work's connection."""
+        return SqlIncomingRepository(self.conn)
 
     @property
     def relations(self) -> SqlRelationRepository:

@@ -1,29 +1,27 @@
 """Text extraction in worker processes bounded in time and memory (PDF, plain text, markup).
 
-``ExtractionPool`` keeps long-lived workers for bulk work; ``extract_text`` is the one-shot form.
-Both return an ``ExtractionResult`` (the ``ExtractedText`` port) and never raise for anything a
-file does: hostile files end as ``failed`` with a stable ``error`` code.
+``ExtractionPool`` (the kernel's ``SandboxPool`` that also extracts text) keeps long-lived
+workers for bulk work; ``extract_text`` is the one-shot form. Both return an
+``ExtractionResult`` (the ``ExtractedText`` port) and never raise for anything a file does:
+hostile files end as ``failed`` with a stable ``error`` code.
 """
 
 from ged.adapters.extraction.pool import (
     BUILTIN_EXTRACTORS,
     DEFAULT_MAX_CHARS,
     ExtractionPool,
-    ExtractionUnavailable,
-    PoolClosed,
     extract_text,
     extractor_for,
 )
-from ged.adapters.extraction.results import (
-    MESSAGES,
+from ged.adapters.extraction.results import MESSAGES, ExtractionResult, ExtractorOutput
+from kernel.sandbox.failures import (
     EncryptedDocument,
     ExtractionError,
-    ExtractionResult,
-    ExtractorOutput,
     FailureReason,
     MalformedDocument,
     UnreadableFile,
 )
+from kernel.sandbox.pool import PoolClosed, SandboxUnavailable
 
 __all__ = [
     "BUILTIN_EXTRACTORS",
@@ -33,11 +31,11 @@ __all__ = [
     "ExtractionError",
     "ExtractionPool",
     "ExtractionResult",
-    "ExtractionUnavailable",
     "ExtractorOutput",
     "FailureReason",
     "MalformedDocument",
     "PoolClosed",
+    "SandboxUnavailable",
     "UnreadableFile",
     "extract_text",
     "extractor_for",

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ged.adapters.extraction.plaintext import extract_plain
 from ged.adapters.extraction.pool import DEFAULT_MAX_CHARS, PLAIN, ExtractionPool, extractor_for
-from ged.adapters.extraction.results import ExtractionError, ExtractionResult
+from ged.adapters.extraction.results import ExtractionResult
+from kernel.sandbox.failures import ExtractionError
 
 
 class InlinePlainText:

@@ -20,8 +20,9 @@ from email.message import EmailMessage, Message
 from pathlib import Path
 
 from ged.adapters.extraction.plaintext import read_prefix, strip_markup
-from ged.adapters.extraction.results import ExtractorOutput, MalformedDocument
+from ged.adapters.extraction.results import ExtractorOutput
 from ged.services.ports import EmbeddedFile
+from kernel.sandbox.failures import MalformedDocument
 
 MAX_MESSAGE_BYTES = 1024**3
 MAX_DEPTH = 20

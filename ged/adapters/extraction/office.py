@@ -21,12 +21,8 @@ from typing import IO
 
 from lxml import etree
 
-from ged.adapters.extraction.results import (
-    EncryptedDocument,
-    ExtractorOutput,
-    MalformedDocument,
-    UnreadableFile,
-)
+from ged.adapters.extraction.results import ExtractorOutput
+from kernel.sandbox.failures import EncryptedDocument, MalformedDocument, UnreadableFile
 
 MAX_ENTRIES = 20_000
 MAX_PART_BYTES = 512 * 1024**2

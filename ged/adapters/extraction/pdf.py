@@ -23,12 +23,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ged.adapters.extraction.results import (
-    EncryptedDocument,
-    ExtractorOutput,
-    MalformedDocument,
-    UnreadableFile,
-)
+from ged.adapters.extraction.results import ExtractorOutput
+from kernel.sandbox.failures import EncryptedDocument, MalformedDocument, UnreadableFile
 
 # pypdf only reads the trailer, the information dictionary and the XMP stream: a second is
 # plenty, and it bounds the damage of a pypdf loop to a second per hostile file.

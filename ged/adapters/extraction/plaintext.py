@@ -15,7 +15,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ged.adapters.extraction.results import ExtractorOutput, MalformedDocument, UnreadableFile
+from ged.adapters.extraction.results import ExtractorOutput
+from kernel.sandbox.failures import MalformedDocument, UnreadableFile
 
 # UTF-8 needs at most 4 bytes per character, so this many bytes always yield max_chars.
 _BYTES_PER_CHAR = 4

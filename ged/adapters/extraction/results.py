@@ -1,30 +1,20 @@
-"""What a text extraction returns, and how an extractor says why it failed.
+"""What a text extraction returns.
 
 The result extends the ``ExtractedText`` port (``ged.services.ports``) with what the archivist
 may want to know about the file (encryption, PDF/A claim, document information dictionary of
-ISO 32000-1 §14.3.3). The failure codes are stable snake_case: they are stored with the version
-and shown to users through the French messages below.
+ISO 32000-1 §14.3.3). The failure codes (``kernel.sandbox.failures``, where an extractor finds
+the exceptions that say why it gave up) are stored with the version and shown to users through
+the French messages below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
 
 from ged.domain.model import ExtractionStatus
 from ged.services.ports import EmbeddedFile, ExtractedText
-
-FailureReason = Literal[
-    "timeout",
-    "memory",
-    "encrypted",
-    "malformed",
-    "crashed",
-    "unreadable",
-    "error",
-    "unsupported_format",
-]
+from kernel.sandbox.failures import FailureReason
 
 MESSAGES: Mapping[str, str] = {
     "timeout": "L'extraction du texte a dépassé le délai imparti.",
@@ -92,17 +82,6 @@ class ExtractionResult(ExtractedText):
 
 
 @dataclass(frozen=True)
-class RenderResult:
-    """The outcome of rendering one PDF page in the sandbox: the PNG (empty when only the page
-    count was asked, or on failure) and the document's page count; ``error`` as for text."""
-
-    png: bytes = b""
-    page_count: int = 0
-    error: FailureReason | None = None
-    detail: str = ""
-
-
-@dataclass(frozen=True)
 class ExtractorOutput:
     """What an extractor returns when it could read the file (run inside a worker process)."""
 
@@ -115,27 +94,3 @@ class ExtractorOutput:
     metadata: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     attachments: tuple[EmbeddedFile, ...] = ()
-
-
-class ExtractionError(Exception):
-    """Base of the situations in which an extractor gives up on a file."""
-
-    reason: ClassVar[FailureReason] = "error"
-
-
-class EncryptedDocument(ExtractionError):
-    """The document needs a password to be read; we never guess passwords."""
-
-    reason = "encrypted"
-
-
-class MalformedDocument(ExtractionError):
-    """The bytes do not follow the format they claim."""
-
-    reason = "malformed"
-
-
-class UnreadableFile(ExtractionError):
-    """The file could not be opened or read (missing, permissions, I/O error)."""
-
-    reason = "unreadable"

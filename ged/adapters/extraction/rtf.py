@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, replace
 
 from ged.adapters.extraction.plaintext import read_prefix
-from ged.adapters.extraction.results import ExtractorOutput, MalformedDocument
+from ged.adapters.extraction.results import ExtractorOutput
+from kernel.sandbox.failures import MalformedDocument
 
 MAX_RTF_BYTES = 64 * 1024**2
 MAX_DEPTH = 500

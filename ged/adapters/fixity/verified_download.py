@@ -1,6 +1,6 @@
 """Downloads that never serve a damaged copy whole (OAIS Access, ISO 14721 §4.1.1.6, over the
 fixity of ``kernel.blobstore.fixity``): the GED re-hashes what it serves against the digests it
-recorded when the version was filed.
+recorded when the version was filed, and records the damage it finds.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import BinaryIO
 
 from ged.domain.model import Damage
 from ged.services.ports import ContentCorrupted
-from kernel.blobstore.fixity import Expected, matches
-from kernel.blobstore.hashing import CHUNK_SIZE, ParallelDigester
-from kernel.blobstore.ports import ContentRef, DigestMismatch
+from kernel.blobstore.fixity import Expected
+from kernel.blobstore.hashing import CHUNK_SIZE
+from kernel.blobstore.verified import rehashed_blocks
 
 
 def verified_blocks(
@@ -21,27 +21,11 @@ def verified_blocks(
     on_damage: Callable[[Damage], object],
     block_size: int = CHUNK_SIZE,
 ) -> Iterator[bytes]:
-    """The copy's bytes, re-hashed (SHA-256 and SHA-512) while they are served.
+    """The copy's bytes, re-hashed while they are served (``kernel.blobstore.verified``): a
+    damaged copy never reaches its end; ``on_damage`` is told and ``ContentCorrupted`` raised."""
 
-    The last block is held back until both digests and the size match the recorded ones: a
-    damaged copy never reaches its end. ``on_damage`` is told instead, and ``ContentCorrupted``
-    raised (an HTTP response already under way is cut short: the client sees a truncated body,
-    never a complete one with the recorded ETag). The stream is closed in every case.
-    """
-    with stream, ParallelDigester() as digester:
-        held = b""
-        try:
-            # One byte past the recorded size is enough to know a copy grew.
-            while block := stream.read(min(block_size, expected.size + 1 - digester.size)):
-                digester.update(block)
-                if held:
-                    yield held
-                held = block
-        except DigestMismatch:
-            pass  # S3 checks the SHA-256 as it reads: so does the comparison below
-        served = ContentRef(size=digester.size, **digester.hexdigests())
-        if not matches(expected, served):
-            on_damage(Damage.ALTERED)
-            raise ContentCorrupted.of(Damage.ALTERED, expected.sha256)
-        if held:
-            yield held
+    def damaged() -> ContentCorrupted:
+        on_damage(Damage.ALTERED)
+        return ContentCorrupted.of(Damage.ALTERED, expected.sha256)
+
+    return rehashed_blocks(stream, expected, damaged, block_size)

@@ -8,22 +8,20 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.domain.lifecycle import BindingTarget, EffectiveRule
 from ged.domain.model import PlanNode
-from ged.domain.retention import RetentionRule, StartEventKind
 from ged.presentation import labels
 from ged.services.browse import dossier_page
+from ged.services.lifecycle import RuleView
+from ged.services.rules import MANAGERS
 from ged.web.render import render
 from ged.web.security import Ctx, User, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 
-def start_event(rule: RetentionRule) -> str:
-    event = rule.start_event
-    if event is None:
-        return "non précisé par la règle"
-    if event.kind is StartEventKind.BUSINESS_EVENT:
-        return event.name or labels.START_EVENTS[event.kind]
-    return labels.label(labels.START_EVENTS, event.kind)
+def communicability(access: RuleView | None) -> str:
+    return labels.communicability(
+        access.effective.rule if access else None, access.end if access else None
+    )
 
 
 def origin_of(nodes: dict[str, PlanNode]) -> object:
@@ -48,6 +46,9 @@ async def dossier(request: Request, dossier_id: str, ctx: Ctx, user: User) -> Re
         "dossier.html",
         title=page.dossier.title,
         page=page,
-        start_event=start_event,
+        start_event=labels.start_event,
+        rule_duration=labels.rule_duration,
+        communicability=communicability,
         origin=origin_of({n.id: n for n in page.plan_path}),
+        manages=user.has(*MANAGERS),  # the records officer's actions on the dossier
     )

@@ -120,7 +120,8 @@ TERMS: list[tuple[str, str]] = [
 async def maybe_user(request: Request) -> Principal | None:
     if not request.session.get("sid"):
         return None
-    return await current_user(request)
+    person: Principal = await current_user(request)
+    return person
 
 
 @router.get("/glossaire")

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ged.services.browse import plan_tree
 from ged.services.filing import list_dossiers, list_plan
+from ged.services.rules import MANAGERS
 from ged.web.render import render
 from ged.web.security import Ctx, User, csrf_protect
 from kernel.errors import NotFoundError
@@ -38,4 +39,5 @@ async def plan(request: Request, ctx: Ctx, user: User, noeud: str | None = None)
         tree=plan_tree(nodes),
         selected=selected,
         dossiers=dossiers,
+        manages=user.has(*MANAGERS),  # the records officer binds rules to the node
     )

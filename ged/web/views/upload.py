@@ -22,17 +22,10 @@ from ged.presentation import labels
 from ged.services import documents, processing
 from ged.services.context import Context
 from ged.services.filing import get_dossier
+from ged.web.forms import check_csrf_first
 from ged.web.multipart import StreamingForm
 from ged.web.render import redirect_with, render
-from ged.web.security import (
-    CSRF_FIELD,
-    CsrfRefused,
-    Ctx,
-    User,
-    check_csrf,
-    csrf_in_stream,
-    csrf_protect,
-)
+from ged.web.security import Ctx, User, csrf_in_stream, csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -82,10 +75,7 @@ async def upload_form(
 ) -> Response:
     """The plain form (no JavaScript): its CSRF field first, then the files, streamed."""
     form = StreamingForm(request)
-    first = await form.next_part()
-    if first is None or first.name != CSRF_FIELD or first.filename is not None:
-        raise CsrfRefused("Ce formulaire a expiré : rechargez la page et recommencez")
-    check_csrf(request, await form.read_field())
+    await check_csrf_first(request, form)
     filed = 0
     while (part := await form.next_part()) is not None:
         if not part.filename:  # another field, or a file input left empty

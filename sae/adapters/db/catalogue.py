@@ -15,6 +15,7 @@ must appear in a unit's titles or description, case and accents folded, no stemm
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -28,6 +29,7 @@ from sae.model import (
     CatalogueObject,
     CatalogueUnit,
     Description,
+    UnitRules,
 )
 from sae.ports import ArchiveNotFound, ArchiveObjectNotFound
 
@@ -51,6 +53,7 @@ _UNIT_COLUMNS: Final = (
     "end_date",
     "originating_agency",
     "archived_at",
+    "rules",
 )
 _SELECT_UNIT: Final = ", ".join(f"u.{c}" for c in _UNIT_COLUMNS)
 _POSTGRES_INDEX: Final = text(
@@ -82,6 +85,8 @@ class SqlCatalogue:
             raise ValueError(f"unit of {unit.organisation} in a unit of work of {self.tenant}")
         inserted = self.conn.execute(insert(_UNITS).returning(_UNITS.c.pk), _unit_row(unit))
         words = {"titles": "\n".join(unit.titles) or unit.title, "description": unit.description}
+        if self.postgres:  # as FTS5 and the queries split them (PostgreSQL's parser would keep
+            words = {k: separated(v) for k, v in words.items()}  # « a.txt » as one file token)
         index = _POSTGRES_INDEX if self.postgres else _SQLITE_INDEX
         self.conn.execute(index, {"pk": inserted.scalar_one(), "tenant": self.tenant, **words})
         links = [
@@ -155,11 +160,15 @@ class SqlCatalogue:
         return [CatalogueObject(**r._mapping) for r in self.conn.execute(query)]
 
 
+def separated(text_: str) -> str:
+    """Anything but letters and digits made a space: « deliberation.txt » is two words."""
+    return "".join(ch if ch.isalnum() else " " for ch in text_)
+
+
 def terms(text_: str) -> list[str]:
     """Search terms of free text: anything but letters and digits separates, at most
     ``MAX_TERMS`` (quoted for FTS5, given to plainto_tsquery: no word is read as an operator)."""
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in text_)
-    return cleaned.split()[:MAX_TERMS]
+    return separated(text_).split()[:MAX_TERMS]
 
 
 def _sqlite_search(clauses: Sequence[str]) -> str:
@@ -208,11 +217,14 @@ def _filters(query: ArchiveQuery, tenant: str) -> tuple[list[str], dict[str, Any
 
 def _unit_row(unit: CatalogueUnit) -> dict[str, Any]:
     values = {name: getattr(unit, name) for name in _UNIT_COLUMNS if name != "tenant"}
-    return {**values, "tenant": unit.organisation}
+    rules = json.dumps(unit.rules.to_dict(), ensure_ascii=False)
+    return {**values, "tenant": unit.organisation, "rules": rules}
 
 
 def _unit(row: Mapping[Any, Any]) -> CatalogueUnit:
     values = {name: row[name] for name in _UNIT_COLUMNS if name != "tenant"}
+    # Units catalogued before their rules were kept have none (NULL).
+    values["rules"] = UnitRules.from_dict(json.loads(values["rules"] or "{}"))
     return CatalogueUnit(**values, organisation=row["tenant"])
 
 

@@ -1,11 +1,12 @@
 """The repository's database on SQLAlchemy Core (``Database``): units of work of one tenant,
-the platform's unit of work, each tenant's digest registry, and token lookup.
+the platform's unit of work, each tenant's digest registry, and token and session lookup.
 
 Every transaction names its scope before its first query. On PostgreSQL the scope is set for
 that transaction only (``set_config(…, true)``, the equivalent of ``SET LOCAL``, so a pooled
 connection never carries it into the next one): ``gedsae.tenant`` (whose rows it sees: the
 row-level security policies of ``sae.adapters.db.security`` read it), ``gedsae.platform``
-(the tenants themselves) and ``gedsae.token`` (the one token it authenticates). A writing
+(the tenants themselves), ``gedsae.token`` (the one token it authenticates) and
+``gedsae.session`` (the one web session whose tenant it looks for). A writing
 transaction of a tenant then takes that tenant's advisory lock, so what it reads (a transfer's
 state, the log head) cannot go stale before it writes; tenants write in parallel. On SQLite a
 writing transaction begins IMMEDIATE (one writer at a time), a reading one deferred (readers
@@ -29,6 +30,7 @@ from sae.adapters.db import tables as t
 from sae.adapters.db.catalogue import SqlCatalogue
 from sae.adapters.db.engine import WRITING
 from sae.adapters.db.journal import SqlCheckpointIndex, SqlOperationLog
+from sae.adapters.db.people import SqlPeople
 from sae.adapters.db.registry import SqlDigestRegistry
 from sae.adapters.db.scope import Scope
 from sae.adapters.db.setup import SqlTenantSetup
@@ -66,6 +68,13 @@ class SqlDatabase:
         with self.transaction(Scope(token=digest), write=False) as conn:
             row = conn.execute(select(t.tokens).where(t.tokens.c.digest == digest)).first()
         return None if row is None else token_record(row._mapping)
+
+    def session_tenant(self, id_hash: str) -> str | None:
+        sessions = t.web_sessions
+        with self.transaction(Scope(session=id_hash), write=False) as conn:
+            query = select(sessions.c.tenant).where(sessions.c.id_hash == id_hash)
+            found = conn.execute(query).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -178,6 +187,10 @@ class SqlUnitOfWork(_Unit):
     @property
     def setup(self) -> SqlTenantSetup:
         return SqlTenantSetup(self.connection, self._tenant)
+
+    @property
+    def people(self) -> SqlPeople:
+        return SqlPeople(self.connection, self._tenant)
 
 
 class SqlPlatformUnitOfWork(_Unit):

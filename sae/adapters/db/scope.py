@@ -1,5 +1,5 @@
 """What one transaction may see (PostgreSQL row-level security reads it): one tenant's rows,
-the platform's (the tenants themselves), or one token found by its digest."""
+the platform's (the tenants themselves), or one token or web session found by its digest."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class Scope:
     tenant: str = ""
     platform: bool = False
     token: str = ""
+    session: str = ""
 
     def settings(self) -> dict[str, str]:
         """``gedsae.<name>`` settings of the transaction; empty matches no row."""
@@ -18,4 +19,5 @@ class Scope:
             "tenant": self.tenant,
             "platform": "on" if self.platform else "off",
             "token": self.token,
+            "session": self.session,
         }

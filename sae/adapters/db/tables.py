@@ -10,7 +10,8 @@ Every table but ``tenants`` starts with ``tenant`` (the SEDA identifier of the a
 that holds the row), which leads every primary key and every index, and which every query of a
 unit of work filters on. On PostgreSQL row-level security holds each transaction to the tenant
 it set, on every table (``sae/adapters/db/security.py``). ``tokens.tenant`` alone may be null:
-the platform administrators' tokens.
+the platform administrators' tokens. A token and a web session are also found by their digest
+alone, before their tenant is known (authentication).
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ catalogue_units = Table(
     Column("end_date", Text),
     Column("originating_agency", Text),
     Column("archived_at", UtcDateTime, nullable=False),
+    Column("rules", Text),  # UnitRules as JSON; null for units catalogued before rules were kept
     UniqueConstraint("tenant", "archive_id", name="uq_catalogue_units_tenant"),
     Index("ix_catalogue_units_recent", "tenant", "archived_at", "pk"),
     Index("ix_catalogue_units_transfer", "tenant", "transfer_id", "position"),
@@ -268,6 +270,63 @@ stored_objects = Table(
     PrimaryKeyConstraint("tenant", "sha256"),
 )
 
+people = Table(
+    "people",
+    metadata,
+    tenant_column(),
+    Column("principal_id", String(36), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("login", Text, nullable=False),
+    Column("email", Text),
+    Column("password_hash", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", UtcDateTime),
+    PrimaryKeyConstraint("tenant", "principal_id"),
+    UniqueConstraint("tenant", "login", name="uq_people_login"),
+    Index("ix_people_email", "tenant", "email"),
+)
+
+oidc_links = Table(
+    "oidc_links",
+    metadata,
+    tenant_column(),
+    Column("issuer", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("principal_id", String(36), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("tenant", "issuer", "subject"),
+    ForeignKeyConstraint(
+        ["tenant", "principal_id"],
+        ["people.tenant", "people.principal_id"],
+        name="fk_oidc_links_person",
+    ),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    tenant_column(),
+    Column("id_hash", SHA256, nullable=False),
+    Column("principal_id", String(36), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("flash", Text),  # JSON list of the messages waiting for the next page
+    # The session's id is random (256 bits): unique on the whole database, found before its
+    # tenant is known (sae.adapters.db.database.SqlDatabase.session_tenant).
+    PrimaryKeyConstraint("id_hash"),
+    Index("ix_web_sessions_person", "tenant", "principal_id"),
+    ForeignKeyConstraint(
+        ["tenant", "principal_id"],
+        ["people.tenant", "people.principal_id"],
+        name="fk_web_sessions_person",
+    ),
+)
+
 # What the application's role may do on each table (PostgreSQL; the owner runs migrations).
 # The log and its checkpoints are append-only for the application: no UPDATE, no DELETE.
 APPLICATION_PRIVILEGES: Final = {
@@ -284,5 +343,8 @@ APPLICATION_PRIVILEGES: Final = {
     "catalogue_links": "SELECT, INSERT",
     "catalogue_search": "SELECT, INSERT",
     "stored_objects": "SELECT, INSERT, UPDATE",
+    "people": "SELECT, INSERT, UPDATE",  # an account is disabled, never deleted
+    "oidc_links": "SELECT, INSERT",
+    "web_sessions": "SELECT, INSERT, UPDATE",
     "sae_alembic_version": "SELECT",  # so that the application sees the schema is up to date
 }
