@@ -306,6 +306,8 @@ def test_the_journal_shows_the_last_audit_and_operations_and_verifies_on_demand(
     page = visible(browser.get("/journal").text)
     assert "aucun scellement" in page and "2 objet(s) contrôlé(s), aucune anomalie restante" in page
     assert "versement accepté" in page and "audit des copies" in page and "alice" in page
+    assert "service d'archives ouvert sur la plateforme" in page and "jeton créé" in page
+    assert "inconnu" not in page  # every action of a tenant's log has its French words
     assert not [code for code in RAW if re.search(rf"\b{code}\b", page)]
     sound = decide_on(browser, "/journal", "/journal/verifier")
     assert sound.status_code == 200 and "Journal intègre" in visible(sound.text)
