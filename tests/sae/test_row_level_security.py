@@ -16,16 +16,23 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
+from kernel.accounts.login import login_with_oidc
+from kernel.accounts.model import SessionPolicy
+from kernel.accounts.oidc import OidcIdentity
 from sae.adapters.db import open_database
 from sae.adapters.db.migrate import VERSION_TABLE
 from sae.adapters.db.security import UnsafeDatabaseRole
 from sae.journal.checkpoints import Sealing
 from sae.model import FileKind
+from sae.people.accounts import NewPerson, create_person
+from sae.people.login import people
 from sae.tenancy.setup import import_file
+from tests.fakes import FixedClock
 from tests.fixtures.sae import OWNER, PostgresPlatform, TestDatabase, postgres_database
 from tests.sae.test_catalogue import accepted, open_sae
 from tests.sae.test_checkpoints import new_identity
 from tests.sae.test_ingest_checks import AGENCIES_CSV
+from tests.sae.test_people import QUICK
 
 pytestmark = pytest.mark.postgres
 
@@ -37,12 +44,17 @@ def database(sae_postgres: PostgresPlatform) -> Iterator[TestDatabase]:
 
 @pytest.fixture
 def filled(tmp_path: Path, schema_dir: Path, database: TestDatabase) -> TestDatabase:
-    """ARCH with a row in every table (an accepted, sealed transfer, an imported file), and
-    OTHER with its own tenant row and archivist's token."""
+    """ARCH with a row in every table (an accepted, sealed transfer, an imported file, a person
+    logged in by single sign-on), and OTHER with its own tenant row and archivist's token."""
     sealing = Sealing(new_identity("Dépôt d'archives"))
     with open_sae(tmp_path, database, schema_dir, sealing=sealing) as sae:
         accepted(sae, tmp_path, "TR-1")
         import_file(sae.db, "ARCH", FileKind.AGENCIES, AGENCIES_CSV.encode(), actor="test")
+        alice = NewPerson("alice", "ARCH", "archivist", "alice@archives.example")
+        create_person(sae.db, QUICK, FixedClock(), alice, actor="test")
+        identity = OidcIdentity("https://idp.example", "sub-1", "alice@archives.example", True)
+        flows = people(sae.db, QUICK, FixedClock(), lambda: "ARCH")
+        login_with_oidc(flows, SessionPolicy(), identity, "10.0.0.1")
     return database
 
 
