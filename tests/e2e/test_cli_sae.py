@@ -311,6 +311,13 @@ def test_archives_are_searched_shown_and_got_verified_from_the_command_line(
     assert not damaged.exists() and not list(tmp_path.glob(".altere.txt*"))
     unknown = CliRunner().invoke(main, ["archives", "show", "AU-inconnue"])
     assert unknown.exit_code == 3
+    sae("tenants", "create", "FR_AD_29", "--name", "Archives du Finistère")
+    elsewhere = sae("archives", "search", "courrier", "--tenant", "FR_AD_29", "--json")
+    assert json.loads(elsewhere)["items"] == []  # another tenant's catalogue: not this one
+    hidden = CliRunner().invoke(
+        main, ["archives", "show", item["archive_id"], "--tenant", "FR_AD_29"]
+    )
+    assert hidden.exit_code == 3 and "introuvable" in hidden.output, hidden.output
 
 
 def test_an_unknown_key_in_sae_toml_is_refused_with_its_file_and_line(home: Path) -> None:
