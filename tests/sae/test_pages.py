@@ -236,6 +236,21 @@ def test_another_tenants_transfer_is_the_same_404_page_as_a_missing_one(
     assert arch.get(f"/versements/{transfer_id}").status_code == 200  # ARCH's alice sees it
 
 
+def test_a_login_page_is_for_its_tenant_and_an_unknown_tenants_logs_in_no_one(site: Site) -> None:
+    site.person("oscar", "archivist", organisation="OTHER")
+    page = site.browser().get("/connexion?locataire=OTHER&suivant=/journal").text
+    assert 'action="/connexion?locataire=OTHER"' in page  # the form posts for that tenant
+    assert 'name="suivant" value="/journal"' in page
+    browser = site.browser()
+    token = csrf_of(browser.get("/connexion").text)
+    form = {"csrf_token": token, "login": "oscar", "password": PASSWORD, "suivant": "/"}
+    assert browser.post("/connexion", data=form).status_code == 401  # not ARCH's oscar
+    unknown = browser.post("/connexion?locataire=INCONNU", data=form)
+    assert unknown.status_code == 401
+    assert "Identifiant ou mot de passe incorrect" in visible(unknown.text)
+    assert browser.post("/connexion?locataire=OTHER", data=form).status_code == 303
+
+
 def test_a_decision_without_the_forms_token_is_refused_and_changes_nothing(
     site: Site, tmp_path: Path
 ) -> None:
