@@ -26,14 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kernel.accounts.passwords import Argon2Passwords
 from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore
 from kernel.web.setup import WebSetup
-from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
 from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository, SaeConfig
+from sae.config import DatabaseSettings
 from sae.ingest.settings import IngestSettings
-from sae.model import ArchivalAgreement, Principal
+from sae.model import ArchivalAgreement, Role, TokenRecord
 from sae.people.accounts import NewPerson, create_person
-from sae.storage.offers import StorageOffers
+from sae.tenancy.setup import put_agreement
+from sae.tokens import add_token, digest
 from schemas.install import install
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
@@ -70,6 +72,35 @@ def timed(client: TestClient, path: str, repeat: int, **kwargs: object) -> float
     return round(statistics.median(samples) * 1000, 1)
 
 
+def config_of(tmp: Path, schema_dir: Path) -> SaeConfig:
+    """SQLite in ``tmp``, two filesystem offers, ARCH the default tenant, the pages on."""
+
+    def offers_under(prefix: str) -> list[BlobStore]:
+        return [FilesystemBlobStore(tmp / name / prefix, name=name) for name in ("a", "b")]
+
+    return SaeConfig(
+        data_dir=tmp / "sae",
+        settings=IngestSettings(tmp / "sae" / "quarantine", schema_dir),
+        database=DatabaseSettings(f"sqlite:///{tmp / 'repository.sqlite'}"),
+        offers_under=offers_under,
+        default_tenant="ARCH",
+        web=WebSetup(secret_key=b"k" * 32, public_url="http://testserver"),
+    )
+
+
+def set_up(opened: Repository) -> None:
+    """ARCH's agreement, the GED's and the archivist's tokens, alice's account."""
+    db, now = opened.db, datetime.now(UTC)
+    agreement = ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2}))
+    put_agreement(db, "ARCH", "AGR-1", agreement, actor="bench")
+    tokens: dict[str, Role] = {"ged": "transferring", "alice": "archivist"}
+    for name, role in tokens.items():
+        record = TokenRecord(digest(name), "ARCH", name, role, now)
+        add_token(db, record, actor="bench", action="token.create")
+    alice = NewPerson("alice", "ARCH", "archivist", None, PASSWORD)
+    create_person(db, Argon2Passwords(), lambda: datetime.now(UTC), alice, actor="bench")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=2000)
@@ -80,27 +111,9 @@ def main() -> None:
         tmp = Path(folder)
         schema_dir = tmp / "schemas"
         install(schema_dir, args.schemas_from)
-        offers = StorageOffers(
-            [FilesystemBlobStore(tmp / "a", name="a"), FilesystemBlobStore(tmp / "b", name="b")],
-            SqliteDigestRegistry(tmp / "digests.sqlite"),
-        )
-        agreements = {
-            "AGR-1": ArchivalAgreement(
-                "ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})
-            )
-        }
-        config = SaeConfig(
-            data_dir=tmp / "sae",
-            settings=IngestSettings(tmp / "sae" / "quarantine", schema_dir, agreements),
-            tokens={"ged": Principal("ARCH", "transferring"), "alice": Principal("ARCH", "archivist", "alice")},
-            offers=offers,
-            web=WebSetup(secret_key=b"k" * 32, public_url="http://testserver"),
-        )  # fmt: skip
         package = sip(tmp, args.files)
-        with TestClient(create_app(config), follow_redirects=False) as client:
-            db = SqliteDatabase(tmp / "sae" / "transfers.sqlite")
-            alice = NewPerson("alice", "ARCH", "archivist", None, PASSWORD)
-            create_person(db, Argon2Passwords(), lambda: datetime.now(UTC), alice, actor="bench")
+        with TestClient(create_app(config_of(tmp, schema_dir)), follow_redirects=False) as client:
+            set_up(client.app.state.repository)  # type: ignore[attr-defined]
             sent = client.post("/api/v1/sae/transfers", content=package.read_bytes(), headers={
                 **SENDER, "Content-Type": "application/zip", "Idempotency-Key": "BENCH-1",
                 "X-Transferring-Agency": "SERVICE-A"})  # fmt: skip

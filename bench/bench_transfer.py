@@ -50,14 +50,20 @@ from ged.domain.model import Metadata, Role
 from ged.services import admin, documents, filing, lifecycle, rules, transfer_loop
 from ged.services.transfers import TransferParties, prepare_transfer
 from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.ports import BlobStore
 from kernel.signing import generate_self_signed, load_identity_from_pem, sign_digest
-from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
+from sae.adapters.db import open_database
+from sae.adapters.db.engine import sqlite_url
 from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository, SaeConfig
+from sae.config import DatabaseSettings
 from sae.ingest.settings import IngestSettings
-from sae.model import ArchivalAgreement, Decision, Principal, Transfer
+from sae.model import Decision, FileKind, TokenRecord, Transfer
 from sae.review import decisions
-from sae.storage.offers import StorageOffers
+from sae.storage.tenants import OfferFactory
+from sae.tenancy.setup import agreement_of, import_file, put_agreement
+from sae.tenancy.tenants import create_tenant
+from sae.tokens import add_token, digest, utc_now
 from schemas.install import install
 from seda.versions import SedaVersion
 
@@ -77,43 +83,48 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def offers_under(root: Path) -> OfferFactory:
+    def under(prefix: str) -> list[BlobStore]:
+        return [FilesystemBlobStore(root / f"offer-{n}" / prefix, name=n) for n in "ab"]
+
+    return under
+
+
+def set_up_tenant(config: SaeConfig, certificate_pem: bytes) -> None:
+    """The tenant ARCH as an operator sets it up: trust anchors, agreement, the GED's token."""
+    db = open_database(config.database.url)
+    try:
+        create_tenant(db, "ARCH", "Archives de test", actor="bench", storage_prefix="")
+        import_file(db, "ARCH", FileKind.TRUST_ANCHORS, certificate_pem, actor="bench")
+        agreement = agreement_of("ARCH", ["SERVICE-A"], ["2.2"])
+        put_agreement(db, "ARCH", "AGR-1", agreement, actor="bench")
+        record = TokenRecord(digest("ged-token"), "ARCH", "ged", "transferring", utc_now())
+        add_token(db, record, actor="bench", action="token.create")
+    finally:
+        db.dispose()
+
+
 @contextmanager
-def repository(root: Path, certificate: Any) -> Iterator[tuple[str, StorageOffers, Path]]:
+def repository(root: Path, certificate_pem: bytes) -> Iterator[tuple[str, Repository]]:
     schemas = root / "schemas"
     install(schemas, SHARED / "seda" / "official")
-    offers = StorageOffers(
-        [
-            FilesystemBlobStore(root / "offer-a", name="a"),
-            FilesystemBlobStore(root / "offer-b", name="b"),
-        ],
-        SqliteDigestRegistry(root / "digests.sqlite"),
-        spool_dir=root,
-    )
-    agreements = {
-        "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2}))
-    }
+    root.joinpath("sae").mkdir(parents=True)
     config = SaeConfig(
         data_dir=root / "sae",
-        settings=IngestSettings(
-            root / "sae" / "quarantine",
-            schemas,
-            agreements,
-            max_package_bytes=64 * 1024**3,
-            trust_anchors=(certificate,),
-        ),
-        tokens={"ged-token": Principal("ARCH", "transferring")},
-        offers=offers,
+        settings=IngestSettings(root / "sae" / "quarantine", schemas, 64 * 1024**3),
+        database=DatabaseSettings(sqlite_url(root / "sae" / "repository.sqlite")),
+        offers_under=offers_under(root),
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host="127.0.0.1", port=0, log_level="warning")
-    )
+    set_up_tenant(config, certificate_pem)
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}", offers, root / "sae" / "transfers.sqlite"
+        yield f"http://127.0.0.1:{port}", app.state.repository
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -151,7 +162,8 @@ def run_loop(work: Path, sources: list[tuple[str, Path]]) -> dict[str, Any]:
     identity = load_identity_from_pem(key_pem, certificate_pem)
     ctx, actor, dossier = file_documents(work / "ged", sources)
     times: dict[str, float] = {}
-    with repository(work / "repo", identity.certificate) as (base, offers, store_path):
+    with repository(work / "repo", certificate_pem) as (base, opened):
+        db, offers = opened.db, opened.storage.offers("ARCH")
         parties = TransferParties("ARCH", "SERVICE-A", "AGR-1")
         signed: list[float] = []
 
@@ -173,11 +185,10 @@ def run_loop(work: Path, sources: list[tuple[str, Path]]) -> dict[str, Any]:
         times["build"] -= sum(signed)
         with httpx.Client(timeout=3600) as client:
             connector = SaeHttpConnector(base, "ged-token", client, allow_insecure_http=True)
-            db = SqliteDatabase(store_path)
 
             def find() -> Transfer | None:
-                with db.reading() as uow:
-                    return uow.transfers.find_by_message("ARCH", prepared.message_identifier)
+                with db.reading("ARCH") as uow:
+                    return uow.transfers.find_by_message(prepared.message_identifier)
 
             def push_and_check() -> Any:
                 sent = transfer_loop.send_transfer(

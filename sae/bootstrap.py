@@ -1,20 +1,22 @@
-"""Wires the repository from its settings: storage offers, agreements, referentials, trust
-anchors, sealing key, tokens and database (the one place that picks adapters).
+"""Wires the repository from its settings: the database, the storage offers as each tenant sees
+them, the sealing key (the one place that picks adapters).
 
 ``build_config`` reads what ``sae.toml`` names (``sae.config``) into a ``SaeConfig``;
-``open_database`` opens the repository's database under its data directory (SQLite, the
-embedded default). Every mistake is a ``SaeMisconfigured`` that names the option.
+``open_repository`` opens the database (SQLite migrated in place; PostgreSQL migrated by its
+owner and checked for row-level security), makes sure the default tenant exists, imports the
+``tokens.json`` of earlier versions, and hands back a ``Repository``. Every mistake is a
+``SaeMisconfigured`` that names the option.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
+import boto3
 
 from kernel.accounts.setup import oidc_client, session_key
 from kernel.blobstore.filesystem import FilesystemBlobStore
@@ -24,56 +26,139 @@ from kernel.errors import InvalidError
 from kernel.sandbox.pool import SandboxPool
 from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
-from kernel.signing import SigningError, load_certificates, load_signing_identity
+from kernel.signing import SigningError, load_signing_identity
 from kernel.web.setup import WebSetup
-from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
-from sae.config import SaeMisconfigured, SaeSettings, home_path
-from sae.ingest.referential import load_referential
+from sae.adapters.db import SqlDatabase, open_database
+from sae.config import (
+    LEGACY_DATABASES,
+    LEGACY_KEYS,
+    DatabaseSettings,
+    SaeMisconfigured,
+    SaeSettings,
+    home_path,
+)
 from sae.ingest.settings import IngestSettings
 from sae.journal.checkpoints import Sealing
-from sae.model import ArchivalAgreement, Principal, Referential
 from sae.ports import Database
-from sae.storage.offers import StorageOffers
-from sae.tokens import TOKENS, HashedTokens
-from seda.versions import SedaVersion
-
-DATABASE = "transfers.sqlite"
+from sae.storage.tenants import OfferFactory, TenantStorage
+from sae.tenancy.tenants import ensure_tenant, list_tenants
+from sae.tokens import import_tokens_file
 
 
 @dataclass(frozen=True)
 class SaeConfig:
-    """Everything the repository's API and command line work with."""
+    """Everything the repository's API and command line work with, before it is opened."""
 
-    data_dir: Path  # transfers.sqlite and quarantine/
+    data_dir: Path  # quarantine/, spool/, the SQLite database
     settings: IngestSettings
-    tokens: Mapping[str, Principal]
-    offers: StorageOffers
-    sealing: Sealing | None = None  # seals the log on every acceptance
-    seal_interval_s: float = 0.0  # and every so often (0: only on acceptances and by hand)
+    database: DatabaseSettings
+    offers_under: OfferFactory  # the platform's offers under a tenant's prefix
+    sealing: Sealing | None = None  # seals every tenant's log on acceptances and periodically
+    seal_interval_s: float = 0.0  # (0: only on acceptances and by hand)
+    default_tenant: str | None = None
     web: WebSetup | None = None  # the archivists' pages (none: the API alone)
     render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
     closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
 
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
 
-def open_database(config: SaeConfig) -> Database:
-    """The repository's database (created, or brought up to date, when opened)."""
+
+@dataclass
+class Repository:
+    """The repository opened: its database and each tenant's view of the offers."""
+
+    config: SaeConfig
+    db: Database
+    storage: TenantStorage
+
+    def close(self) -> None:
+        if isinstance(self.db, SqlDatabase):
+            self.db.dispose()
+
+
+def open_repository(config: SaeConfig, *, legacy_allowed: bool = False) -> Repository:
+    """See the module docstring. ``legacy_allowed``: for the one command that imports a legacy
+    home's tenant data."""
+    if not legacy_allowed:
+        refuse_legacy_home(config.data_dir)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteDatabase(config.data_dir / DATABASE)
+    db = open_database(config.database.url, owner_url=config.database.owner_url)
+    config.spool_dir.mkdir(parents=True, exist_ok=True)
+    storage = TenantStorage(db, config.offers_under, spool_dir=config.spool_dir)
+    if config.default_tenant is not None:
+        ensure_tenant(db, config.default_tenant, actor="sae")
+    tenants = [tenant.identifier for tenant in list_tenants(db)]
+    import_tokens_file(db, config.data_dir, tenants)
+    return Repository(config, db, storage)
 
 
-def build_offers(settings: SaeSettings) -> StorageOffers:
-    if len(settings.offers) < 1:
-        raise SaeMisconfigured("au moins une offre de stockage [offers.NOM] est requise")
-    offers = [_offer(settings, name, table) for name, table in settings.offers.items()]
-    (settings.home / "spool").mkdir(parents=True, exist_ok=True)
-    return StorageOffers(
-        offers,
-        SqliteDigestRegistry(settings.home / "digests.sqlite"),
-        spool_dir=settings.home / "spool",
+def refuse_legacy_home(home: Path) -> None:
+    """A home an earlier version left (its own SQLite files) is refused, never read or changed."""
+    found = [name for name in LEGACY_DATABASES if (home / name).exists()]
+    if found:
+        raise SaeMisconfigured(
+            f"{home} contient la base d'une version antérieure aux locataires ({', '.join(found)}) "
+            "que cette version ne lit pas : conservez-la avec la version qui l'a créée, ou "
+            "déplacez-la pour repartir d'un dépôt vide"
+        )
+
+
+def build_config(settings: SaeSettings, *, legacy_allowed: bool = False) -> SaeConfig:
+    if settings.legacy and not legacy_allowed:
+        keys = ", ".join(key for key in LEGACY_KEYS if key in settings.legacy)
+        raise SaeMisconfigured(
+            f"{settings.home / 'sae.toml'} : {keys} sont des données des locataires, gardées en "
+            "base désormais : importez-les (gedsae-sae tenants import-config) puis retirez-les "
+            "du fichier"
+        )
+    pool = SandboxPool(1)  # the previews' worker, started on first use
+    ingest = IngestSettings(
+        quarantine_dir=settings.home / "quarantine",
+        schema_dir=settings.schema_dir,
+        max_package_bytes=settings.max_package_bytes,
+    )
+    return SaeConfig(
+        data_dir=settings.home,
+        settings=ingest,
+        database=settings.database,
+        offers_under=offer_factory(settings),
+        sealing=build_sealing(settings),
+        seal_interval_s=settings.seal_interval_s,
+        default_tenant=settings.organisation,
+        web=build_web(settings),
+        render_page=sandboxed_renderer(pool),
+        closers=(pool.close,),
     )
 
 
-def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobStore:
+def offer_factory(settings: SaeSettings) -> OfferFactory:
+    """The offers of ``[offers.NAME]``, built once; a tenant's are the same under its prefix."""
+    if len(settings.offers) < 1:
+        raise SaeMisconfigured("au moins une offre de stockage [offers.NOM] est requise")
+    session = boto3.session.Session()  # shared: botocore's models are loaded once
+    roots = [_offer(settings, name, table, session) for name, table in settings.offers.items()]
+
+    def under(prefix: str) -> Sequence[BlobStore]:
+        return [_within(offer, prefix) for offer in roots]
+
+    return under
+
+
+def _within(offer: BlobStore, prefix: str) -> BlobStore:
+    if not prefix:
+        return offer
+    if isinstance(offer, FilesystemBlobStore):
+        return FilesystemBlobStore(offer.root / prefix, name=offer.name)
+    if isinstance(offer, S3BlobStore):
+        return offer.within(prefix)
+    raise SaeMisconfigured(f"offre {offer.name} : pas de préfixe par locataire")
+
+
+def _offer(
+    settings: SaeSettings, name: str, table: Mapping[str, Any], session: boto3.session.Session
+) -> BlobStore:
     kind = table.get("kind")
     if kind == "filesystem":
         return FilesystemBlobStore(home_path(settings.home, table.get("root", name)), name=name)
@@ -87,6 +172,7 @@ def _offer(settings: SaeSettings, name: str, table: Mapping[str, Any]) -> BlobSt
             prefix=str(table.get("prefix", "")),
             name=name,
             spool_dir=settings.home / "spool",
+            session=session,
         )
     raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")
 
@@ -96,73 +182,6 @@ def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
         return read_secret(table, key, f"offre {offer}")
     except InvalidError as exc:
         raise SaeMisconfigured(exc.detail) from exc
-
-
-def build_agreements(settings: SaeSettings) -> dict[str, ArchivalAgreement]:
-    agreements = {}
-    for name, table in settings.agreements.items():
-        versions = table.get("seda_versions", [v.value for v in SedaVersion])
-        agencies = table.get("transferring_agencies", [])
-        if not isinstance(agencies, list) or not isinstance(versions, list):
-            raise SaeMisconfigured(f"accord {name} : listes attendues")
-        try:
-            parsed = frozenset(SedaVersion(str(v)) for v in versions)
-        except ValueError as exc:
-            raise SaeMisconfigured(f"accord {name} : version SEDA inconnue ({exc})") from exc
-        profile = table.get("profile")
-        agreements[name] = ArchivalAgreement(
-            str(table.get("organisation", settings.organisation)),
-            frozenset(str(a) for a in agencies),
-            parsed,
-            signature_required=bool(table.get("signature_required", False)),
-            profile=home_path(settings.home, profile) if profile else None,
-            profile_identifier=table.get("profile_identifier"),
-        )
-    return agreements
-
-
-def load_trust_anchors(settings: SaeSettings) -> tuple[x509.Certificate, ...]:
-    if settings.trust_anchors is None:
-        return ()
-    try:
-        return tuple(load_certificates(settings.trust_anchors))
-    except SigningError as exc:
-        raise SaeMisconfigured(f"trust_anchors : {exc}") from exc
-
-
-def build_referentials(settings: SaeSettings) -> dict[str, Referential]:
-    """``[referentials.ORG]`` with ``agencies`` and/or ``rules`` (Vitam CSV files)."""
-    found = {}
-    for organisation, table in settings.referentials.items():
-        agencies, rules = table.get("agencies"), table.get("rules")
-        found[organisation] = load_referential(
-            agencies=home_path(settings.home, agencies) if agencies else None,
-            rules=home_path(settings.home, rules) if rules else None,
-        )
-    return found
-
-
-def build_config(settings: SaeSettings) -> SaeConfig:
-    pool = SandboxPool(1)  # the previews' worker, started on first use
-    ingest = IngestSettings(
-        quarantine_dir=settings.home / "quarantine",
-        schema_dir=settings.schema_dir,
-        agreements=build_agreements(settings),
-        max_package_bytes=settings.max_package_bytes,
-        trust_anchors=load_trust_anchors(settings),
-        referentials=build_referentials(settings),
-    )
-    return SaeConfig(
-        data_dir=settings.home,
-        settings=ingest,
-        tokens=HashedTokens(settings.home / TOKENS),
-        offers=build_offers(settings),
-        sealing=build_sealing(settings),
-        seal_interval_s=settings.seal_interval_s,
-        web=build_web(settings),
-        render_page=sandboxed_renderer(pool),
-        closers=(pool.close,),
-    )
 
 
 def build_web(settings: SaeSettings) -> WebSetup:
@@ -181,7 +200,7 @@ def build_web(settings: SaeSettings) -> WebSetup:
 
 
 def build_sealing(settings: SaeSettings) -> Sealing | None:
-    """The repository's own key seals its log (made by ``gedsae-sae init``); none: no seals."""
+    """The repository's own key seals its logs (made by ``gedsae-sae init``); none: no seals."""
     if not settings.signing_key.exists():
         return None
     try:

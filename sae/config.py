@@ -1,19 +1,28 @@
-"""The repository's configuration: one home directory, ``sae.toml`` and ``tokens.json``.
+"""The repository's configuration: one home directory and its ``sae.toml``, the platform's.
 
 Read only by the repository (``gedsae-sae``); ``sae.bootstrap`` wires what it names.
 
 The home is ``GEDSAE_SAE_HOME``, or ``$GEDSAE_HOME/sae`` when the repository runs beside a GED.
-``gedsae-sae init`` writes a ``sae.toml`` for the embedded default: two filesystem storage
-offers under the home, the official SEDA schemas installed under ``schemas/``, and a
-self-signed key for sealing the repository's log. A deployment edits it::
+``gedsae-sae init`` writes a ``sae.toml`` for the embedded default: the database in the home
+(SQLite), two filesystem storage offers under the home, the official SEDA schemas installed
+under ``schemas/``, and a self-signed key for sealing the repository's log. What the file holds
+is the platform's: where it listens, its database, its storage offers, its limits, its sealing.
+What each archival service (tenant) accepts and trusts is the tenant's, in the database,
+administered by API and command line (``sae.tenancy``). A deployment edits it::
 
-    organisation = "FR_AD_35"          # the archival agency this repository serves
+    organisation = "FR_AD_35"          # the default tenant: commands without --tenant act on it
     host = "127.0.0.1"
     port = 8100
     max_package_bytes = 4294967296
-    seal_interval_s = 3600             # the log is sealed this often (and at every acceptance)
+    seal_interval_s = 3600             # every tenant's log is sealed this often (and at every
+                                       # acceptance)
     public_url = "https://archives.example"   # the pages' address (default http://host:port)
-    trust_anchors = "/etc/gedsae/ged-signers.pem"   # who may sign SIP manifests
+
+    [database]                         # absent: SQLite, repository.sqlite in the home
+    url = "postgresql+psycopg://sae_app@db.example/sae"     # the application's role
+    password_file = "/run/secrets/sae-db-password"          # secrets: NAME_file or NAME_env
+    owner_url = "postgresql+psycopg://sae_owner@db.example/sae"   # migrations only (optional)
+    owner_password_file = "/run/secrets/sae-db-owner-password"
 
     [offers.disk]
     kind = "filesystem"
@@ -26,25 +35,14 @@ self-signed key for sealing the repository's log. A deployment edits it::
     access_key_file = "/run/secrets/s3-access"
     secret_key_file = "/run/secrets/s3-secret"
 
-    [referentials.FR_AD_35]            # known agencies and rules (Vitam CSV); absent: unchecked
-    agencies = "referentiels/services.csv"
-    rules = "referentiels/regles.csv"
-
     [oidc]                             # single sign-on for the pages (optional)
     issuer = "https://idp.example/realms/archives"
     client_id = "gedsae-sae"
     client_secret_file = "/run/secrets/oidc"
 
-    [agreements.AGR-1]                 # the ArchivalAgreement identifier in manifests
-    organisation = "FR_AD_35"
-    transferring_agencies = ["FR_DF"]
-    seda_versions = ["2.1", "2.2", "2.3"]
-    signature_required = true
-    profile = "profiles/deliberations.rng"   # RELAX NG the manifest must satisfy
-    profile_identifier = "PR-DELIB"          # the ArchivalProfile it must declare
-
-Tokens are stored as their SHA-256 only (``tokens.json``, see ``sae.tokens``); ``gedsae-sae
-token create`` prints a new token once. Relative paths are relative to the home.
+Relative paths are relative to the home. ``agreements``, ``referentials`` and ``trust_anchors``,
+which earlier versions read here, are tenant data now: a file that still has them is refused
+until ``gedsae-sae tenants import-config`` has imported them (``sae.tenancy.legacy``).
 """
 
 from __future__ import annotations
@@ -55,17 +53,25 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from kernel.accounts.setup import OIDC_KEYS
 from kernel.config_keys import NamedTables, Schema, check_keys
 from kernel.errors import InvalidError
+from kernel.secret_options import read_secret
 
-CONFIG = "sae.toml"
+CONFIG: Final = "sae.toml"
+DATABASE_FILE: Final = "repository.sqlite"
+# What earlier versions kept in the home before tenants: refused, never read (sae.bootstrap).
+LEGACY_DATABASES: Final = ("transfers.sqlite", "digests.sqlite")
+LEGACY_KEYS: Final = ("agreements", "referentials", "trust_anchors")
 
 
 class SaeMisconfigured(InvalidError):
-    """sae.toml or tokens.json cannot be used; the message names the option."""
+    """sae.toml cannot be used; the message names the option."""
 
     code = "sae_misconfigured"
     title = "Configuration du dépôt inutilisable"
@@ -80,18 +86,28 @@ def sae_home() -> Path:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    url: str  # the application's role
+    owner_url: str | None = None  # the schema's owner, for migrations (PostgreSQL)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True)
 class SaeSettings:
     home: Path
-    organisation: str
+    organisation: str | None  # the default tenant
     host: str
     port: int
     max_package_bytes: int
     schema_dir: Path
-    trust_anchors: Path | None
     offers: Mapping[str, Mapping[str, Any]]
-    agreements: Mapping[str, Mapping[str, Any]]
-    referentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    database: DatabaseSettings
     seal_interval_s: float = 3600.0
+    # Tenant data earlier versions read here (agreements, referentials, trust_anchors).
+    legacy: Mapping[str, Any] = field(default_factory=dict)
     public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
     oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
 
@@ -112,17 +128,21 @@ OFFER_KEYS: Mapping[str, tuple[str, ...]] = {
         *(f"{name}{end}" for name in ("access_key", "secret_key") for end in SECRET_ENDS),
     ),
 }  # fmt: skip
+DATABASE_KEYS = ("url", "owner_url",
+                 *(f"{name}{end}" for name in ("password", "owner_password") for end in SECRET_ENDS))  # fmt: skip
 AGREEMENT_KEYS = ("organisation", "transferring_agencies", "seda_versions",
                   "signature_required", "profile", "profile_identifier")  # fmt: skip
 
 
 def config_schema() -> Schema:
-    """Every key ``sae.toml`` may hold (``kernel.config_keys``)."""
+    """Every key ``sae.toml`` may hold (``kernel.config_keys``); the tenant data earlier versions
+    read here are known too, so that ``sae.tenancy.legacy`` names them."""
     plain = ("organisation", "host", "port", "max_package_bytes", "schema_dir", "trust_anchors",
              "seal_interval_s", "public_url")  # fmt: skip
     return {
         **dict.fromkeys(plain),
         "offers": NamedTables(_offer_schema),
+        "database": dict.fromkeys(DATABASE_KEYS),
         "agreements": NamedTables(dict.fromkeys(AGREEMENT_KEYS)),
         "referentials": NamedTables(dict.fromkeys(("agencies", "rules"))),
         "oidc": dict.fromkeys(OIDC_KEYS),
@@ -154,9 +174,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         raise SaeMisconfigured(f"{path} absent : lancez « gedsae-sae init »")
     data = read_config(path)
     organisation = data.get("organisation")
-    if not isinstance(organisation, str) or not organisation:
-        raise SaeMisconfigured(f"{path} : organisation (identifiant SEDA) manquante")
-    anchors = data.get("trust_anchors")
+    if organisation is not None and (not isinstance(organisation, str) or not organisation):
+        raise SaeMisconfigured(f"{path} : organisation (identifiant SEDA) invalide")
     return SaeSettings(
         home=root,
         organisation=organisation,
@@ -164,14 +183,43 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         port=int(data.get("port", 8100)),
         max_package_bytes=int(data.get("max_package_bytes", 4 * 1024**3)),
         schema_dir=home_path(root, data.get("schema_dir", "schemas")),
-        trust_anchors=home_path(root, anchors) if anchors else None,
         offers=_tables(data, "offers", path),
-        agreements=_tables(data, "agreements", path),
-        referentials=_tables(data, "referentials", path),
+        database=_database(data.get("database", {}), root, path),
         seal_interval_s=float(data.get("seal_interval_s", 3600.0)),
+        legacy={key: data[key] for key in LEGACY_KEYS if key in data},
         public_url=data.get("public_url"),
         oidc=data.get("oidc", {}),
     )
+
+
+def _database(table: object, home: Path, path: Path) -> DatabaseSettings:
+    """``[database]``: ``url`` and ``owner_url``, their passwords as secrets (never in the URL)."""
+    if not isinstance(table, dict):
+        raise SaeMisconfigured(f"{path} : table [database] attendue")
+    if "url" not in table:
+        return DatabaseSettings(f"sqlite:///{home / DATABASE_FILE}")
+    url = _url(table, "url", "password", path)
+    owner = _url(table, "owner_url", "owner_password", path) if "owner_url" in table else None
+    return DatabaseSettings(url, owner)
+
+
+def _url(table: Mapping[str, Any], key: str, secret: str, path: Path) -> str:
+    where = f"{path} [database]"
+    try:
+        url = make_url(str(table[key]))
+    except ArgumentError as exc:
+        raise SaeMisconfigured(f"{where} : {key} n'est pas une URL de base ({exc})") from exc
+    if url.password is not None:
+        message = (
+            f"{where} : pas de mot de passe dans {key}, utilisez {secret}_file ou {secret}_env"
+        )
+        raise SaeMisconfigured(message)
+    try:
+        password = read_secret(table, secret, where)
+    except InvalidError as exc:
+        raise SaeMisconfigured(exc.detail) from exc
+    found = url if password is None else url.set(password=password)
+    return found.render_as_string(hide_password=False)
 
 
 def home_path(root: Path, value: object) -> Path:
@@ -187,7 +235,7 @@ def _tables(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Mappi
 
 
 def write_default_config(home: Path, organisation: str, port: int = 8100) -> Path:
-    """The embedded default's sae.toml: two filesystem offers, schemas under the home."""
+    """The embedded default's sae.toml: SQLite and two filesystem offers under the home."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / CONFIG
     if path.exists():

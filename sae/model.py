@@ -8,6 +8,11 @@ registry) and describes its units in the catalogue (OAIS Data Management, ISO 14
 The operation log (``kernel.oplog``) is sealed by signed checkpoints (NF Z42-013). Who may do
 what is a ``Principal``: one organisation, one role — the holder of a token (an application: a
 GED that transfers, or an archivist's script), or a ``Person`` logged in to the pages.
+
+One repository serves several archival services, its tenants (``Tenant``): each has its own
+transfers, catalogue, operation log, digest registry, tokens, people, agreements, referentials,
+trust anchors and storage prefix; a tenant is the ``organisation`` of everything it holds (its
+SEDA identifier is the ArchivalAgency of its transfers).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from kernel.paging import MAX_OFFSET
 from kernel.retention import RuleCategory
 from seda.versions import SedaVersion
 
-Role = Literal["transferring", "archivist", "reader"]
-ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")  # what a token may hold
+Role = Literal["transferring", "archivist", "reader", "platform_admin"]
+TENANT_ROLES: Final[tuple[Role, ...]] = ("transferring", "archivist")  # what a tenant's token holds
+PLATFORM_ADMIN: Final[Role] = "platform_admin"
+ROLES: Final[tuple[Role, ...]] = (*TENANT_ROLES, PLATFORM_ADMIN)  # what a token may hold
 # What a person may be: an archivist reviews, decides and verifies; a reader searches the
 # catalogue and downloads what it keeps.
 PERSON_ROLES: Final[tuple[Role, ...]] = ("archivist", "reader")
@@ -33,12 +40,75 @@ PERSON_ROLES: Final[tuple[Role, ...]] = ("archivist", "reader")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who acts: the holder of a bearer token (a GED that transfers, an archivist who reviews)
-    or a person logged in to the pages."""
+    """Who acts: the holder of a bearer token (a GED that transfers, an archivist who reviews;
+    both within one tenant, their ``organisation``), a person logged in to the pages (within
+    their tenant too), or the platform's administrator (no tenant: ``organisation`` is empty;
+    administers tenants, never reads their archives)."""
 
     organisation: str
     role: Role
     name: str = "archiviste"
+
+
+# -- tenants -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tenant:
+    """An archival service the repository serves. Its ``identifier`` (SEDA identifier of the
+    archival agency) is the ``organisation`` of all it holds; its objects are kept under
+    ``storage_prefix`` on every storage offer."""
+
+    identifier: str
+    name: str
+    storage_prefix: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """A bearer token as the repository keeps it: its SHA-256 only, with who holds it.
+
+    ``tenant`` is None for a platform administrator's token. A token's identifier is the first
+    16 hex digits of its digest: it reveals nothing of a 256-bit token."""
+
+    digest: str
+    tenant: str | None
+    name: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def token_id(self) -> str:
+        return self.digest[:16]
+
+    def usable(self, now: datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+    def principal(self) -> Principal:
+        return Principal(self.tenant or "", self.role, self.name)
+
+
+class FileKind(StrEnum):
+    """What a tenant imports as a file and keeps verbatim: its referentials (Vitam CSV), the
+    certificates it trusts for manifest signatures (PEM), its archival profiles (RELAX NG)."""
+
+    AGENCIES = "agencies"
+    RULES = "rules"
+    TRUST_ANCHORS = "trust_anchors"
+    PROFILE = "profile"
+
+
+@dataclass(frozen=True)
+class TenantFile:
+    """One imported file of a tenant, as imported: ``name`` is a profile's name ("" else)."""
+
+    kind: FileKind
+    name: str
+    content: bytes
+    sha256: str
+    imported_at: datetime
 
 
 @dataclass(frozen=True)
@@ -155,13 +225,14 @@ class DecisionRecord:
 @dataclass(frozen=True)
 class ArchivalAgreement:
     """What one organisation accepts from whom: agencies and SEDA versions; and what it requires
-    of every manifest: a signature, an archival profile (RELAX NG) and its identifier."""
+    of every manifest: a signature, an archival profile (RELAX NG, one of the tenant's profile
+    files, by name) and its identifier."""
 
     organisation: str
     transferring_agencies: frozenset[str]
     seda_versions: frozenset[SedaVersion]
     signature_required: bool = False
-    profile: Path | None = None
+    profile: str | None = None  # name of a FileKind.PROFILE file of the tenant
     profile_identifier: str | None = None  # the ArchivalProfile the manifest must declare
 
 
@@ -341,8 +412,9 @@ class MalformedCheckpoint(ValueError):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """The head of the log at ``seq``, as signed: ``{seq, head hash, time, organisation scope
-    "all", previous checkpoint}`` in canonical JSON."""
+    """The head of a tenant's log at ``seq``, as signed: ``{seq, head hash, time, organisation
+    scope (the tenant; "all" for a log older than tenants), previous checkpoint}`` in canonical
+    JSON."""
 
     seq: int
     head: str

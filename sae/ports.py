@@ -1,12 +1,17 @@
 """Ports of the archival repository: one small repository per aggregate, and a unit of work.
 
 The use cases (``sae.ingest``, ``sae.review``, ``sae.journal``, ``sae.catalogue``,
-``sae.storage``) receive these interfaces; ``sae.adapters.sqlite`` implements them on the
-standard library's ``sqlite3``, and another database can implement them too. The invariant a
-unit of work keeps: a change and its entry in the operation log are committed in ONE
-transaction, or neither is (NF Z42-013: no decision without its log entry, no log entry without
-its decision). Exceptions are declared beside the interface that raises them; another
-organisation's transfer or archive is "not found", exactly like a missing one.
+``sae.storage``, ``sae.tenancy``) receive these interfaces; ``sae.adapters.db`` implements them
+with SQLAlchemy Core on SQLite and PostgreSQL. The invariant a unit of work keeps: a change and
+its entry in the operation log are committed in ONE transaction, or neither is (NF Z42-013: no
+decision without its log entry, no log entry without its decision).
+
+A unit of work belongs to ONE tenant, named when it is opened: every repository it hands out
+reads and writes that tenant's rows only (and on PostgreSQL, row-level security holds the
+transaction to that tenant too). Another tenant's transfer, archive or entry is therefore "not
+found", exactly like a missing one. Only the platform's unit of work (``Database.platform``)
+sees the tenants themselves, never what they hold. Exceptions are declared beside the
+interface that raises them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from kernel.errors import ConflictError, NotFoundError
 from kernel.oplog import LogEntry, LogSpec
 from kernel.paging import Page
 from sae.model import (
+    ArchivalAgreement,
     ArchiveDetail,
     ArchivedObject,
     ArchivePage,
@@ -31,12 +37,46 @@ from sae.model import (
     CheckOutcome,
     DecisionRecord,
     Description,
+    FileKind,
     Person,
     SealedCheckpoint,
     StoredObject,
+    Tenant,
+    TenantFile,
+    TokenRecord,
     Transfer,
     TransferState,
 )
+
+
+class TenantNotFound(NotFoundError):
+    code = "tenant_not_found"
+    title = "Locataire (service d'archives) introuvable"
+
+
+class TenantAlreadyExists(ConflictError):
+    code = "tenant_already_exists"
+    title = "Ce locataire existe déjà"
+
+
+class StoragePrefixTaken(ConflictError):
+    code = "storage_prefix_taken"
+    title = "Préfixe de stockage déjà attribué à un autre locataire"
+
+
+class TokenNotFound(NotFoundError):
+    code = "token_not_found"
+    title = "Jeton introuvable"
+
+
+class TokenAlreadyRevoked(ConflictError):
+    code = "token_already_revoked"
+    title = "Jeton déjà révoqué"
+
+
+class AgreementNotFound(NotFoundError):
+    code = "agreement_not_found"
+    title = "Accord de versement introuvable"
 
 
 class TransferNotFound(NotFoundError):
@@ -76,27 +116,21 @@ class RegisteredDigestsDiffer(DigestMismatch):
 
 
 class TransferRepository(Protocol):
-    """Transfers and the objects their acceptance archived. Every state move is conditional on
-    the state before it, so that two archivists deciding at once cannot both win."""
+    """The tenant's transfers and the objects their acceptance archived. Every state move is
+    conditional on the state before it, so that two archivists deciding at once cannot both win."""
 
     def add(self, transfer: Transfer) -> bool:
         """Records a received transfer; False if its MessageIdentifier is already known."""
         ...
 
-    def get(self, organisation: str, transfer_id: str) -> Transfer:
-        """``TransferNotFound`` when unknown or another organisation's."""
+    def get(self, transfer_id: str) -> Transfer:
+        """``TransferNotFound`` when unknown (or another tenant's)."""
         ...
 
-    def find_by_message(self, organisation: str, message_identifier: str) -> Transfer | None: ...
+    def find_by_message(self, message_identifier: str) -> Transfer | None: ...
 
-    def in_state(
-        self, organisation: str, state: TransferState, page: Page | None = None
-    ) -> list[Transfer]:
-        """The organisation's transfers in ``state``, oldest first: all of them, or one page."""
-        ...
-
-    def every_in_state(self, state: TransferState) -> list[Transfer]:
-        """The transfers of every organisation in ``state`` (crash recovery only)."""
+    def in_state(self, state: TransferState, page: Page | None = None) -> list[Transfer]:
+        """The tenant's transfers in ``state``, oldest first: all of them, or one page."""
         ...
 
     def record_checks(self, transfer_id: str, outcome: CheckOutcome) -> None:
@@ -118,10 +152,12 @@ class TransferRepository(Protocol):
 
 
 class OperationLog(Protocol):
-    """The hash-chained log (``kernel.oplog``), appended in the transaction of its change."""
+    """The tenant's hash-chained log (``kernel.oplog``), appended in the transaction of its
+    change. One chain per tenant: see ``sae.journal.log``."""
 
     def append(self, spec: LogSpec, *, at: datetime | None = None) -> LogEntry:
-        """Chains one entry after the head; nothing is committed until the unit of work is."""
+        """Chains one entry after the head; nothing is committed until the unit of work is.
+        Refused in a reading unit of work."""
         ...
 
     def head(self) -> tuple[int, str]:
@@ -134,10 +170,18 @@ class OperationLog(Protocol):
 
     def entry_at(self, seq: int) -> LogEntry | None: ...
 
+    def entry(self, entry_hash: str) -> LogEntry | None:
+        """The entry whose hash is ``entry_hash``: an entry's identifier outside the log."""
+        ...
+
+    def with_action(self, action: str, page: Page) -> list[LogEntry]:
+        """Entries of one action, latest first (the audits, the seals)."""
+        ...
+
 
 class CheckpointIndex(Protocol):
-    """Where the sealed checkpoints are listed (an index only: the signed JSON is on the
-    offers, and verification reads that)."""
+    """Where the tenant's sealed checkpoints are listed (an index only: the signed JSON is on
+    the offers, and verification reads that)."""
 
     def recorded(self) -> list[SealedCheckpoint]:
         """Oldest first."""
@@ -149,27 +193,65 @@ class CheckpointIndex(Protocol):
 
 
 class CatalogueRepository(Protocol):
-    """What acceptances recorded; searches never leave the organisation."""
+    """What the tenant's acceptances recorded; searches never leave the tenant."""
 
     def record(self, description: Description) -> None: ...
 
     def search(self, query: ArchiveQuery) -> ArchivePage: ...
 
-    def detail(self, organisation: str, archive_id: str) -> ArchiveDetail:
+    def detail(self, archive_id: str) -> ArchiveDetail:
         """The unit, its children in SIP order and its objects; ``ArchiveNotFound``."""
         ...
 
-    def object(self, organisation: str, archive_id: str, object_id: str) -> CatalogueObject:
+    def object(self, archive_id: str, object_id: str) -> CatalogueObject:
         """An object the unit references; ``ArchiveObjectNotFound`` otherwise."""
+        ...
+
+
+class TokenRepository(Protocol):
+    """Bearer tokens of the unit of work's scope: one tenant's, or the platform's."""
+
+    def add(self, token: TokenRecord) -> None: ...
+
+    def listing(self) -> list[TokenRecord]:
+        """Oldest first."""
+        ...
+
+    def revoke(self, token_id: str, at: datetime) -> TokenRecord:
+        """``TokenNotFound``, ``TokenAlreadyRevoked``; the revoked record otherwise."""
+        ...
+
+
+class TenantSetupRepository(Protocol):
+    """What a tenant's transfers are checked against: its agreements and its imported files
+    (referentials, trust anchors, archival profiles)."""
+
+    def agreements(self) -> dict[str, ArchivalAgreement]: ...
+
+    def put_agreement(self, identifier: str, agreement: ArchivalAgreement) -> None:
+        """Adds the agreement, or replaces the one of that identifier."""
+        ...
+
+    def remove_agreement(self, identifier: str) -> None:
+        """``AgreementNotFound`` when the tenant has none of that identifier."""
+        ...
+
+    def files(self) -> list[TenantFile]: ...
+
+    def file(self, kind: FileKind, name: str = "") -> TenantFile | None: ...
+
+    def put_file(self, file: TenantFile) -> None:
+        """Adds the file, or replaces the one of that kind and name."""
         ...
 
 
 class PeopleRepository(AccountStore, Protocol):
     """People who log in to the pages: their person (organisation, role) and account, and the
     kernel's ``AccountStore`` (accounts by login or e-mail, OpenID Connect identities, web
-    sessions) that the login flows of ``kernel.accounts.login`` use. A login is unique on the
-    whole repository; an account is never deleted (``Account.disabled_at``), so that the
-    journal's actors stay people one can name.
+    sessions) that the login flows of ``kernel.accounts.login`` use, all of the unit of work's
+    tenant: a login is unique within its tenant, and a person's changes go to its log. An
+    account is never deleted (``Account.disabled_at``), so that the journal's actors stay
+    people one can name.
 
     What an implementation keeps: the person's fields, the account's fields (its password hash
     only, never a password), the (issuer, subject) of each linked identity, and the sessions
@@ -188,8 +270,12 @@ class PeopleRepository(AccountStore, Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction over the repository's database; nothing is kept unless ``commit`` is
-    called. A writing unit takes the write lock first, so what it reads cannot go stale."""
+    """One transaction over ONE tenant's part of the repository's database; nothing is kept
+    unless ``commit`` is called. A writing unit takes the tenant's write lock first, so what it
+    reads cannot go stale."""
+
+    @property
+    def tenant(self) -> str: ...
 
     @property
     def transfers(self) -> TransferRepository: ...
@@ -202,6 +288,12 @@ class UnitOfWork(Protocol):
 
     @property
     def catalogue(self) -> CatalogueRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def setup(self) -> TenantSetupRepository: ...
 
     @property
     def people(self) -> PeopleRepository: ...
@@ -218,27 +310,88 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
+class TenantDirectory(Protocol):
+    """The tenants themselves (the platform's view: never what they hold)."""
+
+    def add(self, tenant: Tenant) -> None:
+        """``TenantAlreadyExists``; ``StoragePrefixTaken`` when another tenant has its prefix."""
+        ...
+
+    def get(self, identifier: str) -> Tenant:
+        """``TenantNotFound``."""
+        ...
+
+    def all(self) -> list[Tenant]:
+        """By identifier."""
+        ...
+
+
+class PlatformUnitOfWork(Protocol):
+    """One transaction over what belongs to no tenant: the tenants and the platform
+    administrators' tokens."""
+
+    @property
+    def tenants(self) -> TenantDirectory: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    def log(self, tenant: str) -> OperationLog:
+        """``tenant``'s log, written in this transaction (its creation is its first entry)."""
+        ...
+
+    def __enter__(self) -> PlatformUnitOfWork: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
 class Database(Protocol):
-    """The repository's database: transfers, log, checkpoints, catalogue and people."""
+    """The repository's database: every tenant's transfers, log, checkpoints, catalogue, tokens,
+    people, setup and digest registry, and the tenants themselves."""
 
     @property
     def name(self) -> str:
-        """The same for every handle on one database (its file, its URL)."""
+        """The same for every handle on one database (its file, its URL without password)."""
         ...
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A writing transaction."""
+    def unit_of_work(self, tenant: str) -> UnitOfWork:
+        """A writing transaction of ``tenant``."""
         ...
 
-    def reading(self) -> UnitOfWork:
-        """Reads only; a reader never waits for a writer."""
+    def reading(self, tenant: str) -> UnitOfWork:
+        """Reads only, of ``tenant``; a reader never waits for a writer."""
+        ...
+
+    def platform(self, *, write: bool = True) -> PlatformUnitOfWork:
+        """The tenants themselves and the platform's tokens (``write=False``: reads only)."""
+        ...
+
+    def registry(self, tenant: str) -> DigestRegistry:
+        """The digest registry of ``tenant``'s storage (each call its own transaction)."""
+        ...
+
+    def token(self, digest: str) -> TokenRecord | None:
+        """The token of that SHA-256, whichever tenant holds it (authentication comes before the
+        tenant is known); None when unknown."""
+        ...
+
+    def session_tenant(self, id_hash: str) -> str | None:
+        """The tenant of the web session of that SHA-256 (a page's request names no tenant
+        before its session is found); None when unknown."""
         ...
 
 
 class DigestRegistry(Protocol):
-    """The reference digests of the storage offers, kept apart from the objects so that
-    altering a copy cannot alter what it is checked against (NF Z42-013 / ISO 14641 §5). A
-    SHA-256 registered once never takes other digests."""
+    """The reference digests of a tenant's objects on the storage offers, kept apart from the
+    objects so that altering a copy cannot alter what it is checked against (NF Z42-013 /
+    ISO 14641 §5). A SHA-256 registered once never takes other digests."""
 
     def record(self, ref: ContentRef) -> StoredObject:
         """Registers the object (idempotent); ``RegisteredDigestsDiffer`` on other digests."""

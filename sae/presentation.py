@@ -48,7 +48,13 @@ ACTIONS: Final = {
     "transfer.rejected": "versement refusé",
     "audit.completed": "audit des copies",
     "log.sealed": "journal scellé",
+    "token.create": "jeton créé",
+    "token.import": "jeton importé",
     "token.revoke": "jeton révoqué",
+    "tenant.created": "service d'archives ouvert sur la plateforme",
+    "agreement.put": "accord de versement enregistré",
+    "agreement.remove": "accord de versement retiré",
+    "setup.file_imported": "référentiel, certificats ou profil importé",
     "account.create": "compte créé",
     "account.password": "mot de passe changé",
     "account.disable": "compte désactivé",
@@ -69,7 +75,12 @@ FINDINGS: Final = {
     "checkpoint_chain_broken": "suite des scellements rompue",
     "checkpoint_unrecorded": "scellement absent de l'index",
 }
-ROLES: Final = {"archivist": "archiviste", "reader": "lecteur", "transferring": "service versant"}
+ROLES: Final = {
+    "archivist": "archiviste",
+    "reader": "lecteur",
+    "transferring": "service versant",
+    "platform_admin": "administrateur de la plateforme",
+}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ never undoes the work of a live process:
    acceptance) and to the spool are removed; only those of dead processes, as their names say
    (``kernel.blobstore.tempfiles``), whatever other process is alive.
 
-Startup waits for recovery; re-checking hashes every file of the interrupted packages.
+Recovery goes through every tenant, each in its own units of work (and with its own view of
+the offers, under its prefix); the quarantine folder is the platform's. Startup waits for
+recovery; re-checking hashes every file of the interrupted packages.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from sae.ingest.settings import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSett
 from sae.model import Transfer, TransferState
 from sae.ports import Database
 from sae.storage.offers import StorageOffers
+from sae.storage.tenants import TenantStorage
 from seda.digests import hash_chunks
 from seda.errors import SedaError
 from seda.package import open_package
@@ -77,41 +80,57 @@ class RecoveryReport:
     removed_temp_files: list[tuple[str, Leftover]] = field(default_factory=list)  # (offer, file)
 
 
-def recover(db: Database, settings: IngestSettings, offers: StorageOffers) -> RecoveryReport:
+def recover(db: Database, settings: IngestSettings, storage: TenantStorage) -> RecoveryReport:
     """Bring every transfer an interrupted process left half-way to a state one can act on.
 
     Call it only when no other process works on the same database (see ``StartupLock``)."""
     report = RecoveryReport()
-    _remove_orphan_files(db, settings, report)
-    for transfer in _every_in_state(db, TransferState.CHECKED):
-        _move(db, transfer, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
-        report.moved_to_review.append(transfer.id)
-    for transfer in _every_in_state(db, TransferState.ACCEPTING):
-        _roll_back(db, offers, transfer, report)
-    for transfer in _every_in_state(db, TransferState.RECEIVED):
-        _recheck(db, settings, transfer, report)
-    _remove_temp_files(offers, report)
+    with db.platform(write=False) as uow:
+        tenants = [tenant.identifier for tenant in uow.tenants.all()]
+    _remove_orphan_files(db, tenants, settings, report)
+    for tenant in tenants:
+        _recover_tenant(db, tenant, settings, storage.offers(tenant), report)
     if report != RecoveryReport():
         log.warning("recovery after an interrupted run: %s", report)
     return report
 
 
-def _every_in_state(db: Database, state: TransferState) -> list[Transfer]:
-    with db.reading() as uow:
-        return uow.transfers.every_in_state(state)
+def _recover_tenant(
+    db: Database,
+    tenant: str,
+    settings: IngestSettings,
+    offers: StorageOffers,
+    report: RecoveryReport,
+) -> None:
+    for transfer in _in_state(db, tenant, TransferState.CHECKED):
+        _move(db, transfer, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
+        report.moved_to_review.append(transfer.id)
+    for transfer in _in_state(db, tenant, TransferState.ACCEPTING):
+        _roll_back(db, offers, transfer, report)
+    for transfer in _in_state(db, tenant, TransferState.RECEIVED):
+        _recheck(db, settings, transfer, report)
+    _remove_temp_files(offers, report)
+
+
+def _in_state(db: Database, tenant: str, state: TransferState) -> list[Transfer]:
+    with db.reading(tenant) as uow:
+        return uow.transfers.in_state(state)
 
 
 def _move(db: Database, transfer: Transfer, before: TransferState, after: TransferState) -> None:
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(transfer.organisation) as uow:
         uow.transfers.move(transfer.id, before, after)
         uow.commit()
 
 
-def _remove_orphan_files(db: Database, settings: IngestSettings, report: RecoveryReport) -> None:
+def _remove_orphan_files(
+    db: Database, tenants: list[str], settings: IngestSettings, report: RecoveryReport
+) -> None:
     needed = {
         transfer.quarantine_path.resolve()
+        for tenant in tenants
         for state in UNFINISHED
-        for transfer in _every_in_state(db, state)
+        for transfer in _in_state(db, tenant, state)
     }
     pattern = f"{QUARANTINE_PREFIX}*{QUARANTINE_SUFFIX}"
     for path in sorted(settings.quarantine_dir.glob(pattern)):
@@ -213,7 +232,7 @@ def _try_lock(handle: BinaryIO, operation: int) -> bool:
 
 
 def lifespan(
-    data_dir: Path, db: Database, settings: IngestSettings, offers: StorageOffers
+    data_dir: Path, db: Database, settings: IngestSettings, storage: TenantStorage
 ) -> Callable[[object], AbstractAsyncContextManager[None]]:
     """The application's lifespan: recover (when alone) before serving, stay marked alive."""
 
@@ -221,7 +240,7 @@ def lifespan(
     async def run(_app: object) -> AsyncIterator[None]:
         lock = StartupLock(data_dir)
         try:
-            await asyncio.to_thread(lock.start, lambda: recover(db, settings, offers))
+            await asyncio.to_thread(lock.start, lambda: recover(db, settings, storage))
             yield
         finally:
             lock.close()

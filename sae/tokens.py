@@ -1,158 +1,188 @@
-"""The repository's bearer tokens, in ``tokens.json`` under its home.
+"""The repository's bearer tokens, in its database: issued, listed, revoked, and presented.
 
-Only each token's SHA-256 is kept, with who holds it (organisation, role, name), when it was
-made, an optional expiry and a revocation mark; a token's identifier is the first 16 hex digits
-of its digest (it reveals nothing of a 256-bit token). ``HashedTokens`` reads the file again
-whenever it changes (inode, size or modification time), so a token revoked by
-``gedsae-sae token revoke`` is refused by a running repository from the very next request on.
-Writers take an exclusive lock and replace the file atomically; it is created 0600.
+Only each token's SHA-256 is kept, with who holds it (tenant, role, name), when it was made, an
+optional expiry and a revocation mark; a token's identifier is the first 16 hex digits of its
+digest (it reveals nothing of a 256-bit token). A token is looked up on each request
+(``authenticate``), so a revoked one is refused from the very next request on, whichever
+process revoked it. A tenant's tokens are issued and revoked in its own unit of work, with their
+entry in its log; the platform administrators' tokens belong to no tenant and are logged by the
+process's own logger.
+
+``tokens.json``, where earlier versions kept the digests, is imported once into the database and
+renamed (``import_tokens_file``): nothing to do by hand, nothing lost.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
+import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from kernel.errors import ConflictError, InvalidError, NotFoundError
-from sae.model import ROLES, Principal
+from kernel.errors import InvalidError
+from kernel.oplog import LogSpec
+from sae.model import PLATFORM_ADMIN, ROLES, TENANT_ROLES, Principal, Role, TokenRecord
+from sae.ports import Database
 
-TOKENS = "tokens.json"
-Entries = dict[str, dict[str, Any]]
+log = logging.getLogger("gedsae.sae.tokens")
+TOKENS_FILE: Final = "tokens.json"
+IMPORTED_SUFFIX: Final = ".imported"
 
 
 class UnknownRole(InvalidError):
     code = "unknown_role"
+    title = "Rôle inconnu"
 
 
-class TokenNotFound(NotFoundError):
-    code = "token_not_found"
-    title = "Jeton introuvable"
-
-
-class TokenAlreadyRevoked(ConflictError):
-    code = "token_already_revoked"
-    title = "Jeton déjà révoqué"
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def token_id(digest: str) -> str:
-    return digest[:16]
-
-
-class HashedTokens(Mapping[str, Principal]):
-    """Bearer tokens known by their SHA-256 only; looked up by the token presented. A revoked or
-    expired token is not found."""
-
-    def __init__(self, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
-        self.path = path
-        self.clock = clock
-        self._seen: tuple[int, int, int] | None = None
-        self._entries: Entries = {}
-
-    def __getitem__(self, token: str) -> Principal:
-        entry = self._current()[_digest(token)]
-        if not usable(entry, self.clock()):
-            raise KeyError(token)
-        return Principal(entry["organisation"], entry["role"], entry["name"])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())  # the tokens themselves are unknown: nothing to list
-
-    def __len__(self) -> int:
-        return len(self._current())
-
-    def _current(self) -> Entries:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return {}
-        seen = (st.st_ino, st.st_size, st.st_mtime_ns)
-        if seen != self._seen:
-            self._entries, self._seen = read_entries(self.path), seen
-        return self._entries
-
-
-def usable(entry: Mapping[str, Any], now: datetime) -> bool:
-    if entry.get("revoked_at"):
-        return False
-    expires = entry.get("expires_at")
-    return expires is None or now < datetime.fromisoformat(expires)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def read_entries(path: Path) -> Entries:
-    if not path.exists():
-        return {}
-    raw: Entries = json.loads(path.read_text(encoding="utf-8"))
-    return raw
-
-
 def issue_token(
-    home: Path,
-    organisation: str,
+    db: Database,
+    tenant: str | None,
     role: str,
     name: str,
     *,
+    actor: str,
     expires_at: datetime | None = None,
     now: datetime | None = None,
-) -> str:
-    """A new token for ``name``; only its digest is written. Returns it (shown once)."""
-    if role not in ROLES:
-        raise UnknownRole(f"rôle {role} inconnu ({', '.join(ROLES)})")
+) -> tuple[str, TokenRecord]:
+    """A new token for ``name`` (a tenant's, or a platform administrator's when ``tenant`` is
+    None); only its digest is kept. Returns it (shown once) and its record."""
     token = secrets.token_urlsafe(32)
-    entry = {"organisation": organisation, "role": role, "name": name}
-    entry["created_at"] = (now or utc_now()).isoformat()
-    if expires_at is not None:
-        entry["expires_at"] = expires_at.isoformat()
-    with _editing(home) as entries:
-        entries[_digest(token)] = entry
-    return token
+    record = TokenRecord(
+        digest(token), tenant, name, _role(tenant, role), now or utc_now(), expires_at
+    )
+    add_token(db, record, actor=actor, action="token.create")
+    return token, record
 
 
-def list_tokens(home: Path) -> list[dict[str, Any]]:
-    """Every token as an operator sees it: identifier and holder, never the token."""
-    entries = read_entries(home / TOKENS)
-    return [{"id": token_id(digest), **entry} for digest, entry in entries.items()]
+def add_token(db: Database, record: TokenRecord, *, actor: str, action: str) -> None:
+    if record.tenant is None:
+        with db.platform() as platform:
+            platform.tokens.add(record)
+            platform.commit()
+        log.info("platform token %s %s for %s by %s", record.token_id, action, record.name, actor)
+        return
+    with db.unit_of_work(record.tenant) as uow:
+        uow.tokens.add(record)
+        uow.log.append(_spec(record, actor, action))
+        uow.commit()
 
 
-def revoke_token(home: Path, wanted: str, at: datetime | None = None) -> dict[str, Any]:
-    """Marks the token revoked and returns its entry; refused from the next request on."""
-    with _editing(home) as entries:
-        found = [d for d in entries if token_id(d) == wanted]
-        if not found:
-            raise TokenNotFound(f"Jeton {wanted} introuvable")
-        entry = entries[found[0]]
-        if entry.get("revoked_at"):
-            raise TokenAlreadyRevoked(f"Le jeton {wanted} est déjà révoqué")
-        entry["revoked_at"] = (at or utc_now()).isoformat()
-    return {"id": wanted, **entry}
+def list_tokens(db: Database, tenant: str | None) -> list[TokenRecord]:
+    """Every token of the tenant (or of the platform), oldest first; never a token itself."""
+    if tenant is None:
+        with db.platform(write=False) as platform:
+            return platform.tokens.listing()
+    with db.reading(tenant) as uow:
+        return uow.tokens.listing()
 
 
-@contextmanager
-def _editing(home: Path) -> Iterator[Entries]:
-    """Read, change and atomically replace tokens.json under an exclusive lock."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / TOKENS
-    with (home / "tokens.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        entries = read_entries(path)
-        yield entries
-        partial = path.with_name(path.name + ".part")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump(entries, out, indent=2, ensure_ascii=False)
-        partial.replace(path)
+def revoke_token(
+    db: Database, tenant: str | None, token_id: str, *, actor: str, at: datetime | None = None
+) -> TokenRecord:
+    """Refused from the next request on; ``TokenNotFound``, ``TokenAlreadyRevoked``."""
+    moment = at or utc_now()
+    if tenant is None:
+        with db.platform() as platform:
+            revoked = platform.tokens.revoke(token_id, moment)
+            platform.commit()
+        log.info("platform token %s revoked by %s", token_id, actor)
+        return revoked
+    with db.unit_of_work(tenant) as uow:
+        revoked = uow.tokens.revoke(token_id, moment)
+        uow.log.append(_spec(revoked, actor, "token.revoke"))
+        uow.commit()
+    return revoked
+
+
+def authenticate(db: Database, token: str, now: datetime | None = None) -> Principal | None:
+    """Who presents ``token``; None when it is unknown, revoked or expired."""
+    if not token:
+        return None
+    found = db.token(digest(token))
+    if found is None or not found.usable(now or utc_now()):
+        return None
+    return found.principal()
+
+
+def token_summary(record: TokenRecord) -> dict[str, Any]:
+    """A token as an operator sees it: identifier and holder, never the token."""
+    return {
+        "id": record.token_id,
+        "tenant": record.tenant,
+        "name": record.name,
+        "role": record.role,
+        "created_at": record.created_at.isoformat(),
+        "expires_at": None if record.expires_at is None else record.expires_at.isoformat(),
+        "revoked_at": None if record.revoked_at is None else record.revoked_at.isoformat(),
+    }
+
+
+def _role(tenant: str | None, role: str) -> Role:
+    allowed = TENANT_ROLES if tenant is not None else (PLATFORM_ADMIN,)
+    for known in ROLES:
+        if known == role and known in allowed:
+            return known
+    where = "d'un locataire" if tenant is not None else "de la plateforme"
+    raise UnknownRole(f"rôle {role} inconnu pour un jeton {where} ({', '.join(allowed)})")
+
+
+def _spec(record: TokenRecord, actor: str, action: str) -> LogSpec:
+    details = {"name": record.name, "role": record.role}
+    return LogSpec(actor, action, "token", record.token_id, record.tenant, details)
+
+
+# -- tokens.json of earlier versions -------------------------------------------------------------
+def import_tokens_file(db: Database, home: Path, tenants: Iterable[str]) -> list[TokenRecord]:
+    """Imports ``home/tokens.json`` (digests, holders, dates) into the database, then renames it
+    ``tokens.json.imported``. Each token goes to the tenant it named (its organisation), with a
+    ``token.import`` entry; a token of no known tenant stops the import before anything is
+    written (``UnknownTenantInTokens``). Nothing happens when there is no such file."""
+    path = home / TOKENS_FILE
+    if not path.exists():
+        return []
+    records = [_legacy(d, entry) for d, entry in json.loads(path.read_text("utf-8")).items()]
+    unknown = sorted({r.tenant or "" for r in records} - set(tenants))
+    if unknown:
+        raise UnknownTenantInTokens(
+            f"{path} : jetons de locataires inconnus ({', '.join(unknown)}) ; créez-les "
+            "(gedsae-sae tenants create) puis relancez"
+        )
+    known = {r.digest for tenant in tenants for r in list_tokens(db, tenant)}
+    for record in records:
+        if record.digest not in known:
+            add_token(db, record, actor="import", action="token.import")
+    path.rename(path.with_name(TOKENS_FILE + IMPORTED_SUFFIX))
+    return records
+
+
+class UnknownTenantInTokens(InvalidError):
+    code = "unknown_tenant_in_tokens"
+    title = "Jetons d'un locataire inconnu"
+
+
+def _legacy(token_digest: str, entry: Mapping[str, Any]) -> TokenRecord:
+    def moment(key: str) -> datetime | None:
+        value = entry.get(key)
+        return None if not value else datetime.fromisoformat(value).astimezone(UTC)
+
+    record = TokenRecord(
+        token_digest,
+        str(entry["organisation"]),
+        str(entry["name"]),
+        _role(str(entry["organisation"]), str(entry["role"])),
+        moment("created_at") or utc_now(),
+    )
+    return replace(record, expires_at=moment("expires_at"), revoked_at=moment("revoked_at"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.postgres",
+    "tests.fixtures.sae",
     "tests.fixtures.ged",
     "tests.fixtures.seda_corpus",
     "tests.fixtures.tls",

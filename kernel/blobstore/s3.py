@@ -15,6 +15,7 @@ connect timeout and bounded retries in the botocore configuration.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import io
 import os
@@ -93,6 +94,13 @@ class S3BlobStore:
             multipart_chunksize=multipart_chunksize,
             max_concurrency=max_concurrency,
         )
+
+    def within(self, prefix: str) -> S3BlobStore:
+        """This store under ``prefix`` (after its own): the same bucket, client and spool, so
+        that one repository's tenants each have their objects apart without a client each."""
+        clone = copy.copy(self)
+        clone.prefix = self.prefix + (prefix if prefix.endswith("/") else prefix + "/")
+        return clone
 
     # -- the BlobStore port -------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -35,6 +36,13 @@ MOTIFS = {
 }
 
 
+def form_target(request: Request) -> str:
+    """Where the login form posts: this page, with the parameters a service gives its login
+    page (the repository's ``locataire``), never ``suivant`` or ``motif`` (carried otherwise)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("suivant", "motif")]
+    return "/connexion" + (f"?{urlencode(kept)}" if kept else "")
+
+
 def safe_next(target: str | None) -> str:
     """Only a path of this site: never another host (``//host``, ``/\\host``, a scheme)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
@@ -48,6 +56,7 @@ async def login_page(request: Request, suivant: str = "/", motif: str = "") -> R
         request,
         "connexion.html",
         title="Connexion",
+        action=form_target(request),
         suivant=safe_next(suivant),
         message=MOTIFS.get(motif),
         login="",
@@ -87,6 +96,7 @@ def _login_again(request: Request, exc: GedsaeError, login: str, target: str) ->
         status=exc.status,
         headers=headers,
         title="Connexion",
+        action=form_target(request),
         suivant=safe_next(target),
         message=None,
         login=login[:200],
@@ -179,6 +189,7 @@ def _oidc_refused(request: Request, detail: str) -> Response:
         "connexion.html",
         status=403,
         title="Connexion",
+        action="/connexion",
         suivant="/",
         message=None,
         login="",

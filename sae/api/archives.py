@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from sae.api.deps import API, Anyone, Db, Repository
+from sae.api.deps import API, Anyone, Db, Opened
 from sae.catalogue.search import archive_detail, archive_object, search_archives
 from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
 from sae.storage.download import download_headers, verified_chunks
@@ -56,11 +56,12 @@ def show(archive_id: str, who: Anyone, db: Db) -> dict[str, Any]:
 
 @router.get("/{archive_id}/objects/{object_id}")
 def download(
-    archive_id: str, object_id: str, who: Anyone, config: Repository, db: Db
+    archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:
     found = archive_object(db, who.organisation, archive_id, object_id)
     return StreamingResponse(
-        verified_chunks(config.offers, found),  # verified before a byte, re-hashed while sent
+        # verified before a byte from the tenant's offers against its registry, re-hashed while sent
+        verified_chunks(opened.storage.offers(who.organisation), found),
         media_type=found.mime_type or "application/octet-stream",
         headers=download_headers(found),
     )

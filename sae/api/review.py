@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kernel.paging import MAX_LIMIT, MAX_OFFSET, Page
-from sae.api.deps import API, Archivist, Db, Repository
+from sae.api.deps import API, Archivist, Db, Opened
 from sae.journal.checkpoints import sealer
 from sae.model import Decision
 from sae.review import decisions
@@ -36,17 +36,18 @@ def pending(
 @router.get("/{transfer_id}")
 def show(transfer_id: str, who: Archivist, db: Db) -> dict[str, Any]:
     transfer = decisions.get_transfer(db, who.organisation, transfer_id)
-    objects = decisions.archived_objects(db, transfer.id)
+    objects = decisions.archived_objects(db, who.organisation, transfer.id)
     return {**transfer_summary(transfer), "objects": [o.__dict__ for o in objects]}
 
 
 @router.post("/{transfer_id}/accept")
 def accept(
-    transfer_id: str, body: DecisionBody, who: Archivist, config: Repository, db: Db
+    transfer_id: str, body: DecisionBody, who: Archivist, opened: Opened, db: Db
 ) -> dict[str, Any]:
     decision = Decision(who.name, body.comment)
-    seal = sealer(db, config.offers, config.sealing)
-    done = decisions.accept(db, config.offers, who.organisation, transfer_id, decision, seal=seal)
+    offers = opened.storage.offers(who.organisation)
+    seal = sealer(db, who.organisation, offers, opened.config.sealing)
+    done = decisions.accept(db, offers, who.organisation, transfer_id, decision, seal=seal)
     return transfer_summary(done)
 
 

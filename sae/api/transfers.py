@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
 from kernel.errors import BadRequestError, NotFoundError
-from sae.api.deps import API, VERSION, Anyone, Db, Repository, Sender
+from sae.api.deps import API, VERSION, Anyone, Db, Opened, Sender
 from sae.ingest.checks import DIGESTS, run_checks
 from sae.ingest.receive import NotAZip, Submitted, admit, quarantine, receive
+from sae.ingest.setup import load_setup
 from sae.model import Transfer
 from sae.review.decisions import get_transfer
 
@@ -34,15 +35,17 @@ def health(who: Anyone) -> dict[str, str]:
 
 
 @router.post("/transfers", status_code=202)
-async def submit(request: Request, who: Sender, config: Repository, db: Db) -> JSONResponse:
+async def submit(request: Request, who: Sender, opened: Opened, db: Db) -> JSONResponse:
     submitted = _submitted(request)
-    admit(config.settings, who.organisation, submitted.transferring_agency)
-    package = await quarantine(config.settings, request.stream())
+    settings = opened.config.settings
+    setup = await run_in_threadpool(load_setup, db, who.organisation)
+    admit(setup, submitted.transferring_agency)
+    package = await quarantine(settings, request.stream())
     transfer, new = await run_in_threadpool(
-        receive, db, config.settings, who.organisation, submitted, package
+        receive, db, settings, who.organisation, submitted, package
     )
     # The checks hash every file: they run once answered (sae.recovery resumes them).
-    checks = BackgroundTask(run_checks, db, config.settings, transfer) if new else None
+    checks = BackgroundTask(run_checks, db, settings, transfer) if new else None
     return JSONResponse(
         _locators(str(request.base_url), transfer),
         status_code=202 if new else 200,

@@ -1,10 +1,13 @@
 """``gedsae-sae``: the archival repository's own command line (also ``python -m sae``).
 
-``init`` prepares its home (``sae.toml``, schemas, signing key), ``token create|list|revoke``
-manage the bearer tokens of GEDs and archivists, ``users create|set-password|disable``
-the people who log in to its pages, ``serve`` runs it, ``review`` lets an
-archivist decide on the repository host itself, ``archives search|show|get`` read the
-catalogue, ``audit`` re-hashes every copy, ``seal`` and
+``init`` prepares its home (``sae.toml``, schemas, signing key, database and default tenant),
+``db upgrade`` its database's schema, ``tenants create|list|show|import-config`` the archival
+services it serves, ``agreements``, ``referentials``, ``trust-anchors`` and ``profiles`` what
+each accepts and trusts, ``token create|list|revoke`` the bearer tokens of GEDs, archivists and
+platform administrators, ``users create|set-password|disable`` the people of a tenant who log
+in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
+itself, ``archives search|show|get`` read a tenant's catalogue, ``audit`` re-hashes every
+copy, ``seal`` and
 ``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
 6 authentication or permission refused.
@@ -18,9 +21,16 @@ import click
 
 from sae.cli.archives import archives_group
 from sae.cli.context import Instance
-from sae.cli.instance import init, serve
+from sae.cli.instance import db_group, init, serve
 from sae.cli.integrity import audit, log_group, seal
 from sae.cli.review import review_group
+from sae.cli.tenants import (
+    agreements_group,
+    profiles,
+    referentials,
+    tenants_group,
+    trust_anchors,
+)
 from sae.cli.tokens import token_group
 from sae.cli.users import users_group
 
@@ -40,7 +50,13 @@ def main(click_ctx: click.Context, home: Path | None) -> None:
 
 for command in (
     init,
+    db_group,
     serve,
+    tenants_group,
+    agreements_group,
+    referentials,
+    trust_anchors,
+    profiles,
     token_group,
     users_group,
     review_group,

@@ -1,6 +1,7 @@
 """``gedsae-sae archives search|show|get``: the catalogue on the repository's host, in French
 or as JSON (``--json``, the API's fields). ``get`` writes an object verified before its first
-byte and re-hashed while written (``sae.storage.download``); a damaged copy leaves no file."""
+byte and re-hashed while written (``sae.storage.download``); a damaged copy leaves no file.
+Each reads one tenant's catalogue (``--tenant``, the default tenant when absent)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,9 @@ from kernel.cli import run
 from kernel.french import day, size
 from sae import presentation
 from sae.catalogue.search import archive_detail, archive_object, search_archives
-from sae.cli.context import Instance, pass_instance
+from sae.cli.context import Instance, pass_instance, tenant_option
 from sae.model import ArchiveQuery, CatalogueUnit, RuleRef
 from sae.storage.download import verified_chunks
-
-organisation_option = click.option(
-    "--organisation", default=None, help="Organisation (défaut : celle du dépôt)"
-)
 
 
 @click.group("archives")
@@ -33,7 +30,7 @@ def archives_group() -> None:
 
 @archives_group.command("search")
 @click.argument("text", default="")
-@organisation_option
+@tenant_option
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
@@ -42,14 +39,14 @@ def archives_group() -> None:
 def search(
     instance: Instance,
     text: str,
-    organisation: str | None,
+    tenant: str | None,
     date_from: Any,
     date_to: Any,
     page: int,
     as_json: bool,
 ) -> None:
     """Recherche TEXT dans les intitulés et descriptions (accents et casse ignorés)."""
-    org = organisation or instance.settings().organisation
+    org = instance.tenant(tenant)
     query = ArchiveQuery(org, text, date_from=_day(date_from), date_to=_day(date_to), page=page)
     found = run(lambda: search_archives(instance.database(), query))
     if as_json:
@@ -65,12 +62,12 @@ def search(
 
 @archives_group.command("show")
 @click.argument("archive_id")
-@organisation_option
+@tenant_option
 @click.option("--json", "as_json", is_flag=True)
 @pass_instance
-def show(instance: Instance, archive_id: str, organisation: str | None, as_json: bool) -> None:
+def show(instance: Instance, archive_id: str, tenant: str | None, as_json: bool) -> None:
     """La fiche d'une archive : description, sous-niveaux et fichiers."""
-    org = organisation or instance.settings().organisation
+    org = instance.tenant(tenant)
     detail = run(lambda: archive_detail(instance.database(), org, archive_id))
     if as_json:
         data = {**unit_fields(detail.unit), "children": [unit_fields(c) for c in detail.children],
@@ -96,16 +93,17 @@ def show(instance: Instance, archive_id: str, organisation: str | None, as_json:
 @click.argument("object_id")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Fichier à écrire (il ne doit pas exister)")  # fmt: skip
-@organisation_option
+@tenant_option
 @pass_instance
 def get(
-    instance: Instance, archive_id: str, object_id: str, output: Path, organisation: str | None
+    instance: Instance, archive_id: str, object_id: str, output: Path, tenant: str | None
 ) -> None:
     """Écrit le fichier OBJECT_ID de l'archive, vérifié ; rien n'est écrit s'il est altéré."""
     if output.exists():
         raise click.UsageError(f"{output} existe déjà : choisissez un autre fichier")
-    org = organisation or instance.settings().organisation
-    db, offers = instance.database(), instance.config().offers
+    org = instance.tenant(tenant)
+    opened = instance.repository()
+    db, offers = opened.db, opened.storage.offers(org)
     found = run(lambda: archive_object(db, org, archive_id, object_id))
     run(lambda: write_verified(output, verified_chunks(offers, found)))
     click.echo(f"{output} écrit ({size(found.size)}, SHA-256 {found.sha256} vérifiée)")

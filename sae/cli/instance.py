@@ -1,4 +1,6 @@
-"""``gedsae-sae init`` prepares the repository's home; ``gedsae-sae serve`` runs it."""
+"""``gedsae-sae init`` prepares the repository's home (and its database, with the default
+tenant); ``gedsae-sae db upgrade`` brings the database's schema up to date (PostgreSQL: as the
+schema's owner); ``gedsae-sae serve`` runs it."""
 
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ from sae.config import write_default_config
 @click.option("--port", type=int, default=8100, show_default=True)
 @pass_instance
 def init(instance: Instance, organisation: str, schemas_from: Path | None, port: int) -> None:
-    """Crée le dépôt : sae.toml (deux offres disque), schémas SEDA, clé de scellement."""
+    """Crée le dépôt : sae.toml (base SQLite, deux offres disque), schémas SEDA, clé de
+    scellement, et le locataire par défaut (le service d'archives ORGANISATION)."""
     root = instance.home
     config = write_default_config(root, organisation, port)
     schemas = root / "schemas"
@@ -35,6 +38,7 @@ def init(instance: Instance, organisation: str, schemas_from: Path | None, port:
     if not key.exists():
         certificate = root / "signing" / "certificate.pem"
         write_self_signed(key, certificate, f"gedsae SAE {organisation}", organisation)
+    instance.repository()  # the database, migrated, and the default tenant
     click.echo(f"Dépôt prêt dans {root} (configuration : {config})")
 
 
@@ -60,6 +64,20 @@ def install_schemas(dest: Path, source: Path | None, organisation: str) -> None:
         raise SchemasUnavailable(
             f"Schémas SEDA officiels refusés ({exc}) : vérifiez le dossier --schemas-from"
         ) from exc
+
+
+@click.group("db")
+def db_group() -> None:
+    """Base de données du dépôt."""
+
+
+@db_group.command("upgrade")
+@pass_instance
+def upgrade(instance: Instance) -> None:
+    """Met le schéma de la base à jour (PostgreSQL : avec database.owner_url, le rôle
+    propriétaire, qui accorde ses droits au rôle de l'application)."""
+    instance.repository()
+    click.echo("Base du dépôt à jour")
 
 
 @click.command("serve")

@@ -14,11 +14,13 @@ import click
 
 from kernel.cli import run
 from kernel.errors import AuthenticationError, ForbiddenError
-from sae.bootstrap import SaeConfig
-from sae.cli.context import Instance, pass_instance
+from sae.cli.context import Instance, pass_instance, tenant_option
+from sae.journal.checkpoints import sealer
 from sae.model import Decision, Principal
+from sae.ports import Database
 from sae.review import decisions
 from sae.review.summary import transfer_summary
+from sae.tokens import authenticate
 
 
 @click.group("review")
@@ -27,13 +29,13 @@ def review_group() -> None:
 
 
 @review_group.command("list")
-@click.option("--organisation", default=None)
+@tenant_option
 @click.option("--json", "as_json", is_flag=True)
 @pass_instance
-def listing(instance: Instance, organisation: str | None, as_json: bool) -> None:
+def listing(instance: Instance, tenant: str | None, as_json: bool) -> None:
     """Versements en attente de décision, avec le résultat des contrôles."""
-    org = organisation or instance.settings().organisation
-    pending = decisions.pending(instance.database(), org)
+    owner = instance.tenant(tenant)
+    pending = run(lambda: decisions.pending(instance.database(), owner))
     if as_json:
         click.echo(json.dumps([transfer_summary(t) for t in pending], ensure_ascii=False, indent=2))
         return
@@ -62,12 +64,16 @@ def accept(
 ) -> None:
     """Accepte un versement : objets écrits sur chaque offre, réponse ArchiveTransferReply OK.
     Décide le titulaire du jeton d'archiviste (--token-file ou GEDSAE_SAE_TOKEN)."""
-    config, db = instance.config(), instance.database()
+    opened = instance.repository()
 
     def decide() -> dict[str, object]:
-        who = _archivist(config, token_file)
+        who = _archivist(opened.db, token_file)
         decision = Decision(who.name, comment)
-        done = decisions.accept(db, config.offers, who.organisation, transfer_id, decision)
+        offers = opened.storage.offers(who.organisation)
+        seal = sealer(opened.db, who.organisation, offers, opened.config.sealing)
+        done = decisions.accept(
+            opened.db, offers, who.organisation, transfer_id, decision, seal=seal
+        )
         return transfer_summary(done)
 
     click.echo(json.dumps(run(decide), ensure_ascii=False, indent=2))
@@ -81,17 +87,17 @@ def accept(
 def reject(instance: Instance, transfer_id: str, token_file: Path | None, comment: str) -> None:
     """Rejette un versement avec son motif : réponse ArchiveTransferReply KO. Décide le
     titulaire du jeton d'archiviste (--token-file ou GEDSAE_SAE_TOKEN)."""
-    config, db = instance.config(), instance.database()
+    db = instance.database()
 
     def decide() -> dict[str, object]:
-        who = _archivist(config, token_file)
+        who = _archivist(db, token_file)
         decision = Decision(who.name, comment)
         return transfer_summary(decisions.reject(db, who.organisation, transfer_id, decision))
 
     click.echo(json.dumps(run(decide), ensure_ascii=False, indent=2))
 
 
-def _archivist(config: SaeConfig, token_file: Path | None) -> Principal:
+def _archivist(db: Database, token_file: Path | None) -> Principal:
     """The archivist who decides is the holder of a token of the repository."""
     if token_file is not None:
         token = token_file.read_text(encoding="utf-8").strip()
@@ -99,7 +105,7 @@ def _archivist(config: SaeConfig, token_file: Path | None) -> Principal:
         token = os.environ.get("GEDSAE_SAE_TOKEN", "").strip()
     if not token:
         raise AuthenticationError("Jeton d'archiviste requis : --token-file ou GEDSAE_SAE_TOKEN")
-    who = config.tokens.get(token)
+    who = authenticate(db, token)
     if who is None:
         raise AuthenticationError("Jeton inconnu, révoqué ou expiré")
     if who.role != "archivist":

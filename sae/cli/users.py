@@ -1,5 +1,6 @@
 """``gedsae-sae users create|set-password|disable``: the people who log in to the repository's
-pages (archivists, readers). Applications (the GEDs) keep their tokens (``gedsae-sae token``).
+pages (archivists, readers), each of one tenant (``--tenant``, the default tenant of
+``sae.toml`` when absent), where their login is unique. Applications (the GEDs) keep their tokens (``gedsae-sae token``).
 
 A password is read from ``--password-file`` (first line) or typed twice at a hidden prompt,
 never given as an argument; each change is written to the journal with ``cli`` as its actor.
@@ -14,7 +15,7 @@ import click
 
 from kernel.accounts.passwords import Argon2Passwords
 from kernel.cli import password_file_option, read_password, run
-from sae.cli.context import Instance, pass_instance
+from sae.cli.context import Instance, pass_instance, tenant_option
 from sae.model import PERSON_ROLES
 from sae.people.accounts import NewPerson, create_person, disable_account, set_password
 
@@ -33,7 +34,7 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("login")
 @click.option("--role", type=click.Choice(PERSON_ROLES), required=True)
-@click.option("--organisation", default=None, help="Organisation (défaut : celle du dépôt)")
+@tenant_option
 @click.option("--email", default=None, help="Adresse électronique (connexion unique OIDC)")
 @password_file_option
 @click.option("--no-password", is_flag=True, help="Sans mot de passe : connexion unique seulement")
@@ -42,14 +43,15 @@ def create(
     instance: Instance,
     login: str,
     role: str,
-    organisation: str | None,
+    tenant: str | None,
     email: str | None,
     password_file: Path | None,
     no_password: bool,
 ) -> None:
     """Crée le compte de LOGIN : archiviste (contrôle, décide, vérifie) ou lecteur."""
-    org = organisation or instance.settings().organisation
-    new = NewPerson(login, org, role, email, read_password(password_file, no_password))
+    new = NewPerson(
+        login, instance.tenant(tenant), role, email, read_password(password_file, no_password)
+    )
     db = instance.database()
     run(lambda: create_person(db, Argon2Passwords(), utc_now, new, actor="cli"))
     how = "avec mot de passe" if new.password else "sans mot de passe"
@@ -58,21 +60,25 @@ def create(
 
 @users_group.command("set-password")
 @click.argument("login")
+@tenant_option
 @password_file_option
 @pass_instance
-def new_password(instance: Instance, login: str, password_file: Path | None) -> None:
+def new_password(
+    instance: Instance, login: str, tenant: str | None, password_file: Path | None
+) -> None:
     """Donne un nouveau mot de passe à LOGIN (et lève un verrouillage)."""
     password = read_password(password_file, no_password=False) or ""
-    db = instance.database()
-    run(lambda: set_password(db, Argon2Passwords(), login, password, actor="cli"))
+    owner, db = instance.tenant(tenant), instance.database()
+    run(lambda: set_password(db, Argon2Passwords(), owner, login, password, actor="cli"))
     click.echo(f"Mot de passe de « {login} » changé")
 
 
 @users_group.command("disable")
 @click.argument("login")
+@tenant_option
 @pass_instance
-def disable(instance: Instance, login: str) -> None:
+def disable(instance: Instance, login: str, tenant: str | None) -> None:
     """Désactive LOGIN : ses sessions ouvertes prennent fin dès sa requête suivante."""
-    db = instance.database()
-    run(lambda: disable_account(db, utc_now, login, actor="cli"))
+    owner, db = instance.tenant(tenant), instance.database()
+    run(lambda: disable_account(db, utc_now, owner, login, actor="cli"))
     click.echo(f"Compte « {login} » désactivé")

@@ -3,10 +3,11 @@
 ``run_checks`` first has ``seda.validate`` check the package itself (safe unpacking, XSD,
 references, digests and sizes), then, on one streaming read of the manifest
 (``sae.ingest.manifest``), checks it against this repository's configuration: the header against
-the submission and the archival agreement (agency, SEDA version, agreement of this organisation),
-the manifest digest announced at submission, the manifest's signature against the trust anchors
-(``sae.ingest.signature``), the agreement's archival profile, and the agencies and rules
-against the organisation's referentials (``sae.ingest.referential``). Every issue is recorded;
+the submission and the archival agreement (agency, SEDA version, agreement of this tenant), the
+manifest digest announced at submission, the manifest's signature against the tenant's trust
+anchors (``sae.ingest.signature``), the agreement's archival profile, and the agencies and
+rules against the tenant's referentials (``sae.ingest.referential``); the tenant's setup is read
+once per check (``sae.ingest.setup``). Every issue is recorded;
 none stops the others.
 
 The checks run after the answer to the submission, and read only the stored transfer and its
@@ -19,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import IO
 
 from kernel.oplog import LogSpec
 from sae.ingest.manifest import ManifestFacts, member_digest, read_manifest
 from sae.ingest.receive import log_spec
 from sae.ingest.referential import referential_issues
-from sae.ingest.settings import IngestSettings
+from sae.ingest.settings import IngestSettings, TenantSetup
+from sae.ingest.setup import load_setup
 from sae.ingest.signature import signature_issues
 from sae.model import ArchivalAgreement, CheckIssue, CheckOutcome, Transfer, TransferState
 from sae.ports import Database
@@ -51,14 +52,15 @@ def run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> No
     ]
     signer = None
     if not report.refused and report.version is not None:
-        more, signer = configured_checks(settings, transfer, SedaVersion(report.version))
+        setup = load_setup(db, transfer.organisation)
+        more, signer = configured_checks(setup, transfer, SedaVersion(report.version))
         issues += more
     outcome = CheckOutcome(tuple(issues), report.version, signer)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(transfer.organisation) as uow:
         uow.transfers.record_checks(transfer.id, outcome)
         uow.log.append(_checked_spec(transfer, outcome))
         uow.commit()
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(transfer.organisation) as uow:
         uow.transfers.move(transfer.id, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
         uow.commit()
 
@@ -86,21 +88,21 @@ def _checked_spec(transfer: Transfer, outcome: CheckOutcome) -> LogSpec:
 
 
 def configured_checks(
-    settings: IngestSettings, transfer: Transfer, version: SedaVersion
+    setup: TenantSetup, transfer: Transfer, version: SedaVersion
 ) -> tuple[list[CheckIssue], str | None]:
-    """The checks against this repository's configuration: issues, and who signed."""
+    """The checks against the tenant's setup: issues, and who signed."""
     try:
         with open_package(transfer.quarantine_path) as package:
             name = package.manifest_name
             if name is None:
                 return [], None  # seda.validate already reported the missing manifest
-            return _configured_checks(settings, transfer, package, name, version)
+            return _configured_checks(setup, transfer, package, name, version)
     except SedaError as exc:
         return [CheckIssue("manifest_unreadable", "error", str(exc), exc.line)], None
 
 
 def _configured_checks(
-    settings: IngestSettings,
+    setup: TenantSetup,
     transfer: Transfer,
     package: Package,
     manifest: str,
@@ -115,20 +117,18 @@ def _configured_checks(
         return member_digest(package, manifest, algorithm)
 
     facts = read_manifest(open_manifest, version)
-    agreement = _agreement(settings, transfer, facts.archival_agreement)
+    agreement = _agreement(setup, transfer, facts.archival_agreement)
     issues = _header_issues(transfer, facts)
     issues += _agreement_issues(transfer, agreement, facts.archival_agreement, version)
     issues += _manifest_digest_issues(digest, transfer.manifest_digest)
     required = agreement is not None and agreement.signature_required
     signature = signature_issues(
-        package, manifest, settings.trust_anchors, required=required, manifest_digest=digest
+        package, manifest, setup.trust_anchors, required=required, manifest_digest=digest
     )
     issues += signature.issues
     if agreement is not None:
-        expected = agreement.profile_identifier
-        issues += profile_issues(open_manifest, agreement.profile, expected, facts.archival_profile)
-    referential = settings.referentials.get(transfer.organisation)
-    issues += referential_issues(facts, referential, transfer.organisation)
+        issues += profile_issues(open_manifest, setup, agreement, facts.archival_profile)
+    issues += referential_issues(facts, setup.referential, transfer.organisation)
     return issues, signature.signer
 
 
@@ -150,10 +150,10 @@ def _header_issues(transfer: Transfer, facts: ManifestFacts) -> list[CheckIssue]
 
 
 def _agreement(
-    settings: IngestSettings, transfer: Transfer, agreement_id: str | None
+    setup: TenantSetup, transfer: Transfer, agreement_id: str | None
 ) -> ArchivalAgreement | None:
-    """The agreement the manifest names, if it is one of this organisation's."""
-    agreement = settings.agreements.get(agreement_id or "")
+    """The agreement the manifest names, if it is one of this tenant's."""
+    agreement = setup.agreements.get(agreement_id or "")
     if agreement is None or agreement.organisation != transfer.organisation:
         return None
     return agreement
@@ -213,8 +213,8 @@ def _error(code: str, message: str) -> CheckIssue:
 
 def profile_issues(
     open_stream: Opener,
-    grammar: Path | None,
-    expected_identifier: str | None,
+    setup: TenantSetup,
+    agreement: ArchivalAgreement,
     declared_identifier: str | None,
 ) -> list[CheckIssue]:
     """The manifest against the agreement's RELAX NG profile and its ArchivalProfile identifier.
@@ -222,13 +222,16 @@ def profile_issues(
     The RELAX NG validation needs the whole tree (libxml2 has no streaming RELAX NG with
     line numbers), so it runs only for agreements that name a profile."""
     issues = []
-    if expected_identifier is not None and declared_identifier != expected_identifier:
+    expected = agreement.profile_identifier
+    if expected is not None and declared_identifier != expected:
         declared = declared_identifier or "(absent)"
-        message = f"ArchivalProfile {declared} ≠ profil {expected_identifier} de l'accord"
+        message = f"ArchivalProfile {declared} ≠ profil {expected} de l'accord"
         issues.append(CheckIssue("archival_profile_mismatch", "error", message))
-    if grammar is not None:
+    if agreement.profile is not None:
+        name = agreement.profile
+        grammar = setup.profiles.get(name, b"")  # a profile removed since: unreadable
         issues += [
             CheckIssue(i.code, i.severity.value, i.message, i.line, i.xpath)
-            for i in profile.profile_issues(open_stream, grammar)
+            for i in profile.grammar_issues(open_stream, grammar, name)
         ]
     return issues

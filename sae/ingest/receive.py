@@ -22,7 +22,13 @@ from pathlib import Path
 
 from kernel.errors import ConflictError, ForbiddenError, GedsaeError, PayloadTooLargeError
 from kernel.oplog import LogSpec
-from sae.ingest.settings import INGEST_ACTOR, QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings
+from sae.ingest.settings import (
+    INGEST_ACTOR,
+    QUARANTINE_PREFIX,
+    QUARANTINE_SUFFIX,
+    IngestSettings,
+    TenantSetup,
+)
 from sae.model import Transfer, TransferState
 from sae.ports import Database
 from seda.replies import build_acknowledgement
@@ -62,12 +68,9 @@ class Quarantined:
     size: int
 
 
-def admit(settings: IngestSettings, organisation: str, agency: str) -> None:
-    """Refuse before reading the body an agency that no agreement of the organisation names."""
-    if not any(
-        a.organisation == organisation and agency in a.transferring_agencies
-        for a in settings.agreements.values()
-    ):
+def admit(setup: TenantSetup, agency: str) -> None:
+    """Refuse before reading the body an agency that no agreement of the tenant names."""
+    if not any(agency in a.transferring_agencies for a in setup.agreements.values()):
         raise AgencyNotAllowed(f"Aucun accord de versement n'autorise le service {agency}")
 
 
@@ -104,15 +107,15 @@ def receive(
     """The transfer for this MessageIdentifier, and whether it is new (else ``package`` is
     dropped: a resend of the same package answers with the transfer already known)."""
     transfer = _new_transfer(settings, organisation, submitted, package)
-    with db.unit_of_work() as uow:
-        known = uow.transfers.find_by_message(organisation, submitted.message_identifier)
+    with db.unit_of_work(organisation) as uow:
+        known = uow.transfers.find_by_message(submitted.message_identifier)
         if known is None and uow.transfers.add(transfer):
             uow.log.append(_received_spec(transfer, package))
             uow.commit()
             return transfer, True
-    if known is None:  # the insert failed on the unique key: the row exists now
-        with db.reading() as uow:
-            known = uow.transfers.find_by_message(organisation, submitted.message_identifier)
+    if known is None:  # the insert found the key taken: the row exists now
+        with db.reading(organisation) as uow:
+            known = uow.transfers.find_by_message(submitted.message_identifier)
         assert known is not None
     return _resent(known, submitted, package), False
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Final
 
 from kernel.errors import InvalidError, Issue
@@ -40,23 +39,16 @@ class AgenciesFileRefused(InvalidError):
     code = "agencies_file_refused"
 
 
-def load_referential(*, agencies: Path | None = None, rules: Path | None = None) -> Referential:
-    """Read the CSV files given; raises ``AgenciesFileRefused`` / ``RulesFileRefused``."""
-    return Referential(
-        None if agencies is None else load_agencies(agencies),
-        None if rules is None else load_rules(rules),
-    )
+def parse_rules(data: bytes) -> dict[str, RuleCategory]:
+    """The rules of a Vitam rules CSV, identifier → category; ``RulesFileRefused`` listing every
+    problem."""
+    return {rule.identifier: rule.category for rule in parse_vitam_csv(io.BytesIO(data))}
 
 
-def load_rules(path: Path) -> dict[str, RuleCategory]:
-    with path.open("rb") as stream:
-        return {rule.identifier: rule.category for rule in parse_vitam_csv(stream)}
-
-
-def load_agencies(path: Path) -> frozenset[str]:
+def parse_agencies(data: bytes) -> frozenset[str]:
     """Identifiers of a Vitam agencies CSV; every bad row is reported at once (spreadsheet line
     numbers, header included)."""
-    rows = list(csv.reader(io.StringIO(_read_text(path), newline="")))
+    rows = list(csv.reader(io.StringIO(_decoded(data), newline="")))
     header = [cell.strip() for cell in rows[0]] if rows else []
     issues = [
         Issue("missing_column", f"Colonne obligatoire absente : {column}", 1, column)
@@ -75,9 +67,7 @@ def load_agencies(path: Path) -> frozenset[str]:
     return frozenset(identifiers)
 
 
-def _read_text(path: Path) -> str:
-    with path.open("rb") as stream:
-        data = stream.read(MAX_IMPORT_BYTES + 1)
+def _decoded(data: bytes) -> str:
     if len(data) > MAX_IMPORT_BYTES:
         message = f"Fichier trop volumineux (plus de {MAX_IMPORT_BYTES} octets)"
         raise AgenciesFileRefused(message, issues=[Issue("file_too_large", message)])

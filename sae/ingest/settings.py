@@ -1,4 +1,6 @@
-"""What ingest is configured with (``sae.toml``, wired by ``sae.bootstrap``)."""
+"""What ingest is configured with: the platform's settings (``sae.toml``, wired by
+``sae.bootstrap``) and each tenant's setup (its agreements, referentials, trust anchors and
+profiles, kept in the database: ``sae.ingest.setup``)."""
 
 from __future__ import annotations
 
@@ -21,12 +23,21 @@ INGEST_ACTOR: Final = "ingest"
 
 @dataclass(frozen=True)
 class IngestSettings:
+    """The platform's: where packages wait, the official schemas, the size limit."""
+
     quarantine_dir: Path
     schema_dir: Path
-    agreements: Mapping[str, ArchivalAgreement]
     max_package_bytes: int = 4 * 1024**3
     acknowledgement_version: SedaVersion = SedaVersion.V2_2
+
+
+@dataclass(frozen=True)
+class TenantSetup:
+    """What one tenant's transfers are checked against."""
+
+    agreements: Mapping[str, ArchivalAgreement] = field(default_factory=dict)
+    # Agencies and rules the tenant knows; None: not configured, not checked.
+    referential: Referential | None = None
     # Anchors of the manifest signatures (a signature no anchor vouches for is refused).
     trust_anchors: tuple[x509.Certificate, ...] = ()
-    # Organisation → its agencies and rules; an organisation absent here is not checked.
-    referentials: Mapping[str, Referential] = field(default_factory=dict)
+    profiles: Mapping[str, bytes] = field(default_factory=dict)  # name → RELAX NG grammar

@@ -2,11 +2,12 @@
 
 A hash chain proves that no entry was edited, but not that the last ones were not deleted, nor
 that someone with write access did not rewrite an entry and re-hash everything after it. A
-checkpoint fixes the head: ``{seq, head hash, time, organisation scope "all", previous
-checkpoint}`` as canonical JSON, signed with the repository's ``SigningIdentity`` (detached
+checkpoint fixes the head of one tenant's chain: ``{seq, head hash, time, organisation scope
+(the tenant), previous checkpoint}`` as canonical JSON, signed with the repository's ``SigningIdentity`` (detached
 CAdES-BES, ETSI EN 319 122-1) and, when a TSA is configured, time-stamped (CAdES-T, RFC 3161).
-Both objects go to EVERY storage offer through ``StorageOffers.store`` (digests in the registry,
-apart from the database), and the ``CheckpointIndex`` port lists them.
+Both objects go to EVERY storage offer through the tenant's ``StorageOffers.store`` (under its
+prefix, digests in its registry, apart from the database), and the ``CheckpointIndex`` port
+lists them.
 
 Finding them back from the offers alone and verifying the log against them:
 ``sae.journal.verification``.
@@ -32,7 +33,7 @@ from sae.model import Checkpoint, SealedCheckpoint
 from sae.ports import Database, OperationLog
 from sae.storage.offers import StorageOffers
 
-_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
@@ -72,20 +73,21 @@ class Sealing:
 # -- sealing -------------------------------------------------------------------------------
 def seal(
     db: Database,
+    tenant: str,
     offers: StorageOffers,
     sealing: Sealing,
     *,
     now: datetime | None = None,
 ) -> SealedCheckpoint:
-    """Seal the current head of the log (the scheduler calls it, and every acceptance).
+    """Seal the current head of the tenant's log (the scheduler calls it, and every acceptance).
 
     Nothing new since the latest checkpoint (but that checkpoint's own ``log.sealed`` entry):
     the latest is returned and nothing is written. Otherwise the checkpoint and its signature
     are stored on every offer, then indexed and logged in one transaction. Raises
     ``CheckpointRaced`` if another process recorded a checkpoint meanwhile (call again).
     """
-    with _lock(db.name):
-        with db.reading() as uow:
+    with _lock(db.name, tenant):
+        with db.reading(tenant) as uow:
             seq, head = uow.log.head()
             latest = uow.checkpoints.latest()
             if latest is not None and _nothing_since(uow.log, latest, seq):
@@ -97,19 +99,20 @@ def seal(
             at,
             latest.checkpoint_id if latest else None,
             latest.signature_id if latest else None,
+            scope=tenant,
         )
         sealed = _store(offers, sealing, checkpoint)
-        _record(db, sealed, latest)
+        _record(db, tenant, sealed, latest)
         return sealed
 
 
 def sealer(
-    db: Database, offers: StorageOffers, sealing: Sealing | None
+    db: Database, tenant: str, offers: StorageOffers, sealing: Sealing | None
 ) -> Callable[[], SealedCheckpoint] | None:
     """What an acceptance calls to seal the log, or None when sealing is not configured."""
     if sealing is None:
         return None
-    return lambda: seal(db, offers, sealing)
+    return lambda: seal(db, tenant, offers, sealing)
 
 
 def _nothing_since(log: OperationLog, latest: SealedCheckpoint, seq: int) -> bool:
@@ -135,14 +138,16 @@ def _store(offers: StorageOffers, sealing: Sealing, checkpoint: Checkpoint) -> S
     return SealedCheckpoint(checkpoint, stored.object_id, signed.object_id, stamping is not None)
 
 
-def _record(db: Database, sealed: SealedCheckpoint, latest: SealedCheckpoint | None) -> None:
-    with db.unit_of_work() as uow:
+def _record(
+    db: Database, tenant: str, sealed: SealedCheckpoint, latest: SealedCheckpoint | None
+) -> None:
+    with db.unit_of_work(tenant) as uow:
         if _id(uow.checkpoints.latest()) != _id(latest):
             raise CheckpointRaced("Un autre point de scellement a été enregistré entre-temps")
         uow.checkpoints.add(sealed)
         details = {k: v for k, v in sealed.to_dict().items() if k != "checkpoint_id"}
         uow.log.append(
-            LogSpec("sae", "log.sealed", "log_checkpoint", sealed.checkpoint_id, None, details),
+            LogSpec("sae", "log.sealed", "log_checkpoint", sealed.checkpoint_id, tenant, details),
             at=sealed.checkpoint.at,
         )
         uow.commit()
@@ -152,10 +157,11 @@ def _id(sealed: SealedCheckpoint | None) -> str | None:
     return None if sealed is None else sealed.checkpoint_id
 
 
-def _lock(database: str) -> threading.Lock:
-    # Two acceptances sealing at once in this process wait for each other instead of racing.
+def _lock(database: str, tenant: str) -> threading.Lock:
+    # Two acceptances sealing one chain at once in this process wait for each other instead of
+    # racing.
     with _LOCKS_GUARD:
-        return _LOCKS.setdefault(database, threading.Lock())
+        return _LOCKS.setdefault((database, tenant), threading.Lock())
 
 
 def timestamp_token(signature: bytes) -> bytes | None:

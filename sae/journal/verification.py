@@ -155,6 +155,7 @@ class CheckpointReport:
 
 def verify_with_checkpoints(
     db: Database,
+    tenant: str,
     offers: StorageOffers,
     trust_anchors: Sequence[x509.Certificate],
     *,
@@ -162,17 +163,18 @@ def verify_with_checkpoints(
     tsa_anchors: Sequence[x509.Certificate] = (),
     scan_offers: bool = False,
 ) -> CheckpointReport:
-    """The log's chain, then every checkpoint: signed by a trusted key, its head still in the log.
+    """The tenant's chain, then every checkpoint: signed by a trusted key, its head still in the
+    log.
 
     Checkpoints come from the table, from the ``previous`` links of the latest one (rows
     deleted from the table are found again), and with ``scan_offers`` from every small object on
     the offers (rows deleted at the tail; slower: see ``discover``).
     """
-    report = CheckpointReport(verify(db))
+    report = CheckpointReport(verify(db, tenant))
     if report.log.first_break is not None:
         brk = report.log.first_break
         report.add(CheckpointCode.LOG_CHAIN_BROKEN, f"{brk.reason} : {brk.message}", None)
-    with db.reading() as uow:
+    with db.reading(tenant) as uow:
         table = uow.checkpoints.recorded()
         chain = _linked(offers, table, report)
         if scan_offers:

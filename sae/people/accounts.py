@@ -1,7 +1,8 @@
 """Creating a person, giving a new password, disabling an account — by the repository's operator
 (``gedsae-sae users``), each written to the journal in the transaction of its change.
 
-A login is unique on the whole repository (``kernel.accounts.model.login_issues``: letters
+A person belongs to one tenant, whose log records their changes; a login is unique within the
+tenant (``kernel.accounts.model.login_issues``: letters
 without accents, digits, « . », « _ », « @ », « - »); a password has at least 12 characters
 and is hashed (argon2id) before the transaction opens, so that a slow hash never holds the
 database's write lock. A new password clears the failures and the lock; disabling ends every
@@ -53,7 +54,7 @@ def create_person(
     role = _check(new)
     hashed = passwords.hash(new.password) if new.password else None
     person = Person(str(uuid.uuid4()), new.login, new.organisation, role, new.email)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(new.organisation) as uow:
         uow.people.add(person, Account(person.id, new.login, clock(), new.email, hashed))
         details = {"login": new.login, "role": new.role, "password": hashed is not None}
         uow.log.append(_spec(actor, "account.create", person, details))
@@ -64,6 +65,7 @@ def create_person(
 def set_password(
     db: Database,
     passwords: PasswordHasher,
+    tenant: str,
     login: str,
     password: str,
     actor: str,
@@ -73,16 +75,18 @@ def set_password(
     if issues:
         raise InvalidError("Mot de passe refusé", issues=issues)
     hashed = passwords.hash(password)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(tenant) as uow:
         account, person = _load(uow, login)
         uow.people.save(replace(account.after_success(), password_hash=hashed))
         uow.log.append(_spec(actor, "account.password", person, {"login": login}))
         uow.commit()
 
 
-def disable_account(db: Database, clock: Callable[[], datetime], login: str, actor: str) -> Account:
+def disable_account(
+    db: Database, clock: Callable[[], datetime], tenant: str, login: str, actor: str
+) -> Account:
     """Refuses the person from their next request on: their web sessions are ended."""
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(tenant) as uow:
         account, person = _load(uow, login)
         if account.disabled_at is not None:
             raise AccountAlreadyDisabled(f"Le compte « {login} » est déjà désactivé")

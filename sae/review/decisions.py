@@ -68,19 +68,19 @@ class Archived:
 
 def pending(db: Database, organisation: str, page: Page | None = None) -> list[Transfer]:
     """Transfers awaiting the archivist, oldest first: all of them, or one page."""
-    with db.reading() as uow:
-        return uow.transfers.in_state(organisation, TransferState.AWAITING_REVIEW, page)
+    with db.reading(organisation) as uow:
+        return uow.transfers.in_state(TransferState.AWAITING_REVIEW, page)
 
 
 def get_transfer(db: Database, organisation: str, transfer_id: str) -> Transfer:
     """The organisation's transfer (``TransferNotFound`` for another organisation's)."""
-    with db.reading() as uow:
-        return uow.transfers.get(organisation, transfer_id)
+    with db.reading(organisation) as uow:
+        return uow.transfers.get(transfer_id)
 
 
-def archived_objects(db: Database, transfer_id: str) -> list[ArchivedObject]:
+def archived_objects(db: Database, organisation: str, transfer_id: str) -> list[ArchivedObject]:
     """What the acceptance of ``transfer_id`` wrote to the offers (none before it)."""
-    with db.reading() as uow:
+    with db.reading(organisation) as uow:
         return uow.transfers.objects(transfer_id)
 
 
@@ -100,7 +100,7 @@ def accept(
         content = reply(transfer, "OK", d.comment, units_element(archived.units, transfer))
         now = datetime.now(UTC)
         record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
-        with db.unit_of_work() as uow:
+        with db.unit_of_work(organisation) as uow:
             uow.transfers.decide(
                 transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record
             )
@@ -110,7 +110,7 @@ def accept(
         # Nothing is registered for this transfer (the decision, its catalogue rows and its log
         # entry were rolled back together); objects already on the offers are content-addressed
         # and harmless (an audit may collect them later).
-        _move(db, transfer.id, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+        _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
         raise
     transfer.quarantine_path.unlink(missing_ok=True)
     _seal_quietly(seal, transfer.id)
@@ -119,8 +119,8 @@ def accept(
 
 def _claim_for_acceptance(db: Database, organisation: str, transfer_id: str) -> Transfer:
     """awaiting_review → accepting: exactly one acceptance writes the archive."""
-    with db.unit_of_work() as uow:
-        transfer = uow.transfers.get(organisation, transfer_id)
+    with db.unit_of_work(organisation) as uow:
+        transfer = uow.transfers.get(transfer_id)
         if not transfer.checks_passed:
             raise ChecksFailed(f"Le transfert {transfer_id} a échoué aux contrôles")
         uow.transfers.move(transfer.id, TransferState.AWAITING_REVIEW, TransferState.ACCEPTING)
@@ -128,9 +128,9 @@ def _claim_for_acceptance(db: Database, organisation: str, transfer_id: str) -> 
     return transfer
 
 
-def _move(db: Database, transfer_id: str, before: TransferState, after: TransferState) -> None:
-    with db.unit_of_work() as uow:
-        uow.transfers.move(transfer_id, before, after)
+def _move(db: Database, transfer: Transfer, before: TransferState, after: TransferState) -> None:
+    with db.unit_of_work(transfer.organisation) as uow:
+        uow.transfers.move(transfer.id, before, after)
         uow.commit()
 
 
@@ -154,7 +154,7 @@ def reject(db: Database, organisation: str, transfer_id: str, d: Decision) -> Tr
     content = reply(transfer, "KO", d.comment, operation(events))
     details = {"issues": sorted({i.code for i in blocking})}
     record = DecisionRecord(content, d, datetime.now(UTC))
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(organisation) as uow:
         uow.transfers.decide(
             transfer.id, TransferState.AWAITING_REVIEW, TransferState.REJECTED, record
         )

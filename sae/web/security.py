@@ -1,7 +1,8 @@
 """The repository's page dependencies: the logged-in ``Person`` (``Someone``; the kernel's
 ``current_user`` checks the server's session on every request), an archivist only
 (``Archivist``: another role is refused, 403), and the wired repository (``Repository``,
-``Db``) as the API has them."""
+``Db``) as the API has them. A person belongs to one tenant (``Person.organisation``): every
+page reads and writes that tenant's part of the repository only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import Depends, Request
 
 from kernel.errors import ForbiddenError
 from kernel.web.security import current_user
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository as Opened
 from sae.model import Person
 from sae.ports import Database
 
@@ -24,16 +25,15 @@ def archivist(person: Someone) -> Person:
     return person
 
 
-def repository(request: Request) -> SaeConfig:
-    config: SaeConfig = request.app.state.config
-    return config
+def repository(request: Request) -> Opened:
+    opened: Opened = request.app.state.repository
+    return opened
 
 
 def database(request: Request) -> Database:
-    db: Database = request.app.state.database
-    return db
+    return repository(request).db
 
 
 Archivist = Annotated[Person, Depends(archivist)]
-Repository = Annotated[SaeConfig, Depends(repository)]
+Repository = Annotated[Opened, Depends(repository)]
 Db = Annotated[Database, Depends(database)]

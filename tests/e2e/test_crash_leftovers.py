@@ -148,12 +148,7 @@ def sae_home_with_agreement(tmp_path: Path, port: int) -> tuple[Path, dict[str, 
         env, "init", "--organisation", "ARCH", "--port", str(port),
         "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
-    config = home / "sae.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8") + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
-        'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["2.2"]\n',
-        encoding="utf-8",
-    )
+    sae_cli(env, "agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2")
     return home, env
 
 

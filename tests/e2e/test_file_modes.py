@@ -86,8 +86,8 @@ def test_the_repository_databases_and_spools_are_private_and_tightened_at_start(
     )  # fmt: skip
     with TestClient(create_app(build_config(load_settings(home)))):
         pass
-    databases = [*home.glob("transfers.sqlite*"), *home.glob("digests.sqlite*")]
-    assert {p.name for p in databases} >= {"transfers.sqlite", "digests.sqlite"}
+    databases = [*home.glob("repository.sqlite*")]
+    assert {p.name for p in databases} >= {"repository.sqlite"}
     assert loose(databases) == {}
     left = home / "quarantine" / "upload-left.zip"
     left.parent.mkdir(exist_ok=True)

@@ -79,7 +79,7 @@ def relay_factory() -> Iterator[list[SlowRelay]]:
 
 
 def sae_transfers(sae_home: Path) -> list[tuple[str, str]]:
-    with closing(sqlite3.connect(sae_home / "transfers.sqlite")) as db:
+    with closing(sqlite3.connect(sae_home / "repository.sqlite")) as db:
         return list(db.execute("SELECT message_identifier, state FROM transfers"))
 
 

@@ -50,14 +50,12 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
     ged_env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
     admin_token = gedsae_cli(ged_env, *INIT).strip().splitlines()[-1]
     # the repository trusts the GED's signing certificate (made by `gedsae init`)
-    config = (sae_home / "sae.toml").read_text(encoding="utf-8")
-    anchors = f'trust_anchors = "{ged_home / "signing" / "certificate.pem"}"\n'
-    (sae_home / "sae.toml").write_text(
-        anchors + config + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
-        'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["2.2"]\n'
-        "signature_required = true\n",
-        encoding="utf-8",
-    )
+    sae_cli(sae_env, "trust-anchors", str(ged_home / "signing" / "certificate.pem"))
+    sae_cli(
+        sae_env,
+        "agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2",
+        "--signature-required",
+    )  # fmt: skip
     ged_token = sae_cli(sae_env, "token", "create", "ged", "--role", "transferring").strip()
     archivist_token = sae_cli(sae_env, "token", "create", "alice", "--role", "archivist").strip()
     (tmp_path / "ged-token").write_text(ged_token)
@@ -174,7 +172,7 @@ def test_ged_and_repository_as_two_processes(tmp_path: Path, services: list[Serv
     sae_cli(pair.sae_env, "seal")  # the rejection came after the acceptance's seal
     assert "Journal intègre" in gedsae_cli(pair.ged_env, "log", "verify")
     assert "Journal du dépôt intègre" in sae_cli(pair.sae_env, "log", "verify")
-    with closing(sqlite3.connect(pair.sae_home / "transfers.sqlite")) as db:
+    with closing(sqlite3.connect(pair.sae_home / "repository.sqlite")) as db:
         # cut the tail back into what the last seal covered (its own log.sealed entry follows)
         db.execute("DELETE FROM operation_log WHERE seq >= (SELECT max(seq) FROM log_checkpoints)")
         db.commit()

@@ -62,5 +62,5 @@ def test_the_repository_configuration_loads_with_the_secrets_compose_grants_it(
 
     config = build_config(load_settings(tmp_path))
 
-    assert [offer.name for offer in config.offers.offers] == ["disque", "minio"]
+    assert [offer.name for offer in config.offers_under("")] == ["disque", "minio"]
     assert config.settings.schema_dir == tmp_path / "schemas"

@@ -35,7 +35,6 @@ from ged.services.agreements import (
 from ged.services.ports import TransferState
 from ged.services.transfer_runner import NothingToTransfer
 from ged.services.transfer_setup import ConnectorUnusable, PackageSigner, TransferSetup
-from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.signing import (
     generate_self_signed,
     load_identity_from_pem,
@@ -43,16 +42,14 @@ from kernel.signing import (
     verify_content,
     verify_digest,
 )
-from sae.adapters.sqlite import SqliteDigestRegistry
-from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
-from sae.ingest.settings import IngestSettings
-from sae.model import ArchivalAgreement, Principal
+from sae.model import ArchivalAgreement, FileKind
 from sae.storage.offers import StorageOffers
 from seda.sip import SipLayout
 from seda.versions import SedaVersion
 from tests.fixtures.ged import Ged
+from tests.fixtures.sae import sqlite_database
 from tests.integration.test_transfer_loop import due_dossier, phase
+from tests.sae.test_ingest import open_repository
 
 API = "/api/v1/sae"
 ARCHIVIST = {"Authorization": "Bearer archivist-token"}
@@ -85,37 +82,19 @@ class Loop:
 
 @pytest.fixture
 def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
-    offers = StorageOffers(
-        [
-            FilesystemBlobStore(tmp_path / "offer-a", name="a"),
-            FilesystemBlobStore(tmp_path / "offer-b", name="b"),
-        ],
-        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
-    )
     agreements = {
         "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2}))
     }
     key_pem, certificate_pem = generate_self_signed("gedsae test", "Département de test", 30)
     identity = load_identity_from_pem(key_pem, certificate_pem)
-    config = SaeConfig(
-        data_dir=tmp_path / "sae",
-        settings=IngestSettings(
-            tmp_path / "sae" / "quarantine",
-            schema_dir,
-            agreements,
-            trust_anchors=(identity.certificate,),
-        ),
-        tokens={
-            "ged-token": Principal("ARCH", "transferring"),
-            "archivist-token": Principal("ARCH", "archivist", "alice"),
-        },
-        offers=offers,
-    )
     signer = PackageSigner(
         identity.certificate.subject.rfc4514_string(),
         lambda digest: sign_digest(digest, identity),
     )
-    with TestClient(create_app(config)) as client:
+    anchors = [(FileKind.TRUST_ANCHORS, certificate_pem, "")]
+    database = sqlite_database(tmp_path)
+    with open_repository(tmp_path, database, schema_dir, agreements, files=anchors) as repository:
+        client = repository.client
 
         def connector(name: str) -> Connector:
             if name != "sae-local":
@@ -130,7 +109,7 @@ def loop(ged: Ged, tmp_path: Path, schema_dir: Path) -> Iterator[Loop]:
             tmp_path / "spool",
             signer,
         )
-        yield Loop(ged, setup, client, offers, identity.certificate)
+        yield Loop(ged, setup, client, repository.offers, identity.certificate)
 
 
 def review(loop: Loop, mid: str, verb: str, comment: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The repository's ports in memory (``sae.ports``), for unit tests of its use cases.
 
-A unit of work works on a copy of the state and hands it back only when it commits, as a
-database transaction does: a use case that fails half-way leaves nothing behind.
+Each tenant has a ``State`` of its own (``FakeDatabase.states``): a unit of work of one tenant
+sees that tenant's state only, as the database's WHERE clauses and row-level security hold it.
+A unit of work works on a copy of its tenant's state and hands it back only when it commits, as
+a database transaction does: a use case that fails half-way leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -50,39 +52,25 @@ class FakeTransfers:
         self.state = state
 
     def add(self, transfer: Transfer) -> bool:
-        key = (transfer.organisation, transfer.message_identifier)
-        if any(
-            (t.organisation, t.message_identifier) == key for t in self.state.transfers.values()
-        ):
+        if self.find_by_message(transfer.message_identifier) is not None:
             return False
         self.state.transfers[transfer.id] = transfer
         return True
 
-    def get(self, organisation: str, transfer_id: str) -> Transfer:
+    def get(self, transfer_id: str) -> Transfer:
         found = self.state.transfers.get(transfer_id)
-        if found is None or found.organisation != organisation:
+        if found is None:
             raise TransferNotFound(f"Transfert {transfer_id} introuvable")
         return found
 
-    def find_by_message(self, organisation: str, message_identifier: str) -> Transfer | None:
-        return next(
-            (
-                t
-                for t in self.state.transfers.values()
-                if (t.organisation, t.message_identifier) == (organisation, message_identifier)
-            ),
-            None,
-        )
+    def find_by_message(self, message_identifier: str) -> Transfer | None:
+        found = self.state.transfers.values()
+        return next((t for t in found if t.message_identifier == message_identifier), None)
 
-    def in_state(
-        self, organisation: str, state: TransferState, page: Page | None = None
-    ) -> list[Transfer]:
-        found = [t for t in self.every_in_state(state) if t.organisation == organisation]
+    def in_state(self, state: TransferState, page: Page | None = None) -> list[Transfer]:
+        found = [t for t in self.state.transfers.values() if t.state is state]
         found.sort(key=lambda t: (t.received_at, t.id))  # oldest first, as the database lists
         return found if page is None else page.of(found)
-
-    def every_in_state(self, state: TransferState) -> list[Transfer]:
-        return [t for t in self.state.transfers.values() if t.state is state]
 
     def record_checks(self, transfer_id: str, outcome: CheckOutcome) -> None:
         self._change(
@@ -147,6 +135,12 @@ class FakeLog:
     def entry_at(self, seq: int) -> LogEntry | None:
         return next((e for e in self.state.log if e.seq == seq), None)
 
+    def entry(self, entry_hash: str) -> LogEntry | None:
+        return next((e for e in self.state.log if e.hash == entry_hash), None)
+
+    def with_action(self, action: str, page: Page) -> list[LogEntry]:
+        return page.of([e for e in reversed(self.state.log) if e.action == action])
+
 
 class FakeCheckpoints:
     def __init__(self, state: State) -> None:
@@ -170,20 +164,13 @@ class FakeCatalogue:
         self.state.descriptions.append(description)
 
     def search(self, query: ArchiveQuery) -> ArchivePage:
-        units = [
-            u
-            for d in self.state.descriptions
-            for u in d.units
-            if u.organisation == query.organisation
-        ]
+        units = [u for d in self.state.descriptions for u in d.units]
         page = units[query.offset : query.offset + query.limit]
         return ArchivePage(page, query.page, query.limit, len(units) > query.offset + query.limit)
 
-    def detail(self, organisation: str, archive_id: str) -> ArchiveDetail:
+    def detail(self, archive_id: str) -> ArchiveDetail:
         units = [u for d in self.state.descriptions for u in d.units]
-        unit = next(
-            (u for u in units if (u.organisation, u.archive_id) == (organisation, archive_id)), None
-        )
+        unit = next((u for u in units if u.archive_id == archive_id), None)
         if unit is None:
             raise ArchiveNotFound(f"Archive {archive_id} introuvable")
         children = [u for u in units if u.parent_archive_id == archive_id]
@@ -192,30 +179,29 @@ class FakeCatalogue:
         ]
         return ArchiveDetail(unit, children, objects)
 
-    def object(self, organisation: str, archive_id: str, object_id: str) -> CatalogueObject:
-        found = [
-            o for o in self.detail(organisation, archive_id).objects if o.object_id == object_id
-        ]
+    def object(self, archive_id: str, object_id: str) -> CatalogueObject:
+        found = [o for o in self.detail(archive_id).objects if o.object_id == object_id]
         if not found:
             raise ArchiveObjectNotFound(f"Objet {object_id} absent de l'archive {archive_id}")
         return found[0]
 
 
 class FakeUnitOfWork:
-    def __init__(self, database: FakeDatabase) -> None:
+    def __init__(self, database: FakeDatabase, tenant: str) -> None:
         self.database = database
+        self.tenant = tenant
         self.state = State()
         self.committed = False
 
     def __enter__(self) -> FakeUnitOfWork:
-        self.state = copy.deepcopy(self.database.state)
+        self.state = copy.deepcopy(self.database.states.get(self.tenant, State()))
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None  # not committed: the copy is dropped
 
     def commit(self) -> None:
-        self.database.state = self.state
+        self.database.states[self.tenant] = self.state
         self.committed = True
 
     @property
@@ -236,16 +222,17 @@ class FakeUnitOfWork:
 
 
 class FakeDatabase:
-    """``sae.ports.Database`` in memory; ``log_factory`` lets a test make the log fail."""
+    """``sae.ports.Database`` in memory, one ``State`` per tenant; ``log_factory`` lets a test
+    make the log fail."""
 
     name = "mémoire"
 
     def __init__(self) -> None:
-        self.state = State()
+        self.states: dict[str, State] = {}
         self.log_factory: Any = FakeLog
 
-    def unit_of_work(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self)
+    def unit_of_work(self, tenant: str) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, tenant)
 
-    def reading(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self)
+    def reading(self, tenant: str) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, tenant)

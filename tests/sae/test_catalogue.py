@@ -7,9 +7,8 @@ The helpers here (``open_sae``, ``make_sip``, ``submit``, ``decide``) are shared
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,17 +17,15 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from kernel.blobstore.filesystem import FilesystemBlobStore
-from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
-from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
-from sae.ingest.settings import IngestSettings
 from sae.journal.checkpoints import Sealing
-from sae.model import ArchivalAgreement, ArchiveQuery, Principal, UnitRules
+from sae.model import ArchivalAgreement, ArchiveQuery, UnitRules
+from sae.ports import Database
 from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
 from seda.versions import SedaVersion
+from tests.fixtures.sae import TestDatabase
+from tests.sae.test_ingest import open_repository
 
 API = "/api/v1/sae"
 SENDER = {"Authorization": "Bearer ged-token"}
@@ -54,35 +51,22 @@ conseil/délibération.txt,Délibération sur l'éclairage public,Vote du budget
 @dataclass
 class Sae:
     client: TestClient
-    offers: StorageOffers
-    store_path: Path
+    offers: StorageOffers  # ARCH's view of the offers
+    db: Database  # the database the app opened
+    database: TestDatabase  # the same, as its owner sees it (to tamper with it)
+
+
+AGREEMENTS = {
+    "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})),
+}
 
 
 @contextmanager
-def open_sae(tmp_path: Path, schema_dir: Path, *, sealing: Sealing | None = None) -> Iterator[Sae]:
-    offers = StorageOffers(
-        [
-            FilesystemBlobStore(tmp_path / "offer-a", name="a"),
-            FilesystemBlobStore(tmp_path / "offer-b", name="b"),
-        ],
-        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
-    )
-    agreements = {
-        "AGR-1": ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset({SedaVersion.V2_2})),
-    }
-    config = SaeConfig(
-        data_dir=tmp_path / "sae",
-        settings=IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements),
-        tokens={
-            "ged-token": Principal("ARCH", "transferring"),
-            "archivist-token": Principal("ARCH", "archivist", "alice"),
-            "other-archivist-token": Principal("OTHER", "archivist", "oscar"),
-        },
-        offers=offers,
-        sealing=sealing,
-    )
-    with TestClient(create_app(config)) as client:
-        yield Sae(client, offers, tmp_path / "sae" / "transfers.sqlite")
+def open_sae(
+    tmp_path: Path, database: TestDatabase, schema_dir: Path, *, sealing: Sealing | None = None
+) -> Iterator[Sae]:
+    with open_repository(tmp_path, database, schema_dir, AGREEMENTS, sealing=sealing) as repo:
+        yield Sae(repo.client, repo.offers, repo.db, database)
 
 
 def make_sip(tmp_path: Path, message_id: str) -> Path:
@@ -149,8 +133,8 @@ def titles(found: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture
-def sae(tmp_path: Path, schema_dir: Path) -> Iterator[Sae]:
-    with open_sae(tmp_path, schema_dir) as opened:
+def sae(tmp_path: Path, schema_dir: Path, sae_database: TestDatabase) -> Iterator[Sae]:
+    with open_sae(tmp_path, sae_database, schema_dir) as opened:
         yield opened
 
 
@@ -161,11 +145,11 @@ def one(sae: Sae, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def kept(
-    tmp_path_factory: pytest.TempPathFactory, schema_dir: Path
+    tmp_path_factory: pytest.TempPathFactory, schema_dir: Path, sae_module_database: TestDatabase
 ) -> Iterator[tuple[Sae, dict[str, Any]]]:
     """One accepted transfer shared by the tests that only read (an acceptance takes ~0.5 s)."""
     tmp_path = tmp_path_factory.mktemp("kept")
-    with open_sae(tmp_path, schema_dir) as opened:
+    with open_sae(tmp_path, sae_module_database, schema_dir) as opened:
         yield opened, accepted(opened, tmp_path, "TR-1")
 
 
@@ -346,13 +330,10 @@ def test_reading_needs_a_token_and_log_verification_an_archivist(reader: Sae) ->
     assert reader.client.get(f"{API}/log/verify", headers=ARCHIVIST).json()["ok"] is True
 
 
-def test_a_catalogue_from_before_the_rules_gains_their_column_and_reads_without_them(
+def test_units_catalogued_before_their_rules_were_kept_read_without_them(
     sae: Sae, one: dict[str, Any]
 ) -> None:
-    with closing(sqlite3.connect(sae.store_path)) as conn:
-        conn.execute("ALTER TABLE catalogue_units DROP COLUMN rules")
-        conn.commit()
-    reopened = SqliteDatabase(sae.store_path)  # brings the file up to date
-    with reopened.reading() as uow:
+    assert sae.database.tamper("UPDATE catalogue_units SET rules = NULL", "ARCH") > 0
+    with sae.db.reading("ARCH") as uow:
         found = uow.catalogue.search(ArchiveQuery("ARCH", "eclairage"))
     assert [u.rules for u in found.units] == [UnitRules()]

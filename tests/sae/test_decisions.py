@@ -32,7 +32,7 @@ def awaiting_review(db: FakeDatabase, tmp_path: Path, *issues: CheckIssue) -> Tr
         issues=issues,
         seda_version="2.2",
     )
-    with db.unit_of_work() as uow:
+    with db.unit_of_work(transfer.organisation) as uow:
         assert uow.transfers.add(transfer)
         uow.commit()
     return transfer
@@ -56,13 +56,13 @@ def test_a_rejection_records_its_reply_and_its_log_entry_together(tmp_path: Path
         "Incomplet",
     )
     assert done.reply is not None and parse_reply(done.reply).outcome is Outcome.REJECTED
-    (entry,) = db.state.log
+    (entry,) = db.states["ARCH"].log
     assert (entry.action, entry.actor, entry.details["issues"]) == (
         "transfer.rejected",
         "alice",
         ["digest_mismatch"],
     )
-    assert verify_chain(db.state.log).ok
+    assert verify_chain(db.states["ARCH"].log).ok
     assert not transfer.quarantine_path.exists()
 
 
@@ -74,8 +74,12 @@ def test_a_decision_whose_log_entry_fails_is_not_kept(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="journal indisponible"):
         decisions.reject(db, "ARCH", transfer.id, Decision("alice", "Non"))
 
-    kept = db.state.transfers[transfer.id]
-    assert (kept.state, kept.reply, db.state.log) == (TransferState.AWAITING_REVIEW, None, [])
+    kept = db.states["ARCH"].transfers[transfer.id]
+    assert (kept.state, kept.reply, db.states["ARCH"].log) == (
+        TransferState.AWAITING_REVIEW,
+        None,
+        [],
+    )
     assert transfer.quarantine_path.exists()  # still there for the next decision
 
 
@@ -86,7 +90,7 @@ def test_a_transfer_decided_once_cannot_be_decided_again(tmp_path: Path) -> None
 
     with pytest.raises(TransferAlreadyDecided):
         decisions.reject(db, "ARCH", transfer.id, Decision("bob", "Non plus"))
-    assert [e.actor for e in db.state.log] == ["alice"]
+    assert [e.actor for e in db.states["ARCH"].log] == ["alice"]
 
 
 def test_another_organisations_transfer_is_not_found(tmp_path: Path) -> None:
@@ -97,4 +101,4 @@ def test_another_organisations_transfer_is_not_found(tmp_path: Path) -> None:
         decisions.reject(db, "AUTRE", transfer.id, Decision("eve", "Non"))
     assert decisions.pending(db, "AUTRE") == []
     assert decisions.pending(db, "ARCH") == [transfer]
-    assert db.state == State(transfers={transfer.id: transfer})
+    assert db.states == {"ARCH": State(transfers={transfer.id: transfer})}

@@ -9,20 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from kernel.blobstore.filesystem import FilesystemBlobStore
-from sae.adapters.sqlite import SqliteDigestRegistry
 from sae.model import CatalogueObject
+from sae.ports import Database
 from sae.storage.download import verified_chunks
 from sae.storage.offers import NoVerifiedCopy, StorageOffers
+from tests.sae import setup
 
 BODY = b"Registre des deliberations\n" * 1000
 
 
-def stored(tmp_path: Path) -> tuple[StorageOffers, CatalogueObject]:
-    offers = StorageOffers(
-        [FilesystemBlobStore(tmp_path / "a", name="a")],
-        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
-    )
+def stored(tmp_path: Path, db: Database) -> tuple[StorageOffers, CatalogueObject]:
+    offers = setup.offers(db, tmp_path, "ARCH")
     kept = offers.store([BODY])
     obj = CatalogueObject(
         "T-1", "BDO-1", None, "a.txt", "a.txt", kept.sha256, kept.sha512, kept.size
@@ -30,15 +27,15 @@ def stored(tmp_path: Path) -> tuple[StorageOffers, CatalogueObject]:
     return offers, obj
 
 
-def test_a_sound_copy_is_served_whole(tmp_path: Path) -> None:
-    offers, obj = stored(tmp_path)
+def test_a_sound_copy_is_served_whole(tmp_path: Path, sae_db: Database) -> None:
+    offers, obj = stored(tmp_path, sae_db)
     assert b"".join(verified_chunks(offers, obj)) == BODY
 
 
 def test_a_copy_altered_after_its_verification_never_completes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sae_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    offers, obj = stored(tmp_path)
+    offers, obj = stored(tmp_path, sae_db)
     altered = BODY[:-2] + b"X\n"
     monkeypatch.setattr(offers, "open", lambda _sha256: io.BytesIO(altered))
     received = bytearray()

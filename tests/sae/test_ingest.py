@@ -1,11 +1,12 @@
-"""Ingest and archivist review of the repository, driven over HTTP and through the connector."""
+"""Ingest and archivist review of the repository, driven over HTTP and through the connector,
+on both databases."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,33 +18,42 @@ from fastapi.testclient import TestClient
 
 from connectors.base import Acknowledged, NotReady, Replied, Submission, SubmissionRefused
 from connectors.sae_http import SaeHttpConnector
-from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.sandbox.preview import PageRenderer
 from kernel.web.setup import WebSetup
-from sae.adapters.sqlite import SqliteDigestRegistry
 from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository as Opened
 from sae.ingest.settings import IngestSettings
-from sae.model import ArchivalAgreement, Principal
+from sae.model import ArchivalAgreement, FileKind
+from sae.ports import Database
 from sae.storage.offers import StorageOffers
+from sae.tenancy.setup import import_file
 from seda.disk_import import transfer_from_directory
 from seda.model import ArchiveTransfer
 from seda.replies import Outcome
 from seda.sip import ManifestSigner, write_sip
 from seda.versions import SedaVersion
+from tests.fixtures.sae import TestDatabase
+from tests.sae import setup
 
 API = "/api/v1/sae"
 SENDER = {"Authorization": "Bearer ged-token"}
 ARCHIVIST = {"Authorization": "Bearer archivist-token"}
 OTHER_ARCHIVIST = {"Authorization": "Bearer other-archivist-token"}
+TOKENS: setup.Tokens = {
+    "ged-token": ("ARCH", "transferring", "ged"),
+    "archivist-token": ("ARCH", "archivist", "alice"),
+    "other-archivist-token": ("OTHER", "archivist", "oscar"),
+}
 
 
 @dataclass
 class Repository:
     client: TestClient
-    offers: StorageOffers
+    offers: StorageOffers  # ARCH's view of the offers
     connector: SaeHttpConnector
     settings: IngestSettings
+    db: Database
+    opened: Opened
 
 
 AGREEMENTS = {
@@ -55,44 +65,42 @@ AGREEMENTS = {
 @contextmanager
 def open_repository(
     tmp_path: Path,
+    database: TestDatabase,
     schema_dir: Path,
     agreements: Mapping[str, ArchivalAgreement],
+    *,
+    files: Sequence[tuple[FileKind, bytes, str]] = (),
     web: WebSetup | None = None,
     render_page: PageRenderer | None = None,
     **settings: Any,
 ) -> Iterator[Repository]:
-    """The repository app on its own data directory (with its pages when ``web`` is given);
-    ``settings`` go to IngestSettings."""
-    offers = StorageOffers(
-        [
-            FilesystemBlobStore(tmp_path / "offer-a", name="a"),
-            FilesystemBlobStore(tmp_path / "offer-b", name="b"),
-        ],
-        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
+    """The repository app on its own data directory, its tenants ARCH and OTHER set up as an
+    operator would (``files``: ARCH's imported files, kind, content and name, before its
+    agreements), with its pages when ``web`` is given; ``settings`` go to IngestSettings."""
+    config = setup.make_config(
+        tmp_path, database, schema_dir, web=web, render_page=render_page, **settings
     )
-    ingest = IngestSettings(tmp_path / "sae" / "quarantine", schema_dir, agreements, **settings)
-    config = SaeConfig(
-        data_dir=tmp_path / "sae",
-        settings=ingest,
-        tokens={
-            "ged-token": Principal("ARCH", "transferring"),
-            "archivist-token": Principal("ARCH", "archivist", "alice"),
-            "other-archivist-token": Principal("OTHER", "archivist", "oscar"),
-        },
-        offers=offers,
-        web=web,
-        render_page=render_page,
-    )
+    db = database.open()
+    try:
+        setup.tenant(db, "ARCH")
+        for kind, content, name in files:
+            import_file(db, "ARCH", kind, content, actor="test", name=name)
+        setup.agreements(db, agreements)
+        setup.tokens(db, TOKENS)
+    finally:
+        db.dispose()
     with TestClient(create_app(config)) as client:
+        opened: Opened = client.app.state.repository  # type: ignore[attr-defined]
         connector = SaeHttpConnector(
             str(client.base_url), "ged-token", client, poll_interval=1.0, allow_insecure_http=True
         )
-        yield Repository(client, offers, connector, ingest)
+        offers = opened.storage.offers("ARCH")
+        yield Repository(client, offers, connector, config.settings, opened.db, opened)
 
 
 @pytest.fixture
-def repo(tmp_path: Path, schema_dir: Path) -> Iterator[Repository]:
-    with open_repository(tmp_path, schema_dir, AGREEMENTS) as repository:
+def repo(tmp_path: Path, schema_dir: Path, sae_database: TestDatabase) -> Iterator[Repository]:
+    with open_repository(tmp_path, sae_database, schema_dir, AGREEMENTS) as repository:
         yield repository
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from connectors.base import Replied, Submission, SubmissionRefused
 from kernel.signing import (
@@ -24,8 +25,7 @@ from kernel.signing import (
     sign_digest,
 )
 from sae.ingest.manifest import read_manifest
-from sae.ingest.referential import load_referential
-from sae.model import ArchivalAgreement
+from sae.model import ArchivalAgreement, FileKind
 from seda.model import (
     AccessRule,
     AppraisalRule,
@@ -37,6 +37,7 @@ from seda.model import (
 from seda.replies import Outcome
 from seda.sip import ManifestSigner
 from seda.versions import SedaVersion
+from tests.fixtures.sae import TestDatabase
 from tests.sae.test_ingest import (
     Members,
     Repository,
@@ -82,10 +83,8 @@ def signer(who: SigningIdentity) -> ManifestSigner:
     return lambda digest: sign_digest(digest, who)
 
 
-def profile_requiring_a_comment(path: Path) -> Path:
-    """A RELAX NG profile: any SEDA 2.2 message whose ArchiveTransfer starts with a Comment."""
-    path.write_text(
-        f"""<grammar xmlns="http://relaxng.org/ns/structure/1.0" ns="{SedaVersion.V2_2.namespace}">
+# A RELAX NG profile: any SEDA 2.2 message whose ArchiveTransfer starts with a Comment.
+PROFILE_REQUIRING_A_COMMENT = f"""<grammar xmlns="http://relaxng.org/ns/structure/1.0" ns="{SedaVersion.V2_2.namespace}">
   <start>
     <element name="ArchiveTransfer">
       <zeroOrMore><attribute><anyName/></attribute></zeroOrMore>
@@ -103,37 +102,36 @@ def profile_requiring_a_comment(path: Path) -> Path:
   </define>
 </grammar>
 """
-    )
-    return path
+
+
+def pem(*identities: SigningIdentity) -> bytes:
+    return b"".join(i.certificate.public_bytes(serialization.Encoding.PEM) for i in identities)
 
 
 @pytest.fixture
 def repo(
-    tmp_path: Path, schema_dir: Path, trusted: SigningIdentity, expired: SigningIdentity
+    tmp_path: Path,
+    schema_dir: Path,
+    sae_database: TestDatabase,
+    trusted: SigningIdentity,
+    expired: SigningIdentity,
 ) -> Iterator[Repository]:
-    (tmp_path / "agencies.csv").write_text(AGENCIES_CSV)
-    (tmp_path / "rules.csv").write_text(RULES_CSV)
     agreements = {
         "AGR-1": ArchivalAgreement("ARCH", SERVICE_A, V2_2),
         "AGR-SIGNED": ArchivalAgreement("ARCH", SERVICE_A, V2_2, signature_required=True),
         "AGR-PROFILE": ArchivalAgreement(
-            "ARCH",
-            SERVICE_A,
-            V2_2,
-            profile=profile_requiring_a_comment(tmp_path / "profile.rng"),
-            profile_identifier=PROFILE_ID,
+            "ARCH", SERVICE_A, V2_2, profile="commentaire", profile_identifier=PROFILE_ID
         ),
         "AGR-B": ArchivalAgreement("ARCH", frozenset({"SERVICE-B"}), V2_2),
         "AGR-OTHER": ArchivalAgreement("OTHER", SERVICE_A, V2_2),
     }
-    referential = load_referential(agencies=tmp_path / "agencies.csv", rules=tmp_path / "rules.csv")
-    with open_repository(
-        tmp_path,
-        schema_dir,
-        agreements,
-        trust_anchors=(trusted.certificate, expired.certificate),
-        referentials={"ARCH": referential},
-    ) as repository:
+    files = [
+        (FileKind.AGENCIES, AGENCIES_CSV.encode(), ""),
+        (FileKind.RULES, RULES_CSV.encode(), ""),
+        (FileKind.TRUST_ANCHORS, pem(trusted, expired), ""),
+        (FileKind.PROFILE, PROFILE_REQUIRING_A_COMMENT.encode(), "commentaire"),
+    ]
+    with open_repository(tmp_path, sae_database, schema_dir, agreements, files=files) as repository:
         yield repository
 
 
@@ -292,7 +290,7 @@ def test_manifest_outside_the_agreements_profile_is_refused(
     issues = refused(repo, send(repo, sip, "PRO-1"))
     assert set(issues) == {"profile_invalid"}
     assert isinstance(issues["profile_invalid"]["line"], int)
-    assert "profile.rng" in issues["profile_invalid"]["message"]
+    assert "profil commentaire" in issues["profile_invalid"]["message"]
 
 
 def test_manifest_declaring_another_profile_is_refused(repo: Repository, tmp_path: Path) -> None:

@@ -12,13 +12,15 @@ import pytest
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, StorageUnavailable
 from kernel.blobstore.s3 import S3BlobStore
-from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.adapters.db import SqlDatabase
+from sae.adapters.db.registry import SqlDigestRegistry
 from sae.model import StoredObject
 from sae.ports import ObjectNotRegistered, RegisteredDigestsDiffer
 from sae.storage.audit import AuditCode, audit
 from sae.storage.offers import NoVerifiedCopy, ObjectQuarantined, StorageOffers
 from tests.fixtures.leftovers import TempWriter, temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, boto3_session, create_bucket
+from tests.sae import setup
 
 CONTENT = b"Deliberation du conseil municipal\n" * 2000
 
@@ -57,14 +59,16 @@ class FailingPuts:
         raise StorageUnavailable("Stockage indisponible (test)")
 
 
-class FailingRegistry(SqliteDigestRegistry):
+class FailingRegistry(SqlDigestRegistry):
     def record(self, ref: ContentRef) -> StoredObject:
         raise StorageUnavailable("Base indisponible (test)")
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> SqliteDigestRegistry:
-    return SqliteDigestRegistry(tmp_path / "registry" / "digests.sqlite")
+def registry(sae_db: SqlDatabase) -> SqlDigestRegistry:
+    """The tenant ARCH's registry, on SQLite and on PostgreSQL."""
+    setup.tenant(sae_db, "ARCH")
+    return sae_db.registry("ARCH")
 
 
 @pytest.fixture
@@ -78,7 +82,7 @@ def fs_pair(tmp_path: Path) -> tuple[FilesystemBlobStore, FilesystemBlobStore]:
 @pytest.fixture
 def offers(
     fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore],
-    registry: SqliteDigestRegistry,
+    registry: SqlDigestRegistry,
     tmp_path: Path,
 ) -> StorageOffers:
     spool = tmp_path / "spool"
@@ -122,10 +126,26 @@ def test_store_writes_every_offer_and_registers_the_digests(
 
 
 def test_registry_is_apart_from_the_objects(
-    registry: SqliteDigestRegistry, fs_pair: tuple[FilesystemBlobStore, ...]
+    registry: SqlDigestRegistry, fs_pair: tuple[FilesystemBlobStore, ...]
 ) -> None:
+    database = registry.db.engine.url.database or ""
     for store in fs_pair:
-        assert not registry.path.is_relative_to(store.root)
+        assert not Path(database).is_relative_to(store.root)
+
+
+def test_a_tenants_registry_never_sees_another_tenants_objects(
+    registry: SqlDigestRegistry,
+) -> None:
+    setup.tenant(registry.db, "OTHER")
+    other = registry.db.registry("OTHER")
+    ref = ContentRef(sha256="a" * 64, sha512="b" * 128, size=3)
+    registry.record(ref)
+
+    assert [o.sha256 for o in registry.iter_objects()] == [ref.sha256]
+    assert list(other.iter_objects()) == []
+    assert other.find(ref.sha256) is None
+    other.record(ContentRef(sha256="a" * 64, sha512="c" * 128, size=3))  # its own, unrelated
+    assert registry.find(ref.sha256) == registry.record(ref)
 
 
 def test_open_serves_the_next_offer_when_the_first_copy_is_altered(
@@ -155,7 +175,7 @@ def test_open_of_an_unknown_object_is_not_found(offers: StorageOffers) -> None:
 
 
 def test_store_failing_on_the_second_offer_leaves_nothing_on_the_first(
-    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore], registry: SqliteDigestRegistry
+    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore], registry: SqlDigestRegistry
 ) -> None:
     first, second = fs_pair
     offers = StorageOffers([first, FailingPuts(second)], registry)
@@ -168,9 +188,9 @@ def test_store_failing_on_the_second_offer_leaves_nothing_on_the_first(
 
 
 def test_store_failing_to_register_removes_every_copy(
-    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore], tmp_path: Path
+    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore], registry: SqlDigestRegistry
 ) -> None:
-    offers = StorageOffers(list(fs_pair), FailingRegistry(tmp_path / "registry" / "d.sqlite"))
+    offers = StorageOffers(list(fs_pair), FailingRegistry(registry.db, "ARCH"))
 
     with pytest.raises(StorageUnavailable):
         offers.store(iter([CONTENT]))
@@ -179,7 +199,7 @@ def test_store_failing_to_register_removes_every_copy(
 
 
 def test_failed_store_keeps_a_copy_that_was_already_there(
-    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore], registry: SqliteDigestRegistry
+    fs_pair: tuple[FilesystemBlobStore, FilesystemBlobStore], registry: SqlDigestRegistry
 ) -> None:
     first, second = fs_pair
     ref = first.put(iter([CONTENT]))
@@ -202,7 +222,7 @@ def test_store_replaces_an_unverified_leftover_instead_of_trusting_it(
     assert read_offer(fs_pair[0], ref.sha256) == CONTENT
 
 
-def test_registry_never_overwrites_digests(registry: SqliteDigestRegistry) -> None:
+def test_registry_never_overwrites_digests(registry: SqlDigestRegistry) -> None:
     registry.record(ContentRef(sha256="a" * 64, sha512="b" * 128, size=3))
 
     with pytest.raises(RegisteredDigestsDiffer):
@@ -210,8 +230,8 @@ def test_registry_never_overwrites_digests(registry: SqliteDigestRegistry) -> No
     assert registry.record(ContentRef(sha256="a" * 64, sha512="b" * 128, size=3)).size == 3
 
 
-def test_registry_lists_objects_across_pages(tmp_path: Path) -> None:
-    registry = SqliteDigestRegistry(tmp_path / "digests.sqlite", page_size=2)
+def test_registry_lists_objects_across_pages(registry: SqlDigestRegistry) -> None:
+    registry = SqlDigestRegistry(registry.db, "ARCH", page_size=2)
     digests = sorted(hashlib.sha256(str(i).encode()).hexdigest() for i in range(5))
     for digest in digests:
         registry.record(ContentRef(sha256=digest, sha512="0" * 128, size=1))
@@ -382,7 +402,7 @@ def test_report_is_json_with_every_code_counted(
 # -- filesystem + S3 over HTTP ------------------------------------------------------------------
 @pytest.fixture
 def mixed(
-    tmp_path: Path, s3_bucket: S3Bucket, registry: SqliteDigestRegistry
+    tmp_path: Path, s3_bucket: S3Bucket, registry: SqlDigestRegistry
 ) -> Iterator[tuple[StorageOffers, FilesystemBlobStore, S3BlobStore]]:
     fs = FilesystemBlobStore(tmp_path / "offer-fs", name="filesystem")
     s3 = s3_offer(s3_bucket, tmp_path / "s3-spool")
@@ -440,7 +460,7 @@ def test_flipped_byte_on_the_filesystem_is_repaired_from_s3(
 
 @pytest.fixture
 def with_killable(
-    tmp_path: Path, killable_s3_endpoint: S3Endpoint, registry: SqliteDigestRegistry
+    tmp_path: Path, killable_s3_endpoint: S3Endpoint, registry: SqlDigestRegistry
 ) -> tuple[StorageOffers, FilesystemBlobStore, S3Endpoint]:
     fs = FilesystemBlobStore(tmp_path / "offer-fs", name="filesystem")
     s3 = s3_offer(create_bucket(killable_s3_endpoint.url), tmp_path / "s3-spool")

@@ -22,12 +22,14 @@ from kernel.blobstore.ports import (
     StorageUnavailable,
 )
 from kernel.blobstore.s3 import S3BlobStore
-from sae.adapters.sqlite import SqliteDigestRegistry
+from sae.adapters.db import SqlDatabase
+from sae.adapters.db.registry import SqlDigestRegistry
 from sae.model import StoredObject
 from sae.ports import RegisteredDigestsDiffer
 from sae.storage.offers import StorageOffers
 from tests.fixtures.leftovers import temp_files
 from tests.fixtures.s3 import S3Bucket, S3Endpoint, create_bucket
+from tests.sae import setup
 from tests.sae.test_offers import flip_byte, read, read_offer, s3_offer
 
 CONTENTS = [f"Pièce {n} du dossier de marché\n".encode() * (50 + n) for n in range(7)]
@@ -82,11 +84,11 @@ class _CountingBatch:
         return self._inner.put(data, expected_size=expected_size, max_size=max_size)
 
 
-class RecordingRegistry(SqliteDigestRegistry):
+class RecordingRegistry(SqlDigestRegistry):
     """Lists the size of each ``record_many`` call; fails the ``fail_at``-th (1-based)."""
 
-    def __init__(self, path: Path, *, fail_at: int | None = None) -> None:
-        super().__init__(path)
+    def __init__(self, db: SqlDatabase, *, fail_at: int | None = None) -> None:
+        super().__init__(db, "ARCH")
         self.fail_at = fail_at
         self.batches: list[int] = []
 
@@ -97,11 +99,11 @@ class RecordingRegistry(SqliteDigestRegistry):
         return super().record_many(refs)
 
 
-class BlockingRegistry(SqliteDigestRegistry):
+class BlockingRegistry(SqlDigestRegistry):
     """Its first ``record_many`` says it started, waits for ``go``, then fails."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
+    def __init__(self, db: SqlDatabase) -> None:
+        super().__init__(db, "ARCH")
         self.entered = threading.Event()
         self.go = threading.Event()
         self._calls = 0
@@ -142,15 +144,26 @@ def filesystem(tmp_path: Path, name: str) -> FilesystemBlobStore:
     return FilesystemBlobStore(tmp_path / f"offer-{name}", name=name)
 
 
+@pytest.fixture
+def db(sae_db: SqlDatabase) -> SqlDatabase:
+    """The database (SQLite and PostgreSQL) with the tenants ARCH and OTHER."""
+    setup.tenant(sae_db, "ARCH")
+    setup.tenant(sae_db, "OTHER")
+    return sae_db
+
+
 def new_offers(
+    db: SqlDatabase,
     tmp_path: Path,
     stores: Sequence[BlobStore],
-    registry: SqliteDigestRegistry | None = None,
+    registry: SqlDigestRegistry | None = None,
+    *,
+    tenant: str = "ARCH",
     **limits: int,
 ) -> StorageOffers:
     spool = tmp_path / "spool"
-    spool.mkdir(exist_ok=True)
-    registry = registry or SqliteDigestRegistry(tmp_path / "registry" / "digests.sqlite")
+    spool.mkdir(parents=True, exist_ok=True)
+    registry = registry or db.registry(tenant)
     return StorageOffers(stores, registry, spool_dir=spool, **limits)
 
 
@@ -178,11 +191,13 @@ def inode(store: FilesystemBlobStore, content: bytes) -> int:
 
 
 # -- same results as store ---------------------------------------------------------------------
-def test_store_many_gives_what_store_gives_one_by_one(tmp_path: Path) -> None:
+def test_store_many_gives_what_store_gives_one_by_one(tmp_path: Path, db: SqlDatabase) -> None:
     source = tmp_path / "source.pdf"
     source.write_bytes(CONTENTS[0])
-    batched = new_offers(tmp_path / "batched", [filesystem(tmp_path / "batched", n) for n in "ab"])
-    single = new_offers(tmp_path / "single", [filesystem(tmp_path / "single", n) for n in "ab"])
+    batched_stores = [filesystem(tmp_path / "batched", n) for n in "ab"]
+    single_stores = [filesystem(tmp_path / "single", n) for n in "ab"]
+    batched = new_offers(db, tmp_path / "batched", batched_stores)
+    single = new_offers(db, tmp_path / "single", single_stores, tenant="OTHER")
 
     def items() -> list[Chunks | Path]:
         return [source, iter([CONTENTS[1]]), io.BytesIO(CONTENTS[2]), iter([b"", CONTENTS[3]])]
@@ -198,18 +213,20 @@ def test_store_many_gives_what_store_gives_one_by_one(tmp_path: Path) -> None:
     assert temp_files(tmp_path / "batched" / "spool") == []
 
 
-def test_new_copies_of_a_batch_go_through_one_offer_batch(tmp_path: Path) -> None:
+def test_new_copies_of_a_batch_go_through_one_offer_batch(tmp_path: Path, db: SqlDatabase) -> None:
     pair = counting_pair(tmp_path)
-    offers = new_offers(tmp_path, pair)
+    offers = new_offers(db, tmp_path, pair)
 
     offers.store_many(iter([c]) for c in CONTENTS)
 
     assert [(offer.batches, offer.written) for offer in pair] == [([7], 7), ([7], 7)]
 
 
-def test_a_verified_copy_already_there_is_kept_and_not_written_again(tmp_path: Path) -> None:
+def test_a_verified_copy_already_there_is_kept_and_not_written_again(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
     pair = counting_pair(tmp_path)
-    offers = new_offers(tmp_path, pair)
+    offers = new_offers(db, tmp_path, pair)
     offers.store(iter([CONTENTS[0]]))
     before = [inode(offer.store, CONTENTS[0]) for offer in pair]
 
@@ -220,9 +237,9 @@ def test_a_verified_copy_already_there_is_kept_and_not_written_again(tmp_path: P
     assert registered(offers) == {s.sha256 for s in stored}
 
 
-def test_an_altered_copy_already_there_is_replaced(tmp_path: Path) -> None:
+def test_an_altered_copy_already_there_is_replaced(tmp_path: Path, db: SqlDatabase) -> None:
     first, second = filesystem(tmp_path, "a"), filesystem(tmp_path, "b")
-    offers = new_offers(tmp_path, [first, second])
+    offers = new_offers(db, tmp_path, [first, second])
     leftover = first.put(iter([CONTENTS[0]]))  # an orphan of a crashed store, then altered
     flip_byte(first, leftover.sha256)
 
@@ -232,10 +249,12 @@ def test_an_altered_copy_already_there_is_replaced(tmp_path: Path) -> None:
     assert read(offers, leftover.sha256) == CONTENTS[0]
 
 
-def test_identical_contents_in_one_batch_are_written_and_registered_once(tmp_path: Path) -> None:
+def test_identical_contents_in_one_batch_are_written_and_registered_once(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
     pair = counting_pair(tmp_path)
-    registry = RecordingRegistry(tmp_path / "digests.sqlite")
-    offers = new_offers(tmp_path, pair, registry)
+    registry = RecordingRegistry(db)
+    offers = new_offers(db, tmp_path, pair, registry)
     items = [CONTENTS[0], CONTENTS[1], CONTENTS[0], CONTENTS[0]]
 
     stored = offers.store_many(iter([c]) for c in items)
@@ -246,8 +265,10 @@ def test_identical_contents_in_one_batch_are_written_and_registered_once(tmp_pat
     assert registry.batches == [2]
 
 
-def test_storing_the_original_again_by_batch_lifts_the_quarantine(tmp_path: Path) -> None:
-    offers = new_offers(tmp_path, [filesystem(tmp_path, "a"), filesystem(tmp_path, "b")])
+def test_storing_the_original_again_by_batch_lifts_the_quarantine(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
+    offers = new_offers(db, tmp_path, [filesystem(tmp_path, "a"), filesystem(tmp_path, "b")])
     stored = offers.store(iter([CONTENTS[0]]))
     offers.registry.quarantine(stored.sha256, "every copy altered")
 
@@ -258,9 +279,9 @@ def test_storing_the_original_again_by_batch_lifts_the_quarantine(tmp_path: Path
 
 
 # -- bounded batches ---------------------------------------------------------------------------
-def test_a_batch_is_stored_before_the_next_items_are_read(tmp_path: Path) -> None:
-    registry = RecordingRegistry(tmp_path / "digests.sqlite")
-    offers = new_offers(tmp_path, counting_pair(tmp_path), registry, batch_objects=3)
+def test_a_batch_is_stored_before_the_next_items_are_read(tmp_path: Path, db: SqlDatabase) -> None:
+    registry = RecordingRegistry(db)
+    offers = new_offers(db, tmp_path, counting_pair(tmp_path), registry, batch_objects=3)
     registered_when_read: list[int] = []
 
     def items() -> Iterator[Chunks]:
@@ -279,10 +300,10 @@ def test_a_batch_is_stored_before_the_next_items_are_read(tmp_path: Path) -> Non
     ]
 
 
-def test_batches_are_cut_by_bytes_too(tmp_path: Path) -> None:
-    registry = RecordingRegistry(tmp_path / "digests.sqlite")
+def test_batches_are_cut_by_bytes_too(tmp_path: Path, db: SqlDatabase) -> None:
+    registry = RecordingRegistry(db)
     same_size = [bytes([n]) * 1000 for n in range(7)]
-    offers = new_offers(tmp_path, [filesystem(tmp_path, "a")], registry, batch_bytes=2000)
+    offers = new_offers(db, tmp_path, [filesystem(tmp_path, "a")], registry, batch_bytes=2000)
 
     offers.store_many(iter([c]) for c in same_size)
 
@@ -290,9 +311,11 @@ def test_batches_are_cut_by_bytes_too(tmp_path: Path) -> None:
 
 
 # -- all or nothing ----------------------------------------------------------------------------
-def test_second_offer_failing_mid_batch_leaves_no_copy_of_this_call(tmp_path: Path) -> None:
+def test_second_offer_failing_mid_batch_leaves_no_copy_of_this_call(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
     first, second = counting_pair(tmp_path, fail_at=2)
-    offers = new_offers(tmp_path, [first, second])
+    offers = new_offers(db, tmp_path, [first, second])
     kept = first.store.put(iter([CONTENTS[0]]))  # there before: another archive may hold it
 
     with pytest.raises(StorageUnavailable):
@@ -305,10 +328,10 @@ def test_second_offer_failing_mid_batch_leaves_no_copy_of_this_call(tmp_path: Pa
     assert temp_files(second.store.tmp_dir) == []
 
 
-def test_registry_failing_removes_every_copy_of_the_batch(tmp_path: Path) -> None:
+def test_registry_failing_removes_every_copy_of_the_batch(tmp_path: Path, db: SqlDatabase) -> None:
     first, second = filesystem(tmp_path, "a"), filesystem(tmp_path, "b")
-    registry = RecordingRegistry(tmp_path / "digests.sqlite", fail_at=1)
-    offers = new_offers(tmp_path, [first, second], registry)
+    registry = RecordingRegistry(db, fail_at=1)
+    offers = new_offers(db, tmp_path, [first, second], registry)
     kept = second.put(iter([CONTENTS[1]]))
 
     with pytest.raises(StorageUnavailable):
@@ -318,9 +341,11 @@ def test_registry_failing_removes_every_copy_of_the_batch(tmp_path: Path) -> Non
     assert registered(offers) == set()
 
 
-def test_a_failing_batch_keeps_the_batches_stored_before_it(tmp_path: Path) -> None:
+def test_a_failing_batch_keeps_the_batches_stored_before_it(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
     first, second = counting_pair(tmp_path, fail_at=3)  # the first copy of the second batch
-    offers = new_offers(tmp_path, [first, second], batch_objects=2)
+    offers = new_offers(db, tmp_path, [first, second], batch_objects=2)
 
     with pytest.raises(StorageUnavailable):
         offers.store_many(iter([c]) for c in CONTENTS[:4])
@@ -331,8 +356,8 @@ def test_a_failing_batch_keeps_the_batches_stored_before_it(tmp_path: Path) -> N
     assert [read(offers, sha256(c)) for c in CONTENTS[:2]] == CONTENTS[:2]
 
 
-def test_differing_digests_register_nothing_of_the_batch(tmp_path: Path) -> None:
-    registry = SqliteDigestRegistry(tmp_path / "digests.sqlite")
+def test_differing_digests_register_nothing_of_the_batch(tmp_path: Path, db: SqlDatabase) -> None:
+    registry = SqlDigestRegistry(db, "ARCH")
     known = registry.record(ContentRef(sha256="a" * 64, sha512="b" * 128, size=3))
     new = ContentRef(sha256="c" * 64, sha512="d" * 128, size=4)
 
@@ -346,8 +371,10 @@ def test_differing_digests_register_nothing_of_the_batch(tmp_path: Path) -> None
     ]
 
 
-def test_an_item_too_large_stops_the_call_and_leaves_no_spool(tmp_path: Path) -> None:
-    offers = new_offers(tmp_path, [filesystem(tmp_path, "a")], batch_objects=1)
+def test_an_item_too_large_stops_the_call_and_leaves_no_spool(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
+    offers = new_offers(db, tmp_path, [filesystem(tmp_path, "a")], batch_objects=1)
     small, large = b"petit", b"x" * 100
 
     with pytest.raises(ContentTooLarge):
@@ -357,10 +384,12 @@ def test_an_item_too_large_stops_the_call_and_leaves_no_spool(tmp_path: Path) ->
     assert temp_files(tmp_path / "spool") == []
 
 
-def test_a_concurrent_store_of_the_same_content_is_not_undone(tmp_path: Path) -> None:
+def test_a_concurrent_store_of_the_same_content_is_not_undone(
+    tmp_path: Path, db: SqlDatabase
+) -> None:
     first, second = filesystem(tmp_path, "a"), filesystem(tmp_path, "b")
-    registry = BlockingRegistry(tmp_path / "digests.sqlite")
-    offers = new_offers(tmp_path, [first, second], registry)
+    registry = BlockingRegistry(db)
+    offers = new_offers(db, tmp_path, [first, second], registry)
     failures: list[BaseException] = []
 
     def batch() -> None:
@@ -389,9 +418,11 @@ def test_a_concurrent_store_of_the_same_content_is_not_undone(tmp_path: Path) ->
 
 # -- filesystem and S3 -------------------------------------------------------------------------
 @pytest.mark.s3
-def test_store_many_writes_filesystem_and_s3(tmp_path: Path, s3_bucket: S3Bucket) -> None:
+def test_store_many_writes_filesystem_and_s3(
+    tmp_path: Path, db: SqlDatabase, s3_bucket: S3Bucket
+) -> None:
     fs, s3 = filesystem(tmp_path, "fs"), s3_offer(s3_bucket, tmp_path / "s3-spool")
-    offers = new_offers(tmp_path, [fs, s3])
+    offers = new_offers(db, tmp_path, [fs, s3])
 
     stored = offers.store_many(iter([c]) for c in CONTENTS[:3])
 
@@ -402,11 +433,11 @@ def test_store_many_writes_filesystem_and_s3(tmp_path: Path, s3_bucket: S3Bucket
 
 @pytest.mark.s3
 def test_s3_dying_mid_batch_leaves_nothing_on_the_filesystem(
-    tmp_path: Path, killable_s3_endpoint: S3Endpoint
+    tmp_path: Path, db: SqlDatabase, killable_s3_endpoint: S3Endpoint
 ) -> None:
     fs = filesystem(tmp_path, "fs")
     s3 = s3_offer(create_bucket(killable_s3_endpoint.url), tmp_path / "s3-spool")
-    offers = new_offers(tmp_path, [fs, DyingAfterFirstUpload(s3, killable_s3_endpoint)])
+    offers = new_offers(db, tmp_path, [fs, DyingAfterFirstUpload(s3, killable_s3_endpoint)])
 
     with pytest.raises(StorageUnavailable):
         offers.store_many(iter([c]) for c in CONTENTS[:3])

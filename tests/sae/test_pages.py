@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,10 +20,10 @@ from kernel.accounts.passwords import Argon2Passwords
 from kernel.sandbox.pool import SandboxPool
 from kernel.sandbox.preview import sandboxed_renderer
 from kernel.web.setup import WebSetup
-from sae.adapters.sqlite import SqliteDatabase
 from sae.journal.log import log_audit
 from sae.model import TransferState
 from sae.people.accounts import NewPerson, create_person
+from sae.ports import Database
 from sae.storage.audit import audit
 from sae.web.views import transfers
 from seda.disk_import import transfer_from_directory
@@ -34,6 +33,7 @@ from seda.sip import write_sip
 from seda.versions import SedaVersion
 from tests.fakes import FixedClock
 from tests.fixtures.hostile_pdfs import text_pdf
+from tests.fixtures.sae import TestDatabase
 from tests.sae import stored
 from tests.sae.test_ingest import (
     AGREEMENTS,
@@ -54,8 +54,12 @@ RAW = ("awaiting_review", "accepted", "rejected", "warning", "fatal", "Keep", "D
 
 @dataclass
 class Site:
+    """The repository's pages; ARCH is the default tenant (its login page: ``/connexion``),
+    another tenant's people log in at ``/connexion?locataire=TENANT``."""
+
     repo: Repository
-    db: SqliteDatabase
+    db: Database
+    database: TestDatabase  # the same, as its owner sees it (to tamper with it)
 
     def person(self, login: str, role: str, organisation: str = "ARCH") -> None:
         new = NewPerson(login, organisation, role, f"{login}@archives.example", PASSWORD)
@@ -64,11 +68,12 @@ class Site:
     def browser(self) -> TestClient:
         return TestClient(self.repo.client.app, follow_redirects=False)
 
-    def logged_in(self, login: str) -> TestClient:
+    def logged_in(self, login: str, tenant: str | None = None) -> TestClient:
         browser = self.browser()
-        token = csrf_of(browser.get("/connexion").text)
+        page = "/connexion" + (f"?locataire={tenant}" if tenant else "")
+        token = csrf_of(browser.get(page).text)
         form = {"csrf_token": token, "login": login, "password": PASSWORD, "suivant": "/"}
-        assert browser.post("/connexion", data=form).status_code == 303
+        assert browser.post(page, data=form).status_code == 303
         return browser
 
     def received(self, tmp_path: Path, message_id: str, *, tamper: bool = False) -> str:
@@ -94,11 +99,21 @@ def sandbox() -> Iterator[SandboxPool]:
 
 
 @pytest.fixture
-def site(tmp_path: Path, schema_dir: Path, sandbox: SandboxPool) -> Iterator[Site]:
+def site(
+    tmp_path: Path, sae_database: TestDatabase, schema_dir: Path, sandbox: SandboxPool
+) -> Iterator[Site]:
     web = WebSetup(secret_key=b"k" * 32, public_url="http://testserver")
     previews = sandboxed_renderer(sandbox)
-    with open_repository(tmp_path, schema_dir, AGREEMENTS, web=web, render_page=previews) as repo:
-        made = Site(repo, SqliteDatabase(tmp_path / "sae" / "transfers.sqlite"))
+    with open_repository(
+        tmp_path,
+        sae_database,
+        schema_dir,
+        AGREEMENTS,
+        web=web,
+        render_page=previews,
+        default_tenant="ARCH",
+    ) as repo:
+        made = Site(repo, repo.db, sae_database)
         made.person("alice", "archivist")
         yield made
 
@@ -198,9 +213,42 @@ def test_only_archivists_of_the_organisation_see_the_queue_and_decide(
     assert reader.get("/versements").status_code == 403
     assert reader.get(f"/versements/{transfer_id}").status_code == 403
     site.person("oscar", "archivist", organisation="OTHER")
-    other = site.logged_in("oscar")
+    other = site.logged_in("oscar", "OTHER")
     assert other.get(f"/versements/{transfer_id}").status_code == 404
     assert "TR-1" not in visible(other.get("/versements").text)
+
+
+def test_another_tenants_transfer_is_the_same_404_page_as_a_missing_one(
+    site: Site, tmp_path: Path
+) -> None:
+    transfer_id = site.received(tmp_path, "TR-1")
+    site.person("alice", "archivist", organisation="OTHER")  # the same login, another tenant
+    other = site.logged_in("alice", "OTHER")
+    theirs = other.get(f"/versements/{transfer_id}")
+    missing_id = "00000000-0000-4000-8000-000000000000"
+    missing = other.get(f"/versements/{missing_id}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.text.replace(transfer_id, "ID") == missing.text.replace(missing_id, "ID")
+    assert "TR-1" not in theirs.text
+    for page in ("/versements", "/archives"):
+        assert "TR-1" not in visible(other.get(page).text)
+    arch = site.logged_in("alice")
+    assert arch.get(f"/versements/{transfer_id}").status_code == 200  # ARCH's alice sees it
+
+
+def test_a_login_page_is_for_its_tenant_and_an_unknown_tenants_logs_in_no_one(site: Site) -> None:
+    site.person("oscar", "archivist", organisation="OTHER")
+    page = site.browser().get("/connexion?locataire=OTHER&suivant=/journal").text
+    assert 'action="/connexion?locataire=OTHER"' in page  # the form posts for that tenant
+    assert 'name="suivant" value="/journal"' in page
+    browser = site.browser()
+    token = csrf_of(browser.get("/connexion").text)
+    form = {"csrf_token": token, "login": "oscar", "password": PASSWORD, "suivant": "/"}
+    assert browser.post("/connexion", data=form).status_code == 401  # not ARCH's oscar
+    unknown = browser.post("/connexion?locataire=INCONNU", data=form)
+    assert unknown.status_code == 401
+    assert "Identifiant ou mot de passe incorrect" in visible(unknown.text)
+    assert browser.post("/connexion?locataire=OTHER", data=form).status_code == 303
 
 
 def test_a_decision_without_the_forms_token_is_refused_and_changes_nothing(
@@ -269,17 +317,17 @@ def test_the_journal_shows_the_last_audit_and_operations_and_verifies_on_demand(
 ) -> None:
     browser = accepted_through_the_pages(site, tmp_path)
     offers = site.repo.offers
-    log_audit(site.db, audit(offers.offers, offers.registry, repair=False))
+    log_audit(site.db, "ARCH", audit(offers.offers, offers.registry, repair=False))
     page = visible(browser.get("/journal").text)
     assert "aucun scellement" in page and "2 objet(s) contrôlé(s), aucune anomalie restante" in page
     assert "versement accepté" in page and "audit des copies" in page and "alice" in page
+    assert "service d'archives ouvert sur la plateforme" in page and "jeton créé" in page
+    assert "inconnu" not in page  # every action of a tenant's log has its French words
     assert not [code for code in RAW if re.search(rf"\b{code}\b", page)]
     sound = decide_on(browser, "/journal", "/journal/verifier")
     assert sound.status_code == 200 and "Journal intègre" in visible(sound.text)
-    with sqlite3.connect(tmp_path / "sae" / "transfers.sqlite") as conn:
-        conn.execute(
-            "UPDATE operation_log SET actor = 'mallory' WHERE action = 'transfer.accepted'"
-        )
+    rewritten = "UPDATE operation_log SET actor = 'mallory' WHERE action = 'transfer.accepted'"
+    assert site.database.tamper(rewritten, "ARCH") == 1
     broken = visible(decide_on(browser, "/journal", "/journal/verifier").text)
     assert "Le journal n'est pas intègre" in broken and "Chaîne du journal rompue" in broken
 

@@ -1,32 +1,43 @@
-"""Transfers awaiting review, listed a page at a time: the same on the in-memory fake and on
-SQLite (the ``TransferRepository`` port's contract for ``in_state``)."""
+"""Transfers awaiting review, listed a page at a time: the same on the in-memory fake, on SQLite
+and on PostgreSQL (the ``TransferRepository`` port's contract for ``in_state``)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from kernel.paging import Page
-from sae.adapters.sqlite import SqliteDatabase
 from sae.ports import Database
 from sae.review import decisions
+from tests.fixtures import sae as fixtures
+from tests.sae import setup
 from tests.sae.fakes import FakeDatabase
 from tests.sae.test_decisions import awaiting_review
 
 
-@pytest.fixture(params=["fake", "sqlite"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    return FakeDatabase() if request.param == "fake" else SqliteDatabase(tmp_path / "db.sqlite")
+@pytest.fixture(params=["fake", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The in-memory fake, and the database (SQLite and PostgreSQL) with its tenants."""
+    if request.param == "fake":
+        yield FakeDatabase()
+        return
+    with fixtures.database(request, tmp_path) as found:
+        opened = found.open()
+        setup.tenant(opened, "ARCH")
+        setup.tenant(opened, "AUTRE")
+        yield opened
+        opened.dispose()
 
 
 def test_pending_transfers_are_listed_oldest_first_one_page_at_a_time(
     db: Database, tmp_path: Path
 ) -> None:
     model = awaiting_review(FakeDatabase(), tmp_path)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work("ARCH") as uow:
         for n in (3, 1, 2):  # recorded in another order than received
             received = model.received_at + timedelta(minutes=n)
             copy = dataclasses.replace(

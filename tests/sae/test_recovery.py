@@ -6,7 +6,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import shutil
-import sqlite3
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,42 +15,43 @@ from fastapi.testclient import TestClient
 
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import Leftover
-from sae.adapters.sqlite import SqliteDatabase, SqliteDigestRegistry
 from sae.api.app import create_app
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import refuse_legacy_home
+from sae.config import SaeMisconfigured
 from sae.ingest.checks import run_checks
 from sae.ingest.receive import Quarantined, Submitted, receive
 from sae.ingest.settings import IngestSettings
-from sae.model import CheckOutcome, Decision, Principal, Transfer, TransferState
+from sae.model import Decision, Transfer, TransferState
+from sae.ports import Database
 from sae.recovery import RecoveryReport, StartupLock, recover
 from sae.review import decisions
 from sae.storage.offers import StorageOffers
+from sae.storage.tenants import TenantStorage
 from tests.fixtures.leftovers import TempWriter, temp_files
-from tests.sae import stored
+from tests.fixtures.sae import TestDatabase
+from tests.sae import setup, stored
 from tests.sae.test_ingest import AGREEMENTS, build_sip
 
 
 @dataclass
 class Repository:
-    data_dir: Path
-    db: SqliteDatabase
+    db: Database
+    database: TestDatabase
     settings: IngestSettings
-    offers: StorageOffers
+    storage: TenantStorage
+
+    @property
+    def offers(self) -> StorageOffers:
+        return self.storage.offers("ARCH")
 
 
 @pytest.fixture
-def repo(tmp_path: Path, schema_dir: Path) -> Repository:
-    data_dir = tmp_path / "sae"
-    data_dir.mkdir()
-    offers = StorageOffers(
-        [
-            FilesystemBlobStore(tmp_path / "offer-a", name="a"),
-            FilesystemBlobStore(tmp_path / "offer-b", name="b"),
-        ],
-        SqliteDigestRegistry(tmp_path / "digests.sqlite"),
-    )
-    settings = IngestSettings(data_dir / "quarantine", schema_dir, AGREEMENTS)
-    return Repository(data_dir, SqliteDatabase(data_dir / "transfers.sqlite"), settings, offers)
+def repo(
+    tmp_path: Path, schema_dir: Path, sae_db: Database, sae_database: TestDatabase
+) -> Repository:
+    setup.agreements(sae_db, AGREEMENTS)
+    settings = IngestSettings(tmp_path / "sae" / "quarantine", schema_dir)
+    return Repository(sae_db, sae_database, settings, setup.storage(sae_db, tmp_path))
 
 
 def received(
@@ -71,9 +71,12 @@ def received(
 
 def crash_in(repo: Repository, transfer: Transfer, state: TransferState) -> None:
     """What a process killed in ``state`` leaves behind: the row, as it was last written."""
-    with sqlite3.connect(repo.db.path) as conn:
-        conn.execute("UPDATE transfers SET state = ? WHERE id = ?", (state.value, transfer.id))
-    conn.close()
+    repo.database.tamper(
+        "UPDATE transfers SET state = :state WHERE id = :id",
+        "ARCH",
+        state=state.value,
+        id=transfer.id,
+    )
 
 
 def state_of(repo: Repository, transfer: Transfer) -> TransferState:
@@ -84,7 +87,7 @@ def test_transfer_left_received_is_checked_again(repo: Repository, tmp_path: Pat
     good = received(repo, tmp_path, "R-1")
     announced = received(repo, tmp_path, "R-2", ("SHA-256", "ab" * 32))
 
-    report = recover(repo.db, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.storage)
 
     assert sorted(report.rechecked) == sorted([good.id, announced.id])  # same second: any order
     checked = stored.transfer(repo.db, "ARCH", good.id)
@@ -103,7 +106,7 @@ def test_transfer_left_checked_moves_on_to_review(repo: Repository, tmp_path: Pa
     run_checks(repo.db, repo.settings, transfer)
     crash_in(repo, transfer, TransferState.CHECKED)
 
-    report = recover(repo.db, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.storage)
 
     assert report.moved_to_review == [transfer.id]
     after = stored.transfer(repo.db, "ARCH", transfer.id)
@@ -123,24 +126,24 @@ def test_interrupted_acceptance_is_rolled_back_then_accepted_once(
     complete = repo.offers.store(iter([first]))
     partial = repo.offers.offers[0].put(iter([second]))
 
-    report = recover(repo.db, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.storage)
 
     assert report.rolled_back == [transfer.id]
     assert report.removed_copies == [("a", partial.sha256)]
     assert state_of(repo, transfer) is TransferState.AWAITING_REVIEW
-    assert stored.objects(repo.db, transfer.id) == []
+    assert stored.objects(repo.db, "ARCH", transfer.id) == []
     for offer in repo.offers.offers:
         assert list(offer.iter_digests()) == [complete.sha256]
 
     decisions.accept(repo.db, repo.offers, "ARCH", transfer.id, Decision("alice"))
     accepted = stored.transfer(repo.db, "ARCH", transfer.id)
     assert accepted.state is TransferState.ACCEPTED
-    assert len(stored.objects(repo.db, transfer.id)) == 2
+    assert len(stored.objects(repo.db, "ARCH", transfer.id)) == 2
     assert {o.sha256 for o in repo.offers.registry.iter_objects()} == {
         complete.sha256,
         partial.sha256,
     }
-    assert recover(repo.db, repo.settings, repo.offers) == RecoveryReport()
+    assert recover(repo.db, repo.settings, repo.storage) == RecoveryReport()
 
 
 def test_files_no_unfinished_transfer_needs_are_removed(repo: Repository, tmp_path: Path) -> None:
@@ -153,7 +156,7 @@ def test_files_no_unfinished_transfer_needs_are_removed(repo: Repository, tmp_pa
     unrelated = repo.settings.quarantine_dir / "lisez-moi.txt"
     unrelated.write_text("Déposé par l'exploitant\n")
 
-    report = recover(repo.db, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.storage)
 
     assert sorted(report.removed_files) == sorted([decided.quarantine_path, orphan])
     assert sorted(repo.settings.quarantine_dir.iterdir()) == sorted(
@@ -170,21 +173,20 @@ def test_temp_files_of_a_killed_acceptance_are_removed_and_a_live_process_ones_k
     writers.append(live := TempWriter(second.root))  # another process storing right now
     killed.kill()
 
-    report = recover(repo.db, repo.settings, repo.offers)
+    report = recover(repo.db, repo.settings, repo.storage)
 
     assert report.removed_temp_files == [("a", Leftover(killed.path, len(b"partial")))]
     assert temp_files(first.tmp_dir) == []
     assert temp_files(second.tmp_dir) == [live.path]
 
 
-def test_recovery_runs_when_the_application_starts(repo: Repository, tmp_path: Path) -> None:
+def test_recovery_runs_when_the_application_starts(
+    repo: Repository, tmp_path: Path, schema_dir: Path
+) -> None:
     transfer = received(repo, tmp_path, "S-1")
-    config = SaeConfig(
-        data_dir=repo.data_dir,
-        settings=repo.settings,
-        tokens={"archivist-token": Principal("ARCH", "archivist", "alice")},
-        offers=repo.offers,
-    )
+    setup.tokens(repo.db, {"archivist-token": ("ARCH", "archivist", "alice")})
+    config = setup.make_config(tmp_path, repo.database, schema_dir)
+    config.settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
     with TestClient(create_app(config)) as client:
         listed = client.get(
             "/api/v1/sae/review/transfers", headers={"Authorization": "Bearer archivist-token"}
@@ -212,34 +214,11 @@ def test_no_recovery_while_another_process_is_alive(tmp_path: Path) -> None:
     assert calls == ["recovered"]
 
 
-OLD_SCHEMA = """
-CREATE TABLE transfers (
-    id TEXT PRIMARY KEY, organisation TEXT NOT NULL, message_identifier TEXT NOT NULL,
-    package_sha256 TEXT NOT NULL, transferring_agency TEXT NOT NULL, state TEXT NOT NULL,
-    quarantine_path TEXT NOT NULL, acknowledgement BLOB NOT NULL, received_at TEXT NOT NULL,
-    issues TEXT NOT NULL DEFAULT '[]', seda_version TEXT, reply BLOB, comment TEXT,
-    decided_by TEXT, decided_at TEXT, archive_identifiers TEXT NOT NULL DEFAULT '[]',
-    UNIQUE (organisation, message_identifier)
-);
-INSERT INTO transfers (id, organisation, message_identifier, package_sha256,
-    transferring_agency, state, quarantine_path, acknowledgement, received_at)
-VALUES ('T-OLD', 'ARCH', 'M-OLD', 'ab', 'SERVICE-A', 'received', '/tmp/x.zip', x'3c3e',
-    '2024-01-02T03:04:05+00:00');
-"""
+def test_a_home_left_by_a_version_before_tenants_is_refused_and_left_untouched(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "transfers.sqlite").write_bytes(b"SQLite format 3\x00")
 
-
-def test_store_created_before_the_signer_column_is_upgraded(tmp_path: Path) -> None:
-    path = tmp_path / "transfers.sqlite"
-    with sqlite3.connect(path) as conn:
-        conn.executescript(OLD_SCHEMA)
-    conn.close()
-
-    db = SqliteDatabase(path)
-    old = stored.transfer(db, "ARCH", "T-OLD")
-    assert (old.signer, old.manifest_digest) == (None, None)
-    with db.unit_of_work() as uow:
-        uow.transfers.record_checks("T-OLD", CheckOutcome((), "2.2", signer="CN=GED"))
-        uow.commit()
-    assert stored.transfer(db, "ARCH", "T-OLD").signer == "CN=GED"
-    again = SqliteDatabase(path)  # opened again: no-op
-    assert stored.transfer(again, "ARCH", "T-OLD").signer == "CN=GED"
+    with pytest.raises(SaeMisconfigured, match="version antérieure"):
+        refuse_legacy_home(tmp_path)
+    assert (tmp_path / "transfers.sqlite").read_bytes() == b"SQLite format 3\x00"

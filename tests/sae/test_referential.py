@@ -11,8 +11,8 @@ from kernel.rules_referential import RulesFileRefused
 from sae.ingest.manifest import ManifestFacts, Occurrence
 from sae.ingest.referential import (
     AgenciesFileRefused,
-    load_agencies,
-    load_rules,
+    parse_agencies,
+    parse_rules,
     referential_issues,
 )
 from sae.model import Referential
@@ -33,17 +33,19 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_agencies_csv_gives_the_identifiers(tmp_path: Path) -> None:
     csv = '\ufeffIdentifier,Name,Description\nAG-1,Archives,"Service, central"\n\nAG-2,Mairie,\n'
-    assert load_agencies(write(tmp_path, csv)) == {"AG-1", "AG-2"}
+    assert parse_agencies(write(tmp_path, csv).read_bytes()) == {"AG-1", "AG-2"}
 
 
 def test_agencies_csv_without_description_column_is_read(tmp_path: Path) -> None:
-    assert load_agencies(write(tmp_path, "Name,Identifier\nArchives,AG-1\n")) == {"AG-1"}
+    assert parse_agencies(write(tmp_path, "Name,Identifier\nArchives,AG-1\n").read_bytes()) == {
+        "AG-1"
+    }
 
 
 def test_every_bad_agency_row_is_reported_at_once(tmp_path: Path) -> None:
     csv = "Identifier,Name,Description\nAG-1,Archives,\nAG-1,Doublon,\n,Sans identifiant,\nAG-3\n"
     with pytest.raises(AgenciesFileRefused) as refused:
-        load_agencies(write(tmp_path, csv))
+        parse_agencies(write(tmp_path, csv).read_bytes())
     found = [(i.code, i.line, i.path) for i in refused.value.issues]
     assert found == [
         ("duplicate_id", 3, "Identifier"),
@@ -54,7 +56,7 @@ def test_every_bad_agency_row_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_agencies_csv_without_its_columns_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AgenciesFileRefused) as refused:
-        load_agencies(write(tmp_path, "Id;Nom\nAG-1;Archives\n"))
+        parse_agencies(write(tmp_path, "Id;Nom\nAG-1;Archives\n").read_bytes())
     assert [(i.code, i.path) for i in refused.value.issues] == [
         ("missing_column", "Identifier"),
         ("missing_column", "Name"),
@@ -65,12 +67,12 @@ def test_agencies_csv_not_in_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "agencies.csv"
     path.write_bytes("Identifier,Name\nAG-1,Archives départementales\n".encode("latin-1"))
     with pytest.raises(AgenciesFileRefused) as refused:
-        load_agencies(path)
+        parse_agencies(path.read_bytes())
     assert [(i.code, i.line) for i in refused.value.issues] == [("bad_encoding", 2)]
 
 
 def test_vitam_rules_referential_gives_ids_and_categories() -> None:
-    rules = load_rules(vitam_rules("jeu_donnees_OK_regles_CSV.csv"))
+    rules = parse_rules(vitam_rules("jeu_donnees_OK_regles_CSV.csv").read_bytes())
     assert rules["APP-00001"] is RuleCategory.APPRAISAL
     assert rules["HOL-00004"] is RuleCategory.HOLD
     assert {category.value for category in rules.values()} == {
@@ -86,7 +88,7 @@ def test_vitam_rules_referential_gives_ids_and_categories() -> None:
 
 def test_vitam_ko_rules_file_is_refused_as_vitam_refuses_it() -> None:
     with pytest.raises(RulesFileRefused) as refused:
-        load_rules(vitam_rules("jeu_donnees_KO_regles_CSV_DuplicatedReference.csv"))
+        parse_rules(vitam_rules("jeu_donnees_KO_regles_CSV_DuplicatedReference.csv").read_bytes())
     assert {i.code for i in refused.value.issues} == {"duplicate_id"}
 
 

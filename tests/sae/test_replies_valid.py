@@ -11,18 +11,24 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from connectors.sae_http import SaeHttpConnector
-from sae.adapters.sqlite import SqliteDatabase
+from sae.adapters.db import open_database
+from sae.adapters.db.engine import sqlite_url
 from sae.api.app import create_app
 from sae.bootstrap import build_config
 from sae.cli import main
 from sae.config import load_settings
-from sae.tokens import issue_token
 from seda.replies import Outcome, parse_reply
 from seda.validate import ValidationOptions, validate_path
 from seda.versions import SedaVersion
 from tests.fixtures.seda_corpus import shared_path
 from tests.sae import stored
 from tests.sae.test_ingest import build_sip, manifest_sha256
+
+
+def cli_token(name: str, role: str) -> str:
+    made = CliRunner().invoke(main, ["token", "create", name, "--role", role])
+    assert made.exit_code == 0, made.output
+    return made.output.strip()
 
 
 @pytest.mark.parametrize("version", list(SedaVersion), ids=lambda v: v.value)
@@ -34,13 +40,9 @@ def test_replies_and_acknowledgements_are_xsd_valid(
     monkeypatch.setenv("GEDSAE_SAE_HOME", str(home))
     init = ["init", "--organisation", "ARCH", "--schemas-from", str(shared_path("official"))]
     assert CliRunner().invoke(main, init).exit_code == 0
-    config_file = home / "sae.toml"
-    config_file.write_text(
-        config_file.read_text(encoding="utf-8") + '\n[agreements.AGR-1]\norganisation = "ARCH"\n'
-        f'transferring_agencies = ["SERVICE-A"]\nseda_versions = ["{version.value}"]\n',
-        encoding="utf-8",
-    )
-    token = issue_token(home, "ARCH", "transferring", "ged")
+    agreement = ["agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", version.value]
+    assert CliRunner().invoke(main, agreement).exit_code == 0
+    token = cli_token("ged", "transferring")
     mid = f"TR-{verb}-{version.value}"
     sip = build_sip(tmp_path, mid, version=version)
     with TestClient(create_app(build_config(load_settings(home)))) as client:
@@ -49,15 +51,16 @@ def test_replies_and_acknowledgements_are_xsd_valid(
             sip, message_identifier=mid, transferring_agency="SERVICE-A",
             manifest_digest=manifest_sha256(sip),
         )  # fmt: skip
-    archivist = issue_token(home, "ARCH", "archivist", "alice")
+    archivist = cli_token("alice", "archivist")
     decided = CliRunner().invoke(
         main, ["review", verb, submission.remote_reference,
                "--comment", "Dates extrêmes à revoir"],
         env={"GEDSAE_SAE_TOKEN": archivist},
     )  # fmt: skip
     assert decided.exit_code == 0, decided.output
-    db = SqliteDatabase(home / "transfers.sqlite")
+    db = open_database(sqlite_url(home / "repository.sqlite"), create=False)
     transfer = stored.transfer(db, "ARCH", submission.remote_reference)
+    db.dispose()
     assert transfer.reply is not None
     for name, data in (("acknowledgement", transfer.acknowledgement), ("reply", transfer.reply)):
         path = tmp_path / f"{name}.xml"

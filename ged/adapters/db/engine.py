@@ -7,7 +7,6 @@ extracted text: ``kernel.private_files``). PostgreSQL uses psycopg 3.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
+from kernel.database import configure_sqlite
 from kernel.private_files import private_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,32 +33,11 @@ def make_engine(url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
             **kwargs,
         )
-        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        configure_sqlite(engine, busy_timeout_ms, "NORMAL")
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = str(parsed.set(drivername="postgresql+psycopg"))
     return create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
-    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-        # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin_immediate).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.close()
-
-    return on_connect
-
-
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock at BEGIN: a read-then-write transaction can then never fail halfway
-    # with SQLITE_BUSY on upgrade, and the busy timeout applies to the whole transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:

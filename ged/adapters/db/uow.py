@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -35,44 +34,17 @@ from ged.adapters.db.rows import as_utc
 from ged.adapters.db.signature_repository import SqlSignatureRepository
 from ged.adapters.db.transfer_repository import SqlTransferRepository
 from ged.adapters.db.webhook_repository import SqlWebhookRepository
-from kernel.blobstore.ports import StorageFull
-from kernel.errors import UnavailableError
+from kernel.database import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    is_disk_full,
+    is_locked,
+    storage_full,
+)
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 
 log = logging.getLogger("gedsae.db")
 OPLOG_LOCK = 7_291_004  # arbitrary advisory-lock key for the operation-log head
-_SQLITE_DISK_FULL = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_SHMSIZE})
-_DISK_FULL_DETAIL = "Espace disque insuffisant pour la base de données : rien n'a été enregistré"
-
-
-class DatabaseBusy(UnavailableError):
-    code = "database_busy"
-    title = "Base de données occupée"
-
-
-class DatabaseUnavailable(UnavailableError):
-    code = "database_unavailable"
-    title = "Base de données injoignable"
-
-
-def _is_locked(exc: BaseException) -> bool:
-    return "database is locked" in str(exc) or "database table is locked" in str(exc)
-
-
-def _is_disk_full(exc: DBAPIError) -> bool:
-    """Under SQLAlchemy's wrapper: SQLITE_FULL, or a WAL index (-shm) that cannot grow ("may
-    indicate that the underlying filesystem volume is out of space", sqlite.org/rescode.html);
-    PostgreSQL's disk_full (SQLSTATE 53100)."""
-    driver_error = exc.orig
-    return (
-        getattr(driver_error, "sqlite_errorcode", None) in _SQLITE_DISK_FULL
-        or getattr(driver_error, "sqlstate", None) == "53100"
-    )
-
-
-def _storage_full(exc: DBAPIError) -> StorageFull:
-    log.error("database out of disk space, transaction rolled back: %s", exc.orig)
-    return StorageFull(_DISK_FULL_DETAIL)
 
 
 class SqlUnitOfWork:
@@ -100,9 +72,9 @@ class SqlUnitOfWork:
             except DBAPIError as exc:
                 if conn is not None:
                     conn.close()
-                if _is_disk_full(exc):
-                    raise _storage_full(exc) from exc
-                if not _is_locked(exc):
+                if is_disk_full(exc):
+                    raise storage_full(exc) from exc
+                if not is_locked(exc):
                     raise DatabaseUnavailable(str(exc.orig), retry_after=5) from exc
                 if attempt == self.retries:
                     detail = "La base de données est verrouillée par une autre écriture"
@@ -121,8 +93,8 @@ class SqlUnitOfWork:
         finally:
             conn.close()
         error = exc_info[1] if len(exc_info) > 1 else None
-        if isinstance(error, DBAPIError) and _is_disk_full(error):
-            raise _storage_full(error) from error
+        if isinstance(error, DBAPIError) and is_disk_full(error):
+            raise storage_full(error) from error
 
     @property
     def conn(self) -> Connection:
@@ -134,7 +106,7 @@ class SqlUnitOfWork:
         try:
             self.conn.commit()
         except OperationalError as exc:
-            if _is_locked(exc):
+            if is_locked(exc):
                 raise DatabaseBusy("La base de données est verrouillée", retry_after=2) from exc
             raise
 

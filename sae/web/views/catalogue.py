@@ -47,7 +47,8 @@ async def download(
     archive_id: str, object_id: str, person: Someone, config: Repository, db: Db
 ) -> Response:
     found = await run_in_threadpool(archive_object, db, person.organisation, archive_id, object_id)
-    blocks = await run_in_threadpool(verified_chunks, config.offers, found)
+    offers = config.storage.offers(person.organisation)  # the tenant's, against its registry
+    blocks = await run_in_threadpool(verified_chunks, offers, found)
     return StreamingResponse(
         blocks,
         media_type="application/octet-stream",

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kernel.web.render import render
 from kernel.web.security import csrf_protect
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository as Opened
 from sae.journal.overview import overview
 from sae.journal.verification import CheckpointReport, verify_with_checkpoints
 from sae.ports import Database
@@ -25,16 +25,18 @@ async def journal(request: Request, person: Archivist, db: Db) -> Response:
 
 
 @router.post("/journal/verifier")
-async def verify_now(request: Request, person: Archivist, config: Repository, db: Db) -> Response:
-    report = await run_in_threadpool(_verify, config, db)
-    return await _page(request, db, person.organisation, report)
+async def verify_now(request: Request, person: Archivist, opened: Repository) -> Response:
+    report = await run_in_threadpool(_verify, opened, person.organisation)
+    return await _page(request, opened.db, person.organisation, report)
 
 
-def _verify(config: SaeConfig, db: Database) -> CheckpointReport:
-    sealing = config.sealing
+def _verify(opened: Opened, tenant: str) -> CheckpointReport:
+    """The tenant's chain and checkpoints, as ``GET …/log/verify`` verifies them."""
+    sealing = opened.config.sealing
     return verify_with_checkpoints(
-        db,
-        config.offers,
+        opened.db,
+        tenant,
+        opened.storage.offers(tenant),
         sealing.anchors() if sealing else (),
         intermediates=sealing.intermediates if sealing else (),
         tsa_anchors=sealing.tsa_anchors if sealing else (),

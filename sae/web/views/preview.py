@@ -13,7 +13,7 @@ from kernel.errors import UnavailableError
 from kernel.sandbox.preview import PageRenderer
 from kernel.web.render import render
 from kernel.web.security import csrf_protect
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository as Opened
 from sae.review import decisions
 from sae.review.preview import image_of, pdf_page, preview_of
 from sae.web.security import Archivist, Db, Repository
@@ -23,7 +23,8 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 FILE = "/versements/{transfer_id}/fichiers/{object_id}"
 
 
-def renderer(config: SaeConfig) -> PageRenderer:
+def renderer(opened: Opened) -> PageRenderer:
+    config = opened.config
     if config.render_page is None:
         raise UnavailableError("Les aperçus ne sont pas disponibles sur ce dépôt")
     return config.render_page

@@ -16,7 +16,8 @@ from kernel.paging import Page
 from kernel.web.render import redirect_with, render
 from kernel.web.security import csrf_protect
 from sae import presentation
-from sae.bootstrap import SaeConfig
+from sae.bootstrap import Repository as Opened
+from sae.ingest.setup import load_setup
 from sae.journal.checkpoints import sealer
 from sae.model import Decision, Transfer, TransferState
 from sae.ports import Database
@@ -55,15 +56,12 @@ async def queue(
 
 
 @router.get("/versements/{transfer_id}")
-async def review(
-    request: Request, transfer_id: str, person: Archivist, config: Repository, db: Db
-) -> Response:
-    return await _review_page(request, config, db, person.organisation, transfer_id)
+async def review(request: Request, transfer_id: str, person: Archivist, db: Db) -> Response:
+    return await _review_page(request, db, person.organisation, transfer_id)
 
 
 async def _review_page(
     request: Request,
-    config: SaeConfig,
     db: Database,
     organisation: str,
     transfer_id: str,
@@ -81,7 +79,9 @@ async def _review_page(
         transfer=transfer,
         bordereau=bordereau,
         size=package_size(transfer),
-        checks=_checks(config, transfer, bordereau.agreement if bordereau else None),
+        checks=await run_in_threadpool(
+            _checks, db, transfer, bordereau.agreement if bordereau else None
+        ),
         awaiting=transfer.state is TransferState.AWAITING_REVIEW,
         reason=reason,
         reason_errors=errors or [],
@@ -90,26 +90,28 @@ async def _review_page(
 
 
 def _checks(
-    config: SaeConfig, transfer: Transfer, agreement_id: str | None
+    db: Database, transfer: Transfer, agreement_id: str | None
 ) -> list[presentation.CheckResult]:
-    ingest = config.settings
-    agreement = ingest.agreements.get(agreement_id) if agreement_id else None
-    referential = ingest.referentials.get(transfer.organisation)
-    return presentation.by_family(transfer, agreement, referential)
+    """Each check explained against the tenant's setup (its agreement, its referential)."""
+    setup = load_setup(db, transfer.organisation)
+    agreement = setup.agreements.get(agreement_id) if agreement_id else None
+    return presentation.by_family(transfer, agreement, setup.referential)
 
 
 @router.post("/versements/{transfer_id}/accepter")
 async def accept(
-    request: Request, transfer_id: str, person: Archivist, config: Repository, db: Db
+    request: Request, transfer_id: str, person: Archivist, opened: Repository, db: Db
 ) -> Response:
-    seal = sealer(db, config.offers, config.sealing)
-    done = await run_in_threadpool(
-        lambda: decisions.accept(
-            db, config.offers, person.organisation, transfer_id, Decision(person.login), seal=seal
-        )
-    )
+    done = await run_in_threadpool(_accept, opened, person.organisation, transfer_id, person.login)
     message = f"Versement {done.message_identifier} accepté : ses archives sont conservées."
     return await redirect_with(request, "/versements", message)
+
+
+def _accept(opened: Opened, tenant: str, transfer_id: str, login: str) -> Transfer:
+    """As the API's acceptance: the tenant's offers, its log sealed after."""
+    offers = opened.storage.offers(tenant)
+    seal = sealer(opened.db, tenant, offers, opened.config.sealing)
+    return decisions.accept(opened.db, offers, tenant, transfer_id, Decision(login), seal=seal)
 
 
 @router.post("/versements/{transfer_id}/refuser")
@@ -117,7 +119,6 @@ async def refuse(
     request: Request,
     transfer_id: str,
     person: Archivist,
-    config: Repository,
     db: Db,
     motif: Annotated[str, Form()] = "",
 ) -> Response:
@@ -126,7 +127,6 @@ async def refuse(
     if errors:
         return await _review_page(
             request,
-            config,
             db,
             person.organisation,
             transfer_id,

@@ -1,0 +1,68 @@
+"""The repository's schema brought up to date by its own Alembic migrations, and what the
+application's role may do on it (PostgreSQL).
+
+On SQLite the repository migrates its own file when it opens it. On PostgreSQL two roles take
+part: the schema's owner runs the migrations (``gedsae-sae db upgrade``, or ``serve`` when an
+owner URL is configured) and grants the application's role what ``APPLICATION_PRIVILEGES``
+lists, no more: the application can neither rewrite nor delete the operation log, and, not
+owning the tables, it is held by their row-level security (``sae.adapters.db.security``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from sae.adapters.db.tables import APPLICATION_PRIVILEGES
+
+MIGRATIONS: Final = Path(__file__).parent / "migrations"
+# Not alembic_version: the repository's revisions are never mistaken for the GED's.
+VERSION_TABLE: Final = "sae_alembic_version"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def current_heads(connection: Connection) -> set[str]:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return set(context.get_current_heads())
+
+
+def latest_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def up_to_date(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return current_heads(conn) == latest_heads()
+
+
+def migrate(engine: Engine, application_role: str | None = None) -> None:
+    """Brings the schema to the latest revision (a no-op when it is there), then grants the
+    application's role its privileges (PostgreSQL, when one is named)."""
+    if not up_to_date(engine):
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+    if application_role and engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            grant(conn, application_role)
+
+
+def grant(conn: Connection, role: str) -> None:
+    """``APPLICATION_PRIVILEGES`` to ``role``, on each table of the schema; nothing else."""
+    quoted = conn.dialect.identifier_preparer.quote(role)
+    for table, privileges in APPLICATION_PRIVILEGES.items():
+        conn.execute(text(f"REVOKE ALL ON {table} FROM {quoted}"))
+        conn.execute(text(f"GRANT {privileges} ON {table} TO {quoted}"))
+    conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))

@@ -1,0 +1,190 @@
+"""A tenant's transfers (the ``TransferRepository`` port), inside a unit of work's connection.
+
+``(tenant, message_identifier)`` is unique: the ``MessageIdentifier`` is the idempotency key of
+the SEDA exchange, and a second insert of it does nothing (``ON CONFLICT DO NOTHING``, which
+leaves the transaction usable on PostgreSQL as on SQLite). Every state move is a conditional
+``UPDATE … WHERE state = :before`` so that two archivists deciding at once cannot both win.
+Every statement names the tenant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from kernel.paging import Page
+from sae.adapters.db import tables as t
+from sae.model import (
+    ArchivedObject,
+    CheckIssue,
+    CheckOutcome,
+    DecisionRecord,
+    Transfer,
+    TransferState,
+)
+from sae.ports import TransferAlreadyDecided, TransferNotFound
+
+_OBJECT_COLUMNS = ("transfer_id", "object_id", "uri", "sha256", "sha512", "size")
+
+
+class SqlTransferRepository:
+    def __init__(self, conn: Connection, tenant: str) -> None:
+        self.conn = conn
+        self.tenant = tenant
+
+    def add(self, transfer: Transfer) -> bool:
+        """Only the transfer's own MessageIdentifier being known means "already known"."""
+        if transfer.organisation != self.tenant:
+            raise ValueError(f"transfer of {transfer.organisation} in a unit of {self.tenant}")
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(t.transfers)
+            .values(_row(transfer, self.tenant))
+            .on_conflict_do_nothing(index_elements=["tenant", "message_identifier"])
+            .returning(t.transfers.c.id)
+        )
+        return self.conn.execute(statement).first() is not None
+
+    def get(self, transfer_id: str) -> Transfer:
+        row = self.conn.execute(self._select(t.transfers.c.id == transfer_id)).first()
+        if row is None:
+            raise TransferNotFound(f"Transfert {transfer_id} introuvable")
+        return _transfer(row._mapping)
+
+    def find_by_message(self, message_identifier: str) -> Transfer | None:
+        query = self._select(t.transfers.c.message_identifier == message_identifier)
+        row = self.conn.execute(query).first()
+        return None if row is None else _transfer(row._mapping)
+
+    def in_state(self, state: TransferState, page: Page | None = None) -> list[Transfer]:
+        query = self._select(t.transfers.c.state == state.value).order_by(
+            t.transfers.c.received_at, t.transfers.c.id
+        )
+        if page is not None:
+            query = query.limit(page.limit).offset(page.offset)
+        return [_transfer(r._mapping) for r in self.conn.execute(query)]
+
+    def record_checks(self, transfer_id: str, outcome: CheckOutcome) -> None:
+        changes = {
+            "state": TransferState.CHECKED.value,
+            "issues": _issues(outcome.issues),
+            "seda_version": outcome.seda_version,
+            "signer": outcome.signer,
+        }
+        if not self._change(transfer_id, TransferState.RECEIVED, changes):
+            raise TransferAlreadyDecided(f"Le transfert {transfer_id} a déjà été contrôlé")
+
+    def move(self, transfer_id: str, before: TransferState, after: TransferState) -> None:
+        if not self._change(transfer_id, before, {"state": after.value}):
+            raise TransferAlreadyDecided(
+                f"Le transfert {transfer_id} n'est plus à l'état {before.value}"
+            )
+
+    def decide(
+        self, transfer_id: str, before: TransferState, after: TransferState, record: DecisionRecord
+    ) -> None:
+        changes = {
+            "state": after.value,
+            "reply": record.reply,
+            "comment": record.decision.comment,
+            "decided_by": record.decision.archivist,
+            "decided_at": record.decided_at,
+            "archive_identifiers": json.dumps([list(pair) for pair in record.archive_identifiers]),
+        }
+        if not self._change(transfer_id, before, changes):
+            raise TransferAlreadyDecided(f"Le transfert {transfer_id} a déjà été traité")
+        if record.objects:
+            rows = [{**_object_row(o), "tenant": self.tenant} for o in record.objects]
+            self.conn.execute(insert(t.archived_objects), rows)
+
+    def objects(self, transfer_id: str) -> list[ArchivedObject]:
+        columns = [t.archived_objects.c[name] for name in _OBJECT_COLUMNS]
+        query = (
+            select(*columns)
+            .where(
+                t.archived_objects.c.tenant == self.tenant,
+                t.archived_objects.c.transfer_id == transfer_id,
+            )
+            .order_by(t.archived_objects.c.object_id)
+        )
+        return [ArchivedObject(*row) for row in self.conn.execute(query)]
+
+    def _select(self, condition: ColumnElement[bool]) -> Select[Any]:
+        return select(t.transfers).where(t.transfers.c.tenant == self.tenant, condition)
+
+    def _change(self, transfer_id: str, before: TransferState, changes: dict[str, Any]) -> bool:
+        statement = (
+            update(t.transfers)
+            .where(
+                t.transfers.c.tenant == self.tenant,
+                t.transfers.c.id == transfer_id,
+                t.transfers.c.state == before.value,
+            )
+            .values(changes)
+        )
+        return self.conn.execute(statement).rowcount == 1
+
+
+def _issues(issues: tuple[CheckIssue, ...]) -> str:
+    return json.dumps([i.__dict__ for i in issues], ensure_ascii=False)
+
+
+def _object_row(obj: ArchivedObject) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in _OBJECT_COLUMNS}
+
+
+def _row(transfer: Transfer, tenant: str) -> dict[str, Any]:
+    return {
+        "tenant": tenant,
+        "id": transfer.id,
+        "message_identifier": transfer.message_identifier,
+        "package_sha256": transfer.package_sha256,
+        "transferring_agency": transfer.transferring_agency,
+        "state": transfer.state.value,
+        "quarantine_path": str(transfer.quarantine_path),
+        "acknowledgement": transfer.acknowledgement,
+        "received_at": transfer.received_at,
+        "issues": _issues(transfer.issues),
+        "seda_version": transfer.seda_version,
+        "reply": transfer.reply,
+        "comment": transfer.comment,
+        "decided_by": transfer.decided_by,
+        "archive_identifiers": json.dumps([list(p) for p in transfer.archive_identifiers]),
+        "manifest_digest": ":".join(transfer.manifest_digest) if transfer.manifest_digest else None,
+        "signer": transfer.signer,
+    }
+
+
+def _transfer(row: Mapping[Any, Any]) -> Transfer:
+    return Transfer(
+        id=row["id"],
+        organisation=row["tenant"],
+        message_identifier=row["message_identifier"],
+        package_sha256=row["package_sha256"],
+        transferring_agency=row["transferring_agency"],
+        state=TransferState(row["state"]),
+        quarantine_path=Path(row["quarantine_path"]),
+        acknowledgement=bytes(row["acknowledgement"]),
+        received_at=row["received_at"],
+        issues=tuple(CheckIssue(**i) for i in json.loads(row["issues"])),
+        seda_version=row["seda_version"],
+        reply=None if row["reply"] is None else bytes(row["reply"]),
+        comment=row["comment"],
+        decided_by=row["decided_by"],
+        archive_identifiers=tuple((u, a) for u, a in json.loads(row["archive_identifiers"])),
+        manifest_digest=_digest_pair(row["manifest_digest"]),
+        signer=row["signer"],
+    )
+
+
+def _digest_pair(encoded: str | None) -> tuple[str, str] | None:
+    if encoded is None:
+        return None
+    algorithm, _, value = encoded.partition(":")
+    return algorithm, value
