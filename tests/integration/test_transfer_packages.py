@@ -33,7 +33,7 @@ def application(loop: Loop, name: str = "parapheur") -> Principal:
 
 @pytest.fixture
 def packages(loop: Loop, schema_dir: Path) -> Loop:
-    return replace(loop, setup=replace(loop.setup, schema_dir=schema_dir))
+    return replace(loop, setup=replace(loop.setup, schemas=schema_dir))
 
 
 def test_a_ready_package_is_signed_sent_and_accepted_without_any_dossier_of_ours(

@@ -104,6 +104,13 @@ PROFILE_REQUIRING_A_COMMENT = f"""<grammar xmlns="http://relaxng.org/ns/structur
 """
 
 
+def profile_requiring_a_comment(path: Path) -> Path:
+    """The RELAX NG profile above written to ``path`` (any SEDA 2.2 message whose
+    ArchiveTransfer starts with a Comment), for the GED's checks of ready packages."""
+    path.write_text(PROFILE_REQUIRING_A_COMMENT, encoding="utf-8")
+    return path
+
+
 def pem(*identities: SigningIdentity) -> bytes:
     return b"".join(i.certificate.public_bytes(serialization.Encoding.PEM) for i in identities)
 
