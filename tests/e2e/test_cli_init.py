@@ -70,6 +70,7 @@ def test_init_writes_a_config_toml_where_every_key_is_commented(tmp_path: Path) 
     text = (home / "config.toml").read_text(encoding="utf-8")
     assert tomllib.loads(text) == {}  # every line a comment: the defaults apply
     written = set(re.findall(r"^# (\w+) = ", text, flags=re.MULTILINE))
+    written |= set(re.findall(r"^# \[agreements\.NOM\.(\w+)\]", text, flags=re.MULTILINE))
     settings = {f.name for f in fields(Settings)} - {"home", *TABLES}
     expected = {f"{n}_file" if n in SECRETS else n for n in settings}
     assert expected <= written
