@@ -31,7 +31,6 @@ from ged.domain.lifecycle import EliminationProposal, ItemStatus, ProposalItem, 
 from ged.domain.model import Service
 from ged.domain.retention import FinalAction
 from ged.services.context import Context
-from ged.services.elimination_pdf import elimination_pdf
 from ged.services.elimination_sheet import elimination_sheet
 from ged.services.eliminations import Proposal, get_proposal
 from ged.services.ports import UnitOfWork
@@ -78,6 +77,10 @@ def elimination_slip(
     """CSV or HTML for programs and spreadsheets (codes kept); PDF in French, for signature
     (``ged.services.elimination_pdf``)."""
     if format == "pdf":
+        # ReportLab (about 16 MiB once imported) is loaded when a slip is drawn, not at start:
+        # a server's memory stays within what an upload of any size may take.
+        from ged.services.elimination_pdf import elimination_pdf
+
         return elimination_pdf(elimination_sheet(ctx, actor, proposal_id))
     data = _gather(ctx, actor, proposal_id)
     return _csv(data) if format == "csv" else _html(data)

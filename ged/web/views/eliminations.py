@@ -15,7 +15,6 @@ from ged.domain.access import Principal
 from ged.domain.model import Role
 from ged.services import eliminations
 from ged.services.context import Context
-from ged.services.elimination_pdf import elimination_pdf
 from ged.services.elimination_sheet import (
     COLUMNS,
     DEROGATION_COLUMNS,
@@ -99,6 +98,8 @@ async def slip(request: Request, proposal_id: str, ctx: Ctx, user: User) -> Resp
 
 @router.get("/eliminations/{proposal_id}/bordereau.pdf")
 async def slip_pdf(proposal_id: str, ctx: Ctx, user: User) -> Response:
+    from ged.services.elimination_pdf import elimination_pdf  # ReportLab: loaded when needed
+
     sheet = await run_in_threadpool(elimination_sheet, ctx, user, proposal_id)
     data = await run_in_threadpool(elimination_pdf, sheet)
     name = f"bordereau-elimination-{proposal_id}.pdf"
