@@ -5,7 +5,9 @@ application clients apart from its people; nothing of another organisation."""
 from __future__ import annotations
 
 from ged.domain.model import PrincipalKind, Role
-from ged.services import accounts, administration, applications, login
+from ged.services import accounts, administration, applications
+from ged.services.login import people
+from kernel.accounts import login
 from kernel.accounts.model import SessionPolicy
 from kernel.accounts.oidc import OidcIdentity
 from tests.fixtures.ged import Ged
@@ -22,7 +24,7 @@ def test_each_person_is_read_with_who_granted_each_role_and_their_sso_link(ged: 
     person(ged, "marie", Role.AGENT, Role.ARCHIVIST)
     person(ged, "paul", Role.RECORDS_OFFICER)
     identity = OidcIdentity("https://idp.example", "sub-1", "marie@a.fr", True, "marie")
-    login.login_with_oidc(ged.ctx, SESSION_POLICY, identity, "10.0.0.1")
+    login.login_with_oidc(people(ged.ctx), SESSION_POLICY, identity, "10.0.0.1")
     other_admin, _, _ = ged.other_organisation()
     accounts.create_person(ged.ctx, other_admin, accounts.NewPerson("zoe", frozenset({Role.AGENT})))
     found = {p.account.login: p for p in administration.people(ged.ctx, ged.admin)}
