@@ -58,7 +58,9 @@ def test_an_agent_drops_files_sees_their_progress_and_finds_one_by_a_word_inside
 
 
 def drop(page: Page, files: dict[str, str]) -> None:
-    """Drops files on the upload zone as the system's file manager would."""
+    """Drops files on the upload zone as the system's file manager would, once the page has
+    loaded (its script listens for drops from DOMContentLoaded on: a drop before is lost)."""
+    page.wait_for_load_state("load")
     transfer = page.evaluate_handle(
         """files => {
             const transfer = new DataTransfer();
