@@ -315,7 +315,10 @@ def _tableau_duration(raw: str, line: int, column: str, report: RulesReport) -> 
     try:
         return Duration.parse(raw, bare_number_unit="year")
     except InvalidDuration as exc:
-        report.add(exc.issues[0].code, f"{exc.issues[0].message} (« {raw} »)", line, column)
+        issue = exc.issues[0]
+        quoted = f"« {raw} »"  # the value, said once: the duration's message may quote it already
+        message = issue.message if quoted in issue.message else f"{issue.message} ({quoted})"
+        report.add(issue.code, message, line, column)
         return None
 
 

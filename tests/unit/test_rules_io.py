@@ -503,3 +503,8 @@ def test_rules_that_have_no_place_in_a_tableau_are_refused() -> None:
 def test_an_unknown_export_format_is_refused() -> None:
     with pytest.raises(RulesFileRefused):
         write_tableau(tricky_rules(), io.BytesIO(), "pdf")  # type: ignore[arg-type]
+
+
+def test_an_unreadable_duration_is_quoted_once_in_its_reason() -> None:
+    [issue] = tableau_refusal(HEADER + "AG-1;Courrier;dix ans;clôture du dossier;détruire;;\n")
+    assert issue.message.count("« dix ans »") == 1, issue.message
