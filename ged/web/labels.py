@@ -52,8 +52,6 @@ FILTERS: dict[str, Callable[..., str]] = {
     "proposal_status": _of(PROPOSAL_STATUS),
     "item_status": _of(ITEM_STATUS),
     "item_outcome": _of(ITEM_OUTCOMES),
-    "proposal_outcome": _of(ITEM_OUTCOMES),
-    "elimination_blocker": _of(ITEM_OUTCOMES),
     "connector_kind": _of(CONNECTOR_KINDS),
     "sip_layout": _of(SIP_LAYOUTS),
     "token_state": _of(TOKEN_STATES),
