@@ -23,6 +23,7 @@ from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.errors import InvalidError
+from kernel.retention import Duration
 from kernel.sandbox.pool import SandboxPool
 from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
@@ -35,6 +36,7 @@ from sae.config import (
     DatabaseSettings,
     SaeMisconfigured,
     SaeSettings,
+    flag,
     home_path,
 )
 from sae.ingest.settings import IngestSettings
@@ -43,6 +45,8 @@ from sae.ports import Database
 from sae.storage.tenants import OfferFactory, TenantStorage
 from sae.tenancy.tenants import ensure_tenant, list_tenants
 from sae.tokens import import_tokens_file
+
+KEEP_MINIMUM = "P10Y"  # an archive with no end stays locked this long, unless configured
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ def offer_factory(settings: SaeSettings) -> OfferFactory:
     """The offers of ``[offers.NAME]``, built once; a tenant's are the same under its prefix."""
     if len(settings.offers) < 1:
         raise SaeMisconfigured("au moins une offre de stockage [offers.NOM] est requise")
+    if settings.require_two_backends:
+        _check_two_backends(settings.offers)
     session = boto3.session.Session()  # shared: botocore's models are loaded once
     roots = [_offer(settings, name, table, session) for name, table in settings.offers.items()]
 
@@ -144,6 +150,25 @@ def offer_factory(settings: SaeSettings) -> OfferFactory:
         return [_within(offer, prefix) for offer in roots]
 
     return under
+
+
+def _check_two_backends(offers: Mapping[str, Mapping[str, Any]]) -> None:
+    """``require_two_backends``: a disk lost, or an S3 service down or emptied, must leave
+    another copy; so at least two offers, not all on one backend (the volumes count as one
+    backend, each S3 endpoint as one)."""
+    backends = {_backend(table) for table in offers.values()}
+    if len(offers) < 2 or len(backends) < 2:
+        raise SaeMisconfigured(
+            "require_two_backends : il faut au moins deux offres de stockage sur des supports "
+            f"différents (un disque et un stockage S3, ou deux points d'accès S3) ; trouvé : "
+            f"{', '.join(sorted(offers)) or 'aucune'} ({', '.join(sorted(backends)) or '—'})"
+        )
+
+
+def _backend(table: Mapping[str, Any]) -> str:
+    if table.get("kind") == "s3":
+        return f"s3 {table.get('endpoint_url') or 'AWS ' + str(table.get('region', ''))}".strip()
+    return str(table.get("kind"))
 
 
 def _within(offer: BlobStore, prefix: str) -> BlobStore:
@@ -173,8 +198,23 @@ def _offer(
             name=name,
             spool_dir=settings.home / "spool",
             session=session,
+            keep_minimum=_keep_minimum(table, name),
         )
     raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")
+
+
+def _keep_minimum(table: Mapping[str, Any], offer: str) -> Duration | None:
+    """``object_lock``: the lock of an archive with no end (``object_lock_keep``, default
+    ``KEEP_MINIMUM``); None without Object Lock (``sae.storage.retention``)."""
+    if not flag(table, "object_lock", f"offre {offer}"):
+        return None
+    try:
+        keep = Duration.parse(str(table.get("object_lock_keep", KEEP_MINIMUM)))
+    except InvalidError as exc:
+        raise SaeMisconfigured(f"offre {offer} : object_lock_keep : {exc.detail}") from exc
+    if keep.unlimited or keep.span_days() < 1:
+        raise SaeMisconfigured(f"offre {offer} : object_lock_keep doit être une durée finie")
+    return keep
 
 
 def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:

@@ -24,16 +24,31 @@ administered by API and command line (``sae.tenancy``). A deployment edits it::
     owner_url = "postgresql+psycopg://sae_owner@db.example/sae"   # migrations only (optional)
     owner_password_file = "/run/secrets/sae-db-owner-password"
 
+    require_two_backends = true        # refuse to start without two offers on different
+                                       # backends (a volume and an S3 endpoint, two endpoints)
+
     [offers.disk]
     kind = "filesystem"
     root = "/srv/archives/offer-disk"
 
     [offers.minio]
     kind = "s3"
-    bucket = "archives"
+    bucket = "archives"                # created with Object Lock when object_lock = true
     endpoint_url = "https://minio.example:9000"
+    region = "us-east-1"               # optional
+    prefix = "sae/"                    # optional: the offer's keys start with it
     access_key_file = "/run/secrets/s3-access"
     secret_key_file = "/run/secrets/s3-secret"
+    object_lock = true                 # S3 Object Lock, compliance mode (default false)
+    object_lock_keep = "P30Y"          # the lock of an archive with no end (default P10Y)
+
+With ``object_lock`` each accepted object is locked in compliance mode until the end of its
+DUA (``AppraisalRule`` StartDate + the rule's duration in the tenant's referential, final action
+``Destroy``); an archive with no end (``Keep``, a rule without duration or start date) is locked
+``object_lock_keep`` from its acceptance (ISO 8601 duration or French words, ``kernel.retention``):
+``sae.storage.retention`` says why. Nobody can delete a locked object before that date, not even
+the bucket's owner; the bucket must have been created with Object Lock
+(``ObjectLockEnabledForBucket``, ``mc mb --with-lock``).
 
     [oidc]                             # single sign-on for the pages (optional)
     issuer = "https://idp.example/realms/archives"
@@ -110,6 +125,7 @@ class SaeSettings:
     legacy: Mapping[str, Any] = field(default_factory=dict)
     public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
     oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
+    require_two_backends: bool = False  # two offers at least, on different backends
 
     @property
     def signing_key(self) -> Path:
@@ -124,7 +140,7 @@ SECRET_ENDS = ("", "_file", "_env")  # a secret in clear is known, to be refused
 OFFER_KEYS: Mapping[str, tuple[str, ...]] = {
     "filesystem": ("kind", "root"),
     "s3": (
-        "kind", "bucket", "endpoint_url", "region", "prefix",
+        "kind", "bucket", "endpoint_url", "region", "prefix", "object_lock", "object_lock_keep",
         *(f"{name}{end}" for name in ("access_key", "secret_key") for end in SECRET_ENDS),
     ),
 }  # fmt: skip
@@ -138,7 +154,7 @@ def config_schema() -> Schema:
     """Every key ``sae.toml`` may hold (``kernel.config_keys``); the tenant data earlier versions
     read here are known too, so that ``sae.tenancy.legacy`` names them."""
     plain = ("organisation", "host", "port", "max_package_bytes", "schema_dir", "trust_anchors",
-             "seal_interval_s", "public_url")  # fmt: skip
+             "seal_interval_s", "public_url", "require_two_backends")  # fmt: skip
     return {
         **dict.fromkeys(plain),
         "offers": NamedTables(_offer_schema),
@@ -189,7 +205,15 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         legacy={key: data[key] for key in LEGACY_KEYS if key in data},
         public_url=data.get("public_url"),
         oidc=data.get("oidc", {}),
+        require_two_backends=flag(data, "require_two_backends", path),
     )
+
+
+def flag(table: Mapping[str, Any], key: str, where: object) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise SaeMisconfigured(f"{where} : {key} vaut true ou false")
+    return value
 
 
 def _database(table: object, home: Path, path: Path) -> DatabaseSettings:

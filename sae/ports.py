@@ -410,3 +410,7 @@ class DigestRegistry(Protocol):
     def release(self, object_id: str) -> None:
         """Lifts a quarantine once verified copies are back on every offer."""
         ...
+
+    def forget(self, object_id: str) -> None:
+        """Removes an eliminated object's digests (``ObjectNotRegistered`` when unknown)."""
+        ...

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
@@ -27,6 +28,7 @@ from kernel.blobstore.ports import (
     DigestMismatch,
     IncompleteContent,
     Leftover,
+    ObjectRetained,
     StorageUnavailable,
 )
 from kernel.blobstore.tempfiles import LeavesTempFiles
@@ -124,7 +126,10 @@ def replace_copy(store: BlobStore, spool: Path, expected: Expected) -> CopyState
     """
     ref = ContentRef(sha256=expected.sha256, sha512=expected.sha512, size=expected.size)
     try:
-        store.delete(expected.sha256)
+        with suppress(ObjectRetained):
+            # A locked version (S3 Object Lock) stays: only the newer, unlocked ones that
+            # altered it went, and the copy is judged by what the store serves afterwards.
+            store.delete(expected.sha256)
         put_spooled(store, spool, ref)
     except (StorageUnavailable, DigestMismatch, OSError):
         return CopyState.UNREADABLE

@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from kernel.errors import (
     BadRequestError,
+    ConflictError,
     InsufficientStorageError,
     NotFoundError,
     PayloadTooLargeError,
     UnavailableError,
 )
+from kernel.retention import Duration
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ class StorageFull(InsufficientStorageError):
 
 class StorageUnavailable(UnavailableError):
     code = "storage_unavailable"
+
+
+class ObjectRetained(ConflictError):
+    """The store refuses to delete the object before its retention date (S3 Object Lock in
+    compliance mode): no one, not even the bucket's owner, can remove it earlier."""
+
+    code = "object_retained"
+    title = "Objet protégé contre la suppression jusqu'à sa date de conservation"
 
 
 class DigestMismatch(UnavailableError):
@@ -111,3 +122,21 @@ class BlobStore(Protocol):
     def delete(self, sha256: str) -> None: ...
 
     def iter_digests(self) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class RetainingStore(Protocol):
+    """A blob store that can keep a blob from deletion until a date (S3 Object Lock in
+    compliance mode); ``keep_minimum`` None means it does not (no lock configured).
+
+    ``keep_minimum`` is how long a blob with no known end (a ``Keep`` final action, a rule
+    without duration or start date) stays locked from the day it is stored."""
+
+    name: str
+    keep_minimum: Duration | None
+
+    def retain(self, sha256: str, until: datetime) -> datetime | None:
+        """Extends the blob's lock to ``until`` (never shortens it); the date it has now."""
+        ...
+
+    def retained_until(self, sha256: str) -> datetime | None: ...

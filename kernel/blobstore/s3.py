@@ -8,6 +8,10 @@ the checksums they are sent (moto accepts a wrong ``x-amz-checksum-sha256``), so
 acknowledged only once the stored bytes are proven to be the ones hashed. A mismatch deletes the
 object and raises ``DigestMismatch``.
 
+With ``keep_minimum`` set, the bucket has S3 Object Lock and every object can be locked in
+compliance mode until a date (``retain``; ``kernel.blobstore.s3_lock``): ``delete`` then removes
+every version of the object, and raises ``ObjectRetained`` while one is locked.
+
 Endpoint failures become ``StorageUnavailable`` (503 with Retry-After) within seconds: short
 connect timeout and bounded retries in the botocore configuration.
 """
@@ -21,7 +25,7 @@ import io
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
@@ -37,7 +41,9 @@ from kernel.blobstore.filesystem import HEX_SHA256
 from kernel.blobstore.hashing import CHUNK_SIZE, copy_digesting
 from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef, DigestMismatch, Leftover
 from kernel.blobstore.s3_botocore import VerifyingBody, botocore_config, translated_errors
+from kernel.blobstore.s3_lock import ObjectLock
 from kernel.blobstore.tempfiles import OwnedTempDir
+from kernel.retention import Duration
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -70,6 +76,8 @@ class S3BlobStore:
         max_concurrency: int = 4,
         retry_after: int = 30,
         session: boto3.session.Session | None = None,
+        keep_minimum: Duration | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         self.bucket = bucket
@@ -93,6 +101,11 @@ class S3BlobStore:
             multipart_threshold=multipart_threshold,
             multipart_chunksize=multipart_chunksize,
             max_concurrency=max_concurrency,
+        )
+        # Object Lock (compliance mode) when the bucket has it: see kernel.blobstore.s3_lock.
+        self.keep_minimum = keep_minimum
+        self.lock = ObjectLock(
+            self.client, bucket, store=name, clock=clock, retry_after=retry_after
         )
 
     def within(self, prefix: str) -> S3BlobStore:
@@ -132,11 +145,29 @@ class S3BlobStore:
         return self._stored_size(self.key_of(sha256)) is not None
 
     def delete(self, sha256: str) -> None:
-        """Removes the object; removing an object that is already gone is not an error."""
+        """Removes the object; removing an object that is already gone is not an error.
+
+        With Object Lock, every version goes, or ``ObjectRetained`` while one is locked."""
         if not HEX_SHA256.fullmatch(sha256):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        if self.keep_minimum is not None:
+            self.lock.delete_every_version(self.key_of(sha256), sha256)
+            return
         with self._translated("suppression", sha256):
             self.client.delete_object(Bucket=self.bucket, Key=self.key_of(sha256))
+
+    def retain(self, sha256: str, until: datetime) -> datetime | None:
+        """Locks the object (compliance mode) until ``until`` at least; nothing without Object
+        Lock. The object's retention date afterwards (None: not locked)."""
+        if self.keep_minimum is None:
+            return None
+        return self.lock.extend(self.key_of(sha256), until)
+
+    def retained_until(self, sha256: str) -> datetime | None:
+        try:
+            return self.lock.retained_until(self.key_of(sha256))
+        except BlobNotFound:
+            return None
 
     def iter_digests(self) -> Iterator[str]:
         start = f"{self.prefix}blobs/"

@@ -49,20 +49,21 @@ def translated_errors(
     try:
         yield
     except ClientError as exc:
-        raise _client_error(exc, action, sha256, retry_after) from exc
+        raise client_error(exc, action, sha256, retry_after) from exc
     except Boto3Error as exc:
         # S3UploadFailedError wraps the ClientError it was raised while handling.
         cause = exc.__context__
         if isinstance(cause, ClientError):
-            raise _client_error(cause, action, sha256, retry_after) from exc
+            raise client_error(cause, action, sha256, retry_after) from exc
         raise _unavailable(action, type(exc).__name__, retry_after) from exc
     except BotoCoreError as exc:
         raise _unavailable(action, type(exc).__name__, retry_after) from exc
 
 
-def _client_error(
+def client_error(
     exc: ClientError, action: str, sha256: str | None, retry_after: int
 ) -> GedsaeError:
+    """The port's exception for an error the endpoint answered."""
     code = str(exc.response.get("Error", {}).get("Code", ""))
     if code in _MISSING_CODES:
         return BlobNotFound(f"Contenu {sha256 or ''} introuvable".strip(), sha256=sha256)

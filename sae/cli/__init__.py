@@ -22,7 +22,7 @@ import click
 from sae.cli.archives import archives_group
 from sae.cli.context import Instance
 from sae.cli.instance import db_group, init, serve
-from sae.cli.integrity import audit, log_group, seal
+from sae.cli.integrity import audit, log_group, objects_group, seal
 from sae.cli.review import review_group
 from sae.cli.tenants import (
     agreements_group,
@@ -64,5 +64,6 @@ for command in (
     audit,
     seal,
     log_group,
+    objects_group,
 ):
     main.add_command(command)

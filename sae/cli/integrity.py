@@ -1,5 +1,6 @@
 """``gedsae-sae audit|seal|log verify``: a tenant's copies and operation log, checked and
-sealed (``--all-tenants``: every tenant's, one after the other)."""
+sealed (``--all-tenants``: every tenant's, one after the other); ``gedsae-sae objects
+eliminate``: an object's copies removed once its elimination is decided."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sae.journal.checkpoints import seal as seal_log
 from sae.journal.log import log_audit
 from sae.journal.verification import verify_with_checkpoints
 from sae.model import SealedCheckpoint
+from sae.review.elimination import eliminate_object
 from sae.storage.audit import AuditReport
 from sae.storage.audit import audit as audit_offers
 from sae.tenancy.tenants import list_tenants
@@ -122,3 +124,23 @@ def verify(instance: Instance, tenant: str | None) -> None:
     for finding in report.to_dict().get("findings", []):
         click.echo(f"Journal du dépôt : {finding}", err=True)
     sys.exit(1)
+
+
+@click.group("objects")
+def objects_group() -> None:
+    """Objets conservés sur les offres de stockage."""
+
+
+@objects_group.command("eliminate")
+@click.argument("object_id")
+@click.option("--actor", default="sae", show_default=True, help="Qui élimine (journal)")
+@tenant_option
+@pass_instance
+def eliminate(instance: Instance, object_id: str, actor: str, tenant: str | None) -> None:
+    """Supprime l'objet (empreinte SHA-256) de toutes les offres, une fois son élimination
+    décidée ; refusé tant qu'une offre le verrouille (S3 Object Lock)."""
+    who = instance.tenant(tenant)
+    opened = instance.repository()
+    offers = run(lambda: opened.storage.offers(who))
+    run(lambda: eliminate_object(opened.db, offers, who, object_id, actor=actor))
+    click.echo(f"Objet {object_id} éliminé de toutes les offres ({len(offers.offers)})")

@@ -32,12 +32,14 @@ from sae.model import (
     ArchivedObject,
     Decision,
     DecisionRecord,
+    Description,
     Transfer,
     TransferState,
 )
 from sae.ports import Database, UnitOfWork
 from sae.review.replies import issue_text, operation, reply, units_element
 from sae.storage.offers import StorageOffers
+from sae.storage.retention import ends_by_object, rule_durations
 from seda.model import ArchiveTransfer, ArchiveUnit, BinaryDataObject
 from seda.package import open_package
 from seda.reader import read_transfer
@@ -92,19 +94,29 @@ def accept(
     d: Decision,
     *,
     seal: Callable[[], object] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Transfer:
+    """Stores the objects, locks them on the locking offers until their archives' dates
+    (``sae.storage.retention``), then records the decision (see the module docstring)."""
     transfer = _claim_for_acceptance(db, organisation, transfer_id)
     try:
         _ensure_unchanged(transfer)
         archived = _archive(offers, transfer)
         content = reply(transfer, "OK", d.comment, units_element(archived.units, transfer))
-        now = datetime.now(UTC)
+        now = clock()
+        description = describe(
+            transfer, archived.manifest, dict(archived.units), archived.objects, archived_at=now
+        )
+        if offers.locking:
+            durations = rule_durations(db, organisation)
+            ends = ends_by_object(description.units, description.objects, durations)
+            offers.retain(ends, now.date())
         record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
         with db.unit_of_work(organisation) as uow:
             uow.transfers.decide(
                 transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record
             )
-            _record_acceptance(uow, transfer, d, archived, now)
+            _record_acceptance(uow, transfer, d, archived, description)
             uow.commit()
     except BaseException:
         # Nothing is registered for this transfer (the decision, its catalogue rows and its log
@@ -165,12 +177,9 @@ def reject(db: Database, organisation: str, transfer_id: str, d: Decision) -> Tr
 
 
 def _record_acceptance(
-    uow: UnitOfWork, transfer: Transfer, d: Decision, archived: Archived, now: datetime
+    uow: UnitOfWork, transfer: Transfer, d: Decision, archived: Archived, described: Description
 ) -> None:
-    ids = dict(archived.units)
-    uow.catalogue.record(
-        describe(transfer, archived.manifest, ids, archived.objects, archived_at=now)
-    )
+    uow.catalogue.record(described)
     details = {
         "archive_identifiers": [list(pair) for pair in archived.units],
         "objects": [{"object_id": o.object_id, "sha256": o.sha256} for o in archived.objects],

@@ -13,6 +13,12 @@ spool also closes the window between checking a file and reading it. The price i
 of the object per retrieval, which archival retrieval can afford.
 
 Writes come one object at a time (``store``) or by batches (``store_many``: ``sae.storage.batches``).
+
+Offers that can lock (S3 Object Lock in compliance mode, ``RetainingStore``) keep each accepted
+object from deletion until the date its archive's rules give (``retain``; the dates:
+``sae.storage.retention``). ``eliminate`` removes an object from every offer, the locking ones
+first: a copy still under lock is refused by its store (``ObjectRetained``) before any other copy
+is touched.
 """
 
 from __future__ import annotations
@@ -20,19 +26,28 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import BinaryIO, Final, cast
 
 from kernel.blobstore.fixity import CopyState, check_copy, put_spooled, sweep_temp_files
 from kernel.blobstore.hashing import copy_digesting
-from kernel.blobstore.ports import BlobStore, Chunks, ContentRef, Leftover, StorageUnavailable
+from kernel.blobstore.ports import (
+    BlobStore,
+    Chunks,
+    ContentRef,
+    Leftover,
+    RetainingStore,
+    StorageUnavailable,
+)
 from kernel.blobstore.tempfiles import OwnedTempDir
 from kernel.errors import ConflictError
 from sae.model import StoredObject
 from sae.ports import DigestRegistry, ObjectNotRegistered
 from sae.storage.batches import BatchSpool, Spooled, distinct, put_copies
+from sae.storage.retention import retain_until
 
 _LOCK_STRIPES: Final = 64
 # A batch of ``store_many``: enough objects to share a sync; few enough that its spool, the
@@ -160,6 +175,39 @@ class StorageOffers:
             sha256=object_id,
             copies={name: str(state) for name, state in states.items()},
         )
+
+    @property
+    def locking(self) -> list[RetainingStore]:
+        """The offers that lock what they keep (Object Lock configured)."""
+        return [
+            offer
+            for offer in self.offers
+            if isinstance(offer, RetainingStore) and offer.keep_minimum is not None
+        ]
+
+    def retain(self, ends: Mapping[str, Sequence[date | None]], today: date) -> None:
+        """Locks each object (SHA-256 → the DUA ends of its archives) on every locking offer
+        until ``retain_until`` of its ends, with that offer's minimum for an unknown end."""
+        for offer in self.locking:
+            assert offer.keep_minimum is not None  # a locking offer has one
+            for sha256, object_ends in ends.items():
+                until = retain_until(object_ends, offer.keep_minimum, today)
+                offer.retain(sha256, datetime.combine(until, time(), UTC))
+
+    def eliminate(self, object_id: str) -> None:
+        """Removes the object from every offer, the locking ones first, then from the registry.
+
+        ``ObjectRetained`` (409) when a locking offer refuses: its retention date is not past,
+        and no copy was removed (with several locking offers of different minimums, the ones
+        before it may have let theirs go)."""
+        if self.registry.find(object_id) is None:
+            raise ObjectNotRegistered(f"Objet {object_id} inconnu", sha256=object_id)
+        locking = {offer.name for offer in self.locking}
+        ordered = sorted(self.offers, key=lambda offer: offer.name not in locking)
+        with self._locked([object_id]):
+            for offer in ordered:
+                offer.delete(object_id)
+            self.registry.forget(object_id)
 
     def remove_stale_temp_files(self) -> list[tuple[str, Leftover]]:
         """Removes the temp files of dead processes from every offer and from the spool, never

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.blobstore.fixity import matches
@@ -95,6 +95,16 @@ class SqlDigestRegistry:
 
     def release(self, object_id: str) -> None:
         self._set_reason(object_id, None)
+
+    def forget(self, object_id: str) -> None:
+        statement = delete(_OBJECTS).where(
+            _OBJECTS.c.tenant == self.tenant, _OBJECTS.c.sha256 == object_id
+        )
+        with self.db.transaction(self.scope, write=True) as conn:
+            removed = conn.execute(statement).rowcount
+            conn.commit()
+        if removed == 0:
+            raise ObjectNotRegistered(sha256=object_id)
 
     def _set_reason(self, object_id: str, reason: str | None) -> None:
         statement = (

@@ -342,7 +342,7 @@ APPLICATION_PRIVILEGES: Final = {
     "catalogue_objects": "SELECT, INSERT",
     "catalogue_links": "SELECT, INSERT",
     "catalogue_search": "SELECT, INSERT",
-    "stored_objects": "SELECT, INSERT, UPDATE",
+    "stored_objects": "SELECT, INSERT, UPDATE, DELETE",  # an eliminated object's digests go
     "people": "SELECT, INSERT, UPDATE",  # an account is disabled, never deleted
     "oidc_links": "SELECT, INSERT",
     "web_sessions": "SELECT, INSERT, UPDATE",

@@ -1,0 +1,83 @@
+"""``gedsae-sae objects eliminate`` on a home whose S3 offer has Object Lock (moto server over
+HTTP): refused in French with the date while the lock holds, done and logged otherwise."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kernel.paging import Page
+from sae.bootstrap import build_config, open_repository
+from sae.cli import main
+from sae.config import load_settings
+from sae.journal.log import entries
+from tests.fixtures.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, S3Bucket
+
+pytestmark = pytest.mark.s3
+
+
+@pytest.fixture
+def home(tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bucket = S3Bucket(endpoint_url=s3_endpoint, name=f"lock-{uuid.uuid4().hex[:20]}")
+    bucket.client().create_bucket(Bucket=bucket.name, ObjectLockEnabledForBucket=True)
+    monkeypatch.setenv("TEST_S3_ACCESS", ACCESS_KEY_ID)
+    monkeypatch.setenv("TEST_S3_SECRET", SECRET_ACCESS_KEY)
+    root = tmp_path / "sae"
+    root.mkdir()
+    (root / "sae.toml").write_text(
+        'organisation = "ARCH"\nrequire_two_backends = true\n\n'
+        '[offers.disque]\nkind = "filesystem"\nroot = "offers/disque"\n\n'
+        f'[offers.minio]\nkind = "s3"\nbucket = "{bucket.name}"\nendpoint_url = "{s3_endpoint}"\n'
+        'region = "us-east-1"\naccess_key_env = "TEST_S3_ACCESS"\n'
+        'secret_key_env = "TEST_S3_SECRET"\nobject_lock = true\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def stored_object(home: Path, *, locked_until: date | None) -> str:
+    repository = open_repository(build_config(load_settings(home)))
+    try:
+        offers = repository.storage.offers("ARCH")
+        stored = offers.store(iter([f"Délibération {uuid.uuid4()}\n".encode()]))
+        if locked_until is not None:
+            offers.retain({stored.sha256: [locked_until]}, today=date(2026, 1, 1))
+        return stored.sha256
+    finally:
+        repository.close()
+
+
+def test_eliminating_a_locked_object_is_refused_in_french_with_its_date(home: Path) -> None:
+    object_id = stored_object(home, locked_until=date(2125, 1, 1))
+
+    result = CliRunner().invoke(
+        main, ["--home", str(home), "objects", "eliminate", object_id, "--tenant", "ARCH"]
+    )
+
+    assert result.exit_code == 4, result.output
+    assert f"object_retained: Le stockage minio refuse de supprimer l'objet {object_id}" in (
+        result.output
+    )
+    assert "verrouillé (mode conformité) jusqu'au 01/01/2125" in result.output
+
+
+def test_an_object_no_lock_holds_is_eliminated_and_logged(home: Path) -> None:
+    object_id = stored_object(home, locked_until=None)
+
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(home), "objects", "eliminate", object_id, "--actor", "alice"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"Objet {object_id} éliminé de toutes les offres (2)" in result.output
+    repository = open_repository(build_config(load_settings(home)))
+    try:
+        [last] = entries(repository.db, "ARCH", 0, Page(limit=100))[-1:]
+    finally:
+        repository.close()
+    assert (last.actor, last.action, last.object_id) == ("alice", "object.eliminated", object_id)
