@@ -15,6 +15,9 @@ WORKDIR /home/gedsae
 FROM base AS sae
 RUN rm -rf "$(python -c 'import ged, pathlib; print(pathlib.Path(ged.__file__).parent)')" \
     /usr/local/bin/gedsae && python -c 'import sae.cli, sae.api.app'
+# The home exists in the image, owned by the service's user: an empty named volume mounted
+# there takes this owner (a path the image lacks would be created root-owned, unwritable).
+RUN install -d -o gedsae -g gedsae /home/gedsae/sae
 USER gedsae
 ENV GEDSAE_SAE_HOME=/home/gedsae/sae
 EXPOSE 8100
@@ -24,6 +27,7 @@ CMD ["gedsae-sae", "serve", "--host", "0.0.0.0"]
 FROM base AS ged
 RUN rm -rf "$(python -c 'import sae, pathlib; print(pathlib.Path(sae.__file__).parent)')" \
     /usr/local/bin/gedsae-sae && python -c 'import ged.cli, ged.api.app'
+RUN install -d -o gedsae -g gedsae /home/gedsae/instance
 USER gedsae
 ENV GEDSAE_HOME=/home/gedsae/instance
 EXPOSE 8000
