@@ -14,6 +14,7 @@ administered by API and command line (``sae.tenancy``). A deployment edits it::
     host = "127.0.0.1"
     port = 8100
     max_package_bytes = 4294967296
+    schema_dir = "schemas"             # the official SEDA schemas (gedsae-sae init puts them)
     seal_interval_s = 3600             # every tenant's log is sealed this often (and at every
                                        # acceptance)
     public_url = "https://archives.example"   # the pages' address (default http://host:port)
@@ -54,6 +55,8 @@ the bucket's owner; the bucket must have been created with Object Lock
     issuer = "https://idp.example/realms/archives"
     client_id = "gedsae-sae"
     client_secret_file = "/run/secrets/oidc"
+    label = "Compte de la plateforme"  # the button's text (optional)
+    scopes = "openid email"            # optional
 
 Relative paths are relative to the home. ``agreements``, ``referentials`` and ``trust_anchors``,
 which earlier versions read here, are tenant data now: a file that still has them is refused

@@ -3,12 +3,15 @@ and an S3 offer's Object Lock (compliance mode) with the lock of an archive that
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from kernel.accounts.setup import OIDC_KEYS
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.retention import Duration
+from sae import config as sae_config
 from sae.bootstrap import build_config
 from sae.config import SaeMisconfigured, load_settings
 
@@ -88,3 +91,24 @@ def test_an_unusable_object_lock_option_is_refused_with_its_name(
     with pytest.raises(SaeMisconfigured) as refused:
         offers_of(tmp_path, s3("minio", extra=extra))
     assert message in refused.value.detail
+
+
+def test_every_option_sae_toml_accepts_is_documented_where_the_options_are_read() -> None:
+    """The module docstring of ``sae.config`` is the operator's reference for ``sae.toml``: a
+    secret counts as documented by its ``NAME_file`` form (the docstring says ``NAME_env``)."""
+    documented = sae_config.__doc__ or ""
+    keys = [
+        *(key for key in sae_config.config_schema() if key not in sae_config.LEGACY_KEYS),
+        *(key for kind in sae_config.OFFER_KEYS.values() for key in kind),
+        *sae_config.DATABASE_KEYS,
+        *OIDC_KEYS,
+    ]
+    assert "NAME_file or NAME_env" in documented
+    missing = [
+        key
+        for key in keys
+        if not re.search(
+            rf"\b{key.removesuffix('_env').removesuffix('_file')}(_file)?\b", documented
+        )
+    ]
+    assert missing == []
