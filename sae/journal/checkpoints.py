@@ -6,8 +6,8 @@ checkpoint fixes the head of one tenant's chain: ``{seq, head hash, time, organi
 (the tenant), previous checkpoint}`` as canonical JSON, signed with the repository's ``SigningIdentity`` (detached
 CAdES-BES, ETSI EN 319 122-1) and, when a TSA is configured, time-stamped (CAdES-T, RFC 3161).
 Both objects go to EVERY storage offer through the tenant's ``StorageOffers.store`` (under its
-prefix, digests in its registry, apart from the database), and the ``CheckpointIndex`` port
-lists them.
+prefix, digests in its registry, apart from the database), locked on the offers that lock
+(S3 Object Lock) for their minimum, and the ``CheckpointIndex`` port lists them.
 
 Finding them back from the offers alone and verifying the log against them:
 ``sae.journal.verification``.
@@ -135,6 +135,8 @@ def _store(offers: StorageOffers, sealing: Sealing, checkpoint: Checkpoint) -> S
         signature = timestamp_signature(stamping.client, stamping.url, signature)
     stored = offers.store(iter([data]))
     signed = offers.store(iter([signature]))
+    # A seal has no end of its own: the locking offers keep it their minimum (as a Keep archive).
+    offers.retain({stored.object_id: [None], signed.object_id: [None]}, checkpoint.at.date())
     return SealedCheckpoint(checkpoint, stored.object_id, signed.object_id, stamping is not None)
 
 

@@ -23,11 +23,12 @@ from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore, ObjectRetained
 from kernel.blobstore.s3 import S3BlobStore
 from kernel.cli import exit_code
-from kernel.retention import Duration
+from kernel.retention import Duration, end_date
 from sae.adapters.db import SqlDatabase
 from sae.adapters.db.registry import SqlDigestRegistry
 from sae.api.app import create_app
 from sae.bootstrap import Repository as Opened
+from sae.journal.checkpoints import Sealing, seal
 from sae.model import Decision, FileKind
 from sae.review import decisions
 from sae.storage.audit import AuditCode, audit
@@ -37,6 +38,7 @@ from seda.model import AppraisalRule, ArchiveTransfer, Management, Rule
 from tests.fixtures.s3 import S3Bucket, boto3_session
 from tests.fixtures.sae import TestDatabase
 from tests.sae import setup
+from tests.sae.test_checkpoints import new_identity
 from tests.sae.test_ingest import AGREEMENTS, TOKENS, build_sip, manifest_sha256
 
 pytestmark = pytest.mark.s3
@@ -328,3 +330,17 @@ def test_an_accepted_transfer_is_locked_until_each_archives_dua_or_the_minimum_i
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_sealed_checkpoint_is_locked_for_the_offers_minimum_from_its_time(
+    tmp_path: Path, registry: SqlDigestRegistry, bucket: S3Bucket, sae_db: SqlDatabase
+) -> None:
+    s3 = locking_offer(bucket, tmp_path / "spool-s3")
+    offers, _disk = offers_with(tmp_path, registry, s3)
+
+    sealed = seal(sae_db, "ARCH", offers, Sealing(new_identity("Dépôt d'archives")))
+
+    ten_years_on = end_date(sealed.checkpoint.at.date(), TEN_YEARS)
+    assert ten_years_on is not None
+    assert s3.retained_until(sealed.checkpoint_id) == midnight(ten_years_on)
+    assert s3.retained_until(sealed.signature_id) == midnight(ten_years_on)
