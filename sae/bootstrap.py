@@ -98,6 +98,23 @@ def open_repository(config: SaeConfig, *, legacy_allowed: bool = False) -> Repos
     return Repository(config, db, storage)
 
 
+def check_object_lock(config: SaeConfig) -> None:
+    """Every offer with ``object_lock`` is a bucket that has Object Lock: otherwise nothing would
+    be locked, and S3 cannot add it to an existing bucket (``SaeMisconfigured`` names them)."""
+    missing = [
+        offer.name
+        for offer in config.offers_under("")
+        if isinstance(offer, S3BlobStore) and offer.keep_minimum is not None
+        and not offer.lock_enabled()
+    ]  # fmt: skip
+    if missing:
+        raise SaeMisconfigured(
+            f"object_lock : le compartiment des offres {', '.join(missing)} n'a pas le "
+            "verrouillage S3 (Object Lock), qui ne s'active qu'à sa création : créez-en un avec "
+            "(mc mb --with-lock, ObjectLockEnabledForBucket) ou retirez object_lock"
+        )
+
+
 def refuse_legacy_home(home: Path) -> None:
     """A home an earlier version left (its own SQLite files) is refused, never read or changed."""
     found = [name for name in LEGACY_DATABASES if (home / name).exists()]

@@ -163,6 +163,10 @@ class S3BlobStore:
             return None
         return self.lock.extend(self.key_of(sha256), until)
 
+    def lock_enabled(self) -> bool:
+        """Whether the bucket has Object Lock (``StorageUnavailable`` when it cannot be asked)."""
+        return self.lock.enabled()
+
     def retained_until(self, sha256: str) -> datetime | None:
         try:
             return self.lock.retained_until(self.key_of(sha256))

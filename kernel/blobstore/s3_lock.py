@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
-from kernel.blobstore.ports import ObjectRetained
+from kernel.blobstore.ports import ObjectRetained, StorageUnavailable
 from kernel.blobstore.s3_botocore import client_error, translated_errors
 from kernel.errors import GedsaeError
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 COMPLIANCE: Final = "COMPLIANCE"
 _REFUSED: Final = frozenset({"AccessDenied", "InvalidRequest"})
+_NO_LOCK: Final = "ObjectLockConfigurationNotFoundError"
 
 
 class ObjectLock:
@@ -50,6 +51,18 @@ class ObjectLock:
         self.store = store
         self.clock = clock
         self.retry_after = retry_after
+
+    def enabled(self) -> bool:
+        """Whether the bucket has Object Lock (it can only be turned on when it is created)."""
+        try:
+            with translated_errors("configuration du verrouillage", retry_after=self.retry_after):
+                found = self.client.get_object_lock_configuration(Bucket=self.bucket)
+        except StorageUnavailable as exc:
+            if exc.extra.get("reason") == _NO_LOCK:
+                return False
+            raise
+        settings = found.get("ObjectLockConfiguration", {})
+        return settings.get("ObjectLockEnabled") == "Enabled"
 
     def retained_until(self, key: str, version_id: str | None = None) -> datetime | None:
         """The compliance retention date of the key's current version (or of ``version_id``)."""

@@ -12,6 +12,7 @@ import click
 from kernel.cli import run
 from kernel.errors import UnavailableError
 from kernel.signing import write_self_signed
+from sae.bootstrap import check_object_lock
 from sae.cli.context import Instance, pass_instance
 from sae.config import write_default_config
 
@@ -28,7 +29,8 @@ from sae.config import write_default_config
 @pass_instance
 def init(instance: Instance, organisation: str, schemas_from: Path | None, port: int) -> None:
     """Crée le dépôt : sae.toml (base SQLite, deux offres disque), schémas SEDA, clé de
-    scellement, et le locataire par défaut (le service d'archives ORGANISATION)."""
+    scellement, et le locataire par défaut (le service d'archives ORGANISATION) ; vérifie que
+    les offres verrouillées (object_lock) le sont. Ne refait rien de ce qui est fait."""
     root = instance.home
     config = write_default_config(root, organisation, port)
     schemas = root / "schemas"
@@ -38,7 +40,8 @@ def init(instance: Instance, organisation: str, schemas_from: Path | None, port:
     if not key.exists():
         certificate = root / "signing" / "certificate.pem"
         write_self_signed(key, certificate, f"gedsae SAE {organisation}", organisation)
-    instance.repository()  # the database, migrated, and the default tenant
+    opened = instance.repository()  # the database, migrated, and the default tenant
+    run(lambda: check_object_lock(opened.config))
     click.echo(f"Dépôt prêt dans {root} (configuration : {config})")
 
 

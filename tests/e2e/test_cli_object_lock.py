@@ -16,14 +16,16 @@ from sae.cli import main
 from sae.config import load_settings
 from sae.journal.log import entries
 from tests.fixtures.s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, S3Bucket
+from tests.fixtures.seda_corpus import shared_path
 
 pytestmark = pytest.mark.s3
 
 
-@pytest.fixture
-def home(tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def make_home(
+    tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, *, locked: bool = True
+) -> Path:
     bucket = S3Bucket(endpoint_url=s3_endpoint, name=f"lock-{uuid.uuid4().hex[:20]}")
-    bucket.client().create_bucket(Bucket=bucket.name, ObjectLockEnabledForBucket=True)
+    bucket.client().create_bucket(Bucket=bucket.name, ObjectLockEnabledForBucket=locked)
     monkeypatch.setenv("TEST_S3_ACCESS", ACCESS_KEY_ID)
     monkeypatch.setenv("TEST_S3_SECRET", SECRET_ACCESS_KEY)
     root = tmp_path / "sae"
@@ -37,6 +39,11 @@ def home(tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> P
         encoding="utf-8",
     )
     return root
+
+
+@pytest.fixture
+def home(tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_home(tmp_path, s3_endpoint, monkeypatch)
 
 
 def stored_object(home: Path, *, locked_until: date | None) -> str:
@@ -81,3 +88,19 @@ def test_an_object_no_lock_holds_is_eliminated_and_logged(home: Path) -> None:
     finally:
         repository.close()
     assert (last.actor, last.action, last.object_id) == ("alice", "object.eliminated", object_id)
+
+
+def test_init_refuses_an_object_lock_offer_whose_bucket_has_no_lock(
+    tmp_path: Path, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = make_home(tmp_path, s3_endpoint, monkeypatch, locked=False)
+    schemas = str(shared_path("official"))
+
+    result = CliRunner().invoke(
+        main, ["--home", str(home), "init", "--organisation", "ARCH", "--schemas-from", schemas]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "sae_misconfigured: object_lock : le compartiment des offres minio n'a pas le" in (
+        result.output
+    )
