@@ -14,7 +14,8 @@ rules referential (Vitam's ``RuleDuration``/``RuleMeasurement``):
   never shortened.
 
 An object several units reference (or several archives, the storage being content-addressed)
-is kept until the latest of their dates. The lock is a floor, not the decision: an elimination
+is kept until the latest of their dates. A DUA already over when the archive is accepted locks
+nothing (S3 refuses a date in the past): the archive may be eliminated at once, as its rules say. The lock is a floor, not the decision: an elimination
 still needs the archivist's decision once the date is past.
 """
 
