@@ -207,6 +207,10 @@ class CatalogueRepository(Protocol):
         """An object the unit references; ``ArchiveObjectNotFound`` otherwise."""
         ...
 
+    def transfers_holding(self, sha256: str) -> list[str]:
+        """The transfers whose catalogued objects have this content (none: an orphan)."""
+        ...
+
 
 class TokenRepository(Protocol):
     """Bearer tokens of the unit of work's scope: one tenant's, or the platform's."""

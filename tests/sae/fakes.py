@@ -185,6 +185,12 @@ class FakeCatalogue:
             raise ArchiveObjectNotFound(f"Objet {object_id} absent de l'archive {archive_id}")
         return found[0]
 
+    def transfers_holding(self, sha256: str) -> list[str]:
+        found = {
+            o.transfer_id for d in self.state.descriptions for o in d.objects if o.sha256 == sha256
+        }
+        return sorted(found)
+
 
 class FakeUnitOfWork:
     def __init__(self, database: FakeDatabase, tenant: str) -> None:

@@ -129,6 +129,15 @@ class SqlCatalogue:
             raise ArchiveObjectNotFound(f"Objet {object_id} absent de l'archive {archive_id}")
         return found[0]
 
+    def transfers_holding(self, sha256: str) -> list[str]:
+        query = (
+            select(_OBJECTS.c.transfer_id)
+            .where(_OBJECTS.c.tenant == self.tenant, _OBJECTS.c.sha256 == sha256)
+            .distinct()
+            .order_by(_OBJECTS.c.transfer_id)
+        )
+        return [str(row[0]) for row in self.conn.execute(query)]
+
     def _find_unit(self, archive_id: str) -> CatalogueUnit:
         found = self._units(_UNITS.c.archive_id == archive_id)
         if not found:
