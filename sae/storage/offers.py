@@ -27,6 +27,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -54,6 +55,7 @@ _LOCK_STRIPES: Final = 64
 # offers' temp files and the locks it holds stay small.
 BATCH_OBJECTS: Final = 500
 BATCH_BYTES: Final = 256 * 1024 * 1024
+RETAIN_THREADS: Final = 4  # objects locked at once on an offer (each is two requests)
 # Named temp files of the spool: an object being stored, a copy being repaired (``sae.storage.audit``).
 SPOOL_PREFIX: Final = "sae-spool-"
 REPAIR_PREFIX: Final = "sae-repair-"
@@ -189,10 +191,16 @@ class StorageOffers:
         """Locks each object (SHA-256 → the DUA ends of its archives) on every locking offer
         until ``retain_until`` of its ends, with that offer's minimum for an unknown end."""
         for offer in self.locking:
-            assert offer.keep_minimum is not None  # a locking offer has one
-            for sha256, object_ends in ends.items():
-                until = retain_until(object_ends, offer.keep_minimum, today)
-                offer.retain(sha256, datetime.combine(until, time(), UTC))
+            keep = offer.keep_minimum
+            assert keep is not None  # a locking offer has one
+            dates = {
+                sha256: datetime.combine(retain_until(object_ends, keep, today), time(), UTC)
+                for sha256, object_ends in ends.items()
+            }
+            # Two requests per object, each a round trip: a few at a time, as S3 batches upload.
+            with ThreadPoolExecutor(RETAIN_THREADS, thread_name_prefix="retain") as pool:
+                for done in [pool.submit(offer.retain, *item) for item in dates.items()]:
+                    done.result()
 
     def eliminate(self, object_id: str) -> None:
         """Removes the object from every offer, the locking ones first, then from the registry.
