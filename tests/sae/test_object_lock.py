@@ -344,3 +344,23 @@ def test_a_sealed_checkpoint_is_locked_for_the_offers_minimum_from_its_time(
     assert ten_years_on is not None
     assert s3.retained_until(sealed.checkpoint_id) == midnight(ten_years_on)
     assert s3.retained_until(sealed.signature_id) == midnight(ten_years_on)
+
+
+def test_a_copy_altered_on_the_filesystem_is_found_and_repaired_from_the_locked_bucket(
+    tmp_path: Path, registry: SqlDigestRegistry, bucket: S3Bucket
+) -> None:
+    s3 = locking_offer(bucket, tmp_path / "spool-s3")
+    offers, disk = offers_with(tmp_path, registry, s3)
+    stored = offers.store(iter([CONTENT]))
+    offers.retain({stored.sha256: [FAR]}, today=date(2026, 1, 1))
+    path = disk.path_of(stored.sha256)
+    altered = bytearray(path.read_bytes())
+    altered[10] ^= 0x01
+    path.chmod(0o600)
+    path.write_bytes(bytes(altered))
+
+    report = audit(offers.offers, registry)
+
+    found = [(f.code, f.offer) for f in report.findings]
+    assert found == [(AuditCode.COPY_ALTERED, "disque"), (AuditCode.COPY_REPAIRED, "disque")]
+    assert disk.path_of(stored.sha256).read_bytes() == CONTENT
