@@ -1,8 +1,11 @@
-"""``gedsae-sae objects eliminate`` on a home whose S3 offer has Object Lock (moto server over
-HTTP): refused in French with the date while the lock holds, done and logged otherwise."""
+"""A repository home with a volume and an S3 offer with Object Lock (moto server over HTTP), by
+its command line: ``objects eliminate`` refused in French with the date while the lock holds,
+done and logged otherwise; ``init`` refusing a bucket without Object Lock; ``audit`` comparing
+the two offers and repairing the copy altered in the bucket."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kernel.blobstore.s3 import S3BlobStore
 from kernel.paging import Page
 from sae.bootstrap import build_config, open_repository
 from sae.cli import main
@@ -104,3 +108,28 @@ def test_init_refuses_an_object_lock_offer_whose_bucket_has_no_lock(
     assert "sae_misconfigured: object_lock : le compartiment des offres minio n'a pas le" in (
         result.output
     )
+
+
+def test_the_audit_compares_the_volume_and_the_locked_bucket_and_repairs_the_altered_copy(
+    home: Path,
+) -> None:
+    object_id = stored_object(home, locked_until=date(2125, 1, 1))
+    repository = open_repository(build_config(load_settings(home)))
+    try:
+        bucket = repository.storage.offers("ARCH").offers[1]
+        assert isinstance(bucket, S3BlobStore)
+        bucket.client.put_object(
+            Bucket=bucket.bucket, Key=bucket.key_of(object_id), Body=b"copie falsifiee\n"
+        )
+    finally:
+        repository.close()
+
+    result = CliRunner().invoke(main, ["--home", str(home), "audit", "--tenant", "ARCH", "--json"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [(f["code"], f["offer"]) for f in report["findings"]] == [
+        ("copy_altered", "minio"),
+        ("copy_repaired", "minio"),
+    ]
+    assert report["counts"]["copy_ok"] == 1  # the volume's copy
