@@ -107,10 +107,7 @@ def accept(
         description = describe(
             transfer, archived.manifest, dict(archived.units), archived.objects, archived_at=now
         )
-        if offers.locking:
-            durations = rule_durations(db, organisation)
-            ends = ends_by_object(description.units, description.objects, durations)
-            offers.retain(ends, now.date())
+        _lock(db, offers, organisation, description, now)
         record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
         with db.unit_of_work(organisation) as uow:
             uow.transfers.decide(
@@ -127,6 +124,15 @@ def accept(
     transfer.quarantine_path.unlink(missing_ok=True)
     _seal_quietly(seal, transfer.id)
     return get_transfer(db, organisation, transfer_id)
+
+
+def _lock(
+    db: Database, offers: StorageOffers, tenant: str, described: Description, now: datetime
+) -> None:
+    """On the locking offers, each object until the latest date of the archives holding it."""
+    if offers.locking:
+        durations = rule_durations(db, tenant)
+        offers.retain(ends_by_object(described.units, described.objects, durations), now.date())
 
 
 def _claim_for_acceptance(db: Database, organisation: str, transfer_id: str) -> Transfer:
