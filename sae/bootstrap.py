@@ -43,6 +43,7 @@ from sae.ports import Database
 from sae.storage.tenants import OfferFactory, TenantStorage
 from sae.tenancy.tenants import ensure_tenant, list_tenants
 from sae.tokens import import_tokens_file
+from sae.vitam_access import VitamAccess, vitam_access
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class SaeConfig:
     web: WebSetup | None = None  # the archivists' pages (none: the API alone)
     render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
     closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
+    vitam: VitamAccess | None = None  # the Vitam-compatible listener ([vitam]), if any
 
     @property
     def spool_dir(self) -> Path:
@@ -130,6 +132,7 @@ def build_config(settings: SaeSettings, *, legacy_allowed: bool = False) -> SaeC
         web=build_web(settings),
         render_page=sandboxed_renderer(pool),
         closers=(pool.close,),
+        vitam=vitam_access(settings.home, settings.vitam),
     )
 
 

@@ -40,6 +40,9 @@ administered by API and command line (``sae.tenancy``). A deployment edits it::
     client_id = "gedsae-sae"
     client_secret_file = "/run/secrets/oidc"
 
+    [vitam]                            # Vitam-compatible ingest over mutual TLS (optional):
+    port = 8443                        # see sae.vitam_access
+
 Relative paths are relative to the home. ``agreements``, ``referentials`` and ``trust_anchors``,
 which earlier versions read here, are tenant data now: a file that still has them is refused
 until ``gedsae-sae tenants import-config`` has imported them (``sae.tenancy.legacy``).
@@ -110,6 +113,7 @@ class SaeSettings:
     legacy: Mapping[str, Any] = field(default_factory=dict)
     public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
     oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
+    vitam: Mapping[str, Any] = field(default_factory=dict)  # [vitam]: sae.vitam_access
 
     @property
     def signing_key(self) -> Path:
@@ -146,6 +150,10 @@ def config_schema() -> Schema:
         "agreements": NamedTables(dict.fromkeys(AGREEMENT_KEYS)),
         "referentials": NamedTables(dict.fromkeys(("agencies", "rules"))),
         "oidc": dict.fromkeys(OIDC_KEYS),
+        "vitam": {
+            **dict.fromkeys(("port", "certificate", "key", "client_ca")),
+            "tenants": NamedTables(dict.fromkeys(("tenant", "clients"))),
+        },
     }
 
 
@@ -189,6 +197,7 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         legacy={key: data[key] for key in LEGACY_KEYS if key in data},
         public_url=data.get("public_url"),
         oidc=data.get("oidc", {}),
+        vitam=data.get("vitam", {}),
     )
 
 

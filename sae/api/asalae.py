@@ -47,10 +47,10 @@ from sae.bootstrap import Repository
 from sae.ingest.asalae_intake import (
     ChunkSessions,
     assemble,
-    read_header,
     spool,
 )
 from sae.ingest.checks import run_checks
+from sae.ingest.header import read_header
 from sae.ingest.receive import PackageTooLarge, Submitted, admit, receive
 from sae.ingest.setup import load_setup
 from sae.model import Principal
@@ -187,7 +187,7 @@ async def chunk_files(request: Request, who: BasicSender, opened: Opened, db: Db
 async def _submit(opened: Repository, db: Database, who: Principal, *parts: Path) -> Response:
     bordereau, attachments = parts
     settings = opened.config.settings
-    header = await run_in_threadpool(read_header, bordereau)
+    header = await run_in_threadpool(read_header, lambda: bordereau.open("rb"))
     setup = await run_in_threadpool(load_setup, db, who.organisation)
     admit(setup, header.transferring_agency)
     package = await run_in_threadpool(assemble, settings, bordereau, attachments)

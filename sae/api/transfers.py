@@ -74,17 +74,21 @@ def _submitted(request: Request) -> Submitted:
     key, agency = headers.get("Idempotency-Key", ""), headers.get("X-Transferring-Agency", "")
     if not key or not agency:
         raise BadRequestError("En-têtes Idempotency-Key et X-Transferring-Agency requis")
-    return Submitted(key, agency, _manifest_digest(request))
+    return Submitted(key, agency, manifest_digest(request))
 
 
-def _manifest_digest(request: Request) -> tuple[str, str] | None:
-    algorithm = request.headers.get("X-Manifest-Digest-Algorithm")
+def manifest_digest(
+    request: Request, *, algorithm_header: str = "X-Manifest-Digest-Algorithm"
+) -> tuple[str, str] | None:
+    """The manifest's digest the sender announces (Vitam names the first header
+    ``X-Manifest-Digest-Algo``), both headers or neither."""
+    algorithm = request.headers.get(algorithm_header)
     value = request.headers.get("X-Manifest-Digest-Value")
     if algorithm is None and value is None:
         return None
     if algorithm not in DIGESTS or value is None or not _HEX.match(value):
         raise BadRequestError(
-            "X-Manifest-Digest-Algorithm (SHA-256|SHA-384|SHA-512) et "
+            f"{algorithm_header} (SHA-256|SHA-384|SHA-512) et "
             "X-Manifest-Digest-Value (hexadécimal minuscule) vont ensemble"
         )
     return algorithm, value

@@ -10,8 +10,9 @@ names, links, bombs refused before anything is read); the package is written mem
 never held in memory, hashed while written, and fsynced before the transfer row exists, as any
 other submission (``sae.ingest.receive``).
 
-The header (MessageIdentifier, TransferringAgency) is read from the bordereau itself: As@lae
-files a transfer under its manifest's identifier, which is also what its clients poll with.
+The header (MessageIdentifier, TransferringAgency) is read from the bordereau itself
+(``sae.ingest.header``): As@lae files a transfer under its manifest's identifier, which is also
+what its clients poll with.
 """
 
 from __future__ import annotations
@@ -30,14 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
-from lxml import etree
-
-from kernel.errors import BadRequestError, ConflictError, NotFoundError
+from kernel.errors import ConflictError, NotFoundError
+from sae.ingest.header import ManifestRefused
 from sae.ingest.receive import PackageTooLarge, Quarantined
 from sae.ingest.settings import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings
 from seda.errors import SedaError
 from seda.package import open_package
-from seda.safexml import iterparse_safe
 from seda.sip import MANIFEST, SIGNATURE_SUFFIX
 from seda.versions import NAMESPACE_PREFIX
 
@@ -49,11 +48,6 @@ ABANDONED_AFTER_S: Final = 2 * 24 * 3600
 _SEDA_1_0: Final = NAMESPACE_PREFIX + "1.0"
 
 
-class BordereauRefused(BadRequestError):
-    code = "bordereau_refused"
-    title = "Bordereau refusé"
-
-
 class UnknownChunkSession(NotFoundError):
     code = "chunk_session_not_found"
     title = "Session d'envoi par morceaux inconnue"
@@ -62,58 +56,6 @@ class UnknownChunkSession(NotFoundError):
 class ChunkOutOfOrder(ConflictError):
     code = "chunk_out_of_order"
     title = "Morceau hors de son rang"
-
-
-@dataclass(frozen=True)
-class Header:
-    message_identifier: str
-    transferring_agency: str
-
-
-def read_header(bordereau: Path) -> Header:
-    """MessageIdentifier and TransferringAgency/Identifier of a SEDA 2.x ArchiveTransfer; the
-    bordereau is streamed (elements freed once read), whatever its size."""
-    values: dict[str, str] = {}
-    path: list[str] = []
-    root_namespace = ""
-    try:
-        for event, element in iterparse_safe(lambda: bordereau.open("rb"), ("start", "end")):
-            name = etree.QName(element).localname if isinstance(element.tag, str) else ""
-            if event == "start":
-                path.append(name)
-                root_namespace = root_namespace or (etree.QName(element).namespace or "")
-                continue
-            _keep_header_value(values, path, element)
-            path.pop()
-            element.clear()
-    except SedaError as exc:
-        raise BordereauRefused(f"Bordereau illisible : {exc}") from exc
-    return _header(root_namespace, path, values)
-
-
-def _keep_header_value(values: dict[str, str], path: list[str], element: etree._Element) -> None:
-    where = "/".join(path[1:])
-    if where in ("MessageIdentifier", "TransferringAgency/Identifier"):
-        values.setdefault(where, (element.text or "").strip())
-
-
-def _header(namespace: str, path: list[str], values: dict[str, str]) -> Header:
-    if namespace == _SEDA_1_0:
-        raise BordereauRefused(
-            "Bordereau SEDA 1.0 : ce dépôt reçoit les versions 2.1, 2.2 et 2.3 du SEDA"
-        )
-    if not namespace.startswith(NAMESPACE_PREFIX):
-        raise BordereauRefused("Bordereau hors de tout espace de noms SEDA")
-    identifier = values.get("MessageIdentifier")
-    agency = values.get("TransferringAgency/Identifier")
-    if not identifier or not agency:
-        missing = [
-            n
-            for n, v in (("MessageIdentifier", identifier), ("TransferringAgency", agency))
-            if not v
-        ]
-        raise BordereauRefused(f"Bordereau sans {' ni '.join(missing)}")
-    return Header(identifier, agency)
 
 
 def assemble(settings: IngestSettings, bordereau: Path, attachments: Path) -> Quarantined:
@@ -150,7 +92,7 @@ def _write_zip(out: io.RawIOBase, bordereau: Path, attachments: Path) -> None:
                     for chunk in package.chunks(member):
                         target.write(chunk)
     except SedaError as exc:
-        raise BordereauRefused(f"Pièces jointes illisibles : {exc}") from exc
+        raise ManifestRefused(f"Pièces jointes illisibles : {exc}") from exc
 
 
 def _info(name: str) -> zipfile.ZipInfo:
