@@ -40,6 +40,11 @@ administered by API and command line (``sae.tenancy``). A deployment edits it::
     client_id = "gedsae-sae"
     client_secret_file = "/run/secrets/oidc"
 
+    [jobs]                             # background work (optional; default: in the serving
+    queue = "postgresql"               # process): a PostgreSQL queue that `gedsae-sae worker`
+    heartbeat_s = 10                   # processes share; a job of a worker silent for
+    stalled_after_s = 60               # stalled_after_s goes back to the queue (sae.jobs)
+
     [vitam]                            # Vitam-compatible ingest over mutual TLS (optional):
     port = 8443                        # see sae.vitam_access
 
@@ -114,6 +119,7 @@ class SaeSettings:
     public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
     oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
     vitam: Mapping[str, Any] = field(default_factory=dict)  # [vitam]: sae.vitam_access
+    jobs: Mapping[str, Any] = field(default_factory=dict)  # [jobs]: sae.jobs.queue
 
     @property
     def signing_key(self) -> Path:
@@ -150,6 +156,7 @@ def config_schema() -> Schema:
         "agreements": NamedTables(dict.fromkeys(AGREEMENT_KEYS)),
         "referentials": NamedTables(dict.fromkeys(("agencies", "rules"))),
         "oidc": dict.fromkeys(OIDC_KEYS),
+        "jobs": dict.fromkeys(("queue", "heartbeat_s", "stalled_after_s")),
         "vitam": {
             **dict.fromkeys(("port", "certificate", "key", "client_ca")),
             "tenants": NamedTables(dict.fromkeys(("tenant", "clients"))),
@@ -198,6 +205,7 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         public_url=data.get("public_url"),
         oidc=data.get("oidc", {}),
         vitam=data.get("vitam", {}),
+        jobs=data.get("jobs", {}),
     )
 
 

@@ -51,7 +51,7 @@ Lifespan = Callable[[object], AbstractAsyncContextManager[None]]
 def _lifespan(opened: Repository) -> Lifespan:
     config = opened.config
     return with_periodic_sealing(
-        recovery.lifespan(config.data_dir, opened.db, config.settings, opened.storage),
+        recovery.lifespan(config.data_dir, opened.db, config.settings, opened.storage, opened.jobs),
         opened.db,
         opened.storage,
         config.sealing,

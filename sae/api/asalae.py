@@ -38,18 +38,17 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
 from kernel.errors import AuthenticationError, BadRequestError, ForbiddenError, NotFoundError
 from sae.api.deps import VERSION, Db, Opened
+from sae.api.transfers import after_receipt
 from sae.bootstrap import Repository
 from sae.ingest.asalae_intake import (
     ChunkSessions,
     assemble,
     spool,
 )
-from sae.ingest.checks import run_checks
 from sae.ingest.header import read_header
 from sae.ingest.receive import PackageTooLarge, Submitted, admit, receive
 from sae.ingest.setup import load_setup
@@ -195,7 +194,7 @@ async def _submit(opened: Repository, db: Database, who: Principal, *parts: Path
     transfer, new = await run_in_threadpool(
         receive, db, settings, who.organisation, submitted, package
     )
-    checks = BackgroundTask(run_checks, db, settings, transfer) if new else None
+    checks = await run_in_threadpool(after_receipt, opened, transfer, new)
     body = {"message_identifier": transfer.message_identifier, "transfer_id": transfer.id}
     return JSONResponse(body, status_code=201 if new else 200, background=checks)
 

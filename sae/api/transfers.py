@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from kernel.errors import BadRequestError, NotFoundError
 from sae.api.deps import API, VERSION, Anyone, Db, Opened, Sender
+from sae.bootstrap import Repository
 from sae.ingest.checks import DIGESTS, run_checks
 from sae.ingest.receive import NotAZip, Submitted, admit, quarantine, receive
 from sae.ingest.setup import load_setup
@@ -45,7 +46,7 @@ async def submit(request: Request, who: Sender, opened: Opened, db: Db) -> JSONR
         receive, db, settings, who.organisation, submitted, package
     )
     # The checks hash every file: they run once answered (sae.recovery resumes them).
-    checks = BackgroundTask(run_checks, db, settings, transfer) if new else None
+    checks = await run_in_threadpool(after_receipt, opened, transfer, new)
     return JSONResponse(
         _locators(str(request.base_url), transfer),
         status_code=202 if new else 200,
@@ -65,6 +66,14 @@ def reply(transfer_id: str, who: Anyone, db: Db) -> Response:
     if transfer.reply is None:
         raise ReplyNotReady(f"Le transfert {transfer_id} attend la décision de l'archiviste")
     return Response(transfer.reply, media_type=_XML)
+
+
+def after_receipt(opened: Repository, transfer: Transfer, new: bool) -> BackgroundTask | None:
+    """The checks of a transfer just received: deferred to the workers' queue, or run by this
+    process once it has answered (``sae.jobs``); nothing for a resend."""
+    if not new or opened.jobs.defer_checks(transfer):
+        return None
+    return BackgroundTask(run_checks, opened.db, opened.config.settings, transfer)
 
 
 def _submitted(request: Request) -> Submitted:

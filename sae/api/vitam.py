@@ -36,13 +36,11 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from starlette.background import BackgroundTask
 
 from kernel.errors import AuthenticationError, GedsaeError, NotFoundError
 from sae.api.client_certificates import client_certificate
 from sae.api.deps import Db, Opened
-from sae.api.transfers import manifest_digest
-from sae.ingest.checks import run_checks
+from sae.api.transfers import after_receipt, manifest_digest
 from sae.ingest.header import Header, ManifestRefused, read_header
 from sae.ingest.receive import Submitted, admit, quarantine, receive
 from sae.ingest.setup import load_setup
@@ -122,7 +120,7 @@ async def ingest(request: Request, who: VitamSender, opened: Opened, db: Db) -> 
     transfer, new = await run_in_threadpool(
         receive, db, settings, who.organisation, submitted, package
     )
-    checks = BackgroundTask(run_checks, db, settings, transfer) if new else None
+    checks = await run_in_threadpool(after_receipt, opened, transfer, new)
     return Response(
         status_code=202,
         headers=_state(transfer, running="PAUSE") | {"X-Request-Id": transfer.id},
