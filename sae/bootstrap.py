@@ -38,9 +38,9 @@ from sae.config import (
     home_path,
 )
 from sae.ingest.settings import IngestSettings
-from sae.jobs.queue import InProcessJobs, JobQueue, JobSettings, job_queue
+from sae.jobs.queue import InProcessJobs, JobSettings, job_queue
 from sae.journal.checkpoints import Sealing
-from sae.ports import Database
+from sae.ports import Database, JobQueue
 from sae.storage.tenants import OfferFactory, TenantStorage
 from sae.tenancy.tenants import ensure_tenant, list_tenants
 from sae.tokens import import_tokens_file

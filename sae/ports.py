@@ -410,3 +410,13 @@ class DigestRegistry(Protocol):
     def release(self, object_id: str) -> None:
         """Lifts a quarantine once verified copies are back on every offer."""
         ...
+
+
+class JobQueue(Protocol):
+    """Where the background work of a received transfer goes (``sae.jobs.queue``)."""
+
+    def defer_checks(self, transfer: Transfer) -> bool:
+        """True when a worker will run the transfer's checks; False: the caller runs them."""
+        ...
+
+    def close(self) -> None: ...

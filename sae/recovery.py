@@ -49,9 +49,8 @@ from kernel.blobstore.ports import Leftover, StorageUnavailable
 from kernel.errors import GedsaeError
 from sae.ingest.checks import run_checks
 from sae.ingest.settings import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings
-from sae.jobs.queue import InProcessJobs, JobQueue
 from sae.model import Transfer, TransferState
-from sae.ports import Database
+from sae.ports import Database, JobQueue
 from sae.storage.offers import StorageOffers
 from sae.storage.tenants import TenantStorage
 from seda.digests import hash_chunks
@@ -93,7 +92,6 @@ def recover(
     the workers' queue (``jobs``), the checks of a ``received`` transfer are deferred to it (at
     most one job per transfer) rather than run here."""
     report = RecoveryReport()
-    jobs = jobs or InProcessJobs()
     with db.platform(write=False) as uow:
         tenants = [tenant.identifier for tenant in uow.tenants.all()]
     _remove_orphan_files(db, tenants, settings, report)
@@ -109,7 +107,7 @@ def _recover_tenant(
     tenant: str,
     settings: IngestSettings,
     offers: StorageOffers,
-    jobs: JobQueue,
+    jobs: JobQueue | None,
     report: RecoveryReport,
 ) -> None:
     for transfer in _in_state(db, tenant, TransferState.CHECKED):
@@ -118,7 +116,7 @@ def _recover_tenant(
     for transfer in _in_state(db, tenant, TransferState.ACCEPTING):
         _roll_back(db, offers, transfer, report)
     for transfer in _in_state(db, tenant, TransferState.RECEIVED):
-        if jobs.defer_checks(transfer):
+        if jobs is not None and jobs.defer_checks(transfer):
             report.rechecked.append(transfer.id)
         else:
             _recheck(db, settings, transfer, report)

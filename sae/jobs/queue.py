@@ -14,23 +14,16 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import procrastinate
 from sqlalchemy.engine import make_url
 
 from sae.model import Transfer
+from sae.ports import JobQueue
 
 JOBS_SCHEMA: Final = "sae_jobs"
 CHECK_TRANSFER: Final = "sae:check_transfer"  # sae.jobs.tasks.check_transfer
-
-
-class JobQueue(Protocol):
-    def defer_checks(self, transfer: Transfer) -> bool:
-        """True when a worker will run the transfer's checks; False: the caller runs them."""
-        ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
