@@ -211,6 +211,9 @@ def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
         raise SaeMisconfigured(exc.detail) from exc
 
 
+TENANT_PARAMETER = "locataire"  # of a login page's address: which tenant (sae.web.tenant)
+
+
 def build_web(settings: SaeSettings) -> WebSetup:
     """The pages' session key (``web/session.key`` in the home, made on first use), their
     public address (``public_url``, else ``http://host:port``) and the ``[oidc]`` provider."""
@@ -223,6 +226,7 @@ def build_web(settings: SaeSettings) -> WebSetup:
         secret_key=session_key(None, settings.home / "web" / "session.key"),
         public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
         oidc=oidc,
+        kept=(TENANT_PARAMETER,),  # a single sign-on into the tenant the login page is for
     )
 
 
