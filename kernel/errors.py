@@ -44,6 +44,7 @@ class AuthenticationError(GedsaeError):
     status = 401
     code = "unauthenticated"
     title = "Authentification requise"
+    challenge = "Bearer"  # the WWW-Authenticate scheme the answer names
 
 
 class ForbiddenError(GedsaeError):

@@ -17,7 +17,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from kernel.errors import GedsaeError, InvalidError, Issue, RateLimitedError, UnavailableError
+from kernel.errors import (
+    AuthenticationError,
+    GedsaeError,
+    InvalidError,
+    Issue,
+    RateLimitedError,
+    UnavailableError,
+)
 from kernel.http_hardening import API_HEADERS
 
 log = logging.getLogger("gedsae.api")
@@ -33,6 +40,8 @@ _HTTP_CODES = {
 def problem(
     request: Request, status: int, code: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
+    # how to authenticate, for a 401: Bearer unless the error names another scheme (Basic)
+    challenge = str(extra.pop("challenge", "Bearer"))
     body = {
         "type": f"urn:gedsae:problem:{code}",
         "title": title,
@@ -47,7 +56,7 @@ def problem(
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        headers["WWW-Authenticate"] = challenge
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -63,6 +72,8 @@ def install(app: FastAPI) -> None:
             extra["issues"] = _issues(exc.issues)
         if isinstance(exc, UnavailableError | RateLimitedError):
             extra["retry_after"] = exc.retry_after
+        if isinstance(exc, AuthenticationError):
+            extra["challenge"] = exc.challenge
         return problem(request, exc.status, exc.code, exc.title, exc.detail, **extra)
 
     @app.exception_handler(RequestValidationError)

@@ -11,7 +11,7 @@ owner and checked for row-level security), makes sure the default tenant exists,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,11 +40,13 @@ from sae.config import (
     home_path,
 )
 from sae.ingest.settings import IngestSettings
+from sae.jobs.queue import InProcessJobs, JobSettings, job_queue
 from sae.journal.checkpoints import Sealing
-from sae.ports import Database
+from sae.ports import Database, JobQueue
 from sae.storage.tenants import OfferFactory, TenantStorage
 from sae.tenancy.tenants import ensure_tenant, list_tenants
 from sae.tokens import import_tokens_file
+from sae.vitam_access import VitamAccess, vitam_access
 
 KEEP_MINIMUM = "P10Y"  # an archive with no end stays locked this long, unless configured
 
@@ -63,6 +65,8 @@ class SaeConfig:
     web: WebSetup | None = None  # the archivists' pages (none: the API alone)
     render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
     closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
+    vitam: VitamAccess | None = None  # the Vitam-compatible listener ([vitam]), if any
+    jobs: JobSettings = field(default_factory=JobSettings)  # where background work runs
 
     @property
     def spool_dir(self) -> Path:
@@ -76,8 +80,10 @@ class Repository:
     config: SaeConfig
     db: Database
     storage: TenantStorage
+    jobs: JobQueue = field(default_factory=InProcessJobs)
 
     def close(self) -> None:
+        self.jobs.close()
         if isinstance(self.db, SqlDatabase):
             self.db.dispose()
 
@@ -95,7 +101,7 @@ def open_repository(config: SaeConfig, *, legacy_allowed: bool = False) -> Repos
         ensure_tenant(db, config.default_tenant, actor="sae")
     tenants = [tenant.identifier for tenant in list_tenants(db)]
     import_tokens_file(db, config.data_dir, tenants)
-    return Repository(config, db, storage)
+    return Repository(config, db, storage, job_queue(config.jobs, config.database.url))
 
 
 def check_object_lock(config: SaeConfig) -> None:
@@ -151,7 +157,28 @@ def build_config(settings: SaeSettings, *, legacy_allowed: bool = False) -> SaeC
         web=build_web(settings),
         render_page=sandboxed_renderer(pool),
         closers=(pool.close,),
+        vitam=vitam_access(settings.home, settings.vitam),
+        jobs=job_settings(settings),
     )
+
+
+def job_settings(settings: SaeSettings) -> JobSettings:
+    """``[jobs]``: the PostgreSQL queue needs the repository on PostgreSQL."""
+    table = settings.jobs
+    where = f"{settings.home / 'sae.toml'} [jobs]"
+    queue = table.get("queue", "in_process")
+    if queue not in ("in_process", "postgresql"):
+        raise SaeMisconfigured(f"{where} : queue {queue!r} inconnue (in_process ou postgresql)")
+    if queue == "postgresql" and settings.database.sqlite:
+        raise SaeMisconfigured(f"{where} : la file postgresql demande [database] sur PostgreSQL")
+    try:
+        return JobSettings(
+            queue,
+            float(table.get("heartbeat_s", 10.0)),
+            float(table.get("stalled_after_s", 60.0)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise SaeMisconfigured(f"{where} : durée en secondes attendue ({exc})") from exc
 
 
 def offer_factory(settings: SaeSettings) -> OfferFactory:
@@ -241,6 +268,9 @@ def _secret(table: Mapping[str, Any], key: str, offer: str) -> str | None:
         raise SaeMisconfigured(exc.detail) from exc
 
 
+TENANT_PARAMETER = "locataire"  # of a login page's address: which tenant (sae.web.tenant)
+
+
 def build_web(settings: SaeSettings) -> WebSetup:
     """The pages' session key (``web/session.key`` in the home, made on first use), their
     public address (``public_url``, else ``http://host:port``) and the ``[oidc]`` provider."""
@@ -253,6 +283,7 @@ def build_web(settings: SaeSettings) -> WebSetup:
         secret_key=session_key(None, settings.home / "web" / "session.key"),
         public_url=(settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
         oidc=oidc,
+        kept=(TENANT_PARAMETER,),  # a single sign-on into the tenant the login page is for
     )
 
 

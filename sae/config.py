@@ -58,6 +58,14 @@ the bucket's owner; the bucket must have been created with Object Lock
     label = "Compte de la plateforme"  # the button's text (optional)
     scopes = "openid email"            # optional
 
+    [jobs]                             # background work (optional; default: in the serving
+    queue = "postgresql"               # process): a PostgreSQL queue that `gedsae-sae worker`
+    heartbeat_s = 10                   # processes share; a job of a worker silent for
+    stalled_after_s = 60               # stalled_after_s goes back to the queue (sae.jobs)
+
+    [vitam]                            # Vitam-compatible ingest over mutual TLS (optional):
+    port = 8443                        # see sae.vitam_access
+
 Relative paths are relative to the home. ``agreements``, ``referentials`` and ``trust_anchors``,
 which earlier versions read here, are tenant data now: a file that still has them is refused
 until ``gedsae-sae tenants import-config`` has imported them (``sae.tenancy.legacy``).
@@ -129,6 +137,8 @@ class SaeSettings:
     public_url: str | None = None  # the pages' address as people type it (https: Secure cookies)
     oidc: Mapping[str, Any] = field(default_factory=dict)  # [oidc]: single sign-on, optional
     require_two_backends: bool = False  # two offers at least, on different backends
+    vitam: Mapping[str, Any] = field(default_factory=dict)  # [vitam]: sae.vitam_access
+    jobs: Mapping[str, Any] = field(default_factory=dict)  # [jobs]: sae.jobs.queue
 
     @property
     def signing_key(self) -> Path:
@@ -165,6 +175,11 @@ def config_schema() -> Schema:
         "agreements": NamedTables(dict.fromkeys(AGREEMENT_KEYS)),
         "referentials": NamedTables(dict.fromkeys(("agencies", "rules"))),
         "oidc": dict.fromkeys(OIDC_KEYS),
+        "jobs": dict.fromkeys(("queue", "heartbeat_s", "stalled_after_s")),
+        "vitam": {
+            **dict.fromkeys(("port", "certificate", "key", "client_ca")),
+            "tenants": NamedTables(dict.fromkeys(("tenant", "clients"))),
+        },
     }
 
 
@@ -209,6 +224,8 @@ def load_settings(home: Path | None = None) -> SaeSettings:
         public_url=data.get("public_url"),
         oidc=data.get("oidc", {}),
         require_two_backends=flag(data, "require_two_backends", path),
+        vitam=data.get("vitam", {}),
+        jobs=data.get("jobs", {}),
     )
 
 

@@ -418,3 +418,13 @@ class DigestRegistry(Protocol):
     def forget(self, object_id: str) -> None:
         """Removes an eliminated object's digests (``ObjectNotRegistered`` when unknown)."""
         ...
+
+
+class JobQueue(Protocol):
+    """Where the background work of a received transfer goes (``sae.jobs.queue``)."""
+
+    def defer_checks(self, transfer: Transfer) -> bool:
+        """True when a worker will run the transfer's checks; False: the caller runs them."""
+        ...
+
+    def close(self) -> None: ...

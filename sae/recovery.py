@@ -50,7 +50,7 @@ from kernel.errors import GedsaeError
 from sae.ingest.checks import run_checks
 from sae.ingest.settings import QUARANTINE_PREFIX, QUARANTINE_SUFFIX, IngestSettings
 from sae.model import Transfer, TransferState
-from sae.ports import Database
+from sae.ports import Database, JobQueue
 from sae.storage.offers import StorageOffers
 from sae.storage.tenants import TenantStorage
 from seda.digests import hash_chunks
@@ -80,16 +80,23 @@ class RecoveryReport:
     removed_temp_files: list[tuple[str, Leftover]] = field(default_factory=list)  # (offer, file)
 
 
-def recover(db: Database, settings: IngestSettings, storage: TenantStorage) -> RecoveryReport:
+def recover(
+    db: Database,
+    settings: IngestSettings,
+    storage: TenantStorage,
+    jobs: JobQueue | None = None,
+) -> RecoveryReport:
     """Bring every transfer an interrupted process left half-way to a state one can act on.
 
-    Call it only when no other process works on the same database (see ``StartupLock``)."""
+    Call it only when no other process works on the same database (see ``StartupLock``). With
+    the workers' queue (``jobs``), the checks of a ``received`` transfer are deferred to it (at
+    most one job per transfer) rather than run here."""
     report = RecoveryReport()
     with db.platform(write=False) as uow:
         tenants = [tenant.identifier for tenant in uow.tenants.all()]
     _remove_orphan_files(db, tenants, settings, report)
     for tenant in tenants:
-        _recover_tenant(db, tenant, settings, storage.offers(tenant), report)
+        _recover_tenant(db, tenant, settings, storage.offers(tenant), jobs, report)
     if report != RecoveryReport():
         log.warning("recovery after an interrupted run: %s", report)
     return report
@@ -100,6 +107,7 @@ def _recover_tenant(
     tenant: str,
     settings: IngestSettings,
     offers: StorageOffers,
+    jobs: JobQueue | None,
     report: RecoveryReport,
 ) -> None:
     for transfer in _in_state(db, tenant, TransferState.CHECKED):
@@ -108,7 +116,10 @@ def _recover_tenant(
     for transfer in _in_state(db, tenant, TransferState.ACCEPTING):
         _roll_back(db, offers, transfer, report)
     for transfer in _in_state(db, tenant, TransferState.RECEIVED):
-        _recheck(db, settings, transfer, report)
+        if jobs is not None and jobs.defer_checks(transfer):
+            report.rechecked.append(transfer.id)
+        else:
+            _recheck(db, settings, transfer, report)
     _remove_temp_files(offers, report)
 
 
@@ -232,7 +243,11 @@ def _try_lock(handle: BinaryIO, operation: int) -> bool:
 
 
 def lifespan(
-    data_dir: Path, db: Database, settings: IngestSettings, storage: TenantStorage
+    data_dir: Path,
+    db: Database,
+    settings: IngestSettings,
+    storage: TenantStorage,
+    jobs: JobQueue | None = None,
 ) -> Callable[[object], AbstractAsyncContextManager[None]]:
     """The application's lifespan: recover (when alone) before serving, stay marked alive."""
 
@@ -240,7 +255,7 @@ def lifespan(
     async def run(_app: object) -> AsyncIterator[None]:
         lock = StartupLock(data_dir)
         try:
-            await asyncio.to_thread(lock.start, lambda: recover(db, settings, storage))
+            await asyncio.to_thread(lock.start, lambda: recover(db, settings, storage, jobs))
             yield
         finally:
             lock.close()

@@ -10,7 +10,7 @@ the page it asked for (``suivant``), provided it is a path of this site.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -129,7 +129,8 @@ async def oidc_start(request: Request, suivant: str = "/") -> Response:
     if setup.oidc is None:
         return RedirectResponse("/connexion", status_code=303)
     url, pending = await run_in_threadpool(setup.oidc.begin, _redirect_uri(request))
-    remembered = {**pending.__dict__, "next": safe_next(suivant)}
+    kept = {name: request.query_params[name] for name in setup.kept if name in request.query_params}
+    remembered = {**pending.__dict__, "next": safe_next(suivant), "kept": kept}
     answer = RedirectResponse(url, status_code=303)
     answer.set_cookie(
         OIDC_COOKIE,
@@ -151,8 +152,14 @@ async def oidc_callback(request: Request) -> Response:
         return _oidc_refused(
             request, "La connexion a expiré ou n'a pas été demandée ici : recommencez."
         )
+    kept = _kept(remembered)
+    if any(request.query_params.get(name) != value for name, value in kept.items()):
+        # the provider returns to a fixed address: come back once more with what the login
+        # page was for (the code is not spent yet), so the whole request sees it
+        query = urlencode({**request.query_params, **kept})
+        return RedirectResponse(f"{OIDC_CALLBACK}?{query}", status_code=303)
     pending = PendingLogin(remembered["state"], remembered["nonce"], remembered["code_verifier"])
-    answer = dict(request.query_params)
+    answer = {k: v for k, v in request.query_params.items() if k not in kept}
     try:
         identity = await run_in_threadpool(
             setup.oidc.finish, _redirect_uri(request), pending, answer
@@ -172,7 +179,12 @@ async def oidc_callback(request: Request) -> Response:
     return response
 
 
-def _remembered(request: Request) -> dict[str, str] | None:
+def _kept(remembered: dict[str, Any]) -> dict[str, str]:
+    found = remembered.get("kept")
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _remembered(request: Request) -> dict[str, Any] | None:
     raw = request.cookies.get(OIDC_COOKIE)
     if not raw:
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,6 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from kernel.accounts.login import push_flash
 from kernel.web.security import csrf_token
 from kernel.web.setup import web_state
+
+
+def kept_query(request: Request, names: tuple[str, ...]) -> str:
+    """``&name=value`` for each kept parameter the request carries ("" when none)."""
+    kept = {name: request.query_params[name] for name in names if name in request.query_params}
+    return "&" + urlencode(kept) if kept else ""
 
 
 def render(
@@ -37,6 +44,7 @@ def render(
         "csrf_token": csrf_token(request),
         "flash": getattr(request.state, "flash", []),
         "oidc_label": state.setup.oidc.label if state.setup.oidc is not None else None,
+        "kept_query": kept_query(request, state.setup.kept),
     }
     html = state.env.get_template(template).render(**page, **context)
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))

@@ -37,6 +37,9 @@ class WebSetup:
     public_url: str
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     oidc: OidcClient | None = None
+    # query parameters of a login page kept across the provider's round trip (the repository's
+    # ``locataire``: which tenant a person signs in to), so the callback sees them too
+    kept: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:

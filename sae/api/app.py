@@ -1,5 +1,7 @@
 """The repository's HTTP application: one router per resource (``transfers``, ``review``,
-``archives``, ``log``, and the platform's ``tenants``) under ``/api/v1/sae``, hardened headers
+``archives``, ``log``, and the platform's ``tenants``) under ``/api/v1/sae``, As@lae's REST
+services under ``/restservices`` for the senders that speak only that (``sae.api.asalae``),
+Vitam's ingest-external on the mutual-TLS listener (``sae.api.vitam``), hardened headers
 and offline docs (``kernel.http_hardening``), RFC 9457 problem+json for every error
 (``kernel.problems``).
 
@@ -19,7 +21,7 @@ from kernel import problems
 from kernel.http_hardening import hardened_app
 from kernel.private_files import tighten_folder
 from sae import recovery
-from sae.api import archives, log, platform, review, transfers
+from sae.api import archives, asalae, log, platform, review, transfers, vitam
 from sae.api.deps import VERSION
 from sae.bootstrap import Repository, SaeConfig, open_repository
 from sae.journal.schedule import with_periodic_sealing
@@ -36,7 +38,7 @@ def create_app(config: SaeConfig) -> FastAPI:
     )
     app.state.repository = opened
     problems.install(app)
-    for module in (transfers, review, archives, log, platform):
+    for module in (transfers, review, archives, log, platform, asalae, vitam):
         app.include_router(module.router)
     if config.web is not None:
         pages.install(app, opened, config.web)
@@ -49,7 +51,7 @@ Lifespan = Callable[[object], AbstractAsyncContextManager[None]]
 def _lifespan(opened: Repository) -> Lifespan:
     config = opened.config
     return with_periodic_sealing(
-        recovery.lifespan(config.data_dir, opened.db, config.settings, opened.storage),
+        recovery.lifespan(config.data_dir, opened.db, config.settings, opened.storage, opened.jobs),
         opened.db,
         opened.storage,
         config.sealing,

@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from kernel.errors import BadRequestError, NotFoundError
 from sae.api.deps import API, VERSION, Anyone, Db, Opened, Sender
+from sae.bootstrap import Repository
 from sae.ingest.checks import DIGESTS, run_checks
 from sae.ingest.receive import NotAZip, Submitted, admit, quarantine, receive
 from sae.ingest.setup import load_setup
@@ -45,7 +46,7 @@ async def submit(request: Request, who: Sender, opened: Opened, db: Db) -> JSONR
         receive, db, settings, who.organisation, submitted, package
     )
     # The checks hash every file: they run once answered (sae.recovery resumes them).
-    checks = BackgroundTask(run_checks, db, settings, transfer) if new else None
+    checks = await run_in_threadpool(after_receipt, opened, transfer, new)
     return JSONResponse(
         _locators(str(request.base_url), transfer),
         status_code=202 if new else 200,
@@ -67,6 +68,14 @@ def reply(transfer_id: str, who: Anyone, db: Db) -> Response:
     return Response(transfer.reply, media_type=_XML)
 
 
+def after_receipt(opened: Repository, transfer: Transfer, new: bool) -> BackgroundTask | None:
+    """The checks of a transfer just received: deferred to the workers' queue, or run by this
+    process once it has answered (``sae.jobs``); nothing for a resend."""
+    if not new or opened.jobs.defer_checks(transfer):
+        return None
+    return BackgroundTask(run_checks, opened.db, opened.config.settings, transfer)
+
+
 def _submitted(request: Request) -> Submitted:
     headers = request.headers
     if headers.get("Content-Type", "").split(";")[0].strip().lower() != "application/zip":
@@ -74,17 +83,21 @@ def _submitted(request: Request) -> Submitted:
     key, agency = headers.get("Idempotency-Key", ""), headers.get("X-Transferring-Agency", "")
     if not key or not agency:
         raise BadRequestError("En-têtes Idempotency-Key et X-Transferring-Agency requis")
-    return Submitted(key, agency, _manifest_digest(request))
+    return Submitted(key, agency, manifest_digest(request))
 
 
-def _manifest_digest(request: Request) -> tuple[str, str] | None:
-    algorithm = request.headers.get("X-Manifest-Digest-Algorithm")
+def manifest_digest(
+    request: Request, *, algorithm_header: str = "X-Manifest-Digest-Algorithm"
+) -> tuple[str, str] | None:
+    """The manifest's digest the sender announces (Vitam names the first header
+    ``X-Manifest-Digest-Algo``), both headers or neither."""
+    algorithm = request.headers.get(algorithm_header)
     value = request.headers.get("X-Manifest-Digest-Value")
     if algorithm is None and value is None:
         return None
     if algorithm not in DIGESTS or value is None or not _HEX.match(value):
         raise BadRequestError(
-            "X-Manifest-Digest-Algorithm (SHA-256|SHA-384|SHA-512) et "
+            f"{algorithm_header} (SHA-256|SHA-384|SHA-512) et "
             "X-Manifest-Digest-Value (hexadécimal minuscule) vont ensemble"
         )
     return algorithm, value

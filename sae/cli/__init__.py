@@ -8,7 +8,8 @@ platform administrators, ``users create|set-password|disable`` the people of a t
 in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
 itself, ``archives search|show|get`` read a tenant's catalogue, ``audit`` re-hashes every
 copy, ``seal`` and
-``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
+``log verify`` seal and check the operation log, ``worker`` runs the jobs of the PostgreSQL
+queue and ``jobs`` lists them. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
 6 authentication or permission refused.
 """
@@ -23,6 +24,7 @@ from sae.cli.archives import archives_group
 from sae.cli.context import Instance
 from sae.cli.instance import db_group, init, serve
 from sae.cli.integrity import audit, log_group, objects_group, seal
+from sae.cli.jobs import jobs, worker
 from sae.cli.review import review_group
 from sae.cli.tenants import (
     agreements_group,
@@ -65,5 +67,7 @@ for command in (
     seal,
     log_group,
     objects_group,
+    worker,
+    jobs,
 ):
     main.add_command(command)

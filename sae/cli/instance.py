@@ -88,16 +88,12 @@ def upgrade(instance: Instance) -> None:
 @click.option("--port", type=int, default=None)
 @pass_instance
 def serve(instance: Instance, host: str | None, port: int | None) -> None:
-    """Lance le dépôt (API /api/v1/sae)."""
-    import uvicorn
-
+    """Lance le dépôt (API /api/v1/sae ; avec [vitam], l'entrée compatible Vitam en TLS
+    mutuel sur son propre port)."""
     from sae.api.app import create_app
+    from sae.api.client_certificates import serve_all
 
     os.umask(0o077)  # whatever the repository creates (quarantine, spools, journals) is its own
     settings, config = instance.settings(), instance.config()
-    uvicorn.run(
-        create_app(config),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    app = create_app(config)
+    serve_all(app, host or settings.host, port or settings.port, config.vitam, "info")

@@ -14,10 +14,11 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kernel.errors import NotFoundError
+from sae.bootstrap import TENANT_PARAMETER
 from sae.ports import Database
 from sae.tenancy.tenants import get_tenant
 
-PARAMETER = "locataire"
+PARAMETER = TENANT_PARAMETER
 _requested: ContextVar[str | None] = ContextVar("sae_requested_tenant", default=None)
 
 

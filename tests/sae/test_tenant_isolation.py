@@ -37,6 +37,10 @@ HELD: Final = frozenset({"transfer_id", "archive_id", "object_id", "entry_hash",
 # Routes whose answer depends on no identifier of a tenant's.
 UNSCOPED: Final = {("GET", "/api/v1/sae/health"), ("POST", "/api/v1/sae/transfers")}
 MISSING: Final = "0" * 64
+# As@lae's REST services take Basic credentials and name transfers by agency and message
+# identifier, Vitam's routes a client certificate: another tenant's sender is refused there in
+# tests/sae/test_asalae_compat.py and tests/e2e/test_vitam_compat.py.
+ELSEWHERE: Final = ("/restservices/", "/ingest-external/", "/admin-external/")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def routes(client: TestClient) -> list[tuple[str, str, set[str]]]:
         (method.upper(), path, set(re.findall(r"{(\w+)}", path)))
         for path, operations in paths.items()
         for method in operations
+        if not path.startswith(ELSEWHERE)
     ]
     assert len(found) >= 26, found  # the enumeration itself must not come back empty
     return found

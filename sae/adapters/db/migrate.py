@@ -24,6 +24,13 @@ from sae.adapters.db.tables import APPLICATION_PRIVILEGES
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
 # Not alembic_version: the repository's revisions are never mistaken for the GED's.
 VERSION_TABLE: Final = "sae_alembic_version"
+_JOBS_SCHEMA: Final = text("SELECT 1 FROM pg_namespace WHERE nspname = 'sae_jobs'")
+_JOB_GRANTS: Final = (
+    "GRANT USAGE ON SCHEMA sae_jobs TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA sae_jobs TO {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA sae_jobs TO {role}",
+    "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA sae_jobs TO {role}",
+)
 
 
 def alembic_config() -> Config:
@@ -66,3 +73,7 @@ def grant(conn: Connection, role: str) -> None:
         conn.execute(text(f"REVOKE ALL ON {table} FROM {quoted}"))
         conn.execute(text(f"GRANT {privileges} ON {table} TO {quoted}"))
     conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+    if conn.execute(_JOBS_SCHEMA).scalar():
+        # the workers' queue (sae.jobs.queue): its rows name jobs, not a tenant's data
+        for statement in _JOB_GRANTS:
+            conn.execute(text(statement.format(role=quoted)))
