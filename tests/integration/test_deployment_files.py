@@ -200,6 +200,21 @@ def test_the_repository_configuration_loads_with_the_secrets_compose_grants_it(
     assert config.database.owner_url == (
         f"postgresql+psycopg://sae_owner:{owner_password}@postgres:5432/sae"
     )
+    assert config.jobs.queue == "postgresql"  # the workers share the queue in that database
+
+
+def test_the_repositorys_workers_share_its_configuration_volume_and_secrets(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    sae, worker = services["sae"], services["sae-worker"]
+    assert worker["entrypoint"] == ["gedsae-sae", "worker"]
+    assert worker["depends_on"]["sae"] == {"condition": "service_healthy"}  # schema migrated
+    assert "healthcheck" in sae
+    assert worker["build"] == sae["build"] and worker["volumes"] == sae["volumes"]
+    assert worker["configs"] == sae["configs"] and set(worker["secrets"]) == set(sae["secrets"])
+    assert worker["environment"]["GEDSAE_SAE_HOME"] == sae["environment"]["GEDSAE_SAE_HOME"]
+    assert worker["deploy"]["replicas"] >= 2
 
 
 def test_the_locked_offers_bucket_is_created_with_object_lock(compose: dict[str, Any]) -> None:
