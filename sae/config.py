@@ -63,8 +63,14 @@ the bucket's owner; the bucket must have been created with Object Lock
     heartbeat_s = 10                   # processes share; a job of a worker silent for
     stalled_after_s = 60               # stalled_after_s goes back to the queue (sae.jobs)
 
-    [vitam]                            # Vitam-compatible ingest over mutual TLS (optional):
-    port = 8443                        # see sae.vitam_access
+    [vitam]                            # Vitam-compatible ingest over mutual TLS (optional,
+    port = 8443                        # sae.vitam_access): its own listener,
+    certificate = "tls/server.pem"     # its certificate and key,
+    key = "tls/server-key.pem"
+    client_ca = "tls/clients-ca.pem"   # the authorities of the senders' certificates
+    [vitam.tenants.1]                  # X-Tenant-Id 1 stands for
+    tenant = "FR_AD_35"                # this tenant, open to
+    clients = ["tls/ged-rennes.pem"]   # these certificates
 
 Relative paths are relative to the home. ``agreements``, ``referentials`` and ``trust_anchors``,
 which earlier versions read here, are tenant data now: a file that still has them is refused
