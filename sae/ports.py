@@ -35,6 +35,7 @@ from sae.model import (
     ArchiveQuery,
     CatalogueObject,
     CheckOutcome,
+    Decision,
     DecisionRecord,
     Description,
     FileKind,
@@ -139,6 +140,11 @@ class TransferRepository(Protocol):
 
     def move(self, transfer_id: str, before: TransferState, after: TransferState) -> None:
         """``TransferAlreadyDecided`` when the transfer is no longer ``before``."""
+        ...
+
+    def claim(self, transfer_id: str, decision: Decision) -> None:
+        """awaiting_review → accepting, the archivist and comment recorded with the claim (the
+        archive is written after, possibly by a worker); ``TransferAlreadyDecided`` otherwise."""
         ...
 
     def decide(
@@ -425,6 +431,10 @@ class JobQueue(Protocol):
 
     def defer_checks(self, transfer: Transfer) -> bool:
         """True when a worker will run the transfer's checks; False: the caller runs them."""
+        ...
+
+    def defer_acceptance(self, transfer: Transfer) -> bool:
+        """True when a worker will write the archive of a claimed transfer; False: the caller."""
         ...
 
     def close(self) -> None: ...

@@ -12,7 +12,8 @@ never undoes the work of a live process:
 2. ``checked`` (killed between the two units of work of ``run_checks``) moves on to
    ``awaiting_review``: its issues are recorded already.
 3. ``accepting`` (killed while the archive was written) goes back to ``awaiting_review``, and the
-   archivist decides again. Rolling back is the safe option, completing is not possible: the
+   archivist decides again — except with the workers' queue, where the decision is recorded with
+   the claim and the acceptance is a job: it is deferred again (a worker writes it once). Rolling back is the safe option, completing is not possible: the
    archivist's name and comment reach the database only with the decision. The archive exists only
    through the decision's transaction (state, archived objects, catalogue, log entry), so a rolled
    back transfer has no partial archive, and accepting it again makes exactly one archive for its
@@ -74,6 +75,7 @@ class RecoveryReport:
     removed_files: list[Path] = field(default_factory=list)
     moved_to_review: list[str] = field(default_factory=list)  # transfer ids, from ``checked``
     rolled_back: list[str] = field(default_factory=list)  # from ``accepting``
+    resumed: list[str] = field(default_factory=list)  # ``accepting``, left to the workers' queue
     removed_copies: list[tuple[str, str]] = field(default_factory=list)  # (offer, sha256)
     rechecked: list[str] = field(default_factory=list)  # from ``received``
     failed: list[tuple[str, str]] = field(default_factory=list)  # (transfer id, reason)
@@ -114,7 +116,11 @@ def _recover_tenant(
         _move(db, transfer, TransferState.CHECKED, TransferState.AWAITING_REVIEW)
         report.moved_to_review.append(transfer.id)
     for transfer in _in_state(db, tenant, TransferState.ACCEPTING):
-        _roll_back(db, offers, transfer, report)
+        if jobs is not None and jobs.defer_acceptance(transfer):
+            # the decision is recorded with the claim: a worker writes (or is writing) it
+            report.resumed.append(transfer.id)
+        else:
+            _roll_back(db, offers, transfer, report)
     for transfer in _in_state(db, tenant, TransferState.RECEIVED):
         if jobs is not None and jobs.defer_checks(transfer):
             report.rechecked.append(transfer.id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from kernel.paging import MAX_LIMIT, MAX_OFFSET, Page
 from sae.api.deps import API, Archivist, Db, Opened
 from sae.journal.checkpoints import sealer
-from sae.model import Decision
+from sae.model import Decision, TransferState
 from sae.review import decisions
 from sae.review.summary import transfer_summary
 
@@ -40,14 +40,26 @@ def show(transfer_id: str, who: Archivist, db: Db) -> dict[str, Any]:
     return {**transfer_summary(transfer), "objects": [o.__dict__ for o in objects]}
 
 
-@router.post("/{transfer_id}/accept")
+@router.post(
+    "/{transfer_id}/accept", responses={202: {"description": "Acceptée : écriture en cours"}}
+)
 def accept(
-    transfer_id: str, body: DecisionBody, who: Archivist, opened: Opened, db: Db
+    transfer_id: str,
+    body: DecisionBody,
+    who: Archivist,
+    opened: Opened,
+    db: Db,
+    response: Response,
 ) -> dict[str, Any]:
+    """200 once the archive is written; 202 while the workers write it (``[jobs]``)."""
     decision = Decision(who.name, body.comment)
     offers = opened.storage.offers(who.organisation)
     seal = sealer(db, who.organisation, offers, opened.config.sealing)
-    done = decisions.accept(db, offers, who.organisation, transfer_id, decision, seal=seal)
+    done = decisions.accept(
+        db, offers, who.organisation, transfer_id, decision, seal=seal, jobs=opened.jobs
+    )
+    if done.state is TransferState.ACCEPTING:
+        response.status_code = 202
     return transfer_summary(done)
 
 

@@ -24,6 +24,7 @@ from sae.ports import JobQueue
 
 JOBS_SCHEMA: Final = "sae_jobs"
 CHECK_TRANSFER: Final = "sae:check_transfer"  # sae.jobs.tasks.check_transfer
+ACCEPT_TRANSFER: Final = "sae:accept_transfer"  # sae.jobs.tasks.accept_transfer
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ def job_queue(settings: JobSettings, database_url: str) -> JobQueue:
 
 class InProcessJobs:
     def defer_checks(self, transfer: Transfer) -> bool:
+        return False
+
+    def defer_acceptance(self, transfer: Transfer) -> bool:
         return False
 
     def close(self) -> None:
@@ -62,12 +66,18 @@ class QueuedJobs:
         return self.app
 
     def defer_checks(self, transfer: Transfer) -> bool:
-        self.open()
-        job = self.app.configure_task(CHECK_TRANSFER, queueing_lock=f"checks:{transfer.id}")
-        # a job for these checks already waiting is enough
+        self._defer(CHECK_TRANSFER, f"checks:{transfer.id}", transfer)
+        return True
+
+    def defer_acceptance(self, transfer: Transfer) -> bool:
+        self._defer(ACCEPT_TRANSFER, f"accept:{transfer.id}", transfer)
+        return True
+
+    def _defer(self, task: str, unique: str, transfer: Transfer) -> None:
+        job = self.open().configure_task(task, queueing_lock=unique)
+        # a job already waiting for this transfer is enough
         with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
             job.defer(tenant=transfer.organisation, transfer_id=transfer.id)
-        return True
 
     def close(self) -> None:
         if self._opened:

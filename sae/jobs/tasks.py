@@ -5,6 +5,9 @@ serving process, which defers them, and the workers, which run them, load).
   (``sae.ingest.checks.run_checks``); a transfer no longer ``received`` (its checks ended in a
   run a killed worker did not get to mark done) is left as it is, so a job run twice checks once.
   One job per transfer at a time (``queueing_lock``).
+- ``accept_transfer(tenant, transfer_id)``: the archive of a transfer an archivist accepted
+  (``sae.review.decisions.complete_acceptance``: objects written to every offer, catalogue,
+  reply, log entry, then a seal); run again, it writes once. One job per transfer.
 - ``seal_tenant(tenant)`` and ``audit_tenant(tenant)``: a seal of the tenant's log, an audit of
   its offers; both write to the tenant's hash chain, so they run one at a time per tenant
   (``lock``), in the order deferred.
@@ -26,9 +29,10 @@ from typing import TYPE_CHECKING, Final
 import procrastinate
 
 from sae.ingest.checks import run_checks
-from sae.journal.checkpoints import CheckpointRaced, seal
+from sae.journal.checkpoints import CheckpointRaced, seal, sealer
 from sae.journal.log import log_audit
 from sae.model import TransferState
+from sae.review.decisions import PackageAltered, complete_acceptance
 from sae.storage.audit import audit
 
 if TYPE_CHECKING:
@@ -69,6 +73,17 @@ def check_transfer(tenant: str, transfer_id: str) -> None:
         log.info("transfer %s already checked (%s): nothing to do", transfer_id, transfer.state)
         return
     run_checks(repository.db, repository.config.settings, transfer)
+
+
+@app.task(name="sae:accept_transfer", retry=RETRY)
+def accept_transfer(tenant: str, transfer_id: str) -> None:
+    repository = _repository()
+    offers = repository.storage.offers(tenant)
+    seal = sealer(repository.db, tenant, offers, repository.config.sealing)
+    try:
+        complete_acceptance(repository.db, offers, tenant, transfer_id, seal=seal)
+    except PackageAltered:
+        log.warning("transfer %s altered in quarantine: back to the archivist", transfer_id)
 
 
 @app.task(name="sae:seal_tenant", retry=RETRY)

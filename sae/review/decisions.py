@@ -36,7 +36,7 @@ from sae.model import (
     Transfer,
     TransferState,
 )
-from sae.ports import Database, UnitOfWork
+from sae.ports import Database, JobQueue, UnitOfWork
 from sae.review.replies import issue_text, operation, reply, units_element
 from sae.storage.offers import StorageOffers
 from sae.storage.retention import ends_by_object, rule_durations
@@ -95,35 +95,79 @@ def accept(
     *,
     seal: Callable[[], object] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    jobs: JobQueue | None = None,
 ) -> Transfer:
     """Stores the objects, locks them on the locking offers until their archives' dates
-    (``sae.storage.retention``), then records the decision (see the module docstring)."""
-    transfer = _claim_for_acceptance(db, organisation, transfer_id)
+    (``sae.storage.retention``), then records the decision (see the module docstring).
+
+    The claim records who decided and why; with the workers' queue (``jobs``) the writing is a
+    job (``complete_acceptance``) and the transfer answers ``accepting`` until it is done."""
+    transfer = _claim_for_acceptance(db, organisation, transfer_id, d)
+    if jobs is not None and jobs.defer_acceptance(transfer):
+        return get_transfer(db, organisation, transfer_id)
     try:
-        _ensure_unchanged(transfer)
-        archived = _archive(offers, transfer)
-        content = reply(transfer, "OK", d.comment, units_element(archived.units, transfer))
-        now = clock()
-        description = describe(
-            transfer, archived.manifest, dict(archived.units), archived.objects, archived_at=now
-        )
-        _lock(db, offers, organisation, description, now)
-        record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
-        with db.unit_of_work(organisation) as uow:
-            uow.transfers.decide(
-                transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record
-            )
-            _record_acceptance(uow, transfer, d, archived, description)
-            uow.commit()
+        _write_archive(db, offers, transfer, d, clock)
     except BaseException:
         # Nothing is registered for this transfer (the decision, its catalogue rows and its log
         # entry were rolled back together); objects already on the offers are content-addressed
         # and harmless (an audit may collect them later).
         _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
         raise
+    return _accepted(db, transfer, seal)
+
+
+def complete_acceptance(
+    db: Database,
+    offers: StorageOffers,
+    organisation: str,
+    transfer_id: str,
+    *,
+    seal: Callable[[], object] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Transfer:
+    """A worker's half of an acceptance: the archive of a transfer claimed with its decision.
+    Run again (a retry, a killed worker's job taken up), it writes once: a transfer no longer
+    ``accepting`` is left as it is. A package altered in quarantine goes back to the archivist
+    (to be rejected); any other failure leaves the transfer ``accepting`` for the next try."""
+    transfer = get_transfer(db, organisation, transfer_id)
+    if transfer.state is not TransferState.ACCEPTING:
+        return transfer
+    decision = Decision(transfer.decided_by or "archiviste", transfer.comment)
+    try:
+        _write_archive(db, offers, transfer, decision, clock)
+    except PackageAltered:
+        _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+        raise
+    return _accepted(db, transfer, seal)
+
+
+def _write_archive(
+    db: Database,
+    offers: StorageOffers,
+    transfer: Transfer,
+    d: Decision,
+    clock: Callable[[], datetime],
+) -> None:
+    organisation = transfer.organisation
+    _ensure_unchanged(transfer)
+    archived = _archive(offers, transfer)
+    content = reply(transfer, "OK", d.comment, units_element(archived.units, transfer))
+    now = clock()
+    description = describe(
+        transfer, archived.manifest, dict(archived.units), archived.objects, archived_at=now
+    )
+    _lock(db, offers, organisation, description, now)
+    record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
+    with db.unit_of_work(organisation) as uow:
+        uow.transfers.decide(transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record)
+        _record_acceptance(uow, transfer, d, archived, description)
+        uow.commit()
+
+
+def _accepted(db: Database, transfer: Transfer, seal: Callable[[], object] | None) -> Transfer:
     transfer.quarantine_path.unlink(missing_ok=True)
     _seal_quietly(seal, transfer.id)
-    return get_transfer(db, organisation, transfer_id)
+    return get_transfer(db, transfer.organisation, transfer.id)
 
 
 def _lock(
@@ -135,13 +179,16 @@ def _lock(
         offers.retain(ends_by_object(described.units, described.objects, durations), now.date())
 
 
-def _claim_for_acceptance(db: Database, organisation: str, transfer_id: str) -> Transfer:
-    """awaiting_review → accepting: exactly one acceptance writes the archive."""
+def _claim_for_acceptance(
+    db: Database, organisation: str, transfer_id: str, d: Decision
+) -> Transfer:
+    """awaiting_review → accepting, with who decided: exactly one acceptance writes the
+    archive."""
     with db.unit_of_work(organisation) as uow:
         transfer = uow.transfers.get(transfer_id)
         if not transfer.checks_passed:
             raise ChecksFailed(f"Le transfert {transfer_id} a échoué aux contrôles")
-        uow.transfers.move(transfer.id, TransferState.AWAITING_REVIEW, TransferState.ACCEPTING)
+        uow.transfers.claim(transfer.id, d)
         uow.commit()
     return transfer
 

@@ -1,7 +1,8 @@
 """Two ``gedsae-sae worker`` processes share the repository's PostgreSQL queue beside the
 serving process; one is killed (kill -9) in the middle of the checks of a large transfer, and
 the other takes the job up once the killed one has gone silent: the transfer ends checked,
-once, and ``gedsae-sae jobs`` shows every job succeeded."""
+once. The archivist's acceptances are then written by the surviving worker, and
+``gedsae-sae jobs`` shows every job succeeded."""
 
 from __future__ import annotations
 
@@ -137,14 +138,26 @@ def test_a_killed_workers_job_is_taken_up_by_the_other(
                     return done if len(done) == 4 else []
 
                 done = wait_for(checked, "les quatre versements contrôlés")
-            assert all(t["checks_passed"] for t in done), done
+                assert all(t["checks_passed"] for t in done), done
+                for transfer in done:  # the archives are written by the surviving worker
+                    url = f"/api/v1/sae/review/transfers/{transfer['transfer_id']}"
+                    assert review.post(f"{url}/accept", json={}).status_code == 202
+
+                def written() -> bool:
+                    states = [
+                        review.get(f"/api/v1/sae/review/transfers/{t['transfer_id']}").json()
+                        for t in done
+                    ]
+                    return all(shown["state"] == "accepted" for shown in states)
+
+                wait_for(written, "les quatre versements archivés")
         summary = sae_cli(env, "jobs")
-        assert "succeeded : 4" in summary and "échec" not in summary, summary
+        assert "succeeded : 8" in summary and "échec" not in summary, summary
         with psycopg.connect(libpq_url(owner)) as conn:
             attempts = sorted(
                 int(a) for (a,) in conn.execute("SELECT attempts FROM sae_jobs.procrastinate_jobs")
             )
-        assert attempts == [1, 1, 1, 2]  # the killed worker's job was run again, once
+        assert attempts == [1, 1, 1, 1, 1, 1, 1, 2]  # the killed worker's job ran again, once
     finally:
         for worker in workers:
             worker.stop()

@@ -24,6 +24,7 @@ from sae.model import (
     ArchiveQuery,
     CatalogueObject,
     CheckOutcome,
+    Decision,
     DecisionRecord,
     Description,
     SealedCheckpoint,
@@ -84,6 +85,15 @@ class FakeTransfers:
 
     def move(self, transfer_id: str, before: TransferState, after: TransferState) -> None:
         self._change(transfer_id, before, state=after)
+
+    def claim(self, transfer_id: str, decision: Decision) -> None:
+        self._change(
+            transfer_id,
+            TransferState.AWAITING_REVIEW,
+            state=TransferState.ACCEPTING,
+            comment=decision.comment,
+            decided_by=decision.archivist,
+        )
 
     def decide(
         self, transfer_id: str, before: TransferState, after: TransferState, record: DecisionRecord

@@ -156,3 +156,49 @@ def test_the_periodic_audit_defers_one_job_per_tenant_under_its_lock(
         ).fetchall()
     assert sorted(lock for (lock,) in locks) == ["tenant:ARCH", "tenant:OTHER"]
     assert AUDITED in [e.action for e in stored.entries(repository.db, "ARCH")]
+
+
+ARCHIVIST = {"Authorization": "Bearer archivist-token"}
+
+
+def test_an_accepted_transfer_is_written_by_a_worker_under_the_archivists_name(
+    queued: TestClient, tmp_path: Path, database: TestDatabase
+) -> None:
+    transfer_id = submit(queued, tmp_path, "TR-JOB-ACCEPT")
+    run_worker(opened(queued), ONCE)  # the checks
+    url = f"/api/v1/sae/review/transfers/{transfer_id}/accept"
+    answered = queued.post(url, json={"comment": "Conforme"}, headers=ARCHIVIST)
+    assert answered.status_code == 202, answered.text
+    assert answered.json()["state"] == "accepting"
+    claimed = stored.transfer(opened(queued).db, "ARCH", transfer_id)
+    assert (claimed.decided_by, claimed.comment) == ("alice", "Conforme")
+    assert queued.post(url, json={}, headers=ARCHIVIST).status_code == 409  # one decision wins
+    run_worker(opened(queued), ONCE)  # the acceptance
+    done = stored.transfer(opened(queued).db, "ARCH", transfer_id)
+    assert done.state is TransferState.ACCEPTED and done.reply is not None
+    assert done.archive_identifiers
+    accepted = [
+        e for e in stored.entries(opened(queued).db, "ARCH") if e.action == "transfer.accepted"
+    ]
+    assert [e.actor for e in accepted] == ["alice"]
+    assert [t for t, _, _ in jobs(database)] == ["sae:check_transfer", "sae:accept_transfer"]
+    tasks.accept_transfer("ARCH", transfer_id)  # run again: nothing more written
+    again = [
+        e for e in stored.entries(opened(queued).db, "ARCH") if e.action == "transfer.accepted"
+    ]
+    assert len(again) == 1
+
+
+def test_recovery_leaves_an_acceptance_to_the_workers(
+    queued: TestClient, tmp_path: Path, database: TestDatabase
+) -> None:
+    transfer_id = submit(queued, tmp_path, "TR-JOB-RESUME")
+    run_worker(opened(queued), ONCE)
+    url = f"/api/v1/sae/review/transfers/{transfer_id}/accept"
+    assert queued.post(url, json={}, headers=ARCHIVIST).status_code == 202
+    repository = opened(queued)
+    report = recover(repository.db, repository.config.settings, repository.storage, repository.jobs)
+    assert report.resumed == [transfer_id] and report.rolled_back == []
+    assert state(queued, transfer_id) is TransferState.ACCEPTING
+    run_worker(repository, ONCE)
+    assert state(queued, transfer_id) is TransferState.ACCEPTED

@@ -24,6 +24,7 @@ from sae.model import (
     ArchivedObject,
     CheckIssue,
     CheckOutcome,
+    Decision,
     DecisionRecord,
     Transfer,
     TransferState,
@@ -84,6 +85,17 @@ class SqlTransferRepository:
         if not self._change(transfer_id, before, {"state": after.value}):
             raise TransferAlreadyDecided(
                 f"Le transfert {transfer_id} n'est plus à l'état {before.value}"
+            )
+
+    def claim(self, transfer_id: str, decision: Decision) -> None:
+        changes = {
+            "state": TransferState.ACCEPTING.value,
+            "comment": decision.comment,
+            "decided_by": decision.archivist,
+        }
+        if not self._change(transfer_id, TransferState.AWAITING_REVIEW, changes):
+            raise TransferAlreadyDecided(
+                f"Le transfert {transfer_id} n'est plus à l'état awaiting_review"
             )
 
     def decide(

@@ -103,7 +103,12 @@ async def accept(
     request: Request, transfer_id: str, person: Archivist, opened: Repository, db: Db
 ) -> Response:
     done = await run_in_threadpool(_accept, opened, person.organisation, transfer_id, person.login)
-    message = f"Versement {done.message_identifier} accepté : ses archives sont conservées."
+    message = (
+        f"Versement {done.message_identifier} accepté : ses archives sont conservées."
+        if done.state is TransferState.ACCEPTED
+        else f"Versement {done.message_identifier} accepté : ses archives sont en cours "
+        "d'écriture sur les offres de stockage."
+    )
     return await redirect_with(request, "/versements", message)
 
 
@@ -111,7 +116,9 @@ def _accept(opened: Opened, tenant: str, transfer_id: str, login: str) -> Transf
     """As the API's acceptance: the tenant's offers, its log sealed after."""
     offers = opened.storage.offers(tenant)
     seal = sealer(opened.db, tenant, offers, opened.config.sealing)
-    return decisions.accept(opened.db, offers, tenant, transfer_id, Decision(login), seal=seal)
+    return decisions.accept(
+        opened.db, offers, tenant, transfer_id, Decision(login), seal=seal, jobs=opened.jobs
+    )
 
 
 @router.post("/versements/{transfer_id}/refuser")
