@@ -265,6 +265,25 @@ def index_sizes(owner: str) -> dict[str, str]:
     return {str(name): str(size) for name, size in rows}
 
 
+def stop(processes: list[subprocess.Popen[bytes]], logs: Path) -> dict[str, str]:
+    """SIGTERM to each; how each ended (a process still there after 30 s is killed, and its log's
+    end is printed)."""
+    for process in processes:
+        process.terminate()
+    ended = {}
+    for name, process in zip(("serve", "w1", "w2"), processes, strict=True):
+        try:
+            process.wait(timeout=30)
+            ended[name] = f"arrêté ({process.returncode})"
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            ended[name] = "tué après 30 s"
+            log = logs / ("serve.log" if name == "serve" else f"{name}.log")
+            print(f"--- {name} ---\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
+    return ended
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tenants", type=int, default=2000)
@@ -343,10 +362,7 @@ def main() -> None:
                 for name, p in zip(("serve", "worker 1", "worker 2"), processes, strict=True)
             }
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=30)
+            report["stopped"] = stop(processes, logs)
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if args.out:
