@@ -11,7 +11,7 @@ owner and checked for row-level security), makes sure the default tenant exists,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,16 @@ class SaeConfig:
     web: WebSetup | None = None  # the archivists' pages (none: the API alone)
     render_page: PageRenderer | None = None  # PDF pages drawn in the sandbox for the pages
     closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # tests fix it
 
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def dips_dir(self) -> Path:
+        """The DIPs built for granted deliveries, one zip per delivery."""
+        return self.data_dir / "dips"
 
 
 @dataclass

@@ -471,3 +471,71 @@ class SealedCheckpoint:
             "at": self.checkpoint.at.isoformat(),
             "timestamped": self.timestamped,
         }
+
+
+# -- communication and the access register ----------------------------------------------------
+# What a delivery reply answers (SEDA code list, as for transfers): granted, or refused.
+GRANTED: Final = "000"
+REFUSED: Final = "300"
+
+
+@dataclass(frozen=True)
+class Derogation:
+    """Leave to communicate an archive (and what it holds) before its communicability date
+    (Code du patrimoine, article L213-3): to which requesting agency, why, until which day
+    (included), given by which archivist; withdrawn, it no longer applies."""
+
+    id: str
+    archive_id: str
+    requester: str
+    reason: str
+    until: date
+    granted_by: str
+    granted_at: datetime
+    revoked_at: datetime | None = None
+
+    def applies(self, requester: str, day: date) -> bool:
+        return self.revoked_at is None and self.requester == requester and day <= self.until
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An ``ArchiveDeliveryRequest`` received and the repository's reply to it, kept verbatim
+    (decided at receipt); ``message_identifier`` is the request's, its idempotency key."""
+
+    id: str
+    message_identifier: str
+    requester: str
+    unit_ids: tuple[str, ...]
+    request: bytes
+    received_at: datetime
+    received_by: str
+    granted: bool
+    reply: bytes
+
+
+class AccessBasis(StrEnum):
+    """Under what an archive was communicated or downloaded."""
+
+    FREE = "free"  # no access rule: communicable at once
+    RULE = "rule"  # the access rule's delay is over
+    DEROGATION = "derogation"  # before it, under a derogation
+    ROLE = "role"  # an archivist, or the service that transferred it, downloading an object
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One line of the access register: who had what, when, and under which rule or
+    derogation (communications of a delivery, downloads of an object)."""
+
+    at: datetime
+    actor: str  # the token's or person's name
+    requester: str  # the requesting agency (delivery) or the role (download)
+    kind: Literal["communication", "download"]
+    archive_id: str
+    title: str
+    basis: AccessBasis
+    rule_id: str | None = None
+    derogation_id: str | None = None
+    object_id: str | None = None
+    delivery: str | None = None  # the delivery request's MessageIdentifier

@@ -17,7 +17,7 @@ interface that raises them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
@@ -28,6 +28,7 @@ from kernel.errors import ConflictError, NotFoundError
 from kernel.oplog import LogEntry, LogSpec
 from kernel.paging import Page
 from sae.model import (
+    AccessRecord,
     ArchivalAgreement,
     ArchiveDetail,
     ArchivedObject,
@@ -36,6 +37,8 @@ from sae.model import (
     CatalogueObject,
     CheckOutcome,
     DecisionRecord,
+    Delivery,
+    Derogation,
     Description,
     FileKind,
     Person,
@@ -269,6 +272,59 @@ class PeopleRepository(AccountStore, Protocol):
         ...
 
 
+class DeliveryNotFound(NotFoundError):
+    code = "delivery_not_found"
+    title = "Demande de communication introuvable"
+
+
+class DerogationNotFound(NotFoundError):
+    code = "derogation_not_found"
+    title = "Dérogation introuvable"
+
+
+class DeliveryRepository(Protocol):
+    """A tenant's delivery requests and their replies (communication, SEDA
+    ``ArchiveDeliveryRequest``)."""
+
+    def add(self, delivery: Delivery) -> None: ...
+
+    def find(self, message_identifier: str) -> Delivery | None: ...
+
+    def listing(self, page: Page) -> list[Delivery]:
+        """Latest first."""
+        ...
+
+
+class DerogationRepository(Protocol):
+    """Derogations to the communicability delays, given by the tenant's archivists."""
+
+    def add(self, derogation: Derogation) -> None: ...
+
+    def get(self, derogation_id: str) -> Derogation:
+        """``DerogationNotFound`` when the tenant has none of that id."""
+        ...
+
+    def of_archives(self, archive_ids: Sequence[str]) -> list[Derogation]:
+        """Every derogation given on one of these archives, withdrawn ones too."""
+        ...
+
+    def listing(self, page: Page) -> list[Derogation]:
+        """Latest first."""
+        ...
+
+    def revoke(self, derogation_id: str, at: datetime) -> Derogation: ...
+
+
+class AccessRegister(Protocol):
+    """Every communication and download of the tenant's archives, append-only."""
+
+    def add(self, records: Sequence[AccessRecord]) -> None: ...
+
+    def between(self, start: date | None, end: date | None) -> Iterator[AccessRecord]:
+        """In time order, the days ``start`` to ``end`` included (open when None)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over ONE tenant's part of the repository's database; nothing is kept
     unless ``commit`` is called. A writing unit takes the tenant's write lock first, so what it
@@ -297,6 +353,15 @@ class UnitOfWork(Protocol):
 
     @property
     def people(self) -> PeopleRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def derogations(self) -> DerogationRepository: ...
+
+    @property
+    def access_register(self) -> AccessRegister: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

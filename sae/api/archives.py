@@ -1,7 +1,8 @@
 """``/archives``: searching the catalogue and retrieving archived objects (OAIS Access, ISO
 14721 §4.1.1.6). Both roles of the organisation may read its archives; an object is served only
 from a copy that re-verified against the digest registry, re-hashed while it is sent
-(``sae.storage.download``)."""
+(``sae.storage.download``), its download recorded first in the access register
+(``sae.access.register``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from sae.access.register import download_object
 from sae.api.deps import API, Anyone, Db, Opened
-from sae.catalogue.search import archive_detail, archive_object, search_archives
+from sae.catalogue.search import archive_detail, search_archives
 from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
 from sae.storage.download import download_headers, verified_chunks
 
@@ -58,7 +60,7 @@ def show(archive_id: str, who: Anyone, db: Db) -> dict[str, Any]:
 def download(
     archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:
-    found = archive_object(db, who.organisation, archive_id, object_id)
+    found = download_object(db, who, archive_id, object_id, opened.config.clock())
     return StreamingResponse(
         # verified before a byte from the tenant's offers against its registry, re-hashed while sent
         verified_chunks(opened.storage.offers(who.organisation), found),

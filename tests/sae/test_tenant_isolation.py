@@ -30,12 +30,28 @@ from tests.sae.test_catalogue import (
     archive_of,
     open_sae,
 )
+from tests.sae.test_deliveries import delivered, derogated
 
 OTHER_SENDER: Final = {"Authorization": "Bearer other-ged-token"}
 # Path parameters that name something a tenant holds: another tenant's answers 404.
-HELD: Final = frozenset({"transfer_id", "archive_id", "object_id", "entry_hash", "audit_id"})
-# Routes whose answer depends on no identifier of a tenant's.
-UNSCOPED: Final = {("GET", "/api/v1/sae/health"), ("POST", "/api/v1/sae/transfers")}
+HELD: Final = frozenset(
+    {
+        "transfer_id",
+        "archive_id",
+        "object_id",
+        "entry_hash",
+        "audit_id",
+        "message_identifier",  # a delivery request's
+        "derogation_id",
+    }
+)
+# Routes whose answer depends on no identifier of a tenant's (a delivery request names
+# archives: another tenant's are refused as unknown in the reply, tests/sae/test_deliveries).
+UNSCOPED: Final = {
+    ("GET", "/api/v1/sae/health"),
+    ("POST", "/api/v1/sae/transfers"),
+    ("POST", "/api/v1/sae/deliveries"),
+}
 MISSING: Final = "0" * 64
 
 
@@ -69,6 +85,8 @@ def arch(
             "object_id": found["objects"][0]["object_id"],
             "entry_hash": stored.entries(sae.db)[1].hash,
             "audit_id": report.hash,
+            "message_identifier": delivered(sae.client, found["archive_id"]),
+            "derogation_id": derogated(sae.client, found["archive_id"]),
         }
         yield sae, Held(ids)
 

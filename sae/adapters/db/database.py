@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from kernel.database import translated_errors
 from sae.adapters.db import tables as t
+from sae.adapters.db.access import SqlAccessRegister, SqlDeliveries, SqlDerogations
 from sae.adapters.db.catalogue import SqlCatalogue
 from sae.adapters.db.engine import WRITING
 from sae.adapters.db.journal import SqlCheckpointIndex, SqlOperationLog
@@ -191,6 +192,18 @@ class SqlUnitOfWork(_Unit):
     @property
     def people(self) -> SqlPeople:
         return SqlPeople(self.connection, self._tenant)
+
+    @property
+    def deliveries(self) -> SqlDeliveries:
+        return SqlDeliveries(self.connection, self._tenant)
+
+    @property
+    def derogations(self) -> SqlDerogations:
+        return SqlDerogations(self.connection, self._tenant)
+
+    @property
+    def access_register(self) -> SqlAccessRegister:
+        return SqlAccessRegister(self.connection, self._tenant)
 
 
 class SqlPlatformUnitOfWork(_Unit):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -327,6 +328,60 @@ web_sessions = Table(
     ),
 )
 
+# Communication: delivery requests and their replies, derogations, the access register.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("unit_ids", Text, nullable=False),  # JSON list of archive identifiers
+    Column("request", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_by", Text, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("reply", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("tenant", "id"),
+    UniqueConstraint("tenant", "message_identifier", name="uq_deliveries_message"),
+    Index("ix_deliveries_recent", "tenant", "received_at"),
+)
+
+derogations = Table(
+    "derogations",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("archive_id", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("granted_by", Text, nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant", "id"),
+    Index("ix_derogations_archive", "tenant", "archive_id"),
+)
+
+access_register = Table(
+    "access_register",
+    metadata,
+    Column("pk", BIGINT_PK, primary_key=True, autoincrement=True),
+    tenant_column(),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("archive_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("basis", String(16), nullable=False),
+    Column("rule_id", Text),
+    Column("derogation_id", String(36)),
+    Column("object_id", Text),
+    Column("delivery", Text),
+    Index("ix_access_register_at", "tenant", "at", "pk"),
+)
+
 # What the application's role may do on each table (PostgreSQL; the owner runs migrations).
 # The log and its checkpoints are append-only for the application: no UPDATE, no DELETE.
 APPLICATION_PRIVILEGES: Final = {
@@ -346,5 +401,8 @@ APPLICATION_PRIVILEGES: Final = {
     "people": "SELECT, INSERT, UPDATE",  # an account is disabled, never deleted
     "oidc_links": "SELECT, INSERT",
     "web_sessions": "SELECT, INSERT, UPDATE",
+    "deliveries": "SELECT, INSERT",
+    "derogations": "SELECT, INSERT, UPDATE",  # withdrawn, never deleted
+    "access_register": "SELECT, INSERT",  # append-only
     "sae_alembic_version": "SELECT",  # so that the application sees the schema is up to date
 }
