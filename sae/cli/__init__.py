@@ -6,7 +6,8 @@ services it serves, ``agreements``, ``referentials``, ``trust-anchors`` and ``pr
 each accepts and trusts, ``token create|list|revoke`` the bearer tokens of GEDs, archivists and
 platform administrators, ``users create|set-password|disable`` the people of a tenant who log
 in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
-itself, ``archives search|show|get`` read a tenant's catalogue, ``audit`` re-hashes every
+itself, ``archives search|show|get`` read a tenant's catalogue, ``deliveries list``, ``derogations
+grant|list|revoke`` and ``access-register export`` serve communication, ``audit`` re-hashes every
 copy, ``seal`` and
 ``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from sae.cli.access import deliveries_group, derogations_group, register_group
 from sae.cli.archives import archives_group
 from sae.cli.context import Instance
 from sae.cli.instance import db_group, init, serve
@@ -61,6 +63,9 @@ for command in (
     users_group,
     review_group,
     archives_group,
+    deliveries_group,
+    derogations_group,
+    register_group,
     audit,
     seal,
     log_group,
