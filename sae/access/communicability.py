@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from kernel.french import day
 from kernel.retention import Duration, NoEndDate, RuleCategory, deadline
 from kernel.rules_referential import parse_vitam_csv
 from sae.model import FileKind, RuleRef, TenantFile
@@ -48,7 +49,7 @@ class Communicability:
             return f"non communicable ({self.blocked})"
         if self.on is None:
             return "communicable immédiatement"
-        return f"communicable à partir du {self.on.isoformat()} (règle {self.rule_id})"
+        return f"communicable à partir du {day(self.on)} (règle {self.rule_id})"
 
 
 def access_durations(files: Iterable[TenantFile]) -> dict[str, Duration | None]:

@@ -178,7 +178,10 @@ def test_a_unit_not_yet_communicable_is_refused_then_delivered_under_a_derogatio
     refused = request(repo, "COM-1", root)
     assert not refused.granted
     [reason] = refused.message.comments
-    assert letter in reason and "2071-02-01" in reason and "ACC-50" in reason
+    assert reason == (
+        f"Archive {letter} « courrier.txt » : communicable à partir du 1er février 2071 "
+        "(règle ACC-50), sans dérogation"
+    )
     dip = repo.client.get(f"{API}/deliveries/COM-1/dip", headers=SENDER)
     assert (dip.status_code, dip.json()["code"]) == (409, "delivery_refused")
     assert register(repo) == []
