@@ -539,3 +539,39 @@ class AccessRecord:
     derogation_id: str | None = None
     object_id: str | None = None
     delivery: str | None = None  # the delivery request's MessageIdentifier
+
+
+# -- restitution --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Restitution:
+    """An ``ArchiveRestitutionRequest`` and the reply given at receipt (verbatim); once the
+    producer acknowledges the reply (``receipt``: it verified every digest), the archives are
+    deleted and ``completed_at`` set."""
+
+    id: str
+    message_identifier: str
+    originating_agency: str
+    unit_ids: tuple[str, ...]
+    request: bytes
+    received_at: datetime
+    received_by: str
+    granted: bool
+    reply: bytes
+    reply_identifier: str
+    receipt: bytes | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What is kept of an archive deleted from the repository: what it was, why, when, on
+    whose word, and the objects it held (their SHA-256)."""
+
+    archive_id: str
+    title: str
+    transfer_id: str
+    reason: Literal["restitution", "elimination"]
+    message_identifier: str  # the exchange that deleted it
+    deleted_at: datetime
+    deleted_by: str
+    objects: tuple[str, ...] = ()

@@ -42,11 +42,13 @@ from sae.model import (
     Description,
     FileKind,
     Person,
+    Restitution,
     SealedCheckpoint,
     StoredObject,
     Tenant,
     TenantFile,
     TokenRecord,
+    Tombstone,
     Transfer,
     TransferState,
 )
@@ -206,6 +208,11 @@ class CatalogueRepository(Protocol):
         """The unit, its children in SIP order and its objects; ``ArchiveNotFound``."""
         ...
 
+    def remove(self, archive_ids: Sequence[str]) -> set[str]:
+        """Deletes these units, their links and the objects no unit links any more; the
+        SHA-256 of the objects no object row of the tenant holds any more."""
+        ...
+
     def object(self, archive_id: str, object_id: str) -> CatalogueObject:
         """An object the unit references; ``ArchiveObjectNotFound`` otherwise."""
         ...
@@ -315,6 +322,29 @@ class DerogationRepository(Protocol):
     def revoke(self, derogation_id: str, at: datetime) -> Derogation: ...
 
 
+class RestitutionNotFound(NotFoundError):
+    code = "restitution_not_found"
+    title = "Demande de restitution introuvable"
+
+
+class RestitutionRepository(Protocol):
+    """A tenant's restitution requests, their replies and the producer's receipts."""
+
+    def add(self, restitution: Restitution) -> None: ...
+
+    def find(self, message_identifier: str) -> Restitution | None: ...
+
+    def complete(self, message_identifier: str, receipt: bytes, at: datetime) -> None: ...
+
+
+class TombstoneRepository(Protocol):
+    """What is kept of each archive deleted (restitution, elimination)."""
+
+    def add(self, tombstones: Sequence[Tombstone]) -> None: ...
+
+    def of(self, archive_id: str) -> Tombstone | None: ...
+
+
 class AccessRegister(Protocol):
     """Every communication and download of the tenant's archives, append-only."""
 
@@ -362,6 +392,12 @@ class UnitOfWork(Protocol):
 
     @property
     def access_register(self) -> AccessRegister: ...
+
+    @property
+    def restitutions(self) -> RestitutionRepository: ...
+
+    @property
+    def tombstones(self) -> TombstoneRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -471,6 +507,10 @@ class DigestRegistry(Protocol):
     def iter_objects(self) -> Iterator[StoredObject]: ...
 
     def quarantine(self, object_id: str, reason: str) -> None: ...
+
+    def forget(self, object_ids: Sequence[str]) -> None:
+        """The objects' rows removed (their archives deleted; their copies go next)."""
+        ...
 
     def release(self, object_id: str) -> None:
         """Lifts a quarantine once verified copies are back on every offer."""

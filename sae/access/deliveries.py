@@ -20,7 +20,7 @@ import io
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from kernel.errors import ConflictError, InvalidError, Issue
 from kernel.oplog import LogSpec
@@ -40,11 +40,12 @@ from seda.versions import SedaVersion
 from seda.xsdcheck import xsd_issues
 
 MAX_REQUEST_BYTES: Final = 1024 * 1024
+R = TypeVar("R")
 
 
-class DeliveryRequestInvalid(InvalidError):
-    code = "delivery_request_invalid"
-    title = "Demande de communication invalide"
+class ExchangeMessageInvalid(InvalidError):
+    code = "exchange_message_invalid"
+    title = "Message d'échange invalide"
 
 
 class IdempotencyConflict(ConflictError):
@@ -58,21 +59,22 @@ class DeliveryRefused(ConflictError):
 
 
 def read_request(
-    data: bytes, key: str, schema_dir: Path
-) -> tuple[SedaVersion, ArchiveDeliveryRequest]:
-    """The request, valid against the official XSD of its version; every issue listed."""
+    data: bytes, key: str, schema_dir: Path, expected: type[R]
+) -> tuple[SedaVersion, R]:
+    """The request, of type ``expected``, valid against the official XSD of its version and
+    sent under its MessageIdentifier; every issue listed."""
     try:
         version, message = parse_message(data)
     except SedaError as exc:
-        raise DeliveryRequestInvalid(f"Message SEDA illisible : {exc}") from exc
-    if not isinstance(message, ArchiveDeliveryRequest) or not isinstance(version, SedaVersion):
-        raise DeliveryRequestInvalid("ArchiveDeliveryRequest SEDA 2.1, 2.2 ou 2.3 attendu")
+        raise ExchangeMessageInvalid(f"Message SEDA illisible : {exc}") from exc
+    if not isinstance(message, expected) or not isinstance(version, SedaVersion):
+        raise ExchangeMessageInvalid(f"{expected.__name__} SEDA 2.1, 2.2 ou 2.3 attendu")
     found = xsd_issues(lambda: io.BytesIO(data), len(data), version, schema_dir)
     if found:
         issues = [Issue(i.code, i.message, i.line, i.xpath) for i in found]
-        raise DeliveryRequestInvalid("Demande non conforme au schéma SEDA", issues=issues)
-    if key != message.message_identifier:
-        raise DeliveryRequestInvalid("L'en-tête Idempotency-Key doit valoir le MessageIdentifier")
+        raise ExchangeMessageInvalid("Message non conforme au schéma SEDA", issues=issues)
+    if key != getattr(message, "message_identifier", None):
+        raise ExchangeMessageInvalid("L'en-tête Idempotency-Key doit valoir le MessageIdentifier")
     return version, message
 
 
@@ -81,9 +83,9 @@ def receive_delivery_request(
 ) -> tuple[Delivery, bool]:
     """The delivery decided and recorded, and whether it is new (False: the same request
     again, answered as before)."""
-    version, request = read_request(data, key, schema_dir)
+    version, request = read_request(data, key, schema_dir, ArchiveDeliveryRequest)
     if request.archival_agency != tenant:
-        raise DeliveryRequestInvalid(
+        raise ExchangeMessageInvalid(
             f"ArchivalAgency {request.archival_agency} : ce n'est pas {tenant}"
         )
     admit(load_setup(db, tenant), request.requester)

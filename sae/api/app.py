@@ -1,5 +1,5 @@
 """The repository's HTTP application: one router per resource (``transfers``, ``review``,
-``archives``, ``deliveries`` and ``access`` (derogations, access register), ``log``, and the
+``archives``, ``deliveries``, ``restitutions`` and ``access`` (derogations, access register), ``log``, and the
 platform's ``tenants``) under ``/api/v1/sae``, hardened headers
 and offline docs (``kernel.http_hardening``), RFC 9457 problem+json for every error
 (``kernel.problems``).
@@ -20,7 +20,16 @@ from kernel import problems
 from kernel.http_hardening import hardened_app
 from kernel.private_files import tighten_folder
 from sae import recovery
-from sae.api import access, archives, deliveries, log, platform, review, transfers
+from sae.api import (
+    access,
+    archives,
+    deliveries,
+    log,
+    platform,
+    restitutions,
+    review,
+    transfers,
+)
 from sae.api.deps import VERSION
 from sae.bootstrap import Repository, SaeConfig, open_repository
 from sae.journal.schedule import with_periodic_sealing
@@ -37,7 +46,7 @@ def create_app(config: SaeConfig) -> FastAPI:
     )
     app.state.repository = opened
     problems.install(app)
-    for module in (transfers, review, archives, deliveries, access, log, platform):
+    for module in (transfers, review, archives, deliveries, restitutions, access, log, platform):
         app.include_router(module.router)
     if config.web is not None:
         pages.install(app, opened, config.web)

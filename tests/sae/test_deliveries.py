@@ -256,7 +256,7 @@ def test_a_request_of_an_agency_no_agreement_names_or_not_seda_is_refused(
     refused = repo.client.post(f"{API}/deliveries", content=stranger, headers=headers)
     assert (refused.status_code, refused.json()["code"]) == (403, "agency_not_allowed")
     garbage = repo.client.post(f"{API}/deliveries", content=b"<pas-seda/>", headers=headers)
-    assert (garbage.status_code, garbage.json()["code"]) == (422, "delivery_request_invalid")
+    assert (garbage.status_code, garbage.json()["code"]) == (422, "exchange_message_invalid")
     unknown = repo.client.get(f"{API}/deliveries/COM-9/reply", headers=SENDER)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "delivery_not_found")
 

@@ -31,6 +31,7 @@ from tests.sae.test_catalogue import (
     open_sae,
 )
 from tests.sae.test_deliveries import delivered, derogated
+from tests.sae.test_restitutions import restituted
 
 OTHER_SENDER: Final = {"Authorization": "Bearer other-ged-token"}
 # Path parameters that name something a tenant holds: another tenant's answers 404.
@@ -41,7 +42,7 @@ HELD: Final = frozenset(
         "object_id",
         "entry_hash",
         "audit_id",
-        "message_identifier",  # a delivery request's
+        "message_identifier",  # a delivery's or a restitution's request
         "derogation_id",
     }
 )
@@ -51,6 +52,7 @@ UNSCOPED: Final = {
     ("GET", "/api/v1/sae/health"),
     ("POST", "/api/v1/sae/transfers"),
     ("POST", "/api/v1/sae/deliveries"),
+    ("POST", "/api/v1/sae/restitutions"),
 }
 MISSING: Final = "0" * 64
 
@@ -79,6 +81,8 @@ def arch(
         setup.tokens(sae.db, {"other-ged-token": ("OTHER", "transferring", "ged-autre")})
         found = archive_of(sae, "eclairage")
         report = log_audit(sae.db, "ARCH", audit(sae.offers.offers, sae.offers.registry))
+        # a restitution (not acknowledged: nothing deleted) under the delivery's identifier
+        restituted(sae.client, found["archive_id"], ack=False)
         ids = {
             "transfer_id": transfer["transfer_id"],
             "archive_id": found["archive_id"],

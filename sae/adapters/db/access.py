@@ -1,6 +1,7 @@
 """Communication on SQLAlchemy Core: a tenant's delivery requests and replies
 (``DeliveryRepository``), its archivists' derogations (``DerogationRepository``) and its access
-register (``AccessRegister``, append-only: the application's role may not update nor delete it).
+register (``AccessRegister``, append-only: the application's role may not update nor delete it),
+its restitutions (``RestitutionRepository``) and the tombstones of deleted archives.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from sqlalchemy import Connection, insert, select, update
 
 from kernel.paging import Page
 from sae.adapters.db import tables as t
-from sae.model import AccessBasis, AccessRecord, Delivery, Derogation
+from sae.model import AccessBasis, AccessRecord, Delivery, Derogation, Restitution, Tombstone
 from sae.ports import DerogationNotFound
 
 _DELIVERIES: Final = t.deliveries
 _DEROGATIONS: Final = t.derogations
 _REGISTER: Final = t.access_register
+_RESTITUTIONS: Final = t.restitutions
+_TOMBSTONES: Final = t.tombstones
 _RECORD_COLUMNS: Final = tuple(AccessRecord.__dataclass_fields__)
 
 
@@ -132,3 +135,61 @@ def _delivery(row: Mapping[Any, Any]) -> Delivery:
 
 def _derogation(row: Mapping[Any, Any]) -> Derogation:
     return Derogation(**{name: row[name] for name in Derogation.__dataclass_fields__})
+
+
+class SqlRestitutions:
+    def __init__(self, conn: Connection, tenant: str) -> None:
+        self.conn = conn
+        self.tenant = tenant
+
+    def add(self, restitution: Restitution) -> None:
+        row = {**restitution.__dict__, "unit_ids": json.dumps(list(restitution.unit_ids))}
+        self.conn.execute(insert(_RESTITUTIONS), {**row, "tenant": self.tenant})
+
+    def find(self, message_identifier: str) -> Restitution | None:
+        row = self.conn.execute(select(_RESTITUTIONS).where(self._is(message_identifier))).first()
+        return None if row is None else _restitution(row._mapping)
+
+    def complete(self, message_identifier: str, receipt: bytes, at: datetime) -> None:
+        self.conn.execute(
+            update(_RESTITUTIONS)
+            .where(self._is(message_identifier))
+            .values(receipt=receipt, completed_at=at)
+        )
+
+    def _is(self, message_identifier: str) -> Any:
+        return (_RESTITUTIONS.c.tenant == self.tenant) & (
+            _RESTITUTIONS.c.message_identifier == message_identifier
+        )
+
+
+class SqlTombstones:
+    def __init__(self, conn: Connection, tenant: str) -> None:
+        self.conn = conn
+        self.tenant = tenant
+
+    def add(self, tombstones: Sequence[Tombstone]) -> None:
+        rows = [
+            {**t.__dict__, "objects": json.dumps(list(t.objects)), "tenant": self.tenant}
+            for t in tombstones
+        ]
+        if rows:
+            self.conn.execute(insert(_TOMBSTONES), rows)
+
+    def of(self, archive_id: str) -> Tombstone | None:
+        query = select(_TOMBSTONES).where(
+            _TOMBSTONES.c.tenant == self.tenant, _TOMBSTONES.c.archive_id == archive_id
+        )
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        values = {name: row._mapping[name] for name in Tombstone.__dataclass_fields__}
+        return Tombstone(**{**values, "objects": tuple(json.loads(values["objects"]))})
+
+
+def _restitution(row: Mapping[Any, Any]) -> Restitution:
+    values = {name: row[name] for name in Restitution.__dataclass_fields__}
+    values["unit_ids"] = tuple(json.loads(row["unit_ids"]))
+    values["request"], values["reply"] = bytes(row["request"]), bytes(row["reply"])
+    values["receipt"] = None if row["receipt"] is None else bytes(row["receipt"])
+    return Restitution(**values)

@@ -27,7 +27,13 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from kernel.database import translated_errors
 from sae.adapters.db import tables as t
-from sae.adapters.db.access import SqlAccessRegister, SqlDeliveries, SqlDerogations
+from sae.adapters.db.access import (
+    SqlAccessRegister,
+    SqlDeliveries,
+    SqlDerogations,
+    SqlRestitutions,
+    SqlTombstones,
+)
 from sae.adapters.db.catalogue import SqlCatalogue
 from sae.adapters.db.engine import WRITING
 from sae.adapters.db.journal import SqlCheckpointIndex, SqlOperationLog
@@ -204,6 +210,14 @@ class SqlUnitOfWork(_Unit):
     @property
     def access_register(self) -> SqlAccessRegister:
         return SqlAccessRegister(self.connection, self._tenant)
+
+    @property
+    def restitutions(self) -> SqlRestitutions:
+        return SqlRestitutions(self.connection, self._tenant)
+
+    @property
+    def tombstones(self) -> SqlTombstones:
+        return SqlTombstones(self.connection, self._tenant)
 
 
 class SqlPlatformUnitOfWork(_Unit):

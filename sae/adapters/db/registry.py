@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.blobstore.fixity import matches
@@ -95,6 +95,16 @@ class SqlDigestRegistry:
 
     def release(self, object_id: str) -> None:
         self._set_reason(object_id, None)
+
+    def forget(self, object_ids: Sequence[str]) -> None:
+        if not object_ids:
+            return
+        statement = delete(_OBJECTS).where(
+            _OBJECTS.c.tenant == self.tenant, _OBJECTS.c.sha256.in_(list(object_ids))
+        )
+        with self.db.transaction(self.scope, write=True) as conn:
+            conn.execute(statement)
+            conn.commit()
 
     def _set_reason(self, object_id: str, reason: str | None) -> None:
         statement = (

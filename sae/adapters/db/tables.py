@@ -382,6 +382,41 @@ access_register = Table(
     Index("ix_access_register_at", "tenant", "at", "pk"),
 )
 
+restitutions = Table(
+    "restitutions",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("originating_agency", Text, nullable=False),
+    Column("unit_ids", Text, nullable=False),  # JSON list of archive identifiers
+    Column("request", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_by", Text, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("reply", LargeBinary, nullable=False),
+    Column("reply_identifier", Text, nullable=False),
+    Column("receipt", LargeBinary),
+    Column("completed_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant", "id"),
+    UniqueConstraint("tenant", "message_identifier", name="uq_restitutions_message"),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    tenant_column(),
+    Column("archive_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("transfer_id", String(36), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("deleted_at", UtcDateTime, nullable=False),
+    Column("deleted_by", Text, nullable=False),
+    Column("objects", Text, nullable=False),  # JSON list of SHA-256
+    PrimaryKeyConstraint("tenant", "archive_id"),
+)
+
 # What the application's role may do on each table (PostgreSQL; the owner runs migrations).
 # The log and its checkpoints are append-only for the application: no UPDATE, no DELETE.
 APPLICATION_PRIVILEGES: Final = {
@@ -393,16 +428,19 @@ APPLICATION_PRIVILEGES: Final = {
     "archived_objects": "SELECT, INSERT",
     "operation_log": "SELECT, INSERT",
     "log_checkpoints": "SELECT, INSERT",
-    "catalogue_units": "SELECT, INSERT",
-    "catalogue_objects": "SELECT, INSERT",
-    "catalogue_links": "SELECT, INSERT",
-    "catalogue_search": "SELECT, INSERT",
-    "stored_objects": "SELECT, INSERT, UPDATE",
+    # an archive leaves the catalogue only when restituted or eliminated (a tombstone kept)
+    "catalogue_units": "SELECT, INSERT, DELETE",
+    "catalogue_objects": "SELECT, INSERT, DELETE",
+    "catalogue_links": "SELECT, INSERT, DELETE",
+    "catalogue_search": "SELECT, INSERT, DELETE",
+    "stored_objects": "SELECT, INSERT, UPDATE, DELETE",
     "people": "SELECT, INSERT, UPDATE",  # an account is disabled, never deleted
     "oidc_links": "SELECT, INSERT",
     "web_sessions": "SELECT, INSERT, UPDATE",
     "deliveries": "SELECT, INSERT",
     "derogations": "SELECT, INSERT, UPDATE",  # withdrawn, never deleted
     "access_register": "SELECT, INSERT",  # append-only
+    "restitutions": "SELECT, INSERT, UPDATE",
+    "tombstones": "SELECT, INSERT",
     "sae_alembic_version": "SELECT",  # so that the application sees the schema is up to date
 }
