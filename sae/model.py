@@ -575,3 +575,42 @@ class Tombstone:
     deleted_at: datetime
     deleted_by: str
     objects: tuple[str, ...] = ()
+
+
+# -- what the repository says to the producer; elimination --------------------------------------
+@dataclass(frozen=True)
+class MailboxMessage:
+    """A message of the repository to a producer, waiting for the GED to read it (pull: the
+    repository never calls the GED); ``seq`` orders them and is the reading cursor."""
+
+    id: str
+    type: str  # the SEDA message's name
+    message_identifier: str
+    message: bytes
+    at: datetime
+    seq: int = 0
+
+
+class EliminationState(StrEnum):
+    AWAITING_PRODUCER = "awaiting_producer"  # the authorization request is in the mailbox
+    AGREED = "agreed"  # the producer agreed: awaiting the archivist's visa
+    REFUSED = "refused"  # the producer refused: nothing is destroyed
+    DESTROYED = "destroyed"  # visa given, archives destroyed, tombstones kept
+
+
+@dataclass(frozen=True)
+class Elimination:
+    """Archives whose DUA is over and final action Destroy, proposed for elimination to their
+    producer (``AuthorizationOriginatingAgencyRequest`` ``message_identifier``)."""
+
+    id: str
+    message_identifier: str
+    originating_agency: str
+    unit_ids: tuple[str, ...]
+    proposed_at: datetime
+    proposed_by: str
+    state: EliminationState = EliminationState.AWAITING_PRODUCER
+    reply: bytes | None = None  # the producer's AuthorizationOriginatingAgencyRequestReply
+    approved_by: str | None = None
+    destroyed_at: datetime | None = None
+    notification: bytes | None = None  # the ArchiveDestructionNotification

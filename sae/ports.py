@@ -35,12 +35,15 @@ from sae.model import (
     ArchivePage,
     ArchiveQuery,
     CatalogueObject,
+    CatalogueUnit,
     CheckOutcome,
     DecisionRecord,
     Delivery,
     Derogation,
     Description,
+    Elimination,
     FileKind,
+    MailboxMessage,
     Person,
     Restitution,
     SealedCheckpoint,
@@ -208,6 +211,10 @@ class CatalogueRepository(Protocol):
         """The unit, its children in SIP order and its objects; ``ArchiveNotFound``."""
         ...
 
+    def units(self) -> Iterator[CatalogueUnit]:
+        """Every unit of the tenant, in catalogue order."""
+        ...
+
     def remove(self, archive_ids: Sequence[str]) -> set[str]:
         """Deletes these units, their links and the objects no unit links any more; the
         SHA-256 of the objects no object row of the tenant holds any more."""
@@ -345,6 +352,37 @@ class TombstoneRepository(Protocol):
     def of(self, archive_id: str) -> Tombstone | None: ...
 
 
+class EliminationNotFound(NotFoundError):
+    code = "elimination_not_found"
+    title = "Élimination introuvable"
+
+
+class MailboxRepository(Protocol):
+    """The tenant's messages to its producers, oldest first."""
+
+    def post(self, message: MailboxMessage) -> None: ...
+
+    def after(self, seq: int, limit: int) -> list[MailboxMessage]: ...
+
+    def get(self, message_id: str) -> MailboxMessage | None: ...
+
+
+class EliminationRepository(Protocol):
+    def add(self, elimination: Elimination) -> None: ...
+
+    def get(self, elimination_id: str) -> Elimination:
+        """``EliminationNotFound`` when the tenant has none of that id."""
+        ...
+
+    def by_request(self, message_identifier: str) -> Elimination | None: ...
+
+    def listing(self) -> list[Elimination]:
+        """Latest first."""
+        ...
+
+    def update(self, elimination: Elimination) -> None: ...
+
+
 class AccessRegister(Protocol):
     """Every communication and download of the tenant's archives, append-only."""
 
@@ -398,6 +436,12 @@ class UnitOfWork(Protocol):
 
     @property
     def tombstones(self) -> TombstoneRepository: ...
+
+    @property
+    def mailbox(self) -> MailboxRepository: ...
+
+    @property
+    def eliminations(self) -> EliminationRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

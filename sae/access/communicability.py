@@ -55,11 +55,18 @@ class Communicability:
 def access_durations(files: Iterable[TenantFile]) -> dict[str, Duration | None]:
     """The access rules of the tenant's rules referential and their durations; none without
     one (every access rule is then unknown)."""
+    return rule_durations(files, RuleCategory.ACCESS)
+
+
+def rule_durations(
+    files: Iterable[TenantFile], category: RuleCategory
+) -> dict[str, Duration | None]:
+    """The rules of ``category`` in the tenant's rules referential and their durations."""
     found = next((f for f in files if f.kind is FileKind.RULES), None)
     if found is None:
         return {}
     rules = parse_vitam_csv(io.BytesIO(found.content))
-    return {r.identifier: r.duration for r in rules if r.category is RuleCategory.ACCESS}
+    return {r.identifier: r.duration for r in rules if r.category is category}
 
 
 def communicability(rules: Iterable[RuleRef], durations: Durations) -> Communicability:

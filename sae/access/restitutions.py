@@ -10,9 +10,8 @@ reply describes each unit and object (SHA-512, size); the package is the reply a
 Nothing is deleted before the producer's ``Acknowledgement`` of the reply: the GED sends it only
 once it has verified every digest of the package. Then, in ONE transaction, each unit (and
 everything below it) leaves the catalogue, a tombstone is kept for each, the restitution is
-marked complete and the log says so; only then the objects no other archive holds leave the
-registry, then the offers (a crash between them leaves unreferenced copies, never a registered
-object without its copies).
+marked complete and the log says so; then the objects no other archive holds go
+(``sae.access.deletion``).
 """
 
 from __future__ import annotations
@@ -23,12 +22,13 @@ from pathlib import Path
 
 from kernel.errors import ConflictError
 from kernel.oplog import LogSpec
+from sae.access.deletion import delete_archives, discard
 from sae.access.deliveries import ExchangeMessageInvalid, IdempotencyConflict, read_request
 from sae.access.dip import Described, describe, write_dip
 from sae.access.selection import select
 from sae.ingest.receive import admit
 from sae.ingest.setup import load_setup
-from sae.model import GRANTED, REFUSED, Restitution, Tombstone
+from sae.model import GRANTED, REFUSED, Restitution
 from sae.ports import Database, RestitutionNotFound, UnitOfWork
 from sae.storage.offers import StorageOffers
 from seda.acknowledgement import Acknowledgement
@@ -183,7 +183,7 @@ def acknowledge_restitution(
         released = _delete(uow, found, actor, now)
         uow.restitutions.complete(message_identifier, receipt, now)
         uow.commit()
-    _discard(db, offers, tenant, released)
+    discard(db, offers, tenant, released)
     return get_restitution(db, tenant, message_identifier)
 
 
@@ -204,22 +204,9 @@ def _check_receipt(found: Restitution, receipt: bytes) -> None:
 
 
 def _delete(uow: UnitOfWork, found: Restitution, actor: str, now: datetime) -> set[str]:
-    nodes = list(select(uow.catalogue, found.unit_ids).nodes())
-    tombstones = [
-        Tombstone(
-            n.unit.archive_id,
-            n.unit.title,
-            n.unit.transfer_id,
-            "restitution",
-            found.message_identifier,
-            now,
-            actor,
-            tuple(sorted({o.sha256 for o in n.objects})),
-        )
-        for n in nodes
-    ]
-    uow.tombstones.add(tombstones)
-    released = uow.catalogue.remove([n.unit.archive_id for n in nodes])
+    nodes, released = delete_archives(
+        uow, found.unit_ids, "restitution", found.message_identifier, actor, now
+    )
     uow.log.append(
         LogSpec(
             actor=actor,
@@ -227,15 +214,7 @@ def _delete(uow: UnitOfWork, found: Restitution, actor: str, now: datetime) -> s
             object_type="restitution",
             object_id=found.message_identifier,
             organisation_id=uow.tenant,
-            details={"deleted": [t.archive_id for t in tombstones], "objects": sorted(released)},
+            details={"deleted": [n.unit.archive_id for n in nodes], "objects": sorted(released)},
         )
     )
     return released
-
-
-def _discard(db: Database, offers: StorageOffers, tenant: str, released: set[str]) -> None:
-    """The objects no archive holds any more: out of the registry, then off every offer."""
-    db.registry(tenant).forget(sorted(released))
-    for sha256 in sorted(released):
-        for offer in offers.offers:
-            offer.delete(sha256)

@@ -1,5 +1,6 @@
 """The repository's HTTP application: one router per resource (``transfers``, ``review``,
-``archives``, ``deliveries``, ``restitutions`` and ``access`` (derogations, access register), ``log``, and the
+``archives``, ``deliveries``, ``restitutions``, ``eliminations`` (and the producers'
+mailbox) and ``access`` (derogations, access register), ``log``, and the
 platform's ``tenants``) under ``/api/v1/sae``, hardened headers
 and offline docs (``kernel.http_hardening``), RFC 9457 problem+json for every error
 (``kernel.problems``).
@@ -24,6 +25,7 @@ from sae.api import (
     access,
     archives,
     deliveries,
+    eliminations,
     log,
     platform,
     restitutions,
@@ -46,7 +48,8 @@ def create_app(config: SaeConfig) -> FastAPI:
     )
     app.state.repository = opened
     problems.install(app)
-    for module in (transfers, review, archives, deliveries, restitutions, access, log, platform):
+    routers = (transfers, review, archives, deliveries, restitutions, eliminations, access)
+    for module in (*routers, log, platform):
         app.include_router(module.router)
     if config.web is not None:
         pages.install(app, opened, config.web)

@@ -31,6 +31,7 @@ from tests.sae.test_catalogue import (
     open_sae,
 )
 from tests.sae.test_deliveries import delivered, derogated
+from tests.sae.test_eliminations import proposed_in
 from tests.sae.test_restitutions import restituted
 
 OTHER_SENDER: Final = {"Authorization": "Bearer other-ged-token"}
@@ -44,6 +45,8 @@ HELD: Final = frozenset(
         "audit_id",
         "message_identifier",  # a delivery's or a restitution's request
         "derogation_id",
+        "elimination_id",
+        "message_id",  # of the producers' mailbox
     }
 )
 # Routes whose answer depends on no identifier of a tenant's (a delivery request names
@@ -53,6 +56,8 @@ UNSCOPED: Final = {
     ("POST", "/api/v1/sae/transfers"),
     ("POST", "/api/v1/sae/deliveries"),
     ("POST", "/api/v1/sae/restitutions"),
+    ("POST", "/api/v1/sae/eliminations"),  # what is due of the caller's tenant
+    ("POST", "/api/v1/sae/authorization-replies"),  # another tenant's request: not found
 }
 MISSING: Final = "0" * 64
 
@@ -83,6 +88,7 @@ def arch(
         report = log_audit(sae.db, "ARCH", audit(sae.offers.offers, sae.offers.registry))
         # a restitution (not acknowledged: nothing deleted) under the delivery's identifier
         restituted(sae.client, found["archive_id"], ack=False)
+        elimination, message = proposed_in(sae.client, sae.db, tmp_path)
         ids = {
             "transfer_id": transfer["transfer_id"],
             "archive_id": found["archive_id"],
@@ -91,6 +97,8 @@ def arch(
             "audit_id": report.hash,
             "message_identifier": delivered(sae.client, found["archive_id"]),
             "derogation_id": derogated(sae.client, found["archive_id"]),
+            "elimination_id": elimination,
+            "message_id": message,
         }
         yield sae, Held(ids)
 

@@ -15,14 +15,26 @@ from sqlalchemy import Connection, insert, select, update
 
 from kernel.paging import Page
 from sae.adapters.db import tables as t
-from sae.model import AccessBasis, AccessRecord, Delivery, Derogation, Restitution, Tombstone
-from sae.ports import DerogationNotFound
+from sae.model import (
+    AccessBasis,
+    AccessRecord,
+    Delivery,
+    Derogation,
+    Elimination,
+    EliminationState,
+    MailboxMessage,
+    Restitution,
+    Tombstone,
+)
+from sae.ports import DerogationNotFound, EliminationNotFound
 
 _DELIVERIES: Final = t.deliveries
 _DEROGATIONS: Final = t.derogations
 _REGISTER: Final = t.access_register
 _RESTITUTIONS: Final = t.restitutions
 _TOMBSTONES: Final = t.tombstones
+_MAILBOX: Final = t.mailbox
+_ELIMINATIONS: Final = t.eliminations
 _RECORD_COLUMNS: Final = tuple(AccessRecord.__dataclass_fields__)
 
 
@@ -193,3 +205,88 @@ def _restitution(row: Mapping[Any, Any]) -> Restitution:
     values["request"], values["reply"] = bytes(row["request"]), bytes(row["reply"])
     values["receipt"] = None if row["receipt"] is None else bytes(row["receipt"])
     return Restitution(**values)
+
+
+class SqlMailbox:
+    def __init__(self, conn: Connection, tenant: str) -> None:
+        self.conn = conn
+        self.tenant = tenant
+
+    def post(self, message: MailboxMessage) -> None:
+        row = {k: v for k, v in message.__dict__.items() if k != "seq"}
+        self.conn.execute(insert(_MAILBOX), {**row, "tenant": self.tenant})
+
+    def after(self, seq: int, limit: int) -> list[MailboxMessage]:
+        query = (
+            select(_MAILBOX)
+            .where(_MAILBOX.c.tenant == self.tenant, _MAILBOX.c.seq > seq)
+            .order_by(_MAILBOX.c.seq)
+            .limit(limit)
+        )
+        return [_mail(r._mapping) for r in self.conn.execute(query)]
+
+    def get(self, message_id: str) -> MailboxMessage | None:
+        query = select(_MAILBOX).where(
+            _MAILBOX.c.tenant == self.tenant, _MAILBOX.c.id == message_id
+        )
+        row = self.conn.execute(query).first()
+        return None if row is None else _mail(row._mapping)
+
+
+class SqlEliminations:
+    def __init__(self, conn: Connection, tenant: str) -> None:
+        self.conn = conn
+        self.tenant = tenant
+
+    def add(self, elimination: Elimination) -> None:
+        self.conn.execute(insert(_ELIMINATIONS), self._row(elimination))
+
+    def get(self, elimination_id: str) -> Elimination:
+        found = self._where(_ELIMINATIONS.c.id == elimination_id)
+        if not found:
+            raise EliminationNotFound(f"Élimination {elimination_id} introuvable")
+        return found[0]
+
+    def by_request(self, message_identifier: str) -> Elimination | None:
+        found = self._where(_ELIMINATIONS.c.message_identifier == message_identifier)
+        return found[0] if found else None
+
+    def listing(self) -> list[Elimination]:
+        return self._where(_ELIMINATIONS.c.tenant == self.tenant)[::-1]
+
+    def update(self, elimination: Elimination) -> None:
+        self.conn.execute(
+            update(_ELIMINATIONS)
+            .where(_ELIMINATIONS.c.tenant == self.tenant, _ELIMINATIONS.c.id == elimination.id)
+            .values(self._row(elimination))
+        )
+
+    def _row(self, elimination: Elimination) -> dict[str, Any]:
+        return {
+            **elimination.__dict__,
+            "unit_ids": json.dumps(list(elimination.unit_ids)),
+            "state": str(elimination.state),
+            "tenant": self.tenant,
+        }
+
+    def _where(self, condition: Any) -> list[Elimination]:
+        query = (
+            select(_ELIMINATIONS)
+            .where(_ELIMINATIONS.c.tenant == self.tenant, condition)
+            .order_by(_ELIMINATIONS.c.proposed_at, _ELIMINATIONS.c.id)
+        )
+        return [_elimination(r._mapping) for r in self.conn.execute(query)]
+
+
+def _mail(row: Mapping[Any, Any]) -> MailboxMessage:
+    values = {name: row[name] for name in MailboxMessage.__dataclass_fields__}
+    return MailboxMessage(**{**values, "message": bytes(row["message"])})
+
+
+def _elimination(row: Mapping[Any, Any]) -> Elimination:
+    values = {name: row[name] for name in Elimination.__dataclass_fields__}
+    values["unit_ids"] = tuple(json.loads(row["unit_ids"]))
+    values["state"] = EliminationState(row["state"])
+    for blob in ("reply", "notification"):
+        values[blob] = None if row[blob] is None else bytes(row[blob])
+    return Elimination(**values)

@@ -16,7 +16,7 @@ must appear in a unit's titles or description, case and accents folded, no stemm
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, delete, insert, select, text
@@ -98,6 +98,15 @@ class SqlCatalogue:
         ]
         if links:
             self.conn.execute(insert(_LINKS), links)
+
+    def units(self) -> Iterator[CatalogueUnit]:
+        query = (
+            select(*(_UNITS.c[name] for name in _UNIT_COLUMNS))
+            .where(_UNITS.c.tenant == self.tenant)
+            .order_by(_UNITS.c.pk)
+        )
+        for row in self.conn.execute(query):
+            yield _unit(row._mapping)
 
     def remove(self, archive_ids: Sequence[str]) -> set[str]:
         ids = list(archive_ids)

@@ -31,6 +31,8 @@ from sae.adapters.db.access import (
     SqlAccessRegister,
     SqlDeliveries,
     SqlDerogations,
+    SqlEliminations,
+    SqlMailbox,
     SqlRestitutions,
     SqlTombstones,
 )
@@ -218,6 +220,14 @@ class SqlUnitOfWork(_Unit):
     @property
     def tombstones(self) -> SqlTombstones:
         return SqlTombstones(self.connection, self._tenant)
+
+    @property
+    def mailbox(self) -> SqlMailbox:
+        return SqlMailbox(self.connection, self._tenant)
+
+    @property
+    def eliminations(self) -> SqlEliminations:
+        return SqlEliminations(self.connection, self._tenant)
 
 
 class SqlPlatformUnitOfWork(_Unit):

@@ -417,6 +417,39 @@ tombstones = Table(
     PrimaryKeyConstraint("tenant", "archive_id"),
 )
 
+mailbox = Table(
+    "mailbox",
+    metadata,
+    Column("seq", BIGINT_PK, primary_key=True, autoincrement=True),  # the reading cursor
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("type", Text, nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("tenant", "id", name="uq_mailbox_id"),
+    Index("ix_mailbox_tenant", "tenant", "seq"),
+)
+
+eliminations = Table(
+    "eliminations",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("originating_agency", Text, nullable=False),
+    Column("unit_ids", Text, nullable=False),  # JSON list of archive identifiers
+    Column("proposed_at", UtcDateTime, nullable=False),
+    Column("proposed_by", Text, nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("reply", LargeBinary),
+    Column("approved_by", Text),
+    Column("destroyed_at", UtcDateTime),
+    Column("notification", LargeBinary),
+    PrimaryKeyConstraint("tenant", "id"),
+    UniqueConstraint("tenant", "message_identifier", name="uq_eliminations_message"),
+)
+
 # What the application's role may do on each table (PostgreSQL; the owner runs migrations).
 # The log and its checkpoints are append-only for the application: no UPDATE, no DELETE.
 APPLICATION_PRIVILEGES: Final = {
@@ -442,5 +475,7 @@ APPLICATION_PRIVILEGES: Final = {
     "access_register": "SELECT, INSERT",  # append-only
     "restitutions": "SELECT, INSERT, UPDATE",
     "tombstones": "SELECT, INSERT",
+    "mailbox": "SELECT, INSERT",
+    "eliminations": "SELECT, INSERT, UPDATE",
     "sae_alembic_version": "SELECT",  # so that the application sees the schema is up to date
 }
