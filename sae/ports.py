@@ -211,6 +211,10 @@ class CatalogueRepository(Protocol):
         """The unit, its children in SIP order and its objects; ``ArchiveNotFound``."""
         ...
 
+    def amend(self, unit: CatalogueUnit) -> None:
+        """The unit's title, description and rules replaced by ``unit``'s (re-indexed)."""
+        ...
+
     def units(self) -> Iterator[CatalogueUnit]:
         """Every unit of the tenant, in catalogue order."""
         ...

@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from sae.adapters.db import tables as t
 from sae.model import (
@@ -98,6 +98,19 @@ class SqlCatalogue:
         ]
         if links:
             self.conn.execute(insert(_LINKS), links)
+
+    def amend(self, unit: CatalogueUnit) -> None:
+        mine = (_UNITS.c.tenant == self.tenant) & (_UNITS.c.archive_id == unit.archive_id)
+        values = {"title": unit.title, "description": unit.description}
+        rules = json.dumps(unit.rules.to_dict(), ensure_ascii=False)
+        self.conn.execute(update(_UNITS).where(mine).values(**values, rules=rules))
+        pk = self.conn.execute(select(_UNITS.c.pk).where(mine)).scalar_one()
+        self.conn.execute(_POSTGRES_UNINDEX if self.postgres else _SQLITE_UNINDEX, {"pk": pk})
+        words = {"titles": unit.title, "description": unit.description}
+        if self.postgres:
+            words = {k: separated(v) for k, v in words.items()}
+        index = _POSTGRES_INDEX if self.postgres else _SQLITE_INDEX
+        self.conn.execute(index, {"pk": pk, "tenant": self.tenant, **words})
 
     def units(self) -> Iterator[CatalogueUnit]:
         query = (

@@ -461,8 +461,9 @@ APPLICATION_PRIVILEGES: Final = {
     "archived_objects": "SELECT, INSERT",
     "operation_log": "SELECT, INSERT",
     "log_checkpoints": "SELECT, INSERT",
-    # an archive leaves the catalogue only when restituted or eliminated (a tombstone kept)
-    "catalogue_units": "SELECT, INSERT, DELETE",
+    # an archive leaves the catalogue only when restituted or eliminated (a tombstone kept);
+    # its description and rules change only by an archivist (the producer notified)
+    "catalogue_units": "SELECT, INSERT, UPDATE, DELETE",
     "catalogue_objects": "SELECT, INSERT, DELETE",
     "catalogue_links": "SELECT, INSERT, DELETE",
     "catalogue_search": "SELECT, INSERT, DELETE",
