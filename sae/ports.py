@@ -347,6 +347,10 @@ class RestitutionRepository(Protocol):
 
     def complete(self, message_identifier: str, receipt: bytes, at: datetime) -> None: ...
 
+    def listing(self) -> list[Restitution]:
+        """Latest first."""
+        ...
+
 
 class TombstoneRepository(Protocol):
     """What is kept of each archive deleted (restitution, elimination)."""

@@ -136,6 +136,11 @@ def get_restitution(db: Database, tenant: str, message_identifier: str) -> Resti
     return found
 
 
+def list_restitutions(db: Database, tenant: str) -> list[Restitution]:
+    with db.reading(tenant) as uow:
+        return uow.restitutions.listing()
+
+
 def restitution_package(
     db: Database, offers: StorageOffers, packages_dir: Path, tenant: str, message_identifier: str
 ) -> Path:

@@ -7,7 +7,8 @@ each accepts and trusts, ``token create|list|revoke`` the bearer tokens of GEDs,
 platform administrators, ``users create|set-password|disable`` the people of a tenant who log
 in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
 itself, ``archives search|show|get`` read a tenant's catalogue, ``deliveries list``, ``derogations
-grant|list|revoke`` and ``access-register export`` serve communication, ``audit`` re-hashes every
+grant|list|revoke`` and ``access-register export`` serve communication, ``restitutions list``
+and ``eliminations propose|list|approve`` the other exchanges with producers, ``audit`` re-hashes every
 copy, ``seal`` and
 ``log verify`` seal and check the operation log. Exit codes are the kernel's (``kernel.cli``):
 1 invalid (``sae_misconfigured`` included), 3 not found, 4 conflict, 5 unavailable,
@@ -23,6 +24,7 @@ import click
 from sae.cli.access import deliveries_group, derogations_group, register_group
 from sae.cli.archives import archives_group
 from sae.cli.context import Instance
+from sae.cli.exchanges import eliminations_group, restitutions_group
 from sae.cli.instance import db_group, init, serve
 from sae.cli.integrity import audit, log_group, seal
 from sae.cli.review import review_group
@@ -66,6 +68,8 @@ for command in (
     deliveries_group,
     derogations_group,
     register_group,
+    restitutions_group,
+    eliminations_group,
     audit,
     seal,
     log_group,

@@ -19,10 +19,13 @@ from sae.bootstrap import build_config
 from sae.cli import main
 from sae.config import load_settings
 from seda.communication import ArchiveDeliveryRequest
+from seda.elimination import AuthorizationOriginatingAgencyRequestReply
 from seda.messages import build_message, parse_message
 from seda.versions import SedaVersion
 from tests.e2e.test_cli_sae import home, issue_token, sae
 from tests.sae.test_deliveries import RULES_CSV, with_access_rules
+from tests.sae.test_eliminations import RULES_CSV as ELIMINATION_RULES
+from tests.sae.test_eliminations import destroy_after
 from tests.sae.test_ingest import build_sip, manifest_sha256
 
 __all__ = ["home"]  # fixture
@@ -93,3 +96,44 @@ def test_a_derogation_granted_from_the_command_line_opens_a_delivery_and_the_reg
         "derogations", "revoke", derogation["derogation_id"], "--token-file", str(alice)
     )
     assert "retirée" in withdrawn
+
+
+def test_an_elimination_is_proposed_and_approved_from_the_command_line_once_the_producer_agrees(
+    home: Path, tmp_path: Path
+) -> None:
+    rules = tmp_path / "regles.csv"
+    rules.write_text(ELIMINATION_RULES, encoding="utf-8")
+    sae("referentials", "rules", str(rules))
+    alice = home / "alice.token"
+    alice.write_text(issue_token("alice", "archivist") + "\n", encoding="utf-8")
+    ged = issue_token("ged", "transferring")
+    with TestClient(create_app(build_config(load_settings(home)))) as client:
+        sip = build_sip(tmp_path, "TR-1", edit=destroy_after("APP-5"))
+        connector = SaeHttpConnector(str(client.base_url), ged, client, allow_insecure_http=True)
+        submitted = connector.submit(
+            sip, message_identifier="TR-1", transferring_agency="SERVICE-A",
+            manifest_digest=manifest_sha256(sip),
+        )  # fmt: skip
+        sae("review", "accept", submitted.remote_reference, "--token-file", str(alice))
+        proposed = sae("eliminations", "propose", "--token-file", str(alice))
+        assert "1 élimination(s) proposée(s)" in proposed
+        [listed] = json.loads(sae("eliminations", "list", "--json"))
+        refused = CliRunner().invoke(
+            main, ["eliminations", "approve", listed["elimination_id"], "--token-file", str(alice)]
+        )
+        assert refused.exit_code == 4 and "elimination_not_agreed" in refused.output
+        reply = AuthorizationOriginatingAgencyRequestReply(
+            "REP-1", datetime.now(UTC), listed["message_identifier"], "ARCH", "SERVICE-A", "000"
+        )
+        agreed = client.post(
+            "/api/v1/sae/authorization-replies",
+            content=build_message(SedaVersion.V2_2, reply),
+            headers={"Authorization": f"Bearer {ged}", "Content-Type": "application/xml"},
+        )
+        assert agreed.status_code == 202, agreed.text
+    assert "accord du producteur : en attente du visa" in sae("eliminations", "list")
+    done = sae("eliminations", "approve", listed["elimination_id"], "--token-file", str(alice))
+    assert "faite : 1 archive(s) détruite(s)" in done
+    assert "éliminée" in sae("eliminations", "list")
+    assert json.loads(sae("archives", "search", "--json"))["items"] == []
+    assert "0 demande(s)" in sae("restitutions", "list")

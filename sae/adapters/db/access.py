@@ -169,6 +169,14 @@ class SqlRestitutions:
             .values(receipt=receipt, completed_at=at)
         )
 
+    def listing(self) -> list[Restitution]:
+        query = (
+            select(_RESTITUTIONS)
+            .where(_RESTITUTIONS.c.tenant == self.tenant)
+            .order_by(_RESTITUTIONS.c.received_at.desc(), _RESTITUTIONS.c.id)
+        )
+        return [_restitution(r._mapping) for r in self.conn.execute(query)]
+
     def _is(self, message_identifier: str) -> Any:
         return (_RESTITUTIONS.c.tenant == self.tenant) & (
             _RESTITUTIONS.c.message_identifier == message_identifier
