@@ -1,10 +1,14 @@
-"""Communication between the GED and the repository as two processes on loopback.
+"""The exchanges beyond the transfer between the GED and the repository as two processes on
+loopback.
 
 Two dossiers are transferred and accepted: one communicable at once (« immédiat »), one for 75
 years from its closure (bound to another access rule). The repository imports the GED's rules
 as its referential. ``gedsae archives request`` then ``receive`` gets the first one's DIP, every
 digest verified; the second is refused, then delivered once an archivist records a derogation;
-the repository's access register lists both communications.
+the repository's access register lists both communications. And a dossier whose title an
+archivist changes in the repository is notified to the GED (``gedsae archives inbox``), then
+restituted (``archives restitute`` then ``receive``) and deleted from the repository once the GED
+has acknowledged the verified package.
 """
 
 from __future__ import annotations
@@ -108,3 +112,34 @@ def test_a_dossier_is_communicated_at_once_and_another_only_under_a_derogation(
     assert set(by_request) == {first, granted}
     assert by_request[first] == "librement communicable"
     assert by_request[granted] == "dérogation"
+
+
+@pytest.mark.slow
+def test_a_dossier_changed_by_the_archivist_is_notified_then_restituted_and_deleted(
+    tmp_path: Path, services: list[Service]
+) -> None:
+    pair = setup_pair(tmp_path, services)
+    contents = file_due_dossiers(pair, ["Tables décennales 2001-2010"])
+    [dossier] = list(contents)
+    ged = httpx.Client(base_url=pair.ged.base_url, headers=pair.admin, timeout=60)
+    sae = httpx.Client(base_url=pair.sae.base_url, headers=pair.archivist, timeout=60)
+    with ged, sae:
+        archives = transferred(pair, ged, sae, dossier)
+        changed = sae.patch(
+            f"/api/v1/sae/archives/{archives[0]}", json={"title": "Tables décennales, 1er volume"}
+        )
+        assert changed.status_code == 200, changed.text
+        inbox = gedsae_cli(pair.ged_env, "archives", "inbox", "ad35")
+        assert "1 nouveau message" in inbox and "notification de modification" in inbox, inbox
+        assert dossier in inbox
+
+        mid = gedsae_cli(pair.ged_env, "archives", "restitute", "ad35", dossier)
+        found = re.search(r"Demande de restitution (\S+) envoyée", mid)
+        assert found, mid
+        code, said = receive(pair, found.group(1), tmp_path / "rendu.zip")
+        assert code == 0, said
+        with zipfile.ZipFile(tmp_path / "rendu.zip") as package:
+            assert contents[dossier] in [package.read(n) for n in package.namelist()]
+        for archive in archives:  # deleted once the GED acknowledged the verified package
+            assert sae.get(f"/api/v1/sae/archives/{archive}").status_code == 404
+    assert "acquittée, archives supprimées" in sae_cli(pair.sae_env, "restitutions", "list")
