@@ -8,7 +8,7 @@ else the bordereau's —, its duration from the tenant's rules referential; a un
 only when everything below it is due too, and only its topmost such unit).
 One request per producer (the transferring agency of each archive's transfer) waits in the
 producers' mailbox, which the GED reads (docs/exchanges.md). The producer's answer is recorded
-(one answer per request); if it agrees, an archivist's visa destroys the archives (a tombstone
+(one answer per request, from the producer it was addressed to); if it agrees, an archivist's visa destroys the archives (a tombstone
 kept of each, ``sae.access.deletion``) and the ``ArchiveDestructionNotification`` is kept.
 Each step and its log entry are committed in ONE transaction.
 """
@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Final
 
-from kernel.errors import ConflictError
+from kernel.errors import ConflictError, ForbiddenError
 from kernel.oplog import LogSpec
 from kernel.retention import RuleCategory
 from sae.access.communicability import Durations, communicability, rule_durations
@@ -55,6 +55,11 @@ OPEN: Final = (EliminationState.AWAITING_PRODUCER, EliminationState.AGREED)
 class AuthorizationAlreadyAnswered(ConflictError):
     code = "authorization_already_answered"
     title = "Demande d'autorisation déjà répondue"
+
+
+class AnotherProducer(ForbiddenError):
+    code = "another_producer"
+    title = "Demande adressée à un autre service producteur"
 
 
 class EliminationNotAgreed(ConflictError):
@@ -155,6 +160,10 @@ def record_authorization_reply(
         found = uow.eliminations.by_request(reply.request_identifier)
         if found is None:
             raise EliminationNotFound(f"Demande d'autorisation {reply.request_identifier} inconnue")
+        if reply.originating_agency != found.originating_agency:
+            raise AnotherProducer(
+                f"La demande {reply.request_identifier} est adressée à {found.originating_agency}"
+            )
         if found.reply is not None:
             if found.reply == data:
                 return found

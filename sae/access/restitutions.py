@@ -3,7 +3,8 @@ then the producer's ``Acknowledgement``): the repository's side of docs/exchange
 
 The producer (``OriginatingAgency``, an agency one of the tenant's agreements names) asks its
 archives back, e.g. when it leaves a mutualised service. The request is decided at once: every
-unit named must be held (communicability does not apply: they are the producer's own). The
+unit named must be held, and have come in a transfer of that agency (communicability does not
+apply: they are the producer's own; another producer's archives are refused). The
 reply describes each unit and object (SHA-512, size); the package is the reply as
 ``manifest.xml`` and every object beside it, built on disk as a DIP is.
 
@@ -80,6 +81,13 @@ def _decide(
 ) -> Restitution:
     selection = select(uow.catalogue, request.unit_identifiers)
     reasons = [f"Archive {i} introuvable" for i in selection.unknown]
+    for root in selection.roots:
+        producer = uow.transfers.get(root.unit.transfer_id).transferring_agency
+        if producer != request.originating_agency:
+            reasons.append(
+                f"Archive {root.unit.archive_id} versée par {producer}, "
+                f"pas par {request.originating_agency}"
+            )
     described = None if reasons else describe(selection.roots)
     reply_id = f"REP-{uuid.uuid4()}"
     reply = _reply(version, request, reply_id, now, reasons, described)

@@ -156,6 +156,15 @@ def test_a_refusal_is_recorded_once_and_nothing_is_destroyed(
     [proposed] = propose(repo)
     _, request = parse_message(inbox(repo)[0].raw)
     assert isinstance(request, AuthorizationOriginatingAgencyRequest)
+    stranger = AuthorizationOriginatingAgencyRequestReply(
+        "REP-X", NOW, request.message_identifier, "ARCH", "SERVICE-B", "000"
+    )
+    forged = repo.client.post(
+        f"{API}/authorization-replies",
+        content=build_message(SedaVersion.V2_2, stranger),
+        headers={"Authorization": "Bearer ged-token", "Content-Type": "application/xml"},
+    )
+    assert (forged.status_code, forged.json()["code"]) == (403, "another_producer")
     answer(repo, request, "300")
     other = AuthorizationOriginatingAgencyRequestReply(
         "REP-2", NOW, request.message_identifier, "ARCH", "SERVICE-A", "000"

@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connectors.exchanges import ExchangeKind, ExchangeReply
+from sae.model import ArchivalAgreement
+from sae.tenancy.setup import put_agreement
 from seda.acknowledgement import Acknowledgement
 from seda.messages import build_message, parse_message
 from seda.restitution import ArchiveRestitutionRequest, ArchiveRestitutionRequestReply
@@ -146,3 +148,34 @@ def test_the_reply_is_valid_against_the_xsd_of_the_requests_version(
         reply = exchanges(repo).reply(ExchangeKind.RESTITUTION, mid)
         assert isinstance(reply, ExchangeReply)
         assert_valid(schema_dir, version, reply.raw)
+
+
+def test_another_producers_archives_are_not_restituted(repo: Repository) -> None:
+    letter = archive_id(repo, "courrier.txt")
+    message = ArchiveRestitutionRequest("RES-B", NOW, "ARCH", "SERVICE-B", (letter,))
+    headers = {**SENDER, "Content-Type": "application/xml", "Idempotency-Key": "RES-B"}
+    body = build_message(SedaVersion.V2_2, message)
+    unknown = repo.client.post(f"{API}/restitutions", content=body, headers=headers)
+    assert (unknown.status_code, unknown.json()["code"]) == (403, "agency_not_allowed")
+    other = ArchivalAgreement("ARCH", frozenset({"SERVICE-B"}), frozenset({SedaVersion.V2_2}))
+    put_agreement(repo.db, "ARCH", "AGR-B", other, actor="test")
+    assert repo.client.post(f"{API}/restitutions", content=body, headers=headers).status_code == 202
+    reply = exchanges(repo).reply(ExchangeKind.RESTITUTION, "RES-B")
+    assert isinstance(reply, ExchangeReply) and not reply.granted
+    assert reply.message.comments == (f"Archive {letter} versée par SERVICE-A, pas par SERVICE-B",)
+
+
+def test_an_object_another_archive_holds_stays_when_one_is_restituted(
+    repo: Repository, tmp_path: Path
+) -> None:
+    sip = build_sip(tmp_path, "TR-2")  # the same letter, transferred again
+    assert decide(repo, submit(repo, sip, "TR-2").remote_reference, "accept").status_code == 200
+    found = repo.client.get(f"{API}/archives", params={"q": "courrier"}, headers=ARCHIVIST)
+    first, second = [i["archive_id"] for i in found.json()["items"]]
+    restituted(repo.client, first, "RES-1")
+    assert copies(repo, LETTER) == [True, True]
+    kept = repo.client.get(f"{API}/archives/{second}", headers=ARCHIVIST).json()
+    got = repo.client.get(
+        f"{API}/archives/{second}/objects/{kept['objects'][0]['object_id']}", headers=ARCHIVIST
+    )
+    assert got.content == LETTER
