@@ -2,12 +2,13 @@
 approved: in the caller's transaction, each unit and everything below it leaves the catalogue
 and a tombstone is kept of each; once committed, the objects no other archive holds leave the
 registry, then every offer (a crash in between leaves unreferenced copies, never a registered
-object without its copies)."""
+object without its copies), and the packages built for the tenant are removed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from sae.access.selection import Node, select
@@ -44,9 +45,15 @@ def delete_archives(
     return nodes, uow.catalogue.remove([n.unit.archive_id for n in nodes])
 
 
-def discard(db: Database, offers: StorageOffers, tenant: str, released: set[str]) -> None:
-    """The objects no archive holds any more: out of the registry, then off every offer."""
+def discard(
+    db: Database, offers: StorageOffers, packages: Path, tenant: str, released: set[str]
+) -> None:
+    """The objects no archive holds any more: out of the registry, then off every offer; and
+    every package built for the tenant (DIPs, restitutions), which may hold copies of them (a
+    DIP asked again is rebuilt, or refused when its archives are gone)."""
     db.registry(tenant).forget(sorted(released))
     for sha256 in sorted(released):
         for offer in offers.offers:
             offer.delete(sha256)
+    for built in (packages / tenant).glob("*.zip"):
+        built.unlink(missing_ok=True)

@@ -53,6 +53,11 @@ class IdempotencyConflict(ConflictError):
     title = "Identifiant de message déjà employé par une autre demande"
 
 
+class ArchivesDeleted(ConflictError):
+    code = "archives_deleted"
+    title = "Archives supprimées depuis la réponse"
+
+
 class DeliveryRefused(ConflictError):
     code = "delivery_refused"
     title = "Communication refusée"
@@ -215,6 +220,10 @@ def delivery_dip(
     dest = dips_dir / tenant / f"{delivery.id}.zip"
     if not dest.is_file():
         with db.reading(tenant) as uow:
-            described = describe(select(uow.catalogue, delivery.unit_ids).roots)
-        write_dip(dest, delivery.reply, described, offers)
+            selection = select(uow.catalogue, delivery.unit_ids)
+        if selection.unknown:
+            raise ArchivesDeleted(
+                f"Archives supprimées depuis la réponse : {', '.join(selection.unknown)}"
+            )
+        write_dip(dest, delivery.reply, describe(selection.roots), offers)
     return dest

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Final
 
 from kernel.errors import ConflictError, ForbiddenError
@@ -192,6 +193,7 @@ def _read_reply(data: bytes) -> AuthorizationOriginatingAgencyRequestReply:
 def approve_elimination(
     db: Database,
     offers: StorageOffers,
+    packages: Path,
     tenant: str,
     archivist: str,
     elimination_id: str,
@@ -223,7 +225,7 @@ def approve_elimination(
         uow.eliminations.update(done)
         _log(uow, archivist, "elimination.destroyed", done)
         uow.commit()
-    discard(db, offers, tenant, released)
+    discard(db, offers, packages, tenant, released)
     return done
 
 

@@ -173,6 +173,7 @@ def restitution_package(
 def acknowledge_restitution(
     db: Database,
     offers: StorageOffers,
+    packages: Path,
     tenant: str,
     actor: str,
     message_identifier: str,
@@ -196,7 +197,7 @@ def acknowledge_restitution(
         released = _delete(uow, found, actor, now)
         uow.restitutions.complete(message_identifier, receipt, now)
         uow.commit()
-    discard(db, offers, tenant, released)
+    discard(db, offers, packages, tenant, released)
     return get_restitution(db, tenant, message_identifier)
 
 

@@ -42,8 +42,9 @@ def listing(who: Archivist, db: Db) -> dict[str, Any]:
 @router.post("/eliminations/{elimination_id}/approve")
 def approve(elimination_id: str, who: Archivist, opened: Opened, db: Db) -> dict[str, Any]:
     offers = opened.storage.offers(who.organisation)
+    config = opened.config
     done = approve_elimination(
-        db, offers, who.organisation, who.name, elimination_id, opened.config.clock()
+        db, offers, config.dips_dir, who.organisation, who.name, elimination_id, config.clock()
     )
     return elimination_to_dict(done)
 

@@ -61,7 +61,7 @@ async def receipt(
     data = await read_limited(request, MAX_REQUEST_BYTES)
     offers = opened.storage.offers(who.organisation)
     await run_in_threadpool(
-        acknowledge_restitution, db, offers, who.organisation, who.name, message_identifier,
-        data, opened.config.clock(),
+        acknowledge_restitution, db, offers, opened.config.dips_dir, who.organisation, who.name,
+        message_identifier, data, opened.config.clock(),
     )  # fmt: skip
     return {"status": "acknowledged"}

@@ -107,10 +107,11 @@ def approve(instance: Instance, elimination_id: str, token_file: Path | None) ->
     def done() -> Elimination:
         who = archivist_of(opened.db, token_file)
         offers = opened.storage.offers(who.organisation)
-        now = opened.config.clock()
+        config = opened.config
         return approve_elimination(
-            opened.db, offers, who.organisation, who.name, elimination_id, now
-        )
+            opened.db, offers, config.dips_dir, who.organisation, who.name, elimination_id,
+            config.clock(),
+        )  # fmt: skip
 
     found = run(done)
     click.echo(f"Élimination {found.id} faite : {len(found.unit_ids)} archive(s) détruite(s)")

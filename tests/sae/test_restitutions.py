@@ -20,7 +20,7 @@ from seda.messages import build_message, parse_message
 from seda.restitution import ArchiveRestitutionRequest, ArchiveRestitutionRequestReply
 from seda.versions import SedaVersion
 from tests.fixtures.sae import TestDatabase
-from tests.sae.test_deliveries import NOW, SENDER, archive_id, exchanges
+from tests.sae.test_deliveries import NOW, SENDER, archive_id, delivered, exchanges
 from tests.sae.test_ingest import (
     AGREEMENTS,
     API,
@@ -179,3 +179,15 @@ def test_an_object_another_archive_holds_stays_when_one_is_restituted(
         f"{API}/archives/{second}/objects/{kept['objects'][0]['object_id']}", headers=ARCHIVIST
     )
     assert got.content == LETTER
+
+
+def test_no_package_outlives_the_archives_it_holds(repo: Repository) -> None:
+    letter = archive_id(repo, "courrier.txt")
+    delivered(repo.client, letter, "COM-1")
+    dip = repo.client.get(f"{API}/deliveries/COM-1/dip", headers=SENDER)
+    assert dip.status_code == 200
+    restituted(repo.client, letter, "RES-1")
+    built = repo.opened.config.dips_dir / "ARCH"
+    assert list(built.glob("*.zip")) == []  # the DIP and the restitution's package
+    again = repo.client.get(f"{API}/deliveries/COM-1/dip", headers=SENDER)
+    assert (again.status_code, again.json()["code"]) == (409, "archives_deleted")
