@@ -6,8 +6,8 @@ An archivist has the repository find the archives whose DUA is over and whose fi
 Destroy (``AppraisalRule`` of each unit — its own, else that of the nearest unit above it that has one,
 else the bordereau's —, its duration from the tenant's rules referential; a unit is proposed
 only when everything below it is due too, and only its topmost such unit).
-One request per producer (the transferring agency of each archive's transfer) waits in the
-producers' mailbox, which the GED reads (docs/exchanges.md). The producer's answer is recorded
+One request per producer (the transferring agency of each archive's transfer, in the SEDA
+version of that transfer) waits in the producers' mailbox, which the GED reads (docs/exchanges.md). The producer's answer is recorded
 (one answer per request, from the producer it was addressed to); if it agrees, an archivist's visa destroys the archives (a tombstone
 kept of each, ``sae.access.deletion``) and the ``ArchiveDestructionNotification`` is kept.
 Each step and its log entry are committed in ONE transaction.
@@ -29,6 +29,7 @@ from kernel.retention import RuleCategory
 from sae.access.communicability import Durations, communicability, rule_durations
 from sae.access.deletion import delete_archives, discard
 from sae.access.deliveries import ExchangeMessageInvalid
+from sae.access.mailbox import producer_of
 from sae.model import (
     GRANTED,
     CatalogueUnit,
@@ -77,10 +78,10 @@ def propose_eliminations(
         proposed = {i for e in uow.eliminations.listing() if e.state in OPEN for i in e.unit_ids}
         due = [u for u in due_units(uow.catalogue.units(), durations, now.date())
                if u.archive_id not in proposed]  # fmt: skip
-        groups: dict[str, list[CatalogueUnit]] = defaultdict(list)
+        groups: dict[tuple[str, SedaVersion], list[CatalogueUnit]] = defaultdict(list)
         for unit in due:
-            groups[_producer(uow, unit)].append(unit)
-        made = [_propose(uow, agency, units, archivist, now) for agency, units in groups.items()]
+            groups[producer_of(uow, unit)].append(unit)
+        made = [_propose(uow, to, units, archivist, now) for to, units in groups.items()]
         uow.commit()
     return made
 
@@ -116,19 +117,20 @@ def due_units(
     ]
 
 
-def _producer(uow: UnitOfWork, unit: CatalogueUnit) -> str:
-    return uow.transfers.get(unit.transfer_id).transferring_agency
-
-
 def _propose(
-    uow: UnitOfWork, agency: str, units: list[CatalogueUnit], archivist: str, now: datetime
+    uow: UnitOfWork,
+    to: tuple[str, SedaVersion],
+    units: list[CatalogueUnit],
+    archivist: str,
+    now: datetime,
 ) -> Elimination:
+    agency, version = to
     mid = f"ELIM-{uuid.uuid4()}"
     request = AuthorizationOriginatingAgencyRequest(
         mid, now, uow.tenant, agency, uow.tenant, REASON, now.date(),
         tuple(_described(u) for u in units),
     )  # fmt: skip
-    data = build_message(SedaVersion.V2_2, request)
+    data = build_message(version, request)
     elimination = Elimination(
         str(uuid.uuid4()), mid, agency, tuple(u.archive_id for u in units), now, archivist
     )
@@ -156,7 +158,7 @@ def record_authorization_reply(
     db: Database, tenant: str, actor: str, data: bytes, now: datetime
 ) -> Elimination:
     """The producer's answer to an authorization request, recorded once."""
-    reply = _read_reply(data)
+    _, reply = _read_reply(data)
     with db.unit_of_work(tenant) as uow:
         found = uow.eliminations.by_request(reply.request_identifier)
         if found is None:
@@ -180,14 +182,17 @@ def record_authorization_reply(
     return answered
 
 
-def _read_reply(data: bytes) -> AuthorizationOriginatingAgencyRequestReply:
+def _read_reply(data: bytes) -> tuple[SedaVersion, AuthorizationOriginatingAgencyRequestReply]:
+    """The producer's reply, SEDA 2.x (the version the notification is written in)."""
     try:
-        _, message = parse_message(data)
+        version, message = parse_message(data)
     except SedaError as exc:
         raise ExchangeMessageInvalid(f"Message SEDA illisible : {exc}") from exc
-    if not isinstance(message, AuthorizationOriginatingAgencyRequestReply):
-        raise ExchangeMessageInvalid("AuthorizationOriginatingAgencyRequestReply attendu")
-    return message
+    if not isinstance(message, AuthorizationOriginatingAgencyRequestReply) or not isinstance(
+        version, SedaVersion
+    ):
+        raise ExchangeMessageInvalid("AuthorizationOriginatingAgencyRequestReply SEDA 2.x attendu")
+    return version, message
 
 
 def approve_elimination(
@@ -210,9 +215,10 @@ def approve_elimination(
         nodes, released = delete_archives(
             uow, found.unit_ids, "elimination", found.message_identifier, archivist, now
         )
+        version, reply = _read_reply(found.reply)
         notification = ArchiveDestructionNotification(
             f"DEST-{uuid.uuid4()}", now, tenant, found.originating_agency,
-            _read_reply(found.reply).message_identifier,
+            reply.message_identifier,
             tuple(UnitToDestroy(n.unit.archive_id) for n in nodes if n.unit.archive_id in found.unit_ids),
         )  # fmt: skip
         done = replace(
@@ -220,7 +226,7 @@ def approve_elimination(
             state=EliminationState.DESTROYED,
             approved_by=archivist,
             destroyed_at=now,
-            notification=build_message(SedaVersion.V2_2, notification),
+            notification=build_message(version, notification),
         )
         uow.eliminations.update(done)
         _log(uow, archivist, "elimination.destroyed", done)

@@ -16,11 +16,11 @@ from kernel.errors import InvalidError, IssueList
 from kernel.oplog import LogSpec
 from kernel.retention import RuleCategory
 from sae.access.communicability import rule_durations
+from sae.access.mailbox import producer_of
 from sae.model import CatalogueUnit, MailboxMessage, RuleRef, UnitRules
 from sae.ports import Database, UnitOfWork
 from seda.messages import build_message
 from seda.modification import ArchiveModificationNotification
-from seda.versions import SedaVersion
 
 FINAL_ACTIONS: Final = {"Keep": "conservation définitive", "Destroy": "destruction"}
 
@@ -139,10 +139,10 @@ def _refs(refs: tuple[RuleRef, ...]) -> str:
 
 def _notify(uow: UnitOfWork, unit: CatalogueUnit, said: list[str], now: datetime) -> str:
     mid = f"MOD-{uuid.uuid4()}"
-    producer = uow.transfers.get(unit.transfer_id).transferring_agency
+    producer, version = producer_of(uow, unit)
     notice = ArchiveModificationNotification(
         mid, now, uow.tenant, producer, (unit.archive_id,), tuple(said)
     )
-    data = build_message(SedaVersion.V2_2, notice)
+    data = build_message(version, notice)
     uow.mailbox.post(MailboxMessage(str(uuid.uuid4()), type(notice).__name__, mid, data, now))
     return mid

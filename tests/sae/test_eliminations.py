@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from connectors.exchanges import Incoming
-from sae.model import FileKind
+from sae.model import ArchivalAgreement, FileKind
 from sae.ports import Database
-from sae.tenancy.setup import import_file
+from sae.tenancy.setup import import_file, put_agreement
 from seda.elimination import (
     ArchiveDestructionNotification,
     AuthorizationOriginatingAgencyRequest,
@@ -206,3 +206,30 @@ def proposed_in(client: TestClient, db: Database, tmp_path: Path) -> tuple[str, 
     [made] = client.post(f"{API}/eliminations", headers=ARCHIVIST).json()["items"]
     [message] = client.get(f"{API}/messages", headers=SENDER).json()["messages"]
     return str(made["elimination_id"]), str(message["id"])
+
+
+@pytest.mark.parametrize("version", list(SedaVersion))
+def test_every_message_of_an_elimination_is_in_the_version_of_the_archives_transfer(
+    repo: Repository, tmp_path: Path, schema_dir: Path, version: SedaVersion
+) -> None:
+    every = ArchivalAgreement("ARCH", frozenset({"SERVICE-A"}), frozenset(SedaVersion))
+    put_agreement(repo.db, "ARCH", "AGR-ALL", every, actor="test")
+    sip = build_sip(
+        tmp_path, "TR-1", version=version, agreement="AGR-ALL", edit=destroy_after("APP-5")
+    )
+    assert decide(repo, submit(repo, sip, "TR-1").remote_reference, "accept").status_code == 200
+    [proposed] = propose(repo)
+    [incoming] = inbox(repo)
+    assert_valid(schema_dir, version, incoming.raw)
+    read_version, request = parse_message(incoming.raw)
+    assert read_version is version
+    assert isinstance(request, AuthorizationOriginatingAgencyRequest)
+    reply = AuthorizationOriginatingAgencyRequestReply(
+        "REP-1", NOW, request.message_identifier, "ARCH", "SERVICE-A", "000"
+    )
+    exchanges(repo).answer_authorization(request.message_identifier, build_message(version, reply))
+    assert approve(repo, proposed["elimination_id"]).status_code == 200
+    notice = repo.client.get(
+        f"{API}/eliminations/{proposed['elimination_id']}/notification", headers=ARCHIVIST
+    )
+    assert_valid(schema_dir, version, notice.content)
