@@ -67,10 +67,16 @@ class SaeConfig:
     closers: tuple[Callable[[], object], ...] = ()  # called when the app stops
     vitam: VitamAccess | None = None  # the Vitam-compatible listener ([vitam]), if any
     jobs: JobSettings = field(default_factory=JobSettings)  # where background work runs
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # tests fix it
 
     @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
+
+    @property
+    def dips_dir(self) -> Path:
+        """The DIPs built for granted deliveries, one zip per delivery."""
+        return self.data_dir / "dips"
 
 
 @dataclass

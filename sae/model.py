@@ -471,3 +471,146 @@ class SealedCheckpoint:
             "at": self.checkpoint.at.isoformat(),
             "timestamped": self.timestamped,
         }
+
+
+# -- communication and the access register ----------------------------------------------------
+# What a delivery reply answers (SEDA code list, as for transfers): granted, or refused.
+GRANTED: Final = "000"
+REFUSED: Final = "300"
+
+
+@dataclass(frozen=True)
+class Derogation:
+    """Leave to communicate an archive (and what it holds) before its communicability date
+    (Code du patrimoine, article L213-3): to which requesting agency, why, until which day
+    (included), given by which archivist; withdrawn, it no longer applies."""
+
+    id: str
+    archive_id: str
+    requester: str
+    reason: str
+    until: date
+    granted_by: str
+    granted_at: datetime
+    revoked_at: datetime | None = None
+
+    def applies(self, requester: str, day: date) -> bool:
+        return self.revoked_at is None and self.requester == requester and day <= self.until
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An ``ArchiveDeliveryRequest`` received and the repository's reply to it, kept verbatim
+    (decided at receipt); ``message_identifier`` is the request's, its idempotency key."""
+
+    id: str
+    message_identifier: str
+    requester: str
+    unit_ids: tuple[str, ...]
+    request: bytes
+    received_at: datetime
+    received_by: str
+    granted: bool
+    reply: bytes
+
+
+class AccessBasis(StrEnum):
+    """Under what an archive was communicated or downloaded."""
+
+    FREE = "free"  # no access rule: communicable at once
+    RULE = "rule"  # the access rule's delay is over
+    DEROGATION = "derogation"  # before it, under a derogation
+    ROLE = "role"  # an archivist, or the service that transferred it, downloading an object
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One line of the access register: who had what, when, and under which rule or
+    derogation (communications of a delivery, downloads of an object)."""
+
+    at: datetime
+    actor: str  # the token's or person's name
+    requester: str  # the requesting agency (delivery) or the role (download)
+    kind: Literal["communication", "download"]
+    archive_id: str
+    title: str
+    basis: AccessBasis
+    rule_id: str | None = None
+    derogation_id: str | None = None
+    object_id: str | None = None
+    delivery: str | None = None  # the delivery request's MessageIdentifier
+
+
+# -- restitution --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Restitution:
+    """An ``ArchiveRestitutionRequest`` and the reply given at receipt (verbatim); once the
+    producer acknowledges the reply (``receipt``: it verified every digest), the archives are
+    deleted and ``completed_at`` set."""
+
+    id: str
+    message_identifier: str
+    originating_agency: str
+    unit_ids: tuple[str, ...]
+    request: bytes
+    received_at: datetime
+    received_by: str
+    granted: bool
+    reply: bytes
+    reply_identifier: str
+    receipt: bytes | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What is kept of an archive deleted from the repository: what it was, why, when, on
+    whose word, and the objects it held (their SHA-256)."""
+
+    archive_id: str
+    title: str
+    transfer_id: str
+    reason: Literal["restitution", "elimination"]
+    message_identifier: str  # the exchange that deleted it
+    deleted_at: datetime
+    deleted_by: str
+    objects: tuple[str, ...] = ()
+
+
+# -- what the repository says to the producer; elimination --------------------------------------
+@dataclass(frozen=True)
+class MailboxMessage:
+    """A message of the repository to a producer, waiting for the GED to read it (pull: the
+    repository never calls the GED); ``seq`` orders them and is the reading cursor."""
+
+    id: str
+    type: str  # the SEDA message's name
+    message_identifier: str
+    message: bytes
+    at: datetime
+    seq: int = 0
+
+
+class EliminationState(StrEnum):
+    AWAITING_PRODUCER = "awaiting_producer"  # the authorization request is in the mailbox
+    AGREED = "agreed"  # the producer agreed: awaiting the archivist's visa
+    REFUSED = "refused"  # the producer refused: nothing is destroyed
+    DESTROYED = "destroyed"  # visa given, archives destroyed, tombstones kept
+
+
+@dataclass(frozen=True)
+class Elimination:
+    """Archives whose DUA is over and final action Destroy, proposed for elimination to their
+    producer (``AuthorizationOriginatingAgencyRequest`` ``message_identifier``)."""
+
+    id: str
+    message_identifier: str
+    originating_agency: str
+    unit_ids: tuple[str, ...]
+    proposed_at: datetime
+    proposed_by: str
+    state: EliminationState = EliminationState.AWAITING_PRODUCER
+    reply: bytes | None = None  # the producer's AuthorizationOriginatingAgencyRequestReply
+    approved_by: str | None = None
+    destroyed_at: datetime | None = None
+    notification: bytes | None = None  # the ArchiveDestructionNotification

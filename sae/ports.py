@@ -17,7 +17,7 @@ interface that raises them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
@@ -28,23 +28,31 @@ from kernel.errors import ConflictError, NotFoundError
 from kernel.oplog import LogEntry, LogSpec
 from kernel.paging import Page
 from sae.model import (
+    AccessRecord,
     ArchivalAgreement,
     ArchiveDetail,
     ArchivedObject,
     ArchivePage,
     ArchiveQuery,
     CatalogueObject,
+    CatalogueUnit,
     CheckOutcome,
     Decision,
     DecisionRecord,
+    Delivery,
+    Derogation,
     Description,
+    Elimination,
     FileKind,
+    MailboxMessage,
     Person,
+    Restitution,
     SealedCheckpoint,
     StoredObject,
     Tenant,
     TenantFile,
     TokenRecord,
+    Tombstone,
     Transfer,
     TransferState,
 )
@@ -209,6 +217,19 @@ class CatalogueRepository(Protocol):
         """The unit, its children in SIP order and its objects; ``ArchiveNotFound``."""
         ...
 
+    def amend(self, unit: CatalogueUnit) -> None:
+        """The unit's title, description and rules replaced by ``unit``'s (re-indexed)."""
+        ...
+
+    def units(self) -> Iterator[CatalogueUnit]:
+        """Every unit of the tenant, in catalogue order."""
+        ...
+
+    def remove(self, archive_ids: Sequence[str]) -> set[str]:
+        """Deletes these units, their links and the objects no unit links any more; the
+        SHA-256 of the objects no object row of the tenant holds any more."""
+        ...
+
     def object(self, archive_id: str, object_id: str) -> CatalogueObject:
         """An object the unit references; ``ArchiveObjectNotFound`` otherwise."""
         ...
@@ -279,6 +300,117 @@ class PeopleRepository(AccountStore, Protocol):
         ...
 
 
+class DeliveryNotFound(NotFoundError):
+    code = "delivery_not_found"
+    title = "Demande de communication introuvable"
+
+
+class DerogationNotFound(NotFoundError):
+    code = "derogation_not_found"
+    title = "Dérogation introuvable"
+
+
+class DeliveryRepository(Protocol):
+    """A tenant's delivery requests and their replies (communication, SEDA
+    ``ArchiveDeliveryRequest``)."""
+
+    def add(self, delivery: Delivery) -> None: ...
+
+    def find(self, message_identifier: str) -> Delivery | None: ...
+
+    def listing(self, page: Page) -> list[Delivery]:
+        """Latest first."""
+        ...
+
+
+class DerogationRepository(Protocol):
+    """Derogations to the communicability delays, given by the tenant's archivists."""
+
+    def add(self, derogation: Derogation) -> None: ...
+
+    def get(self, derogation_id: str) -> Derogation:
+        """``DerogationNotFound`` when the tenant has none of that id."""
+        ...
+
+    def of_archives(self, archive_ids: Sequence[str]) -> list[Derogation]:
+        """Every derogation given on one of these archives, withdrawn ones too."""
+        ...
+
+    def listing(self, page: Page) -> list[Derogation]:
+        """Latest first."""
+        ...
+
+    def revoke(self, derogation_id: str, at: datetime) -> Derogation: ...
+
+
+class RestitutionNotFound(NotFoundError):
+    code = "restitution_not_found"
+    title = "Demande de restitution introuvable"
+
+
+class RestitutionRepository(Protocol):
+    """A tenant's restitution requests, their replies and the producer's receipts."""
+
+    def add(self, restitution: Restitution) -> None: ...
+
+    def find(self, message_identifier: str) -> Restitution | None: ...
+
+    def complete(self, message_identifier: str, receipt: bytes, at: datetime) -> None: ...
+
+    def listing(self) -> list[Restitution]:
+        """Latest first."""
+        ...
+
+
+class TombstoneRepository(Protocol):
+    """What is kept of each archive deleted (restitution, elimination)."""
+
+    def add(self, tombstones: Sequence[Tombstone]) -> None: ...
+
+    def of(self, archive_id: str) -> Tombstone | None: ...
+
+
+class EliminationNotFound(NotFoundError):
+    code = "elimination_not_found"
+    title = "Élimination introuvable"
+
+
+class MailboxRepository(Protocol):
+    """The tenant's messages to its producers, oldest first."""
+
+    def post(self, message: MailboxMessage) -> None: ...
+
+    def after(self, seq: int, limit: int) -> list[MailboxMessage]: ...
+
+    def get(self, message_id: str) -> MailboxMessage | None: ...
+
+
+class EliminationRepository(Protocol):
+    def add(self, elimination: Elimination) -> None: ...
+
+    def get(self, elimination_id: str) -> Elimination:
+        """``EliminationNotFound`` when the tenant has none of that id."""
+        ...
+
+    def by_request(self, message_identifier: str) -> Elimination | None: ...
+
+    def listing(self) -> list[Elimination]:
+        """Latest first."""
+        ...
+
+    def update(self, elimination: Elimination) -> None: ...
+
+
+class AccessRegister(Protocol):
+    """Every communication and download of the tenant's archives, append-only."""
+
+    def add(self, records: Sequence[AccessRecord]) -> None: ...
+
+    def between(self, start: date | None, end: date | None) -> Iterator[AccessRecord]:
+        """In time order, the days ``start`` to ``end`` included (open when None)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over ONE tenant's part of the repository's database; nothing is kept
     unless ``commit`` is called. A writing unit takes the tenant's write lock first, so what it
@@ -307,6 +439,27 @@ class UnitOfWork(Protocol):
 
     @property
     def people(self) -> PeopleRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def derogations(self) -> DerogationRepository: ...
+
+    @property
+    def access_register(self) -> AccessRegister: ...
+
+    @property
+    def restitutions(self) -> RestitutionRepository: ...
+
+    @property
+    def tombstones(self) -> TombstoneRepository: ...
+
+    @property
+    def mailbox(self) -> MailboxRepository: ...
+
+    @property
+    def eliminations(self) -> EliminationRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -417,12 +570,12 @@ class DigestRegistry(Protocol):
 
     def quarantine(self, object_id: str, reason: str) -> None: ...
 
-    def release(self, object_id: str) -> None:
-        """Lifts a quarantine once verified copies are back on every offer."""
+    def forget(self, object_ids: Sequence[str]) -> None:
+        """The objects' rows removed (their archives deleted; their copies go next)."""
         ...
 
-    def forget(self, object_id: str) -> None:
-        """Removes an eliminated object's digests (``ObjectNotRegistered`` when unknown)."""
+    def release(self, object_id: str) -> None:
+        """Lifts a quarantine once verified copies are back on every offer."""
         ...
 
 

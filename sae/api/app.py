@@ -1,7 +1,9 @@
 """The repository's HTTP application: one router per resource (``transfers``, ``review``,
-``archives``, ``log``, and the platform's ``tenants``) under ``/api/v1/sae``, As@lae's REST
-services under ``/restservices`` for the senders that speak only that (``sae.api.asalae``),
-Vitam's ingest-external on the mutual-TLS listener (``sae.api.vitam``), hardened headers
+``archives``, ``deliveries``, ``restitutions``, ``eliminations`` (and the producers'
+mailbox) and ``access`` (derogations, access register), ``log``, and the
+platform's ``tenants``) under ``/api/v1/sae``, As@lae's REST services under ``/restservices``
+for the senders that speak only that (``sae.api.asalae``), Vitam's ingest-external on the
+mutual-TLS listener (``sae.api.vitam``), hardened headers
 and offline docs (``kernel.http_hardening``), RFC 9457 problem+json for every error
 (``kernel.problems``).
 
@@ -21,7 +23,19 @@ from kernel import problems
 from kernel.http_hardening import hardened_app
 from kernel.private_files import tighten_folder
 from sae import recovery
-from sae.api import archives, asalae, log, platform, review, transfers, vitam
+from sae.api import (
+    access,
+    archives,
+    asalae,
+    deliveries,
+    eliminations,
+    log,
+    platform,
+    restitutions,
+    review,
+    transfers,
+    vitam,
+)
 from sae.api.deps import VERSION
 from sae.bootstrap import Repository, SaeConfig, open_repository
 from sae.journal.schedule import with_periodic_sealing
@@ -38,7 +52,8 @@ def create_app(config: SaeConfig) -> FastAPI:
     )
     app.state.repository = opened
     problems.install(app)
-    for module in (transfers, review, archives, log, platform, asalae, vitam):
+    routers = (transfers, review, archives, deliveries, restitutions, eliminations, access)
+    for module in (*routers, log, platform, asalae, vitam):
         app.include_router(module.router)
     if config.web is not None:
         pages.install(app, opened, config.web)

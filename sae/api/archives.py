@@ -1,7 +1,8 @@
 """``/archives``: searching the catalogue and retrieving archived objects (OAIS Access, ISO
 14721 §4.1.1.6). Both roles of the organisation may read its archives; an object is served only
 from a copy that re-verified against the digest registry, re-hashed while it is sent
-(``sae.storage.download``)."""
+(``sae.storage.download``), its download recorded first in the access register
+(``sae.access.register``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
-from sae.api.deps import API, Anyone, Db, Opened
-from sae.catalogue.search import archive_detail, archive_object, search_archives
-from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
+from sae.access.modifications import ArchiveChanges, modify_archive
+from sae.access.register import download_object
+from sae.api.deps import API, Anyone, Archivist, Db, Opened
+from sae.catalogue.search import archive_detail, search_archives
+from sae.model import (
+    MAX_PAGE_SIZE,
+    MAX_PAGES,
+    ArchiveQuery,
+    CatalogueObject,
+    CatalogueUnit,
+    RuleRef,
+)
 from sae.storage.download import download_headers, verified_chunks
 
 router = APIRouter(prefix=f"{API}/archives")
@@ -54,11 +65,42 @@ def show(archive_id: str, who: Anyone, db: Db) -> dict[str, Any]:
     }
 
 
+class RuleBody(BaseModel):
+    rule_id: str = Field(min_length=1, max_length=200)
+    start_date: date | None = None
+
+
+class ChangesBody(BaseModel):
+    title: str | None = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, max_length=20000)
+    appraisal: RuleBody | None = None
+    final_action: str | None = None
+    access: RuleBody | None = None
+
+
+@router.patch("/{archive_id}")
+def modify(
+    archive_id: str, who: Archivist, opened: Opened, db: Db, body: ChangesBody | None = None
+) -> dict[str, Any]:
+    """An archivist's change of the description or rules; the producer is notified (an
+    absent body changes nothing: refused, once the archive is found)."""
+    body = body or ChangesBody()
+    changes = ArchiveChanges(
+        body.title, body.description, _rule(body.appraisal), body.final_action, _rule(body.access)
+    )
+    now = opened.config.clock()
+    return unit_to_dict(modify_archive(db, who.organisation, who.name, archive_id, changes, now))
+
+
+def _rule(body: RuleBody | None) -> RuleRef | None:
+    return None if body is None else RuleRef(body.rule_id, body.start_date)
+
+
 @router.get("/{archive_id}/objects/{object_id}")
 def download(
     archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:
-    found = archive_object(db, who.organisation, archive_id, object_id)
+    found = download_object(db, who, archive_id, object_id, opened.config.clock())
     return StreamingResponse(
         # verified before a byte from the tenant's offers against its registry, re-hashed while sent
         verified_chunks(opened.storage.offers(who.organisation), found),

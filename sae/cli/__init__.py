@@ -6,7 +6,9 @@ services it serves, ``agreements``, ``referentials``, ``trust-anchors`` and ``pr
 each accepts and trusts, ``token create|list|revoke`` the bearer tokens of GEDs, archivists and
 platform administrators, ``users create|set-password|disable`` the people of a tenant who log
 in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
-itself, ``archives search|show|get`` read a tenant's catalogue, ``audit`` re-hashes every
+itself, ``archives search|show|get`` read a tenant's catalogue, ``deliveries list``, ``derogations
+grant|list|revoke`` and ``access-register export`` serve communication, ``restitutions list``
+and ``eliminations propose|list|approve`` the other exchanges with producers, ``audit`` re-hashes every
 copy, ``seal`` and
 ``log verify`` seal and check the operation log, ``worker`` runs the jobs of the PostgreSQL
 queue and ``jobs`` lists them. Exit codes are the kernel's (``kernel.cli``):
@@ -20,8 +22,10 @@ from pathlib import Path
 
 import click
 
+from sae.cli.access import deliveries_group, derogations_group, register_group
 from sae.cli.archives import archives_group
 from sae.cli.context import Instance
+from sae.cli.exchanges import eliminations_group, restitutions_group
 from sae.cli.instance import db_group, init, serve
 from sae.cli.integrity import audit, log_group, objects_group, seal
 from sae.cli.jobs import jobs, worker
@@ -63,6 +67,11 @@ for command in (
     users_group,
     review_group,
     archives_group,
+    deliveries_group,
+    derogations_group,
+    register_group,
+    restitutions_group,
+    eliminations_group,
     audit,
     seal,
     log_group,

@@ -1,6 +1,7 @@
 """``gedsae-sae archives search|show|get``: the catalogue on the repository's host, in French
 or as JSON (``--json``, the API's fields). ``get`` writes an object verified before its first
-byte and re-hashed while written (``sae.storage.download``); a damaged copy leaves no file.
+byte and re-hashed while written (``sae.storage.download``); a damaged copy leaves no file; the
+download is in the access register.
 Each reads one tenant's catalogue (``--tenant``, the default tenant when absent)."""
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import click
 from kernel.cli import run
 from kernel.french import day, size
 from sae import presentation
-from sae.catalogue.search import archive_detail, archive_object, search_archives
+from sae.access.register import download_object
+from sae.catalogue.search import archive_detail, search_archives
 from sae.cli.context import Instance, pass_instance, tenant_option
-from sae.model import ArchiveQuery, CatalogueUnit, RuleRef
+from sae.model import ArchiveQuery, CatalogueUnit, Principal, RuleRef
 from sae.storage.download import verified_chunks
 
 
@@ -104,7 +106,8 @@ def get(
     org = instance.tenant(tenant)
     opened = instance.repository()
     db, offers = opened.db, opened.storage.offers(org)
-    found = run(lambda: archive_object(db, org, archive_id, object_id))
+    who = Principal(org, "archivist", "gedsae-sae")  # on the repository's host
+    found = run(lambda: download_object(db, who, archive_id, object_id, opened.config.clock()))
     run(lambda: write_verified(output, verified_chunks(offers, found)))
     click.echo(f"{output} écrit ({size(found.size)}, SHA-256 {found.sha256} vérifiée)")
 

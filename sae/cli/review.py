@@ -67,7 +67,7 @@ def accept(
     opened = instance.repository()
 
     def decide() -> dict[str, object]:
-        who = _archivist(opened.db, token_file)
+        who = archivist_of(opened.db, token_file)
         decision = Decision(who.name, comment)
         offers = opened.storage.offers(who.organisation)
         seal = sealer(opened.db, who.organisation, offers, opened.config.sealing)
@@ -90,14 +90,14 @@ def reject(instance: Instance, transfer_id: str, token_file: Path | None, commen
     db = instance.database()
 
     def decide() -> dict[str, object]:
-        who = _archivist(db, token_file)
+        who = archivist_of(db, token_file)
         decision = Decision(who.name, comment)
         return transfer_summary(decisions.reject(db, who.organisation, transfer_id, decision))
 
     click.echo(json.dumps(run(decide), ensure_ascii=False, indent=2))
 
 
-def _archivist(db: Database, token_file: Path | None) -> Principal:
+def archivist_of(db: Database, token_file: Path | None) -> Principal:
     """The archivist who decides is the holder of a token of the repository."""
     if token_file is not None:
         token = token_file.read_text(encoding="utf-8").strip()

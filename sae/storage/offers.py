@@ -215,7 +215,7 @@ class StorageOffers:
         with self._locked([object_id]):
             for offer in ordered:
                 offer.delete(object_id)
-            self.registry.forget(object_id)
+            self.registry.forget([object_id])
 
     def remove_stale_temp_files(self) -> list[tuple[str, Leftover]]:
         """Removes the temp files of dead processes from every offer and from the spool, never

@@ -18,6 +18,8 @@ from typing import Any
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 from kernel.paging import Page
 from sae.model import (
+    AccessRecord,
+    ArchivalAgreement,
     ArchiveDetail,
     ArchivedObject,
     ArchivePage,
@@ -26,14 +28,18 @@ from sae.model import (
     CheckOutcome,
     Decision,
     DecisionRecord,
+    Delivery,
+    Derogation,
     Description,
     SealedCheckpoint,
+    TenantFile,
     Transfer,
     TransferState,
 )
 from sae.ports import (
     ArchiveNotFound,
     ArchiveObjectNotFound,
+    DerogationNotFound,
     TransferAlreadyDecided,
     TransferNotFound,
 )
@@ -46,6 +52,11 @@ class State:
     log: list[LogEntry] = field(default_factory=list)
     checkpoints: list[SealedCheckpoint] = field(default_factory=list)
     descriptions: list[Description] = field(default_factory=list)
+    agreements: dict[str, ArchivalAgreement] = field(default_factory=dict)
+    files: list[TenantFile] = field(default_factory=list)
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    derogations: dict[str, Derogation] = field(default_factory=dict)
+    register: list[AccessRecord] = field(default_factory=list)
 
 
 class FakeTransfers:
@@ -202,6 +213,65 @@ class FakeCatalogue:
         return sorted(found)
 
 
+class FakeSetup:
+    """Agreements and imported files (what communication reads of a tenant's setup)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def agreements(self) -> dict[str, ArchivalAgreement]:
+        return dict(self.state.agreements)
+
+    def files(self) -> list[TenantFile]:
+        return list(self.state.files)
+
+
+class FakeDeliveries:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def add(self, delivery: Delivery) -> None:
+        self.state.deliveries[delivery.message_identifier] = delivery
+
+    def find(self, message_identifier: str) -> Delivery | None:
+        return self.state.deliveries.get(message_identifier)
+
+    def listing(self, page: Page) -> list[Delivery]:
+        found = sorted(self.state.deliveries.values(), key=lambda d: d.received_at, reverse=True)
+        return found[page.offset : page.offset + page.limit]
+
+
+class FakeDerogations:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def add(self, derogation: Derogation) -> None:
+        self.state.derogations[derogation.id] = derogation
+
+    def get(self, derogation_id: str) -> Derogation:
+        if derogation_id not in self.state.derogations:
+            raise DerogationNotFound(f"Dérogation {derogation_id} introuvable")
+        return self.state.derogations[derogation_id]
+
+    def of_archives(self, archive_ids: list[str]) -> list[Derogation]:
+        return [d for d in self.state.derogations.values() if d.archive_id in archive_ids]
+
+    def revoke(self, derogation_id: str, at: datetime) -> Derogation:
+        found = self.get(derogation_id)
+        if found.revoked_at is None:
+            found = dataclasses.replace(found, revoked_at=at)
+            self.state.derogations[derogation_id] = found
+        return found
+
+
+class FakeAccessRegister:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def add(self, records: list[AccessRecord]) -> None:
+        self.state.register.extend(records)
+
+
 class FakeUnitOfWork:
     def __init__(self, database: FakeDatabase, tenant: str) -> None:
         self.database = database
@@ -235,6 +305,22 @@ class FakeUnitOfWork:
     @property
     def catalogue(self) -> FakeCatalogue:
         return FakeCatalogue(self.state)
+
+    @property
+    def setup(self) -> FakeSetup:
+        return FakeSetup(self.state)
+
+    @property
+    def deliveries(self) -> FakeDeliveries:
+        return FakeDeliveries(self.state)
+
+    @property
+    def derogations(self) -> FakeDerogations:
+        return FakeDerogations(self.state)
+
+    @property
+    def access_register(self) -> FakeAccessRegister:
+        return FakeAccessRegister(self.state)
 
 
 class FakeDatabase:

@@ -3,7 +3,8 @@ tokens go through the same use cases as ``gedsae-sae`` and the platform API."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from kernel.blobstore.filesystem import FilesystemBlobStore
@@ -44,9 +45,11 @@ def make_config(
     default_tenant: str | None = None,
     web: WebSetup | None = None,
     render_page: PageRenderer | None = None,
+    clock: Callable[[], datetime] | None = None,
     **ingest: object,
 ) -> SaeConfig:
     data_dir = tmp_path / "sae"
+    fixed = {} if clock is None else {"clock": clock}
     return SaeConfig(
         data_dir=data_dir,
         settings=IngestSettings(data_dir / "quarantine", schema_dir, **ingest),  # type: ignore[arg-type]
@@ -56,6 +59,7 @@ def make_config(
         default_tenant=default_tenant,
         web=web,
         render_page=render_page,
+        **fixed,  # type: ignore[arg-type]
     )
 
 

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +73,14 @@ def open_repository(
     files: Sequence[tuple[FileKind, bytes, str]] = (),
     web: WebSetup | None = None,
     render_page: PageRenderer | None = None,
+    clock: Callable[[], datetime] | None = None,
     **settings: Any,
 ) -> Iterator[Repository]:
     """The repository app on its own data directory, its tenants ARCH and OTHER set up as an
     operator would (``files``: ARCH's imported files, kind, content and name, before its
     agreements), with its pages when ``web`` is given; ``settings`` go to IngestSettings."""
     config = setup.make_config(
-        tmp_path, database, schema_dir, web=web, render_page=render_page, **settings
+        tmp_path, database, schema_dir, web=web, render_page=render_page, clock=clock, **settings
     )
     db = database.open()
     try:

@@ -29,10 +29,13 @@ from sae.people.login import people
 from sae.tenancy.setup import import_file
 from tests.fakes import FixedClock
 from tests.fixtures.sae import OWNER, PostgresPlatform, TestDatabase, postgres_database
-from tests.sae.test_catalogue import accepted, open_sae
+from tests.sae.test_catalogue import accepted, archive_of, open_sae
 from tests.sae.test_checkpoints import new_identity
+from tests.sae.test_deliveries import delivered, derogated
+from tests.sae.test_eliminations import proposed_in
 from tests.sae.test_ingest_checks import AGENCIES_CSV
 from tests.sae.test_people import QUICK
+from tests.sae.test_restitutions import restituted
 
 pytestmark = pytest.mark.postgres
 
@@ -45,10 +48,14 @@ def database(sae_postgres: PostgresPlatform) -> Iterator[TestDatabase]:
 @pytest.fixture
 def filled(tmp_path: Path, schema_dir: Path, database: TestDatabase) -> TestDatabase:
     """ARCH with a row in every table (an accepted, sealed transfer, an imported file, a person
-    logged in by single sign-on), and OTHER with its own tenant row and archivist's token."""
+    logged in by single sign-on, a delivery, a derogation, a restitution acknowledged, an elimination proposed), and OTHER with its own tenant row and archivist's token."""
     sealing = Sealing(new_identity("Dépôt d'archives"))
     with open_sae(tmp_path, database, schema_dir, sealing=sealing) as sae:
-        accepted(sae, tmp_path, "TR-1")
+        archive = accepted(sae, tmp_path, "TR-1")["archive_identifiers"][0]["archive_identifier"]
+        delivered(sae.client, archive)  # a delivery and its lines in the access register
+        derogated(sae.client, archive)
+        restituted(sae.client, archive_of(sae, "courrier")["archive_id"])  # and its tombstone
+        proposed_in(sae.client, sae.db, tmp_path)  # an elimination, its message in the mailbox
         import_file(sae.db, "ARCH", FileKind.AGENCIES, AGENCIES_CSV.encode(), actor="test")
         alice = NewPerson("alice", "ARCH", "archivist", "alice@archives.example")
         create_person(sae.db, QUICK, FixedClock(), alice, actor="test")

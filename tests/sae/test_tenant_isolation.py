@@ -30,12 +30,35 @@ from tests.sae.test_catalogue import (
     archive_of,
     open_sae,
 )
+from tests.sae.test_deliveries import delivered, derogated
+from tests.sae.test_eliminations import proposed_in
+from tests.sae.test_restitutions import restituted
 
 OTHER_SENDER: Final = {"Authorization": "Bearer other-ged-token"}
 # Path parameters that name something a tenant holds: another tenant's answers 404.
-HELD: Final = frozenset({"transfer_id", "archive_id", "object_id", "entry_hash", "audit_id"})
-# Routes whose answer depends on no identifier of a tenant's.
-UNSCOPED: Final = {("GET", "/api/v1/sae/health"), ("POST", "/api/v1/sae/transfers")}
+HELD: Final = frozenset(
+    {
+        "transfer_id",
+        "archive_id",
+        "object_id",
+        "entry_hash",
+        "audit_id",
+        "message_identifier",  # a delivery's or a restitution's request
+        "derogation_id",
+        "elimination_id",
+        "message_id",  # of the producers' mailbox
+    }
+)
+# Routes whose answer depends on no identifier of a tenant's (a delivery request names
+# archives: another tenant's are refused as unknown in the reply, tests/sae/test_deliveries).
+UNSCOPED: Final = {
+    ("GET", "/api/v1/sae/health"),
+    ("POST", "/api/v1/sae/transfers"),
+    ("POST", "/api/v1/sae/deliveries"),
+    ("POST", "/api/v1/sae/restitutions"),
+    ("POST", "/api/v1/sae/eliminations"),  # what is due of the caller's tenant
+    ("POST", "/api/v1/sae/authorization-replies"),  # another tenant's request: not found
+}
 MISSING: Final = "0" * 64
 # As@lae's REST services take Basic credentials and name transfers by agency and message
 # identifier, Vitam's routes a client certificate: another tenant's sender is refused there in
@@ -67,12 +90,19 @@ def arch(
         setup.tokens(sae.db, {"other-ged-token": ("OTHER", "transferring", "ged-autre")})
         found = archive_of(sae, "eclairage")
         report = log_audit(sae.db, "ARCH", audit(sae.offers.offers, sae.offers.registry))
+        # a restitution (not acknowledged: nothing deleted) under the delivery's identifier
+        restituted(sae.client, found["archive_id"], ack=False)
+        elimination, message = proposed_in(sae.client, sae.db, tmp_path)
         ids = {
             "transfer_id": transfer["transfer_id"],
             "archive_id": found["archive_id"],
             "object_id": found["objects"][0]["object_id"],
             "entry_hash": stored.entries(sae.db)[1].hash,
             "audit_id": report.hash,
+            "message_identifier": delivered(sae.client, found["archive_id"]),
+            "derogation_id": derogated(sae.client, found["archive_id"]),
+            "elimination_id": elimination,
+            "message_id": message,
         }
         yield sae, Held(ids)
 

@@ -16,10 +16,10 @@ must appear in a unit's titles or description, case and accents folded, no stemm
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from sae.adapters.db import tables as t
 from sae.model import (
@@ -61,6 +61,8 @@ _POSTGRES_INDEX: Final = text(
     "setweight(to_tsvector('gedsae_sae', :titles), 'A') || "
     "setweight(to_tsvector('gedsae_sae', :description), 'B'))"
 )
+_POSTGRES_UNINDEX: Final = text("DELETE FROM catalogue_search WHERE unit_pk = :pk")
+_SQLITE_UNINDEX: Final = text("DELETE FROM catalogue_fts WHERE rowid = :pk")
 _SQLITE_INDEX: Final = text(
     "INSERT INTO catalogue_fts (rowid, title, description) VALUES (:pk, :titles, :description)"
 )
@@ -96,6 +98,70 @@ class SqlCatalogue:
         ]
         if links:
             self.conn.execute(insert(_LINKS), links)
+
+    def amend(self, unit: CatalogueUnit) -> None:
+        mine = (_UNITS.c.tenant == self.tenant) & (_UNITS.c.archive_id == unit.archive_id)
+        values = {"title": unit.title, "description": unit.description}
+        rules = json.dumps(unit.rules.to_dict(), ensure_ascii=False)
+        self.conn.execute(update(_UNITS).where(mine).values(**values, rules=rules))
+        pk = self.conn.execute(select(_UNITS.c.pk).where(mine)).scalar_one()
+        self.conn.execute(_POSTGRES_UNINDEX if self.postgres else _SQLITE_UNINDEX, {"pk": pk})
+        words = {"titles": unit.title, "description": unit.description}
+        if self.postgres:
+            words = {k: separated(v) for k, v in words.items()}
+        index = _POSTGRES_INDEX if self.postgres else _SQLITE_INDEX
+        self.conn.execute(index, {"pk": pk, "tenant": self.tenant, **words})
+
+    def units(self) -> Iterator[CatalogueUnit]:
+        query = (
+            select(*(_UNITS.c[name] for name in _UNIT_COLUMNS))
+            .where(_UNITS.c.tenant == self.tenant)
+            .order_by(_UNITS.c.pk)
+        )
+        for row in self.conn.execute(query):
+            yield _unit(row._mapping)
+
+    def remove(self, archive_ids: Sequence[str]) -> set[str]:
+        ids = list(archive_ids)
+        if not ids:
+            return set()
+        mine = (_UNITS.c.tenant == self.tenant) & _UNITS.c.archive_id.in_(ids)
+        pks = [r.pk for r in self.conn.execute(select(_UNITS.c.pk).where(mine))]
+        index = _POSTGRES_UNINDEX if self.postgres else _SQLITE_UNINDEX
+        for pk in pks:
+            self.conn.execute(index, {"pk": pk})
+        linked = (_LINKS.c.tenant == self.tenant) & _LINKS.c.archive_id.in_(ids)
+        keys = {
+            (r.transfer_id, r.object_id) for r in self.conn.execute(select(_LINKS).where(linked))
+        }
+        self.conn.execute(delete(_LINKS).where(linked))
+        self.conn.execute(delete(_UNITS).where(mine))
+        released = {sha for key in sorted(keys) if (sha := self._unlinked(*key)) is not None}
+        return {sha for sha in released if not self._held(sha)}
+
+    def _unlinked(self, transfer_id: str, object_id: str) -> str | None:
+        """The object's SHA-256 once its row is deleted, if no unit links it any more."""
+        same = (
+            (_LINKS.c.tenant == self.tenant)
+            & (_LINKS.c.transfer_id == transfer_id)
+            & (_LINKS.c.object_id == object_id)
+        )
+        if self.conn.execute(select(_LINKS.c.archive_id).where(same).limit(1)).first():
+            return None
+        row = (
+            (_OBJECTS.c.tenant == self.tenant)
+            & (_OBJECTS.c.transfer_id == transfer_id)
+            & (_OBJECTS.c.object_id == object_id)
+        )
+        sha = self.conn.execute(select(_OBJECTS.c.sha256).where(row)).scalar_one_or_none()
+        self.conn.execute(delete(_OBJECTS).where(row))
+        return None if sha is None else str(sha)
+
+    def _held(self, sha256: str) -> bool:
+        query = select(_OBJECTS.c.object_id).where(
+            _OBJECTS.c.tenant == self.tenant, _OBJECTS.c.sha256 == sha256
+        )
+        return self.conn.execute(query.limit(1)).first() is not None
 
     def search(self, query: ArchiveQuery) -> ArchivePage:
         clauses, params = _filters(query, self.tenant)

@@ -27,6 +27,15 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from kernel.database import translated_errors
 from sae.adapters.db import tables as t
+from sae.adapters.db.access import (
+    SqlAccessRegister,
+    SqlDeliveries,
+    SqlDerogations,
+    SqlEliminations,
+    SqlMailbox,
+    SqlRestitutions,
+    SqlTombstones,
+)
 from sae.adapters.db.catalogue import SqlCatalogue
 from sae.adapters.db.engine import WRITING
 from sae.adapters.db.journal import SqlCheckpointIndex, SqlOperationLog
@@ -191,6 +200,34 @@ class SqlUnitOfWork(_Unit):
     @property
     def people(self) -> SqlPeople:
         return SqlPeople(self.connection, self._tenant)
+
+    @property
+    def deliveries(self) -> SqlDeliveries:
+        return SqlDeliveries(self.connection, self._tenant)
+
+    @property
+    def derogations(self) -> SqlDerogations:
+        return SqlDerogations(self.connection, self._tenant)
+
+    @property
+    def access_register(self) -> SqlAccessRegister:
+        return SqlAccessRegister(self.connection, self._tenant)
+
+    @property
+    def restitutions(self) -> SqlRestitutions:
+        return SqlRestitutions(self.connection, self._tenant)
+
+    @property
+    def tombstones(self) -> SqlTombstones:
+        return SqlTombstones(self.connection, self._tenant)
+
+    @property
+    def mailbox(self) -> SqlMailbox:
+        return SqlMailbox(self.connection, self._tenant)
+
+    @property
+    def eliminations(self) -> SqlEliminations:
+        return SqlEliminations(self.connection, self._tenant)
 
 
 class SqlPlatformUnitOfWork(_Unit):

@@ -96,15 +96,15 @@ class SqlDigestRegistry:
     def release(self, object_id: str) -> None:
         self._set_reason(object_id, None)
 
-    def forget(self, object_id: str) -> None:
+    def forget(self, object_ids: Sequence[str]) -> None:
+        if not object_ids:
+            return
         statement = delete(_OBJECTS).where(
-            _OBJECTS.c.tenant == self.tenant, _OBJECTS.c.sha256 == object_id
+            _OBJECTS.c.tenant == self.tenant, _OBJECTS.c.sha256.in_(list(object_ids))
         )
         with self.db.transaction(self.scope, write=True) as conn:
-            removed = conn.execute(statement).rowcount
+            conn.execute(statement)
             conn.commit()
-        if removed == 0:
-            raise ObjectNotRegistered(sha256=object_id)
 
     def _set_reason(self, object_id: str, reason: str | None) -> None:
         statement = (

@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -327,6 +328,128 @@ web_sessions = Table(
     ),
 )
 
+# Communication: delivery requests and their replies, derogations, the access register.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("unit_ids", Text, nullable=False),  # JSON list of archive identifiers
+    Column("request", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_by", Text, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("reply", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("tenant", "id"),
+    UniqueConstraint("tenant", "message_identifier", name="uq_deliveries_message"),
+    Index("ix_deliveries_recent", "tenant", "received_at"),
+)
+
+derogations = Table(
+    "derogations",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("archive_id", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("granted_by", Text, nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant", "id"),
+    Index("ix_derogations_archive", "tenant", "archive_id"),
+)
+
+access_register = Table(
+    "access_register",
+    metadata,
+    Column("pk", BIGINT_PK, primary_key=True, autoincrement=True),
+    tenant_column(),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("requester", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("archive_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("basis", String(16), nullable=False),
+    Column("rule_id", Text),
+    Column("derogation_id", String(36)),
+    Column("object_id", Text),
+    Column("delivery", Text),
+    Index("ix_access_register_at", "tenant", "at", "pk"),
+)
+
+restitutions = Table(
+    "restitutions",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("originating_agency", Text, nullable=False),
+    Column("unit_ids", Text, nullable=False),  # JSON list of archive identifiers
+    Column("request", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_by", Text, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("reply", LargeBinary, nullable=False),
+    Column("reply_identifier", Text, nullable=False),
+    Column("receipt", LargeBinary),
+    Column("completed_at", UtcDateTime),
+    PrimaryKeyConstraint("tenant", "id"),
+    UniqueConstraint("tenant", "message_identifier", name="uq_restitutions_message"),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    tenant_column(),
+    Column("archive_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("transfer_id", String(36), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("deleted_at", UtcDateTime, nullable=False),
+    Column("deleted_by", Text, nullable=False),
+    Column("objects", Text, nullable=False),  # JSON list of SHA-256
+    PrimaryKeyConstraint("tenant", "archive_id"),
+)
+
+mailbox = Table(
+    "mailbox",
+    metadata,
+    Column("seq", BIGINT_PK, primary_key=True, autoincrement=True),  # the reading cursor
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("type", Text, nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("message", LargeBinary, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("tenant", "id", name="uq_mailbox_id"),
+    Index("ix_mailbox_tenant", "tenant", "seq"),
+)
+
+eliminations = Table(
+    "eliminations",
+    metadata,
+    tenant_column(),
+    Column("id", String(36), nullable=False),
+    Column("message_identifier", Text, nullable=False),
+    Column("originating_agency", Text, nullable=False),
+    Column("unit_ids", Text, nullable=False),  # JSON list of archive identifiers
+    Column("proposed_at", UtcDateTime, nullable=False),
+    Column("proposed_by", Text, nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("reply", LargeBinary),
+    Column("approved_by", Text),
+    Column("destroyed_at", UtcDateTime),
+    Column("notification", LargeBinary),
+    PrimaryKeyConstraint("tenant", "id"),
+    UniqueConstraint("tenant", "message_identifier", name="uq_eliminations_message"),
+)
+
 # What the application's role may do on each table (PostgreSQL; the owner runs migrations).
 # The log and its checkpoints are append-only for the application: no UPDATE, no DELETE.
 APPLICATION_PRIVILEGES: Final = {
@@ -338,13 +461,22 @@ APPLICATION_PRIVILEGES: Final = {
     "archived_objects": "SELECT, INSERT",
     "operation_log": "SELECT, INSERT",
     "log_checkpoints": "SELECT, INSERT",
-    "catalogue_units": "SELECT, INSERT",
-    "catalogue_objects": "SELECT, INSERT",
-    "catalogue_links": "SELECT, INSERT",
-    "catalogue_search": "SELECT, INSERT",
-    "stored_objects": "SELECT, INSERT, UPDATE, DELETE",  # an eliminated object's digests go
+    # an archive leaves the catalogue only when restituted or eliminated (a tombstone kept);
+    # its description and rules change only by an archivist (the producer notified)
+    "catalogue_units": "SELECT, INSERT, UPDATE, DELETE",
+    "catalogue_objects": "SELECT, INSERT, DELETE",
+    "catalogue_links": "SELECT, INSERT, DELETE",
+    "catalogue_search": "SELECT, INSERT, DELETE",
+    "stored_objects": "SELECT, INSERT, UPDATE, DELETE",
     "people": "SELECT, INSERT, UPDATE",  # an account is disabled, never deleted
     "oidc_links": "SELECT, INSERT",
     "web_sessions": "SELECT, INSERT, UPDATE",
+    "deliveries": "SELECT, INSERT",
+    "derogations": "SELECT, INSERT, UPDATE",  # withdrawn, never deleted
+    "access_register": "SELECT, INSERT",  # append-only
+    "restitutions": "SELECT, INSERT, UPDATE",
+    "tombstones": "SELECT, INSERT",
+    "mailbox": "SELECT, INSERT",
+    "eliminations": "SELECT, INSERT, UPDATE",
     "sae_alembic_version": "SELECT",  # so that the application sees the schema is up to date
 }

@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from kernel.web.render import render
 from kernel.web.security import csrf_protect
-from sae.catalogue.search import archive_detail, archive_object, search_archives
-from sae.model import MAX_PAGES, ArchiveQuery
+from sae.access.register import download_object
+from sae.catalogue.search import archive_detail, search_archives
+from sae.model import MAX_PAGES, ArchiveQuery, Principal
 from sae.storage.download import download_headers, verified_chunks
 from sae.web.security import Db, Repository, Someone
 
@@ -46,7 +47,9 @@ async def archive(request: Request, archive_id: str, person: Someone, db: Db) ->
 async def download(
     archive_id: str, object_id: str, person: Someone, config: Repository, db: Db
 ) -> Response:
-    found = await run_in_threadpool(archive_object, db, person.organisation, archive_id, object_id)
+    who = Principal(person.organisation, person.role, person.name)
+    now = config.config.clock()
+    found = await run_in_threadpool(download_object, db, who, archive_id, object_id, now)
     offers = config.storage.offers(person.organisation)  # the tenant's, against its registry
     blocks = await run_in_threadpool(verified_chunks, offers, found)
     return StreamingResponse(
