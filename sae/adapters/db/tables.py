@@ -148,6 +148,7 @@ transfers = Table(
     Column("archive_identifiers", Text, nullable=False),  # JSON list of [unit, archive]
     Column("manifest_digest", Text),  # "algorithm:hex"
     Column("signer", Text),
+    Column("signature_checks", Text),  # JSON list of SignatureVerdict
     PrimaryKeyConstraint("tenant", "id"),
     UniqueConstraint("tenant", "message_identifier", name="uq_transfers_message"),
     Index("ix_transfers_state", "tenant", "state", "received_at", "id"),

@@ -1,0 +1,25 @@
+"""The repository's own verification of the signed objects a transfer declares signature
+reports for (``transfers.signature_checks``, a JSON list: object, declared status, status found,
+reasons), shown to the archivist at review.
+
+Revision ID: 0004
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("transfers", sa.Column("signature_checks", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("transfers", "signature_checks")
