@@ -4,7 +4,9 @@ Every folder holding files becomes a dossier (its path relative to DIR is the ti
 file becomes a document. Files are stored in batches that become durable together (one sync per
 batch instead of one fsync per file), identified in one call into Siegfried and extracted with
 every sandbox worker busy — from the source files, which still carry their names — then recorded
-in one transaction per batch.
+in one transaction per batch. Then, as after an upload (``ged.services.processing``), an
+e-mail's attachments are filed as documents of its dossier and the signatures of the files that
+may carry one (PDF, XML, ``.p7s``) are verified, a report stored per version.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from pathlib import Path
 
 from ged.domain.access import Principal
 from ged.domain.model import Document, Dossier, ExtractionStatus, Metadata, Version
+from ged.services import processing
 from ged.services.context import Context, new_id
 from ged.services.documents import OCTET_STREAM, build_version, index_fields, safe_filename
 from ged.services.ports import ExtractedText, FormatFacts, UnitOfWork
+from ged.services.signatures import kind_of, verify_after_upload
 from kernel.blobstore.ports import ContentRef
 from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
@@ -184,8 +188,25 @@ def _finish_batch(
         )
         uow.log_many([_log_spec(target, doc, v) for doc, v, _ in rows])
         uow.commit()
+    if target.process:
+        _after_filing(ctx, [(doc, version) for doc, version, _ in rows])
     summary.files += len(stored)
     summary.bytes += sum(item.ref.size for item in stored)
+
+
+def _after_filing(ctx: Context, rows: list[tuple[Document, Version]]) -> None:
+    """What the stage after an upload does beyond identification and extraction: an e-mail
+    goes through it whole (its attachments become documents), other files have their
+    signatures verified."""
+    for doc, version in rows:
+        if _is_message(version.mime_type):
+            processing.process(ctx, doc.id, version.number)
+        elif kind_of(version) is not None:
+            verify_after_upload(ctx, doc.id, version.number)
+
+
+def _is_message(mime: str) -> bool:
+    return mime.split(";", 1)[0].strip().lower() == processing.MESSAGE
 
 
 def _build(
@@ -204,6 +225,10 @@ def _build(
     doc = Document(
         new_id(), target.actor.organisation_id, dossier_id, target.service_id, meta, now, now, 1
     )
+    guessed = mimetypes.guess_type(item.path.name)[0] or ""
+    message = _is_message(guessed) or (fact is not None and _is_message(fact.mime_type))
+    if target.process and message:  # left pending: processed whole after filing
+        fact, text = None, None
     version = build_version(
         ctx, target.actor, doc.id, 1, item.ref, item.path.name, None, facts=fact, text=text
     )
