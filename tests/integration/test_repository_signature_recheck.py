@@ -26,7 +26,13 @@ from seda.versions import SedaVersion
 from tests.fixtures import signatures as samples
 from tests.fixtures.ged import Ged
 from tests.fixtures.sae import TestDatabase
-from tests.sae.test_ingest import Repository, manifest_sha256, open_repository, pending
+from tests.sae.test_ingest import (
+    Repository,
+    decide,
+    manifest_sha256,
+    open_repository,
+    pending,
+)
 
 AGREEMENT = "ACCORD-SIGNATURES"
 PARTIES = TransferParties("ARCH", "FR_DF", AGREEMENT)
@@ -106,6 +112,8 @@ def test_the_repository_finds_a_signed_pdf_valid_as_the_ged_declared(
     assert (check["object_id"], check["declared"], check["found"]) == ("BDO_1", "valid", "valid")
     assert check["agrees"] and "Agent signataire" in check["signer"]
     assert not [i for i in summary["issues"] if i["code"] == "signature_discrepancy"]
+    accepted = decide(repo, summary["transfer_id"], "accept", "Conforme")
+    assert accepted.status_code == 200, accepted.json()  # the report and proofs are archived
 
 
 def test_a_pdf_changed_after_signing_but_declared_valid_is_flagged_to_the_archivist(
