@@ -211,5 +211,6 @@ def filters() -> Mapping[str, Callable[..., str]]:
         "role": ROLES,
         "action": ACTIONS,
         "finding": FINDINGS,
+        "signature_status": SIGNATURE_STATUSES,
     }
     return {name: (lambda code, t=table: label(t, code)) for name, table in tables.items()}
