@@ -40,6 +40,10 @@ class SignatureRepository(Protocol):
 
     def get(self, document_id: str, number: int) -> SignatureReport | None: ...
 
+    def current_in_dossier(self, dossier_id: str) -> dict[str, SignatureReport]:
+        """The report of each document's current version, by document."""
+        ...
+
     def of_document(self, document_id: str) -> dict[int, SignatureReport]:
         """Every version's report, by version number."""
         ...

@@ -77,12 +77,13 @@ def load_files(
 
 def _items(uow: UnitOfWork, dossier: Dossier) -> list[Item]:
     items = []
+    reports = uow.signatures.current_in_dossier(dossier.id)
+    signing = uow.relations.in_dossier(dossier.id, Relation.SIGNATURE_OF)
     for doc in uow.repo.documents_in(dossier.id):
         current = uow.repo.get_version(doc.id, doc.current_version)
         if current is not None:
-            report = uow.signatures.get(doc.id, current.number)
-            signs = tuple(uow.relations.targets(doc.id, Relation.SIGNATURE_OF))
-            items.append(Item(doc, current, report, signs))
+            signs = tuple(signing.get(doc.id, ()))
+            items.append(Item(doc, current, reports.get(doc.id), signs))
     return items
 
 
