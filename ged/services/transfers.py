@@ -5,8 +5,9 @@ One ArchiveUnit (``File``) per dossier, with its description and history
 (``ged.services.transfer_rules``); one child unit (``Item``) per document with its current
 version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM format,
 original file name), and with it, for a signed document, its signature validation report and
-its proofs (``ged.services.transfer_signatures``). The SIP's binaries are named ``content/<object id>.<ext>``, which Vitam's
-file-name check accepts (SafeFileChecker); original names stay in ``Filename``. The n-th
+its proofs (``ged.services.transfer_signatures``). The SIP's binaries are named
+``content/<object id>.<ext>``, which Vitam's file-name check accepts (SafeFileChecker); original
+names stay in ``Filename``. The n-th
 dossier's unit is ``AU_D<n>`` (``dossier_unit_id``), so that the archive identifier a reply
 gives each unit is traced back to its dossier. SEDA 1.0 is written from the same units
 (``seda.v1``), its rules translated to its code lists (``ged.services.rules_v1``). Everything
