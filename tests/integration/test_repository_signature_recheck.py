@@ -26,6 +26,7 @@ from seda.versions import SedaVersion
 from tests.fixtures import signatures as samples
 from tests.fixtures.ged import Ged
 from tests.fixtures.sae import TestDatabase
+from tests.sae import stored
 from tests.sae.test_ingest import (
     Repository,
     decide,
@@ -136,3 +137,7 @@ def test_a_pdf_changed_after_signing_but_declared_valid_is_flagged_to_the_archiv
     (flagged,) = [i for i in summary["issues"] if i["code"] == "signature_discrepancy"]
     assert flagged["severity"] == "warning" and "modifié après" in flagged["message"]
     assert summary["checks_passed"]  # the archivist decides, the transfer is not refused
+    (checked,) = [e for e in stored.entries(repo.db) if e.action == "transfer.checked"]
+    assert checked.details["signature_checks"] == [
+        {"object": "BDO_1", "declared": "valid", "found": "invalid"}
+    ]
