@@ -95,8 +95,9 @@ def carry_signatures(
     carried = Carried()
     signed = [p for p in placed if p.signed and not p.signs]
     units = {p.document.id: p.unit_id for p in placed}
+    objects = {p.document.id: p.object_id for p in placed}
     for p in signed:
-        report_unit = _report_file(version, p, units, layout, carried)
+        report_unit = _report_file(version, p, units, objects, layout, carried)
         related = [q.unit_id for q in placed if q.proof and q is not p]
         related += [q.unit_id for q in placed if p.document.id in q.signs]
         relations = tuple(s.Relation("References", archive_unit_ref_id=u) for u in related)
@@ -188,13 +189,18 @@ def _signatures(p: Placed, report: SignatureReport, validator: s.Party) -> list[
 
 
 def _report_file(
-    version: SedaVersion, p: Placed, units: dict[str, str], layout: SipLayout, carried: Carried
+    version: SedaVersion,
+    p: Placed,
+    units: dict[str, str],
+    objects: dict[str, str],
+    layout: SipLayout,
+    carried: Carried,
 ) -> str:
     """The report's JSON as a file, in a unit under the document's; answers that unit's id."""
     assert p.report is not None
     unit_id, object_id, group_id = f"{p.unit_id}_SR", f"{p.object_id}_SR", f"{p.group_id}_SR"
     filename = p.version.filename + REPORT_SUFFIX
-    data = dump_report(_declared(p, p.report, units))
+    data = dump_report(_declared(p, p.report, units, objects))
     uri = content_name(object_id, filename, layout)
     binary = m.BinaryDataObject(
         id=object_id,
@@ -227,17 +233,21 @@ def _report_file(
     return unit_id
 
 
-def _declared(p: Placed, report: SignatureReport, units: dict[str, str]) -> DeclaredReport:
+def _declared(
+    p: Placed, report: SignatureReport, units: dict[str, str], objects: dict[str, str]
+) -> DeclaredReport:
     return DeclaredReport(
         SignedDocument(p.unit_id, p.object_id, p.version.filename, p.version.sha512),
         report.status.value,
         report.checked_at.isoformat(),
         report.anchors,
-        tuple(_declared_signature(c, units) for c in report.signatures),
+        tuple(_declared_signature(c, units, objects) for c in report.signatures),
     )
 
 
-def _declared_signature(check: SignatureCheck, units: dict[str, str]) -> DeclaredSignature:
+def _declared_signature(
+    check: SignatureCheck, units: dict[str, str], objects: dict[str, str]
+) -> DeclaredSignature:
     return DeclaredSignature(
         format=check.format.value,
         status=check.status.value,
@@ -247,6 +257,7 @@ def _declared_signature(check: SignatureCheck, units: dict[str, str]) -> Declare
         signing_time=check.signing_time.isoformat() if check.signing_time else None,
         timestamp_time=check.timestamp_time.isoformat() if check.timestamp_time else None,
         detached_signature_unit=units.get(check.source) if check.source else None,
+        detached_signature_object=objects.get(check.source) if check.source else None,
     )
 
 

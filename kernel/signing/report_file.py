@@ -11,7 +11,7 @@ EN 319 102-1 §5 indications (TOTAL-PASSED, TOTAL-FAILED, INDETERMINATE) as ``va
      "status": "valid", "checked_at": "2024-03-02T08:30:00+00:00", "trust_anchors": "…",
      "signatures": [{"format": "pades", "status": "valid", "reasons": [], "messages": [],
                      "signer": "…", "signing_time": "…", "timestamp_time": null,
-                     "detached_signature_unit": null}]}
+                     "detached_signature_unit": null, "detached_signature_object": null}]}
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class DeclaredSignature:
     signing_time: str | None = None
     timestamp_time: str | None = None
     detached_signature_unit: str | None = None  # the unit of the .p7s, for a detached CAdES
+    detached_signature_object: str | None = None  # and its BinaryDataObject
 
 
 @dataclass(frozen=True)
@@ -97,4 +98,5 @@ def _signature(body: dict[str, Any]) -> DeclaredSignature:
         signing_time=body.get("signing_time"),
         timestamp_time=body.get("timestamp_time"),
         detached_signature_unit=body.get("detached_signature_unit"),
+        detached_signature_object=body.get("detached_signature_object"),
     )

@@ -13,8 +13,9 @@ A discrepancy does not refuse the transfer by itself: it is a warning, and the a
 decides, as in Vitam and As@lae, where the ingest reports on the signatures and the archivist
 judges the evidential value of what is kept. A declared ``valid`` that the repository finds
 ``invalid`` (an object changed after it was signed) is said so in plain words, never accepted
-silently. Detached CAdES signatures (``.p7s``) are reported ``unchecked`` (not verified again
-here), as are all signatures when no verifier is configured.
+silently. A detached CAdES signature (``.p7s``) is verified over the object when the package
+holds it; signatures the repository cannot verify (a format it does not read, a ``.p7s`` left
+out, no verifier configured) are reported ``unchecked``.
 """
 
 from __future__ import annotations
@@ -28,9 +29,15 @@ from typing import Final
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from kernel.signing.documents.checks import summarise
+from kernel.signing.documents.checks import SignatureCheck, summarise
 from kernel.signing.documents.sandboxed import DocumentVerifier
-from kernel.signing.report_file import MAX_REPORT_BYTES, REPORT_SUFFIX, DeclaredReport, load_report
+from kernel.signing.report_file import (
+    MAX_REPORT_BYTES,
+    REPORT_SUFFIX,
+    DeclaredReport,
+    DeclaredSignature,
+    load_report,
+)
 from sae.ingest.manifest import ManifestFacts
 from sae.model import CheckIssue, SignatureVerdict
 from sae.presentation import SIGNATURE_STATUSES as LABELS
@@ -61,7 +68,7 @@ def recheck_signatures(
                 message = f"Rapport de signature {uri} : objet {declared.document.object} absent"
                 issues.append(CheckIssue("signature_report_orphan", "warning", message, path=uri))
             continue
-        verdict = _verdict(package, declared, target, ders, verify, at)
+        verdict = _verdict(package, facts, declared, target, ders, verify, at)
         verdicts.append(verdict)
         if not verdict.agrees and verdict.found != UNCHECKED:
             issues.append(_discrepancy(verdict, target[0]))
@@ -81,30 +88,54 @@ def _declared(package: Package, uri: str, issues: list[CheckIssue]) -> DeclaredR
 
 def _verdict(
     package: Package,
+    facts: ManifestFacts,
     declared: DeclaredReport,
     target: tuple[str, str],
     anchors: Sequence[bytes],
     verify: DocumentVerifier | None,
     at: datetime,
 ) -> SignatureVerdict:
-    """The signatures the object carries (a detached one is not verified again here)."""
+    """The signatures the object carries and the detached ones the package holds, verified; the
+    declared status compared is that of the same signatures."""
     uri, filename = target
-    embedded = [s for s in declared.signatures if s.detached_signature_unit is None]
-    expected = summarise_declared([s.status for s in embedded]) if embedded else declared.status
     kind = _KINDS.get(PurePosixPath(filename or uri).suffix.lower())
+    embedded = [s for s in declared.signatures if not _detached(s)]
+    detached = [s for s in declared.signatures if _detached(s) and _member(facts, package, s)]
+    covered = [*(embedded if kind else []), *detached]
     object_id = declared.document.object
-    if verify is None or kind is None or not embedded:
-        return SignatureVerdict(object_id, filename, expected, UNCHECKED)
+    if verify is None or not covered:
+        return SignatureVerdict(object_id, filename, declared.status, UNCHECKED)
+    expected = summarise_declared([s.status for s in covered])
+    checks: list[SignatureCheck] = []
     with tempfile.TemporaryDirectory(prefix="gedsae-signature-") as folder:
-        path = Path(folder) / f"object.{kind}"
-        with path.open("wb") as out:
-            for chunk in package.chunks(uri):
-                out.write(chunk)
-        checks = verify(kind, path, anchors, at)
+        path = _extract(package, uri, Path(folder) / f"object.{kind or 'bin'}")
+        if kind and embedded:
+            checks += verify(kind, path, anchors, at)
+        for n, signature in enumerate(detached):
+            member = _member(facts, package, signature) or ""
+            p7s = _extract(package, member, Path(folder) / f"signature-{n}.p7s")
+            checks += verify("p7s", p7s, anchors, at, path)
     found = summarise(checks).value
     reasons = tuple(dict.fromkeys(r for c in checks for r in c.reasons))
     signer = next((c.signer for c in checks if c.signer), None)
     return SignatureVerdict(object_id, filename, expected, found, reasons, signer)
+
+
+def _detached(signature: DeclaredSignature) -> bool:
+    return signature.format == "cades" or signature.detached_signature_unit is not None
+
+
+def _member(facts: ManifestFacts, package: Package, signature: DeclaredSignature) -> str | None:
+    """The package member of a detached signature's object, if the package holds it."""
+    found = facts.objects.get(signature.detached_signature_object or "")
+    return found[0] if found and found[0] in package.entries else None
+
+
+def _extract(package: Package, member: str, path: Path) -> Path:
+    with path.open("wb") as out:
+        for chunk in package.chunks(member):
+            out.write(chunk)
+    return path
 
 
 def summarise_declared(statuses: Sequence[str]) -> str:

@@ -72,7 +72,8 @@ def repo(
         pool.close()
 
 
-def signed_dossier(ged: Ged, pdf: bytes) -> tuple[str, str]:
+def signed_dossier(ged: Ged, pdf: bytes, *others: tuple[bytes, str]) -> tuple[str, str]:
+    """A closed dossier holding the signed ``pdf`` (and ``others``, body and name)."""
     dossier = filing.create_dossier(
         ged.ctx, ged.admin, service_id=ged.service.id, title="Arrêté 2026-001",
         opened_on=date(2026, 1, 2),
@@ -82,6 +83,12 @@ def signed_dossier(ged: Ged, pdf: bytes) -> tuple[str, str]:
         metadata=Metadata(title="Arrêté", document_type="document_signe"),
     )  # fmt: skip
     processing.process(ged.ctx, filed.document.id, 1)
+    for body, name in others:
+        other = documents.file_document(
+            ged.ctx, ged.admin, dossier.id, io.BytesIO(body), filename=name,
+            metadata=Metadata(title=name),
+        )  # fmt: skip
+        processing.process(ged.ctx, other.document.id, 1)
     filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2026, 1, 10))
     return dossier.id, filed.document.id
 
@@ -115,6 +122,25 @@ def test_the_repository_finds_a_signed_pdf_valid_as_the_ged_declared(
     assert not [i for i in summary["issues"] if i["code"] == "signature_discrepancy"]
     accepted = decide(repo, summary["transfer_id"], "accept", "Conforme")
     assert accepted.status_code == 200, accepted.json()  # the report and proofs are archived
+
+
+def test_the_repository_verifies_a_detached_signature_over_the_document_it_signs(
+    sqlite_ged: Ged, pki: samples.Pki, repo: Repository, tmp_path: Path
+) -> None:
+    ged, content = sqlite_ged, b"Budget primitif 2026"
+    signature = samples.detached_signature(pki, pki.agent, content)
+    dossier, _ = signed_dossier(
+        ged,
+        samples.signed_pdf(pki, pki.agent),
+        (content, "budget.txt"),
+        (signature, "budget.txt.p7s"),
+    )
+
+    summary = transferred(ged, repo, dossier, tmp_path)
+
+    assert summary["checks_passed"], summary["issues"]  # SigningRole Signature valid (XSD)
+    found = {c["filename"]: (c["declared"], c["found"]) for c in summary["signature_checks"]}
+    assert found == {"arrete.pdf": ("valid", "valid"), "budget.txt": ("valid", "valid")}
 
 
 def test_a_pdf_changed_after_signing_but_declared_valid_is_flagged_to_the_archivist(

@@ -28,10 +28,17 @@ from seda.package import open_package
 AT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 PDF = "content/BDO_1.pdf"
 REPORT = "content/BDO_1_SR.json"
+P7S = "content/BDO_2.p7s"
 
 
-def declared(status: str = "valid", *, detached: str | None = None) -> DeclaredReport:
-    signature = DeclaredSignature("pades", status, signer="Agent", detached_signature_unit=detached)
+def declared(
+    status: str = "valid", *, detached: str | None = None, detached_object: str | None = None
+) -> DeclaredReport:
+    fmt = "cades" if detached else "pades"
+    signature = DeclaredSignature(
+        fmt, status, signer="Agent", detached_signature_unit=detached,
+        detached_signature_object=detached_object,
+    )  # fmt: skip
     return DeclaredReport(
         SignedDocument("AU_1", "BDO_1", "arrete.pdf", "ab" * 64), status, AT.isoformat(), "fp",
         (signature,),
@@ -46,9 +53,16 @@ class Verifier:
         self.asked: list[tuple[str, bytes]] = []
 
     def __call__(
-        self, kind: str, path: Path, anchors: Sequence[bytes], moment: datetime
+        self,
+        kind: str,
+        path: Path,
+        anchors: Sequence[bytes],
+        moment: datetime,
+        content: Path | None = None,
     ) -> list[SignatureCheck]:
         self.asked.append((kind, path.read_bytes()))
+        if content is not None:
+            self.asked.append(("over", content.read_bytes()))
         return self.checks
 
 
@@ -59,8 +73,13 @@ def recheck(
     with zipfile.ZipFile(sip, "w") as archive:
         archive.writestr(PDF, b"%PDF signed")
         archive.writestr(REPORT, report)
+        archive.writestr(P7S, b"CMS")
     facts = ManifestFacts(
-        objects={"BDO_1": (PDF, "arrete.pdf"), "BDO_1_SR": (REPORT, "arrete.pdf" + REPORT_SUFFIX)}
+        objects={
+            "BDO_1": (PDF, "arrete.pdf"),
+            "BDO_1_SR": (REPORT, "arrete.pdf" + REPORT_SUFFIX),
+            "BDO_2": (P7S, "arrete.pdf.p7s"),
+        }
     )
     with open_package(sip) as package:
         return recheck_signatures(package, facts, [], verify, AT)
@@ -104,6 +123,18 @@ def test_detached_signatures_and_a_repository_without_verifier_are_unchecked_not
 
     assert (detached.found, unverified.found) == (UNCHECKED, UNCHECKED)
     assert issues == more == [] and verify.asked == []
+
+
+def test_a_detached_signature_the_package_holds_is_verified_over_the_signed_object(
+    tmp_path: Path,
+) -> None:
+    verify = Verifier(SignatureCheck(SignatureFormat.CADES, SignatureStatus.VALID))
+    report = declared(detached="AU_2", detached_object="BDO_2")
+
+    issues, (verdict,) = recheck(tmp_path, dump_report(report), verify)
+
+    assert issues == [] and (verdict.declared, verdict.found) == ("valid", "valid")
+    assert verify.asked == [("p7s", b"CMS"), ("over", b"%PDF signed")]
 
 
 def test_an_unreadable_report_is_a_warning(tmp_path: Path) -> None:
