@@ -24,6 +24,7 @@ from tests.fixtures import signatures as samples
 from tests.fixtures.ged import Ged
 
 PARTIES = TransferParties("FR_AD_35", "FR_DF", "ACCORD-2026-01")
+BUDGET = b"Budget primitif 2026"
 
 
 def _file(ged: Ged, dossier: str, body: bytes, name: str, kind: str = "") -> str:
@@ -40,7 +41,8 @@ def _file(ged: Ged, dossier: str, body: bytes, name: str, kind: str = "") -> str
 
 
 def signed_dossier(ged: Ged, pki: samples.Pki) -> str:
-    """A signed arrêté with its signature bordereau, the anchors trusting the signer's root."""
+    """A signed arrêté with its signature bordereau, and a budget with its detached signature;
+    the anchors trust the signer's root."""
     trust = ged.settings.home / "trust"
     trust.mkdir(exist_ok=True)
     (trust / "racine.pem").write_bytes(pki.root.pem)
@@ -50,6 +52,8 @@ def signed_dossier(ged: Ged, pki: samples.Pki) -> str:
     )  # fmt: skip
     _file(ged, dossier.id, samples.signed_pdf(pki, pki.agent), "arrete.pdf", "document_signe")
     _file(ged, dossier.id, b"bordereau", "bordereau.txt", "bordereau_signature")
+    _file(ged, dossier.id, BUDGET, "budget.txt")
+    _file(ged, dossier.id, samples.detached_signature(pki, pki.agent, BUDGET), "budget.txt.p7s")
     filing.close_dossier(ged.ctx, ged.admin, dossier.id, date(2026, 1, 10))
     return dossier.id
 
@@ -81,13 +85,15 @@ def test_a_signed_documents_report_and_proofs_travel_into_the_sip(
     with zipfile.ZipFile(prepared.sip) as sip:
         units = _units(sip.read("manifest.xml"))
         declared = load_report(sip.read("content/BDO_1_SR.json"))
-    signed, bordereau = units["AU_1"], units["AU_2"]
+    signed, bordereau, budget, p7s = units["AU_1"], units["AU_2"], units["AU_3"], units["AU_4"]
     assert [c.id for c in signed.children] == ["AU_1_SR"]
     assert (declared.status, declared.document.object) == ("valid", "BDO_1")
     assert declared.document.filename + REPORT_SUFFIX == "arrete.pdf" + REPORT_SUFFIX
     assert "Agent signataire" in (declared.signatures[0].signer or "")
     related = {r.archive_unit_ref_id for r in read_related_objects(signed.content)}
     assert related == {"AU_2", "AU_1_SR"}
+    related = {r.archive_unit_ref_id for r in read_related_objects(budget.content)}
+    assert related == {"AU_2", "AU_4", "AU_3_SR"}
     if version is SedaVersion.V2_3:
         info = read_signing_information(signed.content)
         assert info is not None and info.roles == ("SignedDocument",)
@@ -96,7 +102,10 @@ def test_a_signed_documents_report_and_proofs_travel_into_the_sip(
         assert validator is not None and validator.party.corpname == "gedsae"
         proof = read_signing_information(bordereau.content)
         assert proof is not None and proof.roles == ("AdditionalProof",)
-        assert proof.signed_document_reference_ids == ("AU_1",)
+        assert proof.signed_document_reference_ids == ("AU_1", "AU_3")
+        detached = read_signing_information(p7s.content)
+        assert detached is not None and detached.roles == ("Signature",)
+        assert detached.signed_document_reference_ids == ("AU_3",)
     else:
         (described,) = read_signatures(signed.content)
         assert described.signed_object_id == "BDO_1"
