@@ -92,11 +92,13 @@ class TokenRecord:
 
 class FileKind(StrEnum):
     """What a tenant imports as a file and keeps verbatim: its referentials (Vitam CSV), the
-    certificates it trusts for manifest signatures (PEM), its archival profiles (RELAX NG)."""
+    certificates it trusts for manifest signatures (PEM), the roots it trusts for the signatures
+    of the transferred documents (PEM), its archival profiles (RELAX NG)."""
 
     AGENCIES = "agencies"
     RULES = "rules"
     TRUST_ANCHORS = "trust_anchors"
+    SIGNATURE_ANCHORS = "signature_anchors"  # roots of the signatures of transferred documents
     PROFILE = "profile"
 
 

@@ -164,7 +164,7 @@ def _configured_checks(
     issues += referential_issues(facts, setup.referential, transfer.organisation)
     verify = settings.verify_signatures if settings is not None else None
     at = settings.clock() if settings is not None else datetime.now(UTC)
-    more, verdicts = recheck_signatures(package, facts, setup.trust_anchors, verify, at)
+    more, verdicts = recheck_signatures(package, facts, setup.signature_anchors, verify, at)
     return Configured(issues + more, signature.signer, verdicts)
 
 

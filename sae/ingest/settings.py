@@ -46,4 +46,6 @@ class TenantSetup:
     referential: Referential | None = None
     # Anchors of the manifest signatures (a signature no anchor vouches for is refused).
     trust_anchors: tuple[x509.Certificate, ...] = ()
+    # Roots the signatures of the transferred documents are verified against again.
+    signature_anchors: tuple[x509.Certificate, ...] = ()
     profiles: Mapping[str, bytes] = field(default_factory=dict)  # name → RELAX NG grammar

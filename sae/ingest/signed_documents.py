@@ -3,8 +3,9 @@
 The sender declares, for each signed document, its validation report as a JSON file of the SIP
 (``kernel.signing.report_file``: a BinaryDataObject whose Filename ends with ``REPORT_SUFFIX``,
 naming the signed object). For each one the repository verifies the signed object itself
-(``kernel.signing.documents``, in a sandbox worker), offline, against the tenant's trust
-anchors, at the time of the check, and compares its verdict (ETSI EN 319 102-1 §5 indications)
+(``kernel.signing.documents``, in a sandbox worker), offline, against the roots the tenant
+trusts for them (``gedsae-sae signature-anchors``, apart from the GEDs' certificates that sign
+manifests), at the time of the check, and compares its verdict (ETSI EN 319 102-1 §5 indications)
 with the declared status. The verdicts are recorded on the transfer and in the
 ``transfer.checked`` log entry; the archivist sees them at review (« Vérification de
 signature »).

@@ -56,7 +56,7 @@ def repo(
     tmp_path: Path, schema_dir: Path, sae_database: TestDatabase, sqlite_ged: Ged, pki: samples.Pki
 ) -> Iterator[Repository]:
     pool = SandboxPool(1)
-    anchors = [(FileKind.TRUST_ANCHORS, pki.root.pem, "")]
+    anchors = [(FileKind.SIGNATURE_ANCHORS, pki.root.pem, "")]
     try:
         with open_repository(
             tmp_path,
