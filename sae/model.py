@@ -303,6 +303,8 @@ class CatalogueObject:
     size: int
     mime_type: str | None = None
     format_id: str | None = None  # PRONOM identifier when the SIP gives one
+    # the repository's own verification of its signatures at ingest (SignatureVerdict.found)
+    signature_status: str | None = None
 
 
 @dataclass(frozen=True)

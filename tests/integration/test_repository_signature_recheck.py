@@ -28,6 +28,8 @@ from tests.fixtures.ged import Ged
 from tests.fixtures.sae import TestDatabase
 from tests.sae import stored
 from tests.sae.test_ingest import (
+    API,
+    ARCHIVIST,
     Repository,
     decide,
     manifest_sha256,
@@ -122,6 +124,11 @@ def test_the_repository_finds_a_signed_pdf_valid_as_the_ged_declared(
     assert not [i for i in summary["issues"] if i["code"] == "signature_discrepancy"]
     accepted = decide(repo, summary["transfer_id"], "accept", "Conforme")
     assert accepted.status_code == 200, accepted.json()  # the report and proofs are archived
+    (archive,) = [a["archive_identifier"] for a in accepted.json()["archive_identifiers"] if a["unit"] == "AU_1"]  # fmt: skip
+    shown = repo.client.get(f"{API}/archives/{archive}", headers=ARCHIVIST).json()
+    assert [(o["object_id"], o["signature_status"]) for o in shown["objects"]] == [
+        ("BDO_1", "valid")
+    ]
 
 
 def test_the_repository_verifies_a_detached_signature_over_the_document_it_signs(

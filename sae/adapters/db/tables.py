@@ -247,6 +247,7 @@ catalogue_objects = Table(
     Column("size", BigInteger, nullable=False),
     Column("mime_type", Text),
     Column("format_id", Text),
+    Column("signature_status", String(16)),
     PrimaryKeyConstraint("tenant", "transfer_id", "object_id"),
 )
 
