@@ -24,7 +24,14 @@ from ged.services import processing
 from ged.services.context import Context, new_id
 from ged.services.documents import OCTET_STREAM, build_version, index_fields, safe_filename
 from ged.services.ports import ExtractedText, FormatFacts, UnitOfWork
-from ged.services.signatures import kind_of, verify_after_upload
+from ged.services.signatures import (
+    DETACHED,
+    PDF,
+    XML,
+    kind_of,
+    record_unsigned,
+    verify_after_upload,
+)
 from kernel.blobstore.ports import ContentRef
 from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
@@ -189,20 +196,43 @@ def _finish_batch(
         uow.log_many([_log_spec(target, doc, v) for doc, v, _ in rows])
         uow.commit()
     if target.process:
-        _after_filing(ctx, [(doc, version) for doc, version, _ in rows])
+        rows_and_paths = zip(rows, stored, strict=True)
+        _after_filing(
+            ctx, [(doc, version, item.path) for (doc, version, _), item in rows_and_paths]
+        )
     summary.files += len(stored)
     summary.bytes += sum(item.ref.size for item in stored)
 
 
-def _after_filing(ctx: Context, rows: list[tuple[Document, Version]]) -> None:
+def _after_filing(ctx: Context, rows: list[tuple[Document, Version, Path]]) -> None:
     """What the stage after an upload does beyond identification and extraction: an e-mail
     goes through it whole (its attachments become documents), other files have their
-    signatures verified."""
-    for doc, version in rows:
+    signatures verified. A PDF or XML file with no trace of a signature (no ``/ByteRange``,
+    no XML-DSig namespace) gets the report a verification would give it (none) without a
+    sandbox call: most imported files are not signed."""
+    for doc, version, source in rows:
+        kind = kind_of(version)
         if _is_message(version.mime_type):
             processing.process(ctx, doc.id, version.number)
-        elif kind_of(version) is not None:
+        elif kind is not None and (kind == DETACHED or _may_be_signed(source, kind)):
             verify_after_upload(ctx, doc.id, version.number)
+        elif kind is not None:
+            record_unsigned(ctx, doc.id, version.number)
+
+
+_SIGNATURE_MARKS = {PDF: b"/ByteRange", XML: b"http://www.w3.org/2000/09/xmldsig#"}
+
+
+def _may_be_signed(path: Path, kind: str) -> bool:
+    """Whether the file holds the mark every signature of its kind carries (read in blocks)."""
+    mark = _SIGNATURE_MARKS[kind]
+    tail = b""
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            if mark in tail + block:
+                return True
+            tail = block[-len(mark) :]
+    return False
 
 
 def _is_message(mime: str) -> bool:

@@ -94,6 +94,23 @@ def verify_version(ctx: Context, document_id: str, number: int) -> SignatureRepo
     return report
 
 
+def record_unsigned(ctx: Context, document_id: str, number: int) -> SignatureReport | None:
+    """The report of a version known to carry no signature (none), as ``verify_version``
+    would record it, without reading the file (None: no verifier wired)."""
+    if ctx.verify_signatures is None:
+        return None
+    with ctx.uow() as uow:
+        doc = uow.repo.get_document(document_id)
+    if doc is None:
+        return None
+    anchors = ctx.trust_anchors(doc.organisation_id)
+    report = SignatureReport.of([], ctx.clock(), anchors.fingerprint)
+    with ctx.uow() as uow:
+        uow.signatures.save(document_id, number, report)
+        uow.commit()
+    return report
+
+
 def verify_after_upload(ctx: Context, document_id: str, number: int) -> None:
     """The background step: this version, then the other side of its detached signatures
     (their reports change with it). Failures are logged: the upload is already acknowledged."""
