@@ -18,7 +18,7 @@ from ged.domain.model import Relation
 from ged.domain.signatures import SignatureReport, SignatureStatus
 from tests.fixtures import office_files as office
 from tests.fixtures import signatures as samples
-from tests.fixtures.inbound_samples import ParapheurSample, write_file, zip_bytes
+from tests.fixtures.inbound_samples import ParapheurSample, pdf, write_file, zip_bytes
 from tests.fixtures.processes import INIT
 
 
@@ -85,6 +85,7 @@ def test_a_folder_import_verifies_signatures_and_files_an_emails_attachments(
     tree = tmp_path / "arbo" / "Conseil"
     tree.mkdir(parents=True)
     (tree / "arrete.pdf").write_bytes(samples.signed_pdf(pki, pki.agent))
+    (tree / "note.pdf").write_bytes(pdf("Note non signée"))
     attached = samples.signed_pdf(pki, pki.agent, text="Délibération signée")
     message = office.eml(
         "Délibération signée", "Ci-joint.", [("deliberation.pdf", "application/pdf", attached)]
@@ -94,7 +95,9 @@ def test_a_folder_import_verifies_signatures_and_files_an_emails_attachments(
     gedsae("import", str(tree.parent), "--service", "FR_ASS")
 
     found = reports(home)
-    assert set(found) == {"arrete.pdf", "envoi.eml", "deliberation.pdf"}
+    assert set(found) == {"arrete.pdf", "note.pdf", "envoi.eml", "deliberation.pdf"}
+    unsigned, _ = found["note.pdf"]
+    assert unsigned is not None and unsigned.status is SignatureStatus.NONE
     arrete, _ = found["arrete.pdf"]
     assert arrete is not None and arrete.status is SignatureStatus.VALID
     deliberation, parents = found["deliberation.pdf"]
