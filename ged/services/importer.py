@@ -11,6 +11,7 @@ may carry one (PDF, XML, ``.p7s``) are verified, a report stored per version.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterator
@@ -33,9 +34,10 @@ from ged.services.signatures import (
     verify_after_upload,
 )
 from kernel.blobstore.ports import ContentRef
-from kernel.errors import NotFoundError
+from kernel.errors import GedsaeError, NotFoundError
 from kernel.oplog import LogSpec
 
+log = logging.getLogger("gedsae.import")
 BATCH = 500
 IDENTIFY_SLICE = 100  # Siegfried holds the GIL of whichever process runs it for a whole call
 Progress = Callable[[int, int], None]
@@ -213,7 +215,10 @@ def _after_filing(ctx: Context, rows: list[tuple[Document, Version, Path]]) -> N
     for doc, version, source in rows:
         kind = kind_of(version)
         if _is_message(version.mime_type):
-            processing.process(ctx, doc.id, version.number)
+            try:
+                processing.process(ctx, doc.id, version.number)
+            except GedsaeError:  # filed and left pending: `gedsae serve` takes it up again
+                log.warning("processing of the message %s deferred", doc.id, exc_info=True)
         elif kind is not None and (kind == DETACHED or _may_be_signed(source, kind)):
             verify_after_upload(ctx, doc.id, version.number)
         elif kind is not None:
