@@ -88,20 +88,18 @@ def _checked_spec(transfer: Transfer, outcome: CheckOutcome) -> LogSpec:
         {"code": code, "blocking": blocking, "count": count}
         for (code, blocking), count in sorted(counts.items())
     ]
-    return log_spec(
-        transfer,
-        "transfer.checked",
-        {
-            "seda_version": outcome.seda_version,
-            "checks_passed": not any(blocking for _code, blocking in counts),
-            "issues": summary,
-            "signer": outcome.signer,
-            "signature_checks": [
-                {"object": v.object_id, "declared": v.declared, "found": v.found}
-                for v in outcome.signature_checks
-            ],
-        },
-    )
+    details: dict[str, object] = {
+        "seda_version": outcome.seda_version,
+        "checks_passed": not any(blocking for _code, blocking in counts),
+        "issues": summary,
+        "signer": outcome.signer,
+    }
+    if outcome.signature_checks:  # the repository's own verdict on each signed document
+        details["signature_checks"] = [
+            {"object": v.object_id, "declared": v.declared, "found": v.found}
+            for v in outcome.signature_checks
+        ]
+    return log_spec(transfer, "transfer.checked", details)
 
 
 @dataclass(frozen=True)
