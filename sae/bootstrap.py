@@ -28,6 +28,7 @@ from kernel.sandbox.pool import SandboxPool
 from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
 from kernel.secret_options import read_secret
 from kernel.signing import SigningError, load_signing_identity
+from kernel.signing.documents.sandboxed import sandboxed_verifier
 from kernel.web.setup import WebSetup
 from sae.adapters.db import SqlDatabase, open_database
 from sae.config import (
@@ -146,11 +147,12 @@ def build_config(settings: SaeSettings, *, legacy_allowed: bool = False) -> SaeC
             "base désormais : importez-les (gedsae-sae tenants import-config) puis retirez-les "
             "du fichier"
         )
-    pool = SandboxPool(1)  # the previews' worker, started on first use
+    pool = SandboxPool(1)  # the previews' and signatures' worker, started on first use
     ingest = IngestSettings(
         quarantine_dir=settings.home / "quarantine",
         schema_dir=settings.schema_dir,
         max_package_bytes=settings.max_package_bytes,
+        verify_signatures=sandboxed_verifier(pool),
     )
     return SaeConfig(
         data_dir=settings.home,

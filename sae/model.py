@@ -92,11 +92,13 @@ class TokenRecord:
 
 class FileKind(StrEnum):
     """What a tenant imports as a file and keeps verbatim: its referentials (Vitam CSV), the
-    certificates it trusts for manifest signatures (PEM), its archival profiles (RELAX NG)."""
+    certificates it trusts for manifest signatures (PEM), the roots it trusts for the signatures
+    of the transferred documents (PEM), its archival profiles (RELAX NG)."""
 
     AGENCIES = "agencies"
     RULES = "rules"
     TRUST_ANCHORS = "trust_anchors"
+    SIGNATURE_ANCHORS = "signature_anchors"  # roots of the signatures of transferred documents
     PROFILE = "profile"
 
 
@@ -159,6 +161,25 @@ class CheckIssue:
 
 
 @dataclass(frozen=True)
+class SignatureVerdict:
+    """The repository's own verification of a signed object whose SIP declares a validation
+    report: the status the sender declared and the one found here (ETSI EN 319 102-1 §5
+    indications: ``valid``, ``invalid``, ``indeterminate``; ``unchecked`` when the repository
+    could not verify it itself)."""
+
+    object_id: str
+    filename: str
+    declared: str
+    found: str
+    reasons: tuple[str, ...] = ()  # the repository's reasons, as stable codes
+    signer: str | None = None
+
+    @property
+    def agrees(self) -> bool:
+        return self.declared == self.found
+
+
+@dataclass(frozen=True)
 class Transfer:
     id: str
     organisation: str
@@ -177,6 +198,7 @@ class Transfer:
     archive_identifiers: tuple[tuple[str, str], ...] = ()  # (unit id in the SIP, archive id)
     manifest_digest: tuple[str, str] | None = None  # announced at submission: (algorithm, hex)
     signer: str | None = None  # subject of the certificate whose manifest signature verified
+    signature_checks: tuple[SignatureVerdict, ...] = ()  # the signed objects verified again
 
     @property
     def checks_passed(self) -> bool:
@@ -190,6 +212,7 @@ class CheckOutcome:
     issues: tuple[CheckIssue, ...]
     seda_version: str | None
     signer: str | None = None
+    signature_checks: tuple[SignatureVerdict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,6 +303,8 @@ class CatalogueObject:
     size: int
     mime_type: str | None = None
     format_id: str | None = None  # PRONOM identifier when the SIP gives one
+    # the repository's own verification of its signatures at ingest (SignatureVerdict.found)
+    signature_status: str | None = None
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,14 @@ def _codes(*prefixes: str) -> Callable[[str], bool]:
     return lambda code: code.startswith(prefixes)
 
 
+# A signature's status (ETSI EN 319 102-1 indications), declared or found again at ingest.
+SIGNATURE_STATUSES: Final = {
+    "valid": "valide",
+    "invalid": "invalide",
+    "indeterminate": "indéterminée",
+    "none": "aucune signature",
+    "unchecked": "non vérifiée par le dépôt",
+}
 CHECK_FAMILIES: Final = (
     CheckFamily(
         "Paquet",
@@ -130,6 +138,13 @@ CHECK_FAMILIES: Final = (
         "Empreintes et tailles",
         "Chaque fichier est présent, a la taille et l'empreinte que le bordereau déclare.",
         _codes("package_"),
+    ),
+    CheckFamily(
+        "Vérification de signature",
+        "Le dépôt vérifie lui-même la signature de chaque document dont le versant déclare un "
+        "rapport de vérification, et compare son verdict au statut déclaré ; un écart est "
+        "signalé, l'archiviste décide.",
+        _codes("signature_discrepancy", "signature_report_"),
     ),
     CheckFamily(
         "Signature",
@@ -177,6 +192,8 @@ def _skipped(
     skipped = {}
     if transfer.signer is None:
         skipped["Signature"] = "bordereau non signé, aucune signature exigée par l'accord"
+    if not transfer.signature_checks:
+        skipped["Vérification de signature"] = "aucun document signé déclaré par le versant"
     if agreement is None or agreement.profile is None:
         skipped["Profil d'archivage"] = "aucun profil exigé par l'accord"
     if referential is None:
@@ -194,5 +211,6 @@ def filters() -> Mapping[str, Callable[..., str]]:
         "role": ROLES,
         "action": ACTIONS,
         "finding": FINDINGS,
+        "signature_status": SIGNATURE_STATUSES,
     }
     return {name: (lambda code, t=table: label(t, code)) for name, table in tables.items()}

@@ -4,11 +4,14 @@ Every folder holding files becomes a dossier (its path relative to DIR is the ti
 file becomes a document. Files are stored in batches that become durable together (one sync per
 batch instead of one fsync per file), identified in one call into Siegfried and extracted with
 every sandbox worker busy — from the source files, which still carry their names — then recorded
-in one transaction per batch.
+in one transaction per batch. Then, as after an upload (``ged.services.processing``), an
+e-mail's attachments are filed as documents of its dossier and the signatures of the files that
+may carry one (PDF, XML, ``.p7s``) are verified, a report stored per version.
 """
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterator
@@ -18,13 +21,23 @@ from pathlib import Path
 
 from ged.domain.access import Principal
 from ged.domain.model import Document, Dossier, ExtractionStatus, Metadata, Version
+from ged.services import processing
 from ged.services.context import Context, new_id
 from ged.services.documents import OCTET_STREAM, build_version, index_fields, safe_filename
 from ged.services.ports import ExtractedText, FormatFacts, UnitOfWork
+from ged.services.signatures import (
+    DETACHED,
+    PDF,
+    XML,
+    kind_of,
+    record_unsigned,
+    verify_after_upload,
+)
 from kernel.blobstore.ports import ContentRef
-from kernel.errors import NotFoundError
+from kernel.errors import GedsaeError, NotFoundError
 from kernel.oplog import LogSpec
 
+log = logging.getLogger("gedsae.import")
 BATCH = 500
 IDENTIFY_SLICE = 100  # Siegfried holds the GIL of whichever process runs it for a whole call
 Progress = Callable[[int, int], None]
@@ -184,8 +197,51 @@ def _finish_batch(
         )
         uow.log_many([_log_spec(target, doc, v) for doc, v, _ in rows])
         uow.commit()
+    if target.process:
+        rows_and_paths = zip(rows, stored, strict=True)
+        _after_filing(
+            ctx, [(doc, version, item.path) for (doc, version, _), item in rows_and_paths]
+        )
     summary.files += len(stored)
     summary.bytes += sum(item.ref.size for item in stored)
+
+
+def _after_filing(ctx: Context, rows: list[tuple[Document, Version, Path]]) -> None:
+    """What the stage after an upload does beyond identification and extraction: an e-mail
+    goes through it whole (its attachments become documents), other files have their
+    signatures verified. A PDF or XML file with no trace of a signature (no ``/ByteRange``,
+    no XML-DSig namespace) gets the report a verification would give it (none) without a
+    sandbox call: most imported files are not signed."""
+    for doc, version, source in rows:
+        kind = kind_of(version)
+        if _is_message(version.mime_type):
+            try:
+                processing.process(ctx, doc.id, version.number)
+            except GedsaeError:  # filed and left pending: `gedsae serve` takes it up again
+                log.warning("processing of the message %s deferred", doc.id, exc_info=True)
+        elif kind is not None and (kind == DETACHED or _may_be_signed(source, kind)):
+            verify_after_upload(ctx, doc.id, version.number)
+        elif kind is not None:
+            record_unsigned(ctx, doc.id, version.number)
+
+
+_SIGNATURE_MARKS = {PDF: b"/ByteRange", XML: b"http://www.w3.org/2000/09/xmldsig#"}
+
+
+def _may_be_signed(path: Path, kind: str) -> bool:
+    """Whether the file holds the mark every signature of its kind carries (read in blocks)."""
+    mark = _SIGNATURE_MARKS[kind]
+    tail = b""
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            if mark in tail + block:
+                return True
+            tail = block[-len(mark) :]
+    return False
+
+
+def _is_message(mime: str) -> bool:
+    return mime.split(";", 1)[0].strip().lower() == processing.MESSAGE
 
 
 def _build(
@@ -204,6 +260,10 @@ def _build(
     doc = Document(
         new_id(), target.actor.organisation_id, dossier_id, target.service_id, meta, now, now, 1
     )
+    guessed = mimetypes.guess_type(item.path.name)[0] or ""
+    message = _is_message(guessed) or (fact is not None and _is_message(fact.mime_type))
+    if target.process and message:  # left pending: processed whole after filing
+        fact, text = None, None
     version = build_version(
         ctx, target.actor, doc.id, 1, item.ref, item.path.name, None, facts=fact, text=text
     )

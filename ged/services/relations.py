@@ -16,6 +16,10 @@ class RelationRepository(Protocol):
         """The documents ``document_id`` relates to (the message of an attachment)."""
         ...
 
+    def in_dossier(self, dossier_id: str, relation: Relation) -> dict[str, list[str]]:
+        """The relations of the dossier's documents: each source's targets."""
+        ...
+
     def sources(self, target_id: str, relation: Relation) -> list[str]:
         """The documents that relate to ``target_id`` (a message's attachments)."""
         ...

@@ -40,6 +40,10 @@ class SignatureRepository(Protocol):
 
     def get(self, document_id: str, number: int) -> SignatureReport | None: ...
 
+    def current_in_dossier(self, dossier_id: str) -> dict[str, SignatureReport]:
+        """The report of each document's current version, by document."""
+        ...
+
     def of_document(self, document_id: str) -> dict[int, SignatureReport]:
         """Every version's report, by version number."""
         ...
@@ -84,6 +88,23 @@ def verify_version(ctx: Context, document_id: str, number: int) -> SignatureRepo
     moment = ctx.clock()
     checks = _checks(ctx, work, anchors, moment)
     report = SignatureReport.of(checks, moment, anchors.fingerprint)
+    with ctx.uow() as uow:
+        uow.signatures.save(document_id, number, report)
+        uow.commit()
+    return report
+
+
+def record_unsigned(ctx: Context, document_id: str, number: int) -> SignatureReport | None:
+    """The report of a version known to carry no signature (none), as ``verify_version``
+    would record it, without reading the file (None: no verifier wired)."""
+    if ctx.verify_signatures is None:
+        return None
+    with ctx.uow() as uow:
+        doc = uow.repo.get_document(document_id)
+    if doc is None:
+        return None
+    anchors = ctx.trust_anchors(doc.organisation_id)
+    report = SignatureReport.of([], ctx.clock(), anchors.fingerprint)
     with ctx.uow() as uow:
         uow.signatures.save(document_id, number, report)
         uow.commit()

@@ -19,7 +19,8 @@ from datetime import date, datetime
 
 from ged.domain.access import Principal
 from ged.domain.lifecycle import DossierEvent, Hold
-from ged.domain.model import Document, Dossier, PlanNode, Version
+from ged.domain.model import Document, Dossier, PlanNode, Relation, Version
+from ged.domain.signatures import SignatureReport
 from ged.services.filing import load_dossier
 from ged.services.lifecycle import Evaluated, evaluate, load_referential
 from ged.services.ports import UnitOfWork
@@ -30,6 +31,8 @@ from seda import model as m
 class Item:
     document: Document
     version: Version
+    report: SignatureReport | None = None  # its signatures, as last verified
+    signs: tuple[str, ...] = ()  # for a detached signature (.p7s): the documents it signs
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,13 @@ def load_files(
 
 def _items(uow: UnitOfWork, dossier: Dossier) -> list[Item]:
     items = []
+    reports = uow.signatures.current_in_dossier(dossier.id)
+    signing = uow.relations.in_dossier(dossier.id, Relation.SIGNATURE_OF)
     for doc in uow.repo.documents_in(dossier.id):
         current = uow.repo.get_version(doc.id, doc.current_version)
         if current is not None:
-            items.append(Item(doc, current))
+            signs = tuple(signing.get(doc.id, ()))
+            items.append(Item(doc, current, reports.get(doc.id), signs))
     return items
 
 

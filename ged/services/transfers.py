@@ -4,8 +4,10 @@ One ArchiveUnit (``File``) per dossier, with its description and history
 (``ged.services.transfer_description``) and its rules as the lifecycle computes them
 (``ged.services.transfer_rules``); one child unit (``Item``) per document with its current
 version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM format,
-original file name). The SIP's binaries are named ``content/<object id>.<ext>``, which Vitam's
-file-name check accepts (SafeFileChecker); original names stay in ``Filename``. The n-th
+original file name), and with it, for a signed document, its signature validation report and
+its proofs (``ged.services.transfer_signatures``). The SIP's binaries are named
+``content/<object id>.<ext>``, which Vitam's file-name check accepts (SafeFileChecker); original
+names stay in ``Filename``. The n-th
 dossier's unit is ``AU_D<n>`` (``dossier_unit_id``), so that the archive identifier a reply
 gives each unit is traced back to its dossier. SEDA 1.0 is written from the same units
 (``seda.v1``), its rules translated to its code lists (``ged.services.rules_v1``). Everything
@@ -17,6 +19,7 @@ polling and acting on replies: ``ged.services.transfer_loop``.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -35,6 +38,7 @@ from ged.services.transfer_description import (
 )
 from ged.services.transfer_rule_map import RuleMap, RuleProblems
 from ged.services.transfer_rules import dossier_management
+from ged.services.transfer_signatures import Carried, Placed, carry_signatures
 from kernel.errors import InvalidError, Issue
 from seda.errors import SedaError
 from seda.model import (
@@ -112,13 +116,13 @@ def prepare_transfer(
         date=now,
         archival_agreement=parties.archival_agreement,
     )
-    groups, members = _objects(files, units, layout)
+    groups, members, generated = _objects(files, units, layout, version, parties)
     management = ManagementMetadata(
         archival_profile=parties.archival_profile,
         originating_agency_identifier=_originating_agency(files, parties),
     )
     transfer = ArchiveTransfer(header, groups, units, management)
-    written = _write(ctx, out, transfer, members, signer, writer)
+    written = _write(ctx, out, transfer, members, generated, signer, writer)
     digest = sha256_of(out)
     with ctx.uow() as uow:
         details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
@@ -198,12 +202,14 @@ def _write(
     out: Path,
     transfer: ArchiveTransfer,
     members: list[tuple[str, str]],
+    generated: list[tuple[str, bytes]],
     signer: Callable[[bytes], bytes] | None,
     writer: ManifestWriter,
 ) -> WrittenSip:
     try:
         with ExitStack() as stack:
             files = [(name, stack.enter_context(ctx.local_copy(sha))) for name, sha in members]
+            files += _generated_files(stack, out.parent, generated)
             return write_sip(out, transfer, files, signer=signer, writer=writer)
     except SedaError as exc:  # no package is left behind (seda.sip)
         raise ManifestRefused(str(exc), issues=[Issue(exc.code, str(exc))]) from exc
@@ -219,30 +225,72 @@ def _originating_agency(files: list[DossierFile], parties: TransferParties) -> s
 
 
 def _objects(
-    files: list[DossierFile], units: list[ArchiveUnit], layout: SipLayout
-) -> tuple[list[DataObjectGroup], list[tuple[str, str]]]:
-    """Each document's unit under its dossier's (in place in ``units``), its object group, and
-    the (member name, SHA-256) of each binary."""
+    files: list[DossierFile],
+    units: list[ArchiveUnit],
+    layout: SipLayout,
+    version: AnyVersion,
+    parties: TransferParties,
+) -> tuple[list[DataObjectGroup], list[tuple[str, str]], list[tuple[str, bytes]]]:
+    """Each document's unit under its dossier's (in place in ``units``), its object group, the
+    (member name, SHA-256) of each binary, and the files the transfer writes itself (the
+    signature validation reports, ``ged.services.transfer_signatures``)."""
     groups: list[DataObjectGroup] = []
     members: list[tuple[str, str]] = []
+    generated: list[tuple[str, bytes]] = []
     counter = iter(range(1, 1 << 62))
     for index, found in enumerate(files):
-        children = []
+        placed = []
         for item in found.items:
             n = next(counter)
             object_id, group_id = f"BDO_{n}", f"GOT_{n}"
             uri = content_name(object_id, item.version.filename, layout)
             groups.append(DataObjectGroup(group_id, (_binary(object_id, uri, item.version),)))
             members.append((uri, item.version.sha256))
-            children.append(
-                ArchiveUnit(
-                    id=f"AU_{n}",
-                    content=document_content(item.document),
-                    object_references=(ObjectReference(data_object_group_reference_id=group_id),),
+            placed.append(
+                Placed(
+                    item.document,
+                    item.version,
+                    item.report,
+                    item.signs,
+                    f"AU_{n}",
+                    object_id,
+                    group_id,
                 )
             )
-        units[index] = replace(units[index], children=tuple(children))
-    return groups, members
+        carried = Carried()
+        if isinstance(version, SedaVersion):
+            carried = carry_signatures(version, placed, parties.transferring_agency, layout)
+        groups += carried.groups
+        generated += carried.files
+        children = tuple(_document_unit(p, carried) for p in placed)
+        units[index] = replace(units[index], children=children)
+    return groups, members, generated
+
+
+def _document_unit(p: Placed, carried: Carried) -> ArchiveUnit:
+    content = document_content(p.document)
+    extra = tuple(carried.extra.get(p.unit_id, ()))
+    return ArchiveUnit(
+        id=p.unit_id,
+        content=replace(content, extra=content.extra + extra),
+        object_references=(ObjectReference(data_object_group_reference_id=p.group_id),),
+        children=tuple(carried.children.get(p.unit_id, ())),
+    )
+
+
+def _generated_files(
+    stack: ExitStack, near: Path, generated: list[tuple[str, bytes]]
+) -> list[tuple[str, Path]]:
+    """The files written by the transfer itself, in a private folder beside the package."""
+    if not generated:
+        return []
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=near)))
+    found = []
+    for n, (member, data) in enumerate(generated):
+        path = folder / str(n)
+        path.write_bytes(data)
+        found.append((member, path))
+    return found
 
 
 def dossier_unit_id(position: int) -> str:

@@ -138,4 +138,5 @@ def object_to_dict(obj: CatalogueObject) -> dict[str, Any]:
         "mime_type": obj.mime_type,
         "format_id": obj.format_id,
         "group_id": obj.group_id,
+        "signature_status": obj.signature_status,
     }

@@ -28,6 +28,7 @@ _FILES: Final = {
     "agencies": FileKind.AGENCIES,
     "rules": FileKind.RULES,
     "trust-anchors": FileKind.TRUST_ANCHORS,
+    "signature-anchors": FileKind.SIGNATURE_ANCHORS,
 }
 
 
@@ -118,7 +119,8 @@ def remove_agreement(tenant: str, agreement_id: str, who: PlatformAdmin, db: Db)
 
 @router.put("/{tenant}/files/{kind}")
 async def put_file(tenant: str, kind: str, request: Request, who: PlatformAdmin, db: Db) -> Any:
-    """The agencies or rules referential (Vitam CSV) or the trust anchors (PEM), as the body."""
+    """The agencies or rules referential (Vitam CSV), the trust anchors of manifest signatures
+    or the roots of the documents' signatures (PEM), as the body."""
     if kind not in _FILES:
         message = f"fichier {kind} inconnu ({', '.join(_FILES)})"
         raise InvalidError(message, issues=[Issue("unknown_file_kind", message, path="kind")])

@@ -50,7 +50,8 @@ def describe(
     """The catalogue rows of an accepted transfer: ``archive_ids`` maps SIP unit ids to the
     archive identifiers given, ``stored`` is what the offers now keep."""
     groups = list(manifest.groups)
-    objects = _objects(transfer.id, groups, {o.object_id: o for o in stored})
+    verdicts = {v.object_id: v.found for v in transfer.signature_checks}
+    objects = _objects(transfer.id, groups, {o.object_id: o for o in stored}, verdicts)
     resolve = _resolver(groups, {o.object_id for o in objects})
     package_agency = manifest.management_metadata.originating_agency_identifier
     defaults = manifest.management_metadata.rules
@@ -102,7 +103,10 @@ def _refs(category: RuleCategory | None) -> tuple[RuleRef, ...]:
 
 
 def _objects(
-    transfer_id: str, groups: Iterable[DataObjectGroup], stored: Mapping[str, ArchivedObject]
+    transfer_id: str,
+    groups: Iterable[DataObjectGroup],
+    stored: Mapping[str, ArchivedObject],
+    verdicts: Mapping[str, str],
 ) -> list[CatalogueObject]:
     found = []
     for group in groups:
@@ -122,6 +126,7 @@ def _objects(
                     size=kept.size,
                     mime_type=obj.format.mime_type if obj.format else None,
                     format_id=obj.format.format_id if obj.format else None,
+                    signature_status=verdicts.get(obj.id),
                 )
             )
     return found

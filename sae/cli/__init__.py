@@ -2,7 +2,7 @@
 
 ``init`` prepares its home (``sae.toml``, schemas, signing key, database and default tenant),
 ``db upgrade`` its database's schema, ``tenants create|list|show|import-config`` the archival
-services it serves, ``agreements``, ``referentials``, ``trust-anchors`` and ``profiles`` what
+services it serves, ``agreements``, ``referentials``, ``trust-anchors``, ``signature-anchors`` and ``profiles`` what
 each accepts and trusts, ``token create|list|revoke`` the bearer tokens of GEDs, archivists and
 platform administrators, ``users create|set-password|disable`` the people of a tenant who log
 in to its pages, ``serve`` runs it, ``review`` lets an archivist decide on the repository host
@@ -34,6 +34,7 @@ from sae.cli.tenants import (
     agreements_group,
     profiles,
     referentials,
+    signature_anchors,
     tenants_group,
     trust_anchors,
 )
@@ -62,6 +63,7 @@ for command in (
     agreements_group,
     referentials,
     trust_anchors,
+    signature_anchors,
     profiles,
     token_group,
     users_group,

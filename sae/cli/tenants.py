@@ -108,6 +108,7 @@ _FILE_LABELS = {
     FileKind.AGENCIES.value: "référentiel des services",
     FileKind.RULES.value: "référentiel des règles",
     FileKind.TRUST_ANCHORS.value: "certificats de confiance",
+    FileKind.SIGNATURE_ANCHORS.value: "autorités de confiance des signatures de documents",
     FileKind.PROFILE.value: "profil",
 }
 
@@ -198,6 +199,16 @@ def referentials(instance: Instance, kind: str, file: Path, tenant: str | None) 
 def trust_anchors(instance: Instance, file: Path, tenant: str | None) -> None:
     """Importe les certificats (PEM) des GED autorisées à signer les bordereaux."""
     _import(instance, tenant, FileKind.TRUST_ANCHORS, file)
+
+
+@click.command("signature-anchors")
+@file_argument
+@tenant_option
+@pass_instance
+def signature_anchors(instance: Instance, file: Path, tenant: str | None) -> None:
+    """Importe les autorités racines (PEM) contre lesquelles le dépôt vérifie de nouveau les
+    signatures des documents versés."""
+    _import(instance, tenant, FileKind.SIGNATURE_ANCHORS, file)
 
 
 @click.command("profiles")

@@ -5,8 +5,9 @@ references, digests and sizes), then, on one streaming read of the manifest
 (``sae.ingest.manifest``), checks it against this repository's configuration: the header against
 the submission and the archival agreement (agency, SEDA version, agreement of this tenant), the
 manifest digest announced at submission, the manifest's signature against the tenant's trust
-anchors (``sae.ingest.signature``), the agreement's archival profile, and the agencies and
-rules against the tenant's referentials (``sae.ingest.referential``); the tenant's setup is read
+anchors (``sae.ingest.signature``), the agreement's archival profile, the agencies and
+rules against the tenant's referentials (``sae.ingest.referential``), and the signatures of the
+signed documents the sender declares reports for, verified again (``sae.ingest.signed_documents``); the tenant's setup is read
 once per check (``sae.ingest.setup``). Every issue is recorded;
 none stops the others.
 
@@ -19,6 +20,8 @@ log in the same transaction as the recorded checks.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import IO
 
@@ -29,7 +32,15 @@ from sae.ingest.referential import referential_issues
 from sae.ingest.settings import IngestSettings, TenantSetup
 from sae.ingest.setup import load_setup
 from sae.ingest.signature import signature_issues
-from sae.model import ArchivalAgreement, CheckIssue, CheckOutcome, Transfer, TransferState
+from sae.ingest.signed_documents import recheck_signatures
+from sae.model import (
+    ArchivalAgreement,
+    CheckIssue,
+    CheckOutcome,
+    SignatureVerdict,
+    Transfer,
+    TransferState,
+)
 from sae.ports import Database
 from seda import profile
 from seda.errors import SedaError
@@ -50,12 +61,14 @@ def run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> No
     issues = [
         CheckIssue(i.code, i.severity.value, i.message, i.line, i.xpath) for i in report.issues
     ]
-    signer = None
+    found = Configured([], None, [])
     if not report.refused and report.version is not None:
         setup = load_setup(db, transfer.organisation)
-        more, signer = configured_checks(setup, transfer, SedaVersion(report.version))
-        issues += more
-    outcome = CheckOutcome(tuple(issues), report.version, signer)
+        found = configured_checks(setup, transfer, SedaVersion(report.version), settings)
+        issues += found.issues
+    outcome = CheckOutcome(
+        tuple(issues), report.version, found.signer, tuple(found.signature_checks)
+    )
     with db.unit_of_work(transfer.organisation) as uow:
         uow.transfers.record_checks(transfer.id, outcome)
         uow.log.append(_checked_spec(transfer, outcome))
@@ -75,30 +88,47 @@ def _checked_spec(transfer: Transfer, outcome: CheckOutcome) -> LogSpec:
         {"code": code, "blocking": blocking, "count": count}
         for (code, blocking), count in sorted(counts.items())
     ]
-    return log_spec(
-        transfer,
-        "transfer.checked",
-        {
-            "seda_version": outcome.seda_version,
-            "checks_passed": not any(blocking for _code, blocking in counts),
-            "issues": summary,
-            "signer": outcome.signer,
-        },
-    )
+    details: dict[str, object] = {
+        "seda_version": outcome.seda_version,
+        "checks_passed": not any(blocking for _code, blocking in counts),
+        "issues": summary,
+        "signer": outcome.signer,
+    }
+    if outcome.signature_checks:  # the repository's own verdict on each signed document
+        details["signature_checks"] = [
+            {"object": v.object_id, "declared": v.declared, "found": v.found}
+            for v in outcome.signature_checks
+        ]
+    return log_spec(transfer, "transfer.checked", details)
+
+
+@dataclass(frozen=True)
+class Configured:
+    """What the checks against the tenant's setup found: issues, who signed the manifest, and
+    the repository's own verdicts on the signed documents (``sae.ingest.signed_documents``)."""
+
+    issues: list[CheckIssue]
+    signer: str | None
+    signature_checks: list[SignatureVerdict]
 
 
 def configured_checks(
-    setup: TenantSetup, transfer: Transfer, version: SedaVersion
-) -> tuple[list[CheckIssue], str | None]:
-    """The checks against the tenant's setup: issues, and who signed."""
+    setup: TenantSetup,
+    transfer: Transfer,
+    version: SedaVersion,
+    settings: IngestSettings | None = None,
+) -> Configured:
+    """The checks against the tenant's setup."""
     try:
         with open_package(transfer.quarantine_path) as package:
             name = package.manifest_name
-            if name is None:
-                return [], None  # seda.validate already reported the missing manifest
-            return _configured_checks(setup, transfer, package, name, version)
+            if name is None:  # seda.validate already reported the missing manifest
+                return Configured([], None, [])
+            return _configured_checks(setup, transfer, package, name, version, settings)
     except SedaError as exc:
-        return [CheckIssue("manifest_unreadable", "error", str(exc), exc.line)], None
+        return Configured(
+            [CheckIssue("manifest_unreadable", "error", str(exc), exc.line)], None, []
+        )
 
 
 def _configured_checks(
@@ -107,7 +137,8 @@ def _configured_checks(
     package: Package,
     manifest: str,
     version: SedaVersion,
-) -> tuple[list[CheckIssue], str | None]:
+    settings: IngestSettings | None,
+) -> Configured:
     def open_manifest() -> IO[bytes]:
         return package.open(manifest)
 
@@ -129,7 +160,10 @@ def _configured_checks(
     if agreement is not None:
         issues += profile_issues(open_manifest, setup, agreement, facts.archival_profile)
     issues += referential_issues(facts, setup.referential, transfer.organisation)
-    return issues, signature.signer
+    verify = settings.verify_signatures if settings is not None else None
+    at = settings.clock() if settings is not None else datetime.now(UTC)
+    more, verdicts = recheck_signatures(package, facts, setup.signature_anchors, verify, at)
+    return Configured(issues + more, signature.signer, verdicts)
 
 
 def _header_issues(transfer: Transfer, facts: ManifestFacts) -> list[CheckIssue]:

@@ -2,7 +2,7 @@
 
 Each unit and object is freed once read, so a manifest of any size is never held whole: the
 header (MessageIdentifier, ArchivalAgreement, ArchivalAgency, TransferringAgency), the declared
-ArchivalProfile, and every agency and management-rule identifier named, each with the place it
+ArchivalProfile, each binary object's member and file name, and every agency and management-rule identifier named, each with the place it
 first appears (unit, path, line) and how many times it appears. The checks compare them with
 the archival agreement and the organisation's referentials (``sae.ingest.checks``).
 """
@@ -42,7 +42,6 @@ _HEADER_FIELDS: Final = {
 _FREED: Final = (
     "ArchiveUnit",
     "DataObjectGroup",
-    "BinaryDataObject",
     "PhysicalDataObject",
     "ManagementMetadata",
     "CodeListVersions",
@@ -70,6 +69,8 @@ class ManifestFacts:
     archival_profile: str | None = None
     agencies: dict[str, Occurrence] = field(default_factory=dict)
     rules: dict[tuple[str, str], Occurrence] = field(default_factory=dict)  # (category, id)
+    # Each BinaryDataObject's member and file name: id -> (Uri, Filename)
+    objects: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class _Reader:
@@ -84,6 +85,7 @@ class _Reader:
             "Rule": self._rule,
             "RefNonRuleId": self._rule,
             **dict.fromkeys(_FREED, self._finished),
+            "BinaryDataObject": self._binary,
         }
 
     @property
@@ -125,6 +127,12 @@ class _Reader:
             self._note(self.facts.rules, (parent, _text(el)), el)
 
     def _finished(self, el: etree._Element, _parent: str) -> None:
+        release(el)
+
+    def _binary(self, el: etree._Element, _parent: str) -> None:
+        uri = el.findtext(self.brace + "Uri") or ""
+        name = el.findtext(f"{self.brace}FileInfo/{self.brace}Filename") or ""
+        self.facts.objects[el.get("id") or ""] = (uri.strip(), name.strip())
         release(el)
 
     def _note(self, seen: dict[_Key, Occurrence], key: _Key, el: etree._Element) -> None:

@@ -4,13 +4,15 @@ profiles, kept in the database: ``sae.ingest.setup``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from cryptography import x509
 
+from kernel.signing.documents.sandboxed import DocumentVerifier
 from sae.model import ArchivalAgreement, Referential
 from seda.versions import SedaVersion
 
@@ -23,12 +25,16 @@ INGEST_ACTOR: Final = "ingest"
 
 @dataclass(frozen=True)
 class IngestSettings:
-    """The platform's: where packages wait, the official schemas, the size limit."""
+    """The platform's: where packages wait, the official schemas, the size limit, the verifier
+    of the documents' signatures and the clock of those verifications."""
 
     quarantine_dir: Path
     schema_dir: Path
     max_package_bytes: int = 4 * 1024**3
     acknowledgement_version: SedaVersion = SedaVersion.V2_2
+    # The signed documents' signatures verified again (None: reported "unchecked").
+    verify_signatures: DocumentVerifier | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -40,4 +46,6 @@ class TenantSetup:
     referential: Referential | None = None
     # Anchors of the manifest signatures (a signature no anchor vouches for is refused).
     trust_anchors: tuple[x509.Certificate, ...] = ()
+    # Roots the signatures of the transferred documents are verified against again.
+    signature_anchors: tuple[x509.Certificate, ...] = ()
     profiles: Mapping[str, bytes] = field(default_factory=dict)  # name → RELAX NG grammar

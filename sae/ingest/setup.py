@@ -39,6 +39,7 @@ def tenant_setup(
     agencies = by_kind.get((FileKind.AGENCIES, ""))
     rules = by_kind.get((FileKind.RULES, ""))
     anchors = by_kind.get((FileKind.TRUST_ANCHORS, ""))
+    roots = by_kind.get((FileKind.SIGNATURE_ANCHORS, ""))
     referential = None
     if agencies is not None or rules is not None:
         referential = Referential(
@@ -49,6 +50,7 @@ def tenant_setup(
         agreements=dict(agreements),
         referential=referential,
         trust_anchors=() if anchors is None else parsed(anchors, certificates),
+        signature_anchors=() if roots is None else parsed(roots, certificates),
         profiles={f.name: f.content for f in files if f.kind is FileKind.PROFILE},
     )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from sae.model import CheckIssue, Transfer
+from sae.model import CheckIssue, SignatureVerdict, Transfer
+from sae.presentation import SIGNATURE_STATUSES as LABELS
+
+SIGNATURE_CHECK: Final = "Vérification de signature"
 
 
 def transfer_summary(transfer: Transfer) -> dict[str, Any]:
@@ -20,6 +23,7 @@ def transfer_summary(transfer: Transfer) -> dict[str, Any]:
         "comment": transfer.comment,
         "decided_by": transfer.decided_by,
         "signer": transfer.signer,
+        "signature_checks": [signature_check(v) for v in transfer.signature_checks],
         "archive_identifiers": [
             {"unit": unit, "archive_identifier": archive}
             for unit, archive in transfer.archive_identifiers
@@ -34,4 +38,24 @@ def issue_summary(issue: CheckIssue) -> dict[str, Any]:
         "message": issue.message,
         "line": issue.line,
         "path": issue.path,
+    }
+
+
+def signature_check(verdict: SignatureVerdict) -> dict[str, Any]:
+    """One signed document verified again at ingest: the declared status, the one found here,
+    and a French sentence for the archivist."""
+    declared = LABELS.get(verdict.declared, verdict.declared)
+    found = LABELS.get(verdict.found, verdict.found)
+    agreement = "concorde" if verdict.agrees else "écart"
+    return {
+        "label": SIGNATURE_CHECK,
+        "object_id": verdict.object_id,
+        "filename": verdict.filename,
+        "declared": verdict.declared,
+        "found": verdict.found,
+        "agrees": verdict.agrees,
+        "reasons": list(verdict.reasons),
+        "signer": verdict.signer,
+        "message": f"{SIGNATURE_CHECK} : {verdict.filename} : déclarée {declared}, "
+        f"trouvée {found} par le dépôt ({agreement})",
     }

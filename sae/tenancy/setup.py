@@ -195,6 +195,7 @@ _CHECKS: Final[dict[FileKind, Callable[[bytes], object]]] = {
     FileKind.AGENCIES: parse_agencies,
     FileKind.RULES: parse_rules,
     FileKind.TRUST_ANCHORS: _check_anchors,
+    FileKind.SIGNATURE_ANCHORS: _check_anchors,
     FileKind.PROFILE: _check_profile,
 }
 

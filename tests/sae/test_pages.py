@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -153,6 +154,30 @@ def test_the_review_screen_shows_the_bordereau_its_files_and_every_check_in_fren
     assert "sans objet : bordereau non signé, aucune signature exigée par l'accord" in text
     assert "sans objet : aucun référentiel configuré pour l'organisation" in text
     assert "sans objet : aucun profil exigé par l'accord" in text
+    assert not [code for code in RAW if re.search(rf"\b{code}\b", text)]
+
+
+def test_the_review_screen_shows_the_repositorys_signature_verdicts_in_french(
+    site: Site, tmp_path: Path
+) -> None:
+    transfer_id = site.received(tmp_path, "TR-SIG")
+    verdicts = [
+        {"object_id": "BDO_1", "filename": "arrete.pdf", "declared": "valid", "found": "invalid",
+         "reasons": ["signature_altered"], "signer": "Agent signataire"},
+        {"object_id": "BDO_2", "filename": "convention.pdf", "declared": "valid",
+         "found": "valid", "reasons": [], "signer": None},
+    ]  # fmt: skip
+    changed = site.database.tamper(
+        "UPDATE transfers SET signature_checks = :checks WHERE id = :id",
+        "ARCH",
+        checks=json.dumps(verdicts),
+        id=transfer_id,
+    )
+    assert changed == 1
+    text = visible(site.logged_in("alice").get(f"/versements/{transfer_id}").text)
+    assert "Vérification de signature" in text
+    assert re.search(r"arrete\.pdf\s+valide\s+invalide\s+Agent signataire\s+écart", text)
+    assert re.search(r"convention\.pdf\s+valide\s+valide\s+concorde", text)
     assert not [code for code in RAW if re.search(rf"\b{code}\b", text)]
 
 

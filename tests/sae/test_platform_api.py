@@ -112,6 +112,24 @@ def test_a_refused_referential_lists_every_problem_and_keeps_nothing(
     assert sae.client.get(f"{TENANTS}/ARCH", headers=admin).json()["files"] == []
 
 
+def test_the_roots_of_document_signatures_are_a_tenant_file_of_their_own(
+    platform: tuple[Sae, dict[str, str]],
+) -> None:
+    from kernel.signing import generate_self_signed
+
+    sae, admin = platform
+    _key, certificate = generate_self_signed("Autorité racine de test", "Test", 30)
+    url = f"{TENANTS}/ARCH/files/signature-anchors"
+
+    kept = sae.client.put(url, content=certificate, headers=admin)
+    refused = sae.client.put(url, content=b"pas un PEM", headers=admin)
+
+    assert kept.status_code == 200, kept.text
+    assert refused.status_code == 422
+    files = sae.client.get(f"{TENANTS}/ARCH", headers=admin).json()["files"]
+    assert [f["kind"] for f in files] == ["signature_anchors"]
+
+
 def test_a_token_issued_by_the_platform_works_for_its_tenant_until_revoked(
     platform: tuple[Sae, dict[str, str]],
 ) -> None:

@@ -24,6 +24,19 @@ class SqlRelationRepository:
         )
         return list(self.conn.execute(query.order_by(_R.c.target_id)).scalars())
 
+    def in_dossier(self, dossier_id: str, relation: Relation) -> dict[str, list[str]]:
+        d = t.documents
+        query = (
+            select(_R.c.document_id, _R.c.target_id)
+            .join(d, d.c.id == _R.c.document_id)
+            .where(d.c.dossier_id == dossier_id, _R.c.relation == relation.value)
+            .order_by(_R.c.document_id, _R.c.target_id)
+        )
+        found: dict[str, list[str]] = {}
+        for source, target in self.conn.execute(query):
+            found.setdefault(source, []).append(target)
+        return found
+
     def sources(self, target_id: str, relation: Relation) -> list[str]:
         query = select(_R.c.document_id).where(
             _R.c.target_id == target_id, _R.c.relation == relation.value

@@ -49,6 +49,15 @@ class SqlSignatureRepository:
         query = select(_R).where(_R.c.document_id == document_id)
         return {row["number"]: _report(row) for row in self.conn.execute(query).mappings()}
 
+    def current_in_dossier(self, dossier_id: str) -> dict[str, SignatureReport]:
+        d = t.documents
+        query = (
+            select(_R)
+            .join(d, (d.c.id == _R.c.document_id) & (d.c.current_version == _R.c.number))
+            .where(d.c.dossier_id == dossier_id)
+        )
+        return {row["document_id"]: _report(row) for row in self.conn.execute(query).mappings()}
+
     def current_versions(self, organisation_id: str) -> list[tuple[str, int]]:
         d = t.documents
         query = (

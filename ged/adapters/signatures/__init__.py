@@ -1,6 +1,4 @@
-"""Verification of electronic signatures, offline: PAdES (pyHanko), detached CAdES (pyHanko),
-XAdES (signxml for the XML signature, pyhanko-certvalidator for the certificate path).
-
-``verify_file`` runs inside a sandbox worker (``ged.adapters.extraction.pool``); ``anchors``
-reads the trust anchors an organisation configured.
+"""Verification of electronic signatures for the GED: ``verify.verify_file`` runs in a sandbox
+worker (``ged.adapters.extraction.pool``) over ``kernel.signing.documents``; ``anchors`` reads
+the trust anchors an organisation configured.
 """

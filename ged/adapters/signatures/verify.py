@@ -1,4 +1,5 @@
-"""The sandboxed entry point: the signatures of one file, whatever its kind.
+"""The sandboxed entry point of the GED: the signatures of one file, whatever its kind, as the
+GED's domain reports them (``kernel.signing.documents.verify`` does the work).
 
 Runs inside an extraction worker (``ExtractionPool.call``), under its memory and time limits:
 pyHanko and libxml2 read hostile files there, never in the server.
@@ -7,14 +8,11 @@ pyHanko and libxml2 read hostile files there, never in the server.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
-from ged.adapters.signatures.cades import verify_detached
-from ged.adapters.signatures.common import Trust, malformed
-from ged.adapters.signatures.pades import verify_pdf
-from ged.adapters.signatures.xades import verify_xml
-from ged.domain.signatures import SignatureCheck, SignatureFormat
+from ged.domain.signatures import SignatureCheck, SignatureFormat, SignatureStatus
+from kernel.signing.documents import checks
+from kernel.signing.documents.verify import verify_file as verify_document
 
 PDF, XML, DETACHED = "pdf", "xml", "p7s"
 
@@ -27,31 +25,15 @@ def verify_file(
     content_path: str | None = None,
 ) -> list[SignatureCheck]:
     """The signatures of ``path`` (a PDF, an XML document, or a ``.p7s`` over ``content_path``)."""
-    trust = Trust(tuple(anchors), moment)
-    if kind == PDF:
-        checks = _pdf(path, trust)
-    elif kind == XML:
-        checks = verify_xml(path, trust)
-    elif kind == DETACHED and content_path is not None:
-        checks = verify_detached(path, content_path, trust)
-    else:
-        raise ValueError(f"unknown signature kind {kind!r}")
-    return checks if anchors else [_without_anchors(check) for check in checks]
+    return [_domain(c) for c in verify_document(kind, path, anchors, moment, content_path)]
 
 
-def _without_anchors(check: SignatureCheck) -> SignatureCheck:
-    """With no anchor at all, the root is unknown because nothing is trusted: say that."""
-    reasons = tuple("no_trust_anchors" if r == "untrusted_root" else r for r in check.reasons)
-    return replace(check, reasons=reasons)
-
-
-def _pdf(path: str, trust: Trust) -> list[SignatureCheck]:
-    from pyhanko.pdf_utils.misc import PdfReadError
-
-    try:
-        return verify_pdf(path, trust)
-    except (PdfReadError, ValueError, KeyError, TypeError):
-        # Unreadable by pyHanko: signed or not cannot be told, unless it says it is.
-        with open(path, "rb") as stream:  # noqa: PTH123
-            signed = b"/ByteRange" in stream.read(64 * 1024**2)
-        return [malformed(SignatureFormat.PADES)] if signed else []
+def _domain(check: checks.SignatureCheck) -> SignatureCheck:
+    return SignatureCheck(
+        SignatureFormat(check.format.value),
+        SignatureStatus(check.status.value),
+        check.reasons,
+        check.signer,
+        check.signing_time,
+        check.timestamp_time,
+    )

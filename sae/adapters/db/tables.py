@@ -149,6 +149,7 @@ transfers = Table(
     Column("archive_identifiers", Text, nullable=False),  # JSON list of [unit, archive]
     Column("manifest_digest", Text),  # "algorithm:hex"
     Column("signer", Text),
+    Column("signature_checks", Text),  # JSON list of SignatureVerdict
     PrimaryKeyConstraint("tenant", "id"),
     UniqueConstraint("tenant", "message_identifier", name="uq_transfers_message"),
     Index("ix_transfers_state", "tenant", "state", "received_at", "id"),
@@ -247,6 +248,7 @@ catalogue_objects = Table(
     Column("size", BigInteger, nullable=False),
     Column("mime_type", Text),
     Column("format_id", Text),
+    Column("signature_status", String(16)),
     PrimaryKeyConstraint("tenant", "transfer_id", "object_id"),
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from sae.model import (
     CheckOutcome,
     Decision,
     DecisionRecord,
+    SignatureVerdict,
     Transfer,
     TransferState,
 )
@@ -77,6 +79,7 @@ class SqlTransferRepository:
             "issues": _issues(outcome.issues),
             "seda_version": outcome.seda_version,
             "signer": outcome.signer,
+            "signature_checks": _verdicts(outcome.signature_checks),
         }
         if not self._change(transfer_id, TransferState.RECEIVED, changes):
             raise TransferAlreadyDecided(f"Le transfert {transfer_id} a déjà été contrôlé")
@@ -170,6 +173,7 @@ def _row(transfer: Transfer, tenant: str) -> dict[str, Any]:
         "archive_identifiers": json.dumps([list(p) for p in transfer.archive_identifiers]),
         "manifest_digest": ":".join(transfer.manifest_digest) if transfer.manifest_digest else None,
         "signer": transfer.signer,
+        "signature_checks": _verdicts(transfer.signature_checks),
     }
 
 
@@ -192,6 +196,19 @@ def _transfer(row: Mapping[Any, Any]) -> Transfer:
         archive_identifiers=tuple((u, a) for u, a in json.loads(row["archive_identifiers"])),
         manifest_digest=_digest_pair(row["manifest_digest"]),
         signer=row["signer"],
+        signature_checks=_read_verdicts(row["signature_checks"]),
+    )
+
+
+def _verdicts(verdicts: tuple[SignatureVerdict, ...]) -> str | None:
+    return json.dumps([asdict(v) for v in verdicts]) if verdicts else None
+
+
+def _read_verdicts(encoded: str | None) -> tuple[SignatureVerdict, ...]:
+    if not encoded:
+        return ()
+    return tuple(
+        SignatureVerdict(**{**v, "reasons": tuple(v["reasons"])}) for v in json.loads(encoded)
     )
 
 

@@ -4,7 +4,7 @@ types and functions, as the installed procrastinate ships them) in a schema of i
 Nothing on SQLite, where the serving process runs the background work itself.
 
 Revision ID: 0008
-Revises: 0003_c
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from procrastinate.schema import SchemaManager
 
 revision = "0008"
-down_revision = "0003_c"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

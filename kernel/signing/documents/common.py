@@ -18,7 +18,7 @@ from asn1crypto import x509
 from pyhanko.sign.ades.report import AdESIndeterminate
 from pyhanko_certvalidator import ValidationContext
 
-from ged.domain.signatures import SignatureCheck, SignatureFormat, SignatureStatus
+from kernel.signing.documents.checks import SignatureCheck, SignatureFormat, SignatureStatus
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,5 @@ def signer_name(certificate: Any) -> str | None:
     return name[:1000]
 
 
-def malformed(fmt: SignatureFormat, source: str | None = None) -> SignatureCheck:
-    return SignatureCheck(
-        fmt, SignatureStatus.INDETERMINATE, ("malformed_signature",), source=source
-    )
+def malformed(fmt: SignatureFormat) -> SignatureCheck:
+    return SignatureCheck(fmt, SignatureStatus.INDETERMINATE, ("malformed_signature",))

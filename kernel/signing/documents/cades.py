@@ -10,8 +10,15 @@ from typing import Any
 from asn1crypto import cms
 from pyhanko.sign.validation import async_validate_detached_cms
 
-from ged.adapters.signatures.common import Trust, check_of, context, expired, malformed, proven_time
-from ged.domain.signatures import SignatureCheck, SignatureFormat
+from kernel.signing.documents.checks import SignatureCheck, SignatureFormat
+from kernel.signing.documents.common import (
+    Trust,
+    check_of,
+    context,
+    expired,
+    malformed,
+    proven_time,
+)
 
 MAX_SIGNATURE_BYTES = 16 * 1024**2
 _PEM = re.compile(rb"-----BEGIN [A-Z0-9 ]+-----(.*?)-----END [A-Z0-9 ]+-----", re.S)

@@ -10,8 +10,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from ged.adapters.signatures.common import Trust, check_of, context, expired, proven_time
-from ged.domain.signatures import SignatureCheck, SignatureFormat, SignatureStatus
+from kernel.signing.documents.checks import SignatureCheck, SignatureFormat, SignatureStatus
+from kernel.signing.documents.common import Trust, check_of, context, expired, proven_time
 
 
 def verify_pdf(path: str, trust: Trust) -> list[SignatureCheck]:

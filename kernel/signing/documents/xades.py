@@ -35,8 +35,8 @@ from pyhanko_certvalidator.errors import (
 from signxml.exceptions import InvalidInput, InvalidSignature
 from signxml.xades.xades import XAdESSignatureConfiguration, XAdESVerifier
 
-from ged.adapters.signatures.common import Trust, context, malformed
-from ged.domain.signatures import SignatureCheck, SignatureFormat, SignatureStatus
+from kernel.signing.documents.checks import SignatureCheck, SignatureFormat, SignatureStatus
+from kernel.signing.documents.common import Trust, context, malformed
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
