@@ -618,8 +618,9 @@ class MailboxMessage:
 
 class EliminationState(StrEnum):
     AWAITING_PRODUCER = "awaiting_producer"  # the authorization request is in the mailbox
+    AWAITING_CONTROL = "awaiting_control"  # the producer agreed: the control authority's visa
     AGREED = "agreed"  # the producer agreed: awaiting the archivist's visa
-    REFUSED = "refused"  # the producer refused: nothing is destroyed
+    REFUSED = "refused"  # the producer or the control authority refused: nothing is destroyed
     DESTROYED = "destroyed"  # visa given, archives destroyed, tombstones kept
 
 
@@ -639,3 +640,9 @@ class Elimination:
     approved_by: str | None = None
     destroyed_at: datetime | None = None
     notification: bytes | None = None  # the ArchiveDestructionNotification
+    # the control authority whose visa the elimination also needs (Code du patrimoine R212-14:
+    # the Archives départementales for a commune's archives), its request, its answer
+    control_authority: str | None = None
+    control_request: bytes | None = None  # AuthorizationControlAuthorityRequest
+    control_reply: bytes | None = None  # AuthorizationControlAuthorityRequestReply
+    control_granted: bool | None = None  # the visa: given, refused, or awaited (None)

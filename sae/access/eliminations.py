@@ -8,8 +8,12 @@ else the bordereau's —, its duration from the tenant's rules referential; a un
 only when everything below it is due too, and only its topmost such unit).
 One request per producer (the transferring agency of each archive's transfer, in the SEDA
 version of that transfer) waits in the producers' mailbox, which the GED reads (docs/exchanges.md). The producer's answer is recorded
-(one answer per request, from the producer it was addressed to); if it agrees, an archivist's visa destroys the archives (a tombstone
-kept of each, ``sae.access.deletion``) and the ``ArchiveDestructionNotification`` is kept.
+(one answer per request, from the producer it was addressed to). Where the archivist names a
+control authority (R212-14: the Archives départementales for a commune), an
+``AuthorizationControlAuthorityRequest`` is made too; the archivist sends it and records its
+``…RequestReply``. Once the producer (and the control authority) agreed, an archivist's visa
+destroys the archives (a tombstone kept of each, ``sae.access.deletion``) and the
+``ArchiveDestructionNotification`` is kept; either refusal ends it.
 Each step and its log entry are committed in ONE transaction.
 """
 
@@ -42,6 +46,8 @@ from sae.ports import Database, EliminationNotFound, UnitOfWork
 from sae.storage.offers import StorageOffers
 from seda.elimination import (
     ArchiveDestructionNotification,
+    AuthorizationControlAuthorityRequest,
+    AuthorizationControlAuthorityRequestReply,
     AuthorizationOriginatingAgencyRequest,
     AuthorizationOriginatingAgencyRequestReply,
     UnitToDestroy,
@@ -51,7 +57,12 @@ from seda.messages import build_message, parse_message
 from seda.versions import SedaVersion
 
 REASON: Final = "Élimination : durée d'utilité administrative échue, sort final destruction"
-OPEN: Final = (EliminationState.AWAITING_PRODUCER, EliminationState.AGREED)
+OPEN: Final = (
+    EliminationState.AWAITING_PRODUCER,
+    EliminationState.AWAITING_CONTROL,
+    EliminationState.AGREED,
+)
+CONTROL_SUFFIX: Final = "-CTRL"  # the control request's identifier: the producer's, suffixed
 
 
 class AuthorizationAlreadyAnswered(ConflictError):
@@ -70,9 +81,16 @@ class EliminationNotAgreed(ConflictError):
 
 
 def propose_eliminations(
-    db: Database, tenant: str, archivist: str, now: datetime
+    db: Database,
+    tenant: str,
+    archivist: str,
+    now: datetime,
+    control_authority: str | None = None,
 ) -> list[Elimination]:
-    """One elimination per producer of the archives due for destruction not proposed yet."""
+    """One elimination per producer of the archives due for destruction not proposed yet; with
+    a ``control_authority``, each also needs its visa (``AuthorizationControlAuthorityRequest``,
+    fetched by the archivist for that authority, its reply recorded by
+    ``record_control_reply``)."""
     with db.unit_of_work(tenant) as uow:
         durations = rule_durations(uow.setup.files(), RuleCategory.APPRAISAL)
         proposed = {i for e in uow.eliminations.listing() if e.state in OPEN for i in e.unit_ids}
@@ -81,7 +99,10 @@ def propose_eliminations(
         groups: dict[tuple[str, SedaVersion], list[CatalogueUnit]] = defaultdict(list)
         for unit in due:
             groups[producer_of(uow, unit)].append(unit)
-        made = [_propose(uow, to, units, archivist, now) for to, units in groups.items()]
+        made = [
+            _propose(uow, to, units, archivist, now, control_authority)
+            for to, units in groups.items()
+        ]
         uow.commit()
     return made
 
@@ -123,17 +144,26 @@ def _propose(
     units: list[CatalogueUnit],
     archivist: str,
     now: datetime,
+    control_authority: str | None,
 ) -> Elimination:
     agency, version = to
     mid = f"ELIM-{uuid.uuid4()}"
+    described = tuple(_described(u) for u in units)
     request = AuthorizationOriginatingAgencyRequest(
-        mid, now, uow.tenant, agency, uow.tenant, REASON, now.date(),
-        tuple(_described(u) for u in units),
-    )  # fmt: skip
-    data = build_message(version, request)
-    elimination = Elimination(
-        str(uuid.uuid4()), mid, agency, tuple(u.archive_id for u in units), now, archivist
+        mid, now, uow.tenant, agency, uow.tenant, REASON, now.date(), described
     )
+    data = build_message(version, request)
+    control = None
+    if control_authority is not None:
+        asked = AuthorizationControlAuthorityRequest(
+            mid + CONTROL_SUFFIX, now, uow.tenant, control_authority, uow.tenant, REASON,
+            now.date(), described,
+        )  # fmt: skip
+        control = build_message(version, asked)
+    elimination = Elimination(
+        str(uuid.uuid4()), mid, agency, tuple(u.archive_id for u in units), now, archivist,
+        control_authority=control_authority, control_request=control,
+    )  # fmt: skip
     uow.eliminations.add(elimination)
     uow.mailbox.post(MailboxMessage(str(uuid.uuid4()), type(request).__name__, mid, data, now))
     _log(uow, archivist, "elimination.proposed", elimination)
@@ -174,12 +204,70 @@ def record_authorization_reply(
                 f"La demande {reply.request_identifier} a déjà reçu une réponse"
             )
         agreed = reply.reply_code == GRANTED
-        state = EliminationState.AGREED if agreed else EliminationState.REFUSED
-        answered = replace(found, state=state, reply=data)
+        answered = replace(found, reply=data)
+        answered = replace(answered, state=_state(answered, producer_agreed=agreed))
         uow.eliminations.update(answered)
         _log(uow, actor, "elimination.agreed" if agreed else "elimination.refused", answered)
         uow.commit()
     return answered
+
+
+def record_control_reply(
+    db: Database, tenant: str, actor: str, data: bytes, now: datetime
+) -> Elimination:
+    """The control authority's answer (brought by an archivist), recorded once."""
+    reply = _read_control_reply(data)
+    with db.unit_of_work(tenant) as uow:
+        found = uow.eliminations.by_request(reply.request_identifier.removesuffix(CONTROL_SUFFIX))
+        if found is None or found.control_authority is None:
+            raise EliminationNotFound(f"Demande de visa {reply.request_identifier} inconnue")
+        if reply.control_authority != found.control_authority:
+            raise AnotherProducer(
+                f"La demande {reply.request_identifier} est adressée à {found.control_authority}"
+            )
+        if found.control_reply is not None:
+            if found.control_reply == data:
+                return found
+            raise AuthorizationAlreadyAnswered(
+                f"La demande {reply.request_identifier} a déjà reçu une réponse"
+            )
+        granted = reply.reply_code == GRANTED
+        answered = replace(found, control_reply=data, control_granted=granted)
+        producer = _producer_agreed(found)
+        answered = replace(answered, state=_state(answered, producer_agreed=producer))
+        uow.eliminations.update(answered)
+        action = "elimination.control_granted" if granted else "elimination.control_refused"
+        _log(uow, actor, action, answered)
+        uow.commit()
+    return answered
+
+
+def _producer_agreed(found: Elimination) -> bool | None:
+    if found.reply is None:
+        return None
+    return _read_reply(found.reply)[1].reply_code == GRANTED
+
+
+def _state(found: Elimination, *, producer_agreed: bool | None) -> EliminationState:
+    """Refused as soon as either refuses; agreed once both have (or the producer alone, when
+    no control authority is asked)."""
+    if producer_agreed is False or found.control_granted is False:
+        return EliminationState.REFUSED
+    if producer_agreed is None:
+        return EliminationState.AWAITING_PRODUCER
+    if found.control_authority is not None and found.control_granted is None:
+        return EliminationState.AWAITING_CONTROL
+    return EliminationState.AGREED
+
+
+def _read_control_reply(data: bytes) -> AuthorizationControlAuthorityRequestReply:
+    try:
+        _, message = parse_message(data)
+    except SedaError as exc:
+        raise ExchangeMessageInvalid(f"Message SEDA illisible : {exc}") from exc
+    if not isinstance(message, AuthorizationControlAuthorityRequestReply):
+        raise ExchangeMessageInvalid("AuthorizationControlAuthorityRequestReply attendu")
+    return message
 
 
 def _read_reply(data: bytes) -> tuple[SedaVersion, AuthorizationOriginatingAgencyRequestReply]:
@@ -209,9 +297,12 @@ def approve_elimination(
     with db.unit_of_work(tenant) as uow:
         found = uow.eliminations.get(elimination_id)
         if found.state is not EliminationState.AGREED or found.reply is None:
-            raise EliminationNotAgreed(
-                f"L'élimination {elimination_id} n'a pas l'accord du service producteur"
+            missing = (
+                "le visa de l'autorité de contrôle"
+                if found.state is EliminationState.AWAITING_CONTROL
+                else "l'accord du service producteur"
             )
+            raise EliminationNotAgreed(f"L'élimination {elimination_id} n'a pas {missing}")
         nodes, released = delete_archives(
             uow, found.unit_ids, "elimination", found.message_identifier, archivist, now
         )

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 from kernel.errors import ConflictError
 from sae.access.deliveries import MAX_REQUEST_BYTES
@@ -18,6 +19,7 @@ from sae.access.eliminations import (
     list_eliminations,
     propose_eliminations,
     record_authorization_reply,
+    record_control_reply,
 )
 from sae.access.mailbox import PAGE, mailbox_message, read_mailbox
 from sae.api.deliveries import read_limited
@@ -28,10 +30,44 @@ router = APIRouter(prefix=API)
 _XML: Final = "application/xml"
 
 
+class ProposalBody(BaseModel):
+    # the authority whose visa each elimination also needs (R212-14), if any
+    control_authority: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 @router.post("/eliminations", status_code=201)
-def propose(who: Archivist, opened: Opened, db: Db) -> dict[str, Any]:
-    made = propose_eliminations(db, who.organisation, who.name, opened.config.clock())
+def propose(
+    who: Archivist, opened: Opened, db: Db, body: ProposalBody | None = None
+) -> dict[str, Any]:
+    authority = body.control_authority if body is not None else None
+    now = opened.config.clock()
+    made = propose_eliminations(db, who.organisation, who.name, now, authority)
     return {"items": [elimination_to_dict(e) for e in made]}
+
+
+@router.get("/eliminations/{elimination_id}/control-request")
+def control_request(elimination_id: str, who: Archivist, db: Db) -> Response:
+    """The AuthorizationControlAuthorityRequest, for the archivist to send to the authority."""
+    found = get_elimination(db, who.organisation, elimination_id)
+    if found.control_request is None:
+        raise NoControlAsked(f"L'élimination {elimination_id} ne demande pas de visa")
+    return Response(found.control_request, media_type=_XML)
+
+
+class NoControlAsked(ConflictError):
+    code = "no_control_authority"
+    title = "Pas d'autorité de contrôle pour cette élimination"
+
+
+@router.post("/control-authorization-replies", status_code=202)
+async def control_reply(request: Request, who: Archivist, opened: Opened, db: Db) -> Any:
+    """The control authority's AuthorizationControlAuthorityRequestReply, as the archivist
+    received it."""
+    data = await read_limited(request, MAX_REQUEST_BYTES)
+    await run_in_threadpool(
+        record_control_reply, db, who.organisation, who.name, data, opened.config.clock()
+    )
+    return {"status": "recorded"}
 
 
 @router.get("/eliminations")
@@ -103,4 +139,6 @@ def elimination_to_dict(found: Elimination) -> dict[str, Any]:
         "proposed_by": found.proposed_by,
         "approved_by": found.approved_by,
         "destroyed_at": None if found.destroyed_at is None else found.destroyed_at.isoformat(),
+        "control_authority": found.control_authority,
+        "control_granted": found.control_granted,
     }

@@ -1,4 +1,5 @@
-"""``gedsae-sae restitutions list`` and ``eliminations propose|list|approve``: restitution and
+"""``gedsae-sae restitutions list`` and ``eliminations propose|list|approve|control-request|
+control-reply``: restitution and
 elimination on the repository's host. An elimination is proposed and approved by the holder of
 an archivist's token (``--token-file`` or ``GEDSAE_SAE_TOKEN``), as a review decision is."""
 
@@ -11,7 +12,13 @@ from typing import Any, Final
 import click
 
 from kernel.cli import run
-from sae.access.eliminations import approve_elimination, list_eliminations, propose_eliminations
+from sae.access.eliminations import (
+    approve_elimination,
+    get_elimination,
+    list_eliminations,
+    propose_eliminations,
+    record_control_reply,
+)
 from sae.access.restitutions import list_restitutions
 from sae.cli.context import Instance, pass_instance, tenant_option
 from sae.cli.review import archivist_of, token_option
@@ -19,8 +26,10 @@ from sae.model import Elimination, EliminationState
 
 STATES: Final = {
     EliminationState.AWAITING_PRODUCER: "en attente de l'accord du service producteur",
-    EliminationState.AGREED: "accord du producteur : en attente du visa",
-    EliminationState.REFUSED: "refusée par le service producteur",
+    EliminationState.AWAITING_CONTROL: "accord du producteur : en attente du visa de l'autorité "
+    "de contrôle",
+    EliminationState.AGREED: "accordée : en attente du visa de l'archiviste",
+    EliminationState.REFUSED: "refusée (service producteur ou autorité de contrôle)",
     EliminationState.DESTROYED: "éliminée",
 }
 
@@ -62,15 +71,23 @@ def eliminations_group() -> None:
 
 
 @eliminations_group.command("propose")
+@click.option(
+    "--control-authority",
+    default=None,
+    help="Autorité de contrôle dont le visa est aussi requis (identifiant SEDA, par exemple les "
+    "Archives départementales)",
+)
 @token_option
 @pass_instance
-def propose(instance: Instance, token_file: Path | None) -> None:
-    """Cherche les archives à éliminer et demande l'accord de leur service producteur."""
+def propose(instance: Instance, control_authority: str | None, token_file: Path | None) -> None:
+    """Cherche les archives à éliminer et demande l'accord de leur service producteur (et le visa
+    de l'autorité de contrôle, avec --control-authority)."""
     opened = instance.repository()
 
     def made() -> list[Elimination]:
         who = archivist_of(opened.db, token_file)
-        return propose_eliminations(opened.db, who.organisation, who.name, opened.config.clock())
+        now = opened.config.clock()
+        return propose_eliminations(opened.db, who.organisation, who.name, now, control_authority)
 
     found = run(made)
     for e in found:
@@ -117,6 +134,40 @@ def approve(instance: Instance, elimination_id: str, token_file: Path | None) ->
     click.echo(f"Élimination {found.id} faite : {len(found.unit_ids)} archive(s) détruite(s)")
 
 
+@eliminations_group.command("control-request")
+@click.argument("elimination_id")
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@tenant_option
+@pass_instance
+def control_request(instance: Instance, elimination_id: str, out: Path, tenant: str | None) -> None:
+    """Écrit la demande de visa (AuthorizationControlAuthorityRequest) à envoyer à l'autorité de
+    contrôle."""
+    org = instance.tenant(tenant)
+    found = run(lambda: get_elimination(instance.database(), org, elimination_id))
+    if found.control_request is None:
+        raise click.ClickException(f"L'élimination {elimination_id} ne demande pas de visa")
+    out.write_bytes(found.control_request)
+    click.echo(f"Demande de visa écrite : {out} (pour {found.control_authority})")
+
+
+@eliminations_group.command("control-reply")
+@click.argument("reply", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@token_option
+@pass_instance
+def control_reply(instance: Instance, reply: Path, token_file: Path | None) -> None:
+    """Enregistre la réponse de l'autorité de contrôle (AuthorizationControlAuthorityRequestReply)."""
+    opened = instance.repository()
+
+    def recorded() -> Elimination:
+        who = archivist_of(opened.db, token_file)
+        data = reply.read_bytes()
+        now = opened.config.clock()
+        return record_control_reply(opened.db, who.organisation, who.name, data, now)
+
+    found = run(recorded)
+    click.echo(f"Élimination {found.id} : {STATES[found.state]}")
+
+
 def _fields(e: Elimination) -> dict[str, Any]:
     return {
         "elimination_id": e.id,
@@ -125,4 +176,6 @@ def _fields(e: Elimination) -> dict[str, Any]:
         "unit_identifiers": list(e.unit_ids),
         "state": str(e.state),
         "approved_by": e.approved_by,
+        "control_authority": e.control_authority,
+        "control_granted": e.control_granted,
     }

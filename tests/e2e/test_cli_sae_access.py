@@ -19,7 +19,11 @@ from sae.bootstrap import build_config
 from sae.cli import main
 from sae.config import load_settings
 from seda.communication import ArchiveDeliveryRequest
-from seda.elimination import AuthorizationOriginatingAgencyRequestReply
+from seda.elimination import (
+    AuthorizationControlAuthorityRequest,
+    AuthorizationControlAuthorityRequestReply,
+    AuthorizationOriginatingAgencyRequestReply,
+)
 from seda.messages import build_message, parse_message
 from seda.versions import SedaVersion
 from tests.e2e.test_cli_sae import home, issue_token, sae
@@ -98,7 +102,7 @@ def test_a_derogation_granted_from_the_command_line_opens_a_delivery_and_the_reg
     assert "retirée" in withdrawn
 
 
-def test_an_elimination_is_proposed_and_approved_from_the_command_line_once_the_producer_agrees(
+def test_an_elimination_is_approved_from_the_command_line_once_producer_and_control_agree(
     home: Path, tmp_path: Path
 ) -> None:
     rules = tmp_path / "regles.csv"
@@ -115,7 +119,9 @@ def test_an_elimination_is_proposed_and_approved_from_the_command_line_once_the_
             manifest_digest=manifest_sha256(sip),
         )  # fmt: skip
         sae("review", "accept", submitted.remote_reference, "--token-file", str(alice))
-        proposed = sae("eliminations", "propose", "--token-file", str(alice))
+        proposed = sae(
+            "eliminations", "propose", "--control-authority", "FR_AD_35", "--token-file", str(alice)
+        )
         assert "1 élimination(s) proposée(s)" in proposed
         [listed] = json.loads(sae("eliminations", "list", "--json"))
         refused = CliRunner().invoke(
@@ -131,7 +137,17 @@ def test_an_elimination_is_proposed_and_approved_from_the_command_line_once_the_
             headers={"Authorization": f"Bearer {ged}", "Content-Type": "application/xml"},
         )
         assert agreed.status_code == 202, agreed.text
-    assert "accord du producteur : en attente du visa" in sae("eliminations", "list")
+    assert "en attente du visa de l'autorité de contrôle" in sae("eliminations", "list")
+    request_file, reply_file = tmp_path / "demande-visa.xml", tmp_path / "visa.xml"
+    sae("eliminations", "control-request", listed["elimination_id"], "--out", str(request_file))
+    _, asked = parse_message(request_file.read_bytes())
+    assert isinstance(asked, AuthorizationControlAuthorityRequest)
+    visa = AuthorizationControlAuthorityRequestReply(
+        "VISA-1", datetime.now(UTC), asked.message_identifier, "ARCH", "FR_AD_35", "000"
+    )
+    reply_file.write_bytes(build_message(SedaVersion.V2_2, visa))
+    recorded = sae("eliminations", "control-reply", str(reply_file), "--token-file", str(alice))
+    assert "accordée : en attente du visa de l'archiviste" in recorded
     done = sae("eliminations", "approve", listed["elimination_id"], "--token-file", str(alice))
     assert "faite : 1 archive(s) détruite(s)" in done
     assert "éliminée" in sae("eliminations", "list")

@@ -21,8 +21,11 @@ from sae.ports import Database
 from sae.tenancy.setup import import_file, put_agreement
 from seda.elimination import (
     ArchiveDestructionNotification,
+    AuthorizationControlAuthorityRequest,
+    AuthorizationControlAuthorityRequestReply,
     AuthorizationOriginatingAgencyRequest,
     AuthorizationOriginatingAgencyRequestReply,
+    UnitToDestroy,
 )
 from seda.messages import build_message, parse_message
 from seda.model import AppraisalRule, ArchiveTransfer, ArchiveUnit, Management, Rule
@@ -233,3 +236,78 @@ def test_every_message_of_an_elimination_is_in_the_version_of_the_archives_trans
         f"{API}/eliminations/{proposed['elimination_id']}/notification", headers=ARCHIVIST
     )
     assert_valid(schema_dir, version, notice.content)
+
+
+def control_answer(repo: Repository, raw: bytes, code: str, authority: str = "FR_AD_35") -> Any:
+    _, request = parse_message(raw)
+    assert isinstance(request, AuthorizationControlAuthorityRequest)
+    reply = AuthorizationControlAuthorityRequestReply(
+        f"VISA-{request.message_identifier}", NOW, request.message_identifier, "ARCH",
+        authority, code, ("Visa du directeur des Archives départementales",),
+    )  # fmt: skip
+    return repo.client.post(
+        f"{API}/control-authorization-replies",
+        content=build_message(SedaVersion.V2_2, reply),
+        headers={**ARCHIVIST, "Content-Type": "application/xml"},
+    )
+
+
+@pytest.mark.parametrize("version", [SedaVersion.V2_1, SedaVersion.V2_2, SedaVersion.V2_3])
+def test_the_control_authority_request_is_valid_and_read_back(
+    schema_dir: Path, version: SedaVersion
+) -> None:
+    request = AuthorizationControlAuthorityRequest(
+        "ELIM-1-CTRL", NOW, "ARCH", "FR_AD_35", "ARCH", "DUA échue", NOW.date(),
+        (UnitToDestroy("AU-1", "Registre", None, date(2001, 1, 1), date(2010, 12, 31), "APP-5"),),
+    )  # fmt: skip
+    data = build_message(version, request)
+    assert_valid(schema_dir, version, data)
+    assert parse_message(data) == (version, request)
+
+
+def test_an_elimination_that_needs_the_control_authority_waits_for_its_visa(
+    repo: Repository, tmp_path: Path, schema_dir: Path
+) -> None:
+    accepted(repo, tmp_path, "TR-1", destroy_after("APP-5"))
+    made = repo.client.post(
+        f"{API}/eliminations", json={"control_authority": "FR_AD_35"}, headers=ARCHIVIST
+    )
+    [proposed] = made.json()["items"]
+    assert proposed["control_authority"] == "FR_AD_35" and proposed["control_granted"] is None
+    elimination = proposed["elimination_id"]
+    asked = repo.client.get(f"{API}/eliminations/{elimination}/control-request", headers=ARCHIVIST)
+    assert asked.status_code == 200
+    assert_valid(schema_dir, SedaVersion.V2_2, asked.content)
+    _, producer_request = parse_message(inbox(repo)[0].raw)
+    assert isinstance(producer_request, AuthorizationOriginatingAgencyRequest)
+    answer(repo, producer_request, "000")
+    waiting = approve(repo, elimination)
+    assert (waiting.status_code, waiting.json()["code"]) == (409, "elimination_not_agreed")
+    assert "visa de l'autorité de contrôle" in waiting.json()["detail"]
+    stranger = control_answer(repo, asked.content, "000", authority="FR_AD_29")
+    assert (stranger.status_code, stranger.json()["code"]) == (403, "another_producer")
+    assert control_answer(repo, asked.content, "000").status_code == 202
+    done = approve(repo, elimination)
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "destroyed" and done.json()["control_granted"] is True
+
+
+def test_the_control_authoritys_refusal_ends_the_elimination(
+    repo: Repository, tmp_path: Path
+) -> None:
+    accepted(repo, tmp_path, "TR-1", destroy_after("APP-5"))
+    made = repo.client.post(
+        f"{API}/eliminations", json={"control_authority": "FR_AD_35"}, headers=ARCHIVIST
+    )
+    [proposed] = made.json()["items"]
+    elimination = proposed["elimination_id"]
+    asked = repo.client.get(f"{API}/eliminations/{elimination}/control-request", headers=ARCHIVIST)
+    assert control_answer(repo, asked.content, "300").status_code == 202
+    _, producer_request = parse_message(inbox(repo)[0].raw)
+    assert isinstance(producer_request, AuthorizationOriginatingAgencyRequest)
+    answer(repo, producer_request, "000")  # the producer's agreement comes too late to matter
+    listed = repo.client.get(f"{API}/eliminations", headers=ARCHIVIST).json()["items"]
+    assert [e["state"] for e in listed] == ["refused"]
+    refused = approve(repo, elimination)
+    assert refused.status_code == 409
+    assert repo.client.get(f"{API}/archives/{root_id(repo)}", headers=ARCHIVIST).status_code == 200

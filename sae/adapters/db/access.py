@@ -295,6 +295,6 @@ def _elimination(row: Mapping[Any, Any]) -> Elimination:
     values = {name: row[name] for name in Elimination.__dataclass_fields__}
     values["unit_ids"] = tuple(json.loads(row["unit_ids"]))
     values["state"] = EliminationState(row["state"])
-    for blob in ("reply", "notification"):
+    for blob in ("reply", "notification", "control_request", "control_reply"):
         values[blob] = None if row[blob] is None else bytes(row[blob])
     return Elimination(**values)

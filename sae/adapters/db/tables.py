@@ -448,6 +448,10 @@ eliminations = Table(
     Column("approved_by", Text),
     Column("destroyed_at", UtcDateTime),
     Column("notification", LargeBinary),
+    Column("control_authority", Text),
+    Column("control_request", LargeBinary),
+    Column("control_reply", LargeBinary),
+    Column("control_granted", Boolean),
     PrimaryKeyConstraint("tenant", "id"),
     UniqueConstraint("tenant", "message_identifier", name="uq_eliminations_message"),
 )
