@@ -155,6 +155,11 @@ class TransferRepository(Protocol):
         archive is written after, possibly by a worker); ``TransferAlreadyDecided`` otherwise."""
         ...
 
+    def unclaim(self, transfer_id: str) -> None:
+        """accepting → awaiting_review, the claim's archivist and comment removed (an
+        acceptance that failed leaves no half-recorded decision)."""
+        ...
+
     def decide(
         self, transfer_id: str, before: TransferState, after: TransferState, record: DecisionRecord
     ) -> None:

@@ -168,7 +168,9 @@ def _roll_back(
                     report.removed_copies.append((offer.name, sha256))
             except (StorageUnavailable, OSError):
                 log.warning("offer %s unreachable: copy %s kept", offer.name, sha256)
-    _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+    with db.unit_of_work(transfer.organisation) as uow:
+        uow.transfers.unclaim(transfer.id)  # the decision is taken again, by an archivist
+        uow.commit()
     report.rolled_back.append(transfer.id)
 
 

@@ -111,7 +111,7 @@ def accept(
         # Nothing is registered for this transfer (the decision, its catalogue rows and its log
         # entry were rolled back together); objects already on the offers are content-addressed
         # and harmless (an audit may collect them later).
-        _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+        release_claim(db, transfer)
         raise
     return _accepted(db, transfer, seal)
 
@@ -136,7 +136,7 @@ def complete_acceptance(
     try:
         _write_archive(db, offers, transfer, decision, clock)
     except PackageAltered:
-        _move(db, transfer, TransferState.ACCEPTING, TransferState.AWAITING_REVIEW)
+        release_claim(db, transfer)
         raise
     return _accepted(db, transfer, seal)
 
@@ -179,6 +179,13 @@ def _lock(
         offers.retain(ends_by_object(described.units, described.objects, durations), now.date())
 
 
+def release_claim(db: Database, transfer: Transfer) -> None:
+    """Back to the archivist, with no trace of the decision that could not be written."""
+    with db.unit_of_work(transfer.organisation) as uow:
+        uow.transfers.unclaim(transfer.id)
+        uow.commit()
+
+
 def _claim_for_acceptance(
     db: Database, organisation: str, transfer_id: str, d: Decision
 ) -> Transfer:
@@ -191,12 +198,6 @@ def _claim_for_acceptance(
         uow.transfers.claim(transfer.id, d)
         uow.commit()
     return transfer
-
-
-def _move(db: Database, transfer: Transfer, before: TransferState, after: TransferState) -> None:
-    with db.unit_of_work(transfer.organisation) as uow:
-        uow.transfers.move(transfer.id, before, after)
-        uow.commit()
 
 
 def _ensure_unchanged(transfer: Transfer) -> None:

@@ -97,6 +97,15 @@ class FakeTransfers:
     def move(self, transfer_id: str, before: TransferState, after: TransferState) -> None:
         self._change(transfer_id, before, state=after)
 
+    def unclaim(self, transfer_id: str) -> None:
+        self._change(
+            transfer_id,
+            TransferState.ACCEPTING,
+            state=TransferState.AWAITING_REVIEW,
+            comment=None,
+            decided_by=None,
+        )
+
     def claim(self, transfer_id: str, decision: Decision) -> None:
         self._change(
             transfer_id,

@@ -101,6 +101,17 @@ class SqlTransferRepository:
                 f"Le transfert {transfer_id} n'est plus à l'état awaiting_review"
             )
 
+    def unclaim(self, transfer_id: str) -> None:
+        changes = {
+            "state": TransferState.AWAITING_REVIEW.value,
+            "comment": None,
+            "decided_by": None,
+        }
+        if not self._change(transfer_id, TransferState.ACCEPTING, changes):
+            raise TransferAlreadyDecided(
+                f"Le transfert {transfer_id} n'est plus à l'état accepting"
+            )
+
     def decide(
         self, transfer_id: str, before: TransferState, after: TransferState, record: DecisionRecord
     ) -> None:
