@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -438,6 +439,42 @@ class Recorder:
             response.status_code, headers=response.headers, content=body, request=request
         )
 
+    def download(
+        self,
+        request: httpx.Request,
+        dest: Path,
+        *,
+        message_identifier: str | None,
+        max_bytes: int,
+    ) -> httpx.Response:
+        """As ``send``, but a 200's body is streamed into ``dest`` (hashed, at most
+        ``max_bytes``, fsynced) and never held in memory: a package may be far larger than a
+        reply. Any other answer is read as ``send`` reads it (for its reason); ``dest`` exists
+        only after a complete 200."""
+        started_at, began = self.clock(), time.monotonic()
+        response: httpx.Response | None = None
+        body, received = b"", None
+        try:
+            response = self.client.send(request, stream=True, follow_redirects=False)
+            if response.status_code == 200:
+                received = _stream_to(response, dest, max_bytes)
+            else:
+                body = self._read_bounded(response)
+        except (httpx.TransportError, ConnectorError, OSError) as exc:
+            dest.unlink(missing_ok=True)
+            error = translate_transport_error(exc) if isinstance(exc, httpx.TransportError) else exc
+            code = getattr(error, "code", "io_error")
+            self._record(request, response, body, None, started_at, began, message_identifier, code)
+            if isinstance(exc, httpx.TransportError):
+                raise error from exc
+            raise
+        self._record(
+            request, response, body, None, started_at, began, message_identifier, None, received
+        )
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
+
     def _read_bounded(self, response: httpx.Response) -> bytes:
         chunks, size = [], 0
         try:
@@ -463,8 +500,10 @@ class Recorder:
         began: float,
         message_identifier: str | None,
         error: str | None,
+        received: tuple[str, int] | None = None,  # a body streamed to a file: SHA-256, size
     ) -> None:
         sent = _request_digest(request, upload)
+        body_digest = hashlib.sha256(body).hexdigest() if received is None else received[0]
         self.history.append(
             Exchange(
                 connector=self.connector,
@@ -478,11 +517,30 @@ class Recorder:
                 response_headers={} if response is None else redact_headers(response.headers),
                 request_sha256=sent[0],
                 request_size=sent[1],
-                response_sha256=None if response is None else hashlib.sha256(body).hexdigest(),
-                response_size=len(body),
+                response_sha256=None if response is None else body_digest,
+                response_size=len(body) if received is None else received[1],
                 error=error,
             )
         )
+
+
+def _stream_to(response: httpx.Response, dest: Path, max_bytes: int) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    try:
+        with dest.open("wb") as out:
+            for chunk in response.iter_bytes(UPLOAD_CHUNK_BYTES):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ProtocolError(
+                        f"paquet de plus de {max_bytes} octets refusé", code="package_too_large"
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    finally:
+        response.close()
+    return digest.hexdigest(), size
 
 
 def _request_digest(

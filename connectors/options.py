@@ -19,7 +19,10 @@ _DROP = ("outbox_dir", "replies_dir", "done_marker", "poll_interval", "max_reply
 
 # kind -> (plain options, secret options)
 _OPTIONS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "sae_http": (("base_url", "poll_interval", "max_reply_bytes", *_HTTP), ("token", *_HTTP_SECRETS)),
+    "sae_http": (
+        ("base_url", "poll_interval", "max_reply_bytes", "max_package_bytes", *_HTTP),
+        ("token", *_HTTP_SECRETS),
+    ),
     "vitam": (
         ("base_url", "tenant", "context_id", "admin_base_url", "poll_interval", "max_reply_bytes",
          *_HTTP),

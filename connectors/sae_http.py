@@ -93,6 +93,7 @@ class SaeHttpConnector:
         history: list[Exchange] | None = None,
         poll_interval: float = 30.0,
         max_reply_bytes: int = 256 * 1024**2,
+        max_package_bytes: int = 256 * 1024**3,
         upload_chunk_bytes: int = UPLOAD_CHUNK_BYTES,
         allow_insecure_http: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -103,6 +104,7 @@ class SaeHttpConnector:
         self.history: list[Exchange] = [] if history is None else history
         self.poll_interval = poll_interval
         self.upload_chunk_bytes = upload_chunk_bytes
+        self.max_package_bytes = max_package_bytes  # a DIP or restituted package, streamed
         self._clock = clock
         self._http = Recorder(
             NAME, client, self.history, max_body_bytes=max_reply_bytes, clock=clock
@@ -245,6 +247,13 @@ class SaeHttpConnector:
         request = self._request(method, str(url), headers, content)
         return self._http.send(request, message_identifier=mid)
 
+    def download(self, path: str, dest: Path, mid: str) -> httpx.Response:
+        """A package streamed into ``dest`` (see ``Recorder.download``)."""
+        request = self._request("GET", self._url(path), {"Accept": "application/zip"})
+        return self._http.download(
+            request, dest, message_identifier=mid, max_bytes=self.max_package_bytes
+        )
+
     def now(self) -> datetime:
         return self._clock()
 
@@ -306,7 +315,8 @@ def _issue_text(issue: object) -> str:
 
 
 def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> SaeHttpConnector:
-    """``base_url``, the secret ``token``, ``poll_interval`` (seconds), ``max_reply_bytes``."""
+    """``base_url``, the secret ``token``, ``poll_interval`` (seconds), ``max_reply_bytes``,
+    ``max_package_bytes`` (a DIP or restituted package, streamed to disk)."""
     token = settings.secret("token")
     assert token is not None  # required secrets are never None
     return SaeHttpConnector(
@@ -316,4 +326,5 @@ def from_settings(settings: ConnectorSettings, history: list[Exchange]) -> SaeHt
         history=history,
         poll_interval=settings.number("poll_interval", 30.0),
         max_reply_bytes=settings.integer("max_reply_bytes", 256 * 1024**2),
+        max_package_bytes=settings.integer("max_package_bytes", 256 * 1024**3),
     )

@@ -46,6 +46,10 @@ class Channel(Protocol):
 
     def failure(self, response: httpx.Response) -> Exception: ...
 
+    def download(self, path: str, dest: Path, mid: str) -> httpx.Response:
+        """A GET whose 200 body is streamed into ``dest``; any other answer read as ``call``."""
+        ...
+
     def now(self) -> datetime: ...
 
 
@@ -80,16 +84,15 @@ class SaeExchanges:
         return ExchangeReply(read_reply(response.content, message_identifier), response.content)
 
     def fetch_package(self, kind: ExchangeKind, message_identifier: str, dest: Path) -> Reply:
-        response = self._get(kind, message_identifier, _PACKAGES[kind])
-        if response.status_code != 200:
-            raise self._channel.failure(response)
+        """The package streamed to disk (never held in memory, whatever its size), kept only
+        once every digest and size matches its reply."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(dest.name + ".part")
-        try:
-            partial.write_bytes(response.content)
-        except OSError:
-            partial.unlink(missing_ok=True)  # a full disk leaves no part behind
-            raise
+        path = f"/{kind}/{_quoted(message_identifier)}/{_PACKAGES[kind]}"
+        response = self._channel.download(path, partial, message_identifier)
+        if response.status_code != 200:
+            partial.unlink(missing_ok=True)
+            raise self._channel.failure(response)
         reply = verify_package(partial, message_identifier)  # deletes it when it fails
         partial.replace(dest)
         return reply

@@ -94,6 +94,7 @@ TABLES_TEXT = """\
 # token_file = "/run/secrets/sae-token"  # secret (token, password…) : _file ou _env
 # poll_interval = 30                     # secondes entre deux interrogations (défaut selon kind)
 # max_reply_bytes = 268435456            # octets : taille maximale d'une réponse lue
+# max_package_bytes = 274877906944       # sae_http : paquet communiqué ou restitué (écrit sur disque)
 # connect_timeout = 15                   # secondes
 # read_timeout = 300                     # secondes
 # ca_bundle = "/etc/gedsae/ca.pem"       # autorité de certification privée (TLS reste vérifié)

@@ -202,3 +202,33 @@ def test_the_mailbox_is_read_page_by_page_and_an_authorization_answered() -> Non
     link.answer_authorization("ELIM-1", b"<reply/>")
     assert remote.authorization_replies == [b"<reply/>"]
     assert remote.requests[-1].headers["Idempotency-Key"] == "ELIM-1"
+
+
+def test_a_package_larger_than_any_reply_is_streamed_to_disk(tmp_path: Path) -> None:
+    remote = ExchangeRepository()
+    client = httpx.Client(transport=httpx.MockTransport(remote))
+    connector = SaeHttpConnector(BASE, TOKEN, client, max_reply_bytes=512)
+    link = exchanges_of(connector)
+    assert link is not None
+    link.request(ExchangeKind.DELIVERY, "COM-1", delivery())
+    remote.grant("COM-1")
+    package_size = len(remote.pending["COM-1"].package or b"")
+    assert package_size > 512  # more than a reply may hold in memory
+    dip = tmp_path / "dip.zip"
+    link.fetch_package(ExchangeKind.DELIVERY, "COM-1", dip)
+    assert dip.read_bytes() == remote.pending["COM-1"].package
+    [fetched] = [e for e in connector.history if e.url.endswith("/dip")]
+    assert fetched.response_size == package_size  # recorded as sent, though never in memory
+
+
+def test_a_package_over_the_limit_is_refused_and_nothing_is_kept(tmp_path: Path) -> None:
+    remote = ExchangeRepository()
+    client = httpx.Client(transport=httpx.MockTransport(remote))
+    link = exchanges_of(SaeHttpConnector(BASE, TOKEN, client, max_package_bytes=100))
+    assert link is not None
+    link.request(ExchangeKind.DELIVERY, "COM-1", delivery())
+    remote.grant("COM-1")
+    with pytest.raises(ProtocolError) as refused:
+        link.fetch_package(ExchangeKind.DELIVERY, "COM-1", tmp_path / "dip.zip")
+    assert refused.value.code == "package_too_large"
+    assert list(tmp_path.iterdir()) == []
