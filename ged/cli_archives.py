@@ -20,6 +20,7 @@ from ged.services import archive_exchanges, incoming_exchanges
 from ged.services.archive_exchanges import Received
 from ged.services.incoming_ports import (
     AUTHORIZATION_REQUEST,
+    DESTRUCTION_NOTICE,
     MODIFICATION_NOTICE,
     IncomingMessage,
     IncomingState,
@@ -154,6 +155,7 @@ def _echo(found: Received) -> None:
 _TYPES = {
     AUTHORIZATION_REQUEST: "demande d'autorisation d'élimination",
     MODIFICATION_NOTICE: "notification de modification",
+    DESTRUCTION_NOTICE: "notification de destruction",
 }
 _STATES = {
     IncomingState.AWAITING_ANSWER: "en attente de la réponse d'un archiviste",

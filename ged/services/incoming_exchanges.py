@@ -8,6 +8,8 @@ through the agreement's connector and kept (``incoming_messages``):
   the archivist's comment); one answer only.
 - ``ArchiveModificationNotification``: the repository changed an archive's metadata or rules;
   recorded, with what changed, in the history of each dossier concerned.
+- ``ArchiveDestructionNotification``: the repository destroyed archives the producer had agreed
+  to eliminate; recorded in the history of each dossier concerned.
 
 The dossiers concerned are found from the archive identifiers the verified transfer replies
 gave them. Reading the mailbox again changes nothing: a message is kept once per organisation.
@@ -31,6 +33,7 @@ from ged.services.archive_exchanges import (
 from ged.services.context import Context, new_id
 from ged.services.incoming_ports import (
     AUTHORIZATION_REQUEST,
+    DESTRUCTION_NOTICE,
     MODIFICATION_NOTICE,
     IncomingMessage,
     IncomingState,
@@ -40,6 +43,7 @@ from ged.services.transfer_setup import TransferSetup, organisation_of
 from kernel.errors import ConflictError, InvalidError, Issue, NotFoundError
 from kernel.paging import Page
 from seda.elimination import (
+    ArchiveDestructionNotification,
     AuthorizationOriginatingAgencyRequest,
     AuthorizationOriginatingAgencyRequestReply,
 )
@@ -134,6 +138,8 @@ def _message(ctx: Context, actor: Principal, agreement: str, item: Incoming) -> 
         units, state = tuple(u.identifier for u in parsed.units), IncomingState.AWAITING_ANSWER
     elif isinstance(parsed, ArchiveModificationNotification):
         units, state = parsed.unit_identifiers, IncomingState.RECORDED
+    elif isinstance(parsed, ArchiveDestructionNotification):
+        units, state = tuple(u.identifier for u in parsed.units), IncomingState.RECORDED
     else:
         raise _unreadable(item, f"{type(parsed).__name__} n'est pas attendu dans la boîte")
     with ctx.uow() as uow:
@@ -156,6 +162,7 @@ def _keep(ctx: Context, actor: Principal, message: IncomingMessage) -> bool:
         action = {
             AUTHORIZATION_REQUEST: "archives.authorization.requested",
             MODIFICATION_NOTICE: "archives.modification.notified",
+            DESTRUCTION_NOTICE: "archives.destruction.notified",
         }[message.message_type]
         _, parsed = parse_message(message.raw)
         details = {"comments": list(getattr(parsed, "comments", ()))}

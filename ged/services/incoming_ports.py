@@ -11,6 +11,7 @@ from typing import Protocol
 
 AUTHORIZATION_REQUEST = "AuthorizationOriginatingAgencyRequest"
 MODIFICATION_NOTICE = "ArchiveModificationNotification"
+DESTRUCTION_NOTICE = "ArchiveDestructionNotification"
 
 
 class IncomingState(StrEnum):

@@ -13,7 +13,8 @@ control authority (R212-14: the Archives départementales for a commune), an
 ``AuthorizationControlAuthorityRequest`` is made too; the archivist sends it and records its
 ``…RequestReply``. Once the producer (and the control authority) agreed, an archivist's visa
 destroys the archives (a tombstone kept of each, ``sae.access.deletion``) and the
-``ArchiveDestructionNotification`` is kept; either refusal ends it.
+``ArchiveDestructionNotification`` goes to the producer's mailbox (and stays readable by the
+archivists); either refusal ends it.
 Each step and its log entry are committed in ONE transaction.
 """
 
@@ -320,6 +321,13 @@ def approve_elimination(
             notification=build_message(version, notification),
         )
         uow.eliminations.update(done)
+        assert done.notification is not None
+        uow.mailbox.post(
+            MailboxMessage(
+                str(uuid.uuid4()), type(notification).__name__,
+                notification.message_identifier, done.notification, now,
+            )
+        )  # fmt: skip
         _log(uow, archivist, "elimination.destroyed", done)
         uow.commit()
     discard(db, offers, packages, tenant, released)

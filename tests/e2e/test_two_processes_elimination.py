@@ -3,7 +3,7 @@ and final action Destroy are proposed by an archivist of the repository, with th
 authority's visa asked too; the GED reads the authorization request in its mailbox
 (``gedsae archives inbox``) and grants it (``gedsae archives answer --grant``); the authority's
 reply is recorded; the archivist's visa destroys the archives (a tombstone kept, the
-ArchiveDestructionNotification valid against the XSD)."""
+ArchiveDestructionNotification valid against the XSD), and the GED reads the notification."""
 
 from __future__ import annotations
 
@@ -90,3 +90,6 @@ def test_archives_are_eliminated_with_the_producers_agreement_given_from_the_ged
     assert isinstance(notification, ArchiveDestructionNotification)
     assert re.match(r"\S+", notification.authorization_reply_identifier)
     assert "éliminée" in sae_cli(pair.sae_env, "eliminations", "list")
+    # the producer hears of it: the notification in the GED's mailbox, recorded there
+    told = gedsae_cli(pair.ged_env, "archives", "inbox", "ad35")
+    assert f"{notification.message_identifier} : notification de destruction" in told, told
