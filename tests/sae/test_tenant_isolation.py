@@ -58,6 +58,7 @@ UNSCOPED: Final = {
     ("POST", "/api/v1/sae/restitutions"),
     ("POST", "/api/v1/sae/eliminations"),  # what is due of the caller's tenant
     ("POST", "/api/v1/sae/authorization-replies"),  # another tenant's request: not found
+    ("POST", "/api/v1/sae/control-authorization-replies"),  # the same for the authority
 }
 MISSING: Final = "0" * 64
 # As@lae's REST services take Basic credentials and name transfers by agency and message
