@@ -7,9 +7,9 @@
 References: ``sha256sum; sha512sum`` (slow here: coreutils lacks the SHA instructions),
 ``cp FILE COPY && sync`` (the durable-copy floor), hashlib with one thread per digest, ``cp -r
 DIR COPY && sync`` and bagit-python (no fsync) for small files; for search, every match ranked
-(the query before the ranked window), run right after each query it is compared with. The GED runs as real processes
-(`gedsae import`, `gedsae serve`) on a fresh home; peak RSS is read from the kernel (ru_maxrss of
-the child, VmHWM of the server). Absolute times drift by ±30 % between runs on this machine:
+(the query before the ranked window), run right after each query it is compared with. The GED
+runs as real processes (`gedsae import`, `gedsae serve`) on a fresh home; peak RSS is read from
+the kernel (ru_maxrss of the child, VmHWM of the server). Absolute times drift by ±30 % between runs on this machine:
 read the ratios. Not collected by pytest.
 """
 
