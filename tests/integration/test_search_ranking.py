@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import text
 
 from ged.adapters.db import search as search_adapter
 from ged.domain.model import Metadata
@@ -51,10 +52,14 @@ def test_a_title_match_outranks_a_match_in_the_text(ged: Ged) -> None:
     assert first is not None and second is not None
 
 
+# PostgreSQL walks the documents for a word in at least PG_WALK_SHARE of them, else reads the
+# GIN index: 0 walks for every word, 2 never.
+@pytest.mark.parametrize("walk_share", [0.0, 2.0], ids=["walked", "indexed"])
 def test_relevance_ranks_only_the_most_recently_filed_matches(
-    ged: Ged, monkeypatch: pytest.MonkeyPatch
+    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_share: float
 ) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(search_adapter, "PG_WALK_SHARE", walk_share)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Budget")
     file_text(ged, d.id, "Budget primitif", "budget primitif de la commune")
     file_text(ged, d.id, "Note", "le budget annexe")
@@ -67,8 +72,12 @@ def test_relevance_ranks_only_the_most_recently_filed_matches(
     assert set(titles(by_date)) == {"Budget primitif", "Note", "Courrier"}
 
 
-def test_the_window_is_taken_after_the_filters(ged: Ged, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("walk_share", [0.0, 2.0], ids=["walked", "indexed"])
+def test_the_window_is_taken_after_the_filters(
+    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_share: float
+) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 1)
+    monkeypatch.setattr(search_adapter, "PG_WALK_SHARE", walk_share)
     old = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Ancien")
     new = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Récent")
     file_text(ged, old.id, "Marché de voirie", "marché de travaux")
@@ -90,3 +99,19 @@ def test_pages_of_a_ranked_search_follow_one_order(ged: Ged) -> None:
     ranks = [hit.rank or 0.0 for hit in (*first.hits, *rest.hits)]
     # one order across the pages (bm25 on SQLite is lower for better, ts_rank higher)
     assert ranks in (sorted(ranks), sorted(ranks, reverse=True))
+
+
+def test_postgresql_reads_the_share_of_a_word_from_its_statistics(ged: Ged) -> None:
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Conseil")
+    for i in range(4):
+        file_text(ged, d.id, f"Séance {i}", "délibération du conseil" + " budget" * (i % 2))
+    with ged.ctx.uow() as uow:
+        index = uow.repo.search
+        if not isinstance(index, search_adapter.PostgresSearch):
+            pytest.skip("PostgreSQL only: SQLite walks its FTS5 doclist for every word")
+        index.conn.execute(text("ANALYZE document_search"))
+
+        assert index._share("conseil") == pytest.approx(1.0)
+        assert index._share("budget") == pytest.approx(0.5)
+        assert index._share("conseil budget") == pytest.approx(0.5)
+        assert index._share("introuvable") == 0.0

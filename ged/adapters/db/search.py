@@ -283,6 +283,19 @@ class SqliteSearch:
         return {int(pk): str(excerpt) for pk, excerpt in self.conn.execute(text(sql), params)}
 
 
+# A word found in at least this share of documents is looked for by walking them newest first;
+# a rarer one through the GIN index (``PostgresSearch._ranked_window``).
+PG_WALK_SHARE = 0.1
+_SHARE = (
+    "SELECT min(coalesce(e.share, 0)) FROM "
+    "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
+    "(SELECT x.lexeme, x.share FROM pg_stats p, "
+    "unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS x(lexeme, share) "
+    "WHERE p.schemaname = current_schema() AND p.tablename = 'document_search' "
+    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme"
+)
+
+
 def postgres_vectors(fields: dict[str, str]) -> tuple[str, str]:
     """The columns of ``document_search`` and the SQL that computes them from ``fields``
     (SQL expressions by indexed field name; a missing field is empty): title weighted A,
@@ -339,7 +352,8 @@ class PostgresSearch:
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
         if query.sort is SortKey.RELEVANCE:
-            sql = self._ranked_window(clauses)
+            common = self._share(params["q"]) >= PG_WALK_SHARE
+            sql = self._ranked_window(clauses, common)
             params["window"] = RANKED_WINDOW
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
@@ -357,15 +371,33 @@ class PostgresSearch:
             return found.page()
         return found.page(self._excerpts(params["q"], found.pks))
 
+    def _share(self, words: str) -> float:
+        """The share of documents holding every word, as ``ANALYZE`` last counted it
+        (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps)."""
+        share = self.conn.execute(text(_SHARE), {"q": words}).scalar()
+        return float(share or 0.0)
+
     @staticmethod
-    def _ranked_window(clauses: list[str]) -> str:
-        """The window's matches newest first, then ``ts_rank`` of those only: the tsvectors live
-        out of line (TOAST), and each one ranked is detoasted."""
-        window = (
-            "SELECT d.pk FROM document_search s JOIN documents d ON d.pk = s.document_pk "  # noqa: S608
-            f"WHERE s.tsv @@ plainto_tsquery('gedsae_fr', :q) AND {' AND '.join(clauses)} "
-            "ORDER BY d.pk DESC LIMIT :window"
-        )
+    def _ranked_window(clauses: list[str], common: bool) -> str:
+        """The window's matches newest first, then ``ts_rank`` of those only (each vector ranked
+        is detoasted). A common word is checked document by document, newest first, until the
+        window is full: ``ts_match_vq`` is ``@@`` that no index serves, and the walk stops after
+        about ``RANKED_WINDOW / share`` documents. A rarer one is looked up in the GIN index,
+        every match at once (a walk would read every vector to fill a window it never fills)."""
+        where = " AND ".join(clauses)
+        if common:
+            window = (
+                "SELECT d.pk FROM documents d JOIN document_search s ON s.document_pk = d.pk "  # noqa: S608
+                f"WHERE ts_match_vq(s.tsv, plainto_tsquery('gedsae_fr', :q)) AND {where} "
+                "ORDER BY d.pk DESC LIMIT :window"
+            )
+        else:
+            window = (
+                "WITH m AS MATERIALIZED (SELECT document_pk FROM document_search "  # noqa: S608
+                "WHERE tsv @@ plainto_tsquery('gedsae_fr', :q)) "
+                f"SELECT d.pk FROM m JOIN documents d ON d.pk = m.document_pk WHERE {where} "
+                "ORDER BY d.pk DESC LIMIT :window"
+            )
         return (
             f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM ({window}) AS w "  # noqa: S608
             "JOIN documents d ON d.pk = w.pk JOIN document_search s ON s.document_pk = w.pk, "
