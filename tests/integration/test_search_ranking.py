@@ -52,14 +52,14 @@ def test_a_title_match_outranks_a_match_in_the_text(ged: Ged) -> None:
     assert first is not None and second is not None
 
 
-# PostgreSQL walks the documents for a word in at least PG_WALK_SHARE of them, else reads the
-# GIN index: 0 walks for every word, 2 never.
-@pytest.mark.parametrize("walk_share", [0.0, 2.0], ids=["walked", "indexed"])
+# PostgreSQL walks the documents for a word common enough (PG_WALK_COST), else reads the GIN
+# index: 0 walks for every word, infinity for none.
+@pytest.mark.parametrize("walk_cost", [0.0, float("inf")], ids=["walked", "indexed"])
 def test_relevance_ranks_only_the_most_recently_filed_matches(
-    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_share: float
+    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_cost: float
 ) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
-    monkeypatch.setattr(search_adapter, "PG_WALK_SHARE", walk_share)
+    monkeypatch.setattr(search_adapter, "PG_WALK_COST", walk_cost)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Budget")
     file_text(ged, d.id, "Budget primitif", "budget primitif de la commune")
     file_text(ged, d.id, "Note", "le budget annexe")
@@ -72,12 +72,12 @@ def test_relevance_ranks_only_the_most_recently_filed_matches(
     assert set(titles(by_date)) == {"Budget primitif", "Note", "Courrier"}
 
 
-@pytest.mark.parametrize("walk_share", [0.0, 2.0], ids=["walked", "indexed"])
+@pytest.mark.parametrize("walk_cost", [0.0, float("inf")], ids=["walked", "indexed"])
 def test_the_window_is_taken_after_the_filters(
-    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_share: float
+    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_cost: float
 ) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 1)
-    monkeypatch.setattr(search_adapter, "PG_WALK_SHARE", walk_share)
+    monkeypatch.setattr(search_adapter, "PG_WALK_COST", walk_cost)
     old = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Ancien")
     new = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Récent")
     file_text(ged, old.id, "Marché de voirie", "marché de travaux")
@@ -111,7 +111,7 @@ def test_postgresql_reads_the_share_of_a_word_from_its_statistics(ged: Ged) -> N
             pytest.skip("PostgreSQL only: SQLite walks its FTS5 doclist for every word")
         index.conn.execute(text("ANALYZE document_search"))
 
-        assert index._share("conseil") == pytest.approx(1.0)
-        assert index._share("budget") == pytest.approx(0.5)
-        assert index._share("conseil budget") == pytest.approx(0.5)
-        assert index._share("introuvable") == 0.0
+        assert index._share("conseil") == pytest.approx((1.0, 4.0))
+        assert index._share("budget") == pytest.approx((0.5, 4.0))
+        assert index._share("conseil budget") == pytest.approx((0.5, 4.0))
+        assert index._share("introuvable") == (0.0, 4.0)

@@ -283,16 +283,19 @@ class SqliteSearch:
         return {int(pk): str(excerpt) for pk, excerpt in self.conn.execute(text(sql), params)}
 
 
-# A word found in at least this share of documents is looked for by walking them newest first;
-# a rarer one through the GIN index (``PostgresSearch._ranked_window``).
-PG_WALK_SHARE = 0.1
+# Where the window is filled from (``PostgresSearch._walks``): walking documents newest first
+# reads about window / share vectors, whatever the count of documents; the GIN index reads every
+# match and every document that passes the filters (share × documents and more), each several
+# times cheaper than a detoasted vector. Walk when share² × documents ≥ PG_WALK_COST × window.
+PG_WALK_COST = 4.0
 _SHARE = (
-    "SELECT min(coalesce(e.share, 0)) FROM "
+    "SELECT (SELECT min(coalesce(e.share, 0)) FROM "
     "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
     "(SELECT x.lexeme, x.share FROM pg_stats p, "
     "unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS x(lexeme, share) "
     "WHERE p.schemaname = current_schema() AND p.tablename = 'document_search' "
-    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme"
+    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme), "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'document_search'::regclass)"
 )
 
 
@@ -352,8 +355,7 @@ class PostgresSearch:
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
         if query.sort is SortKey.RELEVANCE:
-            common = self._share(params["q"]) >= PG_WALK_SHARE
-            sql = self._ranked_window(clauses, common)
+            sql = self._ranked_window(clauses, self._walks(params["q"]))
             params["window"] = RANKED_WINDOW
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
@@ -371,32 +373,41 @@ class PostgresSearch:
             return found.page()
         return found.page(self._excerpts(params["q"], found.pks))
 
-    def _share(self, words: str) -> float:
+    def _share(self, words: str) -> tuple[float, float]:
         """The share of documents holding every word, as ``ANALYZE`` last counted it
-        (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps)."""
-        share = self.conn.execute(text(_SHARE), {"q": words}).scalar()
-        return float(share or 0.0)
+        (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps), and the
+        count of documents it counted."""
+        row = self.conn.execute(text(_SHARE), {"q": words}).one()
+        return float(row[0] or 0.0), max(float(row[1] or 0.0), 0.0)
+
+    def _walks(self, words: str) -> bool:
+        share, documents = self._share(words)
+        return share * share * documents >= PG_WALK_COST * RANKED_WINDOW
 
     @staticmethod
-    def _ranked_window(clauses: list[str], common: bool) -> str:
+    def _ranked_window(clauses: list[str], walk: bool) -> str:
         """The window's matches newest first, then ``ts_rank`` of those only (each vector ranked
         is detoasted). A common word is checked document by document, newest first, until the
         window is full: ``ts_match_vq`` is ``@@`` that no index serves, and the walk stops after
-        about ``RANKED_WINDOW / share`` documents. A rarer one is looked up in the GIN index,
+        about ``RANKED_WINDOW / share`` vectors. A rarer one is looked up in the GIN index,
         every match at once (a walk would read every vector to fill a window it never fills)."""
         where = " AND ".join(clauses)
-        if common:
+        if walk:
+            # a subquery per document, after the cheaper filters: only the documents that
+            # pass them have their vector read
             window = (
-                "SELECT d.pk FROM documents d JOIN document_search s ON s.document_pk = d.pk "  # noqa: S608
-                f"WHERE ts_match_vq(s.tsv, plainto_tsquery('gedsae_fr', :q)) AND {where} "
+                f"SELECT d.pk FROM documents d WHERE {where} AND "  # noqa: S608
+                "(SELECT ts_match_vq(s.tsv, plainto_tsquery('gedsae_fr', :q)) "
+                "FROM document_search s WHERE s.document_pk = d.pk) "
                 "ORDER BY d.pk DESC LIMIT :window"
             )
         else:
+            # every match first (no LIMIT to tempt the planner into walking documents backwards)
             window = (
-                "WITH m AS MATERIALIZED (SELECT document_pk FROM document_search "  # noqa: S608
-                "WHERE tsv @@ plainto_tsquery('gedsae_fr', :q)) "
-                f"SELECT d.pk FROM m JOIN documents d ON d.pk = m.document_pk WHERE {where} "
-                "ORDER BY d.pk DESC LIMIT :window"
+                "WITH m AS MATERIALIZED (SELECT d.pk FROM document_search s "  # noqa: S608
+                "JOIN documents d ON d.pk = s.document_pk "
+                f"WHERE s.tsv @@ plainto_tsquery('gedsae_fr', :q) AND {where}) "
+                "SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
             )
         return (
             f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM ({window}) AS w "  # noqa: S608
