@@ -8,8 +8,8 @@ unaccent).
 
 Sorted by relevance, both rank a window (``RANKED_WINDOW``): the most recently filed matches
 that pass the filters, found newest first (FTS5 walks its doclist by descending rowid and stops;
-PostgreSQL walks ``documents`` backwards by key or intersects the GIN bitmap, as its planner
-prices them), then ranked with ``bm25`` or ``ts_rank``. Ranking every match cost a detoasted
+PostgreSQL walks ``documents`` backwards for a common word and reads the GIN index for a rarer
+one, by the share of documents ``ANALYZE`` counted), then ranked with ``bm25`` or ``ts_rank``. Ranking every match cost a detoasted
 vector per row on PostgreSQL (about 15 µs) and a ``bm25`` per row on SQLite: a term found in
 every document read all of them for 20 rows.
 """
