@@ -753,11 +753,13 @@ def interleaved(
     run: Callable[[Any], object], reference: Callable[[Any], object], queries: list[Any], count: int
 ) -> tuple[list[float], list[float]]:
     """Milliseconds of ``run`` for each query, and of ``reference`` for the first ``count``,
-    each right after ``run`` on the same query (the same load on the machine)."""
+    each beside ``run`` on the same query (the same load on the machine), one first then the
+    other in turn (the second finds the pages the first read in the cache)."""
     now: list[float] = []
     ref: list[float] = []
     for i, query in enumerate(queries):
-        for fn, into in ((run, now), (reference, ref)) if i < count else ((run, now),):
+        pair = ((run, now), (reference, ref)) if i % 2 else ((reference, ref), (run, now))
+        for fn, into in pair if i < count else ((run, now),):
             t0 = time.perf_counter()
             fn(query)
             into.append((time.perf_counter() - t0) * 1000)
