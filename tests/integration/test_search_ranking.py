@@ -72,6 +72,19 @@ def test_relevance_ranks_only_the_most_recently_filed_matches(
     assert set(titles(by_date)) == {"Budget primitif", "Note", "Courrier"}
 
 
+def test_a_walk_by_slices_of_one_document_fills_the_same_window(
+    ged: Ged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(search_adapter, "PG_WALK_COST", 0.0)
+    monkeypatch.setattr(search_adapter, "PG_SLICE", 1)
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
+    for title in ("Captage", "Réseau", "Station", "Compteurs"):
+        file_text(ged, d.id, title, "eau potable" if title != "Station" else "épuration")
+
+    assert set(titles(search(ged, "potable"))) == {"Réseau", "Compteurs"}
+
+
 @pytest.mark.parametrize("walk_cost", [0.0, float("inf")], ids=["walked", "indexed"])
 def test_the_window_is_taken_after_the_filters(
     ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_cost: float

@@ -288,6 +288,7 @@ class SqliteSearch:
 # match and every document that passes the filters (share × documents and more), each several
 # times cheaper than a detoasted vector. Walk when share² × documents ≥ PG_WALK_COST × window.
 PG_WALK_COST = 4.0
+PG_SLICE = 20_000  # documents checked at most by one statement of a walk
 _SHARE = (
     "SELECT (SELECT min(coalesce(e.share, 0)) FROM "
     "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
@@ -296,6 +297,19 @@ _SHARE = (
     "WHERE p.schemaname = current_schema() AND p.tablename = 'document_search' "
     "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme), "
     "(SELECT reltuples FROM pg_class WHERE oid = 'document_search'::regclass)"
+)
+
+
+# Which of a slice of documents hold the words (``ts_match_vq`` is ``@@``, here checked on the
+# vector of each listed document), and the ranking of a walked window.
+_MATCHING = text(
+    "SELECT document_pk FROM document_search WHERE document_pk = ANY(:pks) "
+    "AND ts_match_vq(tsv, plainto_tsquery('gedsae_fr', :q))"
+)
+_RANK_LISTED = (
+    f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM documents d "  # noqa: S608
+    "JOIN document_search s ON s.document_pk = d.pk, plainto_tsquery('gedsae_fr', :q) AS q "
+    "WHERE d.pk = ANY(:window) ORDER BY rank DESC, d.pk"
 )
 
 
@@ -355,8 +369,13 @@ class PostgresSearch:
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
         if query.sort is SortKey.RELEVANCE:
-            sql = self._ranked_window(clauses, self._walks(params["q"]))
-            params["window"] = RANKED_WINDOW
+            share, documents = self._share(params["q"])
+            if share * share * documents >= PG_WALK_COST * RANKED_WINDOW:
+                params["window"] = self._walk(clauses, params, share)
+                sql = _RANK_LISTED
+            else:
+                params["window"] = RANKED_WINDOW
+                sql = self._indexed_window(clauses)
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
             # so the planner prices a sequential scan of document_search at a few hundred pages
@@ -380,35 +399,44 @@ class PostgresSearch:
         row = self.conn.execute(text(_SHARE), {"q": words}).one()
         return float(row[0] or 0.0), max(float(row[1] or 0.0), 0.0)
 
-    def _walks(self, words: str) -> bool:
-        share, documents = self._share(words)
-        return share * share * documents >= PG_WALK_COST * RANKED_WINDOW
+    def _walk(self, clauses: list[str], params: dict[str, Any], share: float) -> list[int]:
+        """The window of a common word: documents that pass the filters, newest first, by
+        slices of about ``RANKED_WINDOW / share``, each checked against its vector until the
+        window is full. Two statements a slice rather than one query, because the planner,
+        blind to the cost of a detoasted vector, would check every filtered document before
+        sorting them."""
+        where = " AND ".join([*clauses, "d.pk < :below"])
+        size = min(max(int(RANKED_WINDOW / max(share, 0.01) * 1.25), RANKED_WINDOW), PG_SLICE)
+        newest = text(
+            f"SELECT d.pk FROM documents d WHERE {where} ORDER BY d.pk DESC LIMIT :size"  # noqa: S608
+        )
+        found: list[int] = []
+        below = 2**62
+        while len(found) < RANKED_WINDOW:
+            pks = list(
+                self.conn.execute(newest, {**params, "below": below, "size": size}).scalars()
+            )
+            if pks:
+                found += sorted(
+                    self.conn.execute(_MATCHING, {"q": params["q"], "pks": pks}).scalars(),
+                    reverse=True,
+                )
+            if len(pks) < size:
+                break
+            below = pks[-1]
+        return [int(pk) for pk in found[:RANKED_WINDOW]]
 
     @staticmethod
-    def _ranked_window(clauses: list[str], walk: bool) -> str:
-        """The window's matches newest first, then ``ts_rank`` of those only (each vector ranked
-        is detoasted). A common word is checked document by document, newest first, until the
-        window is full: ``ts_match_vq`` is ``@@`` that no index serves, and the walk stops after
-        about ``RANKED_WINDOW / share`` vectors. A rarer one is looked up in the GIN index,
-        every match at once (a walk would read every vector to fill a window it never fills)."""
-        where = " AND ".join(clauses)
-        if walk:
-            # a subquery per document, after the cheaper filters: only the documents that
-            # pass them have their vector read
-            window = (
-                f"SELECT d.pk FROM documents d WHERE {where} AND "  # noqa: S608
-                "(SELECT ts_match_vq(s.tsv, plainto_tsquery('gedsae_fr', :q)) "
-                "FROM document_search s WHERE s.document_pk = d.pk) "
-                "ORDER BY d.pk DESC LIMIT :window"
-            )
-        else:
-            # every match first (no LIMIT to tempt the planner into walking documents backwards)
-            window = (
-                "WITH m AS MATERIALIZED (SELECT d.pk FROM document_search s "  # noqa: S608
-                "JOIN documents d ON d.pk = s.document_pk "
-                f"WHERE s.tsv @@ plainto_tsquery('gedsae_fr', :q) AND {where}) "
-                "SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
-            )
+    def _indexed_window(clauses: list[str]) -> str:
+        """The window of a rarer word: every match from the GIN index (a walk would read every
+        vector to fill a window it never fills), then the newest, ranked. Every match first:
+        no LIMIT to tempt the planner into walking the documents backwards."""
+        window = (
+            "WITH m AS MATERIALIZED (SELECT d.pk FROM document_search s "  # noqa: S608
+            "JOIN documents d ON d.pk = s.document_pk "
+            f"WHERE s.tsv @@ plainto_tsquery('gedsae_fr', :q) AND {' AND '.join(clauses)}) "
+            "SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
+        )
         return (
             f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM ({window}) AS w "  # noqa: S608
             "JOIN documents d ON d.pk = w.pk JOIN document_search s ON s.document_pk = w.pk, "
