@@ -2,13 +2,14 @@
 
     .venv/bin/python bench/bench_ged.py big    [--size 2G]       # one file: import and API upload
     .venv/bin/python bench/bench_ged.py small  [--count 10000]   # many small files: import
-    .venv/bin/python bench/bench_ged.py search [--docs 100000] [--db sqlite,postgres]
+    .venv/bin/python bench/bench_ged.py search [--docs 100000] [--db sqlite,postgres] [--queries 300]
 
 References: ``sha256sum; sha512sum`` (slow here: coreutils lacks the SHA instructions),
 ``cp FILE COPY && sync`` (the durable-copy floor), hashlib with one thread per digest, ``cp -r
-DIR COPY && sync`` and bagit-python (no fsync) for small files. The GED runs as real processes
-(`gedsae import`, `gedsae serve`) on a fresh home; peak RSS is read from the kernel (ru_maxrss of
-the child, VmHWM of the server). Absolute times drift by ±30 % between runs on this machine:
+DIR COPY && sync`` and bagit-python (no fsync) for small files; for search, every match ranked
+(the query before the ranked window), run right after each query it is compared with. The GED
+runs as real processes (`gedsae import`, `gedsae serve`) on a fresh home; peak RSS is read from
+the kernel (ru_maxrss of the child, VmHWM of the server). Absolute times drift by ±30 % between runs on this machine:
 read the ratios. Not collected by pytest.
 """
 
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_blobstore import make_big_file, parse_size
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.domain.model import Dossier, Service
@@ -354,12 +356,12 @@ WORDS = [
 ]
 
 
-def bench_search(work: Path, docs: int, databases: list[str]) -> None:
+def bench_search(work: Path, docs: int, databases: list[str], queries: int) -> None:
     for db in databases:
         if db == "sqlite":
             url = f"sqlite:///{work / 'search.db'}"
             (work / "search.db").unlink(missing_ok=True)
-            run_search(url, docs, "SQLite FTS5")
+            run_search(url, docs, "SQLite FTS5", queries)
         else:
             from tests.fixtures.postgres import create_database, find_bin_dir, temporary_cluster
 
@@ -368,7 +370,7 @@ def bench_search(work: Path, docs: int, databases: list[str]) -> None:
                 print("PostgreSQL not installed: skipped")
                 continue
             with temporary_cluster(bindir) as server_url:
-                run_search(create_database(server_url), docs, "PostgreSQL GIN tsvector")
+                run_search(create_database(server_url), docs, "PostgreSQL GIN tsvector", queries)
 
 
 @dataclass
@@ -499,50 +501,333 @@ def _add_documents(
     )
 
 
-def run_search(url: str, docs: int, label: str) -> None:
+def generate_corpus(url: str, docs: int) -> Corpus:
+    """The text model of ``load_corpus`` (five-word titles, 300-word bodies from the same
+    Zipf-like vocabulary, dates from 2000 to 2024, five dossiers over five services), written
+    straight into the tables: ``COPY`` on PostgreSQL, ``executemany`` in transactions of
+    50,000 rows on SQLite. Only what search reads is written (documents and the search index,
+    through the adapter's own statements); no version, blob or journal entry."""
+    from ged.adapters.db.engine import make_engine, migrate
+
+    engine = make_engine(url)
+    migrate(engine)
+    now = datetime.now(UTC)
+    with SqlUnitOfWork(engine, lambda: now) as uow:
+        org_id, services, dossiers = _skeleton(uow, [1] * 5, None, now)
+        uow.commit()
+    rng = random.Random(42)
+    vocabulary = WORDS + [f"terme{i:05d}" for i in range(30_000)]
+    cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocabulary))))
+
+    # Drawing 300 words a document costs a Python call per word (minutes for a million): the
+    # words are drawn once into a pool and each title or text is a slice of it at a random
+    # offset, so every term keeps its frequency.
+    pool = rng.choices(vocabulary, cum_weights=cumulative, k=WORD_POOL)
+
+    def words(k: int) -> str:
+        at = rng.randrange(WORD_POOL - k)
+        return " ".join(pool[at : at + k])
+
+    def rows(first: int, count: int) -> Iterator[GeneratedDocument]:
+        for pk in range(first, first + count):
+            owner = dossiers[pk % len(dossiers)]
+            created = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
+            yield GeneratedDocument(pk, owner, created, words(5), words(300))
+
+    start = time.perf_counter()
+    write = _copy_postgres if engine.dialect.name == "postgresql" else _insert_sqlite
+    write(engine, rows, docs, now)
+    seconds = time.perf_counter() - start
+    return Corpus(engine, org_id, services, dossiers, vocabulary, rng, seconds)
+
+
+@dataclass(frozen=True)
+class GeneratedDocument:
+    pk: int
+    dossier: Dossier
+    created_on: date
+    title: str
+    body: str
+
+    def values(self, now: datetime) -> dict[str, object]:
+        from ged.services.context import new_id
+
+        d = self.dossier
+        return {
+            "pk": self.pk,
+            "id": new_id(),
+            "organisation_id": d.organisation_id,
+            "dossier_id": d.id,
+            "service_id": d.service_id,
+            "title": self.title,
+            "description": "",
+            "author": "",
+            "language": "fra",
+            "document_type": "",
+            "keywords": [],
+            "created_on": self.created_on,
+            "received_on": None,
+            "extra": {},
+            "current_version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+GENERATED_BATCH = 50_000
+WORD_POOL = 4_000_000
+
+
+def _insert_sqlite(
+    engine: Engine,
+    rows: Callable[[int, int], Iterator[GeneratedDocument]],
+    docs: int,
+    now: datetime,
+) -> None:
+    from sqlalchemy import insert
+
+    from ged.adapters.db import tables as t
+    from ged.adapters.db.search import SqliteSearch
+
+    for first in range(1, docs + 1, GENERATED_BATCH):
+        batch = list(rows(first, min(GENERATED_BATCH, docs + 1 - first)))
+        with engine.begin() as conn:
+            conn.execute(insert(t.documents), [doc.values(now) for doc in batch])
+            SqliteSearch(conn).index_many(
+                [(doc.pk, {"title": doc.title, "body": doc.body}) for doc in batch]
+            )
+        print(f"  {first + len(batch) - 1} documents", file=sys.stderr)
+
+
+_DOCUMENT_COLUMNS = (
+    "pk, id, organisation_id, dossier_id, service_id, title, description, author, language, "
+    "document_type, keywords, created_on, received_on, extra, current_version, created_at, "
+    "updated_at"
+)
+
+
+def _copy_postgres(
+    engine: Engine,
+    rows: Callable[[int, int], Iterator[GeneratedDocument]],
+    docs: int,
+    now: datetime,
+) -> None:
+    """COPY the documents and their fields into a staging table, then one INSERT … SELECT that
+    computes the vectors with the adapter's own expressions, the search indexes dropped meanwhile
+    and rebuilt after (as a bulk load would)."""
+    import json
+
+    from ged.adapters.db.search import postgres_vectors
+
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        assert driver is not None
+        with driver.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = '256MB'")
+            cur.execute(
+                "CREATE TEMP TABLE bench_fields (pk BIGINT, title TEXT, body TEXT) ON COMMIT DROP"
+            )
+            copy_documents = f"COPY documents ({_DOCUMENT_COLUMNS}) FROM STDIN"
+            for first in range(1, docs + 1, GENERATED_BATCH):
+                batch = list(rows(first, min(GENERATED_BATCH, docs + 1 - first)))
+                with cur.copy(copy_documents) as copy:
+                    for doc in batch:
+                        values = doc.values(now)
+                        values["keywords"], values["extra"] = json.dumps([]), json.dumps({})
+                        copy.write_row(list(values.values()))
+                with cur.copy("COPY bench_fields (pk, title, body) FROM STDIN") as copy:
+                    for doc in batch:
+                        copy.write_row((doc.pk, doc.title, doc.body))
+                print(f"  {first + len(batch) - 1} documents copied", file=sys.stderr)
+            cur.execute(
+                "SELECT indexdef, indexname FROM pg_indexes WHERE tablename = 'document_search' "
+                "AND indexname NOT LIKE '%pkey'"
+            )
+            indexes = cur.fetchall()
+            for _, name in indexes:
+                cur.execute(f"DROP INDEX {name}")
+            fields = {"title": "f.title", "body": "f.body"}
+            columns, expressions = postgres_vectors(fields)
+            cur.execute(
+                f"INSERT INTO document_search(document_pk, {columns}) "  # noqa: S608
+                f"SELECT f.pk, {expressions} FROM bench_fields f"
+            )
+            print("  vectors computed", file=sys.stderr)
+            for definition, _ in indexes:
+                cur.execute(definition)
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('documents', 'pk'), max(pk)) FROM documents"
+            )
+        driver.commit()
+        with driver.cursor() as cur:
+            driver.autocommit = True
+            cur.execute("VACUUM ANALYZE")
+    finally:
+        raw.close()
+
+
+# Which terms a query looks for: ranks in the Zipf-like vocabulary of 30,076 words.
+TERM_RANKS = {
+    "rare (rank 5,000–30,000)": (5000, 30_000),
+    "mid-frequency (rank 50–5,000)": (50, 5000),
+    "very common (rank 0–10)": (0, 10),
+}
+
+
+def run_search(url: str, docs: int, label: str, queries: int = 300) -> None:
+    """p50/p95 of ranked searches (20 rows) for rare, mid and very common terms, filtered (an
+    agent in 2 of 5 services, a date window of 3,000 of the 9,000 days) and unfiltered (the
+    administrator, every date), then the size of each table and index."""
     from ged.domain.access import Principal
     from ged.domain.model import Role
     from ged.domain.search import SearchQuery
+    from ged.services.search import search_documents
 
-    corpus = load_corpus(url, docs)
-    engine, org_id, services = corpus.engine, corpus.organisation_id, corpus.services
-    vocabulary, rng, load, now = corpus.vocabulary, corpus.rng, corpus.seconds, datetime.now(UTC)
-    principal = Principal(
+    corpus = generate_corpus(url, docs)
+    engine, org_id, services, rng = (
+        corpus.engine,
+        corpus.organisation_id,
+        corpus.services,
+        corpus.rng,
+    )
+    now = datetime.now(UTC)
+    agent = Principal(
         "p", "agent", org_id, frozenset({Role.AGENT}), frozenset(s.id for s in services[:2])
     )
-    from ged.services.search import search_documents
+    admin = Principal("a", "admin", org_id, frozenset({Role.ADMIN}), frozenset())
 
     class Ctx:
         def uow(self) -> SqlUnitOfWork:
             return SqlUnitOfWork(engine, lambda: now)
 
-    for label_q, pick in (
-        ("mid-frequency term (rank 50–5,000)", lambda: vocabulary[rng.randrange(50, 5000)]),
-        ("common term (rank 0–10)", lambda: vocabulary[rng.randrange(0, 10)]),
-    ):
-        timings = []
-        for _ in range(300):
-            lo = date(2000, 1, 1) + timedelta(days=rng.randrange(6000))
-            query = SearchQuery(
-                organisation_id=org_id,
-                text=pick(),
-                created_from=lo,
-                created_to=lo + timedelta(days=3000),
-                limit=20,
-            )
-            t0 = time.perf_counter()
-            search_documents(Ctx(), principal, query)  # type: ignore[arg-type]
-            timings.append((time.perf_counter() - t0) * 1000)
-        timings.sort()
-        p50, p95 = statistics.median(timings), timings[int(len(timings) * 0.95)]
-        print(
-            f"\n## Search, {label}, {docs} documents of 300 words (loaded in {load:.1f} s): {label_q}"
-        )
-        print(
-            "one term + service filter (agent in 2 of 5 services) + date window, ranked, 20 rows, 300 queries"
-        )
-        print(f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms")
+    print(
+        f"\n## Search, {label}, {docs} documents of 300 words (generated in {corpus.seconds:.1f} s)"
+    )
+    print(f"ranked, 20 rows, {queries} queries per cell; filtered = an agent in 2 of 5 services")
+    print("and a window of 3,000 days out of 9,000; unfiltered = the administrator, every date;")
+    print(
+        f"reference = every match ranked (the query before the window), on the first {queries // 3}"
+    )
+    print(
+        "queries, each right after the same query ranked in its window; ratio = p50 to p50 on them\n"
+    )
+    print(
+        "| term | filtered p50 / p95 ms | reference p50 / p95 ms | ratio "
+        "| unfiltered p50 / p95 ms | reference p50 / p95 ms | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, (low, high) in TERM_RANKS.items():
+        cells = []
+        for filtered in (True, False):
+            made = []
+            for _ in range(queries):
+                term = corpus.vocabulary[rng.randrange(low, high)]
+                lo = date(2000, 1, 1) + timedelta(days=rng.randrange(6000))
+                made.append(
+                    SearchQuery(
+                        organisation_id=org_id,
+                        text=term,
+                        limit=20,
+                        created_from=lo if filtered else None,
+                        created_to=lo + timedelta(days=3000) if filtered else None,
+                    )
+                )
+            actor = agent if filtered else admin
+
+            def ranked(query: SearchQuery, actor: Principal = actor) -> object:
+                return search_documents(Ctx(), actor, query)  # type: ignore[arg-type]
+
+            def every_match(query: SearchQuery, actor: Principal = actor) -> object:
+                return rank_every_match(engine, actor, query)
+
+            ours, ref = interleaved(ranked, every_match, made, max(queries // 3, 1))
+            same = statistics.median(ours[: len(ref)]) / statistics.median(ref)
+            cells += [percentiles(ours), percentiles(ref), f"{same:.2f}×"]
+        print(f"| {name} | {' | '.join(cells)} |")
+    print_sizes(engine)
     engine.dispose()
+
+
+def interleaved(
+    run: Callable[[Any], object], reference: Callable[[Any], object], queries: list[Any], count: int
+) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``run`` for each query, and of ``reference`` for the first ``count``,
+    each beside ``run`` on the same query (the same load on the machine), one first then the
+    other in turn (the second finds the pages the first read in the cache)."""
+    now: list[float] = []
+    ref: list[float] = []
+    for i, query in enumerate(queries):
+        pair = ((run, now), (reference, ref)) if i % 2 else ((reference, ref), (run, now))
+        for fn, into in pair if i < count else ((run, now),):
+            t0 = time.perf_counter()
+            fn(query)
+            into.append((time.perf_counter() - t0) * 1000)
+    return now, ref
+
+
+def percentiles(timings: list[float]) -> str:
+    """p50 / p95."""
+    ordered = sorted(timings)
+    return f"{statistics.median(ordered):.1f} / {ordered[int(len(ordered) * 0.95)]:.1f}"
+
+
+def rank_every_match(engine: Engine, actor: Any, query: Any) -> object:
+    """The reference: the search as the adapter ran it before the ranked window, every match
+    ranked (``bm25`` or ``ts_rank`` of each), in a unit of work as the service opens one;
+    PostgreSQL kept on the GIN index."""
+    from dataclasses import replace
+
+    from ged.adapters.db.search import _BM25, _COLUMNS, _filters, _rows, _where_order
+    from ged.domain.search import terms
+
+    scoped = replace(
+        query, organisation_id=actor.organisation_id, service_ids=actor.visible_services()
+    )
+    words = terms(query.text)
+    with SqlUnitOfWork(engine, lambda: datetime.now(UTC)) as uow:
+        conn = uow.repo.search.conn  # type: ignore[attr-defined]
+        if engine.dialect.name == "sqlite":
+            clauses, params = _filters(scoped, "+", "sqlite")
+            params["match"] = " ".join(f'"{w}"' for w in words)
+            sql = (
+                f"SELECT {_COLUMNS}, f.rank AS rank FROM (SELECT rowid, {_BM25} AS rank "  # noqa: S608
+                "FROM documents_fts WHERE documents_fts MATCH :match) AS f "
+                "CROSS JOIN documents d ON d.pk = f.rowid "
+                + _where_order(clauses, scoped, "f.rank ASC")
+            )
+        else:
+            clauses, params = _filters(scoped, "", "postgresql")
+            params["q"] = " ".join(words)
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            sql = (
+                f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM document_search s "  # noqa: S608
+                "JOIN documents d ON d.pk = s.document_pk, plainto_tsquery('gedsae_fr', :q) AS q "
+                + _where_order(["s.tsv @@ q", *clauses], scoped, "rank DESC")
+            )
+        return _rows(conn, sql, params, scoped).page()
+
+
+def print_sizes(engine: Engine) -> None:
+    """Each table and index on disk: ``pg_relation_size`` (TOAST apart), SQLite's ``dbstat``."""
+    if engine.dialect.name == "postgresql":
+        sql = (
+            "SELECT c.relname, pg_relation_size(c.oid), "
+            "coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+            "AND c.relkind IN ('r', 'i') AND (c.relname LIKE 'document%' "
+            "OR c.relname LIKE 'ix_document%') ORDER BY 2 DESC"
+        )
+    else:
+        sql = (
+            "SELECT name, sum(pgsize), 0 FROM dbstat WHERE name LIKE 'document%' "
+            "OR name LIKE 'ix_document%' OR name LIKE 'sqlite_autoindex_documents%' "
+            "GROUP BY name ORDER BY 2 DESC"
+        )
+    print("\n| table or index | MiB | TOAST MiB |\n|---|---|---|")
+    with engine.connect() as conn:
+        for name, size, toast in conn.execute(text(sql)):
+            print(f"| {name} | {size / MIB:.1f} | {toast / MIB:.1f} |")
 
 
 def main() -> None:
@@ -563,6 +848,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="gedsae-bench-", dir="/var/tmp"))
@@ -573,7 +859,7 @@ def main() -> None:
         if args.what in ("small", "all"):
             bench_small(work, args.count)
         if args.what in ("search", "all"):
-            bench_search(work, args.docs, args.db.split(","))
+            bench_search(work, args.docs, args.db.split(","), args.queries)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -10,6 +10,12 @@ from ged.domain.model import Document
 
 MAX_PAGE = 100
 
+# Sorted by relevance, a search ranks the RANKED_WINDOW most recently filed documents that match
+# and pass the filters, and shows those only (sorted otherwise, it shows every match). A term
+# found in most documents would otherwise have every match ranked: 100,000 documents read for
+# 20 rows. With fewer matches than that, the ranking is over all of them.
+RANKED_WINDOW = 200
+
 
 class SortKey(enum.StrEnum):
     RELEVANCE = "relevance"

@@ -2,9 +2,16 @@
 
 SQLite (FTS5): the query starts from the FTS table and joins documents by rowid (``CROSS JOIN``
 fixes that order). Written the obvious way, SQLite's planner starts from the metadata index and
-probes FTS once per row: p95 538 ms instead of 18 ms on 100k documents
-(../shared/reference/performance-anchors.md). PostgreSQL: a GIN-indexed tsvector in the
-``gedsae_fr`` configuration (French stemming, accents folded by unaccent).
+probes FTS once per row: p95 538 ms instead of 18 ms on 100k documents. PostgreSQL: a
+GIN-indexed tsvector in the ``gedsae_fr`` configuration (French stemming, accents folded by
+unaccent).
+
+Sorted by relevance, both rank a window (``RANKED_WINDOW``): the most recently filed matches
+that pass the filters, found newest first (FTS5 walks its doclist by descending rowid and stops;
+PostgreSQL walks ``documents`` backwards for a common word and reads the GIN index for a rarer
+one, by the share of documents ``ANALYZE`` counted), then ranked with ``bm25`` or ``ts_rank``. Ranking every match cost a detoasted
+vector per row on PostgreSQL (about 15 µs) and a ``bm25`` per row on SQLite: a term found in
+every document read all of them for 20 rows.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from ged.adapters.db import tables as t
 from ged.domain.search import (
     MARK_END,
     MARK_START,
+    RANKED_WINDOW,
     SearchHit,
     SearchPage,
     SearchQuery,
@@ -191,6 +199,9 @@ def _in_list(name: str, values: list[int]) -> tuple[str, dict[str, Any]]:
 
 
 _INDEXED = ("title", "description", "keywords", "author", "filename", "body")
+# Column weights, in the order of the FTS5 table: title, description, keywords, author,
+# file name, text.
+_BM25 = "bm25(documents_fts, 10.0, 3.0, 5.0, 2.0, 2.0, 1.0)"
 
 
 def _index_values(fields: dict[str, str]) -> dict[str, str]:
@@ -230,16 +241,36 @@ class SqliteSearch:
             return _page(self.conn, sql, params, query)
         clauses, params = _filters(query, "+", "sqlite")
         params["match"] = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        sql = (
-            f"SELECT {_COLUMNS}, f.rank AS rank FROM "  # noqa: S608
-            "(SELECT rowid, bm25(documents_fts, 10.0, 3.0, 5.0, 2.0, 2.0, 1.0) AS rank "
-            "FROM documents_fts WHERE documents_fts MATCH :match) AS f "
-            "CROSS JOIN documents d ON d.pk = f.rowid " + _where_order(clauses, query, "f.rank ASC")
-        )
+        if query.sort is SortKey.RELEVANCE:
+            sql = self._ranked_window(clauses)
+            params["window"] = RANKED_WINDOW
+        else:
+            sql = (
+                f"SELECT {_COLUMNS}, f.rank AS rank FROM "  # noqa: S608
+                f"(SELECT rowid, {_BM25} AS rank "
+                "FROM documents_fts WHERE documents_fts MATCH :match) AS f "
+                "CROSS JOIN documents d ON d.pk = f.rowid "
+                + _where_order(clauses, query, "f.rank ASC")
+            )
         found = _rows(self.conn, sql, params, query)
         if not query.excerpts:
             return found.page()
         return found.page(self._excerpts(params["match"], found.pks))
+
+    @staticmethod
+    def _ranked_window(clauses: list[str]) -> str:
+        """The window's matches newest first (FTS5 serves ``ORDER BY rowid DESC`` from its
+        doclist, so the walk stops after ``:window`` rows that pass the filters), then ranked."""
+        window = (
+            f"SELECT d.pk AS pk, {_BM25} AS rank FROM documents_fts "  # noqa: S608
+            "CROSS JOIN documents d ON d.pk = documents_fts.rowid "
+            f"WHERE documents_fts MATCH :match AND {' AND '.join(clauses)} "
+            "ORDER BY documents_fts.rowid DESC LIMIT :window"
+        )
+        return (
+            f"SELECT {_COLUMNS}, w.rank AS rank FROM ({window}) AS w "  # noqa: S608
+            "CROSS JOIN documents d ON d.pk = w.pk ORDER BY w.rank ASC, d.pk"
+        )
 
     def _excerpts(self, match: str, pks: list[int]) -> dict[int, str]:
         """FTS5 ``snippet()`` of the best column of each hit (computed for one page only)."""
@@ -250,6 +281,54 @@ class SqliteSearch:
         )
         params.update(match=match, start=MARK_START, end=MARK_END, tokens=EXCERPT_TOKENS)
         return {int(pk): str(excerpt) for pk, excerpt in self.conn.execute(text(sql), params)}
+
+
+# Where the window is filled from (``PostgresSearch._walks``): walking documents newest first
+# reads about window / share vectors, whatever the count of documents; the GIN index reads every
+# match and every document that passes the filters (share × documents and more), each several
+# times cheaper than a detoasted vector. Walk when share² × documents ≥ PG_WALK_COST × window.
+PG_WALK_COST = 4.0
+PG_SLICE = 20_000  # documents checked at most by one statement of a walk
+_SHARE = (
+    "SELECT (SELECT min(coalesce(e.share, 0)) FROM "
+    "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
+    "(SELECT x.lexeme, x.share FROM pg_stats p, "
+    "unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS x(lexeme, share) "
+    "WHERE p.schemaname = current_schema() AND p.tablename = 'document_search' "
+    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme), "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'document_search'::regclass)"
+)
+
+
+# Which of a slice of documents hold the words (``ts_match_vq`` is ``@@``, here checked on the
+# vector of each listed document), and the ranking of a walked window.
+_MATCHING = text(
+    "SELECT document_pk FROM document_search WHERE document_pk = ANY(:pks) "
+    "AND ts_match_vq(tsv, plainto_tsquery('gedsae_fr', :q))"
+)
+_RANK_LISTED = (
+    f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM documents d "  # noqa: S608
+    "JOIN document_search s ON s.document_pk = d.pk, plainto_tsquery('gedsae_fr', :q) AS q "
+    "WHERE d.pk = ANY(:window) ORDER BY rank DESC, d.pk"
+)
+
+
+def postgres_vectors(fields: dict[str, str]) -> tuple[str, str]:
+    """The columns of ``document_search`` and the SQL that computes them from ``fields``
+    (SQL expressions by indexed field name; a missing field is empty): title weighted A,
+    keywords B, description, author and file name C, the text D."""
+
+    def field(name: str) -> str:
+        return fields.get(name, "''")
+
+    tsv = (
+        f"setweight(to_tsvector('gedsae_fr', {field('title')}), 'A') || "
+        f"setweight(to_tsvector('gedsae_fr', {field('keywords')}), 'B') || "
+        f"setweight(to_tsvector('gedsae_fr', {field('description')} || ' ' || "
+        f"{field('author')} || ' ' || {field('filename')}), 'C') || "
+        f"setweight(to_tsvector('gedsae_fr', {field('body')}), 'D')"
+    )
+    return "tsv", tsv
 
 
 class PostgresSearch:
@@ -266,15 +345,13 @@ class PostgresSearch:
             {**_index_values(f), "pk": pk, "body": f.get("body", "")[:PG_MAX_BODY]}
             for pk, f in items
         ]
+        columns, expressions = postgres_vectors({name: f":{name}" for name in _INDEXED})
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", "))
         self.conn.execute(
             text(
-                "INSERT INTO document_search(document_pk, tsv) VALUES (:pk, "
-                "setweight(to_tsvector('gedsae_fr', :title), 'A') || "
-                "setweight(to_tsvector('gedsae_fr', :keywords), 'B') || "
-                "setweight(to_tsvector('gedsae_fr', "
-                ":description || ' ' || :author || ' ' || :filename), 'C') || "
-                "setweight(to_tsvector('gedsae_fr', :body), 'D')) "
-                "ON CONFLICT (document_pk) DO UPDATE SET tsv = EXCLUDED.tsv"
+                f"INSERT INTO document_search(document_pk, {columns}) "  # noqa: S608
+                f"VALUES (:pk, {expressions}) "
+                f"ON CONFLICT (document_pk) DO UPDATE SET {updates}"
             ),
             rows,
         )
@@ -291,19 +368,80 @@ class PostgresSearch:
             sql = _metadata_only(clauses, query)
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
-        # The tsvectors live out of line (TOAST), so the planner prices a sequential scan of
-        # document_search at a few hundred pages when it really detoasts every row: measured on
-        # 30k documents, 230 ms for the scan against a few ms through the GIN index.
-        self.conn.execute(text("SET LOCAL enable_seqscan = off"))
-        sql = (
-            f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM document_search s "  # noqa: S608
-            "JOIN documents d ON d.pk = s.document_pk, plainto_tsquery('gedsae_fr', :q) AS q "
-            + _where_order(["s.tsv @@ q", *clauses], query, "rank DESC")
-        )
+        if query.sort is SortKey.RELEVANCE:
+            share, documents = self._share(params["q"])
+            if share * share * documents >= PG_WALK_COST * RANKED_WINDOW:
+                params["window"] = self._walk(clauses, params, share)
+                sql = _RANK_LISTED
+            else:
+                params["window"] = RANKED_WINDOW
+                sql = self._indexed_window(clauses)
+        else:
+            # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
+            # so the planner prices a sequential scan of document_search at a few hundred pages
+            # when it really detoasts every row (230 ms on 30k documents against a few ms
+            # through the GIN index).
+            self.conn.execute(text("SET LOCAL enable_seqscan = off"))
+            sql = (
+                f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM document_search s "  # noqa: S608
+                "JOIN documents d ON d.pk = s.document_pk, plainto_tsquery('gedsae_fr', :q) AS q "
+                + _where_order(["s.tsv @@ q", *clauses], query, "rank DESC")
+            )
         found = _rows(self.conn, sql, params, query)
         if not query.excerpts:
             return found.page()
         return found.page(self._excerpts(params["q"], found.pks))
+
+    def _share(self, words: str) -> tuple[float, float]:
+        """The share of documents holding every word, as ``ANALYZE`` last counted it
+        (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps), and the
+        count of documents it counted."""
+        row = self.conn.execute(text(_SHARE), {"q": words}).one()
+        return float(row[0] or 0.0), max(float(row[1] or 0.0), 0.0)
+
+    def _walk(self, clauses: list[str], params: dict[str, Any], share: float) -> list[int]:
+        """The window of a common word: documents that pass the filters, newest first, by
+        slices of about ``RANKED_WINDOW / share``, each checked against its vector until the
+        window is full. Two statements a slice rather than one query, because the planner,
+        blind to the cost of a detoasted vector, would check every filtered document before
+        sorting them."""
+        where = " AND ".join([*clauses, "d.pk < :below"])
+        size = min(max(int(RANKED_WINDOW / max(share, 0.01) * 1.25), RANKED_WINDOW), PG_SLICE)
+        newest = text(
+            f"SELECT d.pk FROM documents d WHERE {where} ORDER BY d.pk DESC LIMIT :size"  # noqa: S608
+        )
+        found: list[int] = []
+        below = 2**62
+        while len(found) < RANKED_WINDOW:
+            pks = list(
+                self.conn.execute(newest, {**params, "below": below, "size": size}).scalars()
+            )
+            if pks:
+                found += sorted(
+                    self.conn.execute(_MATCHING, {"q": params["q"], "pks": pks}).scalars(),
+                    reverse=True,
+                )
+            if len(pks) < size:
+                break
+            below = pks[-1]
+        return [int(pk) for pk in found[:RANKED_WINDOW]]
+
+    @staticmethod
+    def _indexed_window(clauses: list[str]) -> str:
+        """The window of a rarer word: every match from the GIN index (a walk would read every
+        vector to fill a window it never fills), then the newest, ranked. Every match first:
+        no LIMIT to tempt the planner into walking the documents backwards."""
+        window = (
+            "WITH m AS MATERIALIZED (SELECT d.pk FROM document_search s "  # noqa: S608
+            "JOIN documents d ON d.pk = s.document_pk "
+            f"WHERE s.tsv @@ plainto_tsquery('gedsae_fr', :q) AND {' AND '.join(clauses)}) "
+            "SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
+        )
+        return (
+            f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM ({window}) AS w "  # noqa: S608
+            "JOIN documents d ON d.pk = w.pk JOIN document_search s ON s.document_pk = w.pk, "
+            "plainto_tsquery('gedsae_fr', :q) AS q ORDER BY rank DESC, d.pk"
+        )
 
     def _excerpts(self, words: str, pks: list[int]) -> dict[int, str]:
         """``ts_headline`` of each hit's title and text (the start of it: headlines re-parse
