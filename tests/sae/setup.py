@@ -48,11 +48,13 @@ def make_config(
     clock: Callable[[], datetime] | None = None,
     **ingest: object,
 ) -> SaeConfig:
+    """The repository's configuration for a test; ``clock``, when given, is the repository's
+    one clock: its exchanges' and its ingest's (signatures verified at that time)."""
     data_dir = tmp_path / "sae"
     fixed = {} if clock is None else {"clock": clock}
     return SaeConfig(
         data_dir=data_dir,
-        settings=IngestSettings(data_dir / "quarantine", schema_dir, **ingest),  # type: ignore[arg-type]
+        settings=IngestSettings(data_dir / "quarantine", schema_dir, **fixed, **ingest),  # type: ignore[arg-type]
         database=database.settings,
         offers_under=offers_under or filesystem_offers(tmp_path),
         sealing=sealing,
