@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from kernel import problems
 from kernel.http_hardening import hardened_app
+from kernel.openapi_problems import describe_problems
 from kernel.private_files import tighten_folder
 from sae import recovery
 from sae.api import archives, log, platform, review, transfers
@@ -36,6 +37,7 @@ def create_app(config: SaeConfig) -> FastAPI:
     )
     app.state.repository = opened
     problems.install(app)
+    describe_problems(app)
     for module in (transfers, review, archives, log, platform):
         app.include_router(module.router)
     if config.web is not None:

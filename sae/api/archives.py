@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+from kernel.openapi_problems import files
 from sae.api.deps import API, Anyone, Db, Opened
 from sae.catalogue.search import archive_detail, archive_object, search_archives
 from sae.model import MAX_PAGE_SIZE, MAX_PAGES, ArchiveQuery, CatalogueObject, CatalogueUnit
@@ -54,7 +55,9 @@ def show(archive_id: str, who: Anyone, db: Db) -> dict[str, Any]:
     }
 
 
-@router.get("/{archive_id}/objects/{object_id}")
+@router.get(
+    "/{archive_id}/objects/{object_id}", response_class=StreamingResponse, responses=files("*/*")
+)
 def download(
     archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:
