@@ -37,6 +37,8 @@ from seda.errors import SedaError, UnreadableValue
 from seda.package import PackageLimits, open_package
 from seda.reader import read_transfer
 from seda.replies import parse_reply
+from seda.validate import ValidationOptions, validate_path
+from seda.versions import ALL_VERSIONS
 from tests.fuzz.inputs import CRASHES, hostile_xml
 from tests.fuzz.profiles import fuzz_settings
 
@@ -266,3 +268,22 @@ def test_search_text_becomes_at_most_32_alphanumeric_terms(text: str) -> None:
 def test_an_excerpt_splits_into_fragments_that_keep_its_text(text: str) -> None:
     kept = "".join(f.text for f in fragments(text))
     assert kept == text.replace("\x02", "").replace("\x03", "")
+
+
+@pytest.fixture(scope="module")
+def validated_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("valider")
+
+
+@fuzz_settings(25)
+@given(data=hostile_xml())
+def test_the_validator_of_every_seda_version_reports_a_hostile_message_without_raising(
+    schema_dir: Path, validated_folder: Path, data: bytes
+) -> None:
+    """SEDA 1.0, 2.1, 2.2, 2.3: the validator turns every refusal into issues of its report."""
+    message = validated_folder / "bordereau.xml"
+    message.write_bytes(data)
+    report = validate_path(
+        message, ValidationOptions(schema_dir=schema_dir, seda_versions=ALL_VERSIONS)
+    )
+    assert report.valid or report.issues
