@@ -123,8 +123,11 @@ def fuzz_every_operation(
 
 
 def _first_line(failed: BaseException) -> str:
+    """What failed and the request that reproduces it (Schemathesis's curl line)."""
     text = str(failed).strip() or type(failed).__name__
-    return " | ".join(line.strip() for line in text.splitlines()[:6] if line.strip())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    replay = [line for line in lines if line.startswith("curl ")]
+    return " | ".join(lines[:6] + replay[:2])
 
 
 def rss_kib(pid: int) -> int:
