@@ -32,7 +32,7 @@ from ged.services.context import Context
 from ged.services.document_view import view_document
 from kernel.errors import InvalidError, Issue
 from kernel.openapi_problems import files
-from kernel.paging import MAX_LIMIT, Page
+from kernel.paging import MAX_LIMIT, MAX_SQL_INTEGER, Page
 
 router = APIRouter(tags=["documents"])
 
@@ -218,7 +218,10 @@ VERIFIED_BEFORE_SENDING = 2 * 1024 * 1024
 
 @router.get("/documents/{document_id}/content", response_class=Response, responses=files("*/*"))
 async def download(
-    document_id: str, ctx: Ctx, caller: Caller, version: int | None = None
+    document_id: str,
+    ctx: Ctx,
+    caller: Caller,
+    version: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
 ) -> Response:
     """The version's bytes, re-hashed as they are served: never a damaged content as a complete
     200 (ISO 14721 §4.1.1.3 error checking on access)."""
