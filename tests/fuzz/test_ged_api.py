@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -184,8 +185,13 @@ def test_the_ged_links_walk_from_a_new_dossier_to_its_document_and_its_transfer(
         ) -> None:
             case.validate_response(response, checks=CHECKS, headers=headers)
 
+    started = time.monotonic()
     Walk.run(settings=fuzz_settings(examples(10), api=True))
     coverage = Coverage(operations=len({s.split(" → ")[0] for s in walked}))
+    coverage.seconds = time.monotonic() - started
     coverage.requests = sum(walked.values())
+    for step, count in walked.items():
+        status = int(step.rsplit(" → ", 1)[1])
+        coverage.statuses[status] = coverage.statuses.get(status, 0) + count
     _report(coverage, "GED (suites d'appels par les liens)")
     assert "POST /api/v1/dossiers/{dossier_id}/documents → 201" in walked, walked
