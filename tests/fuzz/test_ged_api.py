@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+from hypothesis import Phase, settings
 
 from tests.fixtures.processes import GedServer, gedsae_cli, serve_ged
 from tests.fuzz.api import CHECKS, Coverage, fuzz_every_operation, rss_kib
@@ -186,7 +187,11 @@ def test_the_ged_links_walk_from_a_new_dossier_to_its_document_and_its_transfer(
             case.validate_response(response, checks=CHECKS, headers=headers)
 
     started = time.monotonic()
-    Walk.run(settings=fuzz_settings(examples(10), api=True))
+    # A live server's state moves on between runs: a walk cannot be replayed or shrunk (the
+    # replay would diverge, Hypothesis's FlakyStrategyDefinition), so its failure is reported as
+    # found, with the calls that led to it.
+    walk = settings(fuzz_settings(examples(10), api=True), phases=[Phase.generate], database=None)
+    Walk.run(settings=walk)
     coverage = Coverage(operations=len({s.split(" → ")[0] for s in walked}))
     coverage.seconds = time.monotonic() - started
     coverage.requests = sum(walked.values())
