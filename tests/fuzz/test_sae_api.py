@@ -26,8 +26,9 @@ RSS_GROWTH_KIB = 200 * 1024
 class Repository:
     service: Service
     env: dict[str, str]
-    tokens: list[str]  # the first tenant's roles and the platform administrator
+    tokens: list[str]  # the first tenant's roles
     other: str  # the other tenant's archivist
+    platform: str  # the platform administrator, who may act on every tenant
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +37,37 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repository]
     env, port = {"GEDSAE_SAE_HOME": str(folder / "home")}, new_port()
     schemas = str(shared_path("official"))
     sae_cli(env, "init", "--organisation", "ARCH", "--port", str(port), "--schemas-from", schemas)
-    sae_cli(env, "tenants", "create", "AUTRE", "--name", "Autre service d'archives")
-    tokens = [
-        sae_cli(env, "token", "create", f"fuzz-{role}", "--role", role).strip()
-        for role in ("transferring", "archivist")
-    ]
-    tokens.append(
-        sae_cli(
-            env, "token", "create", "fuzz-plateforme", "--platform", "--role", "platform_admin"
-        ).strip()
-    )
-    other = sae_cli(
-        env, "token", "create", "autre", "--tenant", "AUTRE", "--role", "archivist"
+    platform = sae_cli(
+        env, "token", "create", "fuzz-plateforme", "--platform", "--role", "platform_admin"
     ).strip()
     service = Service("sae", ("serve",), env, port, "/api/v1/sae/health", folder / "log", SAE)
     service.start()
     try:
-        yield Repository(service, env, tokens, other)
+        yield _with_tokens(service, env, platform)
     finally:
         service.stop()
+
+
+def _with_tokens(service: Service, env: dict[str, str], platform: str) -> Repository:
+    """A token of each role of the first tenant, a second tenant and its archivist's token,
+    made through the platform API (each command line would start a process)."""
+    headers = {"Authorization": f"Bearer {platform}"}
+    url = service.base_url + "/api/v1/sae/platform/tenants"
+    with httpx.Client(headers=headers, timeout=60) as http:
+        http.post(url, json={"identifier": "AUTRE", "name": "Autre"}).raise_for_status()
+        issued = {
+            (tenant, role): http.post(
+                f"{url}/{tenant}/tokens", json={"name": f"fuzz-{role}", "role": role}
+            )
+            for tenant, role in (
+                ("ARCH", "transferring"),
+                ("ARCH", "archivist"),
+                ("AUTRE", "archivist"),
+            )
+        }
+    tokens = {key: answer.raise_for_status().json()["token"] for key, answer in issued.items()}
+    mine = [tokens["ARCH", "transferring"], tokens["ARCH", "archivist"]]
+    return Repository(service, env, mine, tokens["AUTRE", "archivist"], platform)
 
 
 def tenant_digest(repository: Repository, token: str) -> str:
@@ -80,6 +93,7 @@ def test_every_repository_operation_answers_as_described_without_touching_anothe
     fuzz_every_operation(schema, url, repository.tokens, examples(4), coverage)
     assert tenant_digest(repository, repository.other) == theirs
     fuzz_every_operation(schema, url, [repository.other], examples(2), coverage)
+    fuzz_every_operation(schema, url, [repository.platform], examples(2), coverage)
     rss_after = rss_kib(process.pid)
     CORPUS.mkdir(exist_ok=True)
     coverage.record(CORPUS / "last-run.txt", "dépôt")
