@@ -118,11 +118,11 @@ def fuzz_every_operation(
         try:
             drive()
         except (Exception, BaseExceptionGroup) as failed:  # every failure is reported
-            coverage.failures.append(f"{operation.label} : {_first_line(failed)}")
+            coverage.failures.append(f"{operation.label} : {first_line(failed)}")
     coverage.seconds += time.monotonic() - started
 
 
-def _first_line(failed: BaseException) -> str:
+def first_line(failed: BaseException) -> str:
     """What failed and the request that reproduces it (Schemathesis's curl line)."""
     text = str(failed).strip() or type(failed).__name__
     lines = [line.strip() for line in text.splitlines() if line.strip()]
