@@ -16,6 +16,9 @@ from kernel.errors import InvalidError, Issue
 
 MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000
+# The largest integer a SQL column holds (SQLite INTEGER, PostgreSQL bigint): a number from a
+# request (a version, a journal sequence) beyond it overflows the driver, so it is refused first.
+MAX_SQL_INTEGER = 2**63 - 1
 T = TypeVar("T")
 
 

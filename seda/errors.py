@@ -116,3 +116,9 @@ class MessageDescriptionInvalid(SedaError):
     """The JSON description of an exchange message cannot be turned into that message."""
 
     code = "seda_message_description_invalid"
+
+
+class UnreadableValue(SedaError):
+    """A value of the message (a date, a number) cannot be read as its type says."""
+
+    code = "seda_value_unreadable"

@@ -14,6 +14,7 @@ from lxml import etree
 
 from seda import model as m
 from seda.content import read_content
+from seda.errors import UnreadableValue
 from seda.reading import SedaReader
 from seda.safexml import DEFAULT_XML_LIMITS, Opener, XmlLimits, parse_document
 
@@ -36,7 +37,16 @@ _FIELDS = {
 
 
 def read_transfer(open_stream: Opener, limits: XmlLimits = DEFAULT_XML_LIMITS) -> m.ArchiveTransfer:
+    """The ArchiveTransfer as our model; a value that cannot be read as its type (a date that
+    is not ISO 8601) is ``UnreadableValue``, never a bare ``ValueError``."""
     root = parse_document(open_stream, limits).getroot()
+    try:
+        return _transfer(root)
+    except ValueError as exc:
+        raise UnreadableValue(f"valeur illisible dans le bordereau : {exc}") from exc
+
+
+def _transfer(root: etree._Element) -> m.ArchiveTransfer:
     r = SedaReader(root)
     found = root.find(r.brace + "DataObjectPackage")
     package = m.DataObjectPackage() if found is None else read_package(r, found)

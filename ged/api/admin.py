@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ged.api import links
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import run_once
 from ged.api.schemas import (
@@ -37,7 +38,7 @@ async def create_organisation(
     )
 
 
-@router.get("/services", response_model=list[ServiceOut])
+@router.get("/services", response_model=list[ServiceOut], responses=links.SERVICES_LISTED)
 async def list_services(ctx: Ctx, caller: Caller) -> list[ServiceOut]:
     return [ServiceOut.of(s) for s in await run_in_threadpool(admin.list_services, ctx, caller)]
 

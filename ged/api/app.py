@@ -25,6 +25,7 @@ from ged.services.transfer_setup import TransferSetup
 from ged.services.webhook_delivery import WebhookSetup, deliver_due
 from kernel import problems
 from kernel.http_hardening import hardened_app
+from kernel.openapi_problems import describe_problems
 
 log = logging.getLogger("gedsae.api")
 # One pass of the fixity audit (``ged.adapters.fixity.audit``), stopped early when the event
@@ -148,6 +149,7 @@ def create_app(
     app.state.webhooks = webhooks
     app.state.webhook_interval = webhook_interval
     problems.install(app)
+    describe_problems(app)
     for module in (admin, users, filing, documents, search):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(lifecycle_api.router, prefix="/api/v1")

@@ -29,6 +29,7 @@ from ged.api.transfers import transfer_setup
 from ged.services import archive_exchanges, incoming_exchanges
 from ged.services.archive_exchanges import Received
 from ged.services.incoming_ports import IncomingMessage, IncomingState
+from kernel.openapi_problems import files
 
 router = APIRouter(tags=["communications et restitutions"])
 _KINDS = {"communication": ExchangeKind.DELIVERY, "restitution": ExchangeKind.RESTITUTION}
@@ -88,7 +89,11 @@ async def receive_archives(
     return _shown(found)
 
 
-@router.get("/archives/requests/{message_identifier}/package")
+@router.get(
+    "/archives/requests/{message_identifier}/package",
+    response_class=FileResponse,
+    responses=files("application/zip"),
+)
 def get_package(message_identifier: str, request: Request, caller: Caller) -> FileResponse:
     """The package received, verified (404 before)."""
     path = archive_exchanges.received_package(transfer_setup(request), caller, message_identifier)

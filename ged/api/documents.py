@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ged.adapters.fixity.verified_download import verified_blocks
+from ged.api import links
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import Upload, run_once
 from ged.api.paging import Limit, Offset
@@ -30,7 +31,8 @@ from ged.services import documents, processing
 from ged.services.context import Context
 from ged.services.document_view import view_document
 from kernel.errors import InvalidError, Issue
-from kernel.paging import MAX_LIMIT, Page
+from kernel.openapi_problems import files
+from kernel.paging import MAX_LIMIT, MAX_SQL_INTEGER, Page
 
 router = APIRouter(tags=["documents"])
 
@@ -85,7 +87,13 @@ def _process_later(tasks: BackgroundTasks, ctx: Context, document_id: str, numbe
     tasks.add_task(processing.process, ctx, document_id, number)
 
 
-@router.post("/dossiers/{dossier_id}/documents", status_code=201, response_model=DocumentOut)
+@router.post(
+    "/dossiers/{dossier_id}/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=links.DOCUMENT_FILED,
+    openapi_extra=links.RAW_UPLOAD,
+)
 async def upload_document(
     dossier_id: str,
     request: Request,
@@ -142,7 +150,12 @@ async def upload_document(
     )
 
 
-@router.post("/documents/{document_id}/versions", status_code=201, response_model=VersionOut)
+@router.post(
+    "/documents/{document_id}/versions",
+    status_code=201,
+    response_model=VersionOut,
+    openapi_extra=links.RAW_UPLOAD,
+)
 async def upload_version(
     document_id: str,
     request: Request,
@@ -203,9 +216,12 @@ async def list_versions(
 VERIFIED_BEFORE_SENDING = 2 * 1024 * 1024
 
 
-@router.get("/documents/{document_id}/content")
+@router.get("/documents/{document_id}/content", response_class=Response, responses=files("*/*"))
 async def download(
-    document_id: str, ctx: Ctx, caller: Caller, version: int | None = None
+    document_id: str,
+    ctx: Ctx,
+    caller: Caller,
+    version: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER)] = None,
 ) -> Response:
     """The version's bytes, re-hashed as they are served: never a damaged content as a complete
     200 (ISO 14721 §4.1.1.3 error checking on access)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ged.api import links
 from ged.api.deps import Caller, Ctx
 from ged.api.idempotent import run_once
 from ged.api.lifecycle import DossierDetailOut, lifecycle_out
@@ -54,7 +55,9 @@ async def update_plan_node(
     )
 
 
-@router.post("/dossiers", status_code=201, response_model=DossierOut)
+@router.post(
+    "/dossiers", status_code=201, response_model=DossierOut, responses=links.DOSSIER_CREATED
+)
 async def create_dossier(request: Request, body: DossierIn, ctx: Ctx, caller: Caller) -> Response:
     def create() -> DossierOut:
         return DossierOut.of(filing.create_dossier(ctx, caller, **body.model_dump()))

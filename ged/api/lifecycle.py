@@ -40,6 +40,7 @@ from ged.services.elimination_slip import (
 )
 from ged.services.rules import RulesFormat
 from kernel.errors import PayloadTooLargeError
+from kernel.openapi_problems import files
 from kernel.paging import MAX_LIMIT, Page
 from kernel.retention import RuleCategory
 from kernel.rules_referential import MAX_IMPORT_BYTES
@@ -340,7 +341,11 @@ async def list_rules(
     return [RuleOut.of(r) for r in found]
 
 
-@router.get("/rules/export")
+@router.get(
+    "/rules/export",
+    response_class=Response,
+    responses=files("text/csv", *list(EXPORT_TYPES.values())[2:]),
+)
 async def export_rules(
     ctx: Ctx, caller: Caller, format: Literal["vitam", "csv", "xlsx", "ods"] = "vitam"
 ) -> Response:
@@ -594,7 +599,11 @@ SLIP_TYPES = {
 }
 
 
-@router.get("/eliminations/{proposal_id}/slip")
+@router.get(
+    "/eliminations/{proposal_id}/slip",
+    response_class=Response,
+    responses=files("text/csv", "text/html", "application/pdf"),
+)
 async def slip(
     proposal_id: str, ctx: Ctx, caller: Caller, format: Literal["csv", "html", "pdf"] = "csv"
 ) -> Response:
@@ -616,7 +625,11 @@ def _seda_xml(data: bytes, name: str) -> Response:
     return Response(data, media_type="application/xml", headers=headers)
 
 
-@router.get("/eliminations/{proposal_id}/authorization-request")
+@router.get(
+    "/eliminations/{proposal_id}/authorization-request",
+    response_class=Response,
+    responses=files("application/xml"),
+)
 async def seda_authorization_request(
     proposal_id: str,
     ctx: Ctx,
@@ -640,7 +653,11 @@ async def seda_authorization_request(
     return _seda_xml(data, f"demande-autorisation-elimination-{proposal_id}.xml")
 
 
-@router.get("/eliminations/{proposal_id}/destruction-notification")
+@router.get(
+    "/eliminations/{proposal_id}/destruction-notification",
+    response_class=Response,
+    responses=files("application/xml"),
+)
 async def seda_destruction_notification(
     proposal_id: str,
     ctx: Ctx,

@@ -24,6 +24,7 @@ from ged.services.ports import TransferRecord, TransferState
 from ged.services.transfer_by_hand import MAX_REPLY_BYTES
 from ged.services.transfer_setup import TransferSetup, configured
 from kernel.errors import PayloadTooLargeError
+from kernel.openapi_problems import files
 from kernel.paging import Page
 
 router = APIRouter(tags=["versements"])
@@ -187,7 +188,11 @@ def get_transfer(
     return shown
 
 
-@router.get("/transfers/{message_identifier}/reply")
+@router.get(
+    "/transfers/{message_identifier}/reply",
+    response_class=Response,
+    responses=files("application/xml"),
+)
 def get_transfer_reply(message_identifier: str, ctx: Ctx, caller: Caller) -> Response:
     """The repository's ArchiveTransferReply, byte for byte as received (404 before one)."""
     data = transfer_loop.transfer_reply(ctx, caller, message_identifier)

@@ -24,7 +24,10 @@ def create_plan_node(
     actor.ensure_role(Role.RECORDS_OFFICER, Role.ADMIN)
     _require_text(code=code, label=label)
     with ctx.uow() as uow:
-        if parent_id and uow.repo.get_plan_node(actor.organisation_id, parent_id) is None:
+        if (
+            parent_id is not None
+            and uow.repo.get_plan_node(actor.organisation_id, parent_id) is None
+        ):
             raise NotFoundError("Nœud parent du plan de classement introuvable")
         if uow.repo.find_plan_node(actor.organisation_id, code):
             raise PlanCodeExists(f"Le code « {code} » existe déjà dans le plan de classement")
@@ -73,7 +76,9 @@ def create_dossier(
     with ctx.uow() as uow:
         if uow.repo.get_service(actor.organisation_id, service_id) is None:
             raise NotFoundError("Service introuvable")
-        if plan_node_id and uow.repo.get_plan_node(actor.organisation_id, plan_node_id) is None:
+        if plan_node_id is not None and (
+            uow.repo.get_plan_node(actor.organisation_id, plan_node_id) is None
+        ):
             raise NotFoundError("Nœud du plan de classement introuvable")
         dossier = Dossier(
             id=new_id(),
@@ -119,7 +124,9 @@ def update_dossier(
         dossier = load_dossier(uow, actor, dossier_id)
         actor.ensure_files(dossier.organisation_id, dossier.service_id, "Dossier")
         dossier.ensure_open()
-        if plan_node_id and uow.repo.get_plan_node(actor.organisation_id, plan_node_id) is None:
+        if plan_node_id is not None and (
+            uow.repo.get_plan_node(actor.organisation_id, plan_node_id) is None
+        ):
             raise NotFoundError("Nœud du plan de classement introuvable")
         changes = {
             "title": title,

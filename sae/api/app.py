@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 from kernel import problems
 from kernel.http_hardening import hardened_app
+from kernel.openapi_problems import describe_problems
 from kernel.private_files import tighten_folder
 from sae import recovery
 from sae.api import (
@@ -52,6 +53,7 @@ def create_app(config: SaeConfig) -> FastAPI:
     )
     app.state.repository = opened
     problems.install(app)
+    describe_problems(app)
     routers = (transfers, review, archives, deliveries, restitutions, eliminations, access)
     for module in (*routers, log, platform, asalae, vitam):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from kernel.openapi_problems import files
 from sae.access.modifications import ArchiveChanges, modify_archive
 from sae.access.register import download_object
 from sae.api.deps import API, Anyone, Archivist, Db, Opened
@@ -96,7 +97,9 @@ def _rule(body: RuleBody | None) -> RuleRef | None:
     return None if body is None else RuleRef(body.rule_id, body.start_date)
 
 
-@router.get("/{archive_id}/objects/{object_id}")
+@router.get(
+    "/{archive_id}/objects/{object_id}", response_class=StreamingResponse, responses=files("*/*")
+)
 def download(
     archive_id: str, object_id: str, who: Anyone, opened: Opened, db: Db
 ) -> StreamingResponse:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 
 from kernel.errors import NotFoundError
 from kernel.oplog import LogEntry
-from kernel.paging import MAX_LIMIT, MAX_OFFSET, Page
+from kernel.paging import MAX_LIMIT, MAX_OFFSET, MAX_SQL_INTEGER, Page
 from sae.api.deps import API, Archivist, Db, Opened
 from sae.journal import log as journal
 from sae.journal.verification import verify_with_checkpoints
@@ -51,7 +51,7 @@ def verify(who: Archivist, opened: Opened, db: Db, scan: bool = False) -> dict[s
 def entries(
     who: Archivist,
     db: Db,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
 ) -> list[dict[str, Any]]:
     return [entry_to_dict(e) for e in journal.entries(db, who.organisation, after, Page(limit))]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
 from kernel.errors import BadRequestError, NotFoundError
+from kernel.openapi_problems import files
 from sae.api.deps import API, VERSION, Anyone, Db, Opened, Sender
 from sae.bootstrap import Repository
 from sae.ingest.checks import DIGESTS, run_checks
@@ -54,13 +55,17 @@ async def submit(request: Request, who: Sender, opened: Opened, db: Db) -> JSONR
     )
 
 
-@router.get("/transfers/{transfer_id}/acknowledgement")
+@router.get(
+    "/transfers/{transfer_id}/acknowledgement",
+    response_class=Response,
+    responses=files(_XML),
+)
 def acknowledgement(transfer_id: str, who: Anyone, db: Db) -> Response:
     transfer = get_transfer(db, who.organisation, transfer_id)
     return Response(transfer.acknowledgement, media_type=_XML)
 
 
-@router.get("/transfers/{transfer_id}/reply")
+@router.get("/transfers/{transfer_id}/reply", response_class=Response, responses=files(_XML))
 def reply(transfer_id: str, who: Anyone, db: Db) -> Response:
     transfer = get_transfer(db, who.organisation, transfer_id)
     if transfer.reply is None:
