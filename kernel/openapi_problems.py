@@ -115,3 +115,15 @@ def files(*media_types: str) -> dict[int | str, dict[str, Any]]:
     download, an export), not JSON."""
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {200: {"description": "le fichier", "content": {m: binary for m in media_types}}}
+
+
+def problem_for(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` declaring problem+json for statuses beyond the common ones (a protocol's
+    own, e.g. Vitam's 412 for a missing tenant)."""
+    return {
+        status: {
+            "description": "problème (RFC 9457)",
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

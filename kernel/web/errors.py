@@ -36,7 +36,12 @@ from kernel.web.render import render
 from kernel.web.security import end_session
 
 log = logging.getLogger("gedsae.web")
-API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/static-offline-docs")
+# answered in problem+json, never as a page; the last three are the repository's APIs that
+# answer As@lae's and Vitam's clients (sae.api.asalae, sae.api.vitam)
+API_PREFIXES = (
+    "/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/static-offline-docs",
+    "/restservices/", "/ingest-external/", "/admin-external/",
+)  # fmt: skip
 Handler = Callable[[Request, Any], Awaitable[Response]]
 _TITLES = {
     400: "Requête incorrecte",

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from kernel.openapi_problems import files
 from kernel.paging import Page
 from sae.access.derogations import (
     DerogationAsked,
@@ -60,7 +61,7 @@ def revoke(derogation_id: str, who: Archivist, opened: Opened, db: Db) -> dict[s
     return derogation_to_dict(found)
 
 
-@router.get("/access-register.csv")
+@router.get("/access-register.csv", response_class=StreamingResponse, responses=files("text/csv"))
 def register(
     who: Archivist,
     db: Db,

@@ -41,6 +41,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.datastructures import FormData, UploadFile
 
 from kernel.errors import AuthenticationError, BadRequestError, ForbiddenError, NotFoundError
+from kernel.openapi_problems import files
 from sae.api.deps import VERSION, Db, Opened
 from sae.api.transfers import after_receipt
 from sae.bootstrap import Repository
@@ -199,13 +200,15 @@ async def _submit(opened: Repository, db: Database, who: Principal, *parts: Path
     return JSONResponse(body, status_code=201 if new else 200, background=checks)
 
 
-@router.get("/sedaMessages")
+@router.get("/sedaMessages", response_class=Response, responses=files("application/xml"))
 def message_by_query(request: Request, who: BasicSender, db: Db) -> Response:
     query = request.query_params
     return _message(db, who, {key: query.get(key, "") for key in _POLL_KEYS})
 
 
-@router.get("/sedaMessages/{rest:path}")
+@router.get(
+    "/sedaMessages/{rest:path}", response_class=Response, responses=files("application/xml")
+)
 def message_by_path(request: Request, rest: str, who: BasicSender, db: Db) -> Response:
     return _message(db, who, _path_segments(request))
 

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
 from kernel.errors import PayloadTooLargeError
+from kernel.openapi_problems import files
 from kernel.paging import Page
 from sae.access.deliveries import (
     MAX_REQUEST_BYTES,
@@ -50,13 +51,17 @@ def listing(
     return {"items": [delivery_to_dict(d) for d in found]}
 
 
-@router.get("/{message_identifier}/reply")
+@router.get(
+    "/{message_identifier}/reply", response_class=Response, responses=files("application/xml")
+)
 def reply(message_identifier: str, who: Anyone, db: Db) -> Response:
     found = get_delivery(db, who.organisation, message_identifier)
     return Response(found.reply, media_type=_XML)
 
 
-@router.get("/{message_identifier}/dip")
+@router.get(
+    "/{message_identifier}/dip", response_class=Response, responses=files("application/zip")
+)
 async def dip(message_identifier: str, who: Anyone, opened: Opened, db: Db) -> FileResponse:
     offers = opened.storage.offers(who.organisation)
     path = await run_in_threadpool(

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from kernel.errors import ConflictError
+from kernel.openapi_problems import files
 from sae.access.deliveries import MAX_REQUEST_BYTES
 from sae.access.eliminations import (
     approve_elimination,
@@ -45,7 +46,11 @@ def propose(
     return {"items": [elimination_to_dict(e) for e in made]}
 
 
-@router.get("/eliminations/{elimination_id}/control-request")
+@router.get(
+    "/eliminations/{elimination_id}/control-request",
+    response_class=Response,
+    responses=files("application/xml"),
+)
 def control_request(elimination_id: str, who: Archivist, db: Db) -> Response:
     """The AuthorizationControlAuthorityRequest, for the archivist to send to the authority."""
     found = get_elimination(db, who.organisation, elimination_id)
@@ -85,7 +90,11 @@ def approve(elimination_id: str, who: Archivist, opened: Opened, db: Db) -> dict
     return elimination_to_dict(done)
 
 
-@router.get("/eliminations/{elimination_id}/notification")
+@router.get(
+    "/eliminations/{elimination_id}/notification",
+    response_class=Response,
+    responses=files("application/xml"),
+)
 def notification(elimination_id: str, who: Archivist, db: Db) -> Response:
     found = get_elimination(db, who.organisation, elimination_id)
     if found.notification is None:
@@ -114,7 +123,7 @@ def messages(
     return {"messages": listed, **more}
 
 
-@router.get("/messages/{message_id}")
+@router.get("/messages/{message_id}", response_class=Response, responses=files("application/xml"))
 def message(message_id: str, who: Anyone, db: Db) -> Response:
     return Response(mailbox_message(db, who.organisation, message_id).message, media_type=_XML)
 

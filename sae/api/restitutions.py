@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
+from kernel.openapi_problems import files
 from sae.access.deliveries import MAX_REQUEST_BYTES
 from sae.access.restitutions import (
     acknowledge_restitution,
@@ -38,13 +39,17 @@ async def submit(request: Request, who: Sender, opened: Opened, db: Db) -> JSONR
     return JSONResponse({"restitution_id": found.id}, status_code=202 if new else 200)
 
 
-@router.get("/{message_identifier}/reply")
+@router.get(
+    "/{message_identifier}/reply", response_class=Response, responses=files("application/xml")
+)
 def reply(message_identifier: str, who: Sender, db: Db) -> Response:
     found = get_restitution(db, who.organisation, message_identifier)
     return Response(found.reply, media_type=_XML)
 
 
-@router.get("/{message_identifier}/package")
+@router.get(
+    "/{message_identifier}/package", response_class=Response, responses=files("application/zip")
+)
 async def package(message_identifier: str, who: Sender, opened: Opened, db: Db) -> FileResponse:
     offers = opened.storage.offers(who.organisation)
     path = await run_in_threadpool(

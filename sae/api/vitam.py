@@ -38,6 +38,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from kernel.errors import AuthenticationError, GedsaeError, NotFoundError
+from kernel.openapi_problems import files, problem_for
 from sae.api.client_certificates import client_certificate
 from sae.api.deps import Db, Opened
 from sae.api.transfers import after_receipt, manifest_digest
@@ -95,7 +96,7 @@ def vitam_sender(request: Request) -> Principal:
 VitamSender = Annotated[Principal, Depends(vitam_sender)]
 
 
-@router.post(f"{INGEST}/ingests", status_code=202)
+@router.post(f"{INGEST}/ingests", status_code=202, responses=problem_for(412))
 async def ingest(request: Request, who: VitamSender, opened: Opened, db: Db) -> Response:
     headers = request.headers
     if headers.get("Content-Type", "").split(";")[0].strip() != "application/octet-stream":
@@ -128,13 +129,17 @@ async def ingest(request: Request, who: VitamSender, opened: Opened, db: Db) -> 
     )
 
 
-@router.head(f"{ADMIN}/operations/{{operation_id}}")
+@router.head(f"{ADMIN}/operations/{{operation_id}}", responses=problem_for(412))
 def operation(operation_id: str, who: VitamSender, db: Db) -> Response:
     transfer = get_transfer(db, who.organisation, operation_id)
     return Response(status_code=202 if transfer.reply is None else 200, headers=_state(transfer))
 
 
-@router.get(f"{INGEST}/ingests/{{operation_id}}/archivetransferreply")
+@router.get(
+    f"{INGEST}/ingests/{{operation_id}}/archivetransferreply",
+    response_class=Response,
+    responses={**files("application/octet-stream"), **problem_for(412)},
+)
 def transfer_reply(operation_id: str, who: VitamSender, db: Db) -> Response:
     try:
         transfer = get_transfer(db, who.organisation, operation_id)

@@ -38,6 +38,8 @@ def problem_json_on_every_error(
         return None
     media = response.headers.get("content-type", [""])[0].split(";")[0]
     assert media == PROBLEM, f"{response.status_code} en {media!r}, pas en {PROBLEM}"
+    if case.method.upper() == "HEAD":
+        return True  # a HEAD answer has no body (RFC 9110 §9.3.2), only its headers
     body = response.json()
     assert body.get("status") == response.status_code, body
     assert isinstance(body.get("code"), str) and body["code"], body
