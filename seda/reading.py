@@ -5,6 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from seda import model as m
+from seda.errors import UnreadableValue
 from seda.versions import version_from_namespace
 
 
@@ -28,7 +29,13 @@ class SedaReader:
 
     def raw(self, el: etree._Element) -> m.RawXml:
         # Exclusive C14N: only the namespaces used, in a stable order (comparable, minimal).
-        xml = etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
+        try:
+            xml = etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
+        except etree.C14NError as exc:
+            # C14N refuses what it cannot canonicalise, e.g. a relative namespace URI
+            raise UnreadableValue(
+                f"élément {self.local(el)} illisible tel quel (forme canonique impossible : {exc})"
+            ) from exc
         return m.RawXml(self.local(el), xml)
 
     def children(self, el: etree._Element) -> list[etree._Element]:

@@ -59,6 +59,14 @@ def test_a_transfer_whose_date_is_not_iso_8601_is_refused_with_a_seda_error() ->
         read_transfer(lambda: io.BytesIO(crash.read_bytes()))
 
 
+def test_an_element_c14n_cannot_canonicalise_is_refused_with_a_seda_error() -> None:
+    """Found by Atheris in the long run: a relative namespace URI (``httpA//…``) made the copy
+    kept of an unknown element raise lxml's C14NError."""
+    crash = CRASHES / "transfer-relative-namespace-c14n.xml"
+    with pytest.raises(UnreadableValue):
+        read_transfer(lambda: io.BytesIO(crash.read_bytes()))
+
+
 @fuzz_settings(60)
 @given(data=hostile_xml())
 def test_a_hostile_transfer_is_read_or_refused_with_a_seda_error(data: bytes) -> None:
