@@ -344,7 +344,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """RFC 9110 §10.2.3: delay in seconds or an HTTP date."""
     if not value:
         return None
-    if value.strip().isdigit():
+    if value.strip().isdecimal():
         return float(value.strip())
     try:
         when = parsedate_to_datetime(value)

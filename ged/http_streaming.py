@@ -25,7 +25,7 @@ def declared_length(request: Request, limit: int) -> int | None:
     raw = request.headers.get("content-length")
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise BadRequestError("Content-Length invalide", issues=[Issue("bad_content_length", raw)])
     size = int(raw)
     if size > limit:

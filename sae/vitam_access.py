@@ -72,7 +72,7 @@ def vitam_access(home: Path, table: Mapping[str, Any] | None) -> VitamAccess | N
 
 
 def _tenant_number(name: str, where: str) -> int:
-    if not name.lstrip("-").isdigit():
+    if not name.lstrip("-").isdecimal():
         raise SaeMisconfigured(
             f"{where} : [vitam.tenants.{name}] : un entier est attendu (X-Tenant-Id)"
         )

@@ -141,7 +141,7 @@ def parse_reply(
     if kind != "ArchiveTransferReply":
         raise NotSeda(f"{kind} n'est pas une réponse à un transfert")
     code = _text(root, "ReplyCode")
-    dialect = "asalae" if (code or "").isdigit() else "vitam" if code else "unknown"
+    dialect = "asalae" if (code or "").isdecimal() else "vitam" if code else "unknown"
     reply_id, transfer_id = _identifiers(root, dialect, transfer_identifier)
     return ReplyOutcome(
         outcome_of(code),

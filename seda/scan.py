@@ -218,7 +218,7 @@ def _walk_object(scanner: _Scanner, el: etree._Element, ident: str) -> tuple[Bin
             scanner.reference(child, "group", _text(child))
         elif tag == t["Relationship"] and (target := child.get("target")):
             scanner.reference(child, "any", target)
-    declared = int(size) if size is not None and size.isdigit() else None
+    declared = int(size) if size is not None and size.isdecimal() else None
     return BinaryRecord(ident, uri, algorithm, digest, declared, line_of(el)), flat_group
 
 

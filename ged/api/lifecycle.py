@@ -367,7 +367,7 @@ async def import_rules(
     """The file is the request body. All or nothing: a refused file answers 422 with every
     bad row (line, column, code, message)."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_IMPORT_BYTES:
+    if length.isdecimal() and int(length) > MAX_IMPORT_BYTES:
         raise PayloadTooLargeError("Fichier de règles trop volumineux")
     # Read one byte past the limit at most: the service refuses a longer file (chunked
     # uploads declare no length), and the rest is never held in memory.

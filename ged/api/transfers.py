@@ -218,7 +218,7 @@ async def record_reply(
 async def _bounded_body(request: Request, limit: int) -> bytes:
     """The body, refused (413) past ``limit`` bytes, never held beyond it."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
+    if length.isdecimal() and int(length) > limit:
         raise PayloadTooLargeError(f"Réponse de plus de {limit} octets refusée")
     body = bytearray()
     async for chunk in request.stream():

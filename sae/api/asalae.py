@@ -258,7 +258,7 @@ def _sessions(opened: Repository) -> ChunkSessions:
 
 def _check_length(request: Request, limit: int) -> None:
     length = request.headers.get("Content-Length", "")
-    if not length.isdigit():
+    if not length.isdecimal():
         raise LengthRequired("En-tête Content-Length requis (envoi multipart)")
     if int(length) > limit + _FORM_SLACK:
         raise PackageTooLarge(f"Envoi de plus de {limit} octets")
@@ -273,6 +273,6 @@ def _file(form: FormData, field: str) -> UploadFile:
 
 def _positive(form: FormData, field: str) -> int:
     value = str(form.get(field, ""))
-    if not value.isdigit() or int(value) < 1:
+    if not value.isdecimal() or int(value) < 1:
         raise BadRequestError(f"Champ {field} : entier positif attendu")
     return int(value)

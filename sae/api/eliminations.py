@@ -111,7 +111,7 @@ class NotDestroyed(ConflictError):
 def messages(
     request: Request, who: Anyone, db: Db, after: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
-    cursor = int(after) if after and after.isdigit() else 0
+    cursor = int(after) if after and after.isdecimal() else 0
     found = read_mailbox(db, who.organisation, cursor)
     base = str(request.base_url).rstrip("/")
     listed = [

@@ -160,7 +160,7 @@ def reply_label(code: str | None) -> str:
     value = (code or "").strip()
     if value in REPLY_CODES:
         return REPLY_CODES[value]
-    family = _REPLY_FAMILIES.get(value[:1]) if len(value) == 3 and value.isdigit() else None
+    family = _REPLY_FAMILIES.get(value[:1]) if len(value) == 3 and value.isdecimal() else None
     return family or f"code de réponse inconnu : {value!r}"
 
 

@@ -49,7 +49,7 @@ def outcome_v1(root: etree._Element) -> ReplyOutcome:
         outcome=outcome_of(code),
         message_type=kind,
         reply_code=code,
-        dialect="asalae" if (code or "").isdigit() else "unknown",
+        dialect="asalae" if (code or "").isdecimal() else "unknown",
         reply_identifier=text(root, "TransferReplyIdentifier"),
         transfer_identifier=text(root, "TransferIdentifier"),
         archive_identifiers=archives,

@@ -55,7 +55,7 @@ def _record(document: etree._Element, number: int) -> BinaryRecord | None:
         algorithm=None if integrity is None else integrity.get("algorithme"),
         digest=None if integrity is None else (integrity.text or "").strip(),
         size=int(declared)
-        if size is not None and size.get("unitCode") == BYTE and declared.isdigit()
+        if size is not None and size.get("unitCode") == BYTE and declared.isdecimal()
         else None,
         line=line_of(document),
         path=f"(//Document)[{number}]",

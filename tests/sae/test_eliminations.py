@@ -311,3 +311,11 @@ def test_the_control_authoritys_refusal_ends_the_elimination(
     refused = approve(repo, elimination)
     assert refused.status_code == 409
     assert repo.client.get(f"{API}/archives/{root_id(repo)}", headers=ARCHIVIST).status_code == 200
+
+
+def test_a_mailbox_cursor_of_digits_int_cannot_read_starts_from_the_beginning(
+    repo: Repository,
+) -> None:
+    """Found by the long fuzz run: ``after=8¹`` passed ``str.isdigit`` and broke ``int`` (500)."""
+    answered = repo.client.get(f"{API}/messages", params={"after": "8\u00b9"}, headers=SENDER)
+    assert answered.status_code == 200, answered.text

@@ -193,7 +193,7 @@ def _odf_inline(child: etree._Element) -> str:
     local = etree.QName(child).localname
     if local == "s":
         count = child.get(f"{{{TEXT_NS}}}c", "1")
-        return " " * min(int(count) if count.isdigit() else 1, 100)
+        return " " * min(int(count) if count.isdecimal() else 1, 100)
     if local == "tab":
         return "\t"
     if local == "line-break":

@@ -140,7 +140,7 @@ def _matieres(root: etree._Element, where: str, issues: list[Issue]) -> tuple[st
         value = (attr(el, "CodeMatiere") or "").strip() if el is not None else ""
         if el is None and level > 2:
             break
-        if not value.isdigit():
+        if not value.isdecimal():
             message = f"{where} : CodeMatiere{level} absent ou non entier ({value!r})"
             issues.append(Issue("actes_bad_matiere", message, path=where))
             break
@@ -171,7 +171,7 @@ def _annexes(root: etree._Element, where: str, issues: list[Issue]) -> tuple[str
         return ()
     names = tuple(text(a, "NomFichier") for a in children(annexes, "Annexe"))
     declared = attr(annexes, "Nombre")
-    if declared is None or not declared.strip().isdigit() or int(declared) != len(names):
+    if declared is None or not declared.strip().isdecimal() or int(declared) != len(names):
         message = f"{where} : Annexes@Nombre ({declared!r}) ne compte pas les {len(names)} annexes"
         issues.append(Issue("actes_bad_annex_count", message, path=where))
     if not all(names):

@@ -120,7 +120,7 @@ def _file(el: etree._Element, where: str, issues: list[Issue]) -> PremisFile | N
         name=name,
         main=properties.pop(MAIN_DOCUMENT, "false").strip().lower() == "true",
         sha256=digest.lower(),
-        size=int(size) if size.isdigit() else None,
+        size=int(size) if size.isdecimal() else None,
         mime=_format_name(characteristics),
         properties={k: v for k, v in properties.items() if not k.startswith(RESERVED)},
     )

@@ -156,7 +156,7 @@ def _count(raw: str | None) -> int:
     """A repeat count or a number of spaces: a positive integer, 1 when absent."""
     if raw is None:
         return 1
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+    if not raw.isdecimal() or len(raw) > 9 or int(raw) < 1:
         raise unreadable(f"nombre de répétitions invalide « {raw[:20]} »")
     return int(raw)
 

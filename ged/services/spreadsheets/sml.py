@@ -42,7 +42,7 @@ def unescape(text: str) -> str:
 
 def integer(raw: str | None) -> int:
     """An index or identifier attribute; 0 (the default style, General) when not a number."""
-    return int(raw) if raw is not None and raw.isdigit() and len(raw) <= 9 else 0
+    return int(raw) if raw is not None and raw.isdecimal() and len(raw) <= 9 else 0
 
 
 class StringItem:

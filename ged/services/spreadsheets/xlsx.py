@@ -112,7 +112,7 @@ class _CellValues:
 
     def _shared(self, raw: str) -> str:
         index = integer(raw.strip())
-        if not raw.strip().isdigit() or index >= len(self.strings):
+        if not raw.strip().isdecimal() or index >= len(self.strings):
             raise unreadable(f"texte partagé inexistant « {raw[:40]} »")
         return self.strings[index]
 
@@ -173,7 +173,7 @@ class _Sheet:
 def _number(raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not raw.isdecimal() or len(raw) > 9:
         raise unreadable(f"numéro de ligne invalide « {raw[:20]} »")
     return int(raw)
 
