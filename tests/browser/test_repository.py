@@ -7,6 +7,7 @@ page, the refusal's reason is on the GED's transfer. The repository's pages pass
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -65,7 +66,10 @@ def test_an_archivist_accepts_and_refuses_in_the_browser_and_the_ged_follows(
         screenshot(page, "depot-versements")
         page.get_by_role("link", name=accepted_mid).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Versement {accepted_mid}")
-        expect(page.get_by_role("row", name="Signature")).to_contain_text("conforme")
+        # the manifest's signature (not the documents' « Vérification de signature » row)
+        expect(page.get_by_role("row", name=re.compile(r"^Signature\b"))).to_contain_text(
+            "conforme"
+        )
         expect(page.get_by_role("row", name="Empreintes et tailles")).to_contain_text("conforme")
         expect(page.get_by_role("heading", name="Fichiers")).to_be_visible()
         screenshot(page, "depot-controle")
