@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import ssl
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -89,11 +90,25 @@ def setup_vitam_pair(
     return pair, vitam_port
 
 
+@pytest.fixture(scope="module")
+def vitam_pair(
+    tmp_path_factory: pytest.TempPathFactory, tls_pki: TlsPki
+) -> Iterator[tuple[TwoProcesses, int, Path]]:
+    """One GED and one repository for the module: starting them is most of each test's time."""
+    tmp_path, started = tmp_path_factory.mktemp("vitam"), list[Service]()
+    try:
+        pair, port = setup_vitam_pair(tmp_path, started, tls_pki)
+        yield pair, port, tmp_path
+    finally:
+        for service in started:
+            service.stop()
+
+
 @pytest.mark.slow
 def test_the_geds_vitam_connector_transfers_to_our_repository(
-    tmp_path: Path, services: list[Service], tls_pki: TlsPki
+    vitam_pair: tuple[TwoProcesses, int, Path],
 ) -> None:
-    pair, _ = setup_vitam_pair(tmp_path, services, tls_pki)
+    pair, _, _ = vitam_pair
     (dossier,) = file_due_dossiers(pair, ["Permis de construire 1998"])
     ged = httpx.Client(base_url=pair.ged.base_url, headers=pair.admin, timeout=60)
     sae = httpx.Client(base_url=pair.sae.base_url, headers=pair.archivist, timeout=60)
@@ -133,9 +148,9 @@ def connector(
 
 @pytest.mark.slow
 def test_what_vitam_refuses_is_refused_the_same_way(
-    tmp_path: Path, services: list[Service], tls_pki: TlsPki
+    vitam_pair: tuple[TwoProcesses, int, Path], tls_pki: TlsPki
 ) -> None:
-    pair, port = setup_vitam_pair(tmp_path, services, tls_pki)
+    pair, port, tmp_path = vitam_pair
     sip = build_sip(tmp_path, "TR-VITAM-1")
     sent = {"transferring_agency": "SERVICE-A", "manifest_digest": None}
     with closing(connector(tls_pki, port, 1)) as ours:
