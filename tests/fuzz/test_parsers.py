@@ -117,7 +117,8 @@ def packages(draw: st.DrawFn, folder: Path) -> Path:
     if kind == "zip":
         with zipfile.ZipFile(path, "w") as archive:
             for name, body in entries:
-                archive.writestr(name or "x", body)
+                # zipfile cuts a name at its first NUL: an empty name breaks zipfile itself
+                archive.writestr(name.split("\x00")[0] or "x", body)
     else:
         with tarfile.open(path, "w") as archive:
             for name, body in entries:
