@@ -27,7 +27,7 @@ from tests.fixtures.sae import APPLICATION, OWNER, PostgresPlatform
 from tests.fixtures.seda_corpus import shared_path
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-BIG_BYTES = 256 * 1024 * 1024  # long enough checks to be killed in the middle of them
+BIG_BYTES = 160 * 1024 * 1024  # long enough checks to be killed in the middle of them
 
 
 @pytest.fixture
