@@ -111,7 +111,14 @@ def authenticate(db: Database, token: str, now: datetime | None = None) -> Princ
     """Who presents ``token``; None when it is unknown, revoked or expired."""
     if not token:
         return None
-    found = db.token(digest(token))
+    return authenticate_digest(db, digest(token), now)
+
+
+def authenticate_digest(
+    db: Database, token_digest: str, now: datetime | None = None
+) -> Principal | None:
+    """Who holds the token of this SHA-256 (hex); None when unknown, revoked or expired."""
+    found = db.token(token_digest)
     if found is None or not found.usable(now or utc_now()):
         return None
     return found.principal()

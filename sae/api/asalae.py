@@ -56,7 +56,7 @@ from sae.ingest.setup import load_setup
 from sae.model import Principal
 from sae.ports import Database
 from sae.review.asalae_dialect import as_asalae
-from sae.tokens import authenticate, utc_now
+from sae.tokens import authenticate, authenticate_digest
 
 router = APIRouter(prefix="/restservices", tags=["As@lae (compatibilité)"])
 NOT_READY: Final = "Transfert en cours de traitement"
@@ -89,7 +89,7 @@ def basic_sender(request: Request) -> Principal:
     db: Database = request.app.state.repository.db
     found = authenticate(db, password)
     if found is None and _SHA256_HEX.match(password):
-        found = _by_digest(db, password)
+        found = authenticate_digest(db, password)
     if found is None or found.name != login:
         raise BasicCredentialsRefused("Identifiant ou mot de passe refusé")
     if found.role != "transferring":
@@ -110,11 +110,6 @@ def _basic(header: str) -> tuple[str, str]:
     if not colon:
         raise BasicCredentialsRefused("En-tête Authorization sans mot de passe")
     return login, password
-
-
-def _by_digest(db: Database, hexdigest: str) -> Principal | None:
-    found = db.token(hexdigest)
-    return found.principal() if found is not None and found.usable(utc_now()) else None
 
 
 BasicSender = Annotated[Principal, Depends(basic_sender)]
