@@ -64,7 +64,8 @@ def test_archives_are_eliminated_with_the_producers_agreement_given_from_the_ged
         answered = gedsae_cli(
             pair.ged_env, "archives", "answer", request_id, "--grant", "--as", "claire"
         )
-        assert "Élimination accordée" in answered, answered
+        granted = re.search(r"Élimination accordée : réponse (\S+) envoyée", answered)
+        assert granted, answered
         listed = sae.get(f"{API}/eliminations").json()["items"]
         assert [e["state"] for e in listed] == ["awaiting_control"]
 
@@ -88,7 +89,8 @@ def test_archives_are_eliminated_with_the_producers_agreement_given_from_the_ged
     assert_valid(pair.sae_home / "schemas", SedaVersion.V2_2, notice)
     _, notification = parse_message(notice)
     assert isinstance(notification, ArchiveDestructionNotification)
-    assert re.match(r"\S+", notification.authorization_reply_identifier)
+    # the notification answers the reply the GED sent
+    assert notification.authorization_reply_identifier == granted.group(1)
     assert "éliminée" in sae_cli(pair.sae_env, "eliminations", "list")
     # the producer hears of it: the notification in the GED's mailbox, recorded there
     told = gedsae_cli(pair.ged_env, "archives", "inbox", "ad35")
