@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import procrastinate
 from sqlalchemy.engine import make_url
 
 from sae.model import Transfer
 from sae.ports import JobQueue
+
+if TYPE_CHECKING:  # imported where a queue is used: the embedded default never loads it
+    import procrastinate
 
 JOBS_SCHEMA: Final = "sae_jobs"
 CHECK_TRANSFER: Final = "sae:check_transfer"  # sae.jobs.tasks.check_transfer
@@ -55,6 +57,8 @@ class QueuedJobs:
     """Defers to the PostgreSQL queue from the serving process (a small pool of its own)."""
 
     def __init__(self, database_url: str) -> None:
+        import procrastinate
+
         self.app = procrastinate.App(connector=connector(database_url, sync=True))
         self._opened = False
 
@@ -75,8 +79,10 @@ class QueuedJobs:
 
     def _defer(self, task: str, unique: str, transfer: Transfer) -> None:
         job = self.open().configure_task(task, queueing_lock=unique)
+        from procrastinate.exceptions import AlreadyEnqueued
+
         # a job already waiting for this transfer is enough
-        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+        with contextlib.suppress(AlreadyEnqueued):
             job.defer(tenant=transfer.organisation, transfer_id=transfer.id)
 
     def close(self) -> None:
@@ -87,6 +93,8 @@ class QueuedJobs:
 def connector(database_url: str, *, sync: bool) -> procrastinate.BaseConnector:
     """A connection to the repository's database, its ``sae_jobs`` schema first; ``sync`` for
     a process that only defers (the serving one), async for a worker."""
+    import procrastinate
+
     kwargs: dict[str, Any] = {
         "conninfo": libpq_url(database_url),
         "kwargs": {"options": f"-c search_path={JOBS_SCHEMA}"},
