@@ -63,6 +63,22 @@ class DeliveryRefused(ConflictError):
     title = "Communication refusée"
 
 
+def addressed_to(agency: str, tenant: str) -> None:
+    """A request names the repository's tenant as its ArchivalAgency, or is refused."""
+    if agency != tenant:
+        raise ExchangeMessageInvalid(f"ArchivalAgency {agency} : ce n'est pas {tenant}")
+
+
+def same_request(known: bytes, data: bytes, message_identifier: str) -> bool:
+    """A request sent again is the one recorded (answered as before); another one under the
+    same MessageIdentifier is a conflict."""
+    if known != data:
+        raise IdempotencyConflict(
+            f"Le MessageIdentifier {message_identifier} désigne une autre demande"
+        )
+    return True
+
+
 def read_request(
     data: bytes, key: str, schema_dir: Path, expected: type[R]
 ) -> tuple[SedaVersion, R]:
@@ -89,18 +105,11 @@ def receive_delivery_request(
     """The delivery decided and recorded, and whether it is new (False: the same request
     again, answered as before)."""
     version, request = read_request(data, key, schema_dir, ArchiveDeliveryRequest)
-    if request.archival_agency != tenant:
-        raise ExchangeMessageInvalid(
-            f"ArchivalAgency {request.archival_agency} : ce n'est pas {tenant}"
-        )
+    addressed_to(request.archival_agency, tenant)
     admit(load_setup(db, tenant), request.requester)
     with db.unit_of_work(tenant) as uow:
         known = uow.deliveries.find(request.message_identifier)
-        if known is not None:
-            if known.request != data:
-                raise IdempotencyConflict(
-                    f"Le MessageIdentifier {request.message_identifier} désigne une autre demande"
-                )
+        if known is not None and same_request(known.request, data, request.message_identifier):
             return known, False
         delivery = _decide(uow, version, request, data, actor, now)
         uow.commit()

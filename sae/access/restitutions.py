@@ -24,7 +24,12 @@ from pathlib import Path
 from kernel.errors import ConflictError
 from kernel.oplog import LogSpec
 from sae.access.deletion import delete_archives, discard
-from sae.access.deliveries import ExchangeMessageInvalid, IdempotencyConflict, read_request
+from sae.access.deliveries import (
+    ExchangeMessageInvalid,
+    addressed_to,
+    read_request,
+    same_request,
+)
 from sae.access.dip import Described, describe, write_dip
 from sae.access.selection import select
 from sae.ingest.receive import admit
@@ -54,17 +59,11 @@ def receive_restitution_request(
 ) -> tuple[Restitution, bool]:
     """The restitution decided and recorded, and whether it is new."""
     version, request = read_request(data, key, schema_dir, ArchiveRestitutionRequest)
-    if request.archival_agency != tenant:
-        message = f"ArchivalAgency {request.archival_agency} : ce n'est pas {tenant}"
-        raise ExchangeMessageInvalid(message)
+    addressed_to(request.archival_agency, tenant)
     admit(load_setup(db, tenant), request.originating_agency)
     with db.unit_of_work(tenant) as uow:
         known = uow.restitutions.find(request.message_identifier)
-        if known is not None:
-            if known.request != data:
-                raise IdempotencyConflict(
-                    f"Le MessageIdentifier {request.message_identifier} désigne une autre demande"
-                )
+        if known is not None and same_request(known.request, data, request.message_identifier):
             return known, False
         restitution = _decide(uow, version, request, data, actor, now)
         uow.commit()
