@@ -10,59 +10,33 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_two_processes import Pair as TwoProcesses
-from tests.e2e.test_two_processes import decide, file_due_dossiers, final_state, wait_for
+from tests.e2e.test_two_processes import (
+    decide,
+    file_due_dossiers,
+    final_state,
+    setup_pair,
+    wait_for,
+)
 from tests.fixtures.due_dossiers import lifecycle_phase
-from tests.fixtures.processes import INIT, ORGANISATION, SAE, Service, gedsae_cli, new_port, sae_cli
-from tests.fixtures.seda_corpus import shared_path
+from tests.fixtures.processes import Service
 
 
-def setup_asalae_pair(tmp_path: Path, services: list[Service], chunk_bytes: int) -> TwoProcesses:
-    ged_home, sae_home = tmp_path / "ged", tmp_path / "sae"
-    ged_port, sae_port = new_port(), new_port()
-    sae_env = {"GEDSAE_SAE_HOME": str(sae_home)}
-    sae_cli(
-        sae_env,
-        "init", "--organisation", "ARCH", "--port", str(sae_port),
-        "--schemas-from", str(shared_path("official")),
-    )  # fmt: skip
-    ged_env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    admin_token = gedsae_cli(ged_env, *INIT).strip().splitlines()[-1]
-    # Pastell's bordereau travels without its detached signature: the agreement asks for none
-    sae_cli(sae_env, "agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2")
-    password = sae_cli(sae_env, "token", "create", "pastell", "--role", "transferring").strip()
-    archivist_token = sae_cli(sae_env, "token", "create", "alice", "--role", "archivist").strip()
-    (tmp_path / "asalae-password").write_text(password)
-    ged_home.joinpath("config.toml").write_text(
-        f"transfer_poll_interval_s = 0.5\nport = {ged_port}\n\n"
-        f'[connectors.asalae]\nkind = "asalae"\nbase_url = "http://127.0.0.1:{sae_port}"\n'
-        f'username = "pastell"\npassword_file = "{tmp_path / "asalae-password"}"\n'
-        f"poll_interval = 1\nchunk_bytes = {chunk_bytes}\n\n"
-        '[agreements.ad35]\nconnector = "asalae"\nseda_version = "2.2"\n'
-        'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
-        f'archival_agreement = "AGR-1"\norganisation = "{ORGANISATION}"\n',
-        encoding="utf-8",
+def asalae(tmp_path: Path, sae_port: int) -> str:
+    """The GED's As@lae connector on the repository's As@lae services, as Pastell 4.x sends: the
+    password is the repository's sender token ``ged``, in chunks of 4 KiB."""
+    return (
+        f'kind = "asalae"\nbase_url = "http://127.0.0.1:{sae_port}"\nusername = "ged"\n'
+        f'password_file = "{tmp_path / "ged-token"}"\npoll_interval = 1\nchunk_bytes = 4096\n'
     )
-    sae = Service("sae", ("serve",), sae_env, sae_port, "/api/v1/sae/health",
-                  tmp_path / "sae.log", SAE)  # fmt: skip
-    ged = Service("ged", ("serve",), ged_env, ged_port, "/healthz", tmp_path / "ged.log")
-    services.extend([sae, ged])
-    sae.start()
-    ged.start()
-    return TwoProcesses(
-        ged, sae, ged_env, sae_env,
-        {"Authorization": f"Bearer {admin_token}"},
-        {"Authorization": f"Bearer {archivist_token}"},
-        sae_home,
-    )  # fmt: skip
 
 
 @pytest.mark.slow
 def test_the_geds_asalae_connector_transfers_to_our_repository(
     tmp_path: Path, services: list[Service]
 ) -> None:
-    # in chunks of 4 KiB, as Pastell 4.x sends (a single request: tests/sae/test_asalae_compat.py)
-    pair = setup_asalae_pair(tmp_path, services, chunk_bytes=4096)
+    # in chunks (a single request: tests/sae/test_asalae_compat.py); Pastell's bordereau travels
+    # without its detached signature: the agreement asks for none
+    pair = setup_pair(tmp_path, services, connector=asalae, signed=False)
     (dossier,) = file_due_dossiers(pair, ["Registres des délibérations 1990"], repeat=4)
     ged = httpx.Client(base_url=pair.ged.base_url, headers=pair.admin, timeout=60)
     sae = httpx.Client(base_url=pair.sae.base_url, headers=pair.archivist, timeout=60)

@@ -38,7 +38,26 @@ class Pair:
     sae_home: Path
 
 
-def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
+def sae_http(tmp_path: Path, sae_port: int) -> str:
+    """The GED's connector to the repository's own API (its token written by ``setup_pair``)."""
+    return (
+        f'kind = "sae_http"\nbase_url = "http://127.0.0.1:{sae_port}"\n'
+        f'token_file = "{tmp_path / "ged-token"}"\npoll_interval = 1\n'
+    )
+
+
+def setup_pair(
+    tmp_path: Path,
+    services: list[Service],
+    *,
+    connector: Callable[[Path, int], str] = sae_http,
+    signed: bool = True,
+    sae_extra: str = "",
+) -> Pair:
+    """The GED and the repository as processes, the GED's agreement ``ad35`` sending through
+    ``connector`` (its table's keys, given the folder and the repository's port); ``signed``:
+    the repository's agreement asks a signed manifest and the GED signs it; ``sae_extra`` is
+    added to sae.toml."""
     ged_home, sae_home = tmp_path / "ged", tmp_path / "sae"
     ged_port, sae_port = new_port(), new_port()
     sae_env = {"GEDSAE_SAE_HOME": str(sae_home)}
@@ -47,24 +66,27 @@ def setup_pair(tmp_path: Path, services: list[Service]) -> Pair:
         "init", "--organisation", "ARCH", "--port", str(sae_port),
         "--schemas-from", str(shared_path("official")),
     )  # fmt: skip
+    if sae_extra:
+        with (sae_home / "sae.toml").open("a", encoding="utf-8") as config:
+            config.write(sae_extra)
     ged_env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
     admin_token = gedsae_cli(ged_env, *INIT).strip().splitlines()[-1]
     # the repository trusts the GED's signing certificate (made by `gedsae init`)
     sae_cli(sae_env, "trust-anchors", str(ged_home / "signing" / "certificate.pem"))
+    signature = ("--signature-required",) if signed else ()
     sae_cli(
         sae_env,
-        "agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2",
-        "--signature-required",
+        "agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2", *signature,
     )  # fmt: skip
     ged_token = sae_cli(sae_env, "token", "create", "ged", "--role", "transferring").strip()
     archivist_token = sae_cli(sae_env, "token", "create", "alice", "--role", "archivist").strip()
     (tmp_path / "ged-token").write_text(ged_token)
     ged_home.joinpath("config.toml").write_text(
         f"transfer_poll_interval_s = 0.5\nport = {ged_port}\n\n"
-        f'[connectors.sae]\nkind = "sae_http"\nbase_url = "http://127.0.0.1:{sae_port}"\n'
-        f'token_file = "{tmp_path / "ged-token"}"\npoll_interval = 1\n\n'
+        f"[connectors.sae]\n{connector(tmp_path, sae_port)}\n"
         '[agreements.ad35]\nconnector = "sae"\nseda_version = "2.2"\n'
-        'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
+        + ("" if signed else "sign_package = false\n")
+        + 'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
         f'archival_agreement = "AGR-1"\norganisation = "{ORGANISATION}"\n',
         encoding="utf-8",
     )

@@ -21,17 +21,22 @@ from connectors.base import CredentialsRefused, Misconfiguration, NotReady
 from connectors.config import ConnectorSettings
 from connectors.vitam import VitamConnector, from_settings
 from tests.e2e.test_two_processes import Pair as TwoProcesses
-from tests.e2e.test_two_processes import decide, file_due_dossiers, final_state, wait_for
+from tests.e2e.test_two_processes import (
+    decide,
+    file_due_dossiers,
+    final_state,
+    setup_pair,
+    wait_for,
+)
 from tests.fixtures.due_dossiers import lifecycle_phase
-from tests.fixtures.processes import INIT, ORGANISATION, SAE, Service, gedsae_cli, new_port, sae_cli
-from tests.fixtures.seda_corpus import shared_path
+from tests.fixtures.processes import Service, new_port, sae_cli
 from tests.fixtures.tls import TlsPki
 from tests.sae.test_ingest import build_sip
 
 
 def vitam_section(sae_home: Path, pki: TlsPki, port: int) -> str:
     tls = sae_home / "tls"
-    tls.mkdir()
+    tls.mkdir(parents=True)
     for source, name in (
         (pki.server.certificate, "server.pem"),
         (pki.server.key, "server.key"),
@@ -50,43 +55,18 @@ def vitam_section(sae_home: Path, pki: TlsPki, port: int) -> str:
 def setup_vitam_pair(
     tmp_path: Path, services: list[Service], pki: TlsPki
 ) -> tuple[TwoProcesses, int]:
-    ged_home, sae_home = tmp_path / "ged", tmp_path / "sae"
-    ged_port, sae_port, vitam_port = new_port(), new_port(), new_port()
-    sae_env = {"GEDSAE_SAE_HOME": str(sae_home)}
-    sae_cli(
-        sae_env,
-        "init", "--organisation", "ARCH", "--port", str(sae_port),
-        "--schemas-from", str(shared_path("official")),
-    )  # fmt: skip
-    with (sae_home / "sae.toml").open("a", encoding="utf-8") as config:
-        config.write(vitam_section(sae_home, pki, vitam_port))
-    sae_cli(sae_env, "tenants", "create", "OTHER", "--name", "Autre service d'archives")
-    ged_env = {"GEDSAE_HOME": str(ged_home), "GEDSAE_EXTRACTION_WORKERS": "1"}
-    admin_token = gedsae_cli(ged_env, *INIT).strip().splitlines()[-1]
-    sae_cli(sae_env, "agreements", "put", "AGR-1", "--agency", "SERVICE-A", "--seda", "2.2")
-    archivist_token = sae_cli(sae_env, "token", "create", "alice", "--role", "archivist").strip()
-    ged_home.joinpath("config.toml").write_text(
-        f"transfer_poll_interval_s = 0.5\nport = {ged_port}\n\n"
-        f'[connectors.vitam]\nkind = "vitam"\nbase_url = "https://127.0.0.1:{vitam_port}"\n'
-        f'tenant = 1\nclient_certificate = "{pki.client.certificate}"\n'
-        f'client_key = "{pki.client.key}"\nca_bundle = "{pki.ca}"\npoll_interval = 1\n\n'
-        '[agreements.ad35]\nconnector = "vitam"\nseda_version = "2.2"\nsign_package = false\n'
-        'archival_agency = "ARCH"\ntransferring_agency = "SERVICE-A"\n'
-        f'archival_agreement = "AGR-1"\norganisation = "{ORGANISATION}"\n',
-        encoding="utf-8",
-    )
-    sae = Service("sae", ("serve",), sae_env, sae_port, "/api/v1/sae/health",
-                  tmp_path / "sae.log", SAE)  # fmt: skip
-    ged = Service("ged", ("serve",), ged_env, ged_port, "/healthz", tmp_path / "ged.log")
-    services.extend([sae, ged])
-    sae.start()
-    ged.start()
-    pair = TwoProcesses(
-        ged, sae, ged_env, sae_env,
-        {"Authorization": f"Bearer {admin_token}"},
-        {"Authorization": f"Bearer {archivist_token}"},
-        sae_home,
-    )  # fmt: skip
+    vitam_port = new_port()
+
+    def vitam(_: Path, __: int) -> str:
+        return (
+            f'kind = "vitam"\nbase_url = "https://127.0.0.1:{vitam_port}"\ntenant = 1\n'
+            f'client_certificate = "{pki.client.certificate}"\n'
+            f'client_key = "{pki.client.key}"\nca_bundle = "{pki.ca}"\npoll_interval = 1\n'
+        )
+
+    sae_extra = vitam_section(tmp_path / "sae", pki, vitam_port)
+    pair = setup_pair(tmp_path, services, connector=vitam, signed=False, sae_extra=sae_extra)
+    sae_cli(pair.sae_env, "tenants", "create", "OTHER", "--name", "Autre service d'archives")
     return pair, vitam_port
 
 
