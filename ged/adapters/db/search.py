@@ -57,12 +57,33 @@ _SORT_COLUMNS = {
 def _filters(query: SearchQuery, plus: str, dialect: str) -> tuple[list[str], dict[str, Any]]:
     """WHERE fragments on documents ``d``; ``plus`` is SQLite's unary + that keeps the
     planner from starting at a metadata index."""
-    clauses = [f"{plus}d.organisation_id = :org"]
+    clauses, params = _scope(query, "d", plus)
+    others, more = _other_filters(query, plus, dialect)
+    return clauses + others, params | more
+
+
+def _scope(query: SearchQuery, alias: str, plus: str = "") -> tuple[list[str], dict[str, Any]]:
+    """The organisation, the services and the dates: columns of ``documents`` that
+    PostgreSQL's ``document_search`` holds too (``alias`` is either table)."""
+    clauses = [f"{plus}{alias}.organisation_id = :org"]
     params: dict[str, Any] = {"org": query.organisation_id}
     if query.service_ids is not None:
         names = [f":svc{i}" for i in range(len(query.service_ids))]
-        clauses.append(f"{plus}d.service_id IN ({', '.join(names) or 'NULL'})")
+        clauses.append(f"{plus}{alias}.service_id IN ({', '.join(names) or 'NULL'})")
         params.update({f"svc{i}": s for i, s in enumerate(sorted(query.service_ids))})
+    if query.created_from is not None:
+        clauses.append(f"{plus}{alias}.created_on >= :created_from")
+        params["created_from"] = query.created_from
+    if query.created_to is not None:
+        clauses.append(f"{plus}{alias}.created_on <= :created_to")
+        params["created_to"] = query.created_to
+    return clauses, params
+
+
+def _other_filters(query: SearchQuery, plus: str, dialect: str) -> tuple[list[str], dict[str, Any]]:
+    """The filters on documents ``d`` other than its scope (``_scope``)."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     simple = {
         "dossier_id": query.dossier_id,
         "document_type": query.document_type,
@@ -73,12 +94,6 @@ def _filters(query: SearchQuery, plus: str, dialect: str) -> tuple[list[str], di
         if value is not None:
             clauses.append(f"{plus}d.{name} = :{name}")
             params[name] = value
-    if query.created_from is not None:
-        clauses.append(f"{plus}d.created_on >= :created_from")
-        params["created_from"] = query.created_from
-    if query.created_to is not None:
-        clauses.append(f"{plus}d.created_on <= :created_to")
-        params["created_to"] = query.created_to
     if query.phase is not None:
         clauses.append(_PHASE_CURRENT if query.phase == "current" else _PHASE_IS)
         params["phase"] = query.phase
@@ -375,7 +390,7 @@ class PostgresSearch:
                 sql = _RANK_LISTED
             else:
                 params["window"] = RANKED_WINDOW
-                sql = self._indexed_window(clauses)
+                sql = self._indexed_window(query)
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
             # so the planner prices a sequential scan of document_search at a few hundred pages
@@ -427,15 +442,18 @@ class PostgresSearch:
         return [int(pk) for pk in found[:RANKED_WINDOW]]
 
     @staticmethod
-    def _indexed_window(clauses: list[str]) -> str:
-        """The window of a rarer word: every match from the GIN index (a walk would read every
-        vector to fill a window it never fills), then the newest, ranked. Every match first:
-        no LIMIT to tempt the planner into walking the documents backwards."""
+    def _indexed_window(query: SearchQuery) -> str:
+        """The window of a rarer word: every match from the GIN index, filtered on the search
+        row itself (it holds the document's scope: ``documents`` is joined only for the other
+        filters), then the newest, ranked. Every match first: no LIMIT to tempt the planner
+        into walking the documents backwards."""
+        scope, _ = _scope(query, "s")
+        others, _ = _other_filters(query, "", "postgresql")
+        joined = " JOIN documents d ON d.pk = s.document_pk" if others else ""
+        where = " AND ".join(["s.tsv @@ plainto_tsquery('gedsae_fr', :q)", *scope, *others])
         window = (
-            "WITH m AS MATERIALIZED (SELECT d.pk FROM document_search s "  # noqa: S608
-            "JOIN documents d ON d.pk = s.document_pk "
-            f"WHERE s.tsv @@ plainto_tsquery('gedsae_fr', :q) AND {' AND '.join(clauses)}) "
-            "SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
+            f"WITH m AS MATERIALIZED (SELECT s.document_pk AS pk FROM document_search s{joined} "  # noqa: S608
+            f"WHERE {where}) SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
         )
         return (
             f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM ({window}) AS w "  # noqa: S608
