@@ -85,6 +85,23 @@ def test_a_walk_by_slices_of_one_document_fills_the_same_window(
     assert set(titles(search(ged, "potable"))) == {"Réseau", "Compteurs"}
 
 
+# PostgreSQL reads a rarer word's matches by blocks of documents, the newest first, twice as
+# many blocks each time: blocks of one document here, the first read spanning two.
+def test_a_read_by_blocks_goes_back_until_the_window_is_full(
+    ged: Ged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(search_adapter, "PG_WALK_COST", float("inf"))
+    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
+    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
+    for title in ("Forage", "Captage", "Réseau", "Station", "Compteurs", "Relevés"):
+        body = "eau potable" if title in ("Forage", "Captage", "Réseau") else "épuration"
+        file_text(ged, d.id, title, body)
+
+    assert set(titles(search(ged, "potable"))) == {"Captage", "Réseau"}
+
+
 @pytest.mark.parametrize("walk_cost", [0.0, float("inf")], ids=["walked", "indexed"])
 def test_the_window_is_taken_after_the_filters(
     ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_cost: float

@@ -16,6 +16,7 @@ every document read all of them for 20 rows.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import Connection, Float, column, text
@@ -304,6 +305,12 @@ class SqliteSearch:
 # times cheaper than a detoasted vector. Walk when share² × documents ≥ PG_WALK_COST × window.
 PG_WALK_COST = 4.0
 PG_SLICE = 20_000  # documents checked at most by one statement of a walk
+# A rarer word is read by blocks of consecutive documents (``PostgresSearch._by_blocks``); the
+# GIN index holds each row's block, ``ARRAY[document_pk / 4096]`` (migration 0019: the same
+# expression, or the index is not used).
+PG_BLOCK = 4096
+PG_RARE_SHARE = 0.005  # the share assumed for a word rarer than those ANALYZE counts
+_NEWEST = text("SELECT max(document_pk) FROM document_search")
 _SHARE = (
     "SELECT (SELECT min(coalesce(e.share, 0)) FROM "
     "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
@@ -389,8 +396,8 @@ class PostgresSearch:
                 params["window"] = self._walk(clauses, params, share)
                 sql = _RANK_LISTED
             else:
-                params["window"] = RANKED_WINDOW
-                sql = self._indexed_window(query)
+                params["window"] = self._by_blocks(query, params, share)
+                sql = _RANK_LISTED
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
             # so the planner prices a sequential scan of document_search at a few hundred pages
@@ -441,25 +448,44 @@ class PostgresSearch:
             below = pks[-1]
         return [int(pk) for pk in found[:RANKED_WINDOW]]
 
+    def _by_blocks(self, query: SearchQuery, params: dict[str, Any], share: float) -> list[int]:
+        """The window of a rarer word: its matches in the newest blocks of ``PG_BLOCK``
+        documents, read from the GIN index (which holds each row's block) and filtered on the
+        search row itself (it holds the document's scope: ``documents`` is joined only for the
+        other filters); more blocks, twice as many each time, until the window is full. The
+        first read spans the blocks where the word's share (or, for a word rarer than those
+        ``ANALYZE`` counted, ``PG_RARE_SHARE``) puts a window of matches."""
+        newest = self.conn.execute(_NEWEST).scalar()
+        if newest is None:
+            return []
+        last = int(newest) // PG_BLOCK
+        count = math.ceil(RANKED_WINDOW / (max(share, PG_RARE_SHARE) * PG_BLOCK))
+        statement = text(self._block_matches(query))
+        found: list[int] = []
+        while len(found) < RANKED_WINDOW and last >= 0:
+            blocks = list(range(last, max(last - count, -1), -1))
+            rows = self.conn.execute(statement, {**params, "blocks": blocks}).scalars()
+            found += sorted((int(pk) for pk in rows), reverse=True)
+            last -= count
+            count *= 2
+        return found[:RANKED_WINDOW]
+
     @staticmethod
-    def _indexed_window(query: SearchQuery) -> str:
-        """The window of a rarer word: every match from the GIN index, filtered on the search
-        row itself (it holds the document's scope: ``documents`` is joined only for the other
-        filters), then the newest, ranked. Every match first: no LIMIT to tempt the planner
-        into walking the documents backwards."""
+    def _block_matches(query: SearchQuery) -> str:
+        """The matches in the listed blocks that pass the filters, in no order: with an ORDER BY
+        and a LIMIT the planner would walk the documents backwards, checking each vector."""
         scope, _ = _scope(query, "s")
         others, _ = _other_filters(query, "", "postgresql")
         joined = " JOIN documents d ON d.pk = s.document_pk" if others else ""
-        where = " AND ".join(["s.tsv @@ plainto_tsquery('gedsae_fr', :q)", *scope, *others])
-        window = (
-            f"WITH m AS MATERIALIZED (SELECT s.document_pk AS pk FROM document_search s{joined} "  # noqa: S608
-            f"WHERE {where}) SELECT pk FROM m ORDER BY pk DESC LIMIT :window"
+        where = " AND ".join(
+            [
+                "s.tsv @@ plainto_tsquery('gedsae_fr', :q)",
+                f"ARRAY[s.document_pk / {PG_BLOCK}] && CAST(:blocks AS BIGINT[])",
+                *scope,
+                *others,
+            ]
         )
-        return (
-            f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM ({window}) AS w "  # noqa: S608
-            "JOIN documents d ON d.pk = w.pk JOIN document_search s ON s.document_pk = w.pk, "
-            "plainto_tsquery('gedsae_fr', :q) AS q ORDER BY rank DESC, d.pk"
-        )
+        return f"SELECT s.document_pk FROM document_search s{joined} WHERE {where}"  # noqa: S608
 
     def _excerpts(self, words: str, pks: list[int]) -> dict[int, str]:
         """``ts_headline`` of each hit's title and text (the start of it: headlines re-parse
