@@ -7,11 +7,15 @@ GIN-indexed tsvector in the ``gedsae_fr`` configuration (French stemming, accent
 unaccent).
 
 Sorted by relevance, both rank a window (``RANKED_WINDOW``): the most recently filed matches
-that pass the filters, found newest first (FTS5 walks its doclist by descending rowid and stops;
-PostgreSQL walks ``documents`` backwards for a common word and reads the GIN index for a rarer
-one, by the share of documents ``ANALYZE`` counted), then ranked with ``bm25`` or ``ts_rank``. Ranking every match cost a detoasted
-vector per row on PostgreSQL (about 15 µs) and a ``bm25`` per row on SQLite: a term found in
-every document read all of them for 20 rows.
+that pass the filters, found newest first, then ranked with ``bm25`` or ``ts_rank``. FTS5 walks
+its doclist by descending rowid and stops. PostgreSQL reads the GIN index by blocks of
+consecutive documents, the newest first, until the window is full: the index holds each row's
+block beside its words, and the search row holds the document's organisation, service and date
+(migration 0019), so a match is filtered where the index leads, without reading ``documents``.
+Ranking every match cost a detoasted vector per row on PostgreSQL (about 15 µs) and a ``bm25``
+per row on SQLite: a term found in every document read all of them for 20 rows; reading every
+match from the GIN index, then ``documents`` for its filters, cost one random row each (15,000
+for a word in 1.5 % of a million documents).
 """
 
 from __future__ import annotations
@@ -299,34 +303,19 @@ class SqliteSearch:
         return {int(pk): str(excerpt) for pk, excerpt in self.conn.execute(text(sql), params)}
 
 
-# Where the window is filled from (``PostgresSearch._walks``): walking documents newest first
-# reads about window / share vectors, whatever the count of documents; the GIN index reads every
-# match and every document that passes the filters (share × documents and more), each several
-# times cheaper than a detoasted vector. Walk when share² × documents ≥ PG_WALK_COST × window.
-PG_WALK_COST = 4.0
-PG_SLICE = 20_000  # documents checked at most by one statement of a walk
-# A rarer word is read by blocks of consecutive documents (``PostgresSearch._by_blocks``); the
-# GIN index holds each row's block, ``ARRAY[document_pk / 4096]`` (migration 0019: the same
-# expression, or the index is not used).
+# The window is read by blocks of consecutive documents, the newest first
+# (``PostgresSearch._by_blocks``): the GIN index holds each row's block,
+# ``ARRAY[document_pk / 4096]`` (migration 0019: the same expression, or the index is not used).
 PG_BLOCK = 4096
 PG_RARE_SHARE = 0.005  # the share assumed for a word rarer than those ANALYZE counts
 _NEWEST = text("SELECT max(document_pk) FROM document_search")
-_SHARE = (
-    "SELECT (SELECT min(coalesce(e.share, 0)) FROM "
+_SHARE = text(
+    "SELECT min(coalesce(e.share, 0)) FROM "
     "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
     "(SELECT x.lexeme, x.share FROM pg_stats p, "
     "unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS x(lexeme, share) "
     "WHERE p.schemaname = current_schema() AND p.tablename = 'document_search' "
-    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme), "
-    "(SELECT reltuples FROM pg_class WHERE oid = 'document_search'::regclass)"
-)
-
-
-# Which of a slice of documents hold the words (``ts_match_vq`` is ``@@``, here checked on the
-# vector of each listed document), and the ranking of a walked window.
-_MATCHING = text(
-    "SELECT document_pk FROM document_search WHERE document_pk = ANY(:pks) "
-    "AND ts_match_vq(tsv, plainto_tsquery('gedsae_fr', :q))"
+    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme"
 )
 _RANK_LISTED = (
     f"SELECT {_COLUMNS}, ts_rank(s.tsv, q) AS rank FROM documents d "  # noqa: S608
@@ -391,13 +380,8 @@ class PostgresSearch:
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
         if query.sort is SortKey.RELEVANCE:
-            share, documents = self._share(params["q"])
-            if share * share * documents >= PG_WALK_COST * RANKED_WINDOW:
-                params["window"] = self._walk(clauses, params, share)
-                sql = _RANK_LISTED
-            else:
-                params["window"] = self._by_blocks(query, params, share)
-                sql = _RANK_LISTED
+            params["window"] = self._by_blocks(query, params, self._share(params["q"]))
+            sql = _RANK_LISTED
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
             # so the planner prices a sequential scan of document_search at a few hundred pages
@@ -414,42 +398,13 @@ class PostgresSearch:
             return found.page()
         return found.page(self._excerpts(params["q"], found.pks))
 
-    def _share(self, words: str) -> tuple[float, float]:
+    def _share(self, words: str) -> float:
         """The share of documents holding every word, as ``ANALYZE`` last counted it
-        (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps), and the
-        count of documents it counted."""
-        row = self.conn.execute(text(_SHARE), {"q": words}).one()
-        return float(row[0] or 0.0), max(float(row[1] or 0.0), 0.0)
-
-    def _walk(self, clauses: list[str], params: dict[str, Any], share: float) -> list[int]:
-        """The window of a common word: documents that pass the filters, newest first, by
-        slices of about ``RANKED_WINDOW / share``, each checked against its vector until the
-        window is full. Two statements a slice rather than one query, because the planner,
-        blind to the cost of a detoasted vector, would check every filtered document before
-        sorting them."""
-        where = " AND ".join([*clauses, "d.pk < :below"])
-        size = min(max(int(RANKED_WINDOW / max(share, 0.01) * 1.25), RANKED_WINDOW), PG_SLICE)
-        newest = text(
-            f"SELECT d.pk FROM documents d WHERE {where} ORDER BY d.pk DESC LIMIT :size"  # noqa: S608
-        )
-        found: list[int] = []
-        below = 2**62
-        while len(found) < RANKED_WINDOW:
-            pks = list(
-                self.conn.execute(newest, {**params, "below": below, "size": size}).scalars()
-            )
-            if pks:
-                found += sorted(
-                    self.conn.execute(_MATCHING, {"q": params["q"], "pks": pks}).scalars(),
-                    reverse=True,
-                )
-            if len(pks) < size:
-                break
-            below = pks[-1]
-        return [int(pk) for pk in found[:RANKED_WINDOW]]
+        (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps)."""
+        return float(self.conn.execute(_SHARE, {"q": words}).scalar() or 0.0)
 
     def _by_blocks(self, query: SearchQuery, params: dict[str, Any], share: float) -> list[int]:
-        """The window of a rarer word: its matches in the newest blocks of ``PG_BLOCK``
+        """The window: the word's matches in the newest blocks of ``PG_BLOCK``
         documents, read from the GIN index (which holds each row's block) and filtered on the
         search row itself (it holds the document's scope: ``documents`` is joined only for the
         other filters); more blocks, twice as many each time, until the window is full. The
