@@ -84,6 +84,22 @@ def test_a_read_by_blocks_goes_back_until_the_window_is_full(
     assert set(titles(search(ged, "potable"))) == {"Captage", "Réseau"}
 
 
+def test_a_read_by_blocks_reads_as_many_more_blocks_as_its_matches_say_are_missing(
+    ged: Ged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # window 3, blocks of one document: the first read (three blocks, the word in every
+    # document by its share) finds two matches, the second reads the two blocks the third one
+    # should be in, and nothing older is read
+    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 3)
+    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
+    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
+    for i in range(1, 11):
+        file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 3, 6, 9, 10) else "épuration")
+
+    assert set(titles(search(ged, "potable"))) == {"Note 6", "Note 9", "Note 10"}
+
+
 def test_the_window_is_taken_after_the_filters(ged: Ged, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 1)
     old = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Ancien")

@@ -404,38 +404,50 @@ class PostgresSearch:
         return float(self.conn.execute(_SHARE, {"q": words}).scalar() or 0.0)
 
     def _by_blocks(self, query: SearchQuery, params: dict[str, Any], share: float) -> list[int]:
-        """The window: the word's matches in the newest blocks of ``PG_BLOCK``
-        documents, read from the GIN index (which holds each row's block) and filtered on the
-        search row itself (it holds the document's scope: ``documents`` is joined only for the
-        other filters); more blocks, twice as many each time, until the window is full. The
-        first read spans the blocks where the word's share (or, for a word rarer than those
-        ``ANALYZE`` counted, ``PG_RARE_SHARE``) puts a window of matches."""
+        """The window: the word's matches in the newest blocks of ``PG_BLOCK`` documents, read
+        from the GIN index (which holds each row's block) and filtered on the search row itself
+        (it holds the document's scope: ``documents`` is joined only for the other filters),
+        then in older blocks until the window is full. The first read spans the blocks where the
+        word's share (or, for a word rarer than those ``ANALYZE`` counted, ``PG_RARE_SHARE``)
+        puts a window of matches; the next, as many blocks as the matches found so far say are
+        missing. A read that would reach the oldest block reads the index without blocks: each
+        block listed costs the index its entry (13 ms for 245 blocks, against 0.2 ms for the
+        2,400 matches of the word alone)."""
         newest = self.conn.execute(_NEWEST).scalar()
         if newest is None:
             return []
         last = int(newest) // PG_BLOCK
         count = math.ceil(RANKED_WINDOW / (max(share, PG_RARE_SHARE) * PG_BLOCK))
-        statement = text(self._block_matches(query))
+        in_blocks = text(self._block_matches(query, blocks=True))
         found: list[int] = []
-        while len(found) < RANKED_WINDOW and last >= 0:
-            blocks = list(range(last, max(last - count, -1), -1))
-            rows = self.conn.execute(statement, {**params, "blocks": blocks}).scalars()
-            found += sorted((int(pk) for pk in rows), reverse=True)
+        while len(found) < RANKED_WINDOW:
+            if count > last:  # the rest of the index: the matches already read are left out
+                rows = self.conn.execute(text(self._block_matches(query)), params).scalars()
+                found += sorted((pk for pk in rows if pk // PG_BLOCK <= last), reverse=True)
+                break
+            blocks = list(range(last, last - count, -1))
+            rows = self.conn.execute(in_blocks, {**params, "blocks": blocks}).scalars()
+            found += sorted(rows, reverse=True)
+            read = int(newest) // PG_BLOCK - last + count
             last -= count
-            count *= 2
-        return found[:RANKED_WINDOW]
+            rate = len(found) / read  # matches a block, so far
+            missing = RANKED_WINDOW - len(found)
+            count = math.ceil(missing / rate * 1.25) if rate else count * 4
+        return [int(pk) for pk in found[:RANKED_WINDOW]]
 
     @staticmethod
-    def _block_matches(query: SearchQuery) -> str:
-        """The matches in the listed blocks that pass the filters, in no order: with an ORDER BY
-        and a LIMIT the planner would walk the documents backwards, checking each vector."""
+    def _block_matches(query: SearchQuery, blocks: bool = False) -> str:
+        """The matches (in the listed blocks, or all) that pass the filters, in no order: with
+        an ORDER BY and a LIMIT the planner would walk the documents backwards, checking each
+        vector."""
         scope, _ = _scope(query, "s")
         others, _ = _other_filters(query, "", "postgresql")
         joined = " JOIN documents d ON d.pk = s.document_pk" if others else ""
+        in_blocks = f"ARRAY[s.document_pk / {PG_BLOCK}] && CAST(:blocks AS BIGINT[])"
         where = " AND ".join(
             [
                 "s.tsv @@ plainto_tsquery('gedsae_fr', :q)",
-                f"ARRAY[s.document_pk / {PG_BLOCK}] && CAST(:blocks AS BIGINT[])",
+                *([in_blocks] if blocks else []),
                 *scope,
                 *others,
             ]
