@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_ged.py big    [--size 2G]       # one file: import and API upload
     .venv/bin/python bench/bench_ged.py small  [--count 10000]   # many small files: import
     .venv/bin/python bench/bench_ged.py search [--docs 100000] [--db sqlite,postgres] [--queries 300]
+        [--references N] [--work DIR --keep]   # --keep: the databases stay in DIR, reused
 
 References: ``sha256sum; sha512sum`` (slow here: coreutils lacks the SHA instructions),
 ``cp FILE COPY && sync`` (the durable-copy floor), hashlib with one thread per digest, ``cp -r
