@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_ged.py big    [--size 2G]       # one file: import and API upload
     .venv/bin/python bench/bench_ged.py small  [--count 10000]   # many small files: import
     .venv/bin/python bench/bench_ged.py search [--docs 100000] [--db sqlite,postgres] [--queries 300]
+        [--references N] [--work DIR --keep]   # --keep: the databases stay in DIR, reused
 
 References: ``sha256sum; sha512sum`` (slow here: coreutils lacks the SHA instructions),
 ``cp FILE COPY && sync`` (the durable-copy floor), hashlib with one thread per digest, ``cp -r
@@ -16,6 +17,7 @@ read the ratios. Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import itertools
 import os
@@ -40,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_blobstore import make_big_file, parse_size
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.domain.model import Dossier, Service
@@ -356,12 +358,18 @@ WORDS = [
 ]
 
 
-def bench_search(work: Path, docs: int, databases: list[str], queries: int) -> None:
+def bench_search(
+    work: Path, docs: int, databases: list[str], queries: int, keep: bool, references: int | None
+) -> None:
+    """``keep``: the databases stay in ``work`` (a SQLite file, a PostgreSQL cluster) and a later
+    run with ``--keep`` and the same ``--docs`` searches them again (after running any new
+    migration) instead of generating them anew."""
     for db in databases:
         if db == "sqlite":
-            url = f"sqlite:///{work / 'search.db'}"
-            (work / "search.db").unlink(missing_ok=True)
-            run_search(url, docs, "SQLite FTS5", queries)
+            path = work / (f"search-{docs}.db" if keep else "search.db")
+            if not keep:
+                path.unlink(missing_ok=True)
+            run_search(f"sqlite:///{path}", docs, "SQLite FTS5", queries, references)
         else:
             from tests.fixtures.postgres import create_database, find_bin_dir, temporary_cluster
 
@@ -369,8 +377,67 @@ def bench_search(work: Path, docs: int, databases: list[str], queries: int) -> N
             if bindir is None:
                 print("PostgreSQL not installed: skipped")
                 continue
+            if keep:
+                with kept_cluster(bindir, work / f"pg-{docs}") as server_url:
+                    url = f"{server_url}/bench"
+                    run_search(url, docs, "PostgreSQL GIN tsvector", queries, references)
+                continue
             with temporary_cluster(bindir) as server_url:
-                run_search(create_database(server_url), docs, "PostgreSQL GIN tsvector", queries)
+                url = create_database(server_url)
+                run_search(url, docs, "PostgreSQL GIN tsvector", queries, references)
+
+
+@contextlib.contextmanager
+def kept_cluster(bindir: Path, root: Path) -> Iterator[str]:
+    """A PostgreSQL cluster in ``root`` (made on first use, with a ``bench`` database), started
+    on a free port for the run and stopped after it, its data kept; the test fixture's settings
+    (``fsync=off``, 128 MiB of shared buffers)."""
+    import psycopg
+
+    from tests.fixtures.postgres import _free_port, server_owner
+
+    uid, gid = server_owner()
+
+    def demote() -> None:
+        if os.geteuid() == 0:
+            os.setgid(gid)
+            os.setuid(uid)
+
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    data = root / "data"
+    fresh = not data.exists()
+    if fresh:
+        root.mkdir(parents=True, exist_ok=True)
+        os.chown(root, uid, gid)
+        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "gedsae", "-A", "trust"]
+        subprocess.run(
+            [*initdb, "-E", "UTF8", "--no-sync"],
+            check=True,
+            capture_output=True,
+            preexec_fn=demote,
+            env=env,
+        )
+    port = _free_port()
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
+    pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data)]
+    subprocess.run(
+        [*pg_ctl, "-o", options, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+        preexec_fn=demote,
+        env=env,
+    )
+    server = f"postgresql+psycopg://gedsae@127.0.0.1:{port}"
+    try:
+        if fresh:
+            admin = f"postgresql://gedsae@127.0.0.1:{port}/postgres"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute("CREATE DATABASE bench TEMPLATE template0 ENCODING UTF8")
+        yield server
+    finally:
+        subprocess.run(
+            [*pg_ctl, "-m", "fast", "stop"], check=False, capture_output=True, preexec_fn=demote
+        )
 
 
 @dataclass
@@ -675,7 +742,37 @@ TERM_RANKS = {
 }
 
 
-def run_search(url: str, docs: int, label: str, queries: int = 300) -> None:
+def existing_corpus(url: str, docs: int) -> Corpus | None:
+    """The corpus ``generate_corpus`` left in ``url`` earlier (its ``docs`` documents, its one
+    organisation and five services), migrated to the current schema; None when there is none."""
+    from ged.adapters.db.engine import make_engine, migrate
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = inspect(conn).get_table_names()
+        count = conn.execute(text("SELECT count(*) FROM documents")).scalar() if names else 0
+    if count != docs:
+        engine.dispose()
+        return None
+    start = time.perf_counter()
+    migrate(engine)
+    seconds = time.perf_counter() - start
+    with engine.connect() as conn:
+        org_id = conn.execute(text("SELECT id FROM organisations")).scalar_one()
+        services = [
+            Service(r.id, org_id, r.name, r.seda_identifier)
+            for r in conn.execute(
+                text("SELECT id, name, seda_identifier FROM services ORDER BY name")
+            )
+        ]
+    print(f"reused {docs} documents (migrated in {seconds:.1f} s)", file=sys.stderr)
+    vocabulary = WORDS + [f"terme{i:05d}" for i in range(30_000)]
+    return Corpus(engine, org_id, services, [], vocabulary, random.Random(42), 0.0)
+
+
+def run_search(
+    url: str, docs: int, label: str, queries: int = 300, references: int | None = None
+) -> None:
     """p50/p95 of ranked searches (20 rows) for rare, mid and very common terms, filtered (an
     agent in 2 of 5 services, a date window of 3,000 of the 9,000 days) and unfiltered (the
     administrator, every date), then the size of each table and index."""
@@ -684,7 +781,10 @@ def run_search(url: str, docs: int, label: str, queries: int = 300) -> None:
     from ged.domain.search import SearchQuery
     from ged.services.search import search_documents
 
-    corpus = generate_corpus(url, docs)
+    corpus = existing_corpus(url, docs) or generate_corpus(url, docs)
+    # The queries are drawn from their own generator: the same on a reused database.
+    corpus.rng = random.Random(7)
+    references = max(queries // 3, 1) if references is None else references
     engine, org_id, services, rng = (
         corpus.engine,
         corpus.organisation_id,
@@ -707,7 +807,7 @@ def run_search(url: str, docs: int, label: str, queries: int = 300) -> None:
     print(f"ranked, 20 rows, {queries} queries per cell; filtered = an agent in 2 of 5 services")
     print("and a window of 3,000 days out of 9,000; unfiltered = the administrator, every date;")
     print(
-        f"reference = every match ranked (the query before the window), on the first {queries // 3}"
+        f"reference = every match ranked (the query before the window), on the first {references}"
     )
     print(
         "queries, each right after the same query ranked in its window; ratio = p50 to p50 on them\n"
@@ -717,6 +817,7 @@ def run_search(url: str, docs: int, label: str, queries: int = 300) -> None:
         "| unfiltered p50 / p95 ms | reference p50 / p95 ms | ratio |"
     )
     print("|---|---|---|---|---|---|---|")
+    warm_up(Ctx(), agent, org_id, corpus.vocabulary)
     for name, (low, high) in TERM_RANKS.items():
         cells = []
         for filtered in (True, False):
@@ -741,12 +842,22 @@ def run_search(url: str, docs: int, label: str, queries: int = 300) -> None:
             def every_match(query: SearchQuery, actor: Principal = actor) -> object:
                 return rank_every_match(engine, actor, query)
 
-            ours, ref = interleaved(ranked, every_match, made, max(queries // 3, 1))
+            ours, ref = interleaved(ranked, every_match, made, references)
             same = statistics.median(ours[: len(ref)]) / statistics.median(ref)
             cells += [percentiles(ours), percentiles(ref), f"{same:.2f}×"]
         print(f"| {name} | {' | '.join(cells)} |")
     print_sizes(engine)
     engine.dispose()
+
+
+def warm_up(ctx: Any, actor: Any, org_id: str, vocabulary: list[str]) -> None:
+    """A search for each of 60 words of every frequency, untimed: the first cell measured would
+    otherwise pay for a cold cache (a server just started, a database file just opened)."""
+    from ged.domain.search import SearchQuery
+    from ged.services.search import search_documents
+
+    for word in vocabulary[:30_000:500]:
+        search_documents(ctx, actor, SearchQuery(organisation_id=org_id, text=word, limit=20))
 
 
 def interleaved(
@@ -850,6 +961,17 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="search: keep the generated databases in --work and reuse them on the next run",
+    )
+    parser.add_argument(
+        "--references",
+        type=int,
+        default=None,
+        help="search: queries of each cell also run as the reference (default: a third)",
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="gedsae-bench-", dir="/var/tmp"))
     work.mkdir(parents=True, exist_ok=True)
@@ -859,9 +981,11 @@ def main() -> None:
         if args.what in ("small", "all"):
             bench_small(work, args.count)
         if args.what in ("search", "all"):
-            bench_search(work, args.docs, args.db.split(","), args.queries)
+            bench_search(
+                work, args.docs, args.db.split(","), args.queries, args.keep, args.references
+            )
     finally:
-        if args.work is None:
+        if args.work is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 

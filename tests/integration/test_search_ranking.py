@@ -52,14 +52,10 @@ def test_a_title_match_outranks_a_match_in_the_text(ged: Ged) -> None:
     assert first is not None and second is not None
 
 
-# PostgreSQL walks the documents for a word common enough (PG_WALK_COST), else reads the GIN
-# index: 0 walks for every word, infinity for none.
-@pytest.mark.parametrize("walk_cost", [0.0, float("inf")], ids=["walked", "indexed"])
 def test_relevance_ranks_only_the_most_recently_filed_matches(
-    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_cost: float
+    ged: Ged, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
-    monkeypatch.setattr(search_adapter, "PG_WALK_COST", walk_cost)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Budget")
     file_text(ged, d.id, "Budget primitif", "budget primitif de la commune")
     file_text(ged, d.id, "Note", "le budget annexe")
@@ -72,25 +68,40 @@ def test_relevance_ranks_only_the_most_recently_filed_matches(
     assert set(titles(by_date)) == {"Budget primitif", "Note", "Courrier"}
 
 
-def test_a_walk_by_slices_of_one_document_fills_the_same_window(
+# PostgreSQL reads a word's matches by blocks of documents, the newest first, twice as
+# many blocks each time: blocks of one document here, the first read spanning two.
+def test_a_read_by_blocks_goes_back_until_the_window_is_full(
     ged: Ged, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
-    monkeypatch.setattr(search_adapter, "PG_WALK_COST", 0.0)
-    monkeypatch.setattr(search_adapter, "PG_SLICE", 1)
+    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
+    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
-    for title in ("Captage", "Réseau", "Station", "Compteurs"):
-        file_text(ged, d.id, title, "eau potable" if title != "Station" else "épuration")
+    for title in ("Forage", "Captage", "Réseau", "Station", "Compteurs", "Relevés"):
+        body = "eau potable" if title in ("Forage", "Captage", "Réseau") else "épuration"
+        file_text(ged, d.id, title, body)
 
-    assert set(titles(search(ged, "potable"))) == {"Réseau", "Compteurs"}
+    assert set(titles(search(ged, "potable"))) == {"Captage", "Réseau"}
 
 
-@pytest.mark.parametrize("walk_cost", [0.0, float("inf")], ids=["walked", "indexed"])
-def test_the_window_is_taken_after_the_filters(
-    ged: Ged, monkeypatch: pytest.MonkeyPatch, walk_cost: float
+def test_a_read_by_blocks_reads_as_many_more_blocks_as_its_matches_say_are_missing(
+    ged: Ged, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # window 3, blocks of one document: the first read (three blocks, the word in every
+    # document by its share) finds two matches, the second reads the two blocks the third one
+    # should be in, and nothing older is read
+    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 3)
+    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
+    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
+    for i in range(1, 11):
+        file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 3, 6, 9, 10) else "épuration")
+
+    assert set(titles(search(ged, "potable"))) == {"Note 6", "Note 9", "Note 10"}
+
+
+def test_the_window_is_taken_after_the_filters(ged: Ged, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 1)
-    monkeypatch.setattr(search_adapter, "PG_WALK_COST", walk_cost)
     old = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Ancien")
     new = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Récent")
     file_text(ged, old.id, "Marché de voirie", "marché de travaux")
@@ -124,7 +135,7 @@ def test_postgresql_reads_the_share_of_a_word_from_its_statistics(ged: Ged) -> N
             pytest.skip("PostgreSQL only: SQLite walks its FTS5 doclist for every word")
         index.conn.execute(text("ANALYZE document_search"))
 
-        assert index._share("conseil") == pytest.approx((1.0, 4.0))
-        assert index._share("budget") == pytest.approx((0.5, 4.0))
-        assert index._share("conseil budget") == pytest.approx((0.5, 4.0))
-        assert index._share("introuvable") == (0.0, 4.0)
+        assert index._share("conseil") == pytest.approx(1.0)
+        assert index._share("budget") == pytest.approx(0.5)
+        assert index._share("conseil budget") == pytest.approx(0.5)
+        assert index._share("introuvable") == 0.0
