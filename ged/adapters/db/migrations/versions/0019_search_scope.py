@@ -71,8 +71,6 @@ UPGRADE = [
 DOWNGRADE = [
     "DROP INDEX ix_document_search_tsv",
     "CREATE INDEX ix_document_search_tsv ON document_search USING GIN (tsv)",
-    "DROP INDEX ix_document_search_tsv",
-    "CREATE INDEX ix_document_search_tsv ON document_search USING GIN (tsv)",
     "DROP TRIGGER documents_search_scope ON documents",
     "DROP FUNCTION documents_search_scope()",
     "DROP TRIGGER document_search_scope ON document_search",
