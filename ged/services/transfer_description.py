@@ -93,10 +93,10 @@ def items_of(
     """The dossier's documents with their current versions, in filing order, ``page`` (``PAGE``)
     at a time, each page in a unit of work of its own (``uows``): as the SIP's writing asks."""
     page = page or PAGE
-    offset = 0
+    after: str | None = None
     while True:
         with uows() as uow:
-            documents = uow.repo.documents_in(found.dossier.id, page, offset)
+            documents = uow.repo.documents_in(found.dossier.id, page, after=after)
             versions = uow.repo.current_versions([doc.id for doc in documents])
         for doc in documents:
             current = versions.get(doc.id)
@@ -105,7 +105,7 @@ def items_of(
                 yield Item(doc, current, found.reports.get(doc.id), signs)
         if len(documents) < page:
             return
-        offset += page
+        after = documents[-1].id
 
 
 def dossier_content(found: DossierFile, transfer: str, when: datetime) -> m.Content:
