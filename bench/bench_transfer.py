@@ -53,10 +53,14 @@ FILING_BATCH = 2000
 TOKEN = "ged-token"  # noqa: S105 - the bench tenant's, made up here
 
 
+PEAKS: dict[str, float] = {}  # this process's peak RSS once each step is done
+
+
 def timed(label: str, times: dict[str, float], action: Callable[[], T]) -> T:
     began = time.perf_counter()
     result = action()
     times[label] = time.perf_counter() - began
+    PEAKS[label] = peak_rss_mib()
     return result
 
 
@@ -264,9 +268,9 @@ def repository_process(root: Path) -> None:
         for line in sys.stdin:
             request = json.loads(line)
             if request["op"] == "wait":
-                _answer({"state": side.wait_checked(request["message"])})
+                _answer({"state": side.wait_checked(request["message"]), "peak": side.peak()})
             elif request["op"] == "accept":
-                _answer({"seconds": side.accept()})
+                _answer({"seconds": side.accept(), "peak": side.peak()})
             else:
                 _answer({"peak": side.peak()})
 
@@ -287,6 +291,7 @@ class RemoteRepository:
 
     def __init__(self, child: subprocess.Popen[str]) -> None:
         self.child = child
+        self.peaks: dict[str, float] = {}  # the repository's peak RSS once each step is done
 
     def ask(self, request: dict[str, Any]) -> Any:
         assert self.child.stdin is not None and self.child.stdout is not None
@@ -295,10 +300,14 @@ class RemoteRepository:
         return json.loads(self.child.stdout.readline())
 
     def wait_checked(self, message_id: str) -> str:
-        return str(self.ask({"op": "wait", "message": message_id})["state"])
+        answer = self.ask({"op": "wait", "message": message_id})
+        self.peaks["checks"] = answer["peak"]
+        return str(answer["state"])
 
     def accept(self) -> float:
-        return float(self.ask({"op": "accept"})["seconds"])
+        answer = self.ask({"op": "accept"})
+        self.peaks["acceptance"] = answer["peak"]
+        return float(answer["seconds"])
 
     def peak(self) -> float:
         return float(self.ask({"op": "peak"})["peak"])
@@ -397,6 +406,8 @@ def ged_process(work: Path, dossier: str, actor_id: str, one_process: bool) -> N
         "size": prepared.size,
         "ged_peak": peak_rss_mib(),
         "repository_peak": None if one_process else repository_peak,
+        "ged_steps": PEAKS,
+        "repository_steps": getattr(repo, "peaks", {}),
     }
     print(json.dumps(figures))
 
@@ -432,6 +443,9 @@ def report(title: str, count: int, result: dict[str, Any], out: IO[str]) -> None
             f"repository {result['repository_peak']:.0f} MiB",
             file=out,
         )
+    steps = [f"GED {k} {v:.0f}" for k, v in result["ged_steps"].items() if k != "sign"]
+    steps += [f"repository {k} {v:.0f}" for k, v in result["repository_steps"].items()]
+    print(f"  peak RSS (MiB) once done: {', '.join(steps)}", file=out)
     for label, seconds in refs.items():
         print(f"  {label:<18} {seconds:8.2f} s   loop / ref = {total / seconds:5.2f}×", file=out)
     out.flush()
