@@ -2,13 +2,15 @@
 
 Common elements are typed; every other element of the ontology is carried verbatim as `RawXml`
 and written back at its place in schema order, so a parsed message can be written again without
-loss. Units and object groups are given as iterables, so the streaming writer can emit 100,000+
-units without holding them all in memory.
+loss. Units, a unit's children and object groups are given as iterables, so the streaming writer
+can emit 100,000+ units without holding them all in memory: a writer may be handed generators,
+read once (a dossier's documents read from a database as they are written); what the reader
+returns is tuples.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -185,7 +187,7 @@ class ArchiveUnit:
     id: str
     content: Content = field(default_factory=Content)
     management: Management | None = None
-    children: Sequence[ArchiveUnit] = ()
+    children: Iterable[ArchiveUnit] = ()
     object_references: tuple[ObjectReference, ...] = ()
     archive_unit_profile: str | None = None
     archive_unit_ref_id: str | None = None  # a link to another unit instead of a description

@@ -6,19 +6,23 @@ rejects) and by local name, whatever the SEDA namespace. Vitam answers `OK` / `W
 with `MessageIdentifier` = its operation id and `MessageRequestIdentifier` = our transfer's id;
 As@lae answers `000` for accepted (SEDA 0.2 reply codes) with the two identifiers the other way
 round (shared/reference/connector-contracts-verified.md).
+
+A reply is read in one streaming pass: each unit of its ``DescriptiveMetadata`` (a reply to a
+transfer of 100,000 documents names 100,000 of them) is read at its end and leaves the tree, so
+what stays is the identifiers, never the whole tree beside them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from lxml import etree
 
 from seda.errors import NotSeda
-from seda.safexml import parse_bytes
+from seda.safexml import iterparse_safe, parse_bytes
 from seda.versions import NAMESPACE_PREFIX, SEDA_1_0, SedaVersion
 
 
@@ -119,7 +123,7 @@ def parse_reply(
 ) -> ReplyOutcome:
     """Normalise an ArchiveTransferReply or Acknowledgement from any repository; with
     ``seda_only``, a root outside every SEDA namespace is ``NotSeda``."""
-    root = parse_bytes(data).getroot()
+    root, described = _read(data)
     if etree.QName(root).namespace == SEDA_1_0.namespace:
         from seda.v1.replies import outcome_v1  # imported here: it builds on this module
 
@@ -150,9 +154,9 @@ def parse_reply(
         dialect,
         reply_id,
         transfer_id,
-        _archive_identifiers(root, dialect),
+        described.archive_identifiers(dialect),
         _events(root),
-        _units(root, dialect),
+        described.units(dialect),
         tuple(text for c in _children(root, "Comment") if (text := (c.text or "").strip())),
         _operation(root),
     )
@@ -170,47 +174,118 @@ def _identifiers(
     return (request, message) if dialect == "asalae" else (message, request)
 
 
-def _archive_identifiers(root: etree._Element, dialect: str) -> tuple[str, ...]:
-    units = _path(root, "DataObjectPackage", "DescriptiveMetadata", "ArchiveUnit")
-    if dialect == "asalae":
-        values = [
-            _text(c, "ArchivalAgencyArchiveUnitIdentifier")
-            for u in units
-            for c in _children(u, "Content")
-        ]
-    else:
-        values = [
-            (s.text or "").strip()
-            for s in root.iter()
-            if isinstance(s.tag, str)
-            and etree.QName(s).localname == "SystemId"
-            and s.getparent() is not None
-            and etree.QName(s.getparent()).localname == "Content"
-        ]
-    return tuple(v for v in values if v)
+_AGENCY_ID, _SYSTEM_ID = "ArchivalAgencyArchiveUnitIdentifier", "SystemId"
 
 
-def _units(root: etree._Element, dialect: str) -> tuple[ReplyUnit, ...]:
-    """Every described unit with an archive identifier: As@lae's
-    ``ArchivalAgencyArchiveUnitIdentifier``, else Vitam's ``SystemId`` (and the other way round
-    for other dialects), nested units included."""
-    names = ("ArchivalAgencyArchiveUnitIdentifier", "SystemId")
-    if dialect != "asalae":
-        names = names[::-1]
-    found = []
-    for described in _path(root, "DataObjectPackage", "DescriptiveMetadata"):
-        for unit, top_level in _walk_units(described, True):
-            texts = [_text(c, n) for n in names for c in _children(unit, "Content")]
-            identifier = next((t for t in texts if t), None)
+@dataclass(frozen=True)
+class _Seen:
+    """What a unit of the reply says of itself: its ``id`` and, in each of its Content, its
+    As@lae and Vitam identifiers (the dialect, told by ReplyCode, chooses at the end)."""
+
+    reference: str
+    agency_ids: tuple[str | None, ...]
+    system_ids: tuple[str | None, ...]
+    top_level: bool
+
+
+@dataclass
+class _Described:
+    """The units under ``DataObjectPackage/DescriptiveMetadata`` (nested ones included, in
+    document order: a unit's slot is taken at its start, filled at its end) and every
+    ``Content/SystemId`` of the reply."""
+
+    slots: list[_Seen | None] = field(default_factory=list)
+    open: list[tuple[etree._Element, int, bool]] = field(default_factory=list)
+    system_ids: list[str] = field(default_factory=list)
+
+    def start(self, el: etree._Element) -> None:
+        if etree.QName(el).localname != "ArchiveUnit":
+            return
+        parent = el.getparent()
+        if self.open and parent is self.open[-1][0]:
+            top_level = False
+        elif _is_described(parent):
+            top_level = True
+        else:
+            return
+        self.open.append((el, len(self.slots), top_level))
+        self.slots.append(None)
+
+    def end(self, el: etree._Element) -> None:
+        parent = el.getparent()
+        if etree.QName(el).localname == _SYSTEM_ID:
+            if parent is not None and etree.QName(parent).localname == "Content":
+                self.system_ids.append((el.text or "").strip())
+            return
+        if not self.open or self.open[-1][0] is not el:
+            return
+        _el, slot, top_level = self.open.pop()
+        contents = _children(el, "Content")
+        self.slots[slot] = _Seen(
+            (el.get("id") or "").strip(),
+            tuple(_text(c, _AGENCY_ID) for c in contents),
+            tuple(_text(c, _SYSTEM_ID) for c in contents),
+            top_level,
+        )
+        el.clear()
+        if parent is not None:
+            parent.remove(el)
+
+    def archive_identifiers(self, dialect: str) -> tuple[str, ...]:
+        """As@lae's ``ArchivalAgencyArchiveUnitIdentifier`` of each top-level unit; for other
+        dialects, every ``Content/SystemId``, in document order."""
+        if dialect != "asalae":
+            return tuple(v for v in self.system_ids if v)
+        seen = (s for s in self.slots if s is not None and s.top_level)
+        return tuple(v for s in seen for v in s.agency_ids if v)
+
+    def units(self, dialect: str) -> tuple[ReplyUnit, ...]:
+        """Every described unit with an archive identifier: As@lae's
+        ``ArchivalAgencyArchiveUnitIdentifier``, else Vitam's ``SystemId`` (and the other way
+        round for other dialects), nested units included."""
+        found = []
+        for s in self.slots:
+            if s is None:
+                continue
+            texts = (
+                (s.agency_ids, s.system_ids)
+                if dialect == "asalae"
+                else (s.system_ids, s.agency_ids)
+            )
+            identifier = next((t for group in texts for t in group if t), None)
             if identifier:
-                found.append(ReplyUnit((unit.get("id") or "").strip(), identifier, top_level))
-    return tuple(found)
+                found.append(ReplyUnit(s.reference, identifier, s.top_level))
+        return tuple(found)
 
 
-def _walk_units(parent: etree._Element, top_level: bool) -> Iterator[tuple[etree._Element, bool]]:
-    for unit in _children(parent, "ArchiveUnit"):
-        yield unit, top_level
-        yield from _walk_units(unit, False)
+def _is_described(parent: etree._Element | None) -> bool:
+    """Whether ``parent`` is the reply's ``DataObjectPackage/DescriptiveMetadata``."""
+    if parent is None or etree.QName(parent).localname != "DescriptiveMetadata":
+        return False
+    package = parent.getparent()
+    if package is None or etree.QName(package).localname != "DataObjectPackage":
+        return False
+    root = package.getparent()
+    return root is not None and root.getparent() is None
+
+
+def _read(data: bytes) -> tuple[etree._Element, _Described]:
+    """The reply's tree without its described units, and what they said."""
+    described = _Described()
+    root: etree._Element | None = None
+    events = iterparse_safe(
+        lambda: io.BytesIO(data), ("start", "end"), tag=["{*}ArchiveUnit", "{*}" + _SYSTEM_ID]
+    )
+    for event, el in events:
+        if root is None:
+            root = el.getroottree().getroot()
+        if event == "start":
+            described.start(el)
+        else:
+            described.end(el)
+    if root is None:  # no unit and no SystemId: nothing to stream
+        root = parse_bytes(data).getroot()
+    return root, described
 
 
 def _operation(root: etree._Element) -> tuple[ReplyEvent, ...]:

@@ -39,7 +39,7 @@ from seda.versions import (
     SedaVersion,
     any_version_from_namespace,
 )
-from seda.xsdcheck import streaming_failure, streaming_schema, xsd_issues
+from seda.xsdcheck import listed_after_stream, streaming_failure, streaming_schema, xsd_issues
 
 SEDA_2_VERSIONS: tuple[AnyVersion, ...] = tuple(SedaVersion)
 __all__ = ["ALL_VERSIONS", "SEDA_2_VERSIONS", "ValidationOptions", "peek_root", "validate_path"]
@@ -140,7 +140,8 @@ def _scan(
 
     The XSD issues come back when that pass found them, None when XSD validation is still to
     do. A streamed XSD validation stops at its first error: the pass is then run again without
-    the schema, so that every other issue is still reported."""
+    the schema, so that every other issue is still reported, and a message small enough is
+    validated again as a whole tree (None), for every XSD error (``seda.xsdcheck``)."""
     xsd: list[Issue] | None = None
     if version is not None:
         schema = streaming_schema(
@@ -151,7 +152,9 @@ def _scan(
             try:
                 return _run_scan(open_stream, namespace, options, checker, schema), checker, []
             except XsdStreamStopped as stopped:
-                xsd = streaming_failure(str(stopped), stopped.line, version)
+                # Small enough: validated again as a tree below, for every error.
+                if not listed_after_stream(size, options.xml_limits):
+                    xsd = streaming_failure(str(stopped), stopped.line, version)
     checker = _checker(package, options)
     return _run_scan(open_stream, namespace, options, checker, None), checker, xsd
 

@@ -168,9 +168,11 @@ class Repository(Protocol):
     def release_idempotency(self, principal_id: str, key: str) -> None: ...
 
     def documents_in(
-        self, dossier_id: str, limit: int | None = None, offset: int = 0
+        self, dossier_id: str, limit: int | None = None, offset: int = 0, after: str | None = None
     ) -> list[Document]:
-        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit)."""
+        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit), from
+        the one filed after the document ``after`` when given (pages that cost the same however
+        far they are)."""
         ...
 
     def count_documents_in(self, dossier_id: str) -> int: ...

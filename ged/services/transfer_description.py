@@ -14,6 +14,8 @@ title, description, date, the GED's identifier, its keywords (``subject``) and d
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,18 +37,25 @@ class Item:
     signs: tuple[str, ...] = ()  # for a detached signature (.p7s): the documents it signs
 
 
+# Documents read per unit of work while the SIP is written: a dossier is never held whole.
+PAGE = 1000
+
+
 @dataclass(frozen=True)
 class DossierFile:
-    """A dossier as the transfer reads it: its documents' current versions, its lifecycle as
-    ``GET /dossiers/{id}/lifecycle`` computes it, its events and holds, its service and node."""
+    """A dossier as the transfer reads it: its lifecycle as ``GET /dossiers/{id}/lifecycle``
+    computes it, its events and holds, its service and node, and what its documents' signatures
+    need (their reports, what each detached signature signs); its documents themselves are read
+    page by page as the SIP is written (``items_of``)."""
 
     dossier: Dossier
-    items: list[Item]
     lifecycle: Evaluated
     events: list[DossierEvent]
     holds: list[Hold]  # every hold, lifted ones included
     service: str | None  # the producing service's SEDA identifier
     node: PlanNode | None
+    reports: dict[str, SignatureReport]  # by document: its current version's, when verified
+    signing: dict[str, list[str]]  # a detached signature's document -> the documents it signs
 
 
 def load_files(
@@ -64,27 +73,39 @@ def load_files(
         found.append(
             DossierFile(
                 dossier,
-                _items(uow, dossier),
                 ev,
                 uow.lifecycle.events_of(dossier.id),
                 uow.lifecycle.list_holds(actor.organisation_id, dossier.id, include_lifted=True),
                 service.seda_identifier if service and service.seda_identifier else None,
                 nodes.get(dossier.plan_node_id or ""),
+                uow.signatures.current_in_dossier(dossier.id),
+                uow.relations.in_dossier(dossier.id, Relation.SIGNATURE_OF),
             )
         )
     return found
 
 
-def _items(uow: UnitOfWork, dossier: Dossier) -> list[Item]:
-    items = []
-    reports = uow.signatures.current_in_dossier(dossier.id)
-    signing = uow.relations.in_dossier(dossier.id, Relation.SIGNATURE_OF)
-    for doc in uow.repo.documents_in(dossier.id):
-        current = uow.repo.get_version(doc.id, doc.current_version)
-        if current is not None:
-            signs = tuple(signing.get(doc.id, ()))
-            items.append(Item(doc, current, reports.get(doc.id), signs))
-    return items
+def items_of(
+    uows: Callable[[], AbstractContextManager[UnitOfWork]],
+    found: DossierFile,
+    page: int | None = None,
+) -> Iterator[Item]:
+    """The dossier's documents with their current versions, in filing order, ``page`` (``PAGE``)
+    at a time, each page in a unit of work of its own (``uows``): as the SIP's writing asks."""
+    page = page or PAGE
+    after: str | None = None
+    while True:
+        with uows() as uow:
+            documents = uow.repo.documents_in(found.dossier.id, page, after=after)
+            versions = uow.repo.current_versions([doc.id for doc in documents])
+        for doc in documents:
+            current = versions.get(doc.id)
+            if current is not None:
+                signs = tuple(found.signing.get(doc.id, ()))
+                yield Item(doc, current, found.reports.get(doc.id), signs)
+        if len(documents) < page:
+            return
+        after = documents[-1].id
 
 
 def dossier_content(found: DossierFile, transfer: str, when: datetime) -> m.Content:

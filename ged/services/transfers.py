@@ -5,7 +5,10 @@ One ArchiveUnit (``File``) per dossier, with its description and history
 (``ged.services.transfer_rules``); one child unit (``Item``) per document with its current
 version as a BinaryDataObject in its own DataObjectGroup (SHA-512 digest, size, PRONOM format,
 original file name), and with it, for a signed document, its signature validation report and
-its proofs (``ged.services.transfer_signatures``). The SIP's binaries are named
+its proofs (``ged.services.transfer_signatures``). The documents are read page by page while the
+SIP is written, three times (object groups, units, then the files), so that memory does not
+grow with the size of a dossier; only what the signatures of a dossier need is kept between
+the passes. The SIP's binaries are named
 ``content/<object id>.<ext>``, which Vitam's file-name check accepts (SafeFileChecker); original
 names stay in ``Filename``. The n-th
 dossier's unit is ``AU_D<n>`` (``dossier_unit_id``), so that the archive identifier a reply
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import count
 from pathlib import Path
 
 from ged.domain.access import Principal
@@ -32,8 +35,10 @@ from ged.services import rules_v1
 from ged.services.context import Context, new_id
 from ged.services.transfer_description import (
     DossierFile,
+    Item,
     document_content,
     dossier_content,
+    items_of,
     load_files,
 )
 from ged.services.transfer_rule_map import RuleMap, RuleProblems
@@ -116,13 +121,13 @@ def prepare_transfer(
         date=now,
         archival_agreement=parties.archival_agreement,
     )
-    groups, members, generated = _objects(files, units, layout, version, parties)
+    parts = _Parts(ctx, files, units, layout, version, parties, out.parent)
     management = ManagementMetadata(
         archival_profile=parties.archival_profile,
         originating_agency_identifier=_originating_agency(files, parties),
     )
-    transfer = ArchiveTransfer(header, groups, units, management)
-    written = _write(ctx, out, transfer, members, generated, signer, writer)
+    transfer = ArchiveTransfer(header, parts.groups(), parts.units(), management)
+    written = _write(out, transfer, parts.files(), signer, writer)
     digest = sha256_of(out)
     with ctx.uow() as uow:
         details = {"message_identifier": message_id, "sha256": digest, "dossiers": dossier_ids}
@@ -136,7 +141,7 @@ def prepare_transfer(
         digest,
         out.stat().st_size,
         tuple(dossier_ids),
-        len(members),
+        parts.objects,
         written.manifest_sha256.hex(),
         written.signature,
     )
@@ -198,19 +203,14 @@ def _dossier_unit(
 
 
 def _write(
-    ctx: Context,
     out: Path,
     transfer: ArchiveTransfer,
-    members: list[tuple[str, str]],
-    generated: list[tuple[str, bytes]],
+    files: Iterator[tuple[str, Path]],
     signer: Callable[[bytes], bytes] | None,
     writer: ManifestWriter,
 ) -> WrittenSip:
     try:
-        with ExitStack() as stack:
-            files = [(name, stack.enter_context(ctx.local_copy(sha))) for name, sha in members]
-            files += _generated_files(stack, out.parent, generated)
-            return write_sip(out, transfer, files, signer=signer, writer=writer)
+        return write_sip(out, transfer, files, signer=signer, writer=writer)
     except SedaError as exc:  # no package is left behind (seda.sip)
         raise ManifestRefused(str(exc), issues=[Issue(exc.code, str(exc))]) from exc
 
@@ -224,47 +224,90 @@ def _originating_agency(files: list[DossierFile], parties: TransferParties) -> s
     return parties.transferring_agency
 
 
-def _objects(
-    files: list[DossierFile],
-    units: list[ArchiveUnit],
-    layout: SipLayout,
-    version: AnyVersion,
-    parties: TransferParties,
-) -> tuple[list[DataObjectGroup], list[tuple[str, str]], list[tuple[str, bytes]]]:
-    """Each document's unit under its dossier's (in place in ``units``), its object group, the
-    (member name, SHA-256) of each binary, and the files the transfer writes itself (the
-    signature validation reports, ``ged.services.transfer_signatures``)."""
-    groups: list[DataObjectGroup] = []
-    members: list[tuple[str, str]] = []
-    generated: list[tuple[str, bytes]] = []
-    counter = iter(range(1, 1 << 62))
-    for index, found in enumerate(files):
-        placed = []
-        for item in found.items:
-            n = next(counter)
-            object_id, group_id = f"BDO_{n}", f"GOT_{n}"
-            uri = content_name(object_id, item.version.filename, layout)
-            groups.append(DataObjectGroup(group_id, (_binary(object_id, uri, item.version),)))
-            members.append((uri, item.version.sha256))
-            placed.append(
-                Placed(
-                    item.document,
-                    item.version,
-                    item.report,
-                    item.signs,
-                    f"AU_{n}",
-                    object_id,
-                    group_id,
-                )
-            )
-        carried = Carried()
-        if isinstance(version, SedaVersion):
-            carried = carry_signatures(version, placed, parties.transferring_agency, layout)
-        groups += carried.groups
-        generated += carried.files
-        children = tuple(_document_unit(p, carried) for p in placed)
-        units[index] = replace(units[index], children=children)
-    return groups, members, generated
+class _Parts:
+    """The object groups, the units and the files of the SIP, each produced as the SIP's writing
+    asks for it (``seda.sip`` writes the groups, then the units, then the files), from the
+    dossiers' documents read again for each; the n-th document of the transfer is ``AU_<n>``,
+    ``BDO_<n>`` and ``GOT_<n>`` in every pass. Between the passes are kept only what the
+    signatures of each dossier add (``ged.services.transfer_signatures``), computed from its
+    documents that have a signature report, a signature relation or a proof's type: the others
+    add nothing."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        files: list[DossierFile],
+        units: list[ArchiveUnit],
+        layout: SipLayout,
+        version: AnyVersion,
+        parties: TransferParties,
+        near: Path,
+    ) -> None:
+        self.ctx, self.found, self.dossier_units = ctx, files, units
+        self.layout, self.version, self.agency, self.near = (
+            layout, version, parties.transferring_agency, near,
+        )  # fmt: skip
+        self.carried: list[Carried] = []
+        self.generated: list[tuple[str, bytes]] = []
+        self.objects = 0
+
+    def groups(self) -> Iterator[DataObjectGroup]:
+        numbers = count(1)
+        for found in self.found:
+            signing = _with_signatures(found)
+            placed = []
+            for p in self._placed(found, numbers):
+                uri = content_name(p.object_id, p.version.filename, self.layout)
+                yield DataObjectGroup(p.group_id, (_binary(p.object_id, uri, p.version),))
+                if p.document.id in signing or p.proof:
+                    placed.append(p)
+            carried = Carried()
+            if isinstance(self.version, SedaVersion):
+                carried = carry_signatures(self.version, placed, self.agency, self.layout)
+            self.carried.append(carried)
+            self.generated += carried.files
+            yield from carried.groups
+
+    def units(self) -> Iterator[ArchiveUnit]:
+        if len(self.carried) != len(self.found):
+            raise RuntimeError("the object groups are written before the units")
+        numbers = count(1)
+        for unit, found, carried in zip(self.dossier_units, self.found, self.carried, strict=True):
+            placed = self._placed(found, numbers)
+            yield replace(unit, children=(_document_unit(p, carried) for p in placed))
+
+    def files(self) -> Iterator[tuple[str, Path]]:
+        """Each document's file (a local path for the time it is copied), then the files the
+        transfer writes itself, from a private folder beside the package."""
+        numbers = count(1)
+        for found in self.found:
+            for p in self._placed(found, numbers):
+                self.objects += 1
+                with self.ctx.local_copy(p.version.sha256) as path:
+                    yield content_name(p.object_id, p.version.filename, self.layout), path
+        if self.generated:
+            with tempfile.TemporaryDirectory(dir=self.near) as folder:
+                for n, (member, data) in enumerate(self.generated):
+                    path = Path(folder) / str(n)
+                    path.write_bytes(data)
+                    yield member, path
+
+    def _placed(self, found: DossierFile, numbers: Iterator[int]) -> Iterator[Placed]:
+        for item in items_of(self.ctx.uow, found):
+            yield _place(next(numbers), item)
+
+
+def _place(n: int, item: Item) -> Placed:
+    return Placed(
+        item.document, item.version, item.report, item.signs, f"AU_{n}", f"BDO_{n}", f"GOT_{n}"
+    )
+
+
+def _with_signatures(found: DossierFile) -> set[str]:
+    """The documents of the dossier whose signatures the SIP carries: verified ones, detached
+    signatures and what they sign (proofs are told by their type, while reading)."""
+    signed = {target for targets in found.signing.values() for target in targets}
+    return set(found.reports) | set(found.signing) | signed
 
 
 def _document_unit(p: Placed, carried: Carried) -> ArchiveUnit:
@@ -276,21 +319,6 @@ def _document_unit(p: Placed, carried: Carried) -> ArchiveUnit:
         object_references=(ObjectReference(data_object_group_reference_id=p.group_id),),
         children=tuple(carried.children.get(p.unit_id, ())),
     )
-
-
-def _generated_files(
-    stack: ExitStack, near: Path, generated: list[tuple[str, bytes]]
-) -> list[tuple[str, Path]]:
-    """The files written by the transfer itself, in a private folder beside the package."""
-    if not generated:
-        return []
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=near)))
-    found = []
-    for n, (member, data) in enumerate(generated):
-        path = folder / str(n)
-        path.write_bytes(data)
-        found.append((member, path))
-    return found
 
 
 def dossier_unit_id(position: int) -> str:

@@ -229,3 +229,18 @@ def test_streamed_validation_reports_the_first_xsd_error_and_every_other_issue(
         "ref_unresolved": Severity.ERROR,
     }
     assert next(i.line for i in report.issues if i.code == "xsd_invalid") == 1
+
+
+def test_a_small_manifest_found_invalid_while_streaming_has_every_xsd_error_listed(
+    tmp_path: Path, schema_dir: Path
+) -> None:
+    """Every manifest is XSD-validated while streaming; one under the whole-tree limit that the
+    stream finds invalid is validated again whole, so each of its errors is listed."""
+    objects = f'<DataObjectGroup id="G1">{_bdo("B1")}</DataObjectGroup>'
+    units = _unit("U1", _object_ref("G1", "DataObjectGroupReferenceId")) + _unit("U2")
+    bad = _manifest(objects, units).replace("<Title>U1</Title>", "<Oops/>")
+    bad = bad.replace("<Title>U2</Title>", "<Oops/>")
+    report = _validate(tmp_path, bad, schema_dir)
+    xsd = [i for i in report.issues if i.code.startswith("xsd_")]
+    assert [i.code for i in xsd] == ["xsd_invalid", "xsd_invalid"]
+    assert [i.xpath for i in xsd] == ["/*/*[4]/*[2]/*[1]/*[1]/*", "/*/*[4]/*[2]/*[2]/*/*"]

@@ -104,3 +104,34 @@ def test_built_replies_validate_and_parse_back(schema_dir: Path, tmp_path: Path)
         assert validate_path(tmp_path / name, ValidationOptions(schema_dir=schema_dir)).valid
     assert parse_reply(ack).outcome is Outcome.RECEIVED
     assert parse_reply(atr).transfer_identifier == "TR-1"
+
+
+def _unit(ident: str, system_id: str, *children: str) -> str:
+    content = f"<Content><Title>{ident}</Title><SystemId>{system_id}</SystemId></Content>"
+    return f'<ArchiveUnit id="{ident}">{content}{"".join(children)}</ArchiveUnit>'
+
+
+def test_nested_units_of_a_reply_come_in_document_order_with_their_level() -> None:
+    """Units are read at their end and dropped (a reply may name 100,000 of them): a parent is
+    still listed before its children, and a SystemId outside the units is still an identifier."""
+    tree = _unit("A", "AU-a", _unit("A1", "AU-a1", _unit("A1a", "AU-a1a")), _unit("A2", "AU-a2"))
+    tree += _unit("B", "AU-b")
+    xml = (
+        '<ArchiveTransferReply xmlns="fr:gouv:culture:archivesdefrance:seda:v2.2">'
+        "<Date>2024-01-01T00:00:00</Date><MessageIdentifier>R-1</MessageIdentifier>"
+        f"<DataObjectPackage><DescriptiveMetadata>{tree}</DescriptiveMetadata>"
+        "</DataObjectPackage><ReplyCode>OK</ReplyCode>"
+        "<MessageRequestIdentifier>T-1</MessageRequestIdentifier>"
+        "<Comment>fin</Comment></ArchiveTransferReply>"
+    ).encode()
+    outcome = parse_reply(xml)
+    assert outcome.outcome is Outcome.ACCEPTED and outcome.transfer_identifier == "T-1"
+    assert [(u.reference, u.identifier, u.top_level) for u in outcome.units] == [
+        ("A", "AU-a", True),
+        ("A1", "AU-a1", False),
+        ("A1a", "AU-a1a", False),
+        ("A2", "AU-a2", False),
+        ("B", "AU-b", True),
+    ]
+    assert outcome.archive_identifiers == ("AU-a", "AU-a1", "AU-a1a", "AU-a2", "AU-b")
+    assert outcome.comments == ("fin",)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import weakref
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -237,3 +239,24 @@ def test_writing_a_sip_tells_the_manifests_digest_signed_or_not(
     assert written.manifest_sha256 == hashlib.sha256(manifest).digest()
     assert written.signature == (b"signature" if signed else None)
     assert signatures == ([written.manifest_sha256] if signed else [])
+
+
+def test_the_writer_holds_no_unit_it_has_written() -> None:
+    """Units and a unit's children may come from generators: each is written and let go before
+    the next is asked for, so a manifest of any size is written in bounded memory."""
+    header = TransferHeader(SedaVersion.V2_2, "M", Agency("A"), Agency("T"), datetime(2024, 1, 1))
+    given: list[weakref.ref[ArchiveUnit]] = []
+    alive_when_asked: list[int] = []
+
+    def items() -> Iterator[ArchiveUnit]:
+        for n in range(50):
+            alive_when_asked.append(sum(ref() is not None for ref in given))
+            unit = ArchiveUnit(f"AU_{n}", Content("Item", (f"Pièce {n}",)))
+            given.append(weakref.ref(unit))
+            yield unit
+
+    out = io.BytesIO()
+    dossier = ArchiveUnit("AU_D1", Content("File", ("Dossier",)), children=items())
+    write_transfer(out, ArchiveTransfer(header, (), iter([dossier])))
+    assert out.getvalue().count(b"<ArchiveUnit ") == 51
+    assert max(alive_when_asked) <= 1  # at most the unit just written, not yet replaced

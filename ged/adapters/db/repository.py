@@ -409,16 +409,20 @@ class SqlRepository:
         )
 
     def documents_in(
-        self, dossier_id: str, limit: int | None = None, offset: int = 0
+        self, dossier_id: str, limit: int | None = None, offset: int = 0, after: str | None = None
     ) -> list[Document]:
-        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit)."""
+        """In filing order; ``limit`` rows after ``offset`` (all of them without a limit), from
+        the one filed after the document ``after`` when given."""
+        d = t.documents.c
         query = (
             select(t.documents)
-            .where(t.documents.c.dossier_id == dossier_id)
-            .order_by(t.documents.c.pk)
+            .where(d.dossier_id == dossier_id)
+            .order_by(d.pk)
             .limit(limit)
             .offset(offset)
         )
+        if after is not None:
+            query = query.where(d.pk > select(d.pk).where(d.id == after).scalar_subquery())
         return [rows.document(r) for r in self.conn.execute(query).mappings()]
 
     def count_documents_in(self, dossier_id: str) -> int:
