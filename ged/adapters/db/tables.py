@@ -162,7 +162,7 @@ documents = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Index("ix_documents_org_service_created", "organisation_id", "service_id", "created_at"),
-    Index("ix_documents_dossier", "dossier_id"),
+    Index("ix_documents_dossier_pk", "dossier_id", "pk"),
     # a dossier's latest document and its types, read from the index alone (migration 0017)
     Index("ix_documents_dossier_dates", "dossier_id", "created_on", "created_at"),
     Index("ix_documents_dossier_types", "dossier_id", "document_type"),
