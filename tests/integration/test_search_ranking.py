@@ -100,6 +100,23 @@ def test_a_read_by_blocks_reads_as_many_more_blocks_as_its_matches_say_are_missi
     assert set(titles(search(ged, "potable"))) == {"Note 6", "Note 9", "Note 10"}
 
 
+def test_a_window_completed_from_the_rest_of_the_index_takes_its_newest_older_matches(
+    ged: Ged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # window 3, blocks of one document: the first read (three blocks) finds the newest match
+    # only, the next would span eight blocks, past the oldest, so the rest of the index is
+    # read with the ranking: its two newest matches older than the blocks read, not the one
+    # already found again
+    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 3)
+    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
+    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
+    for i in range(1, 11):
+        file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 2, 3, 10) else "épuration")
+
+    assert set(titles(search(ged, "potable"))) == {"Note 2", "Note 3", "Note 10"}
+
+
 def test_the_window_is_taken_after_the_filters(ged: Ged, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 1)
     old = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Ancien")
@@ -139,3 +156,24 @@ def test_postgresql_reads_the_share_of_a_word_from_its_statistics(ged: Ged) -> N
         assert index._share("budget") == pytest.approx(0.5)
         assert index._share("conseil budget") == pytest.approx(0.5)
         assert index._share("introuvable") == 0.0
+
+
+def test_postgresql_reads_the_shares_again_once_analyze_counted_anew(ged: Ged) -> None:
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Conseil")
+    for i in range(4):
+        file_text(ged, d.id, f"Séance {i}", "délibération du conseil" + " budget" * (i % 2))
+
+    def analyzed_share(word: str) -> float:
+        with ged.ctx.uow() as uow:
+            index = uow.repo.search
+            if not isinstance(index, search_adapter.PostgresSearch):
+                pytest.skip("PostgreSQL only: SQLite walks its FTS5 doclist for every word")
+            index.conn.execute(text("ANALYZE document_search"))
+            uow.commit()
+        with ged.ctx.uow() as uow:
+            return uow.repo.search._share(word)  # type: ignore[attr-defined, no-any-return]
+
+    assert analyzed_share("budget") == pytest.approx(0.5)
+    for i in range(4):
+        file_text(ged, d.id, f"Commission {i}", "délibération du conseil")
+    assert analyzed_share("budget") == pytest.approx(0.25)

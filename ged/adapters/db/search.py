@@ -21,9 +21,10 @@ for a word in 1.5 % of a million documents).
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
-from sqlalchemy import Connection, Float, column, text
+from sqlalchemy import Connection, Engine, Float, column, text
 
 from ged.adapters.db import rows
 from ged.adapters.db import tables as t
@@ -308,24 +309,60 @@ class SqliteSearch:
 # ``ARRAY[document_pk / 4096]`` (migration 0019: the same expression, or the index is not used).
 PG_BLOCK = 4096
 PG_RARE_SHARE = 0.005  # the share assumed for a word rarer than those ANALYZE counts
-_NEWEST = text("SELECT max(document_pk) FROM document_search")
-_SHARE = text(
-    "SELECT min(coalesce(e.share, 0)) FROM "
-    "unnest(tsvector_to_array(to_tsvector('gedsae_fr', :q))) AS w(lexeme) LEFT JOIN "
-    "(SELECT x.lexeme, x.share FROM pg_stats p, "
+# The newest document, the query's lexemes and when ``ANALYZE`` last counted the words, in one
+# round trip: the shares themselves are read from ``pg_stats`` once per count and kept
+# (``_WordShares``); reading them for each search cost 1 ms of its 5.4 on the server.
+_START = text(
+    "SELECT (SELECT max(document_pk) FROM document_search) AS newest, "
+    "tsvector_to_array(to_tsvector('gedsae_fr', :q)) AS lexemes, "
+    "greatest(pg_stat_get_last_analyze_time(t.oid), pg_stat_get_last_autoanalyze_time(t.oid)) "
+    "AS analyzed FROM (SELECT CAST('document_search' AS regclass) AS oid) AS t"
+)
+_SHARES = text(
+    "SELECT x.lexeme, x.share FROM pg_stats p, "
     "unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS x(lexeme, share) "
     "WHERE p.schemaname = current_schema() AND p.tablename = 'document_search' "
-    "AND p.attname = 'tsv') AS e ON e.lexeme = w.lexeme"
+    "AND p.attname = 'tsv' AND x.lexeme IS NOT NULL"
 )
+
+
+class _WordShares:
+    """The share of documents holding each word ``ANALYZE`` counted (``most_common_elems`` of
+    the vectors), as of its last count: one per engine, read again when a count is newer. A
+    share only sizes the first block read; a stale one costs a read, never a result."""
+
+    def __init__(self) -> None:
+        self.analyzed: object = None
+        self.shares: dict[str, float] | None = None
+
+    def share(self, conn: Connection, lexemes: list[str], analyzed: object) -> float:
+        shares = self.shares
+        if shares is None or analyzed != self.analyzed:
+            shares = {str(w): float(f) for w, f in conn.execute(_SHARES)}
+            self.shares, self.analyzed = shares, analyzed
+        return min((shares.get(w, 0.0) for w in lexemes), default=0.0)
+
+
+_WORD_SHARES: weakref.WeakKeyDictionary[Engine, _WordShares] = weakref.WeakKeyDictionary()
+
+
 # The window ranked from its vectors alone; the documents read for the rows shown only (the
 # page and those before it: the LIMIT and OFFSET added after apply to these). Reading the 200
 # rows of ``documents`` first cost 17 ms of 41 on a cold cache at a million documents.
 _RANK_LISTED = (
     f"SELECT {_COLUMNS}, r.rank AS rank FROM (SELECT s.document_pk, ts_rank(s.tsv, q) AS rank "  # noqa: S608
     "FROM document_search s, plainto_tsquery('gedsae_fr', :q) AS q "
-    "WHERE s.document_pk = ANY(:window) ORDER BY rank DESC, s.document_pk "
+    "WHERE s.document_pk = ANY({window}) ORDER BY rank DESC, s.document_pk "
     "LIMIT :limit + :offset) AS r JOIN documents d ON d.pk = r.document_pk "
     "ORDER BY r.rank DESC, d.pk"
+)
+# A window whose last matches are read with the ranking, in the same statement: the newest
+# ``:missing`` of the matches ``rest`` reads, older than the blocks read before (``:below``).
+# ``rest`` is materialized, so the planner cannot walk the documents backwards to serve the
+# ORDER BY and LIMIT.
+_WITH_REST = (
+    "CAST(:window AS BIGINT[]) || ARRAY(SELECT document_pk FROM rest "
+    "WHERE document_pk < :below ORDER BY document_pk DESC LIMIT :missing)"
 )
 
 
@@ -385,8 +422,7 @@ class PostgresSearch:
             return _page(self.conn, sql, params, query)
         params["q"] = " ".join(words)
         if query.sort is SortKey.RELEVANCE:
-            params["window"] = self._by_blocks(query, params, self._share(params["q"]))
-            sql = _RANK_LISTED
+            sql = self._ranked_window(query, params)
         else:
             # Sorted by a column, every match is read: the tsvectors live out of line (TOAST),
             # so the planner prices a sequential scan of document_search at a few hundred pages
@@ -403,12 +439,32 @@ class PostgresSearch:
             return found.page()
         return found.page(self._excerpts(params["q"], found.pks))
 
+    def _ranked_window(self, query: SearchQuery, params: dict[str, Any]) -> str:
+        """The statement ranking the window, its parameters added to ``params``: when the
+        window's last matches come from the rest of the index, they are read by that same
+        statement (one round trip fewer)."""
+        found, below = self._by_blocks(query, params, *self._start(params["q"]))
+        params["window"] = found
+        if below is None:
+            return _RANK_LISTED.format(window=":window")
+        params.update(below=below, missing=RANKED_WINDOW - len(found))
+        rest = self._block_matches(query)
+        return f"WITH rest AS MATERIALIZED ({rest}) " + _RANK_LISTED.format(window=_WITH_REST)
+
     def _share(self, words: str) -> float:
         """The share of documents holding every word, as ``ANALYZE`` last counted it
         (``most_common_elems`` of the vectors; 0 for a word rarer than those it keeps)."""
-        return float(self.conn.execute(_SHARE, {"q": words}).scalar() or 0.0)
+        return self._start(words)[1]
 
-    def _by_blocks(self, query: SearchQuery, params: dict[str, Any], share: float) -> list[int]:
+    def _start(self, words: str) -> tuple[int | None, float]:
+        """The newest document's key (None if there is none) and the share of ``words``."""
+        newest, lexemes, analyzed = self.conn.execute(_START, {"q": words}).one()
+        shares = _WORD_SHARES.setdefault(self.conn.engine, _WordShares())
+        return newest, shares.share(self.conn, list(lexemes), analyzed)
+
+    def _by_blocks(
+        self, query: SearchQuery, params: dict[str, Any], newest: int | None, share: float
+    ) -> tuple[list[int], int | None]:
         """The window: the word's matches in the newest blocks of ``PG_BLOCK`` documents, read
         from the GIN index (which holds each row's block) and filtered on the search row itself
         (it holds the document's scope: ``documents`` is joined only for the other filters),
@@ -417,19 +473,17 @@ class PostgresSearch:
         puts a window of matches; the next, as many blocks as the matches found so far say are
         missing. A read that would reach the oldest block reads the index without blocks: each
         block listed costs the index its entry (13 ms for 245 blocks, against 0.2 ms for the
-        2,400 matches of the word alone)."""
-        newest = self.conn.execute(_NEWEST).scalar()
+        2,400 matches of the word alone). That last read is left to the ranking statement: the
+        matches read before it are returned with the key its matches must be below."""
         if newest is None:
-            return []
+            return [], None
         last = int(newest) // PG_BLOCK
         count = math.ceil(RANKED_WINDOW / (max(share, PG_RARE_SHARE) * PG_BLOCK))
         in_blocks = text(self._block_matches(query, blocks=True))
         found: list[int] = []
         while len(found) < RANKED_WINDOW:
             if count > last:  # the rest of the index: the matches already read are left out
-                rows = self.conn.execute(text(self._block_matches(query)), params).scalars()
-                found += sorted((pk for pk in rows if pk // PG_BLOCK <= last), reverse=True)
-                break
+                return [int(pk) for pk in found], (last + 1) * PG_BLOCK
             blocks = list(range(last, last - count, -1))
             rows = self.conn.execute(in_blocks, {**params, "blocks": blocks}).scalars()
             found += sorted(rows, reverse=True)
@@ -438,7 +492,7 @@ class PostgresSearch:
             rate = len(found) / read  # matches a block, so far
             missing = RANKED_WINDOW - len(found)
             count = math.ceil(missing / rate * 1.25) if rate else count * 4
-        return [int(pk) for pk in found[:RANKED_WINDOW]]
+        return [int(pk) for pk in found[:RANKED_WINDOW]], None
 
     @staticmethod
     def _block_matches(query: SearchQuery, blocks: bool = False) -> str:
