@@ -216,7 +216,7 @@ def build_context(
         closers.append(formats.remove_alias_folder)
         if identify_many is None:
             process = IdentificationProcess()
-            identify_many = process.identify_many
+            identify_many = formats.certain_first(process.identify_many)
             closers.append(process.close)
     return Context(
         uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
@@ -283,7 +283,7 @@ def extraction_pool(settings: Settings) -> ExtractionPool:
 
 
 def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
-    return lambda paths: [identify(path) for path in paths]
+    return lambda files: [identify(path, filename=name) for path, name in files]
 
 
 def extract_one_by_one(extract: TextExtractor) -> BatchExtractor:
