@@ -11,9 +11,12 @@ Cost (bench/bench_extraction.py): importing pygfried and loading the signatures 
 with ``identify_many``. pygfried holds the GIL meanwhile: a server calls ``identify`` from a
 worker thread, and a bulk import passes batches to ``identify_many`` (Go-side parallelism).
 
-Links giving a blob its original extension live in one private folder per process in the
-system's temporary directory; it is removed when the process ends (``remove_alias_folder``), and
-the folders of killed processes at the next start (``remove_stale_alias_folders``).
+Links giving a blob its original extension live in one private folder per process, on the
+memory filesystem ``/dev/shm`` where there is one (else the system's temporary directory): on
+ext4 a link to a blob's path, too long to live in the inode, costs a block and a journal commit,
+0.7–1.6 ms on a busy disk against 0.01 ms in memory (measured), more than identifying the file.
+The folder is removed when the process ends (``remove_alias_folder``), and the folders of killed
+processes at the next start (``remove_stale_alias_folders``).
 
 pygfried is imported on first use only. It starts a Go runtime, which reserves ~1.7 GB of
 address space (so it cannot even start under the extraction workers' RLIMIT_AS) and must never
@@ -252,12 +255,23 @@ class _AliasFolder:
 
 def _locked_folder() -> tuple[Path, int]:
     """A new folder whose ``.lock`` appears already locked (made aside, locked, renamed)."""
-    folder = Path(tempfile.mkdtemp(prefix=ALIAS_PREFIX))
+    folder = Path(tempfile.mkdtemp(prefix=ALIAS_PREFIX, dir=links_root()))
     making = folder / ".lock.new"
     fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     making.rename(folder / _ALIAS_LOCK)
     return folder, fd
+
+
+# Only a parent: the folder itself is made by mkdtemp (random name, mode 0700).
+_SHM = Path("/dev/shm")  # noqa: S108
+
+
+def links_root() -> Path:
+    """Where the folders of links are made: in memory when the system offers it."""
+    if _SHM.is_dir() and os.access(_SHM, os.W_OK | os.X_OK):
+        return _SHM
+    return Path(tempfile.gettempdir())
 
 
 _alias_folder = _AliasFolder()
@@ -267,11 +281,13 @@ remove_alias_folder = _alias_folder.remove
 def remove_stale_alias_folders(
     root: Path | None = None, clock: Callable[[], float] = time.time
 ) -> list[Path]:
-    """Removes the link folders of dead processes from ``root`` (the system's temporary
-    directory); lists them. A folder without a lock file comes from a version that made none:
-    removed once a day old."""
+    """Removes the link folders of dead processes from ``root`` (by default where links are
+    made, and the system's temporary directory, where earlier versions made them); lists them.
+    A folder without a lock file comes from a version that made none: removed once a day old."""
+    roots = [root] if root else sorted({links_root(), Path(tempfile.gettempdir())})
+    found = sorted(folder for top in roots for folder in top.glob(f"{ALIAS_PREFIX}*"))
     removed = []
-    for folder in sorted(Path(root or tempfile.gettempdir()).glob(f"{ALIAS_PREFIX}*")):
+    for folder in found:
         if folder.is_dir() and not folder.is_symlink() and _dead(folder, clock()):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)

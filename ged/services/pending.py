@@ -31,7 +31,7 @@ from ged.services.signatures import (
     PDF,
     XML,
     kind_of,
-    record_unsigned,
+    unsigned_reports,
     verify_after_upload,
 )
 from kernel.errors import GedsaeError
@@ -87,8 +87,11 @@ def process_many(ctx: Context, keys: Sequence[tuple[str, int]]) -> None:
         # a message under another name: processed whole, like the declared ones
         late = {i for i, fact in enumerate(facts) if _is_message(fact.mime_type)}
         kept = [i for i in range(len(items)) if i not in late]
-        _record(ctx, [items[i] for i in kept], [facts[i] for i in kept], [texts[i] for i in kept])
-        _check_signatures(ctx, [items[i] for i in kept], [facts[i] for i in kept])
+        kept_items, kept_facts = [items[i] for i in kept], [facts[i] for i in kept]
+        to_verify, unsigned = _signature_work(kept_items, kept_facts)
+        _record(ctx, kept_items, kept_facts, [texts[i] for i in kept], unsigned)
+        for item in to_verify:  # once the format is recorded, as after an upload
+            verify_after_upload(ctx, item.doc.id, item.version.number)
     messages += [(items[i].doc, items[i].version) for i in sorted(late)]
     for doc, version in messages:
         try:
@@ -121,9 +124,14 @@ def _analyse(ctx: Context, items: list[_Item]) -> tuple[list[FormatFacts], list[
 
 
 def _record(
-    ctx: Context, items: list[_Item], facts: list[FormatFacts], texts: list[ExtractedText]
+    ctx: Context,
+    items: list[_Item],
+    facts: list[FormatFacts],
+    texts: list[ExtractedText],
+    unsigned: list[_Item],
 ) -> None:
-    """Formats, texts and the search index of a batch, in one transaction."""
+    """Formats, texts, the search index and the reports of unsigned files of a batch, in one
+    transaction."""
     if not items:
         return
     outcomes, bodies = [], []
@@ -138,6 +146,7 @@ def _record(
         )
         if status is ExtractionStatus.DONE:
             bodies.append((v.document_id, v.number, text.text))
+    reports = unsigned_reports(ctx, [(i.doc, i.version.number) for i in unsigned])
     with ctx.uow() as uow:
         uow.repo.set_processed(outcomes)
         uow.repo.add_texts(bodies)
@@ -156,22 +165,26 @@ def _record(
                 if i.doc.id in pks
             ]
         )
+        for document_id, number, report in reports:
+            uow.signatures.save(document_id, number, report)
         uow.commit()
 
 
-def _check_signatures(ctx: Context, items: list[_Item], facts: list[FormatFacts]) -> None:
+def _signature_work(
+    items: list[_Item], facts: list[FormatFacts]
+) -> tuple[list[_Item], list[_Item]]:
     """As after an upload: a detached signature, or a PDF or XML file bearing the mark every
     signature of its kind carries (``/ByteRange``, the XML-DSig namespace), is verified in the
     sandbox; the other PDF and XML files get the report a verification would give them (none)
-    without a sandbox call: most files are not signed."""
+    without a sandbox call: most files are not signed. Returns both lists."""
+    to_verify, unsigned = [], []
     for item, fact in zip(items, facts, strict=True):
-        version = item.version
-        mime = best_mime(fact, version.mime_type)
-        kind = kind_of(_with_mime(version, mime))
+        kind = kind_of(_with_mime(item.version, best_mime(fact, item.version.mime_type)))
         if kind is not None and (kind == DETACHED or _may_be_signed(item.path, kind)):
-            verify_after_upload(ctx, item.doc.id, version.number)
+            to_verify.append(item)
         elif kind is not None:
-            record_unsigned(ctx, item.doc.id, version.number)
+            unsigned.append(item)
+    return to_verify, unsigned
 
 
 def _with_mime(version: Version, mime: str) -> Version:

@@ -163,6 +163,7 @@ def test_link_folders_of_older_versions_are_removed_once_a_day_old_and_live_ones
 ) -> None:
     formats.remove_alias_folder()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(formats, "links_root", lambda: tmp_path)
     old, recent = tmp_path / "ged-identify-ancien", tmp_path / "ged-identify-recent"
     old.mkdir()
     recent.mkdir()
