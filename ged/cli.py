@@ -333,7 +333,7 @@ def import_dir(
     ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
     svc = service_of(env, actor, service_seda)
-    total = sum(1 for _ in path.rglob("*") if _.is_file() and not _.is_symlink())
+    total = importer.count_files(path)
     started = time.monotonic()
     with click.progressbar(length=total, label="Dépôt", file=sys.stderr) as bar:
         step = _advance(bar)

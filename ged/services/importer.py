@@ -22,6 +22,7 @@ from ged.domain.model import Document, Dossier, Metadata, Version
 from ged.services.context import Context, new_id
 from ged.services.documents import build_version, index_fields, safe_filename
 from ged.services.ports import UnitOfWork
+from kernel.blobstore.hashing import file_chunks
 from kernel.blobstore.ports import ContentRef
 from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
@@ -54,11 +55,46 @@ class Stored:
     ref: ContentRef
 
 
-def walk(root: Path) -> Iterator[tuple[Path, list[Path]]]:
-    """Folders in a stable order, each with its files; symlinks are not followed."""
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs.sort()
-        yield Path(folder), [Path(folder) / f for f in sorted(files)]
+def walk(root: Path) -> Iterator[tuple[Path, list[Path], list[Path]]]:
+    """Folders in a stable order (depth first, by name), each with its regular files and its
+    other entries that are not folders (links, devices…); symlinks are not followed. The kind
+    of an entry comes from the directory itself: no ``stat`` per file."""
+    for folder, files, others in _listings(root):
+        yield Path(folder), [Path(f) for f in files], [Path(o) for o in others]
+
+
+def count_files(root: Path) -> int:
+    """How many regular files ``import_tree`` will take (for a progress bar)."""
+    return sum(len(files) for _, files, _ in _listings(root))
+
+
+def _listings(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:  # unreadable: passed over, as os.walk does
+            continue
+        files, others, subfolders = [], [], []
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                files.append(entry.path)
+            elif not _is_folder(entry):
+                others.append(entry.path)
+            elif not entry.is_symlink():
+                subfolders.append(entry.path)
+        yield folder, files, others
+        stack.extend(reversed(subfolders))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link to one (never followed, never reported)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def import_tree(
@@ -96,12 +132,11 @@ def import_tree(
 
 def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[Path, Path]]]:
     pending: list[tuple[Path, Path]] = []
-    for folder, files in walk(root):
+    for folder, files, others in walk(root):
+        for other in others:
+            reason = "pas un fichier ordinaire (lien, périphérique…)"
+            summary.skipped.append((str(other.relative_to(root)), reason))
         for path in files:
-            if path.is_symlink() or not path.is_file():
-                reason = "pas un fichier ordinaire (lien, périphérique…)"
-                summary.skipped.append((str(path.relative_to(root)), reason))
-                continue
             pending.append((folder, path))
             if len(pending) >= BATCH:
                 yield pending
@@ -117,8 +152,7 @@ def _store_batch(
     with ctx.blobs.batch() as batch:
         for folder, path in items:
             try:
-                with path.open("rb") as stream:
-                    ref = batch.put(stream, max_size=ctx.max_upload_bytes)
+                ref = batch.put(file_chunks(path), max_size=ctx.max_upload_bytes)
             except OSError as exc:
                 summary.skipped.append((str(path.relative_to(root)), f"illisible : {exc.strerror}"))
                 continue
