@@ -7,7 +7,7 @@ start, or the next ``gedsae import``, takes them up again. Each batch is identif
 (the formats certain at a glance without Siegfried, ``ged.adapters.formats.certain_first``) while
 its texts are extracted with every sandbox worker busy, routed by the declared type and redone
 for the rare file whose identified type says otherwise; then recorded and indexed in ONE
-transaction. An e-mail goes through ``processing.process`` whole (its attachments become
+transaction, while the next batch is identified and extracted. An e-mail goes through ``processing.process`` whole (its attachments become
 documents); the signatures of the other files are verified afterwards, as after an upload.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -58,19 +58,63 @@ def process_pending(
 ) -> int:
     """Processes every version waiting for identification and extraction, in key order, batch
     after batch; returns how many were taken up. A version that cannot leave ``pending`` (its
-    message's processing failed) is passed over until the next run."""
-    done, after = 0, None
-    while True:
-        with ctx.uow() as uow:
-            keys = uow.repo.versions_pending_extraction(batch, after)
-        if not keys:
-            return done
-        process_many(ctx, keys)
-        done, after = done + len(keys), keys[-1]
-        progress(done)
+    message's processing failed) is passed over until the next run.
+
+    Batch k+1 is identified and extracted (by other processes: Siegfried's, the sandbox
+    workers) while batch k is recorded and indexed here, so neither waits for the other."""
+    done = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="ged-analyse") as ahead:
+        keys = _pending_after(ctx, batch, None)
+        coming = ahead.submit(_prepare, ctx, keys) if keys else None
+        try:
+            while coming is not None:
+                prepared = coming.result()
+                following = _pending_after(ctx, batch, keys[-1])
+                coming = ahead.submit(_prepare, ctx, following) if following else None
+                with prepared.copies:
+                    _finish(ctx, prepared)
+                done, keys = done + len(prepared.keys), following
+                progress(done)
+        finally:
+            if coming is not None:  # interrupted: the batch prepared ahead stays pending
+                _drop(coming)
+    return done
+
+
+def _drop(coming: Future[_Prepared]) -> None:
+    if coming.cancel():
+        return
+    with suppress(Exception):
+        coming.result().copies.close()
+
+
+def _pending_after(
+    ctx: Context, batch: int, after: tuple[str, int] | None
+) -> list[tuple[str, int]]:
+    with ctx.uow() as uow:
+        return uow.repo.versions_pending_extraction(batch, after)
 
 
 def process_many(ctx: Context, keys: Sequence[tuple[str, int]]) -> None:
+    prepared = _prepare(ctx, keys)
+    with prepared.copies:
+        _finish(ctx, prepared)
+
+
+@dataclass
+class _Prepared:
+    """A batch identified and extracted, not yet recorded; ``copies`` holds its local copies
+    of the blobs (on a remote store) until it is closed."""
+
+    keys: Sequence[tuple[str, int]]
+    copies: ExitStack
+    messages: list[tuple[Document, Version]]
+    items: list[_Item]
+    facts: list[FormatFacts]
+    texts: list[ExtractedText]
+
+
+def _prepare(ctx: Context, keys: Sequence[tuple[str, int]]) -> _Prepared:
     with ctx.uow() as uow:
         versions = [
             v
@@ -84,15 +128,20 @@ def process_many(ctx: Context, keys: Sequence[tuple[str, int]]) -> None:
     with ExitStack() as copies:
         items = [_Item(d, v, copies.enter_context(ctx.local_copy(v.sha256))) for d, v in others]
         facts, texts = _analyse(ctx, items)
-        # a message under another name: processed whole, like the declared ones
-        late = {i for i, fact in enumerate(facts) if _is_message(fact.mime_type)}
-        kept = [i for i in range(len(items)) if i not in late]
-        kept_items, kept_facts = [items[i] for i in kept], [facts[i] for i in kept]
-        to_verify, unsigned = _signature_work(kept_items, kept_facts)
-        _record(ctx, kept_items, kept_facts, [texts[i] for i in kept], unsigned)
-        for item in to_verify:  # once the format is recorded, as after an upload
-            verify_after_upload(ctx, item.doc.id, item.version.number)
-    messages += [(items[i].doc, items[i].version) for i in sorted(late)]
+        return _Prepared(keys, copies.pop_all(), messages, items, facts, texts)
+
+
+def _finish(ctx: Context, batch: _Prepared) -> None:
+    items, facts, texts = batch.items, batch.facts, batch.texts
+    # a message under another name: processed whole, like the declared ones
+    late = {i for i, fact in enumerate(facts) if _is_message(fact.mime_type)}
+    kept = [i for i in range(len(items)) if i not in late]
+    kept_items, kept_facts = [items[i] for i in kept], [facts[i] for i in kept]
+    to_verify, unsigned = _signature_work(kept_items, kept_facts)
+    _record(ctx, kept_items, kept_facts, [texts[i] for i in kept], unsigned)
+    for item in to_verify:  # once the format is recorded, as after an upload
+        verify_after_upload(ctx, item.doc.id, item.version.number)
+    messages = batch.messages + [(items[i].doc, items[i].version) for i in sorted(late)]
     for doc, version in messages:
         try:
             processing.process(ctx, doc.id, version.number)
