@@ -270,3 +270,14 @@ def test_the_batch_identifier_asks_siegfried_about_the_uncertain_files_only(
     assert asked == [[(pdf, "acte.pdf"), (page, "page.txt")]]
     assert [f.mime_type for f in found] == ["text/plain", "application/pdf", "text/html"]
     assert found[1:] == [identify(pdf, filename="acte.pdf"), identify(page, filename="page.txt")]
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm on this system")
+def test_links_are_made_in_memory_unless_tmpdir_names_another_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    assert formats.links_root() == Path("/dev/shm")
+
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
+    assert formats.links_root() == Path(tempfile.gettempdir())
