@@ -4,13 +4,16 @@ Every folder holding files becomes a dossier (its path relative to DIR is the ti
 file becomes a document. Files are stored in batches that become durable together (one sync per
 batch instead of one fsync per file), hashed while written, then recorded — documents, versions,
 the metadata in the search index, the journal entries — in one transaction per batch: once it
-is committed the files are acknowledged. Their versions are left ``pending``, as after an
-upload: identification, text extraction, indexing of the text and signature verification
-follow as resumable work (``ged.services.pending``), which ``gedsae import`` runs itself next.
+is committed the files are acknowledged; when it fails, the blobs of that batch (and of the
+one stored meanwhile) that no version references are deleted, as after a failed upload. Their
+versions are left ``pending``, as after an upload: identification, text extraction, indexing of
+the text and signature verification follow as resumable work (``ged.services.pending``), which
+``gedsae import`` runs itself next.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +30,7 @@ from kernel.blobstore.ports import ContentRef
 from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
 
+log = logging.getLogger("gedsae.import")
 BATCH = 500
 Progress = Callable[[int, int], None]
 
@@ -121,13 +125,38 @@ def import_tree(
         for batch in _batches(root, summary):
             stored = _store_batch(ctx, root, batch, summary)
             if in_flight is not None:
-                in_flight.result()
+                _wait(ctx, in_flight, stored)
                 progress(summary.files, summary.bytes)
             in_flight = worker.submit(_finish_batch, ctx, target, stored, summary)
         if in_flight is not None:
             in_flight.result()
             progress(summary.files, summary.bytes)
     return summary
+
+
+def _wait(ctx: Context, in_flight: Future[None], stored: list[Stored]) -> None:
+    """The previous batch's transaction; when it failed, the batch stored meanwhile will
+    never be recorded: its blobs go too."""
+    try:
+        in_flight.result()
+    except BaseException:
+        _forget(ctx, stored)
+        raise
+
+
+def _forget(ctx: Context, stored: list[Stored]) -> None:
+    """After a failed transaction, the batch's blobs that no version references are deleted
+    (identical content already filed stays): no orphan blob is left behind. Best effort: the
+    failure that led here is what the caller must see."""
+    try:
+        with ctx.uow() as uow:
+            unreferenced = {
+                s.ref.sha256 for s in stored if not uow.repo.blob_referenced(s.ref.sha256)
+            }
+        for sha256 in sorted(unreferenced):
+            ctx.blobs.delete(sha256)
+    except Exception:
+        log.warning("blobs of a batch not recorded left in the store", exc_info=True)
 
 
 def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[Path, Path]]]:
@@ -170,6 +199,18 @@ def _finish_batch(
     and compiling ~11 statements cost 6.7 ms per document (profiled)."""
     if not stored:
         return
+    try:
+        _record_batch(ctx, target, stored, summary)
+    except BaseException:
+        _forget(ctx, stored)
+        raise
+    summary.files += len(stored)
+    summary.bytes += sum(item.ref.size for item in stored)
+
+
+def _record_batch(
+    ctx: Context, target: ImportTarget, stored: list[Stored], summary: ImportSummary
+) -> None:
     with ctx.uow() as uow:
         for item in stored:
             if item.folder not in summary.folders:
@@ -185,8 +226,6 @@ def _finish_batch(
         )
         uow.log_many([_log_spec(target, doc, v) for doc, v in rows])
         uow.commit()
-    summary.files += len(stored)
-    summary.bytes += sum(item.ref.size for item in stored)
 
 
 def _build(

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ged.domain.model import ExtractionStatus
+from ged.adapters.db.repository import SqlRepository
+from ged.domain.model import ExtractionStatus, Version
 from ged.domain.search import SearchQuery
 from ged.services import importer, pending
 from ged.services.context import Context
@@ -120,3 +121,35 @@ def test_a_version_recorded_meanwhile_by_another_process_is_not_recorded_twice(
     with ged.ctx.uow() as uow:
         texts = [uow.repo.get_text(doc_id, number) for doc_id, number in keys]
     assert all(texts) and pending.count_pending(ged.ctx) == 0
+
+
+class Refused(Exception):
+    pass
+
+
+def test_a_batch_whose_transaction_fails_leaves_no_blob_behind(
+    ged: Ged, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path / "versement", 5)
+    (tree / "dossier-0" / "copie.txt").write_bytes(
+        (tree / "dossier-0" / "arrete 2026.txt").read_bytes()
+    )
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real_add_versions = SqlRepository.add_versions
+    calls = [0]
+
+    def add_versions(repo: SqlRepository, versions: list[Version]) -> None:
+        calls[0] += 1
+        if calls[0] == 2:  # the second batch's transaction fails (disk full, lock…)
+            raise Refused
+        real_add_versions(repo, versions)
+
+    monkeypatch.setattr(SqlRepository, "add_versions", add_versions)
+
+    with pytest.raises(Refused):
+        importer.import_tree(ged.ctx, ged.admin, tree, ged.service.id)
+
+    with ged.ctx.uow() as uow:
+        stored = list(ged.ctx.blobs.iter_digests())
+        assert stored and all(uow.repo.blob_referenced(sha256) for sha256 in stored)
+    assert len(stored) == 2  # the first batch's; the second's and the third, stored meanwhile, gone
