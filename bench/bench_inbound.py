@@ -34,7 +34,7 @@ from ged.config import Settings
 from ged.domain.access import Principal
 from ged.domain.inbound import Profile
 from ged.domain.model import Role
-from ged.services import admin, importer, processing
+from ged.services import admin, importer, pending, processing
 from ged.services.context import Context
 from ged.services.inbound.importing import import_inbound
 from ged.services.inbound.model import ImportRequest
@@ -140,7 +140,10 @@ def run_plain(made: list[Input], work: Path, home: Path, process: bool) -> tuple
     ctx, actor, service_id, _ = fresh(home)
 
     def run() -> int:
-        return importer.import_tree(ctx, actor, tree, service_id, process=process).files
+        files = importer.import_tree(ctx, actor, tree, service_id).files
+        if process:  # what `gedsae import` runs after the deposit
+            pending.process_pending(ctx)
+        return files
 
     try:
         return timed(run)

@@ -9,11 +9,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Engine
 
-from connectors.base import Connector
 from ged.adapters import formats
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
@@ -21,14 +20,10 @@ from ged.adapters.extraction.inline import InlinePlainText
 from ged.adapters.extraction.pool import ExtractionPool
 from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
-from ged.adapters.inbound.reader import InboundReaders
 from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
 from ged.adapters.signatures.anchors import anchor_folders, load_anchors
 from ged.adapters.signatures.sandboxed import SandboxedVerifier
-from ged.adapters.signing import load_signer
-from ged.adapters.webhook_sender import HttpWebhookSender, resolve
 from ged.config import Settings
-from ged.services.agreements import Agreement
 from ged.services.context import Context
 from ged.services.inbound.settings import InboundSettings
 from ged.services.inbound.setup import InboundSetup
@@ -42,8 +37,6 @@ from ged.services.ports import (
     TextExtractor,
     TrustAnchors,
 )
-from ged.services.transfer_setup import TransferSetup
-from ged.services.webhook_delivery import WebhookSetup
 from ged.services.webhooks import WebhookSettings
 from kernel.accounts.model import SessionPolicy
 from kernel.accounts.oidc import OidcClient
@@ -53,11 +46,18 @@ from kernel.accounts.setup import oidc_client, session_key
 from kernel.accounts.setup import session_policy as policy_of
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore, Leftover, TempSweep
-from kernel.blobstore.s3 import S3BlobStore
 from kernel.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from kernel.errors import InvalidError
 from kernel.private_files import tighten_folder
 from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
+
+# What only some commands use is loaded where it is used: boto3 (0.2 s), httpx, the inbound
+# readers and the connectors would otherwise slow the start of every command (`gedsae import`).
+if TYPE_CHECKING:
+    from connectors.base import Connector
+    from ged.services.transfer_setup import TransferSetup
+    from ged.services.webhook_delivery import WebhookSetup
+    from kernel.blobstore.s3 import S3BlobStore
 
 REPLICA: Final = "replica"
 
@@ -68,6 +68,8 @@ def utc_now() -> datetime:
 
 def make_blob_store(settings: Settings) -> BlobStore:
     if settings.storage == "s3":
+        from kernel.blobstore.s3 import S3BlobStore
+
         (settings.home / "spool").mkdir(parents=True, exist_ok=True)
         return S3BlobStore(
             settings.s3_bucket,
@@ -109,6 +111,8 @@ def make_replica_store(settings: Settings) -> BlobStore | None:
 def _s3_replica(settings: Settings, table: dict[str, Any]) -> S3BlobStore:
     if not table.get("bucket"):
         raise StorageMisconfigured("[replica] : bucket manquant")
+    from kernel.blobstore.s3 import S3BlobStore
+
     (settings.home / "spool").mkdir(parents=True, exist_ok=True)
     return S3BlobStore(
         str(table["bucket"]),
@@ -216,7 +220,7 @@ def build_context(
         closers.append(formats.remove_alias_folder)
         if identify_many is None:
             process = IdentificationProcess()
-            identify_many = process.identify_many
+            identify_many = formats.certain_first(process.identify_many)
             closers.append(process.close)
     return Context(
         uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
@@ -283,7 +287,7 @@ def extraction_pool(settings: Settings) -> ExtractionPool:
 
 
 def one_by_one(identify: FormatIdentifier) -> BatchIdentifier:
-    return lambda paths: [identify(path) for path in paths]
+    return lambda files: [identify(path, filename=name) for path, name in files]
 
 
 def extract_one_by_one(extract: TextExtractor) -> BatchExtractor:
@@ -297,6 +301,9 @@ def build_webhook_setup(settings: Settings) -> WebhookSetup:
         give_up_after=timedelta(hours=settings.webhook_give_up_hours),
         retry_base_seconds=settings.webhook_retry_base_s,
     )
+    from ged.adapters.webhook_sender import HttpWebhookSender, resolve
+    from ged.services.webhook_delivery import WebhookSetup
+
     sender = HttpWebhookSender(settings.webhook_allow_private)
     return WebhookSetup(webhook_settings, resolve, sender)
 
@@ -306,6 +313,10 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
 
     Connector tables are checked when a transfer needs them (``connectors check`` checks them
     all), so one broken table does not stop the others."""
+    from ged.adapters.signing import load_signer
+    from ged.services.agreements import Agreement
+    from ged.services.transfer_setup import TransferSetup
+
     agreements = {
         name: Agreement.from_table(name, table) for name, table in settings.agreements.items()
     }
@@ -325,6 +336,8 @@ def build_transfer_setup(settings: Settings) -> TransferSetup:
 def build_inbound_setup(settings: Settings) -> InboundSetup:
     """The import profiles' readers, the ``[inbound]`` table of ``config.toml`` (refused whole
     when wrong: ``inbound_misconfigured``) and the spool for uploaded bodies."""
+    from ged.adapters.inbound.reader import InboundReaders
+
     spool = InboundSpool(OwnedTempDir(settings.home / "spool", (INBOUND_PREFIX,)))
     return InboundSetup(
         read=InboundReaders(spool),

@@ -11,8 +11,9 @@ import importlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -21,7 +22,7 @@ from ged.domain.access import Principal
 from ged.domain.inbound import Profile
 from ged.domain.model import Role, Service
 from ged.domain.search import SearchQuery
-from ged.services import admin, documents, importer
+from ged.services import admin, documents, importer, pending
 from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
@@ -30,6 +31,9 @@ from kernel.errors import (
     GedsaeError,
     NotFoundError,
 )
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 T = TypeVar("T")
 ADMIN_NAME = "admin"
@@ -298,7 +302,10 @@ def services_create(
 @click.option("--as", "as_user", default=ADMIN_NAME, show_default=True)
 @click.option("--organisation", default=None)
 @click.option(
-    "--no-process", is_flag=True, help="Ne pas identifier les formats ni extraire le texte"
+    "--no-process",
+    is_flag=True,
+    help="Déposer seulement : identification, extraction et indexation du texte faites ensuite "
+    "par gedsae serve",
 )
 @pass_env
 def import_dir(
@@ -311,7 +318,11 @@ def import_dir(
     no_process: bool,
 ) -> None:
     """Importe une arborescence (chaque dossier devient un dossier, chaque fichier un document),
-    ou avec --profile l'export d'un système métier (dossier, zip ou tar.gz) : tout ou rien."""
+    ou avec --profile l'export d'un système métier (dossier, zip ou tar.gz) : tout ou rien.
+
+    Les fichiers sont d'abord déposés (durables, empreintes calculées, journalisés), puis leurs
+    formats identifiés, leur texte extrait et indexé ; ce qui reste à faire après une
+    interruption est repris par gedsae serve ou par l'import suivant."""
     if profile is not None:
         from ged.cli_inbound import import_profile
 
@@ -322,23 +333,18 @@ def import_dir(
     ctx = env.context()
     actor = run(lambda: env.principal(as_user, organisation))
     svc = service_of(env, actor, service_seda)
-    total = sum(1 for _ in path.rglob("*") if _.is_file() and not _.is_symlink())
+    total = importer.count_files(path)
     started = time.monotonic()
-    with click.progressbar(length=total, label="Import", file=sys.stderr) as bar:
-        last = [0]
-
-        def progress(files: int, size: int) -> None:
-            bar.update(files - last[0])
-            last[0] = files
-
+    with click.progressbar(length=total, label="Dépôt", file=sys.stderr) as bar:
+        step = _advance(bar)
         summary = run(
             lambda: importer.import_tree(
-                ctx, actor, path, svc.id, progress=progress, process=not no_process
+                ctx, actor, path, svc.id, progress=lambda files, _: step(files)
             )
         )
     elapsed = max(time.monotonic() - started, 1e-9)
     click.echo(
-        f"{summary.files} fichiers, {summary.bytes} octets, {summary.dossiers} dossiers "
+        f"{summary.files} fichiers déposés, {summary.bytes} octets, {summary.dossiers} dossiers "
         f"en {elapsed:.2f} s ({summary.bytes / elapsed / 1e6:.1f} Mo/s, "
         f"{summary.files / elapsed:.0f} fichiers/s)"
     )
@@ -346,6 +352,33 @@ def import_dir(
         click.echo(f"{len(summary.skipped)} fichiers ignorés :")
         for skipped, reason in summary.skipped:
             click.echo(f"  - {skipped} : {reason}")
+    if no_process:
+        waiting = run(lambda: pending.count_pending(ctx))
+        click.echo(f"{waiting} versions à identifier et indexer : gedsae serve s'en charge")
+        return
+    _process_pending(ctx)
+
+
+def _advance(bar: ProgressBar[int]) -> Callable[[int], None]:
+    """A progress callback: how many are done so far moves ``bar`` there."""
+    last = [0]
+
+    def moved_to(done: int) -> None:
+        bar.update(done - last[0])
+        last[0] = done
+
+    return moved_to
+
+
+def _process_pending(ctx: Context) -> None:
+    """The stage after the deposit: every pending version, this import's and any an earlier
+    interruption left, identified, extracted and indexed."""
+    started = time.monotonic()
+    waiting = run(lambda: pending.count_pending(ctx))
+    with click.progressbar(length=waiting, label="Indexation", file=sys.stderr) as bar:
+        done = run(lambda: pending.process_pending(ctx, progress=_advance(bar)))
+    elapsed = max(time.monotonic() - started, 1e-9)
+    click.echo(f"{done} documents indexés en {elapsed:.2f} s ({done / elapsed:.0f} documents/s)")
 
 
 def service_of(env: Env, actor: Principal, seda_identifier: str) -> Service:

@@ -26,10 +26,13 @@ class IdentificationProcess:
             self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 
-    def identify_many(self, paths: Sequence[Path]) -> Sequence[FormatFacts]:
-        if not paths:
+    def identify_many(self, files: Sequence[tuple[Path, str | None]]) -> Sequence[FormatFacts]:
+        """The links giving blobs their extension are made here, in the process whose
+        context removes them when it closes."""
+        if not files:
             return []
-        return self._pool().submit(formats.identify_many, list(paths)).result()
+        with formats.named(files) as shown:
+            return self._pool().submit(formats.identify_many, shown).result()
 
     def close(self) -> None:
         if self._executor is not None:

@@ -19,7 +19,7 @@ from ged.api import transfers as transfers_api
 from ged.api import webhooks as webhooks_api
 from ged.services.context import Context
 from ged.services.inbound.setup import InboundSetup
-from ged.services.processing import process_pending
+from ged.services.pending import process_pending
 from ged.services.transfer_runner import run_all
 from ged.services.transfer_setup import TransferSetup
 from ged.services.webhook_delivery import WebhookSetup, deliver_due

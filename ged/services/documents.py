@@ -38,8 +38,10 @@ def safe_filename(raw: str | None) -> str:
     """The original name is kept as metadata, never used as a path: strip any directory part,
     control characters and bidi overrides; cap the length; never empty."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = unicodedata.normalize("NFC", name).strip().strip(".")
+    if not (name.isascii() and name.isprintable()):  # ASCII and printable: nothing to remove
+        name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+        name = unicodedata.normalize("NFC", name)
+    name = name.strip().strip(".")
     if len(name) > MAX_FILENAME:
         stem, dot, ext = name.rpartition(".")
         ext = ext if dot and len(ext) <= 16 else ""

@@ -100,9 +100,10 @@ class TextExtractor(Protocol):
     ) -> ExtractedText: ...
 
 
-# Batch forms, for bulk imports: one call into Siegfried for many files; extraction with every
-# sandbox worker busy. Results come in the order given.
-BatchIdentifier = Callable[[Sequence[Path]], Sequence[FormatFacts]]
+# Batch forms, for many files at once: one call into Siegfried for many files (each with its
+# original name, as ``FormatIdentifier`` takes it); extraction with every sandbox worker busy.
+# Results come in the order given.
+BatchIdentifier = Callable[[Sequence[tuple[Path, str | None]]], Sequence[FormatFacts]]
 BatchExtractor = Callable[[Iterable[tuple[Path, str | None]]], Iterable[ExtractedText]]
 
 

@@ -175,18 +175,3 @@ def _attachment_version(doc: Document, name: str, found: _Attachment, created_by
         created_at=doc.created_at,
         created_by=created_by,
     )
-
-
-def process_pending(ctx: Context, batch: int = 100) -> int:
-    """Processes every version still waiting for identification and extraction."""
-    seen: set[tuple[str, int]] = set()
-    while True:
-        with ctx.uow() as uow:
-            pending = [
-                key for key in uow.repo.versions_pending_extraction(batch) if key not in seen
-            ]
-        if not pending:  # nothing left, or only versions that could not leave "pending"
-            return len(seen)
-        for document_id, number in pending:
-            process(ctx, document_id, number)
-        seen.update(pending)

@@ -6,6 +6,7 @@ adapter satisfies it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -23,6 +24,19 @@ from ged.domain.model import (
 )
 from ged.domain.search import SearchPage, SearchQuery
 from kernel.blobstore.ports import ContentRef
+
+
+@dataclass(frozen=True)
+class ProcessedVersion:
+    """What identification and extraction found for one version."""
+
+    document_id: str
+    number: int
+    puid: str | None
+    format_name: str
+    mime_type: str
+    status: ExtractionStatus
+    error: str | None
 
 
 class SearchIndex(Protocol):
@@ -151,7 +165,26 @@ class Repository(Protocol):
 
     def get_text(self, document_id: str, number: int) -> str | None: ...
 
-    def versions_pending_extraction(self, limit: int) -> list[tuple[str, int]]: ...
+    def versions_pending_extraction(
+        self, limit: int, after: tuple[str, int] | None = None
+    ) -> list[tuple[str, int]]:
+        """Versions still waiting for identification and extraction, in key order, those
+        after ``after`` only."""
+        ...
+
+    def count_pending_extraction(self) -> int: ...
+
+    def get_versions(self, keys: list[tuple[str, int]]) -> list[Version]:
+        """The versions found among ``keys``, in one query (in no particular order)."""
+        ...
+
+    def get_documents(self, ids: list[str]) -> dict[str, Document]: ...
+
+    def document_pks(self, ids: list[str]) -> dict[str, int]: ...
+
+    def set_processed(self, outcomes: list[ProcessedVersion]) -> None:
+        """Format and extraction outcome of many versions, in one round trip."""
+        ...
 
     def get_idempotency(
         self, principal_id: str, key: str

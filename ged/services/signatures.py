@@ -103,12 +103,28 @@ def record_unsigned(ctx: Context, document_id: str, number: int) -> SignatureRep
         doc = uow.repo.get_document(document_id)
     if doc is None:
         return None
-    anchors = ctx.trust_anchors(doc.organisation_id)
-    report = SignatureReport.of([], ctx.clock(), anchors.fingerprint)
+    ((_, _, report),) = unsigned_reports(ctx, [(doc, number)])
     with ctx.uow() as uow:
         uow.signatures.save(document_id, number, report)
         uow.commit()
     return report
+
+
+def unsigned_reports(
+    ctx: Context, versions: list[tuple[Document, int]]
+) -> list[tuple[str, int, SignatureReport]]:
+    """The reports of versions known to carry no signature, for the caller to save (none when
+    no verifier is wired). The trust anchors are read here: outside a write transaction."""
+    if ctx.verify_signatures is None:
+        return []
+    fingerprints: dict[str, str] = {}
+    reports = []
+    for doc, number in versions:
+        org = doc.organisation_id
+        if org not in fingerprints:
+            fingerprints[org] = ctx.trust_anchors(org).fingerprint
+        reports.append((doc.id, number, SignatureReport.of([], ctx.clock(), fingerprints[org])))
+    return reports
 
 
 def verify_after_upload(ctx: Context, document_id: str, number: int) -> None:

@@ -20,7 +20,6 @@ from typing import Any
 
 from kernel.accounts.model import SessionPolicy
 from kernel.accounts.oidc import OidcClient
-from kernel.accounts.oidc_authlib import DEFAULT_SCOPES, AuthlibOidc, OidcSettings
 from kernel.errors import InvalidError, Issue
 from kernel.private_files import open_private
 from kernel.secret_options import read_secret
@@ -69,6 +68,9 @@ def oidc_client(
             f"{where} : {names} manquant",
             issues=[Issue("oidc_incomplete", f"{names} manquant", path="oidc")],
         )
+    # authlib and httpx (0.2 s) are loaded when a provider is configured: never by a command
+    from kernel.accounts.oidc_authlib import DEFAULT_SCOPES, AuthlibOidc, OidcSettings
+
     settings = OidcSettings(
         issuer=str(table["issuer"]),
         client_id=str(table["client_id"]),

@@ -176,7 +176,7 @@ class FilesystemBlobStore:
             temp.replace(final)
         except FileNotFoundError:
             # First blob of its directory: create it (and its parent) only now, which spares
-            # a failing mkdir per put once the 65,536 directories exist.
+            # a failing mkdir per put once the 256 directories exist.
             dirs.update(created.parent for created in _make_parents(final.parent))
             temp.replace(final)
         return dirs

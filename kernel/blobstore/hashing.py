@@ -13,6 +13,7 @@ Memory stays bounded whatever the content size: chunks of ``CHUNK_SIZE`` bytes, 
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +28,8 @@ QUEUE_DEPTH: Final = 4
 THREAD_THRESHOLD: Final = 2 * CHUNK_SIZE
 # Small chunks are gathered up to this size before going to the threads (per-chunk overhead).
 _COALESCE_SIZE: Final = 256 * 1024
+# What ``file_chunks`` asks for once the size the file had is read (it may have grown).
+_TAIL_READ: Final = 64 * 1024
 
 Sink = Callable[[bytes], object]
 
@@ -145,6 +148,21 @@ def iter_chunks(data: Chunks | bytes, chunk_size: int = CHUNK_SIZE) -> Iterator[
             yield chunk if type(chunk) is bytes else bytes(chunk)
         return
     yield from _bytes_items(data)
+
+
+def file_chunks(path: str | os.PathLike[str], chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """A file's content as ``bytes`` chunks, read without a buffered file object: each read is
+    sized to what the file holds, so a small file takes one read and the one that finds its
+    end (a buffered file's 1 MiB reads allocate, and map, a 1 MiB buffer each). OSError of
+    the file propagates when the content is first asked for."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        left = os.fstat(fd).st_size
+        while chunk := os.read(fd, min(chunk_size, left if left > 0 else _TAIL_READ)):
+            left -= len(chunk)
+            yield chunk
+    finally:
+        os.close(fd)
 
 
 def _bytes_items(items: Iterable[bytes]) -> Iterator[bytes]:

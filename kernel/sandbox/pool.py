@@ -268,7 +268,8 @@ class _Worker:
 
     def run(self, job: Task | Call, timeout_s: float) -> tuple[Any, bool]:
         """The job's result, and whether this worker may take another job."""
-        self.jobs_done += 1
+        # a task standing for several jobs (a group of files) counts as that many
+        self.jobs_done += getattr(job, "job_count", 1)
         try:
             self._conn.send(job)
         except OSError:

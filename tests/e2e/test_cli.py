@@ -43,7 +43,8 @@ def test_full_cycle(home: Path, tmp_path: Path) -> None:
     (tree / "2026" / "vide.txt").write_bytes(b"")
     (tree / "lien").symlink_to(tree / "2026" / "vide.txt")
     out = gedsae("import", str(tree), "--service", "FR_DF")
-    assert "2 fichiers" in out and "1 fichiers ignorés" in out and "lien" in out
+    assert "2 fichiers déposés" in out and "1 fichiers ignorés" in out and "lien" in out
+    assert "2 documents indexés" in out
     found = gedsae("search", "budgetaire", "--json")
     assert '"title": "note.txt"' in found
     doc_id = found.split('"id": "')[1].split('"')[0]
@@ -54,6 +55,27 @@ def test_full_cycle(home: Path, tmp_path: Path) -> None:
         == hashlib.sha256("note de synthèse budgétaire".encode()).digest()
     )
     assert "Journal intègre" in gedsae("log", "verify")
+
+
+def test_an_import_without_processing_is_indexed_by_the_next_import(
+    home: Path, tmp_path: Path
+) -> None:
+    gedsae(*INIT)
+    gedsae("services", "create", "Direction des finances", "FR_DF")
+    tree = tmp_path / "versement"
+    tree.mkdir()
+    (tree / "note.txt").write_text("note de synthèse budgétaire", encoding="utf-8")
+
+    out = gedsae("import", str(tree), "--service", "FR_DF", "--no-process")
+
+    assert "1 fichiers déposés" in out and "indexés" not in out
+    assert "1 versions à identifier et indexer" in out
+    assert "note.txt" not in gedsae("search", "budgetaire")
+    later = tmp_path / "vide"
+    later.mkdir()
+    out = gedsae("import", str(later), "--service", "FR_DF")
+    assert "0 fichiers déposés" in out and "1 documents indexés" in out
+    assert "note.txt" in gedsae("search", "budgetaire")
 
 
 def test_log_verify_names_the_tampered_entry(home: Path) -> None:

@@ -24,6 +24,7 @@ from ged.adapters.extraction import (
     extractor_for,
 )
 from ged.adapters.extraction.plaintext import decode_text, strip_markup
+from ged.adapters.extraction.pool import GROUP_BYTES, GROUP_FILES
 from ged.domain.model import ExtractionStatus
 from kernel.sandbox.pool import _cause_of_death
 from tests.fixtures import hostile_pdfs
@@ -374,3 +375,38 @@ def test_extractor_for(mime: str, expected: str | None) -> None:
     found = extractor_for(mime)
 
     assert (found is None) if expected is None else (found is not None and expected in found)
+
+
+def test_small_files_extracted_in_groups_keep_their_order_and_their_results(
+    tmp_path: Path,
+) -> None:
+    files = []
+    for i in range(40):
+        (tmp_path / f"f{i}").write_bytes(b"x" * (100 if i % 7 else GROUP_BYTES + 1))
+        files.append((tmp_path / f"f{i}", ECHO if i % 5 else "application/octet-stream"))
+
+    with ExtractionPool(1, extractors=TEST_EXTRACTORS, max_jobs_per_worker=GROUP_FILES) as one:
+        results = list(one.extract_many(files))
+
+    assert [r.text.split("|")[0] for r in results if r.text] == [
+        str(path) for path, mime in files if mime == ECHO
+    ]
+    assert [r.error for r in results if not r.text] == ["unsupported_format"] * 8
+    # the worker retires after as many files as it may take, not as many messages
+    assert len({r.text.split("|")[1] for r in results if r.text}) > 1
+
+
+def test_a_file_that_kills_its_groups_worker_fails_alone(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / name).write_bytes(b"x")
+    files = [(tmp_path / "a", ECHO), (tmp_path / "b", SEGFAULT), (tmp_path / "c", ECHO)]
+
+    with ExtractionPool(1, extractors=TEST_EXTRACTORS) as one:
+        results = list(one.extract_many(files))
+
+    assert [(r.status, r.error) for r in results] == [
+        ("done", None),
+        ("failed", "crashed"),
+        ("done", None),
+    ]
+    assert results[0].text.startswith(str(tmp_path / "a"))

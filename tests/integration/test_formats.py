@@ -8,12 +8,20 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from ged.adapters import formats
-from ged.adapters.formats import EMPTY, OCTET_STREAM, guess_mime_type, identify, identify_many
+from ged.adapters.formats import (
+    EMPTY,
+    OCTET_STREAM,
+    FormatInfo,
+    guess_mime_type,
+    identify,
+    identify_many,
+)
 from tests.fixtures import hostile_pdfs
 
 
@@ -163,6 +171,7 @@ def test_link_folders_of_older_versions_are_removed_once_a_day_old_and_live_ones
 ) -> None:
     formats.remove_alias_folder()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(formats, "links_root", lambda: tmp_path)
     old, recent = tmp_path / "ged-identify-ancien", tmp_path / "ged-identify-recent"
     old.mkdir()
     recent.mkdir()
@@ -179,3 +188,96 @@ def test_link_folders_of_older_versions_are_removed_once_a_day_old_and_live_ones
     assert sorted(tmp_path.glob("ged-identify-*")) == sorted([recent, live])
     formats.remove_alias_folder()
     assert not live.exists()
+
+
+PROSE = {
+    "ascii.txt": b"Note de service relative au budget primitif.\nVu le code, il est decide.\n",
+    "accents.txt": "Délibération du conseil municipal : non, sans deux-points ici. État civil, "
+    "décès, mariage ; « école » – cantine… l’été.\n".replace(":", ",").encode(),
+    "one-word.txt": b"bonjour",
+    "lines.txt": b"Archives\r\n\r\nversement (2026) - carton 12\r\n\tpiece 3!\n",
+    "upper.TXT": b"RAPPORT ANNUEL 2025\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROSE))
+def test_a_prose_txt_file_is_identified_at_a_glance_as_siegfried_would(
+    blob: Path, name: str
+) -> None:
+    blob.write_bytes(PROSE[name])
+
+    quick = formats.certain_format(blob, name)
+    siegfried = identify(blob, filename=name)
+
+    assert quick is not None
+    assert (quick.puid, quick.format_name, quick.mime_type) == (
+        siegfried.puid,
+        siegfried.format_name,
+        siegfried.mime_type,
+    )
+
+
+def test_an_empty_file_is_identified_at_a_glance_as_siegfried_would(blob: Path) -> None:
+    blob.write_bytes(b"")
+
+    quick = formats.certain_format(blob, "vide.pdf")
+
+    assert quick == identify(blob, filename="vide.pdf")
+
+
+NOT_CERTAIN = {
+    "page.txt": ("page.txt", b"<html><body>Bonjour</body></html>\n"),
+    "xml.txt": ("xml.txt", b'<?xml version="1.0"?><a>texte</a>\n'),
+    "mbox.txt": ("mbox.txt", b"From someone Mon Jan 1 2026\nSubject, hello\n"),
+    "vcard.txt": ("vcard.txt", b"BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n"),
+    "e-mail header.txt": ("courriel.txt", b"Subject: Convocation\n\nBonjour\n"),
+    "gedcom.txt": ("arbre.txt", b"0 HEAD\n1 SOUR gedsae\n0 TRLR\n"),
+    "rtf.txt": ("lettre.txt", b"{\\rtf1\\ansi Bonjour}\n"),
+    "json.txt": ("donnees.txt", b'{"a": 1}\n'),
+    "latin-1.txt": ("ancien.txt", "Délibération\n".encode("latin-1")),
+    "control bytes.txt": ("binaire.txt", b"abc\x00\x01\x02def\n"),
+    "a csv": ("table.csv", b"nom,prenom\nDupont,Jean\n"),
+    "a pdf": ("acte.pdf", hostile_pdfs.text_pdf(["Bonjour"])),
+    "a png": ("image.png", _png()),
+    "no name": ("", b"Note de service\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_CERTAIN))
+def test_anything_else_is_left_to_siegfried(blob: Path, case: str) -> None:
+    name, content = NOT_CERTAIN[case]
+    blob.write_bytes(content)
+
+    assert formats.certain_format(blob, name or None) is None
+
+
+def test_the_batch_identifier_asks_siegfried_about_the_uncertain_files_only(
+    tmp_path: Path,
+) -> None:
+    prose = hostile_pdfs.write(tmp_path / "a", PROSE["ascii.txt"])
+    pdf = hostile_pdfs.write(tmp_path / "b", hostile_pdfs.text_pdf(["x"]))
+    page = hostile_pdfs.write(tmp_path / "c", NOT_CERTAIN["page.txt"][1])
+    asked: list[list[tuple[Path, str | None]]] = []
+
+    def siegfried(files: Sequence[tuple[Path, str | None]]) -> list[FormatInfo]:
+        asked.append(list(files))
+        with formats.named(files) as shown:
+            return identify_many(shown)
+
+    files = [(prose, "note.txt"), (pdf, "acte.pdf"), (page, "page.txt")]
+    found = formats.certain_first(siegfried)(files)
+
+    assert asked == [[(pdf, "acte.pdf"), (page, "page.txt")]]
+    assert [f.mime_type for f in found] == ["text/plain", "application/pdf", "text/html"]
+    assert found[1:] == [identify(pdf, filename="acte.pdf"), identify(page, filename="page.txt")]
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm on this system")
+def test_links_are_made_in_memory_unless_tmpdir_names_another_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    assert formats.links_root() == Path("/dev/shm")
+
+    monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
+    assert formats.links_root() == Path(tempfile.gettempdir())

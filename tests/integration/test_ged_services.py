@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from ged.domain.model import DossierClosed, ExtractionStatus, Metadata, Role
 from ged.domain.search import SearchQuery, SortKey
-from ged.services import documents, filing, processing
+from ged.services import documents, filing, pending, processing
 from ged.services.oplog import verify_log
 from ged.services.search import search_documents
 from kernel.errors import ForbiddenError, NotFoundError
@@ -261,7 +261,7 @@ def test_pending_versions_are_processed_after_a_restart(ged: Ged) -> None:
         metadata=Metadata(title="a"),
     )
     assert filed.version.extraction_status is ExtractionStatus.PENDING  # the server "stopped" here
-    assert processing.process_pending(ged.ctx) == 1
+    assert pending.process_pending(ged.ctx) == 1
     _, versions = documents.get_document(ged.ctx, ged.admin, filed.document.id)
     assert versions[0].extraction_status is ExtractionStatus.DONE
-    assert processing.process_pending(ged.ctx) == 0
+    assert pending.process_pending(ged.ctx) == 0

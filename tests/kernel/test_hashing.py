@@ -6,6 +6,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from kernel.blobstore.hashing import (
     CHUNK_SIZE,
     ParallelDigester,
     copy_digesting,
+    file_chunks,
     hash_stream,
     iter_chunks,
 )
@@ -137,3 +139,33 @@ def test_a_finished_digester_refuses_more_data() -> None:
     assert digester.hexdigests()["sha256"] == hashlib.sha256(b"abc").hexdigest()
     with pytest.raises(ValueError, match="finished"):
         digester.update(b"more")
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, 3 * 1024 + 7])
+def test_a_file_read_in_chunks_is_whole_and_no_chunk_passes_the_chunk_size(
+    tmp_path: Path, size: int
+) -> None:
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    (tmp_path / "f").write_bytes(data)
+
+    chunks = list(file_chunks(tmp_path / "f", chunk_size=1024))
+
+    assert b"".join(chunks) == data
+    assert all(0 < len(chunk) <= 1024 for chunk in chunks)
+    assert copy_digesting(file_chunks(tmp_path / "f"), lambda _: None) == expected_ref(data)
+
+
+def test_a_file_that_grows_while_read_is_read_to_its_new_end(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"a" * 100)
+    chunks = file_chunks(tmp_path / "f")
+    first = next(chunks)
+    with (tmp_path / "f").open("ab") as more:
+        more.write(b"b" * 50)
+
+    assert first + b"".join(chunks) == b"a" * 100 + b"b" * 50
+
+
+def test_a_missing_file_fails_when_its_content_is_first_asked_for(tmp_path: Path) -> None:
+    chunks = file_chunks(tmp_path / "absent")
+    with pytest.raises(FileNotFoundError):
+        next(chunks)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ged.adapters.db import rows
@@ -23,7 +33,7 @@ from ged.domain.model import (
     Service,
     Version,
 )
-from ged.services.repository import SearchIndex
+from ged.services.repository import ProcessedVersion, SearchIndex
 from kernel.blobstore.ports import ContentRef
 
 _VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512, t.blobs.c.damage]
@@ -355,13 +365,90 @@ class SqlRepository:
         )
         return self.conn.execute(query).scalar()
 
-    def versions_pending_extraction(self, limit: int) -> list[tuple[str, int]]:
+    def versions_pending_extraction(
+        self, limit: int, after: tuple[str, int] | None = None
+    ) -> list[tuple[str, int]]:
+        v = t.versions.c
+        where = v.extraction_status == ExtractionStatus.PENDING.value
+        if after is not None:
+            doc_id, number = after
+            where = and_(
+                where, or_(v.document_id > doc_id, and_(v.document_id == doc_id, v.number > number))
+            )
         query = (
-            select(t.versions.c.document_id, t.versions.c.number)
-            .where(t.versions.c.extraction_status == ExtractionStatus.PENDING.value)
+            select(v.document_id, v.number)
+            .where(where)
+            .order_by(v.document_id, v.number)
             .limit(limit)
         )
         return [(r[0], r[1]) for r in self.conn.execute(query)]
+
+    def count_pending_extraction(self) -> int:
+        pending = t.versions.c.extraction_status == ExtractionStatus.PENDING.value
+        return int(self.conn.execute(select(func.count()).where(pending)).scalar_one())
+
+    def get_versions(self, keys: list[tuple[str, int]]) -> list[Version]:
+        if not keys:
+            return []
+        wanted = set(keys)
+        v = t.versions.c
+        query = (
+            select(*_VERSION_COLUMNS)
+            .join(t.blobs, t.blobs.c.sha256 == v.sha256)
+            .where(v.document_id.in_(sorted({doc_id for doc_id, _ in keys})))
+        )
+        found = [rows.version(r) for r in self.conn.execute(query).mappings()]
+        return [version for version in found if (version.document_id, version.number) in wanted]
+
+    def get_documents(self, ids: list[str]) -> dict[str, Document]:
+        if not ids:
+            return {}
+        query = select(t.documents).where(t.documents.c.id.in_(sorted(set(ids))))
+        return {r["id"]: rows.document(r) for r in self.conn.execute(query).mappings()}
+
+    def document_pks(self, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        c = t.documents.c
+        query = select(c.id, c.pk).where(c.id.in_(sorted(set(ids))))
+        return {row[0]: int(row[1]) for row in self.conn.execute(query)}
+
+    def set_processed(self, outcomes: list[ProcessedVersion]) -> None:
+        """Only versions still pending are written: another process (a server resuming the
+        same versions) may have recorded them meanwhile."""
+        if not outcomes:
+            return
+        v = t.versions.c
+        statement = (
+            update(t.versions)
+            .where(
+                v.document_id == bindparam("b_document_id"),
+                v.number == bindparam("b_number"),
+                v.extraction_status == ExtractionStatus.PENDING.value,
+            )
+            .values(
+                puid=bindparam("b_puid"),
+                format_name=bindparam("b_format_name"),
+                mime_type=bindparam("b_mime_type"),
+                extraction_status=bindparam("b_status"),
+                extraction_error=bindparam("b_error"),
+            )
+        )
+        self.conn.execute(
+            statement,
+            [
+                {
+                    "b_document_id": o.document_id,
+                    "b_number": o.number,
+                    "b_puid": o.puid,
+                    "b_format_name": o.format_name[:300],
+                    "b_mime_type": o.mime_type.split(";")[0].strip()[:200],
+                    "b_status": o.status.value,
+                    "b_error": o.error,
+                }
+                for o in outcomes
+            ],
+        )
 
     # -- idempotency keys -------------------------------------------------------------------
     def get_idempotency(

@@ -1,5 +1,6 @@
 """One text extraction as a sandbox job (``kernel.sandbox.worker.Task``): it crosses the pipe to a
-worker, which runs it under the worker's limits.
+worker, which runs it under the worker's limits. ``ExtractionBatch`` carries several small files
+in one message, each run as its own job (its own CPU budget, its own result).
 
 Extractors are named "module:function" so that tests and deployments can plug their own; they
 take the file's path and the character budget and return an ``ExtractorOutput`` or raise an
@@ -54,3 +55,30 @@ def _load(reference: str) -> Extractor:
     module_name, _, name = reference.partition(":")
     extractor: Extractor = getattr(importlib.import_module(module_name), name)
     return extractor
+
+
+@dataclass(frozen=True)
+class BatchResults:
+    """The results of an ``ExtractionBatch``, in its order; ``error`` is "memory" when a job
+    ran out of memory (then the worker is retired, as after a single job's)."""
+
+    results: tuple[ExtractionResult, ...]
+
+    @property
+    def error(self) -> str | None:
+        return "memory" if any(r.error == "memory" for r in self.results) else None
+
+
+@dataclass(frozen=True)
+class ExtractionBatch:
+    """Several files to extract, as sent to a worker in one message (one round trip)."""
+
+    jobs: tuple[ExtractionJob, ...]
+
+    @property
+    def job_count(self) -> int:
+        """How many jobs the worker's retirement counts (``SandboxPool``'s max jobs)."""
+        return len(self.jobs)
+
+    def run(self) -> BatchResults:
+        return BatchResults(tuple(job.run() for job in self.jobs))

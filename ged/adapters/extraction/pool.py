@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
-from ged.adapters.extraction.jobs import ExtractionJob
+from ged.adapters.extraction.jobs import BatchResults, ExtractionBatch, ExtractionJob
 from ged.adapters.extraction.results import ExtractionResult
 from kernel.sandbox.pool import SandboxPool
 from kernel.sandbox.worker import CallOutcome
@@ -64,6 +64,10 @@ BUILTIN_EXTRACTORS: Mapping[str, str] = {
     "application/xml": XML,
     "text/xml": XML,
 }
+# Files this small go to a worker in groups, one message per group (no more files, no more
+# bytes than this per group): a message costs its round trip and a thread hand-off each way.
+GROUP_FILES = 8
+GROUP_BYTES = 1 << 20
 # Extractors that write a message's attachments into the ``parts`` file they are given.
 _SPLITS_PARTS = frozenset({MESSAGE})
 
@@ -143,6 +147,68 @@ class ExtractionPool(SandboxPool):
 
         ``parts``: an existing empty file that receives a message's attachments.
         """
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        job = self._job(path, mime_type, timeout, max_chars, parts)
+        return job if isinstance(job, ExtractionResult) else self._run(job, timeout)
+
+    def extract_many(self, files: Iterable[tuple[Path, str | None]]) -> Iterator[ExtractionResult]:
+        """Extract many files with every worker busy; results come in the order of ``files``.
+
+        Small files go to a worker several at a time (``GROUP_FILES``, ``GROUP_BYTES``): one
+        message and one answer for the group. When the group's worker dies or times out, each
+        of its files is extracted again alone, so only the file at fault fails. A group has the
+        time of one file (``timeout_s``): small files take milliseconds, and a group that takes
+        longer is redone file by file, each with that time."""
+        window = 2 * self.size
+        with ThreadPoolExecutor(self.size, thread_name_prefix="ged-extraction") as executor:
+            pending: deque[Future[list[ExtractionResult]]] = deque()
+            for unit in self._units(files):
+                pending.append(executor.submit(self._run_unit, unit))
+                if len(pending) >= window:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+
+    def _units(
+        self, files: Iterable[tuple[Path, str | None]]
+    ) -> Iterator[list[ExtractionJob | ExtractionResult]]:
+        """The files as units of work, in order: a result known without a worker, a large
+        file's job alone, or a group of small files' jobs."""
+        group: list[ExtractionJob | ExtractionResult] = []
+        size = 0
+        for path, mime_type in files:
+            job = self._job(path, mime_type, self.timeout_s, None, None)
+            length = _size(path) if isinstance(job, ExtractionJob) else None
+            alone = length is None or length > GROUP_BYTES
+            if group and (alone or len(group) >= GROUP_FILES or size + (length or 0) > GROUP_BYTES):
+                yield group  # in order: the group of the files before this one goes first
+                group, size = [], 0
+            if alone:
+                yield [job]
+                continue
+            group.append(job)
+            size += length or 0
+        if group:
+            yield group
+
+    def _run_unit(self, unit: list[ExtractionJob | ExtractionResult]) -> list[ExtractionResult]:
+        jobs = [job for job in unit if isinstance(job, ExtractionJob)]
+        if len(jobs) <= 1:
+            return [job if isinstance(job, ExtractionResult) else self._run(job) for job in unit]
+        outcome = self.run(ExtractionBatch(tuple(jobs)), self.timeout_s)
+        if isinstance(outcome, BatchResults):
+            return list(outcome.results)
+        return [self._run(job) for job in jobs]  # the worker died or timed out: one by one
+
+    def _job(
+        self,
+        path: Path,
+        mime_type: str | None,
+        timeout: float,
+        max_chars: int | None,
+        parts: Path | None,
+    ) -> ExtractionJob | ExtractionResult:
+        """The job extracting ``path``, or the result when no extractor reads its type."""
         if mime_type is None:
             from ged.adapters.formats import guess_mime_type
 
@@ -150,28 +216,24 @@ class ExtractionPool(SandboxPool):
         reference = extractor_for(mime_type, self._extractors)
         if reference is None:
             return ExtractionResult.unsupported(mime_type)
-        timeout = self.timeout_s if timeout_s is None else timeout_s
-        job = ExtractionJob(
+        return ExtractionJob(
             path=str(path),
             extractor=reference,
             max_chars=self.max_chars if max_chars is None else max_chars,
             cpu_seconds=math.ceil(timeout),
             options=(("parts", str(parts)),) if parts and reference in _SPLITS_PARTS else (),
         )
-        result = self.run(job, timeout)
+
+    def _run(self, job: ExtractionJob, timeout_s: float | None = None) -> ExtractionResult:
+        result = self.run(job, self.timeout_s if timeout_s is None else timeout_s)
         if isinstance(result, CallOutcome):  # the worker died or timed out
             return ExtractionResult.failed(result.error or "crashed", result.detail)
         assert isinstance(result, ExtractionResult)
         return result
 
-    def extract_many(self, files: Iterable[tuple[Path, str | None]]) -> Iterator[ExtractionResult]:
-        """Extract many files with every worker busy; results come in the order of ``files``."""
-        window = 2 * self.size
-        with ThreadPoolExecutor(self.size, thread_name_prefix="ged-extraction") as executor:
-            pending: deque[Future[ExtractionResult]] = deque()
-            for path, mime_type in files:
-                pending.append(executor.submit(self.extract, path, mime_type))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:  # the extractor will say why it cannot read it
+        return None
