@@ -54,8 +54,8 @@ SSO_ACCOUNTS = {
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests are marked, and run last: Playwright's synchronous driver keeps an event
-    loop running in the main thread for the whole session, where ``asyncio.run`` (pyHanko's
-    synchronous validation, among others) would then refuse to start."""
+    loop running in the main thread while it is started (``playwright`` below, per module), where
+    ``asyncio.run`` (pyHanko's synchronous validation, among others) would refuse to start."""
     browser = [item for item in items if "tests/browser/" in str(item.fspath)]
     for item in browser:
         item.add_marker(pytest.mark.browser)
@@ -280,8 +280,11 @@ def upload(api: httpx.Client, dossier: str, name: str, body: bytes) -> str:
 expect.set_options(timeout=30_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module, not per session: under pytest-xdist's work stealing a worker may run another
+    module's tests between browser tests, and pytest ends a module's fixtures before moving on
+    to the next module, so the driver's event loop never outlives a browser module."""
     with sync_playwright() as driver:
         yield driver
 
