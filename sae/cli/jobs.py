@@ -29,8 +29,14 @@ def _queued(instance: Instance) -> None:
 @click.command("worker")
 @click.option("--name", default=None, help="Nom du processus dans la file (défaut : hôte-pid).")
 @click.option("--once", is_flag=True, help="S'arrêter quand la file est vide.")
+@click.option(
+    "--no-periodic",
+    is_flag=True,
+    help="Ne pas programmer les travaux périodiques (scellement horaire, audit de 02:00 UTC) : "
+    "d'autres workers s'en chargent.",
+)
 @pass_instance
-def worker(instance: Instance, name: str | None, once: bool) -> None:
+def worker(instance: Instance, name: str | None, once: bool, no_periodic: bool) -> None:
     """Exécute les travaux du dépôt (contrôles des versements, scellements, audits)."""
     from sae.jobs.worker import WorkerOptions, run_worker
 
@@ -42,6 +48,7 @@ def worker(instance: Instance, name: str | None, once: bool) -> None:
         heartbeat_s=jobs.heartbeat_s,
         stalled_after_s=jobs.stalled_after_s,
         wait=not once,
+        periodic=not no_periodic,
     )
     run_worker(instance.repository(), options)
 

@@ -17,6 +17,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from procrastinate.periodic import PeriodicRegistry
+
 from sae.jobs.queue import connector
 from sae.jobs.tasks import app, bind
 
@@ -32,6 +34,9 @@ class WorkerOptions:
     heartbeat_s: float = 10.0
     stalled_after_s: float = 60.0
     wait: bool = True  # False: stop once the queue is empty (tests, one-off runs)
+    # False: this worker does not defer the periodic jobs (hourly seals, nightly audits) the
+    # others defer; a worker started within ``max_delay`` (10 min) of their time defers them.
+    periodic: bool = True
 
 
 def run_worker(repository: Repository, options: WorkerOptions) -> None:
@@ -40,6 +45,16 @@ def run_worker(repository: Repository, options: WorkerOptions) -> None:
 
 
 async def _run(database_url: str, options: WorkerOptions) -> None:
+    registry = app.periodic_registry
+    if not options.periodic:
+        app.periodic_registry = PeriodicRegistry()  # type: ignore[no-untyped-call]
+    try:
+        await _work(database_url, options)
+    finally:
+        app.periodic_registry = registry
+
+
+async def _work(database_url: str, options: WorkerOptions) -> None:
     with app.replace_connector(connector(database_url, sync=False)):
         async with app.open_async():
             sweeper = asyncio.create_task(_retry_stalled(options))

@@ -61,7 +61,13 @@ class Worker:
     def __init__(self, env: dict[str, str], name: str, log: Path) -> None:
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [*SAE, "worker", "--name", name],
+                [
+                    *SAE,
+                    "worker",
+                    "--name",
+                    name,
+                    "--no-periodic",
+                ],  # the jobs counted, whatever the hour
                 env={**os.environ, **env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
