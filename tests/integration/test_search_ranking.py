@@ -68,14 +68,20 @@ def test_relevance_ranks_only_the_most_recently_filed_matches(
     assert set(titles(by_date)) == {"Budget primitif", "Note", "Courrier"}
 
 
+def blocks_of_one_document(monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    """A window of ``window`` matches filled by blocks of one document, every word read by
+    blocks (its share below the rare threshold)."""
+    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", window)
+    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
+    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+
+
 # PostgreSQL reads a word's matches by blocks of documents, the newest first, twice as
 # many blocks each time: blocks of one document here, the first read spanning two.
 def test_a_read_by_blocks_goes_back_until_the_window_is_full(
     ged: Ged, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 2)
-    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
-    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    blocks_of_one_document(monkeypatch, window=2)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
     for title in ("Forage", "Captage", "Réseau", "Station", "Compteurs", "Relevés"):
         body = "eau potable" if title in ("Forage", "Captage", "Réseau") else "épuration"
@@ -90,9 +96,7 @@ def test_a_read_by_blocks_reads_as_many_more_blocks_as_its_matches_say_are_missi
     # window 3, blocks of one document: the first read (three blocks, the word in every
     # document by its share) finds two matches, the second reads the two blocks the third one
     # should be in, and nothing older is read
-    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 3)
-    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
-    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    blocks_of_one_document(monkeypatch, window=3)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
     for i in range(1, 11):
         file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 3, 6, 9, 10) else "épuration")
@@ -107,9 +111,7 @@ def test_a_window_completed_from_the_rest_of_the_index_takes_its_newest_older_ma
     # only, the next would span eight blocks, past the oldest, so the rest of the index is
     # read with the ranking: its two newest matches older than the blocks read, not the one
     # already found again
-    monkeypatch.setattr(search_adapter, "RANKED_WINDOW", 3)
-    monkeypatch.setattr(search_adapter, "PG_BLOCK", 1)
-    monkeypatch.setattr(search_adapter, "PG_RARE_SHARE", 1.0)
+    blocks_of_one_document(monkeypatch, window=3)
     d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
     for i in range(1, 11):
         file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 2, 3, 10) else "épuration")
