@@ -23,7 +23,7 @@ from pathlib import Path
 from ged.domain.access import Principal
 from ged.domain.model import Document, Dossier, Metadata, Version
 from ged.services.context import Context, new_id
-from ged.services.documents import build_version, index_fields, safe_filename
+from ged.services.documents import _forget_blob, build_version, index_fields, safe_filename
 from ged.services.ports import UnitOfWork
 from kernel.blobstore.hashing import file_chunks
 from kernel.blobstore.ports import ContentRef
@@ -149,12 +149,8 @@ def _forget(ctx: Context, stored: list[Stored]) -> None:
     (identical content already filed stays): no orphan blob is left behind. Best effort: the
     failure that led here is what the caller must see."""
     try:
-        with ctx.uow() as uow:
-            unreferenced = {
-                s.ref.sha256 for s in stored if not uow.repo.blob_referenced(s.ref.sha256)
-            }
-        for sha256 in sorted(unreferenced):
-            ctx.blobs.delete(sha256)
+        for ref in {s.ref.sha256: s.ref for s in stored}.values():
+            _forget_blob(ctx, ref)
     except Exception:
         log.warning("blobs of a batch not recorded left in the store", exc_info=True)
 

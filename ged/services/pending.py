@@ -123,8 +123,8 @@ def _prepare(ctx: Context, keys: Sequence[tuple[str, int]]) -> _Prepared:
         ]
         docs = uow.repo.get_documents([v.document_id for v in versions])
     found = [(docs[v.document_id], v) for v in versions if v.document_id in docs]
-    messages = [(d, v) for d, v in found if _is_message(v.mime_type)]
-    others = [(d, v) for d, v in found if not _is_message(v.mime_type)]
+    messages = [(d, v) for d, v in found if processing.is_message(v.mime_type)]
+    others = [(d, v) for d, v in found if not processing.is_message(v.mime_type)]
     with ExitStack() as copies:
         items = [_Item(d, v, copies.enter_context(ctx.local_copy(v.sha256))) for d, v in others]
         facts, texts = _analyse(ctx, items)
@@ -134,7 +134,7 @@ def _prepare(ctx: Context, keys: Sequence[tuple[str, int]]) -> _Prepared:
 def _finish(ctx: Context, batch: _Prepared) -> None:
     items, facts, texts = batch.items, batch.facts, batch.texts
     # a message under another name: processed whole, like the declared ones
-    late = {i for i, fact in enumerate(facts) if _is_message(fact.mime_type)}
+    late = {i for i, fact in enumerate(facts) if processing.is_message(fact.mime_type)}
     kept = [i for i in range(len(items)) if i not in late]
     kept_items, kept_facts = [items[i] for i in kept], [facts[i] for i in kept]
     to_verify, unsigned = _signature_work(kept_items, kept_facts)
@@ -164,7 +164,7 @@ def _analyse(ctx: Context, items: list[_Item]) -> tuple[list[FormatFacts], list[
     redo = [
         (i, best_mime(f, declared[i]))
         for i, f in enumerate(facts)
-        if f.mime_type not in (OCTET_STREAM, declared[i]) and not _is_message(f.mime_type)
+        if f.mime_type not in (OCTET_STREAM, declared[i]) and not processing.is_message(f.mime_type)
     ]
     again = ctx.extract_many([(items[i].path, mime) for i, mime in redo])
     for (i, _), text in zip(redo, again, strict=True):
@@ -253,7 +253,3 @@ def _may_be_signed(path: Path, kind: str) -> bool:
                 return True
             tail = block[-len(mark) :]
     return False
-
-
-def _is_message(mime: str) -> bool:
-    return mime.split(";", 1)[0].strip().lower() == processing.MESSAGE

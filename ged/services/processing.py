@@ -53,7 +53,7 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
     with ctx.local_copy(version.sha256) as path, ExitStack() as stack:
         facts = ctx.identify(path, filename=version.filename)
         mime = best_mime(facts, version.mime_type)
-        splits = _is_message(mime) and depth < MAX_ATTACHMENT_DEPTH
+        splits = is_message(mime) and depth < MAX_ATTACHMENT_DEPTH
         parts = stack.enter_context(ctx.scratch()) if splits else None
         text = ctx.extract(path, mime, parts=parts)
         attachments = _store_attachments(ctx, parts, text.attachments) if parts else []
@@ -77,7 +77,7 @@ def process(ctx: Context, document_id: str, number: int) -> Version | None:
     return processed
 
 
-def _is_message(mime: str) -> bool:
+def is_message(mime: str) -> bool:
     return mime.split(";", 1)[0].strip().lower() == MESSAGE
 
 
