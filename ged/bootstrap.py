@@ -17,7 +17,7 @@ from ged.adapters import formats
 from ged.adapters.db.engine import make_engine, migrate
 from ged.adapters.db.uow import SqlUnitOfWork
 from ged.adapters.extraction.inline import InlinePlainText
-from ged.adapters.extraction.pool import ExtractionPool
+from ged.adapters.extraction.pool import TEXT_ONLY, ExtractionPool
 from ged.adapters.fixity.audit import AUDIT_PREFIX
 from ged.adapters.identification_process import IdentificationProcess
 from ged.adapters.inbound.spool import INBOUND_PREFIX, InboundSpool
@@ -278,11 +278,13 @@ def scratch_in(spool: OwnedTempDir) -> Scratch:
 
 
 def extraction_pool(settings: Settings) -> ExtractionPool:
-    """A long-lived pool of sandboxed extraction processes (started on first use)."""
+    """A long-lived pool of sandboxed extraction processes (started on first use); the GED
+    keeps a file's text, not a PDF's structure (``TEXT_ONLY``)."""
     return ExtractionPool(
         max(1, settings.extraction_workers),
         timeout_s=settings.extraction_timeout_s,
         memory_mb=settings.extraction_memory_mb,
+        extractors=TEXT_ONLY,
     )
 
 

@@ -23,8 +23,10 @@ from ged.adapters.extraction import (
     extract_text,
     extractor_for,
 )
-from ged.adapters.extraction.plaintext import decode_text, strip_markup
-from ged.adapters.extraction.pool import GROUP_BYTES, GROUP_FILES
+from ged.adapters.extraction.plaintext import control_count, decode_text, strip_markup
+from ged.adapters.extraction.pool import GROUP_BYTES, GROUP_FILES, TEXT_ONLY
+from ged.bootstrap import extraction_pool
+from ged.config import Settings
 from ged.domain.model import ExtractionStatus
 from kernel.sandbox.pool import _cause_of_death
 from tests.fixtures import hostile_pdfs
@@ -92,6 +94,33 @@ def test_the_pdfa_claim_is_read_from_the_xmp_metadata(pool: ExtractionPool, tmp_
     result = pool.extract(_pdf(tmp_path, content), "application/pdf")
 
     assert (result.text, result.pdfa) == ("Archivé", "2B")
+
+
+def test_the_text_only_extractor_reads_the_text_and_leaves_the_structure(tmp_path: Path) -> None:
+    content = hostile_pdfs.text_pdf(
+        ["Première page", "Seconde page"],
+        info_title="Arrêté 2026-14",
+        xmp=hostile_pdfs.pdfa_xmp(2, "b"),
+    )
+    path = _pdf(tmp_path, content)
+
+    with ExtractionPool(1, timeout_s=TIMEOUT_S, memory_mb=MEMORY_MB) as full:
+        whole = full.extract(path, "application/pdf")
+    with ExtractionPool(1, timeout_s=TIMEOUT_S, memory_mb=MEMORY_MB, extractors=TEXT_ONLY) as text:
+        alone = text.extract(path, "application/pdf")
+
+    assert (alone.status, alone.text, alone.page_count) == ("done", whole.text, 2)
+    assert (whole.pdfa, dict(whole.metadata)) == ("2B", {"Title": "Arrêté 2026-14"})
+    assert (alone.pdfa, dict(alone.metadata)) == (None, {})
+
+
+def test_the_ged_extracts_the_text_of_a_pdf_without_reading_its_structure(tmp_path: Path) -> None:
+    pdf = _pdf(tmp_path, hostile_pdfs.text_pdf(["Arrêté"], info_title="Titre"))
+
+    with extraction_pool(Settings(home=tmp_path)) as pool:
+        result = pool.extract(pdf, "application/pdf")
+
+    assert (result.status, result.text, dict(result.metadata)) == ("done", "Arrêté", {})
 
 
 def test_long_text_is_cut_at_max_chars(pool: ExtractionPool, tmp_path: Path) -> None:
@@ -296,6 +325,14 @@ def test_binary_under_a_text_label_is_malformed(pool: ExtractionPool, tmp_path: 
     result = pool.extract(path, "text/plain")
 
     assert (result.status, result.error) == ("failed", "malformed")
+
+
+def test_control_characters_are_counted_whatever_the_characters_around_them() -> None:
+    text = "é\x01’\x7f\t\n\r\x0c\x0b日\x00\x80"
+
+    assert (
+        control_count(text) == 4
+    )  # \x01, \x7f, \x0b, \x00: tab, line ends, form feed and C1 are text
 
 
 def test_an_empty_file_has_empty_text(pool: ExtractionPool, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ _BOMS = (
 # Above this share of control characters the "text" is binary data under a text label, and
 # indexing it would only pollute the search index.
 _MAX_CONTROL_SHARE = 0.05
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 _SKIPPED_ELEMENTS = frozenset({"script", "style", "template", "noscript"})
 _BLOCK_ELEMENTS = frozenset(
     {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
@@ -52,7 +52,9 @@ def extract_plain(path: str, max_chars: int) -> ExtractorOutput:
     raw, complete = read_prefix(path, max_chars * _BYTES_PER_CHAR)
     text, encoding = decode_text(raw, complete=complete, declared=False)
     _refuse_binary(text)
-    return _bounded(text.replace("\x00", ""), max_chars, complete=complete, encoding=encoding)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return _bounded(text, max_chars, complete=complete, encoding=encoding)
 
 
 def extract_html(path: str, max_chars: int) -> ExtractorOutput:
@@ -128,8 +130,17 @@ def _declared_encoding(head: bytes) -> str | None:
 
 def _refuse_binary(text: str) -> None:
     sample = text[:65536]
-    if sample and len(_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
+    if sample and control_count(sample) > _MAX_CONTROL_SHARE * len(sample):
         raise MalformedDocument("binary content under a text media type")
+
+
+def control_count(text: str) -> int:
+    """How many C0 control characters other than tab and line ends (and DEL) ``text`` holds.
+
+    Counted on its UTF-8 bytes, where a byte below 0x80 is always the ASCII character itself:
+    deleting bytes is a tenth of the cost of a regular expression scanning the characters."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded) - len(encoded.translate(None, _CONTROL_BYTES))
 
 
 def strip_markup(markup: str, *, html: bool = True) -> str:

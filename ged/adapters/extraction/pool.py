@@ -25,6 +25,7 @@ from kernel.sandbox.worker import CallOutcome
 
 DEFAULT_MAX_CHARS = 2_000_000
 PDF = "ged.adapters.extraction.pdf:extract_pdf"
+PDF_TEXT = "ged.adapters.extraction.pdf:extract_pdf_text"
 PLAIN = "ged.adapters.extraction.plaintext:extract_plain"
 HTML = "ged.adapters.extraction.plaintext:extract_html"
 XML = "ged.adapters.extraction.plaintext:extract_xml"
@@ -64,6 +65,9 @@ BUILTIN_EXTRACTORS: Mapping[str, str] = {
     "application/xml": XML,
     "text/xml": XML,
 }
+# For a caller that keeps the text only (the GED records the text, its status and error): a PDF's
+# structure is not read.
+TEXT_ONLY: Mapping[str, str] = {"application/pdf": PDF_TEXT}
 # Files this small go to a worker in groups, one message per group (no more files, no more
 # bytes than this per group): a message costs its round trip and a thread hand-off each way.
 GROUP_FILES = 8
