@@ -214,8 +214,7 @@ def _record(
                 if i.doc.id in pks
             ]
         )
-        for document_id, number, report in reports:
-            uow.signatures.save(document_id, number, report)
+        uow.signatures.save_many(reports)
         uow.commit()
 
 

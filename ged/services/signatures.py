@@ -38,6 +38,10 @@ _XML_TYPES = frozenset({"application/xml", "text/xml"})
 class SignatureRepository(Protocol):
     def save(self, document_id: str, number: int, report: SignatureReport) -> None: ...
 
+    def save_many(self, reports: list[tuple[str, int, SignatureReport]]) -> None:
+        """``save`` for each (document id, version number, report)."""
+        ...
+
     def get(self, document_id: str, number: int) -> SignatureReport | None: ...
 
     def current_in_dossier(self, dossier_id: str) -> dict[str, SignatureReport]:

@@ -59,3 +59,21 @@ def test_reports_and_relations_are_stored_searched_and_removed_with_the_content(
             for table in (t.signature_reports, t.document_relations, t.documents)
         ]
     assert left == [0, 0, 0]
+
+
+def test_reports_saved_together_replace_the_last_report_of_each_version(ged: Ged) -> None:
+    dossier = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Actes")
+    first, second = _file(ged, dossier.id, "a.pdf"), _file(ged, dossier.id, "b.pdf")
+    unsigned = SignatureReport.of([], AT, "empreinte")
+    check = SignatureCheck(SignatureFormat.PADES, SignatureStatus.VALID, (), "CN=Agent", AT, AT)
+    signed = SignatureReport.of([check], AT, "empreinte")
+    with ged.ctx.uow() as uow:
+        uow.signatures.save(first, 1, signed)
+        uow.commit()
+
+    with ged.ctx.uow() as uow:
+        uow.signatures.save_many([(first, 1, unsigned), (second, 1, signed)])
+        uow.commit()
+
+    with ged.ctx.uow() as uow:
+        assert (uow.signatures.get(first, 1), uow.signatures.get(second, 1)) == (unsigned, signed)

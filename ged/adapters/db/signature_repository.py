@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import tables as t
@@ -21,24 +21,22 @@ class SqlSignatureRepository:
         self.conn = conn
 
     def save(self, document_id: str, number: int, report: SignatureReport) -> None:
-        self.conn.execute(delete(_R).where(_R.c.document_id == document_id, _R.c.number == number))
-        main = report.main
+        self.save_many([(document_id, number, report)])
+
+    def save_many(self, reports: list[tuple[str, int, SignatureReport]]) -> None:
+        """Each version's report replaces its last one: two statements for all of them."""
+        if not reports:
+            return
         self.conn.execute(
-            insert(_R),
-            {
-                "document_id": document_id,
-                "number": number,
-                "status": report.status.value,
-                "format": main.format.value if main else None,
-                "signer": main.signer if main else None,
-                "signing_time": main.signing_time if main else None,
-                "timestamp_time": main.timestamp_time if main else None,
-                "reasons": list(main.reasons) if main else [],
-                "signatures": [_check_row(check) for check in report.signatures],
-                "anchors": report.anchors,
-                "checked_at": report.checked_at,
-            },
+            delete(_R).where(
+                _R.c.document_id == bindparam("b_document_id"), _R.c.number == bindparam("b_number")
+            ),
+            [
+                {"b_document_id": document_id, "b_number": number}
+                for document_id, number, _ in reports
+            ],
         )
+        self.conn.execute(insert(_R), [_report_row(*report) for report in reports])
 
     def get(self, document_id: str, number: int) -> SignatureReport | None:
         query = select(_R).where(_R.c.document_id == document_id, _R.c.number == number)
@@ -104,3 +102,20 @@ def _report(row: RowMapping) -> SignatureReport:
     return SignatureReport(
         SignatureStatus(row["status"]), checks, as_utc(row["checked_at"]), row["anchors"]
     )
+
+
+def _report_row(document_id: str, number: int, report: SignatureReport) -> dict[str, Any]:
+    main = report.main
+    return {
+        "document_id": document_id,
+        "number": number,
+        "status": report.status.value,
+        "format": main.format.value if main else None,
+        "signer": main.signer if main else None,
+        "signing_time": main.signing_time if main else None,
+        "timestamp_time": main.timestamp_time if main else None,
+        "reasons": list(main.reasons) if main else [],
+        "signatures": [_check_row(check) for check in report.signatures],
+        "anchors": report.anchors,
+        "checked_at": report.checked_at,
+    }
