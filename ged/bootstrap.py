@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -50,6 +52,8 @@ from kernel.blobstore.tempfiles import LeavesTempFiles, OwnedTempDir
 from kernel.errors import InvalidError
 from kernel.private_files import tighten_folder
 from kernel.sandbox.preview import PageRenderer, sandboxed_renderer
+
+log = logging.getLogger("gedsae.bootstrap")
 
 # What only some commands use is loaded where it is used: boto3 (0.2 s), httpx, the inbound
 # readers and the connectors would otherwise slow the start of every command (`gedsae import`).
@@ -212,6 +216,7 @@ def build_context(
     # previews: the same hostile files, the same limits.
     pool = extraction_pool(settings)
     closers.append(pool.close)
+    starts: list[Callable[[], None]] = [pool.start]
     if extract is None:
         extractor = InlinePlainText(pool)
         extract, extract_many = extractor.extract, extract_many or extractor.extract_many
@@ -222,6 +227,7 @@ def build_context(
             process = IdentificationProcess()
             identify_many = formats.certain_first(process.identify_many)
             closers.append(process.close)
+            starts.append(process.start)
     return Context(
         uow=lambda: SqlUnitOfWork(engine, clock, retries=settings.db_busy_retries),
         blobs=store,
@@ -242,7 +248,25 @@ def build_context(
         scratch=scratch_in(scratch),
         verify_signatures=verify or SandboxedVerifier(pool),
         trust_anchors=partial(anchors_of, settings, engine, clock, settings.db_busy_retries),
+        warm_up=in_background(starts),
     )
+
+
+def in_background(starts: list[Callable[[], None]]) -> Callable[[], None]:
+    """Runs each of ``starts`` in a thread of its own; a failure is only logged, since the
+    work will start what it needs anyway (and say why it cannot)."""
+
+    def start_quietly(start: Callable[[], None]) -> None:
+        try:
+            start()
+        except Exception:
+            log.debug("background start failed", exc_info=True)
+
+    def warm_up() -> None:
+        for start in starts:
+            threading.Thread(target=start_quietly, args=(start,), daemon=True).start()
+
+    return warm_up
 
 
 def anchors_of(

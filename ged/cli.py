@@ -334,6 +334,8 @@ def import_dir(
     actor = run(lambda: env.principal(as_user, organisation))
     svc = service_of(env, actor, service_seda)
     total = importer.count_files(path)
+    if not no_process:
+        ctx.warm_up()  # the second stage's processes start while the files are deposited
     started = time.monotonic()
     with click.progressbar(length=total, label="Dépôt", file=sys.stderr) as bar:
         step = _advance(bar)

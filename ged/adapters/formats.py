@@ -315,6 +315,11 @@ def _dead(folder: Path, now: float) -> bool:
     return True
 
 
+def load_signatures() -> None:
+    """Load Siegfried and its signatures in this process now rather than at the first file."""
+    _scanner()
+
+
 def _scanner() -> pygfried.Scanner:
     global _scanner_instance
     with _scanner_lock:

@@ -66,6 +66,9 @@ class Context:
     # without a verifier, no signature is verified
     verify_signatures: SignatureVerifier | None = None
     trust_anchors: Callable[[str], TrustAnchors] = lambda organisation_id: TrustAnchors()
+    # starts the helper processes (sandbox workers, identification) in the background, so that
+    # work about to come does not wait for them: ``gedsae import`` while it deposits
+    warm_up: Callable[[], None] = lambda: None
 
     def close(self) -> None:
         """Stops the helper processes (extraction sandbox, identification)."""

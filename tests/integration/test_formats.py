@@ -22,6 +22,7 @@ from ged.adapters.formats import (
     identify,
     identify_many,
 )
+from ged.adapters.identification_process import IdentificationProcess
 from tests.fixtures import hostile_pdfs
 
 
@@ -281,3 +282,26 @@ def test_links_are_made_in_memory_unless_tmpdir_names_another_place(
 
     monkeypatch.setenv("TMPDIR", tempfile.gettempdir())
     assert formats.links_root() == Path(tempfile.gettempdir())
+
+
+def test_the_identification_process_started_ahead_identifies_as_one_started_on_demand(
+    blob: Path,
+) -> None:
+    blob.write_bytes(hostile_pdfs.text_pdf(["Bonjour"]))
+    process = IdentificationProcess()
+    try:
+        process.start()
+        found = process.identify_many([(blob, "acte.pdf")])
+    finally:
+        process.close()
+
+    assert [f.mime_type for f in found] == [identify(blob, filename="acte.pdf").mime_type]
+
+
+def test_an_identification_process_closed_is_not_started_again() -> None:
+    process = IdentificationProcess()
+    process.close()
+
+    process.start()
+
+    assert process._executor is None

@@ -5,13 +5,15 @@ is finished by the next run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ged.adapters.db.repository import SqlRepository
+from ged.bootstrap import in_background
 from ged.domain.model import ExtractionStatus, Version
 from ged.domain.search import SearchQuery
 from ged.services import importer, pending
@@ -153,3 +155,22 @@ def test_a_batch_whose_transaction_fails_leaves_no_blob_behind(
         stored = list(ged.ctx.blobs.iter_digests())
         assert stored and all(uow.repo.blob_referenced(sha256) for sha256 in stored)
     assert len(stored) == 2  # the first batch's; the second's and the third, stored meanwhile, gone
+
+
+def test_warming_up_starts_each_helper_in_the_background_and_a_failure_stops_none() -> None:
+    started: list[str] = []
+    done = threading.Semaphore(0)
+
+    def start(name: str) -> Callable[[], None]:
+        def run() -> None:
+            started.append(name)
+            done.release()
+            if name == "broken":
+                raise OSError("no process")
+
+        return run
+
+    in_background([start("broken"), start("sandbox"), start("identification")])()
+
+    assert all(done.acquire(timeout=30) for _ in range(3))
+    assert sorted(started) == ["broken", "identification", "sandbox"]
