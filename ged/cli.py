@@ -378,7 +378,9 @@ def _process_pending(ctx: Context) -> None:
     started = time.monotonic()
     waiting = run(lambda: pending.count_pending(ctx))
     with click.progressbar(length=waiting, label="Indexation", file=sys.stderr) as bar:
-        done = run(lambda: pending.process_pending(ctx, progress=_advance(bar)))
+        done = run(
+            lambda: pending.process_pending(ctx, pending.IMPORT_BATCH, progress=_advance(bar))
+        )
     elapsed = max(time.monotonic() - started, 1e-9)
     click.echo(f"{done} documents indexés en {elapsed:.2f} s ({done / elapsed:.0f} documents/s)")
 
