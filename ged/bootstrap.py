@@ -225,7 +225,7 @@ def build_context(
         closers.append(formats.remove_alias_folder)
         if identify_many is None:
             process = IdentificationProcess()
-            identify_many = formats.certain_first(process.identify_many)
+            identify_many = process.identify_many  # certain at a glance, then Siegfried
             closers.append(process.close)
             starts.append(process.start)
     return Context(

@@ -191,6 +191,17 @@ def certain_first(identify_many: BatchIdentifier) -> BatchIdentifier:
     return identify
 
 
+def identify_files(files: Sequence[tuple[Path, str | None]]) -> list[FormatFacts]:
+    """Each file's format: certain at a glance, or Siegfried's answer in one call for the
+    others, each shown through a link that carries its original name's extension."""
+    return certain_first(_identify_named)(files)
+
+
+def _identify_named(files: Sequence[tuple[Path, str | None]]) -> list[FormatFacts]:
+    with named(files) as shown:
+        return list(identify_many(shown))
+
+
 def guess_mime_type(path: Path, *, filename: str | None = None) -> str:
     """A MIME type from magic numbers, then the extension; ``application/octet-stream`` else."""
     guessed = _guess(path, filename)

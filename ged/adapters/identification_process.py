@@ -4,6 +4,10 @@ pygfried (Siegfried, in Go) holds the GIL for the whole of a call: run in the se
 importer's process, it stalls every other thread (hashing, storing, recording) for ~0.3–1.5 ms
 per file. In its own process it runs on the other core instead. It is not put in the extraction
 sandbox: Go reserves ~1.7 GB of address space and cannot start under that sandbox's memory cap.
+
+The glance that settles the formats certain without Siegfried (``formats.certain_first``: a
+prose ``.txt`` file read and checked, 0.1 ms) is made there too, for the same reason: in the
+importer's process it held the GIL that the recording thread waits for between two rows.
 """
 
 from __future__ import annotations
@@ -44,15 +48,15 @@ class IdentificationProcess:
         executor.submit(formats.load_signatures).result()
 
     def identify_many(self, files: Sequence[tuple[Path, str | None]]) -> Sequence[FormatFacts]:
-        """The links giving blobs their extension are made here, in the process whose
-        context removes them when it closes."""
+        """The formats certain at a glance, then Siegfried's answers for the others, all in
+        the identification process (which makes and removes the links giving blobs their
+        extension)."""
         if not files:
             return []
-        with formats.named(files) as shown:
-            return self._pool().submit(formats.identify_many, shown).result()
+        return self._pool().submit(formats.identify_files, list(files)).result()
 
     def close(self) -> None:
         with self._lock:
             executor, self._executor, self._closed = self._executor, None, True
-        if executor is not None:
+        if executor is not None:  # the process removes its folder of links as it exits
             executor.shutdown(cancel_futures=True)

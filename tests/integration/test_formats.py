@@ -284,18 +284,25 @@ def test_links_are_made_in_memory_unless_tmpdir_names_another_place(
     assert formats.links_root() == Path(tempfile.gettempdir())
 
 
-def test_the_identification_process_started_ahead_identifies_as_one_started_on_demand(
-    blob: Path,
+def test_the_identification_process_answers_as_identify_and_leaves_no_link_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    blob.write_bytes(hostile_pdfs.text_pdf(["Bonjour"]))
+    links = tmp_path / "links"
+    links.mkdir()
+    monkeypatch.setenv("TMPDIR", str(links))  # where the process makes its folder of links
+    pdf = hostile_pdfs.write(tmp_path / "b1", hostile_pdfs.text_pdf(["Bonjour"]))
+    prose = hostile_pdfs.write(tmp_path / "b2", PROSE["accents.txt"])
+    files: list[tuple[Path, str | None]] = [(pdf, "acte.pdf"), (prose, "note.txt")]
     process = IdentificationProcess()
     try:
         process.start()
-        found = process.identify_many([(blob, "acte.pdf")])
+        found = process.identify_many(files)
     finally:
         process.close()
 
-    assert [f.mime_type for f in found] == [identify(blob, filename="acte.pdf").mime_type]
+    expected = [identify(path, filename=name) for path, name in files]
+    assert [(f.puid, f.mime_type) for f in found] == [(f.puid, f.mime_type) for f in expected]
+    assert list(links.iterdir()) == []
 
 
 def test_an_identification_process_closed_is_not_started_again() -> None:
