@@ -191,7 +191,7 @@ def certain_first(identify_many: BatchIdentifier) -> BatchIdentifier:
     return identify
 
 
-def identify_files(files: Sequence[tuple[Path, str | None]]) -> list[FormatFacts]:
+def identify_files(files: Sequence[tuple[Path, str | None]]) -> Sequence[FormatFacts]:
     """Each file's format: certain at a glance, or Siegfried's answer in one call for the
     others, each shown through a link that carries its original name's extension."""
     return certain_first(_identify_named)(files)
