@@ -7,8 +7,10 @@ start, or the next ``gedsae import``, takes them up again. Each batch is identif
 (the formats certain at a glance without Siegfried, ``ged.adapters.formats.certain_first``) while
 its texts are extracted with every sandbox worker busy, routed by the declared type and redone
 for the rare file whose identified type says otherwise; then recorded and indexed in ONE
-transaction, while the next batch is identified and extracted. An e-mail goes through ``processing.process`` whole (its attachments become
-documents); the signatures of the other files are verified afterwards, as after an upload.
+transaction, while the next batch is identified and extracted (and its files searched for a
+signature's mark, outside the recording thread). An e-mail goes through ``processing.process``
+whole (its attachments become documents); the signatures of the other files are verified
+afterwards, as after an upload.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ged.domain.model import Document, ExtractionStatus, Version
+from ged.domain.signatures import SignatureReport
 from ged.services import processing
 from ged.services.context import Context
 from ged.services.documents import OCTET_STREAM, best_mime, index_fields
@@ -107,7 +110,10 @@ def process_many(ctx: Context, keys: Sequence[tuple[str, int]]) -> None:
 @dataclass
 class _Prepared:
     """A batch identified and extracted, not yet recorded; ``copies`` holds its local copies
-    of the blobs (on a remote store) until it is closed."""
+    of the blobs (on a remote store) until it is closed. ``messages`` are processed whole
+    (declared, or identified as such); of the other ``items``, those in ``to_verify`` have
+    their signatures verified once recorded, and ``reports`` are the reports of the PDF and
+    XML files that carry no signature."""
 
     keys: Sequence[tuple[str, int]]
     copies: ExitStack
@@ -115,9 +121,13 @@ class _Prepared:
     items: list[_Item]
     facts: list[FormatFacts]
     texts: list[ExtractedText]
+    to_verify: list[_Item]
+    reports: list[tuple[str, int, SignatureReport]]
 
 
 def _prepare(ctx: Context, keys: Sequence[tuple[str, int]]) -> _Prepared:
+    """Everything of a batch that needs no write: run ahead of the recording thread (files
+    read for the signature marks, trust anchors read for the reports)."""
     with ctx.uow() as uow:
         versions = [
             v
@@ -131,21 +141,25 @@ def _prepare(ctx: Context, keys: Sequence[tuple[str, int]]) -> _Prepared:
     with ExitStack() as copies:
         items = [_Item(d, v, copies.enter_context(ctx.local_copy(v.sha256))) for d, v in others]
         facts, texts = _analyse(ctx, items)
-        return _Prepared(keys, copies.pop_all(), messages, items, facts, texts)
+        # a message under another name: processed whole, like the declared ones
+        late = {i for i, fact in enumerate(facts) if processing.is_message(fact.mime_type)}
+        kept = [i for i in range(len(items)) if i not in late]
+        messages += [(items[i].doc, items[i].version) for i in sorted(late)]
+        items, facts, texts = (
+            [items[i] for i in kept],
+            [facts[i] for i in kept],
+            [texts[i] for i in kept],
+        )
+        to_verify, unsigned = _signature_work(items, facts)
+        reports = unsigned_reports(ctx, [(i.doc, i.version.number) for i in unsigned])
+        return _Prepared(keys, copies.pop_all(), messages, items, facts, texts, to_verify, reports)
 
 
 def _finish(ctx: Context, batch: _Prepared) -> None:
-    items, facts, texts = batch.items, batch.facts, batch.texts
-    # a message under another name: processed whole, like the declared ones
-    late = {i for i, fact in enumerate(facts) if processing.is_message(fact.mime_type)}
-    kept = [i for i in range(len(items)) if i not in late]
-    kept_items, kept_facts = [items[i] for i in kept], [facts[i] for i in kept]
-    to_verify, unsigned = _signature_work(kept_items, kept_facts)
-    _record(ctx, kept_items, kept_facts, [texts[i] for i in kept], unsigned)
-    for item in to_verify:  # once the format is recorded, as after an upload
+    _record(ctx, batch.items, batch.facts, batch.texts, batch.reports)
+    for item in batch.to_verify:  # once the format is recorded, as after an upload
         verify_after_upload(ctx, item.doc.id, item.version.number)
-    messages = batch.messages + [(items[i].doc, items[i].version) for i in sorted(late)]
-    for doc, version in messages:
+    for doc, version in batch.messages:
         try:
             processing.process(ctx, doc.id, version.number)
         except GedsaeError:  # left pending: taken up again by the next run
@@ -180,7 +194,7 @@ def _record(
     items: list[_Item],
     facts: list[FormatFacts],
     texts: list[ExtractedText],
-    unsigned: list[_Item],
+    reports: list[tuple[str, int, SignatureReport]],
 ) -> None:
     """Formats, texts, the search index and the reports of unsigned files of a batch, in one
     transaction."""
@@ -198,7 +212,6 @@ def _record(
         )
         if status is ExtractionStatus.DONE:
             bodies.append((v.document_id, v.number, text.text))
-    reports = unsigned_reports(ctx, [(i.doc, i.version.number) for i in unsigned])
     with ctx.uow() as uow:
         uow.repo.set_processed(outcomes)
         uow.repo.add_texts(bodies)
