@@ -25,7 +25,7 @@ from ged.domain.model import Document, Dossier, Metadata, Version
 from ged.services.context import Context, new_id
 from ged.services.documents import _forget_blob, build_version, index_fields, safe_filename
 from ged.services.ports import UnitOfWork
-from kernel.blobstore.hashing import file_chunks
+from kernel.blobstore.bulk import BulkStorer, PartlyStored, Unstored
 from kernel.blobstore.ports import ContentRef
 from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
@@ -118,12 +118,21 @@ def import_tree(
             raise NotFoundError("Service introuvable")
     target = ImportTarget(actor, root, service_id, plan_node_id)
     summary = ImportSummary()
-    # The main thread stores batch k+1 (I/O and hashing, which release the GIL) while a worker
-    # records batch k.
-    with ThreadPoolExecutor(1, thread_name_prefix="ged-import") as worker:
+    # Batch k+1 is stored (by worker processes on a local store) while a thread records batch k.
+    with (
+        BulkStorer(ctx.blobs, max_size=ctx.max_upload_bytes) as storer,
+        ThreadPoolExecutor(1, thread_name_prefix="ged-import") as worker,
+    ):
         in_flight: Future[None] | None = None
         for batch in _batches(root, summary):
-            stored = _store_batch(ctx, root, batch, summary)
+            try:
+                stored = _store_batch(storer, root, batch, summary)
+            except PartlyStored as failed:
+                try:  # the batch recorded meanwhile may reference the same contents
+                    _wait(ctx, in_flight, [])
+                finally:
+                    _forget(ctx, failed.stored)
+                raise failed.cause from failed
             if in_flight is not None:
                 _wait(ctx, in_flight, stored)
                 progress(summary.files, summary.bytes)
@@ -134,22 +143,24 @@ def import_tree(
     return summary
 
 
-def _wait(ctx: Context, in_flight: Future[None], stored: list[Stored]) -> None:
+def _wait(ctx: Context, in_flight: Future[None] | None, stored: list[Stored]) -> None:
     """The previous batch's transaction; when it failed, the batch stored meanwhile will
     never be recorded: its blobs go too."""
+    if in_flight is None:
+        return
     try:
         in_flight.result()
     except BaseException:
-        _forget(ctx, stored)
+        _forget(ctx, [item.ref for item in stored])
         raise
 
 
-def _forget(ctx: Context, stored: list[Stored]) -> None:
+def _forget(ctx: Context, refs: list[ContentRef]) -> None:
     """After a failed transaction, the batch's blobs that no version references are deleted
     (identical content already filed stays): no orphan blob is left behind. Best effort: the
     failure that led here is what the caller must see."""
     try:
-        for ref in {s.ref.sha256: s.ref for s in stored}.values():
+        for ref in {ref.sha256: ref for ref in refs}.values():
             _forget_blob(ctx, ref)
     except Exception:
         log.warning("blobs of a batch not recorded left in the store", exc_info=True)
@@ -171,20 +182,16 @@ def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[Path, Pa
 
 
 def _store_batch(
-    ctx: Context, root: Path, items: list[tuple[Path, Path]], summary: ImportSummary
+    storer: BulkStorer, root: Path, items: list[tuple[Path, Path]], summary: ImportSummary
 ) -> list[Stored]:
+    """The batch's files, durable together."""
+    outcomes = storer.store([str(path) for _, path in items])
     stored = []
-    with ctx.blobs.batch() as batch:
-        for folder, path in items:
-            try:
-                ref = batch.put(file_chunks(path), max_size=ctx.max_upload_bytes)
-            except OSError as exc:
-                summary.skipped.append((str(path.relative_to(root)), f"illisible : {exc.strerror}"))
-                continue
-            except Exception as exc:  # one bad file must not stop the import
-                summary.skipped.append((str(path.relative_to(root)), str(exc)))
-                continue
-            stored.append(Stored(folder, path, ref))
+    for (folder, path), outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, Unstored):  # one bad file must not stop the import
+            summary.skipped.append((str(path.relative_to(root)), outcome.reason))
+        else:
+            stored.append(Stored(folder, path, outcome))
     return stored
 
 
@@ -198,7 +205,7 @@ def _finish_batch(
     try:
         _record_batch(ctx, target, stored, summary)
     except BaseException:
-        _forget(ctx, stored)
+        _forget(ctx, [item.ref for item in stored])
         raise
     summary.files += len(stored)
     summary.bytes += sum(item.ref.size for item in stored)

@@ -5,7 +5,7 @@ is finished by the next run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.ports import ExtractedText
 from ged.services.search import search_documents
+from kernel.blobstore.bulk import BulkStorer, Outcome, PartlyStored
+from kernel.blobstore.ports import ContentRef
 from tests.fixtures.ged import Ged
 
 NAMES = ["arrete", "budget", "cantine", "deliberation", "election"]
@@ -153,3 +155,32 @@ def test_a_batch_whose_transaction_fails_leaves_no_blob_behind(
         stored = list(ged.ctx.blobs.iter_digests())
         assert stored and all(uow.repo.blob_referenced(sha256) for sha256 in stored)
     assert len(stored) == 2  # the first batch's; the second's and the third, stored meanwhile, gone
+
+
+def test_a_batch_whose_storage_fails_in_part_leaves_no_blob_behind(
+    ged: Ged, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker's part of the third batch fails as a whole (its sync, its renames): the
+    other part's blobs, durable but recorded nowhere, are removed; the batches before stay."""
+    tree = make_tree(tmp_path / "versement", 5)
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real_store = BulkStorer.store
+    calls = [0]
+
+    def store(storer: BulkStorer, paths: Sequence[str]) -> list[Outcome]:
+        calls[0] += 1
+        outcomes = real_store(storer, paths)
+        if calls[0] == 3:
+            done = [outcome for outcome in outcomes if isinstance(outcome, ContentRef)]
+            raise PartlyStored(Refused("stockage"), done)
+        return outcomes
+
+    monkeypatch.setattr(BulkStorer, "store", store)
+
+    with pytest.raises(Refused, match="stockage"):
+        importer.import_tree(ged.ctx, ged.admin, tree, ged.service.id)
+
+    with ged.ctx.uow() as uow:
+        stored = list(ged.ctx.blobs.iter_digests())
+        assert all(uow.repo.blob_referenced(sha256) for sha256 in stored)
+    assert len(stored) == 4  # the first two batches'

@@ -14,13 +14,15 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kernel.blobstore import durability, filesystem, s3, tempfiles
+from kernel.blobstore import bulk, durability, filesystem, s3, tempfiles
+from kernel.blobstore.bulk import BulkStorer, Outcome, PartlyStored, Unstored
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import (
     BlobNotFound,
@@ -322,6 +324,75 @@ def test_refused_put_inside_a_batch_does_not_spoil_the_others(backend: Backend) 
         with pytest.raises(ContentTooLarge):
             batch.put([b"too large"], max_size=3)
     assert list(backend.store.iter_digests()) == [kept.sha256]
+
+
+def test_put_file_stores_small_empty_and_large_files(backend: Backend, tmp_path: Path) -> None:
+    # a large one (over hashing.THREAD_THRESHOLD) is streamed, the others read whole
+    contents = [b"", b"x", os.urandom(70_000), os.urandom(3 * MIB)]
+    paths = []
+    for index, data in enumerate(contents):
+        paths.append(tmp_path / f"file-{index}")
+        paths[-1].write_bytes(data)
+    with backend.store.batch() as batch:
+        refs = [batch.put_file(str(path)) for path in paths]
+    assert refs == [ref_of(data) for data in contents]
+    for ref, data in zip(refs, contents, strict=True):
+        assert read_all(backend.store, ref.sha256) == data
+
+
+def test_put_file_over_the_limit_or_unreadable_stores_nothing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.write_bytes(b"123456")
+    large.write_bytes(os.urandom(3 * MIB))
+    with backend.store.batch() as batch:
+        with pytest.raises(ContentTooLarge):
+            batch.put_file(str(small), max_size=5)
+        with pytest.raises(ContentTooLarge):
+            batch.put_file(str(large), max_size=MIB)
+        with pytest.raises(FileNotFoundError):
+            batch.put_file(str(tmp_path / "absent"))
+    assert backend.leftovers() == []
+
+
+def test_bulk_storer_stores_each_file_in_order_and_passes_over_the_bad_ones(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """On the filesystem the files go to worker processes, on S3 to threads: same outcomes."""
+    contents = [os.urandom(random.randint(0, 70_000)) for _ in range(9)]
+    paths = []
+    for index, data in enumerate([*contents, b"x" * 100_001]):
+        paths.append(str(tmp_path / f"file-{index}"))
+        Path(paths[-1]).write_bytes(data)
+    paths.insert(3, str(tmp_path / "absent"))
+
+    with BulkStorer(backend.store, max_size=100_000) as storer:
+        outcomes = storer.store(paths[:5]) + storer.store(paths[5:])
+
+    unreadable, too_large = outcomes.pop(3), outcomes.pop()
+    assert unreadable == Unstored("illisible : No such file or directory")
+    assert isinstance(too_large, Unstored)
+    assert "maximum accepté (100000 octets)" in too_large.reason
+    assert outcomes == [ref_of(data) for data in contents]
+    for data in contents:
+        assert read_all(backend.store, ref_of(data).sha256) == data
+    stored = {backend.name_of(ref_of(data).sha256) for data in contents}
+    assert sorted(backend.leftovers()) == sorted(stored)
+
+
+def test_a_failed_part_of_a_batch_reports_what_the_others_stored() -> None:
+    stored, failure = ContentRef("a" * 64, "b" * 128, 1), StorageFull("Espace insuffisant")
+    done: Future[list[Outcome]] = Future()
+    done.set_result([stored, Unstored("illisible")])
+    failed: Future[list[Outcome]] = Future()
+    failed.set_exception(failure)
+
+    with pytest.raises(PartlyStored) as raised:
+        bulk._gathered([failed, done])
+
+    assert raised.value.cause is failure
+    assert raised.value.stored == [stored]
 
 
 # -- filesystem only ----------------------------------------------------------------------------
