@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from ged.domain.access import Principal
@@ -31,7 +32,7 @@ from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
 
 log = logging.getLogger("gedsae.import")
-BATCH = 500
+BATCH = 1000
 Progress = Callable[[int, int], None]
 
 
@@ -41,7 +42,7 @@ class ImportSummary:
     bytes: int = 0
     dossiers: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    folders: dict[Path, str] = field(default_factory=dict)  # folder -> dossier id
+    folders: dict[str, str] = field(default_factory=dict)  # folder path -> dossier id
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,16 @@ class ImportTarget:
     service_id: str
     plan_node_id: str | None
 
+    def relative(self, path: str) -> str:
+        """``path`` (found under ``root`` by the walk) relative to ``root``: string slicing,
+        as pathlib's ``relative_to`` costs more than the rest of a document's row."""
+        return path[len(str(self.root).rstrip("/")) + 1 :]
+
 
 @dataclass(frozen=True)
 class Stored:
-    folder: Path
-    path: Path
+    folder: str
+    path: str
     ref: ContentRef
 
 
@@ -124,9 +130,9 @@ def import_tree(
         ThreadPoolExecutor(1, thread_name_prefix="ged-import") as worker,
     ):
         in_flight: Future[None] | None = None
-        for batch in _batches(root, summary):
+        for batch in _batches(target, summary):
             try:
-                stored = _store_batch(storer, root, batch, summary)
+                stored = _store_batch(storer, target, batch, summary)
             except PartlyStored as failed:
                 try:  # the batch recorded meanwhile may reference the same contents
                     _wait(ctx, in_flight, [])
@@ -166,12 +172,12 @@ def _forget(ctx: Context, refs: list[ContentRef]) -> None:
         log.warning("blobs of a batch not recorded left in the store", exc_info=True)
 
 
-def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[Path, Path]]]:
-    pending: list[tuple[Path, Path]] = []
-    for folder, files, others in walk(root):
+def _batches(target: ImportTarget, summary: ImportSummary) -> Iterator[list[tuple[str, str]]]:
+    pending: list[tuple[str, str]] = []
+    for folder, files, others in _listings(target.root):
         for other in others:
             reason = "pas un fichier ordinaire (lien, périphérique…)"
-            summary.skipped.append((str(other.relative_to(root)), reason))
+            summary.skipped.append((target.relative(other), reason))
         for path in files:
             pending.append((folder, path))
             if len(pending) >= BATCH:
@@ -182,14 +188,14 @@ def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[Path, Pa
 
 
 def _store_batch(
-    storer: BulkStorer, root: Path, items: list[tuple[Path, Path]], summary: ImportSummary
+    storer: BulkStorer, target: ImportTarget, items: list[tuple[str, str]], summary: ImportSummary
 ) -> list[Stored]:
     """The batch's files, durable together."""
-    outcomes = storer.store([str(path) for _, path in items])
+    outcomes = storer.store([path for _, path in items])
     stored = []
     for (folder, path), outcome in zip(items, outcomes, strict=True):
         if isinstance(outcome, Unstored):  # one bad file must not stop the import
-            summary.skipped.append((str(path.relative_to(root)), outcome.reason))
+            summary.skipped.append((target.relative(path), outcome.reason))
         else:
             stored.append(Stored(folder, path, outcome))
     return stored
@@ -214,14 +220,15 @@ def _finish_batch(
 def _record_batch(
     ctx: Context, target: ImportTarget, stored: list[Stored], summary: ImportSummary
 ) -> None:
+    now = ctx.clock()  # one instant per batch, the transaction's
     with ctx.uow() as uow:
         for item in stored:
             if item.folder not in summary.folders:
                 summary.folders[item.folder] = _create_dossier(ctx, uow, target, item.folder)
                 summary.dossiers += 1
-        rows = [_build(ctx, target, item, summary) for item in stored]
+        rows = [_build(ctx, target, item, summary.folders[item.folder], now) for item in stored]
         pks = uow.repo.add_documents([doc for doc, _ in rows])
-        uow.repo.ensure_blobs([item.ref for item in stored], ctx.clock())
+        uow.repo.ensure_blobs([item.ref for item in stored], now)
         uow.repo.add_versions([version for _, version in rows])
         # the metadata is searchable at once, as after an upload; the text once extracted
         uow.repo.search.index_many(
@@ -232,17 +239,16 @@ def _record_batch(
 
 
 def _build(
-    ctx: Context, target: ImportTarget, item: Stored, summary: ImportSummary
+    ctx: Context, target: ImportTarget, item: Stored, dossier_id: str, now: datetime
 ) -> tuple[Document, Version]:
     """The document and its version, pending (its type guessed from the file's name)."""
-    now = ctx.clock()
-    relative = str(item.path.relative_to(target.root))
-    meta = Metadata(title=safe_filename(item.path.name), extra={"chemin_origine": relative})
-    dossier_id = summary.folders[item.folder]
+    name = item.path.rpartition("/")[2]
+    extra = {"chemin_origine": target.relative(item.path)}
+    meta = Metadata(title=safe_filename(name), extra=extra)
     doc = Document(
         new_id(), target.actor.organisation_id, dossier_id, target.service_id, meta, now, now, 1
     )
-    version = build_version(ctx, target.actor, doc.id, 1, item.ref, item.path.name, None)
+    version = build_version(ctx, target.actor, doc.id, 1, item.ref, name, None, created_at=now)
     return doc, version
 
 
@@ -258,8 +264,8 @@ def _log_spec(target: ImportTarget, doc: Document, version: Version) -> LogSpec:
     )
 
 
-def _create_dossier(ctx: Context, uow: UnitOfWork, target: ImportTarget, folder: Path) -> str:
-    title = str(folder.relative_to(target.root)) if folder != target.root else target.root.name
+def _create_dossier(ctx: Context, uow: UnitOfWork, target: ImportTarget, folder: str) -> str:
+    title = target.relative(folder) if folder != str(target.root) else target.root.name
     actor = target.actor
     dossier = Dossier(
         new_id(),
