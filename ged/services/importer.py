@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,13 +26,14 @@ from ged.domain.model import Document, Dossier, Metadata, Version
 from ged.services.context import Context, new_id
 from ged.services.documents import _forget_blob, build_version, index_fields, safe_filename
 from ged.services.ports import UnitOfWork
-from kernel.blobstore.bulk import BulkStorer, PartlyStored, Unstored
-from kernel.blobstore.ports import ContentRef
+from kernel.blobstore.bulk import BulkStorer, Committing, PartlyStored, Staged, Unstored
+from kernel.blobstore.ports import BlobStore, ContentRef
 from kernel.errors import NotFoundError
 from kernel.oplog import LogSpec
 
 log = logging.getLogger("gedsae.import")
 BATCH = 1000
+LOOKAHEAD = 3  # batches staged ahead of the one made durable
 Progress = Callable[[int, int], None]
 
 
@@ -53,9 +54,7 @@ class ImportTarget:
     plan_node_id: str | None
 
     def relative(self, path: str) -> str:
-        """``path`` (found under ``root`` by the walk) relative to ``root``: string slicing,
-        as pathlib's ``relative_to`` costs more than the rest of a document's row."""
-        return path[len(str(self.root).rstrip("/")) + 1 :]
+        return _relative(self.root, path)
 
 
 @dataclass(frozen=True)
@@ -107,6 +106,49 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+class Deposit:
+    """The storing side of an import: batches staged (read, hashed, written to temp files, by
+    worker processes on a local store) ahead of the one made durable, itself ahead of the one
+    recorded. It may start before the command has its database and checked the actor's
+    rights (``gedsae import`` starts it first: its start-up, ~0.5 s, goes to staging): what
+    was staged and never committed is removed on ``close``, temp files no one references."""
+
+    def __init__(self, store: BlobStore, root: Path, *, max_size: int | None) -> None:
+        self.root = root
+        self.summary = ImportSummary()
+        self._storer = BulkStorer(store, max_size=max_size)
+        self._walk = _batches(root, self.summary)
+        self._ahead: deque[tuple[list[tuple[str, str]], Staged]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self._ahead) < LOOKAHEAD and (batch := next(self._walk, None)) is not None:
+            self._ahead.append((batch, self._storer.stage([path for _, path in batch])))
+
+    def next_commit(self) -> tuple[list[tuple[str, str]], Committing] | None:
+        """The next batch, on its way to durable (its staging waited for); None at the end."""
+        self._fill()
+        if not self._ahead:
+            return None
+        items, staged = self._ahead.popleft()
+        committing = self._storer.commit(staged)
+        self._fill()
+        return items, committing
+
+    def close(self) -> None:
+        try:
+            while self._ahead:
+                self._storer.discard(self._ahead.popleft()[1])
+        finally:
+            self._storer.__exit__(None, None, None)
+
+    def __enter__(self) -> Deposit:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def import_tree(
     ctx: Context,
     actor: Principal,
@@ -115,50 +157,65 @@ def import_tree(
     *,
     plan_node_id: str | None = None,
     progress: Progress = lambda files, size: None,
+    deposit: Deposit | None = None,
 ) -> ImportSummary:
     """Deposits every file of ``root``: durable, hashed, recorded and logged, its version left
-    ``pending`` for identification and extraction."""
-    actor.ensure_files(actor.organisation_id, service_id, "Service")
-    with ctx.uow() as uow:
-        if uow.repo.get_service(actor.organisation_id, service_id) is None:
-            raise NotFoundError("Service introuvable")
-    target = ImportTarget(actor, root, service_id, plan_node_id)
-    summary = ImportSummary()
-    # Batch k+1 is stored (by worker processes on a local store) while a thread records batch k.
-    with (
-        BulkStorer(ctx.blobs, max_size=ctx.max_upload_bytes) as storer,
-        ThreadPoolExecutor(1, thread_name_prefix="ged-import") as worker,
-    ):
-        in_flight: Future[None] | None = None
-        for batch in _batches(target, summary):
+    ``pending`` for identification and extraction. ``deposit``: its storing, started
+    earlier (closed here in every case)."""
+    with deposit or Deposit(ctx.blobs, root, max_size=ctx.max_upload_bytes) as deposit:
+        actor.ensure_files(actor.organisation_id, service_id, "Service")
+        with ctx.uow() as uow:
+            if uow.repo.get_service(actor.organisation_id, service_id) is None:
+                raise NotFoundError("Service introuvable")
+        target = ImportTarget(actor, root, service_id, plan_node_id)
+        summary = deposit.summary
+        coming = deposit.next_commit()
+        while coming is not None:
+            stored = _durable(ctx, target, coming, summary)
+            try:  # batch k+1 is made durable while batch k is recorded
+                coming = deposit.next_commit()
+            except BaseException:
+                _forget(ctx, [item.ref for item in stored])
+                raise
             try:
-                stored = _store_batch(storer, target, batch, summary)
-            except PartlyStored as failed:
-                try:  # the batch recorded meanwhile may reference the same contents
-                    _wait(ctx, in_flight, [])
-                finally:
-                    _forget(ctx, failed.stored)
-                raise failed.cause from failed
-            if in_flight is not None:
-                _wait(ctx, in_flight, stored)
-                progress(summary.files, summary.bytes)
-            in_flight = worker.submit(_finish_batch, ctx, target, stored, summary)
-        if in_flight is not None:
-            in_flight.result()
+                _finish_batch(ctx, target, stored, summary)
+            except BaseException:
+                if coming is not None:
+                    _abandon(ctx, coming[1])
+                raise
             progress(summary.files, summary.bytes)
     return summary
 
 
-def _wait(ctx: Context, in_flight: Future[None] | None, stored: list[Stored]) -> None:
-    """The previous batch's transaction; when it failed, the batch stored meanwhile will
-    never be recorded: its blobs go too."""
-    if in_flight is None:
-        return
+def _durable(
+    ctx: Context,
+    target: ImportTarget,
+    coming: tuple[list[tuple[str, str]], Committing],
+    summary: ImportSummary,
+) -> list[Stored]:
+    """The batch's files once durable; those passed over are listed in ``summary``."""
+    items, committing = coming
     try:
-        in_flight.result()
-    except BaseException:
-        _forget(ctx, [item.ref for item in stored])
-        raise
+        outcomes = committing.result()
+    except PartlyStored as failed:
+        _forget(ctx, failed.stored)
+        raise failed.cause from failed
+    stored = []
+    for (folder, path), outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, Unstored):  # one bad file must not stop the import
+            summary.skipped.append((target.relative(path), outcome.reason))
+        else:
+            stored.append(Stored(folder, path, outcome))
+    return stored
+
+
+def _abandon(ctx: Context, committing: Committing) -> None:
+    """A batch made durable that will not be recorded: its blobs no one references go."""
+    try:
+        outcomes = committing.result()
+    except PartlyStored as failed:
+        outcomes = list(failed.stored)
+    _forget(ctx, [outcome for outcome in outcomes if isinstance(outcome, ContentRef)])
 
 
 def _forget(ctx: Context, refs: list[ContentRef]) -> None:
@@ -172,12 +229,12 @@ def _forget(ctx: Context, refs: list[ContentRef]) -> None:
         log.warning("blobs of a batch not recorded left in the store", exc_info=True)
 
 
-def _batches(target: ImportTarget, summary: ImportSummary) -> Iterator[list[tuple[str, str]]]:
+def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[str, str]]]:
     pending: list[tuple[str, str]] = []
-    for folder, files, others in _listings(target.root):
+    for folder, files, others in _listings(root):
         for other in others:
             reason = "pas un fichier ordinaire (lien, périphérique…)"
-            summary.skipped.append((target.relative(other), reason))
+            summary.skipped.append((_relative(root, other), reason))
         for path in files:
             pending.append((folder, path))
             if len(pending) >= BATCH:
@@ -187,18 +244,10 @@ def _batches(target: ImportTarget, summary: ImportSummary) -> Iterator[list[tupl
         yield pending
 
 
-def _store_batch(
-    storer: BulkStorer, target: ImportTarget, items: list[tuple[str, str]], summary: ImportSummary
-) -> list[Stored]:
-    """The batch's files, durable together."""
-    outcomes = storer.store([path for _, path in items])
-    stored = []
-    for (folder, path), outcome in zip(items, outcomes, strict=True):
-        if isinstance(outcome, Unstored):  # one bad file must not stop the import
-            summary.skipped.append((target.relative(path), outcome.reason))
-        else:
-            stored.append(Stored(folder, path, outcome))
-    return stored
+def _relative(root: Path, path: str) -> str:
+    """``path`` (found under ``root`` by the walk) relative to ``root``: string slicing, as
+    pathlib's ``relative_to`` costs more than the rest of a document's row."""
+    return path[len(str(root).rstrip("/")) + 1 :]
 
 
 def _finish_batch(

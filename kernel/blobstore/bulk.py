@@ -1,13 +1,18 @@
 """Storing the files of a folder tree in batches (a bulk import), each batch durable together.
 
-On the local filesystem store, batches are stored by worker processes: reading, hashing and
-writing thousands of small files is ~150 µs of Python per file, and in the importing process it
-would share one GIL with the recording of the batch before (profiled: the deposit of 10,000
-files of 4–64 KiB ran on one core, its wall time the sum of both). Each worker stores its part of
-a batch through its own ``FilesystemBatch`` (one ``syncfs``, the renames, one more), so its
-temp files never outlive it: nothing crosses between processes but paths and digests. Other
-stores (S3: spooled, then uploaded when the batch ends) take the batch in this process, several
-files at a time in threads.
+In two steps: ``stage`` reads, hashes and writes a batch's files to temp files (no blob is
+visible yet, nothing is synced), ``commit`` makes them blobs, durable together (one ``syncfs``,
+the renames, one more). Staging may start before the caller knows it may store anything (the
+command is still starting: imports, database, rights): ``discard`` removes staged temp files,
+which no one else can reference, with no database to ask.
+
+On the local filesystem store both steps run in worker processes: reading, hashing and writing
+thousands of small files is ~150 µs of Python per file, and in the importing process it would
+share one GIL with the recording of the batch before (profiled: the deposit of 10,000 files of
+4–64 KiB ran on one core, its wall time the sum of both). A worker's temp files are named after
+it (``tempfiles``): while the workers live, no sweep of stale temp files takes them. Other
+stores (S3: spooled, then uploaded when the batch ends) stage nothing ahead and take the batch
+at its commit, in a thread, several files at a time.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobBatch, BlobStore, ContentRef
 
 WORKERS: Final = 2
+_FILES_AT_ONCE: Final = 4  # threads putting files into one batch of another store
 
 
 @dataclass(frozen=True)
@@ -37,12 +43,14 @@ class Unstored:
 
 
 Outcome = ContentRef | Unstored
+_Temp = tuple[str, ContentRef]  # a staged file: its temp file, its digests
 
 
 @dataclass
 class PartlyStored(Exception):
-    """A part of the batch failed as a whole (its storage, not one file): the other parts'
-    blobs, in ``stored``, are durable but recorded nowhere; the caller decides their fate."""
+    """A batch failed as a whole (its storage, not one file). ``stored`` are the batch's blobs
+    that may have become visible, recorded nowhere: the caller removes those no one
+    references (a blob never installed is simply absent)."""
 
     cause: BaseException
     stored: list[ContentRef] = field(default_factory=list)
@@ -51,9 +59,45 @@ class PartlyStored(Exception):
         return str(self.cause)
 
 
+@dataclass
+class Staged:
+    """A batch on its way: its paths, in order, and the staging of each part."""
+
+    paths: list[str]
+    parts: list[Future[list[_Temp | Unstored]]]
+
+
+class Committing:
+    """A batch being made durable; ``result()`` gives each file's outcome, in order."""
+
+    def __init__(
+        self, parts: list[Future[None]], outcomes: list[Outcome] | Future[list[Outcome]]
+    ) -> None:
+        self._parts = parts
+        self._outcomes = outcomes
+
+    def result(self) -> list[Outcome]:
+        failure: BaseException | None = None
+        for part in self._parts:  # every part is waited for: none is left running
+            try:
+                part.result()
+            except BaseException as exc:
+                failure = failure or exc
+        outcomes = self._outcomes
+        if isinstance(outcomes, Future):
+            try:
+                outcomes = outcomes.result()
+            except BaseException as exc:
+                raise PartlyStored(exc) from exc
+        if failure is not None:
+            stored = [outcome for outcome in outcomes if isinstance(outcome, ContentRef)]
+            raise PartlyStored(failure, stored) from failure
+        return outcomes
+
+
 class BulkStorer:
-    """``store(paths)`` returns each file's outcome, in order, once the whole batch is durable.
-    Use it as a context manager: the workers stop with it."""
+    """Stages and commits batches of files. Use it as a context manager: the workers stop with
+    it (after what was submitted: discard or commit every staged batch before)."""
 
     def __init__(self, store: BlobStore, *, max_size: int | None, workers: int = WORKERS) -> None:
         self._store = store
@@ -61,23 +105,59 @@ class BulkStorer:
         self._workers = workers
         self._pool: Executor
         if isinstance(store, FilesystemBlobStore):
-            self._root: Path | None = store.root
+            self._root: str | None = str(store.root)
             self._pool = ProcessPoolExecutor(workers, mp_context=_start_method())
         else:
             self._root = None
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="bulk-store")
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="bulk-store")
+
+    def stage(self, paths: Sequence[str]) -> Staged:
+        if self._root is None:
+            return Staged(list(paths), [])
+        size = -(-len(paths) // self._workers) or 1
+        parts = [
+            self._pool.submit(stage_part, self._root, list(paths[i : i + size]), self._max_size)
+            for i in range(0, len(paths), size)
+        ]
+        return Staged(list(paths), parts)
+
+    def commit(self, staged: Staged) -> Committing:
+        """Starts making a staged batch durable (waits for its staging only)."""
+        if self._root is None:
+            return Committing([], self._pool.submit(self._store_in_batch, staged.paths))
+        staged_parts = _staged_parts(staged)
+        outcomes: list[Outcome] = [
+            item if isinstance(item, Unstored) else item[1]
+            for part in staged_parts
+            for item in part
+        ]
+        temps = [[item for item in part if not isinstance(item, Unstored)] for part in staged_parts]
+        root = self._root
+        commits = [self._pool.submit(commit_part, root, part) for part in temps if part]
+        return Committing(commits, outcomes)
 
     def store(self, paths: Sequence[str]) -> list[Outcome]:
-        if self._root is None:
-            with self._store.batch() as batch:
-                return list(self._pool.map(partial(_put_one, batch, self._max_size), paths))
-        size = -(-len(paths) // self._workers)
-        parts = [paths[start : start + size] for start in range(0, len(paths), size)]
-        futures = [
-            self._pool.submit(store_part, str(self._root), list(part), self._max_size)
-            for part in parts
-        ]
-        return _gathered(futures)
+        """Stages and commits a batch at once."""
+        return self.commit(self.stage(paths)).result()
+
+    def discard(self, staged: Staged) -> None:
+        """Removes what was staged of a batch not to be committed (waits for its staging)."""
+        for part in staged.parts:
+            try:
+                items = part.result()
+            except BaseException:  # noqa: S112 - a failed staging removed its own temp files
+                continue
+            for item in items:
+                if not isinstance(item, Unstored):
+                    Path(item[0]).unlink(missing_ok=True)
+
+    def _store_in_batch(self, paths: list[str]) -> list[Outcome]:
+        with (
+            self._store.batch() as batch,
+            ThreadPoolExecutor(_FILES_AT_ONCE, thread_name_prefix="bulk-put") as files,
+        ):
+            put = partial(_put_one, batch, self._max_size)
+            return list(files.map(put, paths))
 
     def __enter__(self) -> BulkStorer:
         return self
@@ -88,7 +168,26 @@ class BulkStorer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=True)
+
+
+def _staged_parts(staged: Staged) -> list[list[_Temp | Unstored]]:
+    """Each part's staging; if one failed (a worker died), the others' temp files go and its
+    failure is raised (nothing of the batch is visible)."""
+    parts: list[list[_Temp | Unstored]] = []
+    failure: BaseException | None = None
+    for future in staged.parts:
+        try:
+            parts.append(future.result())
+        except BaseException as exc:
+            failure = failure or exc
+    if failure is not None:
+        for part in parts:
+            for item in part:
+                if not isinstance(item, Unstored):
+                    Path(item[0]).unlink(missing_ok=True)
+        raise failure
+    return parts
 
 
 def _start_method() -> multiprocessing.context.BaseContext:
@@ -100,36 +199,62 @@ def _start_method() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _gathered(futures: list[Future[list[Outcome]]]) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    failure: BaseException | None = None
-    for future in futures:
-        try:
-            outcomes.extend(future.result())
-        except BaseException as exc:  # every part is waited for: none is left running
-            failure = failure or exc
-    if failure is not None:
-        stored = [outcome for outcome in outcomes if isinstance(outcome, ContentRef)]
-        raise PartlyStored(failure, stored) from failure
-    return outcomes
-
+# -- in the worker processes ---------------------------------------------------------------------
 
 _STORES: dict[str, FilesystemBlobStore] = {}  # a worker's store, by root
 
 
-def store_part(root: str, paths: list[str], max_size: int | None) -> list[Outcome]:
-    """In a worker process: the files, durable together once it returns."""
+def _store_at(root: str) -> FilesystemBlobStore:
     store = _STORES.get(root)
     if store is None:
         store = _STORES[root] = FilesystemBlobStore(root)
-    with store.batch() as batch:
-        return [_put_one(batch, max_size, path) for path in paths]
+    return store
+
+
+def stage_part(root: str, paths: list[str], max_size: int | None) -> list[_Temp | Unstored]:
+    """Each file in a temp file of the store at ``root``, or why it was passed over. If this
+    fails as a whole, the temp files it wrote are removed."""
+    store = _store_at(root)
+    staged: list[_Temp | Unstored] = []
+    try:
+        for path in paths:
+            staged.append(_stage_one(store, max_size, path))
+    except BaseException:
+        for item in staged:
+            if not isinstance(item, Unstored):
+                Path(item[0]).unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def commit_part(root: str, temps: list[_Temp]) -> None:
+    """Staged files made blobs, durable together; on failure, the temp files not moved go."""
+    store = _store_at(root)
+    moved = [(Path(temp), ref) for temp, ref in temps]
+    try:
+        store.commit_temps(moved)
+    except BaseException:
+        for temp, _ref in moved:
+            temp.unlink(missing_ok=True)
+        raise
+
+
+def _stage_one(store: FilesystemBlobStore, max_size: int | None, path: str) -> _Temp | Unstored:
+    try:
+        temp, ref = store.stage_file(path, max_size=max_size)
+    except Exception as exc:  # one bad file must not stop the others
+        return _unstored(exc)
+    return str(temp), ref
 
 
 def _put_one(batch: BlobBatch, max_size: int | None, path: str) -> Outcome:
     try:
         return batch.put_file(path, max_size=max_size)
-    except OSError as exc:
-        return Unstored(f"illisible : {exc.strerror or os.strerror(exc.errno or 0)}")
     except Exception as exc:  # one bad file must not stop the others
-        return Unstored(str(exc))
+        return _unstored(exc)
+
+
+def _unstored(exc: Exception) -> Unstored:
+    if isinstance(exc, OSError):  # the file's: storage errors are the store's own exceptions
+        return Unstored(f"illisible : {exc.strerror or os.strerror(exc.errno or 0)}")
+    return Unstored(str(exc))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -149,6 +149,30 @@ class FilesystemBlobStore:
             raise
         return temp, ref
 
+    def stage_file(self, path: str, *, max_size: int | None = None) -> tuple[Path, ContentRef]:
+        """A file's content in a new temp file, hashed, not synced (``commit_temps`` makes it
+        a blob). A small file is read whole and hashed in one call (the hashing releases the
+        GIL); a large one streamed. The file's ``OSError`` propagates."""
+        content = read_small(path)
+        if content is None:
+            chunks = file_chunks(path)
+            return self.write_temp(chunks, expected_size=None, max_size=max_size, sync=False)
+        SizeGuard(expected_size=None, max_size=max_size).admit(content)
+        return self.write_bytes_temp(content), digest_bytes(content)
+
+    def commit_temps(self, temps: Sequence[tuple[Path, ContentRef]]) -> None:
+        """Makes complete temp files blobs, durable together: one ``syncfs`` (their contents),
+        the renames, one more (the renames). On failure the caller removes the temp files; those
+        already moved are blobs no one references yet."""
+        try:
+            sync_all([temp for temp, _ in temps], fsync_path, self.tmp_dir)
+            dirs: set[Path] = set()
+            for temp, ref in temps:
+                dirs |= self.install(temp, ref)
+            sync_all(sorted(dirs), fsync_dir, self.blobs_dir)
+        except OSError as exc:
+            raise storage_error(exc, "validation du lot") from exc
+
     def write_bytes_temp(self, content: bytes) -> Path:
         """A new temp file holding ``content``, not synced; removed if anything fails."""
         try:
@@ -277,16 +301,9 @@ class FilesystemBatch:
         return ref
 
     def put_file(self, path: str, *, max_size: int | None = None) -> ContentRef:
-        """A file's content: a small one read whole and hashed in this thread (the hashing
-        releases the GIL), a large one streamed as ``put`` does."""
         if not self._open:
             raise ValueError("batch already closed")
-        content = read_small(path)
-        if content is None:
-            return self.put(file_chunks(path), max_size=max_size)
-        SizeGuard(expected_size=None, max_size=max_size).admit(content)
-        ref = digest_bytes(content)
-        temp = self._store.write_bytes_temp(content)
+        temp, ref = self._store.stage_file(path, max_size=max_size)
         with self._lock:
             self._temps.append((temp, ref))
         return ref
@@ -310,12 +327,4 @@ class FilesystemBatch:
             _remove_quietly(temp)
 
     def _commit(self) -> None:
-        store = self._store
-        try:
-            sync_all([temp for temp, _ in self._temps], fsync_path, store.tmp_dir)
-            dirs: set[Path] = set()
-            for temp, ref in self._temps:
-                dirs |= store.install(temp, ref)
-            sync_all(sorted(dirs), fsync_dir, store.blobs_dir)
-        except OSError as exc:
-            raise storage_error(exc, "validation du lot") from exc
+        self._store.commit_temps(self._temps)

@@ -5,7 +5,7 @@ is finished by the next run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,9 +19,11 @@ from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.ports import ExtractedText
 from ged.services.search import search_documents
-from kernel.blobstore.bulk import BulkStorer, Outcome, PartlyStored
+from kernel.blobstore.bulk import BulkStorer, Committing, Outcome, PartlyStored, Staged
 from kernel.blobstore.ports import ContentRef
+from kernel.errors import NotFoundError
 from tests.fixtures.ged import Ged
+from tests.fixtures.leftovers import temp_files
 
 NAMES = ["arrete", "budget", "cantine", "deliberation", "election"]
 WORDS = ["abattoir", "bibliotheque", "cimetiere", "piscine", "marche"]
@@ -160,22 +162,27 @@ def test_a_batch_whose_transaction_fails_leaves_no_blob_behind(
 def test_a_batch_whose_storage_fails_in_part_leaves_no_blob_behind(
     ged: Ged, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One worker's part of the third batch fails as a whole (its sync, its renames): the
-    other part's blobs, durable but recorded nowhere, are removed; the batches before stay."""
+    """The third batch fails as a whole while made durable (a sync, a rename): its blobs that
+    became visible, recorded nowhere, are removed; the batches before stay."""
     tree = make_tree(tmp_path / "versement", 5)
     monkeypatch.setattr(importer, "BATCH", 2)
-    real_store = BulkStorer.store
+    real_commit = BulkStorer.commit
     calls = [0]
 
-    def store(storer: BulkStorer, paths: Sequence[str]) -> list[Outcome]:
-        calls[0] += 1
-        outcomes = real_store(storer, paths)
-        if calls[0] == 3:
-            done = [outcome for outcome in outcomes if isinstance(outcome, ContentRef)]
-            raise PartlyStored(Refused("stockage"), done)
-        return outcomes
+    class Failing:
+        def __init__(self, committing: Committing) -> None:
+            self.committing = committing
 
-    monkeypatch.setattr(BulkStorer, "store", store)
+        def result(self) -> list[Outcome]:
+            done = [o for o in self.committing.result() if isinstance(o, ContentRef)]
+            raise PartlyStored(Refused("stockage"), done)
+
+    def commit(storer: BulkStorer, staged: Staged) -> Committing | Failing:
+        calls[0] += 1
+        committing = real_commit(storer, staged)
+        return Failing(committing) if calls[0] == 3 else committing
+
+    monkeypatch.setattr(BulkStorer, "commit", commit)
 
     with pytest.raises(Refused, match="stockage"):
         importer.import_tree(ged.ctx, ged.admin, tree, ged.service.id)
@@ -184,3 +191,18 @@ def test_a_batch_whose_storage_fails_in_part_leaves_no_blob_behind(
         stored = list(ged.ctx.blobs.iter_digests())
         assert all(uow.repo.blob_referenced(sha256) for sha256 in stored)
     assert len(stored) == 4  # the first two batches'
+    assert temp_files(ged.ctx.blobs.tmp_dir) == []
+
+
+def test_an_import_that_does_not_go_ahead_leaves_no_file_of_what_it_staged(
+    ged: Ged, tmp_path: Path
+) -> None:
+    """``gedsae import`` stages its first batches while it starts; the service is unknown."""
+    tree = make_tree(tmp_path / "versement", 5)
+    deposit = importer.Deposit(ged.ctx.blobs, tree, max_size=None)
+
+    with pytest.raises(NotFoundError):
+        importer.import_tree(ged.ctx, ged.admin, tree, "no-such-service", deposit=deposit)
+
+    assert list(ged.ctx.blobs.iter_digests()) == []
+    assert temp_files(ged.ctx.blobs.tmp_dir) == []

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from kernel.blobstore import bulk, durability, filesystem, s3, tempfiles
-from kernel.blobstore.bulk import BulkStorer, Outcome, PartlyStored, Unstored
+from kernel.blobstore import durability, filesystem, s3, tempfiles
+from kernel.blobstore.bulk import BulkStorer, Committing, PartlyStored, Unstored
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import (
     BlobNotFound,
@@ -381,18 +381,41 @@ def test_bulk_storer_stores_each_file_in_order_and_passes_over_the_bad_ones(
     assert sorted(backend.leftovers()) == sorted(stored)
 
 
-def test_a_failed_part_of_a_batch_reports_what_the_others_stored() -> None:
+def test_a_failed_part_of_a_batch_reports_every_blob_of_the_batch() -> None:
+    """Any of them may have become visible before the failure (the others' renames, or its
+    own first ones): the caller removes those no one references."""
     stored, failure = ContentRef("a" * 64, "b" * 128, 1), StorageFull("Espace insuffisant")
-    done: Future[list[Outcome]] = Future()
-    done.set_result([stored, Unstored("illisible")])
-    failed: Future[list[Outcome]] = Future()
+    done: Future[None] = Future()
+    done.set_result(None)
+    failed: Future[None] = Future()
     failed.set_exception(failure)
 
     with pytest.raises(PartlyStored) as raised:
-        bulk._gathered([failed, done])
+        Committing([failed, done], [stored, Unstored("illisible")]).result()
 
     assert raised.value.cause is failure
     assert raised.value.stored == [stored]
+
+
+def test_staged_files_are_blobs_only_once_committed_and_a_discarded_batch_leaves_nothing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    contents = [os.urandom(1000 + i) for i in range(6)]
+    paths = []
+    for index, data in enumerate(contents):
+        paths.append(str(tmp_path / f"file-{index}"))
+        Path(paths[-1]).write_bytes(data)
+
+    with BulkStorer(backend.store, max_size=None) as storer:
+        kept, dropped = storer.stage(paths[:3]), storer.stage(paths[3:])
+        for part in kept.parts + dropped.parts:
+            part.result()
+        assert list(backend.store.iter_digests()) == []  # staged: temp files only
+        storer.discard(dropped)
+        assert storer.commit(kept).result() == [ref_of(data) for data in contents[:3]]
+
+    stored = {backend.name_of(ref_of(data).sha256) for data in contents[:3]}
+    assert sorted(backend.leftovers()) == sorted(stored)
 
 
 # -- filesystem only ----------------------------------------------------------------------------
