@@ -33,7 +33,7 @@ from kernel.oplog import LogSpec
 
 log = logging.getLogger("gedsae.import")
 BATCH = 1000
-LOOKAHEAD = 3  # batches staged ahead of the one made durable
+LOOKAHEAD = 4  # batches staged ahead of the one made durable (during start-up too)
 Progress = Callable[[int, int], None]
 
 

@@ -6,10 +6,11 @@ the renames, one more). Staging may start before the caller knows it may store a
 command is still starting: imports, database, rights): ``discard`` removes staged temp files,
 which no one else can reference, with no database to ask.
 
-On the local filesystem store both steps run in worker processes: reading, hashing and writing
+On the local filesystem store the staging runs in worker processes: reading, hashing and writing
 thousands of small files is ~150 µs of Python per file, and in the importing process it would
 share one GIL with the recording of the batch before (profiled: the deposit of 10,000 files of
-4–64 KiB ran on one core, its wall time the sum of both). A worker's temp files are named after
+4–64 KiB ran on one core, its wall time the sum of both). The commit, system calls mostly, runs
+in a thread of the caller, never queued behind stagings. A worker's temp files are named after
 it (``tempfiles``): while the workers live, no sweep of stale temp files takes them. Other
 stores (S3: spooled, then uploaded when the batch ends) stage nothing ahead and take the batch
 at its commit, in a thread, several files at a time.
@@ -104,8 +105,10 @@ class BulkStorer:
         self._max_size = max_size
         self._workers = workers
         self._pool: Executor
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="bulk-commit")
         if isinstance(store, FilesystemBlobStore):
             self._root: str | None = str(store.root)
+            self._local = store
             self._pool = ProcessPoolExecutor(workers, mp_context=_start_method())
         else:
             self._root = None
@@ -131,9 +134,10 @@ class BulkStorer:
             for part in staged_parts
             for item in part
         ]
-        temps = [[item for item in part if not isinstance(item, Unstored)] for part in staged_parts]
-        root = self._root
-        commits = [self._pool.submit(commit_part, root, part) for part in temps if part]
+        temps = [item for part in staged_parts for item in part if not isinstance(item, Unstored)]
+        # In a thread here, not behind the stagings queued for the workers: the syncs and the
+        # renames are system calls (the GIL is released).
+        commits = [self._committer.submit(self._commit_part, temps)] if temps else []
         return Committing(commits, outcomes)
 
     def store(self, paths: Sequence[str]) -> list[Outcome]:
@@ -150,6 +154,16 @@ class BulkStorer:
             for item in items:
                 if not isinstance(item, Unstored):
                     Path(item[0]).unlink(missing_ok=True)
+
+    def _commit_part(self, temps: list[_Temp]) -> None:
+        """Staged files made blobs, durable together; on failure, the temp files not moved go."""
+        moved = [(Path(temp), ref) for temp, ref in temps]
+        try:
+            self._local.commit_temps(moved)
+        except BaseException:
+            for temp, _ref in moved:
+                temp.unlink(missing_ok=True)
+            raise
 
     def _store_in_batch(self, paths: list[str]) -> list[Outcome]:
         with (
@@ -169,6 +183,7 @@ class BulkStorer:
         tb: TracebackType | None,
     ) -> None:
         self._pool.shutdown(wait=True)
+        self._committer.shutdown(wait=True)
 
 
 def _staged_parts(staged: Staged) -> list[list[_Temp | Unstored]]:
@@ -225,18 +240,6 @@ def stage_part(root: str, paths: list[str], max_size: int | None) -> list[_Temp 
                 Path(item[0]).unlink(missing_ok=True)
         raise
     return staged
-
-
-def commit_part(root: str, temps: list[_Temp]) -> None:
-    """Staged files made blobs, durable together; on failure, the temp files not moved go."""
-    store = _store_at(root)
-    moved = [(Path(temp), ref) for temp, ref in temps]
-    try:
-        store.commit_temps(moved)
-    except BaseException:
-        for temp, _ref in moved:
-            temp.unlink(missing_ok=True)
-        raise
 
 
 def _stage_one(store: FilesystemBlobStore, max_size: int | None, path: str) -> _Temp | Unstored:
