@@ -23,6 +23,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -69,31 +70,18 @@ class Staged:
 
 
 class Committing:
-    """A batch being made durable; ``result()`` gives each file's outcome, in order."""
+    """A batch being made durable; ``result()`` gives each file's outcome, in order, or raises
+    ``PartlyStored`` naming the blobs it may have made visible (``at_risk``)."""
 
-    def __init__(
-        self, parts: list[Future[None]], outcomes: list[Outcome] | Future[list[Outcome]]
-    ) -> None:
-        self._parts = parts
-        self._outcomes = outcomes
+    def __init__(self, future: Future[list[Outcome]], at_risk: list[ContentRef]) -> None:
+        self._future = future
+        self._at_risk = at_risk
 
     def result(self) -> list[Outcome]:
-        failure: BaseException | None = None
-        for part in self._parts:  # every part is waited for: none is left running
-            try:
-                part.result()
-            except BaseException as exc:
-                failure = failure or exc
-        outcomes = self._outcomes
-        if isinstance(outcomes, Future):
-            try:
-                outcomes = outcomes.result()
-            except BaseException as exc:
-                raise PartlyStored(exc) from exc
-        if failure is not None:
-            stored = [outcome for outcome in outcomes if isinstance(outcome, ContentRef)]
-            raise PartlyStored(failure, stored) from failure
-        return outcomes
+        try:
+            return self._future.result()
+        except BaseException as exc:
+            raise PartlyStored(exc, self._at_risk) from exc
 
 
 class BulkStorer:
@@ -127,18 +115,17 @@ class BulkStorer:
     def commit(self, staged: Staged) -> Committing:
         """Starts making a staged batch durable (waits for its staging only)."""
         if self._root is None:
-            return Committing([], self._pool.submit(self._store_in_batch, staged.paths))
-        staged_parts = _staged_parts(staged)
-        outcomes: list[Outcome] = [
-            item if isinstance(item, Unstored) else item[1]
-            for part in staged_parts
-            for item in part
-        ]
-        temps = [item for part in staged_parts for item in part if not isinstance(item, Unstored)]
+            return Committing(self._pool.submit(self._store_in_batch, staged.paths), [])
+        outcomes: list[Outcome] = []
+        temps: list[_Temp] = []
+        for item in _staged_items(staged):
+            outcomes.append(item if isinstance(item, Unstored) else item[1])
+            if not isinstance(item, Unstored):
+                temps.append(item)
         # In a thread here, not behind the stagings queued for the workers: the syncs and the
         # renames are system calls (the GIL is released).
-        commits = [self._committer.submit(self._commit_part, temps)] if temps else []
-        return Committing(commits, outcomes)
+        future = self._committer.submit(self._commit_temps, temps, outcomes)
+        return Committing(future, [ref for _, ref in temps])
 
     def store(self, paths: Sequence[str]) -> list[Outcome]:
         """Stages and commits a batch at once."""
@@ -147,15 +134,10 @@ class BulkStorer:
     def discard(self, staged: Staged) -> None:
         """Removes what was staged of a batch not to be committed (waits for its staging)."""
         for part in staged.parts:
-            try:
-                items = part.result()
-            except BaseException:  # noqa: S112 - a failed staging removed its own temp files
-                continue
-            for item in items:
-                if not isinstance(item, Unstored):
-                    Path(item[0]).unlink(missing_ok=True)
+            with suppress(Exception):  # a failed staging removed its own temp files
+                _remove_temps(part.result())
 
-    def _commit_part(self, temps: list[_Temp]) -> None:
+    def _commit_temps(self, temps: list[_Temp], outcomes: list[Outcome]) -> list[Outcome]:
         """Staged files made blobs, durable together; on failure, the temp files not moved go."""
         moved = [(Path(temp), ref) for temp, ref in temps]
         try:
@@ -164,6 +146,7 @@ class BulkStorer:
             for temp, _ref in moved:
                 temp.unlink(missing_ok=True)
             raise
+        return outcomes
 
     def _store_in_batch(self, paths: list[str]) -> list[Outcome]:
         with (
@@ -186,23 +169,26 @@ class BulkStorer:
         self._committer.shutdown(wait=True)
 
 
-def _staged_parts(staged: Staged) -> list[list[_Temp | Unstored]]:
-    """Each part's staging; if one failed (a worker died), the others' temp files go and its
-    failure is raised (nothing of the batch is visible)."""
-    parts: list[list[_Temp | Unstored]] = []
+def _staged_items(staged: Staged) -> list[_Temp | Unstored]:
+    """Every file's staging, in order; if a part failed (a worker died), the others' temp
+    files go and its failure is raised (nothing of the batch is visible)."""
+    items: list[_Temp | Unstored] = []
     failure: BaseException | None = None
-    for future in staged.parts:
+    for part in staged.parts:
         try:
-            parts.append(future.result())
+            items.extend(part.result())
         except BaseException as exc:
             failure = failure or exc
     if failure is not None:
-        for part in parts:
-            for item in part:
-                if not isinstance(item, Unstored):
-                    Path(item[0]).unlink(missing_ok=True)
+        _remove_temps(items)
         raise failure
-    return parts
+    return items
+
+
+def _remove_temps(items: list[_Temp | Unstored]) -> None:
+    for item in items:
+        if not isinstance(item, Unstored):
+            Path(item[0]).unlink(missing_ok=True)
 
 
 def _start_method() -> multiprocessing.context.BaseContext:
@@ -235,9 +221,7 @@ def stage_part(root: str, paths: list[str], max_size: int | None) -> list[_Temp 
         for path in paths:
             staged.append(_stage_one(store, max_size, path))
     except BaseException:
-        for item in staged:
-            if not isinstance(item, Unstored):
-                Path(item[0]).unlink(missing_ok=True)
+        _remove_temps(staged)
         raise
     return staged
 

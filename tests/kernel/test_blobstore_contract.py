@@ -14,7 +14,6 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 
 from kernel.blobstore import durability, filesystem, s3, tempfiles
-from kernel.blobstore.bulk import BulkStorer, Committing, PartlyStored, Unstored
+from kernel.blobstore.bulk import BulkStorer, PartlyStored, Unstored
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import (
     BlobNotFound,
@@ -381,20 +380,35 @@ def test_bulk_storer_stores_each_file_in_order_and_passes_over_the_bad_ones(
     assert sorted(backend.leftovers()) == sorted(stored)
 
 
-def test_a_failed_part_of_a_batch_reports_every_blob_of_the_batch() -> None:
-    """Any of them may have become visible before the failure (the others' renames, or its
-    own first ones): the caller removes those no one references."""
-    stored, failure = ContentRef("a" * 64, "b" * 128, 1), StorageFull("Espace insuffisant")
-    done: Future[None] = Future()
-    done.set_result(None)
-    failed: Future[None] = Future()
-    failed.set_exception(failure)
+def test_a_batch_that_fails_to_become_durable_reports_every_blob_it_may_have_made_visible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames before the failing one made blobs: the caller removes those no one
+    references. No temp file is left."""
+    store = FilesystemBlobStore(tmp_path / "blobs")
+    paths = []
+    for index in range(4):
+        paths.append(str(tmp_path / f"file-{index}"))
+        Path(paths[-1]).write_bytes(f"contenu {index}".encode())
+    real_install, installed = FilesystemBlobStore.install, [0]
 
-    with pytest.raises(PartlyStored) as raised:
-        Committing([failed, done], [stored, Unstored("illisible")]).result()
+    def install(self: FilesystemBlobStore, temp: Path, ref: ContentRef) -> set[Path]:
+        installed[0] += 1
+        if installed[0] == 3:
+            raise OSError(errno.EIO, "I/O error")
+        return real_install(self, temp, ref)
 
-    assert raised.value.cause is failure
-    assert raised.value.stored == [stored]
+    monkeypatch.setattr(FilesystemBlobStore, "install", install)
+
+    with BulkStorer(store, max_size=None) as storer, pytest.raises(PartlyStored) as raised:
+        storer.store(paths)
+
+    assert isinstance(raised.value.cause, StorageUnavailable)
+    assert sorted(r.sha256 for r in raised.value.stored) == sorted(
+        ref_of(f"contenu {index}".encode()).sha256 for index in range(4)
+    )
+    assert len(list(store.iter_digests())) == 2
+    assert temp_entries(store) == []
 
 
 def test_staged_files_are_blobs_only_once_committed_and_a_discarded_batch_leaves_nothing(
