@@ -1,14 +1,16 @@
 """Bulk import of a folder tree (``gedsae import DIR``): the acknowledgement stage.
 
 Every folder holding files becomes a dossier (its path relative to DIR is the title); every
-file becomes a document. Files are stored in batches that become durable together (one sync per
-batch instead of one fsync per file), hashed while written, then recorded — documents, versions,
-the metadata in the search index, the journal entries — in one transaction per batch: once it
-is committed the files are acknowledged; when it fails, the blobs of that batch (and of the
-one stored meanwhile) that no version references are deleted, as after a failed upload. Their
-versions are left ``pending``, as after an upload: identification, text extraction, indexing of
-the text and signature verification follow as resumable work (``ged.services.pending``), which
-``gedsae import`` runs itself next.
+file becomes a document. Files go in batches through three steps, each batch a step behind the
+next: staged (read, hashed, written to temp files, by worker processes on a local store:
+``kernel.blobstore.bulk``), made durable together (one sync, the renames, one more), then
+recorded — documents, versions, the metadata in the search index, the journal entries — in ONE
+transaction: once it is committed the files are acknowledged. When a batch cannot be recorded,
+its blobs and those of the batch made durable meanwhile that no version references are deleted,
+as after a failed upload; what was only staged is removed with no database to ask. The versions
+are left ``pending``, as after an upload: identification, text extraction, indexing of the text
+and signature verification follow as resumable work (``ged.services.pending``), which ``gedsae
+import`` runs itself next.
 """
 
 from __future__ import annotations
@@ -114,7 +116,6 @@ class Deposit:
     was staged and never committed is removed on ``close``, temp files no one references."""
 
     def __init__(self, store: BlobStore, root: Path, *, max_size: int | None) -> None:
-        self.root = root
         self.summary = ImportSummary()
         self._storer = BulkStorer(store, max_size=max_size)
         self._walk = _batches(root, self.summary)
@@ -140,7 +141,7 @@ class Deposit:
             while self._ahead:
                 self._storer.discard(self._ahead.popleft()[1])
         finally:
-            self._storer.__exit__(None, None, None)
+            self._storer.close()
 
     def __enter__(self) -> Deposit:
         return self
@@ -160,8 +161,8 @@ def import_tree(
     deposit: Deposit | None = None,
 ) -> ImportSummary:
     """Deposits every file of ``root``: durable, hashed, recorded and logged, its version left
-    ``pending`` for identification and extraction. ``deposit``: its storing, started
-    earlier (closed here in every case)."""
+    ``pending`` for identification and extraction. ``deposit``: the storing of ``root``,
+    started earlier (closed here in every case)."""
     with deposit or Deposit(ctx.blobs, root, max_size=ctx.max_upload_bytes) as deposit:
         actor.ensure_files(actor.organisation_id, service_id, "Service")
         with ctx.uow() as uow:
@@ -200,6 +201,9 @@ def _durable(
     except PartlyStored as failed:
         _forget(ctx, failed.stored)
         raise failed.cause from failed
+    except BaseException:  # interrupted while waiting: the batch may still become durable
+        _abandon(ctx, committing)
+        raise
     stored = []
     for (folder, path), outcome in zip(items, outcomes, strict=True):
         if isinstance(outcome, Unstored):  # one bad file must not stop the import

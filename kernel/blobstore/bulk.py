@@ -165,6 +165,9 @@ class BulkStorer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._committer.shutdown(wait=True)
 
