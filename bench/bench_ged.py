@@ -7,7 +7,9 @@
 
 References: ``sha256sum; sha512sum`` (slow here: coreutils lacks the SHA instructions),
 ``cp FILE COPY && sync`` (the durable-copy floor), hashlib with one thread per digest, ``cp -r
-DIR COPY && sync`` and bagit-python (no fsync) for small files; for search, every match ranked
+DIR COPY && sync`` and bagit-python (no fsync) for small files, with what no deposit can go
+under: both digests of every file (in one process, then two) and the command's start-up (an
+empty folder imported); for search, every match ranked
 (the query before the ranked window), run right after each query it is compared with. The GED
 runs as real processes (`gedsae import`, `gedsae serve`) on a fresh home; peak RSS is read from
 the kernel (ru_maxrss of the child, VmHWM of the server). Absolute times drift by ±30 % between runs on this machine:
@@ -119,6 +121,27 @@ def hashlib_step(path: Path) -> None:
         t.start()
     for t in threads:
         t.join()
+
+
+def hash_tree_step(directory: Path, workers: int) -> None:
+    """SHA-256 and SHA-512 of every file of ``directory`` (what the deposit must compute), in
+    ``workers`` processes: the digests' share of the deposit's floor."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = sorted(str(p) for p in directory.rglob("*") if p.is_file())
+    with ProcessPoolExecutor(workers) as pool:
+        for _ in pool.map(_digest_files, [files[i::workers] for i in range(workers)]):
+            pass
+
+
+def _digest_files(paths: list[str]) -> None:
+    import hashlib
+
+    for path in paths:
+        with open(path, "rb") as stream:  # noqa: PTH123 - str paths, as the import's workers
+            content = stream.read()
+        hashlib.sha256(content).digest()
+        hashlib.sha512(content).digest()
 
 
 def report(title: str, rows: dict[str, tuple[float, ...]], base: str) -> None:
@@ -273,6 +296,16 @@ def bench_small(work: Path, count: int) -> None:
         )
     except ImportError:
         print("(bagit-python not installed: pip install bagit for that reference)")
+    for workers in (1, 2):
+        rows[f"SHA-256 + SHA-512 of every file, {workers} process(es) (no write)"] = timed(
+            [sys.executable, __file__, "_hash_tree", str(corpus), str(workers)]
+        )
+    empty = work / "small-empty"
+    empty.mkdir(exist_ok=True)
+    env = fresh_home(work, "home-small-empty")
+    rows["gedsae import of an empty folder (start-up: imports, database, checks)"] = timed(
+        [GEDSAE, "import", str(empty), "--service", "FR_BENCH", "--no-process"], env
+    )
     env = fresh_home(work, "home-small-noproc")
     acknowledged = "gedsae import --no-process: until durable and acknowledged"
     rows[acknowledged] = timed(
@@ -957,6 +990,9 @@ def print_sizes(engine: Engine) -> None:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_hash":
         hashlib_step(Path(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_hash_tree":
+        hash_tree_step(Path(sys.argv[2]), int(sys.argv[3]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_bag":
         import bagit

@@ -330,20 +330,23 @@ def import_dir(
         return
     if not path.is_dir():
         raise click.BadParameter(f"{path} n'est pas un dossier (ou précisez --profile)")
-    ctx = env.context()
-    actor = run(lambda: env.principal(as_user, organisation))
-    svc = service_of(env, actor, service_seda)
-    total = importer.count_files(path)
-    if not no_process:
-        ctx.warm_up()  # the second stage's processes start while the files are deposited
     started = time.monotonic()
-    with click.progressbar(length=total, label="Dépôt", file=sys.stderr) as bar:
-        step = _advance(bar)
-        summary = run(
-            lambda: importer.import_tree(
-                ctx, actor, path, svc.id, progress=lambda files, _: step(files)
+    # The first files are staged while the command starts (imports, database, rights):
+    # temp files only, removed if the import does not go ahead.
+    with _deposit(env, path) as deposit:
+        ctx = env.context()
+        if not no_process:
+            ctx.warm_up()  # the second stage's processes start while the files are deposited
+        actor = run(lambda: env.principal(as_user, organisation))
+        svc = service_of(env, actor, service_seda)
+        total = importer.count_files(path)
+        with click.progressbar(length=total, label="Dépôt", file=sys.stderr) as bar:
+            step = _advance(bar)
+            summary = run(
+                lambda: importer.import_tree(
+                    ctx, actor, path, svc.id, progress=lambda files, _: step(files), deposit=deposit
+                )
             )
-        )
     elapsed = max(time.monotonic() - started, 1e-9)
     click.echo(
         f"{summary.files} fichiers déposés, {summary.bytes} octets, {summary.dossiers} dossiers "
@@ -359,6 +362,13 @@ def import_dir(
         click.echo(f"{waiting} versions à identifier et indexer : gedsae serve s'en charge")
         return
     _process_pending(ctx)
+
+
+def _deposit(env: Env, path: Path) -> importer.Deposit:
+    from ged.adapters.blob_stores import make_blob_store
+
+    store = run(lambda: make_blob_store(env.settings))
+    return importer.Deposit(store, path, max_size=env.settings.max_upload_bytes)
 
 
 def _advance(bar: ProgressBar[int]) -> Callable[[int], None]:

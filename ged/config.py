@@ -27,7 +27,7 @@ DEFAULT_HOME = Path.home() / ".local" / "share" / "gedsae"
 GIB = 1024**3
 SECRETS = ("s3_secret_key", "signing_key_password", "session_secret")
 TABLES = ("connectors", "agreements", "replica", "trust_anchors", "inbound", "oidc")
-# the [replica] table (ged.bootstrap.make_replica_store); its secrets by file or variable only
+# the [replica] table (ged.adapters.blob_stores.make_replica_store); its secrets by file or variable only
 REPLICA_OPTIONS = ("storage", "root", "bucket", "endpoint_url", "region", "prefix")
 REPLICA_SECRETS = ("access_key", "secret_key")
 

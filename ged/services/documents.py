@@ -13,6 +13,7 @@ import mimetypes
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from ged.domain.access import Principal
@@ -165,6 +166,7 @@ def build_version(
     *,
     facts: FormatFacts | None = None,
     text: ExtractedText | None = None,
+    created_at: datetime | None = None,
 ) -> Version:
     """A version of a stored blob; identification and extraction results, when already known
     (bulk import), go with it, otherwise ``process`` fills them in later."""
@@ -182,7 +184,7 @@ def build_version(
         mime_type=guessed.split(";")[0].strip()[:200],
         puid=facts.puid if facts else None,
         format_name=facts.format_name[:300] if facts else "",
-        created_at=ctx.clock(),
+        created_at=created_at or ctx.clock(),
         created_by=actor.id,
         extraction_status=ExtractionStatus(text.status) if text else ExtractionStatus.PENDING,
         extraction_error=text.error if text else None,

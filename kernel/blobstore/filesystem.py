@@ -14,13 +14,19 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Final
 
 from kernel.blobstore.durability import fsync_dir, fsync_path, storage_error, sync_all, write_all
-from kernel.blobstore.hashing import copy_digesting
+from kernel.blobstore.hashing import (
+    SizeGuard,
+    copy_digesting,
+    digest_bytes,
+    file_chunks,
+    read_small,
+)
 from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef, Leftover
 from kernel.blobstore.tempfiles import OwnedTempDir
 
@@ -54,6 +60,7 @@ class FilesystemBlobStore:
         except OSError as exc:
             raise storage_error(exc, "création du stockage") from exc
         self.temp = OwnedTempDir(self.tmp_dir, (TEMP_PREFIX,))
+        self._leaves: dict[str, Path] = {}  # "ab" -> blobs_dir / "ab"
 
     def put(
         self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
@@ -142,6 +149,46 @@ class FilesystemBlobStore:
             raise
         return temp, ref
 
+    def stage_file(self, path: str, *, max_size: int | None = None) -> tuple[Path, ContentRef]:
+        """A file's content in a new temp file, hashed, not synced (``commit_temps`` makes it
+        a blob). A small file is read whole and hashed in one call (the hashing releases the
+        GIL); a large one streamed. The file's ``OSError`` propagates."""
+        content = read_small(path)
+        if content is None:
+            chunks = file_chunks(path)
+            return self.write_temp(chunks, expected_size=None, max_size=max_size, sync=False)
+        SizeGuard(expected_size=None, max_size=max_size).admit(content)
+        return self.write_bytes_temp(content), digest_bytes(content)
+
+    def commit_temps(self, temps: Sequence[tuple[Path, ContentRef]]) -> None:
+        """Makes complete temp files blobs, durable together: one ``syncfs`` (their contents),
+        the renames, one more (the renames). On failure the caller removes the temp files; those
+        already moved are blobs no one references yet."""
+        try:
+            sync_all([temp for temp, _ in temps], fsync_path, self.tmp_dir)
+            dirs: set[Path] = set()
+            for temp, ref in temps:
+                dirs |= self.install(temp, ref)
+            sync_all(sorted(dirs), fsync_dir, self.blobs_dir)
+        except OSError as exc:
+            raise storage_error(exc, "validation du lot") from exc
+
+    def write_bytes_temp(self, content: bytes) -> Path:
+        """A new temp file holding ``content``, not synced; removed if anything fails."""
+        try:
+            fd, temp = self.temp.mkstemp(TEMP_PREFIX)
+        except OSError as exc:
+            raise storage_error(exc, "création d'un fichier temporaire") from exc
+        try:
+            try:
+                _write_chunk(fd, content)
+            finally:
+                _storage_call(os.close, fd, action="fermeture")
+        except BaseException:
+            _remove_quietly(temp)
+            raise
+        return temp
+
     def _fill(
         self,
         fd: int,
@@ -165,10 +212,12 @@ class FilesystemBlobStore:
 
         When the blob is already there with the same size (identical content: same SHA-256),
         the temp file is removed instead: the content is stored once. The leaf directory is
-        still returned, as the writer of that blob may not have synced it yet.
+        still returned, as the writer of that blob may not have synced it yet. Paths as
+        strings here: pathlib's joins and parses cost more than the rename (bulk import).
         """
-        final = self._blob_path(ref.sha256)
-        dirs = {final.parent}
+        leaf = self._leaves.get(ref.sha256[:2]) or self._leaf(ref.sha256[:2])
+        final = f"{leaf}/{ref.sha256}"
+        dirs = {leaf}
         if _size_or_none(final) == ref.size:
             temp.unlink()
             return dirs
@@ -177,9 +226,13 @@ class FilesystemBlobStore:
         except FileNotFoundError:
             # First blob of its directory: create it (and its parent) only now, which spares
             # a failing mkdir per put once the 256 directories exist.
-            dirs.update(created.parent for created in _make_parents(final.parent))
+            dirs.update(created.parent for created in _make_parents(leaf))
             temp.replace(final)
         return dirs
+
+    def _leaf(self, prefix: str) -> Path:
+        self._leaves[prefix] = leaf = self.blobs_dir / prefix
+        return leaf
 
     def remove_stale_temp_files(self) -> list[Leftover]:
         """Removes the temp files of dead processes (never a live one's); lists them."""
@@ -207,9 +260,9 @@ def _make_parents(leaf: Path) -> list[Path]:
     return created
 
 
-def _size_or_none(path: Path) -> int | None:
+def _size_or_none(path: str) -> int | None:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size  # noqa: PTH116 - a str: no Path to build per blob
     except FileNotFoundError:
         return None
 
@@ -247,6 +300,14 @@ class FilesystemBatch:
             self._temps.append((temp, ref))
         return ref
 
+    def put_file(self, path: str, *, max_size: int | None = None) -> ContentRef:
+        if not self._open:
+            raise ValueError("batch already closed")
+        temp, ref = self._store.stage_file(path, max_size=max_size)
+        with self._lock:
+            self._temps.append((temp, ref))
+        return ref
+
     def __enter__(self) -> FilesystemBatch:
         return self
 
@@ -266,12 +327,4 @@ class FilesystemBatch:
             _remove_quietly(temp)
 
     def _commit(self) -> None:
-        store = self._store
-        try:
-            sync_all([temp for temp, _ in self._temps], fsync_path, store.tmp_dir)
-            dirs: set[Path] = set()
-            for temp, ref in self._temps:
-                dirs |= store.install(temp, ref)
-            sync_all(sorted(dirs), fsync_dir, store.blobs_dir)
-        except OSError as exc:
-            raise storage_error(exc, "validation du lot") from exc
+        self._store.commit_temps(self._temps)

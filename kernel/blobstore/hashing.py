@@ -165,6 +165,33 @@ def file_chunks(path: str | os.PathLike[str], chunk_size: int = CHUNK_SIZE) -> I
         os.close(fd)
 
 
+def read_small(path: str | os.PathLike[str], limit: int = THREAD_THRESHOLD) -> bytes | None:
+    """The whole content of the file at ``path`` if it holds at most ``limit`` bytes, else
+    ``None`` (stream it then). One read sized to the file, one more that finds its end: for the
+    many small files of a bulk import, the chunk generator and the per-chunk bookkeeping of
+    ``copy_digesting`` cost more than the read itself."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            return None
+        content = os.read(fd, size + 1) if size else b""
+        while len(content) <= limit and (more := os.read(fd, _TAIL_READ)):
+            content += more  # it grew since fstat
+        return content if len(content) <= limit else None
+    finally:
+        os.close(fd)
+
+
+def digest_bytes(content: bytes) -> ContentRef:
+    """The SHA-256, SHA-512 and size of a content held whole (small: no threads)."""
+    return ContentRef(
+        sha256=hashlib.sha256(content).hexdigest(),
+        sha512=hashlib.sha512(content).hexdigest(),
+        size=len(content),
+    )
+
+
 def _bytes_items(items: Iterable[bytes]) -> Iterator[bytes]:
     for item in items:
         if type(item) is bytes:

@@ -97,6 +97,10 @@ class BlobBatch(Protocol):
         self, data: Chunks, *, expected_size: int | None = None, max_size: int | None = None
     ) -> ContentRef: ...
 
+    def put_file(self, path: str, *, max_size: int | None = None) -> ContentRef:
+        """A whole file's content (a bulk import's); the file's ``OSError`` propagates."""
+        ...
+
 
 class BlobStore(Protocol):
     """Content-addressed store: a blob's key is its SHA-256; identical content is stored once.

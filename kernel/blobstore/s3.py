@@ -38,7 +38,7 @@ from boto3.s3.transfer import TransferConfig
 
 from kernel.blobstore.durability import storage_error, write_all
 from kernel.blobstore.filesystem import HEX_SHA256
-from kernel.blobstore.hashing import CHUNK_SIZE, copy_digesting
+from kernel.blobstore.hashing import CHUNK_SIZE, copy_digesting, file_chunks
 from kernel.blobstore.ports import BlobNotFound, Chunks, ContentRef, DigestMismatch, Leftover
 from kernel.blobstore.s3_botocore import VerifyingBody, botocore_config, translated_errors
 from kernel.blobstore.s3_lock import ObjectLock
@@ -320,6 +320,9 @@ class S3Batch:
         with self._lock:
             self._spools.append((spool, ref))
         return ref
+
+    def put_file(self, path: str, *, max_size: int | None = None) -> ContentRef:
+        return self.put(file_chunks(path), max_size=max_size)
 
     def __enter__(self) -> S3Batch:
         return self

@@ -21,7 +21,11 @@ from ged.services.context import Context
 from ged.services.oplog import verify_log
 from ged.services.ports import ExtractedText
 from ged.services.search import search_documents
+from kernel.blobstore.bulk import BulkStorer, Committing, Outcome, PartlyStored, Staged
+from kernel.blobstore.ports import ContentRef
+from kernel.errors import NotFoundError
 from tests.fixtures.ged import Ged
+from tests.fixtures.leftovers import temp_files
 
 NAMES = ["arrete", "budget", "cantine", "deliberation", "election"]
 WORDS = ["abattoir", "bibliotheque", "cimetiere", "piscine", "marche"]
@@ -155,6 +159,55 @@ def test_a_batch_whose_transaction_fails_leaves_no_blob_behind(
         stored = list(ged.ctx.blobs.iter_digests())
         assert stored and all(uow.repo.blob_referenced(sha256) for sha256 in stored)
     assert len(stored) == 2  # the first batch's; the second's and the third, stored meanwhile, gone
+
+
+def test_a_batch_whose_storage_fails_in_part_leaves_no_blob_behind(
+    ged: Ged, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The third batch fails as a whole while made durable (a sync, a rename): its blobs that
+    became visible, recorded nowhere, are removed; the batches before stay."""
+    tree = make_tree(tmp_path / "versement", 5)
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real_commit = BulkStorer.commit
+    calls = [0]
+
+    class Failing:
+        def __init__(self, committing: Committing) -> None:
+            self.committing = committing
+
+        def result(self) -> list[Outcome]:
+            done = [o for o in self.committing.result() if isinstance(o, ContentRef)]
+            raise PartlyStored(Refused("stockage"), done)
+
+    def commit(storer: BulkStorer, staged: Staged) -> Committing | Failing:
+        calls[0] += 1
+        committing = real_commit(storer, staged)
+        return Failing(committing) if calls[0] == 3 else committing
+
+    monkeypatch.setattr(BulkStorer, "commit", commit)
+
+    with pytest.raises(Refused, match="stockage"):
+        importer.import_tree(ged.ctx, ged.admin, tree, ged.service.id)
+
+    with ged.ctx.uow() as uow:
+        stored = list(ged.ctx.blobs.iter_digests())
+        assert all(uow.repo.blob_referenced(sha256) for sha256 in stored)
+    assert len(stored) == 4  # the first two batches'
+    assert temp_files(ged.ctx.blobs.tmp_dir) == []
+
+
+def test_an_import_that_does_not_go_ahead_leaves_no_file_of_what_it_staged(
+    ged: Ged, tmp_path: Path
+) -> None:
+    """``gedsae import`` stages its first batches while it starts; the service is unknown."""
+    tree = make_tree(tmp_path / "versement", 5)
+    deposit = importer.Deposit(ged.ctx.blobs, tree, max_size=None)
+
+    with pytest.raises(NotFoundError):
+        importer.import_tree(ged.ctx, ged.admin, tree, "no-such-service", deposit=deposit)
+
+    assert list(ged.ctx.blobs.iter_digests()) == []
+    assert temp_files(ged.ctx.blobs.tmp_dir) == []
 
 
 def test_warming_up_starts_each_helper_in_the_background_and_a_failure_stops_none() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from kernel.blobstore import durability, filesystem, s3, tempfiles
+from kernel.blobstore.bulk import BulkStorer, PartlyStored, Unstored
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import (
     BlobNotFound,
@@ -322,6 +323,113 @@ def test_refused_put_inside_a_batch_does_not_spoil_the_others(backend: Backend) 
         with pytest.raises(ContentTooLarge):
             batch.put([b"too large"], max_size=3)
     assert list(backend.store.iter_digests()) == [kept.sha256]
+
+
+def test_put_file_stores_small_empty_and_large_files(backend: Backend, tmp_path: Path) -> None:
+    # a large one (over hashing.THREAD_THRESHOLD) is streamed, the others read whole
+    contents = [b"", b"x", os.urandom(70_000), os.urandom(3 * MIB)]
+    paths = []
+    for index, data in enumerate(contents):
+        paths.append(tmp_path / f"file-{index}")
+        paths[-1].write_bytes(data)
+    with backend.store.batch() as batch:
+        refs = [batch.put_file(str(path)) for path in paths]
+    assert refs == [ref_of(data) for data in contents]
+    for ref, data in zip(refs, contents, strict=True):
+        assert read_all(backend.store, ref.sha256) == data
+
+
+def test_put_file_over_the_limit_or_unreadable_stores_nothing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.write_bytes(b"123456")
+    large.write_bytes(os.urandom(3 * MIB))
+    with backend.store.batch() as batch:
+        with pytest.raises(ContentTooLarge):
+            batch.put_file(str(small), max_size=5)
+        with pytest.raises(ContentTooLarge):
+            batch.put_file(str(large), max_size=MIB)
+        with pytest.raises(FileNotFoundError):
+            batch.put_file(str(tmp_path / "absent"))
+    assert backend.leftovers() == []
+
+
+def test_bulk_storer_stores_each_file_in_order_and_passes_over_the_bad_ones(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """On the filesystem the files go to worker processes, on S3 to threads: same outcomes."""
+    contents = [os.urandom(random.randint(0, 70_000)) for _ in range(9)]
+    paths = []
+    for index, data in enumerate([*contents, b"x" * 100_001]):
+        paths.append(str(tmp_path / f"file-{index}"))
+        Path(paths[-1]).write_bytes(data)
+    paths.insert(3, str(tmp_path / "absent"))
+
+    with BulkStorer(backend.store, max_size=100_000) as storer:
+        outcomes = storer.store(paths[:5]) + storer.store(paths[5:])
+
+    unreadable, too_large = outcomes.pop(3), outcomes.pop()
+    assert unreadable == Unstored("illisible : No such file or directory")
+    assert isinstance(too_large, Unstored)
+    assert "maximum accepté (100000 octets)" in too_large.reason
+    assert outcomes == [ref_of(data) for data in contents]
+    for data in contents:
+        assert read_all(backend.store, ref_of(data).sha256) == data
+    stored = {backend.name_of(ref_of(data).sha256) for data in contents}
+    assert sorted(backend.leftovers()) == sorted(stored)
+
+
+def test_a_batch_that_fails_to_become_durable_reports_every_blob_it_may_have_made_visible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames before the failing one made blobs: the caller removes those no one
+    references. No temp file is left."""
+    store = FilesystemBlobStore(tmp_path / "blobs")
+    paths = []
+    for index in range(4):
+        paths.append(str(tmp_path / f"file-{index}"))
+        Path(paths[-1]).write_bytes(f"contenu {index}".encode())
+    real_install, installed = FilesystemBlobStore.install, [0]
+
+    def install(self: FilesystemBlobStore, temp: Path, ref: ContentRef) -> set[Path]:
+        installed[0] += 1
+        if installed[0] == 3:
+            raise OSError(errno.EIO, "I/O error")
+        return real_install(self, temp, ref)
+
+    monkeypatch.setattr(FilesystemBlobStore, "install", install)
+
+    with BulkStorer(store, max_size=None) as storer, pytest.raises(PartlyStored) as raised:
+        storer.store(paths)
+
+    assert isinstance(raised.value.cause, StorageUnavailable)
+    assert sorted(r.sha256 for r in raised.value.stored) == sorted(
+        ref_of(f"contenu {index}".encode()).sha256 for index in range(4)
+    )
+    assert len(list(store.iter_digests())) == 2
+    assert temp_entries(store) == []
+
+
+def test_staged_files_are_blobs_only_once_committed_and_a_discarded_batch_leaves_nothing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    contents = [os.urandom(1000 + i) for i in range(6)]
+    paths = []
+    for index, data in enumerate(contents):
+        paths.append(str(tmp_path / f"file-{index}"))
+        Path(paths[-1]).write_bytes(data)
+
+    with BulkStorer(backend.store, max_size=None) as storer:
+        kept, dropped = storer.stage(paths[:3]), storer.stage(paths[3:])
+        for part in kept.parts + dropped.parts:
+            part.result()
+        assert list(backend.store.iter_digests()) == []  # staged: temp files only
+        storer.discard(dropped)
+        assert storer.commit(kept).result() == [ref_of(data) for data in contents[:3]]
+
+    stored = {backend.name_of(ref_of(data).sha256) for data in contents[:3]}
+    assert sorted(backend.leftovers()) == sorted(stored)
 
 
 # -- filesystem only ----------------------------------------------------------------------------

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kernel.blobstore import hashing
 from kernel.blobstore.hashing import (
     CHUNK_SIZE,
     ParallelDigester,
     copy_digesting,
+    digest_bytes,
     file_chunks,
     hash_stream,
     iter_chunks,
+    read_small,
 )
 from kernel.blobstore.ports import ContentRef, ContentTooLarge, IncompleteContent
 
@@ -169,3 +174,28 @@ def test_a_missing_file_fails_when_its_content_is_first_asked_for(tmp_path: Path
     chunks = file_chunks(tmp_path / "absent")
     with pytest.raises(FileNotFoundError):
         next(chunks)
+
+
+def test_a_small_file_is_read_whole_and_a_large_one_left_to_streaming(tmp_path: Path) -> None:
+    (tmp_path / "small").write_bytes(b"s" * 100)
+    (tmp_path / "large").write_bytes(b"l" * 101)
+    (tmp_path / "empty").write_bytes(b"")
+
+    assert read_small(tmp_path / "small", limit=100) == b"s" * 100
+    assert read_small(tmp_path / "large", limit=100) is None
+    assert read_small(tmp_path / "empty", limit=100) == b""
+    assert digest_bytes(b"s" * 100) == expected_ref(b"s" * 100)
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(200, b"a" * 150), (120, None)])
+def test_a_small_file_that_grew_since_its_size_was_read_is_read_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, expected: bytes | None
+) -> None:
+    """Grown past ``limit`` after fstat, it is left to streaming (which reads it again)."""
+    (tmp_path / "f").write_bytes(b"a" * 150)
+    real_fstat = os.fstat
+    monkeypatch.setattr(
+        hashing.os, "fstat", lambda fd: SimpleNamespace(st_size=min(real_fstat(fd).st_size, 100))
+    )
+
+    assert read_small(tmp_path / "f", limit=limit) == expected

@@ -83,6 +83,11 @@ class _CountingBatch:
         self.puts += 1
         return self._inner.put(data, expected_size=expected_size, max_size=max_size)
 
+    def put_file(self, path: str, *, max_size: int | None = None) -> ContentRef:
+        self._offer.count_write()
+        self.puts += 1
+        return self._inner.put_file(path, max_size=max_size)
+
 
 class RecordingRegistry(SqlDigestRegistry):
     """Lists the size of each ``record_many`` call; fails the ``fail_at``-th (1-based)."""

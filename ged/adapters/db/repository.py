@@ -35,6 +35,7 @@ from ged.domain.model import (
 )
 from ged.services.repository import ProcessedVersion, SearchIndex
 from kernel.blobstore.ports import ContentRef
+from kernel.database import insert_many
 
 _VERSION_COLUMNS = [*t.versions.c, t.blobs.c.sha512, t.blobs.c.damage]
 
@@ -246,7 +247,7 @@ class SqlRepository:
 
     def add_documents(self, docs: list[Document]) -> dict[str, int]:
         """Inserts in one round trip; returns each document's integer key (the FTS rowid)."""
-        self.conn.execute(insert(t.documents), [rows.document_values(d) for d in docs])
+        insert_many(self.conn, t.documents, [rows.document_values(d) for d in docs])
         ids = [d.id for d in docs]
         query = select(t.documents.c.id, t.documents.c.pk).where(t.documents.c.id.in_(ids))
         return {row[0]: int(row[1]) for row in self.conn.execute(query)}
@@ -282,8 +283,7 @@ class SqlRepository:
             for digest, r in unique.items()
             if digest not in known
         ]
-        if missing:
-            self.conn.execute(insert(t.blobs), missing)
+        insert_many(self.conn, t.blobs, missing)
 
     def blob_referenced(self, sha256: str) -> bool:
         query = select(func.count()).select_from(t.versions).where(t.versions.c.sha256 == sha256)
@@ -301,7 +301,7 @@ class SqlRepository:
             values = {k: v.__dict__[k] for k in v.__dict__ if k not in ("sha512", "damage")}
             values["extraction_status"] = v.extraction_status.value
             rows.append(values)
-        self.conn.execute(insert(t.versions), rows)
+        insert_many(self.conn, t.versions, rows)
 
     def get_version(self, document_id: str, number: int) -> Version | None:
         query = (

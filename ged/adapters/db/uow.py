@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ged.adapters.db import tables as t
@@ -37,6 +37,7 @@ from ged.adapters.db.webhook_repository import SqlWebhookRepository
 from kernel.database import (
     DatabaseBusy,
     DatabaseUnavailable,
+    insert_many,
     is_disk_full,
     is_locked,
     storage_full,
@@ -142,7 +143,7 @@ class SqlUnitOfWork:
                 {**fields, "details": json.dumps(spec.details, sort_keys=True), "hash": digest}
             )
             seq, prev = seq + 1, digest
-        self.conn.execute(insert(t.oplog), rows)
+        insert_many(self.conn, t.oplog, rows)
         return entries
 
     def iter_log(self) -> Iterator[LogEntry]:
