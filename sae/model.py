@@ -18,7 +18,7 @@ SEDA identifier is the ArchivalAgency of its transfers).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -240,7 +240,8 @@ class DecisionRecord:
     reply: bytes
     decision: Decision
     decided_at: datetime
-    archive_identifiers: tuple[tuple[str, str], ...] = ()
+    # (unit id in the SIP, archive id), read once (an acceptance's may be streamed)
+    archive_identifiers: Iterable[tuple[str, str]] = ()
     objects: tuple[ArchivedObject, ...] = ()
 
 
@@ -305,6 +306,15 @@ class CatalogueObject:
     format_id: str | None = None  # PRONOM identifier when the SIP gives one
     # the repository's own verification of its signatures at ingest (SignatureVerdict.found)
     signature_status: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogueLink:
+    """A unit referencing an object of its transfer."""
+
+    archive_id: str
+    transfer_id: str
+    object_id: str
 
 
 @dataclass(frozen=True)
@@ -382,10 +392,13 @@ class CatalogueUnit:
 
 @dataclass(frozen=True)
 class Description:
-    """What one acceptance adds to the catalogue."""
+    """What one acceptance adds to the catalogue (all of it, or one batch)."""
 
     units: list[CatalogueUnit]
     objects: list[CatalogueObject]
+    # links beyond those of ``units``' own ``object_ids`` (units recorded before their
+    # references were read)
+    links: list[CatalogueLink] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,10 @@ class TransferRepository(Protocol):
         transfer is no longer ``before``."""
         ...
 
+    def add_objects(self, objects: Sequence[ArchivedObject]) -> None:
+        """More archived objects of an acceptance (by batches), in its unit of work."""
+        ...
+
     def objects(self, transfer_id: str) -> list[ArchivedObject]: ...
 
 

@@ -7,9 +7,10 @@ an archive identifier, and answers ``OK`` with those identifiers as ``Content/Sy
 archivist's comment and every blocking check issue as ``Operation/Event``. Exactly one decision
 wins: the transfer is claimed by a conditional UPDATE on its state before anything is written.
 
-The decision, the catalogue rows of the accepted archives (``sae.catalogue.describe``) and the
-entry of the operation log (who, decision, comment, archive identifiers) are committed in ONE
-unit of work: none exists without the others. An acceptance then seals the log head
+The decision, the catalogue rows of the accepted archives and the entry of the operation log
+(who, decision, comment; how many units and objects, with a digest of their identifiers) are
+committed in ONE unit of work: none exists without the others. Both passes over the manifest
+stream it (``sae.review.archiving``), so that memory stays flat in the size of a transfer. An acceptance then seals the log head
 (``sae.journal.checkpoints``) when sealing is configured; a failed seal is logged, not raised
 (the decision is final; the scheduler's next seal covers it). The replies themselves:
 ``sae.review.replies``.
@@ -19,30 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 
 from kernel.errors import ConflictError
 from kernel.oplog import LogSpec
 from kernel.paging import Page
-from sae.catalogue.describe import describe
-from sae.model import (
-    ArchivedObject,
-    Decision,
-    DecisionRecord,
-    Description,
-    Transfer,
-    TransferState,
-)
-from sae.ports import Database, JobQueue, UnitOfWork
-from sae.review.replies import issue_text, operation, reply, units_element
+from sae.catalogue.describe import unit_rules
+from sae.model import ArchivedObject, Decision, DecisionRecord, Transfer, TransferState
+from sae.ports import Database, JobQueue
+from sae.review import archiving
+from sae.review.replies import accepted_reply, issue_text, operation, reply
 from sae.storage.offers import StorageOffers
-from sae.storage.retention import ends_by_object, rule_durations
-from seda.model import ArchiveTransfer, ArchiveUnit, BinaryDataObject
-from seda.package import open_package
-from seda.reader import read_transfer
+from sae.storage.retention import dua_end, rule_durations
+from seda.model import ArchiveTransfer, ArchiveUnit, Management
+from seda.package import Package, open_package
 
 log = logging.getLogger("gedsae.sae.review")
 
@@ -57,15 +49,6 @@ class PackageAltered(ConflictError):
 
     code = "package_altered_in_quarantine"
     title = "Paquet modifié en quarantaine depuis sa réception : à rejeter"
-
-
-@dataclass(frozen=True)
-class Archived:
-    """What accepting wrote to the offers, and the manifest it read."""
-
-    objects: list[ArchivedObject]
-    units: list[tuple[str, str]]  # (unit id in the SIP, archive identifier)
-    manifest: ArchiveTransfer
 
 
 def pending(db: Database, organisation: str, page: Page | None = None) -> list[Transfer]:
@@ -148,20 +131,31 @@ def _write_archive(
     d: Decision,
     clock: Callable[[], datetime],
 ) -> None:
+    """The two passes of ``sae.review.archiving``: objects stored, then (in ONE unit of work
+    with the decision and its log entry) the catalogue."""
     organisation = transfer.organisation
     _ensure_unchanged(transfer)
-    archived = _archive(offers, transfer)
-    content = reply(transfer, "OK", d.comment, units_element(archived.units, transfer))
-    now = clock()
-    description = describe(
-        transfer, archived.manifest, dict(archived.units), archived.objects, archived_at=now
-    )
-    _lock(db, offers, organisation, description, now)
-    record = DecisionRecord(content, d, now, tuple(archived.units), tuple(archived.objects))
-    with db.unit_of_work(organisation) as uow:
-        uow.transfers.decide(transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record)
-        _record_acceptance(uow, transfer, d, archived, description)
-        uow.commit()
+    spool = archiving.Spool()
+    try:
+        with open_package(transfer.quarantine_path) as package:
+            frame = archiving.store_objects(offers, package, spool)
+            now = clock()
+            _lock(db, offers, organisation, package, frame, spool, now)
+            with db.unit_of_work(organisation) as uow:
+                archiving.record_archive(uow, package, transfer, frame, spool, now)
+                content = accepted_reply(transfer, d.comment, spool.units())
+                record = DecisionRecord(content, d, now, spool.units())
+                uow.transfers.decide(
+                    transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record
+                )
+                uow.log.append(
+                    _decision_spec(
+                        transfer, d, "transfer.accepted", "accept", archiving.account(spool)
+                    )
+                )
+                uow.commit()
+    finally:
+        spool.close()
 
 
 def _accepted(db: Database, transfer: Transfer, seal: Callable[[], object] | None) -> Transfer:
@@ -171,12 +165,22 @@ def _accepted(db: Database, transfer: Transfer, seal: Callable[[], object] | Non
 
 
 def _lock(
-    db: Database, offers: StorageOffers, tenant: str, described: Description, now: datetime
+    db: Database,
+    offers: StorageOffers,
+    tenant: str,
+    package: Package,
+    frame: ArchiveTransfer,
+    spool: archiving.Spool,
+    now: datetime,
 ) -> None:
     """On the locking offers, each object until the latest date of the archives holding it."""
     if offers.locking:
         durations = rule_durations(db, tenant)
-        offers.retain(ends_by_object(described.units, described.objects, durations), now.date())
+
+        def end(unit: ArchiveUnit, defaults: Management) -> date | None:
+            return dua_end(unit_rules(unit, defaults), durations)
+
+        offers.retain(archiving.unit_ends(package, frame, spool, end), now.date())
 
 
 def release_claim(db: Database, transfer: Transfer) -> None:
@@ -230,17 +234,6 @@ def reject(db: Database, organisation: str, transfer_id: str, d: Decision) -> Tr
     return get_transfer(db, organisation, transfer_id)
 
 
-def _record_acceptance(
-    uow: UnitOfWork, transfer: Transfer, d: Decision, archived: Archived, described: Description
-) -> None:
-    uow.catalogue.record(described)
-    details = {
-        "archive_identifiers": [list(pair) for pair in archived.units],
-        "objects": [{"object_id": o.object_id, "sha256": o.sha256} for o in archived.objects],
-    }
-    uow.log.append(_decision_spec(transfer, d, "transfer.accepted", "accept", details))
-
-
 def _decision_spec(
     transfer: Transfer, d: Decision, action: str, decision: str, details: Mapping[str, object]
 ) -> LogSpec:
@@ -268,31 +261,3 @@ def _seal_quietly(seal: Callable[[], object] | None, transfer_id: str) -> None:
         # Whatever failed (storage, time-stamping, the database), the decision stands; the
         # scheduler's next seal covers it.
         log.warning("log not sealed after accepting %s", transfer_id, exc_info=True)
-
-
-def _archive(offers: StorageOffers, transfer: Transfer) -> Archived:
-    with open_package(transfer.quarantine_path) as package:
-        name = package.manifest_name
-        assert name is not None  # the checks passed, so the manifest is there
-        parsed = read_transfer(lambda: package.open(name))
-        binaries = [
-            obj
-            for group in parsed.groups
-            for obj in group.objects
-            if isinstance(obj, BinaryDataObject)
-        ]
-        # Batched (a few syncs and one registry commit per batch) rather than one store, with
-        # its ~8 syncs, per object; the generator hands over a member once the last is spooled.
-        stored = offers.store_many(package.chunks(obj.uri) for obj in binaries)
-    objects = [
-        ArchivedObject(transfer.id, obj.id, obj.uri, s.sha256, s.sha512, s.size)
-        for obj, s in zip(binaries, stored, strict=True)
-    ]
-    units = [(u.id, f"AU-{uuid.uuid4()}") for u in _walk(parsed.units)]
-    return Archived(objects, units, parsed)
-
-
-def _walk(units: Iterable[ArchiveUnit]) -> Iterator[ArchiveUnit]:
-    for unit in units:
-        yield unit
-        yield from _walk(unit.children)

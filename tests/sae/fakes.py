@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -125,9 +125,13 @@ class FakeTransfers:
             reply=record.reply,
             comment=record.decision.comment,
             decided_by=record.decision.archivist,
-            archive_identifiers=record.archive_identifiers,
+            archive_identifiers=tuple(record.archive_identifiers),
         )
-        self.state.objects[transfer_id] = list(record.objects)
+        self.state.objects.setdefault(transfer_id, []).extend(record.objects)
+
+    def add_objects(self, objects: Sequence[ArchivedObject]) -> None:
+        for obj in objects:
+            self.state.objects.setdefault(obj.transfer_id, []).append(obj)
 
     def objects(self, transfer_id: str) -> list[ArchivedObject]:
         return list(self.state.objects.get(transfer_id, []))
@@ -204,9 +208,13 @@ class FakeCatalogue:
         if unit is None:
             raise ArchiveNotFound(f"Archive {archive_id} introuvable")
         children = [u for u in units if u.parent_archive_id == archive_id]
-        objects = [
-            o for d in self.state.descriptions for o in d.objects if o.object_id in unit.object_ids
-        ]
+        linked = set(unit.object_ids) | {
+            link.object_id
+            for d in self.state.descriptions
+            for link in d.links
+            if link.archive_id == archive_id
+        }
+        objects = [o for d in self.state.descriptions for o in d.objects if o.object_id in linked]
         return ArchiveDetail(unit, children, objects)
 
     def object(self, archive_id: str, object_id: str) -> CatalogueObject:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any, Final
 
 from sqlalchemy import Connection, delete, insert, select, text, update
@@ -75,29 +76,35 @@ class SqlCatalogue:
         self.postgres = conn.dialect.name == "postgresql"
 
     def record(self, description: Description) -> None:
-        """Inserts the rows in the unit of work's transaction (the acceptance's)."""
+        """Inserts the rows in the unit of work's transaction (the acceptance's), each table's
+        rows in one statement (an acceptance calls this by batches of a few hundred)."""
         if description.objects:
             rows = [{**_object_row(o), "tenant": self.tenant} for o in description.objects]
             self.conn.execute(insert(_OBJECTS), rows)
-        for unit in description.units:
-            self._record_unit(unit)
+        units = description.units
+        for unit in units:
+            if unit.organisation != self.tenant:
+                raise ValueError(f"unit of {unit.organisation} in a unit of work of {self.tenant}")
+        if units:
+            statement = insert(_UNITS).returning(_UNITS.c.pk, sort_by_parameter_order=True)
+            pks = self.conn.execute(statement, [_unit_row(u) for u in units]).scalars().all()
+            index = _POSTGRES_INDEX if self.postgres else _SQLITE_INDEX
+            self.conn.execute(index, [self._words(pk, u) for pk, u in zip(pks, units, strict=True)])
+        links = [
+            {"tenant": self.tenant, "archive_id": u.archive_id, "transfer_id": u.transfer_id}
+            | {"object_id": object_id}
+            for u in units
+            for object_id in u.object_ids
+        ]
+        links += [{"tenant": self.tenant, **asdict(link)} for link in description.links]
+        if links:
+            self.conn.execute(insert(_LINKS), links)
 
-    def _record_unit(self, unit: CatalogueUnit) -> None:
-        if unit.organisation != self.tenant:
-            raise ValueError(f"unit of {unit.organisation} in a unit of work of {self.tenant}")
-        inserted = self.conn.execute(insert(_UNITS).returning(_UNITS.c.pk), _unit_row(unit))
+    def _words(self, pk: int, unit: CatalogueUnit) -> dict[str, Any]:
         words = {"titles": "\n".join(unit.titles) or unit.title, "description": unit.description}
         if self.postgres:  # as FTS5 and the queries split them (PostgreSQL's parser would keep
             words = {k: separated(v) for k, v in words.items()}  # « a.txt » as one file token)
-        index = _POSTGRES_INDEX if self.postgres else _SQLITE_INDEX
-        self.conn.execute(index, {"pk": inserted.scalar_one(), "tenant": self.tenant, **words})
-        links = [
-            {"tenant": self.tenant, "archive_id": unit.archive_id, "transfer_id": unit.transfer_id}
-            | {"object_id": object_id}
-            for object_id in unit.object_ids
-        ]
-        if links:
-            self.conn.execute(insert(_LINKS), links)
+        return {"pk": pk, "tenant": self.tenant, **words}
 
     def amend(self, unit: CatalogueUnit) -> None:
         mine = (_UNITS.c.tenant == self.tenant) & (_UNITS.c.archive_id == unit.archive_id)

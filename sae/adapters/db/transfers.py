@@ -9,8 +9,9 @@ Every statement names the tenant.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -121,12 +122,15 @@ class SqlTransferRepository:
             "comment": record.decision.comment,
             "decided_by": record.decision.archivist,
             "decided_at": record.decided_at,
-            "archive_identifiers": json.dumps([list(pair) for pair in record.archive_identifiers]),
+            "archive_identifiers": _pairs(record.archive_identifiers),
         }
         if not self._change(transfer_id, before, changes):
             raise TransferAlreadyDecided(f"Le transfert {transfer_id} a déjà été traité")
-        if record.objects:
-            rows = [{**_object_row(o), "tenant": self.tenant} for o in record.objects]
+        self.add_objects(record.objects)
+
+    def add_objects(self, objects: Sequence[ArchivedObject]) -> None:
+        if objects:
+            rows = [{**_object_row(o), "tenant": self.tenant} for o in objects]
             self.conn.execute(insert(t.archived_objects), rows)
 
     def objects(self, transfer_id: str) -> list[ArchivedObject]:
@@ -155,6 +159,16 @@ class SqlTransferRepository:
             .values(changes)
         )
         return self.conn.execute(statement).rowcount == 1
+
+
+def _pairs(pairs: Iterable[tuple[str, str]]) -> str:
+    """The JSON list of ``[unit, archive]`` pairs, written one pair at a time."""
+    out = io.StringIO()
+    out.write("[")
+    for n, pair in enumerate(pairs):
+        out.write(("," if n else "") + json.dumps(list(pair)))
+    out.write("]")
+    return out.getvalue()
 
 
 def _issues(issues: tuple[CheckIssue, ...]) -> str:
