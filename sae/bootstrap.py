@@ -14,14 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import boto3
+from typing import Any, cast
 
 from kernel.accounts.setup import oidc_client, session_key
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import BlobStore
-from kernel.blobstore.s3 import S3BlobStore
 from kernel.errors import InvalidError
 from kernel.retention import Duration
 from kernel.sandbox.pool import SandboxPool
@@ -114,9 +111,14 @@ def open_repository(config: SaeConfig, *, legacy_allowed: bool = False) -> Repos
 def check_object_lock(config: SaeConfig) -> None:
     """Every offer with ``object_lock`` is a bucket that has Object Lock: otherwise nothing would
     be locked, and S3 cannot add it to an existing bucket (``SaeMisconfigured`` names them)."""
+    offers = config.offers_under("")
+    if all(isinstance(offer, FilesystemBlobStore) for offer in offers):
+        return  # (boto3 not imported for nothing)
+    from kernel.blobstore.s3 import S3BlobStore
+
     missing = [
         offer.name
-        for offer in config.offers_under("")
+        for offer in offers
         if isinstance(offer, S3BlobStore) and offer.keep_minimum is not None
         and not offer.lock_enabled()
     ]  # fmt: skip
@@ -195,8 +197,8 @@ def offer_factory(settings: SaeSettings) -> OfferFactory:
         raise SaeMisconfigured("au moins une offre de stockage [offers.NOM] est requise")
     if settings.require_two_backends:
         _check_two_backends(settings.offers)
-    session = boto3.session.Session()  # shared: botocore's models are loaded once
-    roots = [_offer(settings, name, table, session) for name, table in settings.offers.items()]
+    sessions: list[Any] = []  # one boto3 session shared: botocore's models are loaded once
+    roots = [_offer(settings, name, table, sessions) for name, table in settings.offers.items()]
 
     def under(prefix: str) -> Sequence[BlobStore]:
         return [_within(offer, prefix) for offer in roots]
@@ -228,18 +230,26 @@ def _within(offer: BlobStore, prefix: str) -> BlobStore:
         return offer
     if isinstance(offer, FilesystemBlobStore):
         return FilesystemBlobStore(offer.root / prefix, name=offer.name)
-    if isinstance(offer, S3BlobStore):
-        return offer.within(prefix)
+    within = getattr(offer, "within", None)  # S3BlobStore's (imported only for an S3 offer)
+    if within is not None:
+        return cast(BlobStore, within(prefix))
     raise SaeMisconfigured(f"offre {offer.name} : pas de préfixe par locataire")
 
 
 def _offer(
-    settings: SaeSettings, name: str, table: Mapping[str, Any], session: boto3.session.Session
+    settings: SaeSettings, name: str, table: Mapping[str, Any], sessions: list[Any]
 ) -> BlobStore:
+    """One offer; boto3 (some 25 MiB once loaded) only imported for an S3 one."""
     kind = table.get("kind")
     if kind == "filesystem":
         return FilesystemBlobStore(home_path(settings.home, table.get("root", name)), name=name)
     if kind == "s3":
+        import boto3
+
+        from kernel.blobstore.s3 import S3BlobStore
+
+        if not sessions:
+            sessions.append(boto3.session.Session())
         return S3BlobStore(
             str(table["bucket"]),
             endpoint_url=table.get("endpoint_url"),
@@ -249,7 +259,7 @@ def _offer(
             prefix=str(table.get("prefix", "")),
             name=name,
             spool_dir=settings.home / "spool",
-            session=session,
+            session=sessions[0],
             keep_minimum=_keep_minimum(table, name),
         )
     raise SaeMisconfigured(f"offre {name} : kind {kind!r} inconnu (filesystem ou s3)")

@@ -69,21 +69,27 @@ class ObjectStream:
         if root is None:
             raise UnreadableValue("bordereau sans élément racine")
         r = SedaReader(root)
-        tags = [r.brace + n for n in ("ArchiveUnit", *_GROUPED)]
-        last: etree._Element | None = None
+        tags = [r.brace + n for n in ("ArchiveUnit", "ManagementMetadata", *_GROUPED)]
+        anchor: etree._Element | None = None  # an element still in the tree
         for _event, el in iterparse_safe(self.open_stream, ("end",), limits=self.limits, tag=tags):
-            last = el
             parent = el.getparent()
-            if r.local(el) != "ArchiveUnit":
-                if parent is None or r.local(parent) != "DataObjectPackage":
-                    continue
+            anchor = parent if parent is not None else el
+            place = None if parent is None else r.local(parent)
+            if r.local(el) == "ManagementMetadata":
+                continue  # kept for the frame
+            if r.local(el) == "ArchiveUnit":
+                if place not in ("DescriptiveMetadata", "ArchiveUnit"):
+                    continue  # not a unit (the XSD refuses it): left to the frame
+            elif place != "DataObjectPackage":
+                continue
+            else:
                 groups: dict[str, tuple[list[m.DataObject], list[m.RawXml]]] = {}
                 _group_into(r, el, groups)
                 for key, (objects, _logbook) in groups.items():
                     for obj in objects:
                         yield key, obj
             _free(el, parent)
-        self.frame = _frame(r, root if last is None else last.getroottree().getroot())
+        self.frame = _frame(r, root if anchor is None else anchor.getroottree().getroot())
 
 
 def units(open_stream: Opener, limits: XmlLimits = DEFAULT_XML_LIMITS) -> Iterator[UnitEvent]:
@@ -99,11 +105,15 @@ def _units(open_stream: Opener, limits: XmlLimits) -> Iterator[UnitEvent]:
     if root is None:
         return
     r = SedaReader(root)
-    tag = r.brace + "ArchiveUnit"
+    tags = [r.brace + n for n in ("ArchiveUnit", *_GROUPED)]
     # the units open around the one being read: (element, opened yet)
     stack: list[list[object]] = []
-    for event, el in iterparse_safe(open_stream, ("start", "end"), limits=limits, tag=[tag]):
+    for event, el in iterparse_safe(open_stream, ("start", "end"), limits=limits, tag=tags):
         parent = el.getparent()
+        if r.local(el) != "ArchiveUnit":  # objects: read by the first pass
+            if event == "end" and parent is not None and r.local(parent) == "DataObjectPackage":
+                _free(el, parent)
+            continue
         if event == "start":
             if not _is_unit_place(r, parent, stack):
                 continue
