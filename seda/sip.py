@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING
 from seda.model import ArchiveTransfer
 from seda.package import PORTABLE_COMPONENT
 from seda.writer import write_transfer
+from seda.zipwriter import ZipWriter, dos_time
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -89,19 +90,17 @@ def write_sip(
         # The package holds the documents: readable by its owner only, whatever the umask.
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(descriptor, 0o600)
-        with (
-            os.fdopen(descriptor, "wb") as target,
-            zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive,
-        ):
+        with os.fdopen(descriptor, "w+b") as target, ZipWriter(target, out.parent) as archive:
             if signer is None:
                 written = WrittenSip(_write_manifest(archive, transfer, writer), None)
             else:
                 written = _write_signed_manifest(archive, transfer, signer, writer, out.parent)
             for member, source in files:
-                info = zipfile.ZipInfo.from_file(source, member)
-                info.compress_type = zipfile.ZIP_STORED
-                with source.open("rb") as src, archive.open(info, "w", force_zip64=True) as dst:
-                    shutil.copyfileobj(src, dst, 1024 * 1024)
+                with source.open("rb") as src:
+                    status = os.fstat(src.fileno())
+                    date_time = dos_time(status.st_mtime)
+                    with archive.open(member, date_time, status.st_mode) as dst:
+                        shutil.copyfileobj(src, dst, 1024 * 1024)
     except BaseException:
         partial.unlink(missing_ok=True)  # no half-written package left behind
         raise
@@ -109,12 +108,10 @@ def write_sip(
     return written
 
 
-def _write_manifest(
-    archive: zipfile.ZipFile, transfer: ArchiveTransfer, writer: ManifestWriter
-) -> bytes:
+def _write_manifest(archive: ZipWriter, transfer: ArchiveTransfer, writer: ManifestWriter) -> bytes:
     """The manifest streamed into the zip, hashed on the way; its SHA-256."""
-    with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
-        hashing = _HashingWriter(stream)
+    with archive.open(MANIFEST) as stream:
+        hashing = _HashingWriter(stream)  # type: ignore[arg-type]
         buffered = io.BufferedWriter(hashing, 1024 * 1024)
         writer(buffered, transfer)
         buffered.flush()
@@ -139,7 +136,7 @@ class _HashingWriter(io.RawIOBase):
 
 
 def _write_signed_manifest(
-    archive: zipfile.ZipFile,
+    archive: ZipWriter,
     transfer: ArchiveTransfer,
     signer: ManifestSigner,
     writer: ManifestWriter,
@@ -151,10 +148,10 @@ def _write_signed_manifest(
         tmp.seek(0)
         digest = hashlib.file_digest(tmp, "sha256").digest()
         tmp.seek(0)
-        with archive.open(_info(MANIFEST), "w", force_zip64=True) as stream:
+        with archive.open(MANIFEST) as stream:
             shutil.copyfileobj(tmp, stream, 1024 * 1024)
     signature = signer(digest)
-    archive.writestr(_info(MANIFEST + SIGNATURE_SUFFIX), signature)
+    archive.write(MANIFEST + SIGNATURE_SUFFIX, signature)
     return WrittenSip(digest, signature)
 
 

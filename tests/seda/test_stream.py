@@ -61,8 +61,7 @@ def test_every_seda_2_sample_streams_into_the_parts_of_its_whole_model(samples_d
         frame, groups, tree = parts(data)
         expected = {g.id: list(g.objects) for g in whole.groups if g.objects}
         if (
-            (frame.header, frame.management_metadata)
-            != (whole.header, whole.management_metadata)
+            (frame.header, frame.management_metadata) != (whole.header, whole.management_metadata)
             or groups != expected
             or tree != tuple(whole.units)
         ):
