@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from kernel.paging import MAX_OFFSET
 from kernel.retention import RuleCategory
@@ -306,6 +306,20 @@ class CatalogueObject:
     format_id: str | None = None  # PRONOM identifier when the SIP gives one
     # the repository's own verification of its signatures at ingest (SignatureVerdict.found)
     signature_status: str | None = None
+
+
+class SpooledObject(NamedTuple):
+    """A binary as an acceptance stored it, kept aside until it is catalogued."""
+
+    object_id: str
+    group_id: str
+    uri: str
+    filename: str | None
+    mime_type: str | None
+    format_id: str | None
+    sha256: str
+    sha512: str
+    size: int
 
 
 @dataclass(frozen=True)

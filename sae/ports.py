@@ -16,7 +16,7 @@ interface that raises them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -48,6 +48,7 @@ from sae.model import (
     Person,
     Restitution,
     SealedCheckpoint,
+    SpooledObject,
     StoredObject,
     Tenant,
     TenantFile,
@@ -56,6 +57,7 @@ from sae.model import (
     Transfer,
     TransferState,
 )
+from seda.model import ObjectReference
 
 
 class TenantNotFound(NotFoundError):
@@ -524,6 +526,33 @@ class PlatformUnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
+class AcceptanceSpool(Protocol):
+    """One acceptance's scratch store, on disk and private (removed on ``close``): what its
+    first pass stored, what its second catalogued (``sae.review.archiving``)."""
+
+    def add_objects(self, rows: Iterable[SpooledObject]) -> None: ...
+
+    def objects(self) -> Iterator[SpooledObject]:
+        """In the order they were added."""
+        ...
+
+    def resolve(self, references: Iterable[ObjectReference]) -> tuple[str, ...]:
+        """Object ids a unit references: a group gives all its objects, an object itself."""
+        ...
+
+    def digests(self) -> Iterator[tuple[str, str]]:
+        """(object id, SHA-256), by object id."""
+        ...
+
+    def add_units(self, pairs: Iterable[tuple[str, str]]) -> None: ...
+
+    def units(self) -> Iterator[tuple[str, str]]:
+        """(unit id, archive identifier), in the order they were added."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Database(Protocol):
     """The repository's database: every tenant's transfers, log, checkpoints, catalogue, tokens,
     people, setup and digest registry, and the tenants themselves."""
@@ -547,6 +576,10 @@ class Database(Protocol):
 
     def registry(self, tenant: str) -> DigestRegistry:
         """The digest registry of ``tenant``'s storage (each call its own transaction)."""
+        ...
+
+    def spool(self) -> AcceptanceSpool:
+        """A new scratch store for one acceptance (not this database: nothing in it lasts)."""
         ...
 
     def token(self, digest: str) -> TokenRecord | None:

@@ -5,8 +5,8 @@ Two passes over the stored manifest (``seda.stream``), each freeing what it has 
 
 1. **store** (before any transaction): the BinaryDataObjects, by batches of the offers'
    ``batch_objects``, written to every offer (``StorageOffers.store_many``); what each became
-   (its group, file name, format and digests) goes to a spool, a private SQLite file on disk
-   that SQLite deletes when it is closed, indexed by object and by group;
+   (its group, file name, format and digests) goes to the acceptance's spool, on disk
+   (``Database.spool``), indexed by object and by group;
 2. **record** (in the acceptance's unit of work): the spool's objects, then the units in document
    order, each given its archive identifier, written by batches (``CatalogueRepository.record``
    of a few hundred rows, the archived objects with them); a unit's references are resolved
@@ -21,11 +21,10 @@ kept in the spool for the reply, the transfer's record and the log entry's diges
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import Final, NamedTuple, TypeVar
+from typing import Final, TypeVar
 
 from sae.catalogue.describe import originating_agency, unit_rules
 from sae.model import (
@@ -34,10 +33,11 @@ from sae.model import (
     CatalogueObject,
     CatalogueUnit,
     Description,
+    SpooledObject,
     StoredObject,
     Transfer,
 )
-from sae.ports import UnitOfWork
+from sae.ports import AcceptanceSpool, UnitOfWork
 from sae.storage.offers import StorageOffers
 from seda import model as m
 from seda.package import Package
@@ -46,83 +46,11 @@ from seda.stream import ClosedUnit, ObjectStream, OpenedUnit, units
 BATCH_ROWS: Final = 500  # catalogue rows written at once
 T = TypeVar("T")
 
-_SCHEMA: Final = (
-    "CREATE TABLE objects (seq INTEGER PRIMARY KEY, object_id TEXT UNIQUE, group_id TEXT, "
-    "uri TEXT, filename TEXT, mime_type TEXT, format_id TEXT, sha256 TEXT, sha512 TEXT, size INT)",
-    "CREATE INDEX objects_group ON objects (group_id)",
-    "CREATE TABLE units (seq INTEGER PRIMARY KEY, unit_id TEXT, archive_id TEXT)",
-)
-
-
-class SpooledObject(NamedTuple):
-    """A binary as the first pass stored it."""
-
-    object_id: str
-    group_id: str
-    uri: str
-    filename: str | None
-    mime_type: str | None
-    format_id: str | None
-    sha256: str
-    sha512: str
-    size: int
-
-
-_FIELDS: Final = ", ".join(SpooledObject._fields)
-_INSERT_OBJECT: Final = f"INSERT INTO objects ({_FIELDS}) VALUES ({', '.join('?' * 9)})"  # noqa: S608
-_SELECT_OBJECTS: Final = f"SELECT {_FIELDS} FROM objects ORDER BY seq"  # noqa: S608
-
-
-class Spool:
-    """What the first pass learnt and the second needs, on disk (``sqlite3.connect("")``: a
-    temporary database SQLite removes on close; its page cache stays small)."""
-
-    def __init__(self) -> None:
-        self.db = sqlite3.connect("")
-        for statement in _SCHEMA:
-            self.db.execute(statement)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def add_objects(self, rows: Iterable[SpooledObject]) -> None:
-        self.db.executemany(_INSERT_OBJECT, rows)
-
-    def objects(self) -> Iterator[SpooledObject]:
-        return map(SpooledObject._make, self.db.execute(_SELECT_OBJECTS))
-
-    def resolve(self, references: Iterable[m.ObjectReference]) -> tuple[str, ...]:
-        """Object ids a unit references: a group gives all its kept objects, an object itself
-        (SEDA 2.0 profiles sometimes name a group in ``DataObjectReferenceId``)."""
-        ids: list[str] = []
-        for ref in references:
-            for target in (ref.data_object_group_reference_id, ref.data_object_reference_id):
-                if target is None:
-                    continue
-                found = self.db.execute(
-                    "SELECT object_id FROM objects WHERE group_id = ? ORDER BY seq", (target,)
-                ).fetchall()
-                if not found:
-                    found = self.db.execute(
-                        "SELECT object_id FROM objects WHERE object_id = ?", (target,)
-                    ).fetchall()
-                ids += [row[0] for row in found]
-        return tuple(dict.fromkeys(ids))
-
-    def digests(self) -> Iterator[tuple[str, str]]:
-        """(object id, SHA-256), by object id."""
-        return self.db.execute("SELECT object_id, sha256 FROM objects ORDER BY object_id")
-
-    def add_units(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self.db.executemany("INSERT INTO units (unit_id, archive_id) VALUES (?, ?)", pairs)
-
-    def units(self) -> Iterator[tuple[str, str]]:
-        """(unit id in the SIP, archive identifier), in document order."""
-        return self.db.execute("SELECT unit_id, archive_id FROM units ORDER BY seq")
-
 
 # -- pass 1 --------------------------------------------------------------------------------
-def store_objects(offers: StorageOffers, package: Package, spool: Spool) -> m.ArchiveTransfer:
+def store_objects(
+    offers: StorageOffers, package: Package, spool: AcceptanceSpool
+) -> m.ArchiveTransfer:
     """Writes the package's binaries to every offer, by batches, into ``spool``; the message's
     frame (header, ManagementMetadata)."""
     name = package.manifest_name
@@ -159,7 +87,7 @@ def record_archive(
     package: Package,
     transfer: Transfer,
     frame: m.ArchiveTransfer,
-    spool: Spool,
+    spool: AcceptanceSpool,
     archived_at: datetime,
 ) -> None:
     """The catalogue rows and archived objects of the transfer, in ``uow`` (not committed)."""
@@ -173,7 +101,7 @@ def record_archive(
         spool.add_units((u.unit_id, u.archive_id) for u in rows)
 
 
-def _record_objects(uow: UnitOfWork, transfer: Transfer, spool: Spool) -> None:
+def _record_objects(uow: UnitOfWork, transfer: Transfer, spool: AcceptanceSpool) -> None:
     verdicts = {v.object_id: v.found for v in transfer.signature_checks}
     for batch in _batched(spool.objects(), BATCH_ROWS):
         uow.transfers.add_objects(
@@ -205,7 +133,7 @@ def _catalogue_units(
     package: Package,
     transfer: Transfer,
     frame: m.ArchiveTransfer,
-    spool: Spool,
+    spool: AcceptanceSpool,
     archived_at: datetime,
 ) -> Iterator[tuple[CatalogueUnit, list[CatalogueLink]]]:
     """Each unit's row as it opens (object ids empty), its links once it closes; a row comes
@@ -259,7 +187,7 @@ def _catalogue_units(
         yield pending, links
 
 
-def account(spool: Spool) -> dict[str, object]:
+def account(spool: AcceptanceSpool) -> dict[str, object]:
     """The log entry's account of the archive, in place of every identifier: how many units
     and objects, and the SHA-256 of the lines ``unit id TAB archive identifier LF`` (units in
     document order, as the transfer's record lists them) and ``object id TAB SHA-256 LF``
@@ -285,7 +213,7 @@ def _digest(lines: Iterable[str]) -> tuple[int, str]:
 def unit_ends(
     package: Package,
     frame: m.ArchiveTransfer,
-    spool: Spool,
+    spool: AcceptanceSpool,
     dua_end: Callable[[m.ArchiveUnit, m.Management], date | None],
 ) -> dict[str, list[date | None]]:
     """SHA-256 of each stored object → the DUA ends of the units that reference it (an object

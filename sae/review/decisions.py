@@ -28,7 +28,7 @@ from kernel.oplog import LogSpec
 from kernel.paging import Page
 from sae.catalogue.describe import unit_rules
 from sae.model import ArchivedObject, Decision, DecisionRecord, Transfer, TransferState
-from sae.ports import Database, JobQueue
+from sae.ports import AcceptanceSpool, Database, JobQueue
 from sae.review import archiving
 from sae.review.replies import accepted_reply, issue_text, operation, reply
 from sae.storage.offers import StorageOffers
@@ -135,7 +135,7 @@ def _write_archive(
     with the decision and its log entry) the catalogue."""
     organisation = transfer.organisation
     _ensure_unchanged(transfer)
-    spool = archiving.Spool()
+    spool = db.spool()
     try:
         with open_package(transfer.quarantine_path) as package:
             frame = archiving.store_objects(offers, package, spool)
@@ -170,7 +170,7 @@ def _lock(
     tenant: str,
     package: Package,
     frame: ArchiveTransfer,
-    spool: archiving.Spool,
+    spool: AcceptanceSpool,
     now: datetime,
 ) -> None:
     """On the locking offers, each object until the latest date of the archives holding it."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 from kernel.paging import Page
+from sae.adapters.db.spool import SqliteSpool
 from sae.model import (
     AccessRecord,
     ArchivalAgreement,
@@ -352,6 +353,9 @@ class FakeDatabase:
 
     def unit_of_work(self, tenant: str) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, tenant)
+
+    def spool(self) -> SqliteSpool:
+        return SqliteSpool()  # a scratch file, no database of the repository's
 
     def reading(self, tenant: str) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, tenant)

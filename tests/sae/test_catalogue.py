@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sae.journal.checkpoints import Sealing
 from sae.model import ArchivalAgreement, ArchiveQuery, UnitRules
 from sae.ports import Database
+from sae.review import archiving
 from sae.storage.offers import StorageOffers
 from seda.disk_import import transfer_from_directory
 from seda.sip import write_sip
@@ -199,6 +200,27 @@ def test_acceptance_catalogues_every_unit_with_its_place_and_objects(
         hashlib.sha512(original).hexdigest(),
     )
     assert obj["mime_type"] == "text/plain"
+
+
+def test_units_recorded_by_batches_keep_their_order_parents_and_objects(
+    sae: Sae, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One row a batch: a parent's row goes before its children's, its links after them.
+    monkeypatch.setattr(archiving, "BATCH_ROWS", 1)
+    one = accepted(sae, tmp_path, "TR-B")
+
+    found = search(sae)["items"]
+    given = {a["archive_identifier"]: a["unit"] for a in one["archive_identifiers"]}
+    assert {i["archive_id"]: i["unit_id"] for i in found} == given
+    fonds = archive_of(sae, "fonds")
+    assert fonds["parent_archive_id"] is None
+    assert [c["title"] for c in fonds["children"]] == [
+        "Séances du conseil municipal",
+        "Courrier au préfet",
+    ]
+    item = archive_of(sae, "eclairage")
+    assert item["parent_archive_id"] == archive_of(sae, "seances")["archive_id"]
+    assert [o["filename"] for o in item["objects"]] == ["délibération.txt"]
 
 
 def test_originating_agency_is_the_units_own_else_the_packages(reader: Sae) -> None:

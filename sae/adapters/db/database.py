@@ -43,6 +43,7 @@ from sae.adapters.db.people import SqlPeople
 from sae.adapters.db.registry import SqlDigestRegistry
 from sae.adapters.db.scope import Scope
 from sae.adapters.db.setup import SqlTenantSetup
+from sae.adapters.db.spool import SqliteSpool
 from sae.adapters.db.tenants import SqlTenantDirectory, SqlTokens, token_record
 from sae.adapters.db.transfers import SqlTransferRepository
 from sae.model import TokenRecord
@@ -72,6 +73,9 @@ class SqlDatabase:
 
     def registry(self, tenant: str) -> SqlDigestRegistry:
         return SqlDigestRegistry(self, tenant)
+
+    def spool(self) -> SqliteSpool:
+        return SqliteSpool()
 
     def token(self, digest: str) -> TokenRecord | None:
         with self.transaction(Scope(token=digest), write=False) as conn:
