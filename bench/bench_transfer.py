@@ -16,7 +16,9 @@ timed, not measured); the GED's process (``ged-loop``) runs the loop with the GE
 ``ged.bootstrap`` on SQLite and the filesystem store; the repository's (``repository``) serves
 the real ``sae.api`` app with uvicorn and runs the acceptance when asked. Each reports its own
 peak RSS (``ru_maxrss``, the kernel's VmHWM); the modules of the other side are never imported,
-so each peak is that side's alone. References in the same run over the SIP's bytes:
+so each peak is that side's alone. The goal: each peak flat in the number of documents (at
+most 150 MiB from 1,000 to 100,000), at the same documents per second; ``BENCH_MEMRAY`` (below)
+shows what a side holds at its peak. References in the same run over the SIP's bytes:
 ``sha256sum`` twice (slow here, see performance-anchors.md) and hashlib SHA-256 twice. Not
 collected by pytest.
 """
