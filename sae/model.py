@@ -18,12 +18,12 @@ SEDA identifier is the ArchivalAgency of its transfers).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, overload
 
 from kernel.paging import MAX_OFFSET
 from kernel.retention import RuleCategory
@@ -179,6 +179,44 @@ class SignatureVerdict:
         return self.declared == self.found
 
 
+class ArchivePairs(Sequence[tuple[str, str]]):
+    """An accepted transfer's (unit id in the SIP, archive identifier) pairs, read from their
+    JSON text only when asked: an acceptance of 100,000 units has 100,000 of them, which reading
+    the transfer for its state or its reply does not need."""
+
+    __slots__ = ("_pairs", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pairs: tuple[tuple[str, str], ...] | None = None
+
+    def _all(self) -> tuple[tuple[str, str], ...]:
+        if self._pairs is None:
+            self._pairs = tuple((unit, archive) for unit, archive in json.loads(self._text))
+        return self._pairs
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and self._all() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"ArchivePairs({self._all()!r})"
+
+
 @dataclass(frozen=True)
 class Transfer:
     id: str
@@ -195,7 +233,8 @@ class Transfer:
     reply: bytes | None = None
     comment: str | None = None
     decided_by: str | None = None
-    archive_identifiers: tuple[tuple[str, str], ...] = ()  # (unit id in the SIP, archive id)
+    # (unit id in the SIP, archive id), in document order
+    archive_identifiers: Sequence[tuple[str, str]] = ()
     manifest_digest: tuple[str, str] | None = None  # announced at submission: (algorithm, hex)
     signer: str | None = None  # subject of the certificate whose manifest signature verified
     signature_checks: tuple[SignatureVerdict, ...] = ()  # the signed objects verified again

@@ -24,6 +24,7 @@ from kernel.paging import Page
 from sae.adapters.db import tables as t
 from sae.model import (
     ArchivedObject,
+    ArchivePairs,
     CheckIssue,
     CheckOutcome,
     Decision,
@@ -218,7 +219,7 @@ def _transfer(row: Mapping[Any, Any]) -> Transfer:
         reply=None if row["reply"] is None else bytes(row["reply"]),
         comment=row["comment"],
         decided_by=row["decided_by"],
-        archive_identifiers=tuple((u, a) for u, a in json.loads(row["archive_identifiers"])),
+        archive_identifiers=ArchivePairs(row["archive_identifiers"]),
         manifest_digest=_digest_pair(row["manifest_digest"]),
         signer=row["signer"],
         signature_checks=_read_verdicts(row["signature_checks"]),
