@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from lxml import etree
 
@@ -33,7 +34,7 @@ class Outcome(StrEnum):
     RECEIVED = "received"  # an Acknowledgement: received, not yet judged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per unit of the reply: 100,000 for a large transfer
 class ReplyUnit:
     """An ArchiveUnit of the reply that carries an archive identifier (SEDA 2.x
     ``DataObjectPackage/DescriptiveMetadata``): ``reference`` is its ``id`` attribute, the
@@ -177,7 +178,7 @@ def _identifiers(
 _AGENCY_ID, _SYSTEM_ID = "ArchivalAgencyArchiveUnitIdentifier", "SystemId"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Seen:
     """What a unit of the reply says of itself: its ``id`` and, in each of its Content, its
     As@lae and Vitam identifiers (the dialect, told by ReplyCode, chooses at the end)."""
@@ -197,6 +198,7 @@ class _Described:
     slots: list[_Seen | None] = field(default_factory=list)
     open: list[tuple[etree._Element, int, bool]] = field(default_factory=list)
     system_ids: list[str] = field(default_factory=list)
+    texts: dict[etree._Element, str] = field(default_factory=dict)  # SystemIds of the open unit
 
     def start(self, el: etree._Element) -> None:
         if etree.QName(el).localname != "ArchiveUnit":
@@ -215,7 +217,9 @@ class _Described:
         parent = el.getparent()
         if etree.QName(el).localname == _SYSTEM_ID:
             if parent is not None and etree.QName(parent).localname == "Content":
-                self.system_ids.append((el.text or "").strip())
+                text = (el.text or "").strip()
+                self.system_ids.append(text)
+                self.texts[el] = text  # the same string for the unit that holds it
             return
         if not self.open or self.open[-1][0] is not el:
             return
@@ -223,13 +227,20 @@ class _Described:
         contents = _children(el, "Content")
         self.slots[slot] = _Seen(
             (el.get("id") or "").strip(),
-            tuple(_text(c, _AGENCY_ID) for c in contents),
-            tuple(_text(c, _SYSTEM_ID) for c in contents),
+            _shared(tuple(_text(c, _AGENCY_ID) for c in contents)),
+            tuple(self._system_id(c) for c in contents),
             top_level,
         )
+        self.texts.clear()
         el.clear()
         if parent is not None:
             parent.remove(el)
+
+    def _system_id(self, content: etree._Element) -> str | None:
+        found = _children(content, _SYSTEM_ID)
+        if not found:
+            return None
+        return self.texts.get(found[0]) or (found[0].text or "").strip()
 
     def archive_identifiers(self, dialect: str) -> tuple[str, ...]:
         """As@lae's ``ArchivalAgencyArchiveUnitIdentifier`` of each top-level unit; for other
@@ -256,6 +267,15 @@ class _Described:
             if identifier:
                 found.append(ReplyUnit(s.reference, identifier, s.top_level))
         return tuple(found)
+
+
+_NONE: Final = (None,)
+
+
+def _shared(texts: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """The same tuple for every unit with one Content and no such identifier (Vitam's replies
+    name no As@lae identifier: 100,000 tuples of one None)."""
+    return _NONE if texts == _NONE else texts
 
 
 def _is_described(parent: etree._Element | None) -> bool:
