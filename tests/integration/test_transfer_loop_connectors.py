@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from connectors.base import Connector
 from connectors.config import ConnectorMisconfigured
@@ -274,6 +275,26 @@ def test_asalae_rejection_keeps_the_reason_of_its_comment_and_the_raw_reply(
     assert done.reasons == ("ReplyCode 300", f"Commentaire : {reason}")
     assert done.outcome is not None and done.outcome["comments"] == [reason]
     assert stored_reply(ged, record.message_identifier) == reply
+
+
+def test_a_large_reply_is_stored_compressed_and_read_back_as_received(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    repository = AsalaeRepository()
+    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    due_dossier(ged)
+    record = pushed(repository, setup, ged)
+    first_poll(repository, setup, ged)
+    reason = "Profil non autorisé. " * 20_000  # a reply of some 400 KiB
+    reply = repository.reject_with_comment(record, "300", reason)
+    replied(setup, ged, record.message_identifier)
+
+    assert stored_reply(ged, record.message_identifier) == reply
+    with ged.ctx.uow() as uow:
+        raw = uow.conn.execute(
+            text("SELECT encoding, length(content), size FROM transfer_replies")
+        ).one()
+    assert (raw[0], raw[2]) == ("zlib", len(reply)) and raw[1] < len(reply) // 10
 
 
 def test_vitam_rejection_keeps_every_event_with_its_detail_data_and_the_raw_reply(

@@ -402,8 +402,10 @@ transfer_replies = Table(
     ),
     Column("received_at", TS, nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("size", Integer, nullable=False),
+    Column("size", Integer, nullable=False),  # of the reply itself (sha256 too)
     Column("content", LargeBinary, nullable=False),
+    # "zlib" for a large reply, stored compressed (migration 0021); "identity" otherwise
+    Column("encoding", String(8), nullable=False, server_default="identity"),
 )
 
 # -- relations between documents and signature reports (migration 0012) -----------------------

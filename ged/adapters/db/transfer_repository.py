@@ -7,8 +7,9 @@ same MessageIdentifier at once exactly one inserts, so a transfer never has a se
 from __future__ import annotations
 
 import hashlib
+import zlib
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +19,11 @@ from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc, optional_utc
 from ged.services.ports import TransferRecord, TransferState
 from kernel.paging import Page
+
+# A reply larger than this is stored compressed: a repository's reply to a transfer of 100,000
+# documents lists 100,000 units (10 MB of XML, some 1.5 MB deflated), which the database
+# would otherwise copy several times while writing it.
+COMPRESSED_ABOVE: Final = 256 * 1024
 
 # states in which a transfer still waits for something: a retry or a poll
 _WAITING = (
@@ -76,21 +82,26 @@ class SqlTransferRepository:
         self.conn.execute(
             delete(t.transfer_replies).where(c.message_identifier == message_identifier)
         )
+        compressed = len(data) > COMPRESSED_ABOVE
         self.conn.execute(
             insert(t.transfer_replies).values(
                 message_identifier=message_identifier,
                 received_at=received_at,
                 sha256=hashlib.sha256(data).hexdigest(),
                 size=len(data),
-                content=data,
+                content=zlib.compress(data) if compressed else data,
+                encoding="zlib" if compressed else "identity",
             )
         )
 
     def get_reply(self, message_identifier: str) -> bytes | None:
         c = t.transfer_replies.c
-        query = select(c.content).where(c.message_identifier == message_identifier)
-        found = self.conn.execute(query).scalar_one_or_none()
-        return None if found is None else bytes(found)
+        query = select(c.content, c.encoding).where(c.message_identifier == message_identifier)
+        found = self.conn.execute(query).first()
+        if found is None:
+            return None
+        content = bytes(found.content)
+        return zlib.decompress(content) if found.encoding == "zlib" else content
 
     def due(self, organisation_id: str, now: datetime) -> list[TransferRecord]:
         c = t.transfers.c
