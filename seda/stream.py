@@ -100,14 +100,21 @@ def units(open_stream: Opener, limits: XmlLimits = DEFAULT_XML_LIMITS) -> Iterat
         raise UnreadableValue(f"valeur illisible dans le bordereau : {exc}") from exc
 
 
+@dataclass
+class _Open:
+    """A unit around the one being read, and whether it was handed over already."""
+
+    el: etree._Element
+    opened: bool = False
+
+
 def _units(open_stream: Opener, limits: XmlLimits) -> Iterator[UnitEvent]:
     root = _first_element(open_stream, limits)
     if root is None:
         return
     r = SedaReader(root)
     tags = [r.brace + n for n in ("ArchiveUnit", *_GROUPED)]
-    # the units open around the one being read: (element, opened yet)
-    stack: list[list[object]] = []
+    stack: list[_Open] = []
     for event, el in iterparse_safe(open_stream, ("start", "end"), limits=limits, tag=tags):
         parent = el.getparent()
         if r.local(el) != "ArchiveUnit":  # objects: read by the first pass
@@ -117,25 +124,38 @@ def _units(open_stream: Opener, limits: XmlLimits) -> Iterator[UnitEvent]:
         if event == "start":
             if not _is_unit_place(r, parent, stack):
                 continue
-            if stack and not stack[-1][1]:
-                stack[-1][1] = True
-                yield OpenedUnit(_unit(r, parent, ()))  # type: ignore[arg-type]
-            stack.append([el, False])
+            if stack and not stack[-1].opened and parent is not None:
+                stack[-1].opened = True
+                yield OpenedUnit(_unit(r, parent, ()))
+            stack.append(_Open(el))
             continue
-        if not stack or stack[-1][0] is not el:
+        if not stack or stack[-1].el is not el:
             continue
-        _el, opened = stack.pop()
-        if not opened:
-            yield OpenedUnit(_unit(r, el, ()))
-        yield ClosedUnit(el.get("id") or "", _unit(r, el, ()).object_references)
+        if stack.pop().opened:
+            references = _references(r, el)
+        else:
+            unit = _unit(r, el, ())
+            references = unit.object_references
+            yield OpenedUnit(unit)
+        yield ClosedUnit(el.get("id") or "", references)
         _free(el, parent)
 
 
-def _is_unit_place(r: SedaReader, parent: etree._Element | None, stack: list[list[object]]) -> bool:
+def _references(r: SedaReader, el: etree._Element) -> tuple[m.ObjectReference, ...]:
+    """A unit's ``DataObjectReference``s, as ``seda.reader`` reads them."""
+    return tuple(
+        m.ObjectReference(
+            r.text(d, "DataObjectReferenceId"), r.text(d, "DataObjectGroupReferenceId")
+        )
+        for d in el.findall(r.brace + "DataObjectReference")
+    )
+
+
+def _is_unit_place(r: SedaReader, parent: etree._Element | None, stack: list[_Open]) -> bool:
     if parent is None:
         return False
     if stack:
-        return parent is stack[-1][0]
+        return parent is stack[-1].el
     return r.local(parent) == "DescriptiveMetadata"
 
 
