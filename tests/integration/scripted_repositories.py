@@ -416,7 +416,9 @@ class SftpRepository(DropFolderRepository):
             host_keys=HostKeyPolicy(pinned_sha256=server.host_key_sha256),
             port=server.port,
             private_key=paramiko.PKey.from_path(server.client_key),
-            connect_timeout=5.0,
+            # the production default: on two loaded cores (the whole suite) the handshake with
+            # the real sshd passed 5 s (two pushes ended in error_sending)
+            connect_timeout=15.0,
         )
 
     def connector(self) -> Connector:
