@@ -19,6 +19,7 @@ at its commit, in a thread, several files at a time.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import threading
 from collections.abc import Sequence
@@ -205,12 +206,16 @@ def _start_method() -> multiprocessing.context.BaseContext:
 
 # -- in the worker processes ---------------------------------------------------------------------
 
-_STORES: dict[str, FilesystemBlobStore] = {}  # a worker's store, by root
+# A worker's store, by root; cleared as the worker ends, which removes the owner file of its
+# temp files (all committed or discarded by then).
+_STORES: dict[str, FilesystemBlobStore] = {}
 
 
 def _store_at(root: str) -> FilesystemBlobStore:
     store = _STORES.get(root)
     if store is None:
+        if not _STORES:  # a worker ends by os._exit: only multiprocessing's finalizers run
+            multiprocessing.util.Finalize(None, _STORES.clear, exitpriority=1)
         store = _STORES[root] = FilesystemBlobStore(root)
     return store
 

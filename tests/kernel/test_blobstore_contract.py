@@ -708,3 +708,13 @@ def test_s3_endpoint_killed_during_a_multipart_upload(
         store.put(pseudo_random_chunks(seed=4, count=9))
     assert caught.value.retry_after > 0
     assert temp_files(tmp_path / "spool") == []
+
+
+def test_bulk_storer_workers_leave_no_owner_file_once_closed(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path / "blobs")
+    (tmp_path / "file").write_bytes(b"contenu")
+
+    with BulkStorer(store, max_size=None) as storer:
+        storer.store([str(tmp_path / "file")])
+
+    assert list(store.tmp_dir.iterdir()) == []
