@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 from pathlib import Path
 
 from seda import model as m
-from seda.errors import SedaError
 from seda.stream import ClosedUnit, ObjectStream, OpenedUnit, UnitEvent, units
 from seda.versions import SedaVersion
-from tests.seda.test_reader_streaming import VERSIONS_2, _manifest, _whole_tree
+from tests.seda.test_reader_streaming import _whole_tree, wholly_readable_seda_2_samples
 
 
 def rebuilt(events: list[UnitEvent]) -> tuple[m.ArchiveUnit, ...]:
@@ -43,20 +41,8 @@ def parts(data: bytes) -> tuple[m.ArchiveTransfer, dict[str, list[m.DataObject]]
 
 
 def test_every_seda_2_sample_streams_into_the_parts_of_its_whole_model(samples_dir: Path) -> None:
-    records = json.loads((samples_dir / "results.json").read_text())
     compared, different = 0, []
-    for record in records:
-        if record["kind"] not in ("xml", "zip") or record.get("seda_version") not in VERSIONS_2:
-            continue
-        if record.get("unsafe_member_names") or record["file"].startswith("vitam/test-perf"):
-            continue
-        try:
-            data = _manifest(samples_dir / record["file"])
-        except SedaError:
-            continue
-        whole = None if data is None else _whole_tree(data)
-        if data is None or isinstance(whole, str) or whole is None:
-            continue
+    for file, data, whole in wholly_readable_seda_2_samples(samples_dir):
         compared += 1
         frame, groups, tree = parts(data)
         expected = {g.id: list(g.objects) for g in whole.groups if g.objects}
@@ -65,7 +51,7 @@ def test_every_seda_2_sample_streams_into_the_parts_of_its_whole_model(samples_d
             or groups != expected
             or tree != tuple(whole.units)
         ):
-            different.append(record["file"])
+            different.append(file)
     assert compared > 100
     assert different == []
 
