@@ -32,7 +32,13 @@ from types import TracebackType
 from typing import Final
 
 from kernel.blobstore.filesystem import FilesystemBlobStore
-from kernel.blobstore.ports import BlobBatch, BlobStore, ContentRef
+from kernel.blobstore.ports import (
+    BlobBatch,
+    BlobStore,
+    ContentRef,
+    StorageFull,
+    StorageUnavailable,
+)
 
 WORKERS: Final = 2
 _FILES_AT_ONCE: Final = 4  # threads putting files into one batch of another store
@@ -237,6 +243,8 @@ def stage_part(root: str, paths: list[str], max_size: int | None) -> list[_Temp 
 def _stage_one(store: FilesystemBlobStore, max_size: int | None, path: str) -> _Temp | Unstored:
     try:
         temp, ref = store.stage_file(path, max_size=max_size)
+    except _STORE_FAILURES:  # the store's, not the file's: the batch fails, the import stops
+        raise
     except Exception as exc:  # one bad file must not stop the others
         return _unstored(exc)
     return str(temp), ref
@@ -245,8 +253,15 @@ def _stage_one(store: FilesystemBlobStore, max_size: int | None, path: str) -> _
 def _put_one(batch: BlobBatch, max_size: int | None, path: str) -> Outcome:
     try:
         return batch.put_file(path, max_size=max_size)
+    except _STORE_FAILURES:
+        raise
     except Exception as exc:  # one bad file must not stop the others
         return _unstored(exc)
+
+
+# A full or failing store fails every file after it: passing them over one by one would report
+# an import of nothing as done.
+_STORE_FAILURES: Final = (StorageFull, StorageUnavailable)
 
 
 def _unstored(exc: Exception) -> Unstored:

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from kernel.blobstore import durability, filesystem, s3, tempfiles
+from kernel.blobstore import bulk, durability, filesystem, s3, tempfiles
 from kernel.blobstore.bulk import BulkStorer, PartlyStored, Unstored
-from kernel.blobstore.filesystem import FilesystemBlobStore
+from kernel.blobstore.filesystem import FilesystemBatch, FilesystemBlobStore
 from kernel.blobstore.ports import (
     BlobNotFound,
     BlobStore,
@@ -718,3 +718,25 @@ def test_bulk_storer_workers_leave_no_owner_file_once_closed(tmp_path: Path) -> 
         storer.store([str(tmp_path / "file")])
 
     assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_a_full_store_fails_the_batch_instead_of_passing_over_each_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreadable file is passed over; a full store is not the file's fault: every file
+    after it would fail too, and an import of nothing would be reported as done."""
+    (tmp_path / "file").write_bytes(b"contenu")
+    store = FilesystemBlobStore(tmp_path / "blobs")
+
+    def full(self: FilesystemBlobStore, path: str, **_: object) -> None:
+        raise StorageFull("Espace de stockage insuffisant (écriture)")
+
+    assert bulk._stage_one(store, None, str(tmp_path / "absent")) == Unstored(
+        "illisible : No such file or directory"
+    )
+    monkeypatch.setattr(FilesystemBlobStore, "stage_file", full)
+    with pytest.raises(StorageFull):
+        bulk._stage_one(store, None, str(tmp_path / "file"))
+    with pytest.raises(StorageFull), store.batch() as batch:
+        monkeypatch.setattr(FilesystemBatch, "put_file", full)
+        bulk._put_one(batch, None, str(tmp_path / "file"))
