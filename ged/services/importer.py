@@ -66,20 +66,15 @@ class Stored:
     ref: ContentRef
 
 
-def walk(root: Path) -> Iterator[tuple[Path, list[Path], list[Path]]]:
-    """Folders in a stable order (depth first, by name), each with its regular files and its
-    other entries that are not folders (links, devices…); symlinks are not followed. The kind
-    of an entry comes from the directory itself: no ``stat`` per file."""
-    for folder, files, others in _listings(root):
-        yield Path(folder), [Path(f) for f in files], [Path(o) for o in others]
-
-
 def count_files(root: Path) -> int:
     """How many regular files ``import_tree`` will take (for a progress bar)."""
-    return sum(len(files) for _, files, _ in _listings(root))
+    return sum(len(files) for _, files, _ in walk(root))
 
 
-def _listings(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+def walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """Folders in a stable order (depth first, by name), each with its regular files and its
+    other entries that are not folders (links, devices…), as paths; symlinks are not
+    followed. The kind of an entry comes from the directory itself: no ``stat`` per file."""
     stack = [str(root)]
     while stack:
         folder = stack.pop()
@@ -235,7 +230,7 @@ def _forget(ctx: Context, refs: list[ContentRef]) -> None:
 
 def _batches(root: Path, summary: ImportSummary) -> Iterator[list[tuple[str, str]]]:
     pending: list[tuple[str, str]] = []
-    for folder, files, others in _listings(root):
+    for folder, files, others in walk(root):
         for other in others:
             reason = "pas un fichier ordinaire (lien, périphérique…)"
             summary.skipped.append((_relative(root, other), reason))

@@ -16,7 +16,7 @@ def test_folders_come_depth_first_by_name_with_their_files_by_name(tmp_path: Pat
         (tmp_path / name).write_text(name, encoding="utf-8")
 
     seen = [
-        (str(folder.relative_to(tmp_path)), [f.name for f in files])
+        (str(Path(folder).relative_to(tmp_path)), [Path(f).name for f in files])
         for folder, files, _ in walk(tmp_path)
     ]
 
@@ -39,7 +39,10 @@ def test_links_and_pipes_are_reported_and_a_link_to_a_folder_is_not_followed(
     (tmp_path / "lien-dossier").symlink_to(tmp_path / "dossier")
     os.mkfifo(tmp_path / "tube")
 
-    listed = {folder: (files, others) for folder, files, others in walk(tmp_path)}
+    listed = {
+        Path(folder): ([Path(f) for f in files], [Path(o) for o in others])
+        for folder, files, others in walk(tmp_path)
+    }
 
     assert set(listed) == {tmp_path, tmp_path / "dossier"}
     assert listed[tmp_path] == ([], [tmp_path / "lien.txt", tmp_path / "tube"])
