@@ -22,14 +22,14 @@ import multiprocessing
 import multiprocessing.util
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Final, TypeVar
 
 from kernel.blobstore.filesystem import FilesystemBlobStore
 from kernel.blobstore.ports import (
@@ -41,6 +41,7 @@ from kernel.blobstore.ports import (
 )
 
 WORKERS: Final = 2
+_T = TypeVar("_T")
 _FILES_AT_ONCE: Final = 4  # threads putting files into one batch of another store
 
 
@@ -145,14 +146,7 @@ class BulkStorer:
                 _remove_temps(part.result())
 
     def _commit_temps(self, temps: list[_Temp], outcomes: list[Outcome]) -> list[Outcome]:
-        """Staged files made blobs, durable together; on failure, the temp files not moved go."""
-        moved = [(Path(temp), ref) for temp, ref in temps]
-        try:
-            self._local.commit_temps(moved)
-        except BaseException:
-            for temp, _ref in moved:
-                temp.unlink(missing_ok=True)
-            raise
+        self._local.commit_temps([(Path(temp), ref) for temp, ref in temps])
         return outcomes
 
     def _store_in_batch(self, paths: list[str]) -> list[Outcome]:
@@ -241,21 +235,25 @@ def stage_part(root: str, paths: list[str], max_size: int | None) -> list[_Temp 
 
 
 def _stage_one(store: FilesystemBlobStore, max_size: int | None, path: str) -> _Temp | Unstored:
-    try:
+    def stage() -> _Temp:
         temp, ref = store.stage_file(path, max_size=max_size)
-    except _STORE_FAILURES:  # the store's, not the file's: the batch fails, the import stops
-        raise
-    except Exception as exc:  # one bad file must not stop the others
-        return _unstored(exc)
-    return str(temp), ref
+        return str(temp), ref
+
+    return _one_file(stage)
 
 
 def _put_one(batch: BlobBatch, max_size: int | None, path: str) -> Outcome:
+    return _one_file(partial(batch.put_file, path, max_size=max_size))
+
+
+def _one_file(store_it: Callable[[], _T]) -> _T | Unstored:
+    """What storing one file gave, or why it was passed over (one bad file must not stop the
+    others); a failure of the store itself is raised: the batch fails, the import stops."""
     try:
-        return batch.put_file(path, max_size=max_size)
+        return store_it()
     except _STORE_FAILURES:
         raise
-    except Exception as exc:  # one bad file must not stop the others
+    except Exception as exc:
         return _unstored(exc)
 
 

@@ -162,16 +162,20 @@ class FilesystemBlobStore:
 
     def commit_temps(self, temps: Sequence[tuple[Path, ContentRef]]) -> None:
         """Makes complete temp files blobs, durable together: one ``syncfs`` (their contents),
-        the renames, one more (the renames). On failure the caller removes the temp files; those
-        already moved are blobs no one references yet."""
+        the renames, one more (the renames). On failure the temp files not yet moved are
+        removed; those already moved are blobs no one references yet."""
         try:
             sync_all([temp for temp, _ in temps], fsync_path, self.tmp_dir)
             dirs: set[Path] = set()
             for temp, ref in temps:
                 dirs |= self.install(temp, ref)
             sync_all(sorted(dirs), fsync_dir, self.blobs_dir)
-        except OSError as exc:
-            raise storage_error(exc, "validation du lot") from exc
+        except BaseException as exc:
+            for temp, _ref in temps:
+                _remove_quietly(temp)
+            if isinstance(exc, OSError):
+                raise storage_error(exc, "validation du lot") from exc
+            raise
 
     def write_bytes_temp(self, content: bytes) -> Path:
         """A new temp file holding ``content``, not synced; removed if anything fails."""
