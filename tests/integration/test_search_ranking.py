@@ -90,6 +90,13 @@ def test_a_read_by_blocks_goes_back_until_the_window_is_full(
     assert set(titles(search(ged, "potable"))) == {"Captage", "Réseau"}
 
 
+def ten_notes(ged: Ged, potable: set[int]) -> None:
+    """Notes 1 to 10, filed oldest first; those numbered in ``potable`` say « eau potable »."""
+    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
+    for i in range(1, 11):
+        file_text(ged, d.id, f"Note {i}", "eau potable" if i in potable else "épuration")
+
+
 def test_a_read_by_blocks_reads_as_many_more_blocks_as_its_matches_say_are_missing(
     ged: Ged, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,9 +104,7 @@ def test_a_read_by_blocks_reads_as_many_more_blocks_as_its_matches_say_are_missi
     # document by its share) finds two matches, the second reads the two blocks the third one
     # should be in, and nothing older is read
     blocks_of_one_document(monkeypatch, window=3)
-    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
-    for i in range(1, 11):
-        file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 3, 6, 9, 10) else "épuration")
+    ten_notes(ged, potable={1, 3, 6, 9, 10})
 
     assert set(titles(search(ged, "potable"))) == {"Note 6", "Note 9", "Note 10"}
 
@@ -112,9 +117,7 @@ def test_a_window_completed_from_the_rest_of_the_index_takes_its_newest_older_ma
     # read with the ranking: its two newest matches older than the blocks read, not the one
     # already found again
     blocks_of_one_document(monkeypatch, window=3)
-    d = filing.create_dossier(ged.ctx, ged.admin, service_id=ged.service.id, title="Eau")
-    for i in range(1, 11):
-        file_text(ged, d.id, f"Note {i}", "eau potable" if i in (1, 2, 3, 10) else "épuration")
+    ten_notes(ged, potable={1, 2, 3, 10})
 
     assert set(titles(search(ged, "potable"))) == {"Note 2", "Note 3", "Note 10"}
 

@@ -260,17 +260,26 @@ def stored_reply(ged: Ged, mid: str) -> bytes | None:
         return uow.transfers.get_reply(mid)
 
 
-def test_asalae_rejection_keeps_the_reason_of_its_comment_and_the_raw_reply(
-    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
-) -> None:
+def rejected_by_asalae(
+    ged: Ged, tmp_path: Path, signer: PackageSigner, reason: str
+) -> tuple[TransferRecord, bytes, TransferRecord]:
+    """A due dossier pushed to As@lae, which rejects it (ReplyCode 300) with ``reason`` as
+    its comment: the record pushed, the raw reply, the record once the reply is read."""
     repository = AsalaeRepository()
-    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
+    setup = setup_for(repository, tmp_path / "spool", signer)
     due_dossier(ged)
     record = pushed(repository, setup, ged)
     first_poll(repository, setup, ged)
-    reason = "Le profil d'archivage PR-ETAT-CIVIL n'est pas autorisé par l'accord"
     reply = repository.reject_with_comment(record, "300", reason)
-    done = replied(setup, ged, record.message_identifier)
+    return record, reply, replied(setup, ged, record.message_identifier)
+
+
+def test_asalae_rejection_keeps_the_reason_of_its_comment_and_the_raw_reply(
+    sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
+) -> None:
+    reason = "Le profil d'archivage PR-ETAT-CIVIL n'est pas autorisé par l'accord"
+    ged = sqlite_ged
+    record, reply, done = rejected_by_asalae(ged, tmp_path, signer, reason)
     assert done.state is TransferState.REJECTED
     assert done.reasons == ("ReplyCode 300", f"Commentaire : {reason}")
     assert done.outcome is not None and done.outcome["comments"] == [reason]
@@ -280,14 +289,9 @@ def test_asalae_rejection_keeps_the_reason_of_its_comment_and_the_raw_reply(
 def test_a_large_reply_is_stored_compressed_and_read_back_as_received(
     sqlite_ged: Ged, tmp_path: Path, signer: PackageSigner
 ) -> None:
-    repository = AsalaeRepository()
-    ged, setup = sqlite_ged, setup_for(repository, tmp_path / "spool", signer)
-    due_dossier(ged)
-    record = pushed(repository, setup, ged)
-    first_poll(repository, setup, ged)
     reason = "Profil non autorisé. " * 20_000  # a reply of some 400 KiB
-    reply = repository.reject_with_comment(record, "300", reason)
-    replied(setup, ged, record.message_identifier)
+    ged = sqlite_ged
+    record, reply, _ = rejected_by_asalae(ged, tmp_path, signer, reason)
 
     assert stored_reply(ged, record.message_identifier) == reply
     with ged.ctx.uow() as uow:
