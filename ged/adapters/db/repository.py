@@ -248,9 +248,7 @@ class SqlRepository:
     def add_documents(self, docs: list[Document]) -> dict[str, int]:
         """Inserts in one round trip; returns each document's integer key (the FTS rowid)."""
         insert_many(self.conn, t.documents, [rows.document_values(d) for d in docs])
-        ids = [d.id for d in docs]
-        query = select(t.documents.c.id, t.documents.c.pk).where(t.documents.c.id.in_(ids))
-        return {row[0]: int(row[1]) for row in self.conn.execute(query)}
+        return self.document_pks([d.id for d in docs])
 
     def get_document(self, document_id: str) -> Document | None:
         row = (
