@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.engine import RowMapping
 
 from ged.adapters.db import tables as t
 from ged.adapters.db.rows import as_utc
 from ged.domain.signatures import SignatureCheck, SignatureFormat, SignatureReport, SignatureStatus
+from kernel.database import insert_many
 
 _R = t.signature_reports
 
@@ -36,7 +37,7 @@ class SqlSignatureRepository:
                 for document_id, number, _ in reports
             ],
         )
-        self.conn.execute(insert(_R), [_report_row(*report) for report in reports])
+        insert_many(self.conn, _R, [_report_row(*report) for report in reports])
 
     def get(self, document_id: str, number: int) -> SignatureReport | None:
         query = select(_R).where(_R.c.document_id == document_id, _R.c.number == number)
