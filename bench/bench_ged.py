@@ -709,7 +709,14 @@ def _insert_sqlite(
     for first in range(1, docs + 1, GENERATED_BATCH):
         batch = list(rows(first, min(GENERATED_BATCH, docs + 1 - first)))
         with engine.begin() as conn:
-            conn.execute(insert(t.documents), [doc.values(now) for doc in batch])
+            values = [doc.values(now) for doc in batch]
+            conn.execute(insert(t.documents), values)
+            # the text as extraction stores it: the index reads it from there (migration 0022)
+            texts = [
+                {"document_id": v["id"], "number": 1, "body": d.body}
+                for v, d in zip(values, batch, strict=True)
+            ]
+            conn.execute(insert(t.texts), texts)
             SqliteSearch(conn).index_many(
                 [(doc.pk, {"title": doc.title, "body": doc.body}) for doc in batch]
             )
@@ -983,6 +990,7 @@ def print_sizes(engine: Engine) -> None:
         sql = (
             "SELECT name, sum(pgsize), 0 FROM dbstat WHERE name LIKE 'document%' "
             "OR name LIKE 'ix_document%' OR name LIKE 'sqlite_autoindex_documents%' "
+            "OR name IN ('texts', 'search_fields') "
             "GROUP BY name ORDER BY 2 DESC"
         )
     print("\n| table or index | MiB | TOAST MiB |\n|---|---|---|")

@@ -229,7 +229,36 @@ def _index_values(fields: dict[str, str]) -> dict[str, str]:
     return {name: fields.get(name, "") for name in _INDEXED}
 
 
+# The FTS5 table's content is the view ``search_content`` (migration 0022): the indexed fields
+# (``search_fields``) and the text of the version indexed, read from ``texts``. An entry leaves
+# the index with the values it was indexed with, read back from that content before it changes.
+_FTS_COLUMNS = "title, description, keywords, author, filename, body"
+_FTS_DELETE = text(
+    f"INSERT INTO documents_fts(documents_fts, rowid, {_FTS_COLUMNS}) "  # noqa: S608
+    f"SELECT 'delete', pk, {_FTS_COLUMNS} FROM search_content WHERE pk = :pk"
+)
+_FTS_INSERT = text(
+    f"INSERT INTO documents_fts(rowid, {_FTS_COLUMNS}) "  # noqa: S608
+    f"SELECT pk, {_FTS_COLUMNS} FROM search_content WHERE pk = :pk"
+)
+# The text indexed is the document's current version's, when the caller has one to index: a
+# reference to its row in ``texts``, never a copy.
+_FIELDS_WRITE = text(
+    "INSERT OR REPLACE INTO search_fields "
+    "(pk, title, description, keywords, author, filename, text_document_id, text_number) "
+    "SELECT d.pk, :title, :description, :keywords, :author, :filename, x.document_id, x.number "
+    "FROM documents d LEFT JOIN texts x "
+    "ON :has_body AND x.document_id = d.id AND x.number = d.current_version WHERE d.pk = :pk"
+)
+_FIELDS_DELETE = text("DELETE FROM search_fields WHERE pk = :pk")
+
+
 class SqliteSearch:
+    """FTS5 over the fields indexed and the stored text of each document (migration 0022).
+
+    ``fields["body"]`` is taken as the current version's text: what is indexed is that
+    version's row in ``texts`` when the body is not empty."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -239,20 +268,22 @@ class SqliteSearch:
     def index_many(self, items: list[tuple[int, dict[str, str]]]) -> None:
         if not items:
             return
+        keys = [{"pk": pk} for pk, _ in items]
+        self.conn.execute(_FTS_DELETE, keys)
         self.conn.execute(
-            text("DELETE FROM documents_fts WHERE rowid = :pk"), [{"pk": pk} for pk, _ in items]
+            _FIELDS_WRITE,
+            [
+                {name: fields.get(name, "") for name in _INDEXED[:-1]}
+                | {"pk": pk, "has_body": bool(fields.get("body"))}
+                for pk, fields in items
+            ],
         )
-        self.conn.execute(
-            text(
-                "INSERT INTO documents_fts"
-                "(rowid, title, description, keywords, author, filename, body) VALUES "
-                "(:pk, :title, :description, :keywords, :author, :filename, :body)"
-            ),
-            [{"pk": pk, **_index_values(fields)} for pk, fields in items],
-        )
+        self.conn.execute(_FTS_INSERT, keys)
 
     def remove(self, document_pk: int) -> None:
-        self.conn.execute(text("DELETE FROM documents_fts WHERE rowid = :pk"), {"pk": document_pk})
+        key = {"pk": document_pk}
+        self.conn.execute(_FTS_DELETE, key)
+        self.conn.execute(_FIELDS_DELETE, key)
 
     def search(self, query: SearchQuery) -> SearchPage:
         words = terms(query.text)
