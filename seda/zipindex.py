@@ -1,0 +1,261 @@
+"""The central directory of a zip, read into a few flat arrays (PKWARE APPNOTE 6.3: §4.3.16 end of
+central directory record, §4.3.14 ZIP64 end record, §4.3.15 its locator, §4.3.12 central directory
+file header, §4.5.3 ZIP64 extended information extra field).
+
+Why not ``zipfile.ZipFile``: it reads the whole directory into memory, then builds a ``ZipInfo``
+per member (some 550 bytes each) and a name → ``ZipInfo`` dict: about 60 MB held while a package
+of 100,000 documents is open, twice when it is opened for the checks then for the acceptance.
+Here the directory is read record by record and each record leaves only its name's bytes and six
+numbers in ``array``s, about 45 bytes plus the name; a record is addressed by its position in the
+directory and rebuilt (``Record``) when asked for.
+
+What ``zipfile`` refuses while reading the directory is refused here too (no end record, bad
+signatures, a truncated directory or extra field, a ZIP64 sentinel without its ZIP64 value,
+several disks, a version it cannot extract), plus what it lets pass: ZIP64 end-record values that
+disagree with the classic ones, a number of records that is not the one declared.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from dataclasses import dataclass
+from typing import BinaryIO, Final, NamedTuple
+
+from seda.errors import HostilePackage, UnreadablePackage
+
+# signature, this disk, directory's disk, records on this disk, records, size, offset, comment length
+_END: Final = struct.Struct("<4s4H2LH")
+# signature, disk of the ZIP64 end record, its offset, number of disks
+_LOCATOR64: Final = struct.Struct("<4sLQL")
+# signature, record size, versions ×2, disks ×2, records on this disk, records, size, offset
+_END64: Final = struct.Struct("<4sQ2H2L4Q")
+# signature, versions ×4 bytes, flags, method, time, date, CRC-32, sizes ×2, name/extra/comment
+# lengths, start disk, internal and external attributes, local header offset
+_CENTRAL: Final = struct.Struct("<4s4B4HL2L5H2L")
+_EXTRA_HEAD: Final = struct.Struct("<HH")
+_END_SIGNATURE: Final = b"PK\x05\x06"
+_ZIP64_SENTINEL: Final = 0xFFFFFFFF
+_COUNT_SENTINEL: Final = 0xFFFF
+_ZIP64_EXTRA_ID: Final = 0x0001
+MAX_EXTRACT_VERSION: Final = 63  # the highest "version needed to extract" zipfile accepts
+
+
+class Record(NamedTuple):
+    """One central directory record (§4.3.12), the fields a reader needs (a tuple: records are
+    rebuilt from the arrays each time one is asked for, and a tuple is the cheapest to build)."""
+
+    raw_name: bytes
+    flags: int
+    method: int
+    crc: int
+    compress_size: int
+    file_size: int
+    header_offset: int  # where the local header starts in the file (prepended data counted)
+    external_attr: int
+
+    @property
+    def name(self) -> str:
+        """The name for messages (undecodable bytes replaced: the package checks refuse them)."""
+        return self.raw_name.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class _End:
+    count: int
+    size: int
+    offset: int
+    start: int  # where the directory starts in the file
+
+
+class CentralDirectory:
+    """Every record of the directory, in directory order, in flat arrays."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start  # no member's data may reach into the directory
+        self._names = bytearray()
+        self._name_ends = array("Q")
+        self._flags = array("H")
+        self._methods = array("H")
+        self._crcs = array("I")
+        self._attributes = array("I")
+        self.compress_sizes = array("Q")
+        self.file_sizes = array("Q")
+        self.header_offsets = array("Q")
+
+    def __len__(self) -> int:
+        return len(self._name_ends)
+
+    def raw_name(self, index: int) -> bytes:
+        start = self._name_ends[index - 1] if index else 0
+        return self._names[start : self._name_ends[index]]  # type: ignore[return-value]  # a bytearray: one copy, not two
+
+    def is_dir(self, index: int) -> bool:
+        """Whether the record names a folder (its name ends with ``/``)."""
+        end = self._name_ends[index]
+        return end > (self._name_ends[index - 1] if index else 0) and self._names[end - 1] == 0x2F
+
+    def record(self, index: int) -> Record:
+        return Record(
+            self.raw_name(index),
+            self._flags[index],
+            self._methods[index],
+            self._crcs[index],
+            self.compress_sizes[index],
+            self.file_sizes[index],
+            self.header_offsets[index],
+            self._attributes[index],
+        )
+
+    def _append(self, record: Record) -> None:
+        self._names += record[0]
+        self._name_ends.append(len(self._names))
+        self._flags.append(record.flags)
+        self._methods.append(record.method)
+        self._crcs.append(record.crc)
+        self._attributes.append(record.external_attr)
+        self.compress_sizes.append(record.compress_size)
+        self.file_sizes.append(record.file_size)
+        self.header_offsets.append(record.header_offset)
+
+
+def read_central_directory(stream: BinaryIO, max_entries: int) -> CentralDirectory:
+    """The directory of the zip open in ``stream`` (buffered, seekable); HostilePackage when it
+    declares more than ``max_entries`` records (refused before any is read), UnreadablePackage
+    when it is not a well-formed single-disk zip."""
+    end = _end_record(stream)
+    if end.count > max_entries:
+        raise HostilePackage(f"trop d'entrées ({end.count})", code="sip_too_many_entries")
+    directory = CentralDirectory(end.start)
+    concat = end.start - end.offset  # bytes prepended to the archive (a self-extracting stub)
+    stream.seek(end.start)
+    left = end.size
+    while left > 0:
+        record, length = _central_record(stream, left)
+        if concat:
+            record = record._replace(header_offset=record.header_offset + concat)
+        directory._append(record)
+        left -= length
+    if len(directory) != end.count:
+        raise _corrupt(f"{len(directory)} entrées au lieu des {end.count} annoncées")
+    return directory
+
+
+def _corrupt(detail: str) -> UnreadablePackage:
+    return UnreadablePackage(f"archive zip illisible : {detail}")
+
+
+def _end_record(stream: BinaryIO) -> _End:
+    """§4.3.16, found from the end of the file (after a comment of up to 65,535 bytes); then the
+    ZIP64 locator and end record (§4.3.14–15) when the locator precedes it."""
+    file_size = stream.seek(0, 2)
+    if file_size < _END.size:
+        raise _corrupt("pas de fin de répertoire central")
+    tail_size = min(file_size, _END.size + 0xFFFF)
+    stream.seek(file_size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail_size - _END.size
+    if tail[at : at + 4] != _END_SIGNATURE or tail[-2:] != b"\0\0":
+        at = tail.rfind(_END_SIGNATURE)
+        while at >= 0 and at + _END.size > tail_size:
+            at = tail.rfind(_END_SIGNATURE, 0, at)
+    if at < 0:
+        raise _corrupt("pas de fin de répertoire central")
+    _sig, disk, cd_disk, count_here, count, size, offset, _comment = _END.unpack_from(tail, at)
+    position = file_size - tail_size + at
+    if disk or cd_disk or count_here != count:
+        raise _corrupt("archive en plusieurs volumes")
+    zip64 = _zip64_end(stream, position, (count, size, offset))
+    if zip64 is not None:
+        count, size, offset, position = zip64
+    start = position - size
+    if start < 0 or offset > start:
+        raise _corrupt("position du répertoire central incohérente")
+    return _End(count, size, offset, start)
+
+
+def _zip64_end(
+    stream: BinaryIO, position: int, classic: tuple[int, int, int]
+) -> tuple[int, int, int, int] | None:
+    """(records, size, offset, where the ZIP64 end record starts), or None without a locator."""
+    if position < _LOCATOR64.size:
+        return None
+    stream.seek(position - _LOCATOR64.size)
+    locator = stream.read(_LOCATOR64.size)
+    signature, _disk, _offset, disks = _LOCATOR64.unpack(locator)
+    if signature != b"PK\x06\x07":
+        return None
+    if disks != 1:
+        raise _corrupt("archive en plusieurs volumes")
+    at = position - _LOCATOR64.size - _END64.size
+    if at < 0:
+        raise _corrupt("fin de répertoire ZIP64 absente")
+    stream.seek(at)
+    fields = _END64.unpack(stream.read(_END64.size))
+    if fields[0] != b"PK\x06\x06":
+        raise _corrupt("fin de répertoire ZIP64 absente")
+    disk, cd_disk, count_here, count, size, offset = fields[4:]
+    if disk or cd_disk or count_here != count:
+        raise _corrupt("archive en plusieurs volumes")
+    sentinels = (_COUNT_SENTINEL, _ZIP64_SENTINEL, _ZIP64_SENTINEL)
+    for old, new, sentinel in zip(classic, (count, size, offset), sentinels, strict=True):
+        if old not in (sentinel, new):
+            raise _corrupt("fins de répertoire classique et ZIP64 en désaccord")
+    return count, size, offset, at
+
+
+def _central_record(stream: BinaryIO, left: int) -> tuple[Record, int]:
+    """The next record (§4.3.12) and its length; ``left`` bytes of the directory remain."""
+    head = stream.read(_CENTRAL.size)
+    if len(head) < _CENTRAL.size or left < _CENTRAL.size:
+        raise _corrupt("répertoire central tronqué")
+    fields = _CENTRAL.unpack(head)
+    if fields[0] != b"PK\x01\x02":
+        raise _corrupt("signature d'entrée du répertoire central invalide")
+    name_len, extra_len, comment_len, disk = fields[12:16]
+    length = _CENTRAL.size + name_len + extra_len + comment_len
+    rest = stream.read(length - _CENTRAL.size)
+    if len(rest) < length - _CENTRAL.size or left < length:
+        raise _corrupt("répertoire central tronqué")
+    if fields[3] > MAX_EXTRACT_VERSION:
+        raise _corrupt(f"version zip {fields[3] / 10:.1f} non prise en charge")
+    flags, method, _time, _date, crc, compress_size, file_size = fields[5:12]
+    sizes = (file_size, compress_size, fields[18], disk)
+    if extra_len or _ZIP64_SENTINEL in sizes or disk == _COUNT_SENTINEL:
+        sizes = _zip64_values(rest[name_len : name_len + extra_len], sizes)
+    if sizes[3]:
+        raise _corrupt("archive en plusieurs volumes")
+    record = Record(rest[:name_len], flags, method, crc, sizes[1], sizes[0], sizes[2], fields[17])
+    return record, length
+
+
+def _zip64_values(extra: bytes, values: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """Uncompressed size, compressed size, local header offset and start disk, each taken from the
+    ZIP64 extra field (§4.5.3) when the record holds its sentinel; every extra field's length is
+    checked, as zipfile does."""
+    found = list(values)
+    while len(extra) >= _EXTRA_HEAD.size:
+        tag, length = _EXTRA_HEAD.unpack_from(extra)
+        if _EXTRA_HEAD.size + length > len(extra):
+            raise _corrupt(f"champ supplémentaire {tag:04x} tronqué")
+        if tag == _ZIP64_EXTRA_ID:
+            data = extra[_EXTRA_HEAD.size : _EXTRA_HEAD.size + length]
+            found = _zip64_fields(data, values)
+        extra = extra[_EXTRA_HEAD.size + length :]
+    sentinels = (_ZIP64_SENTINEL, _ZIP64_SENTINEL, _ZIP64_SENTINEL, _COUNT_SENTINEL)
+    if any(value == sentinel for value, sentinel in zip(found, sentinels, strict=True)):
+        raise _corrupt("valeur ZIP64 manquante")
+    return found[0], found[1], found[2], found[3]
+
+
+def _zip64_fields(data: bytes, values: tuple[int, int, int, int]) -> list[int]:
+    found, at = list(values), 0
+    for position, width in enumerate((8, 8, 8, 4)):
+        sentinel = _COUNT_SENTINEL if width == 4 else _ZIP64_SENTINEL
+        if values[position] != sentinel:
+            continue
+        if at + width > len(data):
+            raise _corrupt("valeur ZIP64 manquante")
+        found[position] = int.from_bytes(data[at : at + width], "little")
+        at += width
+    return found
