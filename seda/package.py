@@ -31,6 +31,8 @@ from seda.zipmember import SUPPORTED_METHODS, is_direct, open_member, read_store
 # Vitam refuses any path component not matching this (SafeFileChecker.java).
 PORTABLE_COMPONENT = re.compile(r"^[a-zA-Z0-9\-_@]+(\.[a-zA-Z0-9\-_@]+)*$")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
+_ENCRYPTED = 0x41  # APPNOTE §4.4.4: bit 0 encrypted, bit 6 strong encryption
+_PATCHED = 0x20  # bit 5: compressed patched data, which zipfile could not read either
 _DIRECTORY_BUFFER = 256 * 1024  # the central directory is read record by record through it
 
 
@@ -212,7 +214,7 @@ def _check_zip(directory: CentralDirectory, limits: PackageLimits) -> ZipEntries
 
 
 def _check_record(record: Record, limits: PackageLimits) -> None:
-    if record.flags & 0x1:
+    if record.flags & _ENCRYPTED:
         raise HostilePackage(f"entrée chiffrée : {record.name}", code="sip_encrypted_entry")
     if not _is_utf8(record):
         raise HostilePackage(f"nom non UTF-8 : {record.name!r}", code="sip_name_encoding")
@@ -224,7 +226,7 @@ def _check_record(record: Record, limits: PackageLimits) -> None:
         raise HostilePackage(
             f"taux de compression suspect : {record.name}", code="sip_compression_ratio"
         )
-    if record.method not in SUPPORTED_METHODS:
+    if record.method not in SUPPORTED_METHODS or record.flags & _PATCHED:
         raise UnreadablePackage(
             f"méthode de compression {record.method} non prise en charge : {record.name}",
             code="sip_compression_unsupported",

@@ -38,7 +38,7 @@ SUPPORTED_METHODS: Final = (STORED, DEFLATED)
 # signature, version, flags, method, time, date, crc-32, sizes ×2, name length, extra length
 _LOCAL_HEADER: Final = struct.Struct("<4sHHHHHLLLHH")
 _SIGNATURE: Final = b"PK\x03\x04"
-_ENCRYPTED: Final = 0x1
+_ENCRYPTED: Final = 0x41  # bit 0 encrypted, bit 6 strong encryption
 _DATA_DESCRIPTOR: Final = 0x8  # CRC-32 and sizes follow the data, the header holds zeros
 _ZIP64_SIZES: Final = struct.Struct("<HHQQ")  # id 0x0001, length, uncompressed, compressed
 _SENTINEL: Final = 0xFFFFFFFF
@@ -172,7 +172,7 @@ def _local_sizes(extra: bytes, compressed: int, size: int) -> tuple[int, int]:
         return compressed, size
     while len(extra) >= 4:
         tag, length = struct.unpack_from("<HH", extra)
-        if tag == 0x0001 and length >= 16:
+        if tag == 0x0001 and length >= 16 and len(extra) >= _ZIP64_SIZES.size:
             _tag, _length, size, compressed = _ZIP64_SIZES.unpack_from(extra)
             return compressed, size
         extra = extra[4 + length :]
