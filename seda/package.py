@@ -5,6 +5,9 @@ SafeFileChecker): names must be relative, without `..`, backslashes, control cha
 letters, and UTF-8; no symlinks, hard links or devices; no duplicate (case-insensitively) or
 overlapping entries; no encrypted entries; entry count, sizes and compression ratios bounded.
 Members are then read by streaming from the archive; `extract()` writes only into an empty folder.
+A zip is read by our own reader (`seda.zipindex`: the central directory in flat arrays, not a
+`zipfile.ZipInfo` per member; `seda.zipmember`: each member from its local header), a tar by
+`tarfile`.
 """
 
 from __future__ import annotations
@@ -149,7 +152,7 @@ def open_package(path: Path, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS) -> 
     """Open and check a zip or tar package; HostilePackage / UnreadablePackage on refusal."""
     if zipfile.is_zipfile(path):
         with _open_zip(path) as stream:
-            files = _check_zip(read_central_directory(stream, limits.max_entries), limits)
+            files = _check_zip(_central_directory(stream, limits), limits)
             yield Package("zip", files, _ZipOpener(stream.fileno(), files))
         return
     with _open_tar(path) as tar:
@@ -165,6 +168,13 @@ def _open_zip(path: Path) -> Iterator[BinaryIO]:
         raise UnreadablePackage(f"archive zip illisible : {exc}") from exc
     with stream:
         yield stream
+
+
+def _central_directory(stream: BinaryIO, limits: PackageLimits) -> CentralDirectory:
+    try:
+        return read_central_directory(stream, limits.max_entries)
+    except OSError as exc:
+        raise UnreadablePackage(f"archive zip illisible : {exc}") from exc
 
 
 @contextmanager
