@@ -2,19 +2,19 @@
 directory (``seda.zipindex``) rather than a dict.
 
 A dict of 100,000 names costs some 10 MB beside the ``ZipInfo``s it replaced; here the lookup is
-one sorted ``array`` of 8 bytes a record: the high bits of the hash of the record's case-folded
-name, its index in the low bits. A name is found by bisection then compared with the record's
-own bytes; records whose case-folded names are equal sit side by side, which is how duplicates
-(``a.txt`` and ``A.txt``) are found. Python's string hash is salted per process, so nobody can
-pick names that collide on purpose. Iteration follows the directory's order, without folders.
+an open-addressing hash table in two ``array``s (linear probing, at most half full: 8 bytes a
+slot, about 20 bytes a record): each slot holds a record's index and 32 bits of the hash of its
+case-folded name, the name itself being compared with the record's own bytes. It is filled in
+place, one record at a time, with no list or dict of every name even for a moment; two records
+whose case-folded names are equal (``a.txt`` and ``A.txt``) meet while it is filled, which is how
+duplicates are found. Python's string hash is salted per process, so nobody can choose names
+that collide on purpose. Iteration follows the directory's order, without folders.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping
-from itertools import pairwise
 
 from seda.zipindex import CentralDirectory, Record
 
@@ -26,11 +26,14 @@ class ZipEntries(Mapping[str, int]):
 
     def __init__(self, directory: CentralDirectory) -> None:
         self._directory = directory
-        self._bits = max(20, len(directory).bit_length())  # room for any record's index
-        self._low = (1 << self._bits) - 1
-        keys = (self._prefix(self._folded(i)) << self._bits | i for i in range(len(directory)))
-        self._sorted = array("Q", sorted(keys))
-        self._files = sum(1 for i in range(len(directory)) if not self._directory.is_dir(i))
+        size = 1 << max(4, (2 * len(directory)).bit_length())
+        self._mask = size - 1
+        self._slots = array("I", [0]) * size  # a record's index + 1; 0: empty
+        self._tags = array("I", [0]) * size  # the high 32 bits of its case-folded name's hash
+        self._duplicate: str | None = None
+        for index in range(len(directory)):
+            self._insert(index)
+        self._files = sum(1 for i in range(len(directory)) if not directory.is_dir(i))
 
     def __getitem__(self, name: str) -> int:
         return self._directory.file_sizes[self._index(name)]
@@ -58,13 +61,18 @@ class ZipEntries(Mapping[str, int]):
 
     def duplicate(self) -> str | None:
         """A name that two records share once case-folded (a trailing ``/`` ignored), if any."""
-        for first, second in pairwise(self._sorted):
-            if first >> self._bits != second >> self._bits:
-                continue
-            name = self._folded(first & self._low)
-            if name == self._folded(second & self._low):
-                return name
-        return None
+        return self._duplicate
+
+    def _insert(self, index: int) -> None:
+        folded = self._folded(index)
+        slot, tag = self._start(folded)
+        while occupant := self._slots[slot]:
+            twin = self._tags[slot] == tag and self._folded(occupant - 1) == folded
+            if twin and self._duplicate is None:
+                self._duplicate = folded
+            slot = (slot + 1) & self._mask
+        self._slots[slot] = index + 1
+        self._tags[slot] = tag
 
     def _index(self, name: str) -> int:
         try:
@@ -73,17 +81,17 @@ class ZipEntries(Mapping[str, int]):
             raise KeyError(name) from None
         if raw.endswith(b"/"):  # a folder, not a file
             raise KeyError(name)
-        prefix = self._prefix(name.casefold())
-        at = bisect_left(self._sorted, prefix << self._bits)
-        while at < len(self._sorted) and self._sorted[at] >> self._bits == prefix:
-            index = self._sorted[at] & self._low
-            if self._directory.raw_name(index) == raw:
-                return index
-            at += 1
+        slot, tag = self._start(name.casefold())
+        while occupant := self._slots[slot]:
+            if self._tags[slot] == tag and self._directory.raw_name(occupant - 1) == raw:
+                return occupant - 1
+            slot = (slot + 1) & self._mask
         raise KeyError(name)
 
-    def _prefix(self, folded: str) -> int:
-        return (hash(folded) & _MASK64) >> self._bits
+    def _start(self, folded: str) -> tuple[int, int]:
+        """The first slot to probe for a case-folded name, and its tag."""
+        digest = hash(folded) & _MASK64
+        return digest & self._mask, digest >> 32
 
     def _folded(self, index: int) -> str:
         name = self._directory.raw_name(index).decode("utf-8", errors="replace")
