@@ -63,6 +63,13 @@ class Package:
     def open(self, name: str) -> IO[bytes]:
         return self._opener.open(name)
 
+    def files_left(self) -> FileSet:
+        """Every file of the package, to cross off with ``discard``: a byte per member for a zip
+        (``seda.zipentries.ZipMarks``) rather than a set of every name."""
+        if isinstance(self.entries, ZipEntries):
+            return self.entries.marks()
+        return set(self.entries)
+
     def chunks(self, name: str) -> Iterator[bytes]:
         """The bytes of a member, in chunks (small stored zip members in one direct read)."""
         return self._opener.chunks(name)
@@ -80,6 +87,14 @@ class Package:
             target.parent.mkdir(parents=True, exist_ok=True)
             with self.open(name) as source, target.open("xb") as out:
                 shutil.copyfileobj(source, out, 1024 * 1024)
+
+
+class FileSet(Protocol):
+    """Names that can be crossed off and looked up (a ``set[str]`` is one)."""
+
+    def discard(self, name: str, /) -> None: ...
+
+    def __contains__(self, name: object, /) -> bool: ...
 
 
 class _MemberOpener(Protocol):

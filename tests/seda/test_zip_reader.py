@@ -194,3 +194,19 @@ def test_a_name_flagged_utf8_that_is_not_utf8_is_refused(tmp_path: Path) -> None
     with pytest.raises(HostilePackage) as refused, open_package(path):
         pass
     assert refused.value.code == "sip_name_encoding"
+
+
+def test_files_left_are_crossed_off_by_name_and_hold_no_folder(tmp_path: Path) -> None:
+    path = tmp_path / "sip.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.xml", MANIFEST)
+        archive.mkdir("content")
+        archive.writestr("content/a.txt", b"a")
+        archive.writestr("content/b.txt", b"b")
+    with open_package(path) as package:
+        left = package.files_left()
+        left.discard("content/a.txt")
+        left.discard("content/nothing.txt")
+        left.discard("CONTENT/B.TXT")  # names are compared as they are
+        assert [n for n in package.entries if n in left] == ["manifest.xml", "content/b.txt"]
+        assert "content" not in left and "content/" not in left and 3 not in left
