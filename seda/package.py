@@ -29,7 +29,7 @@ from seda.digests import read_chunks
 from seda.errors import HostilePackage, UnreadablePackage
 from seda.zipentries import ZipEntries
 from seda.zipindex import CentralDirectory, Record, read_central_directory
-from seda.zipmember import SUPPORTED_METHODS, is_direct, open_member, read_stored
+from seda.zipmember import SUPPORTED_METHODS, is_direct, open_member, read_small
 
 # Vitam refuses any path component not matching this (SafeFileChecker.java).
 PORTABLE_COMPONENT = re.compile(r"^[a-zA-Z0-9\-_@]+(\.[a-zA-Z0-9\-_@]+)*$")
@@ -117,7 +117,7 @@ class _ZipOpener:
         record = self._entries.record(name)
         try:
             if is_direct(record):
-                yield read_stored(self._fd, record)
+                yield read_small(self._fd, record)
                 return
             with open_member(self._fd, record) as stream:
                 yield from read_chunks(stream)
@@ -224,17 +224,19 @@ def _count(total: int, size: int, limits: PackageLimits, name: str) -> int:
 
 
 def _check_zip(directory: CentralDirectory, limits: PackageLimits) -> ZipEntries:
+    entries = ZipEntries(directory)
+    overlaps = _Overlaps()
     total = 0
-    for index in range(len(directory)):
-        record = directory.record(index)
+    for index, record in enumerate(directory.records()):
         _check_record(record, limits)
         name = check_name(record.name)
         total = _count(total, record.file_size, limits, name)
-    entries = ZipEntries(directory)
+        entries.add(index, record)
+        overlaps.add(record)
     twin = entries.duplicate()
     if twin is not None:
         raise HostilePackage(f"entrée en double : {twin}", code="sip_duplicate_entry")
-    _check_overlaps(directory)
+    overlaps.check(directory)
     return entries
 
 
@@ -269,25 +271,37 @@ def _is_utf8(record: Record) -> bool:
     return True
 
 
-def _check_overlaps(directory: CentralDirectory) -> None:
+class _Overlaps:
     """Refuse entries whose data ranges overlap (a zip-bomb technique) or reach into the central
-    directory; local headers are ≥ 30 bytes."""
-    offsets = directory.header_offsets
-    order: Iterable[int] = range(len(directory))
-    if any(a > b for a, b in pairwise(offsets)):  # writers put them in order: no sort, no list
-        order = sorted(order, key=offsets.__getitem__)
-    end = -1
-    for index in order:
-        if offsets[index] < end:
+    directory; local headers are ≥ 30 bytes. Writers put the records in the order of their data:
+    while each starts after every range seen, nothing is kept but the farthest end; otherwise the
+    ranges are sorted and compared (a list, only for such a package)."""
+
+    def __init__(self) -> None:
+        self._end = -1
+        self._apart = True
+
+    def add(self, record: Record) -> None:
+        if record.header_offset < self._end:
+            self._apart = False
+        self._end = max(self._end, _data_end(record))
+
+    def check(self, directory: CentralDirectory) -> None:
+        if not self._apart:
+            ranges = sorted((r.header_offset, _data_end(r), r.name) for r in directory.records())
+            for (_start, end, _name), (start, _end, name) in pairwise(ranges):
+                if start < end:
+                    raise HostilePackage(
+                        f"entrées qui se chevauchent : {name}", code="sip_overlapping_entries"
+                    )
+        if self._end > directory.start:
             raise HostilePackage(
-                f"entrées qui se chevauchent : {directory.record(index).name}",
-                code="sip_overlapping_entries",
+                "entrées qui chevauchent le répertoire central", code="sip_overlapping_entries"
             )
-        end = offsets[index] + 30 + len(directory.raw_name(index)) + directory.compress_sizes[index]
-    if end > directory.start:
-        raise HostilePackage(
-            "entrées qui chevauchent le répertoire central", code="sip_overlapping_entries"
-        )
+
+
+def _data_end(record: Record) -> int:
+    return record.header_offset + 30 + len(record.raw_name) + record.compress_size
 
 
 def _check_tar(tar: tarfile.TarFile, limits: PackageLimits, packed: int) -> dict[str, int]:

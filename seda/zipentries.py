@@ -22,7 +22,8 @@ _MASK64 = (1 << 64) - 1
 
 
 class ZipEntries(Mapping[str, int]):
-    """The files of a package (folders left out), in directory order."""
+    """The files of a package (folders left out), in directory order; filled by ``add``, one
+    record after the other."""
 
     def __init__(self, directory: CentralDirectory) -> None:
         self._directory = directory
@@ -31,36 +32,39 @@ class ZipEntries(Mapping[str, int]):
         self._slots = array("I", [0]) * size  # a record's index + 1; 0: empty
         self._tags = array("I", [0]) * size  # the high 32 bits of its case-folded name's hash
         self._duplicate: str | None = None
-        for index in range(len(directory)):
-            self._insert(index)
-        self._files = sum(1 for i in range(len(directory)) if not directory.is_dir(i))
+        self._files = 0
+
+    def add(self, index: int, record: Record) -> None:
+        """Enter the directory's record ``index``; a twin (once case-folded) is kept aside."""
+        folded = _folded(record.raw_name)
+        slot, tag = self._start(folded)
+        while occupant := self._slots[slot]:
+            twin = self._tags[slot] == tag and _folded(self._raw_name(occupant - 1)) == folded
+            if twin and self._duplicate is None:
+                self._duplicate = folded
+            slot = (slot + 1) & self._mask
+        self._slots[slot] = index + 1
+        self._tags[slot] = tag
+        self._files += not record.raw_name.endswith(b"/")
 
     def __getitem__(self, name: str) -> int:
-        return self._directory.file_sizes[self._index(name)]
+        return self.record(name).file_size
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        try:
-            self._index(name)
-        except KeyError:
-            return False
-        return True
+        return isinstance(name, str) and self.position(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        for index in range(len(self._directory)):
-            if not self._directory.is_dir(index):
-                yield self._directory.raw_name(index).decode("utf-8")
+        for record in self._directory.records():
+            if not record.raw_name.endswith(b"/"):
+                yield record.raw_name.decode("utf-8")
 
     def __len__(self) -> int:
         return self._files
 
     def position(self, name: str) -> int | None:
         """The index of file ``name``'s record in the directory, None when there is none."""
-        try:
-            return self._index(name)
-        except KeyError:
-            return None
+        found = self._find(name)
+        return None if found is None else found[0]
 
     def marks(self) -> ZipMarks:
         """Every file, to be crossed off one by one (``ZipMarks``)."""
@@ -68,45 +72,42 @@ class ZipEntries(Mapping[str, int]):
 
     def record(self, name: str) -> Record:
         """The central directory record of file ``name`` (KeyError when there is none)."""
-        return self._directory.record(self._index(name))
+        found = self._find(name)
+        if found is None:
+            raise KeyError(name)
+        return found[1]
 
     def duplicate(self) -> str | None:
         """A name that two records share once case-folded (a trailing ``/`` ignored), if any."""
         return self._duplicate
 
-    def _insert(self, index: int) -> None:
-        folded = self._folded(index)
-        slot, tag = self._start(folded)
-        while occupant := self._slots[slot]:
-            twin = self._tags[slot] == tag and self._folded(occupant - 1) == folded
-            if twin and self._duplicate is None:
-                self._duplicate = folded
-            slot = (slot + 1) & self._mask
-        self._slots[slot] = index + 1
-        self._tags[slot] = tag
-
-    def _index(self, name: str) -> int:
+    def _find(self, name: str) -> tuple[int, Record] | None:
         try:
             raw = name.encode("utf-8")
         except UnicodeEncodeError:
-            raise KeyError(name) from None
+            return None
         if raw.endswith(b"/"):  # a folder, not a file
-            raise KeyError(name)
+            return None
         slot, tag = self._start(name.casefold())
         while occupant := self._slots[slot]:
-            if self._tags[slot] == tag and self._directory.raw_name(occupant - 1) == raw:
-                return occupant - 1
+            if self._tags[slot] == tag:
+                record = self._directory.record(occupant - 1)
+                if record.raw_name == raw:
+                    return occupant - 1, record
             slot = (slot + 1) & self._mask
-        raise KeyError(name)
+        return None
 
     def _start(self, folded: str) -> tuple[int, int]:
         """The first slot to probe for a case-folded name, and its tag."""
         digest = hash(folded) & _MASK64
         return digest & self._mask, digest >> 32
 
-    def _folded(self, index: int) -> str:
-        name = self._directory.raw_name(index).decode("utf-8", errors="replace")
-        return name.rstrip("/").casefold()
+    def _raw_name(self, index: int) -> bytes:
+        return self._directory.record(index).raw_name
+
+
+def _folded(raw_name: bytes) -> str:
+    return raw_name.decode("utf-8", errors="replace").rstrip("/").casefold()
 
 
 class ZipMarks:

@@ -17,8 +17,10 @@ disagree with the classic ones, a number of records that is not the one declared
 
 from __future__ import annotations
 
+import os
 import struct
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Final, NamedTuple
 
@@ -38,6 +40,8 @@ _END_SIGNATURE: Final = b"PK\x05\x06"
 _ZIP64_SENTINEL: Final = 0xFFFFFFFF
 _COUNT_SENTINEL: Final = 0xFFFF
 _ZIP64_EXTRA_ID: Final = 0x0001
+_BLOCK: Final = 256 * 1024  # the directory is read by blocks of this size
+_NAME_GUESS: Final = 256  # read with a record's fixed part: most names and extra fields fit
 MAX_EXTRACT_VERSION: Final = 63  # the highest "version needed to extract" zipfile accepts
 
 
@@ -69,76 +73,62 @@ class _End:
 
 
 class CentralDirectory:
-    """Every record of the directory, in directory order, in flat arrays."""
+    """Where each record of the directory starts in the file, 8 bytes a record; a record is read
+    again from the file (``os.pread``, no shared position) each time it is asked for."""
 
-    def __init__(self, start: int) -> None:
-        self.start = start  # no member's data may reach into the directory
-        self._names = bytearray()
-        self._name_ends = array("Q")
-        self._flags = array("H")
-        self._methods = array("H")
-        self._crcs = array("I")
-        self._attributes = array("I")
-        self.compress_sizes = array("Q")
-        self.file_sizes = array("Q")
-        self.header_offsets = array("Q")
+    def __init__(self, fd: int, end: _End) -> None:
+        self.start = end.start  # no member's data may reach into the directory
+        self._fd = fd
+        self._end = end
+        self._offsets = array("Q")
 
     def __len__(self) -> int:
-        return len(self._name_ends)
-
-    def raw_name(self, index: int) -> bytes:
-        start = self._name_ends[index - 1] if index else 0
-        return self._names[start : self._name_ends[index]]  # type: ignore[return-value]  # a bytearray: one copy, not two
-
-    def is_dir(self, index: int) -> bool:
-        """Whether the record names a folder (its name ends with ``/``)."""
-        end = self._name_ends[index]
-        return end > (self._name_ends[index - 1] if index else 0) and self._names[end - 1] == 0x2F
+        return len(self._offsets)
 
     def record(self, index: int) -> Record:
-        return Record(
-            self.raw_name(index),
-            self._flags[index],
-            self._methods[index],
-            self._crcs[index],
-            self.compress_sizes[index],
-            self.file_sizes[index],
-            self.header_offsets[index],
-            self._attributes[index],
-        )
+        at = self._offsets[index]
+        head = os.pread(self._fd, _CENTRAL.size + _NAME_GUESS, at)
+        record, length = _parse(self._end, head, self.start + self._end.size - at)
+        if record is None:
+            record, _length = _parse(self._end, os.pread(self._fd, length, at), length)
+        assert record is not None, "the directory was read whole once already"
+        return record
 
-    def _append(self, record: Record) -> None:
-        self._names += record[0]
-        self._name_ends.append(len(self._names))
-        self._flags.append(record.flags)
-        self._methods.append(record.method)
-        self._crcs.append(record.crc)
-        self._attributes.append(record.external_attr)
-        self.compress_sizes.append(record.compress_size)
-        self.file_sizes.append(record.file_size)
-        self.header_offsets.append(record.header_offset)
+    def records(self) -> Iterator[Record]:
+        """Every record, in directory order, read by blocks."""
+        for _at, record in _records(self._fd, self._end):
+            yield record
 
 
 def read_central_directory(stream: BinaryIO, max_entries: int) -> CentralDirectory:
-    """The directory of the zip open in ``stream`` (buffered, seekable); HostilePackage when it
-    declares more than ``max_entries`` records (refused before any is read), UnreadablePackage
-    when it is not a well-formed single-disk zip."""
+    """The directory of the zip open in ``stream`` (seekable); HostilePackage when it declares
+    more than ``max_entries`` records (refused before any is read), UnreadablePackage when it is
+    not a well-formed single-disk zip."""
     end = _end_record(stream)
     if end.count > max_entries:
         raise HostilePackage(f"trop d'entrées ({end.count})", code="sip_too_many_entries")
-    directory = CentralDirectory(end.start)
-    concat = end.start - end.offset  # bytes prepended to the archive (a self-extracting stub)
-    stream.seek(end.start)
-    left = end.size
-    while left > 0:
-        record, length = _central_record(stream, left)
-        if concat:
-            record = record._replace(header_offset=record.header_offset + concat)
-        directory._append(record)
-        left -= length
+    directory = CentralDirectory(stream.fileno(), end)
+    for at, _record in _records(stream.fileno(), end):
+        directory._offsets.append(at)
     if len(directory) != end.count:
         raise _corrupt(f"{len(directory)} entrées au lieu des {end.count} annoncées")
     return directory
+
+
+def _records(fd: int, end: _End) -> Iterator[tuple[int, Record]]:
+    """(where it starts, record) for every record of the directory, read ``_BLOCK`` at a time."""
+    stop = end.start + end.size
+    block, base, at = b"", end.start, 0  # ``block`` holds the file from ``base`` on
+    while base + at < stop:
+        record, length = _parse(end, memoryview(block)[at:], stop - base - at)
+        if record is None:  # the block ends inside the record: read on from its start
+            base, at = base + at, 0
+            block = os.pread(fd, min(max(length, _BLOCK), stop - base), base)
+            record, length = _parse(end, block, stop - base)
+            if record is None:
+                raise _corrupt("répertoire central tronqué")
+        yield base + at, record
+        at += length
 
 
 def _corrupt(detail: str) -> UnreadablePackage:
@@ -204,29 +194,34 @@ def _zip64_end(
     return count, size, offset, at
 
 
-def _central_record(stream: BinaryIO, left: int) -> tuple[Record, int]:
-    """The next record (§4.3.12) and its length; ``left`` bytes of the directory remain."""
-    head = stream.read(_CENTRAL.size)
-    if len(head) < _CENTRAL.size or left < _CENTRAL.size:
+def _parse(end: _End, data: bytes | memoryview, left: int) -> tuple[Record | None, int]:
+    """The record (§4.3.12) at the start of ``data`` and its length, or (None, the length to
+    read) when ``data`` holds only part of it; ``left`` bytes of the directory remain."""
+    if left < _CENTRAL.size:
         raise _corrupt("répertoire central tronqué")
-    fields = _CENTRAL.unpack(head)
+    if len(data) < _CENTRAL.size:
+        return None, _CENTRAL.size
+    fields = _CENTRAL.unpack_from(data)
     if fields[0] != b"PK\x01\x02":
         raise _corrupt("signature d'entrée du répertoire central invalide")
     name_len, extra_len, comment_len, disk = fields[12:16]
     length = _CENTRAL.size + name_len + extra_len + comment_len
-    rest = stream.read(length - _CENTRAL.size)
-    if len(rest) < length - _CENTRAL.size or left < length:
+    if left < length:
         raise _corrupt("répertoire central tronqué")
+    if len(data) < length:
+        return None, length
     if fields[3] > MAX_EXTRACT_VERSION:
         raise _corrupt(f"version zip {fields[3] / 10:.1f} non prise en charge")
     flags, method, _time, _date, crc, compress_size, file_size = fields[5:12]
+    name_end = _CENTRAL.size + name_len
     sizes = (file_size, compress_size, fields[18], disk)
     if extra_len or _ZIP64_SENTINEL in sizes or disk == _COUNT_SENTINEL:
-        sizes = _zip64_values(rest[name_len : name_len + extra_len], sizes)
+        sizes = _zip64_values(bytes(data[name_end : name_end + extra_len]), sizes)
     if sizes[3]:
         raise _corrupt("archive en plusieurs volumes")
-    record = Record(rest[:name_len], flags, method, crc, sizes[1], sizes[0], sizes[2], fields[17])
-    return record, length
+    offset = sizes[2] + end.start - end.offset  # bytes prepended to the archive counted
+    name = bytes(data[_CENTRAL.size : name_end])
+    return Record(name, flags, method, crc, sizes[1], sizes[0], offset, fields[17]), length
 
 
 def _zip64_values(extra: bytes, values: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

@@ -11,10 +11,10 @@ reader of ``zipfile`` streams already handles. Only stored and deflated members 
 Reads go through ``os.pread`` on one descriptor: the manifest is parsed while the files it names
 are read, and no stream moves another's position.
 
-Small stored members (up to ``SMALL_MEMBER_BYTES``) are read in one call (``read_stored``):
-``zipfile.ZipFile.open`` cost ~25 µs per member, which dominated the digest checks of a SIP of
-100,000 small files. The others are streamed (``MemberReader``), deflated ones through
-``zlib.decompressobj(-15)`` never asked for more output than the caller reads.
+Small members (up to ``SMALL_MEMBER_BYTES``, stored or deflated) are read in one call
+(``read_small``): ``zipfile.ZipFile.open`` cost ~25 µs per member, which dominated the digest
+checks of a SIP of 100,000 small files. The others are streamed (``MemberReader``), deflated ones
+through ``zlib.decompressobj(-15)`` never asked for more output than the caller reads.
 """
 
 from __future__ import annotations
@@ -47,19 +47,30 @@ _EXTRA_GUESS: Final = 64  # read with the header: a ZIP64 extra field takes 20 b
 
 
 def is_direct(record: Record) -> bool:
-    return record.method == STORED and record.file_size <= SMALL_MEMBER_BYTES
+    """Whether the member is small enough to be read in one call (``read_small``)."""
+    return max(record.file_size, record.compress_size) <= SMALL_MEMBER_BYTES
 
 
-def read_stored(fd: int, record: Record) -> bytes:
-    """The data of a small stored member, its header and CRC-32 checked: one read when the local
-    header's extra field is no longer than ``_EXTRA_GUESS``."""
+def read_small(fd: int, record: Record) -> bytes:
+    """The data of a small member, its header, size and CRC-32 checked: one read of header and
+    data when the local header's extra field is no longer than ``_EXTRA_GUESS``, then inflated
+    at once if deflated (never past the declared size)."""
     guess = _LOCAL_HEADER.size + len(record.raw_name) + _EXTRA_GUESS + record.compress_size
     block = os.pread(fd, guess, record.header_offset)
     start = _data_start(fd, record, block) - record.header_offset
     data = block[start : start + record.compress_size]
     if start + record.compress_size > len(block):
         data = os.pread(fd, record.compress_size, record.header_offset + start)
-    if len(data) != record.file_size:
+    if len(data) != record.compress_size:
+        raise EOFError(f"entrée tronquée : {record.name}")
+    complete = True
+    if record.method == DEFLATED:
+        inflate = zlib.decompressobj(-15)
+        data = inflate.decompress(data, record.file_size + 1)
+        complete = inflate.eof
+    if len(data) > record.file_size:
+        raise zipfile.BadZipFile(f"contenu plus long que déclaré : {record.name}")
+    if len(data) < record.file_size or not complete:
         raise EOFError(f"entrée tronquée : {record.name}")
     if zlib.crc32(data) != record.crc:
         raise zipfile.BadZipFile(f"contenu corrompu (CRC-32) : {record.name}")
