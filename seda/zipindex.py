@@ -1,13 +1,13 @@
-"""The central directory of a zip, read into a few flat arrays (PKWARE APPNOTE 6.3: §4.3.16 end of
+"""The central directory of a zip, one offset per record (PKWARE APPNOTE 6.3: §4.3.16 end of
 central directory record, §4.3.14 ZIP64 end record, §4.3.15 its locator, §4.3.12 central directory
 file header, §4.5.3 ZIP64 extended information extra field).
 
 Why not ``zipfile.ZipFile``: it reads the whole directory into memory, then builds a ``ZipInfo``
 per member (some 550 bytes each) and a name → ``ZipInfo`` dict: about 60 MB held while a package
 of 100,000 documents is open, twice when it is opened for the checks then for the acceptance.
-Here the directory is read record by record and each record leaves only its name's bytes and six
-numbers in ``array``s, about 45 bytes plus the name; a record is addressed by its position in the
-directory and rebuilt (``Record``) when asked for.
+Here the directory is read by blocks and only where each record starts is kept (8 bytes in an
+``array``); a record is read again from the file when it is asked for (a lookup, a member's
+read), the whole directory when it is iterated.
 
 What ``zipfile`` refuses while reading the directory is refused here too (no end record, bad
 signatures, a truncated directory or extra field, a ZIP64 sentinel without its ZIP64 value,
@@ -91,7 +91,8 @@ class CentralDirectory:
         record, length = _parse(self._end, head, self.start + self._end.size - at)
         if record is None:
             record, _length = _parse(self._end, os.pread(self._fd, length, at), length)
-        assert record is not None, "the directory was read whole once already"
+        if record is None:  # read whole once already: the file changed since
+            raise _corrupt("répertoire central modifié pendant la lecture")
         return record
 
     def records(self) -> Iterator[Record]:
