@@ -3,13 +3,13 @@ directory (``seda.zipindex``) rather than a dict.
 
 A dict of 100,000 names costs some 10 MB beside the ``ZipInfo``s it replaced; here the lookup is an
 open-addressing hash table in two ``array``s (linear probing, at most half full: 8 bytes a slot,
-about 20 bytes a record): each slot holds a record's index and 32 bits of the hash of its case-
-folded name, the name itself being compared with the record's own bytes (read again from the file,
-``seda.zipindex``). It is filled in place, one record at a time, with no list or dict of every name
-even for a moment; two records whose case-folded names are equal (``a.txt`` and ``A.txt``) meet
-while it is filled, which is how duplicates are found. Python's string hash is salted per process,
-so nobody can choose names that collide on purpose. Iteration follows the directory's order,
-without folders.
+about 20 bytes a record): each slot holds a record's index and 32 bits of the hash of its
+case-folded name, the name itself being compared with the record's own bytes (read again from the
+file, ``seda.zipindex``). It is filled in place, one record at a time, with no list or dict of
+every name even for a moment; two records whose case-folded names are equal (``a.txt`` and
+``A.txt``) meet while it is filled, which is how duplicates are found. Python's string hash is
+salted per process, so nobody can choose names that collide on purpose. Iteration follows the
+directory's order, without folders.
 """
 
 from __future__ import annotations
