@@ -210,3 +210,15 @@ def test_files_left_are_crossed_off_by_name_and_hold_no_folder(tmp_path: Path) -
         left.discard("CONTENT/B.TXT")  # names are compared as they are
         assert [n for n in package.entries if n in left] == ["manifest.xml", "content/b.txt"]
         assert "content" not in left and "content/" not in left and 3 not in left
+
+
+def test_records_listed_out_of_data_order_are_accepted_when_apart(tmp_path: Path) -> None:
+    members = {"manifest.xml": MANIFEST, "content/a": b"a" * 50, "content/b": b"b" * 70}
+    path = _zip(tmp_path / "sip.zip", members)
+    data = path.read_bytes()
+    first, end = data.index(b"PK\x01\x02"), data.rindex(b"PK\x05\x06")
+    records = [b"PK\x01\x02" + r for r in data[first:end].split(b"PK\x01\x02")[1:]]
+    path.write_bytes(data[:first] + b"".join(reversed(records)) + data[end:])
+    with open_package(path) as package:
+        assert list(package.entries) == ["content/b", "content/a", "manifest.xml"]
+        assert {n: b"".join(package.chunks(n)) for n in package.entries} == members
