@@ -167,7 +167,7 @@ def open_package(path: Path, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS) -> 
     """Open and check a zip or tar package; HostilePackage / UnreadablePackage on refusal."""
     if zipfile.is_zipfile(path):
         with _open_zip(path) as stream:
-            files = _check_zip(_central_directory(stream, limits), limits)
+            files = _check_zip(stream, limits)
             yield Package("zip", files, _ZipOpener(stream.fileno(), files))
         return
     with _open_tar(path) as tar:
@@ -183,13 +183,6 @@ def _open_zip(path: Path) -> Iterator[BinaryIO]:
         raise UnreadablePackage(f"archive zip illisible : {exc}") from exc
     with stream:
         yield stream
-
-
-def _central_directory(stream: BinaryIO, limits: PackageLimits) -> CentralDirectory:
-    try:
-        return read_central_directory(stream, limits.max_entries)
-    except OSError as exc:
-        raise UnreadablePackage(f"archive zip illisible : {exc}") from exc
 
 
 @contextmanager
@@ -223,16 +216,24 @@ def _count(total: int, size: int, limits: PackageLimits, name: str) -> int:
     return total + size
 
 
-def _check_zip(directory: CentralDirectory, limits: PackageLimits) -> ZipEntries:
-    entries = ZipEntries(directory)
-    overlaps = _Overlaps()
-    total = 0
-    for index, record in enumerate(directory.records()):
-        _check_record(record, limits)
-        name = check_name(record.name)
-        total = _count(total, record.file_size, limits, name)
-        entries.add(index, record)
-        overlaps.add(record)
+def _check_zip(stream: BinaryIO, limits: PackageLimits) -> ZipEntries:
+    """The package's files, each record checked as the central directory is read (once)."""
+    try:
+        directory = read_central_directory(stream, limits.max_entries)
+        entries = ZipEntries(directory)
+        overlaps = _Overlaps()
+        total = 0
+
+        def visit(index: int, record: Record) -> None:
+            nonlocal total
+            _check_record(record, limits)
+            total = _count(total, record.file_size, limits, check_name(record.name))
+            entries.add(index, record)
+            overlaps.add(record)
+
+        directory.read(visit)
+    except OSError as exc:
+        raise UnreadablePackage(f"archive zip illisible : {exc}") from exc
     twin = entries.duplicate()
     if twin is not None:
         raise HostilePackage(f"entrée en double : {twin}", code="sip_duplicate_entry")

@@ -28,7 +28,7 @@ class ZipEntries(Mapping[str, int]):
 
     def __init__(self, directory: CentralDirectory) -> None:
         self._directory = directory
-        size = 1 << max(4, (2 * len(directory)).bit_length())
+        size = 1 << max(4, (2 * directory.declared).bit_length())  # filled as it is read
         self._mask = size - 1
         self._slots = array("I", [0]) * size  # a record's index + 1; 0: empty
         self._tags = array("I", [0]) * size  # the high 32 bits of its case-folded name's hash

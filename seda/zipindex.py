@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import struct
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Final, NamedTuple
 
@@ -85,6 +85,23 @@ class CentralDirectory:
     def __len__(self) -> int:
         return len(self._offsets)
 
+    @property
+    def declared(self) -> int:
+        """The number of records the end record announces (``read`` checks it)."""
+        return self._end.count
+
+    def read(self, visit: Callable[[int, Record], None]) -> None:
+        """Read every record once, in order, each shown to ``visit`` (its index, the record)
+        once its position is kept; UnreadablePackage when they are not well-formed or not as
+        many as declared."""
+        for at, record in _records(self._fd, self._end):
+            if len(self._offsets) == self._end.count:  # a lookup table is sized on the count
+                raise _corrupt(f"plus d'entrées que les {self._end.count} annoncées")
+            self._offsets.append(at)
+            visit(len(self._offsets) - 1, record)
+        if len(self._offsets) != self._end.count:
+            raise _corrupt(f"{len(self._offsets)} entrées au lieu des {self._end.count} annoncées")
+
     def record(self, index: int) -> Record:
         at = self._offsets[index]
         head = os.pread(self._fd, _CENTRAL.size + _NAME_GUESS, at)
@@ -102,18 +119,13 @@ class CentralDirectory:
 
 
 def read_central_directory(stream: BinaryIO, max_entries: int) -> CentralDirectory:
-    """The directory of the zip open in ``stream`` (seekable); HostilePackage when it declares
-    more than ``max_entries`` records (refused before any is read), UnreadablePackage when it is
-    not a well-formed single-disk zip."""
+    """The directory of the zip open in ``stream`` (seekable), its records not read yet
+    (``CentralDirectory.read``); HostilePackage when it declares more than ``max_entries``
+    records, UnreadablePackage when its end records are not those of a single-disk zip."""
     end = _end_record(stream)
     if end.count > max_entries:
         raise HostilePackage(f"trop d'entrées ({end.count})", code="sip_too_many_entries")
-    directory = CentralDirectory(stream.fileno(), end)
-    for at, _record in _records(stream.fileno(), end):
-        directory._offsets.append(at)
-    if len(directory) != end.count:
-        raise _corrupt(f"{len(directory)} entrées au lieu des {end.count} annoncées")
-    return directory
+    return CentralDirectory(stream.fileno(), end)
 
 
 def _records(fd: int, end: _End) -> Iterator[tuple[int, Record]]:

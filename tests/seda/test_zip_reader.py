@@ -143,14 +143,18 @@ def test_more_entries_than_allowed_are_refused_before_the_directory_is_read(
     assert refused.value.code == "sip_too_many_entries"
 
 
-def test_a_directory_with_fewer_records_than_declared_is_refused(tmp_path: Path) -> None:
-    path = _zip(tmp_path / "sip.zip", {"manifest.xml": MANIFEST, "a": b"1"})
-    data = bytearray(path.read_bytes())
-    end = data.rindex(b"PK\x05\x06")
-    data[end + 8 : end + 12] = struct.pack("<HH", 3, 3)
-    path.write_bytes(bytes(data))
-    with pytest.raises(UnreadablePackage, match="2 entrées au lieu des 3"), open_package(path):
-        pass
+def test_a_directory_with_another_number_of_records_than_declared_is_refused(
+    tmp_path: Path,
+) -> None:
+    members = {"manifest.xml": MANIFEST, **{f"content/{n}": b"x" for n in range(40)}}
+    for declared, message in ((42, "41 entrées au lieu des 42"), (1, "plus d'entrées que les 1")):
+        path = _zip(tmp_path / f"{declared}.zip", members)
+        data = bytearray(path.read_bytes())
+        end = data.rindex(b"PK\x05\x06")
+        data[end + 8 : end + 12] = struct.pack("<HH", declared, declared)
+        path.write_bytes(bytes(data))
+        with pytest.raises(UnreadablePackage, match=message), open_package(path):
+            pass
 
 
 def test_zip64_end_records_that_disagree_with_the_classic_one_are_refused(
