@@ -2,7 +2,8 @@
 digests match (MessageDigest in hex or base64, algorithm as `SHA-512` or as an XML-DSig URI).
 
 Objects are checked one by one as the manifest is scanned (`PackageChecker.check` is the scan's
-callback), so nothing is kept per object but the set of members not referenced yet.
+callback), so nothing is kept per object but which members are not referenced yet (a byte per
+member of a zip, `Package.files_left`).
 
 Severity of a wrong declared `Size` (`package_size_mismatch`): a **warning** by default. The
 digest is what proves that the file is the one described, and a digest mismatch stays an error;
@@ -29,7 +30,7 @@ class PackageChecker:
         self.package = package
         self.size_mismatch = size_mismatch
         self.issues: list[Issue] = []
-        self._unreferenced = set(package.entries)
+        self._unreferenced = package.files_left()
         self._unreferenced.discard(package.manifest_name or "")
         # the manifest's detached signature (seda.sip), checked by the repository, not here
         self._unreferenced.discard((package.manifest_name or "") + SIGNATURE_SUFFIX)
