@@ -17,7 +17,7 @@ from typing import Any
 
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 from kernel.paging import Page
-from sae.adapters.db.spool import SqliteSpool
+from sae.adapters.db.spool import SqliteIdIndex, SqliteObjectNames, SqliteSpool
 from sae.model import (
     AccessRecord,
     ArchivalAgreement,
@@ -356,6 +356,12 @@ class FakeDatabase:
 
     def spool(self) -> SqliteSpool:
         return SqliteSpool()  # a scratch file, no database of the repository's
+
+    def id_index(self) -> SqliteIdIndex:
+        return SqliteIdIndex()  # scratch files too
+
+    def object_names(self) -> SqliteObjectNames:
+        return SqliteObjectNames()
 
     def reading(self, tenant: str) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, tenant)

@@ -43,7 +43,7 @@ from sae.adapters.db.people import SqlPeople
 from sae.adapters.db.registry import SqlDigestRegistry
 from sae.adapters.db.scope import Scope
 from sae.adapters.db.setup import SqlTenantSetup
-from sae.adapters.db.spool import SqliteSpool
+from sae.adapters.db.spool import SqliteIdIndex, SqliteObjectNames, SqliteSpool
 from sae.adapters.db.tenants import SqlTenantDirectory, SqlTokens, token_record
 from sae.adapters.db.transfers import SqlTransferRepository
 from sae.model import TokenRecord
@@ -76,6 +76,12 @@ class SqlDatabase:
 
     def spool(self) -> SqliteSpool:
         return SqliteSpool()
+
+    def id_index(self) -> SqliteIdIndex:
+        return SqliteIdIndex()
+
+    def object_names(self) -> SqliteObjectNames:
+        return SqliteObjectNames()
 
     def token(self, digest: str) -> TokenRecord | None:
         with self.transaction(Scope(token=digest), write=False) as conn:
