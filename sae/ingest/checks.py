@@ -9,7 +9,8 @@ anchors (``sae.ingest.signature``), the agreement's archival profile, the agenci
 rules against the tenant's referentials (``sae.ingest.referential``), and the signatures of the
 signed documents the sender declares reports for, verified again (``sae.ingest.signed_documents``); the tenant's setup is read
 once per check (``sae.ingest.setup``). Every issue is recorded;
-none stops the others.
+none stops the others. Nothing per object stays in memory: the manifest's identifiers and each
+object's names go to scratch stores on disk (``Database.id_index``, ``Database.object_names``).
 
 The checks run after the answer to the submission, and read only the stored transfer and its
 quarantined package: a process that dies before they end leaves the transfer ``received``, and
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import IO
 
+from kernel.memory import give_back_memory
 from kernel.oplog import LogSpec
 from sae.ingest.manifest import ManifestFacts, member_digest, read_manifest
 from sae.ingest.receive import log_spec
@@ -54,7 +56,16 @@ DIGESTS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 
 
 def run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> None:
-    """Check the quarantined package and record every issue; the transfer then awaits review."""
+    """Check the quarantined package and record every issue; the transfer then awaits review.
+    The memory the checks freed goes back to the system before anything else runs
+    (``kernel.memory``)."""
+    try:
+        _run_checks(db, settings, transfer)
+    finally:
+        give_back_memory()
+
+
+def _run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> None:
     options = ValidationOptions(schema_dir=settings.schema_dir, id_index=db.id_index)
     report = validate_path(transfer.quarantine_path, options)
     issues = [

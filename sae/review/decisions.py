@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 
 from kernel.errors import ConflictError
+from kernel.memory import give_back_memory
 from kernel.oplog import LogSpec
 from kernel.paging import Page
 from sae.catalogue.describe import unit_rules
@@ -156,6 +157,7 @@ def _write_archive(
                 uow.commit()
     finally:
         spool.close()
+        give_back_memory()  # a long-lived process: what the acceptance freed (kernel.memory)
 
 
 def _accepted(db: Database, transfer: Transfer, seal: Callable[[], object] | None) -> Transfer:
