@@ -140,6 +140,10 @@ class TransferRepository(Protocol):
         """``TransferNotFound`` when unknown (or another tenant's)."""
         ...
 
+    def reply(self, transfer_id: str) -> bytes | None:
+        """The ArchiveTransferReply written by the decision, None before it."""
+        ...
+
     def find_by_message(self, message_identifier: str) -> Transfer | None: ...
 
     def in_state(self, state: TransferState, page: Page | None = None) -> list[Transfer]:

@@ -64,6 +64,12 @@ def get_transfer(db: Database, organisation: str, transfer_id: str) -> Transfer:
         return uow.transfers.get(transfer_id)
 
 
+def transfer_reply(db: Database, organisation: str, transfer_id: str) -> bytes | None:
+    """The ArchiveTransferReply of the organisation's transfer, None before the decision."""
+    with db.reading(organisation) as uow:
+        return uow.transfers.reply(transfer_id)
+
+
 def archived_objects(db: Database, organisation: str, transfer_id: str) -> list[ArchivedObject]:
     """What the acceptance of ``transfer_id`` wrote to the offers (none before it)."""
     with db.reading(organisation) as uow:

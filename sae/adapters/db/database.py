@@ -77,6 +77,11 @@ class SqlDatabase:
     def spool(self) -> SqliteSpool:
         return SqliteSpool()
 
+    def archive_pairs(self, tenant: str, transfer_id: str) -> str:
+        """A transfer's archive identifiers (JSON), read when first asked (``ArchivePairs``)."""
+        with self.reading(tenant) as uow:
+            return uow.transfers.archive_identifiers_text(transfer_id)
+
     def id_index(self) -> SqliteIdIndex:
         return SqliteIdIndex()
 
@@ -185,7 +190,7 @@ class SqlUnitOfWork(_Unit):
 
     @property
     def transfers(self) -> SqlTransferRepository:
-        return SqlTransferRepository(self.connection, self._tenant)
+        return SqlTransferRepository(self.connection, self._tenant, self._db.archive_pairs)
 
     @property
     def log(self) -> SqlOperationLog:
