@@ -16,7 +16,8 @@ interface that raises them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from abc import abstractmethod
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
@@ -57,6 +58,7 @@ from sae.model import (
     Transfer,
     TransferState,
 )
+from seda.idindex import IdIndex
 from seda.model import ObjectReference
 
 
@@ -136,6 +138,10 @@ class TransferRepository(Protocol):
 
     def get(self, transfer_id: str) -> Transfer:
         """``TransferNotFound`` when unknown (or another tenant's)."""
+        ...
+
+    def reply(self, transfer_id: str) -> bytes | None:
+        """The ArchiveTransferReply written by the decision, None before it."""
         ...
 
     def find_by_message(self, message_identifier: str) -> Transfer | None: ...
@@ -553,6 +559,15 @@ class AcceptanceSpool(Protocol):
     def close(self) -> None: ...
 
 
+class ObjectNames(MutableMapping[str, tuple[str, str]]):
+    """Each BinaryDataObject's member and file name by id, ``(Uri, Filename)``, as the checks
+    read them from the manifest (``sae.ingest.manifest``): a mapping kept on disk and private
+    (removed on ``close``), so that the checks hold nothing per object in memory."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
 class Database(Protocol):
     """The repository's database: every tenant's transfers, log, checkpoints, catalogue, tokens,
     people, setup and digest registry, and the tenants themselves."""
@@ -580,6 +595,15 @@ class Database(Protocol):
 
     def spool(self) -> AcceptanceSpool:
         """A new scratch store for one acceptance (not this database: nothing in it lasts)."""
+        ...
+
+    def id_index(self) -> IdIndex:
+        """A new scratch index of the identifiers one scan of the checks meets
+        (``seda.validate.ValidationOptions.id_index``; not this database: nothing in it lasts)."""
+        ...
+
+    def object_names(self) -> ObjectNames:
+        """A new scratch mapping for the checks of one package (not this database either)."""
         ...
 
     def token(self, digest: str) -> TokenRecord | None:

@@ -16,6 +16,7 @@ schema set, a warning under the official one, where both forms are allowed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from seda.issues import Issue, Severity
@@ -68,12 +69,14 @@ def target_issue(ref: Reference, found: str | None, grouped: Severity) -> Issue 
     )
 
 
-def pending_issues(pending: list[Reference], ids: dict[str, str], grouped: Severity) -> list[Issue]:
+def pending_issues(
+    pending: list[Reference], kind_of: Callable[[str], str | None], grouped: Severity
+) -> list[Issue]:
     """Issues of the references met before their target (checked once every id is known)."""
-    return [issue for ref in pending if (issue := target_issue(ref, ids.get(ref.value), grouped))]
+    return [issue for ref in pending if (issue := target_issue(ref, kind_of(ref.value), grouped))]
 
 
-def cycle_issues(edges: list[tuple[str, str]]) -> list[Issue]:
+def cycle_issues(edges: Iterable[tuple[str, str]]) -> list[Issue]:
     graph: dict[str, list[str]] = defaultdict(list)
     for parent, child in edges:
         graph[parent].append(child)

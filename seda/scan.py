@@ -5,10 +5,11 @@ Collected: every `id` (ArchiveUnit, DataObjectGroup, BinaryDataObject, PhysicalD
 `DataObjectGroupReferenceId`, `ArchiveUnitRefId`, `SignedDocumentReferenceId`,
 `Relationship/@target`), the unit links, the dates to compare (SEDA 2.x, DataObjectPackage).
 
-Memory stays bounded whatever the number of units: finished subtrees are cleared; a reference
-whose target is already known is checked on the spot and forgotten (in SEDA the objects come
-before the units that point at them), only forward references are kept; each binary object is
-handed to a callback (the package checks) instead of being stored. The same pass can carry the
+Memory stays bounded whatever the number of units: finished subtrees are cleared; the ids and
+the unit links go to the caller's index (``seda.idindex``, on disk for the repository); a reference whose target is already
+known is checked on the spot and forgotten (in SEDA the objects come before the units that point
+at them), only forward references are kept; each binary object is handed to a callback (the
+package checks) instead of being stored. The same pass can carry the
 streaming XSD validation (`schema=`), so a large manifest is parsed once.
 """
 
@@ -21,6 +22,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from seda.dates import check_content_dates, check_hold_dates
+from seda.idindex import IdIndex, MemoryIdIndex
 from seda.issues import Issue, Severity
 from seda.refs import GROUPED_OBJECT, OBJECT, Reference, cycle_issues, pending_issues, target_issue
 from seda.safexml import (
@@ -59,9 +61,7 @@ class BinaryRecord(NamedTuple):
 
 @dataclass
 class ScanResult:
-    ids: dict[str, str] = field(default_factory=dict)  # id → kind
     pending: list[Reference] = field(default_factory=list)  # met before their target
-    unit_edges: list[tuple[str, str]] = field(default_factory=list)
     has_unit_refs: bool = False
     issues: list[Issue] = field(default_factory=list)
     declared_profile: str | None = None
@@ -76,9 +76,12 @@ def _text(el: etree._Element) -> str:
 
 
 class _Scanner:
-    def __init__(self, namespace: str, on_binary: OnBinary | None, grouped: Severity) -> None:
+    def __init__(
+        self, namespace: str, on_binary: OnBinary | None, grouped: Severity, ids: IdIndex
+    ) -> None:
         self.brace = brace = "{" + namespace + "}"
         self.result = ScanResult()
+        self.ids = ids  # id → kind, and the unit links
         self.on_binary = on_binary
         self.grouped = grouped
         self.handlers: dict[str, _Handler] = {brace + k: h for k, h in _HANDLERS.items()}
@@ -92,16 +95,13 @@ class _Scanner:
     def register_id(self, ident: str | None, kind: str, el: etree._Element) -> None:
         if not ident:
             return
-        ids = self.result.ids
-        if ident in ids:
+        if not self.ids.add(ident, kind):
             message, xpath = f"identifiant en double : {ident}", owner_xpath(el, self.brace)
             issue = Issue("ref_duplicate_id", Severity.ERROR, message, line_of(el), xpath)
             self.result.issues.append(issue)
-            return
-        ids[ident] = kind
 
     def reference(self, el: etree._Element, kind: str, value: str) -> None:
-        found = self.result.ids.get(value)
+        found = self.ids.get(value)
         if found is not None and (found == kind or kind == "any"):
             return  # the common case: resolved on the spot, nothing kept
         ref = Reference(value, kind, line_of(el), owner_xpath(el, self.brace))
@@ -112,9 +112,9 @@ class _Scanner:
 
     def finish(self) -> ScanResult:
         result = self.result
-        result.issues.extend(pending_issues(result.pending, result.ids, self.grouped))
+        result.issues.extend(pending_issues(result.pending, self.ids.get, self.grouped))
         if result.has_unit_refs:
-            result.issues.extend(cycle_issues(result.unit_edges))
+            result.issues.extend(cycle_issues(self.ids.edges()))
         return result
 
 
@@ -149,7 +149,7 @@ def _on_unit(scanner: _Scanner, el: etree._Element) -> None:
             scanner.result.has_unit_refs = True
         target = linked if linked is not None else ident
         if target:
-            scanner.result.unit_edges.append((parent.get("id") or "", target))
+            scanner.ids.add_edge(parent.get("id") or "", target)
     if nested:
         _release_unit(el, t["ArchiveUnit"])
     else:
@@ -280,16 +280,21 @@ def scan(
     on_binary: OnBinary | None = None,
     schema: etree.XMLSchema | None = None,
     grouped_object_refs: Severity = Severity.WARNING,
+    id_index: Callable[[], IdIndex] = MemoryIdIndex,
 ) -> ScanResult:
     """Stream the message once. Raises HostileXml / MalformedXml on refused input and, when
     `schema` is given, XsdStreamStopped at the first XSD error."""
-    scanner = _Scanner(namespace, on_binary, grouped_object_refs)
-    tags = list(scanner.handlers)
-    events = iterparse_safe(open_stream, ("end",), schema=schema, limits=limits, tag=tags)
-    last: etree._Element | None = None
+    ids = id_index()
     try:
-        for _event, last in events:
-            scanner.handle(last)
-    except etree.XMLSyntaxError as exc:  # only schema errors come out raw from iterparse_safe
-        raise XsdStreamStopped(str(exc), None if last is None else line_of(last)) from exc
-    return scanner.finish()
+        scanner = _Scanner(namespace, on_binary, grouped_object_refs, ids)
+        tags = list(scanner.handlers)
+        events = iterparse_safe(open_stream, ("end",), schema=schema, limits=limits, tag=tags)
+        last: etree._Element | None = None
+        try:
+            for _event, last in events:
+                scanner.handle(last)
+        except etree.XMLSyntaxError as exc:  # only schema errors come out raw from iterparse_safe
+            raise XsdStreamStopped(str(exc), None if last is None else line_of(last)) from exc
+        return scanner.finish()
+    finally:
+        ids.close()

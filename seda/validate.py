@@ -17,13 +17,14 @@ from __future__ import annotations
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
 from seda.errors import NotSeda, SedaError, UnsupportedSedaVersion
+from seda.idindex import IdIndex, MemoryIdIndex
 from seda.issues import Issue, Severity, ValidationReport
 from seda.package import DEFAULT_PACKAGE_LIMITS, Package, PackageLimits, is_package, open_package
 from seda.package_checks import PackageChecker
@@ -58,6 +59,8 @@ class ValidationOptions:
     size_mismatch: Severity = Severity.WARNING
     # The versions the caller goes on with; ALL_VERSIONS adds SEDA 1.0.
     seda_versions: tuple[AnyVersion, ...] = SEDA_2_VERSIONS
+    # Where each scan keeps the identifiers it meets (seda.idindex): in memory unless given.
+    id_index: Callable[[], IdIndex] = MemoryIdIndex
 
 
 def validate_path(path: Path, options: ValidationOptions) -> ValidationReport:
@@ -197,6 +200,7 @@ def _run_scan(
         schema=schema,
         # Vitam refuses a unit naming an object of a group (seda.refs); the official SEDA allows it.
         grouped_object_refs=Severity.ERROR if options.schema_set == "vitam" else Severity.WARNING,
+        id_index=options.id_index,
     )
 
 

@@ -56,6 +56,7 @@ from sae.ingest.setup import load_setup
 from sae.model import Principal
 from sae.ports import Database
 from sae.review.asalae_dialect import as_asalae
+from sae.review.decisions import transfer_reply
 from sae.tokens import authenticate, authenticate_digest
 
 router = APIRouter(prefix="/restservices", tags=["As@lae (compatibilité)"])
@@ -242,9 +243,10 @@ def _message(db: Database, who: Principal, asked: dict[str, str]) -> Response:
         raise TransferNotKnown("Aucun transfert de ce service sous cet identifiant")
     if message == "Acknowledgement":
         return Response(transfer.acknowledgement, media_type="application/xml")
-    if transfer.reply is None:
+    reply = transfer_reply(db, who.organisation, transfer.id) if transfer.replied else None
+    if reply is None:
         return PlainTextResponse(NOT_READY, status_code=500)
-    return Response(as_asalae(transfer.reply), media_type="application/xml")
+    return Response(as_asalae(reply), media_type="application/xml")
 
 
 def _sessions(opened: Repository) -> ChunkSessions:

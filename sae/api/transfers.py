@@ -19,7 +19,7 @@ from sae.ingest.checks import DIGESTS, run_checks
 from sae.ingest.receive import NotAZip, Submitted, admit, quarantine, receive
 from sae.ingest.setup import load_setup
 from sae.model import Transfer
-from sae.review.decisions import get_transfer
+from sae.review.decisions import get_transfer, transfer_reply
 
 router = APIRouter(prefix=API)
 _HEX: Final = re.compile(r"^[0-9a-f]+$")
@@ -67,10 +67,10 @@ def acknowledgement(transfer_id: str, who: Anyone, db: Db) -> Response:
 
 @router.get("/transfers/{transfer_id}/reply", response_class=Response, responses=files(_XML))
 def reply(transfer_id: str, who: Anyone, db: Db) -> Response:
-    transfer = get_transfer(db, who.organisation, transfer_id)
-    if transfer.reply is None:
+    found = transfer_reply(db, who.organisation, transfer_id)
+    if found is None:
         raise ReplyNotReady(f"Le transfert {transfer_id} attend la décision de l'archiviste")
-    return Response(transfer.reply, media_type=_XML)
+    return Response(found, media_type=_XML)
 
 
 def after_receipt(opened: Repository, transfer: Transfer, new: bool) -> BackgroundTask | None:

@@ -46,6 +46,7 @@ from sae.ingest.header import Header, ManifestRefused, read_header
 from sae.ingest.receive import Submitted, admit, quarantine, receive
 from sae.ingest.setup import load_setup
 from sae.model import Principal, Transfer, TransferState
+from sae.review import decisions
 from sae.review.decisions import get_transfer
 from sae.review.vitam_dialect import as_vitam, ko_reply
 from sae.vitam_access import VitamAccess, fingerprint
@@ -132,7 +133,7 @@ async def ingest(request: Request, who: VitamSender, opened: Opened, db: Db) -> 
 @router.head(f"{ADMIN}/operations/{{operation_id}}", responses=problem_for(412))
 def operation(operation_id: str, who: VitamSender, db: Db) -> Response:
     transfer = get_transfer(db, who.organisation, operation_id)
-    return Response(status_code=202 if transfer.reply is None else 200, headers=_state(transfer))
+    return Response(status_code=200 if transfer.replied else 202, headers=_state(transfer))
 
 
 @router.get(
@@ -142,12 +143,12 @@ def operation(operation_id: str, who: VitamSender, db: Db) -> Response:
 )
 def transfer_reply(operation_id: str, who: VitamSender, db: Db) -> Response:
     try:
-        transfer = get_transfer(db, who.organisation, operation_id)
+        reply = decisions.transfer_reply(db, who.organisation, operation_id)
     except NotFoundError:
-        transfer = None  # Vitam answers an unknown operation's reply as a reply not written yet
-    if transfer is None or transfer.reply is None:
+        reply = None  # Vitam answers an unknown operation's reply as a reply not written yet
+    if reply is None:
         return _reply_not_found(operation_id)
-    return Response(as_vitam(transfer.reply, transfer.id), media_type="application/octet-stream")
+    return Response(as_vitam(reply, operation_id), media_type="application/octet-stream")
 
 
 def _reply_not_found(operation_id: str) -> JSONResponse:
@@ -166,7 +167,7 @@ _STATUS: Final = {TransferState.ACCEPTED: "OK", TransferState.REJECTED: "KO"}
 
 
 def _state(transfer: Transfer, running: str = "RUNNING") -> dict[str, str]:
-    status = _STATUS.get(transfer.state) if transfer.reply is not None else None
+    status = _STATUS.get(transfer.state) if transfer.replied else None
     if status is None:
         return {"X-Global-Execution-State": running, "X-Global-Execution-Status": "UNKNOWN"}
     return {"X-Global-Execution-State": "COMPLETED", "X-Global-Execution-Status": status}

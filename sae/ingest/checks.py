@@ -9,7 +9,8 @@ anchors (``sae.ingest.signature``), the agreement's archival profile, the agenci
 rules against the tenant's referentials (``sae.ingest.referential``), and the signatures of the
 signed documents the sender declares reports for, verified again (``sae.ingest.signed_documents``); the tenant's setup is read
 once per check (``sae.ingest.setup``). Every issue is recorded;
-none stops the others.
+none stops the others. Nothing per object stays in memory: the manifest's identifiers and each
+object's names go to scratch stores on disk (``Database.id_index``, ``Database.object_names``).
 
 The checks run after the answer to the submission, and read only the stored transfer and its
 quarantined package: a process that dies before they end leaves the transfer ``received``, and
@@ -19,12 +20,13 @@ log in the same transaction as the recorded checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import IO
 
+from kernel.memory import give_back_memory
 from kernel.oplog import LogSpec
 from sae.ingest.manifest import ManifestFacts, member_digest, read_manifest
 from sae.ingest.receive import log_spec
@@ -54,17 +56,30 @@ DIGESTS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 
 
 def run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> None:
-    """Check the quarantined package and record every issue; the transfer then awaits review."""
-    report = validate_path(
-        transfer.quarantine_path, ValidationOptions(schema_dir=settings.schema_dir)
-    )
+    """Check the quarantined package and record every issue; the transfer then awaits review.
+    The memory the checks freed goes back to the system before anything else runs
+    (``kernel.memory``)."""
+    try:
+        _run_checks(db, settings, transfer)
+    finally:
+        give_back_memory()
+
+
+def _run_checks(db: Database, settings: IngestSettings, transfer: Transfer) -> None:
+    options = ValidationOptions(schema_dir=settings.schema_dir, id_index=db.id_index)
+    report = validate_path(transfer.quarantine_path, options)
     issues = [
         CheckIssue(i.code, i.severity.value, i.message, i.line, i.xpath) for i in report.issues
     ]
     found = Configured([], None, [])
     if not report.refused and report.version is not None:
         setup = load_setup(db, transfer.organisation)
-        found = configured_checks(setup, transfer, SedaVersion(report.version), settings)
+        names = db.object_names()
+        try:
+            version = SedaVersion(report.version)
+            found = configured_checks(setup, transfer, version, settings, names)
+        finally:
+            names.close()
         issues += found.issues
     outcome = CheckOutcome(
         tuple(issues), report.version, found.signer, tuple(found.signature_checks)
@@ -117,28 +132,39 @@ def configured_checks(
     transfer: Transfer,
     version: SedaVersion,
     settings: IngestSettings | None = None,
+    objects: MutableMapping[str, tuple[str, str]] | None = None,
 ) -> Configured:
-    """The checks against the tenant's setup."""
+    """The checks against the tenant's setup; each object's names go to ``objects`` (a new
+    ``dict`` if None)."""
     try:
         with open_package(transfer.quarantine_path) as package:
             name = package.manifest_name
             if name is None:  # seda.validate already reported the missing manifest
                 return Configured([], None, [])
-            return _configured_checks(setup, transfer, package, name, version, settings)
+            found = _Found(package, name, {} if objects is None else objects)
+            return _configured_checks(setup, transfer, found, version, settings)
     except SedaError as exc:
         return Configured(
             [CheckIssue("manifest_unreadable", "error", str(exc), exc.line)], None, []
         )
 
 
+@dataclass(frozen=True)
+class _Found:
+    package: Package
+    manifest: str  # its member
+    objects: MutableMapping[str, tuple[str, str]]  # where the objects' names go
+
+
 def _configured_checks(
     setup: TenantSetup,
     transfer: Transfer,
-    package: Package,
-    manifest: str,
+    found: _Found,
     version: SedaVersion,
     settings: IngestSettings | None,
 ) -> Configured:
+    package, manifest = found.package, found.manifest
+
     def open_manifest() -> IO[bytes]:
         return package.open(manifest)
 
@@ -147,7 +173,7 @@ def _configured_checks(
     def digest(algorithm: str) -> bytes:
         return member_digest(package, manifest, algorithm)
 
-    facts = read_manifest(open_manifest, version)
+    facts = read_manifest(open_manifest, version, objects=found.objects)
     agreement = _agreement(setup, transfer, facts.archival_agreement)
     issues = _header_issues(transfer, facts)
     issues += _agreement_issues(transfer, agreement, facts.archival_agreement, version)

@@ -2,14 +2,15 @@
 
 Each unit and object is freed once read, so a manifest of any size is never held whole: the
 header (MessageIdentifier, ArchivalAgreement, ArchivalAgency, TransferringAgency), the declared
-ArchivalProfile, each binary object's member and file name, and every agency and management-rule identifier named, each with the place it
-first appears (unit, path, line) and how many times it appears. The checks compare them with
+ArchivalProfile, each binary object's member and file name (into the mapping the caller gives,
+on disk for the checks), and every agency and management-rule identifier named, each with the
+place it first appears (unit, path, line) and how many times it appears. The checks compare them with
 the archival agreement and the organisation's referentials (``sae.ingest.checks``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
@@ -69,14 +70,15 @@ class ManifestFacts:
     archival_profile: str | None = None
     agencies: dict[str, Occurrence] = field(default_factory=dict)
     rules: dict[tuple[str, str], Occurrence] = field(default_factory=dict)  # (category, id)
-    # Each BinaryDataObject's member and file name: id -> (Uri, Filename)
-    objects: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Each BinaryDataObject's member and file name: id -> (Uri, Filename); the checks give a
+    # mapping on disk (sae.ports.ObjectNames), so that nothing per object stays in memory.
+    objects: MutableMapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class _Reader:
-    def __init__(self, version: SedaVersion) -> None:
+    def __init__(self, version: SedaVersion, objects: MutableMapping[str, tuple[str, str]]) -> None:
         self.brace = "{" + version.namespace + "}"
-        self.facts = ManifestFacts()
+        self.facts = ManifestFacts(objects=objects)
         self.handlers: dict[str, Callable[[etree._Element, str], None]] = {
             **dict.fromkeys(_HEADER_FIELDS, self._header_field),
             "Identifier": self._agency_identifier,
@@ -148,10 +150,14 @@ class _Reader:
 
 
 def read_manifest(
-    open_stream: Opener, version: SedaVersion, limits: XmlLimits = DEFAULT_XML_LIMITS
+    open_stream: Opener,
+    version: SedaVersion,
+    limits: XmlLimits = DEFAULT_XML_LIMITS,
+    objects: MutableMapping[str, tuple[str, str]] | None = None,
 ) -> ManifestFacts:
-    """The header, the declared profile, the agencies and rules named (SedaError if unreadable)."""
-    reader = _Reader(version)
+    """The header, the declared profile, the agencies and rules named, each object's names (put
+    in ``objects``, a new ``dict`` if None); SedaError if unreadable."""
+    reader = _Reader(version, {} if objects is None else objects)
     for _event, el in iterparse_safe(open_stream, ("end",), limits=limits, tag=reader.tags):
         reader.handle(el)
     return reader.facts

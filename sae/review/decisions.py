@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 
 from kernel.errors import ConflictError
+from kernel.memory import give_back_memory
 from kernel.oplog import LogSpec
 from kernel.paging import Page
 from sae.catalogue.describe import unit_rules
@@ -61,6 +62,12 @@ def get_transfer(db: Database, organisation: str, transfer_id: str) -> Transfer:
     """The organisation's transfer (``TransferNotFound`` for another organisation's)."""
     with db.reading(organisation) as uow:
         return uow.transfers.get(transfer_id)
+
+
+def transfer_reply(db: Database, organisation: str, transfer_id: str) -> bytes | None:
+    """The ArchiveTransferReply of the organisation's transfer, None before the decision."""
+    with db.reading(organisation) as uow:
+        return uow.transfers.reply(transfer_id)
 
 
 def archived_objects(db: Database, organisation: str, transfer_id: str) -> list[ArchivedObject]:
@@ -156,6 +163,7 @@ def _write_archive(
                 uow.commit()
     finally:
         spool.close()
+        give_back_memory()  # a long-lived process: what the acceptance freed (kernel.memory)
 
 
 def _accepted(db: Database, transfer: Transfer, seal: Callable[[], object] | None) -> Transfer:

@@ -17,7 +17,7 @@ from typing import Any
 
 from kernel.oplog import GENESIS, LogEntry, LogSpec, entry_hash
 from kernel.paging import Page
-from sae.adapters.db.spool import SqliteSpool
+from sae.adapters.db.spool import SqliteIdIndex, SqliteObjectNames, SqliteSpool
 from sae.model import (
     AccessRecord,
     ArchivalAgreement,
@@ -50,6 +50,7 @@ from sae.ports import (
 class State:
     transfers: dict[str, Transfer] = field(default_factory=dict)
     objects: dict[str, list[ArchivedObject]] = field(default_factory=dict)
+    replies: dict[str, bytes] = field(default_factory=dict)  # transfer id -> its reply
     log: list[LogEntry] = field(default_factory=list)
     checkpoints: list[SealedCheckpoint] = field(default_factory=list)
     descriptions: list[Description] = field(default_factory=list)
@@ -75,6 +76,10 @@ class FakeTransfers:
         if found is None:
             raise TransferNotFound(f"Transfert {transfer_id} introuvable")
         return found
+
+    def reply(self, transfer_id: str) -> bytes | None:
+        self.get(transfer_id)
+        return self.state.replies.get(transfer_id)
 
     def find_by_message(self, message_identifier: str) -> Transfer | None:
         found = self.state.transfers.values()
@@ -123,11 +128,12 @@ class FakeTransfers:
             transfer_id,
             before,
             state=after,
-            reply=record.reply,
+            replied=True,
             comment=record.decision.comment,
             decided_by=record.decision.archivist,
             archive_identifiers=tuple(record.archive_identifiers),
         )
+        self.state.replies[transfer_id] = record.reply
         self.state.objects.setdefault(transfer_id, []).extend(record.objects)
 
     def add_objects(self, objects: Sequence[ArchivedObject]) -> None:
@@ -356,6 +362,12 @@ class FakeDatabase:
 
     def spool(self) -> SqliteSpool:
         return SqliteSpool()  # a scratch file, no database of the repository's
+
+    def id_index(self) -> SqliteIdIndex:
+        return SqliteIdIndex()  # scratch files too
+
+    def object_names(self) -> SqliteObjectNames:
+        return SqliteObjectNames()
 
     def reading(self, tenant: str) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, tenant)

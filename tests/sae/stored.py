@@ -13,6 +13,11 @@ def transfer(db: Database, tenant: str, transfer_id: str) -> Transfer:
         return uow.transfers.get(transfer_id)
 
 
+def reply(db: Database, tenant: str, transfer_id: str) -> bytes | None:
+    with db.reading(tenant) as uow:
+        return uow.transfers.reply(transfer_id)
+
+
 def by_message(db: Database, tenant: str, message_identifier: str) -> Transfer | None:
     with db.reading(tenant) as uow:
         return uow.transfers.find_by_message(message_identifier)

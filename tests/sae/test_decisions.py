@@ -55,7 +55,8 @@ def test_a_rejection_records_its_reply_and_its_log_entry_together(tmp_path: Path
         "alice",
         "Incomplet",
     )
-    assert done.reply is not None and parse_reply(done.reply).outcome is Outcome.REJECTED
+    reply = decisions.transfer_reply(db, "ARCH", transfer.id)
+    assert done.replied and reply is not None and parse_reply(reply).outcome is Outcome.REJECTED
     (entry,) = db.states["ARCH"].log
     assert (entry.action, entry.actor, entry.details["issues"]) == (
         "transfer.rejected",
@@ -75,9 +76,9 @@ def test_a_decision_whose_log_entry_fails_is_not_kept(tmp_path: Path) -> None:
         decisions.reject(db, "ARCH", transfer.id, Decision("alice", "Non"))
 
     kept = db.states["ARCH"].transfers[transfer.id]
-    assert (kept.state, kept.reply, db.states["ARCH"].log) == (
+    assert (kept.state, kept.replied, db.states["ARCH"].log) == (
         TransferState.AWAITING_REVIEW,
-        None,
+        False,
         [],
     )
     assert transfer.quarantine_path.exists()  # still there for the next decision

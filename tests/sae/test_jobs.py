@@ -177,7 +177,7 @@ def test_an_accepted_transfer_is_written_by_a_worker_under_the_archivists_name(
     assert queued.post(url, json={}, headers=ARCHIVIST).status_code == 409  # one decision wins
     run_worker(opened(queued), ONCE)  # the acceptance
     done = stored.transfer(opened(queued).db, "ARCH", transfer_id)
-    assert done.state is TransferState.ACCEPTED and done.reply is not None
+    assert done.state is TransferState.ACCEPTED and done.replied
     assert done.archive_identifiers
     accepted = [
         e for e in stored.entries(opened(queued).db, "ARCH") if e.action == "transfer.accepted"

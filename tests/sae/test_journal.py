@@ -123,9 +123,9 @@ def test_failure_after_the_acceptance_leaves_neither_decision_nor_entry(
         decisions.accept(db, sae.offers, "ARCH", transfer_id, decision)
 
     transfer = stored.transfer(db, "ARCH", transfer_id)
-    assert (transfer.state, transfer.reply, transfer.decided_by) == (
+    assert (transfer.state, transfer.replied, transfer.decided_by) == (
         TransferState.AWAITING_REVIEW,
-        None,
+        False,
         None,
     )
     assert stored.objects(db, "ARCH", transfer_id) == []
@@ -149,7 +149,7 @@ def test_failure_after_the_rejection_leaves_neither_decision_nor_entry(
         decisions.reject(db, "ARCH", transfer_id, Decision("alice", "Non"))
 
     transfer = stored.transfer(db, "ARCH", transfer_id)
-    assert (transfer.state, transfer.reply) == (TransferState.AWAITING_REVIEW, None)
+    assert (transfer.state, transfer.replied) == (TransferState.AWAITING_REVIEW, False)
     assert logged(sae.db, *DECISIONS) == []
 
 

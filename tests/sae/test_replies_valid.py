@@ -60,15 +60,16 @@ def test_replies_and_acknowledgements_are_xsd_valid(
     assert decided.exit_code == 0, decided.output
     db = open_database(sqlite_url(home / "repository.sqlite"), create=False)
     transfer = stored.transfer(db, "ARCH", submission.remote_reference)
+    reply = stored.reply(db, "ARCH", submission.remote_reference)
     db.dispose()
-    assert transfer.reply is not None
-    for name, data in (("acknowledgement", transfer.acknowledgement), ("reply", transfer.reply)):
+    assert transfer.replied and reply is not None
+    for name, data in (("acknowledgement", transfer.acknowledgement), ("reply", reply)):
         path = tmp_path / f"{name}.xml"
         path.write_bytes(data)
         report = validate_path(path, ValidationOptions(schema_dir=home / "schemas"))
         blocking = [i for i in report.issues if i.severity.value != "warning"]
         assert not blocking, (name, [(i.code, i.message) for i in blocking])
-    outcome = parse_reply(transfer.reply, transfer_identifier=mid)
+    outcome = parse_reply(reply, transfer_identifier=mid)
     assert outcome.transfer_identifier == mid
     if verb == "accept":
         assert outcome.outcome is Outcome.ACCEPTED and outcome.archive_identifiers

@@ -43,7 +43,7 @@ from sae.adapters.db.people import SqlPeople
 from sae.adapters.db.registry import SqlDigestRegistry
 from sae.adapters.db.scope import Scope
 from sae.adapters.db.setup import SqlTenantSetup
-from sae.adapters.db.spool import SqliteSpool
+from sae.adapters.db.spool import SqliteIdIndex, SqliteObjectNames, SqliteSpool
 from sae.adapters.db.tenants import SqlTenantDirectory, SqlTokens, token_record
 from sae.adapters.db.transfers import SqlTransferRepository
 from sae.model import TokenRecord
@@ -76,6 +76,17 @@ class SqlDatabase:
 
     def spool(self) -> SqliteSpool:
         return SqliteSpool()
+
+    def archive_pairs(self, tenant: str, transfer_id: str) -> str:
+        """A transfer's archive identifiers (JSON), read when first asked (``ArchivePairs``)."""
+        with self.reading(tenant) as uow:
+            return uow.transfers.archive_identifiers_text(transfer_id)
+
+    def id_index(self) -> SqliteIdIndex:
+        return SqliteIdIndex()
+
+    def object_names(self) -> SqliteObjectNames:
+        return SqliteObjectNames()
 
     def token(self, digest: str) -> TokenRecord | None:
         with self.transaction(Scope(token=digest), write=False) as conn:
@@ -179,7 +190,7 @@ class SqlUnitOfWork(_Unit):
 
     @property
     def transfers(self) -> SqlTransferRepository:
-        return SqlTransferRepository(self.connection, self._tenant)
+        return SqlTransferRepository(self.connection, self._tenant, self._db.archive_pairs)
 
     @property
     def log(self) -> SqlOperationLog:

@@ -5,18 +5,24 @@ the SEDA exchange, and a second insert of it does nothing (``ON CONFLICT DO NOTH
 leaves the transaction usable on PostgreSQL as on SQLite). Every state move is a conditional
 ``UPDATE … WHERE state = :before`` so that two archivists deciding at once cannot both win.
 Every statement names the tenant.
+
+A transfer is read without its two large columns: the reply (``reply`` reads it, for what sends
+it) and the archive identifiers (fetched by a read of their own when first asked,
+``ArchivePairs``); the decision writes them through bound parameters, so that SQLAlchemy's cache
+of compiled statements never keeps a decision's values alive.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,12 +42,17 @@ from sae.model import (
 from sae.ports import TransferAlreadyDecided, TransferNotFound
 
 _OBJECT_COLUMNS = ("transfer_id", "object_id", "uri", "sha256", "sha512", "size")
+_LARGE = ("reply", "archive_identifiers")  # read apart (module docstring)
+_DECIDED = ("state", "reply", "comment", "decided_by", "decided_at", "archive_identifiers")
+# Reads the archive identifiers' JSON text of (tenant, transfer id) in a transaction of its own.
+PairsReader = Callable[[str, str], str]
 
 
 class SqlTransferRepository:
-    def __init__(self, conn: Connection, tenant: str) -> None:
+    def __init__(self, conn: Connection, tenant: str, pairs: PairsReader | None = None) -> None:
         self.conn = conn
         self.tenant = tenant
+        self._pairs = pairs
 
     def add(self, transfer: Transfer) -> bool:
         """Only the transfer's own MessageIdentifier being known means "already known"."""
@@ -60,12 +71,28 @@ class SqlTransferRepository:
         row = self.conn.execute(self._select(t.transfers.c.id == transfer_id)).first()
         if row is None:
             raise TransferNotFound(f"Transfert {transfer_id} introuvable")
-        return _transfer(row._mapping)
+        return self._transfer(row._mapping)
+
+    def reply(self, transfer_id: str) -> bytes | None:
+        query = select(t.transfers.c.reply).where(
+            t.transfers.c.tenant == self.tenant, t.transfers.c.id == transfer_id
+        )
+        found = self.conn.execute(query).first()
+        if found is None:
+            raise TransferNotFound(f"Transfert {transfer_id} introuvable")
+        return None if found.reply is None else bytes(found.reply)
+
+    def archive_identifiers_text(self, transfer_id: str) -> str:
+        """The JSON text of the transfer's archive identifiers."""
+        query = select(t.transfers.c.archive_identifiers).where(
+            t.transfers.c.tenant == self.tenant, t.transfers.c.id == transfer_id
+        )
+        return str(self.conn.execute(query).scalar_one())
 
     def find_by_message(self, message_identifier: str) -> Transfer | None:
         query = self._select(t.transfers.c.message_identifier == message_identifier)
         row = self.conn.execute(query).first()
-        return None if row is None else _transfer(row._mapping)
+        return None if row is None else self._transfer(row._mapping)
 
     def in_state(self, state: TransferState, page: Page | None = None) -> list[Transfer]:
         query = self._select(t.transfers.c.state == state.value).order_by(
@@ -73,7 +100,7 @@ class SqlTransferRepository:
         )
         if page is not None:
             query = query.limit(page.limit).offset(page.offset)
-        return [_transfer(r._mapping) for r in self.conn.execute(query)]
+        return [self._transfer(r._mapping) for r in self.conn.execute(query)]
 
     def record_checks(self, transfer_id: str, outcome: CheckOutcome) -> None:
         changes = {
@@ -117,15 +144,17 @@ class SqlTransferRepository:
     def decide(
         self, transfer_id: str, before: TransferState, after: TransferState, record: DecisionRecord
     ) -> None:
-        changes = {
-            "state": after.value,
-            "reply": record.reply,
-            "comment": record.decision.comment,
-            "decided_by": record.decision.archivist,
-            "decided_at": record.decided_at,
-            "archive_identifiers": _pairs(record.archive_identifiers),
+        values = {
+            "new_state": after.value,
+            "new_reply": record.reply,
+            "new_comment": record.decision.comment,
+            "new_decided_by": record.decision.archivist,
+            "new_decided_at": record.decided_at,
+            "new_archive_identifiers": _pairs(record.archive_identifiers),
+            "the_id": transfer_id,
+            "the_state": before.value,
         }
-        if not self._change(transfer_id, before, changes):
+        if self.conn.execute(self._decision(), values).rowcount != 1:
             raise TransferAlreadyDecided(f"Le transfert {transfer_id} a déjà été traité")
         self.add_objects(record.objects)
 
@@ -147,7 +176,26 @@ class SqlTransferRepository:
         return [ArchivedObject(*row) for row in self.conn.execute(query)]
 
     def _select(self, condition: ColumnElement[bool]) -> Select[Any]:
-        return select(t.transfers).where(t.transfers.c.tenant == self.tenant, condition)
+        columns = [c for c in t.transfers.c if c.name not in _LARGE]
+        replied = t.transfers.c.reply.is_not(None).label("replied")
+        return select(*columns, replied).where(t.transfers.c.tenant == self.tenant, condition)
+
+    def _decision(self) -> Any:
+        """The decision's UPDATE, every value a bound parameter (module docstring)."""
+        return (
+            update(t.transfers)
+            .where(
+                t.transfers.c.tenant == self.tenant,
+                t.transfers.c.id == bindparam("the_id"),
+                t.transfers.c.state == bindparam("the_state"),
+            )
+            .values({name: bindparam(f"new_{name}") for name in _DECIDED})
+        )
+
+    def _transfer(self, row: Mapping[Any, Any]) -> Transfer:
+        if self._pairs is None:  # no database to read from later: read now
+            return _transfer(row, ArchivePairs(self.archive_identifiers_text(row["id"])))
+        return _transfer(row, ArchivePairs(partial(self._pairs, self.tenant, row["id"])))
 
     def _change(self, transfer_id: str, before: TransferState, changes: dict[str, Any]) -> bool:
         statement = (
@@ -193,7 +241,7 @@ def _row(transfer: Transfer, tenant: str) -> dict[str, Any]:
         "received_at": transfer.received_at,
         "issues": _issues(transfer.issues),
         "seda_version": transfer.seda_version,
-        "reply": transfer.reply,
+        "reply": None,  # written by the decision only
         "comment": transfer.comment,
         "decided_by": transfer.decided_by,
         "archive_identifiers": json.dumps([list(p) for p in transfer.archive_identifiers]),
@@ -203,7 +251,7 @@ def _row(transfer: Transfer, tenant: str) -> dict[str, Any]:
     }
 
 
-def _transfer(row: Mapping[Any, Any]) -> Transfer:
+def _transfer(row: Mapping[Any, Any], pairs: ArchivePairs) -> Transfer:
     return Transfer(
         id=row["id"],
         organisation=row["tenant"],
@@ -216,10 +264,10 @@ def _transfer(row: Mapping[Any, Any]) -> Transfer:
         received_at=row["received_at"],
         issues=tuple(CheckIssue(**i) for i in json.loads(row["issues"])),
         seda_version=row["seda_version"],
-        reply=None if row["reply"] is None else bytes(row["reply"]),
+        replied=bool(row["replied"]),
         comment=row["comment"],
         decided_by=row["decided_by"],
-        archive_identifiers=ArchivePairs(row["archive_identifiers"]),
+        archive_identifiers=pairs,
         manifest_digest=_digest_pair(row["manifest_digest"]),
         signer=row["signer"],
         signature_checks=_read_verdicts(row["signature_checks"]),

@@ -1,0 +1,96 @@
+"""A transfer is read without its two large columns (``TransferRepository``): its reply comes
+apart, for what sends it, and its archive identifiers when first asked. The same on the
+in-memory fake, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from sae.adapters.db.database import SqlDatabase
+from sae.model import Decision, DecisionRecord, TransferState
+from sae.ports import Database
+from sae.review import decisions
+from tests.fixtures import sae as fixtures
+from tests.sae import setup
+from tests.sae.fakes import FakeDatabase
+from tests.sae.test_decisions import awaiting_review
+
+REPLY = b"<ArchiveTransferReply>OK</ArchiveTransferReply>"
+PAIRS = [("AU_1", "AU-a"), ("AU_2", "AU-b")]
+DECIDED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "fake":
+        yield FakeDatabase()
+        return
+    with fixtures.database(request, tmp_path) as found:
+        opened = found.open()
+        setup.tenant(opened, "ARCH")
+        yield opened
+        opened.dispose()
+
+
+def decided(db: Database, tmp_path: Path) -> str:
+    transfer = awaiting_review(FakeDatabase(), tmp_path)
+    record = DecisionRecord(REPLY, Decision("alice", "Conforme"), DECIDED_AT, iter(PAIRS))
+    with db.unit_of_work("ARCH") as uow:
+        uow.transfers.add(transfer)
+        before, after = TransferState.AWAITING_REVIEW, TransferState.ACCEPTED
+        uow.transfers.decide(transfer.id, before, after, record)
+        uow.commit()
+    return transfer.id
+
+
+def test_a_decided_transfer_says_it_is_replied_and_its_reply_is_read_apart(
+    db: Database, tmp_path: Path
+) -> None:
+    transfer_id = decided(db, tmp_path)
+
+    transfer = decisions.get_transfer(db, "ARCH", transfer_id)
+
+    assert transfer.replied and transfer.state is TransferState.ACCEPTED
+    assert decisions.transfer_reply(db, "ARCH", transfer_id) == REPLY
+    assert list(transfer.archive_identifiers) == PAIRS
+
+
+def test_a_transfer_not_decided_yet_has_no_reply(db: Database, tmp_path: Path) -> None:
+    transfer = awaiting_review(FakeDatabase(), tmp_path)
+    with db.unit_of_work("ARCH") as uow:
+        uow.transfers.add(transfer)
+        uow.commit()
+
+    assert not decisions.get_transfer(db, "ARCH", transfer.id).replied
+    assert decisions.transfer_reply(db, "ARCH", transfer.id) is None
+
+
+@pytest.fixture
+def sql(db: Database) -> SqlDatabase:
+    if not isinstance(db, SqlDatabase):
+        pytest.skip("what the database is asked: SQL only")
+    return db
+
+
+def test_reading_a_transfer_asks_the_database_for_its_archive_identifiers_only_when_used(
+    sql: SqlDatabase, tmp_path: Path
+) -> None:
+    transfer_id = decided(sql, tmp_path)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(sql.engine, "before_cursor_execute", seen)
+    transfer = decisions.get_transfer(sql, "ARCH", transfer_id)
+    read = [s for s in statements if "archive_identifiers" in s or "transfers.reply," in s]
+    assert read == []
+
+    assert transfer.archive_identifiers[1] == PAIRS[1]
+    assert any("archive_identifiers" in s for s in statements)
