@@ -70,6 +70,7 @@ class _End:
     size: int
     offset: int
     start: int  # where the directory starts in the file
+    concat: int  # bytes prepended to the archive (a self-extracting stub): start - offset
 
 
 class CentralDirectory:
@@ -174,7 +175,7 @@ def _end_record(stream: BinaryIO) -> _End:
     start = position - size
     if start < 0 or offset > start:
         raise _corrupt("position du répertoire central incohérente")
-    return _End(count, size, offset, start)
+    return _End(count, size, offset, start, start - offset)
 
 
 def _zip64_end(
@@ -214,27 +215,29 @@ def _parse(end: _End, data: bytes | memoryview, left: int) -> tuple[Record | Non
         raise _corrupt("répertoire central tronqué")
     if len(data) < _CENTRAL.size:
         return None, _CENTRAL.size
-    fields = _CENTRAL.unpack_from(data)
-    if fields[0] != b"PK\x01\x02":
+    (signature, _made_by, _system, version, _reserved, flags, method, _time, _date, crc,
+     compress_size, file_size, name_len, extra_len, comment_len, disk, _internal, attributes,
+     offset) = _CENTRAL.unpack_from(data)  # fmt: skip
+    if signature != b"PK\x01\x02":
         raise _corrupt("signature d'entrée du répertoire central invalide")
-    name_len, extra_len, comment_len, disk = fields[12:16]
     length = _CENTRAL.size + name_len + extra_len + comment_len
     if left < length:
         raise _corrupt("répertoire central tronqué")
     if len(data) < length:
         return None, length
-    if fields[3] > MAX_EXTRACT_VERSION:
-        raise _corrupt(f"version zip {fields[3] / 10:.1f} non prise en charge")
-    flags, method, _time, _date, crc, compress_size, file_size = fields[5:12]
+    if version > MAX_EXTRACT_VERSION:
+        raise _corrupt(f"version zip {version / 10:.1f} non prise en charge")
     name_end = _CENTRAL.size + name_len
-    sizes = (file_size, compress_size, fields[18], disk)
-    if extra_len or _ZIP64_SENTINEL in sizes or disk == _COUNT_SENTINEL:
-        sizes = _zip64_values(bytes(data[name_end : name_end + extra_len]), sizes)
-    if sizes[3]:
-        raise _corrupt("archive en plusieurs volumes")
-    offset = sizes[2] + end.start - end.offset  # bytes prepended to the archive counted
+    if extra_len or _ZIP64_SENTINEL in (file_size, compress_size, offset) or disk:
+        sizes = (file_size, compress_size, offset, disk)
+        file_size, compress_size, offset, disk = _zip64_values(
+            bytes(data[name_end : name_end + extra_len]), sizes
+        )
+        if disk:
+            raise _corrupt("archive en plusieurs volumes")
     name = bytes(data[_CENTRAL.size : name_end])
-    return Record(name, flags, method, crc, sizes[1], sizes[0], offset, fields[17]), length
+    offset += end.concat  # bytes prepended to the archive
+    return Record(name, flags, method, crc, compress_size, file_size, offset, attributes), length
 
 
 def _zip64_values(extra: bytes, values: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
