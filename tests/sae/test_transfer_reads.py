@@ -20,6 +20,8 @@ from sae.adapters.db.scope import Scope
 from sae.model import Decision, DecisionRecord, TransferState
 from sae.ports import Database
 from sae.review import decisions
+from sae.review.replies import accepted_reply
+from seda.replies import Outcome, parse_reply
 from tests.fixtures import sae as fixtures
 from tests.sae import setup
 from tests.sae.fakes import FakeDatabase
@@ -137,3 +139,13 @@ def test_a_decision_written_before_compression_reads_as_it_was(
     assert written.rowcount == 1
     assert decisions.transfer_reply(sql, "ARCH", transfer_id) == REPLY
     assert list(decisions.get_transfer(sql, "ARCH", transfer_id).archive_identifiers) == PAIRS
+
+
+def test_an_accepted_reply_compressed_as_it_is_written_is_the_whole_reply(tmp_path: Path) -> None:
+    transfer = awaiting_review(FakeDatabase(), tmp_path)
+
+    packed = accepted_reply(transfer, "Conforme", PAIRS, compressed=True)
+
+    outcome = parse_reply(zlib.decompress(packed), transfer_identifier=transfer.message_identifier)
+    assert outcome.outcome is Outcome.ACCEPTED
+    assert outcome.archive_identifiers == tuple(archive for _unit, archive in PAIRS)

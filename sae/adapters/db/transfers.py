@@ -165,7 +165,9 @@ class SqlTransferRepository:
     ) -> None:
         values = {
             "new_state": after.value,
-            "new_reply": zlib.compress(record.reply),
+            "new_reply": record.reply
+            if record.reply_encoding == ZLIB
+            else zlib.compress(record.reply),
             "new_reply_encoding": ZLIB,
             "new_comment": record.decision.comment,
             "new_decided_by": record.decision.archivist,
