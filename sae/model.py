@@ -286,6 +286,7 @@ class DecisionRecord:
     # (unit id in the SIP, archive id), read once (an acceptance's may be streamed)
     archive_identifiers: Iterable[tuple[str, str]] = ()
     objects: tuple[ArchivedObject, ...] = ()
+    reply_encoding: str | None = None  # "zlib": ``reply`` is compressed already
 
 
 # -- what the repository accepts -------------------------------------------------------------

@@ -150,8 +150,8 @@ def _write_archive(
             _lock(db, offers, organisation, package, frame, spool, now)
             with db.unit_of_work(organisation) as uow:
                 archiving.record_archive(uow, package, transfer, frame, spool, now)
-                content = accepted_reply(transfer, d.comment, spool.units())
-                record = DecisionRecord(content, d, now, spool.units())
+                content = accepted_reply(transfer, d.comment, spool.units(), compressed=True)
+                record = DecisionRecord(content, d, now, spool.units(), reply_encoding="zlib")
                 uow.transfers.decide(
                     transfer.id, TransferState.ACCEPTING, TransferState.ACCEPTED, record
                 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Final
@@ -58,28 +59,40 @@ def _insert(document: bytes, extra: etree._Element) -> bytes:
 
 
 def accepted_reply(
-    transfer: Transfer, comment: str | None, units: Iterable[tuple[str, str]]
+    transfer: Transfer,
+    comment: str | None,
+    units: Iterable[tuple[str, str]],
+    *,
+    compressed: bool = False,
 ) -> bytes:
     """The ``OK`` reply, its units written one at a time as text (a reply of 100,000 units is
-    10 MB; as a tree it weighed several times that). The package goes before ``ReplyCode``,
-    in the reply's default namespace."""
+    10 MB; as a tree it weighed several times that), compressed as it is written (zlib) when
+    ``compressed``, so that those 10 MB are never held whole. The package goes before
+    ``ReplyCode``, in the reply's default namespace."""
     document = reply(transfer, "OK", comment, etree.Element("DataObjectPackage"))
     head, _, tail = document.partition(b"<DataObjectPackage/>")
     assert tail, "an empty package marks where the units go"
     out = io.BytesIO()
-    out.write(head + b"<DataObjectPackage><DescriptiveMetadata>")
+    packer = zlib.compressobj() if compressed else None
+
+    def write(data: bytes) -> None:
+        out.write(data if packer is None else packer.compress(data))
+
+    write(head + b"<DataObjectPackage><DescriptiveMetadata>")
     for unit_id, archive_id in units:
-        out.write(
+        write(
             f"<ArchiveUnit id={quoteattr(unit_id)}><Content><SystemId>{escape(archive_id)}"
             "</SystemId></Content></ArchiveUnit>".encode()
         )
     agency = escape(transfer.transferring_agency)
-    out.write(
+    write(
         "</DescriptiveMetadata><ManagementMetadata><OriginatingAgencyIdentifier>"
         f"{agency}</OriginatingAgencyIdentifier></ManagementMetadata>"
         "</DataObjectPackage>".encode()
     )
-    out.write(tail)
+    write(tail)
+    if packer is not None:
+        out.write(packer.flush())
     return out.getvalue()
 
 

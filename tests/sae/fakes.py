@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -133,7 +134,10 @@ class FakeTransfers:
             decided_by=record.decision.archivist,
             archive_identifiers=tuple(record.archive_identifiers),
         )
-        self.state.replies[transfer_id] = record.reply
+        compressed = record.reply_encoding == "zlib"
+        self.state.replies[transfer_id] = (
+            zlib.decompress(record.reply) if compressed else record.reply
+        )
         self.state.objects.setdefault(transfer_id, []).extend(record.objects)
 
     def add_objects(self, objects: Sequence[ArchivedObject]) -> None:

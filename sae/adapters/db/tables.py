@@ -150,6 +150,10 @@ transfers = Table(
     Column("manifest_digest", Text),  # "algorithm:hex"
     Column("signer", Text),
     Column("signature_checks", Text),  # JSON list of SignatureVerdict
+    # migration 0010: "zlib" when ``reply`` is compressed; the identifiers' JSON compressed
+    # (``archive_identifiers`` then "")
+    Column("reply_encoding", String(8)),
+    Column("archive_identifiers_zlib", LargeBinary),
     PrimaryKeyConstraint("tenant", "id"),
     UniqueConstraint("tenant", "message_identifier", name="uq_transfers_message"),
     Index("ix_transfers_state", "tenant", "state", "received_at", "id"),
