@@ -13,8 +13,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import httpx
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -26,6 +26,9 @@ from kernel.signing.verify import (
     VerificationResult,
     verify_signed_data,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 QUERY_MEDIA_TYPE = "application/timestamp-query"
 REPLY_MEDIA_TYPE = "application/timestamp-reply"
@@ -104,6 +107,8 @@ def request_timestamp(
     imprint = cms.digest(data, algorithm)
     nonce = secrets.randbits(63)
     body = build_request(imprint, algorithm=algorithm, nonce=nonce, policy=policy)
+    import httpx  # loaded with the first stamp: a server that never stamps needs none of it
+
     try:
         response = client.post(url, content=body, headers={"Content-Type": QUERY_MEDIA_TYPE})
     except httpx.HTTPError as exc:

@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpx
 from cryptography import x509
 
 from kernel.errors import ConflictError
@@ -32,6 +32,9 @@ from kernel.signing.tsa import timestamp_signature
 from sae.model import Checkpoint, SealedCheckpoint
 from sae.ports import Database, OperationLog
 from sae.storage.offers import StorageOffers
+
+if TYPE_CHECKING:
+    import httpx
 
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()

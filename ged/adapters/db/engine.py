@@ -12,15 +12,13 @@ already name the heads of the scripts' graph, read from their ``revision`` and
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
+from kernel import migrations
 from kernel.database import configure_sqlite
 from kernel.private_files import private_database
 
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_DECLARED = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
@@ -86,31 +83,10 @@ def migrate(engine: Engine) -> None:
 
 
 def declared_heads(versions: Path = MIGRATIONS / "versions") -> frozenset[str] | None:
-    """The revisions no script names as its ``down_revision``; None when a script does not
-    declare both as plain literals (alembic then reads them)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in versions.glob("*.py"):
-        if script.name == "__init__.py":
-            continue
-        declared = dict(_DECLARED.findall(script.read_text(encoding="utf-8")))
-        try:
-            revision = ast.literal_eval(declared["revision"])
-            down = ast.literal_eval(declared["down_revision"])
-        except (KeyError, ValueError, SyntaxError):
-            return None
-        if not isinstance(revision, str):
-            return None
-        revisions.add(revision)
-        parents.update([down] if isinstance(down, str) else down or ())
-    return frozenset(revisions - parents) or None
+    """The GED's heads read from its scripts' lines (``kernel.migrations``)."""
+    return migrations.declared_heads(versions)
 
 
 def applied_heads(engine: Engine) -> frozenset[str] | None:
     """The revisions alembic's version table holds; None without one (a new database)."""
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
-            return frozenset(str(row) for row in rows)
-    except DBAPIError:
-        return None
+    return migrations.applied_heads(engine, "alembic_version")

@@ -11,15 +11,15 @@ owning the tables, it is held by their row-level security (``sae.adapters.db.sec
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from kernel.migrations import at_latest
 from sae.adapters.db.tables import APPLICATION_PRIVILEGES
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
 # Not alembic_version: the repository's revisions are never mistaken for the GED's.
@@ -34,21 +34,31 @@ _JOB_GRANTS: Final = (
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def current_heads(connection: Connection) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return set(context.get_current_heads())
 
 
 def latest_heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def up_to_date(engine: Engine) -> bool:
+    """Read from the scripts' lines and the version table first (``kernel.migrations``): a
+    server whose schema is current never loads Alembic (10 MiB it would keep)."""
+    if at_latest(engine, MIGRATIONS / "versions", VERSION_TABLE):
+        return True
     with engine.connect() as conn:
         return current_heads(conn) == latest_heads()
 
@@ -57,6 +67,8 @@ def migrate(engine: Engine, application_role: str | None = None) -> None:
     """Brings the schema to the latest revision (a no-op when it is there), then grants the
     application's role its privileges (PostgreSQL, when one is named)."""
     if not up_to_date(engine):
+        from alembic import command
+
         cfg = alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
