@@ -218,33 +218,49 @@ def set_up_tenant(database_url: str, certificate_pem: bytes) -> None:
         db.dispose()
 
 
-@contextmanager
-def serve_repository(root: Path, certificate_pem: bytes) -> Iterator[tuple[str, RepositorySide]]:
-    """The real ``sae.api`` app served by uvicorn in a thread of this process."""
-    import uvicorn
-
+def repository_config(root: Path) -> Any:
+    """The repository's configuration: SQLite and two filesystem offers under ``root``."""
     from kernel.blobstore.filesystem import FilesystemBlobStore
     from kernel.blobstore.ports import BlobStore
     from sae.adapters.db.engine import sqlite_url
-    from sae.api.app import create_app
     from sae.bootstrap import SaeConfig
     from sae.config import DatabaseSettings
     from sae.ingest.settings import IngestSettings
-    from schemas.install import install
 
     def offers_under(prefix: str) -> list[BlobStore]:
         return [FilesystemBlobStore(root / f"offer-{n}" / prefix, name=n) for n in "ab"]
 
-    schemas = root / "schemas"
-    install(schemas, SHARED / "seda" / "official")
-    root.joinpath("sae").mkdir(parents=True)
-    config = SaeConfig(
+    return SaeConfig(
         data_dir=root / "sae",
-        settings=IngestSettings(root / "sae" / "quarantine", schemas, 64 * 1024**3),
+        settings=IngestSettings(root / "sae" / "quarantine", root / "schemas", 64 * 1024**3),
         database=DatabaseSettings(sqlite_url(root / "sae" / "repository.sqlite")),
         offers_under=offers_under,
     )
-    set_up_tenant(config.database.url, certificate_pem)
+
+
+def set_up_repository(root: Path, certificate_pem: bytes) -> None:
+    """What an operator does before starting the server (``gedsae-sae init``, the schemas, the
+    tenant): in a process of its own when the repository has one, as in production, so that the
+    server's figures are the server's alone (creating the database loads Alembic, for good)."""
+    from schemas.install import install
+
+    install(root / "schemas", SHARED / "seda" / "official")
+    root.joinpath("sae").mkdir(parents=True)
+    set_up_tenant(repository_config(root).database.url, certificate_pem)
+
+
+@contextmanager
+def serve_repository(
+    root: Path, certificate_pem: bytes, *, set_up: bool = True
+) -> Iterator[tuple[str, RepositorySide]]:
+    """The real ``sae.api`` app served by uvicorn in a thread of this process."""
+    import uvicorn
+
+    from sae.api.app import create_app
+
+    if set_up:
+        set_up_repository(root, certificate_pem)
+    config = repository_config(root)
     app = create_app(config)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -265,7 +281,8 @@ def serve_repository(root: Path, certificate_pem: bytes) -> Iterator[tuple[str, 
 
 def repository_process(root: Path) -> None:
     """The repository's process: serves, then answers one JSON request a line on stdin."""
-    with serve_repository(root, (root / "certificate.pem").read_bytes()) as (base, side):
+    certificate_pem = (root / "certificate.pem").read_bytes()
+    with serve_repository(root, certificate_pem, set_up=False) as (base, side):
         _answer({"base": base})
         for line in sys.stdin:
             request = json.loads(line)
@@ -325,6 +342,7 @@ def repository(
         return
     root.mkdir(parents=True)
     (root / "certificate.pem").write_bytes(certificate_pem)
+    subprocess.run([sys.executable, str(HERE), "repository-setup", str(root)], check=True)
     command = [*python("repository"), str(HERE), "repository", str(root)]
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -477,7 +495,9 @@ def run(count: int, big_size: str | None, one_process: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["small", "big", "ged-loop", "repository"])
+    parser.add_argument(
+        "scenario", choices=["small", "big", "ged-loop", "repository", "repository-setup"]
+    )
     parser.add_argument("where", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--count", default="1000", help="one count or several: 1000,10000")
     parser.add_argument("--size", default="2G")
@@ -487,6 +507,9 @@ def main() -> None:
         ged_process(Path(args.where[0]), args.where[1], args.where[2], args.one_process)
     elif args.scenario == "repository":
         repository_process(Path(args.where[0]))
+    elif args.scenario == "repository-setup":
+        root = Path(args.where[0])
+        set_up_repository(root, (root / "certificate.pem").read_bytes())
     elif args.scenario == "big":
         run(0, args.size, args.one_process)
     else:

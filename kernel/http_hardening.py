@@ -28,6 +28,8 @@ from fastapi_offline import FastAPIOffline
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kernel.memory import limit_malloc_arenas
+
 DOCS_ASSETS = "/static-offline-docs"
 DOCS_PAGES = ("/docs", "/redoc")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -51,7 +53,9 @@ WEB_HEADERS = {**ALWAYS, "Content-Security-Policy": WEB_CSP, "Cache-Control": "n
 
 def hardened_app(**settings: Any) -> FastAPI:
     """A FastAPI application whose documentation is served offline and whose every answer
-    carries the security headers."""
+    carries the security headers. The process keeps to a few malloc arenas (a server's threads
+    otherwise grow it by the sum of their peaks: ``kernel.memory.limit_malloc_arenas``)."""
+    limit_malloc_arenas()
     app = FastAPIOffline(
         static_url=DOCS_ASSETS,
         swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from procrastinate.periodic import PeriodicRegistry
 
+from kernel.memory import limit_malloc_arenas
 from sae.jobs.queue import connector
 from sae.jobs.tasks import app, bind
 
@@ -40,6 +41,7 @@ class WorkerOptions:
 
 
 def run_worker(repository: Repository, options: WorkerOptions) -> None:
+    limit_malloc_arenas()  # as the server: kernel.memory
     bind(repository)
     asyncio.run(_run(repository.config.database.url, options))
 
