@@ -232,7 +232,8 @@ def _index_values(fields: dict[str, str]) -> dict[str, str]:
 # The FTS5 table's content is the view ``search_content`` (migration 0022): the indexed fields
 # (``search_fields``) and the text of the version indexed, read from ``texts``. An entry leaves
 # the index with the values it was indexed with, read back from that content before it changes.
-_FTS_COLUMNS = "title, description, keywords, author, filename, body"
+_FTS_COLUMNS = ", ".join(_INDEXED)
+_METADATA = _INDEXED[:-1]  # the indexed fields beside the text (body)
 _FTS_DELETE = text(
     f"INSERT INTO documents_fts(documents_fts, rowid, {_FTS_COLUMNS}) "  # noqa: S608
     f"SELECT 'delete', pk, {_FTS_COLUMNS} FROM search_content WHERE pk = :pk"
@@ -273,7 +274,7 @@ class SqliteSearch:
         self.conn.execute(
             _FIELDS_WRITE,
             [
-                {name: fields.get(name, "") for name in _INDEXED[:-1]}
+                {name: fields.get(name, "") for name in _METADATA}
                 | {"pk": pk, "has_body": bool(fields.get("body"))}
                 for pk, fields in items
             ],
